@@ -1,0 +1,219 @@
+"""The ``plan`` command: parse, load the law, one core call, render.
+
+Library errors (:class:`~planner.errors.PlannerError`) become one line on stderr and exit
+status 1; bad arguments exit 2. Neither shows a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from .errors import PlannerError
+from .presets import DEFAULT_PRESET
+from .units import parse_quantity
+
+FORMATS = ("table", "json")
+
+
+class PlanGroup(click.Group):
+    """A click group whose errors are one line: ``Error: ...`` on stderr."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PlannerError as e:
+            raise click.ClickException(str(e)) from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            if not standalone_mode:
+                raise
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+class Quantity(click.ParamType):
+    """A positive finite number: ``1e21``, ``3.8e+25``, ``7B``, ``2T``."""
+
+    name = "quantity"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_quantity(value)
+        except PlannerError as e:
+            self.fail(str(e), param, ctx)
+
+
+QUANTITY = Quantity()
+
+
+def _budgets(flops, flops_range, points):
+    """The budgets asked for: each ``--flops``, then ``--points`` log-spaced ones over ``--flops-range``."""
+    budgets = list(flops)
+    if flops_range:
+        lo, hi = flops_range
+        if hi < lo:
+            raise click.BadParameter(f"start must not exceed stop (got {lo:g} > {hi:g})", param_hint="'--flops-range'")
+        if points == 1 or lo == hi:
+            budgets.append(lo)
+        else:
+            budgets += [lo * (hi / lo) ** (i / (points - 1)) for i in range(points)]
+    return budgets
+
+
+def _parse_sets(values) -> dict[str, float]:
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE like alpha=0.35 (got {item!r})", param_hint="'--set'")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{name.strip()!r} needs a number (got {value!r})", param_hint="'--set'") from None
+    return out
+
+
+def load_law(preset, law_file, sets):
+    """The law chosen by ``--preset`` / ``--law`` with ``--set`` overrides."""
+    from .presets import load_law_file, load_preset
+
+    if preset and law_file:
+        raise click.UsageError("give --preset or --law, not both")
+    overrides = _parse_sets(sets)
+    if law_file:
+        law = load_law_file(law_file)
+        return law.with_coefficients(**overrides) if overrides else law
+    return load_preset(preset or DEFAULT_PRESET, overrides=overrides)
+
+
+def law_options(f):
+    """--preset, --law and --set, shared by every command that plans with one law."""
+    f = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                     help="Override one coefficient, e.g. --set alpha=0.35 (repeatable).")(f)
+    f = click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="A law file in the preset format (see 'plan presets show').")(f)
+    f = click.option("--preset", "-p", metavar="ID", help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
+    return f
+
+
+def budget_options(f):
+    """--flops, --flops-range and --points."""
+    f = click.option("--points", type=click.IntRange(1, 10_000), default=5, show_default=True,
+                     help="How many log-spaced budgets --flops-range gives.")(f)
+    f = click.option("--flops-range", type=(QUANTITY, QUANTITY), metavar="START STOP",
+                     help="Log-spaced budgets from START to STOP FLOPs.")(f)
+    f = click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+                     help="Training compute in FLOPs, e.g. 1e21 (repeatable).")(f)
+    return f
+
+
+def format_option(f):
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                        help="Output format.")(f)
+
+
+@click.group(cls=PlanGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@budget_options
+@law_options
+@format_option
+@click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
+    """Plan compute-optimal training runs from published scaling laws.
+
+    \b
+    Examples:
+      plan --flops 1e21                      the plan for one budget, default law
+      plan --flops 1e21 --preset kaplan2020  with another law
+      plan --flops-range 1e20 1e24 --points 5
+      plan --flops 1e21 --format json
+      plan presets                           the shipped laws
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    budgets = _budgets(flops, flops_range, points)
+    if not budgets:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
+    from .plan import compute_optimal
+    from .render import law_footer, plan_columns, plan_rows
+
+    law = load_law(preset, law_file, sets)
+    # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
+    rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
+    emit(rows, fmt, plan_columns(law), title=f"Compute-optimal plan · {law.id}", footer=law_footer(law))
+
+
+def emit(rows, fmt, columns, title=None, footer=()):
+    """Write ``rows`` to stdout in ``fmt``."""
+    from . import render
+
+    if fmt == "json":
+        click.echo(render.to_json(rows))
+    else:
+        render.table(rows, columns, title=title, footer=footer)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def presets(ctx):
+    """List the shipped laws: ids, aliases and citations.
+
+    \b
+    Examples:
+      plan presets
+      plan presets show chinchilla
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich import box
+
+    from .presets import list_presets
+
+    t = Table(box=box.SIMPLE_HEAD)
+    t.add_column("id", no_wrap=True)
+    t.add_column("aliases", overflow="fold")
+    t.add_column("N counts", overflow="fold")
+    t.add_column("source", no_wrap=True)
+    for law in list_presets():
+        t.add_row(law.id + (" *" if law.id == DEFAULT_PRESET else ""), ", ".join(law.aliases),
+                  law.parameters, law.short_citation.split(",")[0])
+    Console().print(t)
+    click.echo(f"* the default. Details: plan presets show ID")
+
+
+@presets.command("show")
+@click.argument("preset_id", metavar="ID")
+def presets_show(preset_id):
+    """Print a preset's law file: coefficients, conventions, citation and notes.
+
+    \b
+    Example:
+      plan presets show epoch
+    """
+    from .presets import load_preset, preset_source
+
+    law = load_preset(preset_id)
+    click.echo(preset_source(law), nl=False)
+
+
+def main(args=None, prog_name="plan"):
+    """Entry point of the ``plan`` console script."""
+    cli.main(args=args, prog_name=prog_name)

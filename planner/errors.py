@@ -1,0 +1,44 @@
+"""Exceptions raised by planner.
+
+Every error a user can cause derives from :class:`PlannerError`, and also from the
+built-in exception it resembles, so library callers can catch either. The CLI turns a
+``PlannerError`` into one line on stderr and exit status 1.
+"""
+
+__all__ = [
+    "PlannerError",
+    "QuantityError",
+    "PresetError",
+    "UnknownPresetError",
+    "LawFileError",
+    "NoLossModelError",
+    "InfeasibleError",
+]
+
+
+class PlannerError(Exception):
+    """Base class of every error planner raises on purpose."""
+
+
+class QuantityError(PlannerError, ValueError):
+    """A quantity (budget, parameter count, token count) is not a finite positive number."""
+
+
+class PresetError(PlannerError, ValueError):
+    """A law file or preset is malformed: missing, misspelt or mistyped keys, bad values."""
+
+
+class LawFileError(PresetError, OSError):
+    """A law file cannot be read (missing, unreadable, or not TOML)."""
+
+
+class UnknownPresetError(PlannerError, LookupError):
+    """No shipped preset has that id or alias."""
+
+
+class NoLossModelError(PlannerError, ValueError):
+    """The law is an allocation rule: it says how to split compute but predicts no loss."""
+
+
+class InfeasibleError(PlannerError, ValueError):
+    """A request no plan can meet (a loss below the law's floor, caps that leave nothing)."""

@@ -1,0 +1,100 @@
+"""Quantities in and out: ``"7B"``, ``"1e21"``, ``"2T"`` in; ``2.78B``, ``1.00e21`` out.
+
+Parsing and formatting only; no numpy, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import QuantityError
+
+__all__ = ["parse_quantity", "check_positive", "format_count", "format_flops", "format_loss", "format_ratio"]
+
+#: SI-style suffixes people use for parameter and token counts (case-insensitive).
+SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+
+_QUANTITY = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]?)\s*$")
+
+
+def parse_quantity(text: str | float, name: str = "") -> float:
+    """Parse ``"1e21"``, ``"3.8e+25"``, ``"7B"``, ``"2T"``, ``"500M"`` into a positive finite float.
+
+    ``name`` is how the value is called in an error message (``"flops"``).
+    Raises :class:`QuantityError` for anything that is not a finite number > 0.
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return check_positive(float(text), name)
+    m = _QUANTITY.match(str(text))
+    if not m or (m.group(2) and m.group(2).lower() not in SUFFIXES):
+        raise QuantityError(
+            f"expected a number like 1e21, 1.5e24 or 7B (suffixes K, M, B, T, P){_for(name)}; got {str(text)!r}"
+        )
+    value = float(m.group(1).replace("_", ""))
+    if m.group(2):
+        value *= SUFFIXES[m.group(2).lower()]
+    return check_positive(value, name, shown=text)
+
+
+def _for(name: str) -> str:
+    return f" for {name}" if name else ""
+
+
+def check_positive(value, name: str = "", shown=None):
+    """Return ``value`` if it is finite and > 0 everywhere (float or array), else raise QuantityError."""
+    if isinstance(value, (int, float)):
+        if not (math.isfinite(value) and value > 0):
+            got = shown if shown is not None else value
+            raise QuantityError(f"expected a finite number > 0{_for(name)}; got {got!r}")
+        return value
+    import numpy as np
+
+    arr = np.asarray(value, dtype=float)
+    bad = ~(np.isfinite(arr) & (arr > 0))
+    if bad.any():
+        first = arr[bad].flat[0]
+        raise QuantityError(
+            f"expected finite numbers > 0{_for(name)}; {int(bad.sum())} of {arr.size} are not (first: {first!r})"
+        )
+    return arr
+
+
+_PREFIXES = ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def format_count(x: float, digits: int = 3) -> str:
+    """``2780000000.0`` → ``'2.78B'``: ``digits`` significant figures and an SI-style suffix."""
+    if x is None or not math.isfinite(x):
+        return "—" if x is None else str(x)
+    for scale, suffix in _PREFIXES:
+        # Round first so 999.96M becomes 1.00B, not 1000M.
+        if abs(float(f"{x:.{digits}g}")) >= scale:
+            return _sig(x / scale, digits) + suffix
+    return _sig(x, digits)
+
+
+def _sig(x: float, digits: int) -> str:
+    """``x`` with ``digits`` significant figures, keeping trailing zeros (``60.0``, ``2.50``)."""
+    if x == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(float(f"{x:.{digits}g}")))), 0)
+    return f"{x:.{decimals}f}"
+
+
+def format_flops(x: float, digits: int = 3) -> str:
+    """``1e21`` → ``'1.00e21'``."""
+    if x is None or not math.isfinite(x):
+        return "—" if x is None else str(x)
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def format_loss(x: float | None) -> str:
+    """A loss in nats/token with three decimals, or an em dash where the law has none."""
+    return "—" if x is None else f"{x:.3f}"
+
+
+def format_ratio(x: float, digits: int = 3) -> str:
+    """A dimensionless ratio (tokens per parameter) with ``digits`` significant figures."""
+    return _sig(x, digits) if x >= 1 else f"{x:.{digits}g}"

@@ -1,0 +1,1 @@
+"""Shipped scaling-law presets: one TOML file per law (read by planner.presets)."""
