@@ -13,6 +13,7 @@ __all__ = [
     "LawFileError",
     "NoLossModelError",
     "InfeasibleError",
+    "UnsupportedLawError",
 ]
 
 
@@ -42,3 +43,7 @@ class NoLossModelError(PlannerError, ValueError):
 
 class InfeasibleError(PlannerError, ValueError):
     """A request no plan can meet (a loss below the law's floor, caps that leave nothing)."""
+
+
+class UnsupportedLawError(PlannerError, ValueError):
+    """The law's form does not support the request (repeated data needs the parametric form)."""

@@ -1,0 +1,619 @@
+r"""Plans under real constraints: limited unique data, inference demand, size caps.
+
+Each constraint comes from its paper; all of them enter one problem, so they combine.
+
+**Limited unique data** (Muennighoff et al. 2023, "Scaling Data-Constrained Language Models",
+arXiv:2305.16264, §3). With U unique tokens, training on D > U tokens repeats them; repeated
+tokens, and parameters in excess of what the unique data can use, are worth less::
+
+    D' = U_D + U_D·R_D*·(1 − e^(−R_D/R_D*)),   R_D = max(D/U_D − 1, 0)   (effective data)
+    N' = U_N + U_N·R_N*·(1 − e^(−R_N/R_N*)),   R_N = N/U_N − 1            (effective parameters)
+    U_N = min(N, N_U),  N_U the compute-optimal N of the law whose D_opt is U_D
+    L_U(N, D) = E + A/N'^α + B/D'^β
+
+U_D is the unique data available (the paper's reference code requires U_D ≤ D; with less than one
+epoch, D' = D). As U → ∞, D' = D and U_N = N, so L_U is the plain law. Fitted values for
+muennighoff2023 are in its preset ([repetition]: R_D* = 15.387756, R_N* = 5.309743); another
+parametric law borrows those R_D*, R_N* (:func:`repetition_of` says so).
+
+**Size caps**: N ≤ P, D ≤ D_max.
+
+**Inference demand** (Sardana et al. 2024, "Beyond Chinchilla-Optimal", arXiv:2401.00448): serving
+T tokens costs 2·N·T FLOPs, so minimise the lifetime cost k·N·D + 2·N·T at a given loss ℓ.
+
+How they combine, for a budget C (:func:`plan_with_constraints`):
+
+1. *compute-optimal*: the plain law's optimum, ignoring every constraint; shown for comparison,
+   with its loss under L_U (what it would reach on the data you have).
+2. *training-optimal*: argmin L_U(N, D) subject to k·N·D = C, N ≤ P, D ≤ D_max. Its loss ℓ is the
+   best the budget buys within the constraints.
+3. *inference-aware*: argmin k·N·D + 2·N·T subject to L_U(N, D) = ℓ, N ≤ P, D ≤ D_max: the same
+   loss as (2) for the least lifetime FLOPs. It trains a smaller model for longer, so its
+   training FLOPs exceed C while its lifetime FLOPs are lower. With T → 0 it is (2).
+
+With a target loss instead of a budget, ℓ is given and (2) is the least training compute that
+reaches it within the constraints.
+
+Solvers: the caps alone have a closed form (along k·N·D = C the loss is convex in log N for both
+loss families, so the optimum is the unconstrained one clipped to the caps); everything else is a
+one-dimensional search in log N (a grid, then golden-section), vectorised over budgets: no Python
+loop over budgets. Given N, the D that reaches a loss ℓ has a closed form under L_U, so (3) is
+one-dimensional too. numpy is imported only when these functions run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InfeasibleError, NoLossModelError, PresetError, UnsupportedLawError
+from .plan import model_of
+from .units import check_positive, format_count, format_flops
+
+__all__ = [
+    "Repetition", "repetition_of", "effective_tokens", "effective_params", "unique_params",
+    "RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints",
+    "REPETITION_PRESET",
+]
+
+#: The preset whose fitted R_D*, R_N* other parametric laws borrow (Muennighoff et al. 2023).
+REPETITION_PRESET = "muennighoff2023"
+
+#: Inference costs 2 FLOPs per parameter per token served: the forward pass (Kaplan et al. 2020 §2.1;
+#: Sardana et al. 2024 §2).
+INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+
+# Search settings of the vectorised minimiser (log N).
+_GRID = 48          # grid points before the golden-section refinement
+_TOL = 1e-11        # final bracket width in log N
+_BIND_TOL = 1e-7    # a plan this close (relative) to a cap sits on it: the cap binds
+
+
+def _np():
+    import numpy as np
+
+    return np
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Muennighoff's repetition law
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """Muennighoff's decay constants: R_D* for repeated tokens, R_N* for excess parameters.
+
+    ``source`` is the law they were fitted with; ``borrowed`` is true when the law being planned
+    with has no [repetition] table of its own and uses these.
+    """
+
+    R_D_star: float
+    R_N_star: float
+    source: str = REPETITION_PRESET
+    borrowed: bool = False
+
+
+def repetition_of(law) -> Repetition:
+    """The law's own [repetition] table, or muennighoff2023's, marked borrowed."""
+    table = dict(getattr(law, "extra", {}).get("repetition", {}) or {})
+    if table:
+        return Repetition(*_check_repetition(table, getattr(law, "source", "") or law.id), source=law.id)
+    from .presets import load_preset
+
+    own = load_preset(REPETITION_PRESET)
+    return Repetition(*_check_repetition(dict(own.extra["repetition"]), own.source), source=own.id, borrowed=True)
+
+
+def _check_repetition(table: dict, where: str) -> tuple[float, float]:
+    values = []
+    for key in ("R_D_star", "R_N_star"):
+        value = table.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+            raise PresetError(f"[repetition] of {where} needs {key} = a number > 0 (got {value!r}); "
+                              f"Muennighoff et al. 2023 fit R_D_star = 15.387756, R_N_star = 5.309743")
+        values.append(float(value))
+    return values[0], values[1]
+
+
+def _decayed(X, base, R_star):
+    """X' = min(X, base) + base·R*·(1 − e^(−R/R*)), R = max(X/base − 1, 0): the value of X when all
+    beyond ``base`` decays with constant R* (Muennighoff et al. 2023, Eqs. 5 and 6). base may be inf."""
+    np = _np()
+    X, base = np.asarray(X, dtype=float), np.asarray(base, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = np.maximum(X / base - 1.0, 0.0)
+        extra = np.where(R > 0, -base * R_star * np.expm1(-R / R_star), 0.0)
+    return np.minimum(X, base) + extra
+
+
+def effective_tokens(n_tokens, unique_tokens, R_D_star):
+    """Effective data D' = U_D + U_D·R_D*·(1 − e^(−R_D/R_D*)), R_D = max(D/U_D − 1, 0).
+
+    Muennighoff et al. 2023, Eq. 5. D' = D while D ≤ U_D; D' < U_D·(1 + R_D*) always.
+    ``unique_tokens`` may be infinite (then D' = D).
+    """
+    return _decayed(n_tokens, unique_tokens, R_D_star)
+
+
+def effective_params(n_params, unique_params_, R_N_star):
+    """Effective parameters N' = U_N + U_N·R_N*·(1 − e^(−R_N/R_N*)), U_N = min(N, N_U), R_N = N/U_N − 1.
+
+    Muennighoff et al. 2023, Eq. 6; ``unique_params_`` is N_U (:func:`unique_params`), may be infinite.
+    It is the same decay as :func:`effective_tokens`, with N_U in the place of U_D.
+    """
+    return _decayed(n_params, unique_params_, R_N_star)
+
+
+def unique_params(model, unique_tokens):
+    """N_U: the parameters of the law's compute-optimal plan whose D_opt equals U_D.
+
+    From Hoffmann Eq. 4, D_opt = x^b / G with x = C/k, so x = (G·U_D)^(1/b) and
+    N_U = G·x^a = G·(G·U_D)^(β/α), as in Muennighoff et al.'s reference code (``D_to_N``).
+    """
+    m = model_of(model)
+    return m.G * (m.G * unique_tokens) ** (m.beta / m.alpha)
+
+
+def _inverse_decay(effective, base, R_star):
+    """Invert X' = min(X, U) + U·R*·(1 − e^(−R/R*)), R = X/U − 1: the X with that X'; inf if X' ≥ U·(1 + R*)."""
+    np = _np()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        u = (effective / base - 1.0) / R_star           # = 1 − e^(−R/R*)
+        R = -R_star * np.log1p(-np.minimum(u, 1.0))     # R = −R*·ln(1 − u); inf at u ≥ 1
+        return np.where(effective <= base, effective, np.where(u < 1.0, base * (1.0 + R), np.inf))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# loss models with the inverses the solvers need
+
+
+class _ParametricLoss:
+    """L(N, D) = E + A/N'^α + B/D'^β (plain when U is infinite), with its inverses, vectorised."""
+
+    def __init__(self, model, unique_tokens, repetition):
+        np = _np()
+        self.m = model
+        self.U = np.inf if unique_tokens is None else np.asarray(unique_tokens, dtype=float)
+        self.rep = repetition
+        self.N_U = np.inf if unique_tokens is None else unique_params(model, self.U)
+
+    def effective_params(self, N):
+        return N if self.rep is None else effective_params(N, self.N_U, self.rep.R_N_star)
+
+    def effective_tokens(self, D):
+        return D if self.rep is None else effective_tokens(D, self.U, self.rep.R_D_star)
+
+    def _sides(self):
+        """(coefficient, exponent, unique base, R*) of the parameter and the data term."""
+        m, rep = self.m, self.rep
+        return ((m.A, m.alpha, self.N_U, rep and rep.R_N_star), (m.B, m.beta, self.U, rep and rep.R_D_star))
+
+    def _term(self, X, side):
+        """coef / X'^exponent; at X = ∞ the limit coef / (base·(1 + R*))^exponent (0 with unlimited data)."""
+        np = _np()
+        coef, power, base, R_star = self._sides()[side]
+        X = np.asarray(X, dtype=float)
+        if self.rep is not None:
+            inf = np.isinf(X)
+            X = np.where(inf, base * (1.0 + R_star), _decayed(np.where(inf, 1.0, X), base, R_star))
+        return coef / X**power
+
+    def _solve(self, rest, side):
+        """The X whose term equals ``rest``; inf where rest ≤ 0 or the repeats cannot reach it."""
+        np = _np()
+        coef, power, base, R_star = self._sides()[side]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            Xp = np.where(rest > 0, (coef / np.where(rest > 0, rest, 1.0)) ** (1.0 / power), np.inf)
+        return Xp if self.rep is None else _inverse_decay(Xp, base, R_star)
+
+    def loss(self, N, D):
+        return self.m.E + self._term(N, 0) + self._term(D, 1)
+
+    def tokens_for(self, N, ell):
+        """D with L(N, D) = ℓ; inf where no D reaches ℓ at this N."""
+        return self._solve(ell - self.m.E - self._term(N, 0), 1)
+
+    def params_for(self, D, ell):
+        """N with L(N, D) = ℓ (D may be inf); inf where no N reaches ℓ at this D."""
+        return self._solve(ell - self.m.E - self._term(D, 1), 0)
+
+
+class _KaplanLoss:
+    """L(N, D) = [(N_c/N)^p + D_c/D]^α_D, p = α_N/α_D (Kaplan et al. 2020, Eq. 1.5), with its inverses."""
+
+    def __init__(self, model):
+        self.m = model
+        self.p = model.alpha_N / model.alpha_D
+        self.effective_params = self.effective_tokens = lambda x: x
+
+    def loss(self, N, D):
+        np = _np()
+        m = self.m
+        with np.errstate(divide="ignore"):
+            return ((m.N_c / np.asarray(N, dtype=float)) ** self.p + m.D_c / np.asarray(D, dtype=float)) ** m.alpha_D
+
+    def tokens_for(self, N, ell):
+        np = _np()
+        m = self.m
+        s = np.asarray(ell, dtype=float) ** (1.0 / m.alpha_D) - (m.N_c / N) ** self.p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s > 0, m.D_c / np.where(s > 0, s, 1.0), np.inf)
+
+    def params_for(self, D, ell):
+        np = _np()
+        m = self.m
+        with np.errstate(divide="ignore"):
+            s = np.asarray(ell, dtype=float) ** (1.0 / m.alpha_D) - m.D_c / np.asarray(D, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s > 0, m.N_c / np.where(s > 0, s, 1.0) ** (1.0 / self.p), np.inf)
+
+
+def _loss_model(law, unique_tokens, repetition):
+    model = model_of(law)
+    law_id = getattr(law, "id", model.form)
+    if not model.has_loss:
+        raise NoLossModelError(
+            f"{law_id} is an allocation rule with no loss model, and planning under constraints compares "
+            "losses; use a parametric preset such as --preset besiroglu2024 or muennighoff2023")
+    if model.form == "parametric":
+        return _ParametricLoss(model, unique_tokens, repetition)
+    if model.form == "kaplan" and unique_tokens is None:
+        return _KaplanLoss(model)
+    raise UnsupportedLawError(
+        f"--unique-tokens needs a parametric (Chinchilla-form) law, as Muennighoff et al. 2023 fit it; {law_id} "
+        f"has the {model.form} form; use --preset muennighoff2023 or another parametric preset")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the loss of one run on repeated data
+
+
+@dataclass(frozen=True)
+class RepeatedRun:
+    """A run of N parameters on D tokens drawn from U unique tokens, under L_U.
+
+    epochs : D / U.  effective_tokens : D'.  effective_params : N'.
+    loss : L_U(N, D) in nats/token.  loss_all_unique : the plain law's L(N, D), as if every token were new.
+    """
+
+    n_params: Any
+    n_tokens: Any
+    unique_tokens: Any
+    epochs: Any
+    effective_tokens: Any
+    effective_params: Any
+    loss: Any
+    loss_all_unique: Any
+    repetition: Repetition
+
+
+def repeated_loss(law, n_params, n_tokens, unique_tokens, repetition: Repetition | None = None) -> RepeatedRun:
+    """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
+    N = check_positive(n_params, "n_params")
+    D = check_positive(n_tokens, "n_tokens")
+    U = check_positive(unique_tokens, "unique_tokens")
+    rep = repetition or repetition_of(law)
+    lm = _loss_model(law, U, rep)
+    scalar = all(isinstance(x, float) for x in (N, D, U))
+    out = dict(
+        n_params=N, n_tokens=D, unique_tokens=U, epochs=_np().asarray(D) / U,
+        effective_tokens=lm.effective_tokens(D), effective_params=lm.effective_params(N),
+        loss=lm.loss(N, D), loss_all_unique=model_of(law).loss(N, D),
+    )
+    return RepeatedRun(**{k: _shape(v, scalar) for k, v in out.items()}, repetition=rep)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the vectorised minimiser
+
+
+def _argmin_log(f, lo, hi):
+    """Minimise f(t) over t ∈ [lo, hi], elementwise over arrays of problems: a grid, then golden-section.
+
+    ``f`` takes t of shape (..., S) (S problems, broadcasting on the last axis) and returns the
+    same shape, with +inf where t is infeasible. The grid guards against a bad bracket; the
+    golden-section search refines the best grid cell to ``_TOL`` in t.
+    """
+    np = _np()
+    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    grid = lo + (hi - lo) * np.linspace(0.0, 1.0, _GRID)[:, None]
+    F = f(grid)
+    F = np.where(np.isnan(F), np.inf, F)
+    i = np.argmin(F, axis=0)
+    cols = np.arange(lo.size)
+    a = grid[np.maximum(i - 1, 0), cols]
+    b = grid[np.minimum(i + 1, _GRID - 1), cols]
+    g = (math.sqrt(5.0) - 1.0) / 2.0
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = f(c), f(d)
+    width = float(np.max(b - a, initial=0.0))
+    steps = max(0, math.ceil(math.log(max(width, _TOL) / _TOL) / math.log(1.0 / g)))
+    for _ in range(steps):
+        left = ~(fd < fc)            # keep [a, d]: the minimum is left of d
+        b = np.where(left, d, b)
+        a = np.where(left, a, c)
+        new = np.where(left, b - g * (b - a), a + g * (b - a))
+        fnew = f(new)
+        c, d, fc, fd = (np.where(left, new, d), np.where(left, c, new),
+                        np.where(left, fnew, fd), np.where(left, fc, fnew))
+    t = np.where(fc <= fd, c, d)
+    ft = np.minimum(fc, fd)
+    best_grid = F[i, cols]
+    return np.where(best_grid < ft, grid[i, cols], t)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# plans
+
+
+@dataclass(frozen=True)
+class ConstrainedPlan:
+    """One plan of a :class:`ConstrainedResult`; every field has the shape of the budgets (or targets).
+
+    flops : training FLOPs k·N·D.  n_params, n_tokens, tokens_per_param : N, D, D/N.
+    loss : under the constraints' law (L_U with limited data), nats/token.
+    epochs, effective_tokens, effective_params : D/U, D', N' (None without a data constraint).
+    inference_flops, lifetime_flops : 2·N·T and k·N·D + 2·N·T (None without inference demand).
+    params_cap_binds, tokens_cap_binds : whether the plan sits on --max-params / --max-tokens
+        because the cap stops it (None without that cap).
+    """
+
+    flops: Any
+    n_params: Any
+    n_tokens: Any
+    tokens_per_param: Any
+    loss: Any
+    epochs: Any = None
+    effective_tokens: Any = None
+    effective_params: Any = None
+    inference_flops: Any = None
+    lifetime_flops: Any = None
+    params_cap_binds: Any = None
+    tokens_cap_binds: Any = None
+
+
+@dataclass(frozen=True)
+class ConstrainedResult:
+    """The plans of :func:`plan_with_constraints` and the constraints they were made under.
+
+    compute_optimal : the plain law's optimum ignoring every constraint (None when the only
+        constraint is inference demand, where it equals ``training_optimal``).
+    training_optimal : the lowest loss the budget buys within data and caps (or, with a target
+        loss, the least training compute that reaches it).
+    inference_aware : the same loss for the least lifetime FLOPs (None without inference demand).
+    flops_saving : 1 − lifetime(inference_aware) / lifetime(training_optimal).
+    loss_floor : the lowest loss the law allows within the data and caps, at any compute
+        (E + A/N'(P)^α + B/D'(D_max)^β with N' and D' at their limits where a cap is absent).
+    """
+
+    law_id: str
+    budget: Any
+    target_loss: Any
+    unique_tokens: float | None
+    max_params: float | None
+    max_tokens: float | None
+    inference_tokens: float | None
+    repetition: Repetition | None
+    compute_optimal: ConstrainedPlan | None
+    training_optimal: ConstrainedPlan
+    inference_aware: ConstrainedPlan | None
+    flops_saving: Any = None
+    loss_floor: float | None = None
+
+    @property
+    def plans(self) -> dict[str, ConstrainedPlan]:
+        """The plans present, by name, in the order they are best read."""
+        named = {"compute-optimal": self.compute_optimal, "training-optimal": self.training_optimal,
+                 "inference-aware": self.inference_aware}
+        return {name: p for name, p in named.items() if p is not None}
+
+
+def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=None, max_params=None,
+                          max_tokens=None, inference_tokens=None, repetition: Repetition | None = None
+                          ) -> ConstrainedResult:
+    """Plan for budgets ``flops`` (or loss targets ``target_loss``) under the given constraints.
+
+    See the module docstring for the problem each plan solves. ``flops`` or ``target_loss`` is a
+    float or an array (one problem each); the constraints are floats or None. Raises
+    :class:`InfeasibleError` naming the constraint that cannot be met: caps that leave no plan at a
+    budget (C > k·P·D_max), or a target loss at or below what the law, data and caps allow.
+    """
+    if (flops is None) == (target_loss is None):
+        raise ValueError("give flops or target_loss, not both")
+    np = _np()
+    model = model_of(law)
+    law_id = getattr(law, "id", model.form)
+    U = None if unique_tokens is None else float(check_positive(unique_tokens, "unique_tokens"))
+    P = None if max_params is None else float(check_positive(max_params, "max_params"))
+    Dmax = None if max_tokens is None else float(check_positive(max_tokens, "max_tokens"))
+    T = None if inference_tokens is None else float(_check_nonnegative(inference_tokens, "inference_tokens"))
+    rep = None if U is None else (repetition or repetition_of(law))
+    lm = _loss_model(law, U, rep)
+    k = model.flops_per_param_token
+    ctx = _Context(law_id, lm, k, U, P, Dmax)
+
+    if flops is not None:
+        C = check_positive(flops, "flops")
+        scalar = isinstance(C, float)
+        C = np.atleast_1d(np.asarray(C, dtype=float))
+        N, D = ctx.training_optimal(C, model)
+        ell = lm.loss(N, D)
+    else:
+        ell_in = check_positive(target_loss, "target_loss")
+        scalar = isinstance(ell_in, float)
+        ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
+        ctx.check_reachable(ell)
+        N, D = ctx.lifetime_optimal(ell, 0.0)
+        C = None
+
+    has_constraint = any(x is not None for x in (U, P, Dmax))
+    ref = None
+    if has_constraint:
+        C_ref = C if C is not None else k * N * D
+        if C is None:
+            # The plain law's least compute for the same loss: its optimum along its own frontier.
+            plain = _loss_model(law, None, None)
+            N0, D0 = _Context(law_id, plain, k, None, None, None).lifetime_optimal(ell, 0.0)
+        else:
+            N0, D0 = model.compute_optimal(C_ref)
+        ref = ctx.plan(N0, D0, T, scalar, capped=False)
+    train = ctx.plan(N, D, T, scalar)
+    aware = saving = None
+    if T is not None:
+        Ni, Di = ctx.lifetime_optimal(ell, T, feasible=(N, D))
+        aware = ctx.plan(Ni, Di, T, scalar)
+        saving = _shape(1.0 - (k * Ni * Di + 2.0 * Ni * T) / (k * N * D + 2.0 * N * T), scalar)
+    return ConstrainedResult(
+        law_id=law_id, budget=None if C is None else _shape(C, scalar),
+        target_loss=None if target_loss is None else _shape(ell, scalar),
+        unique_tokens=U, max_params=P, max_tokens=Dmax, inference_tokens=T, repetition=rep,
+        compute_optimal=ref, training_optimal=train, inference_aware=aware, flops_saving=saving,
+        loss_floor=ctx.floor(),
+    )
+
+
+def _check_nonnegative(value, name):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value == 0:
+        return 0.0
+    return check_positive(value, name)
+
+
+def _shape(x, scalar):
+    """A float for a scalar problem, else the array."""
+    np = _np()
+    if x is None:
+        return None
+    a = np.asarray(x)
+    return a.reshape(-1)[0].item() if scalar else a
+
+
+class _Context:
+    """One planning problem's law and constraints, and the two solvers over them."""
+
+    def __init__(self, law_id, lm, k, U, P, Dmax):
+        self.law_id, self.lm, self.k, self.U, self.P, self.Dmax = law_id, lm, k, U, P, Dmax
+
+    # -- building a plan ----------------------------------------------------------------------------------------------
+    def plan(self, N, D, T, scalar, capped=True) -> ConstrainedPlan:
+        """The plan (N, D) with its costs; ``capped`` plans report whether they sit on a cap."""
+        k, s = self.k, (lambda x: _shape(x, scalar))
+        train = k * N * D
+        infer = None if T is None else INFERENCE_FLOPS_PER_PARAM_TOKEN * N * T
+        data = self.U is not None
+        return ConstrainedPlan(
+            flops=s(train), n_params=s(N), n_tokens=s(D), tokens_per_param=s(D / N), loss=s(self.lm.loss(N, D)),
+            epochs=s(D / self.U) if data else None,
+            effective_tokens=s(self.lm.effective_tokens(D)) if data else None,
+            effective_params=s(self.lm.effective_params(N)) if data else None,
+            inference_flops=None if T is None else s(infer),
+            lifetime_flops=None if T is None else s(train + infer),
+            params_cap_binds=s(N >= self.P * (1 - _BIND_TOL)) if capped and self.P is not None else None,
+            tokens_cap_binds=s(D >= self.Dmax * (1 - _BIND_TOL)) if capped and self.Dmax is not None else None,
+        )
+
+    # -- caps ---------------------------------------------------------------------------------------------------------
+    def _caps_interval(self, C):
+        """log N interval allowed by the caps at budget C: [ln(C/(k·D_max)), ln P]; raise if empty."""
+        np = _np()
+        lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C / (self.k * self.Dmax))
+        hi = np.full_like(C, np.inf) if self.P is None else np.full_like(C, math.log(self.P))
+        empty = lo > hi
+        if empty.any():
+            i = int(np.argmax(empty))
+            most = self.k * self.P * self.Dmax
+            raise InfeasibleError(
+                f"the size caps leave no plan for {format_flops(C[i])} FLOPs"
+                + (f" ({int(empty.sum())} of {C.size} budgets)" if C.size > 1 else "")
+                + f": with at most {format_count(self.P)} parameters and {format_count(self.Dmax)} tokens, "
+                f"{self.k:g}·N·D is at most {format_flops(most)}; lower the budget or raise --max-params or --max-tokens")
+        return lo, hi
+
+    def training_optimal(self, C, model):
+        """argmin L_U(N, C/(kN)) within the caps."""
+        np = _np()
+        k = self.k
+        lo, hi = self._caps_interval(C)
+        N0, _ = model.compute_optimal(C)
+        t0 = np.log(N0)
+        if self.U is None:
+            # Caps only: L along the budget line is convex in ln N (a sum of exponentials in ln N for
+            # both families), so the optimum is the unconstrained one clipped to the caps.
+            t = np.clip(t0, lo, hi)
+        else:
+            # Scarce data moves the optimum towards N_U (excess parameters decay fastest) or, once the
+            # repeats saturate too, towards N = C/(kU): bracket all three generously.
+            t_U = math.log(self.lm.N_U)
+            t_lo = np.minimum(t0, t_U) - 4.0
+            t_hi = np.maximum(t0, np.log(C / (k * self.U))) + 4.0
+            a, b = np.clip(t_lo, lo, hi), np.clip(t_hi, lo, hi)
+            t = _argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
+        N = np.exp(t)
+        return N, C / (k * N)
+
+    # -- loss targets -------------------------------------------------------------------------------------------------
+    def floor(self):
+        """The infimum of the loss within data and caps: L_U(P, D_max), with ∞ for a missing cap."""
+        np = _np()
+        N = np.inf if self.P is None else self.P
+        D = np.inf if self.Dmax is None else self.Dmax
+        with np.errstate(divide="ignore"):
+            return float(np.asarray(self.lm.loss(np.asarray(N, dtype=float), np.asarray(D, dtype=float))).item())
+
+    def check_reachable(self, ell):
+        np = _np()
+        floor = self.floor()
+        bad = ell <= floor
+        if not bad.any():
+            return
+        target = float(ell[np.argmax(bad)])
+        what = []
+        if self.U is not None:
+            what.append(f"{format_count(self.U)} unique tokens")
+        if self.P is not None:
+            what.append(f"at most {format_count(self.P)} parameters")
+        if self.Dmax is not None:
+            what.append(f"at most {format_count(self.Dmax)} tokens")
+        if what:
+            fix = ("add unique data, " if self.U is not None else "") + "raise a cap or aim for a higher loss"
+            raise InfeasibleError(
+                f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
+                f"below {floor:.4f}; {fix}")
+        raise InfeasibleError(
+            f"target loss {target:g} is at or below the irreducible loss {floor:.4f} of {self.law_id}: no model "
+            "reaches it; aim for a higher loss")
+
+    def lifetime_optimal(self, ell, T, feasible=None):
+        """argmin k·N·D + 2·N·T subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.
+
+        ``feasible`` is a plan (N, D) known to reach ℓ within the caps (the training-optimal one), used
+        where ℓ sits on the loss floor to machine precision and the inverse of L_U is ill-conditioned.
+        """
+        np = _np()
+        k, lm = self.k, self.lm
+        D_top = np.inf if self.Dmax is None else self.Dmax
+        N_lo = lm.params_for(np.full_like(ell, D_top), ell)   # the smallest N that reaches ℓ
+        if feasible is not None:
+            N_lo = np.where(np.isfinite(N_lo), np.minimum(N_lo, feasible[0]), feasible[0])
+        elif not np.all(np.isfinite(N_lo)):
+            raise InfeasibleError(f"target loss {float(ell[~np.isfinite(N_lo)][0]):.6g} is at the floor of what "
+                                  f"{self.law_id} allows within the constraints; aim for a higher loss")
+        t_lo = np.log(N_lo) + 1e-12
+        t_hi = t_lo + 12.0                                     # the T = 0 optimum is within e^3 of N_lo
+        if self.P is not None:
+            t_hi = np.minimum(t_hi, math.log(self.P))
+
+        def cost(t):
+            N = np.exp(t)
+            D = lm.tokens_for(N, ell)
+            ok = D <= D_top * (1 + 1e-12)
+            with np.errstate(invalid="ignore", over="ignore"):
+                return np.where(ok, k * N * np.minimum(D, D_top) + 2.0 * N * T, np.inf)
+
+        t = _argmin_log(cost, t_lo, t_hi)
+        N = np.exp(t)
+        D = np.minimum(lm.tokens_for(N, ell), D_top)
+        if feasible is not None:
+            stuck = ~np.isfinite(D)
+            N, D = np.where(stuck, feasible[0], N), np.where(stuck, feasible[1], D)
+        return N, D
