@@ -121,6 +121,24 @@ def budget_options(f):
     return f
 
 
+def constraint_options(f):
+    """--unique-tokens, --inference-tokens, --max-params, --max-tokens, --target-loss, --params and --tokens."""
+    f = click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
+                     help="With --params and --unique-tokens: the loss of training on D tokens.")(f)
+    f = click.option("--params", "n_params", type=QUANTITY, metavar="N",
+                     help="With --tokens and --unique-tokens: the loss of N parameters on repeated data.")(f)
+    f = click.option("--target-loss", type=QUANTITY, multiple=True, metavar="LOSS",
+                     help="Plan for this loss instead of a budget (repeatable).")(f)
+    f = click.option("--max-tokens", type=QUANTITY, metavar="D", help="Train on at most D tokens.")(f)
+    f = click.option("--max-params", type=QUANTITY, metavar="N", help="Train at most N parameters.")(f)
+    f = click.option("--inference-tokens", type=QUANTITY, metavar="T",
+                     help="Tokens the model will serve: also plan the same loss for the least "
+                          "training + inference FLOPs (Sardana et al. 2024).")(f)
+    f = click.option("--unique-tokens", type=QUANTITY, metavar="U",
+                     help="Unique training tokens available; more tokens repeat them (Muennighoff et al. 2023).")(f)
+    return f
+
+
 def format_option(f):
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(f)
@@ -129,11 +147,12 @@ def format_option(f):
 @click.group(cls=PlanGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
+@constraint_options
 @law_options
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
+def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt, **constraints):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -142,29 +161,69 @@ def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
       plan --flops 1e21 --preset kaplan2020  with another law
       plan --flops-range 1e20 1e24 --points 5
       plan --flops 1e21 --format json
+      plan --flops 1e23 --unique-tokens 300B --inference-tokens 10T
+                                             under limited data, for serving
+      plan --flops 1e22 --max-params 7B      the best plan within a size cap
       plan presets                           the shipped laws
     """
     if ctx.invoked_subcommand is not None:
         return
     budgets = _budgets(flops, flops_range, points)
-    if not budgets:
+    asked = {name: value for name, value in constraints.items() if value not in (None, ())}
+    if not budgets and not asked:
         click.echo(ctx.get_help())
         ctx.exit(0)
     from .plan import compute_optimal
     from .render import law_footer, plan_columns, plan_rows
 
     law = load_law(preset, law_file, sets)
+    if asked:
+        return plan_constrained(law, budgets, fmt, **constraints)
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
     rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
     emit(rows, fmt, plan_columns(law), title=f"Compute-optimal plan · {law.id}", footer=law_footer(law))
 
 
-def emit(rows, fmt, columns, title=None, footer=()):
-    """Write ``rows`` to stdout in ``fmt``."""
+def plan_constrained(law, budgets, fmt, unique_tokens, inference_tokens, max_params, max_tokens, target_loss,
+                     n_params, n_tokens):
+    """Plans under limited data, inference demand and size caps; or the loss of one run on repeated data."""
+    from . import render_constraints as rc
+    from .constraints import plan_with_constraints, repeated_loss
+    from .render import law_footer
+
+    if n_params is not None or n_tokens is not None:
+        if n_params is None or n_tokens is None or unique_tokens is None:
+            raise click.UsageError("the loss query needs --params, --tokens and --unique-tokens together")
+        if budgets or target_loss or inference_tokens or max_params or max_tokens:
+            raise click.UsageError("--params/--tokens ask for the loss of one run: drop --flops, --flops-range, "
+                                   "--target-loss, --inference-tokens and the caps")
+        run = repeated_loss(law, n_params, n_tokens, unique_tokens)
+        return emit(rc.repeated_rows(law, run), fmt, rc.repeated_columns(), keys=rc.repeated_keys(),
+                    title=f"Loss on repeated data · {law.id}",
+                    footer=[rc.repetition_line(run.repetition, law.id, unique_tokens)] + law_footer(law))
+    if budgets and target_loss:
+        raise click.UsageError("give a budget (--flops, --flops-range) or --target-loss, not both")
+    if not budgets and not target_loss:
+        raise click.UsageError("plans under constraints need a budget (--flops or --flops-range) or --target-loss")
+    problem = dict(flops=budgets[0] if len(budgets) == 1 else budgets) if budgets else \
+        dict(target_loss=target_loss[0] if len(target_loss) == 1 else list(target_loss))
+    result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,
+                                   max_tokens=max_tokens, inference_tokens=inference_tokens)
+    rows, footer = rc.constraint_rows(result), rc.constraint_footer(law, result)
+    if fmt == "json":
+        return emit(rows, fmt, (), keys=rc.constraint_keys(result))
+    blocks = rc.constraint_blocks(result, rows)
+    for i, (what, block) in enumerate(blocks):
+        emit(block, fmt, rc.constraint_columns(result), title=f"Plan under constraints · {law.id} · {what}",
+             footer=footer if i == len(blocks) - 1 else ())
+
+
+def emit(rows, fmt, columns, title=None, footer=(), keys=None):
+    """Write ``rows`` to stdout in ``fmt`` (JSON carries ``keys``, the plan keys by default)."""
     from . import render
 
     if fmt == "json":
-        click.echo(render.to_json(rows))
+        click.echo(render.to_json(rows, keys) if keys else render.to_json(rows))
     else:
         render.table(rows, columns, title=title, footer=footer)
 
