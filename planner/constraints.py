@@ -65,8 +65,8 @@ REPETITION_PRESET = "muennighoff2023"
 INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
 
 # Search settings of the vectorised minimiser (log N).
-_GRID = 48          # grid points before the golden-section refinement
-_TOL = 1e-11        # final bracket width in log N
+_GRID = 40          # grid points before the golden-section refinement
+_TOL = 1e-8         # final bracket width in log N: the loss is flat there, so it is exact to ~1e-16
 _BIND_TOL = 1e-7    # a plan this close (relative) to a cap sits on it: the cap binds
 
 
@@ -311,14 +311,15 @@ def repeated_loss(law, n_params, n_tokens, unique_tokens, repetition: Repetition
 def _argmin_log(f, lo, hi):
     """Minimise f(t) over t ∈ [lo, hi], elementwise over arrays of problems: a grid, then golden-section.
 
-    ``f`` takes t of shape (..., S) (S problems, broadcasting on the last axis) and returns the
-    same shape, with +inf where t is infeasible. The grid guards against a bad bracket; the
+    ``f`` takes t of shape (S,) (S problems) and returns the same shape, with +inf where t is
+    infeasible. The grid guards against a bad bracket; the
     golden-section search refines the best grid cell to ``_TOL`` in t.
     """
     np = _np()
     lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
     grid = lo + (hi - lo) * np.linspace(0.0, 1.0, _GRID)[:, None]
-    F = f(grid)
+    # One grid point at a time: arrays of one row stay in cache (one call on the whole grid is ~2× slower).
+    F = np.stack([f(row) for row in grid])
     F = np.where(np.isnan(F), np.inf, F)
     i = np.argmin(F, axis=0)
     cols = np.arange(lo.size)
@@ -548,8 +549,19 @@ class _Context:
             t_hi = np.maximum(t0, np.log(C / (k * self.U))) + 4.0
             a, b = np.clip(t_lo, lo, hi), np.clip(t_hi, lo, hi)
             t = _argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
+        return self._snap(t, lo, hi, C)
+
+    def _snap(self, t, lo, hi, C):
+        """(N, D) at ln N = t on the budget line, exactly on a cap where t sits on it (no exp∘log round-off)."""
+        np = _np()
         N = np.exp(t)
-        return N, C / (k * N)
+        if self.P is not None:
+            N = np.where(hi - t < _BIND_TOL, self.P, N)
+        D = C / (self.k * N)
+        if self.Dmax is not None:
+            on = t - lo < _BIND_TOL
+            N, D = np.where(on, C / (self.k * self.Dmax), N), np.where(on, self.Dmax, D)
+        return N, D
 
     # -- loss targets -------------------------------------------------------------------------------------------------
     def floor(self):
@@ -611,9 +623,12 @@ class _Context:
                 return np.where(ok, k * N * np.minimum(D, D_top) + 2.0 * N * T, np.inf)
 
         t = _argmin_log(cost, t_lo, t_hi)
-        N = np.exp(t)
+        N = np.exp(t) if self.P is None else np.where(math.log(self.P) - t < _BIND_TOL, self.P, np.exp(t))
         D = np.minimum(lm.tokens_for(N, ell), D_top)
         if feasible is not None:
-            stuck = ~np.isfinite(D)
-            N, D = np.where(stuck, feasible[0], N), np.where(stuck, feasible[1], D)
+            # On the loss floor (data or caps saturated) L = ℓ is ill-conditioned: never return a plan
+            # that costs more over its life than the feasible one we were given.
+            Nf, Df = feasible
+            worse = ~(k * N * D + 2.0 * N * T <= k * Nf * Df + 2.0 * Nf * T)
+            N, D = np.where(worse, Nf, N), np.where(worse, Df, D)
         return N, D

@@ -8,7 +8,7 @@ is and what the constraints cost.
 from __future__ import annotations
 
 from .render import Column
-from .units import format_count, format_flops, format_loss, format_ratio
+from .units import format_count, format_flops, format_ratio
 
 __all__ = ["constraint_rows", "constraint_keys", "constraint_columns", "constraint_blocks", "constraint_footer",
            "repeated_rows", "repeated_keys", "repeated_columns", "repetition_line"]
@@ -182,26 +182,26 @@ def _story(by_plan, result) -> list[str]:
     ref, train, aware = by_plan.get("compute-optimal"), by_plan["training-optimal"], by_plan.get("inference-aware")
     if ref is not None:
         verb = "would reach" if result.unique_tokens is not None else "reaches"
-        caps = [f"{format_count(ref[k])} {what} exceed --{k.replace('_', '-')} {format_count(result_cap)}"
-                for k, what, result_cap in (("n_params", "parameters", result.max_params),
-                                            ("n_tokens", "tokens", result.max_tokens))
-                if result_cap is not None and ref[k] > result_cap * (1 + 1e-9)]
+        caps = [f"{format_count(ref[key])} {what} exceed {option} {format_count(cap)}"
+                for key, what, option, cap in (("n_params", "parameters", "--max-params", result.max_params),
+                                               ("n_tokens", "tokens", "--max-tokens", result.max_tokens))
+                if cap is not None and ref[key] > cap * (1 + 1e-9)]
         lines.append(f"Without the constraints the law would train {_plan_text(ref)}; it {verb} loss "
-                     f"{format_loss(ref['loss'])}" + (" on your data" if result.unique_tokens is not None else "")
+                     f"{_loss4(ref['loss'])}" + (" on your data" if result.unique_tokens is not None else "")
                      + (f", but its {' and '.join(caps)}" if caps else "") + ".")
-        lines.append(f"Within them: {_plan_text(train)}, loss {format_loss(train['loss'])}"
+        lines.append(f"Within them: {_plan_text(train)}, loss {_loss4(train['loss'])}"
                      + (f" (the {train['cap_binds'].replace('_', '-')} cap binds)" if train.get("cap_binds") else "")
                      + ".")
     floor = result.loss_floor
     if floor is not None and (result.unique_tokens or result.max_params or result.max_tokens) \
             and train["loss"] - floor < 1e-3:
         lines.append(f"The constraints, not the compute, limit this plan: within them {result.law_id} predicts no loss "
-                     f"below {format_loss(floor)} at any budget; more unique data or looser caps would help more.")
+                     f"below {_loss4(floor)} at any budget; more unique data or looser caps would help more.")
     if aware is not None:
         ratio = aware["training_flops"] / train["training_flops"]
         lines.append(
             f"Serving {format_count(result.inference_tokens)} tokens: train {_plan_text(aware)} instead of "
-            f"{format_count(train['n_params'])}; the same loss {format_loss(aware['loss'])} for "
+            f"{format_count(train['n_params'])}; the same loss {_loss4(aware['loss'])} for "
             f"{format_flops(aware['lifetime_flops'])} lifetime FLOPs instead of {format_flops(train['lifetime_flops'])} "
             f"({_percent(aware['flops_saving'])} less), though training takes {format_ratio(ratio)}× the FLOPs "
             f"({format_flops(aware['training_flops'])})"

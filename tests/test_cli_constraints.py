@@ -1,0 +1,119 @@
+"""`plan` under constraints: --unique-tokens, --inference-tokens, --max-params, --max-tokens, --target-loss,
+and the loss query --params/--tokens/--unique-tokens. Every error path: exit code, message, no traceback."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def ok(*args):
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def words(text):
+    """The text with its line wrapping undone."""
+    return " ".join(text.split())
+
+
+def test_the_headline_question_is_one_command_with_an_explained_answer():
+    """'I have 1e23 FLOPs, 300B unique tokens, and will serve 10T tokens: what should I train?'"""
+    out = words(ok("--flops", "1e23", "--unique-tokens", "300B", "--inference-tokens", "10T").stdout)
+    for text in ("compute", "training", "inference", "12.5B", "2.10T", "7.01", "36.1%",
+                 "Serving 10.0T tokens: train 12.5B parameters on 2.10T tokens (7.01 epochs) instead of 27.0B",
+                 "borrowed from muennighoff2023", "Sardana et al. 2024", "Muennighoff et al. 2023"):
+        assert text in out, text
+
+
+def test_json_carries_every_plan_with_unit_named_raw_keys():
+    rows = json.loads(ok("--flops", "1e23", "--unique-tokens", "300B", "--inference-tokens", "10T",
+                         "--max-params", "1T", "--format", "json").stdout)
+    assert [r["plan"] for r in rows] == ["compute-optimal", "training-optimal", "inference-aware"]
+    for key in ("flops", "n_params", "n_tokens", "loss", "unique_tokens", "epochs", "effective_tokens",
+                "inference_tokens", "training_flops", "inference_flops", "lifetime_flops", "flops_saving",
+                "max_params", "cap_binds"):
+        assert key in rows[0], key
+    aware = rows[2]
+    assert aware["lifetime_flops"] == pytest.approx(aware["training_flops"] + aware["inference_flops"])
+    assert aware["flops_saving"] == pytest.approx(1 - aware["lifetime_flops"] / rows[1]["lifetime_flops"])
+    assert rows[0]["flops_saving"] is None and aware["cap_binds"] is None
+
+
+def test_json_has_only_the_keys_of_the_constraints_in_play():
+    rows = json.loads(ok("--flops", "1e22", "--max-params", "1B", "--format", "json").stdout)
+    assert "epochs" not in rows[0] and "lifetime_flops" not in rows[0]
+    assert rows[1]["cap_binds"] == "max_params" and rows[1]["n_params"] == 1e9
+
+
+def test_a_binding_cap_is_said_in_the_table_and_the_footer():
+    out = words(ok("--flops", "1e23", "--max-params", "7B").stdout)
+    assert "the max-params cap binds" in out and "exceed --max-params 7.00B" in out
+
+
+def test_several_budgets_give_one_table_each_and_one_footer():
+    out = ok("--flops-range", "1e21", "1e23", "--points", "3", "--unique-tokens", "100B").stdout
+    assert out.count("Plan under constraints · besiroglu2024") == 3
+    assert out.count("Law: besiroglu2024") == 1
+
+
+def test_a_target_loss_plans_without_a_budget():
+    rows = json.loads(ok("--target-loss", "2.1", "--target-loss", "2.2", "--inference-tokens", "1T",
+                         "--format", "json").stdout)
+    assert [r["target_loss"] for r in rows] == [2.1, 2.1, 2.2, 2.2]
+    assert all(r["loss"] == pytest.approx(r["target_loss"], rel=1e-9) for r in rows)
+
+
+def test_the_loss_query_on_repeated_data():
+    rows = json.loads(ok("--params", "7B", "--tokens", "1T", "--unique-tokens", "100B", "--preset",
+                         "muennighoff2023", "--format", "json").stdout)
+    assert rows[0]["epochs"] == 10 and rows[0]["loss"] > rows[0]["loss_all_unique"]
+    table = ok("--params", "7B", "--tokens", "1T", "--unique-tokens", "100B", "--preset", "muennighoff2023").stdout
+    assert "Loss on repeated data · muennighoff2023" in table and "borrowed" not in table
+
+
+def test_the_plain_plan_still_imports_no_constraint_code():
+    import subprocess
+    import sys
+
+    code = "import sys; from planner.cli import main; sys.argv=['plan','--flops','1e21']\n" \
+           "try: main()\nexcept SystemExit: pass\nprint('planner.constraints' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.strip().endswith("False False")
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["--flops", "1e25", "--max-params", "1B", "--max-tokens", "100B"], 1,
+     "Error: the size caps leave no plan for 1.00e25 FLOPs: with at most 1.00B parameters and 100B tokens"),
+    (["--target-loss", "1.8"], 1, "Error: target loss 1.8 is at or below the irreducible loss 1.8172 of besiroglu2024"),
+    (["--target-loss", "2.0", "--unique-tokens", "10B"], 1,
+     "Error: target loss 2 is out of reach: with 10.0B unique tokens, besiroglu2024 predicts no loss below 2.2360"),
+    (["--target-loss", "2.0", "--max-params", "1B", "--max-tokens", "1T"], 1,
+     "Error: target loss 2 is out of reach: with at most 1.00B parameters and at most 1.00T tokens"),
+    (["--flops", "1e23", "--unique-tokens", "300B", "--preset", "kaplan2020"], 1,
+     "Error: --unique-tokens needs a parametric (Chinchilla-form) law"),
+    (["--flops", "1e23", "--max-params", "7B", "--preset", "llama3-2024"], 1,
+     "Error: llama3-2024 is an allocation rule with no loss model"),
+    (["--target-loss", "2.1", "--flops", "1e21"], 2, "Error: give a budget (--flops, --flops-range) or --target-loss"),
+    (["--inference-tokens", "1T"], 2, "Error: plans under constraints need a budget"),
+    (["--params", "7B", "--tokens", "1T"], 2, "Error: the loss query needs --params, --tokens and --unique-tokens"),
+    (["--params", "7B", "--unique-tokens", "1T"], 2, "Error: the loss query needs --params, --tokens and --unique-tokens"),
+    (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--flops", "1e21"], 2,
+     "Error: --params/--tokens ask for the loss of one run"),
+    (["--flops", "1e22", "--max-params", "0"], 2, "Invalid value for '--max-params'"),
+    (["--flops", "1e22", "--unique-tokens", "lots"], 2, "Invalid value for '--unique-tokens'"),
+    (["--flops", "1e22", "--inference-tokens", "-1T"], 2, "Invalid value for '--inference-tokens'"),
+    (["--target-loss", "nan"], 2, "Invalid value for '--target-loss'"),
+])
+def test_every_error_is_one_line_with_its_exit_code_and_no_traceback(args, code, message):
+    result = run(*args)
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
