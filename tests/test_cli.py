@@ -170,3 +170,17 @@ def test_any_budget_text_gives_a_plan_or_a_one_line_error(texts):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     if result.exit_code == 0:
         assert len(json.loads(result.stdout)) == len(texts)
+
+
+def test_main_job_imports_neither_numpy_nor_scipy():
+    """`plan --flops 1e21` must feel instant: the heavy libraries stay off its import path."""
+    proc = subprocess.run([sys.executable, "-c",
+                           "import sys, runpy\n"
+                           "sys.argv = ['plan', '--flops', '1e21']\n"
+                           "try:\n    runpy.run_module('planner', run_name='__main__')\n"
+                           "except SystemExit:\n    pass\n"
+                           "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy', 'matplotlib'))\n"
+                           "print('HEAVY', heavy, file=sys.stderr)\n"],
+                          capture_output=True, text=True, check=True)
+    assert "HEAVY []" in proc.stderr
+    assert "2.78B" in proc.stdout
