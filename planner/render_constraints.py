@@ -159,7 +159,11 @@ def constraint_footer(law, result) -> list[str]:
 
     rows = constraint_rows(result)
     lines = _story({r["plan"]: r for r in rows}, result) if len(rows) == len(result.plans) else []
-    lines += [f"{name}: {PLAN_MEANING[name]}." for name in result.plans]
+    meaning = dict(PLAN_MEANING)
+    if result.budget is None:
+        meaning["compute-optimal"] = "the law's least compute for the target, ignoring the constraints (for comparison)"
+        meaning["training-optimal"] = "the least training compute that reaches the target within the constraints"
+    lines += [f"{name}: {meaning[name]}." for name in result.plans]
     if result.unique_tokens is not None:
         lines.append(repetition_line(result.repetition, result.law_id, result.unique_tokens))
     if result.inference_tokens is not None:
