@@ -388,3 +388,38 @@ def test_no_split_inside_the_caps_beats_the_capped_optimum(logC, capN, capD, fac
     N = plan.n_params * factor
     if N <= P and C / (6 * N) <= Dmax:
         assert EPOCH.model.loss(N, C / (6 * N)) >= plan.loss - 1e-12
+
+
+@settings(max_examples=30, deadline=None)
+@given(logC=st.floats(18, 27), logU=st.floats(10, 13), logT=st.floats(10, 15), factor=st.floats(0.7, 1.4))
+def test_with_repeated_data_no_plan_at_the_same_loss_costs_less_over_its_life(logC, logU, logT, factor):
+    C, U, T = 10.0**logC, 10.0**logU, 10.0**logT
+    r = plan_with_constraints(MUENNIGHOFF, C, unique_tokens=U, inference_tokens=T)
+    ell, aware = r.training_optimal.loss, r.inference_aware
+    if ell - r.loss_floor < 1e-6:
+        return                                      # on the flat floor the problem is ill-conditioned
+    N = aware.n_params * factor
+    m = MUENNIGHOFF.model
+    f = lambda s: oracle_loss(m, N, math.exp(s), U) - ell
+    if f(80.0) >= 0:
+        return                                      # this N cannot reach the loss on this data
+    D = math.exp(brentq(f, 0.0, 80.0, xtol=1e-14))
+    assert 6 * N * D + 2 * N * T >= aware.lifetime_flops * (1 - 1e-9)
+
+
+def test_kaplans_law_plans_for_inference_and_reduces_to_its_optimum_without_demand():
+    r = plan_with_constraints(KAPLAN, 1e23, inference_tokens=1e13)
+    assert r.inference_aware.loss == pytest.approx(r.training_optimal.loss, rel=1e-12)
+    assert r.inference_aware.n_params < r.training_optimal.n_params
+    zero = plan_with_constraints(KAPLAN, 1e23, inference_tokens=0.0)
+    assert zero.inference_aware.n_params == pytest.approx(KAPLAN.model.compute_optimal(1e23)[0], rel=1e-5)
+
+
+def test_unique_data_beyond_any_need_gives_the_unconstrained_plan():
+    C = np.logspace(15, 30, 16)
+    N0, D0 = EPOCH.model.compute_optimal(C)
+    r = plan_with_constraints(EPOCH, C, unique_tokens=1e40, inference_tokens=1e12)
+    assert r.training_optimal.n_params == pytest.approx(N0, rel=1e-6)
+    assert r.training_optimal.loss == pytest.approx(EPOCH.model.loss(N0, D0), rel=1e-13)
+    free = plan_with_constraints(EPOCH, C, inference_tokens=1e12).inference_aware
+    assert r.inference_aware.lifetime_flops == pytest.approx(free.lifetime_flops, rel=1e-9)
