@@ -200,7 +200,9 @@ def _story(by_plan, result) -> list[str]:
     if floor is not None and (result.unique_tokens or result.max_params or result.max_tokens) \
             and train["loss"] - floor < 1e-3:
         lines.append(f"The constraints, not the compute, limit this plan: within them {result.law_id} predicts no loss "
-                     f"below {_loss4(floor)} at any budget; more unique data or looser caps would help more.")
+                     f"below {_loss4(floor)} at any budget, so much of this budget buys almost nothing (ask "
+                     f"--target-loss a little above {_loss4(floor)} for the least compute that gets close); more "
+                     "unique data or looser caps would help more.")
     if aware is not None:
         ratio = aware["training_flops"] / train["training_flops"]
         lines.append(
