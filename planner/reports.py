@@ -23,7 +23,7 @@ PRESET_KEYS = ("id", "default", "form", "aliases", "parameters", "citation", "ar
 
 def format_gap(x) -> str:
     """A loss gap in nats/token, three significant figures (``0.0269``; ``0`` at the optimum)."""
-    return "—" if x is None else "0" if x == 0 else f"{x:.3g}"
+    return "—" if x is None else "0" if x == 0 else _sig(x, 3)
 
 
 def format_percent(x) -> str:

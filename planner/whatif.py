@@ -275,7 +275,7 @@ def min_compute_for_loss(law, target_loss) -> Plan:
     worst = target if not _is_array(target) else float(target.min())
     if worst <= floor:
         raise UnreachableLossError(
-            f"target loss {worst:g} is at or below {name!r}'s irreducible loss E = {floor:g} nats/token: "
+            f"target loss {worst:g} is at or below the irreducible loss E = {floor:g} nats/token of {name!r}: "
             f"no amount of compute reaches it; choose a target above {floor:g}"
         )
     f = frontier(m)
@@ -284,7 +284,7 @@ def min_compute_for_loss(law, target_loss) -> Plan:
         biggest = log_c if not _is_array(log_c) else float(log_c.max())
         if biggest > _LOG_MAX:
             raise UnreachableLossError(
-                f"target loss {worst:g} is so close to {name!r}'s irreducible loss E = {floor:g} that it needs "
+                f"target loss {worst:g} is so close to the irreducible loss E = {floor:g} of {name!r} that it needs "
                 "more than 1e308 FLOPs; choose a higher target"
             )
         C = _exp(log_c)
