@@ -119,17 +119,21 @@ def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], wid
     """Column widths for a SIMPLE_HEAD table of ``width`` characters.
 
     Start from each column's natural width (its header and cells unwrapped); while too wide, narrow the
-    column that gains most to its minimum (longest header word, longest number, longest word of text).
+    widest column that can still give, one character at a time, down to its minimum (longest header word,
+    longest number, longest word of text).
     """
     natural = [max([len(col.header)] + [len(r[i]) for r in cells]) for i, col in enumerate(columns)]
     least = [max([_min_len(col.header, col, words=True)] + [_min_len(r[i], col) for r in cells])
              for i, col in enumerate(columns)]
     widths = list(natural)
     budget = width - (3 * len(columns) + 1)  # one space of padding each side and one between columns
-    for i in sorted(range(len(columns)), key=lambda i: least[i] - natural[i]):
-        if sum(widths) <= budget:
+    excess = sum(widths) - budget
+    while excess > 0:
+        give = [i for i in range(len(widths)) if widths[i] > least[i]]
+        if not give:
             break
-        widths[i] = max(least[i], natural[i] - (sum(widths) - budget))
+        widths[max(give, key=lambda i: widths[i])] -= 1
+        excess -= 1
     return widths
 
 
@@ -293,13 +297,18 @@ def print_table(report: Report, console=None) -> None:
     from rich.text import Text
 
     console = console or Console()
-    if report.title:
+    # A single untitled block carries the report's title as the table's own title.
+    inline = len(report.blocks) == 1 and not report.blocks[0].title
+    if report.title and not inline:
         console.print(Text(report.title, style="bold"), soft_wrap=False)
     for block in report.blocks:
         if block.title:
             console.print(Text(block.title, style="italic"), soft_wrap=False)
-        if _table_width(block.rows, report.columns) <= console.width:
-            table(block.rows, report.columns, console=console)
+        fits = _table_width(block.rows, report.columns) <= console.width
+        if report.title and inline and not fits:
+            console.print(Text(report.title, style="bold"), soft_wrap=False)
+        if fits:
+            table(block.rows, report.columns, title=report.title if inline else None, console=console)
         else:
             _records(block.rows, report.columns, console)
         for note in block.notes:

@@ -156,12 +156,12 @@ def compare_footer(laws: Sequence) -> list[str]:
 
 
 def presets_report(laws: Sequence, default: str) -> Report:
-    rows = [dict(id=law.id, label=law.id + (" *" if law.id == default else ""), default=law.id == default,
-                 form=law.form, aliases=", ".join(law.aliases), parameters=law.parameters,
-                 citation=law.short_citation, arxiv=law.citation.get("arxiv"), source=law.short_citation.split(",")[0])
+    rows = [dict(id=law.id, default=law.id == default, form=law.form, aliases=", ".join(law.aliases),
+                 parameters=law.parameters, citation=law.short_citation, arxiv=law.citation.get("arxiv"),
+                 label=law.id + (" *" if law.id == default else "") + (f" ({', '.join(law.aliases)})" if law.aliases else ""))
             for law in laws]
-    cols = (Column("label", "id", _text, align="left"), Column("aliases", "aliases", _text, align="left"),
-            Column("parameters", "N counts", _text, align="left"), Column("source", "source", _text, align="left"))
+    cols = (Column("label", "id (aliases)", _text, align="left"), Column("parameters", "N counts", _text, align="left"),
+            Column("citation", "source", _text, align="left"))
     return Report(blocks=(Block(rows),), columns=cols, keys=PRESET_KEYS, title=None,
                   footer=("* the default. Details: plan presets show ID",))
 

@@ -3,7 +3,7 @@
 Rendered through the CLI at a fixed width (COLUMNS=100) with colour off. A mismatch fails.
 To accept a deliberate change, regenerate and review the diff:
 
-    PLANNER_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_formats_golden.py
+    PLANNER_REGEN_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_formats_golden.py
     git diff tests/golden/
 """
 
@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from planner.cli import cli
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("PLANNER_UPDATE_GOLDEN") == "1"
+UPDATE = os.environ.get("PLANNER_REGEN_GOLDEN") == "1"
 EXT = {"table": "txt", "markdown": "md", "latex": "tex", "csv": "csv", "json": "json"}
 
 COMMANDS = {
@@ -42,5 +42,5 @@ def test_output_matches_golden_file(name, fmt):
     out = run(COMMANDS[name] + ["--format", fmt])
     if UPDATE:
         path.write_text(out, encoding="utf-8")
-    assert path.exists(), f"missing {path}; create it with PLANNER_UPDATE_GOLDEN=1"
+    assert path.exists(), f"missing {path}; create it with PLANNER_REGEN_GOLDEN=1"
     assert out == path.read_text(encoding="utf-8"), f"{path} differs; see this file's docstring to regenerate"
