@@ -180,8 +180,7 @@ def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, preset, la
     if not (budgets or n_params or n_tokens or targets):
         click.echo(ctx.get_help())
         ctx.exit(0)
-    from . import checks, reports, whatif
-    from .plan import compute_optimal
+    from . import checks, reports
 
     if targets and (budgets or n_params or n_tokens):
         raise click.UsageError("--target-loss finds the budget itself: give it without --flops, --params or --tokens")
@@ -191,6 +190,8 @@ def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, preset, la
     if not budgets and bool(n_params) != bool(n_tokens):
         raise click.UsageError("--params and --tokens need a budget (--flops) or each other")
     law = load_law(preset, law_file, sets)
+    if targets or n_params or n_tokens:
+        from . import whatif
     if targets:
         plans = [whatif.min_compute_for_loss(law, t) for t in targets]
         report = reports.target_report(law, targets, plans)
@@ -211,6 +212,8 @@ def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, preset, la
         warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
                                                  [w.optimum.tokens_per_param for w in runs])
     else:
+        from .plan import compute_optimal
+
         # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
         plans = [compute_optimal(law, C) for C in budgets]
         report = reports.plan_report(law, plans)

@@ -167,16 +167,30 @@ def compute_efficiency(law, n_params, n_tokens):
     m = _require_loss(law, "compute efficiency")
     N = check_positive(n_params, "n_params")
     D = check_positive(n_tokens, "n_tokens")
-    C = _run_flops(m, N, D)
+    return _gap_and_efficiency(m, N, D, _run_flops(m, N, D))[1]
+
+
+def _gap_and_efficiency(m, N, D, C):
+    """(L(N, D) − L_opt(C), η) for a law with a loss model."""
     f = frontier(m)
     if f is not None:
-        ratio = f.reducible(C) / _reducible(m, N, D)
-        # Rounding can put the optimum a hair above a run that is the optimum itself.
-        return _clip1(ratio ** (1.0 / f.gamma))
-    from .optimize import min_flops_for_loss_numeric
+        # Reducible parts on both sides keep their digits when the losses are close to E.
+        run, best = _reducible(m, N, D), f.reducible(C)
+        # Rounding can put the optimum a hair above a run that is the optimum itself: clip.
+        return _clip0(run - best), _clip1((best / run) ** (1.0 / f.gamma))
+    from .optimize import min_flops_for_loss_numeric, optimal_loss_numeric
 
     loss = m.loss(N, D)
-    return _map(lambda L, c: min_flops_for_loss_numeric(m, L) / c, loss, C)
+    gap = loss - _map(lambda c: optimal_loss_numeric(m, c), C)
+    return _clip0(gap), _map(lambda L, c: min_flops_for_loss_numeric(m, L) / c, loss, C)
+
+
+def _clip0(x):
+    if isinstance(x, (int, float)):
+        return max(x, 0.0)
+    import numpy as np
+
+    return np.maximum(x, 0.0)
 
 
 def _clip1(x):
@@ -220,19 +234,8 @@ def _against_optimum(law, N, D, C) -> WhatIf:
     optimum = compute_optimal(law, C)
     if not m.has_loss:
         return WhatIf(C, N, D, D / N, None, optimum, None, None)
-    loss = m.loss(N, D)
-    f = frontier(m)
-    gap = loss - optimum.loss
-    if f is not None:
-        # Both reducible parts, so the gap keeps its digits when the losses are close to E.
-        gap = _reducible(m, N, D) - f.reducible(C)
-    if _is_array(gap):
-        import numpy as np
-
-        gap = np.maximum(gap, 0.0)
-    else:
-        gap = max(gap, 0.0)
-    return WhatIf(C, N, D, D / N, loss, optimum, gap, compute_efficiency(law, N, D))
+    gap, efficiency = _gap_and_efficiency(m, N, D, C)
+    return WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency)
 
 
 def plan_with_params(law, flops, n_params) -> WhatIf:

@@ -45,6 +45,14 @@ def test_plain_plan_json_keys_are_unchanged():
     assert list(row) == ["preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss"]
 
 
+def test_whatif_over_several_budgets_pairs_each_run_with_its_optimum():
+    rows = json.loads(invoke("--flops-range", "1e20", "1e22", "--points", "3", "--tokens", "2T", "--format",
+                             "json").stdout)
+    assert [r["plan"] for r in rows] == ["what-if", "optimal"] * 3
+    assert [r["flops"] for r in rows[::2]] == [r["flops"] for r in rows[1::2]]
+    assert all(r["n_tokens"] == 2e12 for r in rows[::2])
+
+
 def test_exact_run_without_a_budget():
     run, opt = json.loads(invoke("--params", "7B", "--tokens", "2T", "--format", "json").stdout)
     assert run["flops"] == pytest.approx(6 * 7e9 * 2e12) and opt["flops"] == run["flops"]
