@@ -168,3 +168,9 @@ def test_bibtex_keys_are_author_year_word():
     assert bibtex_key({"authors": "Jared Kaplan and Sam McCandlish", "year": 2020,
                        "title": "Scaling Laws for Neural Language Models"}) == "kaplan2020scaling"
     assert bibtex_key({"authors": "DeepSeek-AI", "year": 2024, "title": "DeepSeek LLM"}) == "deepseekai2024deepseek"
+
+
+def test_the_cli_offers_exactly_the_formats_render_knows():
+    from planner import cli, render
+
+    assert set(cli.FORMATS) == set(render.FORMATS)
