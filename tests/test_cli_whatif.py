@@ -217,3 +217,9 @@ def test_never_a_traceback(command, q, r, fmt, preset):
     assert result.exit_code in (0, 1, 2), (args, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
     assert "Traceback" not in result.output
+
+
+def test_a_run_whose_tokens_per_param_overflows_still_renders():
+    """Found by hypothesis: D/N = inf once printed a traceback from the ratio formatter."""
+    r = invoke("--flops", "1.0", "--params", "6.550547903926277e-215")
+    assert r.exit_code == 0 and "inf" in r.stdout
