@@ -15,7 +15,8 @@ from .errors import PlannerError
 from .presets import DEFAULT_PRESET
 from .units import parse_quantity
 
-FORMATS = ("table", "json")
+#: --format choices (kept here so ``plan --help`` does not import render's dependencies).
+FORMATS = ("table", "json", "csv", "markdown", "latex")
 
 
 class PlanGroup(click.Group):
@@ -58,6 +59,24 @@ class Quantity(click.ParamType):
 
 
 QUANTITY = Quantity()
+
+
+class Loss(click.ParamType):
+    """A loss in nats/token: a finite number > 0."""
+
+    name = "loss"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected a loss in nats/token like 2.1; got {value!r}", param, ctx)
+        if not (x > 0 and x != float("inf")):
+            self.fail(f"expected a finite loss > 0 in nats/token; got {value!r}", param, ctx)
+        return x
+
+
+LOSS = Loss()
 
 
 def _budgets(flops, flops_range, points):
@@ -122,20 +141,15 @@ def budget_options(f):
 
 
 def constraint_options(f):
-    """--unique-tokens, --inference-tokens, --max-params, --max-tokens, --target-loss, --params and --tokens."""
-    f = click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
-                     help="With --params and --unique-tokens: the loss of training on D tokens.")(f)
-    f = click.option("--params", "n_params", type=QUANTITY, metavar="N",
-                     help="With --tokens and --unique-tokens: the loss of N parameters on repeated data.")(f)
-    f = click.option("--target-loss", type=QUANTITY, multiple=True, metavar="LOSS",
-                     help="Plan for this loss instead of a budget (repeatable).")(f)
-    f = click.option("--max-tokens", type=QUANTITY, metavar="D", help="Train on at most D tokens.")(f)
-    f = click.option("--max-params", type=QUANTITY, metavar="N", help="Train at most N parameters.")(f)
+    """--unique-tokens, --inference-tokens, --max-params and --max-tokens: any of them plans under constraints."""
+    f = click.option("--max-tokens", type=QUANTITY, metavar="D", help="Constraint: train on at most D tokens.")(f)
+    f = click.option("--max-params", type=QUANTITY, metavar="N", help="Constraint: train at most N parameters.")(f)
     f = click.option("--inference-tokens", type=QUANTITY, metavar="T",
-                     help="Tokens the model will serve: also plan the same loss for the least "
+                     help="Constraint: tokens the model will serve; also plan the same loss for the least "
                           "training + inference FLOPs (Sardana et al. 2024).")(f)
     f = click.option("--unique-tokens", type=QUANTITY, metavar="U",
-                     help="Unique training tokens available; more tokens repeat them (Muennighoff et al. 2023).")(f)
+                     help="Constraint: unique training tokens available; more tokens repeat them "
+                          "(Muennighoff et al. 2023).")(f)
     return f
 
 
@@ -147,12 +161,21 @@ def format_option(f):
 @click.group(cls=PlanGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
+@click.option("--params", "n_params", type=QUANTITY, metavar="N",
+              help="What-if: a model of N parameters, e.g. 7B (D follows from --flops; with --tokens, that exact run; "
+                   "with --tokens and --unique-tokens, its loss on repeated data).")
+@click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
+              help="What-if: D training tokens, e.g. 2T (N follows from --flops; with --params, that exact run).")
+@click.option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
+              help="The least compute that reaches this loss in nats/token (repeatable; with constraints, the plans "
+                   "under them for this loss).")
 @constraint_options
 @law_options
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt, **constraints):
+def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, unique_tokens, inference_tokens, max_params,
+        max_tokens, preset, law_file, sets, fmt):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -160,103 +183,213 @@ def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt, **constrai
       plan --flops 1e21                      the plan for one budget, default law
       plan --flops 1e21 --preset kaplan2020  with another law
       plan --flops-range 1e20 1e24 --points 5
-      plan --flops 1e21 --format json
+      plan --flops 1e21 --params 7B          what-if: a 7B model on this budget vs the optimum
+      plan --params 7B --tokens 2T           that exact run vs the optimum of its compute
+      plan --target-loss 2.1                 the least compute that reaches a loss
       plan --flops 1e23 --unique-tokens 300B --inference-tokens 10T
                                              under limited data, for serving
       plan --flops 1e22 --max-params 7B      the best plan within a size cap
+      plan --flops 1e21 --format markdown    also json, csv, latex
+      plan compare --flops 1e21              every shipped law side by side
+      plan cite besiroglu2024                BibTeX for a preset
       plan presets                           the shipped laws
     """
     if ctx.invoked_subcommand is not None:
         return
     budgets = _budgets(flops, flops_range, points)
-    asked = {name: value for name, value in constraints.items() if value not in (None, ())}
-    if not budgets and not asked:
+    constraints = dict(unique_tokens=unique_tokens, inference_tokens=inference_tokens, max_params=max_params,
+                       max_tokens=max_tokens)
+    if not (budgets or n_params or n_tokens or targets or any(constraints.values())):
         click.echo(ctx.get_help())
         ctx.exit(0)
-    from .plan import compute_optimal
-    from .render import law_footer, plan_columns, plan_rows
+    if any(constraints.values()):
+        return plan_constrained(budgets, targets, n_params, n_tokens, preset, law_file, sets, fmt, **constraints)
+    from . import checks, reports
 
+    if targets and (budgets or n_params or n_tokens):
+        raise click.UsageError("--target-loss finds the budget itself: give it without --flops, --params or --tokens")
+    if budgets and n_params and n_tokens:
+        raise click.UsageError("with a budget give --params or --tokens, not both (the budget fixes the other); "
+                               "without --flops, --params N --tokens D plans that exact run")
+    if not budgets and bool(n_params) != bool(n_tokens):
+        raise click.UsageError("--params and --tokens need a budget (--flops) or each other")
     law = load_law(preset, law_file, sets)
-    if asked:
-        return plan_constrained(law, budgets, fmt, **constraints)
-    # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
-    rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
-    emit(rows, fmt, plan_columns(law), title=f"Compute-optimal plan · {law.id}", footer=law_footer(law))
+    if targets or n_params or n_tokens:
+        from . import whatif
+    if targets:
+        plans = [whatif.min_compute_for_loss(law, t) for t in targets]
+        report = reports.target_report(law, targets, plans)
+        warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans],
+                                                n_params=[p.n_params for p in plans], n_tokens=[p.n_tokens for p in plans])
+    elif n_params or n_tokens:
+        if not budgets:
+            runs = [whatif.evaluate(law, n_params, n_tokens)]
+            report = reports.whatif_report(law, runs, "This run vs the compute-optimal run", label="this run")
+        elif n_params:
+            runs = [whatif.plan_with_params(law, C, n_params) for C in budgets]
+            report = reports.whatif_report(law, runs, f"What-if N = {_human_count(n_params)}")
+        else:
+            runs = [whatif.plan_with_tokens(law, C, n_tokens) for C in budgets]
+            report = reports.whatif_report(law, runs, f"What-if D = {_human_count(n_tokens)}")
+        warnings = checks.fitted_range_warnings(law, flops=[w.flops for w in runs], n_params=[w.n_params for w in runs],
+                                                n_tokens=[w.n_tokens for w in runs])
+        warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
+                                                 [w.optimum.tokens_per_param for w in runs])
+    else:
+        from .plan import compute_optimal
+
+        # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
+        plans = [compute_optimal(law, C) for C in budgets]
+        report = reports.plan_report(law, plans)
+        warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
+                                                n_tokens=[p.n_tokens for p in plans])
+    warn(warnings)
+    emit_report(report, fmt)
 
 
-def plan_constrained(law, budgets, fmt, unique_tokens, inference_tokens, max_params, max_tokens, target_loss,
-                     n_params, n_tokens):
+def plan_constrained(budgets, targets, n_params, n_tokens, preset, law_file, sets, fmt, *, unique_tokens,
+                     inference_tokens, max_params, max_tokens):
     """Plans under limited data, inference demand and size caps; or the loss of one run on repeated data."""
-    from . import render_constraints as rc
+    from . import checks, constraint_reports
     from .constraints import plan_with_constraints, repeated_loss
-    from .render import law_footer
 
-    if n_params is not None or n_tokens is not None:
-        if n_params is None or n_tokens is None or unique_tokens is None:
-            raise click.UsageError("the loss query needs --params, --tokens and --unique-tokens together")
-        if budgets or target_loss or inference_tokens or max_params or max_tokens:
-            raise click.UsageError("--params/--tokens ask for the loss of one run: drop --flops, --flops-range, "
-                                   "--target-loss, --inference-tokens and the caps")
-        run = repeated_loss(law, n_params, n_tokens, unique_tokens)
-        return emit(rc.repeated_rows(law, run), fmt, rc.repeated_columns(), keys=rc.repeated_keys(),
-                    title=f"Loss on repeated data · {law.id}",
-                    footer=[rc.repetition_line(run.repetition, law.id, unique_tokens)] + law_footer(law))
-    if budgets and target_loss:
+    caps = ("--inference-tokens", "--max-params", "--max-tokens")
+    if n_params or n_tokens:
+        if not (n_params and n_tokens and unique_tokens) or inference_tokens or max_params or max_tokens:
+            raise click.UsageError(f"with {', '.join(caps)} or --unique-tokens, --params and --tokens only ask for the "
+                                   "loss of one run on repeated data: give --params N --tokens D --unique-tokens U "
+                                   "alone (the what-if takes no constraint options)")
+        if budgets or targets:
+            raise click.UsageError("--params N --tokens D --unique-tokens U asks for the loss of one run: drop "
+                                   "--flops, --flops-range and --target-loss")
+    elif budgets and targets:
         raise click.UsageError("give a budget (--flops, --flops-range) or --target-loss, not both")
-    if not budgets and not target_loss:
+    elif not (budgets or targets):
         raise click.UsageError("plans under constraints need a budget (--flops or --flops-range) or --target-loss")
-    problem = dict(flops=budgets[0] if len(budgets) == 1 else budgets) if budgets else \
-        dict(target_loss=target_loss[0] if len(target_loss) == 1 else list(target_loss))
-    result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,
-                                   max_tokens=max_tokens, inference_tokens=inference_tokens)
-    rows, footer = rc.constraint_rows(result), rc.constraint_footer(law, result)
-    if fmt == "json":
-        return emit(rows, fmt, (), keys=rc.constraint_keys(result))
-    blocks = rc.constraint_blocks(result, rows)
-    for i, (what, block) in enumerate(blocks):
-        emit(block, fmt, rc.constraint_columns(result), title=f"Plan under constraints · {law.id} · {what}",
-             footer=footer if i == len(blocks) - 1 else ())
+    law = load_law(preset, law_file, sets)
+    if n_params:
+        run = repeated_loss(law, n_params, n_tokens, unique_tokens)
+        report = constraint_reports.repeated_report(law, run)
+        plans = [run]
+    else:
+        problem = dict(flops=budgets[0] if len(budgets) == 1 else budgets) if budgets else \
+            dict(target_loss=targets[0] if len(targets) == 1 else list(targets))
+        result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,
+                                       max_tokens=max_tokens, inference_tokens=inference_tokens)
+        report = constraint_reports.constrained_report(law, result)
+        plans = list(result.plans.values())
+    warn(checks.fitted_range_warnings(law, **{key: [x for p in plans for x in _floats(getattr(p, key))]
+                                              for key in ("flops", "n_params", "n_tokens") if hasattr(plans[0], key)}))
+    emit_report(report, fmt)
+
+
+def _floats(x) -> list[float]:
+    """A float or an array as a list of floats."""
+    return [float(v) for v in x.ravel()] if hasattr(x, "ravel") else [float(x)]
+
+
+def _human_count(x: float) -> str:
+    from .units import format_count
+
+    return format_count(x)
+
+
+def warn(messages) -> None:
+    """Warnings go to stderr, one line each, so stdout stays parseable."""
+    for message in dict.fromkeys(messages):
+        click.echo(f"Warning: {message}", err=True)
+
+
+def emit_report(report, fmt: str) -> None:
+    """Write a :class:`~planner.render.Report` to stdout in ``fmt``."""
+    from . import render
+
+    if fmt == "table":
+        render.print_table(report)
+    else:
+        click.echo(render.render(report, fmt))
 
 
 def emit(rows, fmt, columns, title=None, footer=(), keys=None):
-    """Write ``rows`` to stdout in ``fmt`` (JSON carries ``keys``, the plan keys by default)."""
+    """Write ``rows`` to stdout in ``fmt`` (one block; ``keys`` for machine formats, plan keys by default)."""
     from . import render
 
-    if fmt == "json":
-        click.echo(render.to_json(rows, keys) if keys else render.to_json(rows))
-    else:
-        render.table(rows, columns, title=title, footer=footer)
+    report = render.Report(blocks=(render.Block(rows),), columns=columns, keys=keys or render.PLAN_KEYS,
+                           title=title, footer=tuple(footer))
+    emit_report(report, fmt)
+
+
+@cli.command()
+@budget_options
+@click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
+              help="Laws to compare, comma-separated or repeated [default: every shipped preset].")
+@format_option
+def compare(flops, flops_range, points, preset_list, fmt):
+    """Compare the compute-optimal plans of several laws at the same budgets.
+
+    One row per law (N, D, tokens per parameter, predicted loss, and how the law counts N), a
+    summary of the spread, and one block per budget.
+
+    \b
+    Examples:
+      plan compare --flops 1e21
+      plan compare --flops 1e21 --preset besiroglu2024,hoffmann2022,kaplan2020
+      plan compare --flops-range 1e21 1e23 --points 3 --format markdown
+    """
+    from . import checks, reports
+    from .plan import compute_optimal
+    from .presets import list_presets, load_preset
+
+    budgets = _budgets(flops, flops_range, points)
+    if not budgets:
+        raise click.UsageError("give a budget: --flops 1e21 or --flops-range START STOP")
+    ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
+    laws = [load_preset(i) for i in dict.fromkeys(ids)] if ids else list_presets()
+    plans = [[compute_optimal(law, C) for law in laws] for C in budgets]
+    warnings = []
+    for j, law in enumerate(laws):
+        col = [row[j] for row in plans]
+        warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
+                                                 n_tokens=[p.n_tokens for p in col])
+    warn(warnings)
+    emit_report(reports.compare_report(laws, budgets, plans), fmt)
+
+
+@cli.command()
+@click.argument("preset_ids", nargs=-1, metavar="[ID]...")
+def cite(preset_ids):
+    """Print BibTeX for presets (every shipped preset if no ID is given).
+
+    \b
+    Examples:
+      plan cite besiroglu2024
+      plan cite chinchilla kaplan2020 > refs.bib
+    """
+    from .presets import list_presets, load_preset
+    from .reports import bibtex
+
+    laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
+    click.echo(bibtex(laws))
 
 
 @cli.group(invoke_without_command=True)
+@format_option
 @click.pass_context
-def presets(ctx):
+def presets(ctx, fmt):
     """List the shipped laws: ids, aliases and citations.
 
     \b
     Examples:
       plan presets
+      plan presets --format markdown
       plan presets show chinchilla
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rich.console import Console
-    from rich.table import Table
-    from rich import box
-    from rich.markup import escape
-
     from .presets import list_presets
+    from .reports import presets_report
 
-    t = Table(box=box.SIMPLE_HEAD)
-    t.add_column("id (aliases)", overflow="fold")
-    t.add_column("N counts", overflow="fold")
-    t.add_column("source")
-    for law in list_presets():
-        name = law.id + (" *" if law.id == DEFAULT_PRESET else "")
-        aliases = f"\n[dim]({', '.join(law.aliases)})[/dim]" if law.aliases else ""
-        t.add_row(escape(name) + aliases, escape(law.parameters), escape(law.short_citation))
-    Console().print(t)
-    click.echo(f"* the default. Details: plan presets show ID")
+    emit_report(presets_report(list_presets(), DEFAULT_PRESET), fmt)
 
 
 @presets.command("show")

@@ -32,7 +32,9 @@ How they combine, for a budget C (:func:`plan_with_constraints`):
    training FLOPs exceed C while its lifetime FLOPs are lower. With T → 0 it is (2).
 
 With a target loss instead of a budget, ℓ is given and (2) is the least training compute that
-reaches it within the constraints.
+reaches it within the constraints. Without data or caps that is the law's own least compute for ℓ,
+the closed form C_min(ℓ) = (K/(ℓ − E))^(1/γ) of :func:`planner.whatif.min_compute_for_loss`, which
+also gives (1) for a target.
 
 Solvers: the caps alone have a closed form (along k·N·D = C the loss is convex in log N for both
 loss families, so the optimum is the unconstrained one clipped to the caps); everything else is a
@@ -48,8 +50,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InfeasibleError, NoLossModelError, PresetError, UnsupportedLawError
-from .plan import model_of
+from .plan import Plan, model_of
 from .units import check_positive, format_count, format_flops
+from .whatif import min_compute_for_loss
 
 __all__ = [
     "Repetition", "repetition_of", "effective_tokens", "effective_params", "unique_params",
@@ -229,9 +232,8 @@ class _KaplanLoss:
 
     def loss(self, N, D):
         np = _np()
-        m = self.m
         with np.errstate(divide="ignore"):
-            return ((m.N_c / np.asarray(N, dtype=float)) ** self.p + m.D_c / np.asarray(D, dtype=float)) ** m.alpha_D
+            return self.m.loss(np.asarray(N, dtype=float), np.asarray(D, dtype=float))
 
     def tokens_for(self, N, ell):
         np = _np()
@@ -349,8 +351,9 @@ def _argmin_log(f, lo, hi):
 
 
 @dataclass(frozen=True)
-class ConstrainedPlan:
-    """One plan of a :class:`ConstrainedResult`; every field has the shape of the budgets (or targets).
+class ConstrainedPlan(Plan):
+    """One plan of a :class:`ConstrainedResult`: a :class:`~planner.plan.Plan` and what the constraints add;
+    every field has the shape of the budgets (or targets).
 
     flops : training FLOPs k·N·D.  n_params, n_tokens, tokens_per_param : N, D, D/N.
     loss : under the constraints' law (L_U with limited data), nats/token.
@@ -360,11 +363,6 @@ class ConstrainedPlan:
         because the cap stops it (None without that cap).
     """
 
-    flops: Any
-    n_params: Any
-    n_tokens: Any
-    tokens_per_param: Any
-    loss: Any
     epochs: Any = None
     effective_tokens: Any = None
     effective_params: Any = None
@@ -434,6 +432,7 @@ def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=No
     k = model.flops_per_param_token
     ctx = _Context(law_id, lm, k, U, P, Dmax)
 
+    has_constraint = any(x is not None for x in (U, P, Dmax))
     if flops is not None:
         C = check_positive(flops, "flops")
         scalar = isinstance(C, float)
@@ -444,20 +443,19 @@ def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=No
         ell_in = check_positive(target_loss, "target_loss")
         scalar = isinstance(ell_in, float)
         ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
-        ctx.check_reachable(ell)
-        N, D = ctx.lifetime_optimal(ell, 0.0)
         C = None
+        if has_constraint:
+            ctx.check_reachable(ell)
+            N, D = ctx.lifetime_optimal(ell, 0.0)
+        else:
+            # Inference demand alone: the least training compute for ℓ is the law's own, in closed form
+            # (whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ)); it raises UnreachableLossError at or below E.
+            N, D = _split(min_compute_for_loss(law, ell))
 
-    has_constraint = any(x is not None for x in (U, P, Dmax))
     ref = None
     if has_constraint:
-        C_ref = C if C is not None else k * N * D
-        if C is None:
-            # The plain law's least compute for the same loss: its optimum along its own frontier.
-            plain = _loss_model(law, None, None)
-            N0, D0 = _Context(law_id, plain, k, None, None, None).lifetime_optimal(ell, 0.0)
-        else:
-            N0, D0 = model.compute_optimal(C_ref)
+        # The plain law's plan ignoring the constraints: its optimum at the budget, or its least compute for ℓ.
+        N0, D0 = model.compute_optimal(C) if C is not None else _split(min_compute_for_loss(law, ell))
         ref = ctx.plan(N0, D0, T, scalar, capped=False)
     train = ctx.plan(N, D, T, scalar)
     aware = saving = None
@@ -472,6 +470,12 @@ def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=No
         compute_optimal=ref, training_optimal=train, inference_aware=aware, flops_saving=saving,
         loss_floor=ctx.floor(),
     )
+
+
+def _split(plan):
+    """(N, D) of a :class:`~planner.plan.Plan` as float arrays."""
+    np = _np()
+    return np.asarray(plan.n_params, dtype=float), np.asarray(plan.n_tokens, dtype=float)
 
 
 def _check_nonnegative(value, name):
@@ -573,6 +577,7 @@ class _Context:
             return float(np.asarray(self.lm.loss(np.asarray(N, dtype=float), np.asarray(D, dtype=float))).item())
 
     def check_reachable(self, ell):
+        """Raise InfeasibleError naming the constraints if a target ℓ is at or below their loss floor."""
         np = _np()
         floor = self.floor()
         bad = ell <= floor
@@ -586,14 +591,10 @@ class _Context:
             what.append(f"at most {format_count(self.P)} parameters")
         if self.Dmax is not None:
             what.append(f"at most {format_count(self.Dmax)} tokens")
-        if what:
-            fix = ("add unique data, " if self.U is not None else "") + "raise a cap or aim for a higher loss"
-            raise InfeasibleError(
-                f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
-                f"below {floor:.4f}; {fix}")
+        fix = ("add unique data, " if self.U is not None else "") + "raise a cap or aim for a higher loss"
         raise InfeasibleError(
-            f"target loss {target:g} is at or below the irreducible loss {floor:.4f} of {self.law_id}: no model "
-            "reaches it; aim for a higher loss")
+            f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
+            f"below {floor:.4f}; {fix}")
 
     def lifetime_optimal(self, ell, T, feasible=None):
         """argmin k·N·D + 2·N·T subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.

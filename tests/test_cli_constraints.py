@@ -1,6 +1,9 @@
-"""`plan` under constraints: --unique-tokens, --inference-tokens, --max-params, --max-tokens, --target-loss,
-and the loss query --params/--tokens/--unique-tokens. Every error path: exit code, message, no traceback."""
+"""`plan` under constraints: --unique-tokens, --inference-tokens, --max-params, --max-tokens, with a budget or
+--target-loss, and the loss query --params/--tokens/--unique-tokens; in every format. Every error path: exit code,
+message, no traceback."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -58,10 +61,59 @@ def test_a_binding_cap_is_said_in_the_table_and_the_footer():
     assert "the max-params cap binds" in out and "exceed --max-params 7.00B" in out
 
 
-def test_several_budgets_give_one_table_each_and_one_footer():
+def test_several_budgets_give_one_block_each_with_its_story_and_one_footer():
     out = ok("--flops-range", "1e21", "1e23", "--points", "3", "--unique-tokens", "100B").stdout
-    assert out.count("Plan under constraints · besiroglu2024") == 3
+    assert out.count("Plan under constraints · besiroglu2024") == 1
+    assert [line for line in out.splitlines() if line.startswith("C = ")] == \
+        ["C = 1.00e21 FLOPs", "C = 1.00e22 FLOPs", "C = 1.00e23 FLOPs"]
+    assert out.count("Without the constraints the law would train") == 3
     assert out.count("Law: besiroglu2024") == 1
+
+
+HEADLINE = ("--flops", "1e23", "--unique-tokens", "300B", "--inference-tokens", "10T")
+
+
+def test_csv_carries_the_same_rows_and_keys_as_json():
+    rows = json.loads(ok(*HEADLINE, "--format", "json").stdout)
+    table = list(csv.DictReader(io.StringIO(ok(*HEADLINE, "--format", "csv").stdout)))
+    assert [list(r) for r in table] == [list(r) for r in rows]
+    for got, want in zip(table, rows):
+        for key, value in want.items():
+            assert got[key] == ("" if value is None else value if isinstance(value, str) else repr(value)), key
+
+
+def test_markdown_is_a_pipe_table_with_the_story_and_the_sources():
+    out = ok(*HEADLINE, "--format", "markdown").stdout
+    assert out.startswith("**Plan under constraints · besiroglu2024 · 1.00e23 FLOPs**")
+    assert "| plan | N | D | epochs | loss\\* | train FLOPs | lifetime FLOPs | saving |" in out
+    assert "| inference aware | 12.5B | 2.10T | 7.01 | 2.0341 | 1.58e23 | 4.09e23 | 36.1% |" in out
+    assert "Serving 10.0T tokens: train 12.5B parameters" in out
+    assert "- Inference: serving 10.0T tokens costs 2·N FLOPs per token (Sardana et al. 2024" in out
+    assert "Muennighoff et al. 2023, arXiv:2305.16264" in out
+
+
+def test_latex_has_balanced_environments_escapes_and_the_notes():
+    out = ok(*HEADLINE, "--format", "latex").stdout
+    for env in ("table", "tabular", "minipage"):
+        assert out.count(rf"\begin{{{env}}}") == out.count(rf"\end{{{env}}}") == 1
+    assert r"36.1\%" in out and r"$1.58\times10^{23}$" in out
+    assert r"R\_D* = 15.3878" in out and "Sardana et al. 2024" in out
+
+
+def test_the_loss_query_in_csv_and_markdown():
+    args = ("--params", "7B", "--tokens", "1T", "--unique-tokens", "100B", "--preset", "muennighoff2023")
+    rows = list(csv.DictReader(io.StringIO(ok(*args, "--format", "csv").stdout)))
+    assert list(rows[0]) == ["preset", "n_params", "n_tokens", "unique_tokens", "epochs", "effective_tokens",
+                             "effective_params", "loss", "loss_all_unique"]
+    assert float(rows[0]["epochs"]) == 10
+    md = ok(*args, "--format", "markdown").stdout
+    assert "| 7.00B | 1.00T | 100B | 10.0 |" in md and "- Data: 100B unique tokens" in md
+
+
+def test_constrained_plans_warn_on_stderr_when_they_leave_the_fitted_range():
+    result = ok("--flops", "1e23", "--max-params", "7B")
+    assert "Warning: besiroglu2024 was fitted on C from 1.40e18 to 1.30e22" in result.stderr
+    assert "Warning" not in result.stdout
 
 
 def test_a_target_loss_plans_without_a_budget():
@@ -92,7 +144,8 @@ def test_the_plain_plan_still_imports_no_constraint_code():
 @pytest.mark.parametrize("args,code,message", [
     (["--flops", "1e25", "--max-params", "1B", "--max-tokens", "100B"], 1,
      "Error: the size caps leave no plan for 1.00e25 FLOPs: with at most 1.00B parameters and 100B tokens"),
-    (["--target-loss", "1.8"], 1, "Error: target loss 1.8 is at or below the irreducible loss 1.8172 of besiroglu2024"),
+    (["--target-loss", "1.8", "--inference-tokens", "1T"], 1,
+     "Error: target loss 1.8 is at or below the irreducible loss E = 1.8172 nats/token of 'besiroglu2024'"),
     (["--target-loss", "2.0", "--unique-tokens", "10B"], 1,
      "Error: target loss 2 is out of reach: with 10.0B unique tokens, besiroglu2024 predicts no loss below 2.2360"),
     (["--target-loss", "2.0", "--max-params", "1B", "--max-tokens", "1T"], 1,
@@ -101,19 +154,50 @@ def test_the_plain_plan_still_imports_no_constraint_code():
      "Error: --unique-tokens needs a parametric (Chinchilla-form) law"),
     (["--flops", "1e23", "--max-params", "7B", "--preset", "llama3-2024"], 1,
      "Error: llama3-2024 is an allocation rule with no loss model"),
-    (["--target-loss", "2.1", "--flops", "1e21"], 2, "Error: give a budget (--flops, --flops-range) or --target-loss"),
+    (["--target-loss", "2.1", "--flops", "1e21", "--max-params", "7B"], 2,
+     "Error: give a budget (--flops, --flops-range) or --target-loss, not both"),
     (["--inference-tokens", "1T"], 2, "Error: plans under constraints need a budget"),
-    (["--params", "7B", "--tokens", "1T"], 2, "Error: the loss query needs --params, --tokens and --unique-tokens"),
-    (["--params", "7B", "--unique-tokens", "1T"], 2, "Error: the loss query needs --params, --tokens and --unique-tokens"),
+    (["--params", "7B", "--unique-tokens", "1T"], 2,
+     "--params and --tokens only ask for the loss of one run on repeated data"),
+    (["--flops", "1e21", "--params", "7B", "--unique-tokens", "1T"], 2,
+     "--params and --tokens only ask for the loss of one run on repeated data"),
+    (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--max-params", "1B"], 2,
+     "--params and --tokens only ask for the loss of one run on repeated data"),
+    (["--params", "7B", "--tokens", "1T", "--inference-tokens", "1T"], 2,
+     "--params and --tokens only ask for the loss of one run on repeated data"),
     (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--flops", "1e21"], 2,
-     "Error: --params/--tokens ask for the loss of one run"),
+     "Error: --params N --tokens D --unique-tokens U asks for the loss of one run: drop --flops"),
+    (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--target-loss", "2.1"], 2,
+     "Error: --params N --tokens D --unique-tokens U asks for the loss of one run: drop --flops"),
+    (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--preset", "kaplan2020"], 1,
+     "Error: --unique-tokens needs a parametric (Chinchilla-form) law"),
     (["--flops", "1e22", "--max-params", "0"], 2, "Invalid value for '--max-params'"),
     (["--flops", "1e22", "--unique-tokens", "lots"], 2, "Invalid value for '--unique-tokens'"),
     (["--flops", "1e22", "--inference-tokens", "-1T"], 2, "Invalid value for '--inference-tokens'"),
-    (["--target-loss", "nan"], 2, "Invalid value for '--target-loss'"),
+    (["--target-loss", "nan", "--max-params", "7B"], 2, "Invalid value for '--target-loss'"),
 ])
 def test_every_error_is_one_line_with_its_exit_code_and_no_traceback(args, code, message):
     result = run(*args)
     assert result.exit_code == code
     assert message in result.stderr
     assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_plain_params_tokens_and_target_loss_stay_the_what_if_of_issue_3():
+    """Without a constraint option, --params/--tokens/--target-loss are the what-if and target loss, unchanged."""
+    run_ = ok("--params", "7B", "--tokens", "2T", "--format", "json").stdout
+    assert [r["plan"] for r in json.loads(run_)] == ["this run", "optimal"]
+    target = json.loads(ok("--target-loss", "2.1", "--format", "json").stdout)
+    assert list(target[0]) == ["preset", "target_loss", "flops", "n_params", "n_tokens", "tokens_per_param", "loss"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex", "csv", "json"])
+@pytest.mark.parametrize("args", [
+    HEADLINE,
+    ("--flops-range", "1e21", "1e23", "--points", "2", "--max-params", "7B", "--max-tokens", "3T"),
+    ("--target-loss", "2.1", "--target-loss", "2.2", "--unique-tokens", "100B", "--inference-tokens", "2T"),
+    ("--params", "7B", "--tokens", "1T", "--unique-tokens", "100B"),
+], ids=["headline", "caps", "targets", "loss-query"])
+def test_every_format_works_for_every_constrained_command(args, fmt):
+    out = ok(*args, "--format", fmt).stdout
+    assert out.strip() and "Traceback" not in out

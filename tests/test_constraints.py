@@ -15,7 +15,9 @@ from planner import load_preset
 from planner.constraints import (
     effective_params, effective_tokens, plan_with_constraints, repeated_loss, repetition_of, unique_params,
 )
-from planner.errors import InfeasibleError, NoLossModelError, PlannerError, PresetError, UnsupportedLawError
+from planner.errors import (
+    InfeasibleError, NoLossModelError, PlannerError, PresetError, UnreachableLossError, UnsupportedLawError,
+)
 
 MUENNIGHOFF = load_preset("muennighoff2023")
 EPOCH = load_preset("besiroglu2024")
@@ -288,6 +290,20 @@ def test_a_target_loss_plans_the_least_compute_that_reaches_it():
     assert r.inference_aware.lifetime_flops < r.training_optimal.lifetime_flops
 
 
+@pytest.mark.parametrize("law", [EPOCH, KAPLAN], ids=["parametric", "kaplan"])
+def test_a_slack_cap_on_a_target_loss_matches_whatifs_closed_form(law):
+    """The numeric search under a cap that does not bind finds whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ), and the
+    compute-optimal row is that closed form itself."""
+    from planner.whatif import min_compute_for_loss
+
+    targets = np.array([2.1, 2.5, 3.0])
+    exact = min_compute_for_loss(law, targets)
+    r = plan_with_constraints(law, target_loss=targets, max_params=1e16)
+    np.testing.assert_allclose(r.training_optimal.flops, exact.flops, rtol=1e-6)
+    np.testing.assert_allclose(r.compute_optimal.flops, exact.flops, rtol=1e-12)
+    assert not r.training_optimal.params_cap_binds.any()
+
+
 def test_data_and_inference_combine_the_inference_plan_keeps_the_data_constrained_loss():
     """The answer to '1e23 FLOPs, 300B unique tokens, 10T served': the serving plan reaches the loss of
     the best data-constrained plan, with more epochs, and not the (lower) loss of unlimited data."""
@@ -301,8 +317,9 @@ def test_data_and_inference_combine_the_inference_plan_keeps_the_data_constraine
 
 
 def test_targets_below_the_floor_are_infeasible_and_name_the_constraint():
-    with pytest.raises(InfeasibleError, match="irreducible loss 1.8172"):
-        plan_with_constraints(EPOCH, target_loss=1.8)
+    # Without data or caps the floor is the law's own E, and the error is whatif's (the same check, one place).
+    with pytest.raises(UnreachableLossError, match="irreducible loss E = 1.8172"):
+        plan_with_constraints(EPOCH, target_loss=1.8, inference_tokens=1e12)
     with pytest.raises(InfeasibleError, match="10.0B unique tokens"):
         plan_with_constraints(EPOCH, target_loss=2.0, unique_tokens=1e10)
     with pytest.raises(InfeasibleError, match="at most 1.00B parameters"):
