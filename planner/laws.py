@@ -151,8 +151,10 @@ class KaplanLaw:
         """(N_opt, D_opt) for a budget of ``flops`` FLOPs (closed form above)."""
         p = self.alpha_N / self.alpha_D
         k, N_c, D_c = self.flops_per_param_token, self.N_c, self.D_c
-        # N_c^(p/(p+1)) factored out of the bracket keeps the intermediate small.
-        N = N_c ** (p / (p + 1.0)) * (p * flops / (k * D_c)) ** (1.0 / (p + 1.0))
+        # N_c^(p/(p+1)) factored out of the bracket keeps the intermediate small; the power of p·C taken apart
+        # from that of k·D_c, so a tiny budget (p·C/(k·D_c) below the smallest float) does not underflow to N = 0.
+        e = 1.0 / (p + 1.0)
+        N = N_c ** (p / (p + 1.0)) * (p * flops) ** e / (k * D_c) ** e
         return N, flops / (k * N)
 
 

@@ -112,6 +112,14 @@ def test_kaplan_exponents(law, C):
     assert math.log(N2 / N1) / math.log(100) == pytest.approx(a, rel=1e-9)
 
 
+def test_kaplan_optimum_of_a_subnormal_budget_does_not_underflow_to_zero():
+    """p·C/(k·D_c) is below the smallest float at C = 2.2e-311; taking its powers apart keeps N and D positive
+    (hypothesis found `plan --flops 2.225073858507e-311 --preset kaplan2020` dividing by N = 0)."""
+    C = 2.225073858507e-311
+    N, D = KAPLAN.compute_optimal(C)
+    assert N > 0 and D > 0 and 6 * N * D == pytest.approx(C, rel=1e-9)
+
+
 def test_kaplan_exponent_is_0_575():
     """p = 0.076/0.103 = 0.738 → N_opt ∝ C^(1/1.738) = C^0.5754 (computed)."""
     assert KAPLAN.exponents[0] == pytest.approx(0.5754, abs=1e-4)
