@@ -13,6 +13,8 @@ __all__ = [
     "LawFileError",
     "NoLossModelError",
     "InfeasibleError",
+    "RunsError",
+    "FitError",
 ]
 
 
@@ -42,3 +44,11 @@ class NoLossModelError(PlannerError, ValueError):
 
 class InfeasibleError(PlannerError, ValueError):
     """A request no plan can meet (a loss below the law's floor, caps that leave nothing)."""
+
+
+class RunsError(PlannerError, ValueError):
+    """A runs file (for ``plan fit``) cannot be read: missing columns, bad cells, bad values."""
+
+
+class FitError(PlannerError, ValueError):
+    """A law cannot be fitted to these runs: too few, not identifiable, or no valid optimum."""
