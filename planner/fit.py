@@ -193,7 +193,7 @@ def _check_runs(n_params, n_tokens, loss, n_coefficients: int):
         bad = ~(np.isfinite(a) & (a > 0))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise FitError(f"{name} must be finite numbers > 0; run {i} has {a[i]!r}")
+            raise FitError(f"{name} must be finite numbers > 0; run {i} (counting from 0) has {float(a[i]):g}")
         arrays.append(a)
     N, D, L = arrays
     if not (len(N) == len(D) == len(L)):
