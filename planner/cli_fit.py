@@ -127,8 +127,9 @@ def _report_table(fit, boot, rows, runs) -> None:
     from rich.text import Text
 
     console = Console()
-    t = Table(title=f"Fit · {fit.form} law · {fit.n_runs} runs from {Path(runs.source).name}", box=box.SIMPLE_HEAD,
-              title_justify="left")
+    console.print(Text(f"Fit · {fit.form} law · {fit.n_runs} runs from {Path(runs.source).name}", style="italic"),
+                  soft_wrap=True)
+    t = Table(box=box.SIMPLE_HEAD)
     t.add_column("coefficient")
     t.add_column("estimate", justify="right")
     t.add_column("std. error", justify="right")

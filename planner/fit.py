@@ -64,7 +64,7 @@ KAPLAN_GRID = {
     "alpha_D": (0.03, 0.06, 0.12, 0.25, 0.5),
 }
 
-_CHUNK = 128          # rows per numpy block: keeps temporaries in cache (measured fastest here)
+_CHUNK_ELEMENTS = 32768   # θ-rows × runs per numpy block: keeps temporaries in cache (measured fastest here)
 _CLIP = 700.0         # |exponent| cap: exp(±700) is finite in double precision
 
 
@@ -268,12 +268,13 @@ class _Objective:
         theta = np.asarray(theta, dtype=float)
         f = np.empty(len(theta))
         G = np.empty_like(theta)
-        for i in range(0, len(theta), _CHUNK):
+        step = max(16, _CHUNK_ELEMENTS // len(self.x))
+        for i in range(0, len(theta), step):
             W = None
             if self.weights is not None:
-                r = rows[i:i + _CHUNK]
+                r = rows[i:i + step]
                 W = self.weights[r if self.row_map is None else self.row_map[r]]
-            f[i:i + _CHUNK], G[i:i + _CHUNK] = self.block(theta[i:i + _CHUNK].astype(self.dtype), W)
+            f[i:i + step], G[i:i + step] = self.block(theta[i:i + step].astype(self.dtype), W)
         bad = ~np.isfinite(f) | ~np.isfinite(G).all(axis=1)
         f[bad] = np.inf
         G[bad] = 0.0

@@ -112,7 +112,7 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
     """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`read_runs`)."""
     if fmt is None:
         first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        fmt = "jsonl" if first.lstrip().startswith("{") else "tsv" if "\t" in first else "csv"
+        fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
     if fmt not in ("csv", "tsv", "jsonl"):
         raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
     header, records = _records_jsonl(text, source) if fmt == "jsonl" else _records_delimited(text, source, fmt)
