@@ -310,7 +310,7 @@ def design_command(flops, n_models, span, preset, law_file, sets, fmt):
     else:
         cols = (Column("flops", "FLOPs C", format_flops), Column("n_params", "params N", format_count),
                 Column("n_tokens", "tokens D", format_count), Column("tokens_per_param", "tokens/param", format_ratio))
-        table(rows, cols, title=f"IsoFLOP design · {len(flops)} budgets × {n_models} sizes · centred on {law.id}",
+        table(rows, cols, title=f"IsoFLOP design · centred on {law.id}",
               footer=[f"Train each run, record its final loss, then: plan fit runs.csv --isoflop "
                       f"(or the parametric fit).", f"Sizes span a factor {span:g} around {law.id}'s N_opt(C); "
                       f"C = {law.flops_per_param_token:g}·N·D."])
