@@ -17,7 +17,7 @@ L-BFGS from each point of the grid α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −
 a, b ∈ {0, 5, …, 25} (4,500 starts), keeping the best.
 
 How it is computed here (:func:`fit_parametric`): all 4,500 starts run at once through the
-batched L-BFGS of :mod:`planner.optimize` in single precision, with scipy L-BFGS-B's default
+batched L-BFGS of :mod:`planner.lbfgs` in single precision, with scipy L-BFGS-B's default
 stopping tests (decrease ≤ 2.2·10⁻⁹·max(|f|, 1), gradient ≤ 10⁻⁵); the best ``polish`` end
 points that are distinct (θ at least 0.05 apart) are then re-converged in double precision
 with tight tolerances
@@ -392,7 +392,7 @@ def _multistart(objective_cls, starts, data, *, delta, polish, to_theta_scipy=No
     import numpy as np
     from scipy.optimize import minimize
 
-    from .optimize import lbfgs_batch
+    from .lbfgs import lbfgs_batch
 
     x, y, l = data
     # The search from every start runs in single precision (about 20 % faster here, and ample to tell
@@ -603,7 +603,7 @@ def bootstrap(n_params, n_tokens, loss, *, n_resamples: int = 4000, seed: int | 
 
     Each refit starts from ``starts_per_resample`` points: the full-data optimum and the next
     best distinct local optima of the full-data grid fit (``fit.optima``); all resamples and
-    starts run at once in the batched L-BFGS of :mod:`planner.optimize` (double precision,
+    starts run at once in the batched L-BFGS of :mod:`planner.lbfgs` (double precision,
     tight tolerances), ``batch`` resamples at a time, and each keeps its best end point. This
     does not rerun the 4,500-start grid per resample: it assumes a resample's optimum lies in
     the basin of one of the full data's best local optima, which holds when the fit is well
@@ -613,7 +613,7 @@ def bootstrap(n_params, n_tokens, loss, *, n_resamples: int = 4000, seed: int | 
     """
     import numpy as np
 
-    from .optimize import lbfgs_batch
+    from .lbfgs import lbfgs_batch
 
     if form not in _FORMS:
         raise FitError(f"bootstrap supports forms {', '.join(_FORMS)} (got {form!r})")

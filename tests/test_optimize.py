@@ -1,40 +1,53 @@
-"""planner.optimize.lbfgs_batch: many independent minimisations in lock-step agree with scipy's L-BFGS-B."""
+"""Numeric fallbacks (planner.optimize) agree with the closed forms they stand in for."""
 
-import numpy as np
-from scipy.optimize import minimize, rosen, rosen_der
+import pytest
 
-from planner.optimize import lbfgs_batch
-
-
-def _rosen_batch(x, rows):
-    return np.array([rosen(r) for r in x]), np.array([rosen_der(r) for r in x])
+from planner.optimize import min_flops_for_loss_numeric, optimal_loss_numeric
+from planner.presets import load_preset
+from planner.whatif import min_compute_for_loss, optimal_loss
 
 
-def test_every_start_reaches_the_rosenbrock_minimum_like_scipy():
-    """From 20 random starts in 4 dimensions, each row converges to (1, 1, 1, 1), as scipy does."""
-    x0 = np.random.default_rng(0).uniform(-2, 2, size=(20, 4))
-    res = lbfgs_batch(_rosen_batch, x0, ftol=1e-15, gtol=1e-9, max_iter=2000)
-    assert res.converged.all()
-    np.testing.assert_allclose(res.x, 1.0, atol=1e-5)
-    for start in x0[:3]:
-        ref = minimize(rosen, start, jac=rosen_der, method="L-BFGS-B")
-        assert res.f.max() <= max(ref.fun, 1e-10)
+@pytest.mark.parametrize("preset", ["besiroglu2024", "hoffmann2022", "kaplan2020", "muennighoff2023"])
+@pytest.mark.parametrize("C", [1e19, 1e22, 1e25])
+def test_numeric_optimal_loss_matches_closed_form(preset, C):
+    law = load_preset(preset)
+    assert optimal_loss_numeric(law.model, C) == pytest.approx(optimal_loss(law, C), rel=1e-9)
 
 
-def test_rows_are_independent_problems():
-    """Row i minimises (x − c_i)²: each row finds its own c_i (the objective may depend on the row)."""
-    c = np.arange(6.0)[:, None] * np.ones((6, 3))
-
-    def fg(x, rows):
-        d = x - c[rows]
-        return (d * d).sum(axis=1), 2 * d
-
-    res = lbfgs_batch(fg, np.zeros((6, 3)))
-    np.testing.assert_allclose(res.x, c, atol=1e-8)
+@pytest.mark.parametrize("preset", ["besiroglu2024", "kaplan2020"])
+@pytest.mark.parametrize("target", [2.4, 2.1])
+def test_numeric_inverse_matches_closed_form(preset, target):
+    law = load_preset(preset)
+    assert min_flops_for_loss_numeric(law.model, target) == pytest.approx(
+        min_compute_for_loss(law, target).flops, rel=1e-9)
 
 
-def test_iteration_cap_reports_not_converged():
-    x0 = np.full((2, 2), -1.5)
-    res = lbfgs_batch(_rosen_batch, x0, max_iter=2)
-    assert not res.converged.any()
-    assert (res.n_iter == 2).all()
+class Opaque:
+    """A parametric law in disguise: a family planner has no closed form for, so whatif falls back to optimize."""
+
+    form = "opaque"
+    has_loss = True
+
+    def __init__(self, law):
+        self._law = law
+        self.E = law.E
+        self.flops_per_param_token = law.flops_per_param_token
+
+    def loss(self, N, D):
+        return self._law.loss(N, D)
+
+    def compute_optimal(self, C):
+        return self._law.compute_optimal(C)
+
+
+def test_whatif_falls_back_to_numeric_solvers_without_a_closed_form():
+    from planner.whatif import evaluate, frontier
+
+    law = load_preset("besiroglu2024").model
+    opaque = Opaque(law)
+    assert frontier(opaque) is None
+    exact, numeric = evaluate(law, 7e9, 2e12), evaluate(opaque, 7e9, 2e12)
+    assert numeric.compute_efficiency == pytest.approx(exact.compute_efficiency, rel=1e-8)
+    assert numeric.loss_gap == pytest.approx(exact.loss_gap, rel=1e-6)
+    assert min_compute_for_loss(opaque, 2.1).flops == pytest.approx(min_compute_for_loss(law, 2.1).flops, rel=1e-9)
+    assert optimal_loss(opaque, 1e21) == pytest.approx(optimal_loss(law, 1e21), rel=1e-9)
