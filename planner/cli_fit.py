@@ -267,9 +267,15 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
             [Path(runs.source).name] + ([f"--form {form}"] if form != "parametric" else [])
             + (["--isoflop"] if isoflop else []) + ([f"--drop-highest-loss {drop_highest_loss}"] if drop_highest_loss else [])
             + ([f"--bootstrap {n_boot} --seed {seed}"] if n_boot else []))
-        text = law_file_text(result, boot, law_id=_law_id(output, law_id), source=Path(runs.source).name,
-                             command=command)
-        write_atomic(output, text)
+        from .errors import PresetError
+
+        try:
+            text = law_file_text(result, boot, law_id=_law_id(output, law_id), source=Path(runs.source).name,
+                                 command=command)
+            write_atomic(output, text)
+        except (PresetError, ValueError) as e:
+            raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
+                                       f"to {output}") from None
         click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
 
 

@@ -386,7 +386,7 @@ def _count_distinct(f, rel: float = 1e-5):
     return int(1 + np.sum(np.diff(ff) > rel * np.maximum(np.abs(ff[:-1]), 1e-300)))
 
 
-def _multistart(objective_cls, starts, data, *, delta, polish, to_theta_scipy=None):
+def _multistart(objective_cls, starts, data, *, delta, polish):
     """Run every start batched, re-converge the best distinct end points with tight tolerances,
     polish the best with scipy L-BFGS-B. Returns (theta, f, converged, n_distinct, optima)."""
     import numpy as np
@@ -470,6 +470,9 @@ def fit_parametric(n_params, n_tokens, loss, *, delta: float = HUBER_DELTA, grid
                                                              delta=delta, polish=polish)
     coefs = _parametric_coefs(theta)
     a, b, e, al, be = theta
+    if al <= 0 or be <= 0:
+        raise FitError(f"the best fit has a non-positive exponent (alpha = {al:.3g}, beta = {be:.3g}): loss does not "
+                       "fall with model size and data in these runs; check the loss column and the runs")
     t1 = np.exp(a - al * x)
     t2 = np.exp(b - be * y)
     L_hat = t1 + t2 + math.exp(e)
@@ -484,7 +487,7 @@ def fit_parametric(n_params, n_tokens, loss, *, delta: float = HUBER_DELTA, grid
     return FitResult(
         form="parametric", coefficients=coefs, standard_errors=se,
         standard_error_method="asymptotic (Gauss-Newton on log L, residual RMS)",
-        exponents=law.exponents if al > 0 and be > 0 else (float("nan"), float("nan")),
+        exponents=law.exponents,
         objective=fval, n_runs=len(N), residuals=_residual_stats(L, L_hat), data_range=_data_range(N, D, flops_per_param_token),
         converged=converged, n_starts=len(starts), n_distinct_optima=n_distinct, warnings=warnings,
         method=f"Huber (delta = {delta:g}) on log L, summed; L-BFGS from {len(starts)} starts, best kept",
@@ -667,7 +670,8 @@ def bootstrap(n_params, n_tokens, loss, *, n_resamples: int = 4000, seed: int | 
         form=form, names=names, samples=samples, intervals=intervals, standard_errors=ses, level=level,
         n_resamples=n_resamples, n_failed=int((~ok).sum()), seed=seed,
         method=(f"{n_resamples} resamples of the {n} runs with replacement (numpy default_rng, seed {seed}); each refitted "
-                f"by L-BFGS from the full-data optimum and the next {K - 1} best distinct local optima of the grid fit"),
+                f"by L-BFGS from the full-data optimum" + (f" and the next {K - 1} best distinct grid end points" if K > 1 else "")
+                + ", all resamples batched; each keeps its best end point"),
         flops_per_param_token=fit.flops_per_param_token,
     )
 

@@ -143,6 +143,9 @@ def test_design_table_and_csv():
     ("params,tokens,loss\n" + "".join(f"{n},2e9,3\n" for n in (1e8, 2e8, 3e8, 4e8, 5e8, 6e8)), [],
      "every run has the same token count"),
     ("params,tokens,loss\n1e8,2e9,3\n", ["--loss-column", "xent"], "no column 'xent' (given by --loss-column)"),
+    ("params,tokens,loss\n" + "".join(f"{n},{d},{2 + 1e-3 * n ** 0.2 + 1e-3 * d ** 0.15}\n"
+                                       for n in (1e8, 1e9, 1e10) for d in (1e9, 1e10, 1e11)), [],
+     "non-positive exponent"),
     ("params,tokens,loss\n" + "".join(f"{n},{1e18 / (6 * n)},{3 + abs(n - 3e8) / 1e9}\n" for n in (1e8, 2e8, 3e8, 4e8, 5e8)),
      ["--isoflop"], "isoFLOP fitting needs at least 2 budgets"),
 ])

@@ -136,6 +136,14 @@ def test_a_fit_on_the_edge_of_the_search_says_so():
     assert any("edge" in w for w in fit.warnings), fit.warnings
 
 
+def test_loss_rising_with_size_is_refused_not_planned():
+    """Runs whose loss grows with N and D give a non-positive exponent: a FitError, not a law that plans nonsense."""
+    N = np.repeat(np.geomspace(1e8, 1e10, 5), 4)
+    D = np.tile(np.geomspace(1e9, 1e11, 4), 5)
+    with pytest.raises(FitError, match="non-positive exponent"):
+        fit_parametric(N, D, 2.0 + 1e-3 * N**0.2 + 1e-3 * D**0.15, grid=SMALL_GRID)
+
+
 def test_bootstrap_is_reproducible_and_brackets_the_fit():
     """Same seed, same samples; percentile intervals contain the full-data estimate; plan intervals too."""
     N, D, L = simulated_runs(TRUTH, SIZES, RATIOS, noise=0.01, seed=5)
