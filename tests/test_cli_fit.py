@@ -186,3 +186,15 @@ def test_design_errors():
     assert r.exit_code == 2
     r = invoke("design", "--flops", "-5")
     assert r.exit_code == 2
+
+
+def test_a_fit_on_the_edge_of_the_search_warns_on_stderr(tmp_path):
+    """Losses that do not depend on D: the fit still reports, and stderr says which coefficient is on the edge."""
+    N = np.repeat(np.geomspace(1e8, 1e10, 6), 4)
+    D = np.tile(np.geomspace(1e9, 1e11, 4), 6)
+    path = tmp_path / "flat.csv"
+    path.write_text("N,D,L\n" + "".join(f"{n!r},{d!r},{2.0 + 300.0 / n ** 0.3!r}\n" for n, d in zip(N.tolist(), D.tolist())))
+    r = invoke("fit", path, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "Warning: " in r.stderr and "edge" in r.stderr
+    assert json.loads(r.stdout)["warnings"]
