@@ -15,6 +15,8 @@ __all__ = [
     "InfeasibleError",
     "UnreachableLossError",
     "UnsupportedLawError",
+    "RunsError",
+    "FitError",
 ]
 
 
@@ -52,3 +54,11 @@ class UnreachableLossError(InfeasibleError):
 
 class UnsupportedLawError(PlannerError, ValueError):
     """The law's form does not support the request (repeated data needs the parametric form)."""
+
+
+class RunsError(PlannerError, ValueError):
+    """A runs file (for ``plan fit``) cannot be read: missing columns, bad cells, bad values."""
+
+
+class FitError(PlannerError, ValueError):
+    """A law cannot be fitted to these runs: too few, not identifiable, or no valid optimum."""
