@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .errors import PlannerError
 from .presets import DEFAULT_PRESET
-from .units import parse_quantity
+from .units import format_count, format_flops, parse_quantity
 
 FORMATS = ("table", "json")
 
@@ -121,6 +121,66 @@ def budget_options(f):
     return f
 
 
+def hardware_options(f):
+    """--gpu, --gpus, --mfu, --usd-per-gpu-hour: the cluster a plan runs on."""
+    f = click.option("--usd-per-gpu-hour", "price", type=QUANTITY, metavar="PRICE",
+                     help="Price of one chip-hour in dollars; adds a cost column.")(f)
+    f = click.option("--mfu", type=click.FloatRange(0, 1, min_open=True), metavar="FRACTION",
+                     help="Model-FLOPs utilisation, 0 < MFU <= 1 [default: 0.40, Llama 3 405B on H100s].")(f)
+    f = click.option("--gpus", type=click.IntRange(min=1), metavar="N", help="How many chips; adds wall-clock days.")(f)
+    f = click.option("--gpu", metavar="ID", help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
+    return f
+
+
+def shape_options(f):
+    """--vocab, --context, --tied-embeddings: what a transformer shape is built with."""
+    from .shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB
+
+    f = click.option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
+    f = click.option("--context", type=click.IntRange(min=1), default=DEFAULT_CONTEXT, show_default=True,
+                     metavar="TOKENS", help="Training context (sequence length) of the shapes.")(f)
+    f = click.option("--vocab", type=click.IntRange(min=1), default=DEFAULT_VOCAB, show_default=True,
+                     metavar="TOKENS", help="Vocabulary size of the shapes.")(f)
+    return f
+
+
+def _cluster(gpu, gpus, mfu, price):
+    """The cluster of --gpu/--gpus/--mfu/--usd-per-gpu-hour, or None; the others need --gpu."""
+    from .hardware import DEFAULT_MFU, Cluster
+    from .presets import load_chip
+
+    if gpu is None:
+        for value, name in ((gpus, "--gpus"), (mfu, "--mfu"), (price, "--usd-per-gpu-hour")):
+            if value is not None:
+                raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
+        return None
+    return Cluster(chip=load_chip(gpu), n_chips=gpus, mfu=DEFAULT_MFU if mfu is None else mfu, usd_per_chip_hour=price)
+
+
+#: Budgets in other units: option name → (unit of planner.hardware.flops_for_budget, what else it needs).
+_OTHER_BUDGETS = {"--gpu-hours": "gpu_hours", "--days": "wall_clock_days", "--usd": "usd"}
+
+
+def _other_budget(given: dict, flops_given: bool, gpu, gpus, price):
+    """The one budget given in GPU-hours, days or dollars as (option, amount, unit), or None; usage errors otherwise."""
+    named = [name for name, value in given.items() if value is not None]
+    if len(named) + flops_given > 1:
+        got = (["--flops"] if flops_given else []) + named
+        raise click.UsageError(f"give one budget: --flops, --gpu-hours, --days or --usd (got {' and '.join(got)})")
+    if not named:
+        return None
+    name = named[0]
+    needs = [("--gpu", gpu, "the chip, e.g. --gpu h100")]
+    if name == "--days":
+        needs.append(("--gpus", gpus, "how many chips"))
+    if name == "--usd":
+        needs.append(("--usd-per-gpu-hour", price, "the price of a chip-hour"))
+    for option, value, what in needs:
+        if value is None:
+            raise click.UsageError(f"{name} needs {option} ({what})")
+    return name, given[name], _OTHER_BUDGETS[name]
+
+
 def format_option(f):
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(f)
@@ -129,11 +189,20 @@ def format_option(f):
 @click.group(cls=PlanGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
+@click.option("--gpu-hours", type=QUANTITY, metavar="HOURS", help="Budget in chip-hours instead of FLOPs (needs --gpu).")
+@click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")
+@click.option("--usd", type=QUANTITY, metavar="DOLLARS", help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")
+@hardware_options
+@click.option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
+@shape_options
+@click.option("--hparams", "show_hparams", is_flag=True,
+              help="Add DeepSeek's suggested learning rate and batch size for each budget.")
 @law_options
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
+def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, show_shapes, vocab, context,
+        tied_embeddings, show_hparams, preset, law_file, sets, fmt):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -142,31 +211,79 @@ def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
       plan --flops 1e21 --preset kaplan2020  with another law
       plan --flops-range 1e20 1e24 --points 5
       plan --flops 1e21 --format json
+      plan --gpus 512 --gpu h100 --days 21 --usd-per-gpu-hour 2.5 --shape
       plan presets                           the shipped laws
     """
     if ctx.invoked_subcommand is not None:
         return
     budgets = _budgets(flops, flops_range, points)
-    if not budgets:
+    other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
+    cluster = _cluster(gpu, gpus, mfu, price)
+    if not budgets and other is None:
+        extras = [n for n, v in (("--gpu", gpu), ("--shape", show_shapes), ("--hparams", show_hparams)) if v]
+        if extras:
+            raise click.UsageError(f"{extras[0]} needs a budget: give --flops, --gpu-hours, --days or --usd")
         click.echo(ctx.get_help())
         ctx.exit(0)
+    from . import report
+    from .hardware import flops_for_budget
     from .plan import compute_optimal
-    from .render import law_footer, plan_columns, plan_rows
+    from .render import PLAN_KEYS, law_footer, plan_columns, plan_rows
 
     law = load_law(preset, law_file, sets)
+    footer = law_footer(law)
+    if other is not None:
+        name, amount, unit = other
+        budgets = [flops_for_budget(amount, unit, cluster)]
+        footer.append(report.budget_line(amount, unit, cluster, budgets[0]))
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
     rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
-    emit(rows, fmt, plan_columns(law), title=f"Compute-optimal plan · {law.id}", footer=law_footer(law))
+    columns, keys = list(plan_columns(law)), list(PLAN_KEYS)
+    if cluster is not None:
+        rows = report.with_cost(rows, cluster)
+        columns += report.cost_columns(cluster)
+        keys += report.COST_KEYS
+        footer += report.cost_footer(cluster, mfu_given=mfu is not None)
+    if show_hparams:
+        from .hparams import HPARAM_PRESET, suggest_hyperparameters
+        from .presets import load_preset
+
+        source = load_preset(HPARAM_PRESET)
+        rows = [r for row in rows for r in report.with_hparams([row], suggest_hyperparameters(source, row["flops"]))]
+        columns += report.hparam_columns()
+        keys += report.HPARAM_KEYS
+        footer += report.hparam_footer(source)
+    sections = []
+    if show_shapes:
+        from .shapes import shapes_for
+
+        count = report.parameter_count(law)
+        for row in rows:
+            shapes = shapes_for(row["n_params"], count=count, vocab=vocab, n_ctx=context,
+                                tied_embeddings=tied_embeddings)
+            row["shapes"] = report.shape_rows(shapes, count)
+            sections.append((row["shapes"], report.shape_columns(count),
+                             f"Shapes for N = {format_count(row['n_params'])} {count} parameters "
+                             f"(plan at {format_flops(row['flops'])} FLOPs)", report.shape_footer(shapes, count)))
+        keys.append("shapes")
+    emit(rows, fmt, columns, title=f"Compute-optimal plan · {law.id}", footer=footer, keys=keys, sections=sections)
 
 
-def emit(rows, fmt, columns, title=None, footer=()):
-    """Write ``rows`` to stdout in ``fmt``."""
+def emit(rows, fmt, columns, title=None, footer=(), keys=None, sections=()):
+    """Write ``rows`` to stdout in ``fmt``.
+
+    ``keys`` are the row keys machine formats carry (the plan's by default). ``sections`` are further
+    (rows, columns, title, footer) tables that human formats print after the main one; machine formats
+    carry them inside the rows.
+    """
     from . import render
 
     if fmt == "json":
-        click.echo(render.to_json(rows))
+        click.echo(render.to_json(rows, keys) if keys is not None else render.to_json(rows))
     else:
         render.table(rows, columns, title=title, footer=footer)
+        for sec_rows, sec_columns, sec_title, sec_footer in sections:
+            render.table(sec_rows, sec_columns, title=sec_title, footer=sec_footer)
 
 
 @cli.group(invoke_without_command=True)
@@ -212,6 +329,65 @@ def presets_show(preset_id):
 
     law = load_preset(preset_id)
     click.echo(preset_source(law), nl=False)
+
+
+@cli.command("hardware")
+@format_option
+def hardware(fmt):
+    """List the hardware catalogue: chips, dense BF16 peak FLOP/s and sources.
+
+    \b
+    Examples:
+      plan hardware
+      plan hardware --format json
+      plan --flops 1e24 --gpu h100 --gpus 2048 --mfu 0.40 --usd-per-gpu-hour 2.50
+    """
+    from . import report
+    from .hardware import DEFAULT_MFU, DEFAULT_MFU_SOURCE
+    from .presets import list_hardware
+
+    chips = list_hardware()
+    if fmt == "json":
+        emit(report.chip_rows(chips), fmt, report.chip_columns(), keys=report.CHIP_KEYS)
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(box=box.SIMPLE_HEAD)
+    for col in report.chip_columns():
+        t.add_column(col.header, justify="right" if col.key == "peak_flops_per_second" else "left",
+                     no_wrap=col.key == "id", overflow="fold")
+    for row in report.chip_rows(chips):
+        t.add_row(*(col.fmt(row[col.key]) for col in report.chip_columns()))
+    Console().print(t)
+    click.echo("TFLOP/s: dense BF16 tensor-core peak, no structured sparsity.")
+    click.echo(f"Default MFU {DEFAULT_MFU:.2f} ({DEFAULT_MFU_SOURCE}); set it with --mfu.")
+
+
+@cli.command("shape")
+@click.option("--params", "n_params", type=QUANTITY, required=True, metavar="N",
+              help="Parameter count to build shapes for, e.g. 7e9 or 7B.")
+@click.option("--count", type=click.Choice(("total", "non-embedding")), default="total", show_default=True,
+              help="Whether N counts embeddings (Hoffmann) or not (Kaplan).")
+@shape_options
+@format_option
+def shape(n_params, count, vocab, context, tied_embeddings, fmt):
+    """A few decoder-only transformer shapes for a parameter count, with their exact sizes and FLOPs per token.
+
+    \b
+    Examples:
+      plan shape --params 7e9
+      plan shape --params 1.3B --count non-embedding --vocab 50257 --context 1024
+      plan --flops 1e21 --shape
+    """
+    from . import report
+    from .shapes import shapes_for
+
+    shapes = shapes_for(n_params, count=count, vocab=vocab, n_ctx=context, tied_embeddings=tied_embeddings)
+    emit(report.shape_rows(shapes, count), fmt, report.shape_columns(count),
+         title=f"Shapes for N = {format_count(n_params)} {count} parameters",
+         footer=report.shape_footer(shapes, count), keys=report.SHAPE_KEYS)
 
 
 def main(args=None, prog_name="plan"):

@@ -13,6 +13,8 @@ __all__ = [
     "LawFileError",
     "NoLossModelError",
     "InfeasibleError",
+    "UnknownChipError",
+    "HardwareError",
 ]
 
 
@@ -42,3 +44,11 @@ class NoLossModelError(PlannerError, ValueError):
 
 class InfeasibleError(PlannerError, ValueError):
     """A request no plan can meet (a loss below the law's floor, caps that leave nothing)."""
+
+
+class UnknownChipError(PlannerError, LookupError):
+    """No chip of the hardware catalogue has that id or alias."""
+
+
+class HardwareError(PlannerError, ValueError):
+    """A hardware conversion lacks what it needs (a chip count for days, a price for dollars)."""

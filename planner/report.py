@@ -1,0 +1,192 @@
+"""Rows, columns and footers for hardware time and cost, model shapes and hyperparameters.
+
+The plan's rows (:func:`planner.render.plan_rows`) gain unit-named keys here (``gpu_hours``,
+``wall_clock_days``, ``usd``, ``learning_rate``, ``batch_tokens``, ``shapes``); each gets a
+:class:`~planner.render.Column` so every output format picks it up, and the assumptions behind them
+go in footer lines. No rich, no click, no I/O.
+"""
+
+from __future__ import annotations
+
+from .hardware import DEFAULT_MFU_SOURCE, Cluster, cost
+from .render import Column
+from .shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
+from .units import format_count, format_flops, format_ratio
+
+__all__ = [
+    "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
+    "with_cost", "cost_columns", "cost_footer", "budget_line",
+    "with_hparams", "hparam_columns", "hparam_footer",
+    "shape_rows", "shape_columns", "shape_footer", "parameter_count",
+    "chip_rows", "chip_columns",
+]
+
+#: Keys added to a plan row by --gpu: the hardware assumed, then what the run costs.
+COST_KEYS = ("gpu", "gpus", "mfu", "usd_per_gpu_hour", "gpu_hours", "wall_clock_days", "usd")
+HPARAM_KEYS = ("learning_rate", "batch_tokens")
+SHAPE_KEYS = ("n_layer", "d_model", "n_heads", "d_head", "d_ff", "vocab", "n_ctx", "tied_embeddings", "aspect_ratio",
+              "n_params", "n_params_non_embedding", "flops_per_token_hoffmann", "flops_per_token_kaplan",
+              "flops_per_token_6n", "hoffmann_over_6n", "kaplan_over_6n")
+CHIP_KEYS = ("id", "name", "aliases", "peak_flops_per_second", "source")
+
+
+def _dollars(x) -> str:
+    return "—" if x is None else "$" + format_count(x)
+
+
+def _days(x) -> str:
+    return "—" if x is None else format_ratio(x)
+
+
+def _tflops(x) -> str:
+    return f"{x / 1e12:g}"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# hardware time and money
+
+
+def with_cost(rows, cluster: Cluster) -> list[dict]:
+    """Each row with the cluster it assumes and its GPU-hours, wall-clock days and dollars (None where unknown)."""
+    out = []
+    for row in rows:
+        c = cost(row["flops"], cluster)
+        out.append({**row, "gpu": cluster.chip.id, "gpus": cluster.n_chips, "mfu": cluster.mfu,
+                    "usd_per_gpu_hour": cluster.usd_per_chip_hour, "gpu_hours": c.gpu_hours,
+                    "wall_clock_days": c.wall_clock_days, "usd": c.usd})
+    return out
+
+
+def cost_columns(cluster: Cluster) -> tuple[Column, ...]:
+    """GPU-hours always; days with a chip count; dollars with a price."""
+    cols = [Column("gpu_hours", "GPU-hours", format_count)]
+    if cluster.n_chips is not None:
+        cols.append(Column("wall_clock_days", "days", _days))
+    if cluster.usd_per_chip_hour is not None:
+        cols.append(Column("usd", "cost", _dollars))
+    return tuple(cols)
+
+
+def cost_footer(cluster: Cluster, mfu_given: bool = True) -> list[str]:
+    """The hardware assumptions, MFU always shown, and the formula behind the columns."""
+    chip = cluster.chip
+    count = f"{cluster.n_chips:,} × " if cluster.n_chips is not None else ""
+    mfu = f"MFU {cluster.mfu:.2f}" + ("" if mfu_given else f" (default; {DEFAULT_MFU_SOURCE})")
+    price = f"; ${cluster.usd_per_chip_hour:,.2f} per GPU-hour" if cluster.usd_per_chip_hour is not None else ""
+    return [
+        f"Hardware: {count}{chip.name} ({_tflops(chip.peak_flops_per_second)} TFLOP/s dense BF16; {chip.source}); "
+        f"{mfu}{price}.",
+        "Time: GPU-hours = C / (peak × MFU) / 3600; wall-clock = C / (chips × peak × MFU).",
+    ]
+
+
+def budget_line(amount: float, unit: str, cluster: Cluster, flops: float) -> str:
+    """How a budget in GPU-hours, days or dollars became FLOPs, with the arithmetic."""
+    P, mfu = _tflops(cluster.chip.peak_flops_per_second), f"{cluster.mfu:g}"
+    if unit == "gpu_hours":
+        given, arithmetic = f"{format_count(amount)} GPU-hours", f"{amount:g} h × 3600 s × {P} TFLOP/s × {mfu}"
+    elif unit == "wall_clock_days":
+        given = f"{amount:g} days on {cluster.n_chips:,} × {cluster.chip.id}"
+        arithmetic = f"{amount:g} d × 86400 s × {cluster.n_chips:,} × {P} TFLOP/s × {mfu}"
+    else:
+        given = f"${format_count(amount)} at ${cluster.usd_per_chip_hour:,.2f} per GPU-hour"
+        arithmetic = f"({amount:g} / {cluster.usd_per_chip_hour:g}) h × 3600 s × {P} TFLOP/s × {mfu}"
+    return f"Budget: {given} = {arithmetic} = {format_flops(flops)} FLOPs."
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# hyperparameters
+
+
+def with_hparams(rows, suggestion) -> list[dict]:
+    """Each row with the suggested learning rate and batch size for its budget (one suggestion per row)."""
+    return [{**row, "learning_rate": float(lr), "batch_tokens": float(b)}
+            for row, lr, b in zip(rows, _seq(suggestion.learning_rate), _seq(suggestion.batch_tokens))]
+
+
+def _seq(x):
+    return [x] if isinstance(x, (int, float)) else list(x)
+
+
+def hparam_columns() -> tuple[Column, ...]:
+    return (Column("learning_rate", "LR η_opt†", lambda x: f"{x:.3g}"),
+            Column("batch_tokens", "batch B_opt† (tokens)", format_count))
+
+
+def hparam_footer(law) -> list[str]:
+    """Where the suggestion comes from (the law whose [hyperparameters] table was used)."""
+    table = law.extra["hyperparameters"]
+    lr, b = table["learning_rate"], table["batch_tokens"]
+    where = f", {law.citation['where']}" if law.citation.get("where") else ""
+    return [f"† Suggested hyperparameters: η_opt = {lr['coefficient']:g}·C^{lr['exponent']:g}, "
+            f"B_opt = {b['coefficient']:g}·C^{b['exponent']:g} tokens ({law.short_citation}{where}); "
+            "fitted on their small runs with C = M·D, a starting point for a sweep."]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# shapes
+
+
+def parameter_count(law) -> str:
+    """Which parameters the law's N counts, as :func:`planner.shapes.shapes_for` names it."""
+    return "non-embedding" if law.parameters.startswith("non-embedding") else "total"
+
+
+def shape_rows(shapes, count: str = "total") -> list[dict]:
+    """One row per shape: its dimensions, exact parameter counts and training FLOPs per token three ways.
+
+    ``flops_per_token_6n`` is 6·N with N counted as ``count``, the figure C = 6·N·D assumes.
+    """
+    rows = []
+    for s in shapes:
+        six_n = 6.0 * s.counted(count)
+        hoffmann, kaplan = hoffmann_flops_per_token(s), kaplan_flops_per_token(s)
+        rows.append({
+            "n_layer": s.n_layer, "d_model": s.d_model, "n_heads": s.n_heads, "d_head": s.d_head, "d_ff": s.d_ff,
+            "vocab": s.vocab, "n_ctx": s.n_ctx, "tied_embeddings": s.tied_embeddings, "aspect_ratio": s.aspect_ratio,
+            "n_params": s.n_params, "n_params_non_embedding": s.n_params_non_embedding,
+            "flops_per_token_hoffmann": hoffmann, "flops_per_token_kaplan": kaplan, "flops_per_token_6n": six_n,
+            "hoffmann_over_6n": hoffmann / six_n, "kaplan_over_6n": kaplan / six_n,
+        })
+    return rows
+
+
+def shape_columns(count: str = "total") -> tuple[Column, ...]:
+    integer = lambda x: f"{x:,}"  # noqa: E731
+    ratio = lambda x: f"{x:.2f}"  # noqa: E731
+    return (
+        Column("n_layer", "layers", integer), Column("d_model", "d_model", integer),
+        Column("n_heads", "heads", integer), Column("d_ff", "d_ff", integer),
+        Column("aspect_ratio", "d/L", lambda x: f"{x:.0f}"),
+        Column("n_params", "params", format_count), Column("n_params_non_embedding", "non-emb", format_count),
+        Column("flops_per_token_hoffmann", "App.F", format_count),
+        Column("hoffmann_over_6n", "App.F/6N", ratio), Column("kaplan_over_6n", "Kaplan/6N", ratio),
+    )
+
+
+def shape_footer(shapes, count: str = "total") -> list[str]:
+    s = shapes[0]
+    tied = "tied" if s.tied_embeddings else "untied"
+    return [
+        f"Shapes: vocab {s.vocab:,}, context {s.n_ctx:,}, {tied} embeddings, d_ff = 4·d_model, heads of {s.d_head}"
+        f"{' and ' + str(shapes[-1].d_head) if shapes[-1].d_head != s.d_head else ''}; aspect ratios d/layer near "
+        f"{', '.join(f'{r:g}' for r in DEFAULT_ASPECT_RATIOS)} (published families span about 40–205; Kaplan et al. 2020 Fig. 5: loss flat over a wide range).",
+        f"FLOPs per training token (App.F column) against 6N with N {'total' if count == 'total' else 'non-embedding'}, as C = 6·N·D "
+        "assumes; App.F = Hoffmann et al. 2022 Appendix F, embeddings and logits included, × 3 for forward + "
+        "backward; Kaplan = 3·(2·N_non-emb + 2·n_layer·n_ctx·d_attn), Kaplan et al. 2020 Table 1.",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the hardware catalogue
+
+
+def chip_rows(chips) -> list[dict]:
+    return [{"id": c.id, "name": c.name, "aliases": list(c.aliases), "peak_flops_per_second": c.peak_flops_per_second,
+             "source": c.source} for c in chips]
+
+
+def chip_columns() -> tuple[Column, ...]:
+    return (Column("id", "id", str), Column("name", "name", str),
+            Column("aliases", "aliases", lambda a: ", ".join(a)),
+            Column("peak_flops_per_second", "TFLOP/s", _tflops), Column("source", "source", str))
