@@ -238,7 +238,7 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
         footer.append(report.budget_line(amount, unit, cluster, budgets[0]))
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
     rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
-    columns, keys = list(plan_columns(law)), list(PLAN_KEYS)
+    columns, keys, sections = list(plan_columns(law)), list(PLAN_KEYS), []
     if cluster is not None:
         rows = report.with_cost(rows, cluster)
         columns += report.cost_columns(cluster)
@@ -250,10 +250,9 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
 
         source = load_preset(HPARAM_PRESET)
         rows = [r for row in rows for r in report.with_hparams([row], suggest_hyperparameters(source, row["flops"]))]
-        columns += report.hparam_columns()
         keys += report.HPARAM_KEYS
-        footer += report.hparam_footer(source)
-    sections = []
+        sections.append((rows, report.hparam_columns(), f"Suggested hyperparameters · {source.id}",
+                         report.hparam_footer(source)))
     if show_shapes:
         from .shapes import shapes_for
 

@@ -74,24 +74,24 @@ def cost_footer(cluster: Cluster, mfu_given: bool = True) -> list[str]:
     mfu = f"MFU {cluster.mfu:.2f}" + ("" if mfu_given else f" (default; {DEFAULT_MFU_SOURCE})")
     price = f"; ${cluster.usd_per_chip_hour:,.2f} per GPU-hour" if cluster.usd_per_chip_hour is not None else ""
     return [
-        f"Hardware: {count}{chip.name} ({_tflops(chip.peak_flops_per_second)} TFLOP/s dense BF16; {chip.source}); "
-        f"{mfu}{price}.",
+        f"Hardware: {count}{chip.name}, {_tflops(chip.peak_flops_per_second)} TFLOP/s dense BF16 each "
+        f"(source: {chip.source}); {mfu}{price}.",
         "Time: GPU-hours = C / (peak × MFU) / 3600; wall-clock = C / (chips × peak × MFU).",
     ]
 
 
 def budget_line(amount: float, unit: str, cluster: Cluster, flops: float) -> str:
     """How a budget in GPU-hours, days or dollars became FLOPs, with the arithmetic."""
-    P, mfu = _tflops(cluster.chip.peak_flops_per_second), f"{cluster.mfu:g}"
+    rate = f"{_tflops(cluster.chip.peak_flops_per_second)} TFLOP/s × MFU {cluster.mfu:g}"
     if unit == "gpu_hours":
-        given, arithmetic = f"{format_count(amount)} GPU-hours", f"{amount:g} h × 3600 s × {P} TFLOP/s × {mfu}"
+        arithmetic = f"{format_count(amount)} GPU-hours × 3600 s × {rate}"
     elif unit == "wall_clock_days":
-        given = f"{amount:g} days on {cluster.n_chips:,} × {cluster.chip.id}"
-        arithmetic = f"{amount:g} d × 86400 s × {cluster.n_chips:,} × {P} TFLOP/s × {mfu}"
+        arithmetic = f"{amount:g} days × 86400 s × {cluster.n_chips:,} {cluster.chip.id} × {rate}"
     else:
-        given = f"${format_count(amount)} at ${cluster.usd_per_chip_hour:,.2f} per GPU-hour"
-        arithmetic = f"({amount:g} / {cluster.usd_per_chip_hour:g}) h × 3600 s × {P} TFLOP/s × {mfu}"
-    return f"Budget: {given} = {arithmetic} = {format_flops(flops)} FLOPs."
+        hours = amount / cluster.usd_per_chip_hour
+        arithmetic = (f"${format_count(amount)} ÷ ${cluster.usd_per_chip_hour:,.2f} per GPU-hour = "
+                      f"{format_count(hours)} GPU-hours × 3600 s × {rate}")
+    return f"Budget: {arithmetic} = {format_flops(flops)} FLOPs."
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -109,18 +109,21 @@ def _seq(x):
 
 
 def hparam_columns() -> tuple[Column, ...]:
-    return (Column("learning_rate", "LR η_opt†", lambda x: f"{x:.3g}"),
-            Column("batch_tokens", "batch B_opt† (tokens)", format_count))
+    """The budget and its suggested hyperparameters (a table of its own in the terminal: the plan is wide enough)."""
+    return (Column("flops", "FLOPs C", format_flops),
+            Column("learning_rate", "learning rate η_opt", lambda x: f"{x:.3g}"),
+            Column("batch_tokens", "batch B_opt (tokens)", format_count))
 
 
 def hparam_footer(law) -> list[str]:
     """Where the suggestion comes from (the law whose [hyperparameters] table was used)."""
     table = law.extra["hyperparameters"]
     lr, b = table["learning_rate"], table["batch_tokens"]
-    where = f", {law.citation['where']}" if law.citation.get("where") else ""
-    return [f"† Suggested hyperparameters: η_opt = {lr['coefficient']:g}·C^{lr['exponent']:g}, "
-            f"B_opt = {b['coefficient']:g}·C^{b['exponent']:g} tokens ({law.short_citation}{where}); "
-            "fitted on their small runs with C = M·D, a starting point for a sweep."]
+    where = [part.strip() for part in law.citation.get("where", "").split(";") if "hyperparameter" in part]
+    cite = law.short_citation + (f", {where[0]}" if where else "")
+    return [f"η_opt = {lr['coefficient']:g}·C^{lr['exponent']:g}, B_opt = {b['coefficient']:g}·C^{b['exponent']:g} "
+            f"tokens ({cite}); fitted on their runs with C = M·D (non-embedding FLOPs per token × tokens): "
+            "a starting point for a sweep, not a guarantee."]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
