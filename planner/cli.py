@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .errors import PlannerError
 from .presets import DEFAULT_PRESET
-from .units import format_count, format_flops, parse_quantity
+from .units import format_count, parse_quantity
 
 FORMATS = ("table", "json")
 
@@ -134,26 +134,31 @@ def hardware_options(f):
 
 def shape_options(f):
     """--vocab, --context, --tied-embeddings: what a transformer shape is built with."""
+    f = click.option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
+    f = click.option("--context", type=click.IntRange(min=1), metavar="TOKENS",
+                     help="Training context (sequence length) of the shapes [default: 2048, Chinchilla's].")(f)
+    f = click.option("--vocab", type=click.IntRange(min=1), metavar="TOKENS",
+                     help="Vocabulary size of the shapes [default: 32000, Chinchilla's].")(f)
+    return f
+
+
+def _shape_settings(vocab, context):
+    """--vocab and --context, or the defaults of planner.shapes (imported only when shapes are asked for)."""
     from .shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB
 
-    f = click.option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
-    f = click.option("--context", type=click.IntRange(min=1), default=DEFAULT_CONTEXT, show_default=True,
-                     metavar="TOKENS", help="Training context (sequence length) of the shapes.")(f)
-    f = click.option("--vocab", type=click.IntRange(min=1), default=DEFAULT_VOCAB, show_default=True,
-                     metavar="TOKENS", help="Vocabulary size of the shapes.")(f)
-    return f
+    return (DEFAULT_VOCAB if vocab is None else vocab), (DEFAULT_CONTEXT if context is None else context)
 
 
 def _cluster(gpu, gpus, mfu, price):
     """The cluster of --gpu/--gpus/--mfu/--usd-per-gpu-hour, or None; the others need --gpu."""
-    from .hardware import DEFAULT_MFU, Cluster
-    from .presets import load_chip
-
     if gpu is None:
         for value, name in ((gpus, "--gpus"), (mfu, "--mfu"), (price, "--usd-per-gpu-hour")):
             if value is not None:
                 raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
         return None
+    from .hardware import DEFAULT_MFU, Cluster
+    from .presets import load_chip
+
     return Cluster(chip=load_chip(gpu), n_chips=gpus, mfu=DEFAULT_MFU if mfu is None else mfu, usd_per_chip_hour=price)
 
 
@@ -225,46 +230,40 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
             raise click.UsageError(f"{extras[0]} needs a budget: give --flops, --gpu-hours, --days or --usd")
         click.echo(ctx.get_help())
         ctx.exit(0)
-    from . import report
-    from .hardware import flops_for_budget
     from .plan import compute_optimal
     from .render import PLAN_KEYS, law_footer, plan_columns, plan_rows
 
     law = load_law(preset, law_file, sets)
     footer = law_footer(law)
     if other is not None:
+        from .hardware import flops_for_budget
+        from .report import budget_line
+
         name, amount, unit = other
         budgets = [flops_for_budget(amount, unit, cluster)]
-        footer.append(report.budget_line(amount, unit, cluster, budgets[0]))
+        footer.append(budget_line(amount, unit, cluster, budgets[0]))
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
     rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
     columns, keys, sections = list(plan_columns(law)), list(PLAN_KEYS), []
-    if cluster is not None:
-        rows = report.with_cost(rows, cluster)
-        columns += report.cost_columns(cluster)
-        keys += report.COST_KEYS
-        footer += report.cost_footer(cluster, mfu_given=mfu is not None)
-    if show_hparams:
-        from .hparams import HPARAM_PRESET, suggest_hyperparameters
-        from .presets import load_preset
+    if cluster is not None or show_hparams or show_shapes:
+        from .report import extend
 
-        source = load_preset(HPARAM_PRESET)
-        rows = [r for row in rows for r in report.with_hparams([row], suggest_hyperparameters(source, row["flops"]))]
-        keys += report.HPARAM_KEYS
-        sections.append((rows, report.hparam_columns(), f"Suggested hyperparameters · {source.id}",
-                         report.hparam_footer(source)))
-    if show_shapes:
-        from .shapes import shapes_for
+        hparams_law = None
+        if show_hparams:
+            from .hparams import HPARAM_PRESET
+            from .presets import load_preset
 
-        count = report.parameter_count(law)
-        for row in rows:
-            shapes = shapes_for(row["n_params"], count=count, vocab=vocab, n_ctx=context,
-                                tied_embeddings=tied_embeddings)
-            row["shapes"] = report.shape_rows(shapes, count)
-            sections.append((row["shapes"], report.shape_columns(count),
-                             f"Shapes for N = {format_count(row['n_params'])} {count} parameters "
-                             f"(plan at {format_flops(row['flops'])} FLOPs)", report.shape_footer(shapes, count)))
-        keys.append("shapes")
+            hparams_law = load_preset(HPARAM_PRESET)
+        shape_settings = None
+        if show_shapes:
+            vocab, context = _shape_settings(vocab, context)
+            shape_settings = {"vocab": vocab, "n_ctx": context, "tied_embeddings": tied_embeddings}
+        rows, more = extend(rows, law, cluster=cluster, mfu_given=mfu is not None, hparams_law=hparams_law,
+                            shape_settings=shape_settings)
+        columns += more.columns
+        keys += more.keys
+        footer += more.footer
+        sections += more.sections
     emit(rows, fmt, columns, title=f"Compute-optimal plan · {law.id}", footer=footer, keys=keys, sections=sections)
 
 
@@ -352,6 +351,7 @@ def hardware(fmt):
         return
     from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(box=box.SIMPLE_HEAD)
@@ -359,7 +359,7 @@ def hardware(fmt):
         t.add_column(col.header, justify="right" if col.key == "peak_flops_per_second" else "left",
                      no_wrap=col.key == "id", overflow="fold")
     for row in report.chip_rows(chips):
-        t.add_row(*(col.fmt(row[col.key]) for col in report.chip_columns()))
+        t.add_row(*(escape(col.fmt(row[col.key])) for col in report.chip_columns()))
     Console().print(t)
     click.echo("TFLOP/s: dense BF16 tensor-core peak, no structured sparsity.")
     click.echo(f"Default MFU {DEFAULT_MFU:.2f} ({DEFAULT_MFU_SOURCE}); set it with --mfu.")
@@ -384,6 +384,7 @@ def shape(n_params, count, vocab, context, tied_embeddings, fmt):
     from . import report
     from .shapes import shapes_for
 
+    vocab, context = _shape_settings(vocab, context)
     shapes = shapes_for(n_params, count=count, vocab=vocab, n_ctx=context, tied_embeddings=tied_embeddings)
     emit(report.shape_rows(shapes, count), fmt, report.shape_columns(count),
          title=f"Shapes for N = {format_count(n_params)} {count} parameters",

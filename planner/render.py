@@ -97,10 +97,14 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
 
     console = console or Console()
     t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-    for col in columns:
-        t.add_column(col.header, justify="right", no_wrap=False)
-    for row in rows:
-        t.add_row(*(col.fmt(row.get(col.key)) for col in columns))
-    console.print(t)
+    cells = [[col.fmt(row.get(col.key)) for col in columns] for row in rows]
+    for i, col in enumerate(columns):
+        # Numbers and header words never shrink: rich would cut 3.68e23 to 3.68e… to fit a narrow terminal.
+        widest = max([len(r[i]) for r in cells] + [len(word) for word in col.header.split()])
+        t.add_column(col.header, justify="right", no_wrap=False, min_width=widest)
+    for r in cells:
+        t.add_row(*r)
+    needed = sum(c.min_width + 2 for c in t.columns)  # SIMPLE_HEAD pads each column by one space a side
+    console.print(t, width=max(console.width, needed), crop=False)
     for line in footer:
         console.print(Text(line, style="dim"), soft_wrap=False)

@@ -8,13 +8,15 @@ go in footer lines. No rich, no click, no I/O.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .hardware import DEFAULT_MFU_SOURCE, Cluster, cost
 from .render import Column
 from .shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
 from .units import format_count, format_flops, format_ratio
 
 __all__ = [
-    "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
+    "Extension", "extend", "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
     "with_cost", "cost_columns", "cost_footer", "budget_line",
     "with_hparams", "hparam_columns", "hparam_footer",
     "shape_rows", "shape_columns", "shape_footer", "parameter_count",
@@ -28,6 +30,53 @@ SHAPE_KEYS = ("n_layer", "d_model", "n_heads", "d_head", "d_ff", "vocab", "n_ctx
               "n_params", "n_params_non_embedding", "flops_per_token_hoffmann", "flops_per_token_kaplan",
               "flops_per_token_6n", "hoffmann_over_6n", "kaplan_over_6n")
 CHIP_KEYS = ("id", "name", "aliases", "peak_flops_per_second", "source")
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What the options add to a plan's output: columns and keys of its rows, footer lines, and further tables.
+
+    sections : (rows, columns, title, footer) of each table human formats print after the plan's.
+    """
+
+    columns: tuple = ()
+    keys: tuple = ()
+    footer: tuple = ()
+    sections: tuple = ()
+
+
+def extend(rows, law, cluster: Cluster | None = None, mfu_given: bool = True, hparams_law=None,
+           shape_settings: dict | None = None) -> tuple[list[dict], Extension]:
+    """The plan's rows with hardware cost (``cluster``), suggested hyperparameters (from ``hparams_law``'s
+    [hyperparameters] table) and shapes (``shape_settings``: vocab, n_ctx, tied_embeddings), and what to show."""
+    from .units import format_flops
+
+    columns, keys, footer, sections = [], [], [], []
+    if cluster is not None:
+        rows = with_cost(rows, cluster)
+        columns += cost_columns(cluster)
+        keys += COST_KEYS
+        footer += cost_footer(cluster, mfu_given=mfu_given)
+    if hparams_law is not None:
+        from .hparams import suggest_hyperparameters
+
+        rows = [r for row in rows for r in with_hparams([row], suggest_hyperparameters(hparams_law, row["flops"]))]
+        keys += HPARAM_KEYS
+        sections.append((rows, hparam_columns(), f"Suggested hyperparameters · {hparams_law.id}",
+                         hparam_footer(hparams_law)))
+    if shape_settings is not None:
+        from .shapes import shapes_for
+
+        count = parameter_count(law)
+        rows = [dict(row) for row in rows]
+        for row in rows:
+            shapes = shapes_for(row["n_params"], count=count, **shape_settings)
+            row["shapes"] = shape_rows(shapes, count)
+            sections.append((row["shapes"], shape_columns(count),
+                             f"Shapes for N = {format_count(row['n_params'])} {count} parameters "
+                             f"(plan at {format_flops(row['flops'])} FLOPs)", shape_footer(shapes, count)))
+        keys.append("shapes")
+    return rows, Extension(tuple(columns), tuple(keys), tuple(footer), tuple(sections))
 
 
 def _dollars(x) -> str:

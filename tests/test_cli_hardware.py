@@ -211,3 +211,14 @@ def test_any_option_combination_gives_a_plan_or_a_one_line_error(args):
         assert all(row["flops"] > 0 for row in rows)
     elif result.exit_code != 0:
         assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+
+
+def test_a_narrow_terminal_never_cuts_numbers():
+    """Rich shrinks columns to fit; the plan table lets headers wrap and the table overflow instead."""
+    result = CliRunner().invoke(cli, ["--flops", "1e21", "--flops", "1e25", "--gpu", "h100", "--gpus", "512",
+                                      "--usd-per-gpu-hour", "2.5", "-p", "kaplan2020"],
+                                env={"COLUMNS": "60", "NO_COLOR": "1", "TERM": "dumb"})
+    assert result.exit_code == 0
+    for number in ("1.00e21", "1.00e25", "6.23B", "1.34T", "0.0571", "7.02M", "$1.75K", "$17.5M"):
+        assert number in result.stdout
+    assert "…" not in result.stdout.split("Law:")[0]
