@@ -199,7 +199,7 @@ def option_lists(draw):
     return args + draw(st.lists(st.sampled_from(FLAGS), unique=True))
 
 
-@settings(deadline=None, max_examples=60)
+@settings(deadline=None, max_examples=150)
 @given(option_lists())
 def test_any_option_combination_gives_a_plan_or_a_one_line_error(args):
     result = CliRunner().invoke(cli, args + ["--format", "json"], env=WIDTH)
