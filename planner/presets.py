@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .errors import LawFileError, PresetError, UnknownPresetError
+from .errors import LawFileError, PresetError, UnknownChipError, UnknownPresetError
 from .laws import ALLOCATION_GIVES, FORMS
 
 __all__ = ["Law", "load_preset", "list_presets", "preset_ids", "preset_source", "load_law_file", "law_from_mapping", "DEFAULT_PRESET",
@@ -326,8 +326,6 @@ def list_hardware():
 
 def load_chip(name: str):
     """The chip with id or alias ``name`` (case-insensitive); UnknownChipError with suggestions otherwise."""
-    from .errors import UnknownChipError
-
     key = name.strip().lower()
     chips = list_hardware()
     for chip in chips:
