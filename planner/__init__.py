@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 from .errors import (
     HardwareError, InfeasibleError, LawFileError, NoLossModelError, PlannerError, PresetError, QuantityError,
-    UnknownChipError, UnknownPresetError,
+    UnknownChipError, UnknownPresetError, UnreachableLossError,
 )
 
 from .laws import AllocationRule, KaplanLaw, ParametricLaw
@@ -40,7 +40,7 @@ __all__ = [
     "load_preset", "list_presets", "compute_optimal", "Plan", "Law",
     "ParametricLaw", "KaplanLaw", "AllocationRule",
     "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
-    "InfeasibleError", "UnknownChipError", "HardwareError",
+    "InfeasibleError", "UnreachableLossError", "UnknownChipError", "HardwareError",
     # hardware time and money
     "list_hardware", "load_chip", "Chip", "Cluster", "Cost", "cost", "DEFAULT_MFU", "gpu_hours", "wall_clock_days",
     "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget",

@@ -6,6 +6,7 @@ status 1; bad arguments exit 2. Neither shows a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import click
@@ -13,9 +14,10 @@ import click
 from . import __version__
 from .errors import PlannerError
 from .presets import DEFAULT_PRESET
-from .units import format_count, parse_quantity
+from .units import parse_quantity
 
-FORMATS = ("table", "json")
+#: --format choices (kept here so ``plan --help`` does not import render's dependencies).
+FORMATS = ("table", "json", "csv", "markdown", "latex")
 
 
 class PlanGroup(click.Group):
@@ -58,6 +60,24 @@ class Quantity(click.ParamType):
 
 
 QUANTITY = Quantity()
+
+
+class Loss(click.ParamType):
+    """A loss in nats/token: a finite number > 0."""
+
+    name = "loss"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected a loss in nats/token like 2.1; got {value!r}", param, ctx)
+        if not (x > 0 and x != float("inf")):
+            self.fail(f"expected a finite loss > 0 in nats/token; got {value!r}", param, ctx)
+        return x
+
+
+LOSS = Loss()
 
 
 def _budgets(flops, flops_range, points):
@@ -198,6 +218,12 @@ def format_option(f):
 @click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")
 @click.option("--usd", type=QUANTITY, metavar="DOLLARS", help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")
 @hardware_options
+@click.option("--params", "n_params", type=QUANTITY, metavar="N",
+              help="What-if: a model of N parameters, e.g. 7B (D follows from --flops; with --tokens, that exact run).")
+@click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
+              help="What-if: D training tokens, e.g. 2T (N follows from --flops; with --params, that exact run).")
+@click.option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
+              help="The least compute that reaches this loss in nats/token (repeatable).")
 @click.option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
 @shape_options
 @click.option("--hparams", "show_hparams", is_flag=True,
@@ -206,8 +232,8 @@ def format_option(f):
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, show_shapes, vocab, context,
-        tied_embeddings, show_hparams, preset, law_file, sets, fmt):
+def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, n_params, n_tokens, targets,
+        show_shapes, vocab, context, tied_embeddings, show_hparams, preset, law_file, sets, fmt):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -215,8 +241,16 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
       plan --flops 1e21                      the plan for one budget, default law
       plan --flops 1e21 --preset kaplan2020  with another law
       plan --flops-range 1e20 1e24 --points 5
-      plan --flops 1e21 --format json
+      plan --flops 1e21 --params 7B          what-if: a 7B model on this budget vs the optimum
+      plan --params 7B --tokens 2T           that exact run vs the optimum of its compute
+      plan --target-loss 2.1                 the least compute that reaches a loss
       plan --gpus 512 --gpu h100 --days 21 --usd-per-gpu-hour 2.5 --shape
+                                             a cluster's budget: model, cost, shapes
+      plan --flops 1e21 --format markdown    also json, csv, latex
+      plan compare --flops 1e21              every shipped law side by side
+      plan cite besiroglu2024                BibTeX for a preset
+      plan hardware                          the chips, their peak FLOP/s and sources
+      plan shape --params 7B                 transformer shapes for a parameter count
       plan presets                           the shipped laws
     """
     if ctx.invoked_subcommand is not None:
@@ -224,95 +258,210 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
     budgets = _budgets(flops, flops_range, points)
     other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
     cluster = _cluster(gpu, gpus, mfu, price)
-    if not budgets and other is None:
+    if not (budgets or other or n_params or n_tokens or targets):
         extras = [n for n, v in (("--gpu", gpu), ("--shape", show_shapes), ("--hparams", show_hparams)) if v]
         if extras:
             raise click.UsageError(f"{extras[0]} needs a budget: give --flops, --gpu-hours, --days or --usd")
         click.echo(ctx.get_help())
         ctx.exit(0)
-    from .plan import compute_optimal
-    from .render import PLAN_KEYS, law_footer, plan_columns, plan_rows
+    from . import checks, reports
 
-    law = load_law(preset, law_file, sets)
-    footer = law_footer(law)
+    if targets and (budgets or other or n_params or n_tokens):
+        given = "--flops" if budgets else other[0] if other else "--params" if n_params else "--tokens"
+        raise click.UsageError(f"--target-loss finds the budget itself: give it without {given} "
+                               "(or any budget, --params or --tokens)")
+    budget_note = None
     if other is not None:
-        from .hardware import flops_for_budget
-        from .report import budget_line
+        budgets, budget_note = _converted_budget(other, cluster)
+    if budgets and n_params and n_tokens:
+        raise click.UsageError("with a budget give --params or --tokens, not both (the budget fixes the other); "
+                               "without --flops, --params N --tokens D plans that exact run")
+    if not budgets and bool(n_params) != bool(n_tokens):
+        raise click.UsageError("--params and --tokens need a budget (--flops) or each other")
+    law = load_law(preset, law_file, sets)
+    if targets or n_params or n_tokens:
+        from . import whatif
+    if targets:
+        plans = [whatif.min_compute_for_loss(law, t) for t in targets]
+        report = reports.target_report(law, targets, plans)
+        warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans],
+                                                n_params=[p.n_params for p in plans], n_tokens=[p.n_tokens for p in plans])
+    elif n_params or n_tokens:
+        if not budgets:
+            runs = [whatif.evaluate(law, n_params, n_tokens)]
+            report = reports.whatif_report(law, runs, "This run vs the compute-optimal run", label="this run")
+        elif n_params:
+            runs = [whatif.plan_with_params(law, C, n_params) for C in budgets]
+            report = reports.whatif_report(law, runs, f"What-if N = {_human_count(n_params)}")
+        else:
+            runs = [whatif.plan_with_tokens(law, C, n_tokens) for C in budgets]
+            report = reports.whatif_report(law, runs, f"What-if D = {_human_count(n_tokens)}")
+        warnings = checks.fitted_range_warnings(law, flops=[w.flops for w in runs], n_params=[w.n_params for w in runs],
+                                                n_tokens=[w.n_tokens for w in runs])
+        warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
+                                                 [w.optimum.tokens_per_param for w in runs])
+    else:
+        from .plan import compute_optimal
 
-        name, amount, unit = other
-        budgets = [flops_for_budget(amount, unit, cluster)]
-        footer.append(budget_line(amount, unit, cluster, budgets[0]))
-    # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
-    rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
-    columns, keys, sections = list(plan_columns(law)), list(PLAN_KEYS), []
-    if cluster is not None or show_hparams or show_shapes:
-        from .report import extend
-
-        hparams_law = None
-        if show_hparams:
-            from .hparams import HPARAM_PRESET
-            from .presets import load_preset
-
-            hparams_law = load_preset(HPARAM_PRESET)
-        shape_settings = None
-        if show_shapes:
-            vocab, context = _shape_settings(vocab, context)
-            shape_settings = {"vocab": vocab, "n_ctx": context, "tied_embeddings": tied_embeddings}
-        rows, more = extend(rows, law, cluster=cluster, mfu_given=mfu is not None, hparams_law=hparams_law,
-                            shape_settings=shape_settings)
-        columns += more.columns
-        keys += more.keys
-        footer += more.footer
-        sections += more.sections
-    emit(rows, fmt, columns, title=f"Compute-optimal plan · {law.id}", footer=footer, keys=keys, sections=sections)
+        # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
+        plans = [compute_optimal(law, C) for C in budgets]
+        report = reports.plan_report(law, plans)
+        warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
+                                                n_tokens=[p.n_tokens for p in plans])
+    if budget_note:
+        report = dataclasses.replace(report, footer=tuple(report.footer) + (budget_note,))
+    # Extend before warning: a failure here (no shape for so small an N) is then the only line on stderr.
+    report = _extended(report, law, cluster, mfu, show_hparams, show_shapes, vocab, context, tied_embeddings)
+    warn(warnings)
+    emit_report(report, fmt)
 
 
-def emit(rows, fmt, columns, title=None, footer=(), keys=None, sections=()):
-    """Write ``rows`` to stdout in ``fmt``.
+def _converted_budget(other, cluster):
+    """A budget given in GPU-hours, days or dollars as FLOPs, and the line that shows the conversion."""
+    from .extensions import budget_line
+    from .hardware import flops_for_budget
 
-    ``keys`` are the row keys machine formats carry (the plan's by default). ``sections`` are further
-    (rows, columns, title, footer) tables that human formats print after the main one; machine formats
-    carry them inside the rows.
-    """
+    _, amount, unit = other
+    C = flops_for_budget(amount, unit, cluster)
+    return [C], budget_line(amount, unit, cluster, C)
+
+
+def _extended(report, law, cluster, mfu, show_hparams=False, show_shapes=False, vocab=None, context=None,
+              tied_embeddings=False):
+    """``report`` with the cost on ``cluster``, suggested hyperparameters and shapes, as asked for."""
+    if cluster is None and not show_hparams and not show_shapes:
+        return report
+    from .extensions import extend
+
+    hparams_law = shape_settings = None
+    if show_hparams:
+        from .hparams import HPARAM_PRESET
+        from .presets import load_preset
+
+        hparams_law = load_preset(HPARAM_PRESET)
+    if show_shapes:
+        vocab, context = _shape_settings(vocab, context)
+        shape_settings = {"vocab": vocab, "n_ctx": context, "tied_embeddings": tied_embeddings}
+    return extend(report, law, cluster=cluster, mfu_given=mfu is not None, hparams_law=hparams_law,
+                  shape_settings=shape_settings)
+
+
+def _human_count(x: float) -> str:
+    from .units import format_count
+
+    return format_count(x)
+
+
+def warn(messages) -> None:
+    """Warnings go to stderr, one line each, so stdout stays parseable."""
+    for message in dict.fromkeys(messages):
+        click.echo(f"Warning: {message}", err=True)
+
+
+def emit_report(report, fmt: str) -> None:
+    """Write a :class:`~planner.render.Report` to stdout in ``fmt``."""
     from . import render
 
-    if fmt == "json":
-        click.echo(render.to_json(rows, keys) if keys is not None else render.to_json(rows))
+    if fmt == "table":
+        render.print_table(report)
     else:
-        render.table(rows, columns, title=title, footer=footer)
-        for sec_rows, sec_columns, sec_title, sec_footer in sections:
-            render.table(sec_rows, sec_columns, title=sec_title, footer=sec_footer)
+        click.echo(render.render(report, fmt))
+
+
+def emit(rows, fmt, columns, title=None, footer=(), keys=None):
+    """Write ``rows`` to stdout in ``fmt`` (one block; ``keys`` for machine formats, plan keys by default)."""
+    from . import render
+
+    report = render.Report(blocks=(render.Block(rows),), columns=columns, keys=keys or render.PLAN_KEYS,
+                           title=title, footer=tuple(footer))
+    emit_report(report, fmt)
+
+
+@cli.command()
+@budget_options
+@click.option("--gpu-hours", type=QUANTITY, metavar="HOURS", help="Budget in chip-hours instead of FLOPs (needs --gpu).")
+@click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")
+@click.option("--usd", type=QUANTITY, metavar="DOLLARS", help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")
+@hardware_options
+@click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
+              help="Laws to compare, comma-separated or repeated [default: every shipped preset].")
+@format_option
+def compare(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, preset_list, fmt):
+    """Compare the compute-optimal plans of several laws at the same budgets.
+
+    One row per law (N, D, tokens per parameter, predicted loss, and how the law counts N), a
+    summary of the spread, and one block per budget.
+
+    \b
+    Examples:
+      plan compare --flops 1e21
+      plan compare --flops 1e21 --preset besiroglu2024,hoffmann2022,kaplan2020
+      plan compare --flops-range 1e21 1e23 --points 3 --format markdown
+      plan compare --flops 1e21 --gpu h100 --gpus 1024 --usd-per-gpu-hour 2.5
+    """
+    from . import checks, reports
+    from .plan import compute_optimal
+    from .presets import list_presets, load_preset
+
+    budgets = _budgets(flops, flops_range, points)
+    other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
+    cluster = _cluster(gpu, gpus, mfu, price)
+    budget_note = None
+    if other is not None:
+        budgets, budget_note = _converted_budget(other, cluster)
+    if not budgets:
+        raise click.UsageError("give a budget: --flops 1e21 or --flops-range START STOP (or --gpu-hours, --days, --usd)")
+    ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
+    laws = [load_preset(i) for i in dict.fromkeys(ids)] if ids else list_presets()
+    plans = [[compute_optimal(law, C) for law in laws] for C in budgets]
+    warnings = []
+    for j, law in enumerate(laws):
+        col = [row[j] for row in plans]
+        warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
+                                                 n_tokens=[p.n_tokens for p in col])
+    report = reports.compare_report(laws, budgets, plans)
+    if budget_note:
+        report = dataclasses.replace(report, footer=tuple(report.footer) + (budget_note,))
+    report = _extended(report, None, cluster, mfu)
+    warn(warnings)
+    emit_report(report, fmt)
+
+
+@cli.command()
+@click.argument("preset_ids", nargs=-1, metavar="[ID]...")
+def cite(preset_ids):
+    """Print BibTeX for presets (every shipped preset if no ID is given).
+
+    \b
+    Examples:
+      plan cite besiroglu2024
+      plan cite chinchilla kaplan2020 > refs.bib
+    """
+    from .presets import list_presets, load_preset
+    from .reports import bibtex
+
+    laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
+    click.echo(bibtex(laws))
 
 
 @cli.group(invoke_without_command=True)
+@format_option
 @click.pass_context
-def presets(ctx):
+def presets(ctx, fmt):
     """List the shipped laws: ids, aliases and citations.
 
     \b
     Examples:
       plan presets
+      plan presets --format markdown
       plan presets show chinchilla
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rich.console import Console
-    from rich.table import Table
-    from rich import box
-    from rich.markup import escape
-
     from .presets import list_presets
+    from .reports import presets_report
 
-    t = Table(box=box.SIMPLE_HEAD)
-    t.add_column("id (aliases)", overflow="fold")
-    t.add_column("N counts", overflow="fold")
-    t.add_column("source")
-    for law in list_presets():
-        name = law.id + (" *" if law.id == DEFAULT_PRESET else "")
-        aliases = f"\n[dim]({', '.join(law.aliases)})[/dim]" if law.aliases else ""
-        t.add_row(escape(name) + aliases, escape(law.parameters), escape(law.short_citation))
-    Console().print(t)
-    click.echo(f"* the default. Details: plan presets show ID")
+    emit_report(presets_report(list_presets(), DEFAULT_PRESET), fmt)
 
 
 @presets.command("show")
@@ -341,28 +490,10 @@ def hardware(fmt):
       plan hardware --format json
       plan --flops 1e24 --gpu h100 --gpus 2048 --mfu 0.40 --usd-per-gpu-hour 2.50
     """
-    from . import report
-    from .hardware import DEFAULT_MFU, DEFAULT_MFU_SOURCE
+    from .extensions import hardware_report
     from .presets import list_hardware
 
-    chips = list_hardware()
-    if fmt == "json":
-        emit(report.chip_rows(chips), fmt, report.chip_columns(), keys=report.CHIP_KEYS)
-        return
-    from rich import box
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    t = Table(box=box.SIMPLE_HEAD)
-    for col in report.chip_columns():
-        t.add_column(col.header, justify="right" if col.key == "peak_flops_per_second" else "left",
-                     no_wrap=col.key == "id", overflow="fold")
-    for row in report.chip_rows(chips):
-        t.add_row(*(escape(col.fmt(row[col.key])) for col in report.chip_columns()))
-    Console().print(t)
-    click.echo("TFLOP/s: dense BF16 tensor-core peak, no structured sparsity.")
-    click.echo(f"Default MFU {DEFAULT_MFU:.2f} ({DEFAULT_MFU_SOURCE}); set it with --mfu.")
+    emit_report(hardware_report(list_hardware()), fmt)
 
 
 @cli.command("shape")
@@ -381,14 +512,12 @@ def shape(n_params, count, vocab, context, tied_embeddings, fmt):
       plan shape --params 1.3B --count non-embedding --vocab 50257 --context 1024
       plan --flops 1e21 --shape
     """
-    from . import report
+    from .extensions import shape_report
     from .shapes import shapes_for
 
     vocab, context = _shape_settings(vocab, context)
     shapes = shapes_for(n_params, count=count, vocab=vocab, n_ctx=context, tied_embeddings=tied_embeddings)
-    emit(report.shape_rows(shapes, count), fmt, report.shape_columns(count),
-         title=f"Shapes for N = {format_count(n_params)} {count} parameters",
-         footer=report.shape_footer(shapes, count), keys=report.SHAPE_KEYS)
+    emit_report(shape_report(shapes, count, f"Shapes for N = {_human_count(n_params)} {count} parameters"), fmt)
 
 
 def main(args=None, prog_name="plan"):

@@ -41,7 +41,9 @@ def json_rows(*args):
 def test_the_cluster_example_prints_model_cost_and_shapes():
     """Done when: `plan --gpus 512 --gpu h100 --days 21` gives the compute-optimal model, its cost and a shape."""
     result = run("--gpus", "512", "--gpu", "h100", "--days", "21", "--usd-per-gpu-hour", "2.50", "--shape")
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0
+    # 3.68e23 FLOPs and 57.4B parameters lie beyond the runs besiroglu2024 was fitted on: warnings, never errors.
+    assert all(line.startswith("Warning: ") and "outside that range" in line for line in result.stderr.splitlines())
     check_golden("hardware_cluster_21_days.txt", result.stdout)
     out = result.stdout
     assert "3.68e23" in out and "57.4B" in out and "21.0" in out and "$645K" in out

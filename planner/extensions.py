@@ -1,26 +1,27 @@
-"""Rows, columns and footers for hardware time and cost, model shapes and hyperparameters.
+"""What --gpu, --hparams and --shape add to a report: hardware time and cost, hyperparameters, model shapes.
 
-The plan's rows (:func:`planner.render.plan_rows`) gain unit-named keys here (``gpu_hours``,
-``wall_clock_days``, ``usd``, ``learning_rate``, ``batch_tokens``, ``shapes``); each gets a
-:class:`~planner.render.Column` so every output format picks it up, and the assumptions behind them
-go in footer lines. No rich, no click, no I/O.
+A command builds its :class:`~planner.render.Report` (:mod:`planner.reports`); :func:`extend` returns it with more:
+each row gains unit-named keys (``gpu_hours``, ``wall_clock_days``, ``usd``, ``learning_rate``, ``batch_tokens``,
+``shapes``), each added quantity a :class:`~planner.render.Column` so every output format picks it up, the
+assumptions behind them go in the footer, and tables with columns of their own (hyperparameters, shapes) become the
+report's ``sections``. Also the reports of ``plan hardware`` and ``plan shape``. No rich, no click, no I/O.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 
-from .hardware import DEFAULT_MFU_SOURCE, Cluster, cost
-from .render import Column
+from .hardware import DEFAULT_MFU, DEFAULT_MFU_SOURCE, Cluster, cost
+from .render import Block, Column, Report
 from .shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
 from .units import format_count, format_flops, format_ratio
 
 __all__ = [
-    "Extension", "extend", "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
+    "extend", "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
     "with_cost", "cost_columns", "cost_footer", "budget_line",
     "with_hparams", "hparam_columns", "hparam_footer",
-    "shape_rows", "shape_columns", "shape_footer", "parameter_count",
-    "chip_rows", "chip_columns",
+    "shape_rows", "shape_columns", "shape_footer", "shape_report", "parameter_count",
+    "chip_rows", "chip_columns", "hardware_report",
 ]
 
 #: Keys added to a plan row by --gpu: the hardware assumed, then what the run costs.
@@ -32,51 +33,50 @@ SHAPE_KEYS = ("n_layer", "d_model", "n_heads", "d_head", "d_ff", "vocab", "n_ctx
 CHIP_KEYS = ("id", "name", "aliases", "peak_flops_per_second", "source")
 
 
-@dataclass(frozen=True)
-class Extension:
-    """What the options add to a plan's output: columns and keys of its rows, footer lines, and further tables.
+def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: bool = True, hparams_law=None,
+           shape_settings: dict | None = None) -> Report:
+    """``report`` with hardware cost (``cluster``), suggested hyperparameters (from ``hparams_law``'s
+    [hyperparameters] table) and shapes (``shape_settings``: vocab, n_ctx, tied_embeddings; N counted as ``law``
+    counts it) for each row's budget and N.
 
-    sections : (rows, columns, title, footer) of each table human formats print after the plan's.
+    The cost becomes columns of the report's own table (its rows all have ``flops``); hyperparameters and shapes
+    have columns of their own, so human formats show them as sections after it, while machine formats carry them in
+    the rows: ``learning_rate`` and ``batch_tokens`` as plain keys, ``shapes`` as a nested table.
     """
-
-    columns: tuple = ()
-    keys: tuple = ()
-    footer: tuple = ()
-    sections: tuple = ()
-
-
-def extend(rows, law, cluster: Cluster | None = None, mfu_given: bool = True, hparams_law=None,
-           shape_settings: dict | None = None) -> tuple[list[dict], Extension]:
-    """The plan's rows with hardware cost (``cluster``), suggested hyperparameters (from ``hparams_law``'s
-    [hyperparameters] table) and shapes (``shape_settings``: vocab, n_ctx, tied_embeddings), and what to show."""
-    from .units import format_flops
-
-    columns, keys, footer, sections = [], [], [], []
+    blocks = [list(block.rows) for block in report.blocks]
+    columns, keys, footer = list(report.columns), list(report.keys), list(report.footer)
+    sections, nested = list(report.sections), dict(report.nested)
     if cluster is not None:
-        rows = with_cost(rows, cluster)
+        blocks = [with_cost(rows, cluster) for rows in blocks]
         columns += cost_columns(cluster)
         keys += COST_KEYS
         footer += cost_footer(cluster, mfu_given=mfu_given)
     if hparams_law is not None:
         from .hparams import suggest_hyperparameters
 
-        rows = [r for row in rows for r in with_hparams([row], suggest_hyperparameters(hparams_law, row["flops"]))]
+        blocks = [[r for row in rows for r in with_hparams([row], suggest_hyperparameters(hparams_law, row["flops"]))]
+                  for rows in blocks]
         keys += HPARAM_KEYS
-        sections.append((rows, hparam_columns(), f"Suggested hyperparameters · {hparams_law.id}",
-                         hparam_footer(hparams_law)))
+        budgets = list({row["flops"]: row for rows in blocks for row in rows}.values())  # one line per budget
+        sections.append(Report(blocks=(Block(budgets),), columns=hparam_columns(), keys=("flops",) + HPARAM_KEYS,
+                               title=f"Suggested hyperparameters · {hparams_law.id}",
+                               footer=tuple(hparam_footer(hparams_law))))
     if shape_settings is not None:
         from .shapes import shapes_for
 
         count = parameter_count(law)
-        rows = [dict(row) for row in rows]
-        for row in rows:
+        blocks = [[dict(row) for row in rows] for rows in blocks]
+        for row in (row for rows in blocks for row in rows):
             shapes = shapes_for(row["n_params"], count=count, **shape_settings)
             row["shapes"] = shape_rows(shapes, count)
-            sections.append((row["shapes"], shape_columns(count),
-                             f"Shapes for N = {format_count(row['n_params'])} {count} parameters "
-                             f"(plan at {format_flops(row['flops'])} FLOPs)", shape_footer(shapes, count)))
+            label = row.get("plan") or "plan"
+            sections.append(shape_report(shapes, count, f"Shapes for N = {format_count(row['n_params'])} {count} "
+                                                        f"parameters ({label} at {format_flops(row['flops'])} FLOPs)"))
         keys.append("shapes")
-    return rows, Extension(tuple(columns), tuple(keys), tuple(footer), tuple(sections))
+        nested["shapes"] = SHAPE_KEYS
+    new_blocks = tuple(dataclasses.replace(block, rows=rows) for block, rows in zip(report.blocks, blocks))
+    return dataclasses.replace(report, blocks=new_blocks, columns=tuple(columns), keys=tuple(keys),
+                               footer=tuple(footer), sections=tuple(sections), nested=nested)
 
 
 def _dollars(x) -> str:
@@ -229,6 +229,12 @@ def shape_footer(shapes, count: str = "total") -> list[str]:
     ]
 
 
+def shape_report(shapes, count: str, title: str) -> Report:
+    """A table of ``shapes`` (N counted as ``count``) with its notes."""
+    return Report(blocks=(Block(shape_rows(shapes, count)),), columns=shape_columns(count), keys=SHAPE_KEYS,
+                  title=title, footer=tuple(shape_footer(shapes, count)))
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # the hardware catalogue
 
@@ -239,6 +245,13 @@ def chip_rows(chips) -> list[dict]:
 
 
 def chip_columns() -> tuple[Column, ...]:
-    return (Column("id", "id", str), Column("name", "name", str),
-            Column("aliases", "aliases", lambda a: ", ".join(a)),
-            Column("peak_flops_per_second", "TFLOP/s", _tflops), Column("source", "source", str))
+    return (Column("id", "id", str, align="left"), Column("name", "name", str, align="left"),
+            Column("aliases", "aliases", lambda a: ", ".join(a), align="left"),
+            Column("peak_flops_per_second", "TFLOP/s", _tflops), Column("source", "source", str, align="left"))
+
+
+def hardware_report(chips) -> Report:
+    """``plan hardware``: the catalogue, what its peak means, and the default MFU with its source."""
+    return Report(blocks=(Block(chip_rows(chips)),), columns=chip_columns(), keys=CHIP_KEYS, title=None,
+                  footer=("TFLOP/s: dense BF16 tensor-core peak, no structured sparsity.",
+                          f"Default MFU {DEFAULT_MFU:.2f} ({DEFAULT_MFU_SOURCE}); set it with --mfu."))
