@@ -112,6 +112,38 @@ def test_budgets_in_other_units_round_trip(budget, key, value):
     assert row["flops"] == pytest.approx(row["gpu_hours"] * 3600 * 989.4e12 * 0.45, rel=1e-12)
 
 
+def test_compare_rows_share_the_cost_of_their_budget():
+    """`plan compare --flops 1e21 --gpu h100 --gpus 1024` adds time and cost columns; one budget, one cost."""
+    rows = json_rows("compare", "--flops", "1e21", "--gpu", "h100", "--gpus", "1024", "--usd-per-gpu-hour", "2.5")
+    assert len(rows) == 9 and len({(r["gpu_hours"], r["wall_clock_days"], r["usd"]) for r in rows}) == 1
+    assert rows[0]["gpu_hours"] == pytest.approx(1e21 / (989.4e12 * 0.40) / 3600, rel=1e-12)
+    assert rows[0]["wall_clock_days"] == pytest.approx(rows[0]["gpu_hours"] / 1024 / 24, rel=1e-12)
+
+
+def test_compare_takes_a_budget_in_dollars():
+    rows = json_rows("compare", "--usd", "1M", "--gpu", "h100", "--usd-per-gpu-hour", "2", "-p", "chinchilla,kaplan")
+    assert [r["preset"] for r in rows] == ["hoffmann2022", "kaplan2020"]
+    assert all(r["usd"] == pytest.approx(1e6, rel=1e-12) for r in rows)
+    text = run("compare", "--usd", "1M", "--gpu", "h100", "--usd-per-gpu-hour", "2", "-p", "chinchilla").stdout
+    assert "Budget: $1.00M ÷ $2.00 per GPU-hour = 500K GPU-hours × 3600 s × 989.4 TFLOP/s × MFU 0.4" in text
+
+
+def test_what_if_and_exact_run_are_costed():
+    whatif = json_rows("--gpu-hours", "1e5", "--gpu", "h100", "--params", "7B")
+    assert [r["plan"] for r in whatif] == ["what-if", "optimal"]
+    assert all(r["gpu_hours"] == pytest.approx(1e5, rel=1e-12) for r in whatif)
+    assert whatif[0]["n_params"] == 7e9
+    run_, optimal = json_rows("--params", "7B", "--tokens", "2T", "--gpu", "h100", "--gpus", "256")
+    assert run_["flops"] == 6 * 7e9 * 2e12
+    assert run_["wall_clock_days"] == pytest.approx(6 * 7e9 * 2e12 / (256 * 989.4e12 * 0.40) / 86400, rel=1e-12)
+
+
+def test_target_loss_with_shapes_and_cost():
+    [row] = json_rows("--target-loss", "2.1", "--gpu", "h100", "--gpus", "1024", "--shape")
+    assert row["gpu_hours"] == pytest.approx(row["flops"] / (989.4e12 * 0.40) / 3600, rel=1e-12)
+    assert all(abs(s["n_params"] / row["n_params"] - 1) < 0.1 for s in row["shapes"])
+
+
 def test_hparams_in_json():
     row = json_rows("--flops", "1e21", "--hparams")[0]
     assert row["learning_rate"] == pytest.approx(0.3118 * 1e21**-0.125, rel=1e-12)
@@ -166,6 +198,13 @@ def test_shape_command_json_and_non_embedding_count():
     (["shape", "--params", "7e9", "--count", "all"], 2, "Invalid value for '--count'"),
     (["shape", "--params", "seven"], 2, "Invalid value for '--params'"),
     (["hardware", "--format", "xml"], 2, "Invalid value for '--format'"),
+    (["--target-loss", "2.1", "--days", "21", "--gpu", "h100", "--gpus", "8"], 2,
+     "Error: --target-loss finds the budget itself: give it without --days"),
+    (["compare", "--days", "21", "--gpu", "h100"], 2, "Error: --days needs --gpus (how many chips)"),
+    (["compare", "--flops", "1e21", "--gpus", "8"], 2, "Error: --gpus needs --gpu"),
+    (["compare", "--flops", "1e21", "--usd", "5", "--gpu", "h100", "--usd-per-gpu-hour", "2"], 2,
+     "Error: give one budget: --flops, --gpu-hours, --days or --usd (got --flops and --usd)"),
+    (["compare", "--flops", "1e21", "--gpu", "h10"], 1, "Error: unknown chip 'h10'"),
 ])
 def test_errors_are_one_line(args, code, message):
     result = run(*args)
@@ -190,6 +229,9 @@ OPTIONS = {
     "--usd-per-gpu-hour": st.sampled_from(["2.5", "0.1", "-3"]),
     "--preset": st.sampled_from(["chinchilla", "kaplan2020", "deepseek", "llama3"]),
     "--vocab": st.sampled_from(["32000", "256000"]),
+    "--params": st.sampled_from(["7B", "100"]),
+    "--tokens": st.sampled_from(["2T", "1e3"]),
+    "--target-loss": st.sampled_from(["2.1", "1.5"]),
 }
 FLAGS = ["--shape", "--hparams", "--tied-embeddings"]
 
