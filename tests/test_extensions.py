@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import re
 
 import pytest
 
@@ -16,7 +15,7 @@ from planner.reports import compare_report, plan_report, target_report, whatif_r
 from planner.shapes import shapes_for
 from planner.whatif import min_compute_for_loss, plan_with_params
 
-from .test_reports import cell_value, parse_markdown_tables
+from .test_reports import assert_latex_well_formed, cell_value, parse_markdown_tables
 
 H100 = 989.4e12  # dense BF16 FLOP/s, presets/hardware.toml
 CLUSTER = Cluster(chip=load_chip("h100"), n_chips=1024, mfu=0.40, usd_per_chip_hour=2.5)
@@ -167,17 +166,7 @@ def test_markdown_has_one_table_per_block_and_section_and_parses_back(name):
 def test_latex_balances_with_one_table_float_per_report_and_section(name):
     report = extended_reports()[name]
     tex = to_latex(report)
-    stack = []
-    for kind, env in re.findall(r"\\(begin|end)\{(\w+)\}", tex):
-        if kind == "begin":
-            stack.append(env)
-        else:
-            assert stack.pop() == env
-    assert stack == []
+    assert_latex_well_formed(tex)
     parts = all_reports(report)
     assert tex.count(r"\begin{table}") == len(parts)
     assert tex.count(r"\toprule") == sum(len(r.blocks) for r in parts)
-    text = re.sub(r"(?<!\\)\$[^$]*(?<!\\)\$", "", tex)  # math, not an escaped \$ of a price
-    for line in text.splitlines():
-        if not line.startswith(("%", "\\begin", "\\end")):
-            assert not re.search(r"(?<!\\)[%#_~^$]", line), line
