@@ -152,6 +152,17 @@ def hardware_options(f):
     return f
 
 
+def cluster_budget_options(f):
+    """--gpu-hours, --days, --usd (budgets in the units a cluster is bought in), then the cluster's options."""
+    f = hardware_options(f)
+    f = click.option("--usd", type=QUANTITY, metavar="DOLLARS",
+                     help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")(f)
+    f = click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")(f)
+    f = click.option("--gpu-hours", type=QUANTITY, metavar="HOURS",
+                     help="Budget in chip-hours instead of FLOPs (needs --gpu).")(f)
+    return f
+
+
 def shape_options(f):
     """--vocab, --context, --tied-embeddings: what a transformer shape is built with."""
     f = click.option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
@@ -214,10 +225,7 @@ def format_option(f):
 @click.group(cls=PlanGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
-@click.option("--gpu-hours", type=QUANTITY, metavar="HOURS", help="Budget in chip-hours instead of FLOPs (needs --gpu).")
-@click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")
-@click.option("--usd", type=QUANTITY, metavar="DOLLARS", help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")
-@hardware_options
+@cluster_budget_options
 @click.option("--params", "n_params", type=QUANTITY, metavar="N",
               help="What-if: a model of N parameters, e.g. 7B (D follows from --flops; with --tokens, that exact run).")
 @click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
@@ -379,10 +387,7 @@ def emit(rows, fmt, columns, title=None, footer=(), keys=None):
 
 @cli.command()
 @budget_options
-@click.option("--gpu-hours", type=QUANTITY, metavar="HOURS", help="Budget in chip-hours instead of FLOPs (needs --gpu).")
-@click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")
-@click.option("--usd", type=QUANTITY, metavar="DOLLARS", help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")
-@hardware_options
+@cluster_budget_options
 @click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
               help="Laws to compare, comma-separated or repeated [default: every shipped preset].")
 @format_option
