@@ -16,6 +16,8 @@ __all__ = [
     "UnreachableLossError",
     "UnknownChipError",
     "HardwareError",
+    "RunsError",
+    "FitError",
 ]
 
 
@@ -57,3 +59,11 @@ class UnknownChipError(PlannerError, LookupError):
 
 class HardwareError(PlannerError, ValueError):
     """A hardware conversion lacks what it needs (a chip count for days, a price for dollars)."""
+
+
+class RunsError(PlannerError, ValueError):
+    """A runs file (for ``plan fit``) cannot be read: missing columns, bad cells, bad values."""
+
+
+class FitError(PlannerError, ValueError):
+    """A law cannot be fitted to these runs: too few, not identifiable, or no valid optimum."""
