@@ -60,9 +60,8 @@ def test_costed_plan_with_hyperparameters():
 
 
 def test_plan_hardware_lists_the_catalogue():
-    result = run("hardware")
+    result = run("hardware")  # byte for byte in every format: tests/golden/hardware.* (test_formats_golden.py)
     assert result.exit_code == 0
-    check_golden("hardware_catalogue.txt", result.stdout)
     for chip in ("a100", "h100", "h200", "b200", "mi300x", "tpu-v4", "tpu-v5e", "tpu-v5p"):
         assert chip in result.stdout
     chips = json_rows("hardware")
@@ -70,9 +69,8 @@ def test_plan_hardware_lists_the_catalogue():
 
 
 def test_plan_shape_for_seven_billion():
-    result = run("shape", "--params", "7e9")
+    result = run("shape", "--params", "7e9")  # byte for byte in every format: tests/golden/shape.*
     assert result.exit_code == 0
-    check_golden("hardware_shape_7b.txt", result.stdout)
     assert "4,096" in result.stdout and "16,384" in result.stdout
 
 
