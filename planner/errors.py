@@ -14,6 +14,8 @@ __all__ = [
     "NoLossModelError",
     "InfeasibleError",
     "UnreachableLossError",
+    "UnknownChipError",
+    "HardwareError",
     "UnsupportedLawError",
     "RunsError",
     "FitError",
@@ -54,6 +56,14 @@ class UnreachableLossError(InfeasibleError):
 
 class UnsupportedLawError(PlannerError, ValueError):
     """The law's form does not support the request (repeated data needs the parametric form)."""
+
+
+class UnknownChipError(PlannerError, LookupError):
+    """No chip of the hardware catalogue has that id or alias."""
+
+
+class HardwareError(PlannerError, ValueError):
+    """A hardware conversion lacks what it needs (a chip count for days, a price for dollars)."""
 
 
 class RunsError(PlannerError, ValueError):

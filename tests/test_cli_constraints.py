@@ -155,7 +155,7 @@ def test_the_plain_plan_still_imports_no_constraint_code():
     (["--flops", "1e23", "--max-params", "7B", "--preset", "llama3-2024"], 1,
      "Error: llama3-2024 is an allocation rule with no loss model"),
     (["--target-loss", "2.1", "--flops", "1e21", "--max-params", "7B"], 2,
-     "Error: give a budget (--flops, --flops-range) or --target-loss, not both"),
+     "Error: give a budget (--flops, --flops-range, --gpu-hours, --days, --usd) or --target-loss, not both"),
     (["--inference-tokens", "1T"], 2, "Error: plans under constraints need a budget"),
     (["--params", "7B", "--unique-tokens", "1T"], 2,
      "--params and --tokens only ask for the loss of one run on repeated data"),
@@ -166,9 +166,9 @@ def test_the_plain_plan_still_imports_no_constraint_code():
     (["--params", "7B", "--tokens", "1T", "--inference-tokens", "1T"], 2,
      "--params and --tokens only ask for the loss of one run on repeated data"),
     (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--flops", "1e21"], 2,
-     "Error: --params N --tokens D --unique-tokens U asks for the loss of one run: drop --flops"),
+     "Error: --params N --tokens D --unique-tokens U asks for the loss of one run: drop the budget"),
     (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--target-loss", "2.1"], 2,
-     "Error: --params N --tokens D --unique-tokens U asks for the loss of one run: drop --flops"),
+     "Error: --params N --tokens D --unique-tokens U asks for the loss of one run: drop the budget"),
     (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--preset", "kaplan2020"], 1,
      "Error: --unique-tokens needs a parametric (Chinchilla-form) law"),
     (["--flops", "1e22", "--max-params", "0"], 2, "Invalid value for '--max-params'"),
@@ -201,3 +201,45 @@ def test_plain_params_tokens_and_target_loss_stay_the_what_if_of_issue_3():
 def test_every_format_works_for_every_constrained_command(args, fmt):
     out = ok(*args, "--format", fmt).stdout
     assert out.strip() and "Traceback" not in out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# with the hardware options
+
+
+def test_a_cluster_costs_each_plan_by_its_own_training_compute():
+    """--gpu adds GPU-hours, days and dollars to every plan; the inference-aware plan trains past the budget, so it
+    costs more to train than the others."""
+    rows = json.loads(ok(*HEADLINE, "--gpu", "h100", "--gpus", "1024", "--usd-per-gpu-hour", "2.5",
+                         "--format", "json").stdout)
+    assert [r["plan"] for r in rows] == ["compute-optimal", "training-optimal", "inference-aware"]
+    per_flop = [r["gpu_hours"] / r["training_flops"] for r in rows]
+    assert per_flop == pytest.approx([per_flop[0]] * 3, rel=1e-12)
+    assert rows[2]["gpu_hours"] > rows[1]["gpu_hours"]
+    assert rows[1]["usd"] == pytest.approx(rows[1]["gpu_hours"] * 2.5)
+    assert rows[1]["wall_clock_days"] == pytest.approx(rows[1]["gpu_hours"] / 1024 / 24)
+
+
+def test_a_budget_in_days_on_a_cluster_plans_under_constraints():
+    out = words(ok("--gpu", "h100", "--gpus", "512", "--days", "21", "--max-params", "7B", "--format", "markdown").stdout)
+    assert "Budget: 21 days × 86400 s × 512 h100" in out and "the max-params cap binds" in out
+    assert "| GPU-hours | days |" in out
+
+
+def test_a_target_loss_is_costed_too():
+    rows = json.loads(ok("--target-loss", "2.1", "--max-params", "7B", "--gpu", "h100", "--format", "json").stdout)
+    assert all(r["gpu_hours"] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--flops", "1e22", "--max-params", "7B", "--shape"], "--shape does not combine with --unique-tokens"),
+    (["--flops", "1e22", "--unique-tokens", "1T", "--hparams"], "--hparams does not combine with --unique-tokens"),
+    (["--params", "7B", "--tokens", "1T", "--unique-tokens", "1T", "--gpu", "h100"],
+     "asks for the loss of one run: drop the budget"),
+    (["--gpu-hours", "1e6", "--gpu", "h100", "--target-loss", "2.1", "--max-params", "7B"],
+     "give a budget (--flops, --flops-range, --gpu-hours, --days, --usd) or --target-loss, not both"),
+    (["--days", "21", "--max-params", "7B"], "--days needs --gpu"),
+])
+def test_hardware_options_that_do_not_combine_with_constraints_are_usage_errors(args, message):
+    result = run(*args)
+    assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
