@@ -121,6 +121,30 @@ def budget_options(f):
     return f
 
 
+def ci_option(f):
+    """--ci LEVEL: central intervals from the law's published uncertainty."""
+    return click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+                        help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss, from the "
+                             "law's published uncertainty or bootstrap samples.")(f)
+
+
+def with_intervals(law, budgets, level, rows, columns, footer):
+    """Rows, columns, JSON keys and footer of a plan with ``--ci`` bounds; a warning on stderr instead
+    of an interval where the law publishes no uncertainty."""
+    from .render import INTERVAL_KEYS, PLAN_KEYS, add_intervals, interval_columns
+    from .uncertainty import NoUncertaintyError, plan_intervals
+
+    try:
+        intervals = plan_intervals(law, budgets, level)
+        footer = list(footer) + [f"{level:g}% CI: {intervals.note}."]
+    except NoUncertaintyError as e:
+        click.echo(f"Warning: {e}", err=True)
+        intervals = None
+        footer = list(footer) + [f"No intervals: {law.id} publishes no uncertainty."]
+    columns = interval_columns(columns, level) if intervals is not None else columns
+    return add_intervals(rows, intervals, level), columns, PLAN_KEYS + INTERVAL_KEYS, footer
+
+
 def format_option(f):
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(f)
@@ -130,10 +154,11 @@ def format_option(f):
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
 @law_options
+@ci_option
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
+def cli(ctx, flops, flops_range, points, preset, law_file, sets, ci, fmt):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -142,6 +167,8 @@ def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
       plan --flops 1e21 --preset kaplan2020  with another law
       plan --flops-range 1e20 1e24 --points 5
       plan --flops 1e21 --format json
+      plan --flops 1e24 --ci 80              with 80% intervals
+      plan plot frontier -o frontier.png     a figure (needs matplotlib)
       plan presets                           the shipped laws
     """
     if ctx.invoked_subcommand is not None:
@@ -156,15 +183,18 @@ def cli(ctx, flops, flops_range, points, preset, law_file, sets, fmt):
     law = load_law(preset, law_file, sets)
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
     rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
-    emit(rows, fmt, plan_columns(law), title=f"Compute-optimal plan · {law.id}", footer=law_footer(law))
+    columns, footer, keys = plan_columns(law), law_footer(law), None
+    if ci is not None:
+        rows, columns, keys, footer = with_intervals(law, budgets, ci, rows, columns, footer)
+    emit(rows, fmt, columns, title=f"Compute-optimal plan · {law.id}", footer=footer, keys=keys)
 
 
-def emit(rows, fmt, columns, title=None, footer=()):
-    """Write ``rows`` to stdout in ``fmt``."""
+def emit(rows, fmt, columns, title=None, footer=(), keys=None):
+    """Write ``rows`` to stdout in ``fmt``; ``keys`` are the machine formats' keys (plan keys by default)."""
     from . import render
 
     if fmt == "json":
-        click.echo(render.to_json(rows))
+        click.echo(render.to_json(rows, keys) if keys else render.to_json(rows))
     else:
         render.table(rows, columns, title=title, footer=footer)
 
@@ -212,6 +242,86 @@ def presets_show(preset_id):
 
     law = load_preset(preset_id)
     click.echo(preset_source(law), nl=False)
+
+
+def output_options(f):
+    """-o/--output FILE (format by suffix) and --force."""
+    f = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
+    f = click.option("--output", "-o", required=True, metavar="FILE", callback=_figure_path,
+                     help="Where to write the figure: .png, .svg or .pdf.")(f)
+    return f
+
+
+def _figure_path(ctx, param, value):
+    from .plots import figure_format
+
+    try:
+        figure_format(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx, param) from None
+    return value
+
+
+@cli.group()
+def plot():
+    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'planner[plot]'.
+
+    \b
+    Examples:
+      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+      plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.svg
+    """
+
+
+@plot.command("frontier")
+@click.option("--preset", "-p", "presets_", multiple=True, metavar="ID",
+              help=f"Preset id, alias or law file (repeatable) [default: {DEFAULT_PRESET}].")
+@click.option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
+              metavar="START STOP", help="Compute range of the x axis in FLOPs.")
+@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=80, show_default=True,
+              metavar="LEVEL", help="Width of the interval bands, for laws that publish uncertainty.")
+@click.option("--no-bands", is_flag=True, help="Draw no interval bands.")
+@output_options
+def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
+    """N_opt, D_opt and tokens per parameter against compute for one or more laws.
+
+    \b
+    Example:
+      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+    """
+    from .plots import frontier_figure, require_matplotlib, save_figure
+    from .presets import load_preset
+
+    require_matplotlib()
+    laws = [load_preset(p) for p in (presets_ or (DEFAULT_PRESET,))]
+    lo, hi = flops_range
+    if not lo < hi:
+        raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
+    budgets = [lo * (hi / lo) ** (i / 199) for i in range(200)]
+    fig = frontier_figure(laws, budgets, None if no_bands else ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
+@plot.command("isoflop")
+@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+              help="A budget in FLOPs (repeatable) [default: 1e19 … 1e25, every 100×].")
+@law_options
+@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+              help="Mark a LEVEL% interval on each optimum's N, where the law publishes uncertainty.")
+@output_options
+def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
+    """Predicted loss against N at fixed budgets, each optimum marked.
+
+    \b
+    Example:
+      plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
+    """
+    from .plots import isoflop_figure, require_matplotlib, save_figure
+
+    require_matplotlib()
+    law = load_law(preset, law_file, sets)
+    fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
 
 
 def main(args=None, prog_name="plan"):

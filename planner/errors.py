@@ -13,6 +13,9 @@ __all__ = [
     "LawFileError",
     "NoLossModelError",
     "InfeasibleError",
+    "NoUncertaintyError",
+    "PlotDependencyError",
+    "OutputExistsError",
 ]
 
 
@@ -42,3 +45,15 @@ class NoLossModelError(PlannerError, ValueError):
 
 class InfeasibleError(PlannerError, ValueError):
     """A request no plan can meet (a loss below the law's floor, caps that leave nothing)."""
+
+
+class NoUncertaintyError(PlannerError, LookupError):
+    """The law publishes no uncertainty (no bootstrap samples, intervals or standard errors)."""
+
+
+class PlotDependencyError(PlannerError, ImportError):
+    """Plotting needs matplotlib, the optional ``plot`` extra, and it is not installed."""
+
+
+class OutputExistsError(PlannerError, FileExistsError):
+    """An output file exists and --force was not given (or its folder is missing)."""

@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 
 from .units import format_count, format_flops, format_loss, format_ratio
 
-__all__ = ["Column", "plan_columns", "plan_rows", "law_footer", "to_json", "table"]
+__all__ = ["Column", "plan_columns", "plan_rows", "law_footer", "to_json", "table", "add_intervals",
+           "interval_columns", "INTERVAL_KEYS"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,40 @@ def plan_rows(law, plan) -> list[dict]:
          "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
         for C, N, D, r, L in zip(*fields)
     ]
+
+
+#: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
+INTERVAL_QUANTITIES = ("n_params", "n_tokens", "tokens_per_param", "loss")
+#: Keys ``--ci`` adds to a plan row, in the order machine formats carry them.
+INTERVAL_KEYS = ("ci_level",) + tuple(f"{q}_{end}" for q in INTERVAL_QUANTITIES for end in ("lo", "hi"))
+
+
+def add_intervals(rows, intervals, level) -> list[dict]:
+    """Copies of plan ``rows`` with the bounds of ``intervals`` (a PlanIntervals over the same budgets,
+    in the same order) under ``<quantity>_lo`` / ``_hi``; with ``intervals=None`` (the law publishes no
+    uncertainty) the bounds are None, never a false interval."""
+    def seq(x):
+        return [None] * len(rows) if x is None else [x] if isinstance(x, (int, float)) else [float(v) for v in x]
+
+    out = [dict(row, ci_level=level) for row in rows]
+    for q in INTERVAL_QUANTITIES:
+        for end in ("lo", "hi"):
+            values = seq(getattr(intervals, f"{q}_{end}")) if intervals is not None else [None] * len(rows)
+            for row, v in zip(out, values):
+                row[f"{q}_{end}"] = v
+    for row in out:
+        for q in INTERVAL_QUANTITIES:
+            row[f"{q}_ci"] = (row.get(q), row[f"{q}_lo"], row[f"{q}_hi"])  # for the table only
+    return out
+
+
+def interval_columns(columns, level) -> tuple[Column, ...]:
+    """``columns`` with each bounded quantity shown as its value over its ``level``% interval."""
+    def cell(f):
+        return lambda t: f(t[0]) if t[1] is None else f"{f(t[0])}\n{f(t[1])}–{f(t[2])}"
+
+    return tuple(Column(f"{c.key}_ci", f"{c.header}\n{level:g}% CI", cell(c.fmt)) if c.key in INTERVAL_QUANTITIES
+                 else c for c in columns)
 
 
 def law_footer(law) -> list[str]:
