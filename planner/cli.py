@@ -214,17 +214,18 @@ def presets(ctx):
     from rich.console import Console
     from rich.table import Table
     from rich import box
+    from rich.markup import escape
 
     from .presets import list_presets
 
     t = Table(box=box.SIMPLE_HEAD)
-    t.add_column("id", no_wrap=True)
-    t.add_column("aliases", overflow="fold")
+    t.add_column("id (aliases)", overflow="fold")
     t.add_column("N counts", overflow="fold")
-    t.add_column("source", no_wrap=True)
+    t.add_column("source")
     for law in list_presets():
-        t.add_row(law.id + (" *" if law.id == DEFAULT_PRESET else ""), ", ".join(law.aliases),
-                  law.parameters, law.short_citation.split(",")[0])
+        name = law.id + (" *" if law.id == DEFAULT_PRESET else "")
+        aliases = f"\n[dim]({', '.join(law.aliases)})[/dim]" if law.aliases else ""
+        t.add_row(escape(name) + aliases, escape(law.parameters), escape(law.short_citation))
     Console().print(t)
     click.echo(f"* the default. Details: plan presets show ID")
 

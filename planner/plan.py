@@ -46,6 +46,9 @@ def compute_optimal(law, flops) -> Plan:
     """
     model = model_of(law)
     C = check_positive(flops, "flops")
-    N, D = model.compute_optimal(C)
-    loss = model.loss(N, D) if model.has_loss else None
+    if hasattr(model, "optimum"):  # closed forms sharing one log C (parametric law)
+        N, D, loss = model.optimum(C)
+    else:
+        N, D = model.compute_optimal(C)
+        loss = model.loss(N, D) if model.has_loss else None
     return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)

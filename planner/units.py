@@ -53,7 +53,7 @@ def check_positive(value, name: str = "", shown=None):
     arr = np.asarray(value, dtype=float)
     bad = ~(np.isfinite(arr) & (arr > 0))
     if bad.any():
-        first = arr[bad].flat[0]
+        first = float(arr[bad].flat[0])
         raise QuantityError(
             f"expected finite numbers > 0{_for(name)}; {int(bad.sum())} of {arr.size} are not (first: {first!r})"
         )

@@ -1,0 +1,186 @@
+"""The plan command: exact output for the table and JSON, one line and the right exit code for every error."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
+
+from planner import __version__
+from planner.cli import cli
+
+GOLDEN = Path(__file__).parent / "golden"
+WIDTH = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def run(*args, env=WIDTH):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def check_golden(name, text):
+    """Compare with tests/golden/NAME; PLANNER_REGEN_GOLDEN=1 rewrites it (then review the diff)."""
+    path = GOLDEN / name
+    if os.environ.get("PLANNER_REGEN_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"output differs from {path}; regenerate with PLANNER_REGEN_GOLDEN=1 if intended"
+
+
+def test_plan_table_at_fixed_width():
+    result = run("--flops", "1e21")
+    assert result.exit_code == 0 and result.stderr == ""
+    check_golden("plan_1e21.txt", result.stdout)
+    assert "2.78B" in result.stdout and "60.0B" in result.stdout and "1.00e21" in result.stdout
+
+
+def test_plan_table_several_budgets_and_a_range():
+    result = run("--flops", "1e20", "--flops-range", "1e21", "1e23", "--points", "3", "--preset", "kaplan2020")
+    assert result.exit_code == 0
+    check_golden("plan_kaplan_range.txt", result.stdout)
+    for C in ("1.00e20", "1.00e21", "1.00e22", "1.00e23"):
+        assert C in result.stdout
+    assert "non-embedding" in result.stdout
+
+
+def test_plan_json_has_raw_floats_under_unit_named_keys():
+    result = run("--flops", "1e21", "--flops", "1.5e24", "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [r["flops"] for r in rows] == [1e21, 1.5e24]
+    assert set(rows[0]) == {"preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss"}
+    assert rows[0]["preset"] == "besiroglu2024"
+    assert rows[0]["n_params"] == pytest.approx(2.778459e9, rel=1e-6)
+    assert 6 * rows[0]["n_params"] * rows[0]["n_tokens"] == pytest.approx(1e21, rel=1e-12)
+
+
+def test_plan_json_loss_is_null_without_a_loss_model():
+    rows = json.loads(run("--flops", "3.8e+25", "--preset", "llama3", "--format", "json").stdout)
+    assert rows[0]["loss"] is None and rows[0]["preset"] == "llama3-2024"
+
+
+def test_table_without_loss_model_says_so():
+    result = run("--flops", "1e21", "--preset", "deepseek")
+    assert "loss*" not in result.stdout and "no loss model" in result.stdout
+
+
+def test_law_file_and_set(tmp_path):
+    law = tmp_path / "mine.toml"
+    law.write_text(Path(__file__).resolve().parents[1].joinpath("presets", "hoffmann2022.toml").read_text()
+                   .replace('id = "hoffmann2022"', 'id = "mine"'))
+    rows = json.loads(run("--law", str(law), "--flops", "5.76e23", "--format", "json").stdout)
+    assert rows[0]["preset"] == "mine" and rows[0]["n_params"] == pytest.approx(40.36e9, rel=1e-3)
+    rows = json.loads(run("--flops", "1e21", "--preset", "chinchilla", "--set", "E=1.69", "--set", "A=406.4",
+                          "--set", "B=410.7", "--set", "alpha=0.34", "--set", "beta=0.28", "--format", "json").stdout)
+    assert rows[0]["n_params"] == pytest.approx(1.824218e9, rel=1e-6)  # SCIENCE.md, rounded Hoffmann values
+
+
+def test_version_and_module_entry_point():
+    assert run("--version").stdout == f"plan {__version__}\n"
+    out = subprocess.run([sys.executable, "-m", "planner", "--flops", "1e21", "--format", "json"],
+                         capture_output=True, text=True, check=True).stdout
+    assert json.loads(out)[0]["flops"] == 1e21
+
+
+def test_no_budget_shows_help():
+    result = run()
+    assert result.exit_code == 0 and "plan --flops 1e21" in result.stdout
+
+
+def test_presets_list_and_show():
+    result = run("presets")
+    assert result.exit_code == 0
+    for preset in ("besiroglu2024 *", "hoffmann2022", "kaplan2020-frontier", "deepseek2024", "llama3-2024",
+                   "muennighoff2023"):
+        assert preset in result.stdout
+    shown = run("presets", "show", "chinchilla")
+    assert shown.exit_code == 0 and 'id = "hoffmann2022"' in shown.stdout and "6.0073404" in shown.stdout
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# errors: one line on stderr, exit 2 for usage errors and 1 otherwise, never a traceback
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--flops", "abc"], 2, "Error: Invalid value for '--flops': expected a number like 1e21"),
+    (["--flops", "-1"], 2, "Error: Invalid value for '--flops': expected a finite number > 0; got '-1'"),
+    (["--flops", "0"], 2, "expected a finite number > 0; got '0'"),
+    (["--flops", "nan"], 2, "Invalid value for '--flops'"),
+    (["--flops", "inf"], 2, "Invalid value for '--flops'"),
+    (["--flops", "1e999"], 2, "expected a finite number > 0"),
+    (["--flops"], 2, "Error: Option '--flops' requires an argument."),
+    (["--flops-range", "1e22", "1e20"], 2, "Error: Invalid value for '--flops-range': start must not exceed stop"),
+    (["--flops", "1e21", "--points", "0"], 2, "Invalid value for '--points'"),
+    (["--flops", "1e21", "--preset", "chinchila"], 1,
+     "Error: unknown preset 'chinchila'; did you mean 'chinchilla'"),
+    (["--flops", "1e21", "--set", "alpha"], 2, "Error: Invalid value for '--set': expected NAME=VALUE"),
+    (["--flops", "1e21", "--set", "alpha=x"], 2, "Error: Invalid value for '--set': 'alpha' needs a number"),
+    (["--flops", "1e21", "--set", "alpha=-1"], 1, "Error: 'alpha' must be > 0 (got -1) in --set"),
+    (["--flops", "1e21", "--set", "gamma=1"], 1, "Error: unknown key 'gamma' in [coefficients] of --set"),
+    (["--flops", "1e21", "--preset", "epoch", "--law", "x.toml"], 2, "Error: give --preset or --law, not both"),
+    (["--flops", "1e21", "--law", "/nonexistent/law.toml"], 1, "Error: law file '/nonexistent/law.toml' not found"),
+    (["--flops", "1e21", "--format", "xml"], 2, "Error: Invalid value for '--format'"),
+    (["presets", "show", "nope"], 1, "Error: unknown preset 'nope'"),
+    (["frobnicate"], 2, "Error: No such command 'frobnicate'."),
+])
+def test_errors_are_one_line(args, code, message):
+    result = run(*args)
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    ("id = \n", "is not valid TOML"),
+    ('id = "x"\ntitle = "t"\nform = "parametric"\n[citation]\nauthors = "a"\nyear = 2024\ntitle = "t"\n'
+     "[coefficients]\nE = 1.0\nA = 1.0\nB = 1.0\nalpha = 0.3\n", "missing coefficient 'beta'"),
+    ('id = "x"\ntitle = "t"\nform = "parametric"\n[citation]\nauthors = "a"\nyear = 2024\ntitle = "t"\n'
+     "[coefficients]\nE = 1.0\nA = 1.0\nB = 1.0\nalpha = 0.3\nbeta = 0.0\n", "'beta' must be > 0 (got 0)"),
+    ('id = "x"\ntitle = "t"\nform = "parametric"\n[citation]\nauthors = "a"\nyear = 2024\ntitle = "t"\n'
+     "[coefficients]\nE = 1.0\nA = 1.0\nB = 1.0\nalpha = 0.3\nbetta = 0.3\n", "did you mean 'beta'?"),
+    ('id = "x"\ntitle = "t"\nform = "parametric"\n[citation]\nauthors = "a"\nyear = 2024\ntitle = "t"\n'
+     "[coefficients]\nE = 1.0\nA = true\nB = 1.0\nalpha = 0.3\nbeta = 0.3\n", "'A' must be a number (got bool True)"),
+])
+def test_bad_law_files_are_one_line_errors(tmp_path, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content.encode())
+    result = run("--flops", "1e21", "--law", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "bad.toml" in result.stderr
+
+
+def test_unreadable_law_file_is_one_line(tmp_path):
+    path = tmp_path / "binary.toml"
+    path.write_bytes(b"\xff\xfe\x00")
+    result = run("--flops", "1e21", "--law", str(path))
+    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot read law file")
+
+
+@settings(max_examples=60)
+@given(st.lists(st.text(alphabet="0123456789.eE+-kKmMbBtTxn_ ", max_size=8), min_size=1, max_size=3))
+def test_any_budget_text_gives_a_plan_or_a_one_line_error(texts):
+    args = [a for t in texts for a in ("--flops", t)] + ["--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 0:
+        assert len(json.loads(result.stdout)) == len(texts)
+
+
+def test_main_job_imports_neither_numpy_nor_scipy():
+    """`plan --flops 1e21` must feel instant: the heavy libraries stay off its import path."""
+    proc = subprocess.run([sys.executable, "-c",
+                           "import sys, runpy\n"
+                           "sys.argv = ['plan', '--flops', '1e21']\n"
+                           "try:\n    runpy.run_module('planner', run_name='__main__')\n"
+                           "except SystemExit:\n    pass\n"
+                           "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy', 'matplotlib'))\n"
+                           "print('HEAVY', heavy, file=sys.stderr)\n"],
+                          capture_output=True, text=True, check=True)
+    assert "HEAVY []" in proc.stderr
+    assert "2.78B" in proc.stdout

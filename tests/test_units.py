@@ -1,0 +1,70 @@
+"""planner.units: quantities in, human numbers out."""
+
+import math
+
+import pytest
+from hypothesis import given, strategies as st
+
+from planner.errors import QuantityError
+from planner.units import check_positive, format_count, format_flops, format_ratio, parse_quantity
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1e21", 1e21), ("1.5e24", 1.5e24), ("3.8e+25", 3.8e25), ("7B", 7e9), ("7b", 7e9), ("2T", 2e12),
+    ("500M", 5e8), ("1.2k", 1.2e3), (" 60 ", 60.0), ("1_000", 1000.0), (".5T", 5e11), ("4.5P", 4.5e15),
+])
+def test_parse_accepts_numbers_and_suffixes(text, value):
+    assert parse_quantity(text) == pytest.approx(value, rel=1e-15)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1e21x", "7 billion", "nan", "inf", "-inf", "1e", "--1", "7BB", "1,5"])
+def test_parse_rejects_non_numbers(text):
+    with pytest.raises(QuantityError, match="expected a number like 1e21"):
+        parse_quantity(text)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "-7B", "0e5", "1e999"])
+def test_parse_rejects_non_positive_and_overflow(text):
+    with pytest.raises(QuantityError, match="finite number > 0"):
+        parse_quantity(text)
+
+
+def test_parse_names_the_quantity_in_errors():
+    with pytest.raises(QuantityError, match="for flops; got 'x'"):
+        parse_quantity("x", name="flops")
+
+
+def test_check_positive_arrays_reports_count_and_first_bad_value():
+    import numpy as np
+    with pytest.raises(QuantityError, match=r"2 of 4 are not \(first: nan\)"):
+        check_positive(np.array([1.0, float("nan"), 3.0, -1.0]), "flops")
+    assert check_positive(np.array([1.0, 2.0])).tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("x, text", [
+    (2.778e9, "2.78B"), (59.985e9, "60.0B"), (999.96e6, "1.00B"),
+    (1.2e12, "1.20T"), (512.0, "512"), (12_345.0, "12.3K"), (3.2e15, "3.20P"), (0.5, "0.500"),
+])
+def test_format_count_three_significant_figures(x, text):
+    assert format_count(x) == text
+
+
+def test_format_flops_and_ratio():
+    assert format_flops(1e21) == "1.00e21"
+    assert format_flops(5.76e23) == "5.76e23"
+    assert format_flops(9.999e20) == "1.00e21"
+    assert format_ratio(21.589) == "21.6"
+    assert format_ratio(1.51) == "1.51"
+    assert format_ratio(0.1234) == "0.123"
+
+
+@given(st.floats(min_value=1.0, max_value=1e17))
+def test_format_count_round_trips_to_three_figures(x):
+    """What is printed parses back to the value within the rounding of three significant figures."""
+    assert parse_quantity(format_count(x)) == pytest.approx(x, rel=5e-3)
+
+
+@given(st.floats(min_value=1e-3, max_value=1e30))
+def test_format_flops_round_trips(x):
+    assert parse_quantity(format_flops(x)) == pytest.approx(x, rel=5e-3)
+    assert math.isfinite(parse_quantity(format_flops(x)))
