@@ -219,12 +219,20 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         if banded:
             handles.append(Patch(color="#777777", alpha=0.25, linewidth=0, label=f"{level:g}% interval"))
         axes[0].legend(handles=handles, loc="upper left", frameon=False)
-        for ax, (key, ylabel, title) in zip(axes, quantities):
+        for letter, ax, (key, ylabel, title) in zip("abc", axes, quantities):
             _log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
-            ax.set_title(title, loc="left", fontweight="bold")
+            ax.set_title(f"({letter}) {title}", loc="left", fontweight="bold")
             ax.set_xlim(C[0], C[-1])
-        from matplotlib.ticker import FuncFormatter
-        axes[2].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        ratio = axes[2]
+        # ~20 tokens per parameter: Hoffmann et al. 2022 Table 3 (1B on 20.2B tokens, 10B on 205.1B).
+        ratio.axhline(20, color="#999999", linewidth=0.9, linestyle=":", zorder=1)
+        ratio.annotate("20 tokens/param (Hoffmann Table 3)", (C[-1], 20), xytext=(-2, 3), textcoords="offset points",
+                       ha="right", va="bottom", fontsize=7, color="#777777")
+        ratio.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ratio.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ratio.yaxis.set_minor_formatter(NullFormatter())
         fig.suptitle("Compute-optimal allocation of a training budget", x=0.01, ha="left", fontsize=11,
                      fontweight="bold")
         k = {law.flops_per_param_token for law in laws}
@@ -316,12 +324,13 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     rmse = float(np.sqrt(np.mean(np.log(L / pred) ** 2)))
     with _style():
         from matplotlib.colors import LogNorm
+        from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
 
         fig = _figure(10.0, 4.3)
         ax1, ax2 = fig.subplots(1, 2)
         norm = LogNorm(C.min(), C.max()) if C.max() > C.min() else None
-        sc = ax1.scatter(pred, L, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none", label="runs")
+        sc = ax1.scatter(pred, L, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
         lo, hi = min(pred.min(), L.min()), max(pred.max(), L.max())
         ax1.plot([lo, hi], [lo, hi], color="#555555", linestyle="--", linewidth=1, label="observed = predicted")
         ax1.set_xscale("log")
@@ -332,15 +341,17 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         ax1.set_xlabel("Predicted loss (nats/token)")
         ax1.set_ylabel("Observed loss (nats/token)")
         ax1.set_title("Predicted against observed", loc="left", fontweight="bold")
-        ax1.legend(frameon=False, loc="upper left")
-        ax2.scatter(N, resid, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none", label="runs")
+        runs = Line2D([], [], marker="o", linestyle="none", color="#777777", markersize=4,
+                      label="runs (colour: compute)")
+        ax1.legend(handles=[runs] + ax1.get_legend_handles_labels()[0], frameon=False, loc="upper left")
+        ax2.scatter(N, resid, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
         ax2.axhline(0, color="#555555", linestyle="--", linewidth=1, label="zero residual")
         ax2.set_xscale("log")
         ax2.xaxis.set_major_formatter(FuncFormatter(_short_count))
         ax2.set_xlabel("Parameters $N$ (parameters)")
         ax2.set_ylabel("Residual: observed − predicted (nats/token)")
         ax2.set_title("Residuals", loc="left", fontweight="bold")
-        ax2.legend(frameon=False, loc="upper right")
+        ax2.legend(handles=[runs] + ax2.get_legend_handles_labels()[0], frameon=False, loc="upper right")
         fig.colorbar(sc, ax=ax2, label="Training compute $C$ (FLOPs)")
         fig.suptitle(f"Fit diagnostics · {label} · {len(L)} runs · RMSE of log loss {rmse:.4f}", x=0.01, ha="left",
                      fontsize=11, fontweight="bold")

@@ -86,8 +86,13 @@ def add_intervals(rows, intervals, level) -> list[dict]:
 
 def interval_columns(columns, level) -> tuple[Column, ...]:
     """``columns`` with each bounded quantity shown as its value over its ``level``% interval."""
+    def span(f, lo, hi):
+        a, b = f(lo), f(hi)
+        # One suffix for both ends when they share it: 75.2–129B, not 75.2B–129B.
+        return f"{a[:-1]}–{b}" if a[-1:].isalpha() and a[-1:] == b[-1:] else f"{a}–{b}"
+
     def cell(f):
-        return lambda t: f(t[0]) if t[1] is None else f"{f(t[0])}\n{f(t[1])}–{f(t[2])}"
+        return lambda t: f(t[0]) if t[1] is None else f"{f(t[0])}\n{span(f, t[1], t[2])}"
 
     return tuple(Column(f"{c.key}_ci", f"{c.header}\n{level:g}% CI", cell(c.fmt)) if c.key in INTERVAL_QUANTITIES
                  else c for c in columns)

@@ -144,10 +144,8 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
             # Two-piece normal: σ below the estimate from the lower end, σ above from the upper end.
             x = c + np.where(z[:, j] < 0, (c - l) / zq, (h - c) / zq) * z[:, j]
             cols.append(np.exp(x) if use_log else x)
-        corr = "correlated as the law file's 'correlation' says" if "correlation" in unc else (
-            "drawn independently (no covariance published; intervals on N and D are then wider than a joint refit's)")
         note = (f"{n_draws} draws matching {law_id}'s published {level:g}% intervals per coefficient "
-                f"(two-piece normal; A, B in log space), {corr}; seed {seed}")
+                f"(two-piece normal; scales in log space), {_correlation_note(unc)}; seed {seed}")
         return CoefficientSamples(names, np.column_stack(cols), "intervals", note)
     if "standard_errors" in unc:
         se = _number_table(unc["standard_errors"], model, "standard_errors", where)
@@ -159,12 +157,18 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
             if se[name] < 0:
                 raise PresetError(f"standard error of {name!r} must be >= 0 (got {se[name]:g}) in {where}")
             cols.append(c * np.exp(se[name] / c * z[:, j]) if name in _LOG_SCALE else c + se[name] * z[:, j])
-        corr = "correlated as the law file says" if "correlation" in unc else "drawn independently"
-        note = f"{n_draws} normal draws from {law_id}'s standard errors, {corr}; seed {seed}"
+        note = f"{n_draws} normal draws from {law_id}'s standard errors, {_correlation_note(unc)}; seed {seed}"
         return CoefficientSamples(names, np.column_stack(cols), "standard-errors", note)
     raise NoUncertaintyError(
         f"law {law_id!r} publishes no uncertainty (no samples, intervals or standard_errors in its [uncertainty] "
         "table), so no interval can be given; use a law that does, e.g. 'besiroglu2024', or fit one with bootstrap")
+
+
+def _correlation_note(unc) -> str:
+    if "correlation" in unc:
+        return "correlated as estimated by " + str(unc.get("correlation_source", "the law file"))
+    return ("drawn independently (no covariance published; independent draws overstate the spread of N and D, "
+            "whose coefficients move together)")
 
 
 def _check_names(names, model, key, where):
@@ -268,9 +272,13 @@ def plan_intervals(law, flops, level: float = 80.0, samples: CoefficientSamples 
     coefs = {name: samples.values[:, j, None] for j, name in enumerate(samples.names)}
     drawn = dataclasses.replace(model, **coefs)  # a law whose coefficients are (S, 1) columns
     with np.errstate(all="ignore"):
-        N, D = drawn.compute_optimal(C_row)
-        N, D = np.broadcast_to(N, (len(samples), C_row.shape[1])), np.broadcast_to(D, (len(samples), C_row.shape[1]))
-        L = drawn.loss(N, D) if model.has_loss else None
+        if hasattr(drawn, "optimum"):  # closed forms sharing one log C (parametric law)
+            N, D, L = drawn.optimum(C_row)
+        else:
+            N, D = drawn.compute_optimal(C_row)
+            L = drawn.loss(N, D) if model.has_loss else None
+        shape = (len(samples), C_row.shape[1])
+        N, D = np.broadcast_to(N, shape), np.broadcast_to(D, shape)
     quantities = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N}
     if L is not None:
         quantities["loss"] = L

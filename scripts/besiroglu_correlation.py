@@ -69,6 +69,7 @@ def main():
     ap.add_argument("csv")
     ap.add_argument("--resamples", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", metavar="NPY", help="Also save the refits (E, A, B, alpha, beta rows) to NPY.")
     args = ap.parse_args()
     logN, logD, logL = read_runs(args.csv)
     grid = [np.array([a, b, e, al, be]) for a in (0, 5, 10, 15, 20, 25) for b in (0, 5, 10, 15, 20, 25)
@@ -84,8 +85,12 @@ def main():
     # columns E, A, B, alpha, beta
     theta = np.column_stack([np.exp(p[:, 2]), np.exp(p[:, 0]), np.exp(p[:, 1]), p[:, 3], p[:, 4]])
     names = ["E", "A", "B", "alpha", "beta"]
+    if args.save:
+        np.save(args.save, theta)
     scores = norm.ppf((np.apply_along_axis(rankdata, 0, theta) - 0.5) / len(theta))
     R = np.corrcoef(scores, rowvar=False)
+    R = np.round(R, 4)
+    assert np.linalg.eigvalsh(R).min() > 0, "rounded correlation is not positive definite"
     print(f"# full-data fit: E = {np.exp(full[2]):.4f}, A = {np.exp(full[0]):.2f}, B = {np.exp(full[1]):.2f}, "
           f"alpha = {full[3]:.4f}, beta = {full[4]:.4f}")
     lo, hi = np.percentile(theta, [2.5, 97.5], axis=0)
@@ -94,7 +99,7 @@ def main():
     print("correlation_names = " + str(names).replace("'", '"'))
     print("correlation = [")
     for row in R:
-        print("  [" + ", ".join(f"{x:.2f}" for x in row) + "],")
+        print("  [" + ", ".join(f"{x:.4f}" for x in row) + "],")
     print("]")
 
 

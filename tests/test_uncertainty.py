@@ -225,3 +225,17 @@ def test_cli_malformed_uncertainty_in_a_law_file_is_one_line(tmp_path):
     r = CliRunner().invoke(cli, ["--flops", "1e24", "--ci", "80", "--law", str(path)])
     assert r.exit_code == 1 and src
     assert r.stderr.startswith("Error: interval of 'alpha' must be") and str(path) in r.stderr
+
+
+def test_besiroglu2024_draws_keep_its_coefficients_together():
+    """besiroglu2024 draws A with α and B with β (correlation from planner's replication of the paper's bootstrap,
+    presets/besiroglu2024.toml), so the 80% interval of D/N at 1e24 FLOPs is 10.1–29.5 (computed; the raw
+    replicated bootstrap gives 10.5–29.3), not the 0.9–337 of independent draws."""
+    law = load_preset("besiroglu2024")
+    iv = plan_intervals(law, 1e24, 80)
+    assert iv.tokens_per_param_lo == pytest.approx(10.1, rel=0.05)
+    assert iv.tokens_per_param_hi == pytest.approx(29.5, rel=0.05)
+    s = coefficient_samples(law)
+    A, alpha = s.values[:, s.names.index("A")], s.values[:, s.names.index("alpha")]
+    assert np.corrcoef(np.log(A), alpha)[0, 1] > 0.99
+    assert "replication" in s.note
