@@ -15,7 +15,8 @@ from .errors import PlannerError
 from .presets import DEFAULT_PRESET
 from .units import parse_quantity
 
-FORMATS = ("table", "json")
+#: --format choices (kept here so ``plan --help`` does not import render's dependencies).
+FORMATS = ("table", "json", "csv", "markdown", "latex")
 
 
 class PlanGroup(click.Group):
@@ -58,6 +59,24 @@ class Quantity(click.ParamType):
 
 
 QUANTITY = Quantity()
+
+
+class Loss(click.ParamType):
+    """A loss in nats/token: a finite number > 0."""
+
+    name = "loss"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected a loss in nats/token like 2.1; got {value!r}", param, ctx)
+        if not (x > 0 and x != float("inf")):
+            self.fail(f"expected a finite loss > 0 in nats/token; got {value!r}", param, ctx)
+        return x
+
+
+LOSS = Loss()
 
 
 def _budgets(flops, flops_range, points):
@@ -122,27 +141,29 @@ def budget_options(f):
 
 
 def ci_option(f):
-    """--ci LEVEL: central intervals from the law's published uncertainty."""
+    """--ci LEVEL: central intervals from the laws' published uncertainty."""
     return click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
                         help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss, from the "
                              "law's published uncertainty or bootstrap samples.")(f)
 
 
-def with_intervals(law, budgets, level, rows, columns, footer):
-    """Rows, columns, JSON keys and footer of a plan with ``--ci`` bounds; a warning on stderr instead
-    of an interval where the law publishes no uncertainty."""
-    from .render import INTERVAL_KEYS, PLAN_KEYS, add_intervals, interval_columns
+def with_ci(report, laws, budgets, level):
+    """``report`` with ``level``% bounds for each law that publishes uncertainty; a warning on stderr (and
+    no interval) for each that does not."""
+    from .reports import with_intervals
     from .uncertainty import NoUncertaintyError, plan_intervals
 
-    try:
-        intervals = plan_intervals(law, budgets, level)
-        footer = list(footer) + [f"{level:g}% CI: {intervals.note}."]
-    except NoUncertaintyError as e:
-        click.echo(f"Warning: {e}", err=True)
-        intervals = None
-        footer = list(footer) + [f"No intervals: {law.id} publishes no uncertainty."]
-    columns = interval_columns(columns, level) if intervals is not None else columns
-    return add_intervals(rows, intervals, level), columns, PLAN_KEYS + INTERVAL_KEYS, footer
+    found, missing = {}, []
+    for law in laws:
+        try:
+            found[law.id] = plan_intervals(law, budgets, level)
+        except NoUncertaintyError as e:
+            missing.append((law.id, str(e)))
+    if len(missing) == 1:
+        warn([missing[0][1]])
+    elif missing:
+        warn([f"no intervals for {', '.join(i for i, _ in missing)}: they publish no uncertainty"])
+    return with_intervals(report, found, level, [i for i, _ in missing])
 
 
 def format_option(f):
@@ -153,12 +174,18 @@ def format_option(f):
 @click.group(cls=PlanGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
+@click.option("--params", "n_params", type=QUANTITY, metavar="N",
+              help="What-if: a model of N parameters, e.g. 7B (D follows from --flops; with --tokens, that exact run).")
+@click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
+              help="What-if: D training tokens, e.g. 2T (N follows from --flops; with --params, that exact run).")
+@click.option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
+              help="The least compute that reaches this loss in nats/token (repeatable).")
 @law_options
 @ci_option
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, flops, flops_range, points, preset, law_file, sets, ci, fmt):
+def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, preset, law_file, sets, ci, fmt):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -166,68 +193,175 @@ def cli(ctx, flops, flops_range, points, preset, law_file, sets, ci, fmt):
       plan --flops 1e21                      the plan for one budget, default law
       plan --flops 1e21 --preset kaplan2020  with another law
       plan --flops-range 1e20 1e24 --points 5
-      plan --flops 1e21 --format json
-      plan --flops 1e24 --ci 80              with 80% intervals
-      plan plot frontier -o frontier.png     a figure (needs matplotlib)
+      plan --flops 1e21 --params 7B          what-if: a 7B model on this budget vs the optimum
+      plan --params 7B --tokens 2T           that exact run vs the optimum of its compute
+      plan --target-loss 2.1                 the least compute that reaches a loss
+      plan --flops 1e21 --format markdown    also json, csv, latex
+      plan --flops 1e24 --ci 80              with 80% intervals from the law's uncertainty
+      plan compare --flops 1e21              every shipped law side by side
+      plan cite besiroglu2024                BibTeX for a preset
       plan presets                           the shipped laws
+      plan plot frontier -o frontier.png     a figure (needs matplotlib)
     """
     if ctx.invoked_subcommand is not None:
         return
     budgets = _budgets(flops, flops_range, points)
-    if not budgets:
+    if not (budgets or n_params or n_tokens or targets):
         click.echo(ctx.get_help())
         ctx.exit(0)
-    from .plan import compute_optimal
-    from .render import law_footer, plan_columns, plan_rows
+    from . import checks, reports
 
+    if targets and (budgets or n_params or n_tokens):
+        raise click.UsageError("--target-loss finds the budget itself: give it without --flops, --params or --tokens")
+    if budgets and n_params and n_tokens:
+        raise click.UsageError("with a budget give --params or --tokens, not both (the budget fixes the other); "
+                               "without --flops, --params N --tokens D plans that exact run")
+    if not budgets and bool(n_params) != bool(n_tokens):
+        raise click.UsageError("--params and --tokens need a budget (--flops) or each other")
+    if ci is not None and (targets or n_params or n_tokens):
+        raise click.UsageError("--ci bounds compute-optimal plans: give it with --flops, not with --params, "
+                               "--tokens or --target-loss")
     law = load_law(preset, law_file, sets)
-    # A list of Python floats keeps numpy off the fast path; one budget or many, one call.
-    rows = [row for C in budgets for row in plan_rows(law, compute_optimal(law, C))]
-    columns, footer, keys = plan_columns(law), law_footer(law), None
-    if ci is not None:
-        rows, columns, keys, footer = with_intervals(law, budgets, ci, rows, columns, footer)
-    emit(rows, fmt, columns, title=f"Compute-optimal plan · {law.id}", footer=footer, keys=keys)
+    if targets or n_params or n_tokens:
+        from . import whatif
+    if targets:
+        plans = [whatif.min_compute_for_loss(law, t) for t in targets]
+        report = reports.target_report(law, targets, plans)
+        warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans],
+                                                n_params=[p.n_params for p in plans], n_tokens=[p.n_tokens for p in plans])
+    elif n_params or n_tokens:
+        if not budgets:
+            runs = [whatif.evaluate(law, n_params, n_tokens)]
+            report = reports.whatif_report(law, runs, "This run vs the compute-optimal run", label="this run")
+        elif n_params:
+            runs = [whatif.plan_with_params(law, C, n_params) for C in budgets]
+            report = reports.whatif_report(law, runs, f"What-if N = {_human_count(n_params)}")
+        else:
+            runs = [whatif.plan_with_tokens(law, C, n_tokens) for C in budgets]
+            report = reports.whatif_report(law, runs, f"What-if D = {_human_count(n_tokens)}")
+        warnings = checks.fitted_range_warnings(law, flops=[w.flops for w in runs], n_params=[w.n_params for w in runs],
+                                                n_tokens=[w.n_tokens for w in runs])
+        warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
+                                                 [w.optimum.tokens_per_param for w in runs])
+    else:
+        from .plan import compute_optimal
+
+        # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
+        plans = [compute_optimal(law, C) for C in budgets]
+        report = reports.plan_report(law, plans)
+        if ci is not None:
+            report = with_ci(report, [law], budgets, ci)
+        warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
+                                                n_tokens=[p.n_tokens for p in plans])
+    warn(warnings)
+    emit_report(report, fmt)
+
+
+def _human_count(x: float) -> str:
+    from .units import format_count
+
+    return format_count(x)
+
+
+def warn(messages) -> None:
+    """Warnings go to stderr, one line each, so stdout stays parseable."""
+    for message in dict.fromkeys(messages):
+        click.echo(f"Warning: {message}", err=True)
+
+
+def emit_report(report, fmt: str) -> None:
+    """Write a :class:`~planner.render.Report` to stdout in ``fmt``."""
+    from . import render
+
+    if fmt == "table":
+        render.print_table(report)
+    else:
+        click.echo(render.render(report, fmt))
 
 
 def emit(rows, fmt, columns, title=None, footer=(), keys=None):
-    """Write ``rows`` to stdout in ``fmt``; ``keys`` are the machine formats' keys (plan keys by default)."""
+    """Write ``rows`` to stdout in ``fmt`` (one block; ``keys`` for machine formats, plan keys by default)."""
     from . import render
 
-    if fmt == "json":
-        click.echo(render.to_json(rows, keys) if keys else render.to_json(rows))
-    else:
-        render.table(rows, columns, title=title, footer=footer)
+    report = render.Report(blocks=(render.Block(rows),), columns=columns, keys=keys or render.PLAN_KEYS,
+                           title=title, footer=tuple(footer))
+    emit_report(report, fmt)
+
+
+@cli.command()
+@budget_options
+@click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
+              help="Laws to compare, comma-separated or repeated [default: every shipped preset].")
+@ci_option
+@format_option
+def compare(flops, flops_range, points, preset_list, ci, fmt):
+    """Compare the compute-optimal plans of several laws at the same budgets.
+
+    One row per law (N, D, tokens per parameter, predicted loss, and how the law counts N), a
+    summary of the spread, and one block per budget.
+
+    \b
+    Examples:
+      plan compare --flops 1e21
+      plan compare --flops 1e21 --preset besiroglu2024,hoffmann2022,kaplan2020
+      plan compare --flops-range 1e21 1e23 --points 3 --format markdown
+      plan compare --flops 1e24 --preset epoch,chinchilla --ci 80
+    """
+    from . import checks, reports
+    from .plan import compute_optimal
+    from .presets import list_presets, load_preset
+
+    budgets = _budgets(flops, flops_range, points)
+    if not budgets:
+        raise click.UsageError("give a budget: --flops 1e21 or --flops-range START STOP")
+    ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
+    laws = [load_preset(i) for i in dict.fromkeys(ids)] if ids else list_presets()
+    plans = [[compute_optimal(law, C) for law in laws] for C in budgets]
+    warnings = []
+    for j, law in enumerate(laws):
+        col = [row[j] for row in plans]
+        warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
+                                                 n_tokens=[p.n_tokens for p in col])
+    warn(warnings)
+    report = reports.compare_report(laws, budgets, plans)
+    emit_report(with_ci(report, laws, budgets, ci) if ci is not None else report, fmt)
+
+
+@cli.command()
+@click.argument("preset_ids", nargs=-1, metavar="[ID]...")
+def cite(preset_ids):
+    """Print BibTeX for presets (every shipped preset if no ID is given).
+
+    \b
+    Examples:
+      plan cite besiroglu2024
+      plan cite chinchilla kaplan2020 > refs.bib
+    """
+    from .presets import list_presets, load_preset
+    from .reports import bibtex
+
+    laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
+    click.echo(bibtex(laws))
 
 
 @cli.group(invoke_without_command=True)
+@format_option
 @click.pass_context
-def presets(ctx):
+def presets(ctx, fmt):
     """List the shipped laws: ids, aliases and citations.
 
     \b
     Examples:
       plan presets
+      plan presets --format markdown
       plan presets show chinchilla
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rich.console import Console
-    from rich.table import Table
-    from rich import box
-    from rich.markup import escape
-
     from .presets import list_presets
+    from .reports import presets_report
 
-    t = Table(box=box.SIMPLE_HEAD)
-    t.add_column("id (aliases)", overflow="fold")
-    t.add_column("N counts", overflow="fold")
-    t.add_column("source")
-    for law in list_presets():
-        name = law.id + (" *" if law.id == DEFAULT_PRESET else "")
-        aliases = f"\n[dim]({', '.join(law.aliases)})[/dim]" if law.aliases else ""
-        t.add_row(escape(name) + aliases, escape(law.parameters), escape(law.short_citation))
-    Console().print(t)
-    click.echo(f"* the default. Details: plan presets show ID")
+    emit_report(presets_report(list_presets(), DEFAULT_PRESET), fmt)
 
 
 @presets.command("show")

@@ -13,6 +13,7 @@ __all__ = [
     "LawFileError",
     "NoLossModelError",
     "InfeasibleError",
+    "UnreachableLossError",
     "NoUncertaintyError",
     "PlotDependencyError",
     "OutputExistsError",
@@ -45,6 +46,10 @@ class NoLossModelError(PlannerError, ValueError):
 
 class InfeasibleError(PlannerError, ValueError):
     """A request no plan can meet (a loss below the law's floor, caps that leave nothing)."""
+
+
+class UnreachableLossError(InfeasibleError):
+    """A target loss at or below the law's irreducible loss E: no amount of compute reaches it."""
 
 
 class NoUncertaintyError(PlannerError, LookupError):

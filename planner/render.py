@@ -14,15 +14,21 @@ from typing import Callable, Sequence
 
 from .units import format_count, format_flops, format_loss, format_ratio
 
-__all__ = ["Column", "plan_columns", "plan_rows", "law_footer", "to_json", "table", "add_intervals",
-           "interval_columns", "INTERVAL_KEYS"]
+__all__ = ["Column", "Block", "Report", "plan_columns", "plan_rows", "law_footer", "to_json", "to_csv",
+           "to_markdown", "to_latex", "table", "print_table", "render", "FORMATS"]
 
 
 @dataclass(frozen=True)
 class Column:
+    """A human column: the row key it shows, its header, and how to format a value.
+
+    ``align`` is ``"right"`` for numbers, ``"left"`` for text.
+    """
+
     key: str
     header: str
     fmt: Callable[[float], str]
+    align: str = "right"
 
 
 def plan_columns(law) -> tuple[Column, ...]:
@@ -57,45 +63,6 @@ def plan_rows(law, plan) -> list[dict]:
          "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
         for C, N, D, r, L in zip(*fields)
     ]
-
-
-#: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
-INTERVAL_QUANTITIES = ("n_params", "n_tokens", "tokens_per_param", "loss")
-#: Keys ``--ci`` adds to a plan row, in the order machine formats carry them.
-INTERVAL_KEYS = ("ci_level",) + tuple(f"{q}_{end}" for q in INTERVAL_QUANTITIES for end in ("lo", "hi"))
-
-
-def add_intervals(rows, intervals, level) -> list[dict]:
-    """Copies of plan ``rows`` with the bounds of ``intervals`` (a PlanIntervals over the same budgets,
-    in the same order) under ``<quantity>_lo`` / ``_hi``; with ``intervals=None`` (the law publishes no
-    uncertainty) the bounds are None, never a false interval."""
-    def seq(x):
-        return [None] * len(rows) if x is None else [x] if isinstance(x, (int, float)) else [float(v) for v in x]
-
-    out = [dict(row, ci_level=level) for row in rows]
-    for q in INTERVAL_QUANTITIES:
-        for end in ("lo", "hi"):
-            values = seq(getattr(intervals, f"{q}_{end}")) if intervals is not None else [None] * len(rows)
-            for row, v in zip(out, values):
-                row[f"{q}_{end}"] = v
-    for row in out:
-        for q in INTERVAL_QUANTITIES:
-            row[f"{q}_ci"] = (row.get(q), row[f"{q}_lo"], row[f"{q}_hi"])  # for the table only
-    return out
-
-
-def interval_columns(columns, level) -> tuple[Column, ...]:
-    """``columns`` with each bounded quantity shown as its value over its ``level``% interval."""
-    def span(f, lo, hi):
-        a, b = f(lo), f(hi)
-        # One suffix for both ends when they share it: 75.2–129B, not 75.2B–129B.
-        return f"{a[:-1]}–{b}" if a[-1:].isalpha() and a[-1:] == b[-1:] else f"{a}–{b}"
-
-    def cell(f):
-        return lambda t: f(t[0]) if t[1] is None else f"{f(t[0])}\n{span(f, t[1], t[2])}"
-
-    return tuple(Column(f"{c.key}_ci", f"{c.header}\n{level:g}% CI", cell(c.fmt)) if c.key in INTERVAL_QUANTITIES
-                 else c for c in columns)
 
 
 def law_footer(law) -> list[str]:
@@ -137,10 +104,240 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
 
     console = console or Console()
     t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-    for col in columns:
-        t.add_column(col.header, justify="right", no_wrap=False)
-    for row in rows:
-        t.add_row(*(col.fmt(row.get(col.key)) for col in columns))
+    cells = [_cells(row, columns) for row in rows]
+    for col, width in zip(columns, column_widths(cells, columns, console.width)):
+        # Fixed widths: numbers never fold; headers (and text cells) wrap at spaces when room is short.
+        t.add_column(col.header, justify=col.align, width=width, overflow="fold")
+    for r in cells:
+        t.add_row(*(Text(c) for c in r))
     console.print(t)
     for line in footer:
         console.print(Text(line, style="dim"), soft_wrap=False)
+
+
+def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], width: int) -> list[int]:
+    """Column widths for a SIMPLE_HEAD table of ``width`` characters.
+
+    Start from each column's natural width (its header and cells unwrapped); while too wide, narrow the
+    widest column that can still give, one character at a time, down to its minimum (longest header word,
+    longest number, longest word of text).
+    """
+    natural = [max([len(col.header)] + [len(r[i]) for r in cells]) for i, col in enumerate(columns)]
+    least = [max([_min_len(col.header, col, words=True)] + [_min_len(r[i], col) for r in cells])
+             for i, col in enumerate(columns)]
+    widths = list(natural)
+    budget = width - (3 * len(columns) + 1)  # one space of padding each side and one between columns
+    excess = sum(widths) - budget
+    while excess > 0:
+        give = [i for i in range(len(widths)) if widths[i] > least[i]]
+        if not give:
+            break
+        widths[max(give, key=lambda i: widths[i])] -= 1
+        excess -= 1
+    return widths
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reports: blocks of rows plus the notes that make them citable, in any format.
+#
+# A feature adds columns (Column + a key in each row + the key in ``keys``) or rows; the format functions below only
+# iterate over blocks, columns and keys, so none of them changes.
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows shown as one table, with an optional heading and summary lines under it."""
+
+    rows: Sequence[dict]
+    title: str | None = None
+    notes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a command prints: one or more blocks with shared columns, then footer lines.
+
+    ``columns`` drive the human formats (table, markdown, LaTeX); ``keys`` the machine formats (CSV, JSON),
+    which carry every row of every block, raw floats under unit-named keys.
+    """
+
+    blocks: Sequence[Block]
+    columns: Sequence[Column]
+    keys: Sequence[str] = PLAN_KEYS
+    title: str | None = None
+    footer: Sequence[str] = ()
+
+    @property
+    def rows(self) -> list[dict]:
+        return [row for block in self.blocks for row in block.rows]
+
+
+def _cells(row: dict, columns: Sequence[Column]) -> list[str]:
+    return [col.fmt(row.get(col.key)) for col in columns]
+
+
+def report_json(report: Report) -> str:
+    return to_json(report.rows, report.keys)
+
+
+def to_csv(report: Report) -> str:
+    """CSV with a header of unit-named keys; floats at full precision (repr), empty where None."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(report.keys)
+    for row in report.rows:
+        w.writerow(["" if (v := _clean(row.get(k))) is None else repr(v) if isinstance(v, float) else v
+                    for k in report.keys])
+    return buf.getvalue().rstrip("\n")
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\|*_`[]<>#"})
+
+
+def _md(text: str) -> str:
+    return str(text).translate(_MD_SPECIAL)
+
+
+def to_markdown(report: Report) -> str:
+    """GitHub pipe tables (one per block), then the footer as a list: ready to paste into a proposal."""
+    out = []
+    if report.title:
+        out += [f"**{_md(report.title)}**", ""]
+    cols = report.columns
+    for block in report.blocks:
+        if block.title:
+            out += [f"*{_md(block.title)}*", ""]
+        out.append("| " + " | ".join(_md(c.header) for c in cols) + " |")
+        out.append("|" + "|".join(":---" if c.align == "left" else "---:" for c in cols) + "|")
+        out += ["| " + " | ".join(_md(x) for x in _cells(row, cols)) + " |" for row in block.rows]
+        out.append("")
+        out += [_md(note) + "  " for note in block.notes]
+        if block.notes:
+            out.append("")
+    out += [f"- {_md(line)}" for line in report.footer]
+    return "\n".join(out).rstrip("\n")
+
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                # Unicode the house formats use, spelt so any LaTeX engine accepts it.
+                "·": r"\textperiodcentered{}", "×": r"$\times$", "—": "---", "–": "--", "’": "'",
+                "≈": r"$\approx$", "≤": r"$\leq$", "≥": r"$\geq$", "α": r"$\alpha$", "β": r"$\beta$",
+                "γ": r"$\gamma$", "η": r"$\eta$", "†": r"\textsuperscript{\dag}", "…": r"\ldots{}"}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's specials (& % $ # _ { } ~ ^ \\) and spell out the Unicode planner prints."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _tex_cell(text: str) -> str:
+    """A table cell: ``1.00e21`` becomes $1.00\\times10^{21}$; anything else is escaped."""
+    import re
+
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)e([+-]?\d+)", text)
+    if m:
+        return f"${m.group(1)}\\times10^{{{int(m.group(2))}}}$"
+    return latex_escape(text)
+
+
+def to_latex(report: Report) -> str:
+    """A booktabs ``tabular`` per block inside one ``table``, the footer below it in small type."""
+    cols = report.columns
+    spec = "".join("l" if c.align == "left" else "r" for c in cols)
+    out = [r"% needs \usepackage{booktabs}", r"\begin{table}[htbp]", r"\centering"]
+    if report.title:
+        out.append(rf"\caption{{{latex_escape(report.title)}}}")
+    for i, block in enumerate(report.blocks):
+        if i:
+            out.append(r"\medskip")
+        if block.title:
+            out.append(rf"\par\textit{{{latex_escape(block.title)}}}\par\smallskip")
+        out.append(rf"\begin{{tabular}}{{{spec}}}")
+        out.append(r"\toprule")
+        out.append(" & ".join(latex_escape(c.header) for c in cols) + r" \\")
+        out.append(r"\midrule")
+        out += [" & ".join(_tex_cell(x) for x in _cells(row, cols)) + r" \\" for row in block.rows]
+        out.append(r"\bottomrule")
+        out.append(r"\end{tabular}")
+        out += [rf"\par\smallskip{{\footnotesize {latex_escape(note)}}}" for note in block.notes]
+    if report.footer:
+        out.append(r"\par\smallskip")
+        out.append(r"\begin{minipage}{\linewidth}\footnotesize")
+        out += [latex_escape(line) + r"\par" for line in report.footer]
+        out.append(r"\end{minipage}")
+    out.append(r"\end{table}")
+    return "\n".join(out)
+
+
+#: Text formats: each a function Report → str.
+TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
+    "json": report_json, "csv": to_csv, "markdown": to_markdown, "latex": to_latex,
+}
+
+#: Every --format choice; "table" is the rich terminal table.
+FORMATS = ("table",) + tuple(TEXT_FORMATS)
+
+
+def render(report: Report, fmt: str) -> str:
+    """``report`` as text in ``fmt`` (any of FORMATS except "table", which needs a console)."""
+    return TEXT_FORMATS[fmt](report)
+
+
+def print_table(report: Report, console=None) -> None:
+    """The terminal table: one rich table per block, summary notes, then the footer in dim type.
+
+    When the terminal is narrower than the table needs, each row is printed as ``header: value``
+    lines instead, so nothing is folded mid-number.
+    """
+    from rich.console import Console
+    from rich.text import Text
+
+    console = console or Console()
+    # A single untitled block carries the report's title as the table's own title.
+    inline = len(report.blocks) == 1 and not report.blocks[0].title
+    if report.title and not inline:
+        console.print(Text(report.title, style="bold"), soft_wrap=False)
+    for block in report.blocks:
+        if block.title:
+            console.print(Text(block.title, style="italic"), soft_wrap=False)
+        fits = _table_width(block.rows, report.columns) <= console.width
+        if report.title and inline and not fits:
+            console.print(Text(report.title, style="bold"), soft_wrap=False)
+        if fits:
+            table(block.rows, report.columns, title=report.title if inline else None, console=console)
+        else:
+            _records(block.rows, report.columns, console)
+        for note in block.notes:
+            console.print(note, markup=False, highlight=False)
+        if block.notes:
+            console.print()
+    for line in report.footer:
+        console.print(Text(line, style="dim"))
+
+
+def _table_width(rows, columns) -> int:
+    """The least width a SIMPLE_HEAD table needs with no number folded (headers and text wrap at spaces)."""
+    cells = [_cells(row, columns) for row in rows]
+    return sum(column_widths(cells, columns, 0)) + 3 * len(columns) + 1
+
+
+def _min_len(cell: str, col: Column, words: bool = False) -> int:
+    """The narrowest a cell may get: numbers never break; text and headers wrap at spaces."""
+    if words or col.align == "left":
+        return max((len(w) for w in cell.split()), default=0)
+    return len(cell)
+
+
+def _records(rows, columns, console) -> None:
+    from rich.text import Text
+
+    label = max(len(c.header) for c in columns)
+    for i, row in enumerate(rows):
+        if i:
+            console.print()
+        for col, cell in zip(columns, _cells(row, columns)):
+            console.print(Text(f"{col.header:>{label}}  {cell}"), soft_wrap=False)

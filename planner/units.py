@@ -97,4 +97,6 @@ def format_loss(x: float | None) -> str:
 
 def format_ratio(x: float, digits: int = 3) -> str:
     """A dimensionless ratio (tokens per parameter) with ``digits`` significant figures."""
+    if x is None or not math.isfinite(x):
+        return "—" if x is None else str(x)
     return _sig(x, digits) if x >= 1 else f"{x:.{digits}g}"

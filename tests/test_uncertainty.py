@@ -197,14 +197,36 @@ def test_cli_ci_adds_bounds_to_json():
 def test_cli_ci_table_shows_the_interval_and_how_it_was_made():
     r = CliRunner().invoke(cli, ["--flops", "1e24", "--ci", "80"])
     assert r.exit_code == 0, r.output
-    assert "80% CI" in r.stdout and "published 95% intervals" in r.stdout
+    out = " ".join(r.stdout.split())  # the footer wraps at the terminal's width
+    assert "params N (80% CI) 95.9B (75.2–129B)" in out
+    assert "80% CI, besiroglu2024: 4000 draws matching besiroglu2024's published 95% intervals" in out
+
+
+def test_cli_ci_in_markdown_puts_each_interval_beside_its_value():
+    r = CliRunner().invoke(cli, ["--flops", "1e24", "--ci", "80", "--format", "markdown"])
+    assert r.exit_code == 0, r.output
+    assert "| params N (80% CI) |" in r.stdout and "| 95.9B (75.2–129B) |" in r.stdout
+
+
+def test_cli_compare_with_ci_bounds_the_laws_that_publish_uncertainty():
+    r = CliRunner().invoke(cli, ["compare", "--flops", "1e24", "--preset", "epoch,chinchilla,deepseek2024",
+                                 "--ci", "80", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = {row["preset"]: row for row in json.loads(r.stdout)}
+    assert rows["besiroglu2024"]["n_params_lo"] < rows["besiroglu2024"]["n_params"] < rows["besiroglu2024"]["n_params_hi"]
+    assert rows["hoffmann2022"]["n_params_lo"] is None and rows["deepseek2024"]["loss_hi"] is None
+    assert "Warning: no intervals for hoffmann2022, deepseek2024: they publish no uncertainty\n" in r.stderr
+
+
+def test_cli_ci_is_for_compute_optimal_plans_only():
+    r = CliRunner().invoke(cli, ["--flops", "1e24", "--params", "7B", "--ci", "80"])
+    assert r.exit_code == 2 and "--ci bounds compute-optimal plans" in r.stderr
 
 
 def test_cli_ci_on_a_law_without_uncertainty_warns_and_gives_no_interval():
     r = CliRunner().invoke(cli, ["--flops", "1e24", "--ci", "80", "--preset", "chinchilla", "--format", "json"])
     assert r.exit_code == 0
-    assert r.stderr.startswith("Warning: law 'hoffmann2022' publishes no uncertainty")
-    assert r.stderr.count("\n") == 1
+    assert "Warning: law 'hoffmann2022' publishes no uncertainty" in r.stderr
     row = json.loads(r.stdout)[0]
     assert row["n_params_lo"] is None and row["loss_hi"] is None and row["n_params"] > 0
 

@@ -1,0 +1,31 @@
+"""Warnings about plans (planner.checks): extrapolation past the fitted range, undertrained runs."""
+
+from planner.checks import fitted_range_warnings, undertrained_warnings
+from planner.presets import load_preset
+
+
+def test_inside_the_fitted_range_no_warning():
+    law = load_preset("hoffmann2022")  # fitted on N 70M..16B, D 5B..500B (abstract)
+    assert fitted_range_warnings(law, n_params=[1e9], n_tokens=[2e10]) == []
+
+
+def test_leaving_the_fitted_range_names_law_range_and_value():
+    [msg] = fitted_range_warnings(load_preset("hoffmann2022"), n_params=[7e10], n_tokens=[2e10])
+    assert msg == ("hoffmann2022 was fitted on N from 70.0M to 16.0B; N = 70.0B is outside that range: "
+                   "an extrapolation")
+
+
+def test_many_rows_give_one_warning_with_the_furthest_value():
+    [msg] = fitted_range_warnings(load_preset("llama3-2024"), flops=[1e20, 1e23, 1e25])
+    assert "2 of 3 rows are (furthest: C = 1.00e25)" in msg
+
+
+def test_a_law_without_a_range_never_warns():
+    assert fitted_range_warnings(load_preset("hoffmann2022-approach1"), n_params=[1e15], flops=[1e30]) == []
+
+
+def test_undertrained_when_tokens_per_param_is_under_a_quarter_of_the_optimum():
+    law = load_preset("besiroglu2024")
+    assert undertrained_warnings(law, [5.0, 6.0], [21.6, 21.6]) == [
+        "5.00 tokens per parameter is far below the 21.6 that besiroglu2024 implies at this budget: "
+        "the model is large for its data"]

@@ -1,0 +1,46 @@
+"""Golden files: every format of ``plan``, ``plan compare`` and the what-if, byte for byte.
+
+Rendered through the CLI at a fixed width (COLUMNS=100) with colour off. A mismatch fails.
+To accept a deliberate change, regenerate and review the diff:
+
+    PLANNER_REGEN_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_formats_golden.py
+    git diff tests/golden/
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import cli
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("PLANNER_REGEN_GOLDEN") == "1"
+EXT = {"table": "txt", "markdown": "md", "latex": "tex", "csv": "csv", "json": "json"}
+
+COMMANDS = {
+    "plan": ["--flops", "1e21", "--flops", "1e23"],
+    "compare": ["compare", "--flops", "1e21", "--flops", "1e23"],
+    "whatif": ["--flops", "1e21", "--params", "7B"],
+    "whatif-tokens": ["--flops", "1e22", "--tokens", "2T", "--preset", "kaplan2020"],
+    "run": ["--params", "7B", "--tokens", "2T"],
+    "target": ["--target-loss", "2.1", "--target-loss", "2.0"],
+}
+
+
+def run(args):
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("fmt", list(EXT))
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_output_matches_golden_file(name, fmt):
+    path = GOLDEN / f"{name}.{EXT[fmt]}"
+    out = run(COMMANDS[name] + ["--format", fmt])
+    if UPDATE:
+        path.write_text(out, encoding="utf-8")
+    assert path.exists(), f"missing {path}; create it with PLANNER_REGEN_GOLDEN=1"
+    assert out == path.read_text(encoding="utf-8"), f"{path} differs; see this file's docstring to regenerate"

@@ -1,0 +1,176 @@
+"""Reports and their formats (planner.reports, planner.render): one set of rows, five renderings."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from planner.plan import compute_optimal
+from planner.presets import list_presets, load_preset
+from planner.render import Block, Column, Report, latex_escape, render, to_latex, to_markdown
+from planner.reports import bibtex, bibtex_key, compare_report, target_report, whatif_report
+from planner.units import parse_quantity
+from planner.whatif import min_compute_for_loss, plan_with_params
+
+
+def reports():
+    law = load_preset("besiroglu2024")
+    laws = list_presets()
+    budgets = [1e21, 1e23]
+    return {
+        "whatif": whatif_report(law, [plan_with_params(law, 1e21, 7e9)], "What-if"),
+        "compare": compare_report(laws, budgets, [[compute_optimal(l, C) for l in laws] for C in budgets]),
+        "target": target_report(law, [2.1, 2.0], [min_compute_for_loss(law, t) for t in (2.1, 2.0)]),
+    }
+
+
+def parse_markdown_tables(text):
+    """Every pipe table in ``text`` as a list of {header: cell} dicts (backslash escapes removed)."""
+    unescape = lambda s: re.sub(r"\\(.)", r"\1", s.strip())  # noqa: E731
+    tables, current, header = [], None, None
+    for line in text.splitlines():
+        if line.startswith("|"):
+            cells = [unescape(c) for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            if header is None:
+                header, current = cells, []
+            elif set("".join(cells)) <= set(":-"):
+                continue
+            else:
+                current.append(dict(zip(header, cells)))
+        elif header is not None:
+            tables.append(current)
+            header = None
+    if header is not None:
+        tables.append(current)
+    return tables
+
+
+def cell_value(cell):
+    if cell == "—":
+        return None
+    if cell.endswith("%"):
+        return float(cell[:-1]) / 100
+    try:
+        return parse_quantity(cell)
+    except Exception:
+        return float(cell) if re.fullmatch(r"-?[\d.]+", cell) else cell
+
+
+@pytest.mark.parametrize("name", ["whatif", "compare", "target"])
+def test_markdown_parses_back_to_the_json_numbers(name):
+    """Each markdown cell, read back, is the JSON float to the 3 significant figures shown."""
+    report = reports()[name]
+    rows = json.loads(render(report, "json"))
+    tables = parse_markdown_tables(to_markdown(report))
+    assert len(tables) == len(report.blocks)
+    parsed = [r for t in tables for r in t]
+    assert len(parsed) == len(rows)
+    for md_row, row in zip(parsed, rows):
+        for col in report.columns:
+            got, want = cell_value(md_row[col.header]), row.get(col.key, None)
+            if isinstance(want, float) and want != 0:
+                assert got == pytest.approx(want, rel=5e-3, abs=5e-4), (col.key, md_row)
+            elif want is None:
+                assert got is None
+
+
+def test_markdown_escapes_pipes_and_emphasis():
+    report = Report(blocks=(Block([{"x": "a|b*c_d"}]),), columns=(Column("x", "x|y", str, "left"),),
+                    keys=("x",), footer=("* starred",))
+    md = to_markdown(report)
+    assert r"| x\|y |" in md and r"| a\|b\*c\_d |" in md and r"- \* starred" in md
+
+
+SPECIALS = "50% & $5 #1 a_b {x} ~y ^z back\\slash"
+
+
+def test_latex_escape_covers_every_special():
+    out = latex_escape(SPECIALS)
+    assert out == (r"50\% \& \$5 \#1 a\_b \{x\} \textasciitilde{}y \textasciicircum{}z back\textbackslash{}slash")
+
+
+@pytest.mark.parametrize("name", ["whatif", "compare", "target"])
+def test_latex_environments_balance_and_rows_have_one_cell_per_column(name):
+    report = reports()[name]
+    tex = to_latex(report)
+    stack = []
+    for kind, env in re.findall(r"\\(begin|end)\{(\w+)\}", tex):
+        if kind == "begin":
+            stack.append(env)
+        else:
+            assert stack.pop() == env
+    assert stack == []
+    assert tex.count(r"\toprule") == tex.count(r"\bottomrule") == len(report.blocks)
+    rows = [l for l in tex.splitlines() if l.endswith(r"\\")]
+    assert all(len(re.findall(r"(?<!\\)&", l)) == len(report.columns) - 1 for l in rows)
+    # Outside math, no unescaped special is left in the text.
+    text = re.sub(r"\$[^$]*\$", "", tex)
+    body = [l for l in text.splitlines() if not l.startswith(("%", "\\begin", "\\end"))]
+    for line in body:
+        assert not re.search(r"(?<!\\)[%#_~^$]", line), line
+
+
+def test_latex_footer_and_cells_with_specials_are_escaped():
+    report = Report(blocks=(Block([{"x": SPECIALS}]),), columns=(Column("x", "x_y", str, "left"),),
+                    keys=("x",), title="A & B", footer=(SPECIALS,))
+    tex = to_latex(report)
+    assert r"\caption{A \& B}" in tex and r"x\_y \\" in tex and latex_escape(SPECIALS) + r"\par" in tex
+
+
+def test_numbers_in_latex_are_math():
+    assert r"$1.00\times10^{21}$" in to_latex(reports()["whatif"])
+
+
+@pytest.mark.parametrize("name", ["whatif", "compare", "target"])
+def test_csv_and_json_carry_the_same_raw_floats_under_unit_named_keys(name):
+    report = reports()[name]
+    rows = json.loads(render(report, "json"))
+    table = list(csv.DictReader(io.StringIO(render(report, "csv"))))
+    assert list(table[0]) == list(report.keys) == list(rows[0])
+    for c, j in zip(table, rows):
+        for key, value in j.items():
+            if isinstance(value, float):
+                assert float(c[key]) == value
+            elif value is None:
+                assert c[key] == ""
+
+
+def test_markdown_and_latex_end_with_assumptions_and_every_citation():
+    report = reports()["compare"]
+    for text in (to_markdown(report), to_latex(report)):
+        assert "FLOPs for every law" in text and "nats/token" in text
+        for law in list_presets():
+            assert law.citation["arxiv"] in text
+
+
+def test_compare_marks_non_embedding_counts_and_states_the_spread():
+    report = reports()["compare"]
+    rows = {r["preset"]: r for r in report.blocks[0].rows}
+    assert rows["kaplan2020"]["parameters"] == "non-embedding"
+    assert rows["besiroglu2024"]["parameters"] == "total"
+    [note] = report.blocks[0].notes
+    assert note.startswith("Spread: N from 2.22B (hoffmann2022) to 7.77B (kaplan2020-frontier), 3.50×; D from")
+
+
+def test_bibtex_has_one_entry_per_paper_with_arxiv_ids():
+    laws = [load_preset(i) for i in ("hoffmann2022", "hoffmann2022-approach1", "llama3-2024")]
+    bib = bibtex(laws)
+    assert bib.count("@article{") == 2
+    assert "@article{hoffmann2022training," in bib and "eprint = {2203.15556}" in bib
+    assert "note = {planner presets hoffmann2022, hoffmann2022-approach1}" in bib
+    assert "author = {{Llama Team, AI @ Meta}}" in bib
+    assert bib.count("{") == bib.count("}")
+
+
+def test_bibtex_keys_are_author_year_word():
+    assert bibtex_key({"authors": "Jared Kaplan and Sam McCandlish", "year": 2020,
+                       "title": "Scaling Laws for Neural Language Models"}) == "kaplan2020scaling"
+    assert bibtex_key({"authors": "DeepSeek-AI", "year": 2024, "title": "DeepSeek LLM"}) == "deepseekai2024deepseek"
+
+
+def test_the_cli_offers_exactly_the_formats_render_knows():
+    from planner import cli, render
+
+    assert set(cli.FORMATS) == set(render.FORMATS)
