@@ -135,14 +135,11 @@ def _law_label(law) -> str:
 
 
 def _sources(laws) -> str:
-    seen = []
+    """``Sources: Besiroglu et al. 2024, arXiv:2404.10102 (besiroglu2024); ...``, one entry per paper."""
+    papers: dict[str, list[str]] = {}
     for law in laws:
-        cite = law.short_citation
-        if law.citation.get("where"):
-            cite += f" ({law.citation['where'].split(';')[0]})"
-        if cite not in seen:
-            seen.append(cite)
-    return "Sources: " + "; ".join(seen) + "."
+        papers.setdefault(law.short_citation, []).append(law.id)
+    return "Sources: " + "; ".join(f"{cite} ({', '.join(ids)})" for cite, ids in papers.items()) + "."
 
 
 def _in_fitted_range(law, C, N, D):
@@ -187,12 +184,12 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        fig = _figure(11.5, 4.3)
+        fig = _figure(11.5 + (2.8 if len(laws) > 3 else 0.0), 4.3)  # room for a legend beside the panels
         axes = fig.subplots(1, 3)
-        quantities = (("n_params", "Compute-optimal parameters $N_{opt}$ (parameters)", "Model size"),
-                      ("n_tokens", "Compute-optimal data $D_{opt}$ (tokens)", "Training data"),
+        quantities = (("n_params", "$N_{opt}$ (parameters)", "Model size"),
+                      ("n_tokens", "$D_{opt}$ (training tokens)", "Training data"),
                       ("tokens_per_param", "$D_{opt}/N_{opt}$ (tokens per parameter)", "Tokens per parameter"))
-        band_notes, extrapolated, banded, handles = [], False, False, []
+        band_notes, no_band, extrapolated, banded, handles = [], [], False, False, []
         for i, law in enumerate(laws):
             colour = PALETTE[i % len(PALETTE)]
             plan = compute_optimal(law, C)
@@ -202,7 +199,7 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
                     intervals = plan_intervals(law, C, level)
                     band_notes.append(f"{law.id}: {intervals.note}")
                 except NoUncertaintyError:
-                    band_notes.append(f"{law.id}: no published uncertainty, no band")
+                    no_band.append(law.id)
             inside = _in_fitted_range(law, C, plan.n_params, plan.n_tokens)
             extrapolated |= not inside.all()
             banded |= intervals is not None
@@ -218,7 +215,10 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
             handles.append(Line2D([], [], color="#777777", linestyle=(0, (4, 2)), label="beyond the fitted range"))
         if banded:
             handles.append(Patch(color="#777777", alpha=0.25, linewidth=0, label=f"{level:g}% interval"))
-        axes[0].legend(handles=handles, loc="upper left", frameon=False)
+        if len(laws) <= 3:  # fits in panel (a)'s empty upper left
+            axes[0].legend(handles=handles, loc="upper left", frameon=False)
+        else:  # many laws: one legend right of the panels, clear of the lines
+            fig.legend(handles=handles, loc="outside right upper", frameon=False)
         for letter, ax, (key, ylabel, title) in zip("abc", axes, quantities):
             _log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
             ax.set_title(f"({letter}) {title}", loc="left", fontweight="bold")
@@ -236,12 +236,17 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         fig.suptitle("Compute-optimal allocation of a training budget", x=0.01, ha="left", fontsize=11,
                      fontweight="bold")
         k = {law.flops_per_param_token for law in laws}
+        counts = {law.parameters for law in laws}
         lines = [_sources(laws),
-                 f"C = {'/'.join(f'{x:g}' for x in sorted(k))}·N·D. N counts "
-                 + "; ".join(f"{law.id}: {law.parameters}" for law in laws) + " parameters."
+                 f"C = {'/'.join(f'{x:g}' for x in sorted(k))}·N·D. "
+                 + (f"N counts {counts.pop()} parameters." if len(counts) == 1 else
+                    "N counts parameters as each law does: " + "; ".join(f"{law.id}: {law.parameters}" for law in laws)
+                    + ".")
                  + (" Dashed: beyond the range of runs the law was fitted on." if extrapolated else "")]
         if band_notes:
             lines.append(f"Bands: central {level:g}% intervals. " + " ".join(n + "." for n in band_notes))
+        if no_band:
+            lines.append("No band (no published uncertainty): " + ", ".join(no_band) + ".")
         _caption(fig, lines, 190)
     return fig
 

@@ -3,6 +3,7 @@ without --force; and without matplotlib, one line saying how to install it."""
 
 from __future__ import annotations
 
+import importlib.util
 import struct
 import subprocess
 import sys
@@ -80,9 +81,11 @@ def test_unknown_suffix_is_a_bad_parameter(tmp_path):
 # with matplotlib (the 'plot' extra)
 
 
-mpl = pytest.importorskip("matplotlib", reason="the plot extra is not installed: pip install 'planner[plot]'")
+needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                                      reason="the plot extra is not installed: pip install 'planner[plot]'")
 
 
+@needs_matplotlib
 def test_frontier_png_for_two_presets(tmp_path):
     out = tmp_path / "frontier.png"
     r = invoke("plot", "frontier", "--preset", "epoch", "--preset", "chinchilla", "-o", str(out))
@@ -92,6 +95,7 @@ def test_frontier_png_for_two_presets(tmp_path):
     assert 1500 <= width <= 4000 and 500 <= height <= 2000  # 11.5 × 4.3 in at 200 dpi, trimmed
 
 
+@needs_matplotlib
 def test_frontier_svg_and_pdf_by_suffix(tmp_path):
     svg, pdf = tmp_path / "f.svg", tmp_path / "f.pdf"
     assert invoke("plot", "frontier", "--flops-range", "1e20", "1e24", "-o", str(svg)).exit_code == 0
@@ -102,6 +106,7 @@ def test_frontier_svg_and_pdf_by_suffix(tmp_path):
     assert pdf.read_bytes()[:5] == b"%PDF-"
 
 
+@needs_matplotlib
 def test_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path):
     out = tmp_path / "f.png"
     out.write_bytes(b"precious")
@@ -114,16 +119,19 @@ def test_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["f.png"]  # no temporary file left behind
 
 
+@needs_matplotlib
 def test_missing_output_folder_is_one_line(tmp_path):
     r = invoke("plot", "frontier", "-o", str(tmp_path / "nope" / "f.png"))
     assert r.exit_code == 1 and "does not exist" in r.stderr
 
 
+@needs_matplotlib
 def test_frontier_flops_range_must_increase(tmp_path):
     r = invoke("plot", "frontier", "--flops-range", "1e24", "1e20", "-o", str(tmp_path / "f.png"))
     assert r.exit_code == 2 and "--flops-range" in r.stderr
 
 
+@needs_matplotlib
 def test_isoflop_png_with_intervals(tmp_path):
     out = tmp_path / "iso.png"
     r = invoke("plot", "isoflop", "--flops", "1e20", "--flops", "1e22", "--ci", "80", "-o", str(out))
@@ -132,17 +140,20 @@ def test_isoflop_png_with_intervals(tmp_path):
     assert width > 800 and height > 600
 
 
+@needs_matplotlib
 def test_isoflop_of_an_allocation_rule_says_it_has_no_loss(tmp_path):
     r = invoke("plot", "isoflop", "--preset", "deepseek2024", "-o", str(tmp_path / "iso.png"))
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: 'deepseek2024' is an allocation rule with no loss model")
 
 
+@needs_matplotlib
 def test_unknown_preset_in_plot_is_one_line(tmp_path):
     r = invoke("plot", "frontier", "--preset", "chinchila", "-o", str(tmp_path / "f.png"))
     assert r.exit_code == 1 and "did you mean 'chinchilla'" in r.stderr
 
 
+@needs_matplotlib
 def test_fit_figure_from_arrays_and_a_law(tmp_path):
     """Fit diagnostics take runs as arrays and a law family, so they need no fitting code."""
     from planner.laws import ParametricLaw
@@ -158,6 +169,7 @@ def test_fit_figure_from_arrays_and_a_law(tmp_path):
     assert width > 1000 and height > 500
 
 
+@needs_matplotlib
 def test_save_figure_refuses_an_existing_file(tmp_path):
     from planner.laws import ParametricLaw
     from planner.plots import fit_figure, save_figure
