@@ -453,8 +453,12 @@ def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
     """
     from .plots import isoflop_figure, require_matplotlib, save_figure
 
+    from .uncertainty import has_uncertainty
+
     require_matplotlib()
     law = load_law(preset, law_file, sets)
+    if ci is not None and not has_uncertainty(law):
+        warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
     fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
     click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
 

@@ -72,7 +72,7 @@ def save_figure(fig, path, force: bool = False) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=fmt, bbox_inches="tight", pad_inches=0.08, metadata=_metadata(fmt))
+            fig.savefig(f, format=fmt, metadata=_metadata(fmt))  # constrained layout already fits the text
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

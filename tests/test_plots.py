@@ -96,10 +96,10 @@ def test_frontier_png_for_two_presets(tmp_path):
 
 
 @needs_matplotlib
-def test_frontier_svg_and_pdf_by_suffix(tmp_path):
+def test_svg_and_pdf_by_suffix(tmp_path):
     svg, pdf = tmp_path / "f.svg", tmp_path / "f.pdf"
     assert invoke("plot", "frontier", "--flops-range", "1e20", "1e24", "-o", str(svg)).exit_code == 0
-    assert invoke("plot", "frontier", "--no-bands", "-o", str(pdf)).exit_code == 0
+    assert invoke("plot", "isoflop", "--flops", "1e21", "-o", str(pdf)).exit_code == 0
     text = svg.read_text()
     assert text.startswith("<?xml") and "<svg" in text
     assert "Besiroglu et al. 2024, arXiv:2404.10102" in text  # the caption cites the source (text kept as text)
@@ -138,6 +138,15 @@ def test_isoflop_png_with_intervals(tmp_path):
     assert r.exit_code == 0, r.output
     width, height = png_size(out)
     assert width > 800 and height > 600
+
+
+@needs_matplotlib
+def test_isoflop_ci_on_a_law_without_uncertainty_warns_and_still_draws(tmp_path):
+    out = tmp_path / "iso.svg"
+    r = invoke("plot", "isoflop", "--preset", "kaplan2020", "--ci", "80", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("Warning: law 'kaplan2020' publishes no uncertainty, so the plot has no interval\n")
+    assert "No interval: kaplan2020 publishes no uncertainty." in out.read_text()
 
 
 @needs_matplotlib
