@@ -466,3 +466,7 @@ def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
 def main(args=None, prog_name="plan"):
     """Entry point of the ``plan`` console script."""
     cli.main(args=args, prog_name=prog_name)
+
+
+# 'plan fit' and 'plan design' live in cli_fit.py; importing it registers them on the group.
+from . import cli_fit  # noqa: E402,F401

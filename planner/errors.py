@@ -14,6 +14,8 @@ __all__ = [
     "NoLossModelError",
     "InfeasibleError",
     "UnreachableLossError",
+    "RunsError",
+    "FitError",
     "NoUncertaintyError",
     "PlotDependencyError",
     "OutputExistsError",
@@ -50,6 +52,14 @@ class InfeasibleError(PlannerError, ValueError):
 
 class UnreachableLossError(InfeasibleError):
     """A target loss at or below the law's irreducible loss E: no amount of compute reaches it."""
+
+
+class RunsError(PlannerError, ValueError):
+    """A runs file (for ``plan fit``) cannot be read: missing columns, bad cells, bad values."""
+
+
+class FitError(PlannerError, ValueError):
+    """A law cannot be fitted to these runs: too few, not identifiable, or no valid optimum."""
 
 
 class NoUncertaintyError(PlannerError, LookupError):

@@ -1,0 +1,200 @@
+"""plan fit and plan design from the command line: reports, law files that plan --law uses, every error path."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import cli
+from planner.laws import ParametricLaw
+from planner.presets import load_law_file
+
+from .strategies import simulated_runs
+
+TRUTH = ParametricLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
+
+
+@pytest.fixture(scope="module")
+def runs_csv(tmp_path_factory):
+    """30 simulated runs with 1 % noise (5 sizes × 6 token ratios), as a user's CSV."""
+    N, D, L = simulated_runs(TRUTH, np.geomspace(5e7, 5e9, 5), np.geomspace(2, 200, 6), noise=0.01, seed=1)
+    path = tmp_path_factory.mktemp("runs") / "runs.csv"
+    path.write_text("n_params,tokens,loss\n" + "".join(f"{float(n)!r},{float(d)!r},{float(l)!r}\n" for n, d, l in zip(N, D, L)))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def coarse_grid(monkeypatch):
+    """The CLI tests fit from a 3⁵ = 243-start grid to stay fast; the 4,500-start grid is tested in test_fit*.py."""
+    monkeypatch.setattr("planner.fit.PARAMETRIC_GRID", {
+        "alpha": (0.2, 0.5, 1.0), "beta": (0.2, 0.5, 1.0), "e": (-0.5, 0.5, 1.0), "a": (0.0, 6.0, 12.0),
+        "b": (0.0, 6.0, 12.0)})
+
+
+def invoke(*args, **kwargs):
+    return CliRunner().invoke(cli, [str(a) for a in args], **kwargs)
+
+
+def test_fit_then_plan_with_the_written_law(runs_csv, tmp_path):
+    """plan fit runs.csv -o mylaw.toml && plan --law mylaw.toml --flops 1e22 works."""
+    out = tmp_path / "mylaw.toml"
+    r = invoke("fit", runs_csv, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "Fit · parametric law · 30 runs from runs.csv" in r.stdout
+    assert "alpha" in r.stdout and "tokens/param" in r.stdout and "Residuals of log L" in r.stdout
+    assert f"Wrote {out}" in r.stderr
+    law = load_law_file(out)
+    assert law.id == "mylaw" and law.form == "parametric"
+    assert law.fitted_range["n_params"] == pytest.approx((5e7, 5e9))
+    assert law.extra["fit"]["n_runs"] == 30
+    r2 = invoke("--law", out, "--flops", "1e22")
+    assert r2.exit_code == 0, r2.output
+    assert "Compute-optimal plan · mylaw" in r2.stdout
+
+
+def test_law_file_round_trip_keeps_coefficients_and_bootstrap_samples(runs_csv, tmp_path):
+    """The written file reloads to the same coefficients; [uncertainty] holds sample_names and the samples."""
+    out = tmp_path / "boot.toml"
+    r = invoke("fit", runs_csv, "-o", out, "--bootstrap", 30, "--seed", 3, "--format", "json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    law = load_law_file(out)
+    for name, value in report["coefficients"].items():
+        assert law.coefficients[name] == value      # repr-exact floats
+    unc = law.extra["uncertainty"]
+    assert unc["sample_names"] == ["E", "A", "B", "alpha", "beta"]
+    assert len(unc["samples"]) == 30 - report["bootstrap"]["n_failed"]
+    assert unc["intervals"]["alpha"] == pytest.approx(report["bootstrap"]["intervals"]["alpha"])
+    assert unc["interval_level"] == 95 and unc["seed"] == 3
+
+
+def test_same_seed_same_numbers(runs_csv):
+    a = invoke("fit", runs_csv, "--bootstrap", 20, "--seed", 42, "--format", "json")
+    b = invoke("fit", runs_csv, "--bootstrap", 20, "--seed", 42, "--format", "json")
+    assert a.exit_code == b.exit_code == 0
+    assert json.loads(a.stdout)["bootstrap"] == json.loads(b.stdout)["bootstrap"]
+    plans = json.loads(a.stdout)["plans"]
+    assert all(p["n_params_low"] <= p["n_params"] <= p["n_params_high"] for p in plans)
+
+
+def test_json_report_plans_at_the_budgets_asked(runs_csv):
+    r = invoke("fit", runs_csv, "--flops", "1e21", "--flops", "3e23", "--format", "json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert [p["flops"] for p in report["plans"]] == [1e21, 3e23]
+    assert report["exponents"]["a"] + report["exponents"]["b"] == pytest.approx(1.0)
+    assert report["n_starts"] == 243 and report["data_range"]["n_params"] == pytest.approx([5e7, 5e9])
+
+
+def test_no_overwrite_without_force(runs_csv, tmp_path):
+    out = tmp_path / "mylaw.toml"
+    out.write_text("keep me")
+    r = invoke("fit", runs_csv, "-o", out)
+    assert r.exit_code == 1
+    assert "already exists; use --force to overwrite it" in r.stderr
+    assert out.read_text() == "keep me"
+    r = invoke("fit", runs_csv, "-o", out, "--force")
+    assert r.exit_code == 0 and load_law_file(out).form == "parametric"
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []   # atomic write left no temp file
+
+
+def test_stdin_and_kaplan_form(runs_csv):
+    r = invoke("fit", "-", "--form", "kaplan", "--format", "json", input=runs_csv.read_text())
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["form"] == "kaplan" and set(report["coefficients"]) == {"alpha_N", "alpha_D", "N_c", "D_c"}
+
+
+def test_design_then_isoflop_fit(tmp_path):
+    """plan design proposes an isoFLOP grid; losses from a known law on it fit back with --isoflop."""
+    r = invoke("design", "--flops", "1e18", "--flops", "1e19", "--flops", "1e20", "--flops", "1e21",
+               "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert len(rows) == 4 * 9
+    lines = ["n_params,tokens,flops,loss"] + [
+        f"{x['n_params']!r},{x['n_tokens']!r},{x['flops']!r},{float(TRUTH.loss(x['n_params'], x['n_tokens']))!r}" for x in rows]
+    path = tmp_path / "iso.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "iso.toml"
+    r = invoke("fit", path, "--isoflop", "-o", out, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["exponents"]["a"] == pytest.approx(TRUTH.exponents[0], abs=0.02)
+    assert load_law_file(out).form == "allocation"
+    assert invoke("--law", out, "--flops", "1e22").exit_code == 0
+
+
+def test_design_table_and_csv():
+    r = invoke("design", "--flops", "1e19", "--models", "5", "--span", "10")
+    assert r.exit_code == 0 and "IsoFLOP design" in r.stdout
+    r = invoke("design", "--flops", "1e19", "--models", "3", "--format", "csv")
+    assert r.stdout.splitlines()[0] == "flops,n_params,n_tokens,loss" and len(r.stdout.splitlines()) == 4
+
+
+@pytest.mark.parametrize("content, args, message", [
+    ("params,loss\n1e8,3\n", [], "has neither a tokens nor a flops column"),
+    ("params,tokens,loss\n1e8,2e9,x\n", [], "line 2, column 'loss': expected a number, got 'x'"),
+    ("params,tokens,loss\n1e8,0,3\n", [], "line 2, column 'tokens': n_tokens must be a finite number > 0"),
+    ("params,tokens,loss\n1e8,2e9,3\n2e8,4e9,2.9\n4e8,8e9,2.8\n", [], "3 runs cannot fit a law with 5 coefficients"),
+    ("params,tokens,loss\n" + "".join(f"1e8,{d},3\n" for d in (1e9, 2e9, 3e9, 4e9, 5e9, 6e9)), [],
+     "every run has the same model size"),
+    ("params,tokens,loss\n" + "".join(f"{n},2e9,3\n" for n in (1e8, 2e8, 3e8, 4e8, 5e8, 6e8)), [],
+     "every run has the same token count"),
+    ("params,tokens,loss\n1e8,2e9,3\n", ["--loss-column", "xent"], "no column 'xent' (given by --loss-column)"),
+    ("params,tokens,loss\n" + "".join(f"{n},{d},{2 + 1e-3 * n ** 0.2 + 1e-3 * d ** 0.15}\n"
+                                       for n in (1e8, 1e9, 1e10) for d in (1e9, 1e10, 1e11)), [],
+     "non-positive exponent"),
+    ("params,tokens,loss\n" + "".join(f"{n},{1e18 / (6 * n)},{3 + abs(n - 3e8) / 1e9}\n" for n in (1e8, 2e8, 3e8, 4e8, 5e8)),
+     ["--isoflop"], "isoFLOP fitting needs at least 2 budgets"),
+])
+def test_bad_runs_exit_1_with_one_line(tmp_path, content, args, message):
+    path = tmp_path / "runs.csv"
+    path.write_text(content)
+    r = invoke("fit", path, *args)
+    assert r.exit_code == 1, r.output
+    assert r.stderr.startswith("Error: ") and message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--isoflop", "--form", "kaplan"], "does not combine with --form"),
+    (["--isoflop", "--bootstrap", "10"], "--bootstrap is for the parametric and Kaplan fits"),
+    (["--bootstrap", "-1"], "--bootstrap"),
+    (["--form", "cubic"], "--form"),
+    (["--level", "100"], "--level"),
+])
+def test_bad_options_exit_2(runs_csv, args, message):
+    r = invoke("fit", runs_csv, *args)
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr
+
+
+def test_missing_runs_file_and_directory_output(runs_csv, tmp_path):
+    r = invoke("fit", tmp_path / "nope.csv")
+    assert r.exit_code == 1 and "not found" in r.stderr
+    r = invoke("fit", runs_csv, "-o", tmp_path, "--force")
+    assert r.exit_code == 1 and "is a directory" in r.stderr
+
+
+def test_design_errors():
+    r = invoke("design")
+    assert r.exit_code == 2 and "--flops" in r.stderr
+    r = invoke("design", "--flops", "1e19", "--models", "2")
+    assert r.exit_code == 2
+    r = invoke("design", "--flops", "-5")
+    assert r.exit_code == 2
+
+
+def test_a_fit_on_the_edge_of_the_search_warns_on_stderr(tmp_path):
+    """Losses that do not depend on D: the fit still reports, and stderr says which coefficient is on the edge."""
+    N = np.repeat(np.geomspace(1e8, 1e10, 6), 4)
+    D = np.tile(np.geomspace(1e9, 1e11, 4), 6)
+    path = tmp_path / "flat.csv"
+    path.write_text("N,D,L\n" + "".join(f"{n!r},{d!r},{2.0 + 300.0 / n ** 0.3!r}\n" for n, d in zip(N.tolist(), D.tolist())))
+    r = invoke("fit", path, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "Warning: " in r.stderr and "edge" in r.stderr
+    assert json.loads(r.stdout)["warnings"]

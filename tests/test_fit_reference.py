@@ -1,0 +1,91 @@
+"""Reproducing Besiroglu et al. 2024 (arXiv:2404.10102) on Epoch AI's extraction of Chinchilla's runs.
+
+Data: tests/data/svg_extracted_data.csv, a byte-for-byte copy of shared/data/svg_extracted_data.csv (see
+tests/data/SOURCES.md; its sha256 is checked here). Filtering as theirs: drop the 5 highest-loss runs (240 left);
+D = C/(6N). Published values as quoted in shared/SCIENCE.md (Besiroglu et al. §3–4).
+"""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.fit import bootstrap, fit_parametric
+from planner.runs import read_runs
+
+DATA = Path(__file__).resolve().parent / "data" / "svg_extracted_data.csv"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "svg_extracted_data.csv"
+SHA256 = "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30"
+
+#: Their grid fit on the 240 runs (Besiroglu et al. 2024; SCIENCE.md).
+GRID_FIT = {"A": 477.82, "B": 2143.41, "E": 1.8172, "alpha": 0.3473, "beta": 0.3672}
+#: Their bootstrap 95 % intervals, 4,000 resamples (Besiroglu et al. 2024; SCIENCE.md).
+INTERVALS = {"A": (285.2, 743.6), "B": (1042.4, 5810.3), "E": (1.769, 1.871), "alpha": (0.317, 0.373),
+             "beta": (0.331, 0.415)}
+N_RESAMPLES = 4000
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return read_runs(DATA).drop_highest_loss(5)
+
+
+@pytest.fixture(scope="module")
+def fit(runs):
+    return fit_parametric(runs.n_params, runs.n_tokens, runs.loss)
+
+
+def test_the_shipped_copy_is_the_published_file():
+    """The test copy is byte-for-byte the file Epoch AI published (sha256), and the shared copy when present."""
+    data = DATA.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == SHA256
+    if SHARED.exists():
+        assert SHARED.read_bytes() == data
+
+
+def test_filtering_leaves_240_runs_with_d_from_c(runs):
+    assert len(runs) == 240
+    assert runs.derived == ("n_tokens",)
+    np.testing.assert_allclose(6 * runs.n_params * runs.n_tokens, runs.flops, rtol=1e-12)
+    assert runs.loss.max() < 3.9   # the 5 dropped runs are the ones above ~3.9 nats
+
+
+def test_grid_fit_reproduces_the_published_estimates_to_three_significant_figures(fit):
+    """A = 477.82, B = 2143.41, E = 1.8172, α = 0.3473, β = 0.3672, each to 3 significant figures."""
+    for name, published in GRID_FIT.items():
+        got = fit.coefficients[name]
+        assert float(f"{got:.3g}") == float(f"{published:.3g}"), (name, got, published)
+    assert fit.converged and not fit.warnings
+    assert fit.n_starts == 4500
+
+
+def _order_statistic_band(samples, q, n, z=3.0):
+    """Monte Carlo band for a published q-percentile from another run of the same bootstrap.
+
+    Our estimate and theirs are both q-quantiles of n draws. The rank of a sample q-quantile has standard
+    deviation sqrt(n·q·(1−q)) (binomial); the difference of two independent runs has sqrt(2) times that.
+    The band is our sorted samples between ranks n·q ∓ z·sqrt(2·n·q·(1−q)), z = 3 (10 bounds are tested,
+    so a false alarm from Monte Carlo noise alone is rare).
+    """
+    s = np.sort(samples)
+    half = z * np.sqrt(2 * n * q * (1 - q))
+    lo = int(np.floor(n * q - half))
+    hi = int(np.ceil(n * q + half))
+    return s[max(lo, 0)], s[min(hi, len(s) - 1)]
+
+
+def test_bootstrap_reproduces_the_published_95_percent_intervals(runs, fit):
+    """4,000 resamples (as theirs) give intervals whose bounds match theirs within Monte Carlo error.
+
+    Tolerance: each published bound must fall inside the order-statistic band of _order_statistic_band,
+    widened by half a unit in the last published digit (the bounds are printed rounded).
+    """
+    boot = bootstrap(runs.n_params, runs.n_tokens, runs.loss, n_resamples=N_RESAMPLES, seed=0, fit=fit)
+    assert boot.n_failed == 0
+    for j, name in enumerate(boot.names):
+        for published, q in zip(INTERVALS[name], (0.025, 0.975)):
+            lo, hi = _order_statistic_band(boot.samples[:, j], q, N_RESAMPLES)
+            digits = len(str(published).split(".")[1])
+            slack = 0.5 * 10 ** (-digits)
+            assert lo - slack <= published <= hi + slack, (name, q, published, (lo, hi), boot.intervals[name])

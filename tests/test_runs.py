@@ -1,0 +1,98 @@
+"""planner.runs: one reader for CSV, TSV and JSON-lines runs; flexible column names; errors name the line and column."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from planner.errors import PlannerError, RunsError
+from planner.runs import parse_runs, read_runs
+
+CSV = "params,tokens,loss\n1e8,2e9,3.5\n4e8,8e9,3.0\n1.6e9,3.2e10,2.6\n"
+
+
+def test_csv_with_tokens_derives_flops_as_6nd():
+    runs = parse_runs(CSV, source="runs.csv")
+    np.testing.assert_array_equal(runs.n_params, [1e8, 4e8, 1.6e9])
+    np.testing.assert_array_equal(runs.n_tokens, [2e9, 8e9, 3.2e10])
+    np.testing.assert_allclose(runs.flops, 6 * runs.n_params * runs.n_tokens)
+    assert runs.derived == ("flops",)
+    assert runs.lines == (2, 3, 4)
+    assert len(runs) == 3
+
+
+def test_flops_only_derives_tokens_as_c_over_6n():
+    runs = parse_runs("N,C,L\n1e8,1.2e18,3.5\n2e8,4.8e18,3.1\n", source="r.csv")
+    np.testing.assert_allclose(runs.n_tokens, [2e9, 4e9])
+    assert runs.derived == ("n_tokens",)
+
+
+@pytest.mark.parametrize("header", ["n_params,n_tokens,loss", "N,D,L", "Params,Tokens,Final Loss",
+                                    "model size,training-tokens,eval_loss", "parameters,D,val_loss"])
+def test_column_names_are_recognised_flexibly(header):
+    runs = parse_runs(f"{header}\n1e8,2e9,3.5\n2e8,3e9,3.2\n")
+    assert runs.loss[1] == 3.2 and runs.n_tokens[0] == 2e9
+
+
+def test_tsv_and_json_lines_are_sniffed():
+    tsv = parse_runs("params\ttokens\tloss\n1e8\t2e9\t3.5\n")
+    jsonl = parse_runs('{"params": 1e8, "tokens": 2e9, "loss": 3.5}\n\n{"params": 2e8, "tokens": 4e9, "loss": 3.1}\n')
+    assert tsv.n_params[0] == jsonl.n_params[0] == 1e8
+    assert jsonl.lines == (1, 3)
+
+
+def test_column_options_override_recognition():
+    text = "size,toks,flops,my_loss,loss_smoothed\n1e8,2e9,1.2e18,3.5,3.4\n"
+    runs = parse_runs(text, n_params="size", n_tokens="toks", loss="loss_smoothed")
+    assert runs.loss[0] == 3.4 and runs.n_tokens[0] == 2e9 and runs.flops[0] == 1.2e18
+    assert runs.derived == ()
+
+
+def test_files_by_extension_and_stdin(tmp_path, monkeypatch):
+    p = tmp_path / "runs.jsonl"
+    p.write_text(json.dumps({"N": 1e8, "D": 2e9, "L": 3.5}) + "\n")
+    assert read_runs(p).source == str(p)
+    monkeypatch.setattr("sys.stdin", io.StringIO(CSV))
+    runs = read_runs("-")
+    assert runs.source == "<stdin>" and len(runs) == 3
+
+
+def test_drop_highest_loss_keeps_order():
+    runs = parse_runs(CSV).drop_highest_loss(1)
+    np.testing.assert_array_equal(runs.loss, [3.0, 2.6])
+    assert runs.lines == (3, 4)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("params,loss\n1e8,3.5\n", "neither a tokens nor a flops column"),
+    ("tokens,loss\n2e9,3.5\n", "no n_params column"),
+    ("params,tokens\n1e8,2e9\n", "no loss column"),
+    ("params,tokens,loss\n1e8,2e9,abc\n", "line 2, column 'loss': expected a number, got 'abc'"),
+    ("params,tokens,loss\n1e8,2e9,3.5\n1e8,,3.5\n", "line 3, column 'tokens' is empty"),
+    ("params,tokens,loss\n1e8,-2e9,3.5\n", "line 2, column 'tokens': n_tokens must be a finite number > 0, got '-2e9'"),
+    ("params,tokens,loss\n1e8,2e9,inf\n", "line 2, column 'loss': loss must be a finite number > 0"),
+    ("params,tokens,loss\n1e8,2e9\n", "line 2: 2 cells but the header has 3 columns"),
+    ("params,tokens,loss\n", "has no runs"),
+    ("", "is empty"),
+    ("params,N,tokens,loss\n1,2,3,4\n", "several columns that could be n_params: 'params', 'N'"),
+    ('{"params": 1e8, "tokens": 2e9, "loss": 3.5}\n{"params": 1e8,\n', "line 2: not valid JSON"),
+    ('[1, 2, 3]\n', "line 1: expected a JSON object"),
+    ('{"params": 1e8, "tokens": 2e9, "loss": true}\n', "line 1, column 'loss': expected a number, got True"),
+])
+def test_bad_runs_give_one_line_errors_naming_line_and_column(text, message):
+    with pytest.raises(RunsError) as info:
+        parse_runs(text, source="runs.csv")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+    assert isinstance(info.value, PlannerError) and isinstance(info.value, ValueError)
+
+
+def test_a_named_column_that_is_missing_says_which_option():
+    with pytest.raises(RunsError, match="no column 'xent' \\(given by --loss-column\\)"):
+        parse_runs(CSV, loss="xent")
+
+
+def test_missing_file_is_an_error(tmp_path):
+    with pytest.raises(RunsError, match="not found"):
+        read_runs(tmp_path / "nope.csv")
