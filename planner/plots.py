@@ -356,7 +356,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         ax2.set_xlabel("Parameters $N$ (parameters)")
         ax2.set_ylabel("Residual: observed − predicted (nats/token)")
         ax2.set_title("Residuals", loc="left", fontweight="bold")
-        ax2.legend(handles=[runs] + ax2.get_legend_handles_labels()[0], frameon=False, loc="upper right")
+        ax2.legend(handles=[runs] + ax2.get_legend_handles_labels()[0], frameon=False, loc="best")
         fig.colorbar(sc, ax=ax2, label="Training compute $C$ (FLOPs)")
         fig.suptitle(f"Fit diagnostics · {label} · {len(L)} runs · RMSE of log loss {rmse:.4f}", x=0.01, ha="left",
                      fontsize=11, fontweight="bold")

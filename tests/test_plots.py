@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
@@ -110,11 +111,11 @@ def test_svg_and_pdf_by_suffix(tmp_path):
 def test_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path):
     out = tmp_path / "f.png"
     out.write_bytes(b"precious")
-    r = invoke("plot", "frontier", "-o", str(out))
+    r = invoke("plot", "isoflop", "--flops", "1e21", "-o", str(out))
     assert r.exit_code == 1
     assert r.stderr == f"Error: {str(out)!r} already exists; pass --force to overwrite it\n"
     assert out.read_bytes() == b"precious"
-    assert invoke("plot", "frontier", "-o", str(out), "--force").exit_code == 0
+    assert invoke("plot", "isoflop", "--flops", "1e21", "-o", str(out), "--force").exit_code == 0
     assert out.read_bytes()[:8] == PNG_MAGIC
     assert [p.name for p in tmp_path.iterdir()] == ["f.png"]  # no temporary file left behind
 
@@ -188,3 +189,60 @@ def test_save_figure_refuses_an_existing_file(tmp_path):
     (tmp_path / "fit.svg").write_text("x")
     with pytest.raises(OutputExistsError):
         save_figure(fig, tmp_path / "fit.svg")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# plan plot fit
+
+
+def synthetic_runs(path, n=40, seed=1):
+    """Runs simulated from besiroglu2024's coefficients with 1% noise, as a CSV of N, D and loss."""
+    from planner.laws import ParametricLaw
+
+    law = ParametricLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
+    rng = np.random.default_rng(seed)
+    N = 10 ** rng.uniform(7.5, 10, n)
+    D = 10 ** rng.uniform(9, 11.5, n)
+    L = law.loss(N, D) * np.exp(rng.normal(0, 0.01, n))
+    path.write_text("n_params,n_tokens,loss\n" + "".join(f"{a:.17g},{b:.17g},{c:.17g}\n" for a, b, c in zip(N, D, L)))
+    return path
+
+
+@needs_matplotlib
+def test_plot_fit_fits_the_runs_and_draws_the_diagnostics(tmp_path):
+    out = tmp_path / "fit.svg"
+    r = invoke("plot", "fit", str(synthetic_runs(tmp_path / "runs.csv")), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "Fit diagnostics" in text and "parametric fit to runs.csv" in text and "40 runs" in text
+
+
+@needs_matplotlib
+def test_plot_fit_with_a_preset_diagnoses_it_on_epochs_runs(tmp_path):
+    """Besiroglu et al.'s law on the 240 runs it was fitted on (tests/data, a copy of Epoch AI's extraction)."""
+    data = Path(__file__).parent / "data" / "svg_extracted_data.csv"
+    out = tmp_path / "fit.png"
+    r = invoke("plot", "fit", str(data), "--n-params-column", "Model Size", "--flops-column", "Training FLOP",
+               "--drop-highest-loss", "5", "--preset", "epoch", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    width, height = png_size(out)
+    assert width > 1000 and height > 500
+
+
+def test_plot_fit_without_matplotlib_is_one_line(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    r = invoke("plot", "fit", str(tmp_path / "runs.csv"), "-o", str(tmp_path / "fit.png"))
+    assert r.exit_code == 1 and r.stderr.endswith("pip install 'planner[plot]'\n")
+
+
+@needs_matplotlib
+def test_plot_fit_of_a_missing_runs_file_is_one_line(tmp_path):
+    r = invoke("plot", "fit", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "fit.png"))
+    assert r.exit_code == 1 and r.stderr.startswith("Error: runs file") and r.stderr.count("\n") == 1
+
+
+@needs_matplotlib
+def test_plot_fit_with_an_allocation_rule_says_it_has_no_loss(tmp_path):
+    r = invoke("plot", "fit", str(synthetic_runs(tmp_path / "runs.csv")), "--preset", "llama3", "-o",
+               str(tmp_path / "fit.png"))
+    assert r.exit_code == 1 and "allocation rule" in r.stderr
