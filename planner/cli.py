@@ -405,6 +405,7 @@ def plot():
     Examples:
       plan plot frontier --preset epoch --preset chinchilla -o frontier.png
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.svg
+      plan plot fit runs.csv -o fit.png
     """
 
 
