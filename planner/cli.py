@@ -6,6 +6,7 @@ status 1; bad arguments exit 2. Neither shows a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import click
@@ -166,6 +167,82 @@ def with_ci(report, laws, budgets, level):
     return with_intervals(report, found, level, [i for i, _ in missing])
 
 
+def hardware_options(f):
+    """--gpu, --gpus, --mfu, --usd-per-gpu-hour: the cluster a plan runs on."""
+    f = click.option("--usd-per-gpu-hour", "price", type=QUANTITY, metavar="PRICE",
+                     help="Price of one chip-hour in dollars; adds a cost column.")(f)
+    f = click.option("--mfu", type=click.FloatRange(0, 1, min_open=True), metavar="FRACTION",
+                     help="Model-FLOPs utilisation, 0 < MFU <= 1 [default: 0.40, Llama 3 405B on H100s].")(f)
+    f = click.option("--gpus", type=click.IntRange(min=1), metavar="N", help="How many chips; adds wall-clock days.")(f)
+    f = click.option("--gpu", metavar="ID", help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
+    return f
+
+
+def cluster_budget_options(f):
+    """--gpu-hours, --days, --usd (budgets in the units a cluster is bought in), then the cluster's options."""
+    f = hardware_options(f)
+    f = click.option("--usd", type=QUANTITY, metavar="DOLLARS",
+                     help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")(f)
+    f = click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")(f)
+    f = click.option("--gpu-hours", type=QUANTITY, metavar="HOURS",
+                     help="Budget in chip-hours instead of FLOPs (needs --gpu).")(f)
+    return f
+
+
+def shape_options(f):
+    """--vocab, --context, --tied-embeddings: what a transformer shape is built with."""
+    f = click.option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
+    f = click.option("--context", type=click.IntRange(min=1), metavar="TOKENS",
+                     help="Training context (sequence length) of the shapes [default: 2048, Chinchilla's].")(f)
+    f = click.option("--vocab", type=click.IntRange(min=1), metavar="TOKENS",
+                     help="Vocabulary size of the shapes [default: 32000, Chinchilla's].")(f)
+    return f
+
+
+def _shape_settings(vocab, context):
+    """--vocab and --context, or the defaults of planner.shapes (imported only when shapes are asked for)."""
+    from .shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB
+
+    return (DEFAULT_VOCAB if vocab is None else vocab), (DEFAULT_CONTEXT if context is None else context)
+
+
+def _cluster(gpu, gpus, mfu, price):
+    """The cluster of --gpu/--gpus/--mfu/--usd-per-gpu-hour, or None; the others need --gpu."""
+    if gpu is None:
+        for value, name in ((gpus, "--gpus"), (mfu, "--mfu"), (price, "--usd-per-gpu-hour")):
+            if value is not None:
+                raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
+        return None
+    from .hardware import DEFAULT_MFU, Cluster
+    from .presets import load_chip
+
+    return Cluster(chip=load_chip(gpu), n_chips=gpus, mfu=DEFAULT_MFU if mfu is None else mfu, usd_per_chip_hour=price)
+
+
+#: Budgets in other units: option name → (unit of planner.hardware.flops_for_budget, what else it needs).
+_OTHER_BUDGETS = {"--gpu-hours": "gpu_hours", "--days": "wall_clock_days", "--usd": "usd"}
+
+
+def _other_budget(given: dict, flops_given: bool, gpu, gpus, price):
+    """The one budget given in GPU-hours, days or dollars as (option, amount, unit), or None; usage errors otherwise."""
+    named = [name for name, value in given.items() if value is not None]
+    if len(named) + flops_given > 1:
+        got = (["--flops"] if flops_given else []) + named
+        raise click.UsageError(f"give one budget: --flops, --gpu-hours, --days or --usd (got {' and '.join(got)})")
+    if not named:
+        return None
+    name = named[0]
+    needs = [("--gpu", gpu, "the chip, e.g. --gpu h100")]
+    if name == "--days":
+        needs.append(("--gpus", gpus, "how many chips"))
+    if name == "--usd":
+        needs.append(("--usd-per-gpu-hour", price, "the price of a chip-hour"))
+    for option, value, what in needs:
+        if value is None:
+            raise click.UsageError(f"{name} needs {option} ({what})")
+    return name, given[name], _OTHER_BUDGETS[name]
+
+
 def format_option(f):
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(f)
@@ -174,18 +251,24 @@ def format_option(f):
 @click.group(cls=PlanGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
+@cluster_budget_options
 @click.option("--params", "n_params", type=QUANTITY, metavar="N",
               help="What-if: a model of N parameters, e.g. 7B (D follows from --flops; with --tokens, that exact run).")
 @click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
               help="What-if: D training tokens, e.g. 2T (N follows from --flops; with --params, that exact run).")
 @click.option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
               help="The least compute that reaches this loss in nats/token (repeatable).")
+@click.option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
+@shape_options
+@click.option("--hparams", "show_hparams", is_flag=True,
+              help="Add DeepSeek's suggested learning rate and batch size for each budget.")
 @law_options
 @ci_option
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, preset, law_file, sets, ci, fmt):
+def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, n_params, n_tokens, targets,
+        show_shapes, vocab, context, tied_embeddings, show_hparams, preset, law_file, sets, ci, fmt):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -196,23 +279,37 @@ def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, preset, la
       plan --flops 1e21 --params 7B          what-if: a 7B model on this budget vs the optimum
       plan --params 7B --tokens 2T           that exact run vs the optimum of its compute
       plan --target-loss 2.1                 the least compute that reaches a loss
+      plan --gpus 512 --gpu h100 --days 21 --usd-per-gpu-hour 2.5 --shape
+                                             a cluster's budget: model, cost, shapes
       plan --flops 1e21 --format markdown    also json, csv, latex
       plan --flops 1e24 --ci 80              with 80% intervals from the law's uncertainty
       plan compare --flops 1e21              every shipped law side by side
       plan cite besiroglu2024                BibTeX for a preset
+      plan hardware                          the chips, their peak FLOP/s and sources
+      plan shape --params 7B                 transformer shapes for a parameter count
       plan presets                           the shipped laws
       plan plot frontier -o frontier.png     a figure (needs matplotlib)
     """
     if ctx.invoked_subcommand is not None:
         return
     budgets = _budgets(flops, flops_range, points)
-    if not (budgets or n_params or n_tokens or targets):
+    other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
+    cluster = _cluster(gpu, gpus, mfu, price)
+    if not (budgets or other or n_params or n_tokens or targets):
+        extras = [n for n, v in (("--gpu", gpu), ("--shape", show_shapes), ("--hparams", show_hparams)) if v]
+        if extras:
+            raise click.UsageError(f"{extras[0]} needs a budget: give --flops, --gpu-hours, --days or --usd")
         click.echo(ctx.get_help())
         ctx.exit(0)
     from . import checks, reports
 
-    if targets and (budgets or n_params or n_tokens):
-        raise click.UsageError("--target-loss finds the budget itself: give it without --flops, --params or --tokens")
+    if targets and (budgets or other or n_params or n_tokens):
+        given = "--flops" if budgets else other[0] if other else "--params" if n_params else "--tokens"
+        raise click.UsageError(f"--target-loss finds the budget itself: give it without {given} "
+                               "(or any budget, --params or --tokens)")
+    budget_note = None
+    if other is not None:
+        budgets, budget_note = _converted_budget(other, cluster)
     if budgets and n_params and n_tokens:
         raise click.UsageError("with a budget give --params or --tokens, not both (the budget fixes the other); "
                                "without --flops, --params N --tokens D plans that exact run")
@@ -253,8 +350,42 @@ def cli(ctx, flops, flops_range, points, n_params, n_tokens, targets, preset, la
             report = with_ci(report, [law], budgets, ci)
         warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
                                                 n_tokens=[p.n_tokens for p in plans])
+    if budget_note:
+        report = dataclasses.replace(report, footer=tuple(report.footer) + (budget_note,))
+    # Extend before warning: a failure here (no shape for so small an N) is then the only line on stderr.
+    report = _extended(report, law, cluster, mfu, show_hparams, show_shapes, vocab, context, tied_embeddings)
     warn(warnings)
     emit_report(report, fmt)
+
+
+def _converted_budget(other, cluster):
+    """A budget given in GPU-hours, days or dollars as FLOPs, and the line that shows the conversion."""
+    from .extensions import budget_line
+    from .hardware import flops_for_budget
+
+    _, amount, unit = other
+    C = flops_for_budget(amount, unit, cluster)
+    return [C], budget_line(amount, unit, cluster, C)
+
+
+def _extended(report, law, cluster, mfu, show_hparams=False, show_shapes=False, vocab=None, context=None,
+              tied_embeddings=False):
+    """``report`` with the cost on ``cluster``, suggested hyperparameters and shapes, as asked for."""
+    if cluster is None and not show_hparams and not show_shapes:
+        return report
+    from .extensions import extend
+
+    hparams_law = shape_settings = None
+    if show_hparams:
+        from .hparams import HPARAM_PRESET
+        from .presets import load_preset
+
+        hparams_law = load_preset(HPARAM_PRESET)
+    if show_shapes:
+        vocab, context = _shape_settings(vocab, context)
+        shape_settings = {"vocab": vocab, "n_ctx": context, "tied_embeddings": tied_embeddings}
+    return extend(report, law, cluster=cluster, mfu_given=mfu is not None, hparams_law=hparams_law,
+                  shape_settings=shape_settings)
 
 
 def _human_count(x: float) -> str:
@@ -290,11 +421,12 @@ def emit(rows, fmt, columns, title=None, footer=(), keys=None):
 
 @cli.command()
 @budget_options
+@cluster_budget_options
 @click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
               help="Laws to compare, comma-separated or repeated [default: every shipped preset].")
 @ci_option
 @format_option
-def compare(flops, flops_range, points, preset_list, ci, fmt):
+def compare(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, preset_list, ci, fmt):
     """Compare the compute-optimal plans of several laws at the same budgets.
 
     One row per law (N, D, tokens per parameter, predicted loss, and how the law counts N), a
@@ -306,14 +438,20 @@ def compare(flops, flops_range, points, preset_list, ci, fmt):
       plan compare --flops 1e21 --preset besiroglu2024,hoffmann2022,kaplan2020
       plan compare --flops-range 1e21 1e23 --points 3 --format markdown
       plan compare --flops 1e24 --preset epoch,chinchilla --ci 80
+      plan compare --flops 1e21 --gpu h100 --gpus 1024 --usd-per-gpu-hour 2.5
     """
     from . import checks, reports
     from .plan import compute_optimal
     from .presets import list_presets, load_preset
 
     budgets = _budgets(flops, flops_range, points)
+    other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
+    cluster = _cluster(gpu, gpus, mfu, price)
+    budget_note = None
+    if other is not None:
+        budgets, budget_note = _converted_budget(other, cluster)
     if not budgets:
-        raise click.UsageError("give a budget: --flops 1e21 or --flops-range START STOP")
+        raise click.UsageError("give a budget: --flops 1e21 or --flops-range START STOP (or --gpu-hours, --days, --usd)")
     ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
     laws = [load_preset(i) for i in dict.fromkeys(ids)] if ids else list_presets()
     plans = [[compute_optimal(law, C) for law in laws] for C in budgets]
@@ -322,8 +460,11 @@ def compare(flops, flops_range, points, preset_list, ci, fmt):
         col = [row[j] for row in plans]
         warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
                                                  n_tokens=[p.n_tokens for p in col])
-    warn(warnings)
     report = reports.compare_report(laws, budgets, plans)
+    if budget_note:
+        report = dataclasses.replace(report, footer=tuple(report.footer) + (budget_note,))
+    report = _extended(report, None, cluster, mfu)
+    warn(warnings)
     emit_report(with_ci(report, laws, budgets, ci) if ci is not None else report, fmt)
 
 
@@ -377,6 +518,47 @@ def presets_show(preset_id):
 
     law = load_preset(preset_id)
     click.echo(preset_source(law), nl=False)
+
+
+@cli.command("hardware")
+@format_option
+def hardware(fmt):
+    """List the hardware catalogue: chips, dense BF16 peak FLOP/s and sources.
+
+    \b
+    Examples:
+      plan hardware
+      plan hardware --format json
+      plan --flops 1e24 --gpu h100 --gpus 2048 --mfu 0.40 --usd-per-gpu-hour 2.50
+    """
+    from .extensions import hardware_report
+    from .presets import list_hardware
+
+    emit_report(hardware_report(list_hardware()), fmt)
+
+
+@cli.command("shape")
+@click.option("--params", "n_params", type=QUANTITY, required=True, metavar="N",
+              help="Parameter count to build shapes for, e.g. 7e9 or 7B.")
+@click.option("--count", type=click.Choice(("total", "non-embedding")), default="total", show_default=True,
+              help="Whether N counts embeddings (Hoffmann) or not (Kaplan).")
+@shape_options
+@format_option
+def shape(n_params, count, vocab, context, tied_embeddings, fmt):
+    """A few decoder-only transformer shapes for a parameter count, with their exact sizes and FLOPs per token.
+
+    \b
+    Examples:
+      plan shape --params 7e9
+      plan shape --params 1.3B --count non-embedding --vocab 50257 --context 1024
+      plan --flops 1e21 --shape
+    """
+    from .extensions import shape_report
+    from .shapes import shapes_for
+
+    vocab, context = _shape_settings(vocab, context)
+    shapes = shapes_for(n_params, count=count, vocab=vocab, n_ctx=context, tied_embeddings=tied_embeddings)
+    emit_report(shape_report(shapes, count, f"Shapes for N = {_human_count(n_params)} {count} parameters"), fmt)
 
 
 def output_options(f):

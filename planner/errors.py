@@ -14,6 +14,8 @@ __all__ = [
     "NoLossModelError",
     "InfeasibleError",
     "UnreachableLossError",
+    "UnknownChipError",
+    "HardwareError",
     "RunsError",
     "FitError",
     "NoUncertaintyError",
@@ -52,6 +54,14 @@ class InfeasibleError(PlannerError, ValueError):
 
 class UnreachableLossError(InfeasibleError):
     """A target loss at or below the law's irreducible loss E: no amount of compute reaches it."""
+
+
+class UnknownChipError(PlannerError, LookupError):
+    """No chip of the hardware catalogue has that id or alias."""
+
+
+class HardwareError(PlannerError, ValueError):
+    """A hardware conversion lacks what it needs (a chip count for days, a price for dollars)."""
 
 
 class RunsError(PlannerError, ValueError):

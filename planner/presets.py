@@ -26,10 +26,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .errors import LawFileError, PresetError, UnknownPresetError
+from .errors import LawFileError, PresetError, UnknownChipError, UnknownPresetError
 from .laws import ALLOCATION_GIVES, FORMS
 
-__all__ = ["Law", "load_preset", "list_presets", "preset_ids", "preset_source", "load_law_file", "law_from_mapping", "DEFAULT_PRESET"]
+__all__ = ["Law", "load_preset", "list_presets", "preset_ids", "preset_source", "load_law_file", "law_from_mapping", "DEFAULT_PRESET",
+           "list_hardware", "load_chip", "hardware_from_mapping"]
 
 DEFAULT_PRESET = "besiroglu2024"
 
@@ -110,9 +111,14 @@ def _preset_dir():
     return resources.files("planner._presets")
 
 
+#: Data files shipped next to the law presets that are not laws.
+_DATA_FILES = ("hardware.toml",)
+
+
 def preset_ids() -> list[str]:
     """Ids of the shipped presets, sorted."""
-    return sorted(p.name[:-5] for p in _preset_dir().iterdir() if p.name.endswith(".toml"))
+    return sorted(p.name[:-5] for p in _preset_dir().iterdir()
+                  if p.name.endswith(".toml") and p.name not in _DATA_FILES)
 
 
 def list_presets() -> list[Law]:
@@ -304,3 +310,52 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         aliases=aliases, notes=notes, fitted_range=MappingProxyType(fitted_range),
         extra=MappingProxyType(extra), source=source,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the hardware catalogue (presets/hardware.toml): one table per chip
+
+_CHIP_KEYS = {"name": str, "aliases": list, "peak_flops_per_second": float, "source": str}
+
+
+def list_hardware():
+    """Every chip of the shipped catalogue (:class:`planner.hardware.Chip`), in file order."""
+    where = "presets/hardware.toml"
+    return hardware_from_mapping(_parse((_preset_dir() / "hardware.toml").read_text(encoding="utf-8"), where), where)
+
+
+def load_chip(name: str):
+    """The chip with id or alias ``name`` (case-insensitive); UnknownChipError with suggestions otherwise."""
+    key = name.strip().lower()
+    chips = list_hardware()
+    for chip in chips:
+        if key == chip.id or key in chip.aliases:
+            return chip
+    names = [c.id for c in chips] + [a for c in chips for a in c.aliases]
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise UnknownChipError(f"unknown chip {name!r}{hint} (list them with 'plan hardware')")
+
+
+def hardware_from_mapping(data: Mapping[str, Any], source: str = "<mapping>"):
+    """Validate a parsed hardware catalogue and build its chips. Errors name the chip, the key and ``source``."""
+    from .hardware import Chip
+
+    chips = []
+    for chip_id, table in data.items():
+        where = f"[{chip_id}] of {source}"
+        table = _typed(table, dict, chip_id, source)
+        for key in table:
+            if key not in _CHIP_KEYS:
+                raise _unknown_key(key, _CHIP_KEYS, f"[{chip_id}]", source)
+        for key in ("name", "peak_flops_per_second", "source"):
+            if key not in table:
+                raise PresetError(f"missing key {key!r} in {where}")
+        values = {key: _typed(value, _CHIP_KEYS[key], key, where) for key, value in table.items()}
+        peak = values["peak_flops_per_second"]
+        if not (math.isfinite(peak) and peak > 0):
+            raise PresetError(f"'peak_flops_per_second' must be > 0 (got {peak:g}) in {where}")
+        aliases = tuple(_typed(a, str, "aliases", where).lower() for a in values.get("aliases", []))
+        chips.append(Chip(id=chip_id.lower(), name=values["name"], peak_flops_per_second=peak,
+                          source=values["source"], aliases=aliases))
+    return chips

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
 
 from .units import format_count, format_flops, format_loss, format_ratio
 
@@ -83,9 +83,13 @@ def law_footer(law) -> list[str]:
 
 
 def _clean(value):
-    """JSON has no NaN or infinity: carry them as null."""
+    """JSON has no NaN or infinity: carry them as null (inside nested tables too)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
     return value
 
 
@@ -166,6 +170,12 @@ class Report:
     keys: Sequence[str] = PLAN_KEYS
     title: str | None = None
     footer: Sequence[str] = ()
+    #: Further tables with their own columns (e.g. each plan's transformer shapes, the suggested hyperparameters),
+    #: printed after this one by the human formats. Machine formats carry their data in this report's rows instead.
+    sections: Sequence["Report"] = ()
+    #: Keys of ``keys`` whose value in a row is a nested table (a list of dicts), with that table's keys: JSON keeps
+    #: the nesting; CSV flattens it, one line per nested row, its keys prefixed ``<key>_`` (see :func:`to_csv`).
+    nested: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[dict]:
@@ -181,17 +191,36 @@ def report_json(report: Report) -> str:
 
 
 def to_csv(report: Report) -> str:
-    """CSV with a header of unit-named keys; floats at full precision (repr), empty where None."""
+    """CSV with a header of unit-named keys; floats at full precision (repr), empty where None.
+
+    One rectangular table, so any CSV reader takes it. A nested table (``report.nested``, e.g. ``shapes``) is
+    flattened: each of its rows becomes one CSV line that repeats the outer row's values, its keys prefixed
+    (``shapes_n_layer``...); an outer row with no nested rows keeps one line with those cells empty.
+    """
     import csv
     import io
 
+    flat = [k for k in report.keys if k not in report.nested]
+    header = flat + [f"{k}_{sub}" for k in report.keys if k in report.nested for sub in report.nested[k]]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(report.keys)
+    w.writerow(header)
     for row in report.rows:
-        w.writerow(["" if (v := _clean(row.get(k))) is None else repr(v) if isinstance(v, float) else v
-                    for k in report.keys])
+        outer = [_csv_cell(row.get(k)) for k in flat]
+        inner = [[]]
+        for k in (k for k in report.keys if k in report.nested):
+            subs = [[_csv_cell(sub.get(s)) for s in report.nested[k]] for sub in row.get(k) or ()]
+            inner = [a + b for a in inner for b in (subs or [[""] * len(report.nested[k])])]
+        for cells in inner:
+            w.writerow(outer + cells)
     return buf.getvalue().rstrip("\n")
+
+
+def _csv_cell(value):
+    value = _clean(value)
+    if isinstance(value, list):  # a list of names (a chip's aliases): one cell
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else repr(value) if isinstance(value, float) else value
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\|*_`[]<>#"})
@@ -218,7 +247,7 @@ def to_markdown(report: Report) -> str:
         if block.notes:
             out.append("")
     out += [f"- {_md(line)}" for line in report.footer]
-    return "\n".join(out).rstrip("\n")
+    return "\n\n".join(["\n".join(out).rstrip("\n")] + [to_markdown(section) for section in report.sections])
 
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -270,7 +299,8 @@ def to_latex(report: Report) -> str:
         out += [latex_escape(line) + r"\par" for line in report.footer]
         out.append(r"\end{minipage}")
     out.append(r"\end{table}")
-    return "\n".join(out)
+    # Each section is a float of its own: it has its own columns.
+    return "\n\n".join(["\n".join(out)] + [to_latex(section) for section in report.sections])
 
 
 #: Text formats: each a function Report → str.
@@ -317,6 +347,9 @@ def print_table(report: Report, console=None) -> None:
             console.print()
     for line in report.footer:
         console.print(Text(line, style="dim"))
+    for section in report.sections:
+        console.print()
+        print_table(section, console)
 
 
 def _table_width(rows, columns) -> int:

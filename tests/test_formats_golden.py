@@ -1,4 +1,5 @@
-"""Golden files: every format of ``plan``, ``plan compare`` and the what-if, byte for byte.
+"""Golden files: every format of ``plan``, ``plan compare``, the what-if, the hardware options, ``plan hardware``
+and ``plan shape``, byte for byte.
 
 Rendered through the CLI at a fixed width (COLUMNS=100) with colour off. A mismatch fails.
 To accept a deliberate change, regenerate and review the diff:
@@ -26,6 +27,13 @@ COMMANDS = {
     "whatif-tokens": ["--flops", "1e22", "--tokens", "2T", "--preset", "kaplan2020"],
     "run": ["--params", "7B", "--tokens", "2T"],
     "target": ["--target-loss", "2.1", "--target-loss", "2.0"],
+    # hardware: cost columns and assumptions, a budget in days, hyperparameter and shape sections (issue 4)
+    "cluster": ["--days", "21", "--gpu", "h100", "--gpus", "512", "--usd-per-gpu-hour", "2.5", "--shape", "--hparams"],
+    "compare-cluster": ["compare", "--flops", "1e21", "--gpu", "h100", "--gpus", "1024", "--usd-per-gpu-hour", "2.5",
+                        "--preset", "besiroglu2024,kaplan2020,llama3"],
+    "whatif-cluster": ["--flops", "1e21", "--params", "7B", "--gpu", "a100", "--gpus", "64", "--mfu", "0.5"],
+    "hardware": ["hardware"],
+    "shape": ["shape", "--params", "7e9"],
 }
 
 

@@ -1,0 +1,147 @@
+"""Hardware time and money: FLOPs ↔ GPU-hours ↔ wall-clock days ↔ dollars.
+
+A training run of C FLOPs on n chips of peak throughput P (dense BF16, FLOP/s) that reach a
+model-FLOPs utilisation MFU takes::
+
+    t = C / (n · P · MFU)                      seconds of wall-clock time
+    chip-hours = n · t / 3600 = C / (P · MFU) / 3600
+    dollars = chip-hours · price per chip-hour
+
+Every function takes floats or numpy arrays and returns the same shape; each conversion has its
+inverse, so a budget given in GPU-hours, days or dollars becomes FLOPs with the same arithmetic.
+Nothing here reads files: the catalogue of chips (``presets/hardware.toml``) is loaded by
+:func:`planner.presets.list_hardware`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import HardwareError
+
+__all__ = [
+    "Chip", "Cluster", "Cost", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
+    "BUDGET_UNITS", "flops_for_budget", "gpu_hours", "flops_from_gpu_hours", "wall_clock_days", "flops_from_days", "usd", "flops_from_usd", "cost",
+]
+
+#: Model-FLOPs utilisation when the user gives none. Llama 3 405B trained on 8,192–16,384 H100s at 38–43% BF16 MFU
+#: (Llama Team 2024, arXiv:2407.21783, Table 4); 0.40 is inside that range. PaLM 540B reached 46.2% on TPU v4.
+DEFAULT_MFU = 0.40
+DEFAULT_MFU_SOURCE = "Llama 3 405B on H100s: 38–43% MFU, Llama Team 2024, arXiv:2407.21783, Table 4"
+
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0  # 24 · 3600
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One accelerator of the catalogue.
+
+    id : short name used on the command line (``h100``).
+    name : the vendor's name (``NVIDIA H100 SXM5``).
+    peak_flops_per_second : dense BF16 peak P in FLOP/s (no structured sparsity).
+    source : where P comes from.
+    aliases : other accepted names.
+    """
+
+    id: str
+    name: str
+    peak_flops_per_second: float
+    source: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The hardware a plan runs on: a chip, how many, how well used, and at what price.
+
+    n_chips and usd_per_chip_hour may be None: then wall-clock time or dollars are unknown.
+    """
+
+    chip: Chip
+    n_chips: int | None = None
+    mfu: float = DEFAULT_MFU
+    usd_per_chip_hour: float | None = None
+
+    @property
+    def flops_per_chip_hour(self) -> float:
+        """P · MFU · 3600: useful FLOPs one chip delivers in an hour."""
+        return self.chip.peak_flops_per_second * self.mfu * SECONDS_PER_HOUR
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a budget of FLOPs costs on a cluster. Fields are None where the cluster leaves them unknown.
+
+    flops : training compute C.
+    gpu_hours : chip-hours C / (P · MFU) / 3600.
+    wall_clock_days : C / (n · P · MFU) / 86400 (None without a chip count).
+    usd : chip-hours × price (None without a price).
+    """
+
+    flops: object
+    gpu_hours: object
+    wall_clock_days: object = None
+    usd: object = None
+
+
+def gpu_hours(flops, peak_flops_per_second, mfu=DEFAULT_MFU):
+    """Chip-hours for C FLOPs: C / (P · MFU) / 3600."""
+    return flops / (peak_flops_per_second * mfu) / SECONDS_PER_HOUR
+
+
+def flops_from_gpu_hours(hours, peak_flops_per_second, mfu=DEFAULT_MFU):
+    """FLOPs delivered by ``hours`` chip-hours: hours · 3600 · P · MFU (inverse of :func:`gpu_hours`)."""
+    return hours * SECONDS_PER_HOUR * peak_flops_per_second * mfu
+
+
+def wall_clock_days(flops, peak_flops_per_second, n_chips, mfu=DEFAULT_MFU):
+    """Days of wall-clock time for C FLOPs on n chips: C / (n · P · MFU) / 86400."""
+    return flops / (n_chips * peak_flops_per_second * mfu) / SECONDS_PER_DAY
+
+
+def flops_from_days(days, peak_flops_per_second, n_chips, mfu=DEFAULT_MFU):
+    """FLOPs n chips deliver in ``days``: days · 86400 · n · P · MFU (inverse of :func:`wall_clock_days`)."""
+    return days * SECONDS_PER_DAY * n_chips * peak_flops_per_second * mfu
+
+
+def usd(flops, peak_flops_per_second, usd_per_chip_hour, mfu=DEFAULT_MFU):
+    """Dollars for C FLOPs at a price per chip-hour: C / (P · MFU) / 3600 · price."""
+    return gpu_hours(flops, peak_flops_per_second, mfu) * usd_per_chip_hour
+
+
+def flops_from_usd(dollars, peak_flops_per_second, usd_per_chip_hour, mfu=DEFAULT_MFU):
+    """FLOPs a sum of dollars buys: dollars / price · 3600 · P · MFU (inverse of :func:`usd`)."""
+    return flops_from_gpu_hours(dollars / usd_per_chip_hour, peak_flops_per_second, mfu)
+
+
+def cost(flops, cluster: Cluster) -> Cost:
+    """GPU-hours, and where the cluster says enough, wall-clock days and dollars, for C FLOPs (float or array)."""
+    P, mfu = cluster.chip.peak_flops_per_second, cluster.mfu
+    days = None if cluster.n_chips is None else wall_clock_days(flops, P, cluster.n_chips, mfu)
+    dollars = None if cluster.usd_per_chip_hour is None else usd(flops, P, cluster.usd_per_chip_hour, mfu)
+    return Cost(flops=flops, gpu_hours=gpu_hours(flops, P, mfu), wall_clock_days=days, usd=dollars)
+
+
+#: Budgets a user may give instead of FLOPs, and what each needs from the cluster.
+BUDGET_UNITS = ("gpu_hours", "wall_clock_days", "usd")
+
+
+def flops_for_budget(amount, unit: str, cluster: Cluster):
+    """The FLOPs a budget in ``unit`` (one of :data:`BUDGET_UNITS`) buys on ``cluster``.
+
+    ``wall_clock_days`` needs ``cluster.n_chips`` and ``usd`` needs ``cluster.usd_per_chip_hour``;
+    without them this raises :class:`~planner.errors.HardwareError`.
+    """
+    P, mfu = cluster.chip.peak_flops_per_second, cluster.mfu
+    if unit == "gpu_hours":
+        return flops_from_gpu_hours(amount, P, mfu)
+    if unit == "wall_clock_days":
+        if cluster.n_chips is None:
+            raise HardwareError("a budget in wall-clock days needs the number of chips; give it (--gpus N)")
+        return flops_from_days(amount, P, cluster.n_chips, mfu)
+    if unit == "usd":
+        if cluster.usd_per_chip_hour is None:
+            raise HardwareError("a budget in dollars needs a price per chip-hour; give it (--usd-per-gpu-hour PRICE)")
+        return flops_from_usd(amount, P, cluster.usd_per_chip_hour, mfu)
+    raise HardwareError(f"unknown budget unit {unit!r}; expected one of {', '.join(BUDGET_UNITS)}")

@@ -1,0 +1,145 @@
+"""The hardware catalogue and the FLOPs ↔ GPU-hours ↔ days ↔ dollars conversions."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from planner.errors import HardwareError, PresetError, UnknownChipError
+from planner.hardware import (
+    DEFAULT_MFU, Chip, Cluster, cost, flops_for_budget, flops_from_days, flops_from_gpu_hours, flops_from_usd,
+    gpu_hours, usd, wall_clock_days,
+)
+from planner.presets import hardware_from_mapping, list_hardware, load_chip, preset_ids
+
+# Dense BF16 peaks in TFLOP/s, ../shared/SCIENCE.md "Hardware: dense BF16 peak" (vendor datasheets, TPU docs).
+SCIENCE_PEAKS = {"a100": 312, "h100": 989.4, "h200": 989.4, "b200": 2250, "mi300x": 1307.4,
+                 "tpu-v4": 275, "tpu-v5e": 197, "tpu-v5p": 459}
+
+H100 = Chip("h100", "NVIDIA H100 SXM5", 989.4e12, "NVIDIA H100 datasheet")
+
+log_flops = st.floats(15, 30).map(lambda x: 10.0**x)
+mfus = st.floats(0.01, 1.0)
+chips = st.integers(1, 100_000)
+prices = st.floats(0.01, 100.0)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the catalogue
+
+
+def test_catalogue_has_every_chip_of_science_md_with_its_peak_and_a_source():
+    catalogue = {chip.id: chip for chip in list_hardware()}
+    assert set(catalogue) == set(SCIENCE_PEAKS)
+    for chip_id, tflops in SCIENCE_PEAKS.items():
+        assert catalogue[chip_id].peak_flops_per_second == pytest.approx(tflops * 1e12, rel=1e-12)
+        assert catalogue[chip_id].source and catalogue[chip_id].name
+
+
+def test_ids_and_aliases_are_unique_and_resolve_case_insensitively():
+    names = [n for chip in list_hardware() for n in (chip.id, *chip.aliases)]
+    assert len(names) == len(set(names))
+    for chip in list_hardware():
+        for name in (chip.id, *chip.aliases):
+            assert load_chip(name.upper()).id == chip.id
+
+
+def test_unknown_chip_suggests_close_names():
+    with pytest.raises(UnknownChipError, match=r"unknown chip 'h10'; did you mean 'h100'.*plan hardware"):
+        load_chip("h10")
+    with pytest.raises(LookupError):  # also the built-in it resembles
+        load_chip("zzzz")
+
+
+def test_the_catalogue_is_not_a_law_preset():
+    assert "hardware" not in preset_ids()
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"x": {"name": "X", "source": "s"}}, "missing key 'peak_flops_per_second' in [x] of test"),
+    ({"x": {"name": "X", "source": "s", "peak_flops_per_second": 0}}, "'peak_flops_per_second' must be > 0"),
+    ({"x": {"name": "X", "source": "s", "peak_flops_per_second": "fast"}}, "must be a number (got str 'fast')"),
+    ({"x": {"name": "X", "source": "s", "peak_flop_per_second": 1e12}}, "did you mean 'peak_flops_per_second'?"),
+    ({"x": {"name": "X", "source": "s", "peak_flops_per_second": 1e12, "aliases": [3]}}, "'aliases' must be a string"),
+    ({"x": 3}, "'x' must be a table"),
+])
+def test_malformed_catalogue_entries_name_the_chip_and_key(table, message):
+    with pytest.raises(PresetError) as e:
+        hardware_from_mapping(table, "test")
+    assert message in str(e.value)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# conversions
+
+
+def test_worked_example_2048_h100_at_40_percent():
+    """1e24 FLOPs on 2048 H100s at MFU 0.40 and $2.50/GPU-hour, by hand: 1e24 / (989.4e12 × 0.40) s of one chip."""
+    chip_seconds = 1e24 / (989.4e12 * 0.40)  # 2.5268e9 s
+    c = cost(1e24, Cluster(H100, n_chips=2048, mfu=0.40, usd_per_chip_hour=2.50))
+    assert c.gpu_hours == pytest.approx(chip_seconds / 3600, rel=1e-12)  # 701,896 GPU-hours
+    assert c.wall_clock_days == pytest.approx(chip_seconds / 2048 / 86400, rel=1e-12)  # 14.28 days
+    assert c.usd == pytest.approx(chip_seconds / 3600 * 2.50, rel=1e-12)  # $1.75M
+    assert round(c.wall_clock_days, 2) == 14.28
+
+
+def test_cost_leaves_days_and_dollars_unknown_without_chip_count_or_price():
+    c = cost(1e21, Cluster(H100))
+    assert c.gpu_hours > 0 and c.wall_clock_days is None and c.usd is None
+
+
+def test_default_mfu_is_inside_the_cited_llama3_range():
+    assert 0.38 <= DEFAULT_MFU <= 0.43  # Llama 3 405B, arXiv:2407.21783 Table 4
+
+
+def test_wall_clock_is_gpu_hours_shared_over_the_chips():
+    c = cost(3.8e25, Cluster(H100, n_chips=16384))
+    assert c.wall_clock_days * 24 * 16384 == pytest.approx(c.gpu_hours, rel=1e-12)
+
+
+@settings(deadline=None)
+@given(log_flops, mfus, chips, prices)
+def test_conversions_round_trip(C, mfu, n, price):
+    P = H100.peak_flops_per_second
+    assert flops_from_gpu_hours(gpu_hours(C, P, mfu), P, mfu) == pytest.approx(C, rel=1e-12)
+    assert flops_from_days(wall_clock_days(C, P, n, mfu), P, n, mfu) == pytest.approx(C, rel=1e-12)
+    assert flops_from_usd(usd(C, P, price, mfu), P, price, mfu) == pytest.approx(C, rel=1e-12)
+    cluster = Cluster(H100, n_chips=n, mfu=mfu, usd_per_chip_hour=price)
+    c = cost(C, cluster)
+    for unit, amount in (("gpu_hours", c.gpu_hours), ("wall_clock_days", c.wall_clock_days), ("usd", c.usd)):
+        assert flops_for_budget(amount, unit, cluster) == pytest.approx(C, rel=1e-12)
+
+
+@settings(deadline=None)
+@given(log_flops, mfus, chips)
+def test_more_chips_or_better_utilisation_never_take_longer(C, mfu, n):
+    P = H100.peak_flops_per_second
+    days = wall_clock_days(C, P, n, mfu)
+    assert wall_clock_days(C, P, n + 1, mfu) <= days
+    assert wall_clock_days(C, P, n, min(1.0, mfu * 1.1)) <= days
+    assert gpu_hours(C, P, mfu) == pytest.approx(days * 24 * n, rel=1e-12)
+
+
+def test_arrays_in_arrays_out_of_the_same_shape():
+    C = np.logspace(20, 25, 6).reshape(2, 3)
+    c = cost(C, Cluster(H100, n_chips=64, usd_per_chip_hour=2.0))
+    for field in (c.gpu_hours, c.wall_clock_days, c.usd):
+        assert isinstance(field, np.ndarray) and field.shape == (2, 3)
+    np.testing.assert_allclose(c.gpu_hours, [[gpu_hours(x, H100.peak_flops_per_second) for x in r] for r in C])
+
+
+@pytest.mark.parametrize("unit, cluster, message", [
+    ("wall_clock_days", Cluster(H100), "needs the number of chips"),
+    ("usd", Cluster(H100, n_chips=8), "needs a price per chip-hour"),
+    ("fortnights", Cluster(H100, n_chips=8), "unknown budget unit 'fortnights'"),
+])
+def test_budget_conversion_says_what_is_missing(unit, cluster, message):
+    with pytest.raises(HardwareError, match=message):
+        flops_for_budget(1.0, unit, cluster)
+    assert issubclass(HardwareError, ValueError)
+
+
+def test_one_chip_for_a_day_at_full_utilisation_is_its_peak_times_86400():
+    assert flops_from_days(1.0, 1e15, 1, mfu=1.0) == 86400e15
+    assert math.isclose(gpu_hours(3600e15, 1e15, mfu=1.0), 1.0)
