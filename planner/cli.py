@@ -141,6 +141,32 @@ def budget_options(f):
     return f
 
 
+def ci_option(f):
+    """--ci LEVEL: central intervals from the laws' published uncertainty."""
+    return click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+                        help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss, from the "
+                             "law's published uncertainty or bootstrap samples.")(f)
+
+
+def with_ci(report, laws, budgets, level):
+    """``report`` with ``level``% bounds for each law that publishes uncertainty; a warning on stderr (and
+    no interval) for each that does not."""
+    from .reports import with_intervals
+    from .uncertainty import NoUncertaintyError, plan_intervals
+
+    found, missing = {}, []
+    for law in laws:
+        try:
+            found[law.id] = plan_intervals(law, budgets, level)
+        except NoUncertaintyError as e:
+            missing.append((law.id, str(e)))
+    if len(missing) == 1:
+        warn([missing[0][1]])
+    elif missing:
+        warn([f"no intervals for {', '.join(i for i, _ in missing)}: they publish no uncertainty"])
+    return with_intervals(report, found, level, [i for i, _ in missing])
+
+
 def hardware_options(f):
     """--gpu, --gpus, --mfu, --usd-per-gpu-hour: the cluster a plan runs on."""
     f = click.option("--usd-per-gpu-hour", "price", type=QUANTITY, metavar="PRICE",
@@ -253,12 +279,13 @@ def format_option(f):
 @click.option("--hparams", "show_hparams", is_flag=True,
               help="Add DeepSeek's suggested learning rate and batch size for each budget.")
 @law_options
+@ci_option
 @format_option
 @click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, n_params, n_tokens, targets,
         unique_tokens, inference_tokens, max_params, max_tokens, show_shapes, vocab, context, tied_embeddings,
-        show_hparams, preset, law_file, sets, fmt):
+        show_hparams, preset, law_file, sets, ci, fmt):
     """Plan compute-optimal training runs from published scaling laws.
 
     \b
@@ -275,11 +302,13 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
       plan --gpus 512 --gpu h100 --days 21 --usd-per-gpu-hour 2.5 --shape
                                              a cluster's budget: model, cost, shapes
       plan --flops 1e21 --format markdown    also json, csv, latex
+      plan --flops 1e24 --ci 80              with 80% intervals from the law's uncertainty
       plan compare --flops 1e21              every shipped law side by side
       plan cite besiroglu2024                BibTeX for a preset
       plan hardware                          the chips, their peak FLOP/s and sources
       plan shape --params 7B                 transformer shapes for a parameter count
       plan presets                           the shipped laws
+      plan plot frontier -o frontier.png     a figure (needs matplotlib)
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -289,6 +318,9 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
     constraints = dict(unique_tokens=unique_tokens, inference_tokens=inference_tokens, max_params=max_params,
                        max_tokens=max_tokens)
     if any(constraints.values()):
+        if ci is not None:
+            raise click.UsageError("--ci does not combine with --unique-tokens, --inference-tokens, --max-params or "
+                                   "--max-tokens yet: intervals bound unconstrained compute-optimal plans")
         if show_shapes or show_hparams:
             raise click.UsageError(f"{'--shape' if show_shapes else '--hparams'} does not combine with --unique-tokens, "
                                    "--inference-tokens, --max-params or --max-tokens yet; plan under constraints "
@@ -318,6 +350,9 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
                                "without --flops, --params N --tokens D plans that exact run")
     if not budgets and bool(n_params) != bool(n_tokens):
         raise click.UsageError("--params and --tokens need a budget (--flops) or each other")
+    if ci is not None and (targets or n_params or n_tokens):
+        raise click.UsageError("--ci bounds compute-optimal plans: give it with --flops, not with --params, "
+                               "--tokens or --target-loss")
     law = load_law(preset, law_file, sets)
     if targets or n_params or n_tokens:
         from . import whatif
@@ -346,6 +381,8 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
         # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
         plans = [compute_optimal(law, C) for C in budgets]
         report = reports.plan_report(law, plans)
+        if ci is not None:
+            report = with_ci(report, [law], budgets, ci)
         warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
                                                 n_tokens=[p.n_tokens for p in plans])
     if budget_note:
@@ -469,8 +506,9 @@ def emit(rows, fmt, columns, title=None, footer=(), keys=None):
 @cluster_budget_options
 @click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
               help="Laws to compare, comma-separated or repeated [default: every shipped preset].")
+@ci_option
 @format_option
-def compare(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, preset_list, fmt):
+def compare(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price, preset_list, ci, fmt):
     """Compare the compute-optimal plans of several laws at the same budgets.
 
     One row per law (N, D, tokens per parameter, predicted loss, and how the law counts N), a
@@ -481,6 +519,7 @@ def compare(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, pr
       plan compare --flops 1e21
       plan compare --flops 1e21 --preset besiroglu2024,hoffmann2022,kaplan2020
       plan compare --flops-range 1e21 1e23 --points 3 --format markdown
+      plan compare --flops 1e24 --preset epoch,chinchilla --ci 80
       plan compare --flops 1e21 --gpu h100 --gpus 1024 --usd-per-gpu-hour 2.5
     """
     from . import checks, reports
@@ -508,7 +547,7 @@ def compare(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, pr
         report = dataclasses.replace(report, footer=tuple(report.footer) + (budget_note,))
     report = _extended(report, None, cluster, mfu)
     warn(warnings)
-    emit_report(report, fmt)
+    emit_report(with_ci(report, laws, budgets, ci) if ci is not None else report, fmt)
 
 
 @cli.command()
@@ -602,6 +641,91 @@ def shape(n_params, count, vocab, context, tied_embeddings, fmt):
     vocab, context = _shape_settings(vocab, context)
     shapes = shapes_for(n_params, count=count, vocab=vocab, n_ctx=context, tied_embeddings=tied_embeddings)
     emit_report(shape_report(shapes, count, f"Shapes for N = {_human_count(n_params)} {count} parameters"), fmt)
+
+
+def output_options(f):
+    """-o/--output FILE (format by suffix) and --force."""
+    f = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
+    f = click.option("--output", "-o", required=True, metavar="FILE", callback=_figure_path,
+                     help="Where to write the figure: .png, .svg or .pdf.")(f)
+    return f
+
+
+def _figure_path(ctx, param, value):
+    from .plots import figure_format
+
+    try:
+        figure_format(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx, param) from None
+    return value
+
+
+@cli.group()
+def plot():
+    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'planner[plot]'.
+
+    \b
+    Examples:
+      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+      plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.svg
+      plan plot fit runs.csv -o fit.png
+    """
+
+
+@plot.command("frontier")
+@click.option("--preset", "-p", "presets_", multiple=True, metavar="ID",
+              help=f"Preset id, alias or law file (repeatable) [default: {DEFAULT_PRESET}].")
+@click.option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
+              metavar="START STOP", help="Compute range of the x axis in FLOPs.")
+@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=80, show_default=True,
+              metavar="LEVEL", help="Width of the interval bands, for laws that publish uncertainty.")
+@click.option("--no-bands", is_flag=True, help="Draw no interval bands.")
+@output_options
+def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
+    """N_opt, D_opt and tokens per parameter against compute for one or more laws.
+
+    \b
+    Example:
+      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+    """
+    from .plots import frontier_figure, require_matplotlib, save_figure
+    from .presets import load_preset
+
+    require_matplotlib()
+    laws = [load_preset(p) for p in (presets_ or (DEFAULT_PRESET,))]
+    lo, hi = flops_range
+    if not lo < hi:
+        raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
+    budgets = [lo * (hi / lo) ** (i / 199) for i in range(200)]
+    fig = frontier_figure(laws, budgets, None if no_bands else ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
+@plot.command("isoflop")
+@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+              help="A budget in FLOPs (repeatable) [default: 1e19 … 1e25, every 100×].")
+@law_options
+@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+              help="Mark a LEVEL% interval on each optimum's N, where the law publishes uncertainty.")
+@output_options
+def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
+    """Predicted loss against N at fixed budgets, each optimum marked.
+
+    \b
+    Example:
+      plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
+    """
+    from .plots import isoflop_figure, require_matplotlib, save_figure
+
+    from .uncertainty import has_uncertainty
+
+    require_matplotlib()
+    law = load_law(preset, law_file, sets)
+    if ci is not None and not has_uncertainty(law):
+        warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
+    fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
 
 
 def main(args=None, prog_name="plan"):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .cli import QUANTITY, cli, law_options, load_law
+from .cli import QUANTITY, cli, law_options, load_law, output_options, plot
 from .units import format_count, format_flops, format_loss, format_ratio
 
 #: Budgets the report plans at when no --flops is given.
@@ -181,6 +181,32 @@ def _report_table(fit, boot, rows, runs) -> None:
         console.print(Text(line, style="dim"), soft_wrap=False)
 
 
+def runs_options(f):
+    """How to read RUNS: --drop-highest-loss and the column and format overrides (plan fit, plan plot fit)."""
+    options = [
+        click.option("--drop-highest-loss", type=click.IntRange(0), default=0, metavar="K",
+                     help="Leave out the K runs of highest loss (Besiroglu et al. drop 5)."),
+        click.option("--n-params-column", metavar="NAME", help="Column with parameter counts N."),
+        click.option("--tokens-column", metavar="NAME", help="Column with training tokens D."),
+        click.option("--flops-column", metavar="NAME", help="Column with training FLOPs C (D = C/6N if no tokens)."),
+        click.option("--loss-column", metavar="NAME", help="Column with final losses L."),
+        click.option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
+                     help="Format of RUNS [default: from the extension, else sniffed]."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
+                      input_format):
+    """The runs that :func:`runs_options` describe."""
+    from .runs import read_runs
+
+    return read_runs(runs_file, n_params=n_params_column, n_tokens=tokens_column, flops=flops_column,
+                     loss=loss_column, fmt=input_format).drop_highest_loss(drop_highest_loss)
+
+
 @cli.command("fit")
 @click.argument("runs_file", metavar="RUNS")
 @click.option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
@@ -196,14 +222,7 @@ def _report_table(fit, boot, rows, runs) -> None:
               show_default=True, help="Interval level in percent.")
 @click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
               help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
-@click.option("--drop-highest-loss", type=click.IntRange(0), default=0, metavar="K",
-              help="Leave out the K runs of highest loss (Besiroglu et al. drop 5).")
-@click.option("--n-params-column", metavar="NAME", help="Column with parameter counts N.")
-@click.option("--tokens-column", metavar="NAME", help="Column with training tokens D.")
-@click.option("--flops-column", metavar="NAME", help="Column with training FLOPs C (D = C/6N if no tokens).")
-@click.option("--loss-column", metavar="NAME", help="Column with final losses L.")
-@click.option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
-              help="Format of RUNS [default: from the extension, else sniffed].")
+@runs_options
 @click.option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True,
               help="Output format.")
@@ -226,7 +245,6 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
     """
     from . import fit as fitting
     from .lawfile import law_file_text
-    from .runs import read_runs
 
     if isoflop and form != "parametric":
         raise click.UsageError("--isoflop fits Approach 2's allocation rule; it does not combine with --form")
@@ -234,8 +252,8 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
         raise click.UsageError("--bootstrap is for the parametric and Kaplan fits, not --isoflop")
     _check_output(output, force)
 
-    runs = read_runs(runs_file, n_params=n_params_column, n_tokens=tokens_column, flops=flops_column,
-                     loss=loss_column, fmt=input_format).drop_highest_loss(drop_highest_loss)
+    runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
+                             input_format)
     N, D, L = runs.n_params, runs.n_tokens, runs.loss
     if isoflop:
         result = fitting.fit_isoflop(N, D, L, flops=runs.flops, flops_per_param_token=runs.flops_per_param_token)
@@ -320,3 +338,45 @@ def design_command(flops, n_models, span, preset, law_file, sets, fmt):
               footer=[f"Train each run, record its final loss, then: plan fit runs.csv --isoflop "
                       f"(or the parametric fit).", f"Sizes span a factor {span:g} around {law.id}'s N_opt(C); "
                       f"C = {law.flops_per_param_token:g}·N·D."])
+
+
+@plot.command("fit")
+@click.argument("runs_file", metavar="RUNS")
+@click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+              help="Law to fit, as 'plan fit --form'.")
+@click.option("--preset", "-p", metavar="ID", help="Diagnose this preset on RUNS instead of fitting a law.")
+@click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Diagnose this law file (e.g. one 'plan fit -o' wrote) on RUNS instead of fitting a law.")
+@runs_options
+@output_options
+def plot_fit(runs_file, form, preset, law_file, output, force, **read):
+    """Fit diagnostics for RUNS: predicted against observed loss, and residuals against N.
+
+    Fits the law to RUNS as 'plan fit' does, or takes one with --preset or --law.
+
+    \b
+    Examples:
+      plan plot fit runs.csv -o fit.png
+      plan plot fit runs.csv --law mylaw.toml -o fit.svg
+    """
+    from .plots import fit_figure, require_matplotlib, save_figure
+
+    require_matplotlib()
+    runs = read_runs_options(runs_file, **read)
+    if preset or law_file:
+        law = load_law(preset, law_file, ())
+        model, label = law.model, f"{law.id} on {Path(runs.source).name}"
+        caption = f"Law: {law.short_citation}."
+    else:
+        from . import fit as fitting
+
+        fitter = fitting.fit_kaplan if form == "kaplan" else fitting.fit_parametric
+        result = fitter(runs.n_params, runs.n_tokens, runs.loss, flops_per_param_token=runs.flops_per_param_token)
+        for message in result.warnings:
+            _warn(message)
+        model, label = result.model, f"{form} fit to {Path(runs.source).name}"
+        caption = f"Fit: {result.method}." if result.method else ""
+    derived = f"; {', '.join(runs.derived)} derived from the other columns" if runs.derived else ""
+    runs_line = f"Runs: {runs.source}, {len(runs)} runs{derived}."
+    fig = fit_figure(runs.n_params, runs.n_tokens, runs.loss, model, label=label, caption=" ".join((caption, runs_line)))
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)

@@ -19,6 +19,9 @@ __all__ = [
     "UnsupportedLawError",
     "RunsError",
     "FitError",
+    "NoUncertaintyError",
+    "PlotDependencyError",
+    "OutputExistsError",
 ]
 
 
@@ -72,3 +75,15 @@ class RunsError(PlannerError, ValueError):
 
 class FitError(PlannerError, ValueError):
     """A law cannot be fitted to these runs: too few, not identifiable, or no valid optimum."""
+
+
+class NoUncertaintyError(PlannerError, LookupError):
+    """The law publishes no uncertainty (no bootstrap samples, intervals or standard errors)."""
+
+
+class PlotDependencyError(PlannerError, ImportError):
+    """Plotting needs matplotlib, the optional ``plot`` extra, and it is not installed."""
+
+
+class OutputExistsError(PlannerError, FileExistsError):
+    """An output file exists and --force was not given (or its folder is missing)."""

@@ -12,7 +12,7 @@ from .render import PLAN_KEYS, Block, Column, Report, law_footer, plan_columns, 
 from .units import _sig, format_count, format_flops, format_loss, format_ratio
 
 __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "presets_report", "bibtex",
-           "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "PRESET_KEYS"]
+           "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "PRESET_KEYS", "with_intervals", "INTERVAL_KEYS"]
 
 WHATIF_KEYS = ("preset", "plan", "flops", "n_params", "n_tokens", "tokens_per_param", "loss", "loss_gap",
                "compute_efficiency")
@@ -205,3 +205,52 @@ def bibtex(laws: Sequence) -> str:
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         entries.append(f"@article{{{key},\n{body}\n}}")
     return "\n\n".join(entries)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# intervals (--ci)
+
+#: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
+INTERVAL_QUANTITIES = ("n_params", "n_tokens", "tokens_per_param", "loss")
+#: Keys ``--ci`` adds to a row, in the order machine formats carry them.
+INTERVAL_KEYS = ("ci_level",) + tuple(f"{q}_{end}" for q in INTERVAL_QUANTITIES for end in ("lo", "hi"))
+
+
+def _span(fmt, lo, hi) -> str:
+    a, b = fmt(lo), fmt(hi)
+    # One suffix for both ends when they share it: 75.2–129B, not 75.2B–129B.
+    return f"{a[:-1]}–{b}" if a[-1:].isalpha() and a[-1:] == b[-1:] else f"{a}–{b}"
+
+
+def _with_span(fmt):
+    """A cell ``95.9B (75.2–129B)``: the value, then its interval where there is one."""
+    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({_span(fmt, t[1], t[2])})"
+
+
+def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = ()) -> Report:
+    """``report`` with central ``level``% bounds on each row's N, D, tokens per parameter and loss.
+
+    ``intervals`` maps a law id to its :class:`~planner.uncertainty.PlanIntervals` over the report's budgets
+    (rows are matched by ``preset`` and ``flops``). Rows of laws in ``missing`` (no published
+    uncertainty) get None bounds, never a false interval, and the footer says so.
+    """
+    index = {law_id: {C: i for i, C in enumerate(_seq(iv.flops))} for law_id, iv in intervals.items()}
+    bounds = {law_id: {key: _seq(getattr(iv, key)) for key in INTERVAL_KEYS[1:]} for law_id, iv in intervals.items()}
+
+    def bounded(row):
+        out = dict(row, ci_level=level)
+        i = index.get(row.get("preset"), {}).get(row.get("flops"))
+        for key in INTERVAL_KEYS[1:]:
+            values = bounds[row["preset"]][key] if i is not None else []
+            out[key] = values[i] if values else None
+        for q in INTERVAL_QUANTITIES:
+            out[f"{q}_ci"] = (row.get(q), out[f"{q}_lo"], out[f"{q}_hi"])  # human formats only
+        return out
+
+    blocks = tuple(Block([bounded(r) for r in b.rows], title=b.title, notes=b.notes) for b in report.blocks)
+    columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", _with_span(c.fmt), c.align)
+                    if c.key in INTERVAL_QUANTITIES else c for c in report.columns)
+    notes = [f"{level:g}% CI, {law_id}: {iv.note}." for law_id, iv in intervals.items()]
+    notes += [f"No intervals for {law_id}: it publishes no uncertainty." for law_id in missing]
+    return Report(blocks=blocks, columns=columns, keys=tuple(report.keys) + INTERVAL_KEYS, title=report.title,
+                  footer=tuple(report.footer) + tuple(notes))

@@ -243,3 +243,15 @@ def test_a_target_loss_is_costed_too():
 def test_hardware_options_that_do_not_combine_with_constraints_are_usage_errors(args, message):
     result = run(*args)
     assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+
+
+def test_ci_with_a_constraint_is_a_usage_error():
+    """Intervals bound unconstrained plans only; asking for both is refused in one line, not ignored."""
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    result = CliRunner().invoke(cli, ["--flops", "1e23", "--unique-tokens", "300B", "--ci", "80"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "Error: --ci does not combine with --unique-tokens" in result.stderr

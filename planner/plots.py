@@ -1,0 +1,366 @@
+"""Figures: the compute-optimal frontier, isoFLOP profiles, and fit diagnostics.
+
+The only module that imports matplotlib, and only inside its functions, so nothing else pays
+for it or needs it. Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot,
+no global state) and drawn with the Agg renderer for PNG; the format follows the output's suffix
+(``.png``, ``.svg`` or ``.pdf``). Every figure has log axes labelled with units, a legend, and a
+caption line citing its sources.
+
+Without matplotlib (the optional ``plot`` extra) every entry point raises
+:class:`~planner.errors.PlotDependencyError` with the one-line fix.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import textwrap
+from pathlib import Path
+
+from .errors import NoLossModelError, OutputExistsError, PlotDependencyError
+
+__all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
+           "require_matplotlib"]
+
+#: output suffix → matplotlib format
+FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+INSTALL_HINT = "pip install 'planner[plot]'"
+
+#: Okabe & Ito's colour-blind-safe palette (2008), black last.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+DPI = 200
+STYLE = {
+    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "xtick.labelsize": 8,
+    "ytick.labelsize": 8, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "axes.grid.which": "major", "grid.color": "#dddddd", "grid.linewidth": 0.6, "lines.linewidth": 1.8,
+    "svg.fonttype": "none", "pdf.fonttype": 42, "savefig.dpi": DPI,
+}
+
+
+def require_matplotlib():
+    """Import matplotlib or raise PlotDependencyError saying how to install it."""
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure  # noqa: F401
+    except ImportError:
+        raise PlotDependencyError(f"plotting needs matplotlib, which is not installed; install it with: "
+                                  f"{INSTALL_HINT}") from None
+    return matplotlib
+
+
+def figure_format(path) -> str:
+    """The matplotlib format for ``path``'s suffix; ValueError naming the allowed suffixes otherwise."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FIGURE_FORMATS:
+        raise ValueError(f"the output's suffix must be one of {', '.join(FIGURE_FORMATS)} (got {str(path)!r})")
+    return FIGURE_FORMATS[suffix]
+
+
+def save_figure(fig, path, force: bool = False) -> Path:
+    """Write ``fig`` to ``path`` atomically (a temporary file in the same folder, then os.replace).
+
+    Refuses to replace an existing file unless ``force``.
+    """
+    path = Path(path)
+    fmt = figure_format(path)
+    if path.exists() and not force:
+        raise OutputExistsError(f"{str(path)!r} already exists; pass --force to overwrite it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputExistsError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format=fmt, metadata=_metadata(fmt))  # constrained layout already fits the text
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _metadata(fmt):
+    # Reproducible files: no creation date in SVG/PDF.
+    return {"png": {"Software": "planner"}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _figure(width, height):
+    matplotlib = require_matplotlib()
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    return fig
+
+
+def _style():
+    return require_matplotlib().rc_context(STYLE)
+
+
+def _short_count(value, _pos=None) -> str:
+    """Tick label for a count: 1e9 → '1B', 3e10 → '30B', 0.5 → '0.5'."""
+    if value <= 0:
+        return ""
+    for scale, suffix in ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
+def _log_axes(ax, x_label, y_label, y_counts=True):
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    if y_counts:
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
+        ax.yaxis.set_major_formatter(FuncFormatter(_short_count))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _caption(fig, lines, width_chars):
+    text = "\n".join(textwrap.fill(line, width_chars) for line in lines if line)
+    fig.supxlabel(text, fontsize=7, color="#444444", ha="left", x=0.01, multialignment="left")
+
+
+def _law_label(law) -> str:
+    return f"{law.id} ({law.short_citation.split(',')[0]})"
+
+
+def _sources(laws) -> str:
+    """``Sources: Besiroglu et al. 2024, arXiv:2404.10102 (besiroglu2024); ...``, one entry per paper."""
+    papers: dict[str, list[str]] = {}
+    for law in laws:
+        papers.setdefault(law.short_citation, []).append(law.id)
+    return "Sources: " + "; ".join(f"{cite} ({', '.join(ids)})" for cite, ids in papers.items()) + "."
+
+
+def _in_fitted_range(law, C, N, D):
+    """Boolean array: where the plan lies inside every range the law's fit covered."""
+    import numpy as np
+
+    inside = np.ones(np.shape(C), dtype=bool)
+    for key, values in (("flops", C), ("n_params", N), ("n_tokens", D)):
+        if key in law.fitted_range:
+            lo, hi = law.fitted_range[key]
+            inside &= (values >= lo) & (values <= hi)
+    return inside
+
+
+def _segments(mask):
+    """(start, stop) index runs where ``mask`` is constant, with its value, overlapping by one point."""
+    runs, start = [], 0
+    for i in range(1, len(mask) + 1):
+        if i == len(mask) or mask[i] != mask[start]:
+            runs.append((start, min(i + 1, len(mask)), bool(mask[start])))
+            start = i
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# figures
+
+
+def frontier_figure(laws, flops, level: float | None = 80.0):
+    """N_opt, D_opt and D_opt/N_opt against C for each law, with ``level``% bands where a law has uncertainty.
+
+    ``flops`` is an increasing array of budgets. Lines are solid where the plan lies inside the
+    law's fitted range and dashed where it extrapolates. Returns a matplotlib Figure.
+    """
+    import numpy as np
+
+    from .plan import compute_optimal
+    from .uncertainty import NoUncertaintyError, plan_intervals
+
+    C = np.asarray(flops, dtype=float)
+    with _style():
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        fig = _figure(11.5 + (2.8 if len(laws) > 3 else 0.0), 4.3)  # room for a legend beside the panels
+        axes = fig.subplots(1, 3)
+        quantities = (("n_params", "$N_{opt}$ (parameters)", "Model size"),
+                      ("n_tokens", "$D_{opt}$ (training tokens)", "Training data"),
+                      ("tokens_per_param", "$D_{opt}/N_{opt}$ (tokens per parameter)", "Tokens per parameter"))
+        band_notes, no_band, extrapolated, banded, handles = [], [], False, False, []
+        for i, law in enumerate(laws):
+            colour = PALETTE[i % len(PALETTE)]
+            plan = compute_optimal(law, C)
+            intervals = None
+            if level is not None:
+                try:
+                    intervals = plan_intervals(law, C, level)
+                    band_notes.append(f"{law.id}: {intervals.note}")
+                except NoUncertaintyError:
+                    no_band.append(law.id)
+            inside = _in_fitted_range(law, C, plan.n_params, plan.n_tokens)
+            extrapolated |= not inside.all()
+            banded |= intervals is not None
+            handles.append(Line2D([], [], color=colour, label=_law_label(law)))
+            for ax, (key, _, _) in zip(axes, quantities):
+                y = getattr(plan, key)
+                for a, b, ok in _segments(inside):
+                    ax.plot(C[a:b], y[a:b], color=colour, linestyle="-" if ok else (0, (4, 2)))
+                if intervals is not None:
+                    ax.fill_between(C, getattr(intervals, f"{key}_lo"), getattr(intervals, f"{key}_hi"),
+                                    color=colour, alpha=0.15, linewidth=0)
+        if extrapolated:
+            handles.append(Line2D([], [], color="#777777", linestyle=(0, (4, 2)), label="beyond the fitted range"))
+        if banded:
+            handles.append(Patch(color="#777777", alpha=0.25, linewidth=0, label=f"{level:g}% interval"))
+        if len(laws) <= 3:  # fits in panel (a)'s empty upper left
+            axes[0].legend(handles=handles, loc="upper left", frameon=False)
+        else:  # many laws: one legend right of the panels, clear of the lines
+            fig.legend(handles=handles, loc="outside right upper", frameon=False)
+        for letter, ax, (key, ylabel, title) in zip("abc", axes, quantities):
+            _log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
+            ax.set_title(f"({letter}) {title}", loc="left", fontweight="bold")
+            ax.set_xlim(C[0], C[-1])
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        ratio = axes[2]
+        # ~20 tokens per parameter: Hoffmann et al. 2022 Table 3 (1B on 20.2B tokens, 10B on 205.1B).
+        ratio.axhline(20, color="#999999", linewidth=0.9, linestyle=":", zorder=1)
+        ratio.annotate("20 tokens/param (Hoffmann Table 3)", (C[-1], 20), xytext=(-2, 3), textcoords="offset points",
+                       ha="right", va="bottom", fontsize=7, color="#777777")
+        ratio.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ratio.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ratio.yaxis.set_minor_formatter(NullFormatter())
+        fig.suptitle("Compute-optimal allocation of a training budget", x=0.01, ha="left", fontsize=11,
+                     fontweight="bold")
+        k = {law.flops_per_param_token for law in laws}
+        counts = {law.parameters for law in laws}
+        lines = [_sources(laws),
+                 f"C = {'/'.join(f'{x:g}' for x in sorted(k))}·N·D. "
+                 + (f"N counts {counts.pop()} parameters." if len(counts) == 1 else
+                    "N counts parameters as each law does: " + "; ".join(f"{law.id}: {law.parameters}" for law in laws)
+                    + ".")
+                 + (" Dashed: beyond the range of runs the law was fitted on." if extrapolated else "")]
+        if band_notes:
+            lines.append(f"Bands: central {level:g}% intervals. " + " ".join(n + "." for n in band_notes))
+        if no_band:
+            lines.append("No band (no published uncertainty): " + ", ".join(no_band) + ".")
+        _caption(fig, lines, 190)
+    return fig
+
+
+def isoflop_figure(law, budgets, level: float | None = None, span_decades: float = 1.5, points: int = 200):
+    """Predicted loss against N at each fixed budget C (D = C/(k·N)), the optimum of each marked.
+
+    With ``level``, the optimum's N carries a horizontal ``level``% interval where the law publishes
+    uncertainty. Raises NoLossModelError for an allocation rule (it predicts no loss).
+    """
+    import numpy as np
+
+    from .plan import compute_optimal
+    from .uncertainty import NoUncertaintyError, plan_intervals
+
+    if not law.has_loss:
+        raise NoLossModelError(f"{law.id!r} is an allocation rule with no loss model, so it has no isoFLOP "
+                               "profile; use a parametric preset such as 'besiroglu2024'")
+    C = np.sort(np.asarray(budgets, dtype=float))
+    k = law.flops_per_param_token
+    best = compute_optimal(law, C)
+    intervals = None
+    if level is not None:
+        try:
+            intervals = plan_intervals(law, C, level)
+        except NoUncertaintyError:
+            intervals = None
+    with _style():
+        from matplotlib import colormaps
+        from matplotlib.ticker import FuncFormatter
+
+        fig = _figure(7.0, 4.8)
+        ax = fig.subplots()
+        cmap = colormaps["viridis"]
+        for j, c in enumerate(C):
+            colour = cmap(0.1 + 0.75 * j / max(len(C) - 1, 1))
+            N = best.n_params[j] * np.logspace(-span_decades, span_decades, points)
+            ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {_flops_tex(c)} FLOPs")
+            if intervals is not None:
+                lo, hi = intervals.n_params_lo[j], intervals.n_params_hi[j]
+                ax.errorbar(best.n_params[j], best.loss[j], xerr=[[best.n_params[j] - lo], [hi - best.n_params[j]]],
+                            color=colour, capsize=3, linewidth=1, zorder=3)
+        ax.plot(best.n_params, best.loss, linestyle=":", color="#555555", linewidth=1, zorder=2)
+        ax.scatter(best.n_params, best.loss, marker="D", s=28, color="black", zorder=4,
+                   label="compute-optimal $N_{opt}$" + (f" ({level:g}% interval)" if intervals is not None else ""))
+        ax.set_xscale("log")
+        ax.set_xlabel("Parameters $N$ (parameters, log scale)")
+        ax.set_ylabel("Predicted loss $L(N, C/(%gN))$ (nats/token)" % k)
+        ax.xaxis.set_major_formatter(FuncFormatter(_short_count))
+        ax.set_title(f"IsoFLOP profiles · {law.id}", loc="left", fontweight="bold")
+        ax.legend(frameon=False, loc="upper right")
+        lines = [_sources([law]),
+                 f"D = C/({k:g}·N); N counts {law.parameters} parameters. Loss in nats/token on "
+                 f"{law.dataset or 'the paper’s data set'}: indicative only, not comparable across laws."]
+        if level is not None:
+            lines.append(f"Error bars: central {level:g}% interval of N_opt; {intervals.note}." if intervals is not None
+                         else f"No interval: {law.id} publishes no uncertainty.")
+        _caption(fig, lines, 120)
+    return fig
+
+
+def _flops_tex(c) -> str:
+    e = math.floor(math.log10(c))
+    m = c / 10**e
+    return f"$10^{{{e}}}$" if abs(m - 1) < 1e-9 else f"${m:.3g}\\times10^{{{e}}}$"
+
+
+def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", caption: str = ""):
+    """Fit diagnostics: predicted against observed loss, and residuals against N, coloured by C.
+
+    Takes the runs as arrays (N, D, observed L) and the fitted law family ``model`` (anything with
+    ``.loss(N, D)`` and ``.flops_per_param_token``), so it depends on no fitting code.
+    """
+    import numpy as np
+
+    N, D, L = (np.asarray(x, dtype=float) for x in (n_params, n_tokens, loss))
+    pred = model.loss(N, D)
+    C = model.flops_per_param_token * N * D
+    resid = L - pred
+    rmse = float(np.sqrt(np.mean(np.log(L / pred) ** 2)))
+    with _style():
+        from matplotlib.colors import LogNorm
+        from matplotlib.lines import Line2D
+        from matplotlib.ticker import FuncFormatter
+
+        fig = _figure(10.0, 4.3)
+        ax1, ax2 = fig.subplots(1, 2)
+        norm = LogNorm(C.min(), C.max()) if C.max() > C.min() else None
+        sc = ax1.scatter(pred, L, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
+        lo, hi = min(pred.min(), L.min()), max(pred.max(), L.max())
+        ax1.plot([lo, hi], [lo, hi], color="#555555", linestyle="--", linewidth=1, label="observed = predicted")
+        ax1.set_xscale("log")
+        ax1.set_yscale("log")
+        for axis in (ax1.xaxis, ax1.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax1.set_xlabel("Predicted loss (nats/token)")
+        ax1.set_ylabel("Observed loss (nats/token)")
+        ax1.set_title("Predicted against observed", loc="left", fontweight="bold")
+        runs = Line2D([], [], marker="o", linestyle="none", color="#777777", markersize=4,
+                      label="runs (colour: compute)")
+        ax1.legend(handles=[runs] + ax1.get_legend_handles_labels()[0], frameon=False, loc="upper left")
+        ax2.scatter(N, resid, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
+        ax2.axhline(0, color="#555555", linestyle="--", linewidth=1, label="zero residual")
+        ax2.set_xscale("log")
+        ax2.xaxis.set_major_formatter(FuncFormatter(_short_count))
+        ax2.set_xlabel("Parameters $N$ (parameters)")
+        ax2.set_ylabel("Residual: observed − predicted (nats/token)")
+        ax2.set_title("Residuals", loc="left", fontweight="bold")
+        ax2.legend(handles=[runs] + ax2.get_legend_handles_labels()[0], frameon=False, loc="best")
+        fig.colorbar(sc, ax=ax2, label="Training compute $C$ (FLOPs)")
+        fig.suptitle(f"Fit diagnostics · {label} · {len(L)} runs · RMSE of log loss {rmse:.4f}", x=0.01, ha="left",
+                     fontsize=11, fontweight="bold")
+        coefs = ", ".join(f"{n} = {getattr(model, n):.4g}" for n in model.coefficient_names)
+        _caption(fig, [f"Law: {type(model).__name__}: {coefs}; C = {model.flops_per_param_token:g}·N·D.", caption],
+                 170)
+    return fig
