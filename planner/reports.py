@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .render import PLAN_KEYS, Block, Column, Report, law_footer, plan_columns, plan_rows
-from .units import _sig, format_count, format_flops, format_loss, format_ratio
+from .units import format_sig, format_count, format_flops, format_loss, format_ratio
 
 __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "presets_report", "bibtex",
            "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "PRESET_KEYS", "with_intervals", "INTERVAL_KEYS"]
@@ -23,12 +23,12 @@ PRESET_KEYS = ("id", "default", "form", "aliases", "parameters", "citation", "ar
 
 def format_gap(x) -> str:
     """A loss gap in nats/token, three significant figures (``0.0269``; ``0`` at the optimum)."""
-    return "—" if x is None else "0" if x == 0 else _sig(x, 3)
+    return "—" if x is None else "0" if x == 0 else format_sig(x, 3)
 
 
 def format_percent(x) -> str:
     """A fraction as a percentage with three significant figures (``74.0%``, ``100%``)."""
-    return "—" if x is None else _sig(100.0 * x, 3) + "%"
+    return "—" if x is None else format_sig(100.0 * x, 3) + "%"
 
 
 def _text(x) -> str:
@@ -114,7 +114,7 @@ def _spread(rows, key, label) -> str:
     lo = min(rows, key=lambda r: r[key])
     hi = max(rows, key=lambda r: r[key])
     return (f"{label} from {format_count(lo[key])} ({lo['preset']}) to {format_count(hi[key])} ({hi['preset']}), "
-            f"{_sig(hi[key] / lo[key], 3)}×")
+            f"{format_sig(hi[key] / lo[key], 3)}×")
 
 
 def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Sequence]) -> Report:

@@ -10,7 +10,8 @@ import re
 
 from .errors import QuantityError
 
-__all__ = ["parse_quantity", "check_positive", "format_count", "format_flops", "format_loss", "format_ratio"]
+__all__ = ["parse_quantity", "check_positive", "format_count", "format_flops", "format_loss", "format_ratio",
+           "format_sig"]
 
 #: SI-style suffixes people use for parameter and token counts (case-insensitive).
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
@@ -67,18 +68,31 @@ def format_count(x: float, digits: int = 3) -> str:
     """``2780000000.0`` → ``'2.78B'``: ``digits`` significant figures and an SI-style suffix."""
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
+    rounded = abs(float(f"{x:.{digits}g}"))  # round first so 999.96M becomes 1.00B, not 1000M
+    if rounded >= 1e18:  # past the largest suffix: 1.67e21, not 1670000P
+        return format_flops(x, digits)
     for scale, suffix in _PREFIXES:
-        # Round first so 999.96M becomes 1.00B, not 1000M.
-        if abs(float(f"{x:.{digits}g}")) >= scale:
-            return _sig(x / scale, digits) + suffix
-    return _sig(x, digits)
+        if rounded >= scale:
+            return format_sig(x / scale, digits) + suffix
+    return format_sig(x, digits)
 
 
-def _sig(x: float, digits: int) -> str:
-    """``x`` with ``digits`` significant figures, keeping trailing zeros (``60.0``, ``2.50``)."""
+def format_sig(x: float | None, digits: int = 3) -> str:
+    """``x`` with ``digits`` significant figures, keeping trailing zeros (``60.0``, ``2.50``).
+
+    Very small or very large magnitudes switch to ``1.23e-7`` notation; None is an em dash and
+    a non-finite value prints as Python spells it (``inf``), so no input raises.
+    """
+    if x is None:
+        return "—"
+    if not math.isfinite(x):
+        return str(x)
     if x == 0:
         return "0"
-    decimals = max(digits - 1 - math.floor(math.log10(abs(float(f"{x:.{digits}g}")))), 0)
+    rounded = abs(float(f"{x:.{digits}g}"))
+    if rounded < 1e-4 or rounded >= 1e6:
+        return format_flops(x, digits)
+    decimals = max(digits - 1 - math.floor(math.log10(rounded)), 0)
     return f"{x:.{decimals}f}"
 
 
@@ -92,11 +106,13 @@ def format_flops(x: float, digits: int = 3) -> str:
 
 def format_loss(x: float | None) -> str:
     """A loss in nats/token with three decimals, or an em dash where the law has none."""
-    return "—" if x is None else f"{x:.3f}"
+    if x is None:
+        return "—"
+    return f"{x:.3f}" if abs(x) < 1e6 else format_sig(x, 4)  # a loss of 1e6 nats is far outside any law
 
 
 def format_ratio(x: float, digits: int = 3) -> str:
     """A dimensionless ratio (tokens per parameter) with ``digits`` significant figures."""
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
-    return _sig(x, digits) if x >= 1 else f"{x:.{digits}g}"
+    return format_sig(x, digits) if x >= 1 else f"{x:.{digits}g}"

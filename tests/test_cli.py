@@ -184,3 +184,15 @@ def test_main_job_imports_neither_numpy_nor_scipy():
                           capture_output=True, text=True, check=True)
     assert "HEAVY []" in proc.stderr
     assert "2.78B" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["--flops", "1.0", "--params", "1e-300", "--preset", "kaplan2020"],   # infinite loss gap (found by hypothesis)
+    ["--flops", "2.225073858507e-311", "--preset", "kaplan2020"],          # N underflows (found by hypothesis)
+    ["--flops", "1e-300"],
+    ["--flops", "1e300", "--format", "json"],
+])
+def test_extreme_budgets_never_show_a_traceback(args):
+    result = CliRunner().invoke(cli, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from planner.errors import QuantityError
-from planner.units import check_positive, format_count, format_flops, format_ratio, parse_quantity
+from planner.units import check_positive, format_count, format_flops, format_loss, format_ratio, format_sig, parse_quantity
 
 
 @pytest.mark.parametrize("text, value", [
@@ -68,3 +68,25 @@ def test_format_count_round_trips_to_three_figures(x):
 def test_format_flops_round_trips(x):
     assert parse_quantity(format_flops(x)) == pytest.approx(x, rel=5e-3)
     assert math.isfinite(parse_quantity(format_flops(x)))
+
+
+@pytest.mark.parametrize("fmt, x, text", [
+    (format_count, 1.67e299, "1.67e299"),     # past the largest suffix: no '1.67e284P'
+    (format_count, 7.86e-156, "7.86e-156"),   # no run of zeros for tiny values
+    (format_ratio, 2.699e9, "2.70e9"),        # three significant figures, not ten digits
+    (format_ratio, float("inf"), "inf"),
+    (format_loss, 8.292e56, "8.292e56"),
+    (format_loss, float("inf"), "inf"),
+    (format_sig, float("nan"), "nan"),
+    (format_sig, 0.01234, "0.0123"),
+    (format_sig, None, "—"),
+])
+def test_extreme_values_format_without_raising(fmt, x, text):
+    """Hypothesis found budgets like 1 FLOP with N = 1e-300 crashing the formatter; every float now has a text."""
+    assert fmt(x) == text
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_formatters_accept_any_float(x):
+    for fmt in (format_count, format_flops, format_ratio, format_loss, format_sig):
+        assert isinstance(fmt(x), str)
