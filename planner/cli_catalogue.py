@@ -1,0 +1,105 @@
+"""``plan presets``, ``plan presets show``, ``plan cite``, ``plan hardware`` and ``plan shape``: look something up.
+
+What ships with planner (laws, their papers, chips) and the transformer shapes of a parameter count; each command
+is a lookup and a report.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .cli_options import QUANTITY, emit_report, format_option, shape_options, shape_settings
+from .presets import DEFAULT_PRESET
+
+
+@click.group(invoke_without_command=True)
+@format_option
+@click.pass_context
+def presets(ctx, fmt):
+    """List the shipped laws: ids, aliases and citations.
+
+    \b
+    Examples:
+      plan presets
+      plan presets --format markdown
+      plan presets show chinchilla
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .presets import list_presets
+    from .reports import presets_report
+
+    emit_report(presets_report(list_presets(), DEFAULT_PRESET), fmt)
+
+
+@presets.command("show")
+@click.argument("preset_id", metavar="ID")
+def presets_show(preset_id):
+    """Print a preset's law file: coefficients, conventions, citation and notes.
+
+    \b
+    Example:
+      plan presets show epoch
+    """
+    from .presets import load_preset, preset_source
+
+    law = load_preset(preset_id)
+    click.echo(preset_source(law), nl=False)
+
+
+@click.command()
+@click.argument("preset_ids", nargs=-1, metavar="[ID]...")
+def cite(preset_ids):
+    """Print BibTeX for presets (every shipped preset if no ID is given).
+
+    \b
+    Examples:
+      plan cite besiroglu2024
+      plan cite chinchilla kaplan2020 > refs.bib
+    """
+    from .presets import list_presets, load_preset
+    from .reports import bibtex
+
+    laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
+    click.echo(bibtex(laws))
+
+
+@click.command("hardware")
+@format_option
+def hardware(fmt):
+    """List the hardware catalogue: chips, dense BF16 peak FLOP/s and sources.
+
+    \b
+    Examples:
+      plan hardware
+      plan hardware --format json
+      plan --flops 1e24 --gpu h100 --gpus 2048 --mfu 0.40 --usd-per-gpu-hour 2.50
+    """
+    from .extensions import hardware_report
+    from .presets import list_hardware
+
+    emit_report(hardware_report(list_hardware()), fmt)
+
+
+@click.command("shape")
+@click.option("--params", "n_params", type=QUANTITY, required=True, metavar="N",
+              help="Parameter count to build shapes for, e.g. 7e9 or 7B.")
+@click.option("--count", type=click.Choice(("total", "non-embedding")), default="total", show_default=True,
+              help="Whether N counts embeddings (Hoffmann) or not (Kaplan).")
+@shape_options
+@format_option
+def shape(n_params, count, vocab, context, tied_embeddings, fmt):
+    """A few decoder-only transformer shapes for a parameter count, with their exact sizes and FLOPs per token.
+
+    \b
+    Examples:
+      plan shape --params 7e9
+      plan shape --params 1.3B --count non-embedding --vocab 50257 --context 1024
+      plan --flops 1e21 --shape
+    """
+    from .extensions import shape_report
+    from .shapes import shapes_for
+    from .units import format_count
+
+    shapes = shapes_for(n_params, count=count, **shape_settings(vocab, context, tied_embeddings))
+    emit_report(shape_report(shapes, count, f"Shapes for N = {format_count(n_params)} {count} parameters"), fmt)

@@ -1,0 +1,301 @@
+"""What the ``plan`` commands share: parameter types, option decorators, what the options parse to, and output.
+
+Parsing only: the click types for quantities and losses, the option groups (law, budgets, cluster, constraints,
+shapes, ``--ci``, ``--format``), the law they name, the budgets they give, and the two output streams (results on
+stdout, warnings on stderr). No planning here: commands hand what this parses to :mod:`planner.answers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+
+from .errors import PlannerError
+from .presets import DEFAULT_PRESET
+from .units import parse_quantity
+
+if TYPE_CHECKING:
+    from .hardware import Cluster
+
+#: --format choices (kept here so ``plan --help`` does not import render's dependencies).
+FORMATS = ("table", "json", "csv", "markdown", "latex")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# parameter types
+
+
+class Quantity(click.ParamType):
+    """A positive finite number: ``1e21``, ``3.8e+25``, ``7B``, ``2T``."""
+
+    name = "quantity"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_quantity(value)
+        except PlannerError as e:
+            self.fail(str(e), param, ctx)
+
+
+QUANTITY = Quantity()
+
+
+class Loss(click.ParamType):
+    """A loss in nats/token: a finite number > 0."""
+
+    name = "loss"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected a loss in nats/token like 2.1; got {value!r}", param, ctx)
+        if not (x > 0 and x != float("inf")):
+            self.fail(f"expected a finite loss > 0 in nats/token; got {value!r}", param, ctx)
+        return x
+
+
+LOSS = Loss()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the law: --preset, --law, --set
+
+
+def law_options(f):
+    """--preset, --law and --set, shared by every command that plans with one law."""
+    f = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                     help="Override one coefficient, e.g. --set alpha=0.35 (repeatable).")(f)
+    f = click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="A law file in the preset format (see 'plan presets show').")(f)
+    f = click.option("--preset", "-p", metavar="ID", help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
+    return f
+
+
+def _parse_sets(values) -> dict[str, float]:
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE like alpha=0.35 (got {item!r})", param_hint="'--set'")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{name.strip()!r} needs a number (got {value!r})", param_hint="'--set'") from None
+    return out
+
+
+def load_law(preset, law_file, sets):
+    """The law chosen by ``--preset`` / ``--law`` with ``--set`` overrides."""
+    from .presets import load_law_file, load_preset
+
+    if preset and law_file:
+        raise click.UsageError("give --preset or --law, not both")
+    overrides = _parse_sets(sets)
+    if law_file:
+        law = load_law_file(law_file)
+        return law.with_coefficients(**overrides) if overrides else law
+    return load_preset(preset or DEFAULT_PRESET, overrides=overrides)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# budgets: --flops, --flops-range, --points; --gpu-hours, --days, --usd on the cluster of --gpu, --gpus, --mfu, --usd-per-gpu-hour
+
+
+def budget_options(f):
+    """--flops, --flops-range and --points."""
+    f = click.option("--points", type=click.IntRange(1, 10_000), default=5, show_default=True,
+                     help="How many log-spaced budgets --flops-range gives.")(f)
+    f = click.option("--flops-range", type=(QUANTITY, QUANTITY), metavar="START STOP",
+                     help="Log-spaced budgets from START to STOP FLOPs.")(f)
+    f = click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+                     help="Training compute in FLOPs, e.g. 1e21 (repeatable).")(f)
+    return f
+
+
+def hardware_options(f):
+    """--gpu, --gpus, --mfu, --usd-per-gpu-hour: the cluster a plan runs on."""
+    f = click.option("--usd-per-gpu-hour", "price", type=QUANTITY, metavar="PRICE",
+                     help="Price of one chip-hour in dollars; adds a cost column.")(f)
+    f = click.option("--mfu", type=click.FloatRange(0, 1, min_open=True), metavar="FRACTION",
+                     help="Model-FLOPs utilisation, 0 < MFU <= 1 [default: 0.40, Llama 3 405B on H100s].")(f)
+    f = click.option("--gpus", type=click.IntRange(min=1), metavar="N", help="How many chips; adds wall-clock days.")(f)
+    f = click.option("--gpu", metavar="ID", help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
+    return f
+
+
+def cluster_budget_options(f):
+    """--gpu-hours, --days, --usd (budgets in the units a cluster is bought in), then the cluster's options."""
+    f = hardware_options(f)
+    f = click.option("--usd", type=QUANTITY, metavar="DOLLARS",
+                     help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")(f)
+    f = click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")(f)
+    f = click.option("--gpu-hours", type=QUANTITY, metavar="HOURS",
+                     help="Budget in chip-hours instead of FLOPs (needs --gpu).")(f)
+    return f
+
+
+#: The parameter names of :func:`budget_options` and :func:`cluster_budget_options`, which :func:`parse_budgets` takes.
+BUDGET_PARAMS = ("flops", "flops_range", "points", "gpu_hours", "days", "usd", "gpu", "gpus", "mfu", "price")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """What the budget and cluster options ask for.
+
+    ``flops``: the budgets in FLOPs (a budget in GPU-hours, days or dollars converted on ``cluster``); ``option``: the
+    option that gave them (``--flops`` for --flops and --flops-range), None if none did; ``note``: how a converted
+    budget became FLOPs, with the arithmetic; ``cluster``: the cluster of --gpu, or None; ``mfu_given``: whether --mfu
+    was given (else the footer names the default's source).
+    """
+
+    flops: tuple[float, ...] = ()
+    option: str | None = None
+    note: str | None = None
+    cluster: Cluster | None = None
+    mfu_given: bool = False
+
+
+def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price) -> Budgets:
+    """The budgets and cluster of the options; a usage error for more than one kind of budget, or an option
+    missing what it needs."""
+    budgets = _flops_budgets(flops, flops_range, points)
+    other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
+    cluster = _cluster(gpu, gpus, mfu, price)
+    if other is None:
+        return Budgets(tuple(budgets), "--flops" if budgets else None, None, cluster, mfu is not None)
+    from .extensions import budget_line
+    from .hardware import flops_for_budget
+
+    name, amount, unit = other
+    C = flops_for_budget(amount, unit, cluster)
+    return Budgets((C,), name, budget_line(amount, unit, cluster, C), cluster, mfu is not None)
+
+
+def _flops_budgets(flops, flops_range, points) -> list[float]:
+    """The budgets asked for: each ``--flops``, then ``--points`` log-spaced ones over ``--flops-range``."""
+    budgets = list(flops)
+    if flops_range:
+        lo, hi = flops_range
+        if hi < lo:
+            raise click.BadParameter(f"start must not exceed stop (got {lo:g} > {hi:g})", param_hint="'--flops-range'")
+        if points == 1 or lo == hi:
+            budgets.append(lo)
+        else:
+            budgets += [lo * (hi / lo) ** (i / (points - 1)) for i in range(points)]
+    return budgets
+
+
+#: Budgets in other units: option name → unit of planner.hardware.flops_for_budget.
+_OTHER_BUDGETS = {"--gpu-hours": "gpu_hours", "--days": "wall_clock_days", "--usd": "usd"}
+
+
+def _other_budget(given: dict, flops_given: bool, gpu, gpus, price):
+    """The one budget given in GPU-hours, days or dollars as (option, amount, unit), or None; usage errors otherwise."""
+    named = [name for name, value in given.items() if value is not None]
+    if len(named) + flops_given > 1:
+        got = (["--flops"] if flops_given else []) + named
+        raise click.UsageError(f"give one budget: --flops, --gpu-hours, --days or --usd (got {' and '.join(got)})")
+    if not named:
+        return None
+    name = named[0]
+    needs = [("--gpu", gpu, "the chip, e.g. --gpu h100")]
+    if name == "--days":
+        needs.append(("--gpus", gpus, "how many chips"))
+    if name == "--usd":
+        needs.append(("--usd-per-gpu-hour", price, "the price of a chip-hour"))
+    for option, value, what in needs:
+        if value is None:
+            raise click.UsageError(f"{name} needs {option} ({what})")
+    return name, given[name], _OTHER_BUDGETS[name]
+
+
+def _cluster(gpu, gpus, mfu, price):
+    """The cluster of --gpu/--gpus/--mfu/--usd-per-gpu-hour, or None; the others need --gpu."""
+    if gpu is None:
+        for value, name in ((gpus, "--gpus"), (mfu, "--mfu"), (price, "--usd-per-gpu-hour")):
+            if value is not None:
+                raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
+        return None
+    from .hardware import DEFAULT_MFU, Cluster
+    from .presets import load_chip
+
+    return Cluster(chip=load_chip(gpu), n_chips=gpus, mfu=DEFAULT_MFU if mfu is None else mfu, usd_per_chip_hour=price)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# what else a plan can ask for
+
+
+def constraint_options(f):
+    """--unique-tokens, --inference-tokens, --max-params and --max-tokens: any of them plans under constraints."""
+    f = click.option("--max-tokens", type=QUANTITY, metavar="D", help="Constraint: train on at most D tokens.")(f)
+    f = click.option("--max-params", type=QUANTITY, metavar="N", help="Constraint: train at most N parameters.")(f)
+    f = click.option("--inference-tokens", type=QUANTITY, metavar="T",
+                     help="Constraint: tokens the model will serve; also plan the same loss for the least "
+                          "training + inference FLOPs (Sardana et al. 2024).")(f)
+    f = click.option("--unique-tokens", type=QUANTITY, metavar="U",
+                     help="Constraint: unique training tokens available; more tokens repeat them "
+                          "(Muennighoff et al. 2023).")(f)
+    return f
+
+
+def shape_options(f):
+    """--vocab, --context, --tied-embeddings: what a transformer shape is built with."""
+    f = click.option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
+    f = click.option("--context", type=click.IntRange(min=1), metavar="TOKENS",
+                     help="Training context (sequence length) of the shapes [default: 2048, Chinchilla's].")(f)
+    f = click.option("--vocab", type=click.IntRange(min=1), metavar="TOKENS",
+                     help="Vocabulary size of the shapes [default: 32000, Chinchilla's].")(f)
+    return f
+
+
+def shape_settings(vocab, context, tied_embeddings) -> dict:
+    """What --vocab, --context and --tied-embeddings ask for, with the defaults of planner.shapes (imported only when
+    shapes are asked for), as :func:`planner.shapes.shapes_for` takes them."""
+    from .shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB
+
+    return {"vocab": DEFAULT_VOCAB if vocab is None else vocab, "n_ctx": DEFAULT_CONTEXT if context is None else context,
+            "tied_embeddings": tied_embeddings}
+
+
+def ci_option(f):
+    """--ci LEVEL: central intervals from the laws' published uncertainty."""
+    return click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+                        help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss, from the "
+                             "law's published uncertainty or bootstrap samples.")(f)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# output: results on stdout, warnings on stderr
+
+
+def format_option(f):
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                        help="Output format.")(f)
+
+
+def warn(messages) -> None:
+    """Warnings go to stderr, one line each, so stdout stays parseable."""
+    for message in dict.fromkeys(messages):
+        click.echo(f"Warning: {message}", err=True)
+
+
+def emit_report(report, fmt: str) -> None:
+    """Write a :class:`~planner.render.Report` to stdout in ``fmt``."""
+    from . import render
+
+    if fmt == "table":
+        render.print_table(report)
+    else:
+        click.echo(render.render(report, fmt))
+
+
+def show(answer, fmt: str) -> None:
+    """An :class:`~planner.answers.Answer`: its warnings on stderr, then its report on stdout in ``fmt``."""
+    warn(answer.warnings)
+    emit_report(answer.report, fmt)

@@ -1,0 +1,95 @@
+"""``plan plot frontier`` and ``plan plot isoflop``: figures of a law (``plan plot fit`` lives in cli_fit.py).
+
+matplotlib loads only when a figure is drawn (``pip install 'planner[plot]'``); the group's help needs none.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .cli_options import QUANTITY, law_options, load_law, warn
+from .presets import DEFAULT_PRESET
+
+
+def output_options(f):
+    """-o/--output FILE (format by suffix) and --force."""
+    f = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
+    f = click.option("--output", "-o", required=True, metavar="FILE", callback=_figure_path,
+                     help="Where to write the figure: .png, .svg or .pdf.")(f)
+    return f
+
+
+def _figure_path(ctx, param, value):
+    from .plots import figure_format
+
+    try:
+        figure_format(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx, param) from None
+    return value
+
+
+@click.group()
+def plot():
+    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'planner[plot]'.
+
+    \b
+    Examples:
+      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+      plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.svg
+      plan plot fit runs.csv -o fit.png
+    """
+
+
+@plot.command("frontier")
+@click.option("--preset", "-p", "presets_", multiple=True, metavar="ID",
+              help=f"Preset id, alias or law file (repeatable) [default: {DEFAULT_PRESET}].")
+@click.option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
+              metavar="START STOP", help="Compute range of the x axis in FLOPs.")
+@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=80, show_default=True,
+              metavar="LEVEL", help="Width of the interval bands, for laws that publish uncertainty.")
+@click.option("--no-bands", is_flag=True, help="Draw no interval bands.")
+@output_options
+def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
+    """N_opt, D_opt and tokens per parameter against compute for one or more laws.
+
+    \b
+    Example:
+      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+    """
+    from .plots import frontier_figure, require_matplotlib, save_figure
+    from .presets import load_preset
+
+    require_matplotlib()
+    laws = [load_preset(p) for p in (presets_ or (DEFAULT_PRESET,))]
+    lo, hi = flops_range
+    if not lo < hi:
+        raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
+    budgets = [lo * (hi / lo) ** (i / 199) for i in range(200)]
+    fig = frontier_figure(laws, budgets, None if no_bands else ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
+@plot.command("isoflop")
+@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+              help="A budget in FLOPs (repeatable) [default: 1e19 … 1e25, every 100×].")
+@law_options
+@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+              help="Mark a LEVEL% interval on each optimum's N, where the law publishes uncertainty.")
+@output_options
+def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
+    """Predicted loss against N at fixed budgets, each optimum marked.
+
+    \b
+    Example:
+      plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
+    """
+    from .plots import isoflop_figure, require_matplotlib, save_figure
+    from .uncertainty import has_uncertainty
+
+    require_matplotlib()
+    law = load_law(preset, law_file, sets)
+    if ci is not None and not has_uncertainty(law):
+        warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
+    fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)

@@ -1,0 +1,56 @@
+"""planner.answers: each question 'plan' and 'plan compare' answer, as a library call without click."""
+
+import subprocess
+import sys
+
+import pytest
+
+from planner import answers
+from planner.hardware import Cluster
+from planner.presets import load_chip, load_preset
+
+
+@pytest.fixture(scope="module")
+def law():
+    return load_preset("besiroglu2024")
+
+
+@pytest.mark.parametrize("kwargs, title", [
+    (dict(flops=(1e21,)), "Compute-optimal plan · besiroglu2024"),
+    (dict(flops=(1e21,), n_params=7e9), "What-if N = 7.00B · besiroglu2024"),
+    (dict(flops=(1e22,), n_tokens=2e12), "What-if D = 2.00T · besiroglu2024"),
+    (dict(n_params=7e9, n_tokens=2e12), "This run vs the compute-optimal run · besiroglu2024"),
+    (dict(target_losses=(2.1,)), "Compute for a target loss · besiroglu2024"),
+    (dict(flops=(1e22,), max_params=7e9), "Plan under constraints · besiroglu2024 · 1.00e22 FLOPs"),
+    (dict(n_params=7e9, n_tokens=1e12, unique_tokens=1e11), "Loss on repeated data · besiroglu2024"),
+])
+def test_plan_answers_the_question_its_arguments_ask(law, kwargs, title):
+    assert answers.plan(law, **kwargs).report.title == title
+
+
+def test_a_budget_note_and_a_cluster_end_the_footer(law):
+    cluster = Cluster(chip=load_chip("h100"), n_chips=8, mfu=0.4, usd_per_chip_hour=None)
+    answer = answers.plan(law, (1e21,), cluster=cluster, budget_note="Budget: given.")
+    footer = answer.report.footer
+    assert footer.index("Budget: given.") < len(footer) - 2 and footer[-2].startswith("Hardware: 8 × ")
+    assert "gpu_hours" in answer.report.keys
+
+
+def test_warnings_come_back_rather_than_printed(law, capsys):
+    answer = answers.plan(law, (1e30,), ci=80)
+    assert any("extrapolation" in w for w in answer.warnings)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_compare_warns_for_a_law_without_uncertainty_after_the_range_warnings():
+    laws = [load_preset("besiroglu2024"), load_preset("chinchilla")]
+    answer = answers.compare(laws, (1e30,), ci=80)
+    assert "publishes no uncertainty" in answer.warnings[-1]
+    assert all("extrapolation" in w for w in answer.warnings[:-1]) and len(answer.warnings) > 1
+
+
+def test_the_reporting_layer_imports_neither_click_nor_rich():
+    code = ("import sys, planner.answers, planner.reports, planner.constraint_reports, planner.extensions\n"
+            "print(sorted(m for m in ('click', 'rich') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
