@@ -13,12 +13,10 @@ Without matplotlib (the optional ``plot`` extra) every entry point raises
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import textwrap
 from pathlib import Path
 
-from .errors import NoLossModelError, OutputExistsError, PlotDependencyError
+from .errors import NoLossModelError, PlotDependencyError
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib"]
@@ -58,26 +56,15 @@ def figure_format(path) -> str:
 
 
 def save_figure(fig, path, force: bool = False) -> Path:
-    """Write ``fig`` to ``path`` atomically (a temporary file in the same folder, then os.replace).
+    """Write ``fig`` to ``path`` atomically with :func:`planner.files.write_atomic`.
 
     Refuses to replace an existing file unless ``force``.
     """
-    path = Path(path)
+    from .files import write_atomic
+
     fmt = figure_format(path)
-    if path.exists() and not force:
-        raise OutputExistsError(f"{str(path)!r} already exists; pass --force to overwrite it")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputExistsError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=fmt, metadata=_metadata(fmt))  # constrained layout already fits the text
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    # constrained layout already fits the text
+    return write_atomic(path, lambda f: fig.savefig(f, format=fmt, metadata=_metadata(fmt)), force)
 
 
 def _metadata(fmt):

@@ -93,7 +93,7 @@ def test_no_overwrite_without_force(runs_csv, tmp_path):
     out.write_text("keep me")
     r = invoke("fit", runs_csv, "-o", out)
     assert r.exit_code == 1
-    assert "already exists; use --force to overwrite it" in r.stderr
+    assert r.stderr == f"Error: {str(out)!r} already exists; pass --force to overwrite it\n"  # as plan plot says it
     assert out.read_text() == "keep me"
     r = invoke("fit", runs_csv, "-o", out, "--force")
     assert r.exit_code == 0 and load_law_file(out).form == "parametric"
