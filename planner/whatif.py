@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import NoLossModelError, QuantityError, UnreachableLossError
+from .laws import Frontier
 from .plan import Plan, compute_optimal, model_of
 from .units import check_positive
 
@@ -45,23 +46,6 @@ __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_w
 
 #: ln of the largest float: a compute whose log exceeds this cannot be represented.
 _LOG_MAX = math.log(1.7e308)
-
-
-@dataclass(frozen=True)
-class Frontier:
-    """L_opt(C) = E + K·C^(−γ): the loss of the compute-optimal split as a function of C (FLOPs)."""
-
-    E: float
-    K: float
-    gamma: float
-
-    def loss(self, flops):
-        """L_opt(C) in nats/token."""
-        return self.E + self.K * flops ** (-self.gamma)
-
-    def reducible(self, flops):
-        """L_opt(C) − E."""
-        return self.K * flops ** (-self.gamma)
 
 
 @dataclass(frozen=True)
@@ -106,19 +90,12 @@ def _exp(x):
 
 
 def frontier(law) -> Frontier | None:
-    """The closed-form L_opt(C) of ``law`` (see the module docstring), or None if its family has none."""
-    m = model_of(law)
-    k = m.flops_per_param_token
-    if m.form == "parametric":
-        α, β = m.alpha, m.beta
-        γ = α * β / (α + β)
-        G = m.G
-        return Frontier(E=m.E, K=(m.A * G ** (-α) + m.B * G**β) * k**γ, gamma=γ)
-    if m.form == "kaplan":
-        p = m.alpha_N / m.alpha_D
-        γ = m.alpha_D * p / (1.0 + p)
-        return Frontier(E=0.0, K=(1.0 + p) ** m.alpha_D * (m.N_c * k * m.D_c / p) ** γ, gamma=γ)
-    return None
+    """The closed-form L_opt(C) of ``law`` (see the module docstring), or None if its family has none.
+
+    The family computes it (:attr:`planner.laws.ParametricLaw.frontier`, :attr:`~planner.laws.KaplanLaw.frontier`),
+    from the same K as its own optimal loss.
+    """
+    return getattr(model_of(law), "frontier", None)
 
 
 def _require_loss(law, what: str):
