@@ -76,6 +76,18 @@ def _metadata(fmt):
 # helpers
 
 
+def _intervals(law, C, level):
+    """``plan_intervals(law, C, level)``, or None without a level or where the law publishes no uncertainty."""
+    from .uncertainty import NoUncertaintyError, plan_intervals
+
+    if level is None:
+        return None
+    try:
+        return plan_intervals(law, C, level)
+    except NoUncertaintyError:
+        return None
+
+
 def _figure(width, height):
     matplotlib = require_matplotlib()
     from matplotlib.figure import Figure
@@ -164,7 +176,6 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
     import numpy as np
 
     from .plan import compute_optimal
-    from .uncertainty import NoUncertaintyError, plan_intervals
 
     C = np.asarray(flops, dtype=float)
     with _style():
@@ -180,13 +191,11 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         for i, law in enumerate(laws):
             colour = PALETTE[i % len(PALETTE)]
             plan = compute_optimal(law, C)
-            intervals = None
-            if level is not None:
-                try:
-                    intervals = plan_intervals(law, C, level)
-                    band_notes.append(f"{law.id}: {intervals.note}")
-                except NoUncertaintyError:
-                    no_band.append(law.id)
+            intervals = _intervals(law, C, level)
+            if intervals is not None:
+                band_notes.append(f"{law.id}: {intervals.note}")
+            elif level is not None:
+                no_band.append(law.id)
             inside = _in_fitted_range(law, C, plan.n_params, plan.n_tokens)
             extrapolated |= not inside.all()
             banded |= intervals is not None
@@ -247,7 +256,6 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     import numpy as np
 
     from .plan import compute_optimal
-    from .uncertainty import NoUncertaintyError, plan_intervals
 
     if not law.has_loss:
         raise NoLossModelError(f"{law.id!r} is an allocation rule with no loss model, so it has no isoFLOP "
@@ -255,12 +263,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     C = np.sort(np.asarray(budgets, dtype=float))
     k = law.flops_per_param_token
     best = compute_optimal(law, C)
-    intervals = None
-    if level is not None:
-        try:
-            intervals = plan_intervals(law, C, level)
-        except NoUncertaintyError:
-            intervals = None
+    intervals = _intervals(law, C, level)
     with _style():
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
