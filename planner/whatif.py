@@ -73,20 +73,22 @@ def _is_array(*xs) -> bool:
     return any(not isinstance(x, (int, float)) for x in xs)
 
 
-def _log(x):
-    if isinstance(x, (int, float)):
-        return math.log(x)
-    import numpy as np
+def _float_or_numpy(scalar_fn, numpy_name: str):
+    """``scalar_fn`` for a float (numpy stays unimported on the scalar path), ``numpy.<numpy_name>`` otherwise."""
+    def fn(x, *args):
+        if isinstance(x, (int, float)):
+            return scalar_fn(x, *args)
+        import numpy as np
 
-    return np.log(x)
+        return getattr(np, numpy_name)(x, *args)
+
+    return fn
 
 
-def _exp(x):
-    if isinstance(x, (int, float)):
-        return math.exp(x)
-    import numpy as np
-
-    return np.exp(x)
+_log = _float_or_numpy(math.log, "log")
+_exp = _float_or_numpy(math.exp, "exp")
+_maximum = _float_or_numpy(max, "maximum")
+_minimum = _float_or_numpy(min, "minimum")
 
 
 def frontier(law) -> Frontier | None:
@@ -154,28 +156,12 @@ def _gap_and_efficiency(m, N, D, C):
         # Reducible parts on both sides keep their digits when the losses are close to E.
         run, best = _reducible(m, N, D), f.reducible(C)
         # Rounding can put the optimum a hair above a run that is the optimum itself: clip.
-        return _clip0(run - best), _clip1((best / run) ** (1.0 / f.gamma))
+        return _maximum(run - best, 0.0), _minimum((best / run) ** (1.0 / f.gamma), 1.0)
     from .optimize import min_flops_for_loss_numeric, optimal_loss_numeric
 
     loss = m.loss(N, D)
     gap = loss - _map(lambda c: optimal_loss_numeric(m, c), C)
-    return _clip0(gap), _map(lambda L, c: min_flops_for_loss_numeric(m, L) / c, loss, C)
-
-
-def _clip0(x):
-    if isinstance(x, (int, float)):
-        return max(x, 0.0)
-    import numpy as np
-
-    return np.maximum(x, 0.0)
-
-
-def _clip1(x):
-    if isinstance(x, (int, float)):
-        return min(x, 1.0)
-    import numpy as np
-
-    return np.minimum(x, 1.0)
+    return _maximum(gap, 0.0), _map(lambda L, c: min_flops_for_loss_numeric(m, L) / c, loss, C)
 
 
 def _map(fn, *args):
