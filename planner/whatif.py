@@ -46,6 +46,8 @@ __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_w
 
 #: ln of the largest float: a compute whose log exceeds this cannot be represented.
 _LOG_MAX = math.log(1.7e308)
+#: ln of the least compute planned: below it C/k underflows towards 0 and the split is not a number.
+_LOG_MIN = math.log(1e-300)
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,12 @@ def min_compute_for_loss(law, target_loss) -> Plan:
             raise UnreachableLossError(
                 f"target loss {worst:g} is so close to the irreducible loss E = {floor:g} of {name!r} that it needs "
                 "more than 1e308 FLOPs; choose a higher target"
+            )
+        smallest = log_c if not _is_array(log_c) else float(log_c.min())
+        if smallest < _LOG_MIN:
+            raise QuantityError(
+                f"target loss {target if not _is_array(target) else float(target.max()):g} is so far above the losses "
+                f"{name!r} predicts that it needs less than 1e-300 FLOPs; choose a lower target"
             )
         C = _exp(log_c)
     else:
