@@ -177,6 +177,10 @@ def test_missing_runs_file_and_directory_output(runs_csv, tmp_path):
     assert r.exit_code == 1 and "not found" in r.stderr
     r = invoke("fit", runs_csv, "-o", tmp_path, "--force")
     assert r.exit_code == 1 and "is a directory" in r.stderr
+    r = invoke("fit", runs_csv, "-o", tmp_path / "nope" / "law.toml")
+    assert r.exit_code == 1, r.output
+    assert r.stderr == f"Error: cannot write {str(tmp_path / 'nope' / 'law.toml')!r}: folder " \
+                       f"{str(tmp_path / 'nope')!r} does not exist\n"
 
 
 def test_design_errors():
