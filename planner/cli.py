@@ -9,8 +9,8 @@ stderr and exit status 1; bad arguments exit 2. Neither shows a traceback.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
+from typing import NamedTuple
 
 import click
 
@@ -54,10 +54,13 @@ _CONSTRAINTS = "--unique-tokens, --inference-tokens, --max-params or --max-token
 _BUDGETS = "--flops, --flops-range, --gpu-hours, --days, --usd"
 
 
-@dataclasses.dataclass(frozen=True)
-class PlanRequest:
+class PlanRequest(NamedTuple):
     """What the options of ``plan`` ask for, parsed: the budgets and cluster, a run (``n_params``, ``n_tokens``),
-    target losses, constraints, intervals, and whether to add shapes and hyperparameters."""
+    target losses, constraints, intervals, and whether to add shapes and hyperparameters.
+
+    Immutable; a named tuple rather than a frozen dataclass, which would cost every ``plan`` run a few
+    milliseconds of start-up (bench/bench_cli.py) to generate its methods.
+    """
 
     budgets: Budgets
     n_params: float | None = None
