@@ -15,18 +15,27 @@ from typing import NamedTuple
 import click
 
 from . import __version__
-from .cli_catalogue import cite, hardware, presets, shape
-from .cli_compare import compare
 from .cli_options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
                           constraint_options, format_option, law_options, load_law, parse_budgets, shape_options,
                           shape_settings, show)
 from .cli_options import FORMATS  # noqa: F401 (planner.cli.FORMATS, as before the split)
-from .cli_plot import output_options, plot  # noqa: F401 (cli_fit imports output_options from here)
 from .errors import PlannerError
 
 
 class PlanGroup(click.Group):
-    """A click group whose errors are one line: ``Error: ...`` on stderr."""
+    """A click group whose errors are one line: ``Error: ...`` on stderr, and whose subcommands load when first
+    looked up (help, a subcommand, ``cli.commands``), so ``plan --flops 1e21`` does not import their modules."""
+
+    @property
+    def commands(self):
+        if not self.__dict__.get("_loaded"):
+            self._loaded = True
+            _register_subcommands()
+        return self._commands
+
+    @commands.setter
+    def commands(self, value):
+        self._commands = value
 
     def invoke(self, ctx):
         try:
@@ -215,14 +224,17 @@ def cli(ctx, preset, law_file, sets, fmt, **options):
     show(request.answer(law), fmt)
 
 
-for _command in (compare, cite, presets, hardware, shape, plot):
-    cli.add_command(_command)
+def _register_subcommands() -> None:
+    from . import cli_fit  # noqa: F401 ('plan fit', 'plan design', 'plan plot fit' register themselves)
+    from .cli_catalogue import cite, hardware, presets, shape
+    from .cli_compare import compare
+    from .cli_plot import plot
+
+    for command in (compare, cite, presets, hardware, shape, plot):
+        cli.add_command(command)
 
 
 def main(args=None, prog_name="plan"):
     """Entry point of the ``plan`` console script."""
     cli.main(args=args, prog_name=prog_name)
 
-
-# 'plan fit', 'plan design' and 'plan plot fit' live in cli_fit.py; importing it registers them on the groups.
-from . import cli_fit  # noqa: E402,F401

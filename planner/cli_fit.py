@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from .cli import QUANTITY, cli, law_options, load_law, output_options, plot
+from .cli import QUANTITY, cli, law_options, load_law
+from .cli_plot import output_options, plot
 from .units import format_count, format_flops, format_loss, format_ratio
 
 #: Budgets the report plans at when no --flops is given.
