@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from .cli import QUANTITY, cli, law_options, load_law, output_options, plot
+from .fileperm import new_file_mode
 from .units import format_count, format_flops, format_loss, format_ratio
 
 #: Budgets the report plans at when no --flops is given.
@@ -38,6 +39,8 @@ def _progress_bar(total: int):
 
 
 def _check_output(output: str | None, force: bool) -> None:
+    if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
+        raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
     if output and Path(output).exists() and not force:
         raise click.ClickException(f"{output} already exists; use --force to overwrite it")
     if output and Path(output).is_dir():
@@ -55,6 +58,7 @@ def write_atomic(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would leave the law file unreadable to others
         load_law_file(tmp)
         os.replace(tmp, target)
     except BaseException:

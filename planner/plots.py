@@ -19,6 +19,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import NoLossModelError, OutputExistsError, PlotDependencyError
+from .fileperm import new_file_mode
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib"]
@@ -73,6 +74,7 @@ def save_figure(fig, path, force: bool = False) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             fig.savefig(f, format=fmt, metadata=_metadata(fmt))  # constrained layout already fits the text
+        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would leave the figure unreadable to others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

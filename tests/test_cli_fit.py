@@ -100,6 +100,26 @@ def test_no_overwrite_without_force(runs_csv, tmp_path):
     assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []   # atomic write left no temp file
 
 
+def test_written_law_file_gets_the_usual_permissions_not_mkstemps_0600(runs_csv, tmp_path):
+    """QA: the atomic writer's temporary file is 0600; renamed into place, a law file was unreadable to the group."""
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "mylaw.toml"
+        assert invoke("fit", runs_csv, "-o", out).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
+
+
+def test_output_dash_is_a_usage_error_not_a_file_named_dash(runs_csv, tmp_path, monkeypatch):
+    """QA: 'plan fit runs.csv -o -' wrote a law file literally called '-'."""
+    monkeypatch.chdir(tmp_path)
+    r = invoke("fit", runs_csv, "-o", "-")
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "-o -" in r.stderr and "mylaw.toml" in r.stderr
+    assert not (tmp_path / "-").exists()
+
+
 def test_stdin_and_kaplan_form(runs_csv):
     r = invoke("fit", "-", "--form", "kaplan", "--format", "json", input=runs_csv.read_text())
     assert r.exit_code == 0, r.output
