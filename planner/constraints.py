@@ -521,7 +521,7 @@ class _Context:
     def _caps_interval(self, C):
         """log N interval allowed by the caps at budget C: [ln(C/(k·D_max)), ln P]; raise if empty."""
         np = _np()
-        lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C / (self.k * self.Dmax))
+        lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C) - math.log(self.k * self.Dmax)
         hi = np.full_like(C, np.inf) if self.P is None else np.full_like(C, math.log(self.P))
         empty = lo > hi
         if empty.any():
@@ -550,7 +550,7 @@ class _Context:
             # repeats saturate too, towards N = C/(kU): bracket all three generously.
             t_U = math.log(self.lm.N_U)
             t_lo = np.minimum(t0, t_U) - 4.0
-            t_hi = np.maximum(t0, np.log(C / (k * self.U))) + 4.0
+            t_hi = np.maximum(t0, np.log(C) - math.log(k * self.U)) + 4.0
             a, b = np.clip(t_lo, lo, hi), np.clip(t_hi, lo, hi)
             t = _argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
         return self._snap(t, lo, hi, C)
