@@ -188,7 +188,6 @@ def test_main_job_imports_neither_numpy_nor_scipy():
 
 @pytest.mark.parametrize("args", [
     ["--flops", "1.0", "--params", "1e-300", "--preset", "kaplan2020"],   # infinite loss gap (found by hypothesis)
-    ["--flops", "2.225073858507e-311", "--preset", "kaplan2020"],          # N underflows (found by hypothesis)
     ["--flops", "1e-300"],
     ["--flops", "1e300", "--format", "json"],
 ])
@@ -196,3 +195,16 @@ def test_extreme_budgets_never_show_a_traceback(args):
     result = CliRunner().invoke(cli, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["--flops", "2.225073858507e-311", "--preset", "kaplan2020"],          # N underflowed (found by hypothesis)
+    ["--flops", "5e-324"],                                                # C/6 = 0 in the parametric optimum (QA)
+    ["--flops", "2.3e-308", "--preset", "kaplan2020-frontier"],           # C in PF-days = 0 (QA)
+    ["--flops", "1e21", "--flops", "5e-324", "--unique-tokens", "1B"],     # a NaN bracket (QA)
+    ["shape", "--params", "1.7e308"],                                     # infinite d_model (QA)
+])
+def test_budgets_beyond_what_floats_carry_are_a_one_line_usage_error(args):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.output
+    assert result.stderr.count("\n") == 1 and "expected a number from 1e-300 to 1e+300" in result.stderr
