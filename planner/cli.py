@@ -334,6 +334,11 @@ def cli(ctx, flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, p
         extras = [n for n, v in (("--gpu", gpu), ("--shape", show_shapes), ("--hparams", show_hparams)) if v]
         if extras:
             raise click.UsageError(f"{extras[0]} needs a budget: give --flops, --gpu-hours, --days or --usd")
+        given = [max(p.opts, key=len) for p in ctx.command.params if isinstance(p, click.Option)
+                 and ctx.get_parameter_source(p.name) is click.core.ParameterSource.COMMANDLINE]
+        if given:  # e.g. 'plan --format json': help text on stdout would break the pipe reading it
+            raise click.UsageError(f"{given[0]} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
+                                   "--usd, --params with --tokens, or --target-loss (plan --help lists them)")
         click.echo(ctx.get_help())
         ctx.exit(0)
     from . import checks, reports

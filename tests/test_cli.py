@@ -89,6 +89,18 @@ def test_no_budget_shows_help():
     assert result.exit_code == 0 and "plan --flops 1e21" in result.stdout
 
 
+@pytest.mark.parametrize("args, option", [
+    (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"), (["--points", "3"], "--points"),
+    (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"),
+])
+def test_options_without_a_budget_are_a_usage_error_not_help_on_stdout(args, option):
+    """QA: 'plan --format json' printed the help text on stdout with exit 0, into the pipe reading the JSON."""
+    result = run(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (f"Error: {option} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
+                             "--usd, --params with --tokens, or --target-loss (plan --help lists them)\n")
+
+
 def test_presets_list_and_show():
     result = run("presets")
     assert result.exit_code == 0
