@@ -45,6 +45,7 @@ one-dimensional too. numpy is imported only when these functions run.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -408,6 +409,17 @@ class ConstrainedResult:
         return {name: p for name, p in named.items() if p is not None}
 
 
+def _quiet_floats(f):
+    """Run ``f`` with numpy's overflow, divide and invalid warnings off: extreme inputs (C = 1e300 on U = 1e-10)
+    overflow to inf, which the solvers handle, and the warnings would otherwise reach the user's stderr."""
+    @functools.wraps(f)
+    def quiet(*args, **kwargs):
+        with _np().errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return f(*args, **kwargs)
+    return quiet
+
+
+@_quiet_floats
 def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=None, max_params=None,
                           max_tokens=None, inference_tokens=None, repetition: Repetition | None = None
                           ) -> ConstrainedResult:

@@ -5,6 +5,7 @@ message, no traceback."""
 import csv
 import io
 import json
+import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -188,8 +189,11 @@ def test_every_error_is_one_line_with_its_exit_code_and_no_traceback(args, code,
     ("--flops", "1e300", "--unique-tokens", "1e-10"),                       # C/(k·U) overflowed: a NaN bracket
 ])
 def test_extreme_ratios_of_budget_to_caps_or_data_never_show_a_traceback(args):
-    """QA: ln(C/(k·x)) overflowed to inf; taken as ln C − ln(k·x) it stays finite."""
-    result = run(*args)
+    """QA: ln(C/(k·x)) overflowed to inf; taken as ln C − ln(k·x) it stays finite. numpy's overflow warnings,
+    which reached stderr as several lines of code, are errors here so that they fail the test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = run(*args)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
 
