@@ -291,6 +291,17 @@ class RepeatedRun:
     repetition: Repetition
 
 
+def _quiet_floats(f):
+    """Run ``f`` with numpy's overflow, divide and invalid warnings off: extreme inputs (C = 1e300 on U = 1e-10)
+    overflow to inf, which the solvers handle, and the warnings would otherwise reach the user's stderr."""
+    @functools.wraps(f)
+    def quiet(*args, **kwargs):
+        with _np().errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return f(*args, **kwargs)
+    return quiet
+
+
+@_quiet_floats
 def repeated_loss(law, n_params, n_tokens, unique_tokens, repetition: Repetition | None = None) -> RepeatedRun:
     """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
     N = check_positive(n_params, "n_params")
@@ -407,16 +418,6 @@ class ConstrainedResult:
         named = {"compute-optimal": self.compute_optimal, "training-optimal": self.training_optimal,
                  "inference-aware": self.inference_aware}
         return {name: p for name, p in named.items() if p is not None}
-
-
-def _quiet_floats(f):
-    """Run ``f`` with numpy's overflow, divide and invalid warnings off: extreme inputs (C = 1e300 on U = 1e-10)
-    overflow to inf, which the solvers handle, and the warnings would otherwise reach the user's stderr."""
-    @functools.wraps(f)
-    def quiet(*args, **kwargs):
-        with _np().errstate(over="ignore", divide="ignore", invalid="ignore"):
-            return f(*args, **kwargs)
-    return quiet
 
 
 @_quiet_floats

@@ -187,6 +187,8 @@ def test_every_error_is_one_line_with_its_exit_code_and_no_traceback(args, code,
 @pytest.mark.parametrize("args", [
     ("--flops", "1e21", "--max-tokens", "1e-300", "--preset", "kaplan2020"),  # C/(k·D_max) overflowed: N = 0
     ("--flops", "1e300", "--unique-tokens", "1e-10"),                       # C/(k·U) overflowed: a NaN bracket
+    ("--params", "7B", "--tokens", "1T", "--unique-tokens", "1e-300"),       # D/U overflows: warnings only
+    ("--params", "7B", "--tokens", "1T", "--unique-tokens", "1e300"),
 ])
 def test_extreme_ratios_of_budget_to_caps_or_data_never_show_a_traceback(args):
     """QA: ln(C/(k·x)) overflowed to inf; taken as ln C − ln(k·x) it stays finite. numpy's overflow warnings,
