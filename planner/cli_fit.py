@@ -221,7 +221,7 @@ def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_colu
               help="Hoffmann's Approach 2 instead: a parabola per isoFLOP budget, then N_opt = G*C^a.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(0, 1_000_000), default=0, metavar="N",
               help="Refit on N resamples of the runs for percentile intervals (e.g. 4000).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @click.option("--level", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=95.0,
               show_default=True, help="Interval level in percent.")
 @click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",

@@ -120,6 +120,13 @@ def test_output_dash_is_a_usage_error_not_a_file_named_dash(runs_csv, tmp_path, 
     assert not (tmp_path / "-").exists()
 
 
+def test_a_negative_seed_is_a_usage_error(runs_csv):
+    """QA: 'plan fit runs.csv --bootstrap 5 --seed -1' showed numpy's traceback (default_rng takes seeds >= 0)."""
+    r = invoke("fit", runs_csv, "--bootstrap", "5", "--seed", "-1")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: Invalid value for '--seed'")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_stdin_and_kaplan_form(runs_csv):
     r = invoke("fit", "-", "--form", "kaplan", "--format", "json", input=runs_csv.read_text())
     assert r.exit_code == 0, r.output
