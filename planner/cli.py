@@ -20,6 +20,10 @@ from .units import parse_quantity
 FORMATS = ("table", "json", "csv", "markdown", "latex")
 
 
+#: click >= 8.2 raises this for a group called without its subcommand (an empty tuple catches nothing before).
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class PlanGroup(click.Group):
     """A click group whose errors are one line: ``Error: ...`` on stderr."""
 
@@ -32,6 +36,11 @@ class PlanGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS_IS_HELP as e:  # 'plan plot' alone: its help, as click shows it, not "Error: Usage: ..."
+            e.show()
+            if not standalone_mode:
+                raise
+            sys.exit(e.exit_code)
         except click.ClickException as e:
             click.echo(f"Error: {e.format_message()}", err=True)
             if not standalone_mode:

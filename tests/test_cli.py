@@ -220,3 +220,13 @@ def test_budgets_beyond_what_floats_carry_are_a_one_line_usage_error(args):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.output
     assert result.stderr.count("\n") == 1 and "expected a number from 1e-300 to 1e+300" in result.stderr
+
+
+def test_a_group_without_its_subcommand_shows_its_help_without_an_error_prefix():
+    """QA: 'plan plot' alone printed "Error: Usage: plan plot ..." (click's help, read as an error message)."""
+    result = CliRunner().invoke(cli, ["plot"])
+    assert "Error: Usage" not in result.stderr
+    if result.exit_code == 2:  # click >= 8.2: the help on stderr, exit 2
+        assert result.stderr.startswith("Usage: plan plot") and "plan plot frontier" in result.stderr
+    else:                      # click 8.1: the help on stdout
+        assert result.exit_code == 0 and "plan plot frontier" in result.stdout
