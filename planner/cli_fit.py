@@ -32,8 +32,10 @@ def _progress_bar(total: int):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    # Off when stderr is not a terminal: there a transient bar only leaves a stray blank line in the log.
     progress = Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=console, transient=True, disable=not console.is_terminal)
     task = progress.add_task("bootstrap", total=total)
     return progress, lambda done, _total: progress.update(task, completed=done)
 

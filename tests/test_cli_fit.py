@@ -127,6 +127,13 @@ def test_a_negative_seed_is_a_usage_error(runs_csv):
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+def test_bootstrap_into_a_log_leaves_no_blank_line_on_stderr(runs_csv, tmp_path):
+    """QA: with stderr not a terminal, the transient progress bar left one empty line before 'Wrote ...'."""
+    r = invoke("fit", runs_csv, "--bootstrap", "5", "-o", tmp_path / "b.toml")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines()[0].startswith("Wrote ") and "" not in r.stderr.splitlines()
+
+
 def test_stdin_and_kaplan_form(runs_csv):
     r = invoke("fit", "-", "--form", "kaplan", "--format", "json", input=runs_csv.read_text())
     assert r.exit_code == 0, r.output
