@@ -169,7 +169,10 @@ def test_unreadable_law_file_is_one_line(tmp_path):
     path = tmp_path / "binary.toml"
     path.write_bytes(b"\xff\xfe\x00")
     result = run("--flops", "1e21", "--law", str(path))
-    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot read law file")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    # QA: the message said "cannot read law file ...: 'utf-8' codec can't decode byte 0xff" and no fix
+    assert result.stderr.startswith(f"Error: law file {str(path)!r} is not UTF-8 text (byte 0: ")
+    assert "give a TOML law file saved as UTF-8" in result.stderr
 
 
 @settings(max_examples=60)
