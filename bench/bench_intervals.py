@@ -9,13 +9,9 @@ Usage: python3 bench/bench_intervals.py [--runs N]
 """
 
 import argparse
-import shutil
 import statistics
-import sys
-from pathlib import Path
 
-from bench_cli import wall  # noqa: E402  (bench/ is on sys.path when a script in it runs)
-from bench_whatif import best
+from _timing import interleaved, median_time, plan_script
 
 
 def main():
@@ -31,19 +27,15 @@ def main():
     law = load_preset("besiroglu2024")
     samples = coefficient_samples(law)
     budgets = np.logspace(18, 26, 200)
-    together = best(lambda: plan_intervals(law, budgets, 80, samples), runs)
-    loop = best(lambda: [plan_intervals(law, float(C), 80, samples) for C in budgets], 3)
+    together = median_time(lambda: plan_intervals(law, budgets, 80, samples), runs)
+    loop = median_time(lambda: [plan_intervals(law, float(C), 80, samples) for C in budgets], 3)
     print(f"plan_intervals, {len(samples)} draws × {len(budgets)} budgets: broadcast {together * 1e3:7.1f} ms, "
           f"loop over budgets {loop * 1e3:7.1f} ms, ratio loop / broadcast {loop / together:6.1f}")
 
-    here = Path(sys.executable).with_name("plan")
-    plan = str(here) if here.exists() else shutil.which("plan") or sys.exit("bench_intervals: install planner first")
+    plan = plan_script("bench_intervals")
     plain, ci = [plan, "--flops", "1e21"], [plan, "--flops", "1e21", "--ci", "80"]
-    wall(plain, 1), wall(ci, 1)  # warm the file cache
-    plain_t, ci_t = [], []
-    for _ in range(runs):  # interleaved, so both see the same load
-        plain_t += wall(plain, 1)
-        ci_t += wall(ci, 1)
+    times = interleaved({"plain": plain, "ci": ci}, runs)  # interleaved, so both see the same load
+    plain_t, ci_t = times["plain"], times["ci"]
     p, c = statistics.median(plain_t), statistics.median(ci_t)
     print(f"plan --flops 1e21          median {p * 1e3:7.1f} ms over {runs} runs")
     print(f"plan --flops 1e21 --ci 80  median {c * 1e3:7.1f} ms over {runs} runs")

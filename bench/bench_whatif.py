@@ -9,49 +9,23 @@ Usage: python3 bench/bench_whatif.py [--runs N]
 """
 
 import argparse
-import shutil
 import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-
-def wall(cmd):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
-
-
-def best(fn, runs=10):
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from _timing import interleaved, median_time, plan_script
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
-    # The console script next to this interpreter (a venv), else the one on PATH.
-    here = Path(sys.executable).with_name("plan")
-    plan = str(here) if here.exists() else shutil.which("plan") or sys.exit("bench_whatif: install planner first")
+    plan = plan_script("bench_whatif")
     commands = {
         "plan --flops 1e21": [plan, "--flops", "1e21"],
         "plan compare --flops 1e21": [plan, "compare", "--flops", "1e21"],
         "plan --flops 1e21 --params 7B": [plan, "--flops", "1e21", "--params", "7B"],
         "plan --target-loss 2.1": [plan, "--target-loss", "2.1"],
     }
-    times = {name: [] for name in commands}
-    for cmd in commands.values():
-        wall(cmd)  # warm the file cache
-    for _ in range(runs):  # interleaved so every command sees the same load
-        for name, cmd in commands.items():
-            times[name].append(wall(cmd))
+    times = interleaved(commands, runs)  # interleaved so every command sees the same load
     base = statistics.median(times["plan --flops 1e21"])
     for name, ts in times.items():
         m = statistics.median(ts)
@@ -65,9 +39,9 @@ def main():
     law = load_preset("besiroglu2024")
     budgets = np.logspace(18, 26, 1_000_000)
     targets = np.linspace(1.9, 3.0, 1_000_000)
-    t_opt = best(lambda: compute_optimal(law, budgets))
-    t_whatif = best(lambda: plan_with_params(law, budgets, 7e9))
-    t_target = best(lambda: min_compute_for_loss(law, targets))
+    t_opt = median_time(lambda: compute_optimal(law, budgets))
+    t_whatif = median_time(lambda: plan_with_params(law, budgets, 7e9))
+    t_target = median_time(lambda: min_compute_for_loss(law, targets))
     print(f"compute_optimal      on 1e6: median {t_opt * 1e3:7.1f} ms")
     print(f"plan_with_params     on 1e6: median {t_whatif * 1e3:7.1f} ms   ratio {t_whatif / t_opt:5.2f}   (goal <= 5)")
     print(f"min_compute_for_loss on 1e6: median {t_target * 1e3:7.1f} ms   ratio {t_target / t_opt:5.2f}   (goal <= 5)")

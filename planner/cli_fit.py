@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from .cli import QUANTITY, cli, law_options, load_law, output_options, plot
-from .fileperm import new_file_mode
 from .units import format_count, format_flops, format_loss, format_ratio
 
 #: Budgets the report plans at when no --flops is given.
@@ -38,35 +35,6 @@ def _progress_bar(total: int):
                         console=console, transient=True, disable=not console.is_terminal)
     task = progress.add_task("bootstrap", total=total)
     return progress, lambda done, _total: progress.update(task, completed=done)
-
-
-def _check_output(output: str | None, force: bool) -> None:
-    if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
-        raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
-    if output and Path(output).exists() and not force:
-        raise click.ClickException(f"{output} already exists; use --force to overwrite it")
-    if output and Path(output).is_dir():
-        raise click.ClickException(f"{output} is a directory; give a file name like mylaw.toml")
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and ``os.replace``,
-    after checking that it loads as a law file (a half-written or invalid file never appears)."""
-    from .presets import load_law_file
-
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would leave the law file unreadable to others
-        load_law_file(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _law_id(output: str | None, given: str | None) -> str:
@@ -250,13 +218,18 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
       plan fit isoflop_runs.csv --isoflop
     """
     from . import fit as fitting
+    from .files import check_output, write_atomic
     from .lawfile import law_file_text
+    from .presets import load_law_file
 
     if isoflop and form != "parametric":
         raise click.UsageError("--isoflop fits Approach 2's allocation rule; it does not combine with --form")
     if isoflop and n_boot:
         raise click.UsageError("--bootstrap is for the parametric and Kaplan fits, not --isoflop")
-    _check_output(output, force)
+    if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
+        raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
+    if output:
+        check_output(output, force)  # before the fit, which can take minutes
 
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                              input_format)
@@ -296,7 +269,7 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
         try:
             text = law_file_text(result, boot, law_id=_law_id(output, law_id), source=Path(runs.source).name,
                                  command=command)
-            write_atomic(output, text)
+            write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears
         except (PresetError, ValueError) as e:
             raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
                                        f"to {output}") from None

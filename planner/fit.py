@@ -159,22 +159,19 @@ class BootstrapResult:
         """Percentile intervals of the compute-optimal plan at ``flops`` over the samples.
 
         Keys ``n_params``, ``n_tokens``, ``tokens_per_param`` and, for laws with a loss, ``loss``.
+        The samples go through :func:`planner.uncertainty.plan_intervals` as bootstrap draws, the
+        one place that pushes coefficient draws through a law's closed form.
         """
-        import numpy as np
-
         from .laws import FORMS
+        from .uncertainty import CoefficientSamples, plan_intervals
 
-        cls = FORMS[self.form]
-        N = np.empty(len(self.samples))
-        D = np.empty(len(self.samples))
-        Lp = np.empty(len(self.samples))
-        for i, row in enumerate(self.samples):
-            law = cls(flops_per_param_token=self.flops_per_param_token, **dict(zip(self.names, map(float, row))))
-            N[i], D[i] = law.compute_optimal(flops)
-            Lp[i] = law.loss(N[i], D[i])
-        q = _percentiles(self.level)
-        out = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N, "loss": Lp}
-        return {k: tuple(float(v) for v in np.percentile(a, q)) for k, a in out.items()}
+        # Any member of the family will do: plan_intervals replaces every sampled coefficient by its column.
+        model = FORMS[self.form](flops_per_param_token=self.flops_per_param_token,
+                                 **dict(zip(self.names, map(float, self.samples[0]))))
+        draws = CoefficientSamples(self.names, self.samples, "bootstrap", f"{len(self.samples)} bootstrap refits")
+        iv = plan_intervals(model, flops, self.level, draws)
+        keys = ("n_params", "n_tokens", "tokens_per_param") + (("loss",) if model.has_loss else ())
+        return {k: (float(getattr(iv, f"{k}_lo")), float(getattr(iv, f"{k}_hi"))) for k in keys}
 
 
 def _percentiles(level: float) -> tuple[float, float]:

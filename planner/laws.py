@@ -15,7 +15,28 @@ from typing import ClassVar
 
 from .errors import NoLossModelError
 
-__all__ = ["ParametricLaw", "KaplanLaw", "AllocationRule", "FORMS"]
+__all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "FORMS"]
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """L_opt(C) = E + K·C^(−γ): the loss of the compute-optimal split as a function of C (FLOPs).
+
+    Given by the ``frontier`` property of the families with a closed form (ParametricLaw,
+    KaplanLaw); fields are floats, or arrays when the law's coefficients are.
+    """
+
+    E: float
+    K: float
+    gamma: float
+
+    def loss(self, flops):
+        """L_opt(C) in nats/token."""
+        return self.E + self.K * flops ** (-self.gamma)
+
+    def reducible(self, flops):
+        """L_opt(C) − E."""
+        return self.K * flops ** (-self.gamma)
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,18 @@ class ParametricLaw:
         N = G * _pow_array(x, a)
         return N, x / N  # x / N = x^(1-a) / G = x^b / G
 
+    def _optimal_loss_scale(self):
+        """(K_x, γ) with L_opt = E + K_x·(C/k)^(−γ): both terms of L fall with the same power of C at the
+        optimum, since a·α = b·β = αβ/(α+β) =: γ, and K_x = A·G^(−α) + B·G^β. The one place K is computed."""
+        α, β, G = self.alpha, self.beta, self.G
+        return self.A * G**-α + self.B * G**β, α * β / (α + β)
+
+    @property
+    def frontier(self) -> Frontier:
+        """L_opt(C) = E + K·C^(−γ) with K = (A·G^(−α) + B·G^β)·k^γ, γ = αβ/(α+β)."""
+        K, γ = self._optimal_loss_scale()
+        return Frontier(E=self.E, K=K * self.flops_per_param_token**γ, gamma=γ)
+
     def optimum(self, flops):
         """(N_opt, D_opt, L_opt) together; for arrays one logarithm serves all three."""
         if isinstance(flops, (int, float)):
@@ -85,25 +118,20 @@ class ParametricLaw:
             return N, D, self.optimal_loss(flops)
         import numpy as np
 
-        α, β, G = self.alpha, self.beta, self.G
+        K, γ = self._optimal_loss_scale()
         a, _ = self.exponents
         x = flops / self.flops_per_param_token
         lx = np.log2(x)
-        N = G * np.exp2(a * lx)
-        L = self.E + (self.A * G**-α + self.B * G**β) * np.exp2((-α * β / (α + β)) * lx)
-        return N, x / N, L
+        N = self.G * np.exp2(a * lx)
+        return N, x / N, self.E + K * np.exp2(-γ * lx)
 
     def optimal_loss(self, flops):
-        """L(N_opt, D_opt) in closed form.
-
-        Both terms fall with the same power of C, since a·α = b·β = αβ/(α+β) =: γ::
+        """L(N_opt, D_opt) in closed form (:attr:`frontier`, written in x = C/k)::
 
             L_opt(C) = E + (A·G^-α + B·G^β)·(C/k)^(-γ)
         """
-        α, β, G = self.alpha, self.beta, self.G
-        γ = α * β / (α + β)
+        K, γ = self._optimal_loss_scale()
         x = flops / self.flops_per_param_token
-        K = self.A * G**-α + self.B * G**β
         return self.E + K * (x**-γ if isinstance(x, float) else _pow_array(x, -γ))
 
 
@@ -156,6 +184,15 @@ class KaplanLaw:
         e = 1.0 / (p + 1.0)
         N = N_c ** (p / (p + 1.0)) * (p * flops) ** e / (k * D_c) ** e
         return N, flops / (k * N)
+
+    @property
+    def frontier(self) -> Frontier:
+        """L_opt(C) = K·C^(−γ) (E = 0): at the optimum the data term is p times the parameter term, so
+        the bracket is (1+p)·(N_c·k·D_c/(p·C))^(p/(1+p)) and K = (1+p)^α_D·(N_c·k·D_c/p)^γ, γ = α_D·p/(1+p)."""
+        p = self.alpha_N / self.alpha_D
+        γ = self.alpha_D * p / (1.0 + p)
+        k = self.flops_per_param_token
+        return Frontier(E=0.0, K=(1.0 + p) ** self.alpha_D * (self.N_c * k * self.D_c / p) ** γ, gamma=γ)
 
 
 #: What an allocation rule's power law gives, and how the other quantity follows.

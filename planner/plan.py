@@ -12,7 +12,7 @@ from typing import Any
 
 from .units import check_positive
 
-__all__ = ["Plan", "compute_optimal"]
+__all__ = ["Plan", "compute_optimal", "optimal_split"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,18 @@ def compute_optimal(law, flops) -> Plan:
 
     ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape.
     """
-    model = model_of(law)
     C = check_positive(flops, "flops")
-    if hasattr(model, "optimum"):  # closed forms sharing one log C (parametric law)
-        N, D, loss = model.optimum(C)
-    else:
-        N, D = model.compute_optimal(C)
-        loss = model.loss(N, D) if model.has_loss else None
+    N, D, loss = optimal_split(model_of(law), C)
     return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)
+
+
+def optimal_split(model, flops):
+    """(N_opt, D_opt, L_opt) of a law family at ``flops`` (already checked), L_opt None without a loss model.
+
+    Families with an ``optimum`` method (the parametric law) give all three from one log C; the others give
+    the split and their loss at it. Coefficients may be arrays that broadcast against ``flops``.
+    """
+    if hasattr(model, "optimum"):
+        return model.optimum(flops)
+    N, D = model.compute_optimal(flops)
+    return N, D, (model.loss(N, D) if model.has_loss else None)

@@ -13,13 +13,10 @@ Without matplotlib (the optional ``plot`` extra) every entry point raises
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import textwrap
 from pathlib import Path
 
-from .errors import NoLossModelError, OutputExistsError, PlotDependencyError
-from .fileperm import new_file_mode
+from .errors import NoLossModelError, PlotDependencyError
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib"]
@@ -59,27 +56,15 @@ def figure_format(path) -> str:
 
 
 def save_figure(fig, path, force: bool = False) -> Path:
-    """Write ``fig`` to ``path`` atomically (a temporary file in the same folder, then os.replace).
+    """Write ``fig`` to ``path`` atomically with :func:`planner.files.write_atomic`.
 
     Refuses to replace an existing file unless ``force``.
     """
-    path = Path(path)
+    from .files import write_atomic
+
     fmt = figure_format(path)
-    if path.exists() and not force:
-        raise OutputExistsError(f"{str(path)!r} already exists; pass --force to overwrite it")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputExistsError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=fmt, metadata=_metadata(fmt))  # constrained layout already fits the text
-        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would leave the figure unreadable to others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    # constrained layout already fits the text
+    return write_atomic(path, lambda f: fig.savefig(f, format=fmt, metadata=_metadata(fmt)), force)
 
 
 def _metadata(fmt):
@@ -89,6 +74,18 @@ def _metadata(fmt):
 
 # ---------------------------------------------------------------------------------------------------------------------
 # helpers
+
+
+def _intervals(law, C, level):
+    """``plan_intervals(law, C, level)``, or None without a level or where the law publishes no uncertainty."""
+    from .uncertainty import NoUncertaintyError, plan_intervals
+
+    if level is None:
+        return None
+    try:
+        return plan_intervals(law, C, level)
+    except NoUncertaintyError:
+        return None
 
 
 def _figure(width, height):
@@ -179,7 +176,6 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
     import numpy as np
 
     from .plan import compute_optimal
-    from .uncertainty import NoUncertaintyError, plan_intervals
 
     C = np.asarray(flops, dtype=float)
     with _style():
@@ -195,13 +191,11 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         for i, law in enumerate(laws):
             colour = PALETTE[i % len(PALETTE)]
             plan = compute_optimal(law, C)
-            intervals = None
-            if level is not None:
-                try:
-                    intervals = plan_intervals(law, C, level)
-                    band_notes.append(f"{law.id}: {intervals.note}")
-                except NoUncertaintyError:
-                    no_band.append(law.id)
+            intervals = _intervals(law, C, level)
+            if intervals is not None:
+                band_notes.append(f"{law.id}: {intervals.note}")
+            elif level is not None:
+                no_band.append(law.id)
             inside = _in_fitted_range(law, C, plan.n_params, plan.n_tokens)
             extrapolated |= not inside.all()
             banded |= intervals is not None
@@ -262,7 +256,6 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     import numpy as np
 
     from .plan import compute_optimal
-    from .uncertainty import NoUncertaintyError, plan_intervals
 
     if not law.has_loss:
         raise NoLossModelError(f"{law.id!r} is an allocation rule with no loss model, so it has no isoFLOP "
@@ -270,12 +263,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     C = np.sort(np.asarray(budgets, dtype=float))
     k = law.flops_per_param_token
     best = compute_optimal(law, C)
-    intervals = None
-    if level is not None:
-        try:
-            intervals = plan_intervals(law, C, level)
-        except NoUncertaintyError:
-            intervals = None
+    intervals = _intervals(law, C, level)
     with _style():
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter

@@ -260,6 +260,7 @@ def plan_intervals(law, flops, level: float = 80.0, samples: CoefficientSamples 
     """
     import numpy as np
 
+    from .plan import optimal_split
     from .units import check_positive
 
     if not 0 < level < 100:
@@ -272,11 +273,7 @@ def plan_intervals(law, flops, level: float = 80.0, samples: CoefficientSamples 
     coefs = {name: samples.values[:, j, None] for j, name in enumerate(samples.names)}
     drawn = dataclasses.replace(model, **coefs)  # a law whose coefficients are (S, 1) columns
     with np.errstate(all="ignore"):
-        if hasattr(drawn, "optimum"):  # closed forms sharing one log C (parametric law)
-            N, D, L = drawn.optimum(C_row)
-        else:
-            N, D = drawn.compute_optimal(C_row)
-            L = drawn.loss(N, D) if model.has_loss else None
+        N, D, L = optimal_split(drawn, C_row)
         shape = (len(samples), C_row.shape[1])
         N, D = np.broadcast_to(N, shape), np.broadcast_to(D, shape)
     quantities = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N}

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import NoLossModelError, QuantityError, UnreachableLossError
+from .laws import Frontier
 from .plan import Plan, compute_optimal, model_of
 from .units import check_positive
 
@@ -45,23 +46,8 @@ __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_w
 
 #: ln of the largest float: a compute whose log exceeds this cannot be represented.
 _LOG_MAX = math.log(1.7e308)
-
-
-@dataclass(frozen=True)
-class Frontier:
-    """L_opt(C) = E + K·C^(−γ): the loss of the compute-optimal split as a function of C (FLOPs)."""
-
-    E: float
-    K: float
-    gamma: float
-
-    def loss(self, flops):
-        """L_opt(C) in nats/token."""
-        return self.E + self.K * flops ** (-self.gamma)
-
-    def reducible(self, flops):
-        """L_opt(C) − E."""
-        return self.K * flops ** (-self.gamma)
+#: ln of the least compute planned: below it C/k underflows towards 0 and the split is not a number.
+_LOG_MIN = math.log(1e-300)
 
 
 @dataclass(frozen=True)
@@ -89,36 +75,31 @@ def _is_array(*xs) -> bool:
     return any(not isinstance(x, (int, float)) for x in xs)
 
 
-def _log(x):
-    if isinstance(x, (int, float)):
-        return math.log(x)
-    import numpy as np
+def _float_or_numpy(scalar_fn, numpy_name: str):
+    """``scalar_fn`` for a float (numpy stays unimported on the scalar path), ``numpy.<numpy_name>`` otherwise."""
+    def fn(x, *args):
+        if isinstance(x, (int, float)):
+            return scalar_fn(x, *args)
+        import numpy as np
 
-    return np.log(x)
+        return getattr(np, numpy_name)(x, *args)
+
+    return fn
 
 
-def _exp(x):
-    if isinstance(x, (int, float)):
-        return math.exp(x)
-    import numpy as np
-
-    return np.exp(x)
+_log = _float_or_numpy(math.log, "log")
+_exp = _float_or_numpy(math.exp, "exp")
+_maximum = _float_or_numpy(max, "maximum")
+_minimum = _float_or_numpy(min, "minimum")
 
 
 def frontier(law) -> Frontier | None:
-    """The closed-form L_opt(C) of ``law`` (see the module docstring), or None if its family has none."""
-    m = model_of(law)
-    k = m.flops_per_param_token
-    if m.form == "parametric":
-        α, β = m.alpha, m.beta
-        γ = α * β / (α + β)
-        G = m.G
-        return Frontier(E=m.E, K=(m.A * G ** (-α) + m.B * G**β) * k**γ, gamma=γ)
-    if m.form == "kaplan":
-        p = m.alpha_N / m.alpha_D
-        γ = m.alpha_D * p / (1.0 + p)
-        return Frontier(E=0.0, K=(1.0 + p) ** m.alpha_D * (m.N_c * k * m.D_c / p) ** γ, gamma=γ)
-    return None
+    """The closed-form L_opt(C) of ``law`` (see the module docstring), or None if its family has none.
+
+    The family computes it (:attr:`planner.laws.ParametricLaw.frontier`, :attr:`~planner.laws.KaplanLaw.frontier`),
+    from the same K as its own optimal loss.
+    """
+    return getattr(model_of(law), "frontier", None)
 
 
 def _require_loss(law, what: str):
@@ -177,28 +158,12 @@ def _gap_and_efficiency(m, N, D, C):
         # Reducible parts on both sides keep their digits when the losses are close to E.
         run, best = _reducible(m, N, D), f.reducible(C)
         # Rounding can put the optimum a hair above a run that is the optimum itself: clip.
-        return _clip0(run - best), _clip1((best / run) ** (1.0 / f.gamma))
+        return _maximum(run - best, 0.0), _minimum((best / run) ** (1.0 / f.gamma), 1.0)
     from .optimize import min_flops_for_loss_numeric, optimal_loss_numeric
 
     loss = m.loss(N, D)
     gap = loss - _map(lambda c: optimal_loss_numeric(m, c), C)
-    return _clip0(gap), _map(lambda L, c: min_flops_for_loss_numeric(m, L) / c, loss, C)
-
-
-def _clip0(x):
-    if isinstance(x, (int, float)):
-        return max(x, 0.0)
-    import numpy as np
-
-    return np.maximum(x, 0.0)
-
-
-def _clip1(x):
-    if isinstance(x, (int, float)):
-        return min(x, 1.0)
-    import numpy as np
-
-    return np.minimum(x, 1.0)
+    return _maximum(gap, 0.0), _map(lambda L, c: min_flops_for_loss_numeric(m, L) / c, loss, C)
 
 
 def _map(fn, *args):
@@ -289,6 +254,12 @@ def min_compute_for_loss(law, target_loss) -> Plan:
             raise UnreachableLossError(
                 f"target loss {worst:g} is so close to the irreducible loss E = {floor:g} of {name!r} that it needs "
                 "more than 1e308 FLOPs; choose a higher target"
+            )
+        smallest = log_c if not _is_array(log_c) else float(log_c.min())
+        if smallest < _LOG_MIN:
+            raise QuantityError(
+                f"target loss {target if not _is_array(target) else float(target.max()):g} is so far above the losses "
+                f"{name!r} predicts that it needs less than 1e-300 FLOPs; choose a lower target"
             )
         C = _exp(log_c)
     else:

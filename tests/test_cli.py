@@ -1,7 +1,6 @@
 """The plan command: exact output for the table and JSON, one line and the right exit code for every error."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,20 +12,11 @@ from hypothesis import given, settings, strategies as st
 from planner import __version__
 from planner.cli import cli
 
-GOLDEN = Path(__file__).parent / "golden"
-WIDTH = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+from .goldens import WIDTH, check_golden
 
 
 def run(*args, env=WIDTH):
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
-def check_golden(name, text):
-    """Compare with tests/golden/NAME; PLANNER_REGEN_GOLDEN=1 rewrites it (then review the diff)."""
-    path = GOLDEN / name
-    if os.environ.get("PLANNER_REGEN_GOLDEN"):
-        path.write_text(text)
-    assert text == path.read_text(), f"output differs from {path}; regenerate with PLANNER_REGEN_GOLDEN=1 if intended"
 
 
 def test_plan_table_at_fixed_width():

@@ -93,7 +93,7 @@ def test_no_overwrite_without_force(runs_csv, tmp_path):
     out.write_text("keep me")
     r = invoke("fit", runs_csv, "-o", out)
     assert r.exit_code == 1
-    assert "already exists; use --force to overwrite it" in r.stderr
+    assert r.stderr == f"Error: {str(out)!r} already exists; pass --force to overwrite it\n"  # as plan plot says it
     assert out.read_text() == "keep me"
     r = invoke("fit", runs_csv, "-o", out, "--force")
     assert r.exit_code == 0 and load_law_file(out).form == "parametric"
@@ -211,6 +211,10 @@ def test_missing_runs_file_and_directory_output(runs_csv, tmp_path):
     assert r.exit_code == 1 and "not found" in r.stderr
     r = invoke("fit", runs_csv, "-o", tmp_path, "--force")
     assert r.exit_code == 1 and "is a directory" in r.stderr
+    r = invoke("fit", runs_csv, "-o", tmp_path / "nope" / "law.toml")
+    assert r.exit_code == 1, r.output
+    assert r.stderr == f"Error: cannot write {str(tmp_path / 'nope' / 'law.toml')!r}: folder " \
+                       f"{str(tmp_path / 'nope')!r} does not exist\n"
 
 
 def test_design_errors():

@@ -1,8 +1,6 @@
 """plan with hardware, budgets in GPU-hours/days/dollars, --shape, --hparams; plan hardware; plan shape."""
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,21 +9,13 @@ from hypothesis import given, settings, strategies as st
 from planner.cli import cli
 from planner.hardware import DEFAULT_MFU
 
-GOLDEN = Path(__file__).parent / "golden"
-WIDTH = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+from .goldens import WIDTH, check_golden
+
 CLUSTER = ["--gpu", "h100", "--gpus", "2048", "--mfu", "0.40", "--usd-per-gpu-hour", "2.50"]
 
 
 def run(*args):
     return CliRunner().invoke(cli, list(args), env=WIDTH, catch_exceptions=False)
-
-
-def check_golden(name, text):
-    """Compare with tests/golden/NAME; PLANNER_REGEN_GOLDEN=1 rewrites it (then review the diff)."""
-    path = GOLDEN / name
-    if os.environ.get("PLANNER_REGEN_GOLDEN"):
-        path.write_text(text)
-    assert text == path.read_text(), f"output differs from {path}; regenerate with PLANNER_REGEN_GOLDEN=1 if intended"
 
 
 def json_rows(*args):

@@ -219,6 +219,15 @@ def test_never_a_traceback(command, q, r, fmt, preset):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("preset", ["besiroglu2024", "kaplan2020"])
+def test_a_target_loss_needing_almost_no_compute_is_one_line(preset):
+    """Found by hypothesis: --target-loss 1e61 put C in the subnormal floats, and C/k = 0 raised ZeroDivisionError."""
+    r = invoke("--target-loss", "1e61", "--preset", preset)
+    assert r.exit_code == 1, r.output
+    assert r.stderr == (f"Error: target loss 1e+61 is so far above the losses {preset!r} predicts that it needs less "
+                        "than 1e-300 FLOPs; choose a lower target\n")
+
+
 def test_a_run_whose_tokens_per_param_overflows_still_renders():
     """Found by hypothesis: D/N = inf once printed a traceback from the ratio formatter."""
     r = invoke("--flops", "1.0", "--params", "6.550547903926277e-215")

@@ -134,9 +134,13 @@ def test_figure_gets_the_usual_permissions_not_mkstemps_0600(tmp_path):
 
 
 @needs_matplotlib
-def test_missing_output_folder_is_one_line(tmp_path):
+def test_missing_output_folder_or_a_directory_is_one_line(tmp_path):
     r = invoke("plot", "frontier", "-o", str(tmp_path / "nope" / "f.png"))
     assert r.exit_code == 1 and "does not exist" in r.stderr
+    (tmp_path / "d.png").mkdir()
+    r = invoke("plot", "frontier", "-o", str(tmp_path / "d.png"), "--force")
+    assert r.exit_code == 1
+    assert r.stderr == f"Error: {str(tmp_path / 'd.png')!r} is a directory; give a file name to write in it\n"
 
 
 @needs_matplotlib
