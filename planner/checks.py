@@ -5,6 +5,7 @@ Returns the messages; printing them (to stderr) is the caller's job.
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
 from .units import format_count, format_flops, format_ratio
@@ -29,7 +30,7 @@ def fitted_range_warnings(law, **values: Iterable[float]) -> list[str]:
         outside = [x for x in xs if not lo <= x <= hi]
         if not outside:
             continue
-        far = max(outside, key=lambda x: max(x / hi, lo / x))
+        far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
         which = f"{symbol} = {fmt(far)} is" if len(xs) == 1 else \
             f"{len(outside)} of {len(xs)} rows are (furthest: {symbol} = {fmt(far)})"
         out.append(f"{law.id} was fitted on {symbol} from {fmt(lo)} to {fmt(hi)}; {which} outside "

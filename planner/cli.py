@@ -22,6 +22,10 @@ from .cli_options import FORMATS  # noqa: F401 (planner.cli.FORMATS, as before t
 from .errors import PlannerError
 
 
+#: click >= 8.2 raises this for a group called without its subcommand (an empty tuple catches nothing before).
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class PlanGroup(click.Group):
     """A click group whose errors are one line: ``Error: ...`` on stderr, and whose subcommands load when first
     looked up (help, a subcommand, ``cli.commands``), so ``plan --flops 1e21`` does not import their modules."""
@@ -46,6 +50,11 @@ class PlanGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS_IS_HELP as e:  # 'plan plot' alone: its help, as click shows it, not "Error: Usage: ..."
+            e.show()
+            if not standalone_mode:
+                raise
+            sys.exit(e.exit_code)
         except click.ClickException as e:
             click.echo(f"Error: {e.format_message()}", err=True)
             if not standalone_mode:
@@ -218,10 +227,21 @@ def cli(ctx, preset, law_file, sets, fmt, **options):
         return
     request = PlanRequest.from_options(**options).validate()
     if request.asks_nothing:
-        click.echo(ctx.get_help())
-        ctx.exit(0)
+        _help(ctx)
     law = load_law(preset, law_file, sets)
     show(request.answer(law), fmt)
+
+
+def _help(ctx) -> None:
+    """The help text, when no option was given; options without a budget are a usage error instead (e.g.
+    'plan --format json': help text on stdout would break the pipe reading it)."""
+    given = [max(p.opts, key=len) for p in ctx.command.params if isinstance(p, click.Option)
+             and ctx.get_parameter_source(p.name) is click.core.ParameterSource.COMMANDLINE]
+    if given:
+        raise click.UsageError(f"{given[0]} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
+                               "--usd, --params with --tokens, or --target-loss (plan --help lists them)")
+    click.echo(ctx.get_help())
+    ctx.exit(0)
 
 
 def _register_subcommands() -> None:

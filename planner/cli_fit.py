@@ -30,8 +30,10 @@ def _progress_bar(total: int):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    # Off when stderr is not a terminal: there a transient bar only leaves a stray blank line in the log.
     progress = Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=console, transient=True, disable=not console.is_terminal)
     task = progress.add_task("bootstrap", total=total)
     return progress, lambda done, _total: progress.update(task, completed=done)
 
@@ -190,7 +192,7 @@ def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_colu
               help="Hoffmann's Approach 2 instead: a parabola per isoFLOP budget, then N_opt = G*C^a.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(0, 1_000_000), default=0, metavar="N",
               help="Refit on N resamples of the runs for percentile intervals (e.g. 4000).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @click.option("--level", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=95.0,
               show_default=True, help="Interval level in percent.")
 @click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
@@ -225,6 +227,8 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
         raise click.UsageError("--isoflop fits Approach 2's allocation rule; it does not combine with --form")
     if isoflop and n_boot:
         raise click.UsageError("--bootstrap is for the parametric and Kaplan fits, not --isoflop")
+    if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
+        raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
     if output:
         check_output(output, force)  # before the fit, which can take minutes
 

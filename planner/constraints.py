@@ -45,6 +45,7 @@ one-dimensional too. numpy is imported only when these functions run.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -290,6 +291,17 @@ class RepeatedRun:
     repetition: Repetition
 
 
+def _quiet_floats(f):
+    """Run ``f`` with numpy's overflow, divide and invalid warnings off: extreme inputs (C = 1e300 on U = 1e-10)
+    overflow to inf, which the solvers handle, and the warnings would otherwise reach the user's stderr."""
+    @functools.wraps(f)
+    def quiet(*args, **kwargs):
+        with _np().errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return f(*args, **kwargs)
+    return quiet
+
+
+@_quiet_floats
 def repeated_loss(law, n_params, n_tokens, unique_tokens, repetition: Repetition | None = None) -> RepeatedRun:
     """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
     N = check_positive(n_params, "n_params")
@@ -408,6 +420,7 @@ class ConstrainedResult:
         return {name: p for name, p in named.items() if p is not None}
 
 
+@_quiet_floats
 def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=None, max_params=None,
                           max_tokens=None, inference_tokens=None, repetition: Repetition | None = None
                           ) -> ConstrainedResult:
@@ -521,7 +534,7 @@ class _Context:
     def _caps_interval(self, C):
         """log N interval allowed by the caps at budget C: [ln(C/(k·D_max)), ln P]; raise if empty."""
         np = _np()
-        lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C / (self.k * self.Dmax))
+        lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C) - math.log(self.k * self.Dmax)
         hi = np.full_like(C, np.inf) if self.P is None else np.full_like(C, math.log(self.P))
         empty = lo > hi
         if empty.any():
@@ -550,7 +563,7 @@ class _Context:
             # repeats saturate too, towards N = C/(kU): bracket all three generously.
             t_U = math.log(self.lm.N_U)
             t_lo = np.minimum(t0, t_U) - 4.0
-            t_hi = np.maximum(t0, np.log(C / (k * self.U))) + 4.0
+            t_hi = np.maximum(t0, np.log(C) - math.log(k * self.U)) + 4.0
             a, b = np.clip(t_lo, lo, hi), np.clip(t_hi, lo, hi)
             t = _argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
         return self._snap(t, lo, hi, C)

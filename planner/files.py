@@ -39,6 +39,13 @@ def check_output(path, force: bool = False) -> Path:
     return path
 
 
+def new_file_mode() -> int:
+    """The mode ``open(path, "w")`` gives a new file: 0o666 less the umask (read by setting it, then restoring it)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path, content: Content, force: bool = False,
                  check: Callable[[str], object] | None = None) -> Path:
     """Write ``content`` to ``path`` atomically; the Path written.
@@ -55,6 +62,7 @@ def write_atomic(path, content: Content, force: bool = False,
                 content(fh)
             else:
                 fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would leave the user's file unreadable to their group
         if check is not None:
             check(tmp)
         os.replace(tmp, path)

@@ -175,7 +175,10 @@ def load_law_file(path: str | Path) -> Law:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LawFileError(f"law file {str(p)!r} not found") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise LawFileError(f"law file {str(p)!r} is not UTF-8 text (byte {e.start}: {e.reason}); give a TOML law file "
+                           "saved as UTF-8 ('plan presets show besiroglu2024' prints one)") from None
+    except OSError as e:
         raise LawFileError(f"cannot read law file {str(p)!r}: {getattr(e, 'strerror', None) or e}") from None
     return law_from_mapping(_parse(text, str(p)), source=str(p))
 

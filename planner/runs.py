@@ -95,7 +95,10 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
             raise RunsError(f"runs file {p!r} not found") from None
         except IsADirectoryError:
             raise RunsError(f"runs file {p!r} is a directory; give a CSV, TSV or JSON-lines file") from None
-        except (OSError, UnicodeDecodeError) as e:
+        except UnicodeDecodeError as e:
+            raise RunsError(f"runs file {p!r} is not UTF-8 text (byte {e.start}: {e.reason}); give a CSV, TSV or "
+                            "JSON-lines file saved as UTF-8") from None
+        except OSError as e:
             raise RunsError(f"cannot read runs file {p!r}: {getattr(e, 'strerror', None) or e}") from None
         source = p
     if fmt is None:

@@ -16,11 +16,16 @@ __all__ = ["parse_quantity", "check_positive", "format_count", "format_flops", "
 #: SI-style suffixes people use for parameter and token counts (case-insensitive).
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 
+#: The magnitudes a quantity typed on the command line may have. Beyond them the closed forms under- or overflow
+#: (a budget of 5e-324 FLOPs divided by 6 is 0); no real budget, model, data set or price comes near either end.
+QUANTITY_RANGE = (1e-300, 1e300)
+
 _QUANTITY = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]?)\s*$")
 
 
 def parse_quantity(text: str | float, name: str = "") -> float:
-    """Parse ``"1e21"``, ``"3.8e+25"``, ``"7B"``, ``"2T"``, ``"500M"`` into a positive finite float.
+    """Parse ``"1e21"``, ``"3.8e+25"``, ``"7B"``, ``"2T"``, ``"500M"`` into a positive finite float
+    within ``QUANTITY_RANGE``.
 
     ``name`` is how the value is called in an error message (``"flops"``).
     Raises :class:`QuantityError` for anything that is not a finite number > 0.
@@ -35,7 +40,12 @@ def parse_quantity(text: str | float, name: str = "") -> float:
     value = float(m.group(1).replace("_", ""))
     if m.group(2):
         value *= SUFFIXES[m.group(2).lower()]
-    return check_positive(value, name, shown=text)
+    check_positive(value, name, shown=text)
+    lo, hi = QUANTITY_RANGE
+    if not lo <= value <= hi:
+        raise QuantityError(f"expected a number from {lo:g} to {hi:g}{_for(name)}; got {str(text)!r}, "
+                            "too extreme to compute with")
+    return value
 
 
 def _for(name: str) -> str:

@@ -29,3 +29,10 @@ def test_undertrained_when_tokens_per_param_is_under_a_quarter_of_the_optimum():
     assert undertrained_warnings(law, [5.0, 6.0], [21.6, 21.6]) == [
         "5.00 tokens per parameter is far below the 21.6 that besiroglu2024 implies at this budget: "
         "the model is large for its data"]
+
+
+def test_a_value_that_underflowed_to_zero_is_the_furthest_not_a_division_by_zero():
+    """QA: 'plan --flops 1e21 --max-tokens 1e-300 -p kaplan2020' gave N = 0 after underflow, and the warning
+    divided by it (a traceback)."""
+    [msg] = fitted_range_warnings(load_preset("hoffmann2022"), n_params=[1e9, 0.0])
+    assert "1 of 2 rows are (furthest: N = 0" in msg

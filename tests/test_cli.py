@@ -79,6 +79,18 @@ def test_no_budget_shows_help():
     assert result.exit_code == 0 and "plan --flops 1e21" in result.stdout
 
 
+@pytest.mark.parametrize("args, option", [
+    (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"), (["--points", "3"], "--points"),
+    (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"),
+])
+def test_options_without_a_budget_are_a_usage_error_not_help_on_stdout(args, option):
+    """QA: 'plan --format json' printed the help text on stdout with exit 0, into the pipe reading the JSON."""
+    result = run(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (f"Error: {option} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
+                             "--usd, --params with --tokens, or --target-loss (plan --help lists them)\n")
+
+
 def test_presets_list_and_show():
     result = run("presets")
     assert result.exit_code == 0
@@ -147,7 +159,10 @@ def test_unreadable_law_file_is_one_line(tmp_path):
     path = tmp_path / "binary.toml"
     path.write_bytes(b"\xff\xfe\x00")
     result = run("--flops", "1e21", "--law", str(path))
-    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot read law file")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    # QA: the message said "cannot read law file ...: 'utf-8' codec can't decode byte 0xff" and no fix
+    assert result.stderr.startswith(f"Error: law file {str(path)!r} is not UTF-8 text (byte 0: ")
+    assert "give a TOML law file saved as UTF-8" in result.stderr
 
 
 @settings(max_examples=60)
@@ -178,7 +193,6 @@ def test_main_job_imports_neither_numpy_nor_scipy():
 
 @pytest.mark.parametrize("args", [
     ["--flops", "1.0", "--params", "1e-300", "--preset", "kaplan2020"],   # infinite loss gap (found by hypothesis)
-    ["--flops", "2.225073858507e-311", "--preset", "kaplan2020"],          # N underflows (found by hypothesis)
     ["--flops", "1e-300"],
     ["--flops", "1e300", "--format", "json"],
 ])
@@ -186,3 +200,26 @@ def test_extreme_budgets_never_show_a_traceback(args):
     result = CliRunner().invoke(cli, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["--flops", "2.225073858507e-311", "--preset", "kaplan2020"],          # N underflowed (found by hypothesis)
+    ["--flops", "5e-324"],                                                # C/6 = 0 in the parametric optimum (QA)
+    ["--flops", "2.3e-308", "--preset", "kaplan2020-frontier"],           # C in PF-days = 0 (QA)
+    ["--flops", "1e21", "--flops", "5e-324", "--unique-tokens", "1B"],     # a NaN bracket (QA)
+    ["shape", "--params", "1.7e308"],                                     # infinite d_model (QA)
+])
+def test_budgets_beyond_what_floats_carry_are_a_one_line_usage_error(args):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.output
+    assert result.stderr.count("\n") == 1 and "expected a number from 1e-300 to 1e+300" in result.stderr
+
+
+def test_a_group_without_its_subcommand_shows_its_help_without_an_error_prefix():
+    """QA: 'plan plot' alone printed "Error: Usage: plan plot ..." (click's help, read as an error message)."""
+    result = CliRunner().invoke(cli, ["plot"])
+    assert "Error: Usage" not in result.stderr
+    if result.exit_code == 2:  # click >= 8.2: the help on stderr, exit 2
+        assert result.stderr.startswith("Usage: ") and "plan plot frontier" in result.stderr
+    else:                      # click 8.1: the help on stdout
+        assert result.exit_code == 0 and "plan plot frontier" in result.stdout

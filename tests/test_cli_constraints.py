@@ -5,6 +5,7 @@ message, no traceback."""
 import csv
 import io
 import json
+import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -181,6 +182,22 @@ def test_every_error_is_one_line_with_its_exit_code_and_no_traceback(args, code,
     assert result.exit_code == code
     assert message in result.stderr
     assert "Traceback" not in result.output and result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ("--flops", "1e21", "--max-tokens", "1e-300", "--preset", "kaplan2020"),  # C/(k·D_max) overflowed: N = 0
+    ("--flops", "1e300", "--unique-tokens", "1e-10"),                       # C/(k·U) overflowed: a NaN bracket
+    ("--params", "7B", "--tokens", "1T", "--unique-tokens", "1e-300"),       # D/U overflows: warnings only
+    ("--params", "7B", "--tokens", "1T", "--unique-tokens", "1e300"),
+])
+def test_extreme_ratios_of_budget_to_caps_or_data_never_show_a_traceback(args):
+    """QA: ln(C/(k·x)) overflowed to inf; taken as ln C − ln(k·x) it stays finite. numpy's overflow warnings,
+    which reached stderr as several lines of code, are errors here so that they fail the test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = run(*args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output
 
 
 def test_plain_params_tokens_and_target_loss_stay_the_what_if_of_issue_3():

@@ -100,6 +100,40 @@ def test_no_overwrite_without_force(runs_csv, tmp_path):
     assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []   # atomic write left no temp file
 
 
+def test_written_law_file_gets_the_usual_permissions_not_mkstemps_0600(runs_csv, tmp_path):
+    """QA: the atomic writer's temporary file is 0600; renamed into place, a law file was unreadable to the group."""
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "mylaw.toml"
+        assert invoke("fit", runs_csv, "-o", out).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
+
+
+def test_output_dash_is_a_usage_error_not_a_file_named_dash(runs_csv, tmp_path, monkeypatch):
+    """QA: 'plan fit runs.csv -o -' wrote a law file literally called '-'."""
+    monkeypatch.chdir(tmp_path)
+    r = invoke("fit", runs_csv, "-o", "-")
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "-o -" in r.stderr and "mylaw.toml" in r.stderr
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_negative_seed_is_a_usage_error(runs_csv):
+    """QA: 'plan fit runs.csv --bootstrap 5 --seed -1' showed numpy's traceback (default_rng takes seeds >= 0)."""
+    r = invoke("fit", runs_csv, "--bootstrap", "5", "--seed", "-1")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: Invalid value for '--seed'")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_bootstrap_into_a_log_leaves_no_blank_line_on_stderr(runs_csv, tmp_path):
+    """QA: with stderr not a terminal, the transient progress bar left one empty line before 'Wrote ...'."""
+    r = invoke("fit", runs_csv, "--bootstrap", "5", "-o", tmp_path / "b.toml")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines()[0].startswith("Wrote ") and "" not in r.stderr.splitlines()
+
+
 def test_stdin_and_kaplan_form(runs_csv):
     r = invoke("fit", "-", "--form", "kaplan", "--format", "json", input=runs_csv.read_text())
     assert r.exit_code == 0, r.output

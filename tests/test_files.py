@@ -68,3 +68,13 @@ def test_a_directory_or_a_missing_folder_is_one_line_error(tmp_path):
     with pytest.raises(OutputExistsError, match="folder .* does not exist"):
         write_atomic(tmp_path / "nope" / "f.txt", "x")
     assert os.listdir(tmp_path) == []
+
+
+def test_the_written_file_gets_0666_less_the_umask_not_mkstemps_0600(tmp_path):
+    """QA: law files and figures were renamed into place with mkstemp's 0600, unreadable to the user's group."""
+    old = os.umask(0o027)
+    try:
+        out = write_atomic(tmp_path / "law.toml", "x = 1\n")
+        assert out.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)

@@ -4,6 +4,7 @@ without --force; and without matplotlib, one line saying how to install it."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import struct
 import subprocess
 import sys
@@ -118,6 +119,18 @@ def test_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path):
     assert invoke("plot", "isoflop", "--flops", "1e21", "-o", str(out), "--force").exit_code == 0
     assert out.read_bytes()[:8] == PNG_MAGIC
     assert [p.name for p in tmp_path.iterdir()] == ["f.png"]  # no temporary file left behind
+
+
+@needs_matplotlib
+def test_figure_gets_the_usual_permissions_not_mkstemps_0600(tmp_path):
+    """QA: the atomic writer's temporary file is 0600; renamed into place, a figure was unreadable to the group."""
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "f.png"
+        assert invoke("plot", "isoflop", "--flops", "1e21", "-o", str(out)).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
 
 
 @needs_matplotlib

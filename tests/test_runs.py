@@ -96,3 +96,11 @@ def test_a_named_column_that_is_missing_says_which_option():
 def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(RunsError, match="not found"):
         read_runs(tmp_path / "nope.csv")
+
+
+def test_a_binary_file_says_it_is_not_utf8_text_and_what_to_give(tmp_path):
+    """QA: a binary file gave "cannot read runs file ...: 'utf-8' codec can't decode byte 0xd0 ..." and no fix."""
+    path = tmp_path / "runs.csv"
+    path.write_bytes(b"n_params,loss\n\xd0\x00\xff")
+    with pytest.raises(RunsError, match=r"is not UTF-8 text \(byte 14: .*\); give a CSV, TSV or JSON-lines file saved as UTF-8"):
+        read_runs(path)

@@ -29,6 +29,17 @@ def test_parse_rejects_non_positive_and_overflow(text):
         parse_quantity(text)
 
 
+@pytest.mark.parametrize("text", ["5e-324", "2.225073858507e-311", "1e-301", "1e301", "1.7e308", "1e290T"])
+def test_parse_rejects_magnitudes_the_arithmetic_cannot_carry(text):
+    """QA: 'plan --flops 5e-324' (budget / 6 underflows to 0) and 'plan shape --params 1.7e308' showed tracebacks."""
+    with pytest.raises(QuantityError, match=r"expected a number from 1e-300 to 1e\+300; got .*too extreme"):
+        parse_quantity(text)
+
+
+def test_parse_accepts_the_ends_of_its_range():
+    assert parse_quantity("1e-300") == 1e-300 and parse_quantity("1e300") == 1e300
+
+
 def test_parse_names_the_quantity_in_errors():
     with pytest.raises(QuantityError, match="for flops; got 'x'"):
         parse_quantity("x", name="flops")
