@@ -72,6 +72,8 @@ INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
 _GRID = 40          # grid points before the golden-section refinement
 _TOL = 1e-8         # final bracket width in log N: the loss is flat there, so it is exact to ~1e-16
 _BIND_TOL = 1e-7    # a plan this close (relative) to a cap sits on it: the cap binds
+#: Relative slack (in log C) within which a budget at the caps' product still counts as feasible.
+_CAP_ROUNDING = 1e-12
 
 
 def _np():
@@ -536,7 +538,8 @@ class _Context:
         np = _np()
         lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C) - math.log(self.k * self.Dmax)
         hi = np.full_like(C, np.inf) if self.P is None else np.full_like(C, math.log(self.P))
-        empty = lo > hi
+        # A budget equal to k·P·D_max leaves exactly one plan; the logarithms above may round it 1e-15 apart.
+        empty = lo > hi + _CAP_ROUNDING
         if empty.any():
             i = int(np.argmax(empty))
             most = self.k * self.P * self.Dmax
@@ -545,7 +548,7 @@ class _Context:
                 + (f" ({int(empty.sum())} of {C.size} budgets)" if C.size > 1 else "")
                 + f": with at most {format_count(self.P)} parameters and {format_count(self.Dmax)} tokens, "
                 f"{self.k:g}·N·D is at most {format_flops(most)}; lower the budget or raise --max-params or --max-tokens")
-        return lo, hi
+        return np.minimum(lo, hi), hi
 
     def training_optimal(self, C, model):
         """argmin L_U(N, C/(kN)) within the caps."""

@@ -394,13 +394,16 @@ def test_no_plan_at_the_same_loss_costs_less_over_its_life(logC, logT, factor, c
 @settings(max_examples=40, deadline=None)
 @given(logC=st.floats(16, 29), capN=st.floats(0.05, 3.0), capD=st.floats(0.05, 3.0), factor=st.floats(0.3, 3.0))
 def test_no_split_inside_the_caps_beats_the_capped_optimum(logC, capN, capD, factor):
+    """Found by hypothesis: caps whose product equals the budget (capN·capD = 1) leave exactly one plan and
+    must not be refused because the logarithms rounded 1e-15 apart."""
     C = 10.0**logC
     N0, D0 = EPOCH.model.compute_optimal(C)
     P, Dmax = capN * N0, capD * D0
-    if C > 6 * P * Dmax:
+    if C > 6 * P * Dmax * (1 + 1e-9):
         with pytest.raises(InfeasibleError):
             plan_with_constraints(EPOCH, C, max_params=P, max_tokens=Dmax)
         return
+    # At C = 6·P·D_max (to rounding) exactly one split fits: the caps themselves.
     plan = plan_with_constraints(EPOCH, C, max_params=P, max_tokens=Dmax).training_optimal
     N = plan.n_params * factor
     if N <= P and C / (6 * N) <= Dmax:
@@ -440,3 +443,12 @@ def test_unique_data_beyond_any_need_gives_the_unconstrained_plan():
     assert r.training_optimal.loss == pytest.approx(EPOCH.model.loss(N0, D0), rel=1e-13)
     free = plan_with_constraints(EPOCH, C, inference_tokens=1e12).inference_aware
     assert r.inference_aware.lifetime_flops == pytest.approx(free.lifetime_flops, rel=1e-9)
+
+
+@pytest.mark.parametrize("logC, capN, capD", [(16, 1.0, 1.0), (16, 0.2, 5.0), (28, 2.0, 0.5)])
+def test_caps_whose_product_is_the_budget_leave_the_single_plan(logC, capN, capD):
+    C = 10.0**logC
+    N0, D0 = EPOCH.model.compute_optimal(C)
+    plan = plan_with_constraints(EPOCH, C, max_params=capN * N0, max_tokens=capD * D0).training_optimal
+    assert plan.n_params == pytest.approx(capN * N0, rel=1e-9)
+    assert 6 * plan.n_params * plan.n_tokens == pytest.approx(C, rel=1e-9)
