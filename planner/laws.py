@@ -122,7 +122,11 @@ class ParametricLaw:
         a, _ = self.exponents
         x = flops / self.flops_per_param_token
         lx = np.log2(x)
-        # In place where we can: on 10^6 budgets each fresh 8 MB temporary costs about as much as an exp2.
+        if any(np.ndim(c) for c in (self.E, self.A, self.B, self.alpha, self.beta)):
+            # Coefficient arrays (interval samples) broadcast against the budgets.
+            N = self.G * np.exp2(a * lx)
+            return N, x / N, self.E + K * np.exp2(-γ * lx)
+        # Scalar coefficients: in place, since on 10^6 budgets each fresh 8 MB temporary costs about an exp2.
         N = lx * a
         np.exp2(N, out=N)
         N *= self.G

@@ -197,3 +197,17 @@ def test_losses_broadcast():
     N = np.array([1e8, 1e9, 1e10])
     assert CHINCHILLA.loss(N, 1e11).shape == (3,)
     assert KAPLAN.loss(1e9, np.array([1e10, 1e11])).shape == (2,)
+
+
+def test_optimum_broadcasts_any_array_coefficient():
+    """One array coefficient (A sampled, the rest fixed) broadcasts against an array of budgets."""
+    A = np.array([[300.0], [400.0], [500.0]])
+    law = ParametricLaw(E=1.8, A=A, B=2000.0, alpha=0.35, beta=0.37)
+    budgets = np.array([1e20, 1e22])
+    N, D, L = law.optimum(budgets)
+    assert N.shape == D.shape == L.shape == (3, 2)
+    for i, a in enumerate(A[:, 0]):
+        one = ParametricLaw(E=1.8, A=a, B=2000.0, alpha=0.35, beta=0.37)
+        for j, C in enumerate(budgets):
+            n, d, l = one.optimum(float(C))
+            assert (N[i, j], D[i, j], L[i, j]) == pytest.approx((n, d, l), rel=1e-12)
