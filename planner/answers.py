@@ -21,7 +21,7 @@ import dataclasses
 from typing import NamedTuple, Sequence
 
 from . import checks, reports
-from .render import Report
+from .render import Report, as_floats
 from .units import format_count
 
 __all__ = ["Answer", "plan", "optimal_plans", "what_if", "least_compute", "under_constraints", "on_repeated_data",
@@ -129,14 +129,9 @@ def on_repeated_data(law, n_params, n_tokens, unique_tokens) -> Answer:
 
 def _range_warnings(law, plans) -> tuple[str, ...]:
     """:func:`planner.checks.fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have."""
-    return tuple(checks.fitted_range_warnings(law, **{key: [x for p in plans for x in _floats(getattr(p, key))]
+    return tuple(checks.fitted_range_warnings(law, **{key: [x for p in plans for x in as_floats(getattr(p, key))]
                                                       for key in ("flops", "n_params", "n_tokens")
                                                       if hasattr(plans[0], key)}))
-
-
-def _floats(x) -> list[float]:
-    """A float or an array as a list of floats."""
-    return [float(v) for v in x.ravel()] if hasattr(x, "ravel") else [float(x)]
 
 
 def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, cluster=None, mfu_given: bool = True,

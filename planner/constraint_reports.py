@@ -9,8 +9,8 @@ is, where the repetition and inference models come from, and the law's assumptio
 
 from __future__ import annotations
 
-from .render import Block, Column, Report, law_footer
-from .reports import _cols, _seq, _text, format_percent
+from .render import Block, Column, Report, as_floats, law_footer
+from .reports import _cols, _text, format_percent
 from .units import format_count, format_flops, format_ratio
 
 __all__ = ["constrained_report", "repeated_report", "constraint_keys", "constraint_rows", "constraint_columns",
@@ -62,7 +62,7 @@ def constraint_keys(result) -> tuple[str, ...]:
 def _rows_by_problem(result) -> list[list[dict]]:
     """One list of rows per problem (budget or target loss), one row per plan in it."""
     by_budget = result.budget is not None
-    problems = _seq(result.budget if by_budget else result.target_loss)
+    problems = as_floats(result.budget if by_budget else result.target_loss)
     n = len(problems)
     fields = {name: {f: _cols(getattr(p, f), n) for f in _PLAN_FIELDS} for name, p in result.plans.items()}
     saving = _cols(result.flops_saving, n)
@@ -222,7 +222,7 @@ def _story(by_plan, result) -> list[str]:
 def repeated_rows(law, run) -> list[dict]:
     """One row per run of a :class:`~planner.constraints.RepeatedRun`."""
     fields = REPEATED_KEYS[1:]
-    n = len(_seq(run.n_params))
+    n = len(as_floats(run.n_params))
     cols = {k: _cols(getattr(run, k), n) for k in fields}
     return [{"preset": law.id, **{k: cols[k][i] for k in fields}} for i in range(n)]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from .hardware import DEFAULT_MFU, DEFAULT_MFU_SOURCE, Cluster, cost
-from .render import Block, Column, Report
+from .render import Block, Column, Report, as_floats
 from .shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
 from .units import format_count, format_flops, format_ratio
 
@@ -154,11 +154,7 @@ def budget_line(amount: float, unit: str, cluster: Cluster, flops: float) -> str
 def with_hparams(rows, suggestion) -> list[dict]:
     """Each row with the suggested learning rate and batch size for its budget (one suggestion per row)."""
     return [{**row, "learning_rate": float(lr), "batch_tokens": float(b)}
-            for row, lr, b in zip(rows, _seq(suggestion.learning_rate), _seq(suggestion.batch_tokens))]
-
-
-def _seq(x):
-    return [x] if isinstance(x, (int, float)) else list(x)
+            for row, lr, b in zip(rows, as_floats(suggestion.learning_rate), as_floats(suggestion.batch_tokens))]
 
 
 def hparam_columns() -> tuple[Column, ...]:

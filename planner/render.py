@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Sequence
 
 from .units import format_count, format_flops, format_loss, format_ratio
 
-__all__ = ["Column", "Block", "Report", "plan_columns", "plan_rows", "law_footer", "to_json", "to_csv",
+__all__ = ["as_floats", "Column", "Block", "Report", "plan_columns", "plan_rows", "law_footer", "to_json", "to_csv",
            "to_markdown", "to_latex", "table", "print_table", "render", "FORMATS"]
 
 
@@ -48,15 +48,22 @@ def plan_columns(law) -> tuple[Column, ...]:
 PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
 
 
+def as_floats(x) -> list[float]:
+    """A float, an array (any shape, flattened) or an iterable as a list of floats; None as no values."""
+    if x is None:
+        return []
+    if isinstance(x, (int, float)):
+        return [float(x)]
+    return [float(v) for v in (x.ravel() if hasattr(x, "ravel") else x)]
+
+
 def plan_rows(law, plan) -> list[dict]:
     """One row per budget of ``plan`` (a :class:`~planner.plan.Plan`, scalar or array)."""
     import itertools
 
-    def seq(x):
-        return [x] if isinstance(x, (int, float)) else list(x.ravel()) if hasattr(x, "ravel") else list(x)
-
-    fields = [seq(plan.flops), seq(plan.n_params), seq(plan.n_tokens), seq(plan.tokens_per_param),
-              seq(plan.loss) if plan.loss is not None else itertools.repeat(None)]
+    fields = [as_floats(plan.flops), as_floats(plan.n_params), as_floats(plan.n_tokens),
+              as_floats(plan.tokens_per_param),
+              as_floats(plan.loss) if plan.loss is not None else itertools.repeat(None)]
     k = law.flops_per_param_token
     return [
         {"preset": law.id, "flops": float(C), "n_params": float(N), "n_tokens": float(D),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .render import PLAN_KEYS, Block, Column, Report, law_footer, plan_columns, plan_rows
+from .render import PLAN_KEYS, Block, Column, Report, as_floats, law_footer, plan_columns, plan_rows
 from .units import format_sig, format_count, format_flops, format_loss, format_ratio
 
 __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "presets_report", "bibtex",
@@ -35,19 +35,11 @@ def _text(x) -> str:
     return "—" if x is None else str(x)
 
 
-def _seq(x) -> list:
-    if x is None:
-        return []
-    if isinstance(x, (int, float)):
-        return [float(x)]
-    return [float(v) for v in x.ravel()] if hasattr(x, "ravel") else [float(v) for v in x]
-
-
 def _cols(x, n):
     """``x`` as a list of n Python floats (a scalar repeated), or n Nones."""
     if x is None:
         return [None] * n
-    xs = _seq(x)
+    xs = as_floats(x)
     return xs * n if len(xs) == 1 else xs
 
 
@@ -64,7 +56,7 @@ def plan_report(law, plans) -> Report:
 
 def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
     """Two rows per budget: the run asked for, then the compute-optimal run of the same budget."""
-    n = max(len(_seq(w.flops)), len(_seq(w.n_params)), len(_seq(w.n_tokens)))
+    n = max(len(as_floats(w.flops)), len(as_floats(w.n_params)), len(as_floats(w.n_tokens)))
     o = w.optimum
     rows = []
     for i in range(n):
@@ -234,8 +226,8 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
     (rows are matched by ``preset`` and ``flops``). Rows of laws in ``missing`` (no published
     uncertainty) get None bounds, never a false interval, and the footer says so.
     """
-    index = {law_id: {C: i for i, C in enumerate(_seq(iv.flops))} for law_id, iv in intervals.items()}
-    bounds = {law_id: {key: _seq(getattr(iv, key)) for key in INTERVAL_KEYS[1:]} for law_id, iv in intervals.items()}
+    index = {law_id: {C: i for i, C in enumerate(as_floats(iv.flops))} for law_id, iv in intervals.items()}
+    bounds = {law_id: {key: as_floats(getattr(iv, key)) for key in INTERVAL_KEYS[1:]} for law_id, iv in intervals.items()}
 
     def bounded(row):
         out = dict(row, ci_level=level)
