@@ -1,4 +1,5 @@
-"""Golden-file comparison shared by the CLI tests (tests/golden/; test_formats_golden.py has its own, byte for byte)."""
+"""Checks shared by the CLI tests: golden files (tests/golden/; test_formats_golden.py has its own, byte for byte)
+and one-line errors."""
 
 import os
 from pathlib import Path
@@ -14,3 +15,12 @@ def check_golden(name, text):
     if os.environ.get("PLANNER_REGEN_GOLDEN"):
         path.write_text(text)
     assert text == path.read_text(), f"output differs from {path}; regenerate with PLANNER_REGEN_GOLDEN=1 if intended"
+
+
+def assert_one_line_error(result, code, message):
+    """A user mistake: exit ``code``, nothing on stdout, one ``Error:`` line on stderr containing ``message``."""
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

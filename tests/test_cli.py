@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from planner import __version__
 from planner.cli import cli
 
-from .goldens import WIDTH, check_golden
+from .goldens import WIDTH, assert_one_line_error, check_golden
 
 
 def run(*args, env=WIDTH):
@@ -128,12 +128,7 @@ def test_presets_list_and_show():
     (["frobnicate"], 2, "Error: No such command 'frobnicate'."),
 ])
 def test_errors_are_one_line(args, code, message):
-    result = run(*args)
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert_one_line_error(run(*args), code, message)
 
 
 @pytest.mark.parametrize("content, message", [

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from planner.cli import cli
 from planner.hardware import DEFAULT_MFU
 
-from .goldens import WIDTH, check_golden
+from .goldens import WIDTH, assert_one_line_error, check_golden
 
 CLUSTER = ["--gpu", "h100", "--gpus", "2048", "--mfu", "0.40", "--usd-per-gpu-hour", "2.50"]
 
@@ -195,12 +195,7 @@ def test_shape_command_json_and_non_embedding_count():
     (["compare", "--flops", "1e21", "--gpu", "h10"], 1, "Error: unknown chip 'h10'"),
 ])
 def test_errors_are_one_line(args, code, message):
-    result = run(*args)
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert_one_line_error(run(*args), code, message)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
