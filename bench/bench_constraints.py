@@ -13,6 +13,7 @@ The goal (issue 6) is under 1 s per constraint for 10,000 budgets.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import time
 import warnings
@@ -21,9 +22,12 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from planner import load_preset
-from planner.constraints import _loss_model, plan_with_constraints, repetition_of
+from planner.constraints import plan_with_constraints
+from planner.loss_models import loss_model
+from planner.presets import repetition_for
 
 LAW = load_preset("besiroglu2024")
+LAW = dataclasses.replace(LAW, repetition=repetition_for(LAW))   # the constants it borrows, passed in as plan does
 K = LAW.flops_per_param_token
 U, T, P, DMAX = 3e11, 1e13, 7e9, 1e16
 
@@ -39,7 +43,7 @@ def naive(C, unique_tokens=None, inference_tokens=None, max_params=None, max_tok
     """One budget at a time with scipy: the training optimum, then (with demand) the lifetime optimum.
 
     Returns the objective of the last plan (its loss, or its lifetime FLOPs)."""
-    lm = _loss_model(LAW, unique_tokens, repetition_of(LAW) if unique_tokens else None)
+    lm = loss_model(LAW, unique_tokens, repetition_for(LAW) if unique_tokens else None)
     N0, _ = LAW.model.compute_optimal(C)
     hi = math.log(N0) + 8 + (max(0.0, math.log(C / (K * unique_tokens * N0))) if unique_tokens else 0.0)
     hi = min(hi, math.log(max_params)) if max_params else hi

@@ -28,8 +28,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from planner.fit import PARAMETRIC_GRID, _grid, _ParametricObjective, bootstrap, fit_parametric
-from planner.runs import read_runs
+from planner.conventions import PARAMETRIC_GRID
+from planner.fitting import bootstrap, fit_parametric
+from planner.fitting.objectives import ParametricObjective, grid as _grid
+from planner.fitting.runs import read_runs
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "svg_extracted_data.csv"
 
@@ -68,7 +70,7 @@ def main():
     # 1. grid fit
     fit, ours_w, ours_c = timed(lambda: fit_parametric(N, D, L))
     starts = _grid(PARAMETRIC_GRID, ("a", "b", "e", "alpha", "beta"))
-    objective = _ParametricObjective(np.log(N), np.log(D), np.log(L), 1e-3, np.float64)
+    objective = ParametricObjective(np.log(N), np.log(D), np.log(L), 1e-3, np.float64)
     k = len(starts) if args.all else min(args.subset, len(starts))
     subset = starts if args.all else starts[np.random.default_rng(0).choice(len(starts), k, replace=False)]
     (best_f, best_x), ref_w, ref_c = timed(lambda: scipy_from(objective, subset))
@@ -93,7 +95,7 @@ def main():
     def straightforward_boot():
         for _ in range(m):
             idx = rng.integers(0, len(L), len(L))
-            ob = _ParametricObjective(np.log(N[idx]), np.log(D[idx]), np.log(L[idx]), 1e-3, np.float64)
+            ob = ParametricObjective(np.log(N[idx]), np.log(D[idx]), np.log(L[idx]), 1e-3, np.float64)
             scipy_from(ob, warm)
 
     _, sw, sc = timed(straightforward_boot)

@@ -4,29 +4,49 @@
 >>> plan = compute_optimal(load_preset("chinchilla"), 5.76e23)
 >>> round(plan.n_params / 1e9, 1)
 40.4
+
+Every name the README documents is importable from here; each loads its module on first use (PEP 562), so
+``plan --flops 1e21`` pays only for what it uses.
 """
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
 from .errors import (
-    HardwareError, InfeasibleError, LawFileError, NoLossModelError, PlannerError, PresetError, QuantityError,
-    UnknownChipError, UnknownPresetError, UnreachableLossError,
+    FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
+    PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
+    UnreachableLossError, UnsupportedLawError,
 )
 
-from .laws import AllocationRule, KaplanLaw, ParametricLaw
-from .plan import Plan, compute_optimal
-from .presets import Law, list_hardware, list_presets, load_chip, load_preset
-
-#: Loaded on first use (PEP 562), so `plan --flops 1e21` does not pay for modules it does not need.
+#: public name → the module (relative to planner) that defines it, imported on first use.
 _LAZY = {
-    **dict.fromkeys(("DEFAULT_MFU", "Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days",
-                     "flops_from_gpu_hours", "flops_from_usd", "gpu_hours", "usd", "wall_clock_days"), "hardware"),
-    **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "hparams"),
-    **dict.fromkeys(("Shape", "hoffmann_flops_per_token", "kaplan_flops_per_token", "shapes_for"), "shapes"),
+    **dict.fromkeys(("Law", "ParametricLaw", "KaplanLaw", "AllocationRule", "Frontier", "Repetition", "Uncertainty"),
+                    "laws"),
+    **dict.fromkeys(("load_preset", "list_presets", "preset_ids", "repetition_for", "list_hardware", "load_chip",
+                     "DEFAULT_PRESET"), "presets"),
+    **dict.fromkeys(("load_law_file", "law_from_mapping", "law_file_text", "law_from_fit"), "lawfile"),
+    **dict.fromkeys(("Plan", "compute_optimal"), "plan"),
+    **dict.fromkeys(("WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
+                     "optimal_loss", "compute_efficiency", "frontier"), "whatif"),
+    **dict.fromkeys(("plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun"),
+                    "constraints"),
+    **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
+    **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs",
+                     "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs"), "fitting"),
+    **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
+                     "flops_from_usd", "gpu_hours", "usd", "wall_clock_days"), "compute.hardware"),
+    **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "compute.hparams"),
+    **dict.fromkeys(("Shape", "hoffmann_flops_per_token", "kaplan_flops_per_token", "shapes_for"), "compute.shapes"),
+    **dict.fromkeys(("DEFAULT_MFU", "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA"),
+                    "conventions"),
+    **dict.fromkeys(("Report", "Block", "Column"), "report.types"),
+    **dict.fromkeys(("render", "FORMATS"), "render"),
+    **dict.fromkeys(("parse_quantity", "format_count", "format_flops"), "units"),
 }
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     if name not in _LAZY:
         raise AttributeError(f"module 'planner' has no attribute {name!r}")
     from importlib import import_module
@@ -35,16 +55,35 @@ def __getattr__(name):
     globals()[name] = value
     return value
 
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "__version__",
-    "load_preset", "list_presets", "compute_optimal", "Plan", "Law",
-    "ParametricLaw", "KaplanLaw", "AllocationRule",
-    "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
-    "InfeasibleError", "UnreachableLossError", "UnknownChipError", "HardwareError",
-    # hardware time and money
+    # laws and presets
+    "load_preset", "list_presets", "preset_ids", "DEFAULT_PRESET", "load_law_file", "law_from_mapping",
+    "law_file_text", "law_from_fit", "repetition_for",
+    "Law", "ParametricLaw", "KaplanLaw", "AllocationRule", "Frontier", "Repetition", "Uncertainty",
+    # plans, what-ifs, constraints, intervals
+    "compute_optimal", "Plan", "WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
+    "optimal_loss", "compute_efficiency", "frontier",
+    "plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun",
+    "plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples",
+    # fitting
+    "fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs", "parse_runs",
+    "FitResult", "BootstrapResult", "IsoflopDesign", "Runs",
+    # hardware time and money, shapes, hyperparameters
     "list_hardware", "load_chip", "Chip", "Cluster", "Cost", "cost", "DEFAULT_MFU", "gpu_hours", "wall_clock_days",
     "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget",
-    # model shapes and hyperparameters
     "Shape", "shapes_for", "hoffmann_flops_per_token", "kaplan_flops_per_token",
     "Hyperparameters", "suggest_hyperparameters",
+    # conventions, reports, units
+    "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA",
+    "Report", "Block", "Column", "render", "FORMATS", "parse_quantity", "format_count", "format_flops",
+    # errors
+    "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
+    "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnknownChipError", "HardwareError",
+    "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError",
 ]

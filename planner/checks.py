@@ -8,12 +8,10 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
+from .conventions import UNDERTRAINED_FACTOR
 from .units import format_count, format_flops, format_ratio
 
-__all__ = ["fitted_range_warnings", "undertrained_warnings", "UNDERTRAINED_FACTOR"]
-
-#: A run with fewer than 1/UNDERTRAINED_FACTOR of the optimum's tokens per parameter is "far below" it.
-UNDERTRAINED_FACTOR = 4.0
+__all__ = ["fitted_range_warnings", "undertrained_warnings"]
 
 _RANGE_NAMES = {"n_params": ("N", format_count), "n_tokens": ("D", format_count), "flops": ("C", format_flops)}
 

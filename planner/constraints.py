@@ -14,7 +14,8 @@ tokens, and parameters in excess of what the unique data can use, are worth less
 U_D is the unique data available (the paper's reference code requires U_D ≤ D; with less than one
 epoch, D' = D). As U → ∞, D' = D and U_N = N, so L_U is the plain law. Fitted values for
 muennighoff2023 are in its preset ([repetition]: R_D* = 15.387756, R_N* = 5.309743); another
-parametric law borrows those R_D*, R_N* (:func:`repetition_of` says so).
+parametric law borrows those R_D*, R_N*, which the caller passes in (:func:`planner.presets.repetition_for`
+finds them, marked borrowed).
 
 **Size caps**: N ≤ P, D ≤ D_max.
 
@@ -36,6 +37,9 @@ reaches it within the constraints. Without data or caps that is the law's own le
 the closed form C_min(ℓ) = (K/(ℓ − E))^(1/γ) of :func:`planner.whatif.min_compute_for_loss`, which
 also gives (1) for a target.
 
+The loss models and their inverses are :mod:`planner.loss_models`; the repetition law is
+:mod:`planner.laws.repetition`; the one-dimensional minimiser is :func:`planner.optimize.argmin_log`.
+
 Solvers: the caps alone have a closed form (along k·N·D = C the loss is convex in log N for both
 loss families, so the optimum is the unconstrained one clipped to the caps); everything else is a
 one-dimensional search in log N (a grid, then golden-section), vectorised over budgets: no Python
@@ -48,29 +52,18 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any
 
-from .errors import InfeasibleError, NoLossModelError, PresetError, UnsupportedLawError
+from .conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
+from .errors import InfeasibleError, UnsupportedLawError
+from .laws.repetition import Repetition
+from .loss_models import loss_model
+from .optimize import argmin_log
 from .plan import Plan, model_of
-from .units import check_positive, format_count, format_flops
+from .units import Real, check_positive, format_count, format_flops
 from .whatif import min_compute_for_loss
 
-__all__ = [
-    "Repetition", "repetition_of", "effective_tokens", "effective_params", "unique_params",
-    "RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints",
-    "REPETITION_PRESET",
-]
+__all__ = ["RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints"]
 
-#: The preset whose fitted R_D*, R_N* other parametric laws borrow (Muennighoff et al. 2023).
-REPETITION_PRESET = "muennighoff2023"
-
-#: Inference costs 2 FLOPs per parameter per token served: the forward pass (Kaplan et al. 2020 §2.1;
-#: Sardana et al. 2024 §2).
-INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
-
-# Search settings of the vectorised minimiser (log N).
-_GRID = 40          # grid points before the golden-section refinement
-_TOL = 1e-8         # final bracket width in log N: the loss is flat there, so it is exact to ~1e-16
 _BIND_TOL = 1e-7    # a plan this close (relative) to a cap sits on it: the cap binds
 #: Relative slack (in log C) within which a budget at the caps' product still counts as feasible.
 _CAP_ROUNDING = 1e-12
@@ -82,192 +75,16 @@ def _np():
     return np
 
 
-# ---------------------------------------------------------------------------------------------------------------------
-# Muennighoff's repetition law
-
-
-@dataclass(frozen=True)
-class Repetition:
-    """Muennighoff's decay constants: R_D* for repeated tokens, R_N* for excess parameters.
-
-    ``source`` is the law they were fitted with; ``borrowed`` is true when the law being planned
-    with has no [repetition] table of its own and uses these.
-    """
-
-    R_D_star: float
-    R_N_star: float
-    source: str = REPETITION_PRESET
-    borrowed: bool = False
-
-
-def repetition_of(law) -> Repetition:
-    """The law's own [repetition] table, or muennighoff2023's, marked borrowed."""
-    table = dict(getattr(law, "extra", {}).get("repetition", {}) or {})
-    if table:
-        return Repetition(*_check_repetition(table, getattr(law, "source", "") or law.id), source=law.id)
-    from .presets import load_preset
-
-    own = load_preset(REPETITION_PRESET)
-    return Repetition(*_check_repetition(dict(own.extra["repetition"]), own.source), source=own.id, borrowed=True)
-
-
-def _check_repetition(table: dict, where: str) -> tuple[float, float]:
-    values = []
-    for key in ("R_D_star", "R_N_star"):
-        value = table.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
-            raise PresetError(f"[repetition] of {where} needs {key} = a number > 0 (got {value!r}); "
-                              f"Muennighoff et al. 2023 fit R_D_star = 15.387756, R_N_star = 5.309743")
-        values.append(float(value))
-    return values[0], values[1]
-
-
-def _decayed(X, base, R_star):
-    """X' = min(X, base) + base·R*·(1 − e^(−R/R*)), R = max(X/base − 1, 0): the value of X when all
-    beyond ``base`` decays with constant R* (Muennighoff et al. 2023, Eqs. 5 and 6). base may be inf."""
-    np = _np()
-    X, base = np.asarray(X, dtype=float), np.asarray(base, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        R = np.maximum(X / base - 1.0, 0.0)
-        extra = np.where(R > 0, -base * R_star * np.expm1(-R / R_star), 0.0)
-    return np.minimum(X, base) + extra
-
-
-def effective_tokens(n_tokens, unique_tokens, R_D_star):
-    """Effective data D' = U_D + U_D·R_D*·(1 − e^(−R_D/R_D*)), R_D = max(D/U_D − 1, 0).
-
-    Muennighoff et al. 2023, Eq. 5. D' = D while D ≤ U_D; D' < U_D·(1 + R_D*) always.
-    ``unique_tokens`` may be infinite (then D' = D).
-    """
-    return _decayed(n_tokens, unique_tokens, R_D_star)
-
-
-def effective_params(n_params, unique_params_, R_N_star):
-    """Effective parameters N' = U_N + U_N·R_N*·(1 − e^(−R_N/R_N*)), U_N = min(N, N_U), R_N = N/U_N − 1.
-
-    Muennighoff et al. 2023, Eq. 6; ``unique_params_`` is N_U (:func:`unique_params`), may be infinite.
-    It is the same decay as :func:`effective_tokens`, with N_U in the place of U_D.
-    """
-    return _decayed(n_params, unique_params_, R_N_star)
-
-
-def unique_params(model, unique_tokens):
-    """N_U: the parameters of the law's compute-optimal plan whose D_opt equals U_D.
-
-    From Hoffmann Eq. 4, D_opt = x^b / G with x = C/k, so x = (G·U_D)^(1/b) and
-    N_U = G·x^a = G·(G·U_D)^(β/α), as in Muennighoff et al.'s reference code (``D_to_N``).
-    """
-    m = model_of(model)
-    return m.G * (m.G * unique_tokens) ** (m.beta / m.alpha)
-
-
-def _inverse_decay(effective, base, R_star):
-    """Invert X' = min(X, U) + U·R*·(1 − e^(−R/R*)), R = X/U − 1: the X with that X'; inf if X' ≥ U·(1 + R*)."""
-    np = _np()
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        u = (effective / base - 1.0) / R_star           # = 1 − e^(−R/R*)
-        R = -R_star * np.log1p(-np.minimum(u, 1.0))     # R = −R*·ln(1 − u); inf at u ≥ 1
-        return np.where(effective <= base, effective, np.where(u < 1.0, base * (1.0 + R), np.inf))
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# loss models with the inverses the solvers need
-
-
-class _ParametricLoss:
-    """L(N, D) = E + A/N'^α + B/D'^β (plain when U is infinite), with its inverses, vectorised."""
-
-    def __init__(self, model, unique_tokens, repetition):
-        np = _np()
-        self.m = model
-        self.U = np.inf if unique_tokens is None else np.asarray(unique_tokens, dtype=float)
-        self.rep = repetition
-        self.N_U = np.inf if unique_tokens is None else unique_params(model, self.U)
-
-    def effective_params(self, N):
-        return N if self.rep is None else effective_params(N, self.N_U, self.rep.R_N_star)
-
-    def effective_tokens(self, D):
-        return D if self.rep is None else effective_tokens(D, self.U, self.rep.R_D_star)
-
-    def _sides(self):
-        """(coefficient, exponent, unique base, R*) of the parameter and the data term."""
-        m, rep = self.m, self.rep
-        return ((m.A, m.alpha, self.N_U, rep and rep.R_N_star), (m.B, m.beta, self.U, rep and rep.R_D_star))
-
-    def _term(self, X, side):
-        """coef / X'^exponent; at X = ∞ the limit coef / (base·(1 + R*))^exponent (0 with unlimited data)."""
-        np = _np()
-        coef, power, base, R_star = self._sides()[side]
-        X = np.asarray(X, dtype=float)
-        if self.rep is not None:
-            inf = np.isinf(X)
-            X = np.where(inf, base * (1.0 + R_star), _decayed(np.where(inf, 1.0, X), base, R_star))
-        return coef / X**power
-
-    def _solve(self, rest, side):
-        """The X whose term equals ``rest``; inf where rest ≤ 0 or the repeats cannot reach it."""
-        np = _np()
-        coef, power, base, R_star = self._sides()[side]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            Xp = np.where(rest > 0, (coef / np.where(rest > 0, rest, 1.0)) ** (1.0 / power), np.inf)
-        return Xp if self.rep is None else _inverse_decay(Xp, base, R_star)
-
-    def loss(self, N, D):
-        return self.m.E + self._term(N, 0) + self._term(D, 1)
-
-    def tokens_for(self, N, ell):
-        """D with L(N, D) = ℓ; inf where no D reaches ℓ at this N."""
-        return self._solve(ell - self.m.E - self._term(N, 0), 1)
-
-    def params_for(self, D, ell):
-        """N with L(N, D) = ℓ (D may be inf); inf where no N reaches ℓ at this D."""
-        return self._solve(ell - self.m.E - self._term(D, 1), 0)
-
-
-class _KaplanLoss:
-    """L(N, D) = [(N_c/N)^p + D_c/D]^α_D, p = α_N/α_D (Kaplan et al. 2020, Eq. 1.5), with its inverses."""
-
-    def __init__(self, model):
-        self.m = model
-        self.p = model.alpha_N / model.alpha_D
-        self.effective_params = self.effective_tokens = lambda x: x
-
-    def loss(self, N, D):
-        np = _np()
-        with np.errstate(divide="ignore"):
-            return self.m.loss(np.asarray(N, dtype=float), np.asarray(D, dtype=float))
-
-    def tokens_for(self, N, ell):
-        np = _np()
-        m = self.m
-        s = np.asarray(ell, dtype=float) ** (1.0 / m.alpha_D) - (m.N_c / N) ** self.p
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(s > 0, m.D_c / np.where(s > 0, s, 1.0), np.inf)
-
-    def params_for(self, D, ell):
-        np = _np()
-        m = self.m
-        with np.errstate(divide="ignore"):
-            s = np.asarray(ell, dtype=float) ** (1.0 / m.alpha_D) - m.D_c / np.asarray(D, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(s > 0, m.N_c / np.where(s > 0, s, 1.0) ** (1.0 / self.p), np.inf)
-
-
-def _loss_model(law, unique_tokens, repetition):
-    model = model_of(law)
-    law_id = getattr(law, "id", model.form)
-    if not model.has_loss:
-        raise NoLossModelError(
-            f"{law_id} is an allocation rule with no loss model, and planning under constraints compares "
-            "losses; use a parametric preset such as --preset besiroglu2024 or muennighoff2023")
-    if model.form == "parametric":
-        return _ParametricLoss(model, unique_tokens, repetition)
-    if model.form == "kaplan" and unique_tokens is None:
-        return _KaplanLoss(model)
-    raise UnsupportedLawError(
-        f"--unique-tokens needs a parametric (Chinchilla-form) law, as Muennighoff et al. 2023 fit it; {law_id} "
-        f"has the {model.form} form; use --preset muennighoff2023 or another parametric preset")
+def _repetition(law, unique_tokens, repetition: Repetition | None) -> Repetition | None:
+    """The repetition constants to use: those passed, else the law's own; an error if data is limited and neither."""
+    if unique_tokens is None or model_of(law).form != "parametric":
+        return None   # (repeated data on another form is refused by the loss model, with the reason)
+    rep = repetition or getattr(law, "repetition", None)
+    if rep is None:
+        law_id = getattr(law, "id", "this law")
+        raise UnsupportedLawError(f"{law_id} has no [repetition] table of its own: pass repetition=, e.g. "
+                                  "planner.repetition_for(law) to borrow Muennighoff et al. 2023's")
+    return rep
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -282,14 +99,14 @@ class RepeatedRun:
     loss : L_U(N, D) in nats/token.  loss_all_unique : the plain law's L(N, D), as if every token were new.
     """
 
-    n_params: Any
-    n_tokens: Any
-    unique_tokens: Any
-    epochs: Any
-    effective_tokens: Any
-    effective_params: Any
-    loss: Any
-    loss_all_unique: Any
+    n_params: Real
+    n_tokens: Real
+    unique_tokens: Real
+    epochs: Real
+    effective_tokens: Real
+    effective_params: Real
+    loss: Real
+    loss_all_unique: Real
     repetition: Repetition
 
 
@@ -309,55 +126,15 @@ def repeated_loss(law, n_params, n_tokens, unique_tokens, repetition: Repetition
     N = check_positive(n_params, "n_params")
     D = check_positive(n_tokens, "n_tokens")
     U = check_positive(unique_tokens, "unique_tokens")
-    rep = repetition or repetition_of(law)
-    lm = _loss_model(law, U, rep)
+    rep = _repetition(law, U, repetition)
+    lm = loss_model(law, U, rep)
     scalar = all(isinstance(x, float) for x in (N, D, U))
+    Np, Dp = lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
     out = dict(
         n_params=N, n_tokens=D, unique_tokens=U, epochs=_np().asarray(D) / U,
-        effective_tokens=lm.effective_tokens(D), effective_params=lm.effective_params(N),
-        loss=lm.loss(N, D), loss_all_unique=model_of(law).loss(N, D),
+        effective_tokens=Dp, effective_params=Np, loss=lm.loss_at(Np, Dp), loss_all_unique=model_of(law).loss(N, D),
     )
     return RepeatedRun(**{k: _shape(v, scalar) for k, v in out.items()}, repetition=rep)
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# the vectorised minimiser
-
-
-def _argmin_log(f, lo, hi):
-    """Minimise f(t) over t ∈ [lo, hi], elementwise over arrays of problems: a grid, then golden-section.
-
-    ``f`` takes t of shape (S,) (S problems) and returns the same shape, with +inf where t is
-    infeasible. The grid guards against a bad bracket; the
-    golden-section search refines the best grid cell to ``_TOL`` in t.
-    """
-    np = _np()
-    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
-    grid = lo + (hi - lo) * np.linspace(0.0, 1.0, _GRID)[:, None]
-    # One grid point at a time: arrays of one row stay in cache (one call on the whole grid is ~2× slower).
-    F = np.stack([f(row) for row in grid])
-    F = np.where(np.isnan(F), np.inf, F)
-    i = np.argmin(F, axis=0)
-    cols = np.arange(lo.size)
-    a = grid[np.maximum(i - 1, 0), cols]
-    b = grid[np.minimum(i + 1, _GRID - 1), cols]
-    g = (math.sqrt(5.0) - 1.0) / 2.0
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = f(c), f(d)
-    width = float(np.max(b - a, initial=0.0))
-    steps = max(0, math.ceil(math.log(max(width, _TOL) / _TOL) / math.log(1.0 / g)))
-    for _ in range(steps):
-        left = ~(fd < fc)            # keep [a, d]: the minimum is left of d
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-        new = np.where(left, b - g * (b - a), a + g * (b - a))
-        fnew = f(new)
-        c, d, fc, fd = (np.where(left, new, d), np.where(left, c, new),
-                        np.where(left, fnew, fd), np.where(left, fc, fnew))
-    t = np.where(fc <= fd, c, d)
-    ft = np.minimum(fc, fd)
-    best_grid = F[i, cols]
-    return np.where(best_grid < ft, grid[i, cols], t)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -377,13 +154,13 @@ class ConstrainedPlan(Plan):
         because the cap stops it (None without that cap).
     """
 
-    epochs: Any = None
-    effective_tokens: Any = None
-    effective_params: Any = None
-    inference_flops: Any = None
-    lifetime_flops: Any = None
-    params_cap_binds: Any = None
-    tokens_cap_binds: Any = None
+    epochs: Real = None
+    effective_tokens: Real = None
+    effective_params: Real = None
+    inference_flops: Real = None
+    lifetime_flops: Real = None
+    params_cap_binds: Real = None
+    tokens_cap_binds: Real = None
 
 
 @dataclass(frozen=True)
@@ -401,8 +178,8 @@ class ConstrainedResult:
     """
 
     law_id: str
-    budget: Any
-    target_loss: Any
+    budget: Real
+    target_loss: Real
     unique_tokens: float | None
     max_params: float | None
     max_tokens: float | None
@@ -411,7 +188,7 @@ class ConstrainedResult:
     compute_optimal: ConstrainedPlan | None
     training_optimal: ConstrainedPlan
     inference_aware: ConstrainedPlan | None
-    flops_saving: Any = None
+    flops_saving: Real = None
     loss_floor: float | None = None
 
     @property
@@ -442,8 +219,8 @@ def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=No
     P = None if max_params is None else float(check_positive(max_params, "max_params"))
     Dmax = None if max_tokens is None else float(check_positive(max_tokens, "max_tokens"))
     T = None if inference_tokens is None else float(_check_nonnegative(inference_tokens, "inference_tokens"))
-    rep = None if U is None else (repetition or repetition_of(law))
-    lm = _loss_model(law, U, rep)
+    rep = _repetition(law, U, repetition)
+    lm = loss_model(law, U, rep)
     k = model.flops_per_param_token
     ctx = _Context(law_id, lm, k, U, P, Dmax)
 
@@ -477,7 +254,8 @@ def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=No
     if T is not None:
         Ni, Di = ctx.lifetime_optimal(ell, T, feasible=(N, D))
         aware = ctx.plan(Ni, Di, T, scalar)
-        saving = _shape(1.0 - (k * Ni * Di + 2.0 * Ni * T) / (k * N * D + 2.0 * N * T), scalar)
+        i = INFERENCE_FLOPS_PER_PARAM_TOKEN
+        saving = _shape(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
     return ConstrainedResult(
         law_id=law_id, budget=None if C is None else _shape(C, scalar),
         target_loss=None if target_loss is None else _shape(ell, scalar),
@@ -521,11 +299,12 @@ class _Context:
         train = k * N * D
         infer = None if T is None else INFERENCE_FLOPS_PER_PARAM_TOKEN * N * T
         data = self.U is not None
+        Np, Dp = self.lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
         return ConstrainedPlan(
-            flops=s(train), n_params=s(N), n_tokens=s(D), tokens_per_param=s(D / N), loss=s(self.lm.loss(N, D)),
+            flops=s(train), n_params=s(N), n_tokens=s(D), tokens_per_param=s(D / N), loss=s(self.lm.loss_at(Np, Dp)),
             epochs=s(D / self.U) if data else None,
-            effective_tokens=s(self.lm.effective_tokens(D)) if data else None,
-            effective_params=s(self.lm.effective_params(N)) if data else None,
+            effective_tokens=s(Dp) if data else None,
+            effective_params=s(Np) if data else None,
             inference_flops=None if T is None else s(infer),
             lifetime_flops=None if T is None else s(train + infer),
             params_cap_binds=s(N >= self.P * (1 - _BIND_TOL)) if capped and self.P is not None else None,
@@ -568,7 +347,7 @@ class _Context:
             t_lo = np.minimum(t0, t_U) - 4.0
             t_hi = np.maximum(t0, np.log(C) - math.log(k * self.U)) + 4.0
             a, b = np.clip(t_lo, lo, hi), np.clip(t_hi, lo, hi)
-            t = _argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
+            t = argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
         return self._snap(t, lo, hi, C)
 
     def _snap(self, t, lo, hi, C):
@@ -613,13 +392,13 @@ class _Context:
             f"below {floor:.4f}; {fix}")
 
     def lifetime_optimal(self, ell, T, feasible=None):
-        """argmin k·N·D + 2·N·T subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.
+        """argmin k·N·D + i·N·T (i = 2, the forward pass) subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.
 
         ``feasible`` is a plan (N, D) known to reach ℓ within the caps (the training-optimal one), used
         where ℓ sits on the loss floor to machine precision and the inverse of L_U is ill-conditioned.
         """
         np = _np()
-        k, lm = self.k, self.lm
+        k, i, lm = self.k, INFERENCE_FLOPS_PER_PARAM_TOKEN, self.lm
         D_top = np.inf if self.Dmax is None else self.Dmax
         N_lo = lm.params_for(np.full_like(ell, D_top), ell)   # the smallest N that reaches ℓ
         if feasible is not None:
@@ -637,15 +416,15 @@ class _Context:
             D = lm.tokens_for(N, ell)
             ok = D <= D_top * (1 + 1e-12)
             with np.errstate(invalid="ignore", over="ignore"):
-                return np.where(ok, k * N * np.minimum(D, D_top) + 2.0 * N * T, np.inf)
+                return np.where(ok, k * N * np.minimum(D, D_top) + i * N * T, np.inf)
 
-        t = _argmin_log(cost, t_lo, t_hi)
+        t = argmin_log(cost, t_lo, t_hi)
         N = np.exp(t) if self.P is None else np.where(math.log(self.P) - t < _BIND_TOL, self.P, np.exp(t))
         D = np.minimum(lm.tokens_for(N, ell), D_top)
         if feasible is not None:
             # On the loss floor (data or caps saturated) L = ℓ is ill-conditioned: never return a plan
             # that costs more over its life than the feasible one we were given.
             Nf, Df = feasible
-            worse = ~(k * N * D + 2.0 * N * T <= k * Nf * Df + 2.0 * Nf * T)
+            worse = ~(k * N * D + i * N * T <= k * Nf * Df + i * Nf * T)
             N, D = np.where(worse, Nf, N), np.where(worse, Df, D)
         return N, D

@@ -22,6 +22,8 @@ __all__ = [
     "NoUncertaintyError",
     "PlotDependencyError",
     "OutputExistsError",
+    "did_you_mean",
+    "unknown_key",
 ]
 
 
@@ -87,3 +89,17 @@ class PlotDependencyError(PlannerError, ImportError):
 
 class OutputExistsError(PlannerError, FileExistsError):
     """An output file exists and --force was not given (or its folder is missing)."""
+
+
+def did_you_mean(name: str, choices, n: int = 3, cutoff: float = 0.5) -> str:
+    """``"; did you mean 'chinchilla' or 'chinchilla-approach2'?"`` for the choices close to ``name``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=n, cutoff=cutoff)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def unknown_key(key: str, allowed, table: str, where: str) -> PresetError:
+    """The error for a key a law file's ``table`` does not take: the closest allowed key, else all of them."""
+    hint = did_you_mean(key, allowed, n=1, cutoff=0.6) or f"; expected one of {', '.join(allowed)}"
+    return PresetError(f"unknown key {key!r} in {table} of {where}{hint}")

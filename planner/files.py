@@ -1,6 +1,9 @@
-"""Writing a user's file: atomically, and never over an existing one without ``--force``.
+"""A user's files: the one reader of input files and the one writer of output files.
 
-The one writer of output files (law files from ``plan fit -o``, figures from ``plan plot``). A
+Reading (:func:`read_text`): only regular files (or ``-`` for standard input), never more than a limit, as UTF-8
+with an optional byte-order mark; every failure is one line naming the file.
+
+Writing: atomically, and never over an existing one without ``--force``. The one writer of output files (law files from ``plan fit -o``, figures from ``plan plot``). A
 file is written to a temporary file in the same folder and moved into place with
 :func:`os.replace`, so a reader sees the old file or the whole new one, never half of one; on any
 failure the temporary file is removed and the target is left as it was. The core modules (laws,
@@ -14,12 +17,55 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
-from .errors import OutputExistsError
+from .errors import OutputExistsError, PlannerError
 
-__all__ = ["check_output", "write_atomic"]
+__all__ = ["read_text", "check_output", "write_atomic"]
 
 #: What to write: text (UTF-8), bytes, or a function that writes to a binary file handle.
 Content = Union[str, bytes, Callable[[BinaryIO], None]]
+
+
+def read_text(path, what: str, error: type[PlannerError], *, kind: str, hint: str = "",
+              limit: int | None = None) -> str:
+    """The text of ``path`` (``"-"``: standard input), decoded as UTF-8 with any byte-order mark dropped.
+
+    ``what`` names the file in messages ("law file"), ``kind`` what to give instead ("a TOML law file"), ``hint`` a
+    pointer to an example; errors are ``error`` (a PlannerError subclass), one line each. Anything but a regular file
+    (a directory, pipe, device or socket) is refused before it is opened, so nothing blocks or reads without end; a
+    file over ``limit`` bytes is refused too.
+    """
+    import stat
+    import sys
+
+    p = str(path)
+    if p == "-":
+        text = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        data, shown = text, "<stdin>"
+    else:
+        shown = repr(p)
+        try:
+            st = os.stat(p)
+            if stat.S_ISDIR(st.st_mode):
+                raise error(f"{what} {shown} is a directory; give {kind}")
+            if not stat.S_ISREG(st.st_mode):
+                raise error(f"{what} {shown} is not a regular file (a pipe, device or socket); give {kind}")
+            if limit is not None and st.st_size > limit:
+                raise error(f"{what} {shown} is {st.st_size:,} bytes, more than the {limit:,} a {what} may have")
+            with open(p, "rb") as fh:
+                data = fh.read() if limit is None else fh.read(limit + 1)
+        except FileNotFoundError:
+            raise error(f"{what} {shown} not found") from None
+        except OSError as e:
+            raise error(f"cannot read {what} {shown}: {getattr(e, 'strerror', None) or e}") from None
+        if limit is not None and len(data) > limit:
+            raise error(f"{what} {shown} is more than the {limit:,} bytes a {what} may have")
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise error(f"{what} {shown} is not UTF-8 text (byte {e.start}: {e.reason}); give {kind} saved as UTF-8"
+                    f"{hint}") from None
 
 
 def check_output(path, force: bool = False) -> Path:

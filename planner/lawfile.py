@@ -1,10 +1,25 @@
-"""A fitted law → the text of a law file in the preset format (TOML, built by hand).
+"""The law-file format: the one place that reads, validates and writes law files.
 
-Pure: returns a string; the CLI writes it. The file loads with
-:func:`planner.presets.load_law_file`, so ``plan --law mylaw.toml`` plans with the fit.
-It carries the fit's data range (``[fitted_range]`` and ``[fit]``) and, when bootstrapped,
-``[uncertainty]`` with ``sample_names``, ``samples``, ``standard_errors``, ``interval_level``
-and ``intervals`` (the layout of ``presets/besiroglu2024.toml``).
+A law file is TOML that describes itself (see ``presets/*.toml`` and the README)::
+
+    id = "mylaw"                 # required
+    title = "..."                # required
+    form = "parametric"          # parametric | kaplan | allocation
+    aliases = [...]; notes = [...]
+    [citation]        authors, year, title (required); arxiv, where, url
+    [conventions]     parameters ("total" / "non-embedding"), flops_per_param_token, dataset
+    [coefficients]    the form's coefficients under the paper's names
+    [rule]            allocation only: gives = n_params | n_tokens | flops_per_token; flops_unit
+    [fitted_range]    n_params / n_tokens / flops = [low, high]
+    [uncertainty]     samples + sample_names | intervals + interval_level | standard_errors; correlation
+    [repetition]      R_D_star, R_N_star (Muennighoff et al. 2023; parametric laws only)
+    [hyperparameters] learning_rate, batch_tokens = { coefficient = k, exponent = e }
+    [calibration]     rows = [[N, C, D], ...]
+    [fit]             how ``plan fit`` made the file
+
+Every table is validated when the file is read (:func:`law_from_mapping`), so a malformed file fails at once with
+one line naming the key, the table and the file, never later in the command that uses it. :func:`law_file_text`
+writes a fitted law in the same format; the file it writes reads back with :func:`law_from_mapping`.
 """
 
 from __future__ import annotations
@@ -12,11 +27,361 @@ from __future__ import annotations
 import datetime
 import json
 import math
-from typing import Iterable
+import tomllib
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
 
-from . import __version__
+from .conventions import FLOPS_PER_PARAM_TOKEN
+from .errors import LawFileError, PresetError, unknown_key
+from .laws import ALLOCATION_GIVES, FORMS
+from .laws.law import Calibration, HyperparameterLaws, Law, PowerLaw, Uncertainty, check_coefficient
+from .laws.repetition import Repetition
 
-__all__ = ["law_file_text"]
+__all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES"]
+
+#: The largest law file read (a fitted law with 100,000 bootstrap samples is about 8 MB).
+MAX_LAW_FILE_BYTES = 32 * 1024 * 1024
+
+_TOP_KEYS = ("id", "title", "form", "aliases", "notes", "citation", "conventions", "coefficients", "rule",
+             "fitted_range", "uncertainty", "calibration", "hyperparameters", "repetition", "fit")
+_CITATION_KEYS = {"authors": str, "year": int, "title": str, "arxiv": str, "where": str, "url": str}
+_CONVENTION_KEYS = {"parameters": str, "flops_per_param_token": float, "dataset": str}
+_RANGE_KEYS = ("n_params", "n_tokens", "flops")
+_UNCERTAINTY_KEYS = ("method", "n_resamples", "n_failed", "seed", "standard_errors", "interval_level", "intervals",
+                     "sample_names", "samples", "correlation_names", "correlation", "correlation_source")
+_FIT_KEYS = {"source": str, "method": str, "n_runs": int, "n_starts": int, "objective": float, "converged": bool,
+             "huber_delta": float, "n_params_range": list, "n_tokens_range": list, "flops_range": list,
+             "residuals": dict, "standard_errors": dict, "standard_error_method": str}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# reading
+
+
+def load_law_file(path: str) -> Law:
+    """Read and validate a law file from disk (a regular file of at most :data:`MAX_LAW_FILE_BYTES`)."""
+    from .files import read_text
+
+    text = read_text(path, "law file", LawFileError, kind="a TOML law file", limit=MAX_LAW_FILE_BYTES,
+                     hint=" ('plan presets show besiroglu2024' prints one)")
+    return parse_law_text(text, str(path))
+
+
+def parse_law_text(text: str, source: str) -> Law:
+    """The law of a law file's TOML ``text``; ``source`` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LawFileError(f"{source} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise LawFileError(f"{source} is nested too deeply to be a law file") from None
+    return law_from_mapping(data, source=source)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# validation
+
+
+def _type_name(t: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table",
+            bool: "true or false"}[t]
+
+
+def _typed(value, expected: type, name: str, where: str):
+    """``value`` if it has the ``expected`` TOML type (an integer is a number too), else PresetError."""
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    ok = isinstance(value, bool) if expected is bool else isinstance(value, expected) and not isinstance(value, bool)
+    if not ok:
+        raise PresetError(f"{name!r} must be {_type_name(expected)} (got {type(value).__name__} {_short(value)}) "
+                          f"in {where}")
+    if expected is float and not math.isfinite(value):
+        raise PresetError(f"{name!r} must be a finite number (got {value!r}) in {where}")
+    return value
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _number(value, name: str, where: str, positive: bool = False) -> float:
+    x = _typed(value, float, name, where)
+    if positive and not x > 0:
+        raise PresetError(f"{name!r} must be > 0 (got {x:g}) in {where}")
+    return x
+
+
+def _table(data: Mapping, key: str, where: str) -> dict:
+    return dict(_typed(data.get(key, {}), dict, key, where))
+
+
+def _keys(table: Mapping, allowed, name: str, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise unknown_key(key, allowed, name, where)
+
+
+def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
+    """Validate a parsed law file, every table of it, and build the :class:`~planner.laws.Law`.
+
+    Errors are :class:`~planner.errors.PresetError` naming the key, its table and ``source``.
+    """
+    where = source
+    _keys(data, _TOP_KEYS, "the top level", where)
+    for key in ("id", "title", "form", "citation", "coefficients"):
+        if key not in data:
+            raise PresetError(f"missing key {key!r} in {where}")
+
+    law_id = _typed(data["id"], str, "id", where).strip()
+    if not law_id:
+        raise PresetError(f"'id' must not be empty in {where}")
+    title = _typed(data["title"], str, "title", where)
+    form = _typed(data["form"], str, "form", where)
+    if form not in FORMS:
+        raise PresetError(f"'form' must be one of {', '.join(FORMS)} (got {form!r}) in {where}")
+    family = FORMS[form]
+
+    aliases = tuple(_typed(a, str, "aliases", where).lower()
+                    for a in _typed(data.get("aliases", []), list, "aliases", where))
+    notes = tuple(_typed(n, str, "notes", where) for n in _typed(data.get("notes", []), list, "notes", where))
+
+    citation = _table(data, "citation", where)
+    _keys(citation, _CITATION_KEYS, "[citation]", where)
+    for key, value in citation.items():
+        _typed(value, _CITATION_KEYS[key], key, f"[citation] of {where}")
+    for key in ("authors", "year", "title"):
+        if key not in citation:
+            raise PresetError(f"missing key {key!r} in [citation] of {where}")
+
+    conventions = _table(data, "conventions", where)
+    _keys(conventions, _CONVENTION_KEYS, "[conventions]", where)
+    for key, value in conventions.items():
+        conventions[key] = _typed(value, _CONVENTION_KEYS[key], key, f"[conventions] of {where}")
+    k = conventions.get("flops_per_param_token", FLOPS_PER_PARAM_TOKEN)
+    if not k > 0:
+        raise PresetError(f"'flops_per_param_token' must be > 0 (got {k:g}) in [conventions] of {where}")
+
+    coefficients = _table(data, "coefficients", where)
+    kwargs = {key: check_coefficient(family, key, value, f"[coefficients] of {where}")
+              for key, value in coefficients.items()}
+    for key in family.coefficient_names:
+        if key not in kwargs:
+            raise PresetError(f"missing coefficient {key!r} in [coefficients] of {where} (form {form!r} needs "
+                              f"{', '.join(family.coefficient_names)})")
+
+    rule = _table(data, "rule", where)
+    if form == "allocation":
+        _keys(rule, ("gives", "flops_unit"), "[rule]", where)
+        gives = _typed(rule.get("gives", ""), str, "gives", f"[rule] of {where}")
+        if gives not in ALLOCATION_GIVES:
+            raise PresetError(f"'gives' must be one of {', '.join(ALLOCATION_GIVES)} (got {gives!r}) "
+                              f"in [rule] of {where}")
+        unit = _number(rule.get("flops_unit", 1.0), "flops_unit", f"[rule] of {where}", positive=True)
+        kwargs.update(gives=gives, flops_unit=unit)
+    elif rule:
+        raise PresetError(f"[rule] is only for form 'allocation' (this law is {form!r}) in {where}")
+    model = family(flops_per_param_token=k, **kwargs)
+
+    fitted_range = {}
+    table = _table(data, "fitted_range", where)
+    _keys(table, _RANGE_KEYS, "[fitted_range]", where)
+    for key, value in table.items():
+        fitted_range[key] = _range(value, key, f"[fitted_range] of {where}")
+
+    return Law(
+        id=law_id, title=title, model=model, citation=MappingProxyType(citation),
+        parameters=conventions.get("parameters", "total"), dataset=conventions.get("dataset", ""),
+        aliases=aliases, notes=notes, fitted_range=MappingProxyType(fitted_range),
+        uncertainty=_uncertainty(data, model, where) if "uncertainty" in data else None,
+        repetition=_repetition(data, form, law_id, where) if "repetition" in data else None,
+        hyperparameters=_hyperparameters(data, where) if "hyperparameters" in data else None,
+        calibration=_calibration(data, where) if "calibration" in data else None,
+        fit=MappingProxyType(_fit(data, where)) if "fit" in data else MappingProxyType({}),
+        source=source,
+    )
+
+
+def _range(value, key: str, where: str) -> tuple[float, float]:
+    ok = isinstance(value, list) and len(value) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for v in value)
+    if not ok or value[0] > value[1]:
+        raise PresetError(f"{key!r} must be [low, high] with 0 < low <= high (got {_short(value)}) in {where}")
+    return float(value[0]), float(value[1])
+
+
+def _coefficient_names(names, model, key: str, where: str) -> tuple[str, ...]:
+    allowed = model.coefficient_names
+    names = tuple(names)
+    if not names or len(set(names)) != len(names) or any(not isinstance(n, str) or n not in allowed for n in names):
+        raise PresetError(f"{key!r} must name distinct coefficients of this law ({', '.join(allowed)}); "
+                          f"got {_short(list(names))} in {where}")
+    return names
+
+
+def _uncertainty(data, model, source: str) -> Uncertainty:
+    """The ``[uncertainty]`` table: every key known, every value of the right type and range."""
+    where = f"[uncertainty] of {source}"
+    unc = _typed(data["uncertainty"], dict, "uncertainty", source)
+    _keys(unc, _UNCERTAINTY_KEYS, "[uncertainty]", source)
+    out: dict[str, Any] = {}
+    for key in ("method", "correlation_source"):
+        if key in unc:
+            out[key] = _typed(unc[key], str, key, where)
+    for key in ("n_resamples", "n_failed", "seed"):
+        if key in unc:
+            out[key] = _typed(unc[key], int, key, where)
+    if "interval_level" in unc:
+        level = _number(unc["interval_level"], "interval_level", where)
+        if not 0 < level < 100:
+            raise PresetError(f"'interval_level' must be a percentage between 0 and 100 (got {level:g}) in {where}")
+        out["interval_level"] = level
+    if "standard_errors" in unc:
+        table = _typed(unc["standard_errors"], dict, "standard_errors", where)
+        _coefficient_names(table, model, "standard_errors", where)
+        ses = {name: _number(v, f"standard_errors.{name}", where) for name, v in table.items()}
+        for name, se in ses.items():
+            if se < 0:
+                raise PresetError(f"standard error of {name!r} must be >= 0 (got {se:g}) in {where}")
+        out["standard_errors"] = MappingProxyType(ses)
+    if "intervals" in unc:
+        table = _typed(unc["intervals"], dict, "intervals", where)
+        _coefficient_names(table, model, "intervals", where)
+        intervals = {}
+        for name, pair in table.items():
+            c = getattr(model, name)
+            ok = isinstance(pair, list) and len(pair) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)
+            # Draws are made from intervals only without samples: then they must bracket the estimate. Beside
+            # samples they are a summary, and a bootstrap interval need not contain the full-data estimate.
+            around = "samples" in unc or (ok and pair[0] <= c <= pair[1])
+            if not ok or pair[0] > pair[1] or not around or (name in model.scale_names and pair[0] <= 0):
+                raise PresetError(f"interval of {name!r} must be [low, high], finite, around its estimate {c:g} "
+                                  f"(got {_short(pair)}) in {where}")
+            intervals[name] = (float(pair[0]), float(pair[1]))
+        out["intervals"] = MappingProxyType(intervals)
+    if "samples" in unc:
+        names = _coefficient_names(unc.get("sample_names", model.coefficient_names), model, "sample_names", where)
+        rows = _matrix(unc["samples"], len(names), "samples", where)
+        if len(rows) < 2:
+            raise PresetError(f"'samples' must be at least 2 rows of {len(names)} numbers ({', '.join(names)}) "
+                              f"in {where}")
+        out["sample_names"], out["samples"] = names, rows
+    elif "sample_names" in unc:
+        raise PresetError(f"'sample_names' needs 'samples' in {where}")
+    if "correlation" in unc:
+        if "correlation_names" not in unc:
+            raise PresetError(f"'correlation' must be a matrix over 'correlation_names', which is missing, in {where}")
+        names = _coefficient_names(unc["correlation_names"], model, "correlation_names", where)
+        R = _matrix(unc["correlation"], len(names), "correlation", where)
+        if len(R) != len(names):
+            raise PresetError(f"'correlation' must be a {len(names)}×{len(names)} matrix over 'correlation_names' "
+                              f"in {where}")
+        _check_correlation(R, where)
+        drawn = set(out.get("intervals", {})) or set(out.get("standard_errors", {}))
+        if drawn and set(names) != drawn:
+            raise PresetError(f"'correlation_names' must name the coefficients with intervals or standard errors "
+                              f"({', '.join(sorted(drawn))}) in {where}")
+        out["correlation_names"], out["correlation"] = names, R
+    elif "correlation_names" in unc:
+        raise PresetError(f"'correlation_names' needs 'correlation' in {where}")
+    return Uncertainty(**out)
+
+
+def _matrix(value, width: int, key: str, where: str) -> tuple[tuple[float, ...], ...]:
+    """A list of rows of ``width`` finite numbers, as tuples of floats."""
+    bad = PresetError(f"{key!r} must be a list of rows of {width} finite numbers in {where}")
+    if not isinstance(value, list):
+        raise bad
+    rows = []
+    for row in value:
+        if not isinstance(row, list) or len(row) != width:
+            raise bad
+        try:
+            floats = tuple(float(v) for v in row if not isinstance(v, bool))
+        except (TypeError, ValueError):
+            raise bad from None
+        if len(floats) != width or not all(math.isfinite(v) for v in floats):
+            raise bad
+        rows.append(floats)
+    return tuple(rows)
+
+
+def _check_correlation(R, where: str) -> None:
+    """Symmetric, ones on the diagonal, positive definite (a Cholesky factorisation exists), in pure Python."""
+    n = len(R)
+    if any(abs(R[i][j] - R[j][i]) > 1e-8 for i in range(n) for j in range(n)) or \
+            any(abs(R[i][i] - 1.0) > 1e-8 for i in range(n)):
+        raise PresetError(f"'correlation' must be symmetric with ones on the diagonal in {where}")
+    L = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            s = R[i][j] - sum(L[i][m] * L[j][m] for m in range(j))
+            if i == j:
+                if s <= 0:
+                    raise PresetError(f"'correlation' must be positive definite in {where}")
+                L[i][i] = math.sqrt(s)
+            else:
+                L[i][j] = s / L[j][j]
+
+
+def _repetition(data, form: str, law_id: str, source: str) -> Repetition:
+    where = f"[repetition] of {source}"
+    table = _typed(data["repetition"], dict, "repetition", source)
+    if form != "parametric":
+        raise PresetError(f"[repetition] is only for parametric laws, as Muennighoff et al. 2023 fit it (this law is "
+                          f"{form!r}) in {source}")
+    _keys(table, ("R_D_star", "R_N_star"), "[repetition]", source)
+    values = []
+    for key in ("R_D_star", "R_N_star"):
+        if key not in table:
+            raise PresetError(f"missing key {key!r} in {where} (Muennighoff et al. 2023 fit R_D_star = 15.387756, "
+                              "R_N_star = 5.309743)")
+        values.append(_number(table[key], key, where, positive=True))
+    return Repetition(values[0], values[1], source=law_id)
+
+
+def _hyperparameters(data, source: str) -> HyperparameterLaws:
+    where = f"[hyperparameters] of {source}"
+    table = _typed(data["hyperparameters"], dict, "hyperparameters", source)
+    _keys(table, ("learning_rate", "batch_tokens"), "[hyperparameters]", source)
+    laws = {}
+    for name in ("learning_rate", "batch_tokens"):
+        entry = table.get(name)
+        if not isinstance(entry, dict) or set(entry) != {"coefficient", "exponent"}:
+            raise PresetError(f"{name!r} must be {{ coefficient = k, exponent = e }} in {where} (got {_short(entry)})")
+        laws[name] = PowerLaw(_number(entry["coefficient"], f"{name}.coefficient", where, positive=True),
+                              _number(entry["exponent"], f"{name}.exponent", where))
+    return HyperparameterLaws(**laws)
+
+
+def _calibration(data, source: str) -> Calibration:
+    where = f"[calibration] of {source}"
+    table = _typed(data["calibration"], dict, "calibration", source)
+    _keys(table, ("rows",), "[calibration]", source)
+    rows = _matrix(table.get("rows", []), 3, "rows", where)
+    if not rows or not all(v > 0 for row in rows for v in row):
+        raise PresetError(f"'rows' must be a non-empty list of [N, C, D], each > 0, in {where}")
+    return Calibration(rows=rows)
+
+
+def _fit(data, source: str) -> dict:
+    where = f"[fit] of {source}"
+    table = _typed(data["fit"], dict, "fit", source)
+    _keys(table, _FIT_KEYS, "[fit]", source)
+    out = {}
+    for key, value in table.items():
+        expected = _FIT_KEYS[key]
+        out[key] = _typed(value, expected, key, where)
+        if key.endswith("_range"):
+            out[key] = _range(value, key, where)
+        elif expected is dict:
+            out[key] = {k: _number(v, f"{key}.{k}", where) for k, v in value.items()}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# writing
 
 
 def _str(s: str) -> str:
@@ -35,7 +400,7 @@ def _num(x: float, digits: int = 17) -> str:
     return text
 
 
-def _inline(mapping: dict, fmt=_num) -> str:
+def _inline(mapping: Mapping, fmt=_num) -> str:
     return "{ " + ", ".join(f"{k} = {fmt(v)}" for k, v in mapping.items()) + " }"
 
 
@@ -49,13 +414,15 @@ def _finite(mapping) -> dict:
 
 def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None = None, source: str = "runs",
                   command: str = "", notes: Iterable[str] = ()) -> str:
-    """The TOML text of a law file for ``fit`` (a :class:`~planner.fit.FitResult`).
+    """The TOML text of a law file for ``fit`` (a :class:`~planner.fitting.FitResult`).
 
-    boot : an optional :class:`~planner.fit.BootstrapResult` whose samples and intervals go in
+    boot : an optional :class:`~planner.fitting.BootstrapResult` whose samples and intervals go in
         ``[uncertainty]``.
     law_id, title : the law's id and title.  source : the runs' source, for the citation.
     command : the command that made it, recorded in ``[citation] where``.
     """
+    from . import __version__
+
     form = fit.form
     title = title or f"{form.capitalize()} law fitted to {source}"
     k = fit.flops_per_param_token
@@ -89,7 +456,7 @@ def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None =
     lines += ["[coefficients]"] + [f"{name} = {_num(v)}" for name, v in fit.coefficients.items()] + [""]
     rng = fit.data_range
     lines += ["[fitted_range]", "# Ranges of the runs the law was fitted on."]
-    lines += [f"{key} = {_pair(rng[key])}" for key in ("n_params", "n_tokens", "flops") if key in rng] + [""]
+    lines += [f"{key} = {_pair(rng[key])}" for key in _RANGE_KEYS if key in rng] + [""]
     lines += [
         "[fit]",
         f"source = {_str(source)}",
@@ -101,7 +468,7 @@ def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None =
     ]
     if "huber_delta" in fit.extra:
         lines.append(f"huber_delta = {_num(fit.extra['huber_delta'])}")
-    lines += [f"{key}_range = {_pair(rng[key])}" for key in ("n_params", "n_tokens", "flops") if key in rng]
+    lines += [f"{key}_range = {_pair(rng[key])}" for key in _RANGE_KEYS if key in rng]
     lines.append(f"residuals = {_inline(_finite(fit.residuals))}")
     lines.append(f"standard_errors = {_inline(_finite(fit.standard_errors))}")
     lines.append(f"standard_error_method = {_str(fit.standard_error_method)}")
@@ -124,3 +491,10 @@ def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None =
         lines += ["  [" + ", ".join(_num(v, 10) for v in row) + "]," for row in boot.samples]
         lines += ["]", ""]
     return "\n".join(lines)
+
+
+def law_from_fit(fit, boot=None, **kwargs) -> Law:
+    """The :class:`~planner.laws.Law` that :func:`law_file_text` writes for ``fit``, read back: what ``plan --law``
+    would plan with (its bootstrap samples become its ``[uncertainty]``)."""
+    source = kwargs.get("source", "runs")
+    return parse_law_text(law_file_text(fit, boot, **kwargs), f"the fit to {source}")

@@ -1,15 +1,59 @@
-"""Numeric solvers for what has no closed form. scipy is imported inside each function.
+"""Numeric solvers for what has no closed form. numpy and scipy are imported inside each function.
 
-The closed forms live in :mod:`planner.laws` and :mod:`planner.whatif`; these solvers are
-the fallback for a law family without one, and the tests' independent oracles use the
-same ideas written out separately.
+- :func:`argmin_log`: a vectorised one-dimensional minimiser (a grid, then golden-section), elementwise over
+  arrays of problems; the constraint solvers of :mod:`planner.constraints` search log N with it.
+- :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`: the fallback for a law family without the
+  closed forms of :mod:`planner.laws` and :mod:`planner.whatif`.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["optimal_loss_numeric", "min_flops_for_loss_numeric"]
+__all__ = ["argmin_log", "optimal_loss_numeric", "min_flops_for_loss_numeric", "ARGMIN_GRID", "ARGMIN_TOL"]
+
+#: Grid points of :func:`argmin_log` before its golden-section refinement.
+ARGMIN_GRID = 40
+#: Final bracket width of :func:`argmin_log` in its variable (log N: the loss is flat there, exact to ~1e-16).
+ARGMIN_TOL = 1e-8
+
+
+def argmin_log(f, lo, hi):
+    """Minimise f(t) over t ∈ [lo, hi], elementwise over arrays of problems: a grid, then golden-section.
+
+    ``f`` takes t of shape (S,) (S problems) and returns the same shape, with +inf where t is
+    infeasible. The grid guards against a bad bracket; the
+    golden-section search refines the best grid cell to ``ARGMIN_TOL`` in t.
+    """
+    import numpy as np
+
+    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    grid = lo + (hi - lo) * np.linspace(0.0, 1.0, ARGMIN_GRID)[:, None]
+    # One grid point at a time: arrays of one row stay in cache (one call on the whole grid is ~2× slower).
+    F = np.stack([f(row) for row in grid])
+    F = np.where(np.isnan(F), np.inf, F)
+    i = np.argmin(F, axis=0)
+    cols = np.arange(lo.size)
+    a = grid[np.maximum(i - 1, 0), cols]
+    b = grid[np.minimum(i + 1, ARGMIN_GRID - 1), cols]
+    g = (math.sqrt(5.0) - 1.0) / 2.0
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = f(c), f(d)
+    width = float(np.max(b - a, initial=0.0))
+    steps = max(0, math.ceil(math.log(max(width, ARGMIN_TOL) / ARGMIN_TOL) / math.log(1.0 / g)))
+    for _ in range(steps):
+        left = ~(fd < fc)            # keep [a, d]: the minimum is left of d
+        b = np.where(left, d, b)
+        a = np.where(left, a, c)
+        new = np.where(left, b - g * (b - a), a + g * (b - a))
+        fnew = f(new)
+        c, d, fc, fd = (np.where(left, new, d), np.where(left, c, new),
+                        np.where(left, fnew, fd), np.where(left, fc, fnew))
+    t = np.where(fc <= fd, c, d)
+    ft = np.minimum(fc, fd)
+    best_grid = F[i, cols]
+    return np.where(best_grid < ft, grid[i, cols], t)
+
 
 
 def optimal_loss_numeric(model, flops: float) -> float:

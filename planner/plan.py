@@ -1,6 +1,6 @@
 """Compute-optimal plans: the one call most users need.
 
-``compute_optimal(law, flops)`` takes a :class:`~planner.presets.Law` (or a bare law
+``compute_optimal(law, flops)`` takes a :class:`~planner.laws.Law` (or a bare law
 family from :mod:`planner.laws`) and a float or array of budgets, and returns a
 :class:`Plan` of the same shape.
 """
@@ -8,9 +8,7 @@ family from :mod:`planner.laws`) and a float or array of budgets, and returns a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from .units import check_positive
+from .units import Real, check_positive
 
 __all__ = ["Plan", "compute_optimal", "optimal_split"]
 
@@ -27,11 +25,21 @@ class Plan:
         has no loss model. Indicative only: not comparable across laws fitted on different data.
     """
 
-    flops: Any
-    n_params: Any
-    n_tokens: Any
-    tokens_per_param: Any
-    loss: Any = None
+    flops: Real
+    n_params: Real
+    n_tokens: Real
+    tokens_per_param: Real
+    loss: Real | None = None
+
+    def __repr__(self) -> str:
+        from .units import as_floats, format_count, format_flops, format_loss
+
+        def show(x, fmt):
+            xs = as_floats(x)
+            return fmt(xs[0]) if len(xs) == 1 else f"[{len(xs)} values]"
+
+        return (f"Plan(flops={show(self.flops, format_flops)}, n_params={show(self.n_params, format_count)}, "
+                f"n_tokens={show(self.n_tokens, format_count)}, loss={show(self.loss, format_loss)})")
 
 
 def model_of(law):
@@ -39,7 +47,7 @@ def model_of(law):
     return getattr(law, "model", law)
 
 
-def compute_optimal(law, flops) -> Plan:
+def compute_optimal(law, flops: Real) -> Plan:
     """The compute-optimal (N, D) for each budget, with the predicted loss where the law has one.
 
     ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape.
@@ -49,7 +57,7 @@ def compute_optimal(law, flops) -> Plan:
     return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)
 
 
-def optimal_split(model, flops):
+def optimal_split(model, flops: Real) -> tuple[Real, Real, Real | None]:
     """(N_opt, D_opt, L_opt) of a law family at ``flops`` (already checked), L_opt None without a loss model.
 
     Families with an ``optimum`` method (the parametric law) give all three from one log C; the others give

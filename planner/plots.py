@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import NoLossModelError, PlotDependencyError
+from .units import format_tick
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib"]
@@ -78,7 +79,8 @@ def _metadata(fmt):
 
 def _intervals(law, C, level):
     """``plan_intervals(law, C, level)``, or None without a level or where the law publishes no uncertainty."""
-    from .uncertainty import NoUncertaintyError, plan_intervals
+    from .errors import NoUncertaintyError
+    from .uncertainty import plan_intervals
 
     if level is None:
         return None
@@ -101,16 +103,6 @@ def _style():
     return require_matplotlib().rc_context(STYLE)
 
 
-def _short_count(value, _pos=None) -> str:
-    """Tick label for a count: 1e9 → '1B', 3e10 → '30B', 0.5 → '0.5'."""
-    if value <= 0:
-        return ""
-    for scale, suffix in ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if value >= scale:
-            return f"{value / scale:g}{suffix}"
-    return f"{value:g}"
-
-
 def _log_axes(ax, x_label, y_label, y_counts=True):
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -120,7 +112,7 @@ def _log_axes(ax, x_label, y_label, y_counts=True):
     ax.set_ylabel(y_label)
     if y_counts:
         ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
-        ax.yaxis.set_major_formatter(FuncFormatter(_short_count))
+        ax.yaxis.set_major_formatter(FuncFormatter(format_tick))
         ax.yaxis.set_minor_formatter(NullFormatter())
 
 
@@ -285,7 +277,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         ax.set_xscale("log")
         ax.set_xlabel("Parameters $N$ (parameters, log scale)")
         ax.set_ylabel("Predicted loss $L(N, C/(%gN))$ (nats/token)" % k)
-        ax.xaxis.set_major_formatter(FuncFormatter(_short_count))
+        ax.xaxis.set_major_formatter(FuncFormatter(format_tick))
         ax.set_title(f"IsoFLOP profiles · {law.id}", loc="left", fontweight="bold")
         ax.legend(frameon=False, loc="upper right")
         lines = [_sources([law]),
@@ -342,7 +334,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         ax2.scatter(N, resid, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
         ax2.axhline(0, color="#555555", linestyle="--", linewidth=1, label="zero residual")
         ax2.set_xscale("log")
-        ax2.xaxis.set_major_formatter(FuncFormatter(_short_count))
+        ax2.xaxis.set_major_formatter(FuncFormatter(format_tick))
         ax2.set_xlabel("Parameters $N$ (parameters)")
         ax2.set_ylabel("Residual: observed − predicted (nats/token)")
         ax2.set_title("Residuals", loc="left", fontweight="bold")

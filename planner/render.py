@@ -1,92 +1,23 @@
-"""Rows → text. Build the rows once; each output format is a small function over them.
+"""Report → text: the terminal table, markdown, LaTeX, CSV and JSON, and nothing else.
 
-A row is a dict with unit-named keys and raw floats (``flops``, ``n_params``,
-``n_tokens``, ``tokens_per_param``, ``loss``...). Human formats format the numbers;
-machine formats (JSON) carry them raw. Only :func:`table` uses rich.
+Every command builds a :class:`~planner.report.types.Report` once; each output format is a small function over it.
+Human formats (table, markdown, LaTeX) show the columns with their formatted numbers; machine formats (CSV, JSON)
+carry every row's keys as raw floats. Only the terminal table uses rich, imported when one is printed.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
-from .units import format_count, format_flops, format_loss, format_ratio
+from .report.types import Column, Report
 
-__all__ = ["as_floats", "Column", "Block", "Report", "plan_columns", "plan_rows", "law_footer", "to_json", "to_csv",
-           "to_markdown", "to_latex", "table", "print_table", "render", "FORMATS"]
+__all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "latex_escape", "table", "print_table", "render",
+           "FORMATS", "TEXT_FORMATS"]
 
-
-@dataclass(frozen=True)
-class Column:
-    """A human column: the row key it shows, its header, and how to format a value.
-
-    ``align`` is ``"right"`` for numbers, ``"left"`` for text.
-    """
-
-    key: str
-    header: str
-    fmt: Callable[[float], str]
-    align: str = "right"
-
-
-def plan_columns(law) -> tuple[Column, ...]:
-    """Columns of the plan table; the loss column only where the law has a loss model."""
-    cols = [
-        Column("flops", "FLOPs C", format_flops),
-        Column("n_params", "params N", format_count),
-        Column("n_tokens", "tokens D", format_count),
-        Column("tokens_per_param", "tokens/param", format_ratio),
-    ]
-    if law.has_loss:
-        cols.append(Column("loss", "loss*", format_loss))
-    cols.append(Column("flops_check", f"check {law.flops_per_param_token:g}·N·D", format_flops))
-    return tuple(cols)
-
-#: Keys of a plan row, in the order machine formats carry them.
-PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
-
-
-def as_floats(x) -> list[float]:
-    """A float, an array (any shape, flattened) or an iterable as a list of floats; None as no values."""
-    if x is None:
-        return []
-    if isinstance(x, (int, float)):
-        return [float(x)]
-    return [float(v) for v in (x.ravel() if hasattr(x, "ravel") else x)]
-
-
-def plan_rows(law, plan) -> list[dict]:
-    """One row per budget of ``plan`` (a :class:`~planner.plan.Plan`, scalar or array)."""
-    import itertools
-
-    fields = [as_floats(plan.flops), as_floats(plan.n_params), as_floats(plan.n_tokens),
-              as_floats(plan.tokens_per_param),
-              as_floats(plan.loss) if plan.loss is not None else itertools.repeat(None)]
-    k = law.flops_per_param_token
-    return [
-        {"preset": law.id, "flops": float(C), "n_params": float(N), "n_tokens": float(D),
-         "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
-        for C, N, D, r, L in zip(*fields)
-    ]
-
-
-def law_footer(law) -> list[str]:
-    """The assumptions behind a plan: which law, its source, coefficients and conventions."""
-    coefs = ", ".join(f"{k} = {v:.6g}" for k, v in law.coefficients.items())
-    k = law.flops_per_param_token
-    lines = [
-        f"Law: {law.id} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
-        f"Coefficients: {coefs}" + (f"; gives {law.model.gives}" if law.form == "allocation" else ""),
-        f"Conventions: N counts {law.parameters} parameters; C = {k:g}·N·D FLOPs.",
-    ]
-    if law.has_loss:
-        lines.append(f"* Loss: nats/token on {law.dataset or 'the paper’s data set'}; indicative only, "
-                     "not comparable across laws fitted on different data.")
-    else:
-        lines.append("Loss: none (this law is an allocation rule with no loss model).")
-    return lines
+#: Every --format choice; "table" is the rich terminal table.
+FORMATS = ("table", "json", "csv", "markdown", "latex")
 
 
 def _clean(value):
@@ -100,9 +31,26 @@ def _clean(value):
     return value
 
 
-def to_json(rows: Sequence[dict], keys: Sequence[str] = PLAN_KEYS) -> str:
-    """A JSON list, one object per row, raw floats under unit-named keys."""
-    return json.dumps([{k: _clean(row.get(k)) for k in keys} for row in rows], indent=2)
+def _json_value(report: Report):
+    """A report as JSON data: the list of its rows under its keys, or for a document (``fields``) an object of its
+    fields, then each named section's JSON data under its name."""
+    rows = [{k: _clean(row.get(k)) for k in report.keys} for row in report.rows]
+    if not report.fields:
+        return rows
+    out = {k: _clean(v) for k, v in report.fields.items()}
+    if report.name:
+        out[report.name] = rows
+    for section in report.sections:
+        if section.name:
+            out[section.name] = _json_value(section) if section.fields else \
+                [{k: _clean(row.get(k)) for k in section.keys} for row in section.rows]
+    return out
+
+
+def to_json(report: Report) -> str:
+    """A JSON list, one object per row, raw floats under unit-named keys; a document (``report.fields``) is an
+    object. Strict JSON: NaN and infinities are null."""
+    return json.dumps(_json_value(report), indent=2, allow_nan=False)
 
 
 def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = None,
@@ -148,53 +96,8 @@ def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], wid
     return widths
 
 
-# ---------------------------------------------------------------------------------------------------------------------
-# Reports: blocks of rows plus the notes that make them citable, in any format.
-#
-# A feature adds columns (Column + a key in each row + the key in ``keys``) or rows; the format functions below only
-# iterate over blocks, columns and keys, so none of them changes.
-
-
-@dataclass(frozen=True)
-class Block:
-    """Rows shown as one table, with an optional heading and summary lines under it."""
-
-    rows: Sequence[dict]
-    title: str | None = None
-    notes: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a command prints: one or more blocks with shared columns, then footer lines.
-
-    ``columns`` drive the human formats (table, markdown, LaTeX); ``keys`` the machine formats (CSV, JSON),
-    which carry every row of every block, raw floats under unit-named keys.
-    """
-
-    blocks: Sequence[Block]
-    columns: Sequence[Column]
-    keys: Sequence[str] = PLAN_KEYS
-    title: str | None = None
-    footer: Sequence[str] = ()
-    #: Further tables with their own columns (e.g. each plan's transformer shapes, the suggested hyperparameters),
-    #: printed after this one by the human formats. Machine formats carry their data in this report's rows instead.
-    sections: Sequence["Report"] = ()
-    #: Keys of ``keys`` whose value in a row is a nested table (a list of dicts), with that table's keys: JSON keeps
-    #: the nesting; CSV flattens it, one line per nested row, its keys prefixed ``<key>_`` (see :func:`to_csv`).
-    nested: Mapping[str, Sequence[str]] = field(default_factory=dict)
-
-    @property
-    def rows(self) -> list[dict]:
-        return [row for block in self.blocks for row in block.rows]
-
-
 def _cells(row: dict, columns: Sequence[Column]) -> list[str]:
     return [col.fmt(row.get(col.key)) for col in columns]
-
-
-def report_json(report: Report) -> str:
-    return to_json(report.rows, report.keys)
 
 
 def to_csv(report: Report) -> str:
@@ -312,11 +215,8 @@ def to_latex(report: Report) -> str:
 
 #: Text formats: each a function Report → str.
 TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
-    "json": report_json, "csv": to_csv, "markdown": to_markdown, "latex": to_latex,
+    "json": to_json, "csv": to_csv, "markdown": to_markdown, "latex": to_latex,
 }
-
-#: Every --format choice; "table" is the rich terminal table.
-FORMATS = ("table",) + tuple(TEXT_FORMATS)
 
 
 def render(report: Report, fmt: str) -> str:
@@ -334,8 +234,9 @@ def print_table(report: Report, console=None) -> None:
     from rich.text import Text
 
     console = console or Console()
-    # A single untitled block carries the report's title as the table's own title.
-    inline = len(report.blocks) == 1 and not report.blocks[0].title
+    # A single untitled block carries the report's title as the table's own title, where the title fits over it.
+    inline = len(report.blocks) == 1 and not report.blocks[0].title and \
+        len(report.title or "") <= _table_width(report.blocks[0].rows, report.columns, natural=True)
     if report.title and not inline:
         console.print(Text(report.title, style="bold"), soft_wrap=False)
     for block in report.blocks:
@@ -359,10 +260,12 @@ def print_table(report: Report, console=None) -> None:
         print_table(section, console)
 
 
-def _table_width(rows, columns) -> int:
-    """The least width a SIMPLE_HEAD table needs with no number folded (headers and text wrap at spaces)."""
+def _table_width(rows, columns, natural: bool = False) -> int:
+    """The least width a SIMPLE_HEAD table needs with no number folded (headers and text wrap at spaces), or with
+    ``natural`` its width with nothing wrapped."""
     cells = [_cells(row, columns) for row in rows]
-    return sum(column_widths(cells, columns, 0)) + 3 * len(columns) + 1
+    widths = column_widths(cells, columns, 10**6 if natural else 0)
+    return sum(widths) + 3 * len(columns) + 1
 
 
 def _min_len(cell: str, col: Column, words: bool = False) -> int:

@@ -30,20 +30,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
-from .errors import NoUncertaintyError, PresetError
+from .errors import NoUncertaintyError
+from .units import Real
 
 __all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "has_uncertainty",
-           "DEFAULT_SEED", "DEFAULT_DRAWS"]
+           "central_interval", "DEFAULT_SEED", "DEFAULT_DRAWS"]
 
 #: Seed of the draws made from published intervals or standard errors: the same law, the same interval.
 DEFAULT_SEED = 20240416  # arXiv:2404.10102 first posted 2024-04-16
 #: Draws made from published intervals or standard errors (Besiroglu et al. used 4,000 bootstrap resamples).
 DEFAULT_DRAWS = 4000
-
-#: Coefficients that are positive scales with skewed intervals: drawn in log space.
-_LOG_SCALE = frozenset({"A", "B", "N_c", "D_c", "coefficient"})
 
 
 @dataclass(frozen=True)
@@ -57,12 +54,15 @@ class CoefficientSamples:
     """
 
     names: tuple[str, ...]
-    values: Any
+    values: "numpy.ndarray"
     method: str
     note: str
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"CoefficientSamples({len(self)} draws of {', '.join(self.names)}; {self.method})"
 
 
 @dataclass(frozen=True)
@@ -74,148 +74,96 @@ class PlanIntervals:
     """
 
     level: float
-    flops: Any
-    n_params_lo: Any
-    n_params_hi: Any
-    n_tokens_lo: Any
-    n_tokens_hi: Any
-    tokens_per_param_lo: Any
-    tokens_per_param_hi: Any
-    loss_lo: Any = None
-    loss_hi: Any = None
+    flops: Real
+    n_params_lo: Real
+    n_params_hi: Real
+    n_tokens_lo: Real
+    n_tokens_hi: Real
+    tokens_per_param_lo: Real
+    tokens_per_param_hi: Real
+    loss_lo: Real | None = None
+    loss_hi: Real | None = None
     n_samples: int = 0
     method: str = ""
     note: str = ""
 
 
+def central_interval(values, level: float, axis: int = 0):
+    """(low, high): the (100 − level)/2 and (100 + level)/2 percentiles of ``values`` along ``axis``.
+
+    The one place planner turns draws into an interval (plan intervals here, bootstrap coefficient intervals in
+    :mod:`planner.fitting.bootstrap`).
+    """
+    import numpy as np
+
+    if not 0 < level < 100:
+        raise ValueError(f"level must be a percentage between 0 and 100 (got {level!r})")
+    lo, hi = np.percentile(values, (50.0 - level / 2.0, 50.0 + level / 2.0), axis=axis)
+    return lo, hi
+
+
 def has_uncertainty(law) -> bool:
     """Whether ``law`` publishes anything :func:`coefficient_samples` can draw from."""
-    unc = _table(law)
-    return any(k in unc for k in ("samples", "intervals", "standard_errors"))
-
-
-def _table(law) -> dict:
-    extra = getattr(law, "extra", None) or {}
-    return dict(extra.get("uncertainty", {}) or {})
-
-
-def _where(law) -> str:
-    return f"[uncertainty] of {getattr(law, 'source', '') or getattr(law, 'id', 'the law')}"
+    unc = getattr(law, "uncertainty", None)
+    return unc is not None and unc.publishes
 
 
 def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> CoefficientSamples:
     """Draws of ``law``'s coefficients from its ``[uncertainty]`` table (module docstring, cases 1–3).
 
     Bootstrap ``samples`` are returned as stored; ``n_draws`` and ``seed`` apply to draws made from
-    published intervals or standard errors. Raises NoUncertaintyError if the law publishes none,
-    PresetError if the table is malformed.
+    published intervals or standard errors. Raises NoUncertaintyError if the law publishes none. The table was
+    validated when the law was read (:mod:`planner.lawfile`).
     """
     import numpy as np
 
     model = getattr(law, "model", law)
-    unc = _table(law)
-    where = _where(law)
+    unc = getattr(law, "uncertainty", None)
     law_id = getattr(law, "id", type(model).__name__)
-    if "samples" in unc:
-        names = tuple(unc.get("sample_names", model.coefficient_names))
-        _check_names(names, model, "sample_names", where)
-        try:
-            values = np.asarray(unc["samples"], dtype=float)
-        except (TypeError, ValueError):
-            raise PresetError(f"'samples' must be a list of rows of numbers in {where}") from None
-        if values.ndim != 2 or values.shape[1] != len(names) or len(values) < 2:
-            raise PresetError(f"'samples' must be at least 2 rows of {len(names)} numbers ({', '.join(names)}) "
-                              f"(got shape {values.shape}) in {where}")
-        if not np.isfinite(values).all():
-            raise PresetError(f"'samples' must be finite numbers in {where}")
-        return CoefficientSamples(names, values, "bootstrap",
+    if unc is None or not unc.publishes:
+        raise NoUncertaintyError(
+            f"law {law_id!r} publishes no uncertainty (no samples, intervals or standard_errors in its [uncertainty] "
+            "table), so no interval can be given; use a law that does, e.g. 'besiroglu2024', or fit one with "
+            "bootstrap")
+    if unc.samples:
+        values = np.asarray(unc.samples, dtype=float)
+        return CoefficientSamples(unc.sample_names, values, "bootstrap",
                                   f"{len(values)} bootstrap refits stored in the law file; percentile intervals")
     rng = np.random.default_rng(seed)
-    if "intervals" in unc:
-        names, lo, hi, centre = _published_intervals(model, unc, where)
-        level = _level(unc.get("interval_level", 95), where)
-        z = _correlated_normals(rng, n_draws, names, unc, where)
+    scales = model.scale_names
+    if unc.intervals:
+        names = tuple(unc.intervals)
+        level = unc.interval_level
+        z = _correlated_normals(rng, n_draws, names, unc)
         zq = _z(level)
         cols = []
         for j, name in enumerate(names):
-            use_log = name in _LOG_SCALE
+            use_log = name in scales
             f = np.log if use_log else (lambda x: x)
-            c, l, h = f(centre[j]), f(lo[j]), f(hi[j])
+            lo, hi = unc.intervals[name]
+            c, l, h = f(getattr(model, name)), f(lo), f(hi)
             # Two-piece normal: σ below the estimate from the lower end, σ above from the upper end.
             x = c + np.where(z[:, j] < 0, (c - l) / zq, (h - c) / zq) * z[:, j]
             cols.append(np.exp(x) if use_log else x)
         note = (f"{n_draws} draws matching {law_id}'s published {level:g}% intervals per coefficient "
                 f"(two-piece normal; scales in log space), {_correlation_note(unc)}; seed {seed}")
         return CoefficientSamples(names, np.column_stack(cols), "intervals", note)
-    if "standard_errors" in unc:
-        se = _number_table(unc["standard_errors"], model, "standard_errors", where)
-        names = tuple(se)
-        z = _correlated_normals(rng, n_draws, names, unc, where)
-        cols = []
-        for j, name in enumerate(names):
-            c = getattr(model, name)
-            if se[name] < 0:
-                raise PresetError(f"standard error of {name!r} must be >= 0 (got {se[name]:g}) in {where}")
-            cols.append(c * np.exp(se[name] / c * z[:, j]) if name in _LOG_SCALE else c + se[name] * z[:, j])
-        note = f"{n_draws} normal draws from {law_id}'s standard errors, {_correlation_note(unc)}; seed {seed}"
-        return CoefficientSamples(names, np.column_stack(cols), "standard-errors", note)
-    raise NoUncertaintyError(
-        f"law {law_id!r} publishes no uncertainty (no samples, intervals or standard_errors in its [uncertainty] "
-        "table), so no interval can be given; use a law that does, e.g. 'besiroglu2024', or fit one with bootstrap")
+    se = unc.standard_errors
+    names = tuple(se)
+    z = _correlated_normals(rng, n_draws, names, unc)
+    cols = []
+    for j, name in enumerate(names):
+        c = getattr(model, name)
+        cols.append(c * np.exp(se[name] / c * z[:, j]) if name in scales else c + se[name] * z[:, j])
+    note = f"{n_draws} normal draws from {law_id}'s standard errors, {_correlation_note(unc)}; seed {seed}"
+    return CoefficientSamples(names, np.column_stack(cols), "standard-errors", note)
 
 
 def _correlation_note(unc) -> str:
-    if "correlation" in unc:
-        return "correlated as estimated by " + str(unc.get("correlation_source", "the law file"))
+    if unc.correlation:
+        return "correlated as estimated by " + (unc.correlation_source or "the law file")
     return ("drawn independently (no covariance published; independent draws overstate the spread of N and D, "
             "whose coefficients move together)")
-
-
-def _check_names(names, model, key, where):
-    allowed = model.coefficient_names
-    bad = [n for n in names if n not in allowed]
-    if bad or len(set(names)) != len(names) or not names:
-        raise PresetError(f"{key!r} must name distinct coefficients of this law ({', '.join(allowed)}); "
-                          f"got {list(names)!r} in {where}")
-
-
-def _number_table(table, model, key, where) -> dict[str, float]:
-    if not isinstance(table, dict):
-        raise PresetError(f"{key!r} must be a table like {{ alpha = 0.02 }} in {where}")
-    _check_names(tuple(table), model, key, where)
-    out = {}
-    for name, value in table.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise PresetError(f"{key}.{name} must be a number (got {value!r}) in {where}")
-        out[name] = float(value)
-    return out
-
-
-def _published_intervals(model, unc, where):
-    table = unc["intervals"]
-    if not isinstance(table, dict):
-        raise PresetError(f"'intervals' must be a table like {{ alpha = [0.317, 0.373] }} in {where}")
-    names = tuple(table)
-    _check_names(names, model, "intervals", where)
-    lo, hi, centre = [], [], []
-    for name in names:
-        pair = table[name]
-        c = getattr(model, name)
-        ok = isinstance(pair, list) and len(pair) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
-        if not ok or not pair[0] <= c <= pair[1] or (name in _LOG_SCALE and pair[0] <= 0):
-            raise PresetError(f"interval of {name!r} must be [low, high] around its estimate {c:g} "
-                              f"(got {pair!r}) in {where}")
-        lo.append(float(pair[0]))
-        hi.append(float(pair[1]))
-        centre.append(c)
-    return names, lo, hi, centre
-
-
-def _level(value, where) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 100:
-        raise PresetError(f"'interval_level' must be a percentage between 0 and 100 (got {value!r}) in {where}")
-    return float(value)
 
 
 def _z(level: float) -> float:
@@ -225,33 +173,21 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
-def _correlated_normals(rng, n, names, unc, where):
-    """(n, len(names)) standard normals, correlated by the table's ``correlation`` over ``correlation_names``."""
+def _correlated_normals(rng, n, names, unc):
+    """(n, len(names)) standard normals, correlated by the table's ``correlation`` over ``correlation_names``
+    (validated at load: symmetric, unit diagonal, positive definite, over the drawn coefficients)."""
     import numpy as np
 
     z = rng.standard_normal((n, len(names)))
-    if "correlation" not in unc:
+    if not unc.correlation:
         return z
-    cnames = tuple(unc.get("correlation_names", ()))
-    try:
-        R = np.asarray(unc["correlation"], dtype=float)
-    except (TypeError, ValueError):
-        R = np.zeros((0, 0))
-    if set(cnames) != set(names) or R.shape != (len(cnames), len(cnames)):
-        raise PresetError(f"'correlation' must be a {len(names)}×{len(names)} matrix over 'correlation_names' "
-                          f"naming {', '.join(names)} in {where}")
+    cnames = unc.correlation_names
     order = [cnames.index(n) for n in names]
-    R = R[np.ix_(order, order)]
-    if not (np.allclose(R, R.T) and np.allclose(np.diag(R), 1.0)):
-        raise PresetError(f"'correlation' must be symmetric with ones on the diagonal in {where}")
-    try:
-        L = np.linalg.cholesky(R)
-    except np.linalg.LinAlgError:
-        raise PresetError(f"'correlation' must be positive definite in {where}") from None
-    return z @ L.T
+    R = np.asarray(unc.correlation, dtype=float)[np.ix_(order, order)]
+    return z @ np.linalg.cholesky(R).T
 
 
-def plan_intervals(law, flops, level: float = 80.0, samples: CoefficientSamples | None = None) -> PlanIntervals:
+def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSamples | None = None) -> PlanIntervals:
     """Central ``level``% intervals of the compute-optimal plan of ``law`` at ``flops`` (float or array).
 
     Every draw θ_s goes through the law's own closed form at every budget in one broadcast:
@@ -263,8 +199,6 @@ def plan_intervals(law, flops, level: float = 80.0, samples: CoefficientSamples 
     from .plan import optimal_split
     from .units import check_positive
 
-    if not 0 < level < 100:
-        raise ValueError(f"level must be a percentage between 0 and 100 (got {level!r})")
     model = getattr(law, "model", law)
     samples = samples if samples is not None else coefficient_samples(law)
     C = check_positive(flops, "flops")
@@ -280,10 +214,9 @@ def plan_intervals(law, flops, level: float = 80.0, samples: CoefficientSamples 
     if L is not None:
         quantities["loss"] = L
     ok = np.all([np.isfinite(q).all(axis=1) for q in quantities.values()], axis=0)
-    q = (50.0 - level / 2.0, 50.0 + level / 2.0)
     out = {}
     for key, values in quantities.items():
-        lo, hi = np.percentile(values[ok], q, axis=0)
+        lo, hi = central_interval(values[ok], level, axis=0)
         out[f"{key}_lo"], out[f"{key}_hi"] = (float(lo[0]), float(hi[0])) if scalar else (
             lo.reshape(np.shape(C)), hi.reshape(np.shape(C)))
     return PlanIntervals(level=float(level), flops=C, n_samples=int(ok.sum()), method=samples.method,

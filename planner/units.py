@@ -1,6 +1,7 @@
 """Quantities in and out: ``"7B"``, ``"1e21"``, ``"2T"`` in; ``2.78B``, ``1.00e21`` out.
 
-Parsing and formatting only; no numpy, no I/O.
+The one home of number parsing and formatting: every human format (tables, markdown, LaTeX, figure ticks) formats
+its numbers with these functions. Parsing and formatting only; no numpy, no I/O.
 """
 
 from __future__ import annotations
@@ -8,10 +9,19 @@ from __future__ import annotations
 import math
 import re
 
+from typing import TYPE_CHECKING, Union
+
 from .errors import QuantityError
 
-__all__ = ["parse_quantity", "check_positive", "format_count", "format_flops", "format_loss", "format_ratio",
-           "format_sig"]
+if TYPE_CHECKING:
+    import numpy
+
+__all__ = ["Real", "parse_quantity", "check_positive", "format_count", "format_flops", "format_loss",
+           "format_loss4", "format_general", "format_ratio", "format_sig", "format_gap", "format_percent", "format_dollars",
+           "format_tflops", "format_coefficient", "format_text", "format_tick", "as_floats", "SUFFIXES"]
+
+#: A number planner computes with: a float, or a numpy array of them (every law broadcasts).
+Real = Union[float, "numpy.ndarray"]
 
 #: SI-style suffixes people use for parameter and token counts (case-insensitive).
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
@@ -52,7 +62,7 @@ def _for(name: str) -> str:
     return f" for {name}" if name else ""
 
 
-def check_positive(value, name: str = "", shown=None):
+def check_positive(value: Real, name: str = "", shown: object = None) -> Real:
     """Return ``value`` if it is finite and > 0 everywhere (float or array), else raise QuantityError."""
     if isinstance(value, (int, float)):
         if not (math.isfinite(value) and value > 0):
@@ -71,10 +81,11 @@ def check_positive(value, name: str = "", shown=None):
     return arr
 
 
+#: Output suffixes, largest first (the input SUFFIXES read as well "G" for 1e9).
 _PREFIXES = ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
-def format_count(x: float, digits: int = 3) -> str:
+def format_count(x: float | None, digits: int = 3) -> str:
     """``2780000000.0`` → ``'2.78B'``: ``digits`` significant figures and an SI-style suffix."""
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
@@ -106,7 +117,7 @@ def format_sig(x: float | None, digits: int = 3) -> str:
     return f"{x:.{decimals}f}"
 
 
-def format_flops(x: float, digits: int = 3) -> str:
+def format_flops(x: float | None, digits: int = 3) -> str:
     """``1e21`` → ``'1.00e21'``."""
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
@@ -121,8 +132,72 @@ def format_loss(x: float | None) -> str:
     return f"{x:.3f}" if abs(x) < 1e6 else format_sig(x, 4)  # a loss of 1e6 nats is far outside any law
 
 
-def format_ratio(x: float, digits: int = 3) -> str:
+def format_ratio(x: float | None, digits: int = 3) -> str:
     """A dimensionless ratio (tokens per parameter) with ``digits`` significant figures."""
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
     return format_sig(x, digits) if x >= 1 else f"{x:.{digits}g}"
+
+
+def format_general(x: float | None, digits: int = 6) -> str:
+    """``x`` to ``digits`` significant figures without padding zeros (``1.8172``, ``482.01``, ``6.4e+13``)."""
+    return "—" if x is None else f"{x:.{digits}g}"
+
+
+def format_loss4(x: float | None) -> str:
+    """A loss with four decimals (losses of constrained plans differ in the fourth); an em dash for None."""
+    return "—" if x is None else f"{x:.4f}"
+
+
+def format_gap(x: float | None) -> str:
+    """A loss gap in nats/token, three significant figures (``0.0269``; ``0`` at the optimum)."""
+    return "—" if x is None else "0" if x == 0 else format_sig(x, 3)
+
+
+def format_percent(x: float | None) -> str:
+    """A fraction as a percentage with three significant figures (``74.0%``, ``100%``)."""
+    return "—" if x is None else format_sig(100.0 * x, 3) + "%"
+
+
+def format_dollars(x: float | None) -> str:
+    """``$645K``: dollars with an SI-style suffix."""
+    return "—" if x is None else "$" + format_count(x)
+
+
+def format_tflops(x: float) -> str:
+    """A peak throughput in FLOP/s as TFLOP/s: ``989.4``."""
+    return f"{x / 1e12:g}"
+
+
+def format_coefficient(name: str, x: float | None) -> str:
+    """A fitted coefficient: scales (A, B, N_c, D_c, an allocation coefficient) to 5 significant figures, other
+    coefficients (exponents, E) to 4; an em dash where there is none."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if name in ("A", "B", "N_c", "D_c", "coefficient"):
+        return f"{x:.5g}" if abs(x) < 1e6 else f"{x:.4e}"
+    return f"{x:.4g}"
+
+
+def format_text(x: object) -> str:
+    """A text cell: the value as a string, an em dash for None."""
+    return "—" if x is None else str(x)
+
+
+def format_tick(value: float, _pos: object = None) -> str:
+    """An axis tick for a count: 1e9 → ``1B``, 3e10 → ``30B``, 0.5 → ``0.5`` (no padding digits)."""
+    if value <= 0:
+        return ""
+    for scale, suffix in _PREFIXES:
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
+def as_floats(x: object) -> list[float]:
+    """A float, an array (any shape, flattened) or an iterable as a list of floats; None as no values."""
+    if x is None:
+        return []
+    if isinstance(x, (int, float)):
+        return [float(x)]
+    return [float(v) for v in (x.ravel() if hasattr(x, "ravel") else x)]

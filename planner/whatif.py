@@ -34,12 +34,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
 from .errors import NoLossModelError, QuantityError, UnreachableLossError
 from .laws import Frontier
 from .plan import Plan, compute_optimal, model_of
-from .units import check_positive
+from .units import QUANTITY_RANGE, Real, check_positive
 
 __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_with_params", "plan_with_tokens",
            "compute_efficiency", "min_compute_for_loss"]
@@ -61,14 +59,14 @@ class WhatIf:
         needs to reach the same loss (None without a loss model).
     """
 
-    flops: Any
-    n_params: Any
-    n_tokens: Any
-    tokens_per_param: Any
-    loss: Any
+    flops: Real
+    n_params: Real
+    n_tokens: Real
+    tokens_per_param: Real
+    loss: Real | None
     optimum: Plan
-    loss_gap: Any
-    compute_efficiency: Any
+    loss_gap: Real | None
+    compute_efficiency: Real | None
 
 
 def _is_array(*xs) -> bool:
@@ -130,7 +128,7 @@ def _floor(m) -> float:
     return getattr(m, "E", 0.0)
 
 
-def optimal_loss(law, flops):
+def optimal_loss(law, flops: Real) -> Real:
     """L_opt(C): the predicted loss of the compute-optimal split, closed form where there is one."""
     m = _require_loss(law, "an optimal loss")
     C = check_positive(flops, "flops")
@@ -142,7 +140,7 @@ def optimal_loss(law, flops):
     return _map(lambda c: optimal_loss_numeric(m, c), C)
 
 
-def compute_efficiency(law, n_params, n_tokens):
+def compute_efficiency(law, n_params: Real, n_tokens: Real) -> Real:
     """η = C_min(L(N, D)) / (k·N·D): the fraction of the run's compute the optimal split needs
     to reach the run's loss (1 at the optimum, smaller the further the run is from it)."""
     m = _require_loss(law, "compute efficiency")
@@ -177,15 +175,19 @@ def _map(fn, *args):
 def _run_flops(m, N, D):
     C = m.flops_per_param_token * N * D
     try:
-        return check_positive(C, "flops")
+        C = check_positive(C, "flops")
+        lo, hi = QUANTITY_RANGE   # beyond it C/k under- or overflows
+        if not (lo <= (C if not _is_array(C) else C.min()) and (C if not _is_array(C) else C.max()) <= hi):
+            raise QuantityError("out of range")
+        return C
     except QuantityError:
         raise QuantityError(
             f"the run's compute {m.flops_per_param_token:g}·N·D is not a finite positive number of FLOPs "
-            "(N or D too large or too small); give N and D within about 1e-150..1e150"
+            "(N or D too large or too small); give N and D whose product lies within about 1e-300..1e300"
         ) from None
 
 
-def evaluate(law, n_params, n_tokens) -> WhatIf:
+def evaluate(law, n_params: Real, n_tokens: Real) -> WhatIf:
     """The exact run (N, D): its compute C = k·N·D, predicted loss, and the optimum at that C."""
     m = model_of(law)
     N = check_positive(n_params, "n_params")
@@ -203,7 +205,7 @@ def _against_optimum(law, N, D, C) -> WhatIf:
     return WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency)
 
 
-def plan_with_params(law, flops, n_params) -> WhatIf:
+def plan_with_params(law, flops: Real, n_params: Real) -> WhatIf:
     """Spend ``flops`` on a model of ``n_params`` parameters: D = C / (k·N)."""
     m = model_of(law)
     C = check_positive(flops, "flops")
@@ -212,7 +214,7 @@ def plan_with_params(law, flops, n_params) -> WhatIf:
     return _against_optimum(law, N, _derived(D, "n_tokens", "C/(k·N)"), C)
 
 
-def plan_with_tokens(law, flops, n_tokens) -> WhatIf:
+def plan_with_tokens(law, flops: Real, n_tokens: Real) -> WhatIf:
     """Spend ``flops`` on ``n_tokens`` training tokens: N = C / (k·D)."""
     m = model_of(law)
     C = check_positive(flops, "flops")
@@ -229,7 +231,7 @@ def _derived(x, name, formula):
                             "the budget and the quantity given are too far apart") from None
 
 
-def min_compute_for_loss(law, target_loss) -> Plan:
+def min_compute_for_loss(law, target_loss: Real) -> Plan:
     """The least compute C that reaches ``target_loss`` (nats/token), with its optimal N and D.
 
     Closed form C = (K / (ℓ − E))^(1/γ) where the family has one, numeric otherwise. A target

@@ -21,8 +21,8 @@ import argparse
 import numpy as np
 from scipy.stats import norm, rankdata
 
-from planner.fit import bootstrap, fit_parametric
-from planner.runs import read_runs
+from planner.fitting import bootstrap, fit_parametric
+from planner.fitting.runs import read_runs
 
 NAMES = ["E", "A", "B", "alpha", "beta"]
 

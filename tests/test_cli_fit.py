@@ -28,7 +28,7 @@ def runs_csv(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def coarse_grid(monkeypatch):
     """The CLI tests fit from a 3⁵ = 243-start grid to stay fast; the 4,500-start grid is tested in test_fit*.py."""
-    monkeypatch.setattr("planner.fit.PARAMETRIC_GRID", {
+    monkeypatch.setattr("planner.fitting.parametric.PARAMETRIC_GRID", {
         "alpha": (0.2, 0.5, 1.0), "beta": (0.2, 0.5, 1.0), "e": (-0.5, 0.5, 1.0), "a": (0.0, 6.0, 12.0),
         "b": (0.0, 6.0, 12.0)})
 
@@ -48,7 +48,7 @@ def test_fit_then_plan_with_the_written_law(runs_csv, tmp_path):
     law = load_law_file(out)
     assert law.id == "mylaw" and law.form == "parametric"
     assert law.fitted_range["n_params"] == pytest.approx((5e7, 5e9))
-    assert law.extra["fit"]["n_runs"] == 30
+    assert law.fit["n_runs"] == 30
     r2 = invoke("--law", out, "--flops", "1e22")
     assert r2.exit_code == 0, r2.output
     assert "Compute-optimal plan · mylaw" in r2.stdout
@@ -63,11 +63,11 @@ def test_law_file_round_trip_keeps_coefficients_and_bootstrap_samples(runs_csv, 
     law = load_law_file(out)
     for name, value in report["coefficients"].items():
         assert law.coefficients[name] == value      # repr-exact floats
-    unc = law.extra["uncertainty"]
-    assert unc["sample_names"] == ["E", "A", "B", "alpha", "beta"]
-    assert len(unc["samples"]) == 30 - report["bootstrap"]["n_failed"]
-    assert unc["intervals"]["alpha"] == pytest.approx(report["bootstrap"]["intervals"]["alpha"])
-    assert unc["interval_level"] == 95 and unc["seed"] == 3
+    unc = law.uncertainty
+    assert unc.sample_names == ("E", "A", "B", "alpha", "beta")
+    assert len(unc.samples) == 30 - report["bootstrap"]["n_failed"]
+    assert unc.intervals["alpha"] == pytest.approx(report["bootstrap"]["intervals"]["alpha"])
+    assert unc.interval_level == 95 and unc.seed == 3
 
 
 def test_same_seed_same_numbers(runs_csv):
@@ -76,7 +76,7 @@ def test_same_seed_same_numbers(runs_csv):
     assert a.exit_code == b.exit_code == 0
     assert json.loads(a.stdout)["bootstrap"] == json.loads(b.stdout)["bootstrap"]
     plans = json.loads(a.stdout)["plans"]
-    assert all(p["n_params_low"] <= p["n_params"] <= p["n_params_high"] for p in plans)
+    assert all(p["n_params_lo"] <= p["n_params"] <= p["n_params_hi"] for p in plans)
 
 
 def test_json_report_plans_at_the_budgets_asked(runs_csv):
@@ -164,7 +164,8 @@ def test_design_table_and_csv():
     r = invoke("design", "--flops", "1e19", "--models", "5", "--span", "10")
     assert r.exit_code == 0 and "IsoFLOP design" in r.stdout
     r = invoke("design", "--flops", "1e19", "--models", "3", "--format", "csv")
-    assert r.stdout.splitlines()[0] == "flops,n_params,n_tokens,loss" and len(r.stdout.splitlines()) == 4
+    assert r.stdout.splitlines()[0] == "flops,n_params,n_tokens,tokens_per_param,loss" and len(r.stdout.splitlines()) == 4
+    assert all(line.endswith(",") for line in r.stdout.splitlines()[1:])   # the loss is left to fill in
 
 
 @pytest.mark.parametrize("content, args, message", [

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from planner.cli import cli
-from planner.hardware import DEFAULT_MFU
+from planner.conventions import DEFAULT_MFU
 
 from .goldens import WIDTH, assert_one_line_error, check_golden
 

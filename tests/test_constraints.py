@@ -11,17 +11,26 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy.optimize import brentq, minimize_scalar
 
+import dataclasses
+
 from planner import load_preset
-from planner.constraints import (
-    effective_params, effective_tokens, plan_with_constraints, repeated_loss, repetition_of, unique_params,
-)
+from planner.constraints import plan_with_constraints, repeated_loss
 from planner.errors import (
     InfeasibleError, NoLossModelError, PlannerError, PresetError, UnreachableLossError, UnsupportedLawError,
 )
+from planner.lawfile import law_from_mapping
+from planner.laws.repetition import effective_params, effective_tokens, unique_params
+from planner.presets import preset_source, repetition_for
+
+
+def borrowing(law):
+    """``law`` carrying the repetition constants it borrows (the CLI passes them in; here the law carries them)."""
+    return dataclasses.replace(law, repetition=repetition_for(law))
+
 
 MUENNIGHOFF = load_preset("muennighoff2023")
-EPOCH = load_preset("besiroglu2024")
-CHINCHILLA = load_preset("hoffmann2022")
+EPOCH = borrowing(load_preset("besiroglu2024"))
+CHINCHILLA = borrowing(load_preset("hoffmann2022"))
 KAPLAN = load_preset("kaplan2020")
 
 # Muennighoff et al. 2023 fitted values (SCIENCE.md; presets/muennighoff2023.toml [repetition]).
@@ -118,18 +127,27 @@ def test_repetition_costs_loss_only_once_tokens_repeat_or_the_model_outgrows_the
 
 
 def test_a_law_without_repetition_constants_borrows_muennighoffs_and_says_so():
-    own, borrowed = repetition_of(MUENNIGHOFF), repetition_of(EPOCH)
+    own, borrowed = repetition_for(MUENNIGHOFF), repetition_for(load_preset("besiroglu2024"))
     assert (own.R_D_star, own.R_N_star, own.borrowed) == (R_D_STAR, R_N_STAR, False)
     assert (borrowed.R_D_star, borrowed.R_N_star, borrowed.borrowed, borrowed.source) == \
         (R_D_STAR, R_N_STAR, True, "muennighoff2023")
 
 
-def test_a_malformed_repetition_table_is_a_preset_error():
-    import dataclasses
+def test_the_core_loads_no_preset_a_law_without_repetition_constants_needs_them_passed():
+    with pytest.raises(UnsupportedLawError, match="repetition"):
+        plan_with_constraints(load_preset("besiroglu2024"), 1e23, unique_tokens=1e11)
+    r = plan_with_constraints(load_preset("besiroglu2024"), 1e23, unique_tokens=1e11,
+                              repetition=repetition_for(EPOCH))
+    assert r.repetition.borrowed
 
-    bad = dataclasses.replace(MUENNIGHOFF, extra={"repetition": {"R_D_star": -1, "R_N_star": 5.3}})
+
+def test_a_malformed_repetition_table_is_a_preset_error_when_the_law_is_read():
+    import tomllib
+
+    data = tomllib.loads(preset_source(MUENNIGHOFF))
+    data["repetition"] = {"R_D_star": -1, "R_N_star": 5.3}
     with pytest.raises(PresetError, match="R_D_star"):
-        repetition_of(bad)
+        law_from_mapping(data, "bad.toml")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

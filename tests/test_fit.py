@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.errors import FitError, PlannerError
-from planner.fit import (
-    HUBER_DELTA, PARAMETRIC_GRID, bootstrap, design_isoflop, fit_isoflop, fit_kaplan, fit_parametric, huber,
-)
+from planner.conventions import HUBER_DELTA, PARAMETRIC_GRID
+from planner.fitting import bootstrap, design_isoflop, fit_isoflop, fit_kaplan, fit_parametric, huber
 from planner.laws import AllocationRule, KaplanLaw, ParametricLaw
+from planner.uncertainty import CoefficientSamples, plan_intervals
 
 from .strategies import designs, fittable_parametric_laws, simulated_runs
 
@@ -155,9 +155,9 @@ def test_bootstrap_is_reproducible_and_brackets_the_fit():
     assert b1.samples.shape == (60 - b1.n_failed, 5)
     for name, (lo, hi) in b1.intervals.items():
         assert lo <= fit.coefficients[name] <= hi, name
-    plan = b1.plan_intervals(1e22)
+    plan = plan_intervals(fit.model, 1e22, 95, CoefficientSamples(b1.names, b1.samples, "bootstrap", ""))
     N_opt, _ = fit.model.compute_optimal(1e22)
-    assert plan["n_params"][0] <= N_opt <= plan["n_params"][1]
+    assert plan.n_params_lo <= N_opt <= plan.n_params_hi
     b3 = bootstrap(N, D, L, n_resamples=60, seed=8, fit=fit)
     assert not np.array_equal(b1.samples, b3.samples)
 

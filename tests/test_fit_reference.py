@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.fit import bootstrap, fit_parametric
-from planner.runs import read_runs
+from planner.fitting import bootstrap, fit_parametric
+from planner.fitting.runs import read_runs
 
 DATA = Path(__file__).resolve().parent / "data" / "svg_extracted_data.csv"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "svg_extracted_data.csv"

@@ -7,11 +7,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from planner.errors import HardwareError, PresetError, UnknownChipError
-from planner.hardware import (
-    DEFAULT_MFU, Chip, Cluster, cost, flops_for_budget, flops_from_days, flops_from_gpu_hours, flops_from_usd,
+from planner.conventions import DEFAULT_MFU
+from planner.compute.hardware import (
+    Chip, Cluster, cost, flops_for_budget, flops_from_days, flops_from_gpu_hours, flops_from_usd,
     gpu_hours, usd, wall_clock_days,
 )
-from planner.presets import hardware_from_mapping, list_hardware, load_chip, preset_ids
+from planner.compute.hardware import chips_from_mapping as hardware_from_mapping
+from planner.presets import list_hardware, load_chip, preset_ids
 
 # Dense BF16 peaks in TFLOP/s, ../shared/SCIENCE.md "Hardware: dense BF16 peak" (vendor datasheets, TPU docs).
 SCIENCE_PEAKS = {"a100": 312, "h100": 989.4, "h200": 989.4, "b200": 2250, "mi300x": 1307.4,

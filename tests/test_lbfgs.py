@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.optimize import minimize, rosen, rosen_der
 
-from planner.lbfgs import lbfgs_batch
+from planner.fitting.lbfgs import lbfgs_batch
 
 
 def _rosen_batch(x, rows):

@@ -8,7 +8,8 @@ import pytest
 
 from planner import compute_optimal, list_presets, load_preset
 from planner.errors import LawFileError, PresetError, UnknownPresetError
-from planner.presets import DEFAULT_PRESET, law_from_mapping, preset_ids, preset_source
+from planner.lawfile import law_from_mapping
+from planner.presets import DEFAULT_PRESET, preset_ids, preset_source
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET_IDS = preset_ids()
@@ -119,18 +120,29 @@ def test_hoffmann_unrounded_gives_40b_at_gophers_budget():
     assert compute_optimal(law, 5.76e23).n_params == pytest.approx(40.4e9, rel=2e-3)
 
 
-@pytest.mark.parametrize("preset, exponent, n_tol, d_tol", [
-    ("hoffmann2022-approach1", 0.50, 0.025, 0.06),
-    ("hoffmann2022-approach2", 0.49, 0.035, 0.03),
+#: Hoffmann et al. 2022, Table 3 (Approach 1 projections): (N, C, D).
+TABLE_3 = [(4.0e8, 1.92e19, 8.0e9), (1.0e9, 1.21e20, 20.2e9), (1.0e10, 1.23e22, 205.1e9), (6.7e10, 5.76e23, 1.5e12),
+           (1.75e11, 3.85e24, 3.7e12), (2.8e11, 9.90e24, 5.9e12), (5.2e11, 3.43e25, 11.0e12), (1.0e12, 1.27e26, 21.2e12),
+           (1.0e13, 1.30e28, 216.2e12)]
+#: Hoffmann et al. 2022, Table A3, Approach-2 column: (N, C, D).
+TABLE_A3 = [(4.0e8, 1.84e19, 7.7e9), (1.0e9, 1.20e20, 20.0e9), (1.0e10, 1.32e22, 219.5e9), (6.7e10, 6.88e23, 1.7e12),
+            (1.75e11, 4.54e24, 4.3e12), (2.8e11, 1.18e25, 7.1e12), (5.2e11, 4.19e25, 13.4e12),
+            (1.0e12, 1.59e26, 26.5e12), (1.0e13, 1.75e28, 292.0e12)]
+
+
+@pytest.mark.parametrize("preset, exponent, rows, n_tol, d_tol", [
+    ("hoffmann2022-approach1", 0.50, TABLE_3, 0.025, 0.06),
+    ("hoffmann2022-approach2", 0.49, TABLE_A3, 0.035, 0.03),
 ])
-def test_chinchilla_allocation_rules_reproduce_their_tables(preset, exponent, n_tol, d_tol):
-    """Approach 1 vs Table 3, Approach 2 vs Table A3 (Hoffmann et al. 2022). The prefactor is the geometric-mean
-    calibration stored in the preset; N and D agree within the paper's rounding (1-2 significant figures in D)."""
+def test_chinchilla_allocation_rules_reproduce_their_tables(preset, exponent, rows, n_tol, d_tol):
+    """Approach 1 vs Table 3, Approach 2 vs Table A3 (Hoffmann et al. 2022; the exponents are Table 2's). The
+    prefactor is the geometric-mean calibration over the table; N and D agree within the paper's rounding (1-2
+    significant figures in D). The rows are the paper's, written here, not read back from the preset."""
     law = load_preset(preset)
-    rows = law.extra["calibration"]["rows"]
     assert law.model.exponent == exponent
     k = math.exp(sum(math.log(N) - exponent * math.log(C) for N, C, _ in rows) / len(rows))
     assert law.model.coefficient == pytest.approx(k, rel=1e-12), "stored prefactor is the documented calibration"
+    assert law.calibration.rows == pytest.approx(rows), "the preset's [calibration] table is the paper's"
     for N, C, D in rows:
         plan = compute_optimal(law, C)
         assert plan.n_params == pytest.approx(N, rel=n_tol)
@@ -154,7 +166,7 @@ def test_deepseek_splits_by_flops_per_token():
         plan = compute_optimal(law, C)
         assert 6 * plan.n_params == pytest.approx(0.1715 * C**0.5243, rel=1e-12)
         assert plan.n_tokens == pytest.approx(5.8316 * C**0.4757, rel=2e-4)
-    assert law.extra["hyperparameters"]["batch_tokens"] == {"coefficient": 0.2920, "exponent": 0.3271}
+    assert (law.hyperparameters.batch_tokens.coefficient, law.hyperparameters.batch_tokens.exponent) == (0.2920, 0.3271)
 
 
 def test_llama3_constants_as_printed():
@@ -173,8 +185,8 @@ def test_muennighoff_coefficients_are_the_fitted_logs():
     m = load_preset("muennighoff2023").model
     assert (math.log(m.A), math.log(m.B), math.log(m.E)) == pytest.approx((6.255414, 7.3049974, 0.6254804), rel=1e-12)
     assert m.exponents == pytest.approx((0.5, 0.5))
-    rep = load_preset("muennighoff2023").extra["repetition"]
-    assert rep == {"R_D_star": 15.387756, "R_N_star": 5.309743}
+    rep = load_preset("muennighoff2023").repetition
+    assert (rep.R_D_star, rep.R_N_star) == (15.387756, 5.309743)
 
 
 def test_kaplan_counts_non_embedding_parameters():

@@ -9,8 +9,10 @@ import pytest
 
 from planner.plan import compute_optimal
 from planner.presets import list_presets, load_preset
-from planner.render import Block, Column, Report, latex_escape, render, to_latex, to_markdown
-from planner.reports import bibtex, bibtex_key, compare_report, target_report, whatif_report
+from planner.render import latex_escape, render, to_latex, to_markdown
+from planner.report.types import Block, Column, Report
+from planner.report.catalogue import bibtex, bibtex_key
+from planner.report.plans import compare_report, target_report, whatif_report
 from planner.units import parse_quantity
 from planner.whatif import min_compute_for_loss, plan_with_params
 
@@ -174,7 +176,33 @@ def test_bibtex_keys_are_author_year_word():
     assert bibtex_key({"authors": "DeepSeek-AI", "year": 2024, "title": "DeepSeek LLM"}) == "deepseekai2024deepseek"
 
 
-def test_the_cli_offers_exactly_the_formats_render_knows():
-    from planner import cli, render
+def _commands(group, path=("plan",)):
+    import click
 
-    assert set(cli.FORMATS) == set(render.FORMATS)
+    yield path, group
+    for name, command in getattr(group, "commands", {}).items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, path + (name,))
+        else:
+            yield path + (name,), command
+
+
+#: Commands whose default output is a document in a format of its own, offered beside the five.
+DOCUMENT_FORMATS = {("plan", "presets", "show"): "toml", ("plan", "cite"): "bibtex"}
+
+
+def test_every_command_that_prints_offers_every_format_render_knows():
+    """One path out: every command but the figures takes --format with the five renderers' formats (and a command
+    that prints a document, its own format first, as the default)."""
+    from planner import render
+    from planner.cli import cli
+
+    for path, command in _commands(cli):
+        formats = [p for p in command.params if "--format" in getattr(p, "opts", ())]
+        if path[:2] == ("plan", "plot") or isinstance(command, __import__("click").Group) and path != ("plan",) \
+                and path != ("plan", "presets"):
+            continue
+        assert len(formats) == 1, path
+        extra = (DOCUMENT_FORMATS[path],) if path in DOCUMENT_FORMATS else ()
+        assert tuple(formats[0].type.choices) == extra + render.FORMATS, path
+    assert set(render.FORMATS) == {"table", *render.TEXT_FORMATS}

@@ -18,7 +18,10 @@ Nothing here knows about scaling laws; numpy is imported lazily.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["BatchResult", "lbfgs_batch"]
 
@@ -32,11 +35,11 @@ class BatchResult:
     (not merely the iteration cap).  n_evals : objective evaluations (of the active subset).
     """
 
-    x: Any
-    f: Any
-    g: Any
-    n_iter: Any
-    converged: Any
+    x: "numpy.ndarray"
+    f: "numpy.ndarray"
+    g: "numpy.ndarray"
+    n_iter: "numpy.ndarray"
+    converged: "numpy.ndarray"
     n_evals: int
 
 

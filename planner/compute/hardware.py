@@ -9,28 +9,24 @@ model-FLOPs utilisation MFU takes::
 
 Every function takes floats or numpy arrays and returns the same shape; each conversion has its
 inverse, so a budget given in GPU-hours, days or dollars becomes FLOPs with the same arithmetic.
-Nothing here reads files: the catalogue of chips (``presets/hardware.toml``) is loaded by
-:func:`planner.presets.list_hardware`.
+Nothing here reads files: the catalogue of chips (``presets/hardware.toml``) is found by
+:func:`planner.presets.list_hardware` and validated by :func:`chips_from_mapping`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any, Mapping
 
-from .errors import HardwareError
+from ..conventions import DEFAULT_MFU, SECONDS_PER_DAY, SECONDS_PER_HOUR
+from ..errors import HardwareError, PresetError, unknown_key
+from ..units import Real
 
 __all__ = [
-    "Chip", "Cluster", "Cost", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
-    "BUDGET_UNITS", "flops_for_budget", "gpu_hours", "flops_from_gpu_hours", "wall_clock_days", "flops_from_days", "usd", "flops_from_usd", "cost",
+    "Chip", "Cluster", "Cost", "BUDGET_UNITS", "flops_for_budget", "gpu_hours", "flops_from_gpu_hours",
+    "wall_clock_days", "flops_from_days", "usd", "flops_from_usd", "cost", "chips_from_mapping",
 ]
-
-#: Model-FLOPs utilisation when the user gives none. Llama 3 405B trained on 8,192–16,384 H100s at 38–43% BF16 MFU
-#: (Llama Team 2024, arXiv:2407.21783, Table 4); 0.40 is inside that range. PaLM 540B reached 46.2% on TPU v4.
-DEFAULT_MFU = 0.40
-DEFAULT_MFU_SOURCE = "Llama 3 405B on H100s: 38–43% MFU, Llama Team 2024, arXiv:2407.21783, Table 4"
-
-SECONDS_PER_HOUR = 3600.0
-SECONDS_PER_DAY = 86400.0  # 24 · 3600
 
 
 @dataclass(frozen=True)
@@ -79,43 +75,43 @@ class Cost:
     usd : chip-hours × price (None without a price).
     """
 
-    flops: object
-    gpu_hours: object
-    wall_clock_days: object = None
-    usd: object = None
+    flops: Real
+    gpu_hours: Real
+    wall_clock_days: Real | None = None
+    usd: Real | None = None
 
 
-def gpu_hours(flops, peak_flops_per_second, mfu=DEFAULT_MFU):
+def gpu_hours(flops: Real, peak_flops_per_second: float, mfu: float = DEFAULT_MFU) -> Real:
     """Chip-hours for C FLOPs: C / (P · MFU) / 3600."""
     return flops / (peak_flops_per_second * mfu) / SECONDS_PER_HOUR
 
 
-def flops_from_gpu_hours(hours, peak_flops_per_second, mfu=DEFAULT_MFU):
+def flops_from_gpu_hours(hours: Real, peak_flops_per_second: float, mfu: float = DEFAULT_MFU) -> Real:
     """FLOPs delivered by ``hours`` chip-hours: hours · 3600 · P · MFU (inverse of :func:`gpu_hours`)."""
     return hours * SECONDS_PER_HOUR * peak_flops_per_second * mfu
 
 
-def wall_clock_days(flops, peak_flops_per_second, n_chips, mfu=DEFAULT_MFU):
+def wall_clock_days(flops: Real, peak_flops_per_second: float, n_chips: int, mfu: float = DEFAULT_MFU) -> Real:
     """Days of wall-clock time for C FLOPs on n chips: C / (n · P · MFU) / 86400."""
     return flops / (n_chips * peak_flops_per_second * mfu) / SECONDS_PER_DAY
 
 
-def flops_from_days(days, peak_flops_per_second, n_chips, mfu=DEFAULT_MFU):
+def flops_from_days(days: Real, peak_flops_per_second: float, n_chips: int, mfu: float = DEFAULT_MFU) -> Real:
     """FLOPs n chips deliver in ``days``: days · 86400 · n · P · MFU (inverse of :func:`wall_clock_days`)."""
     return days * SECONDS_PER_DAY * n_chips * peak_flops_per_second * mfu
 
 
-def usd(flops, peak_flops_per_second, usd_per_chip_hour, mfu=DEFAULT_MFU):
+def usd(flops: Real, peak_flops_per_second: float, usd_per_chip_hour: float, mfu: float = DEFAULT_MFU) -> Real:
     """Dollars for C FLOPs at a price per chip-hour: C / (P · MFU) / 3600 · price."""
     return gpu_hours(flops, peak_flops_per_second, mfu) * usd_per_chip_hour
 
 
-def flops_from_usd(dollars, peak_flops_per_second, usd_per_chip_hour, mfu=DEFAULT_MFU):
+def flops_from_usd(dollars: Real, peak_flops_per_second: float, usd_per_chip_hour: float, mfu: float = DEFAULT_MFU) -> Real:
     """FLOPs a sum of dollars buys: dollars / price · 3600 · P · MFU (inverse of :func:`usd`)."""
     return flops_from_gpu_hours(dollars / usd_per_chip_hour, peak_flops_per_second, mfu)
 
 
-def cost(flops, cluster: Cluster) -> Cost:
+def cost(flops: Real, cluster: Cluster) -> Cost:
     """GPU-hours, and where the cluster says enough, wall-clock days and dollars, for C FLOPs (float or array)."""
     P, mfu = cluster.chip.peak_flops_per_second, cluster.mfu
     days = None if cluster.n_chips is None else wall_clock_days(flops, P, cluster.n_chips, mfu)
@@ -127,7 +123,7 @@ def cost(flops, cluster: Cluster) -> Cost:
 BUDGET_UNITS = ("gpu_hours", "wall_clock_days", "usd")
 
 
-def flops_for_budget(amount, unit: str, cluster: Cluster):
+def flops_for_budget(amount: Real, unit: str, cluster: Cluster) -> Real:
     """The FLOPs a budget in ``unit`` (one of :data:`BUDGET_UNITS`) buys on ``cluster``.
 
     ``wall_clock_days`` needs ``cluster.n_chips`` and ``usd`` needs ``cluster.usd_per_chip_hour``;
@@ -145,3 +141,42 @@ def flops_for_budget(amount, unit: str, cluster: Cluster):
             raise HardwareError("a budget in dollars needs a price per chip-hour; give it (--usd-per-gpu-hour PRICE)")
         return flops_from_usd(amount, P, cluster.usd_per_chip_hour, mfu)
     raise HardwareError(f"unknown budget unit {unit!r}; expected one of {', '.join(BUDGET_UNITS)}")
+
+
+_CHIP_KEYS = {"name": str, "aliases": list, "peak_flops_per_second": float, "source": str}
+_TYPE_NAMES = {str: "a string", list: "a list", float: "a number"}
+
+
+def chips_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> list[Chip]:
+    """Validate a parsed hardware catalogue (one table per chip) and build its chips. Errors name the chip, the key
+    and ``source``."""
+    chips = []
+    for chip_id, table in data.items():
+        where = f"[{chip_id}] of {source}"
+        if not isinstance(table, dict):
+            raise PresetError(f"{chip_id!r} must be a table of name, peak_flops_per_second and source in {source}")
+        for key in table:
+            if key not in _CHIP_KEYS:
+                raise unknown_key(key, _CHIP_KEYS, f"[{chip_id}]", source)
+        for key in ("name", "peak_flops_per_second", "source"):
+            if key not in table:
+                raise PresetError(f"missing key {key!r} in {where}")
+        values = {}
+        for key, value in table.items():
+            expected = _CHIP_KEYS[key]
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise PresetError(f"{key!r} must be {_TYPE_NAMES[expected]} (got {type(value).__name__} {value!r}) "
+                                  f"in {where}")
+            values[key] = value
+        peak = values["peak_flops_per_second"]
+        if not (math.isfinite(peak) and peak > 0):
+            raise PresetError(f"'peak_flops_per_second' must be > 0 (got {peak:g}) in {where}")
+        aliases = values.get("aliases", [])
+        for a in aliases:
+            if not isinstance(a, str):
+                raise PresetError(f"'aliases' must be a string (got {type(a).__name__} {a!r}) in {where}")
+        chips.append(Chip(id=chip_id.lower(), name=values["name"], peak_flops_per_second=peak,
+                          source=values["source"], aliases=tuple(a.lower() for a in aliases)))
+    return chips

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from .cli_options import QUANTITY, emit_report, format_option, shape_options, shape_settings
-from .presets import DEFAULT_PRESET
+from ..presets import DEFAULT_PRESET
+from .options import QUANTITY, format_option, shape_options, shape_settings, show
 
 
 @click.group(invoke_without_command=True)
@@ -26,42 +26,59 @@ def presets(ctx, fmt):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .presets import list_presets
-    from .reports import presets_report
+    from ..presets import list_presets
+    from ..report.catalogue import presets_report
 
-    emit_report(presets_report(list_presets(), DEFAULT_PRESET), fmt)
+    show(presets_report(list_presets(), DEFAULT_PRESET), fmt)
 
 
 @presets.command("show")
 @click.argument("preset_id", metavar="ID")
-def presets_show(preset_id):
+@format_option(document="toml")
+def presets_show(preset_id, fmt):
     """Print a preset's law file: coefficients, conventions, citation and notes.
 
+    ID is a preset id or alias, or a law file's path. The law file itself by default (--format toml);
+    any other format shows the law as a report.
+
     \b
-    Example:
+    Examples:
       plan presets show epoch
+      plan presets show epoch --format json
     """
-    from .presets import load_preset, preset_source
+    from ..presets import load_preset, preset_source
 
     law = load_preset(preset_id)
-    click.echo(preset_source(law), nl=False)
+    if fmt == "toml":
+        click.echo(preset_source(law), nl=False)
+        return
+    from ..report.catalogue import law_report
+
+    show(law_report(law), fmt)
 
 
 @click.command()
 @click.argument("preset_ids", nargs=-1, metavar="[ID]...")
-def cite(preset_ids):
+@format_option(document="bibtex")
+def cite(preset_ids, fmt):
     """Print BibTeX for presets (every shipped preset if no ID is given).
+
+    BibTeX by default (--format bibtex); any other format lists the papers as a report.
 
     \b
     Examples:
       plan cite besiroglu2024
       plan cite chinchilla kaplan2020 > refs.bib
+      plan cite --format markdown
     """
-    from .presets import list_presets, load_preset
-    from .reports import bibtex
+    from ..presets import list_presets, load_preset
+    from ..report.catalogue import bibtex, citations_report
 
     laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
-    click.echo(bibtex(laws))
+    if fmt == "bibtex":
+        click.echo(bibtex(laws))
+    else:
+        show(citations_report(laws), fmt)
 
 
 @click.command("hardware")
@@ -75,10 +92,10 @@ def hardware(fmt):
       plan hardware --format json
       plan --flops 1e24 --gpu h100 --gpus 2048 --mfu 0.40 --usd-per-gpu-hour 2.50
     """
-    from .extensions import hardware_report
-    from .presets import list_hardware
+    from ..presets import list_hardware
+    from ..report.compute import hardware_report
 
-    emit_report(hardware_report(list_hardware()), fmt)
+    show(hardware_report(list_hardware()), fmt)
 
 
 @click.command("shape")
@@ -97,9 +114,9 @@ def shape(n_params, count, vocab, context, tied_embeddings, fmt):
       plan shape --params 1.3B --count non-embedding --vocab 50257 --context 1024
       plan --flops 1e21 --shape
     """
-    from .extensions import shape_report
-    from .shapes import shapes_for
-    from .units import format_count
+    from ..compute.shapes import shapes_for
+    from ..report.compute import shape_report
+    from ..units import format_count
 
     shapes = shapes_for(n_params, count=count, **shape_settings(vocab, context, tied_embeddings))
-    emit_report(shape_report(shapes, count, f"Shapes for N = {format_count(n_params)} {count} parameters"), fmt)
+    show(shape_report(shapes, count, f"Shapes for N = {format_count(n_params)} {count} parameters"), fmt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .cli_options import budget_options, ci_option, cluster_budget_options, format_option, parse_budgets, show
+from .options import budget_options, ci_option, cluster_budget_options, format_option, parse_budgets, show
 
 
 @click.command()
@@ -28,7 +28,7 @@ def compare(preset_list, ci, fmt, **budget_options):
       plan compare --flops 1e24 --preset epoch,chinchilla --ci 80
       plan compare --flops 1e21 --gpu h100 --gpus 1024 --usd-per-gpu-hour 2.5
     """
-    from . import answers
+    from ..report import answers
 
     budgets = parse_budgets(**budget_options)
     if not budgets.flops:
@@ -39,7 +39,7 @@ def compare(preset_list, ci, fmt, **budget_options):
 
 def _laws(preset_list):
     """The presets of ``--preset`` (comma-separated or repeated, each once), or every shipped preset."""
-    from .presets import list_presets, load_preset
+    from ..presets import list_presets, load_preset
 
     ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
     return [load_preset(i) for i in dict.fromkeys(ids)] if ids else list_presets()

@@ -17,12 +17,15 @@ import csv
 import io
 import json
 import math
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from .errors import RunsError
+if TYPE_CHECKING:
+    import numpy
+
+from ..conventions import FLOPS_PER_PARAM_TOKEN
+from ..errors import RunsError
 
 __all__ = ["Runs", "read_runs", "parse_runs", "COLUMN_NAMES"]
 
@@ -49,15 +52,15 @@ class Runs:
     derived : the fields computed rather than read (``n_tokens`` or ``flops``).
     """
 
-    n_params: Any
-    n_tokens: Any
-    flops: Any
-    loss: Any
+    n_params: "numpy.ndarray"
+    n_tokens: "numpy.ndarray"
+    flops: "numpy.ndarray"
+    loss: "numpy.ndarray"
     source: str = "<runs>"
     lines: tuple[int, ...] = ()
-    columns: Mapping[str, str] = None
+    columns: Mapping[str, str] | None = None
     derived: tuple[str, ...] = ()
-    flops_per_param_token: float = 6.0
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -80,27 +83,16 @@ def _norm(name: str) -> str:
 
 
 def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | None = None, flops: str | None = None,
-              loss: str | None = None, fmt: str | None = None, flops_per_param_token: float = 6.0) -> Runs:
+              loss: str | None = None, fmt: str | None = None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> Runs:
     """Read runs from ``path`` (``"-"`` for stdin). Keyword column names override recognition.
 
     ``fmt`` forces ``"csv"``, ``"tsv"`` or ``"jsonl"``. Raises :class:`~planner.errors.RunsError`.
     """
+    from ..files import read_text
+
     p = str(path)
-    if p == "-":
-        text, source = sys.stdin.read(), "<stdin>"
-    else:
-        try:
-            text = Path(p).read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise RunsError(f"runs file {p!r} not found") from None
-        except IsADirectoryError:
-            raise RunsError(f"runs file {p!r} is a directory; give a CSV, TSV or JSON-lines file") from None
-        except UnicodeDecodeError as e:
-            raise RunsError(f"runs file {p!r} is not UTF-8 text (byte {e.start}: {e.reason}); give a CSV, TSV or "
-                            "JSON-lines file saved as UTF-8") from None
-        except OSError as e:
-            raise RunsError(f"cannot read runs file {p!r}: {getattr(e, 'strerror', None) or e}") from None
-        source = p
+    text = read_text(p, "runs file", RunsError, kind="a CSV, TSV or JSON-lines file")
+    source = "<stdin>" if p == "-" else p
     if fmt is None:
         suffix = Path(p).suffix.lower() if p != "-" else ""
         fmt = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -111,7 +103,7 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
 
 def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_params: str | None = None,
                n_tokens: str | None = None, flops: str | None = None, loss: str | None = None,
-               flops_per_param_token: float = 6.0) -> Runs:
+               flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> Runs:
     """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`read_runs`)."""
     if fmt is None:
         first = next((ln for ln in text.splitlines() if ln.strip()), "")

@@ -1,6 +1,7 @@
-"""What --gpu, --hparams and --shape add to a report: hardware time and cost, hyperparameters, model shapes.
+"""Reports of what a plan costs and looks like on hardware: what --gpu, --hparams and --shape add to a report, and
+the reports of ``plan hardware`` and ``plan shape``.
 
-A command builds its :class:`~planner.render.Report` (:mod:`planner.reports`); :func:`extend` returns it with more:
+A command builds its Report (:mod:`planner.report.plans`); :func:`extend` returns it with more:
 each row gains unit-named keys (``gpu_hours``, ``wall_clock_days``, ``usd``, ``learning_rate``, ``batch_tokens``,
 ``shapes``), each added quantity a :class:`~planner.render.Column` so every output format picks it up, the
 assumptions behind them go in the footer, and tables with columns of their own (hyperparameters, shapes) become the
@@ -11,17 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 
-from .hardware import DEFAULT_MFU, DEFAULT_MFU_SOURCE, Cluster, cost
-from .render import Block, Column, Report, as_floats
-from .shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
-from .units import format_count, format_flops, format_ratio
+from ..compute.hardware import Cluster, cost
+from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
+from ..conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
+from ..units import as_floats, format_count, format_dollars, format_flops, format_ratio, format_tflops
+from .types import Block, Column, Report
 
 __all__ = [
     "extend", "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
     "with_cost", "cost_columns", "cost_footer", "budget_line",
     "with_hparams", "hparam_columns", "hparam_footer",
     "shape_rows", "shape_columns", "shape_footer", "shape_report", "parameter_count",
-    "chip_rows", "chip_columns", "hardware_report",
+    "chip_rows", "chip_columns", "hardware_report", "parameter_count",
 ]
 
 #: Keys added to a plan row by --gpu: the hardware assumed, then what the run costs.
@@ -52,7 +54,7 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
         keys += COST_KEYS
         footer += cost_footer(cluster, mfu_given=mfu_given)
     if hparams_law is not None:
-        from .hparams import suggest_hyperparameters
+        from ..compute.hparams import suggest_hyperparameters
 
         blocks = [[r for row in rows for r in with_hparams([row], suggest_hyperparameters(hparams_law, row["flops"]))]
                   for rows in blocks]
@@ -62,7 +64,7 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
                                title=f"Suggested hyperparameters · {hparams_law.id}",
                                footer=tuple(hparam_footer(hparams_law))))
     if shape_settings is not None:
-        from .shapes import shapes_for
+        from ..compute.shapes import shapes_for
 
         count = parameter_count(law)
         blocks = [[dict(row) for row in rows] for rows in blocks]
@@ -77,18 +79,6 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
     new_blocks = tuple(dataclasses.replace(block, rows=rows) for block, rows in zip(report.blocks, blocks))
     return dataclasses.replace(report, blocks=new_blocks, columns=tuple(columns), keys=tuple(keys),
                                footer=tuple(footer), sections=tuple(sections), nested=nested)
-
-
-def _dollars(x) -> str:
-    return "—" if x is None else "$" + format_count(x)
-
-
-def _days(x) -> str:
-    return "—" if x is None else format_ratio(x)
-
-
-def _tflops(x) -> str:
-    return f"{x / 1e12:g}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -114,9 +104,9 @@ def cost_columns(cluster: Cluster) -> tuple[Column, ...]:
     """GPU-hours always; days with a chip count; dollars with a price."""
     cols = [Column("gpu_hours", "GPU-hours", format_count)]
     if cluster.n_chips is not None:
-        cols.append(Column("wall_clock_days", "days", _days))
+        cols.append(Column("wall_clock_days", "days", format_ratio))
     if cluster.usd_per_chip_hour is not None:
-        cols.append(Column("usd", "cost", _dollars))
+        cols.append(Column("usd", "cost", format_dollars))
     return tuple(cols)
 
 
@@ -127,7 +117,7 @@ def cost_footer(cluster: Cluster, mfu_given: bool = True) -> list[str]:
     mfu = f"MFU {cluster.mfu:.2f}" + ("" if mfu_given else f" (default; {DEFAULT_MFU_SOURCE})")
     price = f"; ${cluster.usd_per_chip_hour:,.2f} per GPU-hour" if cluster.usd_per_chip_hour is not None else ""
     return [
-        f"Hardware: {count}{chip.name}, {_tflops(chip.peak_flops_per_second)} TFLOP/s dense BF16 each "
+        f"Hardware: {count}{chip.name}, {format_tflops(chip.peak_flops_per_second)} TFLOP/s dense BF16 each "
         f"(source: {chip.source}); {mfu}{price}.",
         "Time: GPU-hours = C / (peak × MFU) / 3600; wall-clock = C / (chips × peak × MFU).",
     ]
@@ -135,7 +125,7 @@ def cost_footer(cluster: Cluster, mfu_given: bool = True) -> list[str]:
 
 def budget_line(amount: float, unit: str, cluster: Cluster, flops: float) -> str:
     """How a budget in GPU-hours, days or dollars became FLOPs, with the arithmetic."""
-    rate = f"{_tflops(cluster.chip.peak_flops_per_second)} TFLOP/s × MFU {cluster.mfu:g}"
+    rate = f"{format_tflops(cluster.chip.peak_flops_per_second)} TFLOP/s × MFU {cluster.mfu:g}"
     if unit == "gpu_hours":
         arithmetic = f"{format_count(amount)} GPU-hours × 3600 s × {rate}"
     elif unit == "wall_clock_days":
@@ -166,11 +156,11 @@ def hparam_columns() -> tuple[Column, ...]:
 
 def hparam_footer(law) -> list[str]:
     """Where the suggestion comes from (the law whose [hyperparameters] table was used)."""
-    table = law.extra["hyperparameters"]
-    lr, b = table["learning_rate"], table["batch_tokens"]
+    table = law.hyperparameters
+    lr, b = table.learning_rate, table.batch_tokens
     where = [part.strip() for part in law.citation.get("where", "").split(";") if "hyperparameter" in part]
     cite = law.short_citation + (f", {where[0]}" if where else "")
-    return [f"η_opt = {lr['coefficient']:g}·C^{lr['exponent']:g}, B_opt = {b['coefficient']:g}·C^{b['exponent']:g} "
+    return [f"η_opt = {lr.coefficient:g}·C^{lr.exponent:g}, B_opt = {b.coefficient:g}·C^{b.exponent:g} "
             f"tokens ({cite}); fitted on their runs with C = M·D (non-embedding FLOPs per token × tokens): "
             "a starting point for a sweep, not a guarantee."]
 
@@ -191,7 +181,7 @@ def shape_rows(shapes, count: str = "total") -> list[dict]:
     """
     rows = []
     for s in shapes:
-        six_n = 6.0 * s.counted(count)
+        six_n = FLOPS_PER_PARAM_TOKEN * s.counted(count)
         hoffmann, kaplan = hoffmann_flops_per_token(s), kaplan_flops_per_token(s)
         rows.append({
             "n_layer": s.n_layer, "d_model": s.d_model, "n_heads": s.n_heads, "d_head": s.d_head, "d_ff": s.d_ff,
@@ -247,7 +237,7 @@ def chip_rows(chips) -> list[dict]:
 def chip_columns() -> tuple[Column, ...]:
     return (Column("id", "id", str, align="left"), Column("name", "name", str, align="left"),
             Column("aliases", "aliases", lambda a: ", ".join(a), align="left"),
-            Column("peak_flops_per_second", "TFLOP/s", _tflops), Column("source", "source", str, align="left"))
+            Column("peak_flops_per_second", "TFLOP/s", format_tflops), Column("source", "source", str, align="left"))
 
 
 def hardware_report(chips) -> Report:

@@ -1,6 +1,6 @@
-"""Reports for plans under constraints (:mod:`planner.constraints`): core results → :class:`~planner.render.Report`.
+"""Reports for plans under constraints (:mod:`planner.constraints`): core results → a Report.
 
-In the style of :mod:`planner.reports`, so every ``--format`` works: rows are dicts with unit-named keys
+In the style of :mod:`planner.report.plans`, so every ``--format`` works: rows are dicts with unit-named keys
 and raw floats (CSV and JSON carry them under the report's ``keys``, only those of the constraints in
 play); columns drive the human formats (table, markdown, LaTeX). Each problem (a budget or a target
 loss) is one block whose notes say, in words, what the constraints cost; the footer says what each plan
@@ -9,9 +9,10 @@ is, where the repetition and inference models come from, and the law's assumptio
 
 from __future__ import annotations
 
-from .render import Block, Column, Report, as_floats, law_footer
-from .reports import _cols, _text, format_percent
-from .units import format_count, format_flops, format_ratio
+from ..conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
+from ..units import as_floats, format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
+from .plans import law_footer, repeated
+from .types import Block, Column, Report
 
 __all__ = ["constrained_report", "repeated_report", "constraint_keys", "constraint_rows", "constraint_columns",
            "constraint_footer", "repeated_rows", "repeated_columns", "repetition_line", "REPEATED_KEYS"]
@@ -30,11 +31,6 @@ REPEATED_KEYS = ("preset", "n_params", "n_tokens", "unique_tokens", "epochs", "e
 #: The fields of a ConstrainedPlan that rows carry.
 _PLAN_FIELDS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss", "epochs", "effective_tokens",
                 "effective_params", "inference_flops", "lifetime_flops", "params_cap_binds", "tokens_cap_binds")
-
-
-def format_loss4(x) -> str:
-    """Losses of constrained plans differ in the fourth decimal: show it (an em dash for None)."""
-    return "—" if x is None else f"{x:.4f}"
 
 
 def _binds(p, d):
@@ -64,8 +60,8 @@ def _rows_by_problem(result) -> list[list[dict]]:
     by_budget = result.budget is not None
     problems = as_floats(result.budget if by_budget else result.target_loss)
     n = len(problems)
-    fields = {name: {f: _cols(getattr(p, f), n) for f in _PLAN_FIELDS} for name, p in result.plans.items()}
-    saving = _cols(result.flops_saving, n)
+    fields = {name: {f: repeated(getattr(p, f), n) for f in _PLAN_FIELDS} for name, p in result.plans.items()}
+    saving = repeated(result.flops_saving, n)
     keys = constraint_keys(result)
     out = []
     for i in range(n):
@@ -105,7 +101,7 @@ def constraint_columns(result) -> tuple[Column, ...]:
     """
     serving = result.inference_tokens is not None
     # "compute optimal" wraps onto two lines in a narrow terminal; "compute-optimal" could not.
-    cols = [Column("plan", "plan", lambda x: _text(x).replace("-", " "), align="left"),
+    cols = [Column("plan", "plan", lambda x: format_text(x).replace("-", " "), align="left"),
             Column("n_params", "N", format_count), Column("n_tokens", "D", format_count)]
     if not serving:
         cols.append(Column("tokens_per_param", "D/N", format_ratio))
@@ -167,7 +163,8 @@ def constraint_footer(law, result) -> list[str]:
     if result.unique_tokens is not None:
         lines.append(repetition_line(result.repetition, result.law_id, result.unique_tokens))
     if result.inference_tokens is not None:
-        lines.append(f"Inference: serving {format_count(result.inference_tokens)} tokens costs 2·N FLOPs per token "
+        lines.append(f"Inference: serving {format_count(result.inference_tokens)} tokens costs "
+                     f"{INFERENCE_FLOPS_PER_PARAM_TOKEN:g}·N FLOPs per token "
                      "(Sardana et al. 2024, arXiv:2401.00448); the inference-aware plan keeps the training-optimal "
                      "loss" + (", data and caps" if result.repetition or _has_caps(result) else "")
                      + " and minimises training + inference FLOPs.")
@@ -223,7 +220,7 @@ def repeated_rows(law, run) -> list[dict]:
     """One row per run of a :class:`~planner.constraints.RepeatedRun`."""
     fields = REPEATED_KEYS[1:]
     n = len(as_floats(run.n_params))
-    cols = {k: _cols(getattr(run, k), n) for k in fields}
+    cols = {k: repeated(getattr(run, k), n) for k in fields}
     return [{"preset": law.id, **{k: cols[k][i] for k in fields}} for i in range(n)]
 
 

@@ -1,71 +1,22 @@
-"""The ``plan`` command: parse, load the law, one core call, render.
+"""The ``plan`` command itself: parse its options into a :class:`PlanRequest`, load the law, answer, render.
 
-The root group plans (:class:`PlanRequest` parses and checks its options, :mod:`planner.answers` answers);
-its subcommands live in cli_compare.py (``plan compare``), cli_catalogue.py (``plan presets``, ``cite``, ``hardware``,
-``shape``), cli_plot.py (``plan plot``) and cli_fit.py (``plan fit``, ``plan design``, ``plan plot fit``); the
-options they share in cli_options.py. Library errors (:class:`~planner.errors.PlannerError`) become one line on
-stderr and exit status 1; bad arguments exit 2. Neither shows a traceback.
+Its subcommands live in the modules :data:`planner.cli.group.SUBCOMMANDS` names; the options they share in
+:mod:`planner.cli.options`.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import NamedTuple
 
 import click
 
-from . import __version__
-from .cli_options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
-                          constraint_options, format_option, law_options, load_law, parse_budgets, shape_options,
-                          shape_settings, show)
-from .cli_options import FORMATS  # noqa: F401 (planner.cli.FORMATS, as before the split)
-from .errors import PlannerError
+from .. import __version__
+from .group import PlanGroup
+from .options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
+                      constraint_options, format_option, law_options, load_law, parse_budgets, shape_options,
+                      shape_settings, show)
 
-
-#: click >= 8.2 raises this for a group called without its subcommand (an empty tuple catches nothing before).
-_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
-
-
-class PlanGroup(click.Group):
-    """A click group whose errors are one line: ``Error: ...`` on stderr, and whose subcommands load when first
-    looked up (help, a subcommand, ``cli.commands``), so ``plan --flops 1e21`` does not import their modules."""
-
-    @property
-    def commands(self):
-        if not self.__dict__.get("_loaded"):
-            self._loaded = True
-            _register_subcommands()
-        return self._commands
-
-    @commands.setter
-    def commands(self, value):
-        self._commands = value
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except PlannerError as e:
-            raise click.ClickException(str(e)) from None
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except _NO_ARGS_IS_HELP as e:  # 'plan plot' alone: its help, as click shows it, not "Error: Usage: ..."
-            e.show()
-            if not standalone_mode:
-                raise
-            sys.exit(e.exit_code)
-        except click.ClickException as e:
-            click.echo(f"Error: {e.format_message()}", err=True)
-            if not standalone_mode:
-                raise
-            sys.exit(e.exit_code)
-        except click.Abort:
-            click.echo("Aborted!", err=True)
-            sys.exit(1)
-        if standalone_mode:
-            sys.exit(rv if isinstance(rv, int) else 0)
-        return rv
+__all__ = ["cli", "PlanRequest"]
 
 
 _CONSTRAINTS = "--unique-tokens, --inference-tokens, --max-params or --max-tokens"
@@ -164,14 +115,24 @@ class PlanRequest(NamedTuple):
                                    "--tokens or --target-loss")
 
     def answer(self, law):
-        """The :class:`~planner.answers.Answer` to this request under ``law``."""
-        from . import answers
+        """The report answering this request under ``law``; the other laws it needs (the hyperparameter table, the
+        repetition constants a law borrows) are loaded here, so the core opens no file."""
+        from ..report import answers
 
+        hparams_law = repetition = None
+        if self.show_hparams:
+            from ..presets import HYPERPARAMETER_PRESET, load_preset
+
+            hparams_law = load_preset(HYPERPARAMETER_PRESET)
+        if self.unique_tokens and law.form == "parametric":
+            from ..presets import repetition_for
+
+            repetition = repetition_for(law)
         b = self.budgets
         return answers.plan(law, b.flops, n_params=self.n_params, n_tokens=self.n_tokens, target_losses=self.targets,
                             unique_tokens=self.unique_tokens, inference_tokens=self.inference_tokens,
                             max_params=self.max_params, max_tokens=self.max_tokens, ci=self.ci, cluster=b.cluster,
-                            mfu_given=b.mfu_given, budget_note=b.note, hparams=self.show_hparams,
+                            mfu_given=b.mfu_given, budget_note=b.note, hparams_law=hparams_law, repetition=repetition,
                             shape_settings=shape_settings(self.vocab, self.context, self.tied_embeddings)
                             if self.show_shapes else None)
 
@@ -242,19 +203,3 @@ def _help(ctx) -> None:
                                "--usd, --params with --tokens, or --target-loss (plan --help lists them)")
     click.echo(ctx.get_help())
     ctx.exit(0)
-
-
-def _register_subcommands() -> None:
-    from . import cli_fit  # noqa: F401 ('plan fit', 'plan design', 'plan plot fit' register themselves)
-    from .cli_catalogue import cite, hardware, presets, shape
-    from .cli_compare import compare
-    from .cli_plot import plot
-
-    for command in (compare, cite, presets, hardware, shape, plot):
-        cli.add_command(command)
-
-
-def main(args=None, prog_name="plan"):
-    """Entry point of the ``plan`` console script."""
-    cli.main(args=args, prog_name=prog_name)
-

@@ -1,14 +1,16 @@
-"""``plan plot frontier`` and ``plan plot isoflop``: figures of a law (``plan plot fit`` lives in cli_fit.py).
+"""``plan plot``: figures of laws (``frontier``, ``isoflop``) and of a fit to runs (``fit``).
 
 matplotlib loads only when a figure is drawn (``pip install 'planner[plot]'``); the group's help needs none.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from .cli_options import QUANTITY, law_options, load_law, warn
-from .presets import DEFAULT_PRESET
+from ..presets import DEFAULT_PRESET
+from .options import QUANTITY, law_options, load_law, read_runs_options, runs_options, warn
 
 
 def output_options(f):
@@ -20,7 +22,7 @@ def output_options(f):
 
 
 def _figure_path(ctx, param, value):
-    from .plots import figure_format
+    from ..plots import figure_format
 
     try:
         figure_format(value)
@@ -57,8 +59,8 @@ def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
     Example:
       plan plot frontier --preset epoch --preset chinchilla -o frontier.png
     """
-    from .plots import frontier_figure, require_matplotlib, save_figure
-    from .presets import load_preset
+    from ..plots import frontier_figure, require_matplotlib, save_figure
+    from ..presets import load_preset
 
     require_matplotlib()
     laws = [load_preset(p) for p in (presets_ or (DEFAULT_PRESET,))]
@@ -84,12 +86,53 @@ def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
     Example:
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
     """
-    from .plots import isoflop_figure, require_matplotlib, save_figure
-    from .uncertainty import has_uncertainty
+    from ..plots import isoflop_figure, require_matplotlib, save_figure
+    from ..uncertainty import has_uncertainty
 
     require_matplotlib()
     law = load_law(preset, law_file, sets)
     if ci is not None and not has_uncertainty(law):
         warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
     fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
+@plot.command("fit")
+@click.argument("runs_file", metavar="RUNS")
+@click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+              help="Law to fit, as 'plan fit --form'.")
+@click.option("--preset", "-p", metavar="ID", help="Diagnose this preset on RUNS instead of fitting a law.")
+@click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Diagnose this law file (e.g. one 'plan fit -o' wrote) on RUNS instead of fitting a law.")
+@runs_options
+@output_options
+def plot_fit(runs_file, form, preset, law_file, output, force, **read):
+    """Fit diagnostics for RUNS: predicted against observed loss, and residuals against N.
+
+    Fits the law to RUNS as 'plan fit' does, or takes one with --preset or --law.
+
+    \b
+    Examples:
+      plan plot fit runs.csv -o fit.png
+      plan plot fit runs.csv --law mylaw.toml -o fit.svg
+    """
+    from ..plots import fit_figure, require_matplotlib, save_figure
+
+    require_matplotlib()
+    runs = read_runs_options(runs_file, **read)
+    if preset or law_file:
+        law = load_law(preset, law_file, ())
+        model, label = law.model, f"{law.id} on {Path(runs.source).name}"
+        caption = f"Law: {law.short_citation}."
+    else:
+        from .. import fitting
+
+        fitter = fitting.fit_kaplan if form == "kaplan" else fitting.fit_parametric
+        result = fitter(runs.n_params, runs.n_tokens, runs.loss, flops_per_param_token=runs.flops_per_param_token)
+        warn(result.warnings)
+        model, label = result.model, f"{form} fit to {Path(runs.source).name}"
+        caption = f"Fit: {result.method}." if result.method else ""
+    derived = f"; {', '.join(runs.derived)} derived from the other columns" if runs.derived else ""
+    runs_line = f"Runs: {runs.source}, {len(runs)} runs{derived}."
+    fig = fit_figure(runs.n_params, runs.n_tokens, runs.loss, model, label=label, caption=" ".join((caption, runs_line)))
     click.echo(f"wrote {save_figure(fig, output, force)}", err=True)

@@ -2,7 +2,7 @@
 
 Parsing only: the click types for quantities and losses, the option groups (law, budgets, cluster, constraints,
 shapes, ``--ci``, ``--format``), the law they name, the budgets they give, and the two output streams (results on
-stdout, warnings on stderr). No planning here: commands hand what this parses to :mod:`planner.answers`.
+stdout, warnings on stderr). No planning here: commands hand what this parses to :mod:`planner.report.answers`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from .errors import PlannerError
-from .presets import DEFAULT_PRESET
-from .units import parse_quantity
+from ..errors import PlannerError
+from ..presets import DEFAULT_PRESET
+from ..render import FORMATS
+from ..units import parse_quantity
 
 if TYPE_CHECKING:
-    from .hardware import Cluster
-
-#: --format choices (kept here so ``plan --help`` does not import render's dependencies).
-FORMATS = ("table", "json", "csv", "markdown", "latex")
+    from ..compute.hardware import Cluster
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -90,7 +88,7 @@ def _parse_sets(values) -> dict[str, float]:
 
 def load_law(preset, law_file, sets):
     """The law chosen by ``--preset`` / ``--law`` with ``--set`` overrides."""
-    from .presets import load_law_file, load_preset
+    from ..presets import load_law_file, load_preset
 
     if preset and law_file:
         raise click.UsageError("give --preset or --law, not both")
@@ -167,8 +165,8 @@ def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, m
     cluster = _cluster(gpu, gpus, mfu, price)
     if other is None:
         return Budgets(tuple(budgets), "--flops" if budgets else None, None, cluster, mfu is not None)
-    from .extensions import budget_line
-    from .hardware import flops_for_budget
+    from ..compute.hardware import flops_for_budget
+    from ..report.compute import budget_line
 
     name, amount, unit = other
     C = flops_for_budget(amount, unit, cluster)
@@ -220,8 +218,9 @@ def _cluster(gpu, gpus, mfu, price):
             if value is not None:
                 raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
         return None
-    from .hardware import DEFAULT_MFU, Cluster
-    from .presets import load_chip
+    from ..compute.hardware import Cluster
+    from ..conventions import DEFAULT_MFU
+    from ..presets import load_chip
 
     return Cluster(chip=load_chip(gpu), n_chips=gpus, mfu=DEFAULT_MFU if mfu is None else mfu, usd_per_chip_hour=price)
 
@@ -254,9 +253,9 @@ def shape_options(f):
 
 
 def shape_settings(vocab, context, tied_embeddings) -> dict:
-    """What --vocab, --context and --tied-embeddings ask for, with the defaults of planner.shapes (imported only when
-    shapes are asked for), as :func:`planner.shapes.shapes_for` takes them."""
-    from .shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB
+    """What --vocab, --context and --tied-embeddings ask for, with the defaults of planner.compute.shapes (imported
+    only when shapes are asked for), as :func:`planner.compute.shapes.shapes_for` takes them."""
+    from ..compute.shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB
 
     return {"vocab": DEFAULT_VOCAB if vocab is None else vocab, "n_ctx": DEFAULT_CONTEXT if context is None else context,
             "tied_embeddings": tied_embeddings}
@@ -273,9 +272,13 @@ def ci_option(f):
 # output: results on stdout, warnings on stderr
 
 
-def format_option(f):
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                        help="Output format.")(f)
+def format_option(f=None, *, document: str | None = None):
+    """--format: every renderer's format (:data:`planner.render.FORMATS`). A command whose output is a document in a
+    format of its own (a law file, BibTeX) takes ``document`` too, as its default."""
+    choices = ((document,) if document else ()) + FORMATS
+    option = click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+                          help="Output format.")
+    return option(f) if f is not None else option
 
 
 def warn(messages) -> None:
@@ -284,17 +287,42 @@ def warn(messages) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
-def emit_report(report, fmt: str) -> None:
-    """Write a :class:`~planner.render.Report` to stdout in ``fmt``."""
-    from . import render
+def show(report, fmt: str) -> None:
+    """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``."""
+    from .. import render
 
+    warn(report.warnings)
     if fmt == "table":
         render.print_table(report)
     else:
         click.echo(render.render(report, fmt))
 
 
-def show(answer, fmt: str) -> None:
-    """An :class:`~planner.answers.Answer`: its warnings on stderr, then its report on stdout in ``fmt``."""
-    warn(answer.warnings)
-    emit_report(answer.report, fmt)
+# ---------------------------------------------------------------------------------------------------------------------
+# runs files (plan fit, plan plot fit)
+
+
+def runs_options(f):
+    """How to read RUNS: --drop-highest-loss and the column and format overrides (plan fit, plan plot fit)."""
+    options = [
+        click.option("--drop-highest-loss", type=click.IntRange(0), default=0, metavar="K",
+                     help="Leave out the K runs of highest loss (Besiroglu et al. drop 5)."),
+        click.option("--n-params-column", metavar="NAME", help="Column with parameter counts N."),
+        click.option("--tokens-column", metavar="NAME", help="Column with training tokens D."),
+        click.option("--flops-column", metavar="NAME", help="Column with training FLOPs C (D = C/6N if no tokens)."),
+        click.option("--loss-column", metavar="NAME", help="Column with final losses L."),
+        click.option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
+                     help="Format of RUNS [default: from the extension, else sniffed]."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
+                      input_format):
+    """The runs that :func:`runs_options` describe."""
+    from ..fitting.runs import read_runs
+
+    return read_runs(runs_file, n_params=n_params_column, n_tokens=tokens_column, flops=flops_column,
+                     loss=loss_column, fmt=input_format).drop_highest_loss(drop_highest_loss)

@@ -1,0 +1,21 @@
+"""The ``plan`` command line: thin click commands over the library.
+
+Each command reads like four steps: parse its options, load the law, one call that answers (a
+:mod:`planner.report` builder over the core), render (:mod:`planner.render`).
+
+- :mod:`~planner.cli.group`: the root group's one error seam and one (lazy) way of registering subcommands.
+- :mod:`~planner.cli.plan`: ``plan`` itself (budgets, what-ifs, targets, constraints, hardware, intervals).
+- :mod:`~planner.cli.options`: the options and parameter types the commands share; results on stdout, warnings
+  on stderr.
+- :mod:`~planner.cli.compare`, :mod:`~planner.cli.catalogue`, :mod:`~planner.cli.fit`, :mod:`~planner.cli.plot`:
+  one module per command group.
+"""
+
+from .plan import cli
+
+__all__ = ["cli", "main"]
+
+
+def main(args=None, prog_name: str = "plan") -> None:
+    """Entry point of the ``plan`` console script."""
+    cli.main(args=args, prog_name=prog_name)

@@ -1,0 +1,87 @@
+"""The root group's machinery: the one error seam, and the one way subcommands are registered (lazily).
+
+Every subcommand of ``plan`` is named in :data:`SUBCOMMANDS` and imported only when it is looked up, so
+``plan --flops 1e21`` imports none of their modules. Library errors (:class:`~planner.errors.PlannerError`) become one
+line on stderr and exit status 1; bad arguments (click's usage errors) exit 2. Neither shows a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import click
+
+from ..errors import PlannerError
+
+__all__ = ["PlanGroup", "SUBCOMMANDS"]
+
+#: name → "module:attribute" of each subcommand of ``plan``, in the order ``plan --help`` lists them.
+SUBCOMMANDS = {
+    "compare": "planner.cli.compare:compare",
+    "fit": "planner.cli.fit:fit_command",
+    "design": "planner.cli.fit:design_command",
+    "presets": "planner.cli.catalogue:presets",
+    "cite": "planner.cli.catalogue:cite",
+    "hardware": "planner.cli.catalogue:hardware",
+    "shape": "planner.cli.catalogue:shape",
+    "plot": "planner.cli.plot:plot",
+}
+
+#: click >= 8.2 raises this for a group called without its subcommand (an empty tuple catches nothing before).
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _load(target: str) -> click.Command:
+    module, attr = target.split(":")
+    return getattr(import_module(module), attr)
+
+
+class PlanGroup(click.Group):
+    """The ``plan`` group: subcommands from :data:`SUBCOMMANDS`, imported when first looked up; errors as one line
+    (``Error: ...`` on stderr)."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(SUBCOMMANDS) + [name for name in self._own if name not in SUBCOMMANDS]
+
+    def get_command(self, ctx, name):
+        if name in SUBCOMMANDS and name not in self._own:
+            self._own[name] = _load(SUBCOMMANDS[name])
+        return self._own.get(name)
+
+    @property
+    def commands(self) -> dict:
+        """Every subcommand, loaded (help and the documentation tests look at them all)."""
+        for name in SUBCOMMANDS:
+            self.get_command(None, name)
+        return self._own
+
+    @commands.setter
+    def commands(self, value) -> None:
+        self._own = dict(value)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PlannerError as e:
+            raise click.ClickException(str(e)) from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS_IS_HELP as e:  # 'plan plot' alone: its help, as click shows it, not "Error: Usage: ..."
+            e.show()
+            if not standalone_mode:
+                raise
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            if not standalone_mode:
+                raise
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv

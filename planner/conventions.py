@@ -1,0 +1,54 @@
+"""Every cited constant planner assumes, in one place, each with its source.
+
+Modules take these as defaults; a law file or an option may override them where it says so
+(``flops_per_param_token`` in a law's ``[conventions]``, ``--mfu``, ``--huber-delta``). Pure data: no imports.
+"""
+
+__all__ = [
+    "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
+    "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
+    "UNDERTRAINED_FACTOR",
+]
+
+#: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
+#: pass twice that, 2 + 4 = 6 (Kaplan et al. 2020, arXiv:2001.08361, §2.1; Hoffmann et al. 2022, App. F).
+FLOPS_PER_PARAM_TOKEN = 6.0
+
+#: Serving a token costs the forward pass alone, 2 FLOPs per parameter (Kaplan et al. 2020 §2.1; Sardana et al.
+#: 2024, arXiv:2401.00448, §2: lifetime cost 6·N·D_tr + 2·N·D_inf).
+INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+
+#: Model-FLOPs utilisation when the user gives none. Llama 3 405B trained on 8,192–16,384 H100s at 38–43% BF16 MFU
+#: (Llama Team 2024, arXiv:2407.21783, Table 4); 0.40 is inside that range. PaLM 540B reached 46.2% on TPU v4.
+DEFAULT_MFU = 0.40
+DEFAULT_MFU_SOURCE = "Llama 3 405B on H100s: 38–43% MFU, Llama Team 2024, arXiv:2407.21783, Table 4"
+
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0  # 24 · 3600
+
+#: Huber threshold δ on log-loss residuals (Hoffmann et al. 2022, arXiv:2203.15556, App. D.2; Besiroglu et al. 2024,
+#: arXiv:2404.10102, §2).
+HUBER_DELTA = 1e-3
+
+#: Hoffmann's and Besiroglu's initialisation grid for Approach 3 over θ = (a, b, e, α, β) with A = e^a, B = e^b,
+#: E = e^e (Hoffmann et al. 2022 App. D.2; Besiroglu et al. 2024 §2): 5·5·5·6·6 = 4,500 starts.
+PARAMETRIC_GRID = {
+    "alpha": (0.0, 0.5, 1.0, 1.5, 2.0),
+    "beta": (0.0, 0.5, 1.0, 1.5, 2.0),
+    "e": (-1.0, -0.5, 0.0, 0.5, 1.0),
+    "a": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+    "b": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+}
+
+#: A grid for the Kaplan form over θ = (log N_c, log D_c, α_N, α_D); Kaplan's own values (log 6.4e13 ≈ 31.8,
+#: log 1.8e13 ≈ 30.5, 0.076, 0.103; Kaplan et al. 2020 Table 2) lie inside it. planner's choice: 5⁴ = 625 starts.
+KAPLAN_GRID = {
+    "log_N_c": (15.0, 20.0, 25.0, 30.0, 35.0),
+    "log_D_c": (15.0, 20.0, 25.0, 30.0, 35.0),
+    "alpha_N": (0.03, 0.06, 0.12, 0.25, 0.5),
+    "alpha_D": (0.03, 0.06, 0.12, 0.25, 0.5),
+}
+
+#: planner's threshold, not a paper's: a run with fewer than 1/4 of the optimum's tokens per parameter is called
+#: "far below" it in a warning.
+UNDERTRAINED_FACTOR = 4.0

@@ -1,0 +1,129 @@
+"""What a fit returns (:class:`FitResult`, :class:`BootstrapResult`) and the checks and summaries of the runs every
+fit shares."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    import numpy
+
+from ..conventions import FLOPS_PER_PARAM_TOKEN
+from ..errors import FitError
+
+__all__ = ["FitResult", "BootstrapResult", "check_runs", "data_range", "residual_stats"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted law and how far to trust it.
+
+    form : ``"parametric"``, ``"kaplan"`` or ``"allocation"`` (isoFLOP fits).
+    coefficients : the law's coefficients under the paper's names (``E, A, B, alpha, beta``).
+    standard_errors : one per coefficient; ``standard_error_method`` says how they were got.
+    exponents : (a, b) with N_opt ∝ C^a and D_opt ∝ C^b.
+    objective : the minimised Huber sum (isoFLOP fits: residual sum of squares of log N_opt).
+    n_runs : runs used.  n_starts : optimiser starts.  n_distinct_optima : distinct end points.
+    residuals : statistics of log L_i − log L̂_i (``rms``, ``mean_abs``, ``max_abs``, ``median``)
+        and of L_i − L̂_i in nats (``rms_loss``).
+    data_range : ``n_params``, ``n_tokens``, ``flops`` → (low, high) of the runs.
+    converged : the final local optimisation met its stopping test.
+    warnings : one line each; a fit on the edge of the search or not converged says so here.
+    theta : the optimum in the fit's internal parametrisation (parametric: a, b, e, α, β).
+    optima : (objective, theta) of the optimum, then of the next best grid end points that are
+        distinct from it and each other (θ at least 0.05 apart, before polishing): the warm
+        starts of :func:`bootstrap`.
+    """
+
+    form: str
+    coefficients: Mapping[str, float]
+    standard_errors: Mapping[str, float]
+    standard_error_method: str
+    exponents: tuple[float, float]
+    objective: float
+    n_runs: int
+    residuals: Mapping[str, float]
+    data_range: Mapping[str, tuple[float, float]]
+    converged: bool = True
+    n_starts: int = 1
+    n_distinct_optima: int = 1
+    warnings: tuple[str, ...] = ()
+    method: str = ""
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+    theta: tuple[float, ...] = ()
+    optima: tuple[tuple[float, tuple[float, ...]], ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def model(self):
+        """The fitted law family: ParametricLaw, KaplanLaw or AllocationRule (isoFLOP)."""
+        from ..laws import FORMS
+
+        return FORMS[self.form](flops_per_param_token=self.flops_per_param_token, **self.extra.get("model_kwargs", {}),
+                                **self.coefficients)
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Refits on resamples of the runs (with replacement), and percentile intervals.
+
+    names : coefficient names, the columns of ``samples``.
+    samples : (n_ok, len(names)) array of refitted coefficients, one row per resample that fitted.
+    intervals : name → (low, high), the central ``level`` % percentile interval.
+    standard_errors : name → sample standard deviation.
+    n_resamples : resamples drawn; ``n_failed`` of them gave no valid fit (dropped).
+    seed : the seed of numpy's default_rng that drew the resamples.
+    """
+
+    form: str
+    names: tuple[str, ...]
+    samples: "numpy.ndarray"
+    intervals: Mapping[str, tuple[float, float]]
+    standard_errors: Mapping[str, float]
+    level: float
+    n_resamples: int
+    n_failed: int
+    seed: int | None
+    method: str
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+
+
+def check_runs(n_params, n_tokens, loss, n_coefficients: int):
+    import numpy as np
+
+    arrays = []
+    for name, v in (("n_params", n_params), ("n_tokens", n_tokens), ("loss", loss)):
+        a = np.asarray(v, dtype=float).ravel()
+        bad = ~(np.isfinite(a) & (a > 0))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FitError(f"{name} must be finite numbers > 0; run {i} (counting from 0) has {float(a[i]):g}")
+        arrays.append(a)
+    N, D, L = arrays
+    if not (len(N) == len(D) == len(L)):
+        raise FitError(f"n_params, n_tokens and loss must have the same length (got {len(N)}, {len(D)}, {len(L)})")
+    if len(N) <= n_coefficients:
+        raise FitError(f"{len(N)} runs cannot fit a law with {n_coefficients} coefficients: "
+                       f"give at least {n_coefficients + 1} runs")
+    for name, a, fix in (("model size", N, "train at least two model sizes"),
+                         ("token count", D, "train for at least two token counts")):
+        if np.unique(a).size < 2:
+            raise FitError(f"every run has the same {name} ({a[0]:g}), so the law cannot be identified: {fix}")
+    return N, D, L
+
+
+def data_range(N, D, k):
+    C = k * N * D
+    return {"n_params": (float(N.min()), float(N.max())), "n_tokens": (float(D.min()), float(D.max())),
+            "flops": (float(C.min()), float(C.max()))}
+
+
+def residual_stats(L, L_hat):
+    import numpy as np
+
+    r = np.log(L) - np.log(L_hat)
+    return {"rms": float(np.sqrt(np.mean(r * r))), "mean_abs": float(np.mean(np.abs(r))),
+            "median": float(np.median(r)), "max_abs": float(np.max(np.abs(r))),
+            "rms_loss": float(np.sqrt(np.mean((L - L_hat) ** 2)))}

@@ -1,0 +1,69 @@
+"""Published allocation rules: N_opt, D_opt or FLOPs per token as a power law in C, with no loss model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..conventions import FLOPS_PER_PARAM_TOKEN
+from ..errors import NoLossModelError
+from ..units import Real
+
+__all__ = ["AllocationRule", "ALLOCATION_GIVES"]
+
+
+#: What an allocation rule's power law gives, and how the other quantity follows.
+ALLOCATION_GIVES = ("n_params", "n_tokens", "flops_per_token")
+
+
+@dataclass(frozen=True)
+class AllocationRule:
+    r"""A published allocation rule with no loss model: one quantity as a power law in C::
+
+        X_opt = coefficient · (C / flops_unit)^exponent
+
+    ``gives`` names X: ``n_params`` (then D = C / (k·N)), ``n_tokens`` (then
+    N = C / (k·D)) or ``flops_per_token`` M (DeepSeek's non-embedding FLOPs per token,
+    C = M·D; then D = C / M and the parameter-equivalent N = M / k). Deriving the other
+    quantity from the preset's own FLOPs convention makes k·N·D = C exactly.
+    ``flops_unit`` is the unit of C in the paper's formula (Kaplan uses PF-days).
+    """
+
+    gives: str
+    coefficient: Real
+    exponent: Real
+    flops_unit: float = 1.0
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+
+    form: ClassVar[str] = "allocation"
+    coefficient_names: ClassVar[tuple[str, ...]] = ("coefficient", "exponent")
+    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.uncertainty).
+    scale_names: ClassVar[tuple[str, ...]] = ("coefficient",)
+    has_loss: ClassVar[bool] = False
+
+    def __post_init__(self):
+        if self.gives not in ALLOCATION_GIVES:
+            raise ValueError(f"gives must be one of {ALLOCATION_GIVES} (got {self.gives!r})")
+
+    def loss(self, n_params: Real, n_tokens: Real) -> Real:
+        raise NoLossModelError(
+            "this law is an allocation rule: it splits compute but predicts no loss; "
+            "use a parametric preset such as 'besiroglu2024' for losses"
+        )
+
+    @property
+    def exponents(self) -> tuple[Real, Real]:
+        """(a, b): N_opt ∝ C^a and D_opt ∝ C^b, with a + b = 1."""
+        e = self.exponent
+        return (1.0 - e, e) if self.gives == "n_tokens" else (e, 1.0 - e)
+
+    def compute_optimal(self, flops: Real) -> tuple[Real, Real]:
+        """(N_opt, D_opt) for a budget of ``flops`` FLOPs."""
+        k = self.flops_per_param_token
+        X = self.coefficient * (flops / self.flops_unit) ** self.exponent
+        if self.gives == "n_params":
+            return X, flops / (k * X)
+        if self.gives == "n_tokens":
+            return flops / (k * X), X
+        # flops_per_token: C = M·D, and N = M/k is the parameter count with that cost.
+        return X / k, flops / X

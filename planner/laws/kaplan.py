@@ -1,0 +1,73 @@
+"""Kaplan et al.'s joint law in N and D and its closed-form compute-optimal split (arXiv:2001.08361)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..conventions import FLOPS_PER_PARAM_TOKEN
+from ..units import Real
+from .frontier import Frontier
+
+__all__ = ["KaplanLaw"]
+
+
+@dataclass(frozen=True)
+class KaplanLaw:
+    r"""Kaplan et al.'s joint law (arXiv:2001.08361, Eq. 1.5)::
+
+        L(N, D) = [(N_c / N)^(α_N/α_D) + D_c / D]^α_D
+
+    N counts non-embedding parameters (Kaplan §2.1).
+
+    Compute-optimal split on C = k·N·D (derived here; L is increasing in the bracket, so
+    minimise f(N) = (N_c/N)^p + k·D_c·N/C with p = α_N/α_D)::
+
+        f'(N) = 0  ⇔  p·N_c^p·N^(-p-1) = k·D_c / C
+        N_opt = [p·N_c^p·C / (k·D_c)]^(1/(p+1)),   D_opt = C / (k·N_opt)
+
+    so N_opt ∝ C^(1/(1+p)) and D_opt ∝ C^(p/(1+p)).
+    """
+
+    alpha_N: Real
+    alpha_D: Real
+    N_c: Real
+    D_c: Real
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+
+    form: ClassVar[str] = "kaplan"
+    coefficient_names: ClassVar[tuple[str, ...]] = ("alpha_N", "alpha_D", "N_c", "D_c")
+    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.uncertainty).
+    scale_names: ClassVar[tuple[str, ...]] = ("N_c", "D_c")
+    has_loss: ClassVar[bool] = True
+
+    def loss(self, n_params: Real, n_tokens: Real) -> Real:
+        """L(N, D) in nats/token; N and D broadcast against each other."""
+        N, D = n_params, n_tokens
+        p = self.alpha_N / self.alpha_D
+        return ((self.N_c / N) ** p + self.D_c / D) ** self.alpha_D
+
+    @property
+    def exponents(self) -> tuple[Real, Real]:
+        """(a, b): N_opt ∝ C^a and D_opt ∝ C^b, with a + b = 1."""
+        p = self.alpha_N / self.alpha_D
+        return 1.0 / (1.0 + p), p / (1.0 + p)
+
+    def compute_optimal(self, flops: Real) -> tuple[Real, Real]:
+        """(N_opt, D_opt) for a budget of ``flops`` FLOPs (closed form above)."""
+        p = self.alpha_N / self.alpha_D
+        k, N_c, D_c = self.flops_per_param_token, self.N_c, self.D_c
+        # N_c^(p/(p+1)) factored out of the bracket keeps the intermediate small; the power of p·C taken apart
+        # from that of k·D_c, so a tiny budget (p·C/(k·D_c) below the smallest float) does not underflow to N = 0.
+        e = 1.0 / (p + 1.0)
+        N = N_c ** (p / (p + 1.0)) * (p * flops) ** e / (k * D_c) ** e
+        return N, flops / (k * N)
+
+    @property
+    def frontier(self) -> Frontier:
+        """L_opt(C) = K·C^(−γ) (E = 0): at the optimum the data term is p times the parameter term, so
+        the bracket is (1+p)·(N_c·k·D_c/(p·C))^(p/(1+p)) and K = (1+p)^α_D·(N_c·k·D_c/p)^γ, γ = α_D·p/(1+p)."""
+        p = self.alpha_N / self.alpha_D
+        γ = self.alpha_D * p / (1.0 + p)
+        k = self.flops_per_param_token
+        return Frontier(E=0.0, K=(1.0 + p) ** self.alpha_D * (self.N_c * k * self.D_c / p) ** γ, gamma=γ)

@@ -1,0 +1,205 @@
+"""A scaling law with what is needed to use it honestly: its family, source, conventions and published tables.
+
+:class:`Law` is what a law file (a shipped preset or a user's file) describes, once :mod:`planner.lawfile` has read
+and validated every table of it. The typed tables here (:class:`Uncertainty`, :class:`PowerLaw`,
+:class:`HyperparameterLaws`, :class:`Calibration`) are plain data: no numpy, no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Mapping, Union
+
+from ..errors import PresetError
+
+if TYPE_CHECKING:
+    from .allocation import AllocationRule
+    from .kaplan import KaplanLaw
+    from .parametric import ParametricLaw
+    from .repetition import Repetition
+
+__all__ = ["Law", "Family", "Uncertainty", "PowerLaw", "HyperparameterLaws", "Calibration", "check_coefficient",
+           "short_citation"]
+
+#: Any law family of :mod:`planner.laws`.
+Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule"]
+
+_EMPTY: Mapping = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """A law's published uncertainty (its ``[uncertainty]`` table), validated at load.
+
+    Which of these a file gives decides how :func:`planner.uncertainty.coefficient_samples` draws: bootstrap
+    ``samples`` (rows over ``sample_names``) as they are; else ``intervals`` at ``interval_level`` per coefficient,
+    joined by ``correlation`` over ``correlation_names`` where given; else ``standard_errors``.
+    """
+
+    standard_errors: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+    intervals: Mapping[str, tuple[float, float]] = field(default_factory=lambda: _EMPTY)
+    interval_level: float = 95.0
+    correlation_names: tuple[str, ...] = ()
+    correlation: tuple[tuple[float, ...], ...] = ()
+    correlation_source: str = ""
+    sample_names: tuple[str, ...] = ()
+    samples: tuple[tuple[float, ...], ...] = ()
+    method: str = ""
+    n_resamples: int | None = None
+    n_failed: int | None = None
+    seed: int | None = None
+
+    @property
+    def publishes(self) -> bool:
+        """Whether anything can be drawn from it (samples, intervals or standard errors)."""
+        return bool(self.samples or self.intervals or self.standard_errors)
+
+    def __repr__(self) -> str:
+        what = [f"{len(self.samples)} samples" if self.samples else "",
+                f"{self.interval_level:g}% intervals" if self.intervals else "",
+                "standard errors" if self.standard_errors else ""]
+        return f"Uncertainty({', '.join(w for w in what if w) or 'none'})"
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """y = coefficient · C^exponent, C in FLOPs."""
+
+    coefficient: float
+    exponent: float
+
+    def __call__(self, flops):
+        return self.coefficient * flops ** self.exponent
+
+
+@dataclass(frozen=True)
+class HyperparameterLaws:
+    """A law's ``[hyperparameters]`` table: power laws in C for the peak learning rate and the batch size in tokens
+    (DeepSeek-AI 2024, arXiv:2401.02954, §3.1)."""
+
+    learning_rate: PowerLaw
+    batch_tokens: PowerLaw
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A law's ``[calibration]`` table: the published rows (N, C, D) its prefactor was calibrated on."""
+
+    rows: tuple[tuple[float, float, float], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Law:
+    """A scaling law with its source and conventions.
+
+    id, title : how it is named.  model : the law family that does the arithmetic (:mod:`planner.laws`).
+    citation : authors, year, title, arxiv, where, url.  parameters : what N counts ("total", "non-embedding").
+    dataset : the data its losses are on (a predicted loss is indicative only, and specific to this data set).
+    fitted_range : ``n_params``, ``n_tokens``, ``flops`` → (low, high) of the runs it was fitted on.
+    uncertainty, repetition, hyperparameters, calibration : its published tables, or None.
+    fit : how a fitted law file was made (``[fit]``).  source : the file it was read from.
+    overrides : coefficients replaced by ``--set`` (name → value); empty for the law as published.
+    """
+
+    id: str
+    title: str
+    model: Family
+    citation: Mapping[str, str | int]
+    parameters: str = "total"
+    dataset: str = ""
+    aliases: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    fitted_range: Mapping[str, tuple[float, float]] = field(default_factory=lambda: _EMPTY)
+    uncertainty: Uncertainty | None = None
+    repetition: Repetition | None = None
+    hyperparameters: HyperparameterLaws | None = None
+    calibration: Calibration | None = None
+    fit: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
+    source: str = ""
+    overrides: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def form(self) -> str:
+        return self.model.form
+
+    @property
+    def has_loss(self) -> bool:
+        return self.model.has_loss
+
+    @property
+    def coefficients(self) -> dict[str, float]:
+        return {name: getattr(self.model, name) for name in self.model.coefficient_names}
+
+    @property
+    def flops_per_param_token(self) -> float:
+        return self.model.flops_per_param_token
+
+    @property
+    def short_citation(self) -> str:
+        """``'Hoffmann et al. 2022, arXiv:2203.15556'``."""
+        return short_citation(self.citation)
+
+    @property
+    def name(self) -> str:
+        """The id, and the overrides where there are any: ``'besiroglu2024 with alpha = 0.35'``."""
+        if not self.overrides:
+            return self.id
+        return f"{self.id} with " + ", ".join(f"{k} = {v:g}" for k, v in self.overrides.items())
+
+    def with_coefficients(self, **overrides: float) -> Law:
+        """A copy with some coefficients replaced (``alpha=0.35``), each validated as a law file's would be."""
+        for name, value in overrides.items():
+            check_coefficient(type(self.model), name, value, where="--set")
+        model = dataclasses.replace(self.model, **overrides)
+        note = "coefficients overridden: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
+        return dataclasses.replace(self, model=model, notes=self.notes + (note,),
+                                   overrides=MappingProxyType({**self.overrides, **overrides}))
+
+    def __repr__(self) -> str:
+        coefs = ", ".join(f"{k}={v:.6g}" for k, v in self.coefficients.items())
+        return f"Law({self.name!r}, {self.form}: {coefs}; {self.short_citation})"
+
+
+def short_citation(citation: Mapping[str, str | int]) -> str:
+    """``'Hoffmann et al. 2022, arXiv:2203.15556'`` from a citation table."""
+    c = citation
+    authors = [a.strip() for a in str(c.get("authors", "")).split(" and ") if a.strip()]
+    if not authors:
+        who = "unknown authors"
+    elif len(authors) == 1:
+        who = authors[0]
+    else:
+        who = authors[0].split()[-1] + (" et al." if len(authors) > 2 else " and " + authors[1].split()[-1])
+    text = f"{who} {c.get('year', '')}".strip()
+    if c.get("arxiv"):
+        text += f", arXiv:{c['arxiv']}"
+    return text
+
+
+def check_coefficient(family: type, name: str, value: object, where: str) -> float:
+    """``value`` as a float if it may be coefficient ``name`` of ``family``; PresetError naming it and ``where``.
+
+    Every coefficient is a finite number; E ≥ 0; an allocation rule's exponent lies in (0, 1); the rest are > 0.
+    """
+    from ..errors import unknown_key
+
+    allowed = family.coefficient_names
+    if name not in allowed:
+        raise unknown_key(name, allowed, "[coefficients]", where)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PresetError(f"{name!r} must be a number (got {type(value).__name__} {value!r}) in {where}")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise PresetError(f"{name!r} must be finite (got {value!r}) in {where}")
+    if name == "E":
+        if value < 0:
+            raise PresetError(f"'E' must be >= 0 (got {value:g}) in {where}")
+    elif name == "exponent" and family.form == "allocation":
+        if not 0 < value < 1:
+            raise PresetError(f"'exponent' must be between 0 and 1 (got {value:g}) in {where}")
+    elif value <= 0:
+        raise PresetError(f"{name!r} must be > 0 (got {value:g}) in {where}")
+    return value

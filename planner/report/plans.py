@@ -1,0 +1,186 @@
+"""Reports of the plan questions: compute-optimal plans, what-ifs, exact runs, target losses and comparisons.
+
+Core results (:mod:`planner.plan`, :mod:`planner.whatif`) → :class:`~planner.report.types.Report`. No formatting of
+whole outputs here (that is :mod:`planner.render`), and no arithmetic beyond picking fields (that is the core).
+Rows carry raw floats under unit-named keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Sequence
+
+from ..units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
+                     format_sig, format_text)
+from .types import Block, Column, Report
+
+__all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "plan_columns", "plan_rows",
+           "law_footer", "compare_footer", "PLAN_KEYS", "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "repeated"]
+
+
+#: Keys of a plan row, in the order machine formats carry them.
+PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+
+
+def plan_columns(law) -> tuple[Column, ...]:
+    """Columns of the plan table; the loss column only where the law has a loss model."""
+    cols = [
+        Column("flops", "FLOPs C", format_flops),
+        Column("n_params", "params N", format_count),
+        Column("n_tokens", "tokens D", format_count),
+        Column("tokens_per_param", "tokens/param", format_ratio),
+    ]
+    if law.has_loss:
+        cols.append(Column("loss", "loss*", format_loss))
+    cols.append(Column("flops_check", f"check {law.flops_per_param_token:g}·N·D", format_flops))
+    return tuple(cols)
+
+
+def plan_rows(law, plan) -> list[dict]:
+    """One row per budget of ``plan`` (a :class:`~planner.plan.Plan`, scalar or array)."""
+    fields = [as_floats(plan.flops), as_floats(plan.n_params), as_floats(plan.n_tokens),
+              as_floats(plan.tokens_per_param),
+              as_floats(plan.loss) if plan.loss is not None else itertools.repeat(None)]
+    k = law.flops_per_param_token
+    return [
+        {"preset": law.id, "flops": float(C), "n_params": float(N), "n_tokens": float(D),
+         "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
+        for C, N, D, r, L in zip(*fields)
+    ]
+
+
+def law_footer(law) -> list[str]:
+    """The assumptions behind a plan: which law, its source, coefficients and conventions."""
+    coefs = ", ".join(f"{k} = {v:.6g}" for k, v in law.coefficients.items())
+    k = law.flops_per_param_token
+    lines = [
+        f"Law: {law.id} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
+        f"Coefficients: {coefs}" + (f"; gives {law.model.gives}" if law.form == "allocation" else ""),
+        f"Conventions: N counts {law.parameters} parameters; C = {k:g}·N·D FLOPs.",
+    ]
+    if law.has_loss:
+        lines.append(f"* Loss: nats/token on {law.dataset or 'the paper’s data set'}; indicative only, "
+                     "not comparable across laws fitted on different data.")
+    else:
+        lines.append("Loss: none (this law is an allocation rule with no loss model).")
+    return lines
+
+
+
+
+WHATIF_KEYS = ("preset", "plan", "flops", "n_params", "n_tokens", "tokens_per_param", "loss", "loss_gap",
+               "compute_efficiency")
+TARGET_KEYS = ("preset", "target_loss", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+COMPARE_KEYS = ("preset", "parameters", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+
+
+def repeated(x, n: int) -> list:
+    """``x`` as a list of n Python floats (a scalar repeated), or n Nones."""
+    if x is None:
+        return [None] * n
+    xs = as_floats(x)
+    return xs * n if len(xs) == 1 else xs
+
+
+EFFICIENCY_NOTE = ("Loss gap: the run's loss minus the compute-optimal loss at the same budget. Efficiency: the "
+                   "fraction of the run's budget the compute-optimal split needs to reach the run's loss.")
+
+
+def plan_report(law, plans) -> Report:
+    """The plain ``plan`` table: one row per budget."""
+    rows = [row for p in plans for row in plan_rows(law, p)]
+    return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=PLAN_KEYS,
+                  title=f"Compute-optimal plan · {law.id}", footer=tuple(law_footer(law)))
+
+
+def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
+    """Two rows per budget: the run asked for, then the compute-optimal run of the same budget."""
+    n = max(len(as_floats(w.flops)), len(as_floats(w.n_params)), len(as_floats(w.n_tokens)))
+    o = w.optimum
+    rows = []
+    for i in range(n):
+        run = dict(preset=law.id, plan=label, flops=repeated(w.flops, n)[i], n_params=repeated(w.n_params, n)[i],
+                   n_tokens=repeated(w.n_tokens, n)[i], tokens_per_param=repeated(w.tokens_per_param, n)[i],
+                   loss=repeated(w.loss, n)[i], loss_gap=repeated(w.loss_gap, n)[i],
+                   compute_efficiency=repeated(w.compute_efficiency, n)[i])
+        opt = dict(preset=law.id, plan="optimal", flops=repeated(o.flops, n)[i], n_params=repeated(o.n_params, n)[i],
+                   n_tokens=repeated(o.n_tokens, n)[i], tokens_per_param=repeated(o.tokens_per_param, n)[i],
+                   loss=repeated(o.loss, n)[i], loss_gap=0.0 if law.has_loss else None,
+                   compute_efficiency=1.0 if law.has_loss else None)
+        rows += [run, opt]
+    return rows
+
+
+def whatif_columns(law) -> tuple[Column, ...]:
+    cols = [Column("plan", "plan", format_text, align="left"), Column("flops", "FLOPs C", format_flops),
+            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
+            Column("tokens_per_param", "tokens per param", format_ratio)]
+    if law.has_loss:
+        cols += [Column("loss", "loss*", format_loss), Column("loss_gap", "loss gap", format_gap),
+                 Column("compute_efficiency", "efficiency", format_percent)]
+    return tuple(cols)
+
+
+def whatif_report(law, whatifs: Sequence, title: str, label: str = "what-if") -> Report:
+    """The what-if (or exact run) beside the optimum of the same budget, one block per budget."""
+    rows = [row for w in whatifs for row in whatif_rows(law, w, label)]
+    footer = tuple(law_footer(law)) + ((EFFICIENCY_NOTE,) if law.has_loss else ())
+    return Report(blocks=(Block(rows),), columns=whatif_columns(law), keys=WHATIF_KEYS, title=f"{title} · {law.id}",
+                  footer=footer)
+
+
+def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
+    """One row per target loss: the least compute that reaches it, and its optimal N and D."""
+    rows = [dict(preset=law.id, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
+                 n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param), loss=float(p.loss))
+            for t, p in zip(targets, plans)]
+    cols = (Column("target_loss", "target loss*", format_loss), Column("flops", "least FLOPs C", format_flops),
+            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
+            Column("tokens_per_param", "tokens per param", format_ratio))
+    return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.id}",
+                  footer=tuple(law_footer(law)))
+
+
+def _spread(rows, key, label) -> str:
+    lo = min(rows, key=lambda r: r[key])
+    hi = max(rows, key=lambda r: r[key])
+    return (f"{label} from {format_count(lo[key])} ({lo['preset']}) to {format_count(hi[key])} ({hi['preset']}), "
+            f"{format_sig(hi[key] / lo[key], 3)}×")
+
+
+def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Sequence]) -> Report:
+    """One block per budget, one row per law; ``plans[i][j]`` is law j's Plan at budget i."""
+    blocks = []
+    for C, row_plans in zip(budgets, plans):
+        rows = [dict(preset=law.id, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
+                     n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
+                     loss=None if p.loss is None else float(p.loss))
+                for law, p in zip(laws, row_plans)]
+        notes = (f"Spread: {_spread(rows, 'n_params', 'N')}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
+        blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
+    cols = (Column("preset", "preset", format_text, align="left"), Column("parameters", "N counts", format_text, align="left"),
+            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
+            Column("tokens_per_param", "tokens per param", format_ratio), Column("loss", "loss*", format_loss))
+    return Report(blocks=tuple(blocks), columns=cols, keys=COMPARE_KEYS, title="Compute-optimal plans compared",
+                  footer=tuple(compare_footer(laws)))
+
+
+def compare_footer(laws: Sequence) -> list[str]:
+    """The assumptions of a comparison: FLOPs conventions, parameter counting, losses, and every source."""
+    ks = sorted({law.flops_per_param_token for law in laws})
+    if len(ks) == 1:
+        flops = f"C = {ks[0]:g}·N·D FLOPs for every law (forward 2·N·D, backward 4·N·D)."
+    else:
+        flops = "C = k·N·D FLOPs with " + "; ".join(f"k = {law.flops_per_param_token:g} for {law.id}" for law in laws) + "."
+    other = [law for law in laws if law.parameters != "total"]
+    counts = "N counts total parameters (embeddings included)"
+    counts += ("; except " + ", ".join(f"{law.id} ({law.parameters})" for law in other)) if other else ""
+    lines = [f"Conventions: {flops} {counts}."]
+    lossy = [law for law in laws if law.has_loss]
+    if lossy:
+        sets = "; ".join(f"{law.id}: {law.dataset or 'its paper’s data'}" for law in lossy)
+        lines.append(f"* Loss: nats/token, each on its own law’s data set ({sets}); indicative only, not comparable "
+                     "across rows; — marks an allocation rule, which predicts no loss.")
+    lines += [f"{law.id}: {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else "")
+              for law in laws]
+    return lines

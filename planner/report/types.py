@@ -1,0 +1,81 @@
+"""What a command prints, as data: :class:`Report`, made of :class:`Block` s of rows shown with :class:`Column` s.
+
+A row is a dict with unit-named keys and raw floats (``flops``, ``n_params``, ``n_tokens``, ``tokens_per_param``,
+``loss``...). The builders of :mod:`planner.report` make reports; :mod:`planner.render` turns any report into a
+terminal table, markdown, LaTeX, CSV or JSON, so every command has every format. A feature adds columns (a Column, a
+key in each row, the key in ``keys``), rows, blocks or sections; no renderer changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+__all__ = ["Column", "Block", "Report"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A human column: the row key it shows, its header, and how to format a value.
+
+    ``align`` is ``"right"`` for numbers, ``"left"`` for text.
+    """
+
+    key: str
+    header: str
+    fmt: Callable[[Any], str]
+    align: str = "right"
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows shown as one table, with an optional heading and summary lines under it."""
+
+    rows: Sequence[dict]
+    title: str | None = None
+    notes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a command prints: one or more blocks with shared columns, then footer lines.
+
+    blocks : the tables, each with its rows.  columns : what the human formats (table, markdown, LaTeX) show.
+    keys : what the machine formats (CSV, JSON) carry of every row of every block, raw floats under unit-named keys.
+    title : the heading.  footer : the assumptions and sources, one line each.
+    sections : further reports with columns of their own (each plan's shapes, a fit's plans), printed after this one
+        by the human formats; machine formats carry their data in this report's rows (``nested``) or, for a
+        document, under the section's ``name``.
+    nested : keys of ``keys`` whose value in a row is a nested table (a list of dicts), with that table's keys: JSON
+        keeps the nesting; CSV flattens it, one line per nested row, its keys prefixed ``<key>_``.
+    fields : document-level values. A report with fields is a document: JSON renders it as an object, the fields
+        first, then the rows of each named section under its ``name`` (and this report's own rows under its
+        ``name``, if it has one). Without fields JSON is the list of rows.
+    name : the key of this report's rows in a JSON document.
+    warnings : caveats for the reader (an extrapolation, a fit on the edge of its search), one line each; the command
+        line prints them on stderr.
+    """
+
+    blocks: Sequence[Block]
+    columns: Sequence[Column]
+    keys: Sequence[str]
+    title: str | None = None
+    footer: Sequence[str] = ()
+    sections: Sequence["Report"] = ()
+    nested: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    warnings: Sequence[str] = ()
+
+    @property
+    def rows(self) -> list[dict]:
+        return [row for block in self.blocks for row in block.rows]
+
+    def to_records(self) -> list[dict]:
+        """The machine rows: one dict per row of every block, under ``keys`` (what CSV and JSON carry)."""
+        return [{k: row.get(k) for k in self.keys} for row in self.rows]
+
+    def __repr__(self) -> str:
+        return (f"Report({self.title or 'untitled'!r}: {len(self.rows)} rows × {len(self.keys)} keys"
+                + (f", {len(self.sections)} sections" if self.sections else "")
+                + (f", {len(self.warnings)} warnings" if self.warnings else "") + ")")
