@@ -1,6 +1,6 @@
 """Speed of `plan fit` against the straightforward method, measured side by side in one run.
 
-Data: Epoch AI's extraction of Chinchilla's runs (tests/data/svg_extracted_data.csv), the 5 highest-loss runs
+Data: Epoch AI's extraction of Chinchilla's runs (svg_extracted_data.csv in ../shared/data or $PLANNER_REFERENCE_DATA), the 5 highest-loss runs
 dropped (240 runs), D = C/(6N): the fit of Besiroglu et al. 2024.
 
 1. Grid fit. Ours: planner.fit.fit_parametric, every one of the 4,500 starts run at once in the batched L-BFGS,
@@ -33,7 +33,8 @@ from planner.fitting import bootstrap, fit_parametric
 from planner.fitting.objectives import ParametricObjective, grid as _grid
 from planner.fitting.runs import read_runs
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "svg_extracted_data.csv"
+DATA = Path(os.environ.get("PLANNER_REFERENCE_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data") \
+    / "svg_extracted_data.csv"
 
 
 def timed(fn):

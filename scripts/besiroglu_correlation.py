@@ -11,7 +11,7 @@ to compare with the published ones.
 
     python scripts/besiroglu_correlation.py PATH/TO/svg_extracted_data.csv [--resamples 1000] [--save NPY]
 
-(tests/data/svg_extracted_data.csv is a copy of the data.)
+(Epoch AI publishes the data: epoch-research/analyzing-chinchilla, data/svg_extracted_data.csv.)
 """
 
 from __future__ import annotations

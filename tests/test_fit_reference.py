@@ -1,12 +1,9 @@
 """Reproducing Besiroglu et al. 2024 (arXiv:2404.10102) on Epoch AI's extraction of Chinchilla's runs.
 
-Data: tests/data/svg_extracted_data.csv, a byte-for-byte copy of shared/data/svg_extracted_data.csv (see
-tests/data/SOURCES.md; its sha256 is checked here). Filtering as theirs: drop the 5 highest-loss runs (240 left);
-D = C/(6N). Published values as quoted in shared/SCIENCE.md (Besiroglu et al. §3–4).
+Data: Epoch AI's extraction of Chinchilla's runs (epoch-research/analyzing-chinchilla, data/svg_extracted_data.csv),
+found by tests/reference.py and checked against its sha256. Filtering as theirs: drop the 5 highest-loss runs (240
+left); D = C/(6N). Published values: Besiroglu et al. 2024, §3 (grid fit) and §4 (bootstrap), as quoted below.
 """
-
-import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,13 +11,11 @@ import pytest
 from planner.fitting import bootstrap, fit_parametric
 from planner.fitting.runs import read_runs
 
-DATA = Path(__file__).resolve().parent / "data" / "svg_extracted_data.csv"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "svg_extracted_data.csv"
-SHA256 = "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30"
+from .reference import epoch_runs_csv
 
-#: Their grid fit on the 240 runs (Besiroglu et al. 2024; SCIENCE.md).
+#: Their grid fit on the 240 runs (Besiroglu et al. 2024, §3).
 GRID_FIT = {"A": 477.82, "B": 2143.41, "E": 1.8172, "alpha": 0.3473, "beta": 0.3672}
-#: Their bootstrap 95 % intervals, 4,000 resamples (Besiroglu et al. 2024; SCIENCE.md).
+#: Their bootstrap 95 % intervals, 4,000 resamples (Besiroglu et al. 2024, §4).
 INTERVALS = {"A": (285.2, 743.6), "B": (1042.4, 5810.3), "E": (1.769, 1.871), "alpha": (0.317, 0.373),
              "beta": (0.331, 0.415)}
 N_RESAMPLES = 4000
@@ -28,20 +23,12 @@ N_RESAMPLES = 4000
 
 @pytest.fixture(scope="module")
 def runs():
-    return read_runs(DATA).drop_highest_loss(5)
+    return read_runs(epoch_runs_csv()).drop_highest_loss(5)
 
 
 @pytest.fixture(scope="module")
 def fit(runs):
     return fit_parametric(runs.n_params, runs.n_tokens, runs.loss)
-
-
-def test_the_shipped_copy_is_the_published_file():
-    """The test copy is byte-for-byte the file Epoch AI published (sha256), and the shared copy when present."""
-    data = DATA.read_bytes()
-    assert hashlib.sha256(data).hexdigest() == SHA256
-    if SHARED.exists():
-        assert SHARED.read_bytes() == data
 
 
 def test_filtering_leaves_240_runs_with_d_from_c(runs):

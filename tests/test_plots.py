@@ -236,8 +236,10 @@ def test_plot_fit_fits_the_runs_and_draws_the_diagnostics(tmp_path):
 
 @needs_matplotlib
 def test_plot_fit_with_a_preset_diagnoses_it_on_epochs_runs(tmp_path):
-    """Besiroglu et al.'s law on the 240 runs it was fitted on (tests/data, a copy of Epoch AI's extraction)."""
-    data = Path(__file__).parent / "data" / "svg_extracted_data.csv"
+    """Besiroglu et al.'s law on the 240 runs it was fitted on (Epoch AI's extraction, tests/reference.py)."""
+    from .reference import epoch_runs_csv
+
+    data = epoch_runs_csv()
     out = tmp_path / "fit.png"
     r = invoke("plot", "fit", str(data), "--n-params-column", "Model Size", "--flops-column", "Training FLOP",
                "--drop-highest-loss", "5", "--preset", "epoch", "-o", str(out))
