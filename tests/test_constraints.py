@@ -37,8 +37,9 @@ KAPLAN = load_preset("kaplan2020")
 R_D_STAR, R_N_STAR = 15.387756, 5.309743
 
 
-def oracle_loss(m, N, D, U):
-    """L(N', D') written out from Muennighoff et al. 2023 §3 (U_D = U, the unique data available)."""
+def oracle_effective(m, N, D, U):
+    """(N', D', L(N', D')) written out from Muennighoff et al. 2023 §3, Eqs. 5–6 (U_D = U, the unique data
+    available; U_N = min(N, N_U) with N_U the compute-optimal N for D_opt = U_D, Hoffmann Eq. 4)."""
     G = (m.alpha * m.A / (m.beta * m.B)) ** (1 / (m.alpha + m.beta))
     N_U = G * (G * U) ** (m.beta / m.alpha)
     U_N = min(N, N_U)
@@ -46,7 +47,12 @@ def oracle_loss(m, N, D, U):
     R_N = N / U_N - 1
     Dp = min(D, U) + U * R_D_STAR * (1 - math.exp(-R_D / R_D_STAR))
     Np = U_N + U_N * R_N_STAR * (1 - math.exp(-R_N / R_N_STAR))
-    return m.E + m.A / Np**m.alpha + m.B / Dp**m.beta
+    return Np, Dp, m.E + m.A / Np**m.alpha + m.B / Dp**m.beta
+
+
+def oracle_loss(m, N, D, U):
+    """L(N', D') of :func:`oracle_effective`."""
+    return oracle_effective(m, N, D, U)[2]
 
 
 def oracle_training_optimal(m, C, U):
@@ -470,3 +476,36 @@ def test_caps_whose_product_is_the_budget_leave_the_single_plan(logC, capN, capD
     plan = plan_with_constraints(EPOCH, C, max_params=capN * N0, max_tokens=capD * D0).training_optimal
     assert plan.n_params == pytest.approx(capN * N0, rel=1e-9)
     assert 6 * plan.n_params * plan.n_tokens == pytest.approx(C, rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# what the user is shown
+
+
+@pytest.mark.parametrize("args", [
+    ["--flops", "1e23", "--unique-tokens", "1e11", "-p", "muennighoff2023"],
+    ["--flops", "1e22", "--unique-tokens", "2e10", "--inference-tokens", "1e12", "-p", "muennighoff2023"],
+    ["--flops", "3e22", "--unique-tokens", "5e10", "-p", "besiroglu2024"],
+    ["--params", "7B", "--tokens", "1T", "--unique-tokens", "1e11", "-p", "muennighoff2023"],
+])
+def test_the_displayed_effective_data_parameters_and_loss_are_muennighoffs(args):
+    """Every plan's D', N' and loss that `plan --format json` prints equal the written-out Eqs. 5–6 of Muennighoff
+    et al. 2023 at the plan's own N, D and U (besiroglu2024 borrows their R_D*, R_N*), to 1e-10 relative."""
+    import json
+
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    result = CliRunner().invoke(cli, args + ["--format", "json"])
+    assert result.exit_code == 0, result.output
+    law = load_preset(args[args.index("-p") + 1]).model
+    rows = json.loads(result.stdout)
+    assert rows
+    for row in rows:
+        if row.get("plan") == "compute-optimal" and "effective_tokens" not in row:
+            continue
+        Np, Dp, L = oracle_effective(law, row["n_params"], row["n_tokens"], row["unique_tokens"])
+        assert row["effective_tokens"] == pytest.approx(Dp, rel=1e-10), row
+        assert row["effective_params"] == pytest.approx(Np, rel=1e-10), row
+        assert row["loss"] == pytest.approx(L, rel=1e-10), row
