@@ -24,18 +24,14 @@ writes a fitted law in the same format; the file it writes reads back with :func
 
 from __future__ import annotations
 
-import datetime
-import json
 import math
-import tomllib
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from .conventions import FLOPS_PER_PARAM_TOKEN
 from .errors import LawFileError, PresetError, unknown_key
-from .laws import ALLOCATION_GIVES, FORMS
-from .laws.law import Calibration, HyperparameterLaws, Law, PowerLaw, Uncertainty, check_coefficient
-from .laws.repetition import Repetition
+from .laws import FAMILIES, family as family_of
+from .laws.law import Law, Uncertainty, check_coefficient
 
 __all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES"]
 
@@ -69,6 +65,8 @@ def load_law_file(path: str) -> Law:
 
 def parse_law_text(text: str, source: str) -> Law:
     """The law of a law file's TOML ``text``; ``source`` names it in errors."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -138,9 +136,9 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         raise PresetError(f"'id' must not be empty in {where}")
     title = _typed(data["title"], str, "title", where)
     form = _typed(data["form"], str, "form", where)
-    if form not in FORMS:
-        raise PresetError(f"'form' must be one of {', '.join(FORMS)} (got {form!r}) in {where}")
-    family = FORMS[form]
+    if form not in FAMILIES:
+        raise PresetError(f"'form' must be one of {', '.join(FAMILIES)} (got {form!r}) in {where}")
+    family = family_of(form)
 
     aliases = tuple(_typed(a, str, "aliases", where).lower()
                     for a in _typed(data.get("aliases", []), list, "aliases", where))
@@ -172,6 +170,8 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
 
     rule = _table(data, "rule", where)
     if form == "allocation":
+        from .laws.allocation import ALLOCATION_GIVES
+
         _keys(rule, ("gives", "flops_unit"), "[rule]", where)
         gives = _typed(rule.get("gives", ""), str, "gives", f"[rule] of {where}")
         if gives not in ALLOCATION_GIVES:
@@ -325,7 +325,9 @@ def _check_correlation(R, where: str) -> None:
                 L[i][j] = s / L[j][j]
 
 
-def _repetition(data, form: str, law_id: str, source: str) -> Repetition:
+def _repetition(data, form: str, law_id: str, source: str):
+    from .laws.repetition import Repetition
+
     where = f"[repetition] of {source}"
     table = _typed(data["repetition"], dict, "repetition", source)
     if form != "parametric":
@@ -341,7 +343,9 @@ def _repetition(data, form: str, law_id: str, source: str) -> Repetition:
     return Repetition(values[0], values[1], source=law_id)
 
 
-def _hyperparameters(data, source: str) -> HyperparameterLaws:
+def _hyperparameters(data, source: str):
+    from .laws.tables import HyperparameterLaws, PowerLaw
+
     where = f"[hyperparameters] of {source}"
     table = _typed(data["hyperparameters"], dict, "hyperparameters", source)
     _keys(table, ("learning_rate", "batch_tokens"), "[hyperparameters]", source)
@@ -355,7 +359,9 @@ def _hyperparameters(data, source: str) -> HyperparameterLaws:
     return HyperparameterLaws(**laws)
 
 
-def _calibration(data, source: str) -> Calibration:
+def _calibration(data, source: str):
+    from .laws.tables import Calibration
+
     where = f"[calibration] of {source}"
     table = _typed(data["calibration"], dict, "calibration", source)
     _keys(table, ("rows",), "[calibration]", source)
@@ -386,6 +392,8 @@ def _fit(data, source: str) -> dict:
 
 def _str(s: str) -> str:
     """A TOML basic string (JSON's escapes are valid TOML escapes)."""
+    import json
+
     return json.dumps(s, ensure_ascii=False)
 
 
@@ -421,6 +429,8 @@ def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None =
     law_id, title : the law's id and title.  source : the runs' source, for the citation.
     command : the command that made it, recorded in ``[citation] where``.
     """
+    import datetime
+
     from . import __version__
 
     form = fit.form

@@ -7,7 +7,6 @@ carry every row's keys as raw floats. Only the terminal table uses rich, importe
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Callable, Sequence
 
@@ -50,6 +49,8 @@ def _json_value(report: Report):
 def to_json(report: Report) -> str:
     """A JSON list, one object per row, raw floats under unit-named keys; a document (``report.fields``) is an
     object. Strict JSON: NaN and infinities are null."""
+    import json
+
     return json.dumps(_json_value(report), indent=2, allow_nan=False)
 
 
@@ -61,7 +62,7 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     from rich.table import Table
     from rich.text import Text
 
-    console = console or Console()
+    console = console or Console(emoji=False)
     t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     cells = [_cells(row, columns) for row in rows]
     for col, width in zip(columns, column_widths(cells, columns, console.width)):
@@ -233,7 +234,7 @@ def print_table(report: Report, console=None) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    console = console or Console()
+    console = console or Console(emoji=False)
     # A single untitled block carries the report's title as the table's own title, where the title fits over it.
     inline = len(report.blocks) == 1 and not report.blocks[0].title and \
         len(report.title or "") <= _table_width(report.blocks[0].rows, report.columns, natural=True)
@@ -250,7 +251,7 @@ def print_table(report: Report, console=None) -> None:
         else:
             _records(block.rows, report.columns, console)
         for note in block.notes:
-            console.print(note, markup=False, highlight=False)
+            console.print(note, markup=False, highlight=False, emoji=False)
         if block.notes:
             console.print()
     for line in report.footer:

@@ -1,5 +1,6 @@
 """planner.presets: every shipped preset passes the same checks and reproduces its paper."""
 
+import os
 import math
 from pathlib import Path
 
@@ -271,3 +272,42 @@ def test_overrides_are_validated():
         load_preset("epoch", overrides={"alph": 0.3})
     law = load_preset("epoch", overrides={"alpha": 0.35})
     assert law.model.alpha == 0.35 and "alpha = 0.35" in law.notes[-1]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the parse cache of shipped presets
+
+
+def test_the_parse_cache_holds_what_the_toml_says(tmp_path, monkeypatch):
+    """A shipped preset loads the same from its TOML, from a fresh cache, and when the cache is stale or corrupt."""
+    import shutil
+    import tomllib
+
+    from planner import presets
+
+    folder = tmp_path / "presets"
+    shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(presets, "_preset_dir", lambda: str(folder))
+    want = tomllib.loads((folder / "besiroglu2024.toml").read_text())
+    assert presets._shipped_data("besiroglu2024.toml") == want             # parsed, cache written
+    cache = folder / "__pycache__" / "besiroglu2024.toml.marshal"
+    assert cache.exists()
+    assert presets._shipped_data("besiroglu2024.toml") == want             # from the cache
+    cache.write_bytes(b"not marshal data")
+    assert presets._shipped_data("besiroglu2024.toml") == want             # corrupt: parsed again
+    text = (folder / "besiroglu2024.toml").read_text().replace("E = 1.8172", "E = 1.8173")
+    (folder / "besiroglu2024.toml").write_text(text)
+    os.utime(folder / "besiroglu2024.toml", ns=(1, 1))
+    assert presets._shipped_data("besiroglu2024.toml")["coefficients"]["E"] == 1.8173   # stale: parsed again
+
+
+def test_an_unwritable_cache_folder_is_no_error(tmp_path, monkeypatch):
+    import shutil
+
+    from planner import presets
+
+    folder = tmp_path / "presets"
+    shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "__pycache__").write_text("a file where the cache folder would be")
+    monkeypatch.setattr(presets, "_preset_dir", lambda: str(folder))
+    assert presets._load_shipped("besiroglu2024").id == "besiroglu2024"

@@ -1,13 +1,13 @@
 """Chinchilla's parametric law and its closed-form compute-optimal split (Hoffmann et al. 2022, arXiv:2203.15556)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..units import Real
-from .frontier import Frontier
+
+if TYPE_CHECKING:
+    from .frontier import Frontier
 
 __all__ = ["ParametricLaw", "pow_array"]
 
@@ -80,8 +80,10 @@ class ParametricLaw:
         return self.A * G**-α + self.B * G**β, α * β / (α + β)
 
     @property
-    def frontier(self) -> Frontier:
+    def frontier(self) -> "Frontier":
         """L_opt(C) = E + K·C^(−γ) with K = (A·G^(−α) + B·G^β)·k^γ, γ = αβ/(α+β)."""
+        from .frontier import Frontier
+
         K, γ = self._optimal_loss_scale()
         return Frontier(E=self.E, K=K * self.flops_per_param_token**γ, gamma=γ)
 
