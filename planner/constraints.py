@@ -121,7 +121,8 @@ def _quiet_floats(f):
 
 
 @_quiet_floats
-def repeated_loss(law, n_params, n_tokens, unique_tokens, repetition: Repetition | None = None) -> RepeatedRun:
+def repeated_loss(law, n_params: Real, n_tokens: Real, unique_tokens: Real, repetition: Repetition | None = None
+                  ) -> RepeatedRun:
     """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
     N = check_positive(n_params, "n_params")
     D = check_positive(n_tokens, "n_tokens")
@@ -200,9 +201,10 @@ class ConstrainedResult:
 
 
 @_quiet_floats
-def plan_with_constraints(law, flops=None, *, target_loss=None, unique_tokens=None, max_params=None,
-                          max_tokens=None, inference_tokens=None, repetition: Repetition | None = None
-                          ) -> ConstrainedResult:
+def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real | None = None,
+                          unique_tokens: float | None = None, max_params: float | None = None,
+                          max_tokens: float | None = None, inference_tokens: float | None = None,
+                          repetition: Repetition | None = None) -> ConstrainedResult:
     """Plan for budgets ``flops`` (or loss targets ``target_loss``) under the given constraints.
 
     See the module docstring for the problem each plan solves. ``flops`` or ``target_loss`` is a

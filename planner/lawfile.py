@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .conventions import FLOPS_PER_PARAM_TOKEN
 from .errors import LawFileError, PresetError, unknown_key
 from .laws import FAMILIES, family as family_of
 from .laws.law import Law, Uncertainty, check_coefficient
+
+if TYPE_CHECKING:
+    from .fitting.result import BootstrapResult, FitResult
 
 __all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES"]
 
@@ -420,7 +423,7 @@ def _finite(mapping) -> dict:
     return {k: v for k, v in mapping.items() if v is not None and math.isfinite(v)}
 
 
-def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None = None, source: str = "runs",
+def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id: str = "fitted", title: str | None = None, source: str = "runs",
                   command: str = "", notes: Iterable[str] = ()) -> str:
     """The TOML text of a law file for ``fit`` (a :class:`~planner.fitting.FitResult`).
 
@@ -503,7 +506,7 @@ def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None =
     return "\n".join(lines)
 
 
-def law_from_fit(fit, boot=None, **kwargs) -> Law:
+def law_from_fit(fit: FitResult, boot: BootstrapResult | None = None, **kwargs: str) -> Law:
     """The :class:`~planner.laws.Law` that :func:`law_file_text` writes for ``fit``, read back: what ``plan --law``
     would plan with (its bootstrap samples become its ``[uncertainty]``)."""
     source = kwargs.get("source", "runs")

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from .report.types import Column, Report
 
 __all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "latex_escape", "table", "print_table", "render",
-           "FORMATS", "TEXT_FORMATS"]
+           "render_report", "FORMATS", "TEXT_FORMATS"]
 
 #: Every --format choice; "table" is the rich terminal table.
 FORMATS = ("table", "json", "csv", "markdown", "latex")
@@ -223,6 +223,20 @@ TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
 def render(report: Report, fmt: str) -> str:
     """``report`` as text in ``fmt`` (any of FORMATS except "table", which needs a console)."""
     return TEXT_FORMATS[fmt](report)
+
+
+def render_report(report: Report, fmt: str, width: int = 100) -> str:
+    """``report`` as text in any of :data:`FORMATS`; "table" is the terminal table drawn ``width`` columns wide with
+    no colour (``planner.render_report`` in the public API)."""
+    if fmt != "table":
+        return render(report, fmt)
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    print_table(report, Console(file=out, width=width, no_color=True, emoji=False, color_system=None))
+    return out.getvalue()
 
 
 def print_table(report: Report, console=None) -> None:

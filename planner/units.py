@@ -39,6 +39,9 @@ def parse_quantity(text: str | float, name: str = "") -> float:
 
     ``name`` is how the value is called in an error message (``"flops"``).
     Raises :class:`QuantityError` for anything that is not a finite number > 0.
+
+    >>> parse_quantity("7B"), parse_quantity("1.5e24"), parse_quantity("2T")
+    (7000000000.0, 1.5e+24, 2000000000000.0)
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return check_positive(float(text), name)
@@ -86,7 +89,11 @@ _PREFIXES = ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
 def format_count(x: float | None, digits: int = 3) -> str:
-    """``2780000000.0`` → ``'2.78B'``: ``digits`` significant figures and an SI-style suffix."""
+    """``2780000000.0`` → ``'2.78B'``: ``digits`` significant figures and an SI-style suffix.
+
+    >>> format_count(2.78e9), format_count(999.96e6), format_count(1.67e21)
+    ('2.78B', '1.00B', '1.67e21')
+    """
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
     rounded = abs(float(f"{x:.{digits}g}"))  # round first so 999.96M becomes 1.00B, not 1000M

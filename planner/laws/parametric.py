@@ -31,6 +31,11 @@ class ParametricLaw:
         N_opt = G·(C/k)^a,           D_opt = G^-1·(C/k)^b
 
     E does not move the optimum.
+
+    >>> law = ParametricLaw(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)   # Hoffmann et al., Eq. 10
+    >>> N, D = law.compute_optimal(1e21)
+    >>> f"{N:.4g} parameters, {D:.4g} tokens, {6 * N * D:.3g} FLOPs"
+    '1.824e+09 parameters, 9.136e+10 tokens, 1e+21 FLOPs'
     """
 
     E: Real
