@@ -33,7 +33,7 @@ EPOCH = borrowing(load_preset("besiroglu2024"))
 CHINCHILLA = borrowing(load_preset("hoffmann2022"))
 KAPLAN = load_preset("kaplan2020")
 
-# Muennighoff et al. 2023 fitted values (SCIENCE.md; presets/muennighoff2023.toml [repetition]).
+# Muennighoff et al. 2023 (arXiv:2305.16264) fitted decay constants, App. A and their repository's parametric fit.
 R_D_STAR, R_N_STAR = 15.387756, 5.309743
 
 

@@ -87,11 +87,12 @@ def test_all_aliases_distinct():
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# reference values from ../shared/SCIENCE.md and the papers
+# reference values from the papers (and, marked computed, from their published coefficients by hand)
 
 
 def test_besiroglu_reference_points():
-    """SCIENCE.md test vectors (computed from Besiroglu et al. 2024's coefficients; 3 significant figures)."""
+    """Computed by hand from Besiroglu et al. 2024's published coefficients with Hoffmann et al. 2022 Eq. 4, to 3
+    significant figures (so the tolerance is 0.5%)."""
     law = load_preset("epoch")
     for C, N, D in [(1e24, 9.59e10, 1.74e12), (1e25, 3.12e11, 5.34e12)]:
         plan = compute_optimal(law, C)
@@ -100,12 +101,13 @@ def test_besiroglu_reference_points():
 
 
 def test_besiroglu_exponent_a():
-    """Besiroglu et al. 2024 report a = 0.5126 (SCIENCE.md)."""
+    """Besiroglu et al. 2024 (arXiv:2404.10102) report a = 0.5126 for their refit."""
     assert load_preset("besiroglu2024").model.exponents[0] == pytest.approx(0.5126, abs=5e-5)
 
 
 def test_hoffmann_rounded_values_via_overrides():
-    """SCIENCE.md test vectors for the rounded App. D.2 Eq. 10 values (computed, 7 significant figures)."""
+    """Hoffmann et al. 2022 App. D.2 Eq. 10 (rounded: E 1.69, A 406.4, B 410.7, α 0.34, β 0.28), the optimum
+    computed by hand with Eq. 4 to 7 significant figures."""
     law = load_preset("chinchilla", overrides={"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28})
     for C, N, D in [(1e21, 1.824218e9, 9.136336e10), (5.76e23, 3.218986e10, 2.982306e12)]:
         plan = compute_optimal(law, C)
@@ -114,7 +116,8 @@ def test_hoffmann_rounded_values_via_overrides():
 
 
 def test_hoffmann_unrounded_gives_40b_at_gophers_budget():
-    """Hoffmann Fig. 4 caption: about 40B parameters at 5.76e23 FLOPs; SCIENCE.md computes 40.4B."""
+    """Hoffmann et al. 2022, Fig. 4 caption: about 40B parameters at Gopher's 5.76e23 FLOPs; the unrounded Approach-3
+    values (ln A = 6.0073404, ln B = 6.0179186, from the paper's TeX source) give 40.4B by hand."""
     law = load_preset("hoffmann2022")
     assert law.model.A == pytest.approx(math.exp(6.0073404), rel=1e-15)
     assert law.model.B == pytest.approx(math.exp(6.0179186), rel=1e-15)
@@ -172,7 +175,7 @@ def test_deepseek_splits_by_flops_per_token():
 
 def test_llama3_constants_as_printed():
     """Llama 3 §3.2.1: D* = 0.29·C^0.53. At 3.8e25 the printed constants give D ≈ 10.4T and N ≈ 605B, not the
-    paper's worked example of 402B on 16.55T tokens (SCIENCE.md; the preset's notes say so)."""
+    paper's worked example of 402B on 16.55T tokens (§3.2.1; the preset's notes say so)."""
     law = load_preset("llama3-2024")
     plan = compute_optimal(law, 3.8e25)
     assert plan.n_tokens == pytest.approx(0.29 * 3.8e25**0.53, rel=1e-12)
