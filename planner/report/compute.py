@@ -23,7 +23,7 @@ __all__ = [
     "with_cost", "cost_columns", "cost_footer", "budget_line",
     "with_hparams", "hparam_columns", "hparam_footer",
     "shape_rows", "shape_columns", "shape_footer", "shape_report", "parameter_count",
-    "chip_rows", "chip_columns", "hardware_report", "parameter_count",
+    "chip_rows", "chip_columns", "hardware_report",
 ]
 
 #: Keys added to a plan row by --gpu: the hardware assumed, then what the run costs.
