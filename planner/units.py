@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Real", "parse_quantity", "check_positive", "format_count", "format_flops", "format_loss",
            "format_loss4", "format_general", "format_ratio", "format_sig", "format_gap", "format_percent", "format_dollars",
-           "format_tflops", "format_coefficient", "format_text", "format_tick", "as_floats", "SUFFIXES"]
+           "format_tflops", "format_coefficient", "format_integer", "format_fixed", "format_flops_tex", "format_text", "format_tick", "as_floats", "SUFFIXES"]
 
 #: A number planner computes with: a float, or a numpy array of them (every law broadcasts).
 Real = Union[float, "numpy.ndarray"]
@@ -184,6 +184,23 @@ def format_coefficient(name: str, x: float | None) -> str:
     if name in ("A", "B", "N_c", "D_c", "coefficient"):
         return f"{x:.5g}" if abs(x) < 1e6 else f"{x:.4e}"
     return f"{x:.4g}"
+
+
+def format_integer(x: int | None) -> str:
+    """``8,192``: an integer with thousands separators."""
+    return "—" if x is None else f"{x:,}"
+
+
+def format_fixed(x: float | None, decimals: int = 2) -> str:
+    """``x`` with a fixed number of decimals (``1.04``; ``64`` with none)."""
+    return "—" if x is None else f"{x:.{decimals}f}"
+
+
+def format_flops_tex(x: float) -> str:
+    """A budget as TeX math for figure labels: ``$10^{21}$``, ``$3.8\\times10^{25}$``."""
+    e = math.floor(math.log10(x))
+    m = x / 10**e
+    return f"$10^{{{e}}}$" if abs(m - 1) < 1e-9 else f"${m:.3g}\\times10^{{{e}}}$"
 
 
 def format_text(x: object) -> str:

@@ -15,7 +15,8 @@ import dataclasses
 from ..compute.hardware import Cluster, cost
 from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
 from ..conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
-from ..units import as_floats, format_count, format_dollars, format_flops, format_ratio, format_tflops
+from ..units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
+                     format_integer, format_ratio, format_tflops)
 from .types import Block, Column, Report
 
 __all__ = [
@@ -150,7 +151,7 @@ def with_hparams(rows, suggestion) -> list[dict]:
 def hparam_columns() -> tuple[Column, ...]:
     """The budget and its suggested hyperparameters (a table of its own in the terminal: the plan is wide enough)."""
     return (Column("flops", "FLOPs C", format_flops),
-            Column("learning_rate", "learning rate η_opt", lambda x: f"{x:.3g}"),
+            Column("learning_rate", "learning rate η_opt", lambda x: format_general(x, 3)),
             Column("batch_tokens", "batch B_opt (tokens)", format_count))
 
 
@@ -194,15 +195,13 @@ def shape_rows(shapes, count: str = "total") -> list[dict]:
 
 
 def shape_columns(count: str = "total") -> tuple[Column, ...]:
-    integer = lambda x: f"{x:,}"  # noqa: E731
-    ratio = lambda x: f"{x:.2f}"  # noqa: E731
     return (
-        Column("n_layer", "layers", integer), Column("d_model", "d_model", integer),
-        Column("n_heads", "heads", integer), Column("d_ff", "d_ff", integer),
-        Column("aspect_ratio", "d/L", lambda x: f"{x:.0f}"),
+        Column("n_layer", "layers", format_integer), Column("d_model", "d_model", format_integer),
+        Column("n_heads", "heads", format_integer), Column("d_ff", "d_ff", format_integer),
+        Column("aspect_ratio", "d/L", lambda x: format_fixed(x, 0)),
         Column("n_params", "params", format_count), Column("n_params_non_embedding", "non-emb", format_count),
         Column("flops_per_token_hoffmann", "App.F", format_count),
-        Column("hoffmann_over_6n", "App.F/6N", ratio), Column("kaplan_over_6n", "Kaplan/6N", ratio),
+        Column("hoffmann_over_6n", "App.F/6N", format_fixed), Column("kaplan_over_6n", "Kaplan/6N", format_fixed),
     )
 
 
