@@ -113,3 +113,25 @@ def test_the_development_tree_draws_every_module():
     actual = {"/".join(("planner",) + p.relative_to(package).parts) for p in package.rglob("*.py")
               if p.name != "__init__.py" or p.parent == package}
     assert drawn == actual, f"missing from the tree: {sorted(actual - drawn)}; not in planner/: {sorted(drawn - actual)}"
+
+
+def test_every_docstring_reference_to_planner_resolves():
+    """:mod:/:func:/:class:/:data:/:attr: pointers to planner.* in the source name things that exist."""
+    import importlib
+
+    package = Path(__file__).resolve().parents[1] / "planner"
+    stale = []
+    for path in package.rglob("*.py"):
+        for m in re.finditer(r":(?:mod|func|class|data|attr|meth):`~?(planner\.[A-Za-z0-9_.]+)`", path.read_text()):
+            parts = m.group(1).split(".")
+            for i in range(len(parts), 0, -1):
+                try:
+                    obj = importlib.import_module(".".join(parts[:i]))
+                except ImportError:
+                    continue
+                for attr in parts[i:]:
+                    obj = getattr(obj, attr, None)
+                if obj is None:
+                    stale.append(f"{path.name}: {m.group(1)}")
+                break
+    assert not stale, stale

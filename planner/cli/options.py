@@ -187,7 +187,7 @@ def _flops_budgets(flops, flops_range, points) -> list[float]:
     return budgets
 
 
-#: Budgets in other units: option name → unit of planner.hardware.flops_for_budget.
+#: Budgets in other units: option name → unit of planner.compute.hardware.flops_for_budget.
 _OTHER_BUDGETS = {"--gpu-hours": "gpu_hours", "--days": "wall_clock_days", "--usd": "usd"}
 
 

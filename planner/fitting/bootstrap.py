@@ -47,7 +47,7 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
 
     Each refit starts from ``starts_per_resample`` points: the full-data optimum and the next
     best distinct local optima of the full-data grid fit (``fit.optima``); all resamples and
-    starts run at once in the batched L-BFGS of :mod:`planner.lbfgs` (double precision,
+    starts run at once in the batched L-BFGS of :mod:`planner.fitting.lbfgs` (double precision,
     tight tolerances), ``batch`` resamples at a time, and each keeps its best end point. This
     does not rerun the 4,500-start grid per resample: it assumes a resample's optimum lies in
     the basin of one of the full data's best local optima, which holds when the fit is well

@@ -171,7 +171,7 @@ def hparam_footer(law) -> list[str]:
 
 
 def parameter_count(law) -> str:
-    """Which parameters the law's N counts, as :func:`planner.shapes.shapes_for` names it."""
+    """Which parameters the law's N counts, as :func:`planner.compute.shapes.shapes_for` names it."""
     return "non-embedding" if law.parameters.startswith("non-embedding") else "total"
 
 
