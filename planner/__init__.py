@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 from .errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
-    PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
+    NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
     UnreachableLossError, UnsupportedLawError,
 )
 
@@ -85,5 +85,5 @@ __all__ = [
     # errors
     "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
     "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnknownChipError", "HardwareError",
-    "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError",
+    "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError", "NumericError",
 ]

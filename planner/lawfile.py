@@ -91,7 +91,11 @@ def _type_name(t: type) -> str:
 def _typed(value, expected: type, name: str, where: str):
     """``value`` if it has the ``expected`` TOML type (an integer is a number too), else PresetError."""
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise PresetError(f"{name!r} must be a number planner can compute with (got an integer of "
+                              f"{len(str(abs(value)))} digits) in {where}") from None
     ok = isinstance(value, bool) if expected is bool else isinstance(value, expected) and not isinstance(value, bool)
     if not ok:
         raise PresetError(f"{name!r} must be {_type_name(expected)} (got {type(value).__name__} {_short(value)}) "
@@ -99,6 +103,14 @@ def _typed(value, expected: type, name: str, where: str):
     if expected is float and not math.isfinite(value):
         raise PresetError(f"{name!r} must be a finite number (got {value!r}) in {where}")
     return value
+
+
+def _is_finite(v) -> bool:
+    """A finite number (an integer too large for a float is not: it has no finite float value)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _short(value) -> str:
@@ -207,7 +219,7 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
 
 def _range(value, key: str, where: str) -> tuple[float, float]:
     ok = isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for v in value)
+        isinstance(v, (int, float)) and not isinstance(v, bool) and _is_finite(v) and v > 0 for v in value)
     if not ok or value[0] > value[1]:
         raise PresetError(f"{key!r} must be [low, high] with 0 < low <= high (got {_short(value)}) in {where}")
     return float(value[0]), float(value[1])
@@ -254,7 +266,7 @@ def _uncertainty(data, model, source: str) -> Uncertainty:
         for name, pair in table.items():
             c = getattr(model, name)
             ok = isinstance(pair, list) and len(pair) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)
+                isinstance(v, (int, float)) and not isinstance(v, bool) and _is_finite(v) for v in pair)
             # Draws are made from intervals only without samples: then they must bracket the estimate. Beside
             # samples they are a summary, and a bootstrap interval need not contain the full-data estimate.
             around = "samples" in unc or (ok and pair[0] <= c <= pair[1])
@@ -302,7 +314,7 @@ def _matrix(value, width: int, key: str, where: str) -> tuple[tuple[float, ...],
             raise bad
         try:
             floats = tuple(float(v) for v in row if not isinstance(v, bool))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad from None
         if len(floats) != width or not all(math.isfinite(v) for v in floats):
             raise bad

@@ -242,7 +242,7 @@ def test_user_law_file_loads(tmp_path):
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = 0.34"},
      r"missing coefficient 'beta' in \[coefficients\]"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpah = 0.34\nbeta = 0.36"},
-     r"unknown key 'alpah' in \[coefficients\] of .*; did you mean 'alpha'\?"),
+     r"unknown coefficient 'alpah' in \[coefficients\] of .*law.toml; did you mean 'alpha'\?"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = -0.3\nbeta = 0.36"},
      r"'alpha' must be > 0 \(got -0.3\) in \[coefficients\] of .*law\.toml"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = '400'\nB = 1000.0\nalpha = 0.3\nbeta = 0.36"},
@@ -271,7 +271,7 @@ def test_missing_and_non_toml_law_files(tmp_path):
 def test_overrides_are_validated():
     with pytest.raises(PresetError, match=r"'alpha' must be > 0 \(got -0.1\) in --set"):
         load_preset("epoch", overrides={"alpha": -0.1})
-    with pytest.raises(PresetError, match=r"unknown key 'alph' in \[coefficients\] of --set; did you mean 'alpha'"):
+    with pytest.raises(PresetError, match=r"unknown coefficient 'alph' in --set; did you mean 'alpha'"):
         load_preset("epoch", overrides={"alph": 0.3})
     law = load_preset("epoch", overrides={"alpha": 0.35})
     assert law.model.alpha == 0.35 and "alpha = 0.35" in law.notes[-1]

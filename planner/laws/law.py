@@ -153,18 +153,24 @@ def short_citation(citation: Mapping[str, Union[str, int]]) -> str:
 
 
 def check_coefficient(family: type, name: str, value: object, where: str) -> float:
-    """``value`` as a float if it may be coefficient ``name`` of ``family``; PresetError naming it and ``where``.
+    """``value`` as a float if it may be coefficient ``name`` of ``family``; PresetError naming it and ``where``
+    (``"[coefficients] of presets/x.toml"``, ``"--set"``).
 
     Every coefficient is a finite number; E ≥ 0; an allocation rule's exponent lies in (0, 1); the rest are > 0.
     """
-    from ..errors import unknown_key
+    from ..errors import did_you_mean
 
     allowed = family.coefficient_names
     if name not in allowed:
-        raise unknown_key(name, allowed, "[coefficients]", where)
+        hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {family.form} form has {', '.join(allowed)}"
+        raise PresetError(f"unknown coefficient {name!r} in {where}{hint}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PresetError(f"{name!r} must be a number (got {type(value).__name__} {value!r}) in {where}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise PresetError(f"{name!r} must be a number planner can compute with (got an integer of "
+                          f"{len(str(abs(value)))} digits) in {where}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise PresetError(f"{name!r} must be finite (got {value!r}) in {where}")
     if name == "E":
