@@ -110,6 +110,12 @@ def check_output(path, force: bool = False) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputExistsError(f"cannot write {text!r}: folder {str(folder)!r} does not exist")
+    try:   # a folder where no file can be made (read-only, /proc, no permission) is found now, not after the work
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise OutputExistsError(f"cannot write {text!r}: {e.strerror or e}") from None
     return path
 
 

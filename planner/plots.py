@@ -39,6 +39,11 @@ STYLE = {
 
 def require_matplotlib():
     """Import matplotlib or raise PlotDependencyError saying how to install it."""
+    import logging
+
+    # matplotlib says on its logger when it must build a font cache or make a cache folder in /tmp because the user's
+    # is not writable: noise on the command line, where a figure is all that is asked for.
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
     try:
         import matplotlib
         from matplotlib.figure import Figure  # noqa: F401

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .options import (format_option, law_options, LEVEL, load_law, Number, option, QUANTITY, read_runs_options,
+from .options import (command_line, format_option, law_options, LEVEL, load_law, Number, option, QUANTITY, read_runs_options,
                       runs_options, show, warn)
 
 #: Budgets the report plans at when no --flops is given.
@@ -33,8 +33,8 @@ def _progress_bar(total: int):
 def _law_id(output: str | None, given: str | None) -> str:
     if given:
         return given
-    if output:
-        return Path(output).stem
+    if output is not None:
+        return Path(output).stem or "fitted"
     return "fitted"
 
 
@@ -84,8 +84,8 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
         raise click.UsageError("--bootstrap is for the parametric and Kaplan fits, not --isoflop")
     if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
         raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
-    if output:
-        check_output(output, force)  # before the fit, which can take minutes
+    if output is not None:
+        check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
 
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                              input_format)
@@ -111,11 +111,8 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
         warn([f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped"])
     show(report, fmt)
 
-    if output:
-        command = "plan fit " + " ".join(
-            [Path(runs.source).name] + ([f"--form {form}"] if form != "parametric" else [])
-            + (["--isoflop"] if isoflop else []) + ([f"--drop-highest-loss {drop_highest_loss}"] if drop_highest_loss else [])
-            + ([f"--bootstrap {n_boot} --seed {seed}"] if n_boot else []))
+    if output is not None:
+        command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
         from ..errors import PresetError
 
         try:

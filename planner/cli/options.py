@@ -355,8 +355,10 @@ def format_option(f=None, *, document: str | None = None):
 
 def warn(messages) -> None:
     """Warnings go to stderr, one line each, so stdout stays parseable."""
+    from .group import one_line
+
     for message in dict.fromkeys(messages):
-        click.echo(f"Warning: {message}", err=True)
+        click.echo(f"Warning: {one_line(message)}", err=True)
 
 
 def show(report, fmt: str) -> None:
@@ -373,6 +375,29 @@ def show(report, fmt: str) -> None:
     else:
         text = render.render(report, fmt)
         write_results(lambda: click.echo(text))
+
+
+def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
+    """The command as the user typed it, from what click parsed: every argument and every option given on the
+    command line (not defaults), but those named in ``skip``; quoted for a shell. A law file records it so that
+    running it again reproduces the file."""
+    import shlex
+
+    words = ["plan"] + ctx.command_path.split()[1:]   # the program name, whatever the caller called it
+    for param in ctx.command.params:
+        if param.name in skip or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name]
+        values = value if getattr(param, "multiple", False) else [value]
+        for v in values:
+            if isinstance(param, click.Argument):
+                words.append(str(v))
+            elif getattr(param, "is_flag", False):
+                words.append(max(param.opts, key=len))
+            else:
+                words.append(max(param.opts, key=len))
+                words += [str(x) for x in v] if isinstance(v, tuple) else [str(v)]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
