@@ -9,6 +9,11 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 
 - :mod:`~planner.laws.parametric`: Hoffmann et al.'s L = E + A/N^α + B/D^β, closed-form optimum (Eq. 4).
 - :mod:`~planner.laws.kaplan`: Kaplan et al.'s L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D, closed-form optimum.
+- :mod:`~planner.laws.busbridge`: Busbridge et al.'s L = E + (A/N^α + B/D^β)^γ, closed-form optimum.
+- :mod:`~planner.laws.moe`: Krajewski et al.'s fine-grained MoE law L(N, D, G) with routing-aware FLOPs; numeric
+  optimum over N, D and the granularity G.
+- :mod:`~planner.laws.distillation`: Busbridge et al.'s distillation law L_S(N_S, D_S, L_T) (a law's table, not a
+  family).
 - :mod:`~planner.laws.allocation`: published allocation rules, X_opt = k·C^e, with no loss model.
 - :mod:`~planner.laws.frontier`: L_opt(C) = E + K·C^(−γ), the loss along the optimum.
 - :mod:`~planner.laws.repetition`: Muennighoff et al.'s effective data and parameters for repeated tokens.
@@ -16,14 +21,18 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 """
 
 from .allocation import ALLOCATION_GIVES, AllocationRule
+from .busbridge import BusbridgeLaw
+from .distillation import DistillationLaw
 from .frontier import Frontier
 from .kaplan import KaplanLaw
 from .law import Calibration, Family, HyperparameterLaws, Law, PowerLaw, Uncertainty
+from .moe import FineGrainedMoE, MoEOptimum
 from .parametric import ParametricLaw
 from .repetition import Repetition
 
-__all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "ALLOCATION_GIVES", "FORMS", "Law", "Family",
-           "Uncertainty", "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition"]
+__all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE", "MoEOptimum",
+           "DistillationLaw", "ALLOCATION_GIVES", "FORMS", "Law", "Family", "Uncertainty", "HyperparameterLaws",
+           "PowerLaw", "Calibration", "Repetition"]
 
 #: form name in a law file → family
-FORMS = {cls.form: cls for cls in (ParametricLaw, KaplanLaw, AllocationRule)}
+FORMS = {cls.form: cls for cls in (ParametricLaw, KaplanLaw, AllocationRule, BusbridgeLaw, FineGrainedMoE)}
