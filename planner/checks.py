@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 from .conventions import UNDERTRAINED_FACTOR
 from .units import format_count, format_flops, format_ratio
 
-__all__ = ["fitted_range_warnings", "undertrained_warnings"]
+__all__ = ["fitted_range_warnings", "undertrained_warnings", "granularity_warnings"]
 
 _RANGE_NAMES = {"n_params": ("N", format_count), "n_tokens": ("D", format_count), "flops": ("C", format_flops)}
 
@@ -44,3 +44,18 @@ def undertrained_warnings(law, tokens_per_param: Sequence[float], optimal_tokens
             out.append(f"{format_ratio(r)} tokens per parameter is far below the {format_ratio(r_opt)} that "
                        f"{law.id} implies at this budget: the model is large for its data")
     return out
+
+
+def granularity_warnings(law, granularities: Iterable[float]) -> list[str]:
+    """For a mixture-of-experts law, a message if an optimum sits at the largest granularity searched: a finer G
+    might lower the loss further, beyond what the search (and the paper's tables) cover."""
+    if not getattr(law, "routed", False):
+        return []
+    top = law.model.largest_granularity()
+    gs = [float(g) for g in granularities]
+    at = sum(g >= top for g in gs)
+    if not at:
+        return []
+    which = "the optimum sits" if len(gs) == 1 else f"{at} of {len(gs)} optima sit"
+    return [f"{law.id}: {which} at the largest granularity searched, G = {top:g}; a finer G might do better still, "
+            "beyond the granularities the paper reports (Table 2: 8 to 64)"]

@@ -256,9 +256,9 @@ def _distillation(data, model, source: str) -> DistillationLaw:
     """The ``[distillation]`` table: the distillation law's coefficients, for students of this law."""
     where = f"[distillation] of {source}"
     table = _typed(data["distillation"], dict, "distillation", source)
-    if not model.has_loss or getattr(model, "routed", False):
-        raise PresetError(f"[distillation] needs a law whose loss is L(N, D), for the student's supervised loss "
-                          f"(this law is {model.form!r}) in {source}")
+    if model.form not in ("parametric", "busbridge"):
+        raise PresetError(f"[distillation] needs a parametric or busbridge law, L(N, D) = E + (A/N^alpha + "
+                          f"B/D^beta)^gamma, for the student's supervised loss (this law is {model.form!r}) in {source}")
     values = {key: check_coefficient(DistillationLaw, key, value, where, table="[distillation]")
               for key, value in table.items()}
     missing = [name for name in DistillationLaw.coefficient_names if name not in values]
