@@ -34,9 +34,9 @@ __all__ = ["DistilledRun", "DistillationPlan", "distill", "compute_optimal_disti
 #: The compute scenarios of Table 2, in the paper's order.
 SCENARIOS = tuple(DISTILLATION_SCENARIOS)
 
-#: Teachers searched from 1/1000 to 1000 times the student's size; their loss from 1e-5 to 10 nats above their floor.
+#: Teachers searched from 1/1000 to 1000 times the student's size; their loss from 1e-8 to 10 nats above their floor.
 _TEACHER_SPAN = math.log(1e3)
-_EXCESS_RANGE = (math.log(1e-5), math.log(10.0))
+_EXCESS_RANGE = (math.log(1e-8), math.log(10.0))
 _GRID = 41
 
 

@@ -193,7 +193,10 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
                      n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
                      loss=None if p.loss is None else float(p.loss))
                 for law, p in zip(laws, row_plans)]
-        notes = (f"Spread: {_spread(rows, 'n_params', 'N')}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
+        routed = any(law.routed for law in laws)
+        # With a mixture of experts among them the laws' N count different things; their active N compare.
+        n_key, n_label = ("n_active_params", "active N") if routed else ("n_params", "N")
+        notes = (f"Spread: {_spread(rows, n_key, n_label)}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
         blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
     routed = any(law.routed for law in laws)
     cols = (Column("preset", "preset", format_text, align="left"), Column("parameters", "N counts", format_text, align="left"),
