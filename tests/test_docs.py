@@ -55,11 +55,14 @@ def test_ci_runs_the_readme_test_command():
     assert test_line in ci
 
 
-def test_readme_python_example_runs():
-    """The README's Python API session is a doctest: its printed results are checked."""
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[f"block{i}" for i in range(len(PYTHON_BLOCKS))])
+def test_readme_python_example_runs(block):
+    """Every Python session of the README is a doctest: its printed results are checked."""
     import doctest
 
-    block = re.search(r"```python\n(.*?)```", README, re.S).group(1)
     test = doctest.DocTestParser().get_doctest(block, {}, "README.md", "README.md", 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test)
