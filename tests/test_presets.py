@@ -79,6 +79,25 @@ def test_loss_where_the_law_has_one(law):
         assert plans.loss is None
 
 
+@pytest.mark.parametrize("preset", [i for i in PRESET_IDS if load_preset(i).has_loss])
+@pytest.mark.parametrize("C", [1e19, 1e22, 1e25])
+def test_no_split_of_the_budget_beats_the_plan(preset, C):
+    """The plan's loss is the least along the law's own budget line: N moved by ±10% (D from the law's FLOPs
+    convention: k·N·D, or a mixture of experts' Eq. 10 at the plan's G) never does better. Every family, one check
+    (the closed forms against scipy are in test_whatif.py, the MoE's numeric optimum in test_moe.py)."""
+    law = load_preset(preset)
+    plan = compute_optimal(law, C)
+    for factor in (0.9, 1.1):
+        N = plan.n_params * factor
+        if law.routed:
+            D = C / law.model.flops_per_token(N, plan.granularity)
+            loss = law.model.loss(N, D, plan.granularity)
+        else:
+            D = C / (law.flops_per_param_token * N)
+            loss = law.model.loss(N, D)
+        assert loss > plan.loss
+
+
 def test_aliases_are_unique_and_resolve(law):
     for alias in law.aliases:
         assert load_preset(alias).id == law.id
