@@ -339,3 +339,17 @@ def test_distill_needs_a_law_with_a_distillation_table():
                           "besiroglu2024 has no distillation law")
     assert_one_line_error(run("--student", "1B", "--tokens", "20B", "--teacher-loss", "1.1"), 1,
                           "at or below the irreducible loss")
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex", "csv", "json"])
+@pytest.mark.parametrize("args", [["--student", "1B", "--tokens", "20B", "--teacher-loss", "2.3"],
+                                  ["--flops", "1e22", "--flops", "1e23", "--student", "1B", "--scenario", "best"]])
+def test_distill_renders_in_every_format(args, fmt):
+    result = run(*args, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert "supervised" in result.stdout
+    if fmt == "csv":
+        header = result.stdout.splitlines()[0].split(",")
+        assert "loss_advantage" in header and "teacher_loss" in header
+    if fmt in ("markdown", "latex"):
+        assert "Eq. 8" in result.stdout and "2502.08606" in result.stdout

@@ -269,3 +269,26 @@ def test_compare_shows_active_parameters_for_every_law():
     moe_row, dense_row = rows
     assert moe_row["n_active_params"] < moe_row["n_params"] / 40
     assert dense_row["n_active_params"] == dense_row["n_params"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["plot", "isoflop", "-p", "krajewski2024"], "an isoFLOP profile (D = C/(k·N) at one granularity) is not available"),
+    (["plot", "fit", "RUNS", "-p", "krajewski2024"], "a fit diagnostic (runs of one N each) is not available"),
+])
+def test_plots_of_one_n_refuse_a_moe_law(tmp_path, args, message):
+    pytest.importorskip("matplotlib")
+    runs = tmp_path / "runs.csv"
+    runs.write_text("n_params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n8e8,1.6e10,2.5\n1.6e9,3.2e10,2.4\n")
+    args = [str(runs) if a == "RUNS" else a for a in args] + ["-o", str(tmp_path / "x.png")]
+    assert_one_line_error(run(*args), 1, message)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex", "csv", "json"])
+def test_moe_plan_renders_in_every_format(fmt):
+    result = run("--flops", "1e21", "--flops", "1e23", "-p", "krajewski2024", "--format", fmt)
+    assert result.exit_code == 0
+    if fmt == "csv":
+        assert result.stdout.splitlines()[0] == ("preset,flops,n_params,n_active_params,granularity,n_tokens,"
+                                                 "tokens_per_param,flops_per_token,loss")
+    else:
+        assert "2402.07871" in result.stdout or fmt == "json"
