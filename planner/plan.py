@@ -6,12 +6,13 @@ family from :mod:`planner.laws`) and a float or array of budgets, and returns a
 experts).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from .errors import UnsupportedLawError
 from .units import Real, check_positive
+
+# No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
+# planner/laws/law.py), and Plan is made on every run of ``plan``.
 
 __all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split", "require_dense"]
 
@@ -82,7 +83,9 @@ def compute_optimal(law, flops: Real) -> Plan:
     C = check_positive(flops, "flops")
     model = model_of(law)
     if getattr(model, "routed", False):
-        N, D, G, loss = model.optimum(C)
+        from .optimize import moe_optimum
+
+        N, D, G, loss = moe_optimum(model, C)
         return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss,
                        n_active_params=model.active_params(N), granularity=G,
                        flops_per_token=model.flops_per_token(N, G))
@@ -97,7 +100,9 @@ def optimal_split(model, flops: Real) -> tuple[Real, Real, Real | None]:
     the split and their loss at it. Coefficients may be arrays that broadcast against ``flops``.
     """
     if getattr(model, "routed", False):
-        opt = model.optimum(flops)
+        from .optimize import moe_optimum
+
+        opt = moe_optimum(model, flops)
         return opt.n_params, opt.n_tokens, opt.loss
     if hasattr(model, "optimum"):
         return model.optimum(flops)

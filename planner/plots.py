@@ -17,7 +17,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import NoLossModelError, PlotDependencyError
-from .units import format_tick
+from .units import format_flops_tex, format_tick
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib"]
@@ -269,7 +269,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         for j, c in enumerate(C):
             colour = cmap(0.1 + 0.75 * j / max(len(C) - 1, 1))
             N = best.n_params[j] * np.logspace(-span_decades, span_decades, points)
-            ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {_flops_tex(c)} FLOPs")
+            ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {format_flops_tex(c)} FLOPs")
             if intervals is not None:
                 lo, hi = intervals.n_params_lo[j], intervals.n_params_hi[j]
                 ax.errorbar(best.n_params[j], best.loss[j], xerr=[[best.n_params[j] - lo], [hi - best.n_params[j]]],
@@ -291,12 +291,6 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
                          else f"No interval: {law.id} publishes no uncertainty.")
         _caption(fig, lines, 120)
     return fig
-
-
-def _flops_tex(c) -> str:
-    e = math.floor(math.log10(c))
-    m = c / 10**e
-    return f"$10^{{{e}}}$" if abs(m - 1) < 1e-9 else f"${m:.3g}\\times10^{{{e}}}$"
 
 
 def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", caption: str = ""):

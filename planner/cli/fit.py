@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from .options import (QUANTITY, format_option, law_options, load_law, read_runs_options, runs_options, show,
-                      warn)
+from .options import (format_option, law_options, LEVEL, load_law, Number, option, QUANTITY, read_runs_options,
+                      runs_options, show, warn)
 
 #: Budgets the report plans at when no --flops is given.
 DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
@@ -40,21 +40,21 @@ def _law_id(output: str | None, given: str | None) -> str:
 
 @click.command("fit")
 @click.argument("runs_file", metavar="RUNS")
-@click.option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-@click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+@option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
+@option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
               help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
-@click.option("--isoflop", is_flag=True,
+@option("--isoflop", is_flag=True,
               help="Hoffmann's Approach 2 instead: a parabola per isoFLOP budget, then N_opt = G*C^a.")
-@click.option("--bootstrap", "n_boot", type=click.IntRange(0, 1_000_000), default=0, metavar="N",
+@option("--bootstrap", "n_boot", type=click.IntRange(0, 1_000_000), default=0, metavar="N",
               help="Refit on N resamples of the runs for percentile intervals (e.g. 4000).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the bootstrap resampling.")
-@click.option("--level", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=95.0,
+@option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@option("--level", type=LEVEL, default=95.0,
               show_default=True, help="Interval level in percent.")
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
               help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
 @runs_options
-@click.option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
+@option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option
 def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, flops, drop_highest_loss,
                 n_params_column, tokens_column, flops_column, loss_column, input_format, law_id, fmt):
@@ -128,11 +128,11 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
 
 
 @click.command("design")
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS", required=True,
+@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS", required=True,
               help="A budget of the isoFLOP grid (repeatable), e.g. --flops 1e18 --flops 1e19.")
-@click.option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
+@option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
               help="Model sizes per budget.")
-@click.option("--span", type=click.FloatRange(1, min_open=True), default=16.0, show_default=True,
+@option("--span", type=Number(1, 1e6, low_open=True, what="a ratio of sizes"), default=16.0, show_default=True,
               help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
 @law_options
 @format_option

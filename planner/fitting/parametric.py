@@ -13,6 +13,11 @@ L-BFGS-B from every start.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 import math
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, PARAMETRIC_GRID
@@ -30,7 +35,8 @@ def parametric_coefficients(theta) -> dict[str, float]:
     return {"E": math.exp(e), "A": math.exp(a), "B": math.exp(b), "alpha": al, "beta": be}
 
 
-def fit_parametric(n_params, n_tokens, loss, *, delta: float = HUBER_DELTA, grid=None, polish: int = 8,
+def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, delta: float = HUBER_DELTA,
+                   grid: ArrayLike | None = None, polish: int = 8,
                    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> FitResult:
     r"""Fit L(N, D) = E + A/N^α + B/D^β to runs (Hoffmann et al. 2022, Eq. 2; Approach 3).
 

@@ -64,6 +64,8 @@ class DistillationLaw:
     f1: Real
     d1: Real
 
+    #: Not a law family: the name of the table (``[distillation]``) its coefficients are read from.
+    form: ClassVar[str] = "distillation"
     coefficient_names: ClassVar[tuple[str, ...]] = ("A", "B", "alpha", "beta", "gamma", "c0", "c1", "f1", "d1")
 
     def loss(self, n_params: Real, n_tokens: Real, teacher_loss: Real, supervised_loss: Real) -> Real:

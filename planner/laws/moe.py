@@ -42,9 +42,10 @@ class FineGrainedMoE:
 
         d_model = (64·N / (8E + 4))^(1/3),   N_active = 12·N / (8E + 4)
 
-    The compute-optimal split minimises L over N, D and G subject to F = C (§6.2): for each G of
-    ``granularities`` a one-dimensional search in log N (the loss along F = C is convex in log N: a decreasing
-    power of N plus an increasing power of F per token, whose log is convex in log N), then the best G.
+    The compute-optimal split minimises L over N, D and G subject to F = C (§6.2); it has no closed form, so the
+    numeric search is in the core (:func:`planner.optimize.moe_optimum`: for each G of ``granularities`` a
+    one-dimensional search in log N, then the best G); :func:`planner.plan.compute_optimal` returns it as a
+    :class:`~planner.plan.MoEPlan`.
 
     Parameters
     ----------
@@ -109,48 +110,6 @@ class FineGrainedMoE:
     def training_flops(self, n_params: Real, n_tokens: Real, granularity: Real) -> Real:
         """F = FLOPs per token × D (Eq. 10)."""
         return self.flops_per_token(n_params, granularity) * n_tokens
-
-    # -- the compute-optimal configuration (§6.2) ----------------------------------------------------------------------
-
-    def optimum(self, flops: Real) -> MoEOptimum:
-        """The (N, D, G) minimising L subject to F = C, and L there, for a float or an array of budgets.
-
-        Each G: a search in s ∈ [0, 1] mapping to log N over [N_active = 1, N_active = C/c_f] (beyond which a
-        single token would exceed the budget), the same unit bracket for every budget so one budget alone and
-        the same budget among many give the same plan. Then the G with the lowest loss, first of equals.
-        """
-        import numpy as np
-
-        from ..optimize import argmin_log
-
-        C = np.atleast_1d(np.asarray(flops, dtype=float))
-        per_active = (8.0 * self.expansion_rate + 4.0) / 12.0   # N / N_active
-        lo = np.log(per_active) + np.zeros_like(C)
-        hi = np.log(per_active * C / self.flops_per_param_token)
-        best = None
-        for G in self.granularities:
-            def on_budget(s, G=G):
-                N = np.exp(lo + s * (hi - lo))
-                return self.loss(N, C / self.flops_per_token(N, G), G)
-
-            s = argmin_log(on_budget, np.zeros_like(C), np.ones_like(C))
-            N = np.exp(lo + s * (hi - lo))
-            D = C / self.flops_per_token(N, G)
-            L = self.loss(N, D, G)
-            if best is None:
-                best = [N, D, np.full_like(C, G), L]
-            else:
-                better = L < best[3]
-                best = [np.where(better, new, old) for new, old in zip((N, D, np.full_like(C, G), L), best)]
-        if isinstance(flops, (int, float)):
-            return MoEOptimum(*(float(x[0]) for x in best))
-        shape = np.shape(flops)
-        return MoEOptimum(*(x.reshape(shape) for x in best))
-
-    def compute_optimal(self, flops: Real) -> tuple[Real, Real]:
-        """(N_opt, D_opt) for a budget of ``flops`` FLOPs (F of Eq. 10); :meth:`optimum` also gives G and L."""
-        opt = self.optimum(flops)
-        return opt.n_params, opt.n_tokens
 
     def largest_granularity(self) -> float:
         """The largest G searched: an optimum there may want a finer one."""
