@@ -177,3 +177,20 @@ def test_plot_curves_draws_the_envelope(tmp_path, needs_matplotlib):
     assert "Envelope of training curves" in text and "Compute-optimal data" in text
     assert_one_line_error(invoke("plot", "curves", tmp_path / "missing.csv", "-o", tmp_path / "m.png"), 1,
                           "missing.csv")
+
+
+def test_without_a_bootstrap_each_n_opt_interval_is_its_delta_method_error(sweep):
+    """N_opt (95%): exp(ln N_opt ± z·se) with z = scipy's normal 97.5% quantile, se the parabola's own error."""
+    from scipy.stats import norm
+
+    N, D, L, C, tmp = sweep
+    path = _write(tmp / "z.csv", ["params", "tokens", "loss"], zip(N, D, L))
+    doc = json.loads(invoke("fit", path, "--isoflop", "--format", "json").stdout)
+    z = norm.ppf(0.975)
+    checked = 0
+    for b in doc["budgets"]:
+        if b["n_params_log_se"] is not None:
+            assert b["n_params_lo"] == pytest.approx(b["n_params"] * np.exp(-z * b["n_params_log_se"]), rel=1e-9)
+            assert b["n_params_hi"] == pytest.approx(b["n_params"] * np.exp(z * b["n_params_log_se"]), rel=1e-9)
+            checked += 1
+    assert checked >= 5

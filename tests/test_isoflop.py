@@ -333,7 +333,7 @@ def test_akima_bootstrap_gives_each_budget_an_interval():
 
 
 def test_bootstrap_needs_an_isoflop_fit():
-    with pytest.raises(FitError, match="needs the result of fit_isoflop"):
+    with pytest.raises(FitError, match="Approach 2 needs the result of fit_isoflop"):
         bootstrap_isoflop(fit_isoflop(*sweeps(BESIROGLU, BUDGETS, seed=0)[:3]).__class__(
             form="allocation", coefficients={}, standard_errors={}, standard_error_method="", exponents=(0.5, 0.5),
             objective=0, n_runs=0, residuals={}, data_range={}))

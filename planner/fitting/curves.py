@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 from ..conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
 from ..errors import FitError
-from .isoflop import AllocationBootstrap, _batched_slopes, _size_ids, allocation_result, coefficient_bootstrap
+from .isoflop import (AllocationBootstrap, _batched_slopes, _size_ids, allocation_result, check_bootstrap,
+                      coefficient_bootstrap)
 from .result import FitResult
 
 __all__ = ["fit_curves", "bootstrap_curves", "Envelope"]
@@ -203,12 +204,7 @@ def bootstrap_curves(fit: FitResult, *, n_resamples: int = 4000, seed: int | Non
     """
     import numpy as np
 
-    if fit.extra.get("approach") != 1:
-        raise FitError("bootstrap_curves needs the result of fit_curves")
-    if n_resamples < 1:
-        raise FitError(f"n_resamples must be >= 1 (got {n_resamples})")
-    if not 0 < level < 100:
-        raise FitError(f"level must be between 0 and 100 (got {level:g})")
+    check_bootstrap(fit, 1, n_resamples, level)
     grid, M, logD, sizes = fit.extra["matrices"]
     run_N = fit.extra["envelope"].run_n_params
     n, G = M.shape

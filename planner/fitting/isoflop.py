@@ -466,6 +466,17 @@ def _percentiles(samples, level):
     return np.atleast_1d(lo), np.atleast_1d(hi)
 
 
+def check_bootstrap(fit: FitResult, approach: int, n_resamples: int, level: float) -> None:
+    """FitError unless ``fit`` is Approach ``approach``'s result, ``n_resamples`` >= 1 and 0 < ``level`` < 100."""
+    if fit.extra.get("approach") != approach:
+        name = {1: "fit_curves", 2: "fit_isoflop"}[approach]
+        raise FitError(f"the bootstrap of Approach {approach} needs the result of {name}")
+    if n_resamples < 1:
+        raise FitError(f"n_resamples must be >= 1 (got {n_resamples})")
+    if not 0 < level < 100:
+        raise FitError(f"level must be between 0 and 100 (got {level:g})")
+
+
 def coefficient_bootstrap(log_G, a, b, *, level, n_resamples, seed, method, k) -> tuple[BootstrapResult, tuple, float]:
     """The :class:`BootstrapResult` over (coefficient, exponent) of resampled fits, and b's interval and error."""
     import numpy as np
@@ -500,12 +511,7 @@ def bootstrap_isoflop(fit: FitResult, *, n_resamples: int = 4000, seed: int | No
     """
     import numpy as np
 
-    if fit.extra.get("approach") != 2:
-        raise FitError("bootstrap_isoflop needs the result of fit_isoflop")
-    if n_resamples < 1:
-        raise FitError(f"n_resamples must be >= 1 (got {n_resamples})")
-    if not 0 < level < 100:
-        raise FitError(f"level must be between 0 and 100 (got {level:g})")
+    check_bootstrap(fit, 2, n_resamples, level)
     inp = fit.extra["inputs"]
     N, D, L = inp["n_params"], inp["n_tokens"], inp["loss"]
     method, window = fit.extra["isoflop_method"], fit.extra["window"]

@@ -14,7 +14,6 @@ import math
 from pathlib import PurePath
 
 from ..units import format_count, format_flops, format_loss, format_text
-from .fit import COEFFICIENT_KEYS, _coefficient_cell, _interval_cell
 from .intervals import _span
 from .types import Block, Column, Report
 
@@ -34,23 +33,14 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
-def _coefficients(fit, boot):
-    """The coefficient table's rows and columns (as ``plan fit``'s), for an allocation rule."""
-    ses = boot.standard_errors if boot is not None else fit.standard_errors
-    rows = []
-    for name, value in fit.coefficients.items():
-        row = {"coefficient": name, "estimate": value, "standard_error": ses.get(name),
-               "estimate_cell": (name, value), "standard_error_cell": (name, ses.get(name))}
-        if boot is not None:
-            lo, hi = boot.intervals[name]
-            row.update(ci_level=boot.level, estimate_lo=lo, estimate_hi=hi, interval_cell=(name, lo, hi))
-        rows.append(row)
-    columns = [Column("coefficient", "coefficient", format_text, align="left"),
-               Column("estimate_cell", "estimate", _coefficient_cell),
-               Column("standard_error_cell", "std. error", _coefficient_cell)]
-    if boot is not None:
-        columns.append(Column("interval_cell", f"{boot.level:g}% interval", _interval_cell))
-    return rows, columns, (COEFFICIENT_KEYS if boot is not None else COEFFICIENT_KEYS[:3])
+def _coefficients(fit, boot, runs):
+    """The coefficient table (rows, columns, keys) exactly as ``plan fit``'s report has it (report.fit builds it)."""
+    from .fit import fit_report
+
+    # fit_report's own footer reads residuals["rms"] and ["max_abs"]; its footer is not used here.
+    table = fit_report(dataclasses.replace(fit, residuals=fit.extra["n_opt_residuals"]), boot,
+                       Report(blocks=(), columns=(), keys=()), runs)
+    return table.blocks[0].rows, table.columns, table.keys
 
 
 def _exponent_line(fit, ab) -> str:
@@ -79,6 +69,12 @@ def _uncertainty_lines(fit, ab) -> list[str]:
             f"Plan ranges in brackets: {c.level:g}% bootstrap percentiles."]
 
 
+def _footer(fit, ab, runs, residual_lines) -> list[str]:
+    """The footer both reports share: exponents, the residual lines, the runs' range, the method, the errors."""
+    return [_exponent_line(fit, ab), *residual_lines, _range_line(fit, runs), f"Method: {fit.method}.",
+            *_uncertainty_lines(fit, ab)]
+
+
 def _fields(fit, ab, runs, extra) -> dict:
     out = {
         "source": runs.source, "form": fit.form, "approach": fit.extra["approach"], "n_runs": fit.n_runs,
@@ -97,7 +93,7 @@ def _fields(fit, ab, runs, extra) -> dict:
 
 
 def _document(fit, ab, plans, runs, title, section, footer, fields) -> Report:
-    rows, columns, keys = _coefficients(fit, ab.coefficients if ab is not None else None)
+    rows, columns, keys = _coefficients(fit, ab.coefficients if ab is not None else None, runs)
     plans = dataclasses.replace(plans, title="Compute-optimal plans with this rule", footer=(), name="plans")
     return Report(blocks=(Block(rows),), columns=tuple(columns), keys=keys, title=title, footer=tuple(footer),
                   sections=(section, plans), fields=_fields(fit, ab, runs, fields),
@@ -169,17 +165,12 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
                 *(f"Skipped: C = {format_flops(f.flops)} ({len(f.runs)} runs): {f.skipped}." for f in skipped)))
     res, n_res = fit.residuals, fit.extra["n_opt_residuals"]
     curve = ("parabola" if fit.extra["isoflop_method"] == "parabola" else "interpolant")
-    lines = [
-        _exponent_line(fit, ab),
+    lines = _footer(fit, ab, runs, [
         (f"Residuals of log L around each budget's parabola: RMS {res['rms']:.4f}, max |r| {res['max_abs']:.4f} "
          f"({sum(f.window_runs for f in used)} runs in the windows)." if res else
          f"Residuals of log L around each budget's {curve}: none (Akima interpolation passes through every size)."),
         f"Residuals of log N_opt around the power law: RMS {n_res['rms']:.4f}, max |r| {n_res['max_abs']:.4f} "
-        f"({len(used)} budgets).",
-        _range_line(fit, runs),
-        f"Method: {fit.method}.",
-        *_uncertainty_lines(fit, ab),
-    ]
+        f"({len(used)} budgets)."])
     title = (f"Fit · allocation rule (Approach 2: isoFLOP profiles) · {fit.n_runs} runs in {len(used)} budgets from "
              f"{PurePath(runs.source).name}")
     return _document(fit, ab, plans, runs, title, section, lines,
@@ -227,14 +218,9 @@ def curves_report(fit, ab, plans: Report, runs) -> Report:
         footer=("A point won by the smallest or largest size covering its C is left out: the optimum may lie "
                 "beyond the sizes trained.",))
     n_res = fit.extra["n_opt_residuals"]
-    lines = [
-        _exponent_line(fit, ab),
+    lines = _footer(fit, ab, runs, [
         f"Residuals of log N_opt around the power law: RMS {n_res['rms']:.4f}, max |r| {n_res['max_abs']:.4f} "
-        f"({used} envelope points; N_opt steps from size to size, so these are not noise).",
-        _range_line(fit, runs),
-        f"Method: {fit.method}.",
-        *_uncertainty_lines(fit, ab),
-    ]
+        f"({used} envelope points; N_opt steps from size to size, so these are not noise)."])
     title = (f"Fit · allocation rule (Approach 1: envelope of training curves) · {fit.n_runs} runs, "
              f"{fit.extra['n_checkpoints']} checkpoints from {PurePath(runs.source).name}")
     return _document(fit, ab, plans, runs, title, section, lines,
