@@ -200,6 +200,8 @@ def test_plan_fit_curves_table_labels_its_residuals(curves_csv):
     ("run,params,tokens,loss\na,1e8,1e9,3\na,2e8,2e9,2.9\n", [], "run 'a' has 2e+08 parameters but 1e+08 at line 2"),
     ("run,params,tokens,loss\n,1e8,1e9,3\n", [], "every checkpoint needs the id of its run"),
     ("step,params,tokens,loss\n1,1e8,1e9,3\n", ["--run-column", "job"], "no column 'job' (given by --run-column)"),
+    ("run,params,tokens,loss\na,1e8,1e9,3\na,1e8,2e9,2.9\nb,2e8,1e9,3.1\nb,2e8,2e9,2.8\n", [],
+     "the envelope of training curves needs at least 3 model sizes (found 2 among 2 runs)"),
 ])
 def test_bad_curves_exit_1_with_one_line(tmp_path, content, args, message):
     from .goldens import assert_one_line_error
