@@ -18,7 +18,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import NoLossModelError, PlotDependencyError
-from .units import format_tick
+from .units import format_flops, format_tick
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib", "isoflop_runs_figure", "curves_figure"]
@@ -400,7 +400,7 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
             inside = (N[idx] >= f.window[0] * (1 - 1e-9)) & (N[idx] <= f.window[1] * (1 + 1e-9))
             ax1.scatter(N[idx][inside], L[idx][inside], s=16, color=colour, zorder=3)
             ax1.scatter(N[idx][~inside], L[idx][~inside], s=16, facecolors="none", edgecolors=colour, zorder=3)
-            ax1.plot(f.curve[0], f.curve[1], color=colour, linewidth=1.3, label=f"C = {_flops_tex(f.flops)}")
+            ax1.plot(f.curve[0], f.curve[1], color=colour, linewidth=1.3, label=f"C = {format_flops(f.flops)}")
             lo, hi = bars[id(f)]
             xerr = [[f.n_params - lo], [hi - f.n_params]] if math.isfinite(lo) else None
             ax1.errorbar(f.n_params, f.loss, xerr=xerr, fmt="D", markersize=5, color="black", capsize=2,

@@ -97,10 +97,11 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
         from .isoflop import fit_allocation_rule
 
         return fit_allocation_rule(runs_file, output=output, force=force, curves=curves, n_boot=n_boot, seed=seed,
-                                   level=level, flops=flops, law_id=law_id, fmt=fmt, drop_highest_loss=drop_highest_loss,
-                                   n_params_column=n_params_column, tokens_column=tokens_column,
-                                   flops_column=flops_column, loss_column=loss_column, input_format=input_format,
-                                   **approach)
+                                   level=level, budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS),
+                                   law_id=_law_id(output, law_id), fmt=fmt, progress_bar=_progress_bar,
+                                   drop_highest_loss=drop_highest_loss, n_params_column=n_params_column,
+                                   tokens_column=tokens_column, flops_column=flops_column, loss_column=loss_column,
+                                   input_format=input_format, **approach)
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                              input_format)
     N, D, L = runs.n_params, runs.n_tokens, runs.loss

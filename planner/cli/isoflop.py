@@ -118,9 +118,12 @@ def _command(runs, curves, isoflop_method, isoflop_window, n_boot, seed, drop_hi
     return "plan fit " + " ".join(words)
 
 
-def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level, flops, law_id, fmt, budget_column,
-                        run_column, isoflop_method, isoflop_window, **read):
-    """``plan fit --isoflop`` and ``plan fit --curves``: read, fit, bootstrap, report, write the law file."""
+def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level, budgets, law_id, fmt, progress_bar,
+                        budget_column, run_column, isoflop_method, isoflop_window, **read):
+    """``plan fit --isoflop`` and ``plan fit --curves``: read, fit, bootstrap, report, write the law file.
+
+    ``budgets`` are those the report plans at, ``law_id`` the written law's id, ``progress_bar(total)`` gives the
+    bootstrap's (progress, callback) as ``plan fit``'s own."""
     from ..errors import PresetError
     from ..files import write_atomic
     from ..fitting.curves import bootstrap_curves
@@ -128,22 +131,20 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
     from ..lawfile import law_file_text, law_from_fit, load_law_file
     from ..report.fit import plans_report
     from ..report.isoflop import curves_report, isoflop_report
-    from .fit import DEFAULT_REPORT_BUDGETS, _law_id, _progress_bar
     from .options import show
 
     runs = read_approach_runs(runs_file, curves, budget_column=budget_column, run_column=run_column, **read)
     result = fit_approach(runs, curves, isoflop_method, isoflop_window)
     ab = None
     if n_boot:
-        progress, callback = _progress_bar(n_boot)
+        progress, callback = progress_bar(n_boot)
         with progress:
             resample = bootstrap_curves if curves else bootstrap_isoflop
             ab = resample(result, n_resamples=n_boot, seed=seed, level=level, progress=callback)
     boot = ab.coefficients if ab is not None else None
-    law_id = _law_id(output, law_id)
     source = Path(runs.source).name
     fitted = law_from_fit(result, boot, law_id=law_id, source=source)
-    plans = plans_report(fitted, list(flops) or list(DEFAULT_REPORT_BUDGETS), level if boot is not None else None)
+    plans = plans_report(fitted, list(budgets), level if boot is not None else None)
     report = (curves_report if curves else isoflop_report)(result, ab, plans, runs)
     if boot is not None and boot.n_failed:
         report = dataclasses.replace(report, warnings=tuple(report.warnings) + (

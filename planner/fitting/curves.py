@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 if TYPE_CHECKING:
     import numpy
+    from numpy.typing import ArrayLike
 
 from ..conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
 from ..errors import FitError
@@ -127,7 +128,8 @@ def _envelope(M, run_N, selected):
     return winner, value, used
 
 
-def fit_curves(run_id: Sequence[str], n_params, n_tokens, loss, *, flops=None, grid_points: int = CURVES_GRID_POINTS,
+def fit_curves(run_id: Sequence[str], n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
+               flops: ArrayLike | None = None, grid_points: int = CURVES_GRID_POINTS,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> FitResult:
     r"""Hoffmann et al.'s Approach 1 (§3.1): N_opt = G·C^a and D_opt ∝ C^b from the envelope of training curves.
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 if TYPE_CHECKING:
     import numpy
+    from numpy.typing import ArrayLike
 
 from ..conventions import (BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
                            ISOFLOP_WINDOW, SAME_BUDGET_RTOL, SAME_SIZE_RTOL)
@@ -129,8 +130,8 @@ def _size_ids(N):
     return ids
 
 
-def group_budgets(flops, n_params, budget=None, *, spread: tuple[float, float] = BUDGET_SPREAD,
-                  column: str = "budget") -> Budgets:
+def group_budgets(flops: ArrayLike, n_params: ArrayLike, budget: ArrayLike | None = None, *,
+                  spread: tuple[float, float] = BUDGET_SPREAD, column: str = "budget") -> Budgets:
     r"""Each run's nominal budget: the ``budget`` column's value where given, else clusters of log C.
 
     Without a column, adjacent runs in sorted log C are merged, smallest gap first (single linkage), unless the
@@ -264,8 +265,9 @@ def _akima_minimum(xs, logL):
     return float(candidates[i]), float(values[i]), f
 
 
-def budget_minimum(n_params, n_tokens, loss, *, method: str = "parabola", window: float | None = ISOFLOP_WINDOW,
-                   flops: float = math.nan, runs: Sequence[int] = (), flops_ratio=(math.nan, math.nan)) -> BudgetFit:
+def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, method: str = "parabola",
+                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Sequence[int] = (),
+                   flops_ratio: tuple[float, float] = (math.nan, math.nan)) -> BudgetFit:
     """The minimum of one budget's isoFLOP profile (see the module docstring): a :class:`BudgetFit`, with
     ``skipped`` saying why where there is none. ``window`` is the factor in N around the best size (None: every
     size)."""
@@ -321,7 +323,7 @@ def budget_minimum(n_params, n_tokens, loss, *, method: str = "parabola", window
 # 3. the power laws
 
 
-def power_law(log_c, log_y):
+def power_law(log_c: ArrayLike, log_y: ArrayLike):
     """Least squares of log y = log G + e·log C: (log G, e, se(log G), se(e), residuals); NaN errors at 2 points."""
     import numpy as np
 
@@ -402,7 +404,8 @@ def _prepare(n_params, n_tokens, loss, flops, budget, k):
     return N, D, L, C, budget
 
 
-def fit_isoflop(n_params, n_tokens, loss, *, flops=None, budget=None, method: str = "parabola",
+def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, flops: ArrayLike | None = None,
+                budget: ArrayLike | None = None, method: str = "parabola",
                 window: float | None = ISOFLOP_WINDOW, min_budgets: int = ISOFLOP_MIN_BUDGETS,
                 flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget_column: str = "budget") -> FitResult:
     r"""Hoffmann et al.'s Approach 2 (arXiv:2203.15556, §3.2): N_opt = G·C^a from isoFLOP profiles.
