@@ -35,6 +35,7 @@ _LAZY = {
     **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
     **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs",
                      "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs"), "fitting"),
+    **dict.fromkeys(("fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves"), "fitting"),
     **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
                      "flops_from_usd", "gpu_hours", "usd", "wall_clock_days", "implied_mfu"), "compute.hardware"),
     **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "compute.hparams"),
@@ -77,6 +78,7 @@ __all__ = [
     # fitting
     "fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs", "parse_runs",
     "FitResult", "BootstrapResult", "IsoflopDesign", "Runs",
+    "fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves",
     # hardware time and money, shapes, hyperparameters
     "list_hardware", "load_chip", "Chip", "Cluster", "Cost", "cost", "DEFAULT_MFU", "gpu_hours", "wall_clock_days",
     "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget", "implied_mfu",

@@ -75,3 +75,39 @@ DISTILLATION_SCENARIOS = {
     "pretrain": (0.0, 1.0),              # the teacher is trained; its logits are stored and reused
     "pretrain+inference": (1.0, 1.0),    # the teacher is trained and serves this one student: the worst case
 }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Hoffmann et al.'s Approaches 1 and 2 from a user's runs (planner.fitting.isoflop, planner.fitting.curves)
+
+__all__ += ["BUDGET_SPREAD", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
+            "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT"]
+
+#: planner's tolerance, not a paper's: runs of one isoFLOP sweep at nominal budget C may have 6·N·D anywhere in
+#: 0.7–1.5 × C and are still read as one budget. A budget counts what a run really did (attention, the output layer:
+#: Porian et al. 2024, arXiv:2406.19146, count the last layer's FLOPs), which 6·N·D only approximates.
+BUDGET_SPREAD = (0.7, 1.5)
+
+#: planner's choice: parameter counts within 1% of each other are one model size.
+SAME_SIZE_RTOL = 0.01
+
+#: planner's choice: runs of one size whose C agree within 5% are repeats (seeds) at one budget, not two budgets.
+SAME_BUDGET_RTOL = 0.05
+
+#: planner's default window of the per-budget parabola: the sizes within a factor 4 of the best size's N (0.6 decades
+#: either side; at least its nearest size on each side). Hoffmann et al. (2022, §3.2) fit one parabola per isoFLOP
+#: curve; over the whole of a wide, off-centre sweep that biases N_opt, which is why Porian et al. (2024,
+#: arXiv:2406.19146) interpolate near the minimum instead. The factor 4 is planner's, chosen on simulated sweeps
+#: (tests/test_isoflop.py measures it).
+ISOFLOP_WINDOW = 4.0
+
+#: A budget needs 3 model sizes for a parabola; a power law through fewer than 3 budgets has no residual to judge it.
+ISOFLOP_MIN_SIZES = 3
+ISOFLOP_MIN_BUDGETS = 3
+
+#: Approach 1's envelope is read "at 1500 logarithmically spaced FLOP values" (Hoffmann et al. 2022,
+#: arXiv:2203.15556, §3.1).
+CURVES_GRID_POINTS = 1500
+
+#: "Overestimating the number of training steps beyond 25% leads to clear drops in performance" (Hoffmann et al.
+#: 2022, App. B, Figure A1): a checkpoint before 1/1.25 = 80% of its run's schedule overstates its loss.
+LR_HORIZON_OVERSHOOT = 1.25

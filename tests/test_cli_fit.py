@@ -182,7 +182,7 @@ def test_design_table_and_csv():
                                        for n in (1e8, 1e9, 1e10) for d in (1e9, 1e10, 1e11)), [],
      "non-positive exponent"),
     ("params,tokens,loss\n" + "".join(f"{n},{1e18 / (6 * n)},{3 + abs(n - 3e8) / 1e9}\n" for n in (1e8, 2e8, 3e8, 4e8, 5e8)),
-     ["--isoflop"], "isoFLOP fitting needs at least 2 budgets"),
+     ["--isoflop"], "isoFLOP fitting needs at least 3 budgets"),
 ])
 def test_bad_runs_exit_1_with_one_line(tmp_path, content, args, message):
     path = tmp_path / "runs.csv"
@@ -196,7 +196,7 @@ def test_bad_runs_exit_1_with_one_line(tmp_path, content, args, message):
 
 @pytest.mark.parametrize("args, message", [
     (["--isoflop", "--form", "kaplan"], "does not combine with --form"),
-    (["--isoflop", "--bootstrap", "10"], "--bootstrap is for the parametric and Kaplan fits"),
+    (["--isoflop", "--curves"], "two different fits; give one"),
     (["--bootstrap", "-1"], "--bootstrap"),
     (["--form", "cubic"], "--form"),
     (["--level", "100"], "--level"),

@@ -158,7 +158,9 @@ def invocations(draw, files):
     elif command == "fit":
         runs = draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))
         args = ["fit", str(files[runs])] + option_pairs(draw, {
-            "--form": st.sampled_from(["parametric", "kaplan", "x"]), "--isoflop": None,
+            "--form": st.sampled_from(["parametric", "kaplan", "x"]), "--isoflop": None, "--curves": None,
+            "--budget-column": texts, "--run-column": texts, "--isoflop-window": numbers,
+            "--isoflop-method": st.sampled_from(["parabola", "akima", "x"]),
             "--flops": numbers, "--format": formats, "--loss-column": texts, "--drop-highest-loss":
             st.sampled_from(["0", "1", "100", "-1"]), "--seed": st.sampled_from(["0", "-1", "x"])})
     else:
@@ -232,14 +234,16 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     """The figures too: plan plot frontier | isoflop | fit with odd values and files, written into a fresh folder."""
     out = tmp_path_factory.mktemp("figures")
-    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit"]))
+    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs"]))
     target = data.draw(st.sampled_from(["f.png", "f.svg", "f.txt", "", "sub/f.png", str(files["law:fifo"])]))
     args = ["plot", kind, "-o", str(out / target) if target and not target.startswith("/") else target]
-    if kind == "fit":
+    if kind in ("fit", "curves", "isoflop-runs"):
+        if kind == "isoflop-runs":
+            args[1] = "isoflop"
         args.insert(2, str(files[data.draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))]))
     args += option_pairs(data.draw, {"--flops-range": (numbers, numbers), "--ci": numbers, "--flops": numbers,
-                                     "--preset": presets} if kind != "fit" else {"--form": st.sampled_from(
-                                         ["parametric", "kaplan"])})
+                                     "--preset": presets} if kind in ("frontier", "isoflop") else {"--form": st.sampled_from(
+                                         ["parametric", "kaplan"])} if kind == "fit" else {"--run-column": texts})
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "100"})
     event(f"plot {kind}: exit {result.exit_code}")
     check(result, args)

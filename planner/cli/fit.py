@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
-from .options import (command_line, format_option, law_options, LEVEL, load_law, Number, option, QUANTITY, read_runs_options,
-                      runs_options, show, warn)
+from .isoflop import approach_options
+from .options import (LEVEL, QUANTITY, Number, command_line, format_option, law_options, load_law, option,
+                      read_runs_options, runs_options, show, warn)
 
 #: Budgets the report plans at when no --flops is given.
 DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
@@ -45,7 +46,8 @@ def _law_id(output: str | None, given: str | None) -> str:
 @option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
               help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
 @option("--isoflop", is_flag=True,
-              help="Hoffmann's Approach 2 instead: a parabola per isoFLOP budget, then N_opt = G*C^a.")
+        help="Hoffmann's Approach 2 instead: a minimum per isoFLOP budget, then N_opt = G*C^a.")
+@approach_options
 @option("--bootstrap", "n_boot", type=click.IntRange(0, 1_000_000), default=0, metavar="N",
               help="Refit on N resamples of the runs for percentile intervals (e.g. 4000).")
 @option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the bootstrap resampling.")
@@ -57,7 +59,8 @@ def _law_id(output: str | None, given: str | None) -> str:
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option
 def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, flops, drop_highest_loss,
-                n_params_column, tokens_column, flops_column, loss_column, input_format, law_id, fmt):
+                n_params_column, tokens_column, flops_column, loss_column, input_format, law_id, fmt, curves,
+                **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
 
     One row per finished run with its parameters, tokens or training FLOPs, and final loss.
@@ -71,22 +74,34 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
       plan fit runs.csv -o mylaw.toml && plan --law mylaw.toml --flops 1e22
       plan fit runs.csv --bootstrap 4000 --seed 42 --flops 1e22
       plan fit runs.jsonl --form kaplan
-      plan fit isoflop_runs.csv --isoflop
+      plan fit isoflop_runs.csv --isoflop --bootstrap 1000
+      plan fit curves.csv --curves --run-column run --bootstrap 1000
     """
     from .. import fitting
     from ..files import check_output, write_atomic
     from ..lawfile import law_file_text, law_from_fit, load_law_file
     from ..report.fit import fit_report, plans_report
 
-    if isoflop and form != "parametric":
-        raise click.UsageError("--isoflop fits Approach 2's allocation rule; it does not combine with --form")
-    if isoflop and n_boot:
-        raise click.UsageError("--bootstrap is for the parametric and Kaplan fits, not --isoflop")
+    if (isoflop or curves) and form != "parametric":
+        raise click.UsageError(f"--{'curves' if curves else 'isoflop'} fits an allocation rule; it does not combine "
+                               "with --form")
+    if isoflop and curves:
+        raise click.UsageError("--isoflop (Approach 2, final losses) and --curves (Approach 1, training curves) are "
+                               "two different fits; give one")
     if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
         raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
 
+    if isoflop or curves:  # Hoffmann's Approaches 2 and 1: planner.cli.isoflop
+        from .isoflop import fit_allocation_rule
+
+        return fit_allocation_rule(runs_file, output=output, force=force, curves=curves, n_boot=n_boot, seed=seed,
+                                   level=level, budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS),
+                                   law_id=_law_id(output, law_id), fmt=fmt, progress_bar=_progress_bar,
+                                   drop_highest_loss=drop_highest_loss, n_params_column=n_params_column,
+                                   tokens_column=tokens_column, flops_column=flops_column, loss_column=loss_column,
+                                   input_format=input_format, **approach)
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                              input_format)
     N, D, L = runs.n_params, runs.n_tokens, runs.loss

@@ -1,4 +1,5 @@
-"""``plan plot``: figures of laws (``frontier``, ``isoflop``) and of a fit to runs (``fit``).
+"""``plan plot``: figures of laws (``frontier``, ``isoflop``), of a fit to runs (``fit``), of a user's isoFLOP
+sweeps (``isoflop RUNS``) and training curves (``curves``).
 
 matplotlib loads only when a figure is drawn (``pip install 'planner[plot]'``); the group's help needs none.
 """
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..presets import DEFAULT_PRESET
+from .isoflop import budget_options, curves_options
 from .options import LEVEL, QUANTITY, law_options, load_law, option, read_runs_options, runs_options, warn
 
 
@@ -40,6 +42,8 @@ def plot():
       plan plot frontier --preset epoch --preset chinchilla -o frontier.png
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.svg
       plan plot fit runs.csv -o fit.png
+      plan plot isoflop sweeps.csv -o sweeps.png
+      plan plot curves curves.csv -o envelope.png
     """
 
 
@@ -73,27 +77,76 @@ def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
 
 
 @plot.command("isoflop")
+@click.argument("runs_file", metavar="[RUNS]", required=False)
 @option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
               help="A budget in FLOPs (repeatable) [default: 1e19 … 1e25, every 100×].")
 @law_options
 @option("--ci", type=LEVEL, metavar="LEVEL",
               help="Mark a LEVEL% interval on each optimum's N, where the law publishes uncertainty.")
+@budget_options
+@runs_options
 @output_options
-def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
-    """Predicted loss against N at fixed budgets, each optimum marked.
+def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, budget_column, isoflop_method,
+                 isoflop_window, **read):
+    """Predicted loss against N at fixed budgets, each optimum marked; or, given RUNS, your isoFLOP sweeps.
+
+    With RUNS (final losses, as 'plan fit --isoflop' reads them): each budget's runs, its fitted curve and minimum
+    with its interval, and N_opt against C with the fitted power law.
 
     \b
-    Example:
+    Examples:
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
+      plan plot isoflop sweeps.csv --isoflop-window 3 -o sweeps.png
     """
-    from ..plots import isoflop_figure, require_matplotlib, save_figure
+    from ..plots import isoflop_figure, isoflop_runs_figure, require_matplotlib, save_figure
     from ..uncertainty import has_uncertainty
 
     require_matplotlib()
+    if runs_file is not None:
+        if flops or preset or law_file or sets or ci is not None:
+            raise click.UsageError("RUNS draws your own sweeps; --flops, --preset, --law, --set and --ci draw a law's "
+                                   "profiles: give one or the other")
+        from .isoflop import fit_approach, read_approach_runs
+
+        runs = read_approach_runs(runs_file, False, budget_column=budget_column, **read)
+        result = fit_approach(runs, False, isoflop_method, isoflop_window)
+        warn(result.warnings)
+        fig = isoflop_runs_figure(result, runs.n_params, runs.loss, label=Path(runs.source).name,
+                                  caption=f"Runs: {runs.source}, {len(runs)} runs; budgets "
+                                          f"{result.extra['grouping'].source}.")
+        click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+        return
     law = load_law(preset, law_file, sets)
     if ci is not None and not has_uncertainty(law):
         warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
     fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
+@plot.command("curves")
+@click.argument("runs_file", metavar="CURVES")
+@curves_options
+@runs_options
+@output_options
+def plot_curves(runs_file, run_column, output, force, **read):
+    """Training curves and their envelope (Hoffmann's Approach 1), with N_opt and D_opt along it.
+
+    CURVES has one row per checkpoint (run id, N, tokens so far, loss), as 'plan fit --curves' reads it.
+
+    \b
+    Example:
+      plan plot curves curves.csv --run-column run -o envelope.png
+    """
+    from ..plots import curves_figure, require_matplotlib, save_figure
+    from .isoflop import fit_approach, read_approach_runs
+
+    require_matplotlib()
+    runs = read_approach_runs(runs_file, True, run_column=run_column, **read)
+    result = fit_approach(runs, True)
+    warn(result.warnings)
+    fig = curves_figure(result, label=Path(runs.source).name,
+                        caption=f"Runs: {runs.source}, {len(result.extra['envelope'].runs)} runs, {len(runs)} "
+                                "checkpoints.")
     click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
 
 

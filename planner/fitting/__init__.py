@@ -10,19 +10,22 @@ Pure: arrays in, small frozen dataclasses out; no printing, and no file is opene
 - :mod:`~planner.fitting.parametric`, :mod:`~planner.fitting.kaplan`: the two loss-law fits (Approach 3).
 - :mod:`~planner.fitting.standard_errors`: asymptotic (Gauss–Newton) standard errors.
 - :mod:`~planner.fitting.bootstrap`: refits on resamples, percentile intervals.
-- :mod:`~planner.fitting.isoflop`: Hoffmann's Approach 2.
+- :mod:`~planner.fitting.isoflop`: Hoffmann's Approach 2 (isoFLOP profiles) and its bootstrap within budgets.
+- :mod:`~planner.fitting.curves`: Hoffmann's Approach 1 (the envelope of training curves) and its bootstrap.
 - :mod:`~planner.fitting.design`: an isoFLOP grid of runs to train.
 - :mod:`~planner.fitting.result`: :class:`FitResult`, :class:`BootstrapResult`.
 """
 
 from .bootstrap import bootstrap
 from .design import IsoflopDesign, design_isoflop
-from .isoflop import fit_isoflop
+from .curves import bootstrap_curves, fit_curves
+from .isoflop import bootstrap_isoflop, fit_isoflop
 from .kaplan import fit_kaplan
 from .objectives import huber
 from .parametric import fit_parametric
 from .result import BootstrapResult, FitResult
-from .runs import COLUMN_NAMES, Runs, parse_runs, read_runs
+from .runs import COLUMN_NAMES, Runs, parse_runs, read_curves, read_runs
 
 __all__ = ["FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "fit_parametric", "fit_kaplan", "fit_isoflop",
-           "bootstrap", "design_isoflop", "huber", "read_runs", "parse_runs", "COLUMN_NAMES"]
+           "bootstrap", "design_isoflop", "huber", "read_runs", "parse_runs", "COLUMN_NAMES", "fit_curves",
+           "bootstrap_isoflop", "bootstrap_curves", "read_curves"]
