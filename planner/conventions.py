@@ -7,7 +7,8 @@ Modules take these as defaults; a law file or an option may override them where 
 __all__ = [
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
-    "UNDERTRAINED_FACTOR",
+    "UNDERTRAINED_FACTOR", "COARSE_ROWS", "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS",
+    "IRREDUCIBLE_MARGIN",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -52,3 +53,21 @@ KAPLAN_GRID = {
 #: planner's threshold, not a paper's: a run with fewer than 1/4 of the optimum's tokens per parameter is called
 #: "far below" it in a warning.
 UNDERTRAINED_FACTOR = 4.0
+
+#: planner's choice, not a paper's: a fit with more runs than this runs its grid on this many of them (spread evenly
+#: over compute), then re-converges the best few end points on all of them (planner.fitting.multistart). Below it
+#: (every published ladder planner reproduces: Besiroglu's 240, Muennighoff's 296) the fit is as before.
+COARSE_ROWS = 512
+
+#: planner's choice: `plan fit` bootstraps this many resamples unless told otherwise (Besiroglu et al. 2024,
+#: arXiv:2404.10102, §4, used 4,000; 500 keeps the default fit about a second on their 240 runs).
+DEFAULT_BOOTSTRAP_RESAMPLES = 500
+
+#: planner's choice: a bootstrap of more runs than this resamples a seeded random subsample of this many and scales
+#: each resample's deviation from the subsample's own fit by sqrt(m/n): the m-out-of-n bootstrap (Bickel, Götze &
+#: van Zwet 1997, Statistica Sinica 7:1–31), for errors of a smooth estimator that shrink as 1/sqrt(n).
+BOOTSTRAP_MAX_ROWS = 2048
+
+#: planner's threshold: a fitted E within this fraction of the lowest observed loss (or above it) is "at or above"
+#: it, and `plan fit` warns that the irreducible loss is not pinned down.
+IRREDUCIBLE_MARGIN = 0.01
