@@ -33,7 +33,8 @@ _LAZY = {
                     "constraints"),
     **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
     **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs",
-                     "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs"), "fitting"),
+                     "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "backtest", "Backtest",
+                     "compare_estimators", "EstimatorFit", "Parametrisation"), "fitting"),
     **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
                      "flops_from_usd", "gpu_hours", "usd", "wall_clock_days"), "compute.hardware"),
     **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "compute.hparams"),
@@ -73,6 +74,7 @@ __all__ = [
     "plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples",
     # fitting
     "fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs", "parse_runs",
+    "backtest", "Backtest", "compare_estimators", "EstimatorFit", "Parametrisation",
     "FitResult", "BootstrapResult", "IsoflopDesign", "Runs",
     # hardware time and money, shapes, hyperparameters
     "list_hardware", "load_chip", "Chip", "Cluster", "Cost", "cost", "DEFAULT_MFU", "gpu_hours", "wall_clock_days",

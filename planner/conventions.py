@@ -8,7 +8,8 @@ __all__ = [
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
     "UNDERTRAINED_FACTOR", "COARSE_ROWS", "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS",
-    "IRREDUCIBLE_MARGIN",
+    "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION", "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING",
+    "ALPHA_BETA_CORRELATION_WARNING",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -71,3 +72,14 @@ BOOTSTRAP_MAX_ROWS = 2048
 #: planner's threshold: a fitted E within this fraction of the lowest observed loss (or above it) is "at or above"
 #: it, and `plan fit` warns that the irreducible loss is not pinned down.
 IRREDUCIBLE_MARGIN = 0.01
+
+#: planner's choice: `plan fit --compare` back-tests every estimator on the runs in this top fraction by compute
+#: (at least one) unless --holdout or --holdout-above says otherwise.
+COMPARE_HOLDOUT_FRACTION = 0.1
+
+#: planner's thresholds for `plan fit` warnings: a bootstrap interval of N_opt wider than this factor; a budget more
+#: than this many times the largest run's compute; |correlation| of alpha and beta over the bootstrap above this
+#: (alpha and beta are then not separately identified by the runs).
+NOPT_INTERVAL_WARNING = 10.0
+EXTRAPOLATION_WARNING = 100.0
+ALPHA_BETA_CORRELATION_WARNING = 0.9
