@@ -122,6 +122,8 @@ def bootstrap(n_params, n_tokens, loss, *, n_resamples: int = 4000, seed: int | 
     if centre is not None:
         thetas = param.free(np.asarray(fit.theta)) + scale * (thetas - centre)
     coefs = _theta_to_coefs(form, param.full(thetas))
+    for name, value in param.fixed:           # exactly the given value, not exp(log v)
+        coefs[:, names.index(name)] = value
     ok = np.isfinite(values) & np.isfinite(coefs).all(axis=1)
     if form == "parametric":
         ok &= (coefs[:, 3] > 0) & (coefs[:, 4] > 0)
@@ -134,6 +136,7 @@ def bootstrap(n_params, n_tokens, loss, *, n_resamples: int = 4000, seed: int | 
     intervals = {name: (float(lo[j]), float(hi[j])) for j, name in enumerate(names)}
     ses = {name: float(np.std(samples[:, j], ddof=1)) if len(samples) > 1 else float("nan")
            for j, name in enumerate(names)}
+    ses.update({name: 0.0 for name, _ in param.fixed})
     method = (f"{n_resamples} resamples of the {n} runs with replacement (numpy default_rng, seed {seed}); each refitted "
               f"by L-BFGS from the full-data optimum" + (f" and the next {K - 1} best distinct grid end points" if K > 1 else "")
               + ", all resamples batched; each keeps its best end point")

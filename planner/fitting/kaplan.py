@@ -33,7 +33,7 @@ def fit_kaplan(n_params, n_tokens, loss, *, delta: float = HUBER_DELTA, grid=Non
         tie=tie, fix=fix, objective=objective, progress=progress)
     x, y = np.log(N), np.log(D)
     nc, dc, aN, aD = (float(v) for v in theta)
-    coefs = {"alpha_N": aN, "alpha_D": aD, "N_c": math.exp(nc), "D_c": math.exp(dc)}
+    coefs = param.exact({"alpha_N": aN, "alpha_D": aD, "N_c": math.exp(nc), "D_c": math.exp(dc)})
     from ..laws import KaplanLaw
 
     warnings = []

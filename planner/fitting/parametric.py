@@ -60,7 +60,7 @@ def fit_parametric(n_params, n_tokens, loss, *, delta: float = HUBER_DELTA, grid
         "parametric", ParametricObjective, PARAMETRIC_GRID, n_params, n_tokens, loss, delta=delta, grid=grid,
         polish=polish, tie=tie, fix=fix, objective=objective, progress=progress)
     x, y = np.log(N), np.log(D)
-    coefs = parametric_coefficients(theta)
+    coefs = param.exact(parametric_coefficients(theta))
     a, b, e, al, be = theta
     if al <= 0 or be <= 0:
         raise FitError(f"the best fit has a non-positive exponent (alpha = {al:.3g}, beta = {be:.3g}): loss does not "

@@ -176,6 +176,10 @@ class Parametrisation:
 
         return np.array(list(itertools.product(*(spec[name] for name in self.free_names))), dtype=float)
 
+    def exact(self, coefficients: Mapping[str, float]) -> dict:
+        """``coefficients`` with each fixed one set to its given value exactly (not exp(log v))."""
+        return {**dict(coefficients), **dict(self.fixed)}
+
     # -- words ------------------------------------------------------------------------------------------------
 
     def describe(self) -> list[str]:

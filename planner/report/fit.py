@@ -191,9 +191,9 @@ def _fit_footer(fit, boot, runs, se_method: str) -> list[str]:
     elif fit.form == "allocation":
         lines.append(f"Std. errors: {se_method}.")
     else:
-        lines.append(f"Std. errors: ASYMPTOTIC, {se_method}, as asked (--errors asymptotic): they assume the law is "
-                     "exact and the residuals independent, and understate the error on few runs; the default is the "
-                     "bootstrap.")
+        lines.append(f"Std. errors: ASYMPTOTIC {se_method.removeprefix('asymptotic ')}, as asked with --errors "
+                     "asymptotic: they assume the law is exact and the residuals independent, and understate the error "
+                     "on few runs; the default is the bootstrap.")
     lines.append("* Loss in the runs' own units (nats/token on their data); beyond the fitted range it is an "
                  "extrapolation.")
     return lines
@@ -278,7 +278,7 @@ def compare_report(results, budgets: Sequence[float], runs) -> Report:
             row[f"n_opt_{i}"], row[f"d_opt_{i}"] = p["n_params"], p["n_tokens"]
         rows.append(row)
     columns = [Column("estimator", "estimator", format_text, align="left"),
-               Column("exponent_a", "a (N_opt ∝ C^a)", lambda v: "—" if v is None else f"{v:.3f}")]
+               Column("exponent_a", "a", lambda v: "—" if v is None else f"{v:.3f}")]
     for i, C in enumerate(budgets):
         columns += [Column(f"n_opt_{i}", f"N_opt @ {format_flops(C)}", format_count),
                     Column(f"d_opt_{i}", f"D_opt @ {format_flops(C)}", format_count)]
@@ -296,7 +296,7 @@ def compare_report(results, budgets: Sequence[float], runs) -> Report:
     if held is not None:
         footer.append(f"Back-test |err|: mean |relative error| predicting {held.rule}, each estimator refitted without "
                       f"them.")
-    footer.append("Objective: each estimator's own minimised objective (Approach 2: residual sum of squares of log "
+    footer.append("a: the exponent of N_opt ∝ C^a. Objective: each estimator's own minimised objective (Approach 2: residual sum of squares of log "
                   "N_opt), not comparable across rows.")
     footer += [f"{r.label}: {r.error or r.backtest_error}." for r in results if r.error or r.backtest_error]
     warnings = [w for r in fitted for w in r.fit.warnings]
