@@ -269,3 +269,26 @@ def test_many_rows_fit_the_same_optimum_as_the_runs_they_repeat(monkeypatch):
     for name, value in ref.coefficients.items():
         assert big.coefficients[name] == pytest.approx(value, rel=1e-6), name
     assert big.objective == pytest.approx(5 * ref.objective, rel=1e-9)
+
+
+def test_tied_asymptotic_errors_are_gauss_newton_over_the_free_parameters():
+    """Oracle: a central-difference Jacobian of log L̂ in φ = (a, b, e, α) with β = α, σ̂² = Σr²/(n − 4),
+    Cov φ = σ̂²(JᵀJ)⁻¹; A's error is A·se(a) (delta method); β's is α's."""
+    N, D, L = simulated_runs(TIED, SIZES[:6], RATIOS[:4], noise=0.01, seed=8)
+    fit = fit_parametric(N, D, L, tie=["alpha=beta"], fix={"E": 1.8})
+    phi = np.array([fit.theta[0], fit.theta[1], fit.theta[3]])
+
+    def log_pred(p):
+        a, b, al = p
+        return np.log(np.exp(a) / N ** al + np.exp(b) / D ** al + 1.8)
+
+    h = 1e-6
+    J = np.column_stack([(log_pred(phi + h * e) - log_pred(phi - h * e)) / (2 * h) for e in np.eye(3)])
+    r = np.log(L) - log_pred(phi)
+    cov = float(r @ r) / (len(L) - 3) * np.linalg.inv(J.T @ J)
+    se = np.sqrt(np.diag(cov))
+    got = fit.standard_errors
+    assert got["A"] == pytest.approx(fit.coefficients["A"] * se[0], rel=1e-4)
+    assert got["B"] == pytest.approx(fit.coefficients["B"] * se[1], rel=1e-4)
+    assert got["alpha"] == pytest.approx(se[2], rel=1e-4) and got["beta"] == got["alpha"]
+    assert got["E"] == 0.0

@@ -72,9 +72,16 @@ def _law_id(output: str | None, given: str | None) -> str:
 # option groups
 
 
+def _options(f, options):
+    """``f`` decorated with each of ``options``, in the order given (as they show in --help)."""
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def model_options(f):
     """How the law is fitted: --tie, --fix, --objective, --huber-delta."""
-    options = [
+    return _options(f, [
         click.option("--tie", "ties", multiple=True, metavar="NAME=NAME",
                      help="Fit two coefficients as one, e.g. --tie alpha=beta (Gadre et al. 2024; repeatable)."),
         click.option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
@@ -84,15 +91,12 @@ def model_options(f):
                      help="Huber on log L (Hoffmann et al.) or least squares on L (Gadre et al.'s curve fit)."),
         click.option("--huber-delta", "delta", type=click.FloatRange(0, min_open=True), default=HUBER_DELTA,
                      show_default=True, help="Huber delta of --objective huber-log."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    ])
 
 
 def errors_options(f):
     """How the errors are got: --errors, --bootstrap, --seed, --level."""
-    options = [
+    return _options(f, [
         click.option("--errors", type=click.Choice(("bootstrap", "asymptotic")), default="bootstrap",
                      show_default=True,
                      help="Bootstrap errors and intervals, or asymptotic (Gauss-Newton) errors, which understate "
@@ -103,15 +107,12 @@ def errors_options(f):
                      help="Seed of the bootstrap resampling."),
         click.option("--level", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=95.0,
                      show_default=True, help="Interval level in percent."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    ])
 
 
 def backtest_options(f):
     """Whom to trust: --holdout, --holdout-above, --compare."""
-    options = [
+    return _options(f, [
         click.option("--holdout", type=click.IntRange(min=1), metavar="K",
                      help="Back-test: fit without the K runs of largest compute and predict them."),
         click.option("--holdout-above", type=QUANTITY, metavar="FLOPS",
@@ -119,10 +120,7 @@ def backtest_options(f):
         click.option("--compare", is_flag=True,
                      help="Fit the free and the alpha = beta law, Kaplan's form and Approach 2 on the same runs; "
                           "one row each."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    ])
 
 
 def _parse_fixes(values) -> tuple:
