@@ -7,7 +7,7 @@ Modules take these as defaults; a law file or an option may override them where 
 __all__ = [
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
-    "UNDERTRAINED_FACTOR", "COARSE_ROWS", "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS",
+    "UNDERTRAINED_FACTOR", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER", "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS",
     "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION", "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING",
     "ALPHA_BETA_CORRELATION_WARNING",
 ]
@@ -59,6 +59,10 @@ UNDERTRAINED_FACTOR = 4.0
 #: over compute), then re-converges the best few end points on all of them (planner.fitting.multistart). Below it
 #: (every published ladder planner reproduces: Besiroglu's 240, Muennighoff's 296) the fit is as before.
 COARSE_ROWS = 512
+#: ... and how many of the subsample's best distinct end points are re-converged on every run, with the iteration cap
+#: of that stage and of the polish (planner's choice; bench/bench_fit.py measures that it finds the same optimum).
+FULL_DATA_STARTS = 3
+FULL_DATA_ITER = 500
 
 #: planner's choice: `plan fit` bootstraps this many resamples unless told otherwise (Besiroglu et al. 2024,
 #: arXiv:2404.10102, §4, used 4,000; 500 keeps the default fit about a second on their 240 runs).

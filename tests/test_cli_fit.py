@@ -383,3 +383,32 @@ def test_a_law_file_with_a_bad_fit_table_is_refused_by_name(runs_csv, tmp_path):
     assert_one_line_error(invoke("--law", bad, "--flops", "1e22"), 1, "'objective_function' must be one of")
     bad.write_text(text.replace("[fit]\n", "[fit]\nfixed = { Z = 1.0 }\n"))
     assert_one_line_error(invoke("--law", bad, "--flops", "1e22"), 1, "'Z'")
+
+
+def test_five_untied_runs_are_refused_with_the_way_out(tmp_path):
+    N, D, L = simulated_runs(TRUTH, np.geomspace(5e7, 5e9, 5), [20.0])
+    path = tmp_path / "five.csv"
+    path.write_text("N,D,L\n" + "".join(f"{n!r},{d!r},{l!r}\n" for n, d, l in zip(N.tolist(), D.tolist(), L.tolist())))
+    assert_one_line_error(invoke("fit", path), 1, "5 runs cannot fit a law with 5 coefficients: give at least 6 runs, "
+                                                  "or tie or fix coefficients (--tie alpha=beta leaves 4)")
+
+
+def test_the_progress_bar_waits_a_second_and_then_draws_on_a_terminal(monkeypatch):
+    """A fit shorter than PROGRESS_DELAY draws nothing; a longer one on a terminal starts a bar, updates and stops it."""
+    import planner.cli.fit as fit_cli
+
+    progress = fit_cli._Progress()
+    progress("grid", 1, 10)
+    assert progress.bar is None                         # under a second: nothing yet
+    monkeypatch.setattr(fit_cli, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr("rich.console.Console.is_terminal", property(lambda self: True))
+    with fit_cli._Progress() as progress:
+        progress("grid", 1, 10)
+        progress("bootstrap", 5, 500)
+        task = progress.bar.tasks[0]
+        assert task.description == "bootstrap" and task.completed == 5 and task.total == 500
+    assert not progress.bar.live.is_started
+    monkeypatch.setattr("rich.console.Console.is_terminal", property(lambda self: False))
+    progress = fit_cli._Progress()
+    progress("grid", 1, 10)
+    assert progress.bar is None and progress.off        # not a terminal: never a bar (no stray blank line in logs)

@@ -13,11 +13,9 @@ from pathlib import Path
 import click
 
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .options import (QUANTITY, format_option, law_options, load_law, read_runs_options, runs_options, show,
                       warn)
-
-#: Budgets the report plans at when no --flops is given (planner.report.fit.DEFAULT_REPORT_BUDGETS).
-DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
 PROGRESS_DELAY = 1.0
 

@@ -34,7 +34,10 @@ def search(form: str, objective_cls, grid_spec, n_params, n_tokens, loss, *, del
     if objective not in OBJECTIVES:
         raise FitError(f"objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
     param = Parametrisation.make(form, tie, fix)
-    N, D, L = check_runs(n_params, n_tokens, loss, param.n_free)
+    fewer = param.n_free - 1 if param.n_free > 1 else None
+    hint = (f", or tie or fix coefficients (--tie alpha=beta leaves {fewer})" if form == "parametric"
+            and not param.ties and fewer else "")
+    N, D, L = check_runs(n_params, n_tokens, loss, param.n_free, hint=hint)
     starts = param.grid(grid_spec) if grid is None else np.asarray(grid, float)
     if starts.ndim != 2 or starts.shape[1] != param.n_free:
         raise FitError(f"the grid must have one column per free parameter ({', '.join(param.free_names)}); "

@@ -13,16 +13,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..conventions import COARSE_ROWS
+from ..conventions import COARSE_ROWS, FULL_DATA_ITER, FULL_DATA_STARTS
 from ..errors import FitError
 from .objectives import HUBER_LOG
 
-__all__ = ["multistart", "distinct", "spread_subsample", "FULL_DATA_STARTS"]
-
-#: With more than COARSE_ROWS runs: how many of the best distinct end points of the subsample are re-converged on
-#: every run, and the iteration cap of that stage and of the polish. planner's choice, measured in bench/bench_fit.py.
-FULL_DATA_STARTS = 3
-FULL_DATA_ITER = 500
+__all__ = ["multistart", "distinct", "spread_subsample"]
 
 
 def distinct(theta, f, k: int, tol: float = 0.05):

@@ -287,9 +287,10 @@ def compare_report(results, budgets: Sequence[float], runs) -> Report:
     fitted = [r for r in results if r.fit is not None]
     footer = []
     if len(fitted) > 1 and budgets:
-        n_top = [row[f"n_opt_{len(budgets) - 1}"] for row in rows if f"n_opt_{len(budgets) - 1}" in row]
+        top = max(range(len(budgets)), key=lambda i: budgets[i])
+        n_top = [row[f"n_opt_{top}"] for row in rows if f"n_opt_{top}" in row]
         footer.append(f"The spread between these rows is the point: each is a defensible fit to the same runs, and "
-                      f"at {format_flops(budgets[-1])} they put N_opt between {format_count(min(n_top))} and "
+                      f"at {format_flops(budgets[top])} they put N_opt between {format_count(min(n_top))} and "
                       f"{format_count(max(n_top))} (x{max(n_top) / min(n_top):.2g}). Trust an allocation only as far "
                       f"as the estimators agree on it, and back-test it (--holdout).")
     held = next((r.backtest for r in results if r.backtest is not None), None)
