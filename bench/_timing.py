@@ -28,21 +28,41 @@ def plan_script(bench: str) -> str:
 
 def wall(cmd) -> float:
     """Wall time of one run of ``cmd`` (output discarded; a failing command raises)."""
+    return timed(cmd)[0]
+
+
+def timed(cmd) -> tuple[float, float]:
+    """(wall time, CPU time) of one run of ``cmd``: CPU time is the child's user + system time, which a busy
+    machine inflates less than the wall time (the child waits for a core without being charged)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=ENV)
-    return time.perf_counter() - t
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=ENV, cwd=_NEUTRAL)
+    w = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return w, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def interleaved(commands: dict, runs: int, warm: int = 1) -> dict:
+#: Commands run from a folder with no planner in it, so ``python -c`` never imports a checkout by accident.
+_NEUTRAL = "/"
+
+
+def interleaved(commands: dict, runs: int, warm: int = 1, cpu: dict | None = None) -> dict:
     """name → ``runs`` wall times of each command, run in turn so all see the same load; each runs ``warm``
-    times first to warm the file cache."""
+    times first to warm the file cache. Pass a dict as ``cpu`` to receive the CPU times the same way."""
     for cmd in commands.values():
         for _ in range(warm):
             wall(cmd)
     times = {name: [] for name in commands}
+    if cpu is not None:
+        cpu.update({name: [] for name in commands})
     for _ in range(runs):
         for name, cmd in commands.items():
-            times[name].append(wall(cmd))
+            w, c = timed(cmd)
+            times[name].append(w)
+            if cpu is not None:
+                cpu[name].append(c)
     return times
 
 

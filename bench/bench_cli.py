@@ -1,7 +1,8 @@
 """Speed of the main job, measured side by side in one run (the machine is shared and noisy).
 
 1. Median wall time of `plan --flops 1e21` against `python -c "import click, rich.console, rich.table"`, the floor
-   any click + rich program pays; the goal is a ratio of at most 1.5.
+   any click + rich program pays; the goal is a ratio of at most 1.3. The median CPU time (user + system) of the
+   same runs is printed beside it: on a busy machine it is the steadier of the two.
 2. `compute_optimal` on 10^6 budgets for the parametric law; the goal is under 50 ms.
 
 Usage: python3 bench/bench_cli.py [--runs N]
@@ -25,12 +26,13 @@ def main():
     main_job = [plan, "--flops", "1e21"]
 
     # Interleave the two commands so both see the same machine load.
-    times = interleaved({"baseline": baseline, "plan": main_job}, args.runs, warm=2)
-    base_t, plan_t = times["baseline"], times["plan"]
-    b, p = statistics.median(base_t), statistics.median(plan_t)
-    print(f"import click+rich   median {b * 1e3:7.1f} ms over {args.runs} runs")
-    print(f"plan --flops 1e21   median {p * 1e3:7.1f} ms over {args.runs} runs")
-    print(f"ratio plan / import {p / b:7.2f}   (goal <= 1.5)")
+    cpu = {}
+    times = interleaved({"baseline": baseline, "plan": main_job}, args.runs, warm=2, cpu=cpu)
+    b, p = statistics.median(times["baseline"]), statistics.median(times["plan"])
+    bc, pc = statistics.median(cpu["baseline"]), statistics.median(cpu["plan"])
+    print(f"import click+rich   median {b * 1e3:7.1f} ms wall, {bc * 1e3:7.1f} ms CPU over {args.runs} runs")
+    print(f"plan --flops 1e21   median {p * 1e3:7.1f} ms wall, {pc * 1e3:7.1f} ms CPU over {args.runs} runs")
+    print(f"ratio plan / import {p / b:7.2f} wall, {pc / bc:.2f} CPU   (goal <= 1.3)")
 
     import numpy as np
 
@@ -43,7 +45,7 @@ def main():
     print(f"compute_optimal on 1e6 budgets: median {ms:.1f} ms, best {best:.1f} ms over 20 runs"
           f"   (goal < 50 ms; median / goal {ms / 50:.2f})")
     if os.environ.get("BENCH_STRICT"):
-        sys.exit(0 if p / b <= 1.5 and ms < 50 else 1)
+        sys.exit(0 if p / b <= 1.3 and ms < 50 else 1)
 
 
 if __name__ == "__main__":

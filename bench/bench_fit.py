@@ -3,13 +3,13 @@
 Data: Epoch AI's extraction of Chinchilla's runs (svg_extracted_data.csv in ../shared/data or $PLANNER_REFERENCE_DATA), the 5 highest-loss runs
 dropped (240 runs), D = C/(6N): the fit of Besiroglu et al. 2024.
 
-1. Grid fit. Ours: planner.fit.fit_parametric, every one of the 4,500 starts run at once in the batched L-BFGS,
+1. Grid fit. Ours: planner.fitting.fit_parametric, every one of the 4,500 starts run at once in the batched L-BFGS,
    then the best distinct end points polished. Straightforward: scipy.optimize.minimize(method="L-BFGS-B", default
    options) from each start in a Python loop, with the same objective and the same analytic gradient (a stronger
    baseline than the finite differences or autograd of the papers' notebooks). Unless --all, the straightforward
    method runs on a random subset of --subset starts (seed 0) and its time is extrapolated to 4,500 (said so below).
    Goal: ours under 5 s.
-2. Bootstrap, 4,000 resamples. Ours: planner.fit.bootstrap, all resamples batched, each warm-started from the
+2. Bootstrap, 4,000 resamples. Ours: planner.fitting.bootstrap, all resamples batched, each warm-started from the
    full-data optimum and the next best distinct grid end point. Straightforward: for each resample, scipy L-BFGS-B
    from the same two warm starts in a Python loop (not the 4,500-start grid, which would be 2,250 times more work),
    on --boot-subset resamples, extrapolated to 4,000. Goal: ours under 60 s.

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 from .errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
-    PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
+    NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
     UnreachableLossError, UnsupportedLawError,
 )
 
@@ -42,8 +42,8 @@ _LAZY = {
     **dict.fromkeys(("DEFAULT_MFU", "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA"),
                     "conventions"),
     **dict.fromkeys(("Report", "Block", "Column"), "report.types"),
-    **dict.fromkeys(("render", "FORMATS"), "render"),
-    **dict.fromkeys(("parse_quantity", "format_count", "format_flops"), "units"),
+    **dict.fromkeys(("render_report", "FORMATS"), "render"),
+    **dict.fromkeys(("parse_quantity", "format_count", "format_flops", "Real"), "units"),
 }
 
 
@@ -83,9 +83,9 @@ __all__ = [
     "Hyperparameters", "suggest_hyperparameters",
     # conventions, reports, units
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA",
-    "Report", "Block", "Column", "render", "FORMATS", "parse_quantity", "format_count", "format_flops",
+    "Report", "Block", "Column", "render_report", "FORMATS", "parse_quantity", "format_count", "format_flops", "Real",
     # errors
     "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
     "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnknownChipError", "HardwareError",
-    "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError",
+    "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError", "NumericError",
 ]

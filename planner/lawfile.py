@@ -24,18 +24,17 @@ writes a fitted law in the same format; the file it writes reads back with :func
 
 from __future__ import annotations
 
-import datetime
-import json
 import math
-import tomllib
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .conventions import FLOPS_PER_PARAM_TOKEN
 from .errors import LawFileError, PresetError, unknown_key
-from .laws import ALLOCATION_GIVES, FORMS
-from .laws.law import Calibration, HyperparameterLaws, Law, PowerLaw, Uncertainty, check_coefficient
-from .laws.repetition import Repetition
+from .laws import FAMILIES, family as family_of
+from .laws.law import Law, Uncertainty, check_coefficient
+
+if TYPE_CHECKING:
+    from .fitting.result import BootstrapResult, FitResult
 
 __all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES"]
 
@@ -72,6 +71,8 @@ def load_law_file(path: str) -> Law:
 
 def parse_law_text(text: str, source: str) -> Law:
     """The law of a law file's TOML ``text``; ``source`` names it in errors."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -93,7 +94,11 @@ def _type_name(t: type) -> str:
 def _typed(value, expected: type, name: str, where: str):
     """``value`` if it has the ``expected`` TOML type (an integer is a number too), else PresetError."""
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise PresetError(f"{name!r} must be a number planner can compute with (got an integer of "
+                              f"{len(str(abs(value)))} digits) in {where}") from None
     ok = isinstance(value, bool) if expected is bool else isinstance(value, expected) and not isinstance(value, bool)
     if not ok:
         raise PresetError(f"{name!r} must be {_type_name(expected)} (got {type(value).__name__} {_short(value)}) "
@@ -101,6 +106,14 @@ def _typed(value, expected: type, name: str, where: str):
     if expected is float and not math.isfinite(value):
         raise PresetError(f"{name!r} must be a finite number (got {value!r}) in {where}")
     return value
+
+
+def _is_finite(v) -> bool:
+    """A finite number (an integer too large for a float is not: it has no finite float value)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _short(value) -> str:
@@ -141,9 +154,9 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         raise PresetError(f"'id' must not be empty in {where}")
     title = _typed(data["title"], str, "title", where)
     form = _typed(data["form"], str, "form", where)
-    if form not in FORMS:
-        raise PresetError(f"'form' must be one of {', '.join(FORMS)} (got {form!r}) in {where}")
-    family = FORMS[form]
+    if form not in FAMILIES:
+        raise PresetError(f"'form' must be one of {', '.join(FAMILIES)} (got {form!r}) in {where}")
+    family = family_of(form)
 
     aliases = tuple(_typed(a, str, "aliases", where).lower()
                     for a in _typed(data.get("aliases", []), list, "aliases", where))
@@ -175,6 +188,8 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
 
     rule = _table(data, "rule", where)
     if form == "allocation":
+        from .laws.allocation import ALLOCATION_GIVES
+
         _keys(rule, ("gives", "flops_unit"), "[rule]", where)
         gives = _typed(rule.get("gives", ""), str, "gives", f"[rule] of {where}")
         if gives not in ALLOCATION_GIVES:
@@ -207,7 +222,7 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
 
 def _range(value, key: str, where: str) -> tuple[float, float]:
     ok = isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for v in value)
+        isinstance(v, (int, float)) and not isinstance(v, bool) and _is_finite(v) and v > 0 for v in value)
     if not ok or value[0] > value[1]:
         raise PresetError(f"{key!r} must be [low, high] with 0 < low <= high (got {_short(value)}) in {where}")
     return float(value[0]), float(value[1])
@@ -254,7 +269,7 @@ def _uncertainty(data, model, source: str) -> Uncertainty:
         for name, pair in table.items():
             c = getattr(model, name)
             ok = isinstance(pair, list) and len(pair) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)
+                isinstance(v, (int, float)) and not isinstance(v, bool) and _is_finite(v) for v in pair)
             # Draws are made from intervals only without samples: then they must bracket the estimate. Beside
             # samples they are a summary, and a bootstrap interval need not contain the full-data estimate.
             around = "samples" in unc or (ok and pair[0] <= c <= pair[1])
@@ -302,7 +317,7 @@ def _matrix(value, width: int, key: str, where: str) -> tuple[tuple[float, ...],
             raise bad
         try:
             floats = tuple(float(v) for v in row if not isinstance(v, bool))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad from None
         if len(floats) != width or not all(math.isfinite(v) for v in floats):
             raise bad
@@ -328,7 +343,9 @@ def _check_correlation(R, where: str) -> None:
                 L[i][j] = s / L[j][j]
 
 
-def _repetition(data, form: str, law_id: str, source: str) -> Repetition:
+def _repetition(data, form: str, law_id: str, source: str):
+    from .laws.repetition import Repetition
+
     where = f"[repetition] of {source}"
     table = _typed(data["repetition"], dict, "repetition", source)
     if form != "parametric":
@@ -344,7 +361,9 @@ def _repetition(data, form: str, law_id: str, source: str) -> Repetition:
     return Repetition(values[0], values[1], source=law_id)
 
 
-def _hyperparameters(data, source: str) -> HyperparameterLaws:
+def _hyperparameters(data, source: str):
+    from .laws.tables import HyperparameterLaws, PowerLaw
+
     where = f"[hyperparameters] of {source}"
     table = _typed(data["hyperparameters"], dict, "hyperparameters", source)
     _keys(table, ("learning_rate", "batch_tokens"), "[hyperparameters]", source)
@@ -358,7 +377,9 @@ def _hyperparameters(data, source: str) -> HyperparameterLaws:
     return HyperparameterLaws(**laws)
 
 
-def _calibration(data, source: str) -> Calibration:
+def _calibration(data, source: str):
+    from .laws.tables import Calibration
+
     where = f"[calibration] of {source}"
     table = _typed(data["calibration"], dict, "calibration", source)
     _keys(table, ("rows",), "[calibration]", source)
@@ -407,6 +428,8 @@ def _tie(value, family, where: str) -> str:
 
 def _str(s: str) -> str:
     """A TOML basic string (JSON's escapes are valid TOML escapes)."""
+    import json
+
     return json.dumps(s, ensure_ascii=False)
 
 
@@ -433,7 +456,7 @@ def _finite(mapping) -> dict:
     return {k: v for k, v in mapping.items() if v is not None and math.isfinite(v)}
 
 
-def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None = None, source: str = "runs",
+def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id: str = "fitted", title: str | None = None, source: str = "runs",
                   command: str = "", notes: Iterable[str] = ()) -> str:
     """The TOML text of a law file for ``fit`` (a :class:`~planner.fitting.FitResult`).
 
@@ -442,6 +465,8 @@ def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None =
     law_id, title : the law's id and title.  source : the runs' source, for the citation.
     command : the command that made it, recorded in ``[citation] where``.
     """
+    import datetime
+
     from . import __version__
 
     form = fit.form
@@ -525,7 +550,7 @@ def law_file_text(fit, boot=None, *, law_id: str = "fitted", title: str | None =
     return "\n".join(lines)
 
 
-def law_from_fit(fit, boot=None, **kwargs) -> Law:
+def law_from_fit(fit: FitResult, boot: BootstrapResult | None = None, **kwargs: str) -> Law:
     """The :class:`~planner.laws.Law` that :func:`law_file_text` writes for ``fit``, read back: what ``plan --law``
     would plan with (its bootstrap samples become its ``[uncertainty]``)."""
     source = kwargs.get("source", "runs")

@@ -28,6 +28,8 @@ def argmin_log(f, lo, hi):
     import numpy as np
 
     lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise FloatingPointError("the search interval is not finite")
     grid = lo + (hi - lo) * np.linspace(0.0, 1.0, ARGMIN_GRID)[:, None]
     # One grid point at a time: arrays of one row stay in cache (one call on the whole grid is ~2× slower).
     F = np.stack([f(row) for row in grid])

@@ -5,10 +5,12 @@ family from :mod:`planner.laws`) and a float or array of budgets, and returns a
 :class:`Plan` of the same shape.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
+
 from .units import Real, check_positive
+
+# No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
+# planner/laws/law.py), and Plan is made on every run of ``plan``.
 
 __all__ = ["Plan", "compute_optimal", "optimal_split"]
 

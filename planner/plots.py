@@ -17,7 +17,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import NoLossModelError, PlotDependencyError
-from .units import format_tick
+from .units import format_flops_tex, format_tick
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib"]
@@ -39,6 +39,11 @@ STYLE = {
 
 def require_matplotlib():
     """Import matplotlib or raise PlotDependencyError saying how to install it."""
+    import logging
+
+    # matplotlib says on its logger when it must build a font cache or make a cache folder in /tmp because the user's
+    # is not writable: noise on the command line, where a figure is all that is asked for.
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
     try:
         import matplotlib
         from matplotlib.figure import Figure  # noqa: F401
@@ -266,7 +271,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         for j, c in enumerate(C):
             colour = cmap(0.1 + 0.75 * j / max(len(C) - 1, 1))
             N = best.n_params[j] * np.logspace(-span_decades, span_decades, points)
-            ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {_flops_tex(c)} FLOPs")
+            ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {format_flops_tex(c)} FLOPs")
             if intervals is not None:
                 lo, hi = intervals.n_params_lo[j], intervals.n_params_hi[j]
                 ax.errorbar(best.n_params[j], best.loss[j], xerr=[[best.n_params[j] - lo], [hi - best.n_params[j]]],
@@ -288,12 +293,6 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
                          else f"No interval: {law.id} publishes no uncertainty.")
         _caption(fig, lines, 120)
     return fig
-
-
-def _flops_tex(c) -> str:
-    e = math.floor(math.log10(c))
-    m = c / 10**e
-    return f"$10^{{{e}}}$" if abs(m - 1) < 1e-9 else f"${m:.3g}\\times10^{{{e}}}$"
 
 
 def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", caption: str = ""):

@@ -9,11 +9,10 @@ prior, the hyperparameter table) is passed in, found here by the caller.
 from __future__ import annotations
 
 import os
-import tomllib
 from typing import TYPE_CHECKING, Mapping
 
 from .errors import LawFileError, UnknownChipError, UnknownPresetError, did_you_mean
-from .lawfile import load_law_file, parse_law_text
+from .lawfile import law_from_mapping, load_law_file
 from .laws.law import Law
 
 if TYPE_CHECKING:
@@ -56,8 +55,52 @@ def list_presets() -> list[Law]:
 
 
 def _load_shipped(preset_id: str) -> Law:
-    name = f"presets/{preset_id}.toml"
-    return parse_law_text(_shipped_text(f"{preset_id}.toml"), name)
+    return law_from_mapping(_shipped_data(f"{preset_id}.toml"), f"presets/{preset_id}.toml")
+
+
+def _shipped_data(name: str) -> dict:
+    """The parsed TOML of a shipped file, through a cache beside Python's own bytecode cache.
+
+    Parsing needs :mod:`tomllib`, whose import and parse are a few percent of a ``plan`` run (bench/bench_cli.py).
+    The parsed table is kept, as :mod:`marshal` data, in the package's ``__pycache__`` folder, keyed like a ``.pyc``
+    by the TOML file's modification time and size and by planner's version; a stale, unreadable or unwritable cache
+    is ignored and the TOML parsed. Validation (:func:`planner.lawfile.law_from_mapping`) runs on every load.
+    """
+    import marshal
+
+    from . import __version__
+
+    path = os.path.join(_preset_dir(), name)
+    st = os.stat(path)
+    key = (__version__, st.st_mtime_ns, st.st_size)
+    cache = os.path.join(_preset_dir(), "__pycache__", name + ".marshal")
+    try:
+        with open(cache, "rb") as fh:
+            cached_key, data = marshal.load(fh)
+        if cached_key == key:
+            return data
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    data = _parse_toml(_shipped_text(name), f"presets/{name}")
+    try:
+        blob = marshal.dumps((key, data))
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = f"{cache}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, cache)   # atomic: a concurrent reader sees the old cache or the new one
+    except (OSError, ValueError):
+        pass
+    return data
+
+
+def _parse_toml(text: str, where: str) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LawFileError(f"{where} is not valid TOML: {e}") from None
 
 
 def load_preset(name_or_path: str | os.PathLike, overrides: Mapping[str, float] | None = None) -> Law:
@@ -115,12 +158,7 @@ def list_hardware() -> list[Chip]:
     """Every chip of the shipped catalogue (:class:`planner.compute.hardware.Chip`), in file order."""
     from .compute.hardware import chips_from_mapping
 
-    where = "presets/hardware.toml"
-    try:
-        data = tomllib.loads(_shipped_text("hardware.toml"))
-    except tomllib.TOMLDecodeError as e:
-        raise LawFileError(f"{where} is not valid TOML: {e}") from None
-    return chips_from_mapping(data, where)
+    return chips_from_mapping(_shipped_data("hardware.toml"), "presets/hardware.toml")
 
 
 def load_chip(name: str) -> Chip:

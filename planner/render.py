@@ -7,14 +7,13 @@ carry every row's keys as raw floats. Only the terminal table uses rich, importe
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Callable, Sequence
 
 from .report.types import Column, Report
 
 __all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "latex_escape", "table", "print_table", "render",
-           "FORMATS", "TEXT_FORMATS"]
+           "render_report", "FORMATS", "TEXT_FORMATS"]
 
 #: Every --format choice; "table" is the rich terminal table.
 FORMATS = ("table", "json", "csv", "markdown", "latex")
@@ -50,6 +49,8 @@ def _json_value(report: Report):
 def to_json(report: Report) -> str:
     """A JSON list, one object per row, raw floats under unit-named keys; a document (``report.fields``) is an
     object. Strict JSON: NaN and infinities are null."""
+    import json
+
     return json.dumps(_json_value(report), indent=2, allow_nan=False)
 
 
@@ -61,12 +62,14 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     from rich.table import Table
     from rich.text import Text
 
-    console = console or Console()
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    console = console or Console(emoji=False)
+    # Text objects, never strings: a string would be read as rich markup, and a law id like '[/bold]' is not markup.
+    t = Table(title=None if title is None else Text(title, style="table.title"), box=box.SIMPLE_HEAD,
+              title_justify="left")
     cells = [_cells(row, columns) for row in rows]
     for col, width in zip(columns, column_widths(cells, columns, console.width)):
         # Fixed widths: numbers never fold; headers (and text cells) wrap at spaces when room is short.
-        t.add_column(col.header, justify=col.align, width=width, overflow="fold")
+        t.add_column(Text(col.header, style="table.header"), justify=col.align, width=width, overflow="fold")
     for r in cells:
         t.add_row(*(Text(c) for c in r))
     console.print(t)
@@ -130,6 +133,8 @@ def _csv_cell(value):
     value = _clean(value)
     if isinstance(value, list):  # a list of names (a chip's aliases): one cell
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):  # a small table (--set overrides): one cell
+        return "; ".join(f"{k} = {v!r}" for k, v in value.items())
     return "" if value is None else repr(value) if isinstance(value, float) else value
 
 
@@ -224,6 +229,20 @@ def render(report: Report, fmt: str) -> str:
     return TEXT_FORMATS[fmt](report)
 
 
+def render_report(report: Report, fmt: str, width: int = 100) -> str:
+    """``report`` as text in any of :data:`FORMATS`; "table" is the terminal table drawn ``width`` columns wide with
+    no colour (``planner.render_report`` in the public API)."""
+    if fmt != "table":
+        return render(report, fmt)
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    print_table(report, Console(file=out, width=width, no_color=True, emoji=False, color_system=None))
+    return out.getvalue()
+
+
 def print_table(report: Report, console=None) -> None:
     """The terminal table: one rich table per block, summary notes, then the footer in dim type.
 
@@ -233,7 +252,7 @@ def print_table(report: Report, console=None) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    console = console or Console()
+    console = console or Console(emoji=False)
     # A single untitled block carries the report's title as the table's own title, where the title fits over it.
     inline = len(report.blocks) == 1 and not report.blocks[0].title and \
         len(report.title or "") <= _table_width(report.blocks[0].rows, report.columns, natural=True)
@@ -250,7 +269,7 @@ def print_table(report: Report, console=None) -> None:
         else:
             _records(block.rows, report.columns, console)
         for note in block.notes:
-            console.print(note, markup=False, highlight=False)
+            console.print(note, markup=False, highlight=False, emoji=False)
         if block.notes:
             console.print()
     for line in report.footer:

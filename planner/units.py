@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Real", "parse_quantity", "check_positive", "format_count", "format_flops", "format_loss",
            "format_loss4", "format_general", "format_ratio", "format_sig", "format_gap", "format_percent", "format_dollars",
-           "format_tflops", "format_coefficient", "format_text", "format_tick", "as_floats", "SUFFIXES"]
+           "format_tflops", "format_coefficient", "format_integer", "format_fixed", "format_flops_tex", "format_text", "format_tick", "as_floats", "SUFFIXES"]
 
 #: A number planner computes with: a float, or a numpy array of them (every law broadcasts).
 Real = Union[float, "numpy.ndarray"]
@@ -30,7 +30,9 @@ SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 #: (a budget of 5e-324 FLOPs divided by 6 is 0); no real budget, model, data set or price comes near either end.
 QUANTITY_RANGE = (1e-300, 1e300)
 
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]?)\s*$")
+#: A decimal number (underscores only between digits, as Python writes 1_000) and an optional suffix.
+_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+)?)"
+                       r"\s*([a-zA-Z]?)\s*$")
 
 
 def parse_quantity(text: str | float, name: str = "") -> float:
@@ -39,6 +41,9 @@ def parse_quantity(text: str | float, name: str = "") -> float:
 
     ``name`` is how the value is called in an error message (``"flops"``).
     Raises :class:`QuantityError` for anything that is not a finite number > 0.
+
+    >>> parse_quantity("7B"), parse_quantity("1.5e24"), parse_quantity("2T")
+    (7000000000.0, 1.5e+24, 2000000000000.0)
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return check_positive(float(text), name)
@@ -86,7 +91,11 @@ _PREFIXES = ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
 def format_count(x: float | None, digits: int = 3) -> str:
-    """``2780000000.0`` → ``'2.78B'``: ``digits`` significant figures and an SI-style suffix."""
+    """``2780000000.0`` → ``'2.78B'``: ``digits`` significant figures and an SI-style suffix.
+
+    >>> format_count(2.78e9), format_count(999.96e6), format_count(1.67e21)
+    ('2.78B', '1.00B', '1.67e21')
+    """
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
     rounded = abs(float(f"{x:.{digits}g}"))  # round first so 999.96M becomes 1.00B, not 1000M
@@ -177,6 +186,23 @@ def format_coefficient(name: str, x: float | None) -> str:
     if name in ("A", "B", "N_c", "D_c", "coefficient"):
         return f"{x:.5g}" if abs(x) < 1e6 else f"{x:.4e}"
     return f"{x:.4g}"
+
+
+def format_integer(x: int | None) -> str:
+    """``8,192``: an integer with thousands separators."""
+    return "—" if x is None else f"{x:,}"
+
+
+def format_fixed(x: float | None, decimals: int = 2) -> str:
+    """``x`` with a fixed number of decimals (``1.04``; ``64`` with none)."""
+    return "—" if x is None else f"{x:.{decimals}f}"
+
+
+def format_flops_tex(x: float) -> str:
+    """A budget as TeX math for figure labels: ``$10^{21}$``, ``$3.8\\times10^{25}$``."""
+    e = math.floor(math.log10(x))
+    m = x / 10**e
+    return f"$10^{{{e}}}$" if abs(m - 1) < 1e-9 else f"${m:.3g}\\times10^{{{e}}}$"
 
 
 def format_text(x: object) -> str:

@@ -3,9 +3,9 @@
 Besiroglu, Erdil, Barnett & You 2024 (arXiv:2404.10102) publish standard errors and 95% bootstrap
 intervals for E, A, B, α, β, but not their covariance, and the compute-optimal split depends on the
 coefficients jointly (A with α and B with β are tied almost perfectly). This script redoes their fit
-with planner's own Approach 3 (:func:`planner.fit.fit_parametric`: Huber δ = 1e-3 on log loss,
+with planner's own Approach 3 (:func:`planner.fitting.fit_parametric`: Huber δ = 1e-3 on log loss,
 summed, 4,500 starts) on the 240 runs they keep, refits on bootstrap resamples
-(:func:`planner.fit.bootstrap`), and prints the normal-scores (Gaussian-copula) correlation of
+(:func:`planner.fitting.bootstrap`), and prints the normal-scores (Gaussian-copula) correlation of
 (E, A, B, alpha, beta) as TOML for the preset's [uncertainty] table, with the marginal 95% intervals
 to compare with the published ones.
 

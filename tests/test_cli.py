@@ -64,7 +64,7 @@ def test_law_file_and_set(tmp_path):
     assert rows[0]["preset"] == "mine" and rows[0]["n_params"] == pytest.approx(40.36e9, rel=1e-3)
     rows = json.loads(run("--flops", "1e21", "--preset", "chinchilla", "--set", "E=1.69", "--set", "A=406.4",
                           "--set", "B=410.7", "--set", "alpha=0.34", "--set", "beta=0.28", "--format", "json").stdout)
-    assert rows[0]["n_params"] == pytest.approx(1.824218e9, rel=1e-6)  # SCIENCE.md, rounded Hoffmann values
+    assert rows[0]["n_params"] == pytest.approx(1.824218e9, rel=1e-6)  # Hoffmann App. D.2 Eq. 10 values, Eq. 4 by hand
 
 
 def test_version_and_module_entry_point():
@@ -120,7 +120,7 @@ def test_presets_list_and_show():
     (["--flops", "1e21", "--set", "alpha"], 2, "Error: Invalid value for '--set': expected NAME=VALUE"),
     (["--flops", "1e21", "--set", "alpha=x"], 2, "Error: Invalid value for '--set': 'alpha' needs a number"),
     (["--flops", "1e21", "--set", "alpha=-1"], 1, "Error: 'alpha' must be > 0 (got -1) in --set"),
-    (["--flops", "1e21", "--set", "gamma=1"], 1, "Error: unknown key 'gamma' in [coefficients] of --set"),
+    (["--flops", "1e21", "--set", "gamma=1"], 1, "Error: unknown coefficient 'gamma' in --set"),
     (["--flops", "1e21", "--preset", "epoch", "--law", "x.toml"], 2, "Error: give --preset or --law, not both"),
     (["--flops", "1e21", "--law", "/nonexistent/law.toml"], 1, "Error: law file '/nonexistent/law.toml' not found"),
     (["--flops", "1e21", "--format", "xml"], 2, "Error: Invalid value for '--format'"),

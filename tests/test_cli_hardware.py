@@ -4,7 +4,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
+from hypothesis import event, given, settings, strategies as st
 
 from planner.cli import cli
 from planner.conventions import DEFAULT_MFU
@@ -230,6 +230,7 @@ def option_lists(draw):
 @given(option_lists())
 def test_any_option_combination_gives_a_plan_or_a_one_line_error(args):
     result = CliRunner().invoke(cli, args + ["--format", "json"], env=WIDTH)
+    event(f"exit {result.exit_code}")
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in (0, 1, 2), result.output
     assert "Traceback" not in result.output

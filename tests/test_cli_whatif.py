@@ -9,7 +9,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from planner.cli import cli
@@ -214,6 +214,7 @@ def test_never_a_traceback(command, q, r, fmt, preset):
     if args[0] != "compare":
         args += ["--preset", preset]
     result = CliRunner().invoke(cli, args, env=ENV)
+    event(f"exit {result.exit_code}")
     assert result.exit_code in (0, 1, 2), (args, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
     assert "Traceback" not in result.output

@@ -1,4 +1,4 @@
-"""planner.extensions: cost columns, hyperparameters and shapes added to any report, in all five formats."""
+"""planner.report.compute: cost columns, hyperparameters and shapes added to any report, in all five formats."""
 
 import csv
 import io

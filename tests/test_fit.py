@@ -1,4 +1,4 @@
-"""planner.fit: the multi-start Huber fit recovers known laws; bad designs are refused; bootstrap is reproducible.
+"""planner.fitting: the multi-start Huber fit recovers known laws; bad designs are refused; bootstrap is reproducible.
 
 The reproduction of Besiroglu et al.'s published fit is in tests/test_fit_reference.py.
 """

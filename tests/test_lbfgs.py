@@ -1,4 +1,4 @@
-"""planner.lbfgs.lbfgs_batch: many independent minimisations in lock-step agree with scipy's L-BFGS-B."""
+"""planner.fitting.lbfgs.lbfgs_batch: many independent minimisations in lock-step agree with scipy's L-BFGS-B."""
 
 import numpy as np
 from scipy.optimize import minimize, rosen, rosen_der

@@ -1,5 +1,6 @@
 """planner.presets: every shipped preset passes the same checks and reproduces its paper."""
 
+import os
 import math
 from pathlib import Path
 
@@ -86,11 +87,12 @@ def test_all_aliases_distinct():
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# reference values from ../shared/SCIENCE.md and the papers
+# reference values from the papers (and, marked computed, from their published coefficients by hand)
 
 
 def test_besiroglu_reference_points():
-    """SCIENCE.md test vectors (computed from Besiroglu et al. 2024's coefficients; 3 significant figures)."""
+    """Computed by hand from Besiroglu et al. 2024's published coefficients with Hoffmann et al. 2022 Eq. 4, to 3
+    significant figures (so the tolerance is 0.5%)."""
     law = load_preset("epoch")
     for C, N, D in [(1e24, 9.59e10, 1.74e12), (1e25, 3.12e11, 5.34e12)]:
         plan = compute_optimal(law, C)
@@ -99,12 +101,13 @@ def test_besiroglu_reference_points():
 
 
 def test_besiroglu_exponent_a():
-    """Besiroglu et al. 2024 report a = 0.5126 (SCIENCE.md)."""
+    """Besiroglu et al. 2024 (arXiv:2404.10102) report a = 0.5126 for their refit."""
     assert load_preset("besiroglu2024").model.exponents[0] == pytest.approx(0.5126, abs=5e-5)
 
 
 def test_hoffmann_rounded_values_via_overrides():
-    """SCIENCE.md test vectors for the rounded App. D.2 Eq. 10 values (computed, 7 significant figures)."""
+    """Hoffmann et al. 2022 App. D.2 Eq. 10 (rounded: E 1.69, A 406.4, B 410.7, α 0.34, β 0.28), the optimum
+    computed by hand with Eq. 4 to 7 significant figures."""
     law = load_preset("chinchilla", overrides={"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28})
     for C, N, D in [(1e21, 1.824218e9, 9.136336e10), (5.76e23, 3.218986e10, 2.982306e12)]:
         plan = compute_optimal(law, C)
@@ -113,7 +116,8 @@ def test_hoffmann_rounded_values_via_overrides():
 
 
 def test_hoffmann_unrounded_gives_40b_at_gophers_budget():
-    """Hoffmann Fig. 4 caption: about 40B parameters at 5.76e23 FLOPs; SCIENCE.md computes 40.4B."""
+    """Hoffmann et al. 2022, Fig. 4 caption: about 40B parameters at Gopher's 5.76e23 FLOPs; the unrounded Approach-3
+    values (ln A = 6.0073404, ln B = 6.0179186, from the paper's TeX source) give 40.4B by hand."""
     law = load_preset("hoffmann2022")
     assert law.model.A == pytest.approx(math.exp(6.0073404), rel=1e-15)
     assert law.model.B == pytest.approx(math.exp(6.0179186), rel=1e-15)
@@ -171,7 +175,7 @@ def test_deepseek_splits_by_flops_per_token():
 
 def test_llama3_constants_as_printed():
     """Llama 3 §3.2.1: D* = 0.29·C^0.53. At 3.8e25 the printed constants give D ≈ 10.4T and N ≈ 605B, not the
-    paper's worked example of 402B on 16.55T tokens (SCIENCE.md; the preset's notes say so)."""
+    paper's worked example of 402B on 16.55T tokens (§3.2.1; the preset's notes say so)."""
     law = load_preset("llama3-2024")
     plan = compute_optimal(law, 3.8e25)
     assert plan.n_tokens == pytest.approx(0.29 * 3.8e25**0.53, rel=1e-12)
@@ -238,7 +242,7 @@ def test_user_law_file_loads(tmp_path):
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = 0.34"},
      r"missing coefficient 'beta' in \[coefficients\]"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpah = 0.34\nbeta = 0.36"},
-     r"unknown key 'alpah' in \[coefficients\] of .*; did you mean 'alpha'\?"),
+     r"unknown coefficient 'alpah' in \[coefficients\] of .*law.toml; did you mean 'alpha'\?"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = -0.3\nbeta = 0.36"},
      r"'alpha' must be > 0 \(got -0.3\) in \[coefficients\] of .*law\.toml"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = '400'\nB = 1000.0\nalpha = 0.3\nbeta = 0.36"},
@@ -267,7 +271,46 @@ def test_missing_and_non_toml_law_files(tmp_path):
 def test_overrides_are_validated():
     with pytest.raises(PresetError, match=r"'alpha' must be > 0 \(got -0.1\) in --set"):
         load_preset("epoch", overrides={"alpha": -0.1})
-    with pytest.raises(PresetError, match=r"unknown key 'alph' in \[coefficients\] of --set; did you mean 'alpha'"):
+    with pytest.raises(PresetError, match=r"unknown coefficient 'alph' in --set; did you mean 'alpha'"):
         load_preset("epoch", overrides={"alph": 0.3})
     law = load_preset("epoch", overrides={"alpha": 0.35})
     assert law.model.alpha == 0.35 and "alpha = 0.35" in law.notes[-1]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the parse cache of shipped presets
+
+
+def test_the_parse_cache_holds_what_the_toml_says(tmp_path, monkeypatch):
+    """A shipped preset loads the same from its TOML, from a fresh cache, and when the cache is stale or corrupt."""
+    import shutil
+    import tomllib
+
+    from planner import presets
+
+    folder = tmp_path / "presets"
+    shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(presets, "_preset_dir", lambda: str(folder))
+    want = tomllib.loads((folder / "besiroglu2024.toml").read_text())
+    assert presets._shipped_data("besiroglu2024.toml") == want             # parsed, cache written
+    cache = folder / "__pycache__" / "besiroglu2024.toml.marshal"
+    assert cache.exists()
+    assert presets._shipped_data("besiroglu2024.toml") == want             # from the cache
+    cache.write_bytes(b"not marshal data")
+    assert presets._shipped_data("besiroglu2024.toml") == want             # corrupt: parsed again
+    text = (folder / "besiroglu2024.toml").read_text().replace("E = 1.8172", "E = 1.8173")
+    (folder / "besiroglu2024.toml").write_text(text)
+    os.utime(folder / "besiroglu2024.toml", ns=(1, 1))
+    assert presets._shipped_data("besiroglu2024.toml")["coefficients"]["E"] == 1.8173   # stale: parsed again
+
+
+def test_an_unwritable_cache_folder_is_no_error(tmp_path, monkeypatch):
+    import shutil
+
+    from planner import presets
+
+    folder = tmp_path / "presets"
+    shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "__pycache__").write_text("a file where the cache folder would be")
+    monkeypatch.setattr(presets, "_preset_dir", lambda: str(folder))
+    assert presets._load_shipped("besiroglu2024").id == "besiroglu2024"

@@ -1,4 +1,4 @@
-"""Reports and their formats (planner.reports, planner.render): one set of rows, five renderings."""
+"""Reports and their formats (planner.report, planner.render): one set of rows, five renderings."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""planner.runs: one reader for CSV, TSV and JSON-lines runs; flexible column names; errors name the line and column."""
+"""planner.fitting.runs: one reader for CSV, TSV and JSON-lines runs; flexible column names; errors name the line and column."""
 
 import io
 import json

@@ -72,7 +72,7 @@ BESIROGLU_INTERVALS = {"A": (285.2, 743.6), "B": (1042.4, 5810.3), "E": (1.769, 
 
 def test_draws_from_published_intervals_reproduce_them():
     """besiroglu2024's draws have 2.5% and 97.5% quantiles at the published 95% bootstrap intervals
-    (SCIENCE.md: A (285.2, 743.6), B (1042.4, 5810.3), E (1.769, 1.871), α (0.317, 0.373), β (0.331, 0.415)),
+    (Besiroglu et al. 2024, §4: A (285.2, 743.6), B (1042.4, 5810.3), E (1.769, 1.871), α (0.317, 0.373), β (0.331, 0.415)),
     to within 4% (the Monte Carlo error of a tail quantile of 4,000 draws is about 2%)."""
     law = load_preset("besiroglu2024")
     s = coefficient_samples(law)

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq, minimize_scalar
 
@@ -123,11 +123,24 @@ def test_a_run_off_the_optimum_is_never_better(model, C, log_ratio):
 
 
 def test_reference_whatif_7b_on_1e21():
-    """besiroglu2024, C = 1e21, N = 7B: D = 1e21/(6·7e9) = 23.8B, L = 2.3324, η = 0.740 (computed here)."""
+    """besiroglu2024 (Besiroglu et al. 2024's coefficients), C = 1e21, N = 7B: D = 1e21/(6·7e9) = 23.8B, L from Eq. 2
+    written out, and η = C_min(L)/C with C_min found numerically (L_opt(C') = L, minimising over N at each C')."""
+    from scipy.optimize import brentq, minimize_scalar
+
+    E, A, B, a, b = 1.8172, 482.01, 2085.43, 0.3478, 0.3658
+    loss = lambda N, D: E + A / N**a + B / D**b
     w = plan_with_params(load_preset("besiroglu2024"), 1e21, 7e9)
+    L = loss(7e9, 1e21 / 42e9)
     assert w.n_tokens == pytest.approx(1e21 / 42e9, rel=1e-12)
-    assert w.loss == pytest.approx(1.8172 + 482.01 / 7e9**0.3478 + 2085.43 / (1e21 / 42e9)**0.3658, rel=1e-12)
-    assert w.compute_efficiency == pytest.approx(0.74015, rel=1e-4)
+    assert w.loss == pytest.approx(L, rel=1e-12)
+
+    def best(log_c):
+        x = math.exp(log_c) / 6
+        return minimize_scalar(lambda t: loss(math.exp(t), x / math.exp(t)), bounds=(10, 40), method="bounded",
+                               options={"xatol": 1e-12}).fun
+
+    C_min = math.exp(brentq(lambda lc: best(lc) - L, math.log(1e19), math.log(1e21), xtol=1e-12))
+    assert w.compute_efficiency == pytest.approx(C_min / 1e21, rel=1e-6)
 
 
 def test_evaluate_plans_the_exact_run():
@@ -192,11 +205,25 @@ def test_bad_quantities_raise_quantity_errors(call):
 
 
 @settings(max_examples=80, deadline=None)
-@given(N=st.floats(1e-300, 1e300), D=st.floats(1e-300, 1e300))
-def test_evaluate_never_returns_nan(N, D):
-    """Any positive N, D: a finite result or a PlannerError, never NaN or an arithmetic exception."""
+@given(logN=st.floats(-300, 300), logD=st.floats(-300, 300))
+def test_evaluate_never_returns_nan(logN, logD):
+    """Any positive N, D (log-uniform over the floats): a finite result or a PlannerError, never NaN or an
+    arithmetic exception."""
+    N, D = 10.0**logN, 10.0**logD
     try:
         w = evaluate(load_preset("besiroglu2024"), N, D)
     except PlannerError:
+        event("refused: the run's compute is out of range")
         return
+    event("evaluated")
     assert all(math.isfinite(x) for x in (w.flops, w.loss, w.loss_gap, w.compute_efficiency))
+
+
+@settings(max_examples=60, deadline=None)
+@given(logN=st.floats(-140, 140), logD=st.floats(-140, 140))
+def test_evaluate_gives_finite_numbers_where_the_compute_is_representable(logN, logD):
+    """N and D whose compute 6·N·D lies within 1e-280..1e280: always a finite plan, never an error."""
+    N, D = 10.0**logN, 10.0**logD
+    w = evaluate(load_preset("besiroglu2024"), N, D)
+    assert all(math.isfinite(x) for x in (w.flops, w.loss, w.loss_gap, w.compute_efficiency))
+    assert 0 < w.compute_efficiency <= 1 and w.loss_gap >= 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, format_option, shape_options, shape_settings, show
+from .options import QUANTITY, format_option, option, shape_options, shape_settings, show
 
 
 @click.group(invoke_without_command=True)
@@ -99,9 +99,9 @@ def hardware(fmt):
 
 
 @click.command("shape")
-@click.option("--params", "n_params", type=QUANTITY, required=True, metavar="N",
+@option("--params", "n_params", type=QUANTITY, required=True, metavar="N",
               help="Parameter count to build shapes for, e.g. 7e9 or 7B.")
-@click.option("--count", type=click.Choice(("total", "non-embedding")), default="total", show_default=True,
+@option("--count", type=click.Choice(("total", "non-embedding")), default="total", show_default=True,
               help="Whether N counts embeddings (Hoffmann) or not (Kaplan).")
 @shape_options
 @format_option

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .options import budget_options, ci_option, cluster_budget_options, format_option, parse_budgets, show
+from .options import budget_options, ci_option, cluster_budget_options, format_option, option, parse_budgets, show
 
 
 @click.command()
 @budget_options
 @cluster_budget_options
-@click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
+@option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
               help="Laws to compare, comma-separated or repeated [default: every shipped preset].")
 @ci_option
 @format_option

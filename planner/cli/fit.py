@@ -14,8 +14,8 @@ import click
 
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
-from .options import (QUANTITY, format_option, law_options, load_law, read_runs_options, runs_options, show,
-                      warn)
+from .options import (command_line, format_option, law_options, LEVEL, load_law, Number, option, QUANTITY,
+                      read_runs_options, runs_options, show, warn)
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
 PROGRESS_DELAY = 1.0
 
@@ -61,8 +61,8 @@ class _Progress:
 def _law_id(output: str | None, given: str | None) -> str:
     if given:
         return given
-    if output:
-        return Path(output).stem
+    if output is not None:
+        return Path(output).stem or "fitted"
     return "fitted"
 
 
@@ -80,14 +80,14 @@ def _options(f, options):
 def model_options(f):
     """How the law is fitted: --tie, --fix, --objective, --huber-delta."""
     return _options(f, [
-        click.option("--tie", "ties", multiple=True, metavar="NAME=NAME",
+        option("--tie", "ties", multiple=True, metavar="NAME=NAME",
                      help="Fit two coefficients as one, e.g. --tie alpha=beta (Gadre et al. 2024; repeatable)."),
-        click.option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
+        option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
                      help="Hold a coefficient fixed, e.g. --fix E=1.69 (repeatable)."),
-        click.option("--objective", type=click.Choice(("huber-log", "least-squares")), default="huber-log",
+        option("--objective", type=click.Choice(("huber-log", "least-squares")), default="huber-log",
                      show_default=True,
                      help="Huber on log L (Hoffmann et al.) or least squares on L (Gadre et al.'s curve fit)."),
-        click.option("--huber-delta", "delta", type=click.FloatRange(0, min_open=True), default=HUBER_DELTA,
+        option("--huber-delta", "delta", type=Number(0, 10, low_open=True, what="a Huber delta"), default=HUBER_DELTA,
                      show_default=True, help="Huber delta of --objective huber-log."),
     ])
 
@@ -95,15 +95,15 @@ def model_options(f):
 def errors_options(f):
     """How the errors are got: --errors, --bootstrap, --seed, --level."""
     return _options(f, [
-        click.option("--errors", type=click.Choice(("bootstrap", "asymptotic")), default="bootstrap",
+        option("--errors", type=click.Choice(("bootstrap", "asymptotic")), default="bootstrap",
                      show_default=True,
                      help="Bootstrap errors and intervals, or asymptotic (Gauss-Newton) errors, which understate "
                           "them on few runs."),
-        click.option("--bootstrap", "n_boot", type=click.IntRange(1, 1_000_000), metavar="N",
+        option("--bootstrap", "n_boot", type=click.IntRange(1, 1_000_000), metavar="N",
                      help=f"Bootstrap resamples (seeded; e.g. 4000) [default: {DEFAULT_BOOTSTRAP_RESAMPLES}]."),
-        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+        option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Seed of the bootstrap resampling."),
-        click.option("--level", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=95.0,
+        option("--level", type=LEVEL, default=95.0,
                      show_default=True, help="Interval level in percent."),
     ])
 
@@ -111,11 +111,11 @@ def errors_options(f):
 def backtest_options(f):
     """Whom to trust: --holdout, --holdout-above, --compare."""
     return _options(f, [
-        click.option("--holdout", type=click.IntRange(min=1), metavar="K",
+        option("--holdout", type=click.IntRange(min=1), metavar="K",
                      help="Back-test: fit without the K runs of largest compute and predict them."),
-        click.option("--holdout-above", type=QUANTITY, metavar="FLOPS",
+        option("--holdout-above", type=QUANTITY, metavar="FLOPS",
                      help="Back-test: fit without the runs above FLOPS and predict them."),
-        click.option("--compare", is_flag=True,
+        option("--compare", is_flag=True,
                      help="Fit the free and the alpha = beta law, Kaplan's form and Approach 2 on the same runs; "
                           "one row each."),
     ])
@@ -151,7 +151,7 @@ def _check_combinations(form, isoflop, ties, fixes, errors, n_boot, holdout, hol
         raise click.UsageError("give --holdout K or --holdout-above FLOPS, not both")
     if compare:
         for given, name in ((form != "parametric", "--form"), (isoflop, "--isoflop"), (ties, "--tie"),
-                            (fixes, "--fix"), (output, "-o"), (n_boot, "--bootstrap")):
+                            (fixes, "--fix"), (output is not None, "-o"), (n_boot, "--bootstrap")):
             if given:
                 raise click.UsageError(f"--compare fits its own estimators; it does not combine with {name}")
     if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
@@ -164,19 +164,19 @@ def _check_combinations(form, isoflop, ties, fixes, errors, n_boot, holdout, hol
 
 @click.command("fit")
 @click.argument("runs_file", metavar="RUNS")
-@click.option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-@click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
-              help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
-@click.option("--isoflop", is_flag=True,
+@option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
+@option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+        help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
+@option("--isoflop", is_flag=True,
               help="Hoffmann's Approach 2 instead: a parabola per isoFLOP budget, then N_opt = G*C^a.")
 @model_options
 @errors_options
 @backtest_options
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
-              help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
+@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+        help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
 @runs_options
-@click.option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
+@option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option
 def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, errors, n_boot, seed, level,
                 holdout, holdout_above, compare, flops, drop_highest_loss, n_params_column, tokens_column,
@@ -207,8 +207,8 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
 
     _check_combinations(form, isoflop, ties, _parse_fixes(fixes), errors, n_boot, holdout, holdout_above, compare,
                         output)
-    if output:
-        check_output(output, force)  # before the fit, which can take minutes
+    if output is not None:
+        check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     request = FitRequest(form=form, isoflop=isoflop, tie=tuple(ties), fix=_parse_fixes(fixes), objective=objective,
                          delta=delta, errors="asymptotic" if isoflop else errors,
                          n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=level,
@@ -234,14 +234,8 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
               "dropped"])
     show(answer.report, fmt)
 
-    if output:
-        command = "plan fit " + " ".join(
-            [Path(runs.source).name] + ([f"--form {form}"] if form != "parametric" else [])
-            + (["--isoflop"] if isoflop else []) + [f"--tie {t}" for t in ties] + [f"--fix {x}" for x in fixes]
-            + ([f"--objective {objective}"] if objective != "huber-log" else [])
-            + ([f"--drop-highest-loss {drop_highest_loss}"] if drop_highest_loss else [])
-            + ([f"--bootstrap {request.n_boot} --seed {seed}"] if answer.boot is not None else
-               (["--errors asymptotic"] if not isoflop else [])))
+    if output is not None:
+        command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
         from ..errors import PresetError
 
         try:
@@ -255,11 +249,11 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
 
 
 @click.command("design")
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS", required=True,
+@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS", required=True,
               help="A budget of the isoFLOP grid (repeatable), e.g. --flops 1e18 --flops 1e19.")
-@click.option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
+@option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
               help="Model sizes per budget.")
-@click.option("--span", type=click.FloatRange(1, min_open=True), default=16.0, show_default=True,
+@option("--span", type=Number(1, 1e6, low_open=True, what="a ratio of sizes"), default=16.0, show_default=True,
               help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
 @law_options
 @format_option

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, law_options, load_law, read_runs_options, runs_options, warn
+from .options import LEVEL, QUANTITY, law_options, load_law, option, read_runs_options, runs_options, warn
 
 
 def output_options(f):
@@ -44,13 +44,13 @@ def plot():
 
 
 @plot.command("frontier")
-@click.option("--preset", "-p", "presets_", multiple=True, metavar="ID",
+@option("--preset", "-p", "presets_", multiple=True, metavar="ID",
               help=f"Preset id, alias or law file (repeatable) [default: {DEFAULT_PRESET}].")
-@click.option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
+@option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
               metavar="START STOP", help="Compute range of the x axis in FLOPs.")
-@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=80, show_default=True,
+@option("--ci", type=LEVEL, default=80, show_default=True,
               metavar="LEVEL", help="Width of the interval bands, for laws that publish uncertainty.")
-@click.option("--no-bands", is_flag=True, help="Draw no interval bands.")
+@option("--no-bands", is_flag=True, help="Draw no interval bands.")
 @output_options
 def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
     """N_opt, D_opt and tokens per parameter against compute for one or more laws.
@@ -73,10 +73,10 @@ def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
 
 
 @plot.command("isoflop")
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
               help="A budget in FLOPs (repeatable) [default: 1e19 … 1e25, every 100×].")
 @law_options
-@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+@option("--ci", type=LEVEL, metavar="LEVEL",
               help="Mark a LEVEL% interval on each optimum's N, where the law publishes uncertainty.")
 @output_options
 def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
@@ -99,10 +99,10 @@ def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
 
 @plot.command("fit")
 @click.argument("runs_file", metavar="RUNS")
-@click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+@option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
               help="Law to fit, as 'plan fit --form'.")
-@click.option("--preset", "-p", metavar="ID", help="Diagnose this preset on RUNS instead of fitting a law.")
-@click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
+@option("--preset", "-p", metavar="ID", help="Diagnose this preset on RUNS instead of fitting a law.")
+@option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Diagnose this law file (e.g. one 'plan fit -o' wrote) on RUNS instead of fitting a law.")
 @runs_options
 @output_options

@@ -59,11 +59,6 @@ class Cluster:
     mfu: float = DEFAULT_MFU
     usd_per_chip_hour: float | None = None
 
-    @property
-    def flops_per_chip_hour(self) -> float:
-        """P · MFU · 3600: useful FLOPs one chip delivers in an hour."""
-        return self.chip.peak_flops_per_second * self.mfu * SECONDS_PER_HOUR
-
 
 @dataclass(frozen=True)
 class Cost:

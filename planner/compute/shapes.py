@@ -128,7 +128,8 @@ def kaplan_flops_per_token(shape: Shape) -> float:
 
 
 def shapes_for(n_params: float, count: str = "total", vocab: int = DEFAULT_VOCAB, n_ctx: int = DEFAULT_CONTEXT,
-               aspect_ratios=DEFAULT_ASPECT_RATIOS, tied_embeddings: bool = False) -> tuple[Shape, ...]:
+               aspect_ratios: tuple[float, ...] = DEFAULT_ASPECT_RATIOS, tied_embeddings: bool = False
+               ) -> tuple[Shape, ...]:
     """A few shapes with about ``n_params`` parameters (counted as ``count``), one per aspect ratio.
 
     For aspect ratio r = d/L with d_attn = d and f = 4d, a layer holds 12·d² parameters, so

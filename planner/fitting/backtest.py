@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     import numpy
+    from numpy.typing import ArrayLike
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..errors import FitError
@@ -67,7 +68,7 @@ class Backtest:
         return self.n_opt_kept / self.n_opt_all
 
 
-def holdout_mask(flops, *, k: int | None = None, above: float | None = None):
+def holdout_mask(flops: ArrayLike, *, k: int | None = None, above: float | None = None) -> "numpy.ndarray":
     """Which runs to hold out: the ``k`` of largest compute (ties broken by order), or those with C > ``above``."""
     import numpy as np
 
@@ -90,8 +91,9 @@ def holdout_mask(flops, *, k: int | None = None, above: float | None = None):
     return mask
 
 
-def backtest(n_params, n_tokens, loss, refit: Callable[..., FitResult], *, k: int | None = None,
-             above: float | None = None, flops=None, full_fit: FitResult | None = None, budget: float | None = None,
+def backtest(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: Callable[..., FitResult], *,
+             k: int | None = None, above: float | None = None, flops: ArrayLike | None = None,
+             full_fit: FitResult | None = None, budget: float | None = None,
              flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> Backtest:
     """Hold out runs by compute (:func:`holdout_mask`), ``refit(N, D, L)`` on the rest, predict the held-out ones.
 

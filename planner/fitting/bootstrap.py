@@ -4,6 +4,11 @@ r"""The bootstrap of a fit: refit on resamples of the runs, drawn with replaceme
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 from typing import Callable
 
 from ..conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
@@ -38,9 +43,9 @@ def fit_parametrisation(fit: FitResult) -> Parametrisation:
     return Parametrisation.make(fit.form, fit.extra.get("tied", ()), fit.extra.get("fixed"))
 
 
-def bootstrap(n_params, n_tokens, loss, *, n_resamples: int = 4000, seed: int | None = 0, fit: FitResult | None = None,
-              form: str = "parametric", level: float = 95.0, delta: float = HUBER_DELTA, starts_per_resample: int = 2,
-              batch: int = 500, progress: Callable[[int, int], None] | None = None,
+def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_resamples: int = 4000,
+              seed: int | None = 0, fit: FitResult | None = None, form: str = "parametric", level: float = 95.0,
+              delta: float = HUBER_DELTA, starts_per_resample: int = 2, batch: int = 500, progress: Callable[[int, int], None] | None = None,
               max_rows: int = BOOTSTRAP_MAX_ROWS) -> BootstrapResult:
     r"""Resample the runs with replacement ``n_resamples`` times, refit each, take percentiles.
 
@@ -51,7 +56,7 @@ def bootstrap(n_params, n_tokens, loss, *, n_resamples: int = 4000, seed: int | 
 
     Each refit starts from ``starts_per_resample`` points: the full-data optimum and the next
     best distinct local optima of the full-data grid fit (``fit.optima``); all resamples and
-    starts run at once in the batched L-BFGS of :mod:`planner.lbfgs` (double precision,
+    starts run at once in the batched L-BFGS of :mod:`planner.fitting.lbfgs` (double precision,
     tight tolerances), ``batch`` resamples at a time, and each keeps its best end point. This
     does not rerun the 4,500-start grid per resample: it assumes a resample's optimum lies in
     the basin of one of the full data's best local optima, which holds when the fit is well

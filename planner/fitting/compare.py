@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 from ..conventions import COMPARE_HOLDOUT_FRACTION, FLOPS_PER_PARAM_TOKEN, HUBER_DELTA
 from ..errors import FitError
@@ -39,8 +42,8 @@ class EstimatorFit:
     backtest_error: str | None = None
 
 
-def compare_estimators(n_params, n_tokens, loss, *, flops=None, budget: float | None = None,
-                       objective: str = HUBER_LOG, delta: float = HUBER_DELTA, holdout: int | None = None,
+def compare_estimators(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, flops: ArrayLike | None = None,
+                       budget: float | None = None, objective: str = HUBER_LOG, delta: float = HUBER_DELTA, holdout: int | None = None,
                        holdout_above: float | None = None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
                        progress: Callable[[str, float, float], None] | None = None) -> list[EstimatorFit]:
     """Fit each of :data:`ESTIMATORS` to the runs; back-test each on the same held-out runs (``holdout`` of largest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterable
 
 from ..errors import FitError
 from ..units import Real
@@ -20,7 +21,7 @@ class IsoflopDesign:
     n_tokens: Real
 
 
-def design_isoflop(budgets, prior, *, n_models: int = 9, span: float = 16.0) -> IsoflopDesign:
+def design_isoflop(budgets: Iterable[float], prior: object, *, n_models: int = 9, span: float = 16.0) -> IsoflopDesign:
     r"""An isoFLOP grid: for each budget C, ``n_models`` sizes log-spaced over a factor ``span``
     centred (geometrically) on the ``prior`` law's N_opt(C), with D = C/(k·N).
 

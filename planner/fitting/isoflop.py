@@ -2,6 +2,11 @@ r"""Hoffmann et al.'s Approach 2 (arXiv:2203.15556, §3.2): isoFLOP profiles, th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 import math
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN
@@ -27,7 +32,7 @@ def _group_budgets(C, rel_tol: float):
     return [np.array(g) for g in groups]
 
 
-def fit_isoflop(n_params, n_tokens, loss, *, flops=None, rel_tol: float = 0.1, min_runs: int = 3,
+def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, flops: ArrayLike | None = None, rel_tol: float = 0.1, min_runs: int = 3,
                 flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> FitResult:
     r"""Hoffmann et al.'s Approach 2 (arXiv:2203.15556, §3.2): isoFLOP profiles.
 

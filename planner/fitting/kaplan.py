@@ -2,6 +2,11 @@ r"""Fitting Kaplan et al.'s L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D (arXiv:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 import math
 
 from typing import Callable, Iterable, Mapping
@@ -15,7 +20,8 @@ from .result import FitResult, data_range, residual_stats
 __all__ = ["fit_kaplan"]
 
 
-def fit_kaplan(n_params, n_tokens, loss, *, delta: float = HUBER_DELTA, grid=None, polish: int = 8,
+def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, delta: float = HUBER_DELTA,
+               grid: ArrayLike | None = None, polish: int = 8,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, tie: Iterable = (),
                fix: Mapping[str, float] | None = None, objective: str = HUBER_LOG,
                progress: Callable[[str, float, float], None] | None = None) -> FitResult:

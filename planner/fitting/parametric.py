@@ -15,6 +15,11 @@ it) or fixed (:mod:`planner.fitting.parametrisation`); the objective can be leas
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 import math
 
 from typing import Callable, Iterable, Mapping
@@ -33,7 +38,8 @@ def parametric_coefficients(theta) -> dict[str, float]:
     return {"E": math.exp(e), "A": math.exp(a), "B": math.exp(b), "alpha": al, "beta": be}
 
 
-def fit_parametric(n_params, n_tokens, loss, *, delta: float = HUBER_DELTA, grid=None, polish: int = 8,
+def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, delta: float = HUBER_DELTA,
+                   grid: ArrayLike | None = None, polish: int = 8,
                    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, tie: Iterable = (),
                    fix: Mapping[str, float] | None = None, objective: str = HUBER_LOG,
                    progress: Callable[[str, float, float], None] | None = None) -> FitResult:

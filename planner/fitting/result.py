@@ -62,9 +62,9 @@ class FitResult:
     @property
     def model(self):
         """The fitted law family: ParametricLaw, KaplanLaw or AllocationRule (isoFLOP)."""
-        from ..laws import FORMS
+        from ..laws import family
 
-        return FORMS[self.form](flops_per_param_token=self.flops_per_param_token, **self.extra.get("model_kwargs", {}),
+        return family(self.form)(flops_per_param_token=self.flops_per_param_token, **self.extra.get("model_kwargs", {}),
                                 **self.coefficients)
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..errors import RunsError
+from ..units import QUANTITY_RANGE
 
 __all__ = ["Runs", "read_runs", "parse_runs", "COLUMN_NAMES"]
 
@@ -214,25 +215,32 @@ def _number(value, field: str, column: str, source: str, line: int) -> float:
         raise RunsError(f"{where} is empty; every run needs its {field}")
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise RunsError(f"{where}: expected a number, got {value!r}")
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
     try:
         x = float(value)
     except ValueError:
-        raise RunsError(f"{where}: expected a number, got {value!r}") from None
+        raise RunsError(f"{where}: expected a number, got {shown}") from None
+    except OverflowError:
+        raise RunsError(f"{where}: expected a number planner can compute with, got {shown}") from None
+    lo, hi = QUANTITY_RANGE
     if not (math.isfinite(x) and x > 0):
-        raise RunsError(f"{where}: {field} must be a finite number > 0, got {value!r}")
+        raise RunsError(f"{where}: {field} must be a finite number > 0, got {shown}")
+    if not lo <= x <= hi:
+        raise RunsError(f"{where}: {field} must lie within {lo:g}..{hi:g} to compute with, got {shown}")
     return x
 
 
 def _column(values: list, field: str, column: str, source: str, lines: list):
-    """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0,
-    the first bad cell is found and named (:func:`_number`)."""
+    """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0
+    within :data:`~planner.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
     import numpy as np
 
+    lo, hi = QUANTITY_RANGE
     try:
         a = np.array(values, dtype=float) if all(isinstance(v, str) for v in values[:1]) else None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         a = None
-    if a is not None and a.shape == (len(values),) and bool(np.all(np.isfinite(a) & (a > 0))):
+    if a is not None and a.shape == (len(values),) and bool(np.all((a > 0) & (a >= lo) & (a <= hi))):
         return a
     return np.array([_number(v, field, column, source, line) for v, line in zip(values, lines)], dtype=float)
 
@@ -249,5 +257,13 @@ def _build(cells, lines, columns, source, k) -> Runs:
     if "flops" not in arr:
         arr["flops"] = k * N * arr["n_tokens"]
         derived.append("flops")
+    lo, hi = QUANTITY_RANGE
+    for field in derived:
+        bad = ~((arr[field] >= lo) & (arr[field] <= hi))
+        if bad.any():
+            i = int(np.argmax(bad))
+            formula = "C/(k·N)" if field == "n_tokens" else "k·N·D"
+            raise RunsError(f"{source} line {lines[i]}: the {field} it implies ({formula} = {float(arr[field][i]):g}) "
+                            f"is outside {lo:g}..{hi:g}, too extreme to compute with; check the run's values")
     return Runs(n_params=N, n_tokens=arr["n_tokens"], flops=arr["flops"], loss=arr["loss"], source=source,
                 lines=tuple(lines), columns=dict(columns), derived=tuple(derived), flops_per_param_token=k)

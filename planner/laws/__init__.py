@@ -15,15 +15,37 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 - :mod:`~planner.laws.law`: :class:`Law`, a family with its citation, conventions and published tables.
 """
 
-from .allocation import ALLOCATION_GIVES, AllocationRule
-from .frontier import Frontier
-from .kaplan import KaplanLaw
-from .law import Calibration, Family, HyperparameterLaws, Law, PowerLaw, Uncertainty
-from .parametric import ParametricLaw
-from .repetition import Repetition
+from importlib import import_module
 
-__all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "ALLOCATION_GIVES", "FORMS", "Law", "Family",
-           "Uncertainty", "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition"]
+from .law import Family, Law, Uncertainty
 
-#: form name in a law file → family
-FORMS = {cls.form: cls for cls in (ParametricLaw, KaplanLaw, AllocationRule)}
+__all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "ALLOCATION_GIVES", "FORMS", "FAMILIES",
+           "family", "Law", "Family", "Uncertainty", "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition"]
+
+#: form name in a law file → "module:class" of its family, imported when first asked for (a plan loads one family).
+FAMILIES = {
+    "parametric": "planner.laws.parametric:ParametricLaw",
+    "kaplan": "planner.laws.kaplan:KaplanLaw",
+    "allocation": "planner.laws.allocation:AllocationRule",
+}
+
+#: Other public names of this package → their module, imported on first use (PEP 562).
+_LAZY = {"Frontier": "frontier", "ParametricLaw": "parametric", "KaplanLaw": "kaplan", "AllocationRule": "allocation",
+         "ALLOCATION_GIVES": "allocation", "Repetition": "repetition", "HyperparameterLaws": "tables",
+         "PowerLaw": "tables", "Calibration": "tables"}
+
+
+def family(form: str) -> type:
+    """The law family of a law file's ``form`` (KeyError for an unknown form)."""
+    module, name = FAMILIES[form].split(":")
+    return getattr(import_module(module), name)
+
+
+def __getattr__(name: str):
+    if name == "FORMS":
+        return {form: family(form) for form in FAMILIES}
+    if name not in _LAZY:
+        raise AttributeError(f"module 'planner.laws' has no attribute {name!r}")
+    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value

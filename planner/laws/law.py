@@ -1,11 +1,9 @@
 """A scaling law with what is needed to use it honestly: its family, source, conventions and published tables.
 
 :class:`Law` is what a law file (a shipped preset or a user's file) describes, once :mod:`planner.lawfile` has read
-and validated every table of it. The typed tables here (:class:`Uncertainty`, :class:`PowerLaw`,
-:class:`HyperparameterLaws`, :class:`Calibration`) are plain data: no numpy, no I/O.
+and validated every table of it. Its tables are plain data (no numpy, no I/O): :class:`Uncertainty` here, the rarer
+ones in :mod:`planner.laws.tables` and :mod:`planner.laws.repetition`.
 """
-
-from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
@@ -19,12 +17,15 @@ if TYPE_CHECKING:
     from .kaplan import KaplanLaw
     from .parametric import ParametricLaw
     from .repetition import Repetition
+    from .tables import Calibration, HyperparameterLaws
 
-__all__ = ["Law", "Family", "Uncertainty", "PowerLaw", "HyperparameterLaws", "Calibration", "check_coefficient",
-           "short_citation"]
+__all__ = ["Law", "Family", "Uncertainty", "check_coefficient", "short_citation"]
 
 #: Any law family of :mod:`planner.laws`.
 Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule"]
+
+# No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
+# expression match when the class is made, and these classes are made on every run of ``plan`` (bench/bench_cli.py).
 
 _EMPTY: Mapping = MappingProxyType({})
 
@@ -64,34 +65,6 @@ class Uncertainty:
 
 
 @dataclass(frozen=True)
-class PowerLaw:
-    """y = coefficient · C^exponent, C in FLOPs."""
-
-    coefficient: float
-    exponent: float
-
-    def __call__(self, flops):
-        return self.coefficient * flops ** self.exponent
-
-
-@dataclass(frozen=True)
-class HyperparameterLaws:
-    """A law's ``[hyperparameters]`` table: power laws in C for the peak learning rate and the batch size in tokens
-    (DeepSeek-AI 2024, arXiv:2401.02954, §3.1)."""
-
-    learning_rate: PowerLaw
-    batch_tokens: PowerLaw
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A law's ``[calibration]`` table: the published rows (N, C, D) its prefactor was calibrated on."""
-
-    rows: tuple[tuple[float, float, float], ...]
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class Law:
     """A scaling law with its source and conventions.
 
@@ -107,16 +80,16 @@ class Law:
     id: str
     title: str
     model: Family
-    citation: Mapping[str, str | int]
+    citation: Mapping[str, Union[str, int]]
     parameters: str = "total"
     dataset: str = ""
     aliases: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     fitted_range: Mapping[str, tuple[float, float]] = field(default_factory=lambda: _EMPTY)
     uncertainty: Uncertainty | None = None
-    repetition: Repetition | None = None
-    hyperparameters: HyperparameterLaws | None = None
-    calibration: Calibration | None = None
+    repetition: "Repetition | None" = None
+    hyperparameters: "HyperparameterLaws | None" = None
+    calibration: "Calibration | None" = None
     fit: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
     source: str = ""
     overrides: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
@@ -149,7 +122,7 @@ class Law:
             return self.id
         return f"{self.id} with " + ", ".join(f"{k} = {v:g}" for k, v in self.overrides.items())
 
-    def with_coefficients(self, **overrides: float) -> Law:
+    def with_coefficients(self, **overrides: float) -> "Law":
         """A copy with some coefficients replaced (``alpha=0.35``), each validated as a law file's would be."""
         for name, value in overrides.items():
             check_coefficient(type(self.model), name, value, where="--set")
@@ -163,7 +136,7 @@ class Law:
         return f"Law({self.name!r}, {self.form}: {coefs}; {self.short_citation})"
 
 
-def short_citation(citation: Mapping[str, str | int]) -> str:
+def short_citation(citation: Mapping[str, Union[str, int]]) -> str:
     """``'Hoffmann et al. 2022, arXiv:2203.15556'`` from a citation table."""
     c = citation
     authors = [a.strip() for a in str(c.get("authors", "")).split(" and ") if a.strip()]
@@ -180,18 +153,24 @@ def short_citation(citation: Mapping[str, str | int]) -> str:
 
 
 def check_coefficient(family: type, name: str, value: object, where: str) -> float:
-    """``value`` as a float if it may be coefficient ``name`` of ``family``; PresetError naming it and ``where``.
+    """``value`` as a float if it may be coefficient ``name`` of ``family``; PresetError naming it and ``where``
+    (``"[coefficients] of presets/x.toml"``, ``"--set"``).
 
     Every coefficient is a finite number; E ≥ 0; an allocation rule's exponent lies in (0, 1); the rest are > 0.
     """
-    from ..errors import unknown_key
+    from ..errors import did_you_mean
 
     allowed = family.coefficient_names
     if name not in allowed:
-        raise unknown_key(name, allowed, "[coefficients]", where)
+        hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {family.form} form has {', '.join(allowed)}"
+        raise PresetError(f"unknown coefficient {name!r} in {where}{hint}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PresetError(f"{name!r} must be a number (got {type(value).__name__} {value!r}) in {where}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise PresetError(f"{name!r} must be a number planner can compute with (got an integer of "
+                          f"{len(str(abs(value)))} digits) in {where}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise PresetError(f"{name!r} must be finite (got {value!r}) in {where}")
     if name == "E":

@@ -1,13 +1,13 @@
 """Chinchilla's parametric law and its closed-form compute-optimal split (Hoffmann et al. 2022, arXiv:2203.15556)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..units import Real
-from .frontier import Frontier
+
+if TYPE_CHECKING:
+    from .frontier import Frontier
 
 __all__ = ["ParametricLaw", "pow_array"]
 
@@ -31,6 +31,11 @@ class ParametricLaw:
         N_opt = G·(C/k)^a,           D_opt = G^-1·(C/k)^b
 
     E does not move the optimum.
+
+    >>> law = ParametricLaw(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)   # Hoffmann et al., Eq. 10
+    >>> N, D = law.compute_optimal(1e21)
+    >>> f"{N:.4g} parameters, {D:.4g} tokens, {6 * N * D:.3g} FLOPs"
+    '1.824e+09 parameters, 9.136e+10 tokens, 1e+21 FLOPs'
     """
 
     E: Real
@@ -80,8 +85,10 @@ class ParametricLaw:
         return self.A * G**-α + self.B * G**β, α * β / (α + β)
 
     @property
-    def frontier(self) -> Frontier:
+    def frontier(self) -> "Frontier":
         """L_opt(C) = E + K·C^(−γ) with K = (A·G^(−α) + B·G^β)·k^γ, γ = αβ/(α+β)."""
+        from .frontier import Frontier
+
         K, γ = self._optimal_loss_scale()
         return Frontier(E=self.E, K=K * self.flops_per_param_token**γ, gamma=γ)
 

@@ -19,6 +19,7 @@ come back in the report (:attr:`~planner.report.types.Report.warnings`), for the
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Sequence
 
 from .. import checks
@@ -55,7 +56,17 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
         report = what_if(law, flops, n_params, n_tokens)
     else:
         report = optimal_plans(law, flops, ci)
-    return extended(_with_footer_line(report, budget_note), law, cluster, mfu_given, hparams_law, shape_settings)
+    report = extended(_with_footer_line(report, budget_note), law, cluster, mfu_given, hparams_law, shape_settings)
+    return _with_overrides(report, law)
+
+
+def _with_overrides(report: Report, law) -> Report:
+    """Rows of a law with --set overrides carry them (an ``overrides`` object in JSON), as its name does."""
+    overrides = dict(getattr(law, "overrides", {}) or {})
+    if not overrides:
+        return report
+    blocks = tuple(dataclasses.replace(b, rows=[dict(r, overrides=overrides) for r in b.rows]) for b in report.blocks)
+    return dataclasses.replace(report, blocks=blocks, keys=tuple(report.keys) + ("overrides",))
 
 
 def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Report:
@@ -64,7 +75,9 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
 
     budgets = list(flops)
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
-    plans = [compute_optimal(law, C) for C in budgets]
+    with checks.guard(law):
+        plans = [compute_optimal(law, C) for C in budgets]
+    checks.check_plans(law, plans, budgets=budgets)
     report = reports.plan_report(law, plans)
     if ci is not None:
         from .intervals import intervals
@@ -79,6 +92,13 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
     budgets, the run of ``n_params`` on ``n_tokens`` beside the optimum of its compute."""
     from .. import whatif
 
+    with checks.guard(law):
+        return _what_if(law, flops, n_params, n_tokens)
+
+
+def _what_if(law, flops, n_params, n_tokens) -> Report:
+    from .. import whatif
+
     if not flops:
         runs = [whatif.evaluate(law, n_params, n_tokens)]
         report = reports.whatif_report(law, runs, "This run vs the compute-optimal run", label="this run")
@@ -88,6 +108,8 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
     else:
         runs = [whatif.plan_with_tokens(law, C, n_tokens) for C in flops]
         report = reports.whatif_report(law, runs, f"What-if D = {format_count(n_tokens)}")
+    checks.check_plans(law, runs, budgets=list(flops) or None, what="run")
+    checks.check_plans(law, [w.optimum for w in runs], what="optimum")
     warnings = checks.fitted_range_warnings(law, flops=[w.flops for w in runs], n_params=[w.n_params for w in runs],
                                             n_tokens=[w.n_tokens for w in runs])
     warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
@@ -99,7 +121,9 @@ def least_compute(law, target_losses: Sequence[float]) -> Report:
     """The least compute that reaches each target loss, and its optimal N and D."""
     from ..whatif import min_compute_for_loss
 
-    plans = [min_compute_for_loss(law, t) for t in target_losses]
+    with checks.guard(law):
+        plans = [min_compute_for_loss(law, t) for t in target_losses]
+    checks.check_plans(law, plans)
     warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans], n_params=[p.n_params for p in plans],
                                             n_tokens=[p.n_tokens for p in plans])
     return _warned(reports.target_report(law, target_losses, plans), warnings)
@@ -114,8 +138,10 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
 
     problem = dict(flops=flops[0] if len(flops) == 1 else list(flops)) if flops else \
         dict(target_loss=target_losses[0] if len(target_losses) == 1 else list(target_losses))
-    result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,
-                                   max_tokens=max_tokens, inference_tokens=inference_tokens, repetition=repetition)
+    with checks.guard(law):
+        result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,
+                                       max_tokens=max_tokens, inference_tokens=inference_tokens, repetition=repetition)
+    checks.check_plans(law, list(result.plans.values()))
     return _warned(constrained_report(law, result), _range_warnings(law, list(result.plans.values())))
 
 
@@ -124,7 +150,16 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
     from ..constraints import repeated_loss
     from .constraints import repeated_report
 
-    run = repeated_loss(law, n_params, n_tokens, unique_tokens, repetition)
+    with checks.guard(law, "loss"):
+        run = repeated_loss(law, n_params, n_tokens, unique_tokens, repetition)
+    bad = [k for k in ("epochs", "effective_tokens", "effective_params", "loss", "loss_all_unique")
+           if not all(math.isfinite(x) and x > 0 for x in as_floats(getattr(run, k)))]
+    if bad:
+        from ..errors import InfeasibleError
+
+        raise InfeasibleError(f"--params {n_params:g} on --tokens {n_tokens:g} from --unique-tokens {unique_tokens:g} "
+                              f"gives no finite {bad[0].replace('_', ' ')}: the values are too extreme to compute "
+                              "with; give them within a few dozen orders of magnitude of each other")
     return _warned(repeated_report(law, run), _range_warnings(law, [run]))
 
 
@@ -142,7 +177,12 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
     from ..plan import compute_optimal
 
     budgets = list(flops)
-    plans = [[compute_optimal(law, C) for law in laws] for C in budgets]
+    plans = [[None] * len(laws) for _ in budgets]
+    for j, law in enumerate(laws):
+        with checks.guard(law):
+            for i, C in enumerate(budgets):
+                plans[i][j] = compute_optimal(law, C)
+        checks.check_plans(law, [row[j] for row in plans], budgets=budgets)
     warnings = []
     for j, law in enumerate(laws):
         col = [row[j] for row in plans]

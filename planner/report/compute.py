@@ -11,11 +11,14 @@ report's ``sections``. Also the reports of ``plan hardware`` and ``plan shape``.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from ..compute.hardware import Cluster, cost
 from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
+from ..errors import NumericError
 from ..conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
-from ..units import as_floats, format_count, format_dollars, format_flops, format_ratio, format_tflops
+from ..units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
+                     format_integer, format_ratio, format_tflops)
 from .types import Block, Column, Report
 
 __all__ = [
@@ -23,7 +26,7 @@ __all__ = [
     "with_cost", "cost_columns", "cost_footer", "budget_line",
     "with_hparams", "hparam_columns", "hparam_footer",
     "shape_rows", "shape_columns", "shape_footer", "shape_report", "parameter_count",
-    "chip_rows", "chip_columns", "hardware_report", "parameter_count",
+    "chip_rows", "chip_columns", "hardware_report",
 ]
 
 #: Keys added to a plan row by --gpu: the hardware assumed, then what the run costs.
@@ -94,6 +97,11 @@ def with_cost(rows, cluster: Cluster) -> list[dict]:
     out = []
     for row in rows:
         c = cost(row.get("training_flops", row.get("flops")), cluster)
+        for what, value in (("GPU-hours", c.gpu_hours), ("wall-clock days", c.wall_clock_days), ("dollars", c.usd)):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise NumericError(f"the {what} of {format_flops(c.flops)} FLOPs on {cluster.chip.id} (MFU "
+                                   f"{cluster.mfu:g}) overflow: the budget, MFU and price are too extreme to compute "
+                                   "with together")
         out.append({**row, "gpu": cluster.chip.id, "gpus": cluster.n_chips, "mfu": cluster.mfu,
                     "usd_per_gpu_hour": cluster.usd_per_chip_hour, "gpu_hours": c.gpu_hours,
                     "wall_clock_days": c.wall_clock_days, "usd": c.usd})
@@ -150,7 +158,7 @@ def with_hparams(rows, suggestion) -> list[dict]:
 def hparam_columns() -> tuple[Column, ...]:
     """The budget and its suggested hyperparameters (a table of its own in the terminal: the plan is wide enough)."""
     return (Column("flops", "FLOPs C", format_flops),
-            Column("learning_rate", "learning rate η_opt", lambda x: f"{x:.3g}"),
+            Column("learning_rate", "learning rate η_opt", lambda x: format_general(x, 3)),
             Column("batch_tokens", "batch B_opt (tokens)", format_count))
 
 
@@ -170,7 +178,7 @@ def hparam_footer(law) -> list[str]:
 
 
 def parameter_count(law) -> str:
-    """Which parameters the law's N counts, as :func:`planner.shapes.shapes_for` names it."""
+    """Which parameters the law's N counts, as :func:`planner.compute.shapes.shapes_for` names it."""
     return "non-embedding" if law.parameters.startswith("non-embedding") else "total"
 
 
@@ -194,15 +202,13 @@ def shape_rows(shapes, count: str = "total") -> list[dict]:
 
 
 def shape_columns(count: str = "total") -> tuple[Column, ...]:
-    integer = lambda x: f"{x:,}"  # noqa: E731
-    ratio = lambda x: f"{x:.2f}"  # noqa: E731
     return (
-        Column("n_layer", "layers", integer), Column("d_model", "d_model", integer),
-        Column("n_heads", "heads", integer), Column("d_ff", "d_ff", integer),
-        Column("aspect_ratio", "d/L", lambda x: f"{x:.0f}"),
+        Column("n_layer", "layers", format_integer), Column("d_model", "d_model", format_integer),
+        Column("n_heads", "heads", format_integer), Column("d_ff", "d_ff", format_integer),
+        Column("aspect_ratio", "d/L", lambda x: format_fixed(x, 0)),
         Column("n_params", "params", format_count), Column("n_params_non_embedding", "non-emb", format_count),
         Column("flops_per_token_hoffmann", "App.F", format_count),
-        Column("hoffmann_over_6n", "App.F/6N", ratio), Column("kaplan_over_6n", "Kaplan/6N", ratio),
+        Column("hoffmann_over_6n", "App.F/6N", format_fixed), Column("kaplan_over_6n", "Kaplan/6N", format_fixed),
     )
 
 

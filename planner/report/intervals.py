@@ -71,9 +71,9 @@ def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: flo
     found, missing = {}, []
     for law in laws:
         try:
-            found[law.id] = plan_intervals(law, flops, level)
+            found[law.name] = plan_intervals(law, flops, level)
         except NoUncertaintyError as e:
-            missing.append((law.id, str(e)))
+            missing.append((law.name, str(e)))
     if len(missing) == 1:
         warnings = [missing[0][1]]
     elif missing:

@@ -43,7 +43,7 @@ def plan_rows(law, plan) -> list[dict]:
               as_floats(plan.loss) if plan.loss is not None else itertools.repeat(None)]
     k = law.flops_per_param_token
     return [
-        {"preset": law.id, "flops": float(C), "n_params": float(N), "n_tokens": float(D),
+        {"preset": law.name, "flops": float(C), "n_params": float(N), "n_tokens": float(D),
          "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
         for C, N, D, r, L in zip(*fields)
     ]
@@ -54,7 +54,7 @@ def law_footer(law) -> list[str]:
     coefs = ", ".join(f"{k} = {v:.6g}" for k, v in law.coefficients.items())
     k = law.flops_per_param_token
     lines = [
-        f"Law: {law.id} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
+        f"Law: {law.name} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
         f"Coefficients: {coefs}" + (f"; gives {law.model.gives}" if law.form == "allocation" else ""),
         f"Conventions: N counts {law.parameters} parameters; C = {k:g}·N·D FLOPs.",
     ]
@@ -90,7 +90,7 @@ def plan_report(law, plans) -> Report:
     """The plain ``plan`` table: one row per budget."""
     rows = [row for p in plans for row in plan_rows(law, p)]
     return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=PLAN_KEYS,
-                  title=f"Compute-optimal plan · {law.id}", footer=tuple(law_footer(law)))
+                  title=f"Compute-optimal plan · {law.name}", footer=tuple(law_footer(law)))
 
 
 def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
@@ -99,11 +99,11 @@ def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
     o = w.optimum
     rows = []
     for i in range(n):
-        run = dict(preset=law.id, plan=label, flops=repeated(w.flops, n)[i], n_params=repeated(w.n_params, n)[i],
+        run = dict(preset=law.name, plan=label, flops=repeated(w.flops, n)[i], n_params=repeated(w.n_params, n)[i],
                    n_tokens=repeated(w.n_tokens, n)[i], tokens_per_param=repeated(w.tokens_per_param, n)[i],
                    loss=repeated(w.loss, n)[i], loss_gap=repeated(w.loss_gap, n)[i],
                    compute_efficiency=repeated(w.compute_efficiency, n)[i])
-        opt = dict(preset=law.id, plan="optimal", flops=repeated(o.flops, n)[i], n_params=repeated(o.n_params, n)[i],
+        opt = dict(preset=law.name, plan="optimal", flops=repeated(o.flops, n)[i], n_params=repeated(o.n_params, n)[i],
                    n_tokens=repeated(o.n_tokens, n)[i], tokens_per_param=repeated(o.tokens_per_param, n)[i],
                    loss=repeated(o.loss, n)[i], loss_gap=0.0 if law.has_loss else None,
                    compute_efficiency=1.0 if law.has_loss else None)
@@ -125,19 +125,19 @@ def whatif_report(law, whatifs: Sequence, title: str, label: str = "what-if") ->
     """The what-if (or exact run) beside the optimum of the same budget, one block per budget."""
     rows = [row for w in whatifs for row in whatif_rows(law, w, label)]
     footer = tuple(law_footer(law)) + ((EFFICIENCY_NOTE,) if law.has_loss else ())
-    return Report(blocks=(Block(rows),), columns=whatif_columns(law), keys=WHATIF_KEYS, title=f"{title} · {law.id}",
+    return Report(blocks=(Block(rows),), columns=whatif_columns(law), keys=WHATIF_KEYS, title=f"{title} · {law.name}",
                   footer=footer)
 
 
 def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
     """One row per target loss: the least compute that reaches it, and its optimal N and D."""
-    rows = [dict(preset=law.id, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
+    rows = [dict(preset=law.name, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
                  n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param), loss=float(p.loss))
             for t, p in zip(targets, plans)]
     cols = (Column("target_loss", "target loss*", format_loss), Column("flops", "least FLOPs C", format_flops),
             Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
             Column("tokens_per_param", "tokens per param", format_ratio))
-    return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.id}",
+    return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.name}",
                   footer=tuple(law_footer(law)))
 
 
@@ -152,7 +152,7 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
     """One block per budget, one row per law; ``plans[i][j]`` is law j's Plan at budget i."""
     blocks = []
     for C, row_plans in zip(budgets, plans):
-        rows = [dict(preset=law.id, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
+        rows = [dict(preset=law.name, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
                      n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
                      loss=None if p.loss is None else float(p.loss))
                 for law, p in zip(laws, row_plans)]

@@ -6,12 +6,13 @@ terminal table, markdown, LaTeX, CSV or JSON, so every command has every format.
 key in each row, the key in ``keys``), rows, blocks or sections; no renderer changes.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 __all__ = ["Column", "Block", "Report"]
+
+# No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
+# expression match when the class is made, and these classes are made on every run of ``plan``.
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Block:
     """Rows shown as one table, with an optional heading and summary lines under it."""
 
     rows: Sequence[dict]
-    title: str | None = None
+    title: Optional[str] = None
     notes: Sequence[str] = ()
 
 
