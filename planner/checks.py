@@ -17,7 +17,8 @@ from .conventions import UNDERTRAINED_FACTOR
 from .errors import NumericError
 from .units import as_floats, format_count, format_flops, format_ratio
 
-__all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL"]
+__all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL",
+           "granularity_warnings"]
 
 #: How far k·N·D may be from the budget it was planned for (relative): the arithmetic of the closed forms.
 BUDGET_RTOL = 1e-9
@@ -53,6 +54,21 @@ def undertrained_warnings(law, tokens_per_param: Sequence[float], optimal_tokens
             out.append(f"{format_ratio(r)} tokens per parameter is far below the {format_ratio(r_opt)} that "
                        f"{law.id} implies at this budget: the model is large for its data")
     return out
+
+
+def granularity_warnings(law, granularities: Iterable[float]) -> list[str]:
+    """For a mixture-of-experts law, a message if an optimum sits at the largest granularity searched: a finer G
+    might lower the loss further, beyond what the search (and the paper's tables) cover."""
+    if not getattr(law, "routed", False):
+        return []
+    top = law.model.largest_granularity()
+    gs = [float(g) for g in granularities]
+    at = sum(g >= top for g in gs)
+    if not at:
+        return []
+    which = "the optimum sits" if len(gs) == 1 else f"{at} of {len(gs)} optima sit"
+    return [f"{law.id}: {which} at the largest granularity searched, G = {top:g}; a finer G might do better still, "
+            "beyond the granularities the paper reports (Table 2: 8 to 64)"]
 
 
 def culprit(law) -> str:
@@ -99,15 +115,17 @@ def _too_extreme(law, what: str, detail: str) -> str:
 
 
 def check_plans(law, plans: Sequence, *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
-    """Refuse plans that are not numbers: N, D and C finite and > 0, and k·N·D equal to each plan's own C (and to
-    ``budgets``, where given) to :data:`BUDGET_RTOL`. The error names the law, the budget and what to blame."""
+    """Refuse plans that are not numbers: N, D and C finite and > 0, and the compute spent equal to each plan's own C
+    (and to ``budgets``, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
+    (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
     for i, p in enumerate(plans):
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
-        for j, (C, N, D) in enumerate(zip(Cs, Ns, Ds)):
+        per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]
+        for j, (C, N, D, f) in enumerate(zip(Cs, Ns, Ds, per_token)):
             budget = None if budgets is None else float(budgets[i] if len(budgets) == len(plans) else budgets[j])
             ok = all(math.isfinite(x) and x > 0 for x in (C, N, D))
-            spent = k * N * D
+            spent = f * D
             if ok:
                 ok = math.isfinite(spent) and abs(spent - C) <= BUDGET_RTOL * C and (
                     budget is None or abs(spent - budget) <= BUDGET_RTOL * budget)

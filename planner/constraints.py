@@ -58,7 +58,7 @@ from .errors import InfeasibleError, UnsupportedLawError
 from .laws.repetition import Repetition
 from .loss_models import loss_model
 from .optimize import argmin_log
-from .plan import Plan, model_of
+from .plan import Plan, model_of, require_dense
 from .units import Real, check_positive, format_count, format_flops, format_general
 from .whatif import min_compute_for_loss
 
@@ -124,6 +124,7 @@ def _quiet_floats(f):
 def repeated_loss(law, n_params: Real, n_tokens: Real, unique_tokens: Real, repetition: Repetition | None = None
                   ) -> RepeatedRun:
     """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
+    require_dense(law, "the loss on repeated data (--unique-tokens)")
     N = check_positive(n_params, "n_params")
     D = check_positive(n_tokens, "n_tokens")
     U = check_positive(unique_tokens, "unique_tokens")
@@ -212,6 +213,7 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
     :class:`InfeasibleError` naming the constraint that cannot be met: caps that leave no plan at a
     budget (C > k·P·D_max), or a target loss at or below what the law, data and caps allow.
     """
+    require_dense(law, "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)")
     if (flops is None) == (target_loss is None):
         raise ValueError("give flops or target_loss, not both")
     np = _np()

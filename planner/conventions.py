@@ -7,9 +7,10 @@ Modules take these as defaults; a law file or an option may override them where 
 __all__ = [
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
-    "UNDERTRAINED_FACTOR", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER", "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS",
-    "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION", "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING",
-    "ALPHA_BETA_CORRELATION_WARNING",
+    "UNDERTRAINED_FACTOR", "MOE_FLOPS_PER_PARAM_TOKEN", "MOE_ROUTING_FLOPS", "MOE_WIDTH_PER_BLOCK",
+    "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
+    "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
+    "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -54,6 +55,28 @@ KAPLAN_GRID = {
 #: planner's threshold, not a paper's: a run with fewer than 1/4 of the optimum's tokens per parameter is called
 #: "far below" it in a warning.
 UNDERTRAINED_FACTOR = 4.0
+
+#: Fine-grained MoE compute (Krajewski, Ludziejewski et al. 2024, arXiv:2402.07871, Eq. 10 and App. E):
+#: c_f = 6 FLOPs per active parameter and token, as for a dense model (App. E, following Hoffmann et al.);
+#: c_r = 14 FLOPs per routing parameter and token (App. E: seven forward/backward operations of 2 FLOPs each;
+#: "between 6 and 20" by implementation); d_model = 64·n_blocks, the paper's shape assumption (§6.1).
+MOE_FLOPS_PER_PARAM_TOKEN = 6.0
+MOE_ROUTING_FLOPS = 14.0
+MOE_WIDTH_PER_BLOCK = 64.0
+#: The granularities searched for the compute-optimal G: powers of two from G = 1 (standard MoE) to 128. The
+#: paper trains G = 1..16 (Tables 3, 7), reports optima of 8..64 (Table 2) and bootstrap percentiles up to 128
+#: (Table 9); it does not print its search set, so planner's reaches the largest G the paper reports.
+MOE_GRANULARITIES = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
+
+#: Distillation compute (Busbridge et al. 2025, arXiv:2502.08606, Eq. 9 and Table 2):
+#: FLOPs ≈ 3·F(N_S)·D_S + F(N_T)·(δ_Lgt·D_S + δ_Pre·3·D_T), F(N) = 2N forward FLOPs per token (the approximation
+#: Eq. 9's text names; the paper's own figures use its App. H.1 refinement). Scenario → (δ_Lgt, δ_Pre):
+DISTILLATION_SCENARIOS = {
+    "best": (0.0, 0.0),                  # teacher fully amortised: neither its logits nor its training counted
+    "inference": (1.0, 0.0),             # the teacher exists; its logits for the student are paid for
+    "pretrain": (0.0, 1.0),              # the teacher is trained; its logits are stored and reused
+    "pretrain+inference": (1.0, 1.0),    # the teacher is trained and serves this one student: the worst case
+}
 
 #: planner's choice, not a paper's: a fit with more runs than this runs its grid on this many of them (spread evenly
 #: over compute), then re-converges the best few end points on all of them (planner.fitting.multistart). Below it

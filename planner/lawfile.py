@@ -4,17 +4,19 @@ A law file is TOML that describes itself (see ``presets/*.toml`` and the README)
 
     id = "mylaw"                 # required
     title = "..."                # required
-    form = "parametric"          # parametric | kaplan | allocation
+    form = "parametric"          # parametric | kaplan | allocation | busbridge | moe
     aliases = [...]; notes = [...]
     [citation]        authors, year, title (required); arxiv, where, url
     [conventions]     parameters ("total" / "non-embedding"), flops_per_param_token, dataset
     [coefficients]    the form's coefficients under the paper's names
     [rule]            allocation only: gives = n_params | n_tokens | flops_per_token; flops_unit
+    [moe]             moe only: expansion_rate (E); granularities, routing_flops (c_r), width_per_block
     [fitted_range]    n_params / n_tokens / flops = [low, high]
     [uncertainty]     samples + sample_names | intervals + interval_level | standard_errors; correlation
     [repetition]      R_D_star, R_N_star (Muennighoff et al. 2023; parametric laws only)
     [hyperparameters] learning_rate, batch_tokens = { coefficient = k, exponent = e }
     [calibration]     rows = [[N, C, D], ...]
+    [distillation]    A, B, alpha, beta, gamma, c0, c1, f1, d1 of the distillation law (Busbridge et al. 2025)
     [fit]             how ``plan fit`` made the file
 
 Every table is validated when the file is read (:func:`law_from_mapping`), so a malformed file fails at once with
@@ -41,8 +43,9 @@ __all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text
 #: The largest law file read (a fitted law with 100,000 bootstrap samples is about 8 MB).
 MAX_LAW_FILE_BYTES = 32 * 1024 * 1024
 
-_TOP_KEYS = ("id", "title", "form", "aliases", "notes", "citation", "conventions", "coefficients", "rule",
-             "fitted_range", "uncertainty", "calibration", "hyperparameters", "repetition", "fit")
+_TOP_KEYS = ("id", "title", "form", "aliases", "notes", "citation", "conventions", "coefficients", "rule", "moe",
+             "fitted_range", "uncertainty", "calibration", "hyperparameters", "repetition", "distillation", "fit")
+_MOE_KEYS = ("expansion_rate", "granularities", "routing_flops", "width_per_block")
 _CITATION_KEYS = {"authors": str, "year": int, "title": str, "arxiv": str, "where": str, "url": str}
 _CONVENTION_KEYS = {"parameters": str, "flops_per_param_token": float, "dataset": str}
 _RANGE_KEYS = ("n_params", "n_tokens", "flops")
@@ -199,6 +202,11 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         kwargs.update(gives=gives, flops_unit=unit)
     elif rule:
         raise PresetError(f"[rule] is only for form 'allocation' (this law is {form!r}) in {where}")
+    moe = _table(data, "moe", where)
+    if form == "moe":
+        kwargs.update(_moe(moe, where))
+    elif moe:
+        raise PresetError(f"[moe] is only for form 'moe' (this law is {form!r}) in {where}")
     model = family(flops_per_param_token=k, **kwargs)
 
     fitted_range = {}
@@ -215,6 +223,7 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         repetition=_repetition(data, form, law_id, where) if "repetition" in data else None,
         hyperparameters=_hyperparameters(data, where) if "hyperparameters" in data else None,
         calibration=_calibration(data, where) if "calibration" in data else None,
+        distillation=_distillation(data, model, where) if "distillation" in data else None,
         fit=MappingProxyType(_fit(data, where, family)) if "fit" in data else MappingProxyType({}),
         source=source,
     )
@@ -237,10 +246,55 @@ def _coefficient_names(names, model, key: str, where: str) -> tuple[str, ...]:
     return names
 
 
+def _moe(table, source: str) -> dict:
+    """The ``[moe]`` table of a fine-grained MoE law: E (required), the granularities searched, c_r and the width
+    per block of the shape assumption (defaults: :mod:`planner.conventions`)."""
+    where = f"[moe] of {source}"
+    _keys(table, _MOE_KEYS, "[moe]", source)
+    if "expansion_rate" not in table:
+        raise PresetError(f"missing key 'expansion_rate' in {where} (E = 64 for Krajewski et al.'s Table 1)")
+    out = {}
+    for key in ("expansion_rate", "routing_flops", "width_per_block"):
+        if key in table:
+            out[key] = _number(table[key], key, where, positive=True)
+    if out["expansion_rate"] < 1:
+        raise PresetError(f"'expansion_rate' must be >= 1, the experts' parameters per dense feed-forward layer "
+                          f"(got {out['expansion_rate']:g}) in {where}")
+    if "granularities" in table:
+        values = _typed(table["granularities"], list, "granularities", where)
+        gs = [_number(v, "granularities", where) for v in values]
+        if not gs or any(g < 1 for g in gs) or len(set(gs)) != len(gs):
+            raise PresetError(f"'granularities' must be distinct numbers >= 1, e.g. [1, 2, 4, 8] "
+                              f"(got {_short(values)}) in {where}")
+        out["granularities"] = tuple(sorted(gs))
+    return out
+
+
+def _distillation(data, model, source: str) -> "DistillationLaw":
+    """The ``[distillation]`` table: the distillation law's coefficients, for students of this law."""
+    from .laws.distillation import DistillationLaw
+
+    where = f"[distillation] of {source}"
+    table = _typed(data["distillation"], dict, "distillation", source)
+    if model.form not in ("parametric", "busbridge"):
+        raise PresetError(f"[distillation] needs a parametric or busbridge law, L(N, D) = E + (A/N^alpha + "
+                          f"B/D^beta)^gamma, for the student's supervised loss (this law is {model.form!r}) in {source}")
+    values = {key: check_coefficient(DistillationLaw, key, value, where)
+              for key, value in table.items()}
+    missing = [name for name in DistillationLaw.coefficient_names if name not in values]
+    if missing:
+        raise PresetError(f"missing coefficient {missing[0]!r} in {where} (the distillation law needs "
+                          f"{', '.join(DistillationLaw.coefficient_names)})")
+    return DistillationLaw(**values)
+
+
 def _uncertainty(data, model, source: str) -> Uncertainty:
     """The ``[uncertainty]`` table: every key known, every value of the right type and range."""
     where = f"[uncertainty] of {source}"
     unc = _typed(data["uncertainty"], dict, "uncertainty", source)
+    if getattr(model, "routed", False):
+        raise PresetError(f"[uncertainty] is not supported for form {model.form!r} yet: --ci draws coefficients "
+                          f"through closed-form optima, and the MoE optimum is numeric; remove it from {source}")
     _keys(unc, _UNCERTAINTY_KEYS, "[uncertainty]", source)
     out: dict[str, Any] = {}
     for key in ("method", "correlation_source"):

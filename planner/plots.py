@@ -254,6 +254,9 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
 
     from .plan import compute_optimal
 
+    from .plan import require_dense
+
+    require_dense(law, "an isoFLOP profile (D = C/(k·N) at one granularity)")
     if not law.has_loss:
         raise NoLossModelError(f"{law.id!r} is an allocation rule with no loss model, so it has no isoFLOP "
                                "profile; use a parametric preset such as 'besiroglu2024'")
@@ -303,6 +306,9 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     """
     import numpy as np
 
+    from .plan import require_dense
+
+    require_dense(model, "a fit diagnostic (runs of one N each)")
     N, D, L = (np.asarray(x, dtype=float) for x in (n_params, n_tokens, loss))
     pred = model.loss(N, D)
     C = model.flops_per_param_token * N * D

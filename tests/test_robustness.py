@@ -355,3 +355,21 @@ def test_a_fitted_law_file_records_the_whole_command_and_running_it_reproduces_t
     assert again.exit_code == 0, again.output
     first, second = (tomllib.loads((tmp_path / n).read_text())["coefficients"] for n in ("a.toml", "b.toml"))
     assert first == second
+
+
+def test_every_single_valued_option_of_every_command_refuses_repeats():
+    """Every option that takes one value is declared with planner.cli.options.option (class Once)."""
+    import click
+
+    from planner.cli.options import Once
+
+    def commands(group):
+        for command in group.commands.values():
+            yield command
+            if isinstance(command, click.Group):
+                yield from commands(command)
+
+    for command in [cli, *commands(cli)]:
+        for p in command.params:
+            if isinstance(p, click.Option) and not (p.multiple or p.is_flag or p.count) and p.name != "help":
+                assert isinstance(p, Once), f"{command.name} {p.opts[0]} is not declared with option()"

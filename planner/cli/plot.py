@@ -15,8 +15,8 @@ from .options import LEVEL, QUANTITY, law_options, load_law, option, read_runs_o
 
 def output_options(f):
     """-o/--output FILE (format by suffix) and --force."""
-    f = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
-    f = click.option("--output", "-o", required=True, metavar="FILE", callback=_figure_path,
+    f = option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
+    f = option("--output", "-o", required=True, metavar="FILE", callback=_figure_path,
                      help="Where to write the figure: .png, .svg or .pdf.")(f)
     return f
 

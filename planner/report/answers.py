@@ -23,6 +23,7 @@ import math
 from typing import Sequence
 
 from .. import checks
+from ..errors import UnsupportedLawError
 from ..units import as_floats, format_count
 from . import plans as reports
 from .types import Report
@@ -43,6 +44,11 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
     """The answer to one ``plan`` question (see the module's docstring for which), with ``budget_note`` in the
     footer, then extended with the cost on ``cluster``, hyperparameters from ``hparams_law`` and shapes as asked.
     ``repetition`` is the :class:`~planner.laws.Repetition` to use on limited data (the law's own by default)."""
+    if shape_settings is not None and law.routed:
+        raise UnsupportedLawError(
+            f"--shape builds dense transformer shapes for one N; {law.id} is a mixture of experts, whose shape "
+            "follows from its plan by the paper's assumption d_model = 64·n_blocks (d_model = (64·N/(8E + 4))^(1/3), "
+            "E·G experts of width 4·d_model/G per block): plan it without --shape")
     if unique_tokens or inference_tokens or max_params or max_tokens:
         if n_params:
             report = on_repeated_data(law, n_params, n_tokens, unique_tokens, repetition)
@@ -83,8 +89,9 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
         from .intervals import intervals
 
         report = intervals(report, [law], budgets, ci)
-    return _warned(report, checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
-                                                        n_tokens=[p.n_tokens for p in plans]))
+    warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
+                                            n_tokens=[p.n_tokens for p in plans])
+    return _warned(report, warnings + checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in plans]))
 
 
 def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens: float | None = None) -> Report:
@@ -188,6 +195,7 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
         col = [row[j] for row in plans]
         warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
                                                  n_tokens=[p.n_tokens for p in col])
+        warnings += checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in col])
     report = reports.compare_report(laws, budgets, plans)
     report = _warned(extended(_with_footer_line(report, budget_note), None, cluster, mfu_given), warnings)
     if ci is not None:
