@@ -34,7 +34,8 @@ _LAZY = {
                     "constraints"),
     **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
     **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs",
-                     "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs"), "fitting"),
+                     "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "backtest", "Backtest",
+                     "compare_estimators", "EstimatorFit", "Parametrisation"), "fitting"),
     **dict.fromkeys(("fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves"), "fitting"),
     **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
                      "flops_from_usd", "gpu_hours", "usd", "wall_clock_days", "implied_mfu"), "compute.hardware"),
@@ -77,6 +78,7 @@ __all__ = [
     "distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan",
     # fitting
     "fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs", "parse_runs",
+    "backtest", "Backtest", "compare_estimators", "EstimatorFit", "Parametrisation",
     "FitResult", "BootstrapResult", "IsoflopDesign", "Runs",
     "fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves",
     # hardware time and money, shapes, hyperparameters

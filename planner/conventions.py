@@ -8,7 +8,9 @@ __all__ = [
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
     "UNDERTRAINED_FACTOR", "MOE_FLOPS_PER_PARAM_TOKEN", "MOE_ROUTING_FLOPS", "MOE_WIDTH_PER_BLOCK",
-    "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS",
+    "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
+    "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
+    "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -111,3 +113,36 @@ CURVES_GRID_POINTS = 1500
 #: "Overestimating the number of training steps beyond 25% leads to clear drops in performance" (Hoffmann et al.
 #: 2022, App. B, Figure A1): a checkpoint before 1/1.25 = 80% of its run's schedule overstates its loss.
 LR_HORIZON_OVERSHOOT = 1.25
+
+#: planner's choice, not a paper's: a fit with more runs than this runs its grid on this many of them (spread evenly
+#: over compute), then re-converges the best few end points on all of them (planner.fitting.multistart). Below it
+#: (every published ladder planner reproduces: Besiroglu's 240, Muennighoff's 296) the fit is as before.
+COARSE_ROWS = 512
+#: ... and how many of the subsample's best distinct end points are re-converged on every run, with the iteration cap
+#: of that stage and of the polish (planner's choice; bench/bench_fit.py measures that it finds the same optimum).
+FULL_DATA_STARTS = 3
+FULL_DATA_ITER = 500
+
+#: planner's choice: `plan fit` bootstraps this many resamples unless told otherwise (Besiroglu et al. 2024,
+#: arXiv:2404.10102, §4, used 4,000; 500 keeps the default fit about a second on their 240 runs).
+DEFAULT_BOOTSTRAP_RESAMPLES = 500
+
+#: planner's choice: a bootstrap of more runs than this resamples a seeded random subsample of this many and scales
+#: each resample's deviation from the subsample's own fit by sqrt(m/n): the m-out-of-n bootstrap (Bickel, Götze &
+#: van Zwet 1997, Statistica Sinica 7:1–31), for errors of a smooth estimator that shrink as 1/sqrt(n).
+BOOTSTRAP_MAX_ROWS = 2048
+
+#: planner's threshold: a fitted E within this fraction of the lowest observed loss (or above it) is "at or above"
+#: it, and `plan fit` warns that the irreducible loss is not pinned down.
+IRREDUCIBLE_MARGIN = 0.01
+
+#: planner's choice: `plan fit --compare` back-tests every estimator on the runs in this top fraction by compute
+#: (at least one) unless --holdout or --holdout-above says otherwise.
+COMPARE_HOLDOUT_FRACTION = 0.1
+
+#: planner's thresholds for `plan fit` warnings: a bootstrap interval of N_opt wider than this factor; a budget more
+#: than this many times the largest run's compute; |correlation| of alpha and beta over the bootstrap above this
+#: (alpha and beta are then not separately identified by the runs).
+NOPT_INTERVAL_WARNING = 10.0
+EXTRAPOLATION_WARNING = 100.0
+ALPHA_BETA_CORRELATION_WARNING = 0.9

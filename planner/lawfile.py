@@ -53,7 +53,10 @@ _UNCERTAINTY_KEYS = ("method", "n_resamples", "n_failed", "seed", "standard_erro
                      "sample_names", "samples", "correlation_names", "correlation", "correlation_source")
 _FIT_KEYS = {"source": str, "method": str, "n_runs": int, "n_starts": int, "objective": float, "converged": bool,
              "huber_delta": float, "n_params_range": list, "n_tokens_range": list, "flops_range": list,
-             "residuals": dict, "standard_errors": dict, "standard_error_method": str}
+             "residuals": dict, "standard_errors": dict, "standard_error_method": str, "objective_function": str,
+             "tied": list, "fixed": dict}
+#: The objectives a [fit] table may name (planner.fitting.objectives.OBJECTIVES; not imported: no numpy here).
+_OBJECTIVE_FUNCTIONS = ("huber-log", "least-squares")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -221,7 +224,7 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         hyperparameters=_hyperparameters(data, where) if "hyperparameters" in data else None,
         calibration=_calibration(data, where) if "calibration" in data else None,
         distillation=_distillation(data, model, where) if "distillation" in data else None,
-        fit=MappingProxyType(_fit(data, where)) if "fit" in data else MappingProxyType({}),
+        fit=MappingProxyType(_fit(data, where, family)) if "fit" in data else MappingProxyType({}),
         source=source,
     )
 
@@ -440,7 +443,7 @@ def _calibration(data, source: str):
     return Calibration(rows=rows)
 
 
-def _fit(data, source: str) -> dict:
+def _fit(data, source: str, family) -> dict:
     where = f"[fit] of {source}"
     table = _typed(data["fit"], dict, "fit", source)
     _keys(table, _FIT_KEYS, "[fit]", source)
@@ -450,9 +453,27 @@ def _fit(data, source: str) -> dict:
         out[key] = _typed(value, expected, key, where)
         if key.endswith("_range"):
             out[key] = _range(value, key, where)
+        elif key == "tied":
+            out[key] = tuple(_tie(v, family, where) for v in value)
         elif expected is dict:
             out[key] = {k: _number(v, f"{key}.{k}", where) for k, v in value.items()}
+    if out.get("objective_function", _OBJECTIVE_FUNCTIONS[0]) not in _OBJECTIVE_FUNCTIONS:
+        raise PresetError(f"'objective_function' must be one of {', '.join(_OBJECTIVE_FUNCTIONS)} "
+                          f"(got {out['objective_function']!r}) in {where}")
+    for name in out.get("fixed", {}):
+        if name not in family.coefficient_names:
+            raise unknown_key(name, family.coefficient_names, "fixed", where)
     return out
+
+
+def _tie(value, family, where: str) -> str:
+    """A [fit] ``tied`` entry: ``"alpha=beta"``, two coefficients of the law."""
+    text = _typed(value, str, "tied", where)
+    names = [n.strip() for n in text.split("=")]
+    if len(names) != 2 or any(n not in family.coefficient_names for n in names) or names[0] == names[1]:
+        raise PresetError(f"'tied' entries must be NAME=NAME of two of this law's coefficients "
+                          f"({', '.join(family.coefficient_names)}); got {text!r} in {where}")
+    return f"{names[0]}={names[1]}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -514,7 +535,9 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
         f"  {_str(f'Fitted by planner to {fit.n_runs} runs from {source}: {fit.method}.')},",
         f"  {_str('Loss is on the data set of those runs; it is indicative only and not comparable with other laws.')},",
     ]
-    lines += [f"  {_str(n)}," for n in list(notes) + [f"Fit warning: {w}" for w in fit.warnings]]
+    made = [f"Tied in the fit: {t.replace('=', ' = ')}." for t in fit.extra.get("tied", ())]
+    made += [f"Fixed in the fit (not fitted): {n} = {v:g}." for n, v in fit.extra.get("fixed", {}).items()]
+    lines += [f"  {_str(n)}," for n in made + list(notes) + [f"Fit warning: {w}" for w in fit.warnings]]
     lines += [
         "]",
         "",
@@ -545,12 +568,21 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
         f"objective = {_num(fit.objective)}",
         f"converged = {'true' if fit.converged else 'false'}",
     ]
+    if "objective_function" in fit.extra:
+        lines.append(f"objective_function = {_str(fit.extra['objective_function'])}")
     if "huber_delta" in fit.extra:
         lines.append(f"huber_delta = {_num(fit.extra['huber_delta'])}")
+    if fit.extra.get("tied"):
+        lines.append("tied = [" + ", ".join(_str(t) for t in fit.extra["tied"]) + "]")
+    if fit.extra.get("fixed"):
+        lines.append(f"fixed = {_inline(fit.extra['fixed'])}")
     lines += [f"{key}_range = {_pair(rng[key])}" for key in _RANGE_KEYS if key in rng]
     lines.append(f"residuals = {_inline(_finite(fit.residuals))}")
-    lines.append(f"standard_errors = {_inline(_finite(fit.standard_errors))}")
-    lines.append(f"standard_error_method = {_str(fit.standard_error_method)}")
+    # The errors the report showed: the bootstrap's when there is one (as [uncertainty] below), else the fit's own.
+    ses, se_method = ((boot.standard_errors, f"bootstrap: {boot.method}") if boot is not None
+                      else (fit.standard_errors, fit.standard_error_method))
+    lines.append(f"standard_errors = {_inline(_finite(ses))}")
+    lines.append(f"standard_error_method = {_str(se_method)}")
     lines.append("")
     if boot is not None:
         level = boot.level

@@ -104,27 +104,12 @@ def fit_approach(runs, curves: bool, isoflop_method: str = "parabola", isoflop_w
                        budget_column=(runs.columns or {}).get("budget", "budget"))
 
 
-def _command(runs, curves, isoflop_method, isoflop_window, n_boot, seed, drop_highest_loss, budget_column) -> str:
-    words = [Path(runs.source).name, "--curves" if curves else "--isoflop"]
-    if budget_column and not curves:
-        words.append(f"--budget-column {budget_column!r}")
-    if not curves and isoflop_method != "parabola":
-        words.append(f"--isoflop-method {isoflop_method}")
-    elif not curves and isoflop_window != ISOFLOP_WINDOW:
-        words.append(f"--isoflop-window {'all' if isoflop_window is None else f'{isoflop_window:g}'}")
-    if drop_highest_loss:
-        words.append(f"--drop-highest-loss {drop_highest_loss}")
-    if n_boot:
-        words.append(f"--bootstrap {n_boot} --seed {seed}")
-    return "plan fit " + " ".join(words)
-
-
-def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level, budgets, law_id, fmt, progress_bar,
-                        budget_column, run_column, isoflop_method, isoflop_window, **read):
+def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level, budgets, law_id, fmt, progress,
+                        command, budget_column, run_column, isoflop_method, isoflop_window, **read):
     """``plan fit --isoflop`` and ``plan fit --curves``: read, fit, bootstrap, report, write the law file.
 
-    ``budgets`` are those the report plans at, ``law_id`` the written law's id, ``progress_bar(total)`` gives the
-    bootstrap's (progress, callback) as ``plan fit``'s own."""
+    ``budgets`` are those the report plans at, ``law_id`` the written law's id, ``progress(stage, done, total)``
+    ``plan fit``'s progress bar, ``command`` the command line to record in the law file."""
     from ..errors import PresetError
     from ..files import write_atomic
     from ..fitting.curves import bootstrap_curves
@@ -138,10 +123,9 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
     result = fit_approach(runs, curves, isoflop_method, isoflop_window)
     ab = None
     if n_boot:
-        progress, callback = progress_bar(n_boot)
-        with progress:
-            resample = bootstrap_curves if curves else bootstrap_isoflop
-            ab = resample(result, n_resamples=n_boot, seed=seed, level=level, progress=callback)
+        resample = bootstrap_curves if curves else bootstrap_isoflop
+        ab = resample(result, n_resamples=n_boot, seed=seed, level=level,
+                      progress=lambda done, total: progress("bootstrap", done, total))
     boot = ab.coefficients if ab is not None else None
     source = Path(runs.source).name
     fitted = law_from_fit(result, boot, law_id=law_id, source=source)
@@ -151,9 +135,7 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
         report = dataclasses.replace(report, warnings=tuple(report.warnings) + (
             f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped",))
     show(report, fmt)
-    if output:
-        command = _command(runs, curves, isoflop_method, isoflop_window, n_boot, seed, read.get("drop_highest_loss"),
-                           budget_column)
+    if output is not None:
         try:
             text = law_file_text(result, boot, law_id=law_id, source=source, command=command)
             write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears

@@ -147,35 +147,50 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
         fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
     if fmt not in ("csv", "tsv", "jsonl"):
         raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
-    header, records = _records_jsonl(text, source) if fmt == "jsonl" else _records_delimited(text, source, fmt)
-    if not records:
-        raise RunsError(f"{source} has no runs (no data rows after the header)")
     overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss, "budget": budget,
                  "run_id": run_id}
     optional = tuple(f for f in OPTIONAL_COLUMN_NAMES if f in extra or overrides[f] is not None)
-    columns = _match_columns(header, overrides, source, optional)
-    return _build(records, columns, source, flops_per_param_token)
+    if fmt == "jsonl":
+        header, records = _records_jsonl(text, source)
+        if not records:
+            raise RunsError(f"{source} has no runs (no data rows after the header)")
+        columns = _match_columns(header, overrides, source, optional)
+        lines = [line for line, _ in records]
+        cells = {field: [rec.get(column) for _, rec in records] for field, column in columns.items()}
+    else:
+        columns, lines, cells = _cells_delimited(text, source, fmt, overrides, optional)
+    return _build(cells, lines, columns, source, flops_per_param_token)
 
 
-def _records_delimited(text: str, source: str, fmt: str):
+def _cells_delimited(text: str, source: str, fmt: str, overrides, optional):
+    """The columns of a CSV or TSV: the header is matched first, then each row's cells of the matched columns are
+    kept (not the whole rows: a runs file may have a million rows of checkpoints)."""
     reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
-    header, records = None, []
+    header, columns, index, lines = None, {}, {}, []
+    cells: dict[str, list] = {}
     try:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             if header is None:
                 header = [c.strip() for c in row]
+                columns = _match_columns(header, overrides, source, optional)
+                index = {field: header.index(column) for field, column in columns.items()}
+                cells = {field: [] for field in columns}
                 continue
             if len(row) != len(header):
                 raise RunsError(f"{source} line {reader.line_num}: {len(row)} cells but the header has "
                                 f"{len(header)} columns")
-            records.append((reader.line_num, dict(zip(header, row))))
+            for field, i in index.items():
+                cells[field].append(row[i])
+            lines.append(reader.line_num)
     except csv.Error as e:
         raise RunsError(f"{source} line {reader.line_num}: not valid {fmt.upper()}: {e}") from None
     if header is None:
         raise RunsError(f"{source} is empty; expected a header row and one row per run")
-    return header, records
+    if not lines:
+        raise RunsError(f"{source} has no runs (no data rows after the header)")
+    return columns, lines, cells
 
 
 def _records_jsonl(text: str, source: str):
@@ -261,20 +276,28 @@ def _run_label(value, column: str, source: str, line: int) -> str:
     return str(value).strip()
 
 
-def _build(records, columns, source, k) -> Runs:
+def _column(values: list, field: str, column: str, source: str, lines: list):
+    """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0
+    within :data:`~planner.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
     import numpy as np
 
-    out = {field: [] for field in columns}
-    lines = []
-    for line, rec in records:
-        for field, column in columns.items():
-            if field == "run_id":
-                out[field].append(_run_label(rec.get(column), column, source, line))
-            else:
-                out[field].append(_number(rec.get(column), field, column, source, line))
-        lines.append(line)
-    run_id = tuple(out.pop("run_id")) if "run_id" in out else None
-    arr = {field: np.asarray(v, dtype=float) for field, v in out.items()}
+    lo, hi = QUANTITY_RANGE
+    try:
+        a = np.array(values, dtype=float) if all(isinstance(v, str) for v in values[:1]) else None
+    except (ValueError, TypeError, OverflowError):
+        a = None
+    if a is not None and a.shape == (len(values),) and bool(np.all((a > 0) & (a >= lo) & (a <= hi))):
+        return a
+    return np.array([_number(v, field, column, source, line) for v, line in zip(values, lines)], dtype=float)
+
+
+def _build(cells, lines, columns, source, k) -> Runs:
+    import numpy as np
+
+    run_id = tuple(_run_label(v, columns["run_id"], source, line) for v, line in zip(cells["run_id"], lines)) \
+        if "run_id" in columns else None
+    arr = {field: _column(cells[field], field, column, source, lines) for field, column in columns.items()
+           if field != "run_id"}
     derived = []
     N = arr["n_params"]
     if "n_tokens" not in arr:
