@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .laws.repetition import Repetition
 
 __all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "load_preset", "list_presets", "preset_ids",
-           "preset_source", "repetition_for", "list_hardware", "load_chip"]
+           "preset_source", "repetition_for", "list_hardware", "load_chip", "task_preset_ids", "list_task_laws",
+           "load_task_laws", "task_law_source", "TASKS_DIR"]
 
 #: The law planner plans with when none is named: Besiroglu et al. 2024's refit of Chinchilla's Approach 3.
 DEFAULT_PRESET = "besiroglu2024"
@@ -32,6 +33,9 @@ HYPERPARAMETER_PRESET = "deepseek2024"
 
 #: Data files shipped next to the law presets that are not laws.
 _DATA_FILES = ("hardware.toml",)
+#: The folder of ``presets/`` that holds the task laws (form = "tasks"; :mod:`planner.laws.tasks`), apart from the
+#: scaling laws so that :func:`preset_ids` and everything that plans with a law never meets one.
+TASKS_DIR = "tasks"
 
 
 def _preset_dir() -> str:
@@ -105,6 +109,56 @@ def repetition_for(law: Law) -> Repetition:
         return law.repetition
     own = load_preset(REPETITION_PRESET)
     return dataclasses.replace(own.repetition, borrowed=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# task laws (presets/tasks/*.toml): benchmark accuracy from scale
+
+
+def task_preset_ids() -> list[str]:
+    """Ids of the shipped task laws, sorted."""
+    return sorted(n[:-5] for n in os.listdir(os.path.join(_preset_dir(), TASKS_DIR)) if n.endswith(".toml"))
+
+
+def _load_task_preset(preset_id: str):
+    from .lawfile import parse_task_law_text
+
+    name = f"{TASKS_DIR}/{preset_id}.toml"
+    return parse_task_law_text(_shipped_text(name), f"presets/{name}")
+
+
+def list_task_laws() -> list:
+    """Every shipped task law (:class:`~planner.laws.tasks.TaskLaws`), loaded and validated, sorted by id."""
+    return [_load_task_preset(i) for i in task_preset_ids()]
+
+
+def load_task_laws(name_or_path: str | os.PathLike):
+    """A shipped task law by id or alias, or a task-law file by path (a name with a path separator or ending in
+    ``.toml``); UnknownPresetError with the closest ids otherwise."""
+    from .lawfile import load_task_law_file
+
+    text = os.fspath(name_or_path)
+    if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
+        return load_task_law_file(text)
+    key = text.strip().lower()
+    ids = task_preset_ids()
+    if key in ids:
+        return _load_task_preset(key)
+    laws = list_task_laws()
+    for laws_ in laws:
+        if key in laws_.aliases:
+            return laws_
+    hint = did_you_mean(key, ids + [a for t in laws for a in t.aliases])
+    raise UnknownPresetError(f"unknown task law {text!r}{hint} (list them with 'plan tasks')")
+
+
+def task_law_source(laws) -> str:
+    """The TOML text a task law was read from (shipped or a file)."""
+    if laws.source.startswith("presets/"):
+        return _shipped_text(laws.source.split("/", 1)[1])
+    from .files import read_text
+
+    return read_text(laws.source, "task-law file", LawFileError, kind="a TOML task-law file")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

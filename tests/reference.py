@@ -42,3 +42,13 @@ def reference_file(relpath: str, sha256: str | None = None) -> Path:
 def epoch_runs_csv() -> Path:
     """Epoch AI's 245 Chinchilla runs (Besiroglu et al. 2024, arXiv:2404.10102), checked against its sha256."""
     return reference_file(EPOCH_CSV, EPOCH_SHA256)
+
+
+def olmo_ladder_dir() -> Path:
+    """Bhagia et al. 2024's ladder (allenai/OLMo-ladder: configs/final.json, ladder-runs/*.csv)."""
+    return reference_file("olmo-ladder/configs/final.json").parents[1]
+
+
+def gadre_dir() -> Path:
+    """Gadre et al. 2024's results (mlfoundations/scaling exp_data, converted runs files)."""
+    return reference_file("gadre2024/rpj-default5.csv").parent

@@ -59,6 +59,24 @@ class Loss(click.ParamType):
 LOSS = Loss()
 
 
+class Accuracy(click.ParamType):
+    """An accuracy: a number strictly between 0 and 1 (``0.6``)."""
+
+    name = "accuracy"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected an accuracy like 0.6; got {value!r}", param, ctx)
+        if not 0 < x < 1:
+            self.fail(f"expected an accuracy between 0 and 1 (a fraction, like 0.6 for 60%); got {value!r}", param, ctx)
+        return x
+
+
+ACCURACY = Accuracy()
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # the law: --preset, --law, --set
 
@@ -259,6 +277,18 @@ def shape_settings(vocab, context, tied_embeddings) -> dict:
 
     return {"vocab": DEFAULT_VOCAB if vocab is None else vocab, "n_ctx": DEFAULT_CONTEXT if context is None else context,
             "tied_embeddings": tied_embeddings}
+
+
+def task_options(f):
+    """--tasks, --task and --target-accuracy: benchmark accuracy from a task law (plan --tasks)."""
+    f = click.option("--target-accuracy", "target_accuracies", type=ACCURACY, multiple=True, metavar="ACC",
+                     help="The least compute that reaches this accuracy on each --task (with --tasks; repeatable).")(f)
+    f = click.option("--task", "task_names", multiple=True, metavar="NAME",
+                     help="Only this task of the --tasks law, e.g. mmlu (repeatable) [default: all].")(f)
+    f = click.option("--tasks", "task_law", metavar="ID|FILE",
+                     help="Forecast benchmark accuracy with this task law, e.g. bhagia2024 (see 'plan tasks'), for "
+                          "--params N --tokens D or the split of --flops.")(f)
+    return f
 
 
 def ci_option(f):

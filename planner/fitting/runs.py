@@ -93,11 +93,7 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
     p = str(path)
     text = read_text(p, "runs file", RunsError, kind="a CSV, TSV or JSON-lines file")
     source = "<stdin>" if p == "-" else p
-    if fmt is None:
-        suffix = Path(p).suffix.lower() if p != "-" else ""
-        fmt = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-               ".json": "jsonl"}.get(suffix)
-    return parse_runs(text, source=source, fmt=fmt, n_params=n_params, n_tokens=n_tokens, flops=flops, loss=loss,
+    return parse_runs(text, source=source, fmt=fmt or format_of(p), n_params=n_params, n_tokens=n_tokens, flops=flops, loss=loss,
                       flops_per_param_token=flops_per_param_token)
 
 
@@ -105,17 +101,30 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
                n_tokens: str | None = None, flops: str | None = None, loss: str | None = None,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> Runs:
     """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`read_runs`)."""
-    if fmt is None:
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
-    if fmt not in ("csv", "tsv", "jsonl"):
-        raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
-    header, records = _records_jsonl(text, source) if fmt == "jsonl" else _records_delimited(text, source, fmt)
+    header, records = table_records(text, source, fmt)
     if not records:
         raise RunsError(f"{source} has no runs (no data rows after the header)")
     overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss}
     columns = _match_columns(header, overrides, source)
     return _build(records, columns, source, flops_per_param_token)
+
+
+def format_of(path: str) -> str | None:
+    """The table format a file name implies (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``/``.json``), or None
+    (stdin, other names: sniffed)."""
+    suffix = Path(path).suffix.lower() if path != "-" else ""
+    return {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".json": "jsonl"}.get(suffix)
+
+
+def table_records(text: str, source: str, fmt: str | None):
+    """(header, [(line, record)]) of a CSV, TSV or JSON-lines text; ``fmt`` None sniffs the first line."""
+    if fmt is None:
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
+    if fmt not in ("csv", "tsv", "jsonl"):
+        raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
+    return _records_jsonl(text, source) if fmt == "jsonl" else _records_delimited(text, source, fmt)
 
 
 def _records_delimited(text: str, source: str, fmt: str):
@@ -159,12 +168,15 @@ def _records_jsonl(text: str, source: str):
     return header, records
 
 
-def _match_columns(header, overrides, source) -> dict[str, str]:
+def find_columns(header, overrides, source, names, options) -> dict[str, str]:
+    """field → column of ``header`` for each field of ``names`` (field → recognised names) found: the column named
+    in ``overrides`` (an error naming its ``options`` flag if absent), else the one column whose normalised name is a
+    recognised one (an error if several are)."""
     normal = {}
     for name in header:
         normal.setdefault(_norm(str(name)), []).append(name)
     columns: dict[str, str] = {}
-    for field, names in COLUMN_NAMES.items():
+    for field, aliases in names.items():
         given = overrides.get(field)
         if given is not None:
             if given in header:
@@ -172,15 +184,20 @@ def _match_columns(header, overrides, source) -> dict[str, str]:
             elif _norm(given) in normal and len(normal[_norm(given)]) == 1:
                 columns[field] = normal[_norm(given)][0]
             else:
-                raise RunsError(f"{source} has no column {given!r} (given by {_OPTION[field]}); "
+                raise RunsError(f"{source} has no column {given!r} (given by {options[field]}); "
                                 f"its columns are: {', '.join(map(str, header))}")
             continue
-        found = [orig for alias in names for orig in normal.get(alias, [])]
+        found = [orig for alias in aliases for orig in normal.get(alias, [])]
         if len(found) > 1:
             raise RunsError(f"{source} has several columns that could be {field}: {', '.join(map(repr, found))}; "
-                            f"choose one with {_OPTION[field]}")
+                            f"choose one with {options[field]}")
         if found:
             columns[field] = found[0]
+    return columns
+
+
+def _match_columns(header, overrides, source) -> dict[str, str]:
+    columns = find_columns(header, overrides, source, COLUMN_NAMES, _OPTION)
     for field in ("n_params", "loss"):
         if field not in columns:
             raise RunsError(f"{source} has no {field} column; expected one named "
