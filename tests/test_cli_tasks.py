@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.forecast import forecast, least_compute_for_accuracy
+from planner.forecasting import forecast, least_compute_for_accuracy
 from planner.plan import compute_optimal
 from planner.presets import load_preset, load_task_laws, task_law_source
 from planner.render import FORMATS
@@ -168,3 +168,17 @@ def test_plot_tasks(tmp_path):
     assert_one_line_error(run("plot", "tasks", "--tasks", "bhagia2024", "--params", "7B", "-o", tmp_path / "x.png"),
                           2, "--params and --tokens mark the target together")
     assert_one_line_error(run("plot", "tasks", "--tasks", "bhagia2024", "-o", out), 1, "exists")
+
+
+def test_readme_task_law_python_example_runs():
+    """The README's Python session on task laws is a doctest: its printed results are checked."""
+    import doctest
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "load_task_laws" in b]
+    test = doctest.DocTestParser().get_doctest(block, {}, "README.md", "README.md", 0)
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0 and runner.summarize(verbose=False).attempted >= 4

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.optimize import brentq, minimize_scalar
 
 from planner.errors import NoUncertaintyError, UnreachableAccuracyError, UnknownTaskError
-from planner.forecast import forecast, forecast_intervals, least_compute_for_accuracy
+from planner.forecasting import forecast, forecast_intervals, least_compute_for_accuracy
 from planner.laws import ParametricLaw
 from planner.laws.tasks import ExponentialError, SigmoidAccuracy, TaskLaw, TaskLaws
 

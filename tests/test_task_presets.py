@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from planner.errors import PresetError, UnknownPresetError
-from planner.forecast import forecast
+from planner.forecasting import forecast
 from planner.lawfile import task_laws_from_mapping
 from planner.presets import list_task_laws, load_preset, load_task_laws, preset_ids, task_law_source, task_preset_ids
 

@@ -237,8 +237,8 @@ def task_diagnostics(law: TaskLaw, ladder_accuracy=None, n_params: float | None 
     """Warnings for a fitted task: it has not emerged in the ladder (its best run within
     :data:`~planner.conventions.EMERGENCE_MARGIN` of chance); at a target (N, D), its forecast is that close to
     chance, or step 1 extrapolates more than :data:`~planner.conventions.EXTRAPOLATION_FACTOR` × the ladder's compute
-    (:func:`planner.forecast.near_chance`, :func:`planner.forecast.extrapolation`)."""
-    from ..forecast import extrapolation, near_chance
+    (:func:`planner.forecasting.near_chance`, :func:`planner.forecasting.extrapolation`)."""
+    from ..forecasting import extrapolation, near_chance
 
     out = []
     if ladder_accuracy is not None and len(ladder_accuracy):

@@ -1,7 +1,7 @@
 """Reports of benchmark-accuracy forecasts: the task laws shipped (``plan tasks``), one in detail (``plan tasks show``),
 forecasts and target accuracies (``plan --tasks``), and a ladder fit (``plan fit-tasks``).
 
-Each builder turns core results (:mod:`planner.forecast`, :mod:`planner.fitting.tasks`) into a
+Each builder turns core results (:mod:`planner.forecasting`, :mod:`planner.fitting.tasks`) into a
 :class:`~planner.report.types.Report`, so every format works. Rows carry raw floats under unit-named keys: ``task``,
 ``metric``, ``n_params``, ``n_tokens``, ``task_loss``, ``accuracy`` (and ``error`` for an error metric), ``chance``;
 intervals as ``<key>_lo``/``<key>_hi`` with ``ci_level``, as every ``--ci`` in planner.
@@ -201,8 +201,8 @@ def target_report(laws, results: Sequence) -> Report:
 def _extrapolation_warnings(laws, tasks, flops_list) -> list[str]:
     """One line for the tasks whose step 1 extrapolates more than
     :data:`~planner.conventions.EXTRAPOLATION_FACTOR`× beyond their ladder's compute at the largest of ``flops_list``
-    (:func:`planner.forecast.extrapolation`)."""
-    from ..forecast import extrapolation
+    (:func:`planner.forecasting.extrapolation`)."""
+    from ..forecasting import extrapolation
 
     far = {t.id: f for t in tasks if (f := extrapolation(t, max(flops_list))) is not None}
     if not far:
@@ -220,7 +220,7 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
     """``plan --tasks``: each task's forecast for the run (``n_params``, ``n_tokens``), or for the compute-optimal
     split of ``plan_law`` at each budget in ``flops``; with ``ci``% intervals from the tasks' bootstrap samples."""
     from ..errors import NoUncertaintyError
-    from ..forecast import forecast, forecast_intervals, near_chance
+    from ..forecasting import forecast, forecast_intervals, near_chance
     from ..plan import compute_optimal
 
     tasks = laws.select(names)
@@ -266,7 +266,7 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
 
 def targets(laws, names: Sequence[str], target_accuracies: Sequence[float]) -> Report:
     """``plan --target-accuracy``: for each task and target, the least compute reaching it."""
-    from ..forecast import least_compute_for_accuracy
+    from ..forecasting import least_compute_for_accuracy
 
     tasks = laws.select(names)
     results = [least_compute_for_accuracy(t, a) for t in tasks for a in target_accuracies]
