@@ -61,22 +61,29 @@ _FIT_KEYS = {"source": str, "method": str, "n_runs": int, "n_starts": int, "obje
 
 def load_law_file(path: str) -> Law:
     """Read and validate a law file from disk (a regular file of at most :data:`MAX_LAW_FILE_BYTES`)."""
+    return parse_law_text(_read(path, "law file", "plan presets show besiroglu2024"), str(path))
+
+
+def _read(path: str, what: str, example: str) -> str:
     from .files import read_text
 
-    text = read_text(path, "law file", LawFileError, kind="a TOML law file", limit=MAX_LAW_FILE_BYTES,
-                     hint=" ('plan presets show besiroglu2024' prints one)")
-    return parse_law_text(text, str(path))
+    return read_text(path, what, LawFileError, kind=f"a TOML {what}", limit=MAX_LAW_FILE_BYTES,
+                     hint=f" ('{example}' prints one)")
 
 
 def parse_law_text(text: str, source: str) -> Law:
     """The law of a law file's TOML ``text``; ``source`` names it in errors."""
+    return law_from_mapping(_toml(text, source, "a law file"), source=source)
+
+
+def _toml(text: str, source: str, what: str) -> dict:
+    """The TOML ``text`` parsed; LawFileError naming ``source`` where it is not TOML."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LawFileError(f"{source} is not valid TOML: {e}") from None
     except RecursionError:
-        raise LawFileError(f"{source} is nested too deeply to be a law file") from None
-    return law_from_mapping(data, source=source)
+        raise LawFileError(f"{source} is nested too deeply to be {what}") from None
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -410,22 +417,12 @@ _TASK_FIT_KEYS = {"method": str, "n_points": int, "n_runs": int, "objective": fl
 
 def load_task_law_file(path: str):
     """Read and validate a task-law file (``form = "tasks"``) from disk → :class:`~planner.laws.tasks.TaskLaws`."""
-    from .files import read_text
-
-    text = read_text(path, "task-law file", LawFileError, kind="a TOML task-law file", limit=MAX_LAW_FILE_BYTES,
-                     hint=" ('plan tasks show bhagia2024' prints one)")
-    return parse_task_law_text(text, str(path))
+    return parse_task_law_text(_read(path, "task-law file", "plan tasks show bhagia2024"), str(path))
 
 
 def parse_task_law_text(text: str, source: str):
     """The :class:`~planner.laws.tasks.TaskLaws` of a task-law file's TOML ``text``; ``source`` names it in errors."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise LawFileError(f"{source} is not valid TOML: {e}") from None
-    except RecursionError:
-        raise LawFileError(f"{source} is nested too deeply to be a task-law file") from None
-    return task_laws_from_mapping(data, source=source)
+    return task_laws_from_mapping(_toml(text, source, "a task-law file"), source=source)
 
 
 def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>"):

@@ -182,3 +182,26 @@ def test_readme_task_law_python_example_runs():
     runner = doctest.DocTestRunner()
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0 and runner.summarize(verbose=False).attempted >= 4
+
+
+def test_only_forecasts_beyond_100x_the_ladder_are_flagged():
+    """Bhagia et al.'s 7B-4T is 83× their largest ladder run (1.3B-10xC), 13B-5T 202×."""
+    near = run("--params", 6887575552, "--tokens", 3945065873408, "--tasks", "bhagia2024", "--task", "mmlu")
+    assert near.exit_code == 0 and near.stderr == ""
+    far = run("--params", 13202396160, "--tokens", 5000088518656, "--tasks", "bhagia2024", "--task", "mmlu")
+    assert "step 1 extrapolates 202× beyond the compute of the ladder's largest run for mmlu" in far.stderr
+
+
+def test_ci_of_an_error_metric_bounds_the_error_too(tmp_path):
+    """An error metric with bootstrap samples: error_lo = 1 - accuracy_hi and error_hi = 1 - accuracy_lo."""
+    text = task_law_source(load_task_laws("gadre2024"))
+    rows = "\n".join(f"  [{1.83 + 0.01 * i}, 166.2, 287.2, 0.2729, 0.2729, 0.857, {2.2 + 0.01 * i}, 0.7146]," for i in
+                     range(5))
+    path = tmp_path / "g.toml"
+    path.write_text(text + "\n[tasks.average17.uncertainty]\nmethod = \"bootstrap\"\nsample_names = [\"E\", \"A\", "
+                    "\"B\", \"alpha\", \"beta\", \"epsilon\", \"k\", \"gamma\"]\nsamples = [\n" + rows + "\n]\n")
+    (row,) = json.loads(run("--params", "7B", "--tokens", "140B", "--tasks", path, "--ci", 90, "--format",
+                            "json").stdout)
+    assert row["error_lo"] == pytest.approx(1 - row["accuracy_hi"], abs=1e-15)
+    assert row["error_hi"] == pytest.approx(1 - row["accuracy_lo"], abs=1e-15)
+    assert row["error_lo"] < row["error"] < row["error_hi"]

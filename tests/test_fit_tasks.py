@@ -80,6 +80,9 @@ def test_noisy_ladder_with_the_papers_defaults_and_bootstrap(tmp_path):
     assert r.exit_code == 0, r.output
     task = load_task_law_file(str(out)).task("synth")
     assert len(task.samples) + task.uncertainty["n_failed"] == 12 and task.uncertainty["seed"] == 3
+    S = np.asarray(task.samples)
+    assert len({tuple(row) for row in task.samples}) > 6, "resamples of the runs, refitted: not one fit repeated"
+    assert np.std(S[:, task.sample_names.index("alpha")]) > 1e-3
     truth = TRUE2(TRUE1.loss(7e9, 1.4e12))
     assert task.accuracy(task.task_loss(7e9, 1.4e12)) == pytest.approx(truth, abs=0.01)
     r = run("--params", "7B", "--tokens", "1.4T", "--tasks", out, "--ci", 95, "--format", "json")

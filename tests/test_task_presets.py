@@ -86,6 +86,8 @@ def test_bootstrap_samples_where_published(laws):
         S = np.asarray(task.samples)
         assert S.shape == (task.uncertainty["n_resamples"] - task.uncertainty["n_failed"], len(task.sample_names))
         assert np.isfinite(S).all()
+        for name in ("alpha", "beta", "k", "L0"):  # refits on resamples, not copies of the fit
+            assert np.std(S[:, task.sample_names.index(name)]) > 1e-4 * abs(task.coefficients[name]), (task.id, name)
         for j, name in enumerate(task.sample_names):  # the refits scatter around the full-data fit
             value = task.coefficients[name]
             lo, hi = np.percentile(S[:, j], [0.5, 99.5])
@@ -278,3 +280,44 @@ def test_a_task_law_file_is_not_a_scaling_law_nor_the_reverse(tmp_path):
                         "[citation]\nauthors = 'a'\nyear = 2024\ntitle = 't'\n")
     with pytest.raises(PresetError, match="'form' must be 'tasks'.*this is a scaling law: give it to --law"):
         load_task_laws(str(law_file))
+
+
+#: Gadre et al. 2024, Table 5 ("Baseline"), for the 17 tasks of §3.4.
+GADRE_TABLE5_BASELINES = {"arc_easy": 0.25, "bigbench_cs_algorithms": 0.0, "bigbench_dyck_languages": 0.0,
+                          "bigbench_novel_concepts": 0.25, "bigbench_operators": 0.0, "bigbench_qa_wikidata": 0.0,
+                          "boolq": 0.5, "commonsense_qa": 0.25, "copa": 0.5, "coqa": 0.0, "hellaswag_zeroshot": 0.25,
+                          "hellaswag": 0.25, "lambada_openai": 0.0, "piqa": 0.5, "pubmed_qa_labeled": 0.0,
+                          "squad": 0.0, "winograd": 0.5}
+#: One over the number of answer options of each Bhagia et al. task: MMLU 4 (Hendrycks et al. 2021), HellaSwag 4
+#: endings (Zellers et al. 2019), ARC 4 (Clark et al. 2018), PIQA 2 (Bisk et al. 2020), CommonsenseQA 5 (Talmor et
+#: al. 2019), Social IQa 3 (Sap et al. 2019), OpenBookQA 4 (Mihaylov et al. 2018).
+OPTIONS = {"mmlu": 4, "hellaswag": 4, "arc_challenge": 4, "arc_easy": 4, "piqa": 2, "csqa": 5, "socialiqa": 3,
+           "openbookqa": 4}
+
+
+def test_chance_accuracies_are_the_papers_and_the_benchmarks():
+    from planner.conventions import CHANCE_ACCURACY, GADRE_17_TASK_CHANCE, GADRE_17_TASKS
+
+    assert set(GADRE_17_TASKS) == set(GADRE_TABLE5_BASELINES)
+    assert GADRE_17_TASK_CHANCE == pytest.approx(np.mean(list(GADRE_TABLE5_BASELINES.values())), rel=1e-15)
+    for laws in ("gadre2024", "gadre2024-c4", "gadre2024-rw"):
+        assert load_task_laws(laws).task("average17").chance == pytest.approx(GADRE_17_TASK_CHANCE, rel=1e-15)
+    bhagia = load_task_laws("bhagia2024")
+    for task, n in OPTIONS.items():
+        assert CHANCE_ACCURACY[task] == pytest.approx(1 / n, rel=1e-15)
+        assert bhagia.task(task).chance == pytest.approx(1 / n, rel=1e-15)
+
+
+def test_one_start_can_miss_the_sigmoid_a_grid_does_not():
+    """ARC-Easy's step 2 from the single start (a, L0, k, b) = (-0.5, 0.3, 12, 0.6) stalls with 100× the residual of
+    the grid's optimum, which is Table 5's (-0.65, 4.13, 0.74, 1.00)."""
+    from planner.fitting.ladder import from_olmo_ladder
+    from planner.fitting.tasks import fit_sigmoid, step2_points
+
+    root, files = _olmo_files()
+    ladder = from_olmo_ladder((root / "configs" / "final.json").read_text(), files, tasks=["arc_easy"])
+    x, y = step2_points(ladder.runs("arc_easy"))
+    best, sse = fit_sigmoid(x, y)
+    _, stalled = fit_sigmoid(x, y, starts=[[-0.5, 0.3, 12.0, 0.6]])
+    assert stalled > 10 * sse
+    assert all(_close_at_print(getattr(best, n), v) for n, v in zip(("a", "k", "L0", "b"), TABLE5_STEP2["arc_easy"]))

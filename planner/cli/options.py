@@ -317,6 +317,15 @@ def warn(messages) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
+def show_document(fmt: str, document: str, source, report) -> None:
+    """A command whose output may be a document of its own (``document``, e.g. toml): ``source()``'s text as it is
+    for that format, else the report ``report()`` builds, in ``fmt``."""
+    if fmt == document:
+        click.echo(source(), nl=False)
+    else:
+        show(report(), fmt)
+
+
 def show(report, fmt: str) -> None:
     """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``."""
     from .. import render

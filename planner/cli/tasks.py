@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..render import FORMATS
-from .options import QUANTITY, format_option, show
+from .options import QUANTITY, format_option, show, show_document
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
@@ -57,13 +57,10 @@ def tasks_show(task_law, fmt):
     """
     from ..presets import load_task_laws, task_law_source
 
-    laws = load_task_laws(task_law)
-    if fmt == "toml":
-        click.echo(task_law_source(laws), nl=False)
-        return
     from ..report.tasks import task_law_report
 
-    show(task_law_report(laws), fmt)
+    laws = load_task_laws(task_law)
+    show_document(fmt, "toml", lambda: task_law_source(laws), lambda: task_law_report(laws))
 
 
 def _chances(values) -> dict[str, float]:
