@@ -29,13 +29,16 @@ import json
 import math
 import tomllib
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .conventions import FLOPS_PER_PARAM_TOKEN
 from .errors import LawFileError, PresetError, unknown_key
 from .laws import ALLOCATION_GIVES, FORMS
 from .laws.law import Calibration, HyperparameterLaws, Law, PowerLaw, Uncertainty, check_coefficient
 from .laws.repetition import Repetition
+
+if TYPE_CHECKING:
+    from .laws.tasks import TaskLaw, TaskLaws
 
 __all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES",
            "task_laws_from_mapping", "parse_task_law_text", "load_task_law_file", "task_law_file_text"]
@@ -415,17 +418,17 @@ _TASK_FIT_KEYS = {"method": str, "n_points": int, "n_runs": int, "objective": fl
                   "step2_rms": float, "warnings": list}
 
 
-def load_task_law_file(path: str):
+def load_task_law_file(path: str) -> TaskLaws:
     """Read and validate a task-law file (``form = "tasks"``) from disk → :class:`~planner.laws.tasks.TaskLaws`."""
     return parse_task_law_text(_read(path, "task-law file", "plan tasks show bhagia2024"), str(path))
 
 
-def parse_task_law_text(text: str, source: str):
+def parse_task_law_text(text: str, source: str) -> TaskLaws:
     """The :class:`~planner.laws.tasks.TaskLaws` of a task-law file's TOML ``text``; ``source`` names it in errors."""
     return task_laws_from_mapping(_toml(text, source, "a task-law file"), source=source)
 
 
-def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>"):
+def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> TaskLaws:
     """Validate a parsed task-law file, every table of every task, and build its
     :class:`~planner.laws.tasks.TaskLaws`. Errors are :class:`~planner.errors.PresetError` naming the key, its table
     and ``source``, with the closest key where one is misspelt."""
@@ -453,7 +456,7 @@ def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>"):
                     fit=MappingProxyType(fit), source=source)
 
 
-def _task(task_id: str, table, k: float, source: str):
+def _task(task_id: str, table, k: float, source: str) -> TaskLaw:
     """One ``[tasks.ID]`` table: metric, chance, both steps, ranges, points and bootstrap samples, all checked."""
     from .laws import ParametricLaw
     from .laws.tasks import METRICS, STEP1_NAMES, STEP2_FORMS, TaskLaw
@@ -706,7 +709,7 @@ def _rows(key: str, rows, digits: int) -> list[str]:
     return [f"{key} = ["] + ["  [" + ", ".join(_num(v, digits) for v in row) + "]," for row in rows] + ["]"]
 
 
-def task_law_file_text(laws, comment: Iterable[str] = (), sample_digits: int = 8) -> str:
+def task_law_file_text(laws: TaskLaws, comment: Iterable[str] = (), sample_digits: int = 8) -> str:
     """The TOML text of a task-law file for ``laws`` (a :class:`~planner.laws.tasks.TaskLaws`); it reads back with
     :func:`parse_task_law_text` to the same tasks (bootstrap samples to ``sample_digits`` significant figures)."""
     lines = [f"# {c}" for c in comment]

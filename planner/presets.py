@@ -19,6 +19,7 @@ from .laws.law import Law
 if TYPE_CHECKING:
     from .compute.hardware import Chip
     from .laws.repetition import Repetition
+    from .laws.tasks import TaskLaws
 
 __all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "load_preset", "list_presets", "preset_ids",
            "preset_source", "repetition_for", "list_hardware", "load_chip", "task_preset_ids", "list_task_laws",
@@ -120,19 +121,19 @@ def task_preset_ids() -> list[str]:
     return sorted(n[:-5] for n in os.listdir(os.path.join(_preset_dir(), TASKS_DIR)) if n.endswith(".toml"))
 
 
-def _load_task_preset(preset_id: str):
+def _load_task_preset(preset_id: str) -> TaskLaws:
     from .lawfile import parse_task_law_text
 
     name = f"{TASKS_DIR}/{preset_id}.toml"
     return parse_task_law_text(_shipped_text(name), f"presets/{name}")
 
 
-def list_task_laws() -> list:
+def list_task_laws() -> list[TaskLaws]:
     """Every shipped task law (:class:`~planner.laws.tasks.TaskLaws`), loaded and validated, sorted by id."""
     return [_load_task_preset(i) for i in task_preset_ids()]
 
 
-def load_task_laws(name_or_path: str | os.PathLike):
+def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
     """A shipped task law by id or alias, or a task-law file by path (a name with a path separator or ending in
     ``.toml``); UnknownPresetError with the closest ids otherwise."""
     from .lawfile import load_task_law_file
@@ -152,7 +153,7 @@ def load_task_laws(name_or_path: str | os.PathLike):
     raise UnknownPresetError(f"unknown task law {text!r}{hint} (list them with 'plan tasks')")
 
 
-def task_law_source(laws) -> str:
+def task_law_source(laws: TaskLaws) -> str:
     """The TOML text a task law was read from (shipped or a file)."""
     if laws.source.startswith("presets/"):
         return _shipped_text(laws.source.split("/", 1)[1])

@@ -75,6 +75,18 @@ def test_flops_forecasts_at_the_plan_laws_split_and_warns_about_counting():
     assert kaplan.exit_code == 0 and "counts" not in kaplan.stderr, "Kaplan counts non-embedding, as the ladder"
 
 
+def test_a_cluster_budget_becomes_flops_for_the_split():
+    r = run("--gpu", "h100", "--gpus", 1024, "--days", 30, "--tasks", "gadre2024", "--format", "json")
+    assert r.exit_code == 0, r.output
+    (row,) = json.loads(r.stdout)
+    from planner.compute.hardware import Cluster, flops_for_budget
+    from planner.presets import load_chip
+
+    C = flops_for_budget(30, "wall_clock_days", Cluster(load_chip("h100"), n_chips=1024, mfu=0.40))
+    assert row["flops"] == pytest.approx(C, rel=1e-12)
+    assert row["n_params"] == pytest.approx(compute_optimal(load_preset("besiroglu2024"), C).n_params, rel=1e-12)
+
+
 def test_target_accuracy_json_keys_and_it_is_reached():
     r = run("--target-accuracy", 0.6, "--task", "mmlu", "--tasks", "bhagia2024", "--format", "json")
     (row,) = json.loads(r.stdout)
@@ -104,6 +116,7 @@ def test_an_unreachable_target_states_the_reachable_range():
     (("--tasks", "bhagia2024", "--target-loss", "2.1"), 2, "does not combine with --target-loss"),
     (("--tasks", "bhagia2024", "--flops", "1e23", "--max-params", "7B"), 2, "does not combine with --unique-tokens"),
     (("--tasks", "bhagia2024", "--target-accuracy", "1.5"), 2, "expected an accuracy between 0 and 1"),
+    (("--tasks", "bhagia2024", "--flops", "1e23", "--gpu", "h100"), 2, "--gpu only converts a budget"),
     (("--tasks", "bhagia2025", "--params", "7B", "--tokens", "4T"), 1,
      "unknown task law 'bhagia2025'; did you mean 'bhagia2024'"),
     (("--tasks", "bhagia2024", "--task", "mmlx", "--params", "7B", "--tokens", "4T"), 1,

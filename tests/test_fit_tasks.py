@@ -188,3 +188,18 @@ def test_olmo_wide_files_convert_to_the_long_table():
     assert back.run == ("190M-1xC",) and back.chance == {"mmlu": 0.25} and back.task_loss[0] == ladder.task_loss[0]
     with pytest.raises(RunsError, match="no column 'eval/downstream_bpb/mmlu_stem_test_rc_5shot_bpb'"):
         from_olmo_ladder(config, {"190M-1xC.csv": "throughput/total_tokens\n5\n"}, tasks=["mmlu"])
+
+
+def test_plot_tasks_draws_a_fitted_file_and_a_ladders_points(tmp_path):
+    pytest.importorskip("matplotlib")
+    ladder = write_ladder(tmp_path / "ladder.csv", synthetic_rows(checkpoints=12))
+    law = tmp_path / "t.toml"
+    assert run("fit-tasks", ladder, "-o", law, "--bootstrap", 0).exit_code == 0
+    out = tmp_path / "t.svg"
+    r = run("plot", "tasks", "--tasks", law, "--ladder", ladder, "--params", "7B", "--tokens", "1.4T", "-o", out)
+    assert r.exit_code == 0, r.output
+    svg = out.read_text()
+    assert "ladder checkpoints (smoothed)" in svg and "target: " in svg and "synth: step 1, task loss" in svg
+    other = write_ladder(tmp_path / "other.csv", [row[:3] + ("else",) + row[4:] for row in synthetic_rows(checkpoints=6)])
+    r = run("plot", "tasks", "--tasks", law, "--ladder", other, "-o", tmp_path / "u.svg")
+    assert r.exit_code == 0 and "has no rows for task 'synth'" in r.stderr

@@ -130,6 +130,9 @@ class PlanRequest(NamedTuple):
                                  ("--shape", self.show_shapes), ("--hparams", self.show_hparams)) if on]
         if other:
             raise click.UsageError(f"--tasks forecasts benchmark accuracy; it does not combine with {other[0]}")
+        if self.budgets.cluster and self.budgets.option in (None, "--flops"):
+            raise click.UsageError("with --tasks, --gpu only converts a budget (--gpu-hours, --days or --usd) into "
+                                   "FLOPs; a forecast has no cost to add")
         run = self.n_params or self.n_tokens
         if self.target_accuracies:
             if self.budgets.flops or run or self.ci is not None:
