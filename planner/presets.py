@@ -80,25 +80,35 @@ def load_preset(name_or_path: str | os.PathLike, overrides: Mapping[str, float] 
 
 
 def _find_shipped(name: str) -> Law:
+    return _find(name, preset_ids(), _load_shipped, "preset", "plan presets")
+
+
+def _find(name: str, ids: list[str], load, what: str, command: str):
+    """The shipped file with id or alias ``name`` (case-insensitive), loaded by ``load``; UnknownPresetError naming
+    the closest ids and aliases otherwise."""
     key = name.strip().lower()
-    ids = preset_ids()
     if key in ids:
-        return _load_shipped(key)
-    laws = [_load_shipped(i) for i in ids]
-    for law in laws:
-        if key in law.aliases:
-            return law
-    hint = did_you_mean(key, ids + [a for law in laws for a in law.aliases])
-    raise UnknownPresetError(f"unknown preset {name!r}{hint} (list them with 'plan presets')")
+        return load(key)
+    found = [load(i) for i in ids]
+    for item in found:
+        if key in item.aliases:
+            return item
+    hint = did_you_mean(key, ids + [a for item in found for a in item.aliases])
+    raise UnknownPresetError(f"unknown {what} {name!r}{hint} (list them with '{command}')")
+
+
+def _source_text(source: str, what: str) -> str:
+    """The TOML text a law or task law was read from: a shipped file (``presets/...``) or the user's file."""
+    if source.startswith("presets/"):
+        return _shipped_text(source.split("/", 1)[1])
+    from .files import read_text
+
+    return read_text(source, what, LawFileError, kind=f"a TOML {what}")
 
 
 def preset_source(law: Law) -> str:
     """The TOML text ``law`` was read from (a shipped preset or a law file)."""
-    if law.source.startswith("presets/"):
-        return _shipped_text(law.source.split("/", 1)[1])
-    from .files import read_text
-
-    return read_text(law.source, "law file", LawFileError, kind="a TOML law file")
+    return _source_text(law.source, "law file")
 
 
 def repetition_for(law: Law) -> Repetition:
@@ -141,25 +151,12 @@ def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
     text = os.fspath(name_or_path)
     if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
         return load_task_law_file(text)
-    key = text.strip().lower()
-    ids = task_preset_ids()
-    if key in ids:
-        return _load_task_preset(key)
-    laws = list_task_laws()
-    for laws_ in laws:
-        if key in laws_.aliases:
-            return laws_
-    hint = did_you_mean(key, ids + [a for t in laws for a in t.aliases])
-    raise UnknownPresetError(f"unknown task law {text!r}{hint} (list them with 'plan tasks')")
+    return _find(text, task_preset_ids(), _load_task_preset, "task law", "plan tasks")
 
 
 def task_law_source(laws: TaskLaws) -> str:
     """The TOML text a task law was read from (shipped or a file)."""
-    if laws.source.startswith("presets/"):
-        return _shipped_text(laws.source.split("/", 1)[1])
-    from .files import read_text
-
-    return read_text(laws.source, "task-law file", LawFileError, kind="a TOML task-law file")
+    return _source_text(laws.source, "task-law file")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
