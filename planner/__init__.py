@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 
 from .errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
-    NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
-    UnreachableLossError, UnsupportedLawError,
+    NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError,
+    UnknownPresetError, UnknownTaskError, UnreachableAccuracyError, UnreachableLossError, UnsupportedLawError,
 )
 
 #: public name → the module (relative to planner) that defines it, imported on first use.
@@ -25,7 +25,14 @@ _LAZY = {
                      "BusbridgeLaw", "FineGrainedMoE", "DistillationLaw"), "laws"),
     **dict.fromkeys(("load_preset", "list_presets", "preset_ids", "repetition_for", "list_hardware", "load_chip",
                      "DEFAULT_PRESET"), "presets"),
-    **dict.fromkeys(("load_law_file", "law_from_mapping", "law_file_text", "law_from_fit"), "lawfile"),
+    **dict.fromkeys(("load_law_file", "law_from_mapping", "law_file_text", "law_from_fit", "load_task_law_file",
+                     "task_laws_from_mapping", "task_law_file_text"), "lawfile"),
+    **dict.fromkeys(("TaskLaw", "TaskLaws", "SigmoidAccuracy", "ExponentialError"), "laws.tasks"),
+    **dict.fromkeys(("load_task_laws", "list_task_laws", "task_preset_ids"), "presets"),
+    **dict.fromkeys(("forecast", "forecast_intervals", "least_compute_for_accuracy", "Forecast", "ForecastIntervals",
+                     "TaskTarget"), "forecasting"),
+    **dict.fromkeys(("Ladder", "read_ladder", "parse_ladder"), "fitting.ladder"),
+    **dict.fromkeys(("fit_task", "fit_ladder", "bootstrap_task", "TaskFit"), "fitting.tasks"),
     **dict.fromkeys(("Plan", "MoEPlan", "compute_optimal"), "plan"),
     **dict.fromkeys(("distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan"), "distill"),
     **dict.fromkeys(("WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
@@ -81,6 +88,11 @@ __all__ = [
     "backtest", "Backtest", "compare_estimators", "EstimatorFit", "Parametrisation",
     "FitResult", "BootstrapResult", "IsoflopDesign", "Runs",
     "fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves",
+    # benchmark accuracy from scale (task laws)
+    "load_task_laws", "list_task_laws", "task_preset_ids", "load_task_law_file", "task_laws_from_mapping",
+    "task_law_file_text", "TaskLaw", "TaskLaws", "SigmoidAccuracy", "ExponentialError", "forecast",
+    "forecast_intervals", "least_compute_for_accuracy", "Forecast", "ForecastIntervals", "TaskTarget", "Ladder",
+    "read_ladder", "parse_ladder", "fit_task", "fit_ladder", "bootstrap_task", "TaskFit",
     # hardware time and money, shapes, hyperparameters
     "list_hardware", "load_chip", "Chip", "Cluster", "Cost", "cost", "DEFAULT_MFU", "gpu_hours", "wall_clock_days",
     "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget", "implied_mfu",
@@ -93,4 +105,5 @@ __all__ = [
     "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
     "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnknownChipError", "HardwareError",
     "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError", "NumericError",
+    "UnknownTaskError", "UnreachableAccuracyError",
 ]

@@ -11,6 +11,9 @@ __all__ = [
     "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
     "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
     "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
+    "CHANCE_ACCURACY", "GADRE_17_TASK_CHANCE", "GADRE_17_TASKS", "MMLU_CATEGORY_WEIGHTS",
+    "LADDER_FINAL_CHECKPOINTS", "STEP2_WINDOW", "STEP2_SKIP_FRACTION", "STEP2_ANCHOR", "SIGMOID_BOUNDS",
+    "SIGMOID_GRID", "TIED_LOSS_GRID", "EXPONENTIAL_ERROR_GRID", "EMERGENCE_MARGIN", "EXTRAPOLATION_FACTOR",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -146,3 +149,63 @@ COMPARE_HOLDOUT_FRACTION = 0.1
 NOPT_INTERVAL_WARNING = 10.0
 EXTRAPOLATION_WARNING = 100.0
 ALPHA_BETA_CORRELATION_WARNING = 0.9
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# benchmark accuracy from scale (planner.laws.tasks, planner.fitting.tasks)
+
+#: Chance accuracy of the ranked-classification tasks Bhagia et al. 2024 (arXiv:2412.04403, §2.3) forecast: one over
+#: the number of answer options. MMLU four choices (Hendrycks et al. 2021, arXiv:2009.03300); HellaSwag four endings
+#: (Zellers et al. 2019, arXiv:1905.07830); ARC four options (Clark et al. 2018, arXiv:1803.05457, most questions);
+#: PIQA two solutions (Bisk et al. 2020, arXiv:1911.11641); CommonsenseQA five choices (Talmor et al. 2019,
+#: arXiv:1811.00937); Social IQa three answers (Sap et al. 2019, arXiv:1904.09728); OpenBookQA four choices
+#: (Mihaylov et al. 2018, arXiv:1809.02789).
+CHANCE_ACCURACY = {"mmlu": 0.25, "hellaswag": 0.25, "arc_challenge": 0.25, "arc_easy": 0.25, "piqa": 0.5,
+                   "csqa": 0.2, "socialiqa": 1.0 / 3.0, "openbookqa": 0.25}
+
+#: Chance accuracy of Gadre et al. 2024's 17-task average (arXiv:2403.08540, §3.4): the mean of the random baselines
+#: Table 5 lists for the 17 tasks: 0.25 for ARC-Easy, BIG-bench Novel Concepts, Commonsense QA and both HellaSwags;
+#: 0.50 for BoolQ, COPA, PIQA and WinoGrand; 0.00 for the six language-modelling tasks (BIG-bench CS algorithms,
+#: Dyck languages, Operators, QA WikiData; CoQA, LAMBADA, PubMed QA, SQuAD): (5·0.25 + 4·0.50)/17.
+GADRE_17_TASK_CHANCE = (5 * 0.25 + 4 * 0.50) / 17
+#: The 17 tasks of that average, as the LLM-foundry evaluation names them in the authors' results
+#: (mlfoundations/scaling, exp_data/evals; the paper's §3.4 list, "hellaswag" being HellaSwag 10-shot).
+GADRE_17_TASKS = ("arc_easy", "bigbench_cs_algorithms", "bigbench_dyck_languages", "bigbench_novel_concepts",
+                  "bigbench_operators", "bigbench_qa_wikidata", "boolq", "commonsense_qa", "copa", "coqa",
+                  "hellaswag_zeroshot", "hellaswag", "lambada_openai", "piqa", "pubmed_qa_labeled", "squad",
+                  "winograd")
+
+#: MMLU's four categories weighted by their share of its 14,042 test questions (STEM 3,018, humanities 4,705, social
+#: sciences 3,077, other 3,242; Hendrycks et al. 2021), as Bhagia et al. 2024 average them (their repository
+#: allenai/OLMo-ladder, src/scaling/utils.py, WEIGHT_BY_KEY).
+MMLU_CATEGORY_WEIGHTS = {"stem": 0.215, "humanities": 0.335, "social_sciences": 0.219, "other": 0.231}
+
+#: Bhagia et al. 2024 §3.1: step 1 is fitted on each ladder run's task loss averaged over its last 5 checkpoints.
+LADDER_FINAL_CHECKPOINTS = 5
+#: Bhagia et al. 2024 §3.2: step 2 is fitted on every checkpoint after a moving average of window 5 on task loss and
+#: accuracy, with the first 10% of each run's checkpoints dropped (first, as Table 5's coefficients show) and one
+#: extra point (L = 0, Acc = 1) added.
+STEP2_WINDOW = 5
+STEP2_SKIP_FRACTION = 0.1
+STEP2_ANCHOR = (0.0, 1.0)
+#: Bounds of the sigmoid's (a, L0, k, b) in step 2's least squares (Bhagia et al. 2024, App. A: a ∈ [−1, 0],
+#: b ∈ [0, 1]; L0 and k ≥ 0).
+SIGMOID_BOUNDS = ((-1.0, 0.0, 0.0, 0.0), (0.0, float("inf"), float("inf"), 1.0))
+#: planner's grid of starts for the sigmoid (a, L0, k, b): 3·5·4·3 = 180 starts, the best kept. One start can stall
+#: in a worse local minimum (the issue that asked for this grid reports it for MMLU).
+SIGMOID_GRID = {"a": (-0.2, -0.5, -0.8), "L0": (0.3, 0.6, 0.9, 1.2, 1.5), "k": (1.0, 3.0, 6.0, 12.0),
+                "b": (0.6, 0.8, 1.0)}
+#: planner's grid of starts for Gadre et al. 2024's Eq. 4, L = E + (a·M^η + b·M^−η)·C^−η, fitted by
+#: Levenberg–Marquardt as their §3.3 does (SciPy's curve_fit; they publish no starts): 3·3·3·4 = 108.
+TIED_LOSS_GRID = {"E": (1.0, 1.5, 2.0), "a": (10.0, 100.0, 1000.0), "b": (10.0, 100.0, 1000.0),
+                  "eta": (0.1, 0.2, 0.3, 0.5)}
+#: planner's grid of starts for Gadre et al. 2024's Eq. 5, Err = ε − k·exp(−γL): 3·3·3 = 27.
+EXPONENTIAL_ERROR_GRID = {"epsilon": (0.5, 0.8, 1.0), "k": (1.0, 2.0, 5.0), "gamma": (0.3, 0.7, 1.0)}
+
+#: planner's threshold, not a paper's: a task whose accuracy is within 5 points of chance has not "emerged" (Wei et
+#: al. 2022, arXiv:2206.07682): its step 2 is fitted on near-random points and extrapolates poorly.
+EMERGENCE_MARGIN = 0.05
+#: planner's threshold: a forecast more than 100× beyond the ladder's largest compute is flagged as a long
+#: extrapolation (the issue that asked for these forecasts sets it). Bhagia et al.'s 7B-4T target is 83× the compute
+#: of their largest ladder run (1.3B-10xC), 13B-5T 202×.
+EXTRAPOLATION_FACTOR = 100.0

@@ -14,6 +14,8 @@ __all__ = [
     "NoLossModelError",
     "InfeasibleError",
     "UnreachableLossError",
+    "UnreachableAccuracyError",
+    "UnknownTaskError",
     "UnknownChipError",
     "HardwareError",
     "UnsupportedLawError",
@@ -58,6 +60,14 @@ class InfeasibleError(PlannerError, ValueError):
 
 class UnreachableLossError(InfeasibleError):
     """A target loss at or below the law's irreducible loss E: no amount of compute reaches it."""
+
+
+class UnreachableAccuracyError(InfeasibleError):
+    """A target accuracy a task law cannot reach: at or below chance, or at or beyond the accuracy of infinite compute."""
+
+
+class UnknownTaskError(PlannerError, LookupError):
+    """A task-law file has no task with that id."""
 
 
 class UnsupportedLawError(PlannerError, ValueError):

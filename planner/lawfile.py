@@ -38,7 +38,11 @@ from .laws.law import Law, Uncertainty, check_coefficient
 if TYPE_CHECKING:
     from .fitting.result import BootstrapResult, FitResult
 
-__all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES"]
+if TYPE_CHECKING:
+    from .laws.tasks import TaskLaw, TaskLaws
+
+__all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES",
+           "task_laws_from_mapping", "parse_task_law_text", "load_task_law_file", "task_law_file_text"]
 
 #: The largest law file read (a fitted law with 100,000 bootstrap samples is about 8 MB).
 MAX_LAW_FILE_BYTES = 32 * 1024 * 1024
@@ -65,24 +69,31 @@ _OBJECTIVE_FUNCTIONS = ("huber-log", "least-squares")
 
 def load_law_file(path: str) -> Law:
     """Read and validate a law file from disk (a regular file of at most :data:`MAX_LAW_FILE_BYTES`)."""
+    return parse_law_text(_read(path, "law file", "plan presets show besiroglu2024"), str(path))
+
+
+def _read(path: str, what: str, example: str) -> str:
     from .files import read_text
 
-    text = read_text(path, "law file", LawFileError, kind="a TOML law file", limit=MAX_LAW_FILE_BYTES,
-                     hint=" ('plan presets show besiroglu2024' prints one)")
-    return parse_law_text(text, str(path))
+    return read_text(path, what, LawFileError, kind=f"a TOML {what}", limit=MAX_LAW_FILE_BYTES,
+                     hint=f" ('{example}' prints one)")
 
 
 def parse_law_text(text: str, source: str) -> Law:
     """The law of a law file's TOML ``text``; ``source`` names it in errors."""
+    return law_from_mapping(_toml(text, source, "a law file"), source=source)
+
+
+def _toml(text: str, source: str, what: str) -> dict:
+    """The TOML ``text`` parsed; LawFileError naming ``source`` where it is not TOML."""
     import tomllib
 
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LawFileError(f"{source} is not valid TOML: {e}") from None
     except RecursionError:
-        raise LawFileError(f"{source} is nested too deeply to be a law file") from None
-    return law_from_mapping(data, source=source)
+        raise LawFileError(f"{source} is nested too deeply to be {what}") from None
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -141,14 +152,11 @@ def _keys(table: Mapping, allowed, name: str, where: str) -> None:
             raise unknown_key(key, allowed, name, where)
 
 
-def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
-    """Validate a parsed law file, every table of it, and build the :class:`~planner.laws.Law`.
-
-    Errors are :class:`~planner.errors.PresetError` naming the key, its table and ``source``.
-    """
-    where = source
-    _keys(data, _TOP_KEYS, "the top level", where)
-    for key in ("id", "title", "form", "citation", "coefficients"):
+def _header(data: Mapping[str, Any], where: str, top_keys, required) -> dict:
+    """The parts every law file shares, validated: id, title, form, aliases, notes, [citation], [conventions]
+    (with ``flops_per_param_token`` defaulted); unknown top-level keys and missing ``required`` ones are errors."""
+    _keys(data, top_keys, "the top level", where)
+    for key in required:
         if key not in data:
             raise PresetError(f"missing key {key!r} in {where}")
 
@@ -157,9 +165,6 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         raise PresetError(f"'id' must not be empty in {where}")
     title = _typed(data["title"], str, "title", where)
     form = _typed(data["form"], str, "form", where)
-    if form not in FAMILIES:
-        raise PresetError(f"'form' must be one of {', '.join(FAMILIES)} (got {form!r}) in {where}")
-    family = family_of(form)
 
     aliases = tuple(_typed(a, str, "aliases", where).lower()
                     for a in _typed(data.get("aliases", []), list, "aliases", where))
@@ -180,6 +185,26 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
     k = conventions.get("flops_per_param_token", FLOPS_PER_PARAM_TOKEN)
     if not k > 0:
         raise PresetError(f"'flops_per_param_token' must be > 0 (got {k:g}) in [conventions] of {where}")
+    return dict(id=law_id, title=title, form=form, aliases=aliases, notes=notes, citation=citation,
+                conventions=conventions, k=k)
+
+
+def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
+    """Validate a parsed law file, every table of it, and build the :class:`~planner.laws.Law`.
+
+    Errors are :class:`~planner.errors.PresetError` naming the key, its table and ``source``. A task-law file
+    (``form = "tasks"``) is read by :func:`task_laws_from_mapping` instead.
+    """
+    where = source
+    if data.get("form") == "tasks":
+        raise PresetError(f"{where} is a task-law file (form 'tasks'), which forecasts benchmark accuracy: give it "
+                          "to --tasks, not as a scaling law")
+    head = _header(data, where, _TOP_KEYS, ("id", "title", "form", "citation", "coefficients"))
+    law_id, title, form, aliases, notes = head["id"], head["title"], head["form"], head["aliases"], head["notes"]
+    citation, conventions, k = head["citation"], head["conventions"], head["k"]
+    if form not in FAMILIES:
+        raise PresetError(f"'form' must be one of {', '.join(FAMILIES)} (got {form!r}) in {where}")
+    family = family_of(form)
 
     coefficients = _table(data, "coefficients", where)
     kwargs = {key: check_coefficient(family, key, value, f"[coefficients] of {where}")
@@ -477,6 +502,173 @@ def _tie(value, family, where: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# task-law files (form = "tasks"): benchmark accuracy from scale in two steps (planner.laws.tasks)
+
+_TASKS_TOP_KEYS = ("id", "title", "form", "aliases", "notes", "citation", "conventions", "tasks", "fit")
+_TASKS_FIT_KEYS = {"source": str, "method": str, "command": str, "n_runs": int, "seed": int}
+_TASK_KEYS = ("name", "metric", "chance", "task_loss", "notes", "step1", "step2", "fitted_range", "step1_points",
+              "step2_points", "uncertainty", "fit")
+_TASK_RANGE_KEYS = _RANGE_KEYS + ("task_loss",)
+_TASK_UNCERTAINTY_KEYS = ("method", "n_resamples", "n_failed", "seed", "sample_names", "samples")
+_TASK_FIT_KEYS = {"method": str, "n_points": int, "n_runs": int, "objective": float, "step1_rms": float,
+                  "step2_rms": float, "warnings": list}
+
+
+def load_task_law_file(path: str) -> TaskLaws:
+    """Read and validate a task-law file (``form = "tasks"``) from disk → :class:`~planner.laws.tasks.TaskLaws`."""
+    return parse_task_law_text(_read(path, "task-law file", "plan tasks show bhagia2024"), str(path))
+
+
+def parse_task_law_text(text: str, source: str) -> TaskLaws:
+    """The :class:`~planner.laws.tasks.TaskLaws` of a task-law file's TOML ``text``; ``source`` names it in errors."""
+    return task_laws_from_mapping(_toml(text, source, "a task-law file"), source=source)
+
+
+def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> TaskLaws:
+    """Validate a parsed task-law file, every table of every task, and build its
+    :class:`~planner.laws.tasks.TaskLaws`. Errors are :class:`~planner.errors.PresetError` naming the key, its table
+    and ``source``, with the closest key where one is misspelt."""
+    from .laws.tasks import TaskLaws
+
+    where = source
+    head = _header(data, where, _TASKS_TOP_KEYS, ("id", "title", "form", "citation", "tasks"))
+    if head["form"] != "tasks":
+        raise PresetError(f"'form' must be 'tasks' in a task-law file (got {head['form']!r}) in {where}"
+                          + ("; this is a scaling law: give it to --law" if head["form"] in FAMILIES else ""))
+    k = head["k"]
+    tasks = _typed(data["tasks"], dict, "tasks", where)
+    if not tasks:
+        raise PresetError(f"[tasks] must hold at least one task table ([tasks.mmlu] ...) in {where}")
+    fit = {}
+    if "fit" in data:
+        table = _typed(data["fit"], dict, "fit", where)
+        _keys(table, _TASKS_FIT_KEYS, "[fit]", where)
+        fit = {key: _typed(value, _TASKS_FIT_KEYS[key], key, f"[fit] of {where}") for key, value in table.items()}
+    conventions = head["conventions"]
+    return TaskLaws(id=head["id"], title=head["title"], citation=MappingProxyType(head["citation"]),
+                    tasks=tuple(_task(task_id, table, k, where) for task_id, table in tasks.items()),
+                    parameters=conventions.get("parameters", "total"), flops_per_param_token=k,
+                    dataset=conventions.get("dataset", ""), aliases=head["aliases"], notes=head["notes"],
+                    fit=MappingProxyType(fit), source=source)
+
+
+def _task(task_id: str, table, k: float, source: str) -> TaskLaw:
+    """One ``[tasks.ID]`` table: metric, chance, both steps, ranges, points and bootstrap samples, all checked."""
+    from .laws import ParametricLaw
+    from .laws.tasks import METRICS, STEP1_NAMES, STEP2_FORMS, TaskLaw
+
+    name = f"[tasks.{task_id}]"
+    where = f"{name} of {source}"
+    table = _typed(table, dict, f"tasks.{task_id}", source)
+    if task_id != task_id.lower() or not task_id.strip():
+        raise PresetError(f"task ids are lower case (got {task_id!r}) in [tasks] of {source}")
+    _keys(table, _TASK_KEYS, name, source)
+    for key in ("metric", "chance", "step1", "step2"):
+        if key not in table:
+            raise PresetError(f"missing key {key!r} in {where}")
+    metric = _typed(table["metric"], str, "metric", where)
+    if metric not in METRICS:
+        raise PresetError(f"'metric' must be one of {', '.join(map(repr, METRICS))} (got {metric!r}) in {where}")
+    chance = _number(table["chance"], "chance", where)
+    if not 0 <= chance < 1:
+        raise PresetError(f"'chance' must be an accuracy from 0 to below 1 (got {chance:g}) in {where}")
+
+    step1 = _typed(table["step1"], dict, "step1", where)
+    coefficients = {key: check_coefficient(ParametricLaw, key, value, f"step1 of {name} of {source}")
+                    for key, value in step1.items()}
+    for key in STEP1_NAMES:
+        if key not in coefficients:
+            raise PresetError(f"missing coefficient {key!r} in step1 of {name} of {source} (step 1 is "
+                              f"E + A/N^alpha + B/D^beta: it needs {', '.join(STEP1_NAMES)})")
+    loss_law = ParametricLaw(flops_per_param_token=k, **coefficients)
+
+    step2 = dict(_typed(table["step2"], dict, "step2", where))
+    form = _typed(step2.pop("form", ""), str, "form", f"step2 of {name} of {source}")
+    if form not in STEP2_FORMS:
+        raise PresetError(f"'form' must be one of {', '.join(map(repr, STEP2_FORMS))} (got {form!r}) in "
+                          f"step2 of {name} of {source}")
+    family = STEP2_FORMS[form]
+    if family.metric != metric:
+        raise PresetError(f"step 2 of form {form!r} predicts {family.metric}, but 'metric' is {metric!r} in {where}")
+    _keys(step2, family.coefficient_names, f"step2 of {name}", source)
+    values = {key: _number(step2[key], key, f"step2 of {name} of {source}") for key in step2}
+    for key in family.coefficient_names:
+        if key not in values:
+            raise PresetError(f"missing coefficient {key!r} in step2 of {name} of {source} (form {form!r} needs "
+                              f"{', '.join(family.coefficient_names)})")
+    _check_step2(form, values, f"step2 of {name} of {source}")
+    accuracy_law = family(**values)
+
+    fitted_range = {}
+    if "fitted_range" in table:
+        ranges = _typed(table["fitted_range"], dict, "fitted_range", where)
+        _keys(ranges, _TASK_RANGE_KEYS, f"fitted_range of {name}", source)
+        fitted_range = {key: _range(value, key, f"fitted_range of {name} of {source}") for key, value in ranges.items()}
+    points1 = _matrix(table.get("step1_points", []), 3, "step1_points", where)
+    points2 = _matrix(table.get("step2_points", []), 2, "step2_points", where)
+    if any(not (n > 0 and d > 0 and loss > 0) for n, d, loss in points1):
+        raise PresetError(f"'step1_points' must be rows of [N, D, task loss], each > 0, in {where}")
+    names, samples, uncertainty = _task_uncertainty(table, family, name, source)
+    fit = {}
+    if "fit" in table:
+        ftable = _typed(table["fit"], dict, "fit", where)
+        _keys(ftable, _TASK_FIT_KEYS, f"fit of {name}", source)
+        fit = {key: _typed(value, _TASK_FIT_KEYS[key], key, f"fit of {name} of {source}") for key, value in ftable.items()}
+        fit["warnings"] = tuple(_typed(w, str, "warnings", f"fit of {name} of {source}") for w in fit.get("warnings", []))
+    notes = tuple(_typed(n, str, "notes", where) for n in _typed(table.get("notes", []), list, "notes", where))
+    return TaskLaw(id=task_id, metric=metric, chance=chance, loss_law=loss_law, accuracy_law=accuracy_law,
+                   name=_typed(table.get("name", ""), str, "name", where),
+                   task_loss_unit=_typed(table.get("task_loss", ""), str, "task_loss", where),
+                   fitted_range=MappingProxyType(fitted_range), sample_names=names, samples=samples,
+                   uncertainty=MappingProxyType(uncertainty), step1_points=points1, step2_points=points2, notes=notes,
+                   fit=MappingProxyType(fit))
+
+
+def _check_step2(form: str, values: Mapping[str, float], where: str) -> None:
+    """Step 2's coefficients in their ranges: a sigmoid falls from b ≤ 1 to a + b (a ∈ [−1, 0), k > 0); an
+    exponential error rises to ε ∈ (0, 1] (k, γ > 0)."""
+    limits = {"sigmoid": {"a": (-1.0, 0.0, "from -1 to below 0"), "b": (0.0, 1.0, "above 0 and at most 1"),
+                          "k": (0.0, math.inf, "> 0")},
+              "exponential": {"epsilon": (0.0, 1.0, "above 0 and at most 1"), "k": (0.0, math.inf, "> 0"),
+                              "gamma": (0.0, math.inf, "> 0")}}[form]
+    for key, (lo, hi, text) in limits.items():
+        x = values[key]
+        ok = (lo <= x < hi) if key == "a" else (lo < x <= hi) if hi == 1.0 else (x > lo)
+        if not ok:
+            raise PresetError(f"{key!r} must be {text} (got {x:g}) in {where}")
+
+
+def _task_uncertainty(table, family, name: str, source: str):
+    """(sample_names, samples, the other keys) of a task's ``uncertainty`` table: bootstrap refits of both steps."""
+    from .laws.tasks import STEP1_NAMES
+
+    if "uncertainty" not in table:
+        return (), (), {}
+    where = f"uncertainty of {name} of {source}"
+    unc = _typed(table["uncertainty"], dict, "uncertainty", f"{name} of {source}")
+    _keys(unc, _TASK_UNCERTAINTY_KEYS, f"uncertainty of {name}", source)
+    out: dict[str, Any] = {}
+    if "method" in unc:
+        out["method"] = _typed(unc["method"], str, "method", where)
+    for key in ("n_resamples", "n_failed", "seed"):
+        if key in unc:
+            out[key] = _typed(unc[key], int, key, where)
+    if "samples" not in unc:
+        if "sample_names" in unc:
+            raise PresetError(f"'sample_names' needs 'samples' in {where}")
+        return (), (), out
+    allowed = STEP1_NAMES + family.coefficient_names
+    names = tuple(_typed(unc.get("sample_names", list(allowed)), list, "sample_names", where))
+    if not names or len(set(names)) != len(names) or any(not isinstance(n, str) or n not in allowed for n in names):
+        raise PresetError(f"'sample_names' must name distinct coefficients of the two steps ({', '.join(allowed)}); "
+                          f"got {_short(list(names))} in {where}")
+    rows = _matrix(unc["samples"], len(names), "samples", where)
+    if len(rows) < 2:
+        raise PresetError(f"'samples' must be at least 2 rows of {len(names)} numbers ({', '.join(names)}) in {where}")
+    return names, rows, out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # writing
 
 
@@ -609,3 +801,67 @@ def law_from_fit(fit: FitResult, boot: BootstrapResult | None = None, **kwargs: 
     would plan with (its bootstrap samples become its ``[uncertainty]``)."""
     source = kwargs.get("source", "runs")
     return parse_law_text(law_file_text(fit, boot, **kwargs), f"the fit to {source}")
+
+
+def _value(x) -> str:
+    """A TOML value for a string, integer, float or list of them."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        return _num(x)
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in x) + "]"
+    return _str(str(x))
+
+
+def _rows(key: str, rows, digits: int) -> list[str]:
+    return [f"{key} = ["] + ["  [" + ", ".join(_num(v, digits) for v in row) + "]," for row in rows] + ["]"]
+
+
+def task_law_file_text(laws: TaskLaws, comment: Iterable[str] = (), sample_digits: int = 8) -> str:
+    """The TOML text of a task-law file for ``laws`` (a :class:`~planner.laws.tasks.TaskLaws`); it reads back with
+    :func:`parse_task_law_text` to the same tasks (bootstrap samples to ``sample_digits`` significant figures)."""
+    lines = [f"# {c}" for c in comment]
+    lines += [f"id = {_str(laws.id)}", f"title = {_str(laws.title)}", 'form = "tasks"']
+    if laws.aliases:
+        lines.append(f"aliases = {_value(list(laws.aliases))}")
+    lines += ["notes = ["] + [f"  {_str(n)}," for n in laws.notes] + ["]", "", "[citation]"]
+    lines += [f"{key} = {_value(value)}" for key, value in laws.citation.items()]
+    lines += ["", "[conventions]", f"parameters = {_str(laws.parameters)}",
+              f"flops_per_param_token = {_num(laws.flops_per_param_token)}"]
+    if laws.dataset:
+        lines.append(f"dataset = {_str(laws.dataset)}")
+    if laws.fit:
+        lines += ["", "[fit]"] + [f"{key} = {_value(value)}" for key, value in laws.fit.items()]
+    for task in laws.tasks:
+        lines += ["", f"[tasks.{task.id}]"]
+        if task.name:
+            lines.append(f"name = {_str(task.name)}")
+        lines += [f"metric = {_str(task.metric)}", f"chance = {_num(task.chance)}"]
+        if task.task_loss_unit:
+            lines.append(f"task_loss = {_str(task.task_loss_unit)}")
+        if task.notes:
+            lines += ["notes = ["] + [f"  {_str(n)}," for n in task.notes] + ["]"]
+        step1 = {n: getattr(task.loss_law, n) for n in task.loss_law.coefficient_names}
+        step2 = {n: getattr(task.accuracy_law, n) for n in task.accuracy_law.coefficient_names}
+        lines.append(f"step1 = {_inline(step1)}")
+        lines.append(f"step2 = {{ form = {_str(task.accuracy_law.form)}, " + _inline(step2)[2:])
+        if task.fitted_range:
+            lines.append("fitted_range = { " + ", ".join(f"{k} = {_pair(v)}" for k, v in task.fitted_range.items())
+                         + " }")
+        if task.step1_points:
+            lines += _rows("step1_points", task.step1_points, 10)
+        if task.step2_points:
+            lines += _rows("step2_points", task.step2_points, 10)
+        if task.fit:
+            lines += ["", f"[tasks.{task.id}.fit]"]
+            lines += [f"{key} = {_value(list(v) if key == 'warnings' else v)}" for key, v in task.fit.items()]
+        if task.uncertainty or task.samples:
+            lines += ["", f"[tasks.{task.id}.uncertainty]"]
+            lines += [f"{key} = {_value(value)}" for key, value in task.uncertainty.items()]
+            if task.samples:
+                lines.append(f"sample_names = {_value(list(task.sample_names))}")
+                lines += _rows("samples", task.samples, sample_digits)
+    return "\n".join(lines) + "\n"

@@ -18,9 +18,11 @@ from .laws.law import Law
 if TYPE_CHECKING:
     from .compute.hardware import Chip
     from .laws.repetition import Repetition
+    from .laws.tasks import TaskLaws
 
-__all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DISTILLATION_PRESET", "load_preset", "list_presets", "preset_ids",
-           "preset_source", "repetition_for", "list_hardware", "load_chip"]
+__all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DISTILLATION_PRESET", "load_preset",
+           "list_presets", "preset_ids", "preset_source", "repetition_for", "list_hardware", "load_chip",
+           "task_preset_ids", "list_task_laws", "load_task_laws", "task_law_source", "TASKS_DIR"]
 
 #: The law planner plans with when none is named: Besiroglu et al. 2024's refit of Chinchilla's Approach 3.
 DEFAULT_PRESET = "besiroglu2024"
@@ -33,6 +35,9 @@ DISTILLATION_PRESET = "busbridge2025"
 
 #: Data files shipped next to the law presets that are not laws.
 _DATA_FILES = ("hardware.toml",)
+#: The folder of ``presets/`` that holds the task laws (form = "tasks"; :mod:`planner.laws.tasks`), apart from the
+#: scaling laws so that :func:`preset_ids` and everything that plans with a law never meets one.
+TASKS_DIR = "tasks"
 
 
 def _preset_dir() -> str:
@@ -120,25 +125,35 @@ def load_preset(name_or_path: str | os.PathLike, overrides: Mapping[str, float] 
 
 
 def _find_shipped(name: str) -> Law:
+    return _find(name, preset_ids(), _load_shipped, "preset", "plan presets")
+
+
+def _find(name: str, ids: list[str], load, what: str, command: str):
+    """The shipped file with id or alias ``name`` (case-insensitive), loaded by ``load``; UnknownPresetError naming
+    the closest ids and aliases otherwise."""
     key = name.strip().lower()
-    ids = preset_ids()
     if key in ids:
-        return _load_shipped(key)
-    laws = [_load_shipped(i) for i in ids]
-    for law in laws:
-        if key in law.aliases:
-            return law
-    hint = did_you_mean(key, ids + [a for law in laws for a in law.aliases])
-    raise UnknownPresetError(f"unknown preset {name!r}{hint} (list them with 'plan presets')")
+        return load(key)
+    found = [load(i) for i in ids]
+    for item in found:
+        if key in item.aliases:
+            return item
+    hint = did_you_mean(key, ids + [a for item in found for a in item.aliases])
+    raise UnknownPresetError(f"unknown {what} {name!r}{hint} (list them with '{command}')")
+
+
+def _source_text(source: str, what: str) -> str:
+    """The TOML text a law or task law was read from: a shipped file (``presets/...``) or the user's file."""
+    if source.startswith("presets/"):
+        return _shipped_text(source.split("/", 1)[1])
+    from .files import read_text
+
+    return read_text(source, what, LawFileError, kind=f"a TOML {what}")
 
 
 def preset_source(law: Law) -> str:
     """The TOML text ``law`` was read from (a shipped preset or a law file)."""
-    if law.source.startswith("presets/"):
-        return _shipped_text(law.source.split("/", 1)[1])
-    from .files import read_text
-
-    return read_text(law.source, "law file", LawFileError, kind="a TOML law file")
+    return _source_text(law.source, "law file")
 
 
 def repetition_for(law: Law) -> Repetition:
@@ -150,6 +165,43 @@ def repetition_for(law: Law) -> Repetition:
         return law.repetition
     own = load_preset(REPETITION_PRESET)
     return dataclasses.replace(own.repetition, borrowed=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# task laws (presets/tasks/*.toml): benchmark accuracy from scale
+
+
+def task_preset_ids() -> list[str]:
+    """Ids of the shipped task laws, sorted."""
+    return sorted(n[:-5] for n in os.listdir(os.path.join(_preset_dir(), TASKS_DIR)) if n.endswith(".toml"))
+
+
+def _load_task_preset(preset_id: str) -> TaskLaws:
+    from .lawfile import parse_task_law_text
+
+    name = f"{TASKS_DIR}/{preset_id}.toml"
+    return parse_task_law_text(_shipped_text(name), f"presets/{name}")
+
+
+def list_task_laws() -> list[TaskLaws]:
+    """Every shipped task law (:class:`~planner.laws.tasks.TaskLaws`), loaded and validated, sorted by id."""
+    return [_load_task_preset(i) for i in task_preset_ids()]
+
+
+def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
+    """A shipped task law by id or alias, or a task-law file by path (a name with a path separator or ending in
+    ``.toml``); UnknownPresetError with the closest ids otherwise."""
+    from .lawfile import load_task_law_file
+
+    text = os.fspath(name_or_path)
+    if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
+        return load_task_law_file(text)
+    return _find(text, task_preset_ids(), _load_task_preset, "task law", "plan tasks")
+
+
+def task_law_source(laws: TaskLaws) -> str:
+    """The TOML text a task law was read from (shipped or a file)."""
+    return _source_text(laws.source, "task-law file")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -71,3 +71,13 @@ def gadre_csv(name: str) -> Path:
 def muennighoff_csv(name: str) -> Path:
     """One of Muennighoff et al.'s runs files (``epochs-le-2.5.csv``, ...), checked."""
     return reference_file(f"muennighoff2023/{name}", MUENNIGHOFF_SHA256[name])
+
+
+def olmo_ladder_dir() -> Path:
+    """Bhagia et al. 2024's ladder (allenai/OLMo-ladder: configs/final.json, ladder-runs/*.csv)."""
+    return reference_file("olmo-ladder/configs/final.json").parents[1]
+
+
+def gadre_dir() -> Path:
+    """Gadre et al. 2024's results (mlfoundations/scaling exp_data, converted runs files)."""
+    return reference_file("gadre2024/rpj-default5.csv").parent

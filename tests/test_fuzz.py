@@ -61,7 +61,20 @@ def laws_and_runs(folder):
         "same.csv": "params,tokens,loss\n" + "\n".join(f"1e8,1e9,{3 - 0.01 * i}" for i in range(8)),
         "json.jsonl": "[1, 2, 3]\n{not json\n",
     }
+    ladders = {
+        "good": ladder_text(),
+        "chance": ladder_text(lambda L: 0.25),
+        "huge": ladder_text(size=1e300),
+        "badacc": ladder_text(lambda L: 1.7),
+        "nan": ladder_text(lambda L: float("nan")),
+        "onerun": "run,n_params,tokens,task,task_loss,accuracy\nr,1e8,1e9,t,1.0,0.5\n",
+        "nocols": "a,b\n1,2\n",
+        "empty": "",
+    }
     paths = {}
+    for name, text in ladders.items():
+        paths[f"ladder:{name}"] = folder / f"ladder-{name}.csv"
+        paths[f"ladder:{name}"].write_text(text)
     for name, text in laws.items():
         paths[f"law:{name}"] = folder / f"{name}.toml"
         paths[f"law:{name}"].write_bytes(text.encode("utf-8", "surrogatepass") if name != "binary" else b"\x00\xff\xfe")
@@ -70,8 +83,20 @@ def laws_and_runs(folder):
         paths[f"runs:{name}"].write_text(text)
     fifo = folder / "fifo.toml"
     os.mkfifo(fifo)
-    paths["law:fifo"] = paths["runs:fifo"] = fifo
+    paths["law:fifo"] = paths["runs:fifo"] = paths["ladder:fifo"] = fifo
     return paths
+
+
+def ladder_text(accuracy=lambda L: 1 / (1 + math.exp(6 * (L - 0.9))), size=2e8):
+    """A small two-step ladder (plan fit-tasks' long table): 6 runs × 6 checkpoints of one task."""
+    rows = ["run,n_params,tokens,task,task_loss,accuracy"]
+    for N in (size, 2 * size, 4 * size):
+        for m in (1, 4):
+            for i in range(1, 7):
+                D = 20 * N * m * i / 6
+                L = 0.6 + 40 / N ** 0.25 + 150 / D ** 0.28
+                rows.append(f"{N:g}-{m}xC,{N:g},{D:g},t,{L:.6g},{accuracy(L):.6g}")
+    return "\n".join(rows) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -108,13 +133,16 @@ PLAN_OPTIONS = {
                                                                              "gamma=1", "=", "alpha", "beta=5e-324",
                                                                              "coefficient=1e308", "E=-1"]),
     "--ci": numbers, "--format": formats,
+    "--tasks": st.sampled_from(["bhagia2024", "gadre2024", "olmo-ladder", "nope", "", "besiroglu2024"]),
+    "--task": st.sampled_from(["mmlu", "piqa", "average17", "nope", ""]), "--target-accuracy": numbers,
 }
 
 
 @st.composite
 def invocations(draw, files):
     command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
-                                    "cite", "hardware", "shape", "design", "fit", "distill"]))
+                                    "cite", "hardware", "shape", "design", "fit", "distill", "tasks",
+                                    "fit-tasks"]))
     if command == "plain":
         # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
         budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
@@ -163,6 +191,18 @@ def invocations(draw, files):
             "--isoflop-method": st.sampled_from(["parabola", "akima", "x"]),
             "--flops": numbers, "--format": formats, "--loss-column": texts, "--drop-highest-loss":
             st.sampled_from(["0", "1", "100", "-1"]), "--seed": st.sampled_from(["0", "-1", "x"])})
+    elif command == "tasks":
+        args = ["tasks"] + (["show", draw(st.one_of(PLAN_OPTIONS["--tasks"], law_choice(files).map(
+            lambda k: str(files[k]))))] if draw(st.booleans()) else [])
+        args += ["--format", draw(st.sampled_from(["toml", "table", "json", "csv", "markdown"]))]
+    elif command == "fit-tasks":
+        ladder = draw(st.sampled_from(sorted(k for k in files if k.startswith("ladder:"))))
+        args = ["fit-tasks", str(files[ladder]), "--bootstrap", draw(st.sampled_from(["0", "0", "0", "3", "-1", "x"]))]
+        args += option_pairs(draw, {"--task": st.sampled_from(["t", "nope", ""]), "--chance": st.sampled_from(
+            ["t=0.25", "t=2", "t", "=", "t=nan"]), "--params": numbers, "--tokens": numbers, "--seed":
+            st.sampled_from(["0", "-1", "x"]), "--last-checkpoints": st.sampled_from(["1", "0", "100", "x"]),
+            "--window": st.sampled_from(["1", "0", "100"]), "--skip": numbers, "--format": formats,
+            "--task-column": texts, "--input-format": st.sampled_from(["csv", "tsv", "jsonl", "x"])})
     else:
         args = [command] + (["--format", draw(formats)] if draw(st.booleans()) else [])
     return args
@@ -170,16 +210,17 @@ def invocations(draw, files):
 
 @pytest.fixture(scope="module")
 def fast_fits():
-    """Fits from a 32-start grid: the fuzz asks whether a fit crashes, not how good it is."""
+    """Fits from a 32-start grid (step 2 of a task law from 2): the fuzz asks whether a fit crashes, not how good it is."""
     import itertools
 
-    from planner.fitting import parametric
+    from planner.fitting import parametric, tasks
 
     small = {"alpha": (0.3, 1.0), "beta": (0.3, 1.0), "e": (0.0, 1.0), "a": (5.0, 15.0), "b": (5.0, 15.0)}
-    saved = parametric.PARAMETRIC_GRID
-    parametric.PARAMETRIC_GRID = small
+    sigmoid = {"a": (-0.5,), "L0": (0.6, 1.2), "k": (6.0,), "b": (1.0,)}
+    saved = parametric.PARAMETRIC_GRID, tasks.SIGMOID_GRID
+    parametric.PARAMETRIC_GRID, tasks.SIGMOID_GRID = small, sigmoid
     yield
-    parametric.PARAMETRIC_GRID = saved
+    parametric.PARAMETRIC_GRID, tasks.SIGMOID_GRID = saved
     assert list(itertools.product(*small.values()))
 
 
@@ -234,16 +275,22 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     """The figures too: plan plot frontier | isoflop | fit with odd values and files, written into a fresh folder."""
     out = tmp_path_factory.mktemp("figures")
-    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs"]))
+    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs", "tasks"]))
     target = data.draw(st.sampled_from(["f.png", "f.svg", "f.txt", "", "sub/f.png", str(files["law:fifo"])]))
     args = ["plot", kind, "-o", str(out / target) if target and not target.startswith("/") else target]
-    if kind in ("fit", "curves", "isoflop-runs"):
+    if kind == "tasks":
+        args += ["--tasks", data.draw(st.sampled_from(["bhagia2024", "gadre2024", "nope"]))]
+        args += option_pairs(data.draw, {"--task": st.sampled_from(["mmlu", "nope"]), "--params": numbers,
+                                         "--tokens": numbers, "--ladder": st.sampled_from(sorted(
+                                             str(v) for k, v in files.items() if k.startswith("ladder:")))})
+    elif kind in ("fit", "curves", "isoflop-runs"):
         if kind == "isoflop-runs":
             args[1] = "isoflop"
         args.insert(2, str(files[data.draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))]))
     args += option_pairs(data.draw, {"--flops-range": (numbers, numbers), "--ci": numbers, "--flops": numbers,
                                      "--preset": presets} if kind in ("frontier", "isoflop") else {"--form": st.sampled_from(
-                                         ["parametric", "kaplan"])} if kind == "fit" else {"--run-column": texts})
+                                         ["parametric", "kaplan"])} if kind == "fit" else {"--force": None} if kind == "tasks" else
+                         {"--run-column": texts})
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "100"})
     event(f"plot {kind}: exit {result.exit_code}")
     check(result, args)
@@ -251,5 +298,6 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 
 def test_the_fuzz_reaches_every_subcommand():
     """A command added to planner must be added to the fuzz too."""
-    fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill"}
+    fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill", "tasks",
+              "fit-tasks"}
     assert set(SUBCOMMANDS) <= fuzzed, set(SUBCOMMANDS) - fuzzed

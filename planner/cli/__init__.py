@@ -7,8 +7,8 @@ Each command reads like four steps: parse its options, load the law, one call th
 - :mod:`~planner.cli.plan`: ``plan`` itself (budgets, what-ifs, targets, constraints, hardware, intervals).
 - :mod:`~planner.cli.options`: the options and parameter types the commands share; results on stdout, warnings
   on stderr.
-- :mod:`~planner.cli.compare`, :mod:`~planner.cli.catalogue`, :mod:`~planner.cli.fit`, :mod:`~planner.cli.plot`:
-  one module per command group.
+- :mod:`~planner.cli.compare`, :mod:`~planner.cli.catalogue`, :mod:`~planner.cli.fit`, :mod:`~planner.cli.plot`,
+  :mod:`~planner.cli.tasks`: one module per command group.
 """
 
 from .plan import cli

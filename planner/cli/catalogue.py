@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, format_option, option, shape_options, shape_settings, show
+from .options import QUANTITY, format_option, option, shape_options, shape_settings, show, show_document
 
 
 @click.group(invoke_without_command=True)
@@ -48,13 +48,10 @@ def presets_show(preset_id, fmt):
     """
     from ..presets import load_preset, preset_source
 
-    law = load_preset(preset_id)
-    if fmt == "toml":
-        click.echo(preset_source(law), nl=False)
-        return
     from ..report.catalogue import law_report
 
-    show(law_report(law), fmt)
+    law = load_preset(preset_id)
+    show_document(fmt, "toml", lambda: preset_source(law), lambda: law_report(law))
 
 
 @click.command()

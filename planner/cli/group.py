@@ -22,6 +22,8 @@ SUBCOMMANDS = {
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
     "design": "planner.cli.fit:design_command",
+    "tasks": "planner.cli.tasks:tasks",
+    "fit-tasks": "planner.cli.tasks:fit_tasks_command",
     "presets": "planner.cli.catalogue:presets",
     "cite": "planner.cli.catalogue:cite",
     "hardware": "planner.cli.catalogue:hardware",

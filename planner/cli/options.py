@@ -121,6 +121,24 @@ class Loss(click.ParamType):
 LOSS = Loss()
 
 
+class Accuracy(click.ParamType):
+    """An accuracy: a number strictly between 0 and 1 (``0.6``)."""
+
+    name = "accuracy"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected an accuracy like 0.6; got {value!r}", param, ctx)
+        if not 0 < x < 1:
+            self.fail(f"expected an accuracy between 0 and 1 (a fraction, like 0.6 for 60%); got {value!r}", param, ctx)
+        return x
+
+
+ACCURACY = Accuracy()
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # the law: --preset, --law, --set
 
@@ -333,6 +351,18 @@ def shape_settings(vocab, context, tied_embeddings) -> dict:
             "tied_embeddings": tied_embeddings}
 
 
+def task_options(f):
+    """--tasks, --task and --target-accuracy: benchmark accuracy from a task law (plan --tasks)."""
+    f = option("--target-accuracy", "target_accuracies", type=ACCURACY, multiple=True, metavar="ACC",
+                     help="The least compute that reaches this accuracy on each --task (with --tasks; repeatable).")(f)
+    f = option("--task", "task_names", multiple=True, metavar="NAME",
+                     help="Only this task of the --tasks law, e.g. mmlu (repeatable) [default: all].")(f)
+    f = option("--tasks", "task_law", metavar="ID|FILE",
+                     help="Forecast benchmark accuracy with this task law, e.g. bhagia2024 (see 'plan tasks'), for "
+                          "--params N --tokens D or the split of --flops.")(f)
+    return f
+
+
 def ci_option(f):
     """--ci LEVEL: central intervals from the laws' published uncertainty."""
     return option("--ci", type=LEVEL, metavar="LEVEL",
@@ -359,6 +389,15 @@ def warn(messages) -> None:
 
     for message in dict.fromkeys(messages):
         click.echo(f"Warning: {one_line(message)}", err=True)
+
+
+def show_document(fmt: str, document: str, source, report) -> None:
+    """A command whose output may be a document of its own (``document``, e.g. toml): ``source()``'s text as it is
+    for that format, else the report ``report()`` builds, in ``fmt``."""
+    if fmt == document:
+        click.echo(source(), nl=False)
+    else:
+        show(report(), fmt)
 
 
 def show(report, fmt: str) -> None:

@@ -12,9 +12,9 @@ import click
 
 from .. import __version__
 from .group import PlanGroup
-from .options import (budget_options, BUDGET_PARAMS, Budgets, ci_option, cluster_budget_options, constraint_options,
-                      format_option, law_options, load_law, LOSS, option, parse_budgets, QUANTITY, shape_options,
-                      shape_settings, show)
+from .options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
+                      constraint_options, format_option, law_options, load_law, option, parse_budgets, shape_options,
+                      shape_settings, show, task_options)
 
 __all__ = ["cli", "PlanRequest"]
 
@@ -45,6 +45,9 @@ class PlanRequest(NamedTuple):
     vocab: int | None = None
     context: int | None = None
     tied_embeddings: bool = False
+    task_law: str | None = None
+    task_names: tuple[str, ...] = ()
+    target_accuracies: tuple[float, ...] = ()
 
     @classmethod
     def from_options(cls, **options) -> PlanRequest:
@@ -59,11 +62,14 @@ class PlanRequest(NamedTuple):
     @property
     def asks_nothing(self) -> bool:
         """Neither a budget, a run, a target loss nor a constraint: the command shows its help."""
-        return not (self.constrained or self.budgets.flops or self.n_params or self.n_tokens or self.targets)
+        return not (self.constrained or self.budgets.flops or self.n_params or self.n_tokens or self.targets
+                    or self.target_accuracies)
 
     def validate(self) -> PlanRequest:
         """This request, if ``plan`` can answer it; else a usage error (exit 2) naming the options and the fix."""
-        if self.constrained:
+        if self.task_law or self.task_names or self.target_accuracies:
+            self._check_tasks()
+        elif self.constrained:
             self._check_constrained()
         elif self.asks_nothing:
             extras = [name for name, given in (("--gpu", self.budgets.cluster), ("--shape", self.show_shapes),
@@ -114,11 +120,43 @@ class PlanRequest(NamedTuple):
             raise click.UsageError("--ci bounds compute-optimal plans: give it with --flops, not with --params, "
                                    "--tokens or --target-loss")
 
+    def _check_tasks(self) -> None:
+        """With --tasks: forecasts for one run (--params and --tokens) or for budgets, or --target-accuracy alone."""
+        if not self.task_law:
+            given = "--target-accuracy" if self.target_accuracies else "--task"
+            raise click.UsageError(f"{given} needs --tasks ID (a task law, e.g. --tasks bhagia2024; list them with "
+                                   "'plan tasks')")
+        other = [o for o, on in ((_CONSTRAINTS, self.constrained), ("--target-loss", self.targets),
+                                 ("--shape", self.show_shapes), ("--hparams", self.show_hparams)) if on]
+        if other:
+            raise click.UsageError(f"--tasks forecasts benchmark accuracy; it does not combine with {other[0]}")
+        if self.budgets.cluster and self.budgets.option in (None, "--flops"):
+            raise click.UsageError("with --tasks, --gpu only converts a budget (--gpu-hours, --days or --usd) into "
+                                   "FLOPs; a forecast has no cost to add")
+        run = self.n_params or self.n_tokens
+        if self.target_accuracies:
+            if self.budgets.flops or run or self.ci is not None:
+                given = "--ci" if self.ci is not None else self.budgets.option or ("--params" if self.n_params else
+                                                                                   "--tokens")
+                raise click.UsageError(f"--target-accuracy finds the compute itself: give it without {given}")
+        elif self.budgets.flops and run:
+            raise click.UsageError("with --tasks give --params N --tokens D (that run) or a budget such as --flops C "
+                                   "(its compute-optimal split), not both")
+        elif not self.budgets.flops and not (self.n_params and self.n_tokens):
+            raise click.UsageError("--tasks needs a run to forecast: --params N with --tokens D, a budget such as "
+                                   "--flops C, or --target-accuracy ACC")
+
     def answer(self, law):
         """The report answering this request under ``law``; the other laws it needs (the hyperparameter table, the
         repetition constants a law borrows) are loaded here, so the core opens no file."""
         from ..report import answers
 
+        if self.task_law:
+            from ..presets import load_task_laws
+
+            return answers.tasks(load_task_laws(self.task_law), self.task_names, n_params=self.n_params,
+                                 n_tokens=self.n_tokens, flops=self.budgets.flops, plan_law=law,
+                                 targets=self.target_accuracies, ci=self.ci, budget_note=self.budgets.note)
         hparams_law = repetition = None
         if self.show_hparams:
             from ..presets import HYPERPARAMETER_PRESET, load_preset
@@ -154,6 +192,7 @@ class PlanRequest(NamedTuple):
 @shape_options
 @option("--hparams", "show_hparams", is_flag=True,
               help="Add DeepSeek's suggested learning rate and batch size for each budget.")
+@task_options
 @law_options
 @ci_option
 @format_option
@@ -177,6 +216,10 @@ def cli(ctx, preset, law_file, sets, fmt, **options):
                                              a cluster's budget: model, cost, shapes
       plan --flops 1e21 --format markdown    also json, csv, latex
       plan --flops 1e24 --ci 80              with 80% intervals from the law's uncertainty
+      plan --params 7B --tokens 4T --tasks bhagia2024
+                                             benchmark accuracy forecasts (plan tasks)
+      plan --target-accuracy 0.6 --task mmlu --tasks bhagia2024
+                                             the least compute for 60% on MMLU
       plan compare --flops 1e21              every shipped law side by side
       plan cite besiroglu2024                BibTeX for a preset
       plan hardware                          the chips, their peak FLOP/s and sources

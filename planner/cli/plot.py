@@ -44,6 +44,7 @@ def plot():
       plan plot fit runs.csv -o fit.png
       plan plot isoflop sweeps.csv -o sweeps.png
       plan plot curves curves.csv -o envelope.png
+      plan plot tasks --tasks bhagia2024 --task mmlu --params 7B --tokens 4T -o mmlu.png
     """
 
 
@@ -189,3 +190,56 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
     runs_line = f"Runs: {runs.source}, {len(runs)} runs{derived}."
     fig = fit_figure(runs.n_params, runs.n_tokens, runs.loss, model, label=label, caption=" ".join((caption, runs_line)))
     click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
+@plot.command("tasks")
+@option("--tasks", "task_law", required=True, metavar="ID|FILE",
+              help="The task law: a shipped id (see 'plan tasks') or a task-law file.")
+@option("--task", "task_names", multiple=True, metavar="NAME", help="Only this task (repeatable) [default: all].")
+@option("--params", "n_params", type=QUANTITY, metavar="N", help="Mark a target model of N parameters (with --tokens).")
+@option("--tokens", "n_tokens", type=QUANTITY, metavar="D", help="The target's training tokens.")
+@option("--ladder", "ladder_file", metavar="LADDER",
+              help="Draw the points of this ladder (the long table 'plan fit-tasks' reads) [default: the file's own].")
+@output_options
+def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, force):
+    """Both steps of a task law: task loss against compute, and accuracy against task loss.
+
+    One row per task, as Bhagia et al. 2024's Figure 2: the ladder's points, the fitted curves, and
+    the target run (--params N --tokens D) marked on both.
+
+    \b
+    Examples:
+      plan plot tasks --tasks bhagia2024 --task mmlu --params 7B --tokens 4T -o mmlu.png
+      plan plot tasks --tasks gadre2024 -o gadre.svg
+      plan plot tasks --tasks bhagia2024 --ladder ladder.csv -o ladder.png
+    """
+    from ..plots import require_matplotlib, save_figure, tasks_figure
+    from ..presets import load_task_laws
+
+    if bool(n_params) != bool(n_tokens):
+        raise click.UsageError("--params and --tokens mark the target together: give both or neither")
+    require_matplotlib()
+    laws = load_task_laws(task_law)
+    tasks = laws.select(task_names)
+    points = _ladder_points(ladder_file, tasks) if ladder_file else None
+    fig = tasks_figure(laws, tasks, n_params, n_tokens, points)
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
+def _ladder_points(ladder_file, tasks) -> dict:
+    """task id → ((N, D, final task loss) rows, (smoothed task loss, accuracy) rows) of the ladder, as step 1 and
+    step 2 are fitted on them (:mod:`planner.fitting.tasks`)."""
+    from ..fitting.ladder import read_ladder
+    from ..fitting.tasks import final_task_losses, step2_points
+
+    ladder = read_ladder(ladder_file)
+    out = {}
+    for task in tasks:
+        if task.id not in ladder.tasks:
+            warn([f"{ladder.source} has no rows for task {task.id!r}: its panels show the fitted curves alone"])
+            continue
+        runs = ladder.runs(task.id)
+        N, D, L, _ = final_task_losses(runs)
+        x, y = step2_points(runs, anchor=None)
+        out[task.id] = (list(zip(N, D, L)), list(zip(x, y)))
+    return out

@@ -20,6 +20,8 @@ Pure: arrays in, small frozen dataclasses out; no printing, and no file is opene
 - :mod:`~planner.fitting.curves`: Hoffmann's Approach 1 (the envelope of training curves) and its bootstrap.
 - :mod:`~planner.fitting.design`: an isoFLOP grid of runs to train.
 - :mod:`~planner.fitting.result`: :class:`FitResult`, :class:`BootstrapResult`.
+- :mod:`~planner.fitting.ladder`, :mod:`~planner.fitting.tasks`: a model ladder's checkpoints, and the two-step task
+  laws fitted to them (``plan fit-tasks``).
 """
 
 from .backtest import Backtest, backtest

@@ -30,7 +30,8 @@ from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..errors import RunsError
 from ..units import QUANTITY_RANGE
 
-__all__ = ["Runs", "read_runs", "parse_runs", "read_curves", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES"]
+__all__ = ["Runs", "read_runs", "parse_runs", "read_curves", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "find_columns",
+           "format_of", "table_records"]
 
 #: Field → column names recognised for it (after lower-casing and mapping spaces/dashes to ``_``).
 COLUMN_NAMES = {
@@ -115,11 +116,8 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
     p = str(path)
     text = read_text(p, "runs file", RunsError, kind="a CSV, TSV or JSON-lines file")
     source = "<stdin>" if p == "-" else p
-    if fmt is None:
-        suffix = Path(p).suffix.lower() if p != "-" else ""
-        fmt = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-               ".json": "jsonl"}.get(suffix)
-    return parse_runs(text, source=source, fmt=fmt, n_params=n_params, n_tokens=n_tokens, flops=flops, loss=loss,
+    return parse_runs(text, source=source, fmt=fmt or format_of(p), n_params=n_params, n_tokens=n_tokens, flops=flops,
+                      loss=loss,
                       flops_per_param_token=flops_per_param_token, budget=budget, run_id=run_id, extra=extra)
 
 
@@ -142,11 +140,7 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget: str | None = None,
                run_id: str | None = None, extra: tuple[str, ...] = ()) -> Runs:
     """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`read_runs`)."""
-    if fmt is None:
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
-    if fmt not in ("csv", "tsv", "jsonl"):
-        raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
+    fmt = _sniffed(text, fmt)
     overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss, "budget": budget,
                  "run_id": run_id}
     optional = tuple(f for f in OPTIONAL_COLUMN_NAMES if f in extra or overrides[f] is not None)
@@ -160,6 +154,50 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
     else:
         columns, lines, cells = _cells_delimited(text, source, fmt, overrides, optional)
     return _build(cells, lines, columns, source, flops_per_param_token)
+
+
+def format_of(path: str) -> str | None:
+    """The table format a file name implies (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``/``.json``), or None
+    (stdin, other names: sniffed)."""
+    suffix = Path(path).suffix.lower() if path != "-" else ""
+    return {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".json": "jsonl"}.get(suffix)
+
+
+def _sniffed(text: str, fmt: str | None) -> str:
+    """``fmt``, or the format the first line of ``text`` shows; an error for an unknown one."""
+    if fmt is None:
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
+    if fmt not in ("csv", "tsv", "jsonl"):
+        raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
+    return fmt
+
+
+def table_records(text: str, source: str, fmt: str | None):
+    """(header, [(line, record)]) of a CSV, TSV or JSON-lines text, one dict per row; ``fmt`` None sniffs the first
+    line. (Runs files are read column by column instead: :func:`parse_runs`.)"""
+    fmt = _sniffed(text, fmt)
+    if fmt == "jsonl":
+        return _records_jsonl(text, source)
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
+    header, records = None, []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [c.strip() for c in row]
+                continue
+            if len(row) != len(header):
+                raise RunsError(f"{source} line {reader.line_num}: {len(row)} cells but the header has "
+                                f"{len(header)} columns")
+            records.append((reader.line_num, dict(zip(header, row))))
+    except csv.Error as e:
+        raise RunsError(f"{source} line {reader.line_num}: not valid {fmt.upper()}: {e}") from None
+    if header is None:
+        raise RunsError(f"{source} is empty; expected a header row and one row per run")
+    return header, records
 
 
 def _cells_delimited(text: str, source: str, fmt: str, overrides, optional):
@@ -213,13 +251,15 @@ def _records_jsonl(text: str, source: str):
     return header, records
 
 
-def _match_columns(header, overrides, source, optional=()) -> dict[str, str]:
+def find_columns(header, overrides, source, names, options) -> dict[str, str]:
+    """field → column of ``header`` for each field of ``names`` (field → recognised names) found: the column named
+    in ``overrides`` (an error naming its ``options`` flag if absent), else the one column whose normalised name is a
+    recognised one (an error if several are). The one column matcher of runs files and ladders."""
     normal = {}
     for name in header:
         normal.setdefault(_norm(str(name)), []).append(name)
     columns: dict[str, str] = {}
-    wanted = {**COLUMN_NAMES, **{f: OPTIONAL_COLUMN_NAMES[f] for f in optional}}
-    for field, names in wanted.items():
+    for field, aliases in names.items():
         given = overrides.get(field)
         if given is not None:
             if given in header:
@@ -227,15 +267,21 @@ def _match_columns(header, overrides, source, optional=()) -> dict[str, str]:
             elif _norm(given) in normal and len(normal[_norm(given)]) == 1:
                 columns[field] = normal[_norm(given)][0]
             else:
-                raise RunsError(f"{source} has no column {given!r} (given by {_OPTION[field]}); "
+                raise RunsError(f"{source} has no column {given!r} (given by {options[field]}); "
                                 f"its columns are: {', '.join(map(str, header))}")
             continue
-        found = [orig for alias in names for orig in normal.get(alias, [])]
+        found = [orig for alias in aliases for orig in normal.get(alias, [])]
         if len(found) > 1:
             raise RunsError(f"{source} has several columns that could be {field}: {', '.join(map(repr, found))}; "
-                            f"choose one with {_OPTION[field]}")
+                            f"choose one with {options[field]}")
         if found:
             columns[field] = found[0]
+    return columns
+
+
+def _match_columns(header, overrides, source, optional=()) -> dict[str, str]:
+    wanted = {**COLUMN_NAMES, **{f: OPTIONAL_COLUMN_NAMES[f] for f in optional}}
+    columns = find_columns(header, overrides, source, wanted, _OPTION)
     for field in ("n_params", "loss"):
         if field not in columns:
             raise RunsError(f"{source} has no {field} column; expected one named "

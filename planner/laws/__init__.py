@@ -18,6 +18,8 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 - :mod:`~planner.laws.frontier`: L_opt(C) = E + K·C^(−γ), the loss along the optimum.
 - :mod:`~planner.laws.repetition`: Muennighoff et al.'s effective data and parameters for repeated tokens.
 - :mod:`~planner.laws.law`: :class:`Law`, a family with its citation, conventions and published tables.
+- :mod:`~planner.laws.tasks`: benchmark accuracy from scale in two steps (task loss, then accuracy), the task laws of
+  ``plan --tasks``; not a form of :data:`FORMS` (a task-law file is read by :func:`planner.lawfile.task_laws_from_mapping`).
 """
 
 from importlib import import_module

@@ -8,6 +8,7 @@ One builder module per command family, each turning core results into a :class:`
   ``plan shape``.
 - :mod:`~planner.report.fit`: ``plan fit`` and ``plan design``.
 - :mod:`~planner.report.catalogue`: ``plan presets``, ``plan cite``.
+- :mod:`~planner.report.tasks`: ``plan --tasks`` forecasts and targets, ``plan tasks``, ``plan fit-tasks``.
 - :mod:`~planner.report.intervals`: ``--ci`` bounds on any report's plans, with one key naming.
 - :mod:`~planner.report.answers`: the questions ``plan`` and ``plan compare`` answer: core call, then report.
 

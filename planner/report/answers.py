@@ -29,7 +29,7 @@ from . import plans as reports
 from .types import Report
 
 __all__ = ["plan", "optimal_plans", "what_if", "least_compute", "under_constraints", "on_repeated_data", "compare",
-           "extended"]
+           "extended", "tasks"]
 
 
 def _warned(report: Report, warnings: Sequence[str]) -> Report:
@@ -203,6 +203,21 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
 
         report = intervals(report, laws, budgets, ci)
     return report
+
+
+def tasks(task_laws, names: Sequence[str] = (), *, n_params: float | None = None, n_tokens: float | None = None,
+          flops: Sequence[float] = (), plan_law=None, targets: Sequence[float] = (), ci: float | None = None,
+          budget_note: str | None = None) -> Report:
+    """``plan --tasks``: the least compute for each target accuracy, else each task's forecast for the run
+    (``n_params``, ``n_tokens``) or for ``plan_law``'s compute-optimal split of each budget (:mod:`.tasks`)."""
+    from . import tasks as task_reports
+
+    if targets:
+        report = task_reports.targets(task_laws, names, targets)
+    else:
+        report = task_reports.forecasts(task_laws, names, n_params=n_params, n_tokens=n_tokens, flops=flops,
+                                        plan_law=plan_law if flops else None, ci=ci)
+    return _with_footer_line(report, budget_note)
 
 
 def extended(report: Report, law, cluster=None, mfu_given: bool = True, hparams_law=None,

@@ -13,7 +13,7 @@ from typing import Sequence
 from ..units import as_floats
 from .types import Block, Column, Report
 
-__all__ = ["intervals", "with_intervals", "INTERVAL_QUANTITIES", "INTERVAL_KEYS"]
+__all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS"]
 
 
 #: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
@@ -31,6 +31,12 @@ def _span(fmt, lo, hi) -> str:
 def _with_span(fmt):
     """A cell ``95.9B (75.2–129B)``: the value, then its interval where there is one."""
     return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({_span(fmt, t[1], t[2])})"
+
+
+def interval_cell(fmt):
+    """The human cell of a value and its interval, ``(value, lo, hi)`` → ``48.4% (44.3%–50.9%)``; the value alone
+    where ``lo`` is None. Every interval planner prints is shown this way."""
+    return _with_span(fmt)
 
 
 def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = ()) -> Report:

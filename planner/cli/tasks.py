@@ -1,0 +1,167 @@
+"""``plan tasks``, ``plan tasks show`` and ``plan fit-tasks``: the task laws that forecast benchmark accuracy, and
+fitting one to your own model ladder.
+
+The forecasts themselves are ``plan --tasks ID`` (the root command, :mod:`planner.cli.plan`); the figures
+``plan plot tasks`` (:mod:`planner.cli.plot`). numpy and scipy load only when a fit runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..render import FORMATS
+from .options import QUANTITY, Number, command_line, format_option, option, show, show_document
+
+__all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
+
+
+@click.group(invoke_without_command=True)
+@format_option
+@click.pass_context
+def tasks(ctx, fmt):
+    """List the shipped task laws: benchmark accuracy from scale, in two steps.
+
+    Each task law forecasts a benchmark's accuracy from model size N and data D: step 1 the task loss
+    L(N, D) = E + A/N^alpha + B/D^beta, step 2 the accuracy at that loss (Bhagia et al. 2024; Gadre et al. 2024).
+
+    \b
+    Examples:
+      plan tasks
+      plan tasks show bhagia2024
+      plan --params 7B --tokens 4T --tasks bhagia2024
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..presets import list_task_laws
+    from ..report.tasks import task_laws_report
+
+    show(task_laws_report(list_task_laws()), fmt)
+
+
+@tasks.command("show")
+@click.argument("task_law", metavar="ID|FILE")
+@option("--format", "fmt", type=click.Choice(("toml",) + FORMATS), default="table", show_default=True,
+              help="Output format; toml prints the task-law file itself (with its bootstrap samples).")
+def tasks_show(task_law, fmt):
+    """Show one task law: each task's two steps, chance accuracy, fitted range and source.
+
+    ID is a shipped task law's id or alias, or a task-law file's path.
+
+    \b
+    Examples:
+      plan tasks show bhagia2024
+      plan tasks show olmo-ladder --format json
+      plan tasks show gadre2024 --format toml
+    """
+    from ..presets import load_task_laws, task_law_source
+
+    from ..report.tasks import task_law_report
+
+    laws = load_task_laws(task_law)
+    show_document(fmt, "toml", lambda: task_law_source(laws), lambda: task_law_report(laws))
+
+
+def _chances(values) -> dict[str, float]:
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        try:
+            x = float(value)
+        except ValueError:
+            x = None
+        if not sep or not name.strip() or x is None or not 0 <= x < 1:
+            raise click.BadParameter(f"expected TASK=ACCURACY like mmlu=0.25, the accuracy from 0 to below 1 "
+                                     f"(got {item!r})", param_hint="'--chance'")
+        out[name.strip()] = x
+    return out
+
+
+_LADDER_COLUMNS = (("run", "--run-column", "Column naming each run."),
+                   ("n_params", "--n-params-column", "Column with each run's parameter count N."),
+                   ("n_tokens", "--tokens-column", "Column with the tokens D seen at the checkpoint."),
+                   ("task", "--task-column", "Column naming the task."),
+                   ("task_loss", "--task-loss-column", "Column with the task loss (e.g. bits per byte)."),
+                   ("accuracy", "--accuracy-column", "Column with the task accuracy (0 to 1)."),
+                   ("chance", "--chance-column", "Column with the task's chance accuracy (optional)."))
+
+
+def ladder_options(f):
+    """The column and format overrides of a ladder file (plan fit-tasks)."""
+    f = option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
+                     help="Format of LADDER [default: from the extension, else sniffed].")(f)
+    for field, flag, text in reversed(_LADDER_COLUMNS):
+        f = option(flag, f"{field}_column", metavar="NAME", help=text)(f)
+    return f
+
+
+@click.command("fit-tasks")
+@click.argument("ladder_file", metavar="LADDER")
+@option("-o", "--output", metavar="FILE", help="Write the fitted task law to FILE (TOML, for --tasks FILE).")
+@option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@option("--task", "task_names", multiple=True, metavar="NAME", help="Fit only this task (repeatable).")
+@option("--chance", "chances", multiple=True, metavar="TASK=ACC",
+              help="A task's chance accuracy, e.g. --chance mmlu=0.25 (repeatable) [default: the table's chance "
+                   "column, planner's for the tasks it knows, else the fitted sigmoid's floor].")
+@option("--bootstrap", "n_boot", type=click.IntRange(0, 100_000), default=100, show_default=True, metavar="N",
+              help="Refit both steps on N resamples of the runs, for intervals (0: none).")
+@option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the resampling.")
+@option("--params", "n_params", type=QUANTITY, metavar="N", help="A target model: forecast it (with --tokens).")
+@option("--tokens", "n_tokens", type=QUANTITY, metavar="D", help="The target's training tokens.")
+@option("--last-checkpoints", "n_last", type=click.IntRange(1), default=5, show_default=True, metavar="K",
+              help="Step 1 fits each run's task loss averaged over its last K checkpoints.")
+@option("--window", type=click.IntRange(1), default=5, show_default=True,
+              help="Moving-average window of step 2's checkpoints.")
+@option("--skip", type=Number(0, 1, high_open=True, what="a fraction"), default=0.1, show_default=True,
+              help="Fraction of each run's first checkpoints step 2 drops.")
+@option("--id", "law_id", metavar="ID", help="Id of the written task law [default: FILE's stem].")
+@ladder_options
+@format_option
+def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, seed, n_params, n_tokens, n_last,
+                      window, skip, law_id, input_format, fmt, **columns):
+    """Fit two-step task laws to your own model ladder (CSV, TSV or JSON lines; - for stdin).
+
+    One row per checkpoint and task, with columns run, n_params, tokens, task, task_loss and
+    accuracy (names recognised as for 'plan fit', or given with --*-column). For each task,
+    step 1 fits E + A/N^alpha + B/D^beta to each run's final task loss, step 2 a sigmoid from
+    task loss to accuracy on every checkpoint, as Bhagia et al. 2024 do; both are refitted on
+    resamples of the runs for intervals. Warns when a task has not emerged (accuracy near
+    chance) and, with --params/--tokens, when the target is more than 100x the ladder's compute.
+
+    \b
+    Examples:
+      plan fit-tasks ladder.csv -o mytasks.toml
+      plan fit-tasks ladder.csv --params 7B --tokens 4T --bootstrap 200 --seed 1
+      plan --params 7B --tokens 4T --tasks mytasks.toml
+      python scripts/olmo_ladder_long.py ../shared/data/olmo-ladder > ladder.csv
+    """
+    from ..files import check_output, write_atomic
+    from ..fitting.ladder import read_ladder
+    from ..lawfile import load_task_law_file, task_law_file_text
+    from ..report.tasks import fit_tasks_report, forecasts
+    from .fit import _Progress
+
+    if output == "-":
+        raise click.UsageError("-o - would write a file named '-'; give a file name like -o mytasks.toml")
+    if bool(n_params) != bool(n_tokens):
+        raise click.UsageError("--params and --tokens give the target run together: give both or neither")
+    chance = _chances(chances)
+    if output:
+        check_output(output, force)  # before the fits, which take a while
+    ladder = read_ladder(ladder_file, fmt=input_format, **{k.removesuffix("_column"): v for k, v in columns.items()})
+    from ..fitting.tasks import fit_ladder
+
+    law_id = law_id or (Path(output).stem if output else "fitted")
+    n_tasks = len(task_names) or len(ladder.tasks)
+    command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
+    with _Progress() as progress:
+        fits, laws = fit_ladder(ladder, task_names, chance, law_id=law_id, n_resamples=n_boot, seed=seed,
+                                n_last=n_last, window=window, skip=skip, command=command,
+                                progress=lambda done, total: progress("bootstrap", done, total))
+    target = forecasts(laws, (), n_params=n_params, n_tokens=n_tokens) if n_params else None
+    show(fit_tasks_report(laws, fits, ladder, target), fmt)
+    if output:
+        text = task_law_file_text(laws, comment=[f"Written by plan fit-tasks from {Path(ladder.source).name}."])
+        write_atomic(output, text, force, check=load_task_law_file)  # a file that does not load never appears
+        click.echo(f"Wrote {output}; forecast with it: plan --params 7B --tokens 4T --tasks {output}", err=True)

@@ -1,0 +1,377 @@
+r"""Fitting the two-step task laws of :mod:`planner.laws.tasks` to a model ladder.
+
+Bhagia et al. 2024 (arXiv:2412.04403, §3, App. A), per task:
+
+* **Step 1** on each run's *final* task loss, the mean over its last 5 checkpoints (§3.1): L(N, D) = E + A/N^α + B/D^β
+  by Huber (δ = 10⁻³) on log L, L-BFGS — planner's Approach 3 fit (:func:`planner.fitting.fit_parametric`, the same
+  objective from the 4,500-point grid of Hoffmann et al. App. D.2). On the OLMo ladder it reproduces Table 5's step-1
+  coefficients to every printed digit, where a single start lands MMLU in a worse local minimum.
+* **Step 2** on *every* checkpoint (§3.2): per run, drop the first 10% of checkpoints, then a trailing moving average of
+  window 5 on task loss and accuracy (the first points average what there is); pool the runs, add the point
+  (L = 0, Acc = 1), and fit Acc(L) = a/(1 + e^(−k(L − L0))) + b by least squares (scipy ``curve_fit``, a ∈ [−1, 0],
+  b ∈ [0, 1]) from a grid of starts (:data:`planner.conventions.SIGMOID_GRID`), the best kept.
+
+Gadre et al. 2024 (arXiv:2403.08540, §3.3) fit by Levenberg–Marquardt least squares in the loss itself:
+
+* Eq. 4 with α = β (:func:`fit_tied_loss_law`): L(C, M) = E + (a·M^η + b·M^−η)·C^−η, M = D/N, C = 6ND; the same law
+  as Eq. 3, E + A/N^α + B/D^α, with α = 2η and A = a·6^−η, B = b·6^−η (their App. A). (A minimal tie inside this
+  module; :mod:`planner.fitting.parametric` fits α and β freely.)
+* Eq. 5 (:func:`fit_exponential_error`): Err(L) = ε − k·exp(−γL).
+
+The bootstrap (:func:`bootstrap_task`) resamples the ladder's *runs* with replacement and refits both steps on each
+resample (step 1 from the full-data optimum and the next distinct grid end points, step 2 from its optimum), so a
+sample row carries both steps' coefficients of one resample. numpy and scipy are imported when a fit runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+from ..conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS, SIGMOID_GRID, STEP2_ANCHOR, STEP2_SKIP_FRACTION,
+                           STEP2_WINDOW, TIED_LOSS_GRID)
+from ..errors import FitError
+from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw
+
+if TYPE_CHECKING:
+    from ..laws.tasks import TaskLaws
+    from .ladder import Ladder, LadderRun
+
+__all__ = ["final_task_losses", "step2_points", "fit_sigmoid", "fit_exponential_error", "fit_tied_loss_law",
+           "fit_task", "bootstrap_task", "fit_ladder", "TaskFit", "task_diagnostics", "moving_average"]
+
+
+@dataclass(frozen=True)
+class TaskFit:
+    """A task's fitted two steps (``law``) with the fit's details.
+
+    step1 : the step-1 :class:`~planner.fitting.FitResult`.  step2_sse : step 2's residual sum of squares.
+    n_points : the (L, Acc) points step 2 was fitted on (anchor included).  warnings : one line each.
+    """
+
+    law: TaskLaw
+    step1: object
+    step2_sse: float
+    n_points: int
+    warnings: tuple[str, ...] = ()
+
+
+def moving_average(x, window: int):
+    """Trailing mean over ``window`` points; the first points average the ones there are."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    c = np.cumsum(x)
+    out = c.copy()
+    out[window:] = c[window:] - c[:-window]
+    n = np.minimum(np.arange(1, len(x) + 1), window)
+    return out / n
+
+
+def final_task_losses(runs, n_last: int = LADDER_FINAL_CHECKPOINTS):
+    """(N, D, L, Acc) arrays, one per run: its size, its last checkpoint's tokens, and the mean task loss and accuracy
+    over its last ``n_last`` checkpoints (Bhagia et al. 2024 §3.1)."""
+    import numpy as np
+
+    N = np.array([r.n_params for r in runs], dtype=float)
+    D = np.array([float(r.n_tokens[-1]) for r in runs])
+    L = np.array([float(np.mean(r.task_loss[-n_last:])) for r in runs])
+    A = np.array([float(np.mean(r.accuracy[-n_last:])) for r in runs])
+    return N, D, L, A
+
+
+def step2_points(runs, window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION, anchor=STEP2_ANCHOR):
+    """(L, Acc) arrays of step 2 (Bhagia et al. 2024 §3.2): per run, its checkpoints after the first ⌈skip·n⌉,
+    smoothed by a moving average of ``window``; pooled, with the ``anchor`` point (0, 1) appended (None for none)."""
+    import numpy as np
+
+    Ls, As = [], []
+    for r in runs:
+        start = int(math.ceil(skip * len(r.task_loss)))
+        Ls.append(moving_average(r.task_loss[start:], window))
+        As.append(moving_average(r.accuracy[start:], window))
+    if anchor is not None:
+        Ls.append(np.array([anchor[0]]))
+        As.append(np.array([anchor[1]]))
+    return np.concatenate(Ls), np.concatenate(As)
+
+
+def _grid(spec: Mapping[str, Sequence[float]], order: Sequence[str]):
+    import itertools
+
+    return [list(p) for p in itertools.product(*(spec[k] for k in order))]
+
+
+#: Function evaluations allowed from each start: the shipped ladders' fits converge in under 100, so this is
+#: twenty-fold headroom, and a degenerate ladder fails in a second rather than a minute.
+MAX_EVALUATIONS = 2000
+
+
+def _curve_fit_best(f, x, y, starts, **kwargs):
+    """The least-squares optimum of ``f`` over the starts (scipy ``curve_fit`` from each, the least SSE kept):
+    (parameters, SSE), or FitError if no start converged."""
+    import warnings
+
+    import numpy as np
+    from scipy.optimize import OptimizeWarning, curve_fit
+
+    best = None
+    for p0 in starts:
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", OptimizeWarning)
+                p, _ = curve_fit(f, x, y, p0=p0, maxfev=MAX_EVALUATIONS, **kwargs)
+        except (RuntimeError, ValueError):
+            continue
+        with np.errstate(all="ignore"):
+            sse = float(np.sum((f(x, *p) - y) ** 2))
+        if math.isfinite(sse) and (best is None or sse < best[1]):
+            best = (p, sse)
+    if best is None:
+        raise FitError("the least-squares fit did not converge from any start; check that the task losses and "
+                       "accuracies are in their usual units (bits per byte, fractions from 0 to 1)")
+    return best
+
+
+def _sigmoid(L, a, L0, k, b):
+    import numpy as np
+
+    return a / (1.0 + np.exp(-k * (L - L0))) + b
+
+
+def fit_sigmoid(task_loss, accuracy, starts=None) -> tuple[SigmoidAccuracy, float]:
+    """Step 2 (Bhagia Eq. 2) by least squares in accuracy, bounded as App. A: (SigmoidAccuracy, SSE).
+
+    ``starts``: rows of (a, L0, k, b); default the grid :data:`planner.conventions.SIGMOID_GRID`.
+    """
+    import numpy as np
+
+    L, A = np.asarray(task_loss, float), np.asarray(accuracy, float)
+    starts = _grid(SIGMOID_GRID, ("a", "L0", "k", "b")) if starts is None else starts
+    (a, L0, k, b), sse = _curve_fit_best(_sigmoid, L, A, starts, bounds=SIGMOID_BOUNDS)
+    if not a < 0 or not k > 0:
+        raise FitError(f"the accuracy does not fall with the task loss in these checkpoints (the sigmoid's a = {a:.3g}, "
+                       f"k = {k:.3g}); check the task_loss and accuracy columns")
+    return SigmoidAccuracy(a=float(a), b=float(b), k=float(k), L0=float(L0)), sse
+
+
+def _exponential(L, epsilon, k, gamma):
+    import numpy as np
+
+    return epsilon - k * np.exp(-gamma * L)
+
+
+def fit_exponential_error(task_loss, error, starts=None) -> tuple[ExponentialError, float]:
+    """Gadre et al. 2024 Eq. 5, Err(L) = ε − k·exp(−γL), by Levenberg–Marquardt (§3.3): (ExponentialError, SSE)."""
+    import numpy as np
+
+    starts = _grid(EXPONENTIAL_ERROR_GRID, ("epsilon", "k", "gamma")) if starts is None else starts
+    (eps, k, gamma), sse = _curve_fit_best(_exponential, np.asarray(task_loss, float), np.asarray(error, float),
+                                           starts, method="lm")
+    if not (0 < eps <= 1 and k > 0 and gamma > 0):
+        raise FitError(f"the error does not fall with the loss as Eq. 5 needs (ε = {eps:.3g}, k = {k:.3g}, "
+                       f"γ = {gamma:.3g})")
+    return ExponentialError(epsilon=float(eps), k=float(k), gamma=float(gamma)), sse
+
+
+def fit_tied_loss_law(n_params, n_tokens, loss, starts=None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN):
+    r"""Gadre et al. 2024 Eq. 4 (α = β), L(C, M) = E + (a·M^η + b·M^−η)·C^−η with C = 6ND, M = D/N, by
+    Levenberg–Marquardt least squares in L (§3.3): (ParametricLaw with α = β = 2η, A = a·6^−η, B = b·6^−η; the
+    fitted (E, a, b, η); SSE). ``starts``: rows of (E, a, b, η); default :data:`planner.conventions.TIED_LOSS_GRID`.
+    """
+    import numpy as np
+
+    from ..laws import ParametricLaw
+
+    N, D, L = (np.asarray(v, float) for v in (n_params, n_tokens, loss))
+    if len(N) < 5:
+        raise FitError(f"{len(N)} runs cannot fit Eq. 4's four coefficients: give at least 5 runs")
+    k6 = flops_per_param_token
+
+    def f(X, E, a, b, eta):
+        n, d = X
+        C, M = k6 * n * d, d / n
+        return E + (a * M**eta + b * M**-eta) * C**-eta
+
+    starts = _grid(TIED_LOSS_GRID, ("E", "a", "b", "eta")) if starts is None else starts
+    (E, a, b, eta), sse = _curve_fit_best(f, (N, D), L, starts, method="lm")
+    if not (eta > 0 and a > 0 and b > 0 and E >= 0):
+        raise FitError(f"the loss does not fall with compute as Eq. 4 needs (E = {E:.3g}, a = {a:.3g}, b = {b:.3g}, "
+                       f"η = {eta:.3g})")
+    scale = k6 ** -eta
+    law = ParametricLaw(E=float(E), A=float(a * scale), B=float(b * scale), alpha=float(2 * eta), beta=float(2 * eta),
+                        flops_per_param_token=k6)
+    return law, {"E": float(E), "a": float(a), "b": float(b), "eta": float(eta)}, sse
+
+
+def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float, *, name: str = "", task_loss_unit: str = "",
+             n_last: int = LADDER_FINAL_CHECKPOINTS, window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION,
+             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> TaskFit:
+    """Both steps of one task on its ladder ``runs`` (:class:`~planner.fitting.ladder.LadderRun` s) as Bhagia et al.
+    2024 do (module docstring), with the diagnostics of :func:`task_diagnostics` for the ladder itself."""
+    from .parametric import fit_parametric
+
+    if len(runs) < 6:
+        raise FitError(f"task {task_id!r} has {len(runs)} runs; step 1's five coefficients need at least 6 runs "
+                       "(Bhagia et al. use 16: 4 sizes × 4 token multipliers)")
+    distinct = len({float(v) for r in runs for v in r.task_loss})
+    if distinct < 4:
+        raise FitError(f"task {task_id!r} has {distinct} distinct task loss{'es' if distinct != 1 else ''} across its "
+                       "checkpoints; step 2's four-coefficient sigmoid needs losses that vary (are the columns right?)")
+    N, D, L, A = final_task_losses(runs, n_last)
+    step1 = fit_parametric(N, D, L, flops_per_param_token=flops_per_param_token)
+    x, y = step2_points(runs, window, skip)
+    step2, sse = fit_sigmoid(x, y)
+    k = flops_per_param_token
+    C = k * N * D
+    allx = [float(v) for r in runs for v in r.task_loss]
+    law = TaskLaw(
+        id=task_id, name=name, metric="accuracy", chance=float(chance), loss_law=step1.model, accuracy_law=step2,
+        task_loss_unit=task_loss_unit,
+        fitted_range=MappingProxyType({"n_params": (float(N.min()), float(N.max())),
+                                       "n_tokens": (float(D.min()), float(D.max())),
+                                       "flops": (float(C.min()), float(C.max())),
+                                       "task_loss": (min(allx), max(allx))}),
+        step1_points=tuple((float(n), float(d), float(v)) for n, d, v in zip(N, D, L)),
+        step2_points=tuple((float(v), float(a)) for v, a in zip(L, A)),
+        fit=MappingProxyType({"n_runs": len(runs), "n_points": len(x), "objective": float(step1.objective),
+                              "step1_rms": float(step1.residuals["rms"]),
+                              "step2_rms": math.sqrt(sse / len(x)), "warnings": tuple(step1.warnings)}),
+    )
+    warnings = tuple(f"{task_id}: {w}" for w in step1.warnings) + tuple(task_diagnostics(law, A))
+    law = replace(law, fit=MappingProxyType({**law.fit, "warnings": warnings}))
+    return TaskFit(law=law, step1=step1, step2_sse=sse, n_points=len(x), warnings=warnings)
+
+
+def task_diagnostics(law: TaskLaw, ladder_accuracy=None, n_params: float | None = None,
+                     n_tokens: float | None = None) -> list[str]:
+    """Warnings for a fitted task: it has not emerged in the ladder (its best run within
+    :data:`~planner.conventions.EMERGENCE_MARGIN` of chance); at a target (N, D), its forecast is that close to
+    chance, or step 1 extrapolates more than :data:`~planner.conventions.EXTRAPOLATION_FACTOR` × the ladder's compute
+    (:func:`planner.forecasting.near_chance`, :func:`planner.forecasting.extrapolation`)."""
+    from ..forecasting import extrapolation, near_chance
+
+    out = []
+    if ladder_accuracy is not None and len(ladder_accuracy):
+        out.append(near_chance(law, float(max(ladder_accuracy)), "its best ladder run reaches"))
+    if n_params is not None and n_tokens is not None:
+        out.append(near_chance(law, float(law.accuracy(law.task_loss(n_params, n_tokens))), "the forecast at the target is"))
+        factor = extrapolation(law, law.loss_law.flops_per_param_token * n_params * n_tokens)
+        if factor is not None:
+            out.append(f"{law.id}: step 1 extrapolates {factor:.0f}× beyond the compute of the ladder's largest run "
+                       f"to reach the target; far forecasts err by several points (Bhagia et al. 2024, Fig. 2)")
+    return [w for w in out if w]
+
+
+def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, seed: int = 0, *, n_last: int = LADDER_FINAL_CHECKPOINTS,
+                   window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION, starts: int = 4,
+                   progress: Callable[[int, int], None] | None = None) -> TaskLaw:
+    """``fit.law`` with bootstrap samples of both steps: ``n_resamples`` resamples of the runs with replacement
+    (numpy ``default_rng(seed)``), each refitted (step 1 by :func:`planner.fitting.fit_parametric` from the full-data
+    optimum and the next ``starts`` − 1 distinct grid end points; step 2 from its full-data optimum). Resamples that
+    do not fit are dropped and counted (``n_failed``). ``progress(done, total)`` is called after each."""
+    import numpy as np
+
+    from .parametric import fit_parametric
+
+    if n_resamples < 2:
+        raise FitError(f"a bootstrap needs at least 2 resamples (got {n_resamples})")
+    rng = np.random.default_rng(seed)
+    N, D, L, _ = final_task_losses(runs, n_last)
+    points = [step2_points([r], window, skip, anchor=None) for r in runs]
+    warm1 = np.array([t for _, t in fit.step1.optima[:starts]] or [fit.step1.theta], dtype=float)
+    s2 = fit.law.accuracy_law
+    warm2 = [[s2.a, s2.L0, s2.k, s2.b]]
+    k = fit.law.loss_law.flops_per_param_token
+    rows, failed = [], 0
+    for i in range(n_resamples):
+        idx = rng.integers(0, len(runs), size=len(runs))
+        try:
+            if np.unique(N[idx]).size < 2 or np.unique(D[idx]).size < 2:
+                raise FitError("a resample with one model size or one token count")
+            r1 = fit_parametric(N[idx], D[idx], L[idx], grid=warm1, polish=min(2, len(warm1)),
+                                flops_per_param_token=k)
+            x = np.concatenate([points[j][0] for j in idx] + [[STEP2_ANCHOR[0]]])
+            y = np.concatenate([points[j][1] for j in idx] + [[STEP2_ANCHOR[1]]])
+            r2, _ = fit_sigmoid(x, y, starts=warm2)
+            row = [r1.coefficients[n] for n in STEP1_NAMES] + [r2.a, r2.b, r2.k, r2.L0]
+            if not all(math.isfinite(v) for v in row):
+                raise FitError("not finite")
+            rows.append(tuple(float(v) for v in row))
+        except FitError:
+            failed += 1
+        if progress is not None:
+            progress(i + 1, n_resamples)
+    if len(rows) < 2:
+        raise FitError(f"only {len(rows)} of {n_resamples} bootstrap resamples of {fit.law.id} could be fitted")
+    uncertainty = {"method": "bootstrap", "n_resamples": n_resamples, "n_failed": failed, "seed": seed}
+    return replace(fit.law, sample_names=STEP1_NAMES + ("a", "b", "k", "L0"), samples=tuple(rows),
+                   uncertainty=MappingProxyType(uncertainty))
+
+
+def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, float] | None = None, *, law_id: str = "fitted",
+               n_resamples: int = 0, seed: int = 0, n_last: int = LADDER_FINAL_CHECKPOINTS,
+               window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION, command: str = "",
+               progress: Callable[[int, int], None] | None = None) -> tuple[list[TaskFit], TaskLaws]:
+    """Fit every task of ``ladder`` (or those ``names``): ([TaskFit], the TaskLaws a task-law file holds).
+
+    A task's chance accuracy comes from ``chance``, else the ladder's chance column, else
+    :data:`planner.conventions.CHANCE_ACCURACY` for the tasks planner knows, else the fitted sigmoid's floor (with a
+    warning). With ``n_resamples`` each task gets that many bootstrap refits (:func:`bootstrap_task`).
+    ``progress(done, total)`` counts refits. (A forecast at a target warns on its own: :mod:`planner.report.tasks`.)
+    """
+    import datetime
+
+    from .. import __version__
+    from ..conventions import CHANCE_ACCURACY
+    from ..errors import RunsError, did_you_mean
+    from ..laws.tasks import TaskLaws
+
+    chance = dict(chance or {})
+    tasks = list(names) or list(ladder.tasks)
+    for name in list(tasks) + list(chance):
+        if name not in ladder.tasks:
+            hint = did_you_mean(name, ladder.tasks) or f"; its tasks are {', '.join(ladder.tasks)}"
+            raise RunsError(f"{ladder.source} has no task {name!r}{hint}")
+    fits = []
+    total = n_resamples * len(tasks)
+    for i, task in enumerate(tasks):
+        runs = ladder.runs(task)
+        given = chance.get(task, ladder.chance.get(task, CHANCE_ACCURACY.get(task)))
+        fit = fit_task(runs, task, 0.0 if given is None else given, n_last=n_last, window=window, skip=skip)
+        extra = []
+        if given is None:
+            floor = min(max(float(fit.law.accuracy_law.floor), 0.0), 0.99)
+            extra.append(f"{task}: no chance accuracy given; using the fitted sigmoid's floor {floor:.3f} (give "
+                         f"--chance {task}=ACCURACY or a chance column)")
+            law = replace(fit.law, chance=floor)
+            _, _, _, A = final_task_losses(runs, n_last)
+            extra += task_diagnostics(law, A)
+            fit = replace(fit, law=law, warnings=tuple(w for w in fit.warnings if "not emerged" not in w))
+        law = fit.law
+        if n_resamples:
+            step = (lambda done, _t, i=i: progress(i * n_resamples + done, total)) if progress else None
+            law = bootstrap_task(runs, fit, n_resamples, seed, n_last=n_last, window=window, skip=skip, progress=step)
+        warnings = tuple(fit.warnings) + tuple(extra)
+        law = replace(law, fit=MappingProxyType({**law.fit, "warnings": warnings}))
+        fits.append(replace(fit, law=law, warnings=warnings))
+    source = getattr(ladder, "source", "ladder")
+    laws = TaskLaws(
+        id=law_id, title=f"Task laws fitted to {source}", tasks=tuple(f.law for f in fits),
+        citation=MappingProxyType({"authors": "planner fit-tasks", "year": datetime.date.today().year,
+                                   "title": f"Fit to {source}", "where": command or "plan fit-tasks"}),
+        parameters="as-reported", flops_per_param_token=FLOPS_PER_PARAM_TOKEN,
+        dataset=f"the pretraining data of the ladder in {source}",
+        notes=(f"Fitted by planner {__version__} to {source} as Bhagia et al. 2024 fit their ladder (arXiv:2412.04403, "
+               f"§3, App. A): step 1 on each run's task loss averaged over its last {n_last} checkpoints, step 2 on "
+               f"every checkpoint after dropping the first {100 * skip:g}% of each run and a moving average of window "
+               f"{window}, plus the point (0, 1).",
+               "N counts parameters as the ladder file does; task losses and accuracies are the ladder's own."),
+        fit=MappingProxyType({"source": source, "method": "planner.fitting.tasks.fit_ladder",
+                              **({"command": command} if command else {}), "n_runs": max(f.law.fit["n_runs"]
+                                                                                        for f in fits),
+                              **({"seed": seed} if n_resamples else {})}),
+    )
+    return fits, laws
