@@ -28,7 +28,7 @@ _LAZY = {
     **dict.fromkeys(("load_law_file", "law_from_mapping", "law_file_text", "law_from_fit"), "lawfile"),
     **dict.fromkeys(("Plan", "compute_optimal"), "plan"),
     **dict.fromkeys(("WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
-                     "optimal_loss", "compute_efficiency", "frontier"), "whatif"),
+                     "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens"), "whatif"),
     **dict.fromkeys(("plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun"),
                     "constraints"),
     **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
@@ -68,7 +68,7 @@ __all__ = [
     "Law", "ParametricLaw", "KaplanLaw", "AllocationRule", "Frontier", "Repetition", "Uncertainty",
     # plans, what-ifs, constraints, intervals
     "compute_optimal", "Plan", "WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
-    "optimal_loss", "compute_efficiency", "frontier",
+    "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens",
     "plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun",
     "plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples",
     # fitting

@@ -7,6 +7,7 @@
   (:func:`on_repeated_data`);
 - ``target_losses``: the least compute that reaches each (:func:`least_compute`);
 - ``n_params`` or ``n_tokens``: a what-if beside the optimum, or the exact run without budgets (:func:`what_if`);
+  one of them alone, without budgets: the compute-optimal plan of that size or data (:func:`optimal_for`);
 - else the compute-optimal plan of each budget (:func:`optimal_plans`), with ``ci``% intervals if asked.
 
 Then the cost on a cluster, suggested hyperparameters and shapes are added (:func:`extended`). Which option
@@ -26,7 +27,7 @@ from ..units import as_floats, format_count
 from . import plans as reports
 from .types import Report
 
-__all__ = ["plan", "optimal_plans", "what_if", "least_compute", "under_constraints", "on_repeated_data", "compare",
+__all__ = ["plan", "optimal_plans", "optimal_for", "what_if", "least_compute", "under_constraints", "on_repeated_data", "compare",
            "extended"]
 
 
@@ -51,6 +52,8 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
                                        repetition=repetition)
     elif target_losses:
         report = least_compute(law, target_losses)
+    elif bool(n_params) != bool(n_tokens) and not flops:
+        report = optimal_for(law, n_params, n_tokens)
     elif n_params or n_tokens:
         report = what_if(law, flops, n_params, n_tokens)
     else:
@@ -72,6 +75,26 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
         report = intervals(report, [law], budgets, ci)
     return _warned(report, checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
                                                         n_tokens=[p.n_tokens for p in plans]))
+
+
+def optimal_for(law, n_params: float | None = None, n_tokens: float | None = None) -> Report:
+    """The compute-optimal plan whose N is ``n_params`` (or whose D is ``n_tokens``): the budget at which that size
+    (or data) is optimal under the law, its other quantity and its loss."""
+    from .. import whatif
+
+    if n_params:
+        plan, given = whatif.optimal_for_params(law, n_params), ("N", "N_opt", n_params)
+    else:
+        plan, given = whatif.optimal_for_tokens(law, n_tokens), ("D", "D_opt", n_tokens)
+    symbol, optimum, value = given
+    other = "D" if symbol == "N" else "N"
+    report = reports.plan_report(law, [plan])
+    line = (f"Budget: the C at which {symbol} = {format_count(value)} is compute-optimal under {law.id} "
+            f"({optimum}(C) = {format_count(value)}, inverted in closed form); {other} is the optimum's at that C.")
+    report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.id}",
+                                 footer=(line,) + tuple(report.footer))
+    return _warned(report, checks.fitted_range_warnings(law, flops=[plan.flops], n_params=[plan.n_params],
+                                                        n_tokens=[plan.n_tokens]))
 
 
 def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens: float | None = None) -> Report:
