@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from .options import (QUANTITY, format_option, law_options, load_law, read_runs_options, runs_options, show,
-                      warn)
+from .options import (QUANTITY, budget_options, flops_budgets, format_option, law_options, load_law,
+                      read_runs_options, runs_options, show, warn)
 
 #: Budgets the report plans at when no --flops is given.
 DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
@@ -128,27 +128,31 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
 
 
 @click.command("design")
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS", required=True,
-              help="A budget of the isoFLOP grid (repeatable), e.g. --flops 1e18 --flops 1e19.")
+@budget_options
 @click.option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
               help="Model sizes per budget.")
 @click.option("--span", type=click.FloatRange(1, min_open=True), default=16.0, show_default=True,
               help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
 @law_options
 @format_option
-def design_command(flops, n_models, span, preset, law_file, sets, fmt):
+def design_command(flops, flops_range, points, n_models, span, preset, law_file, sets, fmt):
     """Propose an isoFLOP grid of runs to train for 'plan fit --isoflop'.
 
-    For each budget, sizes log-spaced around the prior law's compute-optimal N (default law
-    unless --preset/--law), each with D = C/(6N) tokens.
+    For each budget (--flops, repeatable, or --flops-range with --points, as for 'plan'), sizes
+    log-spaced around the prior law's compute-optimal N (default law unless --preset/--law), each
+    with D = C/(6N) tokens.
 
     \b
     Examples:
       plan design --flops 1e18 --flops 1e19 --flops 1e20
+      plan design --flops-range 1e18 1e20 --points 3
       plan design --flops 1e19 --models 7 --span 10 --format csv > grid.csv
     """
     from ..fitting import design_isoflop
     from ..report.fit import design_report
 
+    budgets = flops_budgets(flops, flops_range, points)
+    if not budgets:
+        raise click.UsageError("give the grid's budgets: --flops C (repeatable) or --flops-range START STOP")
     law = load_law(preset, law_file, sets)
-    show(design_report(design_isoflop(list(flops), law, n_models=n_models, span=span), law, span), fmt)
+    show(design_report(design_isoflop(budgets, law, n_models=n_models, span=span), law, span), fmt)

@@ -99,6 +99,35 @@ def load_law(preset, law_file, sets):
     return load_preset(preset or DEFAULT_PRESET, overrides=overrides)
 
 
+def laws_options(f):
+    """--preset ID,ID,... and --law FILE, both repeatable: the laws of a command that sets several side by side
+    (plan compare, plan plot frontier)."""
+    f = click.option("--law", "law_files", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
+                     help="A law file to include (repeatable), e.g. one 'plan fit -o' wrote.")(f)
+    f = click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
+                     help="Laws to include, comma-separated or repeated.")(f)
+    return f
+
+
+def load_laws(preset_list, law_files, default=None) -> list:
+    """The laws of :func:`laws_options`: each preset of ``--preset`` (comma-separated or repeated), then each
+    ``--law`` file, each once; with neither, ``default`` (a list of preset ids), or every shipped preset."""
+    from ..presets import list_presets, load_law_file, load_preset
+
+    ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
+    laws = [load_preset(i) for i in dict.fromkeys(ids)] + [load_law_file(f) for f in dict.fromkeys(law_files)]
+    if laws:
+        unique = list({(law.id, law.source): law for law in laws}.values())  # an alias and its id: one law
+        ids = [law.id for law in unique]
+        twice = next((i for i in ids if ids.count(i) > 1), None)
+        if twice:
+            files = " and ".join(repr(law.source) for law in unique if law.id == twice)
+            raise click.UsageError(f"two laws have the id {twice!r} ({files}): rows are named by id, so give one of "
+                                   "them another (the law file's id = \"...\" line)")
+        return unique
+    return [load_preset(i) for i in default] if default is not None else list_presets()
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # budgets: --flops, --flops-range, --points; --gpu-hours, --days, --usd on the cluster of --gpu, --gpus, --mfu, --usd-per-gpu-hour
 
@@ -160,7 +189,7 @@ class Budgets(NamedTuple):
 def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price) -> Budgets:
     """The budgets and cluster of the options; a usage error for more than one kind of budget, or an option
     missing what it needs."""
-    budgets = _flops_budgets(flops, flops_range, points)
+    budgets = flops_budgets(flops, flops_range, points)
     other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
     cluster = _cluster(gpu, gpus, mfu, price)
     if other is None:
@@ -173,7 +202,7 @@ def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, m
     return Budgets((C,), name, budget_line(amount, unit, cluster, C), cluster, mfu is not None)
 
 
-def _flops_budgets(flops, flops_range, points) -> list[float]:
+def flops_budgets(flops, flops_range, points) -> list[float]:
     """The budgets asked for: each ``--flops``, then ``--points`` log-spaced ones over ``--flops-range``."""
     budgets = list(flops)
     if flops_range:

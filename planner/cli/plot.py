@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, law_options, load_law, read_runs_options, runs_options, warn
+from .options import QUANTITY, law_options, laws_options, load_law, load_laws, read_runs_options, runs_options, warn
 
 
 def output_options(f):
@@ -44,26 +44,27 @@ def plot():
 
 
 @plot.command("frontier")
-@click.option("--preset", "-p", "presets_", multiple=True, metavar="ID",
-              help=f"Preset id, alias or law file (repeatable) [default: {DEFAULT_PRESET}].")
+@laws_options
 @click.option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
               metavar="START STOP", help="Compute range of the x axis in FLOPs.")
 @click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=80, show_default=True,
               metavar="LEVEL", help="Width of the interval bands, for laws that publish uncertainty.")
 @click.option("--no-bands", is_flag=True, help="Draw no interval bands.")
 @output_options
-def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
+def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, force):
     """N_opt, D_opt and tokens per parameter against compute for one or more laws.
 
+    The laws as 'plan compare' takes them: --preset (comma-separated or repeated; an id, alias or
+    law file) and --law files (repeatable); without either, plan's default law (starred in 'plan presets').
+
     \b
-    Example:
-      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+    Examples:
+      plan plot frontier --preset epoch,chinchilla -o frontier.png
+      plan plot frontier -p epoch --law mylaw.toml -o frontier.png
     """
     from ..plots import frontier_figure, require_matplotlib, save_figure
-    from ..presets import load_preset
-
     require_matplotlib()
-    laws = [load_preset(p) for p in (presets_ or (DEFAULT_PRESET,))]
+    laws = load_laws(preset_list, law_files, default=[DEFAULT_PRESET])
     lo, hi = flops_range
     if not lo < hi:
         raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
