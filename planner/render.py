@@ -34,9 +34,13 @@ def _json_value(report: Report):
     """A report as JSON data: the list of its rows under its keys, or for a document (``fields``) an object of its
     fields, then each named section's JSON data under its name."""
     rows = [{k: _clean(row.get(k)) for k in report.keys} for row in report.rows]
+    warnings = caveats(report)
     if not report.fields:
-        return rows
+        # Still a list of rows (scripts index it); each row carries the report's caveats, only when there are any.
+        return [dict(row, warnings=warnings) for row in rows] if warnings else rows
     out = {k: _clean(v) for k, v in report.fields.items()}
+    if warnings:
+        out["warnings"] = list(dict.fromkeys(list(out.get("warnings", ())) + warnings))
     if report.name:
         out[report.name] = rows
     for section in report.sections:
@@ -46,9 +50,16 @@ def _json_value(report: Report):
     return out
 
 
+def caveats(report: Report) -> list[str]:
+    """The report's warnings, each once, in order: what the human formats list under "Caveats" and JSON carries
+    under ``warnings`` (CSV stays pure rows; the command line also prints them on stderr)."""
+    return list(dict.fromkeys(report.warnings))
+
+
 def to_json(report: Report) -> str:
-    """A JSON list, one object per row, raw floats under unit-named keys; a document (``report.fields``) is an
-    object. Strict JSON: NaN and infinities are null."""
+    """A JSON list, one object per row, raw floats under unit-named keys (with the report's ``warnings`` in each row
+    when it has any); a document (``report.fields``) is an object, its ``warnings`` a key of its own. Strict JSON:
+    NaN and infinities are null."""
     import json
 
     return json.dumps(_json_value(report), indent=2, allow_nan=False)
@@ -142,7 +153,8 @@ def _md(text: str) -> str:
 
 
 def to_markdown(report: Report) -> str:
-    """GitHub pipe tables (one per block), then the footer as a list: ready to paste into a proposal."""
+    """GitHub pipe tables (one per block), then the footer as a list and the warnings as a "Caveats" list: ready to
+    paste into a proposal."""
     out = []
     if report.title:
         out += [f"**{_md(report.title)}**", ""]
@@ -158,6 +170,8 @@ def to_markdown(report: Report) -> str:
         if block.notes:
             out.append("")
     out += [f"- {_md(line)}" for line in report.footer]
+    if caveats(report):
+        out += ["", "**Caveats**", ""] + [f"- {_md(line)}" for line in caveats(report)]
     return "\n\n".join(["\n".join(out).rstrip("\n")] + [to_markdown(section) for section in report.sections])
 
 
@@ -185,7 +199,8 @@ def _tex_cell(text: str) -> str:
 
 
 def to_latex(report: Report) -> str:
-    """A booktabs ``tabular`` per block inside one ``table``, the footer below it in small type."""
+    """A booktabs ``tabular`` per block inside one ``table``, the footer below it in small type, then the warnings as a
+    "Caveats" list."""
     cols = report.columns
     spec = "".join("l" if c.align == "left" else "r" for c in cols)
     out = [r"% needs \usepackage{booktabs}", r"\begin{table}[htbp]", r"\centering"]
@@ -204,10 +219,14 @@ def to_latex(report: Report) -> str:
         out.append(r"\bottomrule")
         out.append(r"\end{tabular}")
         out += [rf"\par\smallskip{{\footnotesize {latex_escape(note)}}}" for note in block.notes]
-    if report.footer:
+    if report.footer or report.warnings:
         out.append(r"\par\smallskip")
         out.append(r"\begin{minipage}{\linewidth}\footnotesize")
         out += [latex_escape(line) + r"\par" for line in report.footer]
+        if report.warnings:
+            out += [r"\smallskip\textbf{Caveats}", r"\begin{itemize}\setlength{\itemsep}{0pt}"]
+            out += [rf"\item {latex_escape(line)}" for line in caveats(report)]
+            out.append(r"\end{itemize}")
         out.append(r"\end{minipage}")
     out.append(r"\end{table}")
     # Each section is a float of its own: it has its own columns.
@@ -227,7 +246,8 @@ def render(report: Report, fmt: str) -> str:
 
 def render_report(report: Report, fmt: str, width: int = 100) -> str:
     """``report`` as text in any of :data:`FORMATS`; "table" is the terminal table drawn ``width`` columns wide with
-    no colour (``planner.render_report`` in the public API)."""
+    no colour, its warnings listed under "Caveats" at the end (text bound for a file or a notebook, where no stderr
+    shows them; ``planner.render_report`` in the public API)."""
     if fmt != "table":
         return render(report, fmt)
     import io
@@ -235,12 +255,13 @@ def render_report(report: Report, fmt: str, width: int = 100) -> str:
     from rich.console import Console
 
     out = io.StringIO()
-    print_table(report, Console(file=out, width=width, no_color=True, emoji=False, color_system=None))
+    print_table(report, Console(file=out, width=width, no_color=True, emoji=False, color_system=None), with_caveats=True)
     return out.getvalue()
 
 
-def print_table(report: Report, console=None) -> None:
-    """The terminal table: one rich table per block, summary notes, then the footer in dim type.
+def print_table(report: Report, console=None, with_caveats: bool = False) -> None:
+    """The terminal table: one rich table per block, summary notes, then the footer in dim type (and with
+    ``with_caveats`` the report's warnings; in a terminal the command line prints them on stderr instead).
 
     When the terminal is narrower than the table needs, each row is printed as ``header: value``
     lines instead, so nothing is folded mid-number.
@@ -270,9 +291,13 @@ def print_table(report: Report, console=None) -> None:
             console.print()
     for line in report.footer:
         console.print(Text(line, style="dim"))
+    if with_caveats and report.warnings:
+        console.print(Text("Caveats:", style="bold"))
+        for line in caveats(report):
+            console.print(Text(f"- {line}"))
     for section in report.sections:
         console.print()
-        print_table(section, console)
+        print_table(section, console, with_caveats)
 
 
 def _table_width(rows, columns, natural: bool = False) -> int:

@@ -81,3 +81,144 @@ def test_design_takes_a_flops_range():
 
 def test_design_without_budgets_is_a_usage_error():
     assert_one_line_error(invoke("design"), 2, "give the grid's budgets")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# -o FILE: every command that prints a report writes it to a file, in the format of the suffix
+
+
+REPORTS = {
+    "plan": ["--flops", "1e21"],
+    "compare": ["compare", "--flops", "1e21", "-p", "epoch,chinchilla"],
+    "presets": ["presets"],
+    "law": ["presets", "show", "epoch"],
+    "cite": ["cite", "epoch"],
+    "hardware": ["hardware"],
+    "shape": ["shape", "--params", "7B"],
+    "design": ["design", "--flops", "1e18", "--models", "3"],
+}
+SUFFIXES = {".md": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json", ".txt": "table"}
+
+
+@pytest.mark.parametrize("suffix", list(SUFFIXES))
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_o_writes_what_the_format_of_its_suffix_prints(tmp_path, name, suffix):
+    out = tmp_path / f"report{suffix}"
+    r = invoke(*REPORTS[name], "-o", out)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "" and r.stderr.endswith(f"Wrote {out}\n")
+    printed = invoke(*REPORTS[name], "--format", SUFFIXES[suffix]).stdout  # 100 columns, as a file is drawn
+    assert out.read_text(encoding="utf-8") == printed
+    assert [p.name for p in tmp_path.iterdir()] == [out.name], "no temporary file is left behind"
+
+
+@pytest.mark.parametrize("args, suffix, first", [(REPORTS["law"], ".toml", "# Chinchilla's Approach 3"),
+                                                (REPORTS["cite"], ".bib", "% planner preset: besiroglu2024")])
+def test_o_writes_a_document_by_its_suffix(tmp_path, args, suffix, first):
+    out = tmp_path / f"doc{suffix}"
+    assert invoke(*args, "-o", out).exit_code == 0
+    assert out.read_text().startswith(first)
+    assert out.read_text() == invoke(*args).stdout
+
+
+def test_format_overrides_the_suffix(tmp_path):
+    out = tmp_path / "plan.txt"
+    assert invoke("--flops", "1e21", "--format", "json", "-o", out).exit_code == 0
+    assert json.loads(out.read_text())[0]["flops"] == 1e21
+
+
+def test_o_never_replaces_a_file_without_force(tmp_path):
+    out = tmp_path / "plan.md"
+    out.write_text("mine")
+    assert_one_line_error(invoke("--flops", "1e21", "-o", out), 1, f"{str(out)!r} already exists; pass --force")
+    assert out.read_text() == "mine"
+    r = invoke("--flops", "1e21", "-o", out, "--force")
+    assert r.exit_code == 0 and out.read_text().startswith("**Compute-optimal plan")
+
+
+def test_o_refuses_before_any_work(tmp_path):
+    """The existing file is named while the options are parsed: before the request is even answered (a loss the law
+    cannot reach would otherwise be the error)."""
+    out = tmp_path / "t.json"
+    out.write_text("mine")
+    assert_one_line_error(invoke("--target-loss", "1.0", "-o", out), 1, "already exists")
+    assert_one_line_error(invoke("compare", "--flops", "1e21", "-o", out), 1, "already exists")
+
+
+def test_o_into_a_missing_folder_or_a_folder_is_one_line(tmp_path):
+    assert_one_line_error(invoke("--flops", "1e21", "-o", tmp_path / "no" / "p.md"), 1, "does not exist")
+    assert_one_line_error(invoke("hardware", "-o", tmp_path), 2, "is a directory")
+
+
+def test_o_with_an_unknown_suffix_asks_for_a_format(tmp_path):
+    assert_one_line_error(invoke("--flops", "1e21", "-o", tmp_path / "p.docx"), 2,
+                          "cannot tell the format of")
+    assert not (tmp_path / "p.docx").exists()
+    assert_one_line_error(invoke("hardware", "-o", tmp_path / "h.bib"), 2, "cannot tell the format")
+
+
+def test_o_dash_is_stdout():
+    r = invoke("--flops", "1e21", "-o", "-", "--format", "csv")
+    assert r.exit_code == 0 and r.stdout.startswith("preset,flops")
+
+
+def test_a_table_file_lists_the_caveats_that_a_terminal_gets_on_stderr(tmp_path):
+    out = tmp_path / "p.txt"
+    r = invoke("--tokens", "2T", "-o", out)
+    warnings = [line.removeprefix("Warning: ") for line in r.stderr.splitlines() if line.startswith("Warning: ")]
+    assert len(warnings) == 2
+    text = out.read_text()
+    assert "Caveats:" in text and all(w.split(";")[0] in text for w in warnings)
+    assert "Caveats" not in invoke("--tokens", "2T").stdout, "the terminal has them on stderr already"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# warnings travel with the report: Caveats in markdown and LaTeX, warnings in JSON, CSV pure rows, stderr too
+
+WARNED = ("--flops", "1e21", "--flops", "1e24")  # 1e24 is past besiroglu2024's fitted N and C
+
+
+def warnings_of(args):
+    r = invoke(*args)
+    return [line.removeprefix("Warning: ") for line in r.stderr.splitlines()]
+
+
+def test_markdown_ends_with_a_caveats_list():
+    warnings = warnings_of(WARNED)
+    assert len(warnings) == 2
+    md = invoke(*WARNED, "--format", "markdown").stdout
+    caveats = md.split("**Caveats**\n\n")[1].splitlines()
+    assert caveats == [f"- {w}" for w in warnings]
+
+
+def test_latex_lists_the_caveats_inside_the_float():
+    warnings = warnings_of(WARNED)
+    tex = invoke(*WARNED, "--format", "latex").stdout
+    assert tex.count(r"\item ") == 2 and r"\textbf{Caveats}" in tex
+    assert tex.index(r"\textbf{Caveats}") < tex.index(r"\end{table}")
+    assert all(rf"\item {w}" in tex for w in warnings)  # no LaTeX specials in these two
+
+
+def test_json_rows_carry_the_warnings_and_stay_a_list():
+    warnings = warnings_of(WARNED)
+    rows = json.loads(invoke(*WARNED, "--format", "json").stdout)
+    assert isinstance(rows, list) and all(row["warnings"] == warnings for row in rows)
+    clean = json.loads(invoke("--flops", "1e21", "--format", "json").stdout)
+    assert "warnings" not in clean[0], "no key where there is nothing to say"
+
+
+def test_csv_stays_pure_rows_and_stderr_keeps_the_warnings():
+    r = invoke(*WARNED, "--format", "csv")
+    assert r.stdout.splitlines()[0] == "preset,flops,n_params,n_tokens,tokens_per_param,loss"
+    assert "extrapolation" not in r.stdout and r.stderr.count("Warning: ") == 2
+
+
+def test_a_json_document_has_one_warnings_key():
+    from planner.render import to_json
+    from planner.report.types import Block, Column, Report
+
+    report = Report(blocks=(Block([{"x": 1.0}]),), columns=(Column("x", "x", str),), keys=("x",),
+                    fields={"id": "doc", "warnings": ["from the fit"]}, name="rows",
+                    warnings=("from the fit", "from the plans"))
+    doc = json.loads(to_json(report))
+    assert doc["warnings"] == ["from the fit", "from the plans"] and doc["rows"] == [{"x": 1.0}]

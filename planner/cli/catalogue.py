@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, format_option, shape_options, shape_settings, show
+from .options import QUANTITY, emit, format_option, output_format, shape_options, shape_settings, show
 
 
 @click.group(invoke_without_command=True)
@@ -45,12 +45,13 @@ def presets_show(preset_id, fmt):
     Examples:
       plan presets show epoch
       plan presets show epoch --format json
+      plan presets show epoch -o mylaw.toml   a law file to edit
     """
     from ..presets import load_preset, preset_source
 
     law = load_preset(preset_id)
-    if fmt == "toml":
-        click.echo(preset_source(law), nl=False)
+    if output_format(fmt) == "toml":
+        emit(preset_source(law))
         return
     from ..report.catalogue import law_report
 
@@ -68,15 +69,15 @@ def cite(preset_ids, fmt):
     \b
     Examples:
       plan cite besiroglu2024
-      plan cite chinchilla kaplan2020 > refs.bib
+      plan cite chinchilla kaplan2020 -o refs.bib
       plan cite --format markdown
     """
     from ..presets import list_presets, load_preset
     from ..report.catalogue import bibtex, citations_report
 
     laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
-    if fmt == "bibtex":
-        click.echo(bibtex(laws))
+    if output_format(fmt) == "bibtex":
+        emit(bibtex(laws))
     else:
         show(citations_report(laws), fmt)
 

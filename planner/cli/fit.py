@@ -55,7 +55,7 @@ def _law_id(output: str | None, given: str | None) -> str:
               help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
 @runs_options
 @click.option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
-@format_option
+@format_option(file_option=False)  # -o is the law file here
 def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, flops, drop_highest_loss,
                 n_params_column, tokens_column, flops_column, loss_column, input_format, law_id, fmt):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).

@@ -301,13 +301,20 @@ def ci_option(f):
 # output: results on stdout, warnings on stderr
 
 
-def format_option(f=None, *, document: str | None = None):
-    """--format: every renderer's format (:data:`planner.render.FORMATS`). A command whose output is a document in a
-    format of its own (a law file, BibTeX) takes ``document`` too, as its default."""
+def format_option(f=None, *, document: str | None = None, file_option: bool = True):
+    """--format: every renderer's format (:data:`planner.render.FORMATS`), and with it -o/--output FILE and --force
+    (:func:`output_options`), so every command that prints a report can write it to a file. A command whose output is
+    a document in a format of its own (a law file, BibTeX) takes ``document`` too, as its default; one whose -o
+    means something else (plan fit's law file) takes ``file_option=False``."""
     choices = ((document,) if document else ()) + FORMATS
     option = click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
-                          help="Output format.")
-    return option(f) if f is not None else option
+                          help="Output format [with -o FILE: from FILE's suffix].")
+
+    def decorate(f):
+        f = option(f)
+        return output_options(f, document) if file_option else f
+
+    return decorate(f) if f is not None else decorate
 
 
 def warn(messages) -> None:
@@ -317,14 +324,100 @@ def warn(messages) -> None:
 
 
 def show(report, fmt: str) -> None:
-    """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``."""
+    """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``, or in
+    the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
     from .. import render
 
     warn(report.warnings)
-    if fmt == "table":
+    fmt = output_format(fmt)
+    if _output_file() is not None:
+        emit(render.render_report(report, fmt, width=FILE_WIDTH))
+    elif fmt == "table":
         render.print_table(report)
     else:
         click.echo(render.render(report, fmt))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# -o FILE: a report (or document) written to a file, atomically, never over a file without --force
+
+#: A file's suffix → the format -o writes there when --format is not given.
+SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json",
+                  ".txt": "table", ".toml": "toml", ".bib": "bibtex"}
+#: The width of a terminal table written to a file (there is no terminal to measure).
+FILE_WIDTH = 100
+_OUTPUT = "planner.output"  # key of ctx.meta: (path, force, document format) of -o
+
+
+def output_options(f, document: str | None = None):
+    """-o/--output FILE and --force, recorded for :func:`show` and :func:`emit` (not passed to the command).
+
+    --force is eager, so -o can refuse an existing file while the options are parsed, before any work."""
+    def remember(ctx, param, value):
+        if value is not None and value != "-":
+            from ..errors import PlannerError
+            from ..files import check_output
+
+            try:
+                check_output(value, ctx.meta.get(_OUTPUT + ".force", False))
+            except PlannerError as e:
+                raise click.ClickException(str(e)) from None
+            ctx.meta[_OUTPUT] = (value, ctx.meta.get(_OUTPUT + ".force", False), document)
+        return value
+
+    def force(ctx, param, value):
+        ctx.meta[_OUTPUT + ".force"] = ctx.meta.get(_OUTPUT + ".force", False) or value
+        return value
+
+    f = click.option("--force", is_flag=True, is_eager=True, expose_value=False, callback=force,
+                     help="Overwrite FILE of -o if it exists.")(f)
+    f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+                     expose_value=False, callback=remember,
+                     help="Write to FILE instead of stdout (.md, .tex, .csv, .json, .txt"
+                          + (f", .{_DOCUMENT_SUFFIX[document]}" if document else "") + ": the format, unless "
+                          "--format says; atomically, never over a file without --force).")(f)
+    return f
+
+
+_DOCUMENT_SUFFIX = {"toml": "toml", "bibtex": "bib"}
+
+
+def _output_file():
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_OUTPUT) if ctx is not None else None
+
+
+def output_format(fmt: str) -> str:
+    """``fmt``, unless --format was left at its default and -o names a file whose suffix says another format."""
+    ctx, target = click.get_current_context(silent=True), _output_file()
+    if target is None or ctx.get_parameter_source("fmt") not in (None, click.core.ParameterSource.DEFAULT):
+        return fmt
+    path, _, document = target
+    from pathlib import PurePath
+
+    suffix = PurePath(path).suffix.lower()
+    found = SUFFIX_FORMATS.get(suffix)
+    if found in ("toml", "bibtex") and found != document:
+        found = None
+    if found is None:
+        known = ", ".join(s for s, f in SUFFIX_FORMATS.items() if f not in ("toml", "bibtex") or f == document)
+        raise click.UsageError(f"cannot tell the format of {path!r} from its suffix {suffix or '(none)'!r}: give "
+                               f"--format, or a file ending {known}")
+    return found
+
+
+def emit(text: str) -> None:
+    """``text`` on stdout, or in the file of -o: written atomically (:func:`planner.files.write_atomic`), never over
+    an existing file without --force; stderr says where it went."""
+    target = _output_file()
+    if target is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from ..files import write_atomic
+
+    path, force, _ = target
+    write_atomic(path, text if text.endswith("\n") else text + "\n", force)
+    click.echo(f"Wrote {path}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
