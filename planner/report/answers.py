@@ -160,8 +160,8 @@ def _range_warnings(law, plans) -> tuple[str, ...]:
 
 def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, cluster=None, mfu_given: bool = True,
             budget_note: str | None = None) -> Report:
-    """The compute-optimal plans of several laws at the same budgets (costed on ``cluster`` if given), with central
-    ``ci``% intervals for the laws that publish uncertainty."""
+    """The compute-optimal plans of several laws at the same budgets (costed on ``cluster`` if given, once per
+    budget), with central ``ci``% intervals for the laws that publish uncertainty."""
     from ..plan import compute_optimal
 
     budgets = list(flops)
@@ -171,8 +171,11 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
         col = [row[j] for row in plans]
         warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
                                                  n_tokens=[p.n_tokens for p in col])
-    report = reports.compare_report(laws, budgets, plans)
-    report = _warned(extended(_with_footer_line(report, budget_note), None, cluster, mfu_given), warnings)
+    report = _warned(_with_footer_line(reports.compare_report(laws, budgets, plans), budget_note), warnings)
+    if cluster is not None:  # the laws share each budget, so they share its cost: once per budget
+        from .compute import with_cost_per_budget
+
+        report = with_cost_per_budget(report, cluster, mfu_given)
     if ci is not None:
         from .intervals import intervals
 
