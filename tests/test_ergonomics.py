@@ -222,3 +222,143 @@ def test_a_json_document_has_one_warnings_key():
                     warnings=("from the fit", "from the plans"))
     doc = json.loads(to_json(report))
     assert doc["warnings"] == ["from the fit", "from the plans"] and doc["rows"] == [{"x": 1.0}]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# --ci with --target-loss and with --params or --tokens alone: the budget is bounded too
+
+
+def _draws(n=300):
+    from planner.uncertainty import coefficient_samples
+
+    full = coefficient_samples(load_preset("epoch"))
+    return type(full)(full.names, full.values[:n], full.method, full.note)
+
+
+def _oracle(draws, level, solve):
+    """Percentile interval over draws of ``solve(model)`` → (C, N, D) for each draw's own law, by scipy."""
+    import dataclasses
+
+    import numpy as np
+
+    model = load_preset("epoch").model
+    out = []
+    for row in draws.values:
+        m = dataclasses.replace(model, **dict(zip(draws.names, map(float, row))))
+        got = solve(m)
+        if got is not None:
+            out.append(got)
+    out = np.array(out)
+    return np.percentile(out, [50 - level / 2, 50 + level / 2], axis=0), len(out)
+
+
+def test_params_alone_intervals_match_a_per_draw_scipy_solution():
+    """Each draw's own budget for N = 7B (brentq on log N_opt(C), not the closed form), then its D."""
+    from planner.optimize import flops_for_optimum_numeric
+    from planner.uncertainty import anchored_intervals
+
+    draws = _draws()
+    iv = anchored_intervals(load_preset("epoch"), 80, n_params=7e9, samples=draws)
+
+    def solve(m):
+        C = flops_for_optimum_numeric(m, "n_params", 7e9)
+        return C, C / (6 * 7e9)
+
+    (lo, hi), _ = _oracle(draws, 80, solve)
+    assert (iv.flops_lo, iv.flops_hi) == (pytest.approx(lo[0], rel=1e-8), pytest.approx(hi[0], rel=1e-8))
+    assert (iv.n_tokens_lo, iv.n_tokens_hi) == (pytest.approx(lo[1], rel=1e-8), pytest.approx(hi[1], rel=1e-8))
+    assert iv.n_params_lo is None and iv.flops_lo < iv.flops < iv.flops_hi
+
+
+def test_target_loss_intervals_match_a_per_draw_scipy_solution_and_drop_draws_that_cannot_reach_it():
+    """Each draw's least compute for the loss by brentq on L(N_opt(C), D_opt(C)) = target; a target of 1.85 is below
+    some draws' E (besiroglu2024's 95% interval for E is 1.82-1.87), which never reach it and are left out."""
+    import math
+
+    from scipy.optimize import brentq
+
+    from planner.uncertainty import anchored_intervals
+
+    draws = _draws()
+    for target in (2.1, 1.85):
+        iv = anchored_intervals(load_preset("epoch"), 80, target_loss=target, samples=draws)
+
+        def solve(m):
+            if m.E >= target:
+                return None
+            g = lambda u: math.log(m.loss(*m.compute_optimal(math.exp(u)))) - math.log(target)  # noqa: E731
+            C = math.exp(brentq(g, math.log(1e10), math.log(1e60), xtol=1e-13))
+            return C, m.compute_optimal(C)[0]
+
+        (lo, hi), kept = _oracle(draws, 80, solve)
+        assert iv.flops_lo == pytest.approx(lo[0], rel=1e-6) and iv.flops_hi == pytest.approx(hi[0], rel=1e-6)
+        assert iv.n_params_lo == pytest.approx(lo[1], rel=1e-6) and iv.n_params_hi == pytest.approx(hi[1], rel=1e-6)
+        assert iv.n_samples == kept and iv.loss_lo is None
+        assert (f"{len(draws) - kept} of {len(draws)} draws put E at or above the target" in iv.note) == (kept < 300)
+    assert kept < 300, "1.85 is below some draws' E"
+
+
+def test_cli_target_loss_with_ci_bounds_the_budget():
+    r = invoke("--target-loss", "2.1", "--ci", "80", "--format", "json")
+    assert r.exit_code == 0, r.output
+    [row] = json.loads(r.stdout)
+    assert row["flops_lo"] < row["flops"] < row["flops_hi"] and row["n_params_lo"] < row["n_params"]
+    assert row["ci_level"] == 80 and row["loss_lo"] is None
+    table = invoke("--target-loss", "2.1", "--ci", "80").stdout
+    assert "least FLOPs C (80% CI)" in table and "2.14e22 (1.80e22–3.02e22)" in table
+
+
+@pytest.mark.parametrize("option, value, fixed", [("--params", "7B", "n_params"), ("--tokens", "2T", "n_tokens")])
+def test_cli_params_or_tokens_alone_with_ci(option, value, fixed):
+    [row] = json.loads(invoke(option, value, "--ci", "80", "--format", "json").stdout)
+    assert row[f"{fixed}_lo"] is None and row["flops_lo"] < row["flops"] < row["flops_hi"]
+    other = "n_tokens" if fixed == "n_params" else "n_params"
+    assert row[f"{other}_lo"] < row[other] < row[f"{other}_hi"]
+
+
+def test_cli_ci_is_still_refused_for_a_what_if_or_an_exact_run():
+    for args in (["--flops", "1e21", "--params", "7B"], ["--params", "7B", "--tokens", "2T"]):
+        assert_one_line_error(invoke(*args, "--ci", "80"), 2, "--ci bounds compute-optimal plans")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# plan compare --target-loss
+
+
+def test_compare_target_loss_gives_each_laws_least_compute():
+    from planner.whatif import min_compute_for_loss
+
+    r = invoke("compare", "--target-loss", "2.1", "-p", "epoch,chinchilla,kaplan2020", "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert [row["preset"] for row in rows] == ["besiroglu2024", "hoffmann2022", "kaplan2020"]
+    for row in rows:
+        assert row["target_loss"] == 2.1 and row["loss"] == pytest.approx(2.1, rel=1e-9)
+        assert row["flops"] == min_compute_for_loss(load_preset(row["preset"]), 2.1).flops
+
+
+def test_compare_target_loss_leaves_out_rules_and_unreachable_targets_with_a_warning():
+    r = invoke("compare", "--target-loss", "2.1", "--target-loss", "1.75", "-p", "epoch,chinchilla,llama3",
+               "--format", "json")
+    assert r.exit_code == 0, r.output
+    got = [(row["preset"], row["target_loss"]) for row in json.loads(r.stdout)]
+    assert got == [("besiroglu2024", 2.1), ("hoffmann2022", 2.1), ("hoffmann2022", 1.75)]  # E = 1.8172 vs 1.6934
+    assert "llama3-2024 is an allocation rule with no loss model" in r.stderr
+    assert "target loss 1.75 is at or below the irreducible loss E = 1.8172" in r.stderr
+
+
+def test_compare_target_loss_with_ci_and_a_cluster():
+    r = invoke("compare", "--target-loss", "2.1", "-p", "epoch,chinchilla", "--ci", "80", "--gpu", "h100",
+               "--format", "json")
+    epoch, chinchilla = json.loads(r.stdout)
+    assert epoch["flops_lo"] < epoch["flops"] < epoch["flops_hi"] and chinchilla["flops_lo"] is None
+    assert epoch["gpu_hours"] == pytest.approx(epoch["flops"] / (989.4e12 * 0.4) / 3600)
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["compare", "--target-loss", "2.1", "--flops", "1e21"], 2, "--target-loss finds each law's budget itself"),
+    (["compare", "--target-loss", "2.1", "-p", "llama3,deepseek"], 1, "none has a loss model"),
+    (["compare", "--target-loss", "1.0", "-p", "epoch"], 1, "no law given reaches any of these targets"),
+])
+def test_compare_target_loss_errors(args, code, message):
+    assert_one_line_error(invoke(*args), code, message)

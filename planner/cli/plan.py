@@ -108,9 +108,9 @@ class PlanRequest(NamedTuple):
         if budgets and self.n_params and self.n_tokens:
             raise click.UsageError("with a budget give --params or --tokens, not both (the budget fixes the other); "
                                    "without --flops, --params N --tokens D plans that exact run")
-        if self.ci is not None and (targets or run):
-            raise click.UsageError("--ci bounds compute-optimal plans: give it with --flops, not with --params, "
-                                   "--tokens or --target-loss")
+        if self.ci is not None and run and (budgets or (self.n_params and self.n_tokens)):
+            raise click.UsageError("--ci bounds compute-optimal plans: give it with --flops, --target-loss, or "
+                                   "--params or --tokens alone, not with a what-if or an exact run")
 
     def answer(self, law):
         """The report answering this request under ``law``; the other laws it needs (the hyperparameter table, the

@@ -27,8 +27,8 @@ from ..units import as_floats, format_count
 from . import plans as reports
 from .types import Report
 
-__all__ = ["plan", "optimal_plans", "optimal_for", "what_if", "least_compute", "under_constraints", "on_repeated_data", "compare",
-           "extended"]
+__all__ = ["plan", "optimal_plans", "optimal_for", "what_if", "least_compute", "under_constraints", "on_repeated_data",
+           "compare", "compare_targets", "extended"]
 
 
 def _warned(report: Report, warnings: Sequence[str]) -> Report:
@@ -51,9 +51,9 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
                                        inference_tokens=inference_tokens, max_params=max_params, max_tokens=max_tokens,
                                        repetition=repetition)
     elif target_losses:
-        report = least_compute(law, target_losses)
+        report = least_compute(law, target_losses, ci)
     elif bool(n_params) != bool(n_tokens) and not flops:
-        report = optimal_for(law, n_params, n_tokens)
+        report = optimal_for(law, n_params, n_tokens, ci)
     elif n_params or n_tokens:
         report = what_if(law, flops, n_params, n_tokens)
     else:
@@ -77,9 +77,10 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
                                                         n_tokens=[p.n_tokens for p in plans]))
 
 
-def optimal_for(law, n_params: float | None = None, n_tokens: float | None = None) -> Report:
+def optimal_for(law, n_params: float | None = None, n_tokens: float | None = None, ci: float | None = None) -> Report:
     """The compute-optimal plan whose N is ``n_params`` (or whose D is ``n_tokens``): the budget at which that size
-    (or data) is optimal under the law, its other quantity and its loss."""
+    (or data) is optimal under the law, its other quantity and its loss; with central ``ci``% intervals (the budget
+    too) if asked."""
     from .. import whatif
 
     if n_params:
@@ -93,6 +94,10 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
             f"({optimum}(C) = {format_count(value)}, inverted in closed form); {other} is the optimum's at that C.")
     report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.id}",
                                  footer=(line,) + tuple(report.footer))
+    if ci is not None:
+        from .intervals import intervals
+
+        report = intervals(report, [law], [plan.flops], ci, **{"n_params" if n_params else "n_tokens": [value]})
     return _warned(report, checks.fitted_range_warnings(law, flops=[plan.flops], n_params=[plan.n_params],
                                                         n_tokens=[plan.n_tokens]))
 
@@ -118,14 +123,20 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
     return _warned(report, warnings)
 
 
-def least_compute(law, target_losses: Sequence[float]) -> Report:
-    """The least compute that reaches each target loss, and its optimal N and D."""
+def least_compute(law, target_losses: Sequence[float], ci: float | None = None) -> Report:
+    """The least compute that reaches each target loss, and its optimal N and D; with central ``ci``% intervals
+    (of C, N, D and D/N) if asked."""
     from ..whatif import min_compute_for_loss
 
     plans = [min_compute_for_loss(law, t) for t in target_losses]
     warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans], n_params=[p.n_params for p in plans],
                                             n_tokens=[p.n_tokens for p in plans])
-    return _warned(reports.target_report(law, target_losses, plans), warnings)
+    report = reports.target_report(law, target_losses, plans)
+    if ci is not None:
+        from .intervals import intervals
+
+        report = intervals(report, [law], [p.flops for p in plans], ci, target_loss=list(target_losses))
+    return _warned(report, warnings)
 
 
 def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[float] = (), *,
@@ -181,6 +192,50 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
 
         report = intervals(report, laws, budgets, ci)
     return report
+
+
+def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | None = None, cluster=None,
+                    mfu_given: bool = True) -> Report:
+    """The least compute that reaches each target loss under each law, side by side (one block per target; costed on
+    ``cluster`` per row, the budgets differing), with central ``ci``% intervals where a law publishes uncertainty.
+
+    An allocation rule predicts no loss and a target at or below a law's irreducible loss is out of its reach: such
+    a law is left out of that target's block, and a warning says why (an error if no law is left)."""
+    from ..errors import NoLossModelError, UnreachableLossError
+    from ..whatif import min_compute_for_loss
+
+    targets = list(target_losses)
+    rules = [law.id for law in laws if not law.has_loss]
+    lossy = [law for law in laws if law.has_loss]
+    warnings = [f"{', '.join(rules)} {'is an allocation rule' if len(rules) == 1 else 'are allocation rules'} with "
+                "no loss model, so not in a target-loss comparison"] if rules else []
+    plans, unreachable = {}, {}
+    for law in lossy:
+        for t in targets:
+            try:
+                plans[law.id, t] = min_compute_for_loss(law, t)
+            except UnreachableLossError as e:
+                unreachable.setdefault(law.id, []).append(t)
+                warnings.append(str(e))
+    if not plans:
+        raise (NoLossModelError if not lossy else UnreachableLossError)(
+            "no law given reaches " + ("any of these targets" if lossy else "a target: none has a loss model")
+            + "; compare laws with a loss model (e.g. besiroglu2024, hoffmann2022, kaplan2020) at targets above "
+              "their irreducible losses")
+    for law in lossy:
+        reached = [plans[law.id, t] for t in targets if (law.id, t) in plans]
+        warnings += checks.fitted_range_warnings(law, flops=[p.flops for p in reached],
+                                                 n_params=[p.n_params for p in reached],
+                                                 n_tokens=[p.n_tokens for p in reached])
+    report = reports.compare_targets_report(lossy, targets, plans)
+    if cluster is not None:
+        report = extended(report, None, cluster, mfu_given)
+    if ci is not None:
+        from .intervals import intervals
+
+        with_ci = [law for law in lossy if not unreachable.get(law.id)]
+        report = intervals(report, with_ci, [], ci, target_loss=targets)
+    return _warned(report, warnings)
 
 
 def extended(report: Report, law, cluster=None, mfu_given: bool = True, hparams_law=None,

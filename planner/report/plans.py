@@ -14,7 +14,8 @@ from ..units import (as_floats, format_count, format_flops, format_gap, format_l
                      format_sig, format_text)
 from .types import Block, Column, Report
 
-__all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "plan_columns", "plan_rows",
+__all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "compare_targets_report",
+           "COMPARE_TARGET_KEYS", "plan_columns", "plan_rows",
            "law_footer", "compare_footer", "PLAN_KEYS", "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "repeated"]
 
 
@@ -72,6 +73,8 @@ WHATIF_KEYS = ("preset", "plan", "flops", "n_params", "n_tokens", "tokens_per_pa
                "compute_efficiency")
 TARGET_KEYS = ("preset", "target_loss", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
 COMPARE_KEYS = ("preset", "parameters", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+COMPARE_TARGET_KEYS = ("preset", "parameters", "target_loss", "flops", "n_params", "n_tokens", "tokens_per_param",
+                       "loss")
 
 
 def repeated(x, n: int) -> list:
@@ -163,6 +166,32 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
             Column("tokens_per_param", "tokens per param", format_ratio), Column("loss", "loss*", format_loss))
     return Report(blocks=tuple(blocks), columns=cols, keys=COMPARE_KEYS, title="Compute-optimal plans compared",
                   footer=tuple(compare_footer(laws)))
+
+
+def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict) -> Report:
+    """One block per target loss, one row per law that reaches it; ``plans[law.id, target]`` is the least-compute
+    Plan (a law missing for a target does not reach it)."""
+    blocks = []
+    for t in targets:
+        rows = [dict(preset=law.id, parameters=law.parameters, target_loss=t, flops=float(p.flops),
+                     n_params=float(p.n_params), n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
+                     loss=float(p.loss))
+                for law in laws if (p := plans.get((law.id, t))) is not None]
+        notes = ()
+        if len(rows) > 1:
+            lo, hi = min(rows, key=lambda r: r["flops"]), max(rows, key=lambda r: r["flops"])
+            notes = (f"Spread: C from {format_flops(lo['flops'])} ({lo['preset']}) to {format_flops(hi['flops'])} "
+                     f"({hi['preset']}), {format_sig(hi['flops'] / lo['flops'], 3)}×; {_spread(rows, 'n_params', 'N')}.",)
+        blocks.append(Block(rows, title=f"target loss {format_loss(t)} nats/token", notes=notes))
+    cols = (Column("preset", "preset", format_text, align="left"),
+            Column("parameters", "N counts", format_text, align="left"),
+            Column("flops", "least FLOPs C", format_flops), Column("n_params", "params N", format_count),
+            Column("n_tokens", "tokens D", format_count), Column("tokens_per_param", "tokens per param", format_ratio))
+    footer = compare_footer(laws)
+    footer[1:2] = [footer[1].replace("; — marks an allocation rule, which predicts no loss", "")
+                   .replace("not comparable across rows", "so the same target means different things across rows")]
+    return Report(blocks=tuple(blocks), columns=cols, keys=COMPARE_TARGET_KEYS,
+                  title="Least compute for a target loss, compared", footer=tuple(footer))
 
 
 def compare_footer(laws: Sequence) -> list[str]:
