@@ -7,6 +7,7 @@ carry every row's keys as raw floats. Only the terminal table uses rich, importe
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable, Sequence
 
@@ -66,17 +67,18 @@ def to_json(report: Report) -> str:
 
 
 def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = None,
-          footer: Sequence[str] = (), console=None) -> None:
-    """Print a rich table of ``rows`` and the ``footer`` lines to ``console`` (stdout by default)."""
+          footer: Sequence[str] = (), console=None, wrap: bool = False, pad_edge: bool = True) -> None:
+    """Print a rich table of ``rows`` and the ``footer`` lines to ``console`` (stdout by default); with ``wrap`` the
+    cells of wrapping columns may break at spaces, and without ``pad_edge`` the outer padding is dropped."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     console = console or Console(emoji=False)
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=pad_edge)
     cells = [_cells(row, columns) for row in rows]
-    for col, width in zip(columns, column_widths(cells, columns, console.width)):
+    for col, width in zip(columns, column_widths(cells, columns, console.width, wrap, pad_edge)):
         # Fixed widths: numbers never fold; headers (and text cells) wrap at spaces when room is short.
         t.add_column(col.header, justify=col.align, width=width, overflow="fold")
     for r in cells:
@@ -86,18 +88,21 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
         console.print(Text(line, style="dim"), soft_wrap=False)
 
 
-def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], width: int) -> list[int]:
+def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], width: int, wrap: bool = False,
+                  pad_edge: bool = True) -> list[int]:
     """Column widths for a SIMPLE_HEAD table of ``width`` characters.
 
     Start from each column's natural width (its header and cells unwrapped); while too wide, narrow the
     widest column that can still give, one character at a time, down to its minimum (longest header word,
-    longest number, longest word of text).
+    longest number, longest word of text, and with ``wrap`` longest word of a wrapping column's cells).
     """
     natural = [max([len(col.header)] + [len(r[i]) for r in cells]) for i, col in enumerate(columns)]
-    least = [max([_min_len(col.header, col, words=True)] + [_min_len(r[i], col) for r in cells])
+    least = [max([_min_len(col.header, col, words=True)] + [_min_len(r[i], col, words=wrap and col.wrap)
+                                                             for r in cells])
              for i, col in enumerate(columns)]
     widths = list(natural)
-    budget = width - (3 * len(columns) + 1)  # one space of padding each side and one between columns
+    # One space of padding each side of a column and one between columns; the outer two only with pad_edge.
+    budget = width - (3 * len(columns) + (1 if pad_edge else -1))
     excess = sum(widths) - budget
     while excess > 0:
         give = [i for i in range(len(widths)) if widths[i] > least[i]]
@@ -270,25 +275,28 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
     from rich.text import Text
 
     console = console or Console(emoji=False)
+    layout = _layout(report, console.width)
+    columns = layout[0] if layout else report.columns
     # A single untitled block carries the report's title as the table's own title, where the title fits over it.
     inline = len(report.blocks) == 1 and not report.blocks[0].title and \
-        len(report.title or "") <= _table_width(report.blocks[0].rows, report.columns, natural=True)
-    if report.title and not inline:
+        len(report.title or "") <= _table_width(report.blocks[0].rows, columns, natural=True)
+    if report.title and (not inline or layout is None):
         console.print(Text(report.title, style="bold"), soft_wrap=False)
     for block in report.blocks:
         if block.title:
             console.print(Text(block.title, style="italic"), soft_wrap=False)
-        fits = _table_width(block.rows, report.columns) <= console.width
-        if report.title and inline and not fits:
-            console.print(Text(report.title, style="bold"), soft_wrap=False)
-        if fits:
-            table(block.rows, report.columns, title=report.title if inline else None, console=console)
+        if layout:
+            table(block.rows, columns, title=report.title if inline else None, console=console, wrap=layout[1],
+                  pad_edge=layout[2])
         else:
             _records(block.rows, report.columns, console)
         for note in block.notes:
             console.print(note, markup=False, highlight=False, emoji=False)
         if block.notes:
             console.print()
+    if layout and columns != tuple(report.columns):
+        legend = [part for c in report.columns if c.short and c.legend for part in c.legend.split("; ")]
+        console.print(Text("Columns: " + "; ".join(dict.fromkeys(legend)) + ".", style="dim"))
     for line in report.footer:
         console.print(Text(line, style="dim"))
     if with_caveats and report.warnings:
@@ -300,16 +308,38 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
         print_table(section, console, with_caveats)
 
 
-def _table_width(rows, columns, natural: bool = False) -> int:
-    """The least width a SIMPLE_HEAD table needs with no number folded (headers and text wrap at spaces), or with
-    ``natural`` its width with nothing wrapped."""
+def _layout(report: Report, width: int):
+    """How the report's tables fit ``width`` columns, as (columns, wrap, pad_edge), or None (one record per row).
+
+    Tried in order, the first that fits wins: the full headers; cells of wrapping columns broken at their spaces
+    (an interval under its value); the short headers (a "Columns:" legend under the table names them); both,
+    without the table's outer padding; and that without the optional columns (whose content the footer gives).
+    """
+    full = tuple(report.columns)
+    short = tuple(dataclasses.replace(c, header=c.short) if c.short else c for c in full)
+    wraps, shorts = any(c.wrap for c in full), any(c.short for c in full)
+    tries = [(full, False, True)] + ([(full, True, True)] if wraps else []) + \
+        ([(short, False, True)] if shorts else []) + ([(short, True, False)] if wraps or shorts else [])
+    if any(c.optional for c in full):
+        tries.append((tuple(c for c in short if not c.optional), True, False))
+    rows = report.rows
+    for columns, wrap, pad_edge in tries:
+        if _table_width(rows, columns, wrap=wrap, pad_edge=pad_edge) <= width:
+            return columns, wrap, pad_edge
+    return None
+
+
+def _table_width(rows, columns, natural: bool = False, wrap: bool = False, pad_edge: bool = True) -> int:
+    """The least width a SIMPLE_HEAD table needs with no number folded (headers and text wrap at spaces, and with
+    ``wrap`` the cells of wrapping columns), or with ``natural`` its width with nothing wrapped."""
     cells = [_cells(row, columns) for row in rows]
-    widths = column_widths(cells, columns, 10**6 if natural else 0)
-    return sum(widths) + 3 * len(columns) + 1
+    widths = column_widths(cells, columns, 10**6 if natural else 0, wrap, pad_edge)
+    return sum(widths) + 3 * len(columns) + (1 if pad_edge else -1)
 
 
 def _min_len(cell: str, col: Column, words: bool = False) -> int:
-    """The narrowest a cell may get: numbers never break; text and headers wrap at spaces."""
+    """The narrowest a cell may get: numbers never break; text and headers wrap at spaces (and, with ``words``,
+    any cell)."""
     if words or col.align == "left":
         return max((len(w) for w in cell.split()), default=0)
     return len(cell)

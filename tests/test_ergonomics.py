@@ -362,3 +362,47 @@ def test_compare_target_loss_with_ci_and_a_cluster():
 ])
 def test_compare_target_loss_errors(args, code, message):
     assert_one_line_error(invoke(*args), code, message)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# 80 columns: the main tables are tables, with short headers and a legend where the full ones do not fit
+
+NARROW = {"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
+MAIN_TABLES = {
+    "cluster": ["--flops", "1e22", "--gpu", "h100", "--gpus", "256", "--usd-per-gpu-hour", "2.5"],
+    "interval": ["--flops", "1e21", "--flops", "1e24", "--ci", "80"],
+    "target-interval": ["--target-loss", "2.1", "--target-loss", "2.0", "--ci", "80"],
+    "params-interval": ["--params", "7B", "--ci", "80"],
+    "compare-interval": ["compare", "--flops", "1e24", "-p", "epoch,chinchilla", "--ci", "80"],
+    "constraints": ["--flops", "1e23", "--unique-tokens", "300B", "--inference-tokens", "10T", "--max-params", "20B"],
+    "caps": ["--flops", "1e23", "--unique-tokens", "300B", "--max-params", "20B", "--max-tokens", "1T"],
+}
+
+
+@pytest.mark.parametrize("name", list(MAIN_TABLES))
+def test_main_tables_fit_80_columns_as_tables(name):
+    import re
+
+    out = invoke(*MAIN_TABLES[name], env=NARROW).stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "─" * 40 in out, "a table with its header rule, not one record per row"
+    md = invoke(*MAIN_TABLES[name], "--format", "markdown").stdout
+    cells = {c.strip() for line in md.splitlines() if line.startswith("| ") for c in line.strip("|").split("|")}
+    numbers = {w for c in cells for w in c.split() if re.fullmatch(r"\(?[\d.]+(?:e\d+|[KMBTP%])?(?:–[\d.e]+[KMBTP]?)?\)?", w)}
+    assert numbers and all(n in out for n in numbers), sorted(n for n in numbers if n not in out)
+
+
+def test_short_headers_come_with_a_legend_and_only_when_needed():
+    narrow = invoke(*MAIN_TABLES["cluster"], env=NARROW).stdout
+    header = next(line for line in narrow.splitlines() if "GPU-h" in line)
+    assert header.split() == ["C", "N", "D", "D/N", "loss*", "check", "6·N·D", "GPU-h", "days", "cost"]
+    legend = " ".join(narrow[narrow.index("Columns:"):].split())
+    assert legend.startswith("Columns: C: FLOPs; N: parameters; D: tokens; D/N: tokens per parameter; GPU-h: "
+                             "GPU-hours.")
+    wide = invoke(*MAIN_TABLES["cluster"]).stdout
+    assert "Columns:" not in wide and "params N" in wide and "GPU-hours" in wide
+
+
+def test_a_terminal_too_narrow_even_for_short_headers_gets_records():
+    out = invoke(*MAIN_TABLES["cluster"], env={**NARROW, "COLUMNS": "50"}).stdout
+    assert "─" * 40 not in out and "params N  9.05B" in out and max(len(line) for line in out.splitlines()) <= 50

@@ -124,7 +124,7 @@ def with_cost_per_budget(report: Report, cluster: Cluster, mfu_given: bool = Tru
 
 def cost_columns(cluster: Cluster) -> tuple[Column, ...]:
     """GPU-hours always; days with a chip count; dollars with a price."""
-    cols = [Column("gpu_hours", "GPU-hours", format_count)]
+    cols = [Column("gpu_hours", "GPU-hours", format_count, short="GPU-h", legend="GPU-h: GPU-hours")]
     if cluster.n_chips is not None:
         cols.append(Column("wall_clock_days", "days", format_ratio))
     if cluster.usd_per_chip_hour is not None:

@@ -61,7 +61,10 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
         return out
 
     blocks = tuple(Block([bounded(r) for r in b.rows], title=b.title, notes=b.notes) for b in report.blocks)
-    columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", _with_span(c.fmt), c.align)
+    columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", _with_span(c.fmt), c.align,
+                           short=f"{c.short or c.header} ({level:g}%)", wrap=True,
+                           legend="; ".join(filter(None, (c.legend, f"({level:g}%): each value over its central "
+                                                                    f"{level:g}% interval"))))
                     if c.key in quantities else c for c in report.columns)
     notes = [f"{level:g}% CI, {law_id}: {iv.note}." for law_id, iv in intervals.items()]
     notes += [f"No intervals for {law_id}: it publishes no uncertainty." for law_id in missing]

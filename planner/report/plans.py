@@ -19,6 +19,12 @@ __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "c
            "law_footer", "compare_footer", "PLAN_KEYS", "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "repeated"]
 
 
+#: Short headers of the plan quantities for narrow terminals (planner.render shows them with their legend).
+FLOPS_SHORT = dict(short="C", legend="C: FLOPs")
+PARAMS_SHORT = dict(short="N", legend="N: parameters")
+TOKENS_SHORT = dict(short="D", legend="D: tokens")
+RATIO_SHORT = dict(short="D/N", legend="D/N: tokens per parameter")
+
 #: Keys of a plan row, in the order machine formats carry them.
 PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
 
@@ -26,10 +32,10 @@ PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "los
 def plan_columns(law) -> tuple[Column, ...]:
     """Columns of the plan table; the loss column only where the law has a loss model."""
     cols = [
-        Column("flops", "FLOPs C", format_flops),
-        Column("n_params", "params N", format_count),
-        Column("n_tokens", "tokens D", format_count),
-        Column("tokens_per_param", "tokens/param", format_ratio),
+        Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
+        Column("n_params", "params N", format_count, **PARAMS_SHORT),
+        Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+        Column("tokens_per_param", "tokens/param", format_ratio, **RATIO_SHORT),
     ]
     if law.has_loss:
         cols.append(Column("loss", "loss*", format_loss))
@@ -115,12 +121,14 @@ def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
 
 
 def whatif_columns(law) -> tuple[Column, ...]:
-    cols = [Column("plan", "plan", format_text, align="left"), Column("flops", "FLOPs C", format_flops),
-            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_param", "tokens per param", format_ratio)]
+    cols = [Column("plan", "plan", format_text, align="left"), Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT)]
     if law.has_loss:
-        cols += [Column("loss", "loss*", format_loss), Column("loss_gap", "loss gap", format_gap),
-                 Column("compute_efficiency", "efficiency", format_percent)]
+        cols += [Column("loss", "loss*", format_loss), Column("loss_gap", "loss gap", format_gap, short="gap",
+                                                              legend="gap: loss gap"),
+                 Column("compute_efficiency", "efficiency", format_percent, short="eff.", legend="eff.: efficiency")]
     return tuple(cols)
 
 
@@ -137,9 +145,11 @@ def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
     rows = [dict(preset=law.id, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
                  n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param), loss=float(p.loss))
             for t, p in zip(targets, plans)]
-    cols = (Column("target_loss", "target loss*", format_loss), Column("flops", "least FLOPs C", format_flops),
-            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_param", "tokens per param", format_ratio))
+    cols = (Column("target_loss", "target loss*", format_loss, short="target*", legend="target*: target loss"),
+            Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT))
     return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.id}",
                   footer=tuple(law_footer(law)))
 
@@ -161,9 +171,11 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
                 for law, p in zip(laws, row_plans)]
         notes = (f"Spread: {_spread(rows, 'n_params', 'N')}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
         blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
-    cols = (Column("preset", "preset", format_text, align="left"), Column("parameters", "N counts", format_text, align="left"),
-            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_param", "tokens per param", format_ratio), Column("loss", "loss*", format_loss))
+    cols = (Column("preset", "preset", format_text, align="left"),
+            Column("parameters", "N counts", format_text, align="left", optional=True),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT), Column("loss", "loss*", format_loss))
     return Report(blocks=tuple(blocks), columns=cols, keys=COMPARE_KEYS, title="Compute-optimal plans compared",
                   footer=tuple(compare_footer(laws)))
 
@@ -184,9 +196,11 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
                      f"({hi['preset']}), {format_sig(hi['flops'] / lo['flops'], 3)}×; {_spread(rows, 'n_params', 'N')}.",)
         blocks.append(Block(rows, title=f"target loss {format_loss(t)} nats/token", notes=notes))
     cols = (Column("preset", "preset", format_text, align="left"),
-            Column("parameters", "N counts", format_text, align="left"),
-            Column("flops", "least FLOPs C", format_flops), Column("n_params", "params N", format_count),
-            Column("n_tokens", "tokens D", format_count), Column("tokens_per_param", "tokens per param", format_ratio))
+            Column("parameters", "N counts", format_text, align="left", optional=True),
+            Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT))
     footer = compare_footer(laws)
     footer[1:2] = [footer[1].replace("; — marks an allocation rule, which predicts no loss", "")
                    .replace("not comparable across rows", "so the same target means different things across rows")]

@@ -19,13 +19,20 @@ __all__ = ["Column", "Block", "Report"]
 class Column:
     """A human column: the row key it shows, its header, and how to format a value.
 
-    ``align`` is ``"right"`` for numbers, ``"left"`` for text.
+    ``align`` is ``"right"`` for numbers, ``"left"`` for text. ``short`` is a header for a narrow terminal (``N``
+    for ``params N``) and ``legend`` the line that explains it under such a table (``"N: parameters"``); ``wrap``
+    lets a cell break at its spaces there (a value over its interval), as text does; an ``optional`` column (what it
+    shows is in the footer too) is left out where nothing else fits.
     """
 
     key: str
     header: str
     fmt: Callable[[Any], str]
     align: str = "right"
+    short: Optional[str] = None
+    legend: Optional[str] = None
+    wrap: bool = False
+    optional: bool = False
 
 
 @dataclass(frozen=True)
