@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from .report.types import Column, Report
 
-__all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "latex_escape", "table", "print_table", "render",
+__all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "to_html", "latex_escape", "table", "print_table", "render",
            "render_report", "FORMATS", "TEXT_FORMATS"]
 
 #: Every --format choice; "table" is the rich terminal table.
@@ -236,6 +236,14 @@ def to_latex(report: Report) -> str:
     out.append(r"\end{table}")
     # Each section is a float of its own: it has its own columns.
     return "\n\n".join(["\n".join(out)] + [to_latex(section) for section in report.sections])
+
+
+def to_html(report: Report) -> str:
+    """Small HTML tables (one per block) with the footer and caveats as small print: a notebook's view of a report
+    (:func:`planner.notebook.report_html`, which :meth:`planner.report.types.Report._repr_html_` shows)."""
+    from .notebook import report_html
+
+    return report_html(report)
 
 
 #: Text formats: each a function Report → str.

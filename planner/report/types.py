@@ -83,6 +83,23 @@ class Report:
         """The machine rows: one dict per row of every block, under ``keys`` (what CSV and JSON carry)."""
         return [{k: row.get(k) for k in self.keys} for row in self.rows]
 
+    def to_dict(self) -> dict:
+        """The report as plain Python: its title, machine rows (:meth:`to_records`), footer, warnings, document
+        fields and sections (each a dict too)."""
+        out = {"title": self.title, "rows": self.to_records(), "footer": list(self.footer),
+               "warnings": list(dict.fromkeys(self.warnings))}
+        if self.fields:
+            out["fields"] = dict(self.fields)
+        if self.sections:
+            out["sections"] = [section.to_dict() for section in self.sections]
+        return out
+
+    def _repr_html_(self) -> str:
+        """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
+        from ..notebook import report_html
+
+        return report_html(self)
+
     def __repr__(self) -> str:
         return (f"Report({self.title or 'untitled'!r}: {len(self.rows)} rows × {len(self.keys)} keys"
                 + (f", {len(self.sections)} sections" if self.sections else "")
