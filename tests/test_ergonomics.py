@@ -406,3 +406,57 @@ def test_short_headers_come_with_a_legend_and_only_when_needed():
 def test_a_terminal_too_narrow_even_for_short_headers_gets_records():
     out = invoke(*MAIN_TABLES["cluster"], env={**NARROW, "COLUMNS": "50"}).stdout
     assert "─" * 40 not in out and "params N  9.05B" in out and max(len(line) for line in out.splitlines()) <= 50
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# shell completion (click's _PLAN_COMPLETE)
+
+
+def completions(args, incomplete):
+    from click.shell_completion import ShellComplete
+
+    from planner.cli import cli as root
+
+    return [(c.value, c.type) for c in ShellComplete(root, {}, "plan", "_PLAN_COMPLETE").get_completions(args,
+                                                                                                          incomplete)]
+
+
+def test_preset_ids_and_aliases_complete_everywhere_a_law_is_named():
+    from planner.presets import list_presets
+
+    every = {name for law in list_presets() for name in (law.id, *law.aliases)}
+    for args in (["--preset"], ["-p"], ["design", "--preset"], ["plot", "isoflop", "-p"], ["presets", "show"],
+                 ["cite"], ["cite", "epoch"], ["plot", "fit", "runs.csv", "--preset"]):
+        assert {v for v, _ in completions(args, "")} == every, args
+    assert [v for v, _ in completions(["--preset"], "kaplan2020")] == ["kaplan2020", "kaplan2020-frontier"]
+
+
+def test_a_comma_separated_list_completes_its_last_item():
+    got = [v for v, _ in completions(["compare", "-p"], "epoch,kaplan2020")]
+    assert got == ["epoch,kaplan2020", "epoch,kaplan2020-frontier"]
+    assert [v for v, _ in completions(["plot", "frontier", "--preset"], "llama")] == ["llama3-2024", "llama3"]
+
+
+def test_chip_ids_complete():
+    from planner.presets import list_hardware
+
+    assert {v for v, _ in completions(["--gpu"], "")} == {n for c in list_hardware() for n in (c.id, *c.aliases)}
+    assert [v for v, _ in completions(["compare", "--gpu"], "tpu-v5")] == ["tpu-v5e", "tpu-v5p"]
+
+
+def test_formats_subcommands_and_paths_complete():
+    assert [v for v, _ in completions(["--format"], "")] == ["table", "json", "csv", "markdown", "latex"]
+    assert [v for v, _ in completions(["cite", "--format"], "b")] == ["bibtex"]
+    assert [v for v, _ in completions([], "pr")] == ["presets"]
+    for args in (["--law"], ["-o"], ["compare", "--law"], ["plot", "frontier", "-o"], ["hardware", "--output"]):
+        assert completions(args, "") == [("", "file")], args  # the shell lists the files
+
+
+def test_completion_runs_through_the_plan_command(monkeypatch):
+    """What the shell asks: _PLAN_COMPLETE=bash_complete with COMP_WORDS and COMP_CWORD, answered on stdout."""
+    r = CliRunner().invoke(cli, [], prog_name="plan", env={"_PLAN_COMPLETE": "bash_complete",
+                                                            "COMP_WORDS": "plan --gpu mi", "COMP_CWORD": "2"})
+    assert r.exit_code == 0 and r.stdout.split() == ["plain,mi300x", "plain,mi300"]
+    for shell in ("bash", "zsh", "fish"):
+        script = CliRunner().invoke(cli, [], prog_name="plan", env={"_PLAN_COMPLETE": f"{shell}_source"})
+        assert script.exit_code == 0 and "_PLAN_COMPLETE" in script.stdout, shell

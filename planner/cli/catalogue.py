@@ -9,7 +9,8 @@ from __future__ import annotations
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, emit, format_option, output_format, shape_options, shape_settings, show
+from .options import (QUANTITY, complete_preset, emit, format_option, output_format, shape_options, shape_settings,
+                      show)
 
 
 @click.group(invoke_without_command=True)
@@ -33,7 +34,7 @@ def presets(ctx, fmt):
 
 
 @presets.command("show")
-@click.argument("preset_id", metavar="ID")
+@click.argument("preset_id", metavar="ID", shell_complete=complete_preset)
 @format_option(document="toml")
 def presets_show(preset_id, fmt):
     """Print a preset's law file: coefficients, conventions, citation and notes.
@@ -59,7 +60,7 @@ def presets_show(preset_id, fmt):
 
 
 @click.command()
-@click.argument("preset_ids", nargs=-1, metavar="[ID]...")
+@click.argument("preset_ids", nargs=-1, metavar="[ID]...", shell_complete=complete_preset)
 @format_option(document="bibtex")
 def cite(preset_ids, fmt):
     """Print BibTeX for presets (every shipped preset if no ID is given).

@@ -60,6 +60,44 @@ LOSS = Loss()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# shell completion (click's _PLAN_COMPLETE): preset ids, chip ids; --format's choices and paths complete by their type
+
+
+def _names(items, incomplete: str, listed: bool = False):
+    """Completion items: the ``(name, help)`` pairs that start with ``incomplete`` (with ``listed``, with its last
+    comma-separated item: ``epoch,chin`` completes to ``epoch,chinchilla``)."""
+    from click.shell_completion import CompletionItem
+
+    head, _, last = incomplete.rpartition(",") if listed else ("", "", incomplete)
+    prefix = head + "," if head else ""
+    return [CompletionItem(prefix + name, help=help) for name, help in items if name.startswith(last)]
+
+
+def _preset_names():
+    from ..presets import list_presets
+
+    return [(name, f"{law.title} ({law.short_citation})") for law in list_presets()
+            for name in (law.id, *law.aliases)]
+
+
+def complete_preset(ctx, param, incomplete):
+    """Preset ids and aliases (law files complete as paths once the text has a / or a suffix)."""
+    return _names(_preset_names(), incomplete)
+
+
+def complete_presets(ctx, param, incomplete):
+    """Preset ids and aliases, for a comma-separated list."""
+    return _names(_preset_names(), incomplete, listed=True)
+
+
+def complete_chip(ctx, param, incomplete):
+    """Chip ids and aliases of the hardware catalogue."""
+    from ..presets import list_hardware
+
+    return _names([(name, chip.name) for chip in list_hardware() for name in (chip.id, *chip.aliases)], incomplete)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # the law: --preset, --law, --set
 
 
@@ -69,7 +107,8 @@ def law_options(f):
                      help="Override one coefficient, e.g. --set alpha=0.35 (repeatable).")(f)
     f = click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
                      help="A law file in the preset format (see 'plan presets show').")(f)
-    f = click.option("--preset", "-p", metavar="ID", help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
+    f = click.option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+                     help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
     return f
 
 
@@ -104,7 +143,7 @@ def laws_options(f):
     (plan compare, plan plot frontier)."""
     f = click.option("--law", "law_files", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
                      help="A law file to include (repeatable), e.g. one 'plan fit -o' wrote.")(f)
-    f = click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...",
+    f = click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...", shell_complete=complete_presets,
                      help="Laws to include, comma-separated or repeated.")(f)
     return f
 
@@ -150,7 +189,8 @@ def hardware_options(f):
     f = click.option("--mfu", type=click.FloatRange(0, 1, min_open=True), metavar="FRACTION",
                      help="Model-FLOPs utilisation, 0 < MFU <= 1 [default: 0.40, Llama 3 405B on H100s].")(f)
     f = click.option("--gpus", type=click.IntRange(min=1), metavar="N", help="How many chips; adds wall-clock days.")(f)
-    f = click.option("--gpu", metavar="ID", help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
+    f = click.option("--gpu", metavar="ID", shell_complete=complete_chip,
+                     help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
     return f
 
 

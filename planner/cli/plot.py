@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, law_options, laws_options, load_law, load_laws, read_runs_options, runs_options, warn
+from .options import (QUANTITY, complete_preset, law_options, laws_options, load_law, load_laws, read_runs_options,
+                      runs_options, warn)
 
 
 def output_options(f):
     """-o/--output FILE (format by suffix) and --force."""
     f = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
-    f = click.option("--output", "-o", required=True, metavar="FILE", callback=_figure_path,
+    f = click.option("--output", "-o", required=True, metavar="FILE", callback=_figure_path, type=click.Path(),
                      help="Where to write the figure: .png, .svg or .pdf.")(f)
     return f
 
@@ -102,7 +103,8 @@ def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
 @click.argument("runs_file", metavar="RUNS")
 @click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
               help="Law to fit, as 'plan fit --form'.")
-@click.option("--preset", "-p", metavar="ID", help="Diagnose this preset on RUNS instead of fitting a law.")
+@click.option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+              help="Diagnose this preset on RUNS instead of fitting a law.")
 @click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Diagnose this law file (e.g. one 'plan fit -o' wrote) on RUNS instead of fitting a law.")
 @runs_options
