@@ -355,6 +355,14 @@ def test_compare_target_loss_with_ci_and_a_cluster():
     assert epoch["gpu_hours"] == pytest.approx(epoch["flops"] / (989.4e12 * 0.4) / 3600)
 
 
+def test_compare_target_loss_bounds_what_each_law_reaches():
+    """besiroglu2024 (E = 1.8172) reaches 2.1 but not 1.8: its 2.1 row still gets its interval."""
+    rows = json.loads(invoke("compare", "--target-loss", "2.1", "--target-loss", "1.8", "-p", "epoch,chinchilla",
+                             "--ci", "80", "--format", "json").stdout)
+    epoch = [r for r in rows if r["preset"] == "besiroglu2024"]
+    assert [r["target_loss"] for r in epoch] == [2.1] and epoch[0]["flops_lo"] < epoch[0]["flops"]
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["compare", "--target-loss", "2.1", "--flops", "1e21"], 2, "--target-loss finds each law's budget itself"),
     (["compare", "--target-loss", "2.1", "-p", "llama3,deepseek"], 1, "none has a loss model"),

@@ -233,8 +233,8 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     if ci is not None:
         from .intervals import intervals
 
-        with_ci = [law for law in lossy if not unreachable.get(law.id)]
-        report = intervals(report, with_ci, [], ci, target_loss=targets)
+        reached = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
+        report = intervals(report, [law for law in lossy if reached[law.id]], [], ci, target_loss=reached)
     return _warned(report, warnings)
 
 

@@ -75,14 +75,15 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
 def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: float, **anchor) -> Report:
     """``report`` with ``level``% bounds for each law that publishes uncertainty, and a warning for those that do
     not (they get no interval). The plans are those of budgets ``flops``, or with ``anchor`` (``n_params=``,
-    ``n_tokens=`` or ``target_loss=``, a list) those that quantity fixes (:func:`planner.uncertainty.anchored_intervals`)."""
+    ``n_tokens=`` or ``target_loss=``, a list, or a dict of lists by law id) those that quantity fixes (:func:`planner.uncertainty.anchored_intervals`)."""
     from ..errors import NoUncertaintyError
     from ..uncertainty import anchored_intervals, plan_intervals
 
     found, missing = {}, []
     for law in laws:
         try:
-            found[law.id] = anchored_intervals(law, level, **anchor) if anchor else plan_intervals(law, flops, level)
+            given = {k: v[law.id] if isinstance(v, dict) else v for k, v in anchor.items()}  # per law, or shared
+            found[law.id] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, flops, level)
         except NoUncertaintyError as e:
             missing.append((law.id, str(e)))
     if len(missing) == 1:
