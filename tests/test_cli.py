@@ -83,14 +83,14 @@ def test_no_budget_shows_help():
 
 @pytest.mark.parametrize("args, option", [
     (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"), (["--points", "3"], "--points"),
-    (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"),
+    (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"), (["-o", "plan.md"], "--output"),
 ])
 def test_options_without_a_budget_are_a_usage_error_not_help_on_stdout(args, option):
     """QA: 'plan --format json' printed the help text on stdout with exit 0, into the pipe reading the JSON."""
     result = run(*args)
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (f"Error: {option} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
-                             "--usd, --params with --tokens, or --target-loss (plan --help lists them)\n")
+                             "--usd, --params, --tokens or --target-loss (plan --help lists them)\n")
 
 
 def test_presets_list_and_show():

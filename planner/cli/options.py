@@ -333,8 +333,9 @@ def shape_settings(vocab, context, tied_embeddings) -> dict:
 def ci_option(f):
     """--ci LEVEL: central intervals from the laws' published uncertainty."""
     return click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
-                        help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss, from the "
-                             "law's published uncertainty or bootstrap samples.")(f)
+                        help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss (and the "
+                             "budget, for a target loss or a size alone), from the law's published uncertainty or "
+                             "bootstrap samples.")(f)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -178,6 +178,7 @@ def cli(ctx, preset, law_file, sets, fmt, **options):
       plan --gpus 512 --gpu h100 --days 21 --usd-per-gpu-hour 2.5 --shape
                                              a cluster's budget: model, cost, shapes
       plan --flops 1e21 --format markdown    also json, csv, latex
+      plan --flops 1e21 -o plan.md           to a file, in the format of its suffix
       plan --flops 1e24 --ci 80              with 80% intervals from the law's uncertainty
       plan compare --flops 1e21              every shipped law side by side
       plan cite besiroglu2024                BibTeX for a preset
@@ -202,6 +203,6 @@ def _help(ctx) -> None:
              and ctx.get_parameter_source(p.name) is click.core.ParameterSource.COMMANDLINE]
     if given:
         raise click.UsageError(f"{given[0]} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
-                               "--usd, --params with --tokens, or --target-loss (plan --help lists them)")
+                               "--usd, --params, --tokens or --target-loss (plan --help lists them)")
     click.echo(ctx.get_help())
     ctx.exit(0)
