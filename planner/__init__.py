@@ -15,27 +15,30 @@ __version__ = "0.1.0"
 
 from .errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
-    PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
+    NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError, UnknownPresetError,
     UnreachableLossError, UnsupportedLawError,
 )
 
 #: public name → the module (relative to planner) that defines it, imported on first use.
 _LAZY = {
-    **dict.fromkeys(("Law", "ParametricLaw", "KaplanLaw", "AllocationRule", "Frontier", "Repetition", "Uncertainty"),
-                    "laws"),
+    **dict.fromkeys(("Law", "ParametricLaw", "KaplanLaw", "AllocationRule", "Frontier", "Repetition", "Uncertainty",
+                     "BusbridgeLaw", "FineGrainedMoE", "DistillationLaw"), "laws"),
     **dict.fromkeys(("load_preset", "list_presets", "preset_ids", "repetition_for", "list_hardware", "load_chip",
                      "DEFAULT_PRESET"), "presets"),
     **dict.fromkeys(("load_law_file", "law_from_mapping", "law_file_text", "law_from_fit"), "lawfile"),
-    **dict.fromkeys(("Plan", "compute_optimal"), "plan"),
+    **dict.fromkeys(("Plan", "MoEPlan", "compute_optimal"), "plan"),
+    **dict.fromkeys(("distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan"), "distill"),
     **dict.fromkeys(("WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
                      "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens"), "whatif"),
     **dict.fromkeys(("plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun"),
                     "constraints"),
     **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
     **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs",
-                     "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs"), "fitting"),
+                     "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "backtest", "Backtest",
+                     "compare_estimators", "EstimatorFit", "Parametrisation"), "fitting"),
+    **dict.fromkeys(("fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves"), "fitting"),
     **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
-                     "flops_from_usd", "gpu_hours", "usd", "wall_clock_days"), "compute.hardware"),
+                     "flops_from_usd", "gpu_hours", "usd", "wall_clock_days", "implied_mfu"), "compute.hardware"),
     **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "compute.hparams"),
     **dict.fromkeys(("Shape", "hoffmann_flops_per_token", "kaplan_flops_per_token", "shapes_for"), "compute.shapes"),
     **dict.fromkeys(("DEFAULT_MFU", "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA"),
@@ -66,17 +69,21 @@ __all__ = [
     "load_preset", "list_presets", "preset_ids", "DEFAULT_PRESET", "load_law_file", "law_from_mapping",
     "law_file_text", "law_from_fit", "repetition_for",
     "Law", "ParametricLaw", "KaplanLaw", "AllocationRule", "Frontier", "Repetition", "Uncertainty",
-    # plans, what-ifs, constraints, intervals
-    "compute_optimal", "Plan", "WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
+    "BusbridgeLaw", "FineGrainedMoE", "DistillationLaw",
+    # plans, what-ifs, constraints, intervals, distillation
+    "compute_optimal", "Plan", "MoEPlan", "WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
     "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens",
     "plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun",
     "plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples",
+    "distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan",
     # fitting
     "fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs", "parse_runs",
+    "backtest", "Backtest", "compare_estimators", "EstimatorFit", "Parametrisation",
     "FitResult", "BootstrapResult", "IsoflopDesign", "Runs",
+    "fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves",
     # hardware time and money, shapes, hyperparameters
     "list_hardware", "load_chip", "Chip", "Cluster", "Cost", "cost", "DEFAULT_MFU", "gpu_hours", "wall_clock_days",
-    "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget",
+    "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget", "implied_mfu",
     "Shape", "shapes_for", "hoffmann_flops_per_token", "kaplan_flops_per_token",
     "Hyperparameters", "suggest_hyperparameters",
     # conventions, reports, units
@@ -85,5 +92,5 @@ __all__ = [
     # errors
     "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
     "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnknownChipError", "HardwareError",
-    "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError",
+    "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError", "NumericError",
 ]

@@ -58,8 +58,8 @@ from .errors import InfeasibleError, UnsupportedLawError
 from .laws.repetition import Repetition
 from .loss_models import loss_model
 from .optimize import argmin_log
-from .plan import Plan, model_of
-from .units import Real, check_positive, format_count, format_flops
+from .plan import Plan, model_of, require_dense
+from .units import Real, check_positive, format_count, format_flops, format_general
 from .whatif import min_compute_for_loss
 
 __all__ = ["RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints"]
@@ -124,6 +124,7 @@ def _quiet_floats(f):
 def repeated_loss(law, n_params: Real, n_tokens: Real, unique_tokens: Real, repetition: Repetition | None = None
                   ) -> RepeatedRun:
     """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
+    require_dense(law, "the loss on repeated data (--unique-tokens)")
     N = check_positive(n_params, "n_params")
     D = check_positive(n_tokens, "n_tokens")
     U = check_positive(unique_tokens, "unique_tokens")
@@ -212,11 +213,12 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
     :class:`InfeasibleError` naming the constraint that cannot be met: caps that leave no plan at a
     budget (C > k·P·D_max), or a target loss at or below what the law, data and caps allow.
     """
+    require_dense(law, "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)")
     if (flops is None) == (target_loss is None):
         raise ValueError("give flops or target_loss, not both")
     np = _np()
     model = model_of(law)
-    law_id = getattr(law, "id", model.form)
+    law_id = getattr(law, "name", None) or getattr(law, "id", model.form)
     U = None if unique_tokens is None else float(check_positive(unique_tokens, "unique_tokens"))
     P = None if max_params is None else float(check_positive(max_params, "max_params"))
     Dmax = None if max_tokens is None else float(check_positive(max_tokens, "max_tokens"))
@@ -238,19 +240,21 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
         scalar = isinstance(ell_in, float)
         ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
         C = None
+        # The law's own least compute for ℓ, in closed form (whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ)): it raises
+        # UnreachableLossError at or below E and QuantityError for a target that needs almost no compute.
+        least = _split(min_compute_for_loss(law, ell))
         if has_constraint:
             ctx.check_reachable(ell)
             N, D = ctx.lifetime_optimal(ell, 0.0)
         else:
-            # Inference demand alone: the least training compute for ℓ is the law's own, in closed form
-            # (whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ)); it raises UnreachableLossError at or below E.
-            N, D = _split(min_compute_for_loss(law, ell))
+            N, D = least    # inference demand alone: the least training compute is the law's own
 
     ref = None
     if has_constraint:
         # The plain law's plan ignoring the constraints: its optimum at the budget, or its least compute for ℓ.
-        N0, D0 = model.compute_optimal(C) if C is not None else _split(min_compute_for_loss(law, ell))
+        N0, D0 = model.compute_optimal(C) if C is not None else least
         ref = ctx.plan(N0, D0, T, scalar, capped=False)
+    ctx.check_finite(N, D, C)
     train = ctx.plan(N, D, T, scalar)
     aware = saving = None
     if T is not None:
@@ -312,6 +316,21 @@ class _Context:
             params_cap_binds=s(N >= self.P * (1 - _BIND_TOL)) if capped and self.P is not None else None,
             tokens_cap_binds=s(D >= self.Dmax * (1 - _BIND_TOL)) if capped and self.Dmax is not None else None,
         )
+
+    def check_finite(self, N, D, C) -> None:
+        """Refuse a plan the constraints leave without a finite N or D (a cap of 1e-300 parameters, 1e-300 unique
+        tokens), naming the constraints."""
+        np = _np()
+        bad = ~(np.isfinite(N) & np.isfinite(D) & (N > 0) & (D > 0))
+        if not np.any(bad):
+            return
+        i = int(np.argmax(np.ravel(bad)))
+        given = [f"{option} {format_count(value)}" for option, value in (("--max-params", self.P),
+                 ("--max-tokens", self.Dmax), ("--unique-tokens", self.U)) if value is not None]
+        at = f" for {format_flops(float(np.ravel(C)[i]))} FLOPs" if C is not None else ""
+        raise InfeasibleError(f"the constraints leave no finite plan{at} (N = {float(np.ravel(N)[i]):g}, D = "
+                              f"{float(np.ravel(D)[i]):g}): {' and '.join(given)} {'is' if len(given) == 1 else 'are'} "
+                              "too extreme to compute with; loosen them")
 
     # -- caps ---------------------------------------------------------------------------------------------------------
     def _caps_interval(self, C):
@@ -391,7 +410,9 @@ class _Context:
         fix = ("add unique data, " if self.U is not None else "") + "raise a cap or aim for a higher loss"
         raise InfeasibleError(
             f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
-            f"below {floor:.4f}; {fix}")
+            f"below {floor:.4f}; {fix}" if floor < 1e6 else
+            f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
+            f"below {format_general(floor, 5)}; {fix}")
 
     def lifetime_optimal(self, ell, T, feasible=None):
         """argmin k·N·D + i·N·T (i = 2, the forward pass) subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.

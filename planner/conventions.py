@@ -7,7 +7,10 @@ Modules take these as defaults; a law file or an option may override them where 
 __all__ = [
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
-    "UNDERTRAINED_FACTOR",
+    "UNDERTRAINED_FACTOR", "MOE_FLOPS_PER_PARAM_TOKEN", "MOE_ROUTING_FLOPS", "MOE_WIDTH_PER_BLOCK",
+    "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
+    "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
+    "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -52,3 +55,94 @@ KAPLAN_GRID = {
 #: planner's threshold, not a paper's: a run with fewer than 1/4 of the optimum's tokens per parameter is called
 #: "far below" it in a warning.
 UNDERTRAINED_FACTOR = 4.0
+
+#: Fine-grained MoE compute (Krajewski, Ludziejewski et al. 2024, arXiv:2402.07871, Eq. 10 and App. E):
+#: c_f = 6 FLOPs per active parameter and token, as for a dense model (App. E, following Hoffmann et al.);
+#: c_r = 14 FLOPs per routing parameter and token (App. E: seven forward/backward operations of 2 FLOPs each;
+#: "between 6 and 20" by implementation); d_model = 64·n_blocks, the paper's shape assumption (§6.1).
+MOE_FLOPS_PER_PARAM_TOKEN = 6.0
+MOE_ROUTING_FLOPS = 14.0
+MOE_WIDTH_PER_BLOCK = 64.0
+#: The granularities searched for the compute-optimal G: powers of two from G = 1 (standard MoE) to 128. The
+#: paper trains G = 1..16 (Tables 3, 7), reports optima of 8..64 (Table 2) and bootstrap percentiles up to 128
+#: (Table 9); it does not print its search set, so planner's reaches the largest G the paper reports.
+MOE_GRANULARITIES = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
+
+#: Distillation compute (Busbridge et al. 2025, arXiv:2502.08606, Eq. 9 and Table 2):
+#: FLOPs ≈ 3·F(N_S)·D_S + F(N_T)·(δ_Lgt·D_S + δ_Pre·3·D_T), F(N) = 2N forward FLOPs per token (the approximation
+#: Eq. 9's text names; the paper's own figures use its App. H.1 refinement). Scenario → (δ_Lgt, δ_Pre):
+DISTILLATION_SCENARIOS = {
+    "best": (0.0, 0.0),                  # teacher fully amortised: neither its logits nor its training counted
+    "inference": (1.0, 0.0),             # the teacher exists; its logits for the student are paid for
+    "pretrain": (0.0, 1.0),              # the teacher is trained; its logits are stored and reused
+    "pretrain+inference": (1.0, 1.0),    # the teacher is trained and serves this one student: the worst case
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Hoffmann et al.'s Approaches 1 and 2 from a user's runs (planner.fitting.isoflop, planner.fitting.curves)
+
+__all__ += ["BUDGET_SPREAD", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
+            "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT"]
+
+#: planner's tolerance, not a paper's: runs of one isoFLOP sweep at nominal budget C may have 6·N·D anywhere in
+#: 0.7–1.5 × C and are still read as one budget. A budget counts what a run really did (attention, the output layer:
+#: Porian et al. 2024, arXiv:2406.19146, count the last layer's FLOPs), which 6·N·D only approximates.
+BUDGET_SPREAD = (0.7, 1.5)
+
+#: planner's choice: parameter counts within 1% of each other are one model size.
+SAME_SIZE_RTOL = 0.01
+
+#: planner's choice: runs of one size whose C agree within 5% are repeats (seeds) at one budget, not two budgets.
+SAME_BUDGET_RTOL = 0.05
+
+#: planner's default window of the per-budget parabola: the sizes within a factor 4 of the best size's N (0.6 decades
+#: either side; at least its nearest size on each side). Hoffmann et al. (2022, §3.2) fit one parabola per isoFLOP
+#: curve; over the whole of a wide, off-centre sweep that biases N_opt, which is why Porian et al. (2024,
+#: arXiv:2406.19146) interpolate near the minimum instead. The factor 4 is planner's, chosen on simulated sweeps
+#: (tests/test_isoflop.py measures it).
+ISOFLOP_WINDOW = 4.0
+
+#: A budget needs 3 model sizes for a parabola; a power law through fewer than 3 budgets has no residual to judge it.
+ISOFLOP_MIN_SIZES = 3
+ISOFLOP_MIN_BUDGETS = 3
+
+#: Approach 1's envelope is read "at 1500 logarithmically spaced FLOP values" (Hoffmann et al. 2022,
+#: arXiv:2203.15556, §3.1).
+CURVES_GRID_POINTS = 1500
+
+#: "Overestimating the number of training steps beyond 25% leads to clear drops in performance" (Hoffmann et al.
+#: 2022, App. B, Figure A1): a checkpoint before 1/1.25 = 80% of its run's schedule overstates its loss.
+LR_HORIZON_OVERSHOOT = 1.25
+
+#: planner's choice, not a paper's: a fit with more runs than this runs its grid on this many of them (spread evenly
+#: over compute), then re-converges the best few end points on all of them (planner.fitting.multistart). Below it
+#: (every published ladder planner reproduces: Besiroglu's 240, Muennighoff's 296) the fit is as before.
+COARSE_ROWS = 512
+#: ... and how many of the subsample's best distinct end points are re-converged on every run, with the iteration cap
+#: of that stage and of the polish (planner's choice; bench/bench_fit.py measures that it finds the same optimum).
+FULL_DATA_STARTS = 3
+FULL_DATA_ITER = 500
+
+#: planner's choice: `plan fit` bootstraps this many resamples unless told otherwise (Besiroglu et al. 2024,
+#: arXiv:2404.10102, §4, used 4,000; 500 keeps the default fit about a second on their 240 runs).
+DEFAULT_BOOTSTRAP_RESAMPLES = 500
+
+#: planner's choice: a bootstrap of more runs than this resamples a seeded random subsample of this many and scales
+#: each resample's deviation from the subsample's own fit by sqrt(m/n): the m-out-of-n bootstrap (Bickel, Götze &
+#: van Zwet 1997, Statistica Sinica 7:1–31), for errors of a smooth estimator that shrink as 1/sqrt(n).
+BOOTSTRAP_MAX_ROWS = 2048
+
+#: planner's threshold: a fitted E within this fraction of the lowest observed loss (or above it) is "at or above"
+#: it, and `plan fit` warns that the irreducible loss is not pinned down.
+IRREDUCIBLE_MARGIN = 0.01
+
+#: planner's choice: `plan fit --compare` back-tests every estimator on the runs in this top fraction by compute
+#: (at least one) unless --holdout or --holdout-above says otherwise.
+COMPARE_HOLDOUT_FRACTION = 0.1
+
+#: planner's thresholds for `plan fit` warnings: a bootstrap interval of N_opt wider than this factor; a budget more
+#: than this many times the largest run's compute; |correlation| of alpha and beta over the bootstrap above this
+#: (alpha and beta are then not separately identified by the runs).
+NOPT_INTERVAL_WARNING = 10.0
+EXTRAPOLATION_WARNING = 100.0
+ALPHA_BETA_CORRELATION_WARNING = 0.9

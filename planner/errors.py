@@ -22,6 +22,7 @@ __all__ = [
     "NoUncertaintyError",
     "PlotDependencyError",
     "OutputExistsError",
+    "NumericError",
     "did_you_mean",
     "unknown_key",
 ]
@@ -85,6 +86,11 @@ class NoUncertaintyError(PlannerError, LookupError):
 
 class PlotDependencyError(PlannerError, ImportError):
     """Plotting needs matplotlib, the optional ``plot`` extra, and it is not installed."""
+
+
+class NumericError(PlannerError, ArithmeticError):
+    """A law's coefficients (or a request's values) are so extreme that the arithmetic leaves the floats: a plan
+    would not be finite, or would not spend its budget (k·N·D ≠ C). Never printed as a plan."""
 
 
 class OutputExistsError(PlannerError, FileExistsError):

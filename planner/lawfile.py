@@ -4,17 +4,19 @@ A law file is TOML that describes itself (see ``presets/*.toml`` and the README)
 
     id = "mylaw"                 # required
     title = "..."                # required
-    form = "parametric"          # parametric | kaplan | allocation
+    form = "parametric"          # parametric | kaplan | allocation | busbridge | moe
     aliases = [...]; notes = [...]
     [citation]        authors, year, title (required); arxiv, where, url
     [conventions]     parameters ("total" / "non-embedding"), flops_per_param_token, dataset
     [coefficients]    the form's coefficients under the paper's names
     [rule]            allocation only: gives = n_params | n_tokens | flops_per_token; flops_unit
+    [moe]             moe only: expansion_rate (E); granularities, routing_flops (c_r), width_per_block
     [fitted_range]    n_params / n_tokens / flops = [low, high]
     [uncertainty]     samples + sample_names | intervals + interval_level | standard_errors; correlation
     [repetition]      R_D_star, R_N_star (Muennighoff et al. 2023; parametric laws only)
     [hyperparameters] learning_rate, batch_tokens = { coefficient = k, exponent = e }
     [calibration]     rows = [[N, C, D], ...]
+    [distillation]    A, B, alpha, beta, gamma, c0, c1, f1, d1 of the distillation law (Busbridge et al. 2025)
     [fit]             how ``plan fit`` made the file
 
 Every table is validated when the file is read (:func:`law_from_mapping`), so a malformed file fails at once with
@@ -41,8 +43,9 @@ __all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text
 #: The largest law file read (a fitted law with 100,000 bootstrap samples is about 8 MB).
 MAX_LAW_FILE_BYTES = 32 * 1024 * 1024
 
-_TOP_KEYS = ("id", "title", "form", "aliases", "notes", "citation", "conventions", "coefficients", "rule",
-             "fitted_range", "uncertainty", "calibration", "hyperparameters", "repetition", "fit")
+_TOP_KEYS = ("id", "title", "form", "aliases", "notes", "citation", "conventions", "coefficients", "rule", "moe",
+             "fitted_range", "uncertainty", "calibration", "hyperparameters", "repetition", "distillation", "fit")
+_MOE_KEYS = ("expansion_rate", "granularities", "routing_flops", "width_per_block")
 _CITATION_KEYS = {"authors": str, "year": int, "title": str, "arxiv": str, "where": str, "url": str}
 _CONVENTION_KEYS = {"parameters": str, "flops_per_param_token": float, "dataset": str}
 _RANGE_KEYS = ("n_params", "n_tokens", "flops")
@@ -50,7 +53,10 @@ _UNCERTAINTY_KEYS = ("method", "n_resamples", "n_failed", "seed", "standard_erro
                      "sample_names", "samples", "correlation_names", "correlation", "correlation_source")
 _FIT_KEYS = {"source": str, "method": str, "n_runs": int, "n_starts": int, "objective": float, "converged": bool,
              "huber_delta": float, "n_params_range": list, "n_tokens_range": list, "flops_range": list,
-             "residuals": dict, "standard_errors": dict, "standard_error_method": str}
+             "residuals": dict, "standard_errors": dict, "standard_error_method": str, "objective_function": str,
+             "tied": list, "fixed": dict}
+#: The objectives a [fit] table may name (planner.fitting.objectives.OBJECTIVES; not imported: no numpy here).
+_OBJECTIVE_FUNCTIONS = ("huber-log", "least-squares")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -91,7 +97,11 @@ def _type_name(t: type) -> str:
 def _typed(value, expected: type, name: str, where: str):
     """``value`` if it has the ``expected`` TOML type (an integer is a number too), else PresetError."""
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise PresetError(f"{name!r} must be a number planner can compute with (got an integer of "
+                              f"{len(str(abs(value)))} digits) in {where}") from None
     ok = isinstance(value, bool) if expected is bool else isinstance(value, expected) and not isinstance(value, bool)
     if not ok:
         raise PresetError(f"{name!r} must be {_type_name(expected)} (got {type(value).__name__} {_short(value)}) "
@@ -99,6 +109,14 @@ def _typed(value, expected: type, name: str, where: str):
     if expected is float and not math.isfinite(value):
         raise PresetError(f"{name!r} must be a finite number (got {value!r}) in {where}")
     return value
+
+
+def _is_finite(v) -> bool:
+    """A finite number (an integer too large for a float is not: it has no finite float value)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _short(value) -> str:
@@ -184,6 +202,11 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         kwargs.update(gives=gives, flops_unit=unit)
     elif rule:
         raise PresetError(f"[rule] is only for form 'allocation' (this law is {form!r}) in {where}")
+    moe = _table(data, "moe", where)
+    if form == "moe":
+        kwargs.update(_moe(moe, where))
+    elif moe:
+        raise PresetError(f"[moe] is only for form 'moe' (this law is {form!r}) in {where}")
     model = family(flops_per_param_token=k, **kwargs)
 
     fitted_range = {}
@@ -200,14 +223,15 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         repetition=_repetition(data, form, law_id, where) if "repetition" in data else None,
         hyperparameters=_hyperparameters(data, where) if "hyperparameters" in data else None,
         calibration=_calibration(data, where) if "calibration" in data else None,
-        fit=MappingProxyType(_fit(data, where)) if "fit" in data else MappingProxyType({}),
+        distillation=_distillation(data, model, where) if "distillation" in data else None,
+        fit=MappingProxyType(_fit(data, where, family)) if "fit" in data else MappingProxyType({}),
         source=source,
     )
 
 
 def _range(value, key: str, where: str) -> tuple[float, float]:
     ok = isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for v in value)
+        isinstance(v, (int, float)) and not isinstance(v, bool) and _is_finite(v) and v > 0 for v in value)
     if not ok or value[0] > value[1]:
         raise PresetError(f"{key!r} must be [low, high] with 0 < low <= high (got {_short(value)}) in {where}")
     return float(value[0]), float(value[1])
@@ -222,10 +246,55 @@ def _coefficient_names(names, model, key: str, where: str) -> tuple[str, ...]:
     return names
 
 
+def _moe(table, source: str) -> dict:
+    """The ``[moe]`` table of a fine-grained MoE law: E (required), the granularities searched, c_r and the width
+    per block of the shape assumption (defaults: :mod:`planner.conventions`)."""
+    where = f"[moe] of {source}"
+    _keys(table, _MOE_KEYS, "[moe]", source)
+    if "expansion_rate" not in table:
+        raise PresetError(f"missing key 'expansion_rate' in {where} (E = 64 for Krajewski et al.'s Table 1)")
+    out = {}
+    for key in ("expansion_rate", "routing_flops", "width_per_block"):
+        if key in table:
+            out[key] = _number(table[key], key, where, positive=True)
+    if out["expansion_rate"] < 1:
+        raise PresetError(f"'expansion_rate' must be >= 1, the experts' parameters per dense feed-forward layer "
+                          f"(got {out['expansion_rate']:g}) in {where}")
+    if "granularities" in table:
+        values = _typed(table["granularities"], list, "granularities", where)
+        gs = [_number(v, "granularities", where) for v in values]
+        if not gs or any(g < 1 for g in gs) or len(set(gs)) != len(gs):
+            raise PresetError(f"'granularities' must be distinct numbers >= 1, e.g. [1, 2, 4, 8] "
+                              f"(got {_short(values)}) in {where}")
+        out["granularities"] = tuple(sorted(gs))
+    return out
+
+
+def _distillation(data, model, source: str) -> "DistillationLaw":
+    """The ``[distillation]`` table: the distillation law's coefficients, for students of this law."""
+    from .laws.distillation import DistillationLaw
+
+    where = f"[distillation] of {source}"
+    table = _typed(data["distillation"], dict, "distillation", source)
+    if model.form not in ("parametric", "busbridge"):
+        raise PresetError(f"[distillation] needs a parametric or busbridge law, L(N, D) = E + (A/N^alpha + "
+                          f"B/D^beta)^gamma, for the student's supervised loss (this law is {model.form!r}) in {source}")
+    values = {key: check_coefficient(DistillationLaw, key, value, where)
+              for key, value in table.items()}
+    missing = [name for name in DistillationLaw.coefficient_names if name not in values]
+    if missing:
+        raise PresetError(f"missing coefficient {missing[0]!r} in {where} (the distillation law needs "
+                          f"{', '.join(DistillationLaw.coefficient_names)})")
+    return DistillationLaw(**values)
+
+
 def _uncertainty(data, model, source: str) -> Uncertainty:
     """The ``[uncertainty]`` table: every key known, every value of the right type and range."""
     where = f"[uncertainty] of {source}"
     unc = _typed(data["uncertainty"], dict, "uncertainty", source)
+    if getattr(model, "routed", False):
+        raise PresetError(f"[uncertainty] is not supported for form {model.form!r} yet: --ci draws coefficients "
+                          f"through closed-form optima, and the MoE optimum is numeric; remove it from {source}")
     _keys(unc, _UNCERTAINTY_KEYS, "[uncertainty]", source)
     out: dict[str, Any] = {}
     for key in ("method", "correlation_source"):
@@ -254,7 +323,7 @@ def _uncertainty(data, model, source: str) -> Uncertainty:
         for name, pair in table.items():
             c = getattr(model, name)
             ok = isinstance(pair, list) and len(pair) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)
+                isinstance(v, (int, float)) and not isinstance(v, bool) and _is_finite(v) for v in pair)
             # Draws are made from intervals only without samples: then they must bracket the estimate. Beside
             # samples they are a summary, and a bootstrap interval need not contain the full-data estimate.
             around = "samples" in unc or (ok and pair[0] <= c <= pair[1])
@@ -302,7 +371,7 @@ def _matrix(value, width: int, key: str, where: str) -> tuple[tuple[float, ...],
             raise bad
         try:
             floats = tuple(float(v) for v in row if not isinstance(v, bool))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad from None
         if len(floats) != width or not all(math.isfinite(v) for v in floats):
             raise bad
@@ -374,7 +443,7 @@ def _calibration(data, source: str):
     return Calibration(rows=rows)
 
 
-def _fit(data, source: str) -> dict:
+def _fit(data, source: str, family) -> dict:
     where = f"[fit] of {source}"
     table = _typed(data["fit"], dict, "fit", source)
     _keys(table, _FIT_KEYS, "[fit]", source)
@@ -384,9 +453,27 @@ def _fit(data, source: str) -> dict:
         out[key] = _typed(value, expected, key, where)
         if key.endswith("_range"):
             out[key] = _range(value, key, where)
+        elif key == "tied":
+            out[key] = tuple(_tie(v, family, where) for v in value)
         elif expected is dict:
             out[key] = {k: _number(v, f"{key}.{k}", where) for k, v in value.items()}
+    if out.get("objective_function", _OBJECTIVE_FUNCTIONS[0]) not in _OBJECTIVE_FUNCTIONS:
+        raise PresetError(f"'objective_function' must be one of {', '.join(_OBJECTIVE_FUNCTIONS)} "
+                          f"(got {out['objective_function']!r}) in {where}")
+    for name in out.get("fixed", {}):
+        if name not in family.coefficient_names:
+            raise unknown_key(name, family.coefficient_names, "fixed", where)
     return out
+
+
+def _tie(value, family, where: str) -> str:
+    """A [fit] ``tied`` entry: ``"alpha=beta"``, two coefficients of the law."""
+    text = _typed(value, str, "tied", where)
+    names = [n.strip() for n in text.split("=")]
+    if len(names) != 2 or any(n not in family.coefficient_names for n in names) or names[0] == names[1]:
+        raise PresetError(f"'tied' entries must be NAME=NAME of two of this law's coefficients "
+                          f"({', '.join(family.coefficient_names)}); got {text!r} in {where}")
+    return f"{names[0]}={names[1]}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -448,7 +535,9 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
         f"  {_str(f'Fitted by planner to {fit.n_runs} runs from {source}: {fit.method}.')},",
         f"  {_str('Loss is on the data set of those runs; it is indicative only and not comparable with other laws.')},",
     ]
-    lines += [f"  {_str(n)}," for n in list(notes) + [f"Fit warning: {w}" for w in fit.warnings]]
+    made = [f"Tied in the fit: {t.replace('=', ' = ')}." for t in fit.extra.get("tied", ())]
+    made += [f"Fixed in the fit (not fitted): {n} = {v:g}." for n, v in fit.extra.get("fixed", {}).items()]
+    lines += [f"  {_str(n)}," for n in made + list(notes) + [f"Fit warning: {w}" for w in fit.warnings]]
     lines += [
         "]",
         "",
@@ -479,12 +568,21 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
         f"objective = {_num(fit.objective)}",
         f"converged = {'true' if fit.converged else 'false'}",
     ]
+    if "objective_function" in fit.extra:
+        lines.append(f"objective_function = {_str(fit.extra['objective_function'])}")
     if "huber_delta" in fit.extra:
         lines.append(f"huber_delta = {_num(fit.extra['huber_delta'])}")
+    if fit.extra.get("tied"):
+        lines.append("tied = [" + ", ".join(_str(t) for t in fit.extra["tied"]) + "]")
+    if fit.extra.get("fixed"):
+        lines.append(f"fixed = {_inline(fit.extra['fixed'])}")
     lines += [f"{key}_range = {_pair(rng[key])}" for key in _RANGE_KEYS if key in rng]
     lines.append(f"residuals = {_inline(_finite(fit.residuals))}")
-    lines.append(f"standard_errors = {_inline(_finite(fit.standard_errors))}")
-    lines.append(f"standard_error_method = {_str(fit.standard_error_method)}")
+    # The errors the report showed: the bootstrap's when there is one (as [uncertainty] below), else the fit's own.
+    ses, se_method = ((boot.standard_errors, f"bootstrap: {boot.method}") if boot is not None
+                      else (fit.standard_errors, fit.standard_error_method))
+    lines.append(f"standard_errors = {_inline(_finite(ses))}")
+    lines.append(f"standard_error_method = {_str(se_method)}")
     lines.append("")
     if boot is not None:
         level = boot.level

@@ -10,7 +10,8 @@ A loss model answers, for a law and the data available:
 - ``tokens_for(N, ℓ)``, ``params_for(D, ℓ)``: the D (or N) at which the loss is ℓ, inf where none reaches it.
 
 Families: the parametric law (Hoffmann et al. 2022, Eq. 2), on repeated data L_U = E + A/N′^α + B/D′^β
-(Muennighoff et al. 2023, §3); Kaplan et al.'s law (Eq. 1.5), on unlimited data only.
+(Muennighoff et al. 2023, §3); Kaplan et al.'s law (Eq. 1.5) and Busbridge et al.'s (2025, Eq. 1), on unlimited data
+only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .errors import NoLossModelError, UnsupportedLawError
 from .laws.repetition import Repetition, effective_params, effective_tokens, inverse_decay, unique_params
 from .units import Real
 
-__all__ = ["ParametricLoss", "KaplanLoss", "loss_model"]
+__all__ = ["ParametricLoss", "KaplanLoss", "BusbridgeLoss", "loss_model"]
 
 
 def _np():
@@ -130,6 +131,35 @@ class KaplanLoss:
             return np.where(s > 0, m.N_c / np.where(s > 0, s, 1.0) ** (1.0 / self.p), np.inf)
 
 
+class BusbridgeLoss(KaplanLoss):
+    """L(N, D) = E + (A/N^α + B/D^β)^γ (Busbridge et al. 2025, Eq. 1) on unlimited data, with its inverses: the
+    bracket at loss ℓ is (ℓ − E)^(1/γ), and each term solves for its quantity. (Kaplan's loss model for the rest:
+    no repetition, L evaluated by the family.)"""
+
+    def __init__(self, model):
+        self.m = model
+
+    def _bracket(self, ell):
+        np = _np()
+        rest = np.asarray(ell, dtype=float) - self.m.E
+        return np.where(rest > 0, np.maximum(rest, 0.0) ** (1.0 / self.m.gamma), -np.inf)
+
+    def tokens_for(self, N: Real, ell: Real) -> Real:
+        np = _np()
+        m = self.m
+        s = self._bracket(ell) - m.A / np.asarray(N, dtype=float) ** m.alpha
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s > 0, (m.B / np.where(s > 0, s, 1.0)) ** (1.0 / m.beta), np.inf)
+
+    def params_for(self, D: Real, ell: Real) -> Real:
+        np = _np()
+        m = self.m
+        with np.errstate(divide="ignore"):
+            s = self._bracket(ell) - m.B / np.asarray(D, dtype=float) ** m.beta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s > 0, (m.A / np.where(s > 0, s, 1.0)) ** (1.0 / m.alpha), np.inf)
+
+
 def loss_model(law, unique_tokens: float | None = None, repetition: Repetition | None = None):
     """The loss model of ``law`` (a Law or a family) for ``unique_tokens`` of unique data (None: unlimited).
 
@@ -145,6 +175,8 @@ def loss_model(law, unique_tokens: float | None = None, repetition: Repetition |
         return ParametricLoss(model, unique_tokens, repetition)
     if model.form == "kaplan" and unique_tokens is None:
         return KaplanLoss(model)
+    if model.form == "busbridge" and unique_tokens is None:
+        return BusbridgeLoss(model)
     raise UnsupportedLawError(
         f"--unique-tokens needs a parametric (Chinchilla-form) law, as Muennighoff et al. 2023 fit it; {law_id} "
         f"has the {model.form} form; use --preset muennighoff2023 or another parametric preset")

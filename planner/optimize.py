@@ -4,6 +4,8 @@
   arrays of problems; the constraint solvers of :mod:`planner.constraints` search log N with it.
 - :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`, :func:`flops_for_optimum_numeric`: the fallback for a law family without the
   closed forms of :mod:`planner.laws` and :mod:`planner.whatif`.
+- :func:`moe_optimum`: the compute-optimal N, D and granularity G of a fine-grained mixture of experts
+  (:class:`~planner.laws.FineGrainedMoE`), which has no closed form.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["argmin_log", "optimal_loss_numeric", "min_flops_for_loss_numeric", "flops_for_optimum_numeric",
-           "ARGMIN_GRID", "ARGMIN_TOL"]
+           "moe_optimum", "ARGMIN_GRID", "ARGMIN_TOL"]
 
 #: Grid points of :func:`argmin_log` before its golden-section refinement.
 ARGMIN_GRID = 40
@@ -29,6 +31,8 @@ def argmin_log(f, lo, hi):
     import numpy as np
 
     lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise FloatingPointError("the search interval is not finite")
     grid = lo + (hi - lo) * np.linspace(0.0, 1.0, ARGMIN_GRID)[:, None]
     # One grid point at a time: arrays of one row stay in cache (one call on the whole grid is ~2× slower).
     F = np.stack([f(row) for row in grid])
@@ -106,3 +110,41 @@ def flops_for_optimum_numeric(model, key: str, value: float, log10_bounds=(-250.
 
     lo, hi = (b * math.log(10.0) for b in log10_bounds)
     return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+
+
+def moe_optimum(model, flops):
+    """The (N, D, G) minimising a fine-grained MoE's L(N, D, G) subject to F(N, G)·D = C (Krajewski et al. 2024,
+    §6.2), and L there, for a float or an array of budgets: a :class:`~planner.laws.moe.MoEOptimum`.
+
+    Each G of ``model.granularities``: :func:`argmin_log` over s ∈ [0, 1], mapped to log N over
+    [N_active = 1, N_active = C/c_f] (beyond which one token would exceed the budget). The loss along F = C is
+    convex in log N (a decreasing power of N plus an increasing power of F per token, whose log is convex in log N),
+    so the search finds its minimum; the same unit bracket for every budget makes a budget alone and the same budget
+    among many give the same plan. Then the G with the lowest loss (the first of equals).
+    """
+    import numpy as np
+
+    from .laws.moe import MoEOptimum
+
+    C = np.atleast_1d(np.asarray(flops, dtype=float))
+    per_active = (8.0 * model.expansion_rate + 4.0) / 12.0   # N / N_active
+    lo = np.log(per_active) + np.zeros_like(C)
+    hi = np.log(per_active * C / model.flops_per_param_token)
+    best = None
+    for G in model.granularities:
+        def on_budget(s, G=G):
+            N = np.exp(lo + s * (hi - lo))
+            return model.loss(N, C / model.flops_per_token(N, G), G)
+
+        s = argmin_log(on_budget, np.zeros_like(C), np.ones_like(C))
+        N = np.exp(lo + s * (hi - lo))
+        D = C / model.flops_per_token(N, G)
+        candidate = (N, D, np.full_like(C, G), model.loss(N, D, G))
+        if best is None:
+            best = candidate
+        else:
+            better = candidate[3] < best[3]
+            best = tuple(np.where(better, new, old) for new, old in zip(candidate, best))
+    if isinstance(flops, (int, float)):
+        return MoEOptimum(*(float(x[0]) for x in best))
+    return MoEOptimum(*(x.reshape(np.shape(flops)) for x in best))

@@ -2,17 +2,19 @@
 
 ``compute_optimal(law, flops)`` takes a :class:`~planner.laws.Law` (or a bare law
 family from :mod:`planner.laws`) and a float or array of budgets, and returns a
-:class:`Plan` of the same shape.
+:class:`Plan` of the same shape (a :class:`MoEPlan`, with active parameters and granularity, for a mixture of
+experts).
 """
 
 from dataclasses import dataclass
 
+from .errors import UnsupportedLawError
 from .units import Real, check_positive
 
 # No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
 # planner/laws/law.py), and Plan is made on every run of ``plan``.
 
-__all__ = ["Plan", "compute_optimal", "optimal_split"]
+__all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split", "require_dense"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,30 @@ class Plan:
                                                                for r in records], caption="Plan")
 
 
+@dataclass(frozen=True)
+class MoEPlan(Plan):
+    """A mixture-of-experts plan (:class:`~planner.laws.FineGrainedMoE`): N counts every expert, compute the active
+    parameters and routing.
+
+    n_active_params : N_active, the non-embedding parameters one token uses (routing excluded).
+    granularity : G, experts per token of width d_ff/G.
+    flops_per_token : training FLOPs per token of the law's own count (Eq. 10 of Krajewski et al. 2024), so that
+        ``flops = flops_per_token · n_tokens``.
+    """
+
+    n_active_params: Real | None = None
+    granularity: Real | None = None
+    flops_per_token: Real | None = None
+
+    def __repr__(self) -> str:
+        from .units import as_floats, format_count
+
+        xs = as_floats(self.granularity)
+        extra = (f", n_active_params={format_count(as_floats(self.n_active_params)[0])}, granularity={xs[0]:g}"
+                 if len(xs) == 1 else "")
+        return "MoE" + super().__repr__()[:-1] + extra + ")"
+
+
 def model_of(law):
     """The law family behind ``law`` (a Law from a preset, or a family instance itself)."""
     return getattr(law, "model", law)
@@ -83,7 +109,15 @@ def compute_optimal(law, flops: Real) -> Plan:
     ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape.
     """
     C = check_positive(flops, "flops")
-    N, D, loss = optimal_split(model_of(law), C)
+    model = model_of(law)
+    if getattr(model, "routed", False):
+        from .optimize import moe_optimum
+
+        N, D, G, loss = moe_optimum(model, C)
+        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss,
+                       n_active_params=model.active_params(N), granularity=G,
+                       flops_per_token=model.flops_per_token(N, G))
+    N, D, loss = optimal_split(model, C)
     return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)
 
 
@@ -93,7 +127,24 @@ def optimal_split(model, flops: Real) -> tuple[Real, Real, Real | None]:
     Families with an ``optimum`` method (the parametric law) give all three from one log C; the others give
     the split and their loss at it. Coefficients may be arrays that broadcast against ``flops``.
     """
+    if getattr(model, "routed", False):
+        from .optimize import moe_optimum
+
+        opt = moe_optimum(model, flops)
+        return opt.n_params, opt.n_tokens, opt.loss
     if hasattr(model, "optimum"):
         return model.optimum(flops)
     N, D = model.compute_optimal(flops)
     return N, D, (model.loss(N, D) if model.has_loss else None)
+
+
+def require_dense(law, what: str) -> None:
+    """UnsupportedLawError if ``law`` is a mixture of experts, for the questions planned on k·N·D with one N:
+    ``what`` names the question (``"a what-if (--params, --tokens)"``)."""
+    model = model_of(law)
+    if getattr(model, "routed", False):
+        name = getattr(law, "id", model.form)
+        raise UnsupportedLawError(
+            f"{what} is not available for {name}, a mixture-of-experts law: its N counts every expert, its loss "
+            "needs the granularity G and its compute counts active parameters and routing (Eq. 10); ask for its "
+            "compute-optimal N, D and G with --flops")

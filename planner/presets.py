@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .compute.hardware import Chip
     from .laws.repetition import Repetition
 
-__all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "load_preset", "list_presets", "preset_ids",
+__all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DISTILLATION_PRESET", "load_preset", "list_presets", "preset_ids",
            "preset_source", "repetition_for", "list_hardware", "load_chip"]
 
 #: The law planner plans with when none is named: Besiroglu et al. 2024's refit of Chinchilla's Approach 3.
@@ -28,6 +28,8 @@ DEFAULT_PRESET = "besiroglu2024"
 REPETITION_PRESET = "muennighoff2023"
 #: The preset whose [hyperparameters] table --hparams uses (DeepSeek-AI 2024, §3.1).
 HYPERPARAMETER_PRESET = "deepseek2024"
+#: The preset 'plan distill' plans with when none is named: Busbridge et al. 2025's supervised and distillation laws.
+DISTILLATION_PRESET = "busbridge2025"
 
 #: Data files shipped next to the law presets that are not laws.
 _DATA_FILES = ("hardware.toml",)

@@ -76,11 +76,13 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     from rich.text import Text
 
     console = console or Console(emoji=False)
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=pad_edge)
+    # Text objects, never strings: a string would be read as rich markup, and a law id like '[/bold]' is not markup.
+    t = Table(title=None if title is None else Text(title, style="table.title"), box=box.SIMPLE_HEAD,
+              title_justify="left", pad_edge=pad_edge)
     cells = [_cells(row, columns) for row in rows]
     for col, width in zip(columns, column_widths(cells, columns, console.width, wrap, pad_edge)):
         # Fixed widths: numbers never fold; headers (and text cells) wrap at spaces when room is short.
-        t.add_column(col.header, justify=col.align, width=width, overflow="fold")
+        t.add_column(Text(col.header, style="table.header"), justify=col.align, width=width, overflow="fold")
     for r in cells:
         t.add_row(*(Text(c) for c in r))
     console.print(t)
@@ -147,6 +149,8 @@ def _csv_cell(value):
     value = _clean(value)
     if isinstance(value, list):  # a list of names (a chip's aliases): one cell
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):  # a small table (--set overrides): one cell
+        return "; ".join(f"{k} = {v!r}" for k, v in value.items())
     return "" if value is None else repr(value) if isinstance(value, float) else value
 
 

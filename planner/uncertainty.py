@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .errors import NoUncertaintyError
+from .errors import NoUncertaintyError, NumericError, UnsupportedLawError
 from .units import Real
 
 __all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "anchored_intervals",
@@ -134,6 +134,7 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
             f"law {law_id!r} publishes no uncertainty (no samples, intervals or standard_errors in its [uncertainty] "
             "table), so no interval can be given; use a law that does, e.g. 'besiroglu2024', or fit one with "
             "bootstrap")
+    _check_overrides(law, unc)
     if unc.samples:
         values = np.asarray(unc.samples, dtype=float)
         return CoefficientSamples(unc.sample_names, values, "bootstrap",
@@ -166,6 +167,25 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
         cols.append(c * np.exp(se[name] / c * z[:, j]) if name in scales else c + se[name] * z[:, j])
     note = f"{n_draws} normal draws from {law_id}'s standard errors, {_correlation_note(unc)}; seed {seed}"
     return CoefficientSamples(names, np.column_stack(cols), "standard-errors", note)
+
+
+def _check_overrides(law, unc) -> None:
+    """Coefficients replaced with --set must still be described by the law's uncertainty: not drawn from its
+    bootstrap samples (which know nothing of the override), and inside the published interval the draws match."""
+    overrides = dict(getattr(law, "overrides", {}) or {})
+    name = getattr(law, "id", "the law")
+    for key, value in overrides.items():
+        if unc.samples and key in unc.sample_names:
+            raise UnsupportedLawError(
+                f"--set {key} = {value:g} replaces a coefficient that {name}'s bootstrap samples draw, so its "
+                f"intervals do not describe the law with the override; drop --ci or --set {key}")
+        if unc.intervals and key in unc.intervals:
+            lo, hi = unc.intervals[key]
+            if not lo <= value <= hi:
+                raise UnsupportedLawError(
+                    f"--set {key} = {value:g} is outside {name}'s published {unc.interval_level:g}% interval of {key} "
+                    f"({lo:g}–{hi:g}), so its uncertainty cannot bound plans with the override; choose {key} in "
+                    f"that interval, or drop --ci or --set {key}")
 
 
 def _correlation_note(unc) -> str:
@@ -223,6 +243,10 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
     if L is not None:
         quantities["loss"] = L
     ok = np.all([np.isfinite(q).all(axis=1) for q in quantities.values()], axis=0)
+    if not ok.any():
+        raise NumericError(f"no draw of {getattr(law, 'id', 'the law')}'s uncertainty ({samples.note}) gives a finite "
+                           "plan at these budgets, so no interval can be given; check the law file's [uncertainty] "
+                           "table")
     out = {}
     for key, values in quantities.items():
         lo, hi = central_interval(values[ok], level, axis=0)

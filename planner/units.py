@@ -30,7 +30,9 @@ SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 #: (a budget of 5e-324 FLOPs divided by 6 is 0); no real budget, model, data set or price comes near either end.
 QUANTITY_RANGE = (1e-300, 1e300)
 
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]?)\s*$")
+#: A decimal number (underscores only between digits, as Python writes 1_000) and an optional suffix.
+_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+)?)"
+                       r"\s*([a-zA-Z]?)\s*$")
 
 
 def parse_quantity(text: str | float, name: str = "") -> float:

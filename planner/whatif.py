@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 from .errors import NoLossModelError, QuantityError, UnreachableLossError
 from .laws import Frontier
-from .plan import Plan, compute_optimal, model_of
+from .plan import Plan, compute_optimal, model_of, require_dense
 from .units import QUANTITY_RANGE, Real, check_positive
 
 __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_with_params", "plan_with_tokens",
@@ -136,6 +136,8 @@ def optimal_loss(law, flops: Real) -> Real:
     """L_opt(C): the predicted loss of the compute-optimal split, closed form where there is one."""
     m = _require_loss(law, "an optimal loss")
     C = check_positive(flops, "flops")
+    if getattr(m, "routed", False):
+        return compute_optimal(law, C).loss   # numeric over N and G (planner.laws.moe)
     f = frontier(m)
     if f is not None:
         return f.loss(C)
@@ -147,6 +149,7 @@ def optimal_loss(law, flops: Real) -> Real:
 def compute_efficiency(law, n_params: Real, n_tokens: Real) -> Real:
     """η = C_min(L(N, D)) / (k·N·D): the fraction of the run's compute the optimal split needs
     to reach the run's loss (1 at the optimum, smaller the further the run is from it)."""
+    require_dense(law, "compute efficiency")
     m = _require_loss(law, "compute efficiency")
     N = check_positive(n_params, "n_params")
     D = check_positive(n_tokens, "n_tokens")
@@ -198,6 +201,7 @@ def _check_range(C) -> None:
 
 def evaluate(law, n_params: Real, n_tokens: Real) -> WhatIf:
     """The exact run (N, D): its compute C = k·N·D, predicted loss, and the optimum at that C."""
+    require_dense(law, "an exact run (--params with --tokens)")
     m = model_of(law)
     N = check_positive(n_params, "n_params")
     D = check_positive(n_tokens, "n_tokens")
@@ -216,6 +220,7 @@ def _against_optimum(law, N, D, C) -> WhatIf:
 
 def plan_with_params(law, flops: Real, n_params: Real) -> WhatIf:
     """Spend ``flops`` on a model of ``n_params`` parameters: D = C / (k·N)."""
+    require_dense(law, "a what-if (--params)")
     m = model_of(law)
     C = check_positive(flops, "flops")
     N = check_positive(n_params, "n_params")
@@ -225,6 +230,7 @@ def plan_with_params(law, flops: Real, n_params: Real) -> WhatIf:
 
 def plan_with_tokens(law, flops: Real, n_tokens: Real) -> WhatIf:
     """Spend ``flops`` on ``n_tokens`` training tokens: N = C / (k·D)."""
+    require_dense(law, "a what-if (--tokens)")
     m = model_of(law)
     C = check_positive(flops, "flops")
     D = check_positive(n_tokens, "n_tokens")
@@ -247,6 +253,7 @@ def min_compute_for_loss(law, target_loss: Real) -> Plan:
     at or below the irreducible loss raises :class:`UnreachableLossError`; a law without a loss
     model raises :class:`NoLossModelError`. ``plan.loss`` is the law's loss at the returned split.
     """
+    require_dense(law, "a target loss (--target-loss)")
     m = _require_loss(law, "a target loss")
     target = check_positive(target_loss, "target loss")
     floor = _floor(m)
@@ -295,6 +302,8 @@ def optimal_for_tokens(law, n_tokens: Real) -> Plan:
 
 
 def _optimal_for(law, value, key: str) -> Plan:
+    require_dense(law, f"a plan for a given {'model size (--params' if key == 'n_params' else 'data budget (--tokens'} "
+                       "alone)")
     m = model_of(law)
     method = getattr(m, "flops_for_params" if key == "n_params" else "flops_for_tokens", None)
     if method is not None:

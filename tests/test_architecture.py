@@ -18,7 +18,7 @@ LAYERS = [
     ("base", ("errors", "conventions", "units", "files", "notebook")),
     ("laws", ("laws",)),
     ("core", ("plan", "whatif", "constraints", "loss_models", "optimize", "uncertainty", "checks", "compute",
-              "fitting")),
+              "fitting", "distill")),
     ("loaders", ("lawfile", "presets")),
     ("report", ("report", "render", "plots")),
     ("cli", ("cli", "__main__")),

@@ -122,7 +122,7 @@ def test_presets_list_and_show():
     (["--flops", "1e21", "--set", "alpha"], 2, "Error: Invalid value for '--set': expected NAME=VALUE"),
     (["--flops", "1e21", "--set", "alpha=x"], 2, "Error: Invalid value for '--set': 'alpha' needs a number"),
     (["--flops", "1e21", "--set", "alpha=-1"], 1, "Error: 'alpha' must be > 0 (got -1) in --set"),
-    (["--flops", "1e21", "--set", "gamma=1"], 1, "Error: unknown key 'gamma' in [coefficients] of --set"),
+    (["--flops", "1e21", "--set", "gamma=1"], 1, "Error: unknown coefficient 'gamma' in --set"),
     (["--flops", "1e21", "--preset", "epoch", "--law", "x.toml"], 2, "Error: give --preset or --law, not both"),
     (["--flops", "1e21", "--law", "/nonexistent/law.toml"], 1, "Error: law file '/nonexistent/law.toml' not found"),
     (["--flops", "1e21", "--format", "xml"], 2, "Error: Invalid value for '--format'"),

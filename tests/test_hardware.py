@@ -18,7 +18,9 @@ from planner.presets import list_hardware, load_chip, preset_ids
 # Dense BF16 peaks in TFLOP/s from the vendors' datasheets (NVIDIA A100, H100, Blackwell; AMD MI300X) and Google
 # Cloud's TPU documentation, no sparsity.
 PUBLISHED_PEAKS = {"a100": 312, "h100": 989.4, "h200": 989.4, "b200": 2250, "mi300x": 1307.4,
-                 "tpu-v4": 275, "tpu-v5e": 197, "tpu-v5p": 459}
+                 "tpu-v4": 275, "tpu-v5e": 197, "tpu-v5p": 459,
+                 # NVIDIA H800 SXM5: the H100 SXM5 for export, the same tensor cores and dense BF16 peak
+                 "h800": 989.4}
 
 H100 = Chip("h100", "NVIDIA H100 SXM5", 989.4e12, "NVIDIA H100 datasheet")
 
@@ -146,3 +148,34 @@ def test_budget_conversion_says_what_is_missing(unit, cluster, message):
 def test_one_chip_for_a_day_at_full_utilisation_is_its_peak_times_86400():
     assert flops_from_days(1.0, 1e15, 1, mfu=1.0) == 86400e15
     assert math.isclose(gpu_hours(3600e15, 1e15, mfu=1.0), 1.0)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# DeepSeek-V3's own arithmetic (DeepSeek-AI 2024, arXiv:2412.19437, §1 and Table 1)
+
+
+def test_deepseek_v3_gpu_hours_add_up():
+    """§1: "training DeepSeek-V3 on each trillion tokens requires only 180K H800 GPU hours ... our pre-training stage
+    ... costs 2664K GPU hours. Combined with 119K GPU hours for the context length extension and 5K GPU hours for
+    post-training, DeepSeek-V3 costs only 2.788M GPU hours"; 14.8T pre-training tokens; $2 per GPU-hour, $5.576M."""
+    pre_training = 180e3 * 14.8
+    assert pre_training == pytest.approx(2664e3, rel=1e-12)
+    assert pre_training + 119e3 + 5e3 == pytest.approx(2.788e6, rel=1e-12)
+    assert 2.788e6 * 2.0 == pytest.approx(5.576e6, rel=1e-12)
+
+
+def test_deepseek_v3_implied_mfu_counts_active_parameters():
+    """37B activated of 671B total parameters per token: model FLOPs 6·N_active·D = 6 × 37e9 × 14.8e12 = 3.29e24 in
+    2.664M H800 GPU-hours imply an MFU of 34.6% of the dense BF16 peak (DeepSeek-V3 trains in FP8 mixed precision,
+    whose peak is twice that); counting all 671B parameters would imply an impossible 628%."""
+    from planner.compute.hardware import implied_mfu
+
+    h800 = load_chip("h800")
+    C = 6 * 37e9 * 14.8e12
+    assert C == pytest.approx(3.2856e24, rel=1e-12)
+    mfu = implied_mfu(C, 2.664e6, h800.peak_flops_per_second)
+    assert mfu == pytest.approx(3.2856e24 / (2.664e6 * 3600 * 989.4e12), rel=1e-12)
+    assert round(mfu, 3) == 0.346
+    assert implied_mfu(6 * 37e9 * 1e12, 180e3, h800.peak_flops_per_second) == pytest.approx(mfu, rel=1e-12)
+    assert implied_mfu(6 * 671e9 * 14.8e12, 2.664e6, h800.peak_flops_per_second) > 6
+    assert gpu_hours(C, h800.peak_flops_per_second, mfu) == pytest.approx(2.664e6, rel=1e-12)

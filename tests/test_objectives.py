@@ -89,3 +89,82 @@ def test_resample_weights_multiply_each_run(cls, log_loss, theta):
     f2, g2 = obj(theta[None, :], np.zeros(1, int))
     assert f == pytest.approx(f2[0], rel=1e-12)
     np.testing.assert_allclose(g, g2[0], rtol=1e-10)
+
+
+# --- least squares on L (Gadre et al. 2024, arXiv:2403.08540, §3.1: curve_fit on the loss) ----------------------
+
+def ls_oracle(log_loss, theta, L):
+    """½·Σ (L̂ − L)², L̂ = exp(log L̂) from the law's own formula."""
+    return 0.5 * np.sum((np.exp(log_loss(theta, N, D)) - L) ** 2)
+
+
+@pytest.mark.parametrize("cls, log_loss, theta", CASES)
+def test_the_least_squares_objective_is_half_the_sum_of_squared_loss_errors(cls, log_loss, theta):
+    L = observed(log_loss, theta * 1.001)
+    obj = cls(np.log(N), np.log(D), np.log(L), DELTA, np.float64, loss="least-squares")
+    f, g = obj(theta[None, :], np.zeros(1, int))
+    assert f[0] == pytest.approx(ls_oracle(log_loss, theta, L), rel=1e-12)
+    h = 1e-7
+    numeric = np.array([(ls_oracle(log_loss, theta + h * e, L) - ls_oracle(log_loss, theta - h * e, L)) / (2 * h)
+                        for e in np.eye(len(theta))])
+    np.testing.assert_allclose(g[0], numeric, rtol=1e-5, atol=1e-9 * np.abs(numeric).max())
+
+
+# --- tied and fixed coefficients: the objective over the free parameters φ, θ = M·φ + c ------------------------
+
+#: (form, ties, fixed, φ → θ written out by hand, φ).
+PARAMETRISATIONS = [
+    ("parametric", ["alpha=beta"], None, lambda p: np.array([p[0], p[1], p[2], p[3], p[3]]),
+     np.array([6.18, 7.64, 0.597, 0.35])),
+    ("parametric", [], {"E": 1.69}, lambda p: np.array([p[0], p[1], np.log(1.69), p[2], p[3]]),
+     np.array([6.18, 7.64, 0.348, 0.366])),
+    ("parametric", ["alpha=beta"], {"B": 2000.0}, lambda p: np.array([p[0], np.log(2000.0), p[1], p[2], p[2]]),
+     np.array([6.0, 0.6, 0.34])),
+    ("kaplan", ["alpha_N=alpha_D"], {"N_c": 6.4e13}, lambda p: np.array([np.log(6.4e13), p[0], p[1], p[1]]),
+     np.array([30.5, 0.09])),
+]
+
+
+@pytest.mark.parametrize("form, ties, fixed, to_theta, phi", PARAMETRISATIONS)
+@pytest.mark.parametrize("loss", ["huber-log", "least-squares"])
+def test_tied_and_fixed_objective_and_gradient_over_the_free_parameters(form, ties, fixed, to_theta, phi, loss):
+    """f(φ) is the oracle at θ(φ) (θ written out by hand above); ∂f/∂φ against central differences of the oracle."""
+    from planner.fitting.parametrisation import Parametrisation
+
+    cls, log_loss = (ParametricObjective, parametric_log_loss) if form == "parametric" else (KaplanObjective,
+                                                                                               kaplan_log_loss)
+    param = Parametrisation.make(form, ties, fixed)
+    assert param.n_free == len(phi)
+    L = observed(log_loss, to_theta(phi) * 1.001)
+
+    def oracle(p):
+        t = to_theta(p)
+        if loss == "least-squares":
+            return ls_oracle(log_loss, t, L)
+        return np.sum(scipy_huber(DELTA, log_loss(t, N, D) - np.log(L)))
+
+    obj = cls(np.log(N), np.log(D), np.log(L), DELTA, np.float64, loss=loss, param=param)
+    f, g = obj(phi[None, :], np.zeros(1, int))
+    assert f[0] == pytest.approx(oracle(phi), rel=1e-12)
+    np.testing.assert_allclose(param.full(phi), to_theta(phi), rtol=0, atol=0)
+    h = 1e-7
+    numeric = np.array([(oracle(phi + h * e) - oracle(phi - h * e)) / (2 * h) for e in np.eye(len(phi))])
+    np.testing.assert_allclose(g[0], numeric, rtol=1e-5, atol=1e-9 * np.abs(numeric).max())
+
+
+def test_many_runs_are_summed_in_blocks_to_the_same_objective(monkeypatch):
+    """Above _RUN_CHUNK runs the objective is summed over blocks of runs: same value and gradient as one block."""
+    import planner.fitting.objectives as objectives
+
+    theta = PARAMETRIC_THETAS[0]
+    L = observed(parametric_log_loss, theta * 1.001)
+    reps = 40
+    x, y, l = (np.tile(np.log(v), reps) for v in (N, D, L))
+    whole = ParametricObjective(x, y, l, DELTA, np.float64)(np.tile(theta, (3, 1)), np.arange(3))
+    monkeypatch.setattr(objectives, "_RUN_CHUNK", 50)
+    monkeypatch.setattr(objectives, "_BIG_BLOCK_ELEMENTS", 100)
+    blocks = ParametricObjective(x, y, l, DELTA, np.float64)(np.tile(theta, (3, 1)), np.arange(3))
+    np.testing.assert_allclose(blocks[0], whole[0], rtol=1e-12)
+    np.testing.assert_allclose(blocks[1], whole[1], rtol=1e-10)
+    assert whole[0][0] == pytest.approx(reps * np.sum(scipy_huber(DELTA, parametric_log_loss(theta, N, D) - np.log(L))),
+                                        rel=1e-12)

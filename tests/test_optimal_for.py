@@ -18,7 +18,7 @@ from planner.cli import cli
 from planner.errors import QuantityError, UnsupportedLawError
 from planner.laws import AllocationRule, KaplanLaw, ParametricLaw
 from planner.plan import compute_optimal
-from planner.presets import list_presets, load_preset, preset_ids
+from planner.presets import list_presets, load_preset
 from planner.whatif import optimal_for_params, optimal_for_tokens
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
@@ -36,7 +36,9 @@ RULES = [AllocationRule(gives=g, coefficient=c, exponent=e, flops_unit=u)
          for g, c, e, u in (("n_params", 0.09, 0.5, 1.0), ("n_tokens", 0.29, 0.53, 1.0),
                             ("flops_per_token", 0.1715, 0.5243, 1.0), ("n_params", 1.3e9, 0.73, 8.64e19),
                             ("n_tokens", 2e10, 0.3, 8.64e19))]
-MODELS = [law.model for law in list_presets()] + RULES
+MODELS = [law.model for law in list_presets() if not law.routed] + RULES
+DENSE = [law.id for law in list_presets() if not law.routed]
+ROUTED = [law.id for law in list_presets() if law.routed]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: f"{m.form}-{getattr(m, 'gives', '')}")
@@ -99,9 +101,9 @@ def test_a_budget_out_of_range_is_one_error():
 # the command line
 
 
-@pytest.mark.parametrize("preset", preset_ids())
+@pytest.mark.parametrize("preset", DENSE)
 @pytest.mark.parametrize("option, key, value", [("--params", "n_params", 7e9), ("--tokens", "n_tokens", 2e12)])
-def test_cli_answers_for_every_preset(preset, option, key, value):
+def test_cli_answers_for_every_dense_preset(preset, option, key, value):
     r = CliRunner().invoke(cli, [option, "7B" if key == "n_params" else "2T", "-p", preset, "--format", "json"],
                            env=ENV)
     assert r.exit_code == 0, r.output
@@ -110,6 +112,17 @@ def test_cli_answers_for_every_preset(preset, option, key, value):
     assert row[key] == value
     assert row["flops"] == pytest.approx(scipy_inverse(law.model, key, value), rel=1e-9)
     assert (row["loss"] is None) == (not law.has_loss)
+
+
+@pytest.mark.parametrize("preset", ROUTED)
+@pytest.mark.parametrize("option", ["--params", "--tokens"])
+def test_a_mixture_of_experts_refuses_a_size_alone_in_one_line(preset, option):
+    """Its N counts every expert and its compute the active ones: one N does not name one budget."""
+    from tests.goldens import assert_one_line_error
+
+    r = CliRunner().invoke(cli, [option, "7B", "-p", preset], env=ENV)
+    assert_one_line_error(r, 1, "is not available for")
+    assert "mixture-of-experts law" in r.stderr
 
 
 def test_cli_table_says_what_the_budget_is():

@@ -18,7 +18,8 @@ PRESET_IDS = preset_ids()
 
 def test_the_issue_lists_presets_are_all_shipped():
     required = {"besiroglu2024", "hoffmann2022", "hoffmann2022-approach1", "hoffmann2022-approach2", "kaplan2020",
-                "kaplan2020-frontier", "deepseek2024", "llama3-2024", "muennighoff2023"}
+                "kaplan2020-frontier", "deepseek2024", "llama3-2024", "llama3-2024-printed", "muennighoff2023",
+                "krajewski2024", "krajewski2024-e16", "busbridge2025"}
     assert required <= set(PRESET_IDS)
     assert DEFAULT_PRESET == "besiroglu2024"
 
@@ -42,10 +43,20 @@ def test_preset_describes_itself(law):
     assert law.flops_per_param_token == 6.0
 
 
+def flops_per_token(law, plan):
+    """Training FLOPs per token under the law's own count: k·N for a dense law, the plan's own for a mixture of
+    experts (active parameters and routing, Krajewski et al. 2024 Eq. 10), never k·N with N counting every expert."""
+    if law.routed:
+        N, G = plan.n_params, plan.granularity
+        d = (64.0 * N / (8.0 * law.model.expansion_rate + 4.0)) ** (1.0 / 3.0)   # d_model = 64·n_blocks
+        return (12.0 * d**2 * 6.0 + d * law.model.expansion_rate * G * 14.0) * d / 64.0
+    return law.flops_per_param_token * plan.n_params
+
+
 @pytest.mark.parametrize("C", [1e15, 1e18, 1e21, 1e24, 1e27, 1e30])
 def test_plan_spends_exactly_the_budget(law, C):
     plan = compute_optimal(law, C)
-    assert 6 * plan.n_params * plan.n_tokens == pytest.approx(C, rel=1e-12)
+    assert flops_per_token(law, plan) * plan.n_tokens == pytest.approx(C, rel=1e-12)
     assert plan.tokens_per_param == pytest.approx(plan.n_tokens / plan.n_params, rel=1e-15)
 
 
@@ -67,6 +78,25 @@ def test_loss_where_the_law_has_one(law):
         assert np.all(plans.loss > 1.0) and np.all(plans.loss < 5.0)
     else:
         assert plans.loss is None
+
+
+@pytest.mark.parametrize("preset", [i for i in PRESET_IDS if load_preset(i).has_loss])
+@pytest.mark.parametrize("C", [1e19, 1e22, 1e25])
+def test_no_split_of_the_budget_beats_the_plan(preset, C):
+    """The plan's loss is the least along the law's own budget line: N moved by ±10% (D from the law's FLOPs
+    convention: k·N·D, or a mixture of experts' Eq. 10 at the plan's G) never does better. Every family, one check
+    (the closed forms against scipy are in test_whatif.py, the MoE's numeric optimum in test_moe.py)."""
+    law = load_preset(preset)
+    plan = compute_optimal(law, C)
+    for factor in (0.9, 1.1):
+        N = plan.n_params * factor
+        if law.routed:
+            D = C / law.model.flops_per_token(N, plan.granularity)
+            loss = law.model.loss(N, D, plan.granularity)
+        else:
+            D = C / (law.flops_per_param_token * N)
+            loss = law.model.loss(N, D)
+        assert loss > plan.loss
 
 
 def test_aliases_are_unique_and_resolve(law):
@@ -146,7 +176,7 @@ def test_chinchilla_allocation_rules_reproduce_their_tables(preset, exponent, ro
     assert law.model.exponent == exponent
     k = math.exp(sum(math.log(N) - exponent * math.log(C) for N, C, _ in rows) / len(rows))
     assert law.model.coefficient == pytest.approx(k, rel=1e-12), "stored prefactor is the documented calibration"
-    assert [tuple(r) for r in law.calibration.rows] == [pytest.approx(r) for r in rows], \
+    assert [list(r) for r in law.calibration.rows] == [pytest.approx(r) for r in rows], \
         "the preset's [calibration] table is the paper's"
     for N, C, D in rows:
         plan = compute_optimal(law, C)
@@ -174,15 +204,49 @@ def test_deepseek_splits_by_flops_per_token():
     assert (law.hyperparameters.batch_tokens.coefficient, law.hyperparameters.batch_tokens.exponent) == (0.2920, 0.3271)
 
 
-def test_llama3_constants_as_printed():
-    """Llama 3 §3.2.1: D* = 0.29·C^0.53. At 3.8e25 the printed constants give D ≈ 10.4T and N ≈ 605B, not the
-    paper's worked example of 402B on 16.55T tokens (§3.2.1; the preset's notes say so)."""
+def test_llama3_figure_3_constants_reproduce_the_worked_example():
+    """Llama 3 §3.2.1: "Extrapolation of the resulting scaling law to 3.8 × 10^25 FLOPs suggests training a 402B
+    parameter model on 16.55T tokens"; the fit is Figure 3's legend, "Fitted Line, α = 0.537, A = 0.299". Those give
+    D = 16.29T, within 2% of 16.55T (α printed to three digits moves D by ±2.9% at this budget). N = C/(6·D) = 389B
+    is 3.3% below 402B (within 4%): the paper's own 6 × 402B × 16.55T is 3.99e25, not 3.8e25."""
     law = load_preset("llama3-2024")
+    assert (law.model.coefficient, law.model.exponent) == (0.299, 0.537)
+    plan = compute_optimal(law, 3.8e25)
+    assert plan.n_tokens == pytest.approx(0.299 * 3.8e25**0.537, rel=1e-12)
+    assert plan.n_tokens == pytest.approx(16.55e12, rel=0.02)
+    assert plan.n_params == pytest.approx(402e9, rel=0.04)
+    assert 6 * 402e9 * 16.55e12 == pytest.approx(3.99e25, rel=1e-3)
+
+
+def test_llama3_constants_as_printed_miss_the_worked_example():
+    """The text's rounded (α, A) = (0.53, 0.29) give D ≈ 10.5T and N ≈ 605B at 3.8e25 FLOPs, not 402B on 16.55T;
+    kept as their own preset, whose notes say so."""
+    law = load_preset("llama3-2024-printed")
     plan = compute_optimal(law, 3.8e25)
     assert plan.n_tokens == pytest.approx(0.29 * 3.8e25**0.53, rel=1e-12)
-    assert plan.n_tokens == pytest.approx(10.45e12, rel=2e-3)
-    assert plan.n_params == pytest.approx(606e9, rel=2e-3)
-    assert any("not reproduced" in note for note in law.notes)
+    assert plan.n_tokens == pytest.approx(10.46e12, rel=2e-3)
+    assert plan.n_params == pytest.approx(605e9, rel=2e-3)
+    assert any("do not reproduce" in note for note in law.notes)
+    assert any("(0.53, 0.29)" in note for note in load_preset("llama3").notes)
+
+
+def test_deepseek_notes_carry_table_4():
+    """DeepSeek LLM Table 4: a = 0.450 (early in-house data), 0.524 (current), 0.578 (OpenWebText2), b = 1 − a; shown
+    by 'plan presets show' in the law file and in every report format (notes)."""
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    law = load_preset("deepseek2024")
+    note = next(n for n in law.notes if "Table 4" in n)
+    for a, b in (("0.450", "0.550"), ("0.524", "0.476"), ("0.578", "0.422")):
+        assert f"a = {a}, b = {b}" in note
+    assert law.model.exponent == pytest.approx(0.524, abs=5e-4)   # Eq. 4's 0.5243 is Table 4's current data
+    for fmt in ("toml", "table", "markdown", "latex", "csv", "json"):
+        out = CliRunner().invoke(cli, ["presets", "show", "deepseek", "--format", fmt], env={"COLUMNS": "2000"}).stdout
+        if fmt == "csv":
+            continue   # CSV carries the coefficient rows only
+        assert "0.578" in out and "0.450" in out, fmt
 
 
 def test_muennighoff_coefficients_are_the_fitted_logs():
@@ -239,11 +303,11 @@ def test_user_law_file_loads(tmp_path):
 
 @pytest.mark.parametrize("changes, message", [
     ({"id": None}, r"missing key 'id' in .*law\.toml"),
-    ({"form": 'form = "chinchilla"'}, r"'form' must be one of parametric, kaplan, allocation \(got 'chinchilla'\)"),
+    ({"form": 'form = "chinchilla"'}, r"'form' must be one of parametric, kaplan, allocation, busbridge, moe \(got 'chinchilla'\)"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = 0.34"},
      r"missing coefficient 'beta' in \[coefficients\]"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpah = 0.34\nbeta = 0.36"},
-     r"unknown key 'alpah' in \[coefficients\] of .*; did you mean 'alpha'\?"),
+     r"unknown coefficient 'alpah' in \[coefficients\] of .*law.toml; did you mean 'alpha'\?"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = -0.3\nbeta = 0.36"},
      r"'alpha' must be > 0 \(got -0.3\) in \[coefficients\] of .*law\.toml"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = '400'\nB = 1000.0\nalpha = 0.3\nbeta = 0.36"},
@@ -272,7 +336,7 @@ def test_missing_and_non_toml_law_files(tmp_path):
 def test_overrides_are_validated():
     with pytest.raises(PresetError, match=r"'alpha' must be > 0 \(got -0.1\) in --set"):
         load_preset("epoch", overrides={"alpha": -0.1})
-    with pytest.raises(PresetError, match=r"unknown key 'alph' in \[coefficients\] of --set; did you mean 'alpha'"):
+    with pytest.raises(PresetError, match=r"unknown coefficient 'alph' in --set; did you mean 'alpha'"):
         load_preset("epoch", overrides={"alph": 0.3})
     law = load_preset("epoch", overrides={"alpha": 0.35})
     assert law.model.alpha == 0.35 and "alpha = 0.35" in law.notes[-1]

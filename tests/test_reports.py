@@ -146,18 +146,32 @@ def test_csv_and_json_carry_the_same_raw_floats_under_unit_named_keys(name):
 def test_markdown_and_latex_end_with_assumptions_and_every_citation():
     report = reports()["compare"]
     for text in (to_markdown(report), to_latex(report)):
-        assert "FLOPs for every law" in text and "nats/token" in text
+        assert "FLOPs for every dense law" in text and "nats/token" in text
+        assert "krajewski2024: C = (12" in text and "(Eq. 10)" in text
         for law in list_presets():
             assert law.citation["arxiv"] in text
 
 
 def test_compare_marks_non_embedding_counts_and_states_the_spread():
-    report = reports()["compare"]
+    laws = [law for law in list_presets() if not law.routed]
+    report = compare_report(laws, [1e21], [[compute_optimal(law, 1e21) for law in laws]])
     rows = {r["preset"]: r for r in report.blocks[0].rows}
     assert rows["kaplan2020"]["parameters"] == "non-embedding"
     assert rows["besiroglu2024"]["parameters"] == "total"
     [note] = report.blocks[0].notes
     assert note.startswith("Spread: N from 2.22B (hoffmann2022) to 7.77B (kaplan2020-frontier), 3.50×; D from")
+    assert "n_active_params" not in report.keys
+
+
+def test_compare_with_a_mixture_of_experts_spreads_active_parameters():
+    """A MoE law's N counts every expert; beside dense laws the comparable quantity is the active N."""
+    report = reports()["compare"]
+    rows = {r["preset"]: r for r in report.blocks[0].rows}
+    assert rows["krajewski2024"]["n_active_params"] < rows["krajewski2024"]["n_params"] / 40
+    assert rows["besiroglu2024"]["n_active_params"] == rows["besiroglu2024"]["n_params"]
+    [note] = report.blocks[0].notes
+    assert note.startswith("Spread: active N from 1.57B (krajewski2024-e16) to 7.77B (kaplan2020-frontier)")
+    assert "n_active_params" in report.keys
 
 
 def test_bibtex_has_one_entry_per_paper_with_arxiv_ids():

@@ -19,8 +19,11 @@ from planner.presets import list_presets, load_preset
 from planner.whatif import (compute_efficiency, evaluate, frontier, min_compute_for_loss, optimal_loss,
                             plan_with_params, plan_with_tokens)
 
-LOSS_PRESETS = [law.id for law in list_presets() if law.has_loss]
+#: Laws planned on one N with C = k·N·D; a mixture of experts (N counting every expert, its loss needing the
+#: granularity) answers none of the what-ifs: MOE_PRESETS refuse them (test_moe.py checks its optimum instead).
+LOSS_PRESETS = [law.id for law in list_presets() if law.has_loss and not law.routed]
 RULE_PRESETS = [law.id for law in list_presets() if not law.has_loss]
+MOE_PRESETS = [law.id for law in list_presets() if law.routed]
 
 parametric = st.builds(ParametricLaw, E=st.floats(0.0, 3.0), A=st.floats(10.0, 5000.0), B=st.floats(10.0, 5000.0),
                        alpha=st.floats(0.1, 0.8), beta=st.floats(0.1, 0.8))
@@ -227,3 +230,18 @@ def test_evaluate_gives_finite_numbers_where_the_compute_is_representable(logN, 
     w = evaluate(load_preset("besiroglu2024"), N, D)
     assert all(math.isfinite(x) for x in (w.flops, w.loss, w.loss_gap, w.compute_efficiency))
     assert 0 < w.compute_efficiency <= 1 and w.loss_gap >= 0
+
+
+@pytest.mark.parametrize("preset", MOE_PRESETS)
+def test_mixtures_of_experts_refuse_the_what_ifs(preset):
+    """Every question of this module that plans one N on k·N·D is refused for a MoE law, naming it; its optimal loss
+    comes from its own (numeric) optimum."""
+    from planner.errors import UnsupportedLawError
+
+    law = load_preset(preset)
+    for call in (lambda: plan_with_params(law, 1e21, 7e9), lambda: plan_with_tokens(law, 1e21, 1e11),
+                 lambda: evaluate(law, 7e9, 1e11), lambda: compute_efficiency(law, 7e9, 1e11),
+                 lambda: min_compute_for_loss(law, 2.0)):
+        with pytest.raises(UnsupportedLawError, match=f"not available for {preset}, a mixture-of-experts law"):
+            call()
+    assert optimal_loss(law, 1e21) == compute_optimal(law, 1e21).loss

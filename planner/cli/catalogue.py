@@ -9,8 +9,8 @@ from __future__ import annotations
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import (QUANTITY, complete_preset, emit, format_option, output_format, shape_options, shape_settings,
-                      show)
+from .options import (QUANTITY, complete_preset, emit, format_option, option, output_format, shape_options,
+                      shape_settings, show)
 
 
 @click.group(invoke_without_command=True)
@@ -101,9 +101,9 @@ def hardware(fmt):
 
 
 @click.command("shape")
-@click.option("--params", "n_params", type=QUANTITY, required=True, metavar="N",
+@option("--params", "n_params", type=QUANTITY, required=True, metavar="N",
               help="Parameter count to build shapes for, e.g. 7e9 or 7B.")
-@click.option("--count", type=click.Choice(("total", "non-embedding")), default="total", show_default=True,
+@option("--count", type=click.Choice(("total", "non-embedding")), default="total", show_default=True,
               help="Whether N counts embeddings (Hoffmann) or not (Kaplan).")
 @shape_options
 @format_option

@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from .options import (LOSS, budget_options, ci_option, cluster_budget_options, format_option, laws_options, load_laws,
-                      parse_budgets, show)
+                      option, parse_budgets, show)
 
 
 @click.command()
 @budget_options
 @cluster_budget_options
-@click.option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
-              help="Instead of a budget: the least compute that reaches this loss under each law (repeatable).")
+@option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
+        help="Instead of a budget: the least compute that reaches this loss under each law (repeatable).")
 @laws_options
 @ci_option
 @format_option

@@ -1,125 +1,266 @@
 """``plan fit`` and ``plan design``: fit a law to your own runs; propose runs to train.
 
-Thin commands over :mod:`planner.fitting` (read, fit, bootstrap, design), :mod:`planner.lawfile` (the law file) and
-:mod:`planner.report.fit` (the reports, in every format). numpy and scipy load only when one of these commands runs.
+Thin commands over :mod:`planner.fitting` (read, fit, bootstrap, back-test, compare, design), :mod:`planner.lawfile`
+(the law file) and :mod:`planner.report.fit` (the reports, in every format). numpy and scipy load only when one of
+these commands runs.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 
-from .options import (QUANTITY, budget_options, flops_budgets, format_option, law_options, load_law,
+from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..report.fit import DEFAULT_REPORT_BUDGETS
+from .isoflop import approach_options
+from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, flops_budgets, format_option, law_options,
+                      load_law, option,
                       read_runs_options, runs_options, show, warn)
 
-#: Budgets the report plans at when no --flops is given.
-DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
+#: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
+PROGRESS_DELAY = 1.0
 
 
-def _progress_bar(total: int):
-    """A rich progress bar on stderr, and the callback that advances it."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+class _Progress:
+    """A rich progress bar on stderr that appears only once the work has taken :data:`PROGRESS_DELAY` seconds, and
+    never when stderr is not a terminal (there a transient bar only leaves a stray blank line in the log).
+    Call it as ``progress(stage, done, total)``."""
 
-    console = Console(stderr=True)
-    # Off when stderr is not a terminal: there a transient bar only leaves a stray blank line in the log.
-    progress = Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
-    task = progress.add_task("bootstrap", total=total)
-    return progress, lambda done, _total: progress.update(task, completed=done)
+    def __init__(self):
+        self.start = time.monotonic()
+        self.bar = None
+        self.task = None
+        self.off = False
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        if self.off:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < PROGRESS_DELAY:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            console = Console(stderr=True)
+            if not console.is_terminal:
+                self.off = True
+                return
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(stage, total=total)
+        self.bar.update(self.task, description=stage, completed=done, total=total)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _law_id(output: str | None, given: str | None) -> str:
     if given:
         return given
-    if output:
-        return Path(output).stem
+    if output is not None:
+        return Path(output).stem or "fitted"
     return "fitted"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# option groups
+
+
+def _options(f, options):
+    """``f`` decorated with each of ``options``, in the order given (as they show in --help)."""
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def model_options(f):
+    """How the law is fitted: --tie, --fix, --objective, --huber-delta."""
+    return _options(f, [
+        option("--tie", "ties", multiple=True, metavar="NAME=NAME",
+                     help="Fit two coefficients as one, e.g. --tie alpha=beta (Gadre et al. 2024; repeatable)."),
+        option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
+                     help="Hold a coefficient fixed, e.g. --fix E=1.69 (repeatable)."),
+        option("--objective", type=click.Choice(("huber-log", "least-squares")), default="huber-log",
+                     show_default=True,
+                     help="Huber on log L (Hoffmann et al.) or least squares on L (Gadre et al.'s curve fit)."),
+        option("--huber-delta", "delta", type=Number(0, 10, low_open=True, what="a Huber delta"), default=HUBER_DELTA,
+                     show_default=True, help="Huber delta of --objective huber-log."),
+    ])
+
+
+def errors_options(f):
+    """How the errors are got: --errors, --bootstrap, --seed, --level."""
+    return _options(f, [
+        option("--errors", type=click.Choice(("bootstrap", "asymptotic")), default="bootstrap",
+                     show_default=True,
+                     help="Bootstrap errors and intervals, or asymptotic (Gauss-Newton) errors, which understate "
+                          "them on few runs."),
+        option("--bootstrap", "n_boot", type=click.IntRange(1, 1_000_000), metavar="N",
+                     help=f"Bootstrap resamples (seeded; e.g. 4000) [default: {DEFAULT_BOOTSTRAP_RESAMPLES}]."),
+        option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Seed of the bootstrap resampling."),
+        option("--level", type=LEVEL, default=95.0,
+                     show_default=True, help="Interval level in percent."),
+    ])
+
+
+def backtest_options(f):
+    """Whom to trust: --holdout, --holdout-above, --compare."""
+    return _options(f, [
+        option("--holdout", type=click.IntRange(min=1), metavar="K",
+                     help="Back-test: fit without the K runs of largest compute and predict them."),
+        option("--holdout-above", type=QUANTITY, metavar="FLOPS",
+                     help="Back-test: fit without the runs above FLOPS and predict them."),
+        option("--compare", is_flag=True,
+                     help="Fit the free and the alpha = beta law, Kaplan's form and Approach 2 on the same runs; "
+                          "one row each."),
+    ])
+
+
+def _parse_fixes(values) -> tuple:
+    out = []
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE like E=1.69 (got {item!r})", param_hint="'--fix'")
+        try:
+            out.append((name.strip(), float(value)))
+        except ValueError:
+            raise click.BadParameter(f"{name.strip()!r} needs a number (got {value!r})", param_hint="'--fix'") from None
+    return tuple(out)
+
+
+def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output):
+    """Usage errors for options that do not go together."""
+    approach = "--curves" if curves else "--isoflop" if isoflop else None
+    if isoflop and curves:
+        raise click.UsageError("--isoflop (Approach 2, final losses) and --curves (Approach 1, training curves) are "
+                               "two different fits; give one")
+    if approach and form != "parametric":
+        raise click.UsageError(f"{approach} fits an allocation rule; it does not combine with --form")
+    if approach and (ties or fixes):
+        raise click.UsageError(f"--tie and --fix are for the parametric and Kaplan fits, not {approach}")
+    if approach and (holdout or holdout_above):
+        raise click.UsageError(f"--holdout predicts losses, which an allocation rule ({approach}) does not give")
+    if approach and errors == "asymptotic" and n_boot:
+        raise click.UsageError("--bootstrap sets the resamples; it does not combine with --errors asymptotic")
+    if errors == "asymptotic" and n_boot:
+        raise click.UsageError("--bootstrap sets the resamples of --errors bootstrap; it does not combine with "
+                               "--errors asymptotic")
+    if holdout and holdout_above:
+        raise click.UsageError("give --holdout K or --holdout-above FLOPS, not both")
+    if compare:
+        for given, name in ((form != "parametric", "--form"), (isoflop, "--isoflop"), (curves, "--curves"), (ties, "--tie"),
+                            (fixes, "--fix"), (output is not None, "-o"), (n_boot, "--bootstrap")):
+            if given:
+                raise click.UsageError(f"--compare fits its own estimators; it does not combine with {name}")
+    if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
+        raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# plan fit
 
 
 @click.command("fit")
 @click.argument("runs_file", metavar="RUNS")
-@click.option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-@click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
-              help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
-@click.option("--isoflop", is_flag=True,
-              help="Hoffmann's Approach 2 instead: a parabola per isoFLOP budget, then N_opt = G*C^a.")
-@click.option("--bootstrap", "n_boot", type=click.IntRange(0, 1_000_000), default=0, metavar="N",
-              help="Refit on N resamples of the runs for percentile intervals (e.g. 4000).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the bootstrap resampling.")
-@click.option("--level", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=95.0,
-              show_default=True, help="Interval level in percent.")
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
-              help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
+@option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
+@option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+        help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
+@option("--isoflop", is_flag=True,
+        help="Hoffmann's Approach 2 instead: a minimum per isoFLOP budget, then N_opt = G*C^a.")
+@approach_options
+@model_options
+@errors_options
+@backtest_options
+@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+        help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
 @runs_options
-@click.option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
+@option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
-def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, flops, drop_highest_loss,
-                n_params_column, tokens_column, flops_column, loss_column, input_format, law_id, fmt):
+def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, errors, n_boot, seed, level,
+                holdout, holdout_above, compare, flops, drop_highest_loss, n_params_column, tokens_column,
+                flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
 
     One row per finished run with its parameters, tokens or training FLOPs, and final loss.
     Columns named n_params/params/N, tokens/n_tokens/D, flops/C and loss/L are found
     automatically. The fit follows Hoffmann et al.'s Approach 3 as Besiroglu et al. redid it:
-    Huber (delta 1e-3) on log loss, L-BFGS from 4,500 starts, best kept.
+    Huber (delta 1e-3) on log loss, L-BFGS from 4,500 starts, best kept; errors and
+    intervals from 500 seeded bootstrap resamples.
 
     \b
     Examples:
       plan fit runs.csv
       plan fit runs.csv -o mylaw.toml && plan --law mylaw.toml --flops 1e22
       plan fit runs.csv --bootstrap 4000 --seed 42 --flops 1e22
+      plan fit ladder.csv --tie alpha=beta --objective least-squares
+      plan fit runs.csv --fix E=1.69
+      plan fit runs.csv --holdout 2 --flops 1e24
+      plan fit runs.csv --compare --flops 1e22 --flops 1e24
       plan fit runs.jsonl --form kaplan
-      plan fit isoflop_runs.csv --isoflop
+      plan fit isoflop_runs.csv --isoflop --bootstrap 1000
+      plan fit curves.csv --curves --run-column run --bootstrap 1000
     """
-    from .. import fitting
     from ..files import check_output, write_atomic
-    from ..lawfile import law_file_text, law_from_fit, load_law_file
-    from ..report.fit import fit_report, plans_report
+    from ..lawfile import law_file_text, load_law_file
+    from ..report.fit import FitRequest, compare_report, fit_answer
 
-    if isoflop and form != "parametric":
-        raise click.UsageError("--isoflop fits Approach 2's allocation rule; it does not combine with --form")
-    if isoflop and n_boot:
-        raise click.UsageError("--bootstrap is for the parametric and Kaplan fits, not --isoflop")
-    if output == "-":  # the report is on stdout; a law file named '-' is never what was meant
-        raise click.UsageError("-o - would write a file named '-'; give a file name like -o mylaw.toml")
-    if output:
-        check_output(output, force)  # before the fit, which can take minutes
+    _check_combinations(form, isoflop, curves, ties, _parse_fixes(fixes), errors, n_boot, holdout, holdout_above,
+                        compare, output)
+    if output is not None:
+        check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
+    if isoflop or curves:  # Hoffmann's Approaches 2 and 1: planner.cli.isoflop
+        from .isoflop import fit_allocation_rule
+
+        with _Progress() as progress:
+            return fit_allocation_rule(
+                runs_file, output=output, force=force, curves=curves,
+                n_boot=0 if errors == "asymptotic" else (n_boot or 0), seed=seed, level=level,
+                budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS), law_id=_law_id(output, law_id), fmt=fmt,
+                progress=progress, command=command_line(click.get_current_context(), skip=("output", "force", "fmt")),
+                drop_highest_loss=drop_highest_loss, n_params_column=n_params_column, tokens_column=tokens_column,
+                flops_column=flops_column, loss_column=loss_column, input_format=input_format, **approach)
+    request = FitRequest(form=form, isoflop=isoflop, tie=tuple(ties), fix=_parse_fixes(fixes), objective=objective,
+                         delta=delta, errors="asymptotic" if isoflop else errors,
+                         n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=level,
+                         budgets=tuple(flops) or DEFAULT_REPORT_BUDGETS, holdout=holdout, holdout_above=holdout_above,
+                         law_id=_law_id(output, law_id))
 
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                              input_format)
-    N, D, L = runs.n_params, runs.n_tokens, runs.loss
-    if isoflop:
-        result = fitting.fit_isoflop(N, D, L, flops=runs.flops, flops_per_param_token=runs.flops_per_param_token)
-    elif form == "kaplan":
-        result = fitting.fit_kaplan(N, D, L, flops_per_param_token=runs.flops_per_param_token)
-    else:
-        result = fitting.fit_parametric(N, D, L, flops_per_param_token=runs.flops_per_param_token)
-    boot = None
-    if n_boot:
-        progress, callback = _progress_bar(n_boot)
-        with progress:
-            boot = fitting.bootstrap(N, D, L, n_resamples=n_boot, seed=seed, fit=result, form=result.form,
-                                     level=level, progress=callback)
+    if compare:
+        from ..fitting import compare_estimators
 
-    budgets = list(flops) or list(DEFAULT_REPORT_BUDGETS)
-    law_id = _law_id(output, law_id)
-    fitted = law_from_fit(result, boot, law_id=law_id, source=Path(runs.source).name)
-    report = fit_report(result, boot, plans_report(fitted, budgets, level if boot is not None else None), runs)
-    if boot is not None and boot.n_failed:
-        warn([f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped"])
-    show(report, fmt)
+        with _Progress() as progress:
+            results = compare_estimators(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops,
+                                         budget=max(request.budgets), objective=objective, delta=delta,
+                                         holdout=holdout, holdout_above=holdout_above,
+                                         flops_per_param_token=runs.flops_per_param_token, progress=progress)
+        show(compare_report(results, request.budgets, runs), fmt)
+        return
+    with _Progress() as progress:
+        answer = fit_answer(runs, request, progress=progress)
+    if answer.boot is not None and answer.boot.n_failed:
+        warn([f"{answer.boot.n_failed} of {answer.boot.n_resamples} bootstrap resamples gave no valid fit and were "
+              "dropped"])
+    show(answer.report, fmt)
 
-    if output:
-        command = "plan fit " + " ".join(
-            [Path(runs.source).name] + ([f"--form {form}"] if form != "parametric" else [])
-            + (["--isoflop"] if isoflop else []) + ([f"--drop-highest-loss {drop_highest_loss}"] if drop_highest_loss else [])
-            + ([f"--bootstrap {n_boot} --seed {seed}"] if n_boot else []))
+    if output is not None:
+        command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
         from ..errors import PresetError
 
         try:
-            text = law_file_text(result, boot, law_id=law_id, source=Path(runs.source).name, command=command)
+            text = law_file_text(answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name,
+                                 command=command)
             write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears
         except (PresetError, ValueError) as e:
             raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
@@ -129,9 +270,9 @@ def fit_command(runs_file, output, force, form, isoflop, n_boot, seed, level, fl
 
 @click.command("design")
 @budget_options
-@click.option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
+@option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
               help="Model sizes per budget.")
-@click.option("--span", type=click.FloatRange(1, min_open=True), default=16.0, show_default=True,
+@option("--span", type=Number(1, 1e6, low_open=True, what="a ratio of sizes"), default=16.0, show_default=True,
               help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
 @law_options
 @format_option

@@ -14,11 +14,12 @@ import click
 
 from ..errors import PlannerError
 
-__all__ = ["PlanGroup", "SUBCOMMANDS"]
+__all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
 
 #: name → "module:attribute" of each subcommand of ``plan``, in the order ``plan --help`` lists them.
 SUBCOMMANDS = {
     "compare": "planner.cli.compare:compare",
+    "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
     "design": "planner.cli.fit:design_command",
     "presets": "planner.cli.catalogue:presets",
@@ -30,6 +31,11 @@ SUBCOMMANDS = {
 
 #: click >= 8.2 raises this for a group called without its subcommand (an empty tuple catches nothing before).
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: control characters a user typed (a newline, a carriage return) shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
 
 
 def _load(target: str) -> click.Command:
@@ -67,6 +73,14 @@ class PlanGroup(click.Group):
             raise click.ClickException(str(e)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        import warnings
+
+        from .streams import prepare
+
+        prepare()
+        # numpy's floating-point warnings are noise on a command line: every result is checked (planner.checks), and
+        # what cannot be computed is one error line.
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except _NO_ARGS_IS_HELP as e:  # 'plan plot' alone: its help, as click shows it, not "Error: Usage: ..."
@@ -75,7 +89,7 @@ class PlanGroup(click.Group):
                 raise
             sys.exit(e.exit_code)
         except click.ClickException as e:
-            click.echo(f"Error: {e.format_message()}", err=True)
+            click.echo(f"Error: {one_line(e.format_message())}", err=True)
             if not standalone_mode:
                 raise
             sys.exit(e.exit_code)

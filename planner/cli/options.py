@@ -7,6 +7,7 @@ stdout, warnings on stderr). No planning here: commands hand what this parses to
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple
 
 import click
@@ -14,24 +15,55 @@ import click
 from ..errors import PlannerError
 from ..presets import DEFAULT_PRESET
 from ..render import FORMATS
-from ..units import parse_quantity
+from ..units import QUANTITY_RANGE, parse_quantity
 
 if TYPE_CHECKING:
     from ..compute.hardware import Cluster
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# parameter types
+# options and parameter types: the seam where every value enters
+
+
+class Once(click.Option):
+    """A single-valued option that refuses to be given twice: click would keep the last value silently
+    (``--params 7B --params 8B`` planned 8B)."""
+
+    def add_to_parser(self, parser, ctx) -> None:
+        if self.multiple or self.count or self.is_flag:
+            return super().add_to_parser(parser, ctx)
+        parser.add_option(obj=self, opts=self.opts, dest=self.name, action="append", nargs=self.nargs)
+
+    def consume_value(self, ctx, opts):
+        value = opts.get(self.name)
+        if isinstance(value, list) and not (self.multiple or self.count or self.is_flag):
+            if len(value) > 1:
+                shown = ", ".join(" ".join(v) if isinstance(v, (tuple, list)) else str(v) for v in value)
+                raise click.BadParameter(f"given {len(value)} times ({shown}); give it once", ctx=ctx, param=self)
+            opts = {**opts, self.name: value[0]}
+        return super().consume_value(ctx, opts)
+
+
+def option(*decls, **attrs):
+    """``click.option`` whose single-valued options refuse to be repeated (:class:`Once`): every option of planner's
+    commands is declared with it."""
+    attrs.setdefault("cls", Once)
+    return click.option(*decls, **attrs)
 
 
 class Quantity(click.ParamType):
-    """A positive finite number: ``1e21``, ``3.8e+25``, ``7B``, ``2T``."""
+    """A positive finite number: ``1e21``, ``3.8e+25``, ``7B``, ``2T`` (with ``zero``, also 0)."""
 
     name = "quantity"
+
+    def __init__(self, zero: bool = False):
+        self.zero = zero
 
     def convert(self, value, param, ctx):
         if isinstance(value, float):
             return value
+        if self.zero and str(value).strip() in ("0", "0.0", "0e0"):
+            return 0.0
         try:
             return parse_quantity(value)
         except PlannerError as e:
@@ -39,6 +71,36 @@ class Quantity(click.ParamType):
 
 
 QUANTITY = Quantity()
+#: A quantity that may be zero (--inference-tokens 0: no demand, the plain plan).
+QUANTITY_OR_ZERO = Quantity(zero=True)
+
+
+class Number(click.ParamType):
+    """A finite number between ``low`` and ``high`` (each end open or closed): ``nan`` and ``inf`` are refused,
+    which click's FloatRange lets through."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, low_open: bool = False, high_open: bool = False, what: str = ""):
+        self.low, self.high, self.low_open, self.high_open, self.what = low, high, low_open, high_open, what
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            x = None
+        lo_ok = x is not None and (x > self.low if self.low_open else x >= self.low)
+        hi_ok = x is not None and (x < self.high if self.high_open else x <= self.high)
+        if not (lo_ok and hi_ok):
+            ends = f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+            self.fail(f"expected {self.what or 'a finite number'} in {ends}; got {value!r}", param, ctx)
+        return x
+
+
+#: --ci and --level: a central interval's level in percent.
+LEVEL = Number(0, 100, low_open=True, high_open=True, what="a percentage")
+#: --mfu: a fraction of peak; below one useful FLOP in a million is taken for a typo (planner's bound, not a paper's).
+MFU = Number(1e-6, 1, what="a model-FLOPs utilisation")
 
 
 class Loss(click.ParamType):
@@ -103,12 +165,12 @@ def complete_chip(ctx, param, incomplete):
 
 def law_options(f):
     """--preset, --law and --set, shared by every command that plans with one law."""
-    f = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+    f = option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                      help="Override one coefficient, e.g. --set alpha=0.35 (repeatable).")(f)
-    f = click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
+    f = option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
                      help="A law file in the preset format (see 'plan presets show').")(f)
-    f = click.option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
-                     help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
+    f = option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+               help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
     return f
 
 
@@ -129,8 +191,12 @@ def load_law(preset, law_file, sets):
     """The law chosen by ``--preset`` / ``--law`` with ``--set`` overrides."""
     from ..presets import load_law_file, load_preset
 
-    if preset and law_file:
+    if preset is not None and law_file is not None:
         raise click.UsageError("give --preset or --law, not both")
+    for given, name in ((preset, "--preset"), (law_file, "--law")):
+        if given is not None and not given.strip():
+            raise click.BadParameter("is empty; give a preset id (list them with 'plan presets') or a law file",
+                                     param_hint=f"'{name}'")
     overrides = _parse_sets(sets)
     if law_file:
         law = load_law_file(law_file)
@@ -141,10 +207,10 @@ def load_law(preset, law_file, sets):
 def laws_options(f):
     """--preset ID,ID,... and --law FILE, both repeatable: the laws of a command that sets several side by side
     (plan compare, plan plot frontier)."""
-    f = click.option("--law", "law_files", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
-                     help="A law file to include (repeatable), e.g. one 'plan fit -o' wrote.")(f)
-    f = click.option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...", shell_complete=complete_presets,
-                     help="Laws to include, comma-separated or repeated.")(f)
+    f = option("--law", "law_files", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
+               help="A law file to include (repeatable), e.g. one 'plan fit -o' wrote.")(f)
+    f = option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...", shell_complete=complete_presets,
+               help="Laws to include, comma-separated or repeated.")(f)
     return f
 
 
@@ -173,34 +239,34 @@ def load_laws(preset_list, law_files, default=None) -> list:
 
 def budget_options(f):
     """--flops, --flops-range and --points."""
-    f = click.option("--points", type=click.IntRange(1, 10_000), default=5, show_default=True,
+    f = option("--points", type=click.IntRange(1, 10_000), default=5, show_default=True,
                      help="How many log-spaced budgets --flops-range gives.")(f)
-    f = click.option("--flops-range", type=(QUANTITY, QUANTITY), metavar="START STOP",
+    f = option("--flops-range", type=(QUANTITY, QUANTITY), metavar="START STOP",
                      help="Log-spaced budgets from START to STOP FLOPs.")(f)
-    f = click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+    f = option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
                      help="Training compute in FLOPs, e.g. 1e21 (repeatable).")(f)
     return f
 
 
 def hardware_options(f):
     """--gpu, --gpus, --mfu, --usd-per-gpu-hour: the cluster a plan runs on."""
-    f = click.option("--usd-per-gpu-hour", "price", type=QUANTITY, metavar="PRICE",
+    f = option("--usd-per-gpu-hour", "price", type=QUANTITY, metavar="PRICE",
                      help="Price of one chip-hour in dollars; adds a cost column.")(f)
-    f = click.option("--mfu", type=click.FloatRange(0, 1, min_open=True), metavar="FRACTION",
+    f = option("--mfu", type=MFU, metavar="FRACTION",
                      help="Model-FLOPs utilisation, 0 < MFU <= 1 [default: 0.40, Llama 3 405B on H100s].")(f)
-    f = click.option("--gpus", type=click.IntRange(min=1), metavar="N", help="How many chips; adds wall-clock days.")(f)
-    f = click.option("--gpu", metavar="ID", shell_complete=complete_chip,
-                     help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
+    f = option("--gpus", type=click.IntRange(min=1), metavar="N", help="How many chips; adds wall-clock days.")(f)
+    f = option("--gpu", metavar="ID", shell_complete=complete_chip,
+               help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
     return f
 
 
 def cluster_budget_options(f):
     """--gpu-hours, --days, --usd (budgets in the units a cluster is bought in), then the cluster's options."""
     f = hardware_options(f)
-    f = click.option("--usd", type=QUANTITY, metavar="DOLLARS",
+    f = option("--usd", type=QUANTITY, metavar="DOLLARS",
                      help="Budget in dollars (needs --gpu and --usd-per-gpu-hour).")(f)
-    f = click.option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")(f)
-    f = click.option("--gpu-hours", type=QUANTITY, metavar="HOURS",
+    f = option("--days", type=QUANTITY, metavar="DAYS", help="Budget in wall-clock days (needs --gpu and --gpus).")(f)
+    f = option("--gpu-hours", type=QUANTITY, metavar="HOURS",
                      help="Budget in chip-hours instead of FLOPs (needs --gpu).")(f)
     return f
 
@@ -239,6 +305,10 @@ def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, m
 
     name, amount, unit = other
     C = flops_for_budget(amount, unit, cluster)
+    lo, hi = QUANTITY_RANGE
+    if not lo <= C <= hi:
+        raise click.BadParameter(f"{amount:g} on {cluster.chip.id} at MFU {cluster.mfu:g} is {C:g} FLOPs, outside the "
+                                 f"{lo:g}..{hi:g} planner computes with; give a smaller budget", param_hint=f"'{name}'")
     return Budgets((C,), name, budget_line(amount, unit, cluster, C), cluster, mfu is not None)
 
 
@@ -252,7 +322,9 @@ def flops_budgets(flops, flops_range, points) -> list[float]:
         if points == 1 or lo == hi:
             budgets.append(lo)
         else:
-            budgets += [lo * (hi / lo) ** (i / (points - 1)) for i in range(points)]
+            # In logarithms: hi/lo itself may overflow (1e200 / 1e-200).
+            a, b = math.log(lo), math.log(hi)
+            budgets += [lo] + [math.exp(a + (b - a) * i / (points - 1)) for i in range(1, points - 1)] + [hi]
     return budgets
 
 
@@ -300,12 +372,12 @@ def _cluster(gpu, gpus, mfu, price):
 
 def constraint_options(f):
     """--unique-tokens, --inference-tokens, --max-params and --max-tokens: any of them plans under constraints."""
-    f = click.option("--max-tokens", type=QUANTITY, metavar="D", help="Constraint: train on at most D tokens.")(f)
-    f = click.option("--max-params", type=QUANTITY, metavar="N", help="Constraint: train at most N parameters.")(f)
-    f = click.option("--inference-tokens", type=QUANTITY, metavar="T",
+    f = option("--max-tokens", type=QUANTITY, metavar="D", help="Constraint: train on at most D tokens.")(f)
+    f = option("--max-params", type=QUANTITY, metavar="N", help="Constraint: train at most N parameters.")(f)
+    f = option("--inference-tokens", type=QUANTITY_OR_ZERO, metavar="T",
                      help="Constraint: tokens the model will serve; also plan the same loss for the least "
                           "training + inference FLOPs (Sardana et al. 2024).")(f)
-    f = click.option("--unique-tokens", type=QUANTITY, metavar="U",
+    f = option("--unique-tokens", type=QUANTITY, metavar="U",
                      help="Constraint: unique training tokens available; more tokens repeat them "
                           "(Muennighoff et al. 2023).")(f)
     return f
@@ -313,10 +385,10 @@ def constraint_options(f):
 
 def shape_options(f):
     """--vocab, --context, --tied-embeddings: what a transformer shape is built with."""
-    f = click.option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
-    f = click.option("--context", type=click.IntRange(min=1), metavar="TOKENS",
+    f = option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
+    f = option("--context", type=click.IntRange(min=1), metavar="TOKENS",
                      help="Training context (sequence length) of the shapes [default: 2048, Chinchilla's].")(f)
-    f = click.option("--vocab", type=click.IntRange(min=1), metavar="TOKENS",
+    f = option("--vocab", type=click.IntRange(min=1), metavar="TOKENS",
                      help="Vocabulary size of the shapes [default: 32000, Chinchilla's].")(f)
     return f
 
@@ -332,10 +404,9 @@ def shape_settings(vocab, context, tied_embeddings) -> dict:
 
 def ci_option(f):
     """--ci LEVEL: central intervals from the laws' published uncertainty."""
-    return click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
-                        help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss (and the "
-                             "budget, for a target loss or a size alone), from the law's published uncertainty or "
-                             "bootstrap samples.")(f)
+    return option("--ci", type=LEVEL, metavar="LEVEL",
+                  help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss (and the budget, for "
+                       "a target loss or a size alone), from the law's published uncertainty or bootstrap samples.")(f)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -348,11 +419,11 @@ def format_option(f=None, *, document: str | None = None, file_option: bool = Tr
     a document in a format of its own (a law file, BibTeX) takes ``document`` too, as its default; one whose -o
     means something else (plan fit's law file) takes ``file_option=False``."""
     choices = ((document,) if document else ()) + FORMATS
-    option = click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
-                          help="Output format [with -o FILE: from FILE's suffix].")
+    decorator = option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+                       help="Output format [with -o FILE: from FILE's suffix].")
 
     def decorate(f):
-        f = option(f)
+        f = decorator(f)
         return output_options(f, document) if file_option else f
 
     return decorate(f) if f is not None else decorate
@@ -360,23 +431,53 @@ def format_option(f=None, *, document: str | None = None, file_option: bool = Tr
 
 def warn(messages) -> None:
     """Warnings go to stderr, one line each, so stdout stays parseable."""
+    from .group import one_line
+
     for message in dict.fromkeys(messages):
-        click.echo(f"Warning: {message}", err=True)
+        click.echo(f"Warning: {one_line(message)}", err=True)
 
 
 def show(report, fmt: str) -> None:
-    """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``, or in
+    """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``
+    (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
     the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
     from .. import render
+    from .streams import terminal_width, write_results
 
     warn(report.warnings)
     fmt = output_format(fmt)
     if _output_file() is not None:
         emit(render.render_report(report, fmt, width=FILE_WIDTH))
     elif fmt == "table":
-        render.print_table(report)
+        from rich.console import Console
+
+        write_results(lambda: render.print_table(report, Console(width=terminal_width(), emoji=False)))
     else:
-        click.echo(render.render(report, fmt))
+        text = render.render(report, fmt)
+        write_results(lambda: click.echo(text))
+
+
+def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
+    """The command as the user typed it, from what click parsed: every argument and every option given on the
+    command line (not defaults), but those named in ``skip``; quoted for a shell. A law file records it so that
+    running it again reproduces the file."""
+    import shlex
+
+    words = ["plan"] + ctx.command_path.split()[1:]   # the program name, whatever the caller called it
+    for param in ctx.command.params:
+        if param.name in skip or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name]
+        values = value if getattr(param, "multiple", False) else [value]
+        for v in values:
+            if isinstance(param, click.Argument):
+                words.append(str(v))
+            elif getattr(param, "is_flag", False):
+                words.append(max(param.opts, key=len))
+            else:
+                words.append(max(param.opts, key=len))
+                words += [str(x) for x in v] if isinstance(v, tuple) else [str(v)]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -410,9 +511,9 @@ def output_options(f, document: str | None = None):
         ctx.meta[_OUTPUT + ".force"] = ctx.meta.get(_OUTPUT + ".force", False) or value
         return value
 
-    f = click.option("--force", is_flag=True, is_eager=True, expose_value=False, callback=force,
+    f = option("--force", is_flag=True, is_eager=True, expose_value=False, callback=force,
                      help="Overwrite FILE of -o if it exists.")(f)
-    f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+    f = option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
                      expose_value=False, callback=remember,
                      help="Write to FILE instead of stdout (.md, .tex, .csv, .json, .txt"
                           + (f", .{_DOCUMENT_SUFFIX[document]}" if document else "") + ": the format, unless "
@@ -452,7 +553,9 @@ def emit(text: str) -> None:
     an existing file without --force; stderr says where it went."""
     target = _output_file()
     if target is None:
-        click.echo(text, nl=not text.endswith("\n"))
+        from .streams import write_results
+
+        write_results(lambda: click.echo(text, nl=not text.endswith("\n")))
         return
     from ..files import write_atomic
 
@@ -468,17 +571,17 @@ def emit(text: str) -> None:
 def runs_options(f):
     """How to read RUNS: --drop-highest-loss and the column and format overrides (plan fit, plan plot fit)."""
     options = [
-        click.option("--drop-highest-loss", type=click.IntRange(0), default=0, metavar="K",
+        option("--drop-highest-loss", type=click.IntRange(0), default=0, metavar="K",
                      help="Leave out the K runs of highest loss (Besiroglu et al. drop 5)."),
-        click.option("--n-params-column", metavar="NAME", help="Column with parameter counts N."),
-        click.option("--tokens-column", metavar="NAME", help="Column with training tokens D."),
-        click.option("--flops-column", metavar="NAME", help="Column with training FLOPs C (D = C/6N if no tokens)."),
-        click.option("--loss-column", metavar="NAME", help="Column with final losses L."),
-        click.option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
+        option("--n-params-column", metavar="NAME", help="Column with parameter counts N."),
+        option("--tokens-column", metavar="NAME", help="Column with training tokens D."),
+        option("--flops-column", metavar="NAME", help="Column with training FLOPs C (D = C/6N if no tokens)."),
+        option("--loss-column", metavar="NAME", help="Column with final losses L."),
+        option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
                      help="Format of RUNS [default: from the extension, else sniffed]."),
     ]
-    for option in reversed(options):
-        f = option(f)
+    for decorator in reversed(options):
+        f = decorator(f)
     return f
 
 

@@ -12,8 +12,8 @@ import click
 
 from .. import __version__
 from .group import PlanGroup
-from .options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
-                      constraint_options, format_option, law_options, load_law, parse_budgets, shape_options,
+from .options import (budget_options, BUDGET_PARAMS, Budgets, ci_option, cluster_budget_options, constraint_options,
+                      format_option, law_options, load_law, LOSS, option, parse_budgets, QUANTITY, shape_options,
                       shape_settings, show)
 
 __all__ = ["cli", "PlanRequest"]
@@ -139,20 +139,20 @@ class PlanRequest(NamedTuple):
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @budget_options
 @cluster_budget_options
-@click.option("--params", "n_params", type=QUANTITY, metavar="N",
-              help="A model of N parameters, e.g. 7B: alone, the budget at which N is compute-optimal and its tokens; "
-                   "with --flops, a what-if (D follows); with --tokens, that exact run; with --tokens and "
-                   "--unique-tokens, its loss on repeated data.")
-@click.option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
-              help="D training tokens, e.g. 2T: alone, the budget at which D is compute-optimal and its model size; "
-                   "with --flops, a what-if (N follows); with --params, that exact run.")
-@click.option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
+@option("--params", "n_params", type=QUANTITY, metavar="N",
+        help="A model of N parameters, e.g. 7B: alone, the budget at which N is compute-optimal and its tokens; "
+             "with --flops, a what-if (D follows); with --tokens, that exact run; with --tokens and "
+             "--unique-tokens, its loss on repeated data.")
+@option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
+        help="D training tokens, e.g. 2T: alone, the budget at which D is compute-optimal and its model size; "
+             "with --flops, a what-if (N follows); with --params, that exact run.")
+@option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
               help="The least compute that reaches this loss in nats/token (repeatable; with constraints, the plans "
                    "under them for this loss).")
 @constraint_options
-@click.option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
+@option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
 @shape_options
-@click.option("--hparams", "show_hparams", is_flag=True,
+@option("--hparams", "show_hparams", is_flag=True,
               help="Add DeepSeek's suggested learning rate and batch size for each budget.")
 @law_options
 @ci_option

@@ -1,4 +1,5 @@
-"""``plan plot``: figures of laws (``frontier``, ``isoflop``) and of a fit to runs (``fit``).
+"""``plan plot``: figures of laws (``frontier``, ``isoflop``), of a fit to runs (``fit``), of a user's isoFLOP
+sweeps (``isoflop RUNS``) and training curves (``curves``).
 
 matplotlib loads only when a figure is drawn (``pip install 'planner[plot]'``); the group's help needs none.
 """
@@ -10,14 +11,15 @@ from pathlib import Path
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import (QUANTITY, complete_preset, law_options, laws_options, load_law, load_laws, read_runs_options,
-                      runs_options, warn)
+from .isoflop import budget_options, curves_options
+from .options import (LEVEL, QUANTITY, complete_preset, law_options, laws_options, load_law, load_laws, option,
+                      read_runs_options, runs_options, warn)
 
 
 def output_options(f):
     """-o/--output FILE (format by suffix) and --force."""
-    f = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
-    f = click.option("--output", "-o", required=True, metavar="FILE", callback=_figure_path, type=click.Path(),
+    f = option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
+    f = option("--output", "-o", required=True, metavar="FILE", callback=_figure_path, type=click.Path(),
                      help="Where to write the figure: .png, .svg or .pdf.")(f)
     return f
 
@@ -41,16 +43,18 @@ def plot():
       plan plot frontier --preset epoch --preset chinchilla -o frontier.png
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.svg
       plan plot fit runs.csv -o fit.png
+      plan plot isoflop sweeps.csv -o sweeps.png
+      plan plot curves curves.csv -o envelope.png
     """
 
 
 @plot.command("frontier")
 @laws_options
-@click.option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
+@option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
               metavar="START STOP", help="Compute range of the x axis in FLOPs.")
-@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=80, show_default=True,
+@option("--ci", type=LEVEL, default=80, show_default=True,
               metavar="LEVEL", help="Width of the interval bands, for laws that publish uncertainty.")
-@click.option("--no-bands", is_flag=True, help="Draw no interval bands.")
+@option("--no-bands", is_flag=True, help="Draw no interval bands.")
 @output_options
 def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, force):
     """N_opt, D_opt and tokens per parameter against compute for one or more laws.
@@ -75,23 +79,45 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
 
 
 @plot.command("isoflop")
-@click.option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
+@click.argument("runs_file", metavar="[RUNS]", required=False)
+@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
               help="A budget in FLOPs (repeatable) [default: 1e19 … 1e25, every 100×].")
 @law_options
-@click.option("--ci", type=click.FloatRange(0, 100, min_open=True, max_open=True), metavar="LEVEL",
+@option("--ci", type=LEVEL, metavar="LEVEL",
               help="Mark a LEVEL% interval on each optimum's N, where the law publishes uncertainty.")
+@budget_options
+@runs_options
 @output_options
-def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
-    """Predicted loss against N at fixed budgets, each optimum marked.
+def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, budget_column, isoflop_method,
+                 isoflop_window, **read):
+    """Predicted loss against N at fixed budgets, each optimum marked; or, given RUNS, your isoFLOP sweeps.
+
+    With RUNS (final losses, as 'plan fit --isoflop' reads them): each budget's runs, its fitted curve and minimum
+    with its interval, and N_opt against C with the fitted power law.
 
     \b
-    Example:
+    Examples:
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
+      plan plot isoflop sweeps.csv --isoflop-window 3 -o sweeps.png
     """
-    from ..plots import isoflop_figure, require_matplotlib, save_figure
+    from ..plots import isoflop_figure, isoflop_runs_figure, require_matplotlib, save_figure
     from ..uncertainty import has_uncertainty
 
     require_matplotlib()
+    if runs_file is not None:
+        if flops or preset or law_file or sets or ci is not None:
+            raise click.UsageError("RUNS draws your own sweeps; --flops, --preset, --law, --set and --ci draw a law's "
+                                   "profiles: give one or the other")
+        from .isoflop import fit_approach, read_approach_runs
+
+        runs = read_approach_runs(runs_file, False, budget_column=budget_column, **read)
+        result = fit_approach(runs, False, isoflop_method, isoflop_window)
+        warn(result.warnings)
+        fig = isoflop_runs_figure(result, runs.n_params, runs.loss, label=Path(runs.source).name,
+                                  caption=f"Runs: {runs.source}, {len(runs)} runs; budgets "
+                                          f"{result.extra['grouping'].source}.")
+        click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+        return
     law = load_law(preset, law_file, sets)
     if ci is not None and not has_uncertainty(law):
         warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
@@ -99,13 +125,40 @@ def plot_isoflop(flops, preset, law_file, sets, ci, output, force):
     click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
 
 
+@plot.command("curves")
+@click.argument("runs_file", metavar="CURVES")
+@curves_options
+@runs_options
+@output_options
+def plot_curves(runs_file, run_column, output, force, **read):
+    """Training curves and their envelope (Hoffmann's Approach 1), with N_opt and D_opt along it.
+
+    CURVES has one row per checkpoint (run id, N, tokens so far, loss), as 'plan fit --curves' reads it.
+
+    \b
+    Example:
+      plan plot curves curves.csv --run-column run -o envelope.png
+    """
+    from ..plots import curves_figure, require_matplotlib, save_figure
+    from .isoflop import fit_approach, read_approach_runs
+
+    require_matplotlib()
+    runs = read_approach_runs(runs_file, True, run_column=run_column, **read)
+    result = fit_approach(runs, True)
+    warn(result.warnings)
+    fig = curves_figure(result, label=Path(runs.source).name,
+                        caption=f"Runs: {runs.source}, {len(result.extra['envelope'].runs)} runs, {len(runs)} "
+                                "checkpoints.")
+    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+
+
 @plot.command("fit")
 @click.argument("runs_file", metavar="RUNS")
-@click.option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+@option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
               help="Law to fit, as 'plan fit --form'.")
-@click.option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
-              help="Diagnose this preset on RUNS instead of fitting a law.")
-@click.option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
+@option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+        help="Diagnose this preset on RUNS instead of fitting a law.")
+@option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Diagnose this law file (e.g. one 'plan fit -o' wrote) on RUNS instead of fitting a law.")
 @runs_options
 @output_options

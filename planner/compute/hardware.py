@@ -25,7 +25,7 @@ from ..units import Real
 
 __all__ = [
     "Chip", "Cluster", "Cost", "BUDGET_UNITS", "flops_for_budget", "gpu_hours", "flops_from_gpu_hours",
-    "wall_clock_days", "flops_from_days", "usd", "flops_from_usd", "cost", "chips_from_mapping",
+    "wall_clock_days", "flops_from_days", "usd", "flops_from_usd", "cost", "chips_from_mapping", "implied_mfu",
 ]
 
 
@@ -84,6 +84,12 @@ def gpu_hours(flops: Real, peak_flops_per_second: float, mfu: float = DEFAULT_MF
 def flops_from_gpu_hours(hours: Real, peak_flops_per_second: float, mfu: float = DEFAULT_MFU) -> Real:
     """FLOPs delivered by ``hours`` chip-hours: hours · 3600 · P · MFU (inverse of :func:`gpu_hours`)."""
     return hours * SECONDS_PER_HOUR * peak_flops_per_second * mfu
+
+
+def implied_mfu(flops: Real, hours: Real, peak_flops_per_second: float) -> Real:
+    """The MFU at which ``hours`` chip-hours deliver C FLOPs: C / (hours · 3600 · P) (inverse of :func:`gpu_hours`
+    in the MFU). For a mixture of experts C counts the active parameters, 6·N_active·D."""
+    return flops / (hours * SECONDS_PER_HOUR * peak_flops_per_second)
 
 
 def wall_clock_days(flops: Real, peak_flops_per_second: float, n_chips: int, mfu: float = DEFAULT_MFU) -> Real:

@@ -4,25 +4,38 @@ Pure: arrays in, small frozen dataclasses out; no printing, and no file is opene
 (:func:`read_runs`). numpy and scipy are imported inside the functions that need them.
 
 - :mod:`~planner.fitting.runs`: the runs reader (CSV, TSV, JSON lines) → :class:`Runs`.
-- :mod:`~planner.fitting.objectives`: Huber on log-loss residuals, value and analytic gradient, batched over θ.
+- :mod:`~planner.fitting.objectives`: Huber on log-loss residuals (or least squares on L), value and analytic
+  gradient, batched over θ.
+- :mod:`~planner.fitting.parametrisation`: tied and fixed coefficients, θ = M·φ + c.
 - :mod:`~planner.fitting.lbfgs`: a batched L-BFGS that runs thousands of starts in lock-step.
 - :mod:`~planner.fitting.multistart`: the grid → batched L-BFGS → polish driver the fits share.
-- :mod:`~planner.fitting.parametric`, :mod:`~planner.fitting.kaplan`: the two loss-law fits (Approach 3).
+- :mod:`~planner.fitting.parametric`, :mod:`~planner.fitting.kaplan`: the two loss-law fits (Approach 3), sharing
+  :mod:`~planner.fitting.lawfit`.
+- :mod:`~planner.fitting.backtest`: hold out the largest runs, predict them.
+- :mod:`~planner.fitting.compare`: several estimators on the same runs.
+- :mod:`~planner.fitting.diagnostics`: warnings that need the bootstrap or the budgets.
 - :mod:`~planner.fitting.standard_errors`: asymptotic (Gauss–Newton) standard errors.
 - :mod:`~planner.fitting.bootstrap`: refits on resamples, percentile intervals.
-- :mod:`~planner.fitting.isoflop`: Hoffmann's Approach 2.
+- :mod:`~planner.fitting.isoflop`: Hoffmann's Approach 2 (isoFLOP profiles) and its bootstrap within budgets.
+- :mod:`~planner.fitting.curves`: Hoffmann's Approach 1 (the envelope of training curves) and its bootstrap.
 - :mod:`~planner.fitting.design`: an isoFLOP grid of runs to train.
 - :mod:`~planner.fitting.result`: :class:`FitResult`, :class:`BootstrapResult`.
 """
 
+from .backtest import Backtest, backtest
 from .bootstrap import bootstrap
+from .compare import EstimatorFit, compare_estimators
 from .design import IsoflopDesign, design_isoflop
-from .isoflop import fit_isoflop
+from .curves import bootstrap_curves, fit_curves
+from .isoflop import bootstrap_isoflop, fit_isoflop
 from .kaplan import fit_kaplan
 from .objectives import huber
 from .parametric import fit_parametric
+from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult
-from .runs import COLUMN_NAMES, Runs, parse_runs, read_runs
+from .runs import COLUMN_NAMES, Runs, parse_runs, read_curves, read_runs
 
 __all__ = ["FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "fit_parametric", "fit_kaplan", "fit_isoflop",
-           "bootstrap", "design_isoflop", "huber", "read_runs", "parse_runs", "COLUMN_NAMES"]
+           "bootstrap", "design_isoflop", "huber", "read_runs", "parse_runs", "COLUMN_NAMES", "fit_curves",
+           "bootstrap_isoflop", "bootstrap_curves", "read_curves", "backtest", "Backtest", "compare_estimators",
+           "EstimatorFit", "Parametrisation"]

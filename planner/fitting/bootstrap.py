@@ -3,6 +3,7 @@ r"""The bootstrap of a fit: refit on resamples of the runs, drawn with replaceme
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,13 +11,14 @@ if TYPE_CHECKING:
 
 from typing import Callable
 
-from ..conventions import HUBER_DELTA
+from ..conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
 from ..errors import FitError
 from ..uncertainty import central_interval
-from .objectives import KaplanObjective, ParametricObjective
+from .objectives import HUBER_LOG, KaplanObjective, ParametricObjective
+from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult, check_runs
 
-__all__ = ["bootstrap"]
+__all__ = ["bootstrap", "fit_parametrisation"]
 
 
 _FORMS = {
@@ -36,14 +38,21 @@ def _theta_to_coefs(form, T):
     return np.column_stack([aN, aD, np.exp(nc), np.exp(dc)])
 
 
-def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_resamples: int = 4000, seed: int | None = 0, fit: FitResult | None = None,
-              form: str = "parametric", level: float = 95.0, delta: float = HUBER_DELTA, starts_per_resample: int = 2,
-              batch: int = 500, progress: Callable[[int, int], None] | None = None) -> BootstrapResult:
+def fit_parametrisation(fit: FitResult) -> Parametrisation:
+    """The tied and fixed coefficients ``fit`` was made with (from its ``extra``)."""
+    return Parametrisation.make(fit.form, fit.extra.get("tied", ()), fit.extra.get("fixed"))
+
+
+def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_resamples: int = 4000,
+              seed: int | None = 0, fit: FitResult | None = None, form: str = "parametric", level: float = 95.0,
+              delta: float = HUBER_DELTA, starts_per_resample: int = 2, batch: int = 500, progress: Callable[[int, int], None] | None = None,
+              max_rows: int = BOOTSTRAP_MAX_ROWS) -> BootstrapResult:
     r"""Resample the runs with replacement ``n_resamples`` times, refit each, take percentiles.
 
     As Besiroglu et al. 2024 (§4: 4,000 resamples, each refitted). A resample is drawn by
     ``numpy.random.default_rng(seed)`` as n indices with replacement, which is the same as
-    weighting each run by how often it was drawn: the refit minimises Σ_i c_i·Huber_δ(r_i).
+    weighting each run by how often it was drawn: the refit minimises Σ_i c_i·Huber_δ(r_i) (or the fit's own
+    objective, with its tied and fixed coefficients: they stay tied and fixed in every refit).
 
     Each refit starts from ``starts_per_resample`` points: the full-data optimum and the next
     best distinct local optima of the full-data grid fit (``fit.optima``); all resamples and
@@ -52,6 +61,12 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     does not rerun the 4,500-start grid per resample: it assumes a resample's optimum lies in
     the basin of one of the full data's best local optima, which holds when the fit is well
     identified (it reproduces Besiroglu et al.'s intervals; see tests/test_fit.py).
+
+    With more than ``max_rows`` runs, the resamples are of a seeded random subsample of m = ``max_rows`` of them,
+    and each refit's deviation from the subsample's own fit, in the fit's parameters, is scaled by √(m/n) before it
+    is added to the full-data optimum: the m-out-of-n bootstrap (Bickel, Götze & van Zwet 1997), which estimates
+    the spread of an n-run fit from m-run refits for an estimator whose error shrinks as 1/√n. The cost is then
+    that of m runs whatever n is.
 
     ``progress(done, total)`` is called after each batch. Returns a :class:`BootstrapResult`.
     """
@@ -62,7 +77,10 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     if form not in _FORMS:
         raise FitError(f"bootstrap supports forms {', '.join(_FORMS)} (got {form!r})")
     objective_cls, names, P = _FORMS[form]
-    N, D, L = check_runs(n_params, n_tokens, loss, P)
+    if fit is not None and fit.form != form:
+        raise FitError(f"the full-data fit is {fit.form!r} but the bootstrap form is {form!r}")
+    param = fit_parametrisation(fit) if fit is not None else Parametrisation.make(form)
+    N, D, L = check_runs(n_params, n_tokens, loss, param.n_free)
     if n_resamples < 1:
         raise FitError(f"n_resamples must be >= 1 (got {n_resamples})")
     if not 0 < level < 100:
@@ -72,14 +90,23 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
         from .parametric import fit_parametric
 
         fit = fit_parametric(N, D, L, delta=delta) if form == "parametric" else fit_kaplan(N, D, L, delta=delta)
-    if fit.form != form:
-        raise FitError(f"the full-data fit is {fit.form!r} but the bootstrap form is {form!r}")
-    n = len(N)
+    loss_kind = fit.extra.get("objective_function", HUBER_LOG)
+    delta = fit.extra.get("huber_delta", delta)
+    n_all = len(N)
     rng = np.random.default_rng(seed)
-    warm = np.array([t for _, t in fit.optima[:starts_per_resample]] or [fit.theta], dtype=float)
+    warm = param.free(np.array([t for _, t in fit.optima[:starts_per_resample]] or [fit.theta], dtype=float))
     K = len(warm)
-    objective = objective_cls(np.log(N), np.log(D), np.log(L), delta, np.float64)
-    thetas = np.empty((n_resamples, P))
+    x, y, l = np.log(N), np.log(D), np.log(L)
+    scale, centre = 1.0, None
+    if n_all > max_rows:
+        sub = np.sort(rng.choice(n_all, size=max_rows, replace=False))
+        x, y, l = x[sub], y[sub], l[sub]
+        own = objective_cls(x, y, l, delta, np.float64, loss=loss_kind, param=param)
+        centre = lbfgs_batch(own, warm[:1], ftol=1e-15, gtol=1e-10, max_iter=2000).x[0]
+        scale = math.sqrt(max_rows / n_all)
+    n = len(x)
+    objective = objective_cls(x, y, l, delta, np.float64, loss=loss_kind, param=param)
+    thetas = np.empty((n_resamples, param.n_free))
     values = np.empty(n_resamples)
     done = 0
     while done < n_resamples:
@@ -92,12 +119,16 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
         res = lbfgs_batch(objective, np.tile(warm, (R, 1)), ftol=1e-15, gtol=1e-10, max_iter=2000)
         f = res.f.reshape(R, K)
         pick = np.argmin(f, axis=1)
-        thetas[done:done + R] = res.x.reshape(R, K, P)[np.arange(R), pick]
+        thetas[done:done + R] = res.x.reshape(R, K, param.n_free)[np.arange(R), pick]
         values[done:done + R] = f[np.arange(R), pick]
         done += R
         if progress is not None:
             progress(done, n_resamples)
-    coefs = _theta_to_coefs(form, thetas)
+    if centre is not None:
+        thetas = param.free(np.asarray(fit.theta)) + scale * (thetas - centre)
+    coefs = _theta_to_coefs(form, param.full(thetas))
+    for name, value in param.fixed:           # exactly the given value, not exp(log v)
+        coefs[:, names.index(name)] = value
     ok = np.isfinite(values) & np.isfinite(coefs).all(axis=1)
     if form == "parametric":
         ok &= (coefs[:, 3] > 0) & (coefs[:, 4] > 0)
@@ -110,11 +141,17 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     intervals = {name: (float(lo[j]), float(hi[j])) for j, name in enumerate(names)}
     ses = {name: float(np.std(samples[:, j], ddof=1)) if len(samples) > 1 else float("nan")
            for j, name in enumerate(names)}
+    ses.update({name: 0.0 for name, _ in param.fixed})
+    method = (f"{n_resamples} resamples of the {n} runs with replacement (numpy default_rng, seed {seed}); each refitted "
+              f"by L-BFGS from the full-data optimum" + (f" and the next {K - 1} best distinct grid end points" if K > 1 else "")
+              + ", all resamples batched; each keeps its best end point")
+    if centre is not None:
+        method = (f"m-out-of-n bootstrap: {n_resamples} resamples of a random {n:,} of the {n_all:,} runs (numpy "
+                  f"default_rng, seed {seed}), each refitted by L-BFGS from the full-data optimum; deviations from the "
+                  f"subsample's own fit scaled by sqrt(m/n) = {scale:.3g} (Bickel, Götze & van Zwet 1997); rows are "
+                  "resampled as independent runs, which checkpoints of one run are not")
     return BootstrapResult(
         form=form, names=names, samples=samples, intervals=intervals, standard_errors=ses, level=level,
-        n_resamples=n_resamples, n_failed=int((~ok).sum()), seed=seed,
-        method=(f"{n_resamples} resamples of the {n} runs with replacement (numpy default_rng, seed {seed}); each refitted "
-                f"by L-BFGS from the full-data optimum" + (f" and the next {K - 1} best distinct grid end points" if K > 1 else "")
-                + ", all resamples batched; each keeps its best end point"),
+        n_resamples=n_resamples, n_failed=int((~ok).sum()), seed=seed, method=method,
         flops_per_param_token=fit.flops_per_param_token,
     )

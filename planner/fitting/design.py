@@ -32,6 +32,9 @@ def design_isoflop(budgets: Iterable[float], prior: object, *, n_models: int = 9
     """
     import numpy as np
 
+    from ..plan import require_dense
+
+    require_dense(prior, "an isoFLOP design (D = C/(6·N) on one N)")
     model = getattr(prior, "model", prior)
     if n_models < 3:
         raise FitError(f"an isoFLOP profile needs at least 3 model sizes per budget (got {n_models})")

@@ -44,7 +44,8 @@ class BatchResult:
 
 
 def lbfgs_batch(fg: Callable, x0, *, max_iter: int = 1000, memory: int = 10, ftol: float = 1e-13,
-                gtol: float = 1e-9, max_linesearch: int = 40, c1: float = 1e-4, c2: float = 0.9) -> BatchResult:
+                gtol: float = 1e-9, max_linesearch: int = 40, c1: float = 1e-4, c2: float = 0.9,
+                progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Minimise S independent problems at once, one per row of ``x0`` (shape (S, P)).
 
     ``fg(x, rows)`` returns ``(f, g)`` for the points ``x`` (k, P), which are the current
@@ -54,6 +55,7 @@ def lbfgs_batch(fg: Callable, x0, *, max_iter: int = 1000, memory: int = 10, fto
     A start stops when its decrease in one step is at most ``ftol·max(|f|, |f_new|, 1)``
     (scipy's L-BFGS-B test) or its largest gradient component is at most ``gtol``, or when
     no step along its search direction decreases ``f`` (a kink or the limit of precision).
+    ``progress(stopped, S)`` is called after each iteration with how many starts have stopped.
     """
     import numpy as np
 
@@ -157,6 +159,8 @@ def lbfgs_batch(fg: Callable, x0, *, max_iter: int = 1000, memory: int = 10, fto
             keep = ~stop
             idx, x, f, g, iters = idx[keep], x[keep], f[keep], g[keep], iters[keep]
             s_mem, y_mem, rho = s_mem[keep], y_mem[keep], rho[keep]
+        if progress is not None:
+            progress(S - idx.size, S)
 
     # Starts still running at the iteration cap: report where they got to, not converged.
     x_out[idx], f_out[idx], g_out[idx], n_iter[idx] = x, f, g, iters

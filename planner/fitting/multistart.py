@@ -5,14 +5,19 @@ Every start of the grid runs through the batched L-BFGS of :mod:`planner.fitting
 scipy L-BFGS-B's default stopping tests (decrease ≤ 2.2·10⁻⁹·max(|f|, 1), gradient ≤ 10⁻⁵); the best ``polish`` end
 points that are distinct (θ at least 0.05 apart) are re-converged in double precision with tight tolerances, and the
 best one is polished once more by ``scipy.optimize.minimize(method="L-BFGS-B")`` with the analytic gradient. Every
-start is run: nothing is pruned.
+start is run: nothing is pruned. With many runs (more than :data:`planner.conventions.COARSE_ROWS`) the grid runs on a
+subsample spread over compute, and only the best few end points see every run (:func:`multistart`).
 """
 
 from __future__ import annotations
 
-from ..errors import FitError
+from typing import Callable
 
-__all__ = ["multistart", "distinct"]
+from ..conventions import COARSE_ROWS, FULL_DATA_ITER, FULL_DATA_STARTS
+from ..errors import FitError
+from .objectives import HUBER_LOG
+
+__all__ = ["multistart", "distinct", "spread_subsample"]
 
 
 def distinct(theta, f, k: int, tol: float = 0.05):
@@ -42,20 +47,44 @@ def _count_distinct(f, rel: float = 1e-5):
     return int(1 + np.sum(np.diff(ff) > rel * np.maximum(np.abs(ff[:-1]), 1e-300)))
 
 
-def multistart(objective_cls, starts, data, *, delta, polish):
+def spread_subsample(x, y, m: int):
+    """Indices of ``m`` of the runs spread evenly over compute: the runs sorted by log C = log N + log D + const,
+    then every (n/m)-th, the smallest and the largest included. Deterministic."""
+    import numpy as np
+
+    order = np.argsort(np.asarray(x, float) + np.asarray(y, float), kind="stable")
+    return np.sort(order[np.unique(np.linspace(0, len(order) - 1, m).round().astype(int))])
+
+
+def multistart(objective_cls, starts, data, *, delta, polish, loss: str = HUBER_LOG, param=None,
+               progress: Callable[[str, float, float], None] | None = None):
     """Run every start batched, re-converge the best distinct end points with tight tolerances,
-    polish the best with scipy L-BFGS-B. Returns (theta, f, converged, n_distinct, optima)."""
+    polish the best with scipy L-BFGS-B. Returns (theta, f, converged, n_distinct, optima).
+
+    ``starts`` and the returned θ are in the free parameters of ``param`` (a Parametrisation, or None for the
+    form's own θ). With more than :data:`COARSE_ROWS` runs, the grid and the re-convergence run on
+    :func:`spread_subsample` of that many runs (the objective's shape over θ, and so its basins, barely change with
+    more rows of the same runs), then the best :data:`FULL_DATA_STARTS` distinct end points are re-converged on every
+    run and the best of them polished on every run: the cost grows with rows × a few starts, not rows × the grid.
+    ``progress(stage, done, total)`` reports each stage.
+    """
     import numpy as np
     from scipy.optimize import minimize
 
     from .lbfgs import lbfgs_batch
 
-    x, y, l = data
+    x, y, l = (np.asarray(v, float) for v in data)
+    n = len(x)
+    report = progress or (lambda *_: None)
+    sub = spread_subsample(x, y, COARSE_ROWS) if n > COARSE_ROWS else None
+    cx, cy, cl = (x, y, l) if sub is None else (x[sub], y[sub], l[sub])
     # The search from every start runs in single precision (about 20 % faster here, and ample to tell
     # basins apart); scipy L-BFGS-B's default stopping tests (factr = 1e7 → ftol = 1e7·2.2e-16; pgtol = 1e-5).
-    coarse = objective_cls(x, y, l, delta, np.float32)
-    first = lbfgs_batch(coarse, starts, ftol=2.220446049250313e-09, gtol=1e-5, max_iter=1000)
-    fine = objective_cls(x, y, l, delta, np.float64)
+    coarse = objective_cls(cx, cy, cl, delta, np.float32, loss=loss, param=param)
+    stage = "grid" if sub is None else f"grid on {len(cx):,} of {n:,} runs"
+    first = lbfgs_batch(coarse, starts, ftol=2.220446049250313e-09, gtol=1e-5, max_iter=1000,
+                        progress=lambda done, total: report(stage, done, total))
+    fine = objective_cls(cx, cy, cl, delta, np.float64, loss=loss, param=param)
     n_distinct = _count_distinct(first.f)
     picks = distinct(first.x, first.f, polish)
     if not picks:
@@ -63,13 +92,24 @@ def multistart(objective_cls, starts, data, *, delta, polish):
                        "check that the losses and sizes are in natural units")
     second = lbfgs_batch(fine, first.x[picks], ftol=1e-15, gtol=1e-10, max_iter=2000)
     order = np.argsort(second.f)
+    polish_iter = 15000
+    if sub is not None:
+        fine = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param)
+        keep = order[:FULL_DATA_STARTS]
+        report(f"all {n:,} runs", 0, 1)
+        second = lbfgs_batch(fine, second.x[keep], ftol=1e-15, gtol=1e-10 * n / COARSE_ROWS, max_iter=FULL_DATA_ITER)
+        order = np.argsort(second.f)
+        polish_iter = FULL_DATA_ITER
     best = second.x[order[0]]
 
     def fun(t):
         fv, gv = fine(t[None, :], np.zeros(1, int))
         return fv[0], gv[0]
 
-    res = minimize(fun, best, jac=True, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 15000})
+    report("polish", 0, 1)
+    res = minimize(fun, best, jac=True, method="L-BFGS-B",
+                   options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": polish_iter})
+    report("polish", 1, 1)
     theta, fval = (res.x, float(res.fun)) if res.fun <= second.f[order[0]] else (best, float(second.f[order[0]]))
     # ABNORMAL_TERMINATION_IN_LNSRCH at a kink of the Huber loss is convergence to machine precision.
     converged = bool(res.success or "ABNORMAL" in str(res.message)) and bool(second.converged[order[0]] or res.success)

@@ -8,7 +8,9 @@ E = e^e, minimise over θ = (a, b, e, α, β)::
 summed over runs, by L-BFGS from each point of the grid α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1},
 a, b ∈ {0, 5, …, 25} (4,500 starts; :data:`planner.conventions.PARAMETRIC_GRID`), keeping the best
 (:func:`planner.fitting.multistart.multistart`). ``bench/bench_fit.py`` compares it with running scipy's
-L-BFGS-B from every start.
+L-BFGS-B from every start. Coefficients can be tied (α = β, as Gadre et al. 2024 and Muennighoff et al. 2023 fit
+it) or fixed (:mod:`planner.fitting.parametrisation`); the objective can be least squares on L instead
+(:mod:`planner.fitting.objectives`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ if TYPE_CHECKING:
 
 import math
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, PARAMETRIC_GRID
+from typing import Callable, Iterable, Mapping
+
+from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, IRREDUCIBLE_MARGIN, PARAMETRIC_GRID
 from ..errors import FitError
-from .multistart import multistart
-from .objectives import ParametricObjective, grid as make_grid
-from .result import FitResult, check_runs, data_range, residual_stats
-from .standard_errors import gauss_newton_se
+from .lawfit import asymptotic_errors, fit_extra, method_text, search
+from .objectives import HUBER_LOG, LEAST_SQUARES, ParametricObjective
+from .result import FitResult, data_range, residual_stats
 
 __all__ = ["fit_parametric", "parametric_coefficients"]
 
@@ -37,27 +40,33 @@ def parametric_coefficients(theta) -> dict[str, float]:
 
 def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, delta: float = HUBER_DELTA,
                    grid: ArrayLike | None = None, polish: int = 8,
-                   flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> FitResult:
+                   flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, tie: Iterable = (),
+                   fix: Mapping[str, float] | None = None, objective: str = HUBER_LOG,
+                   progress: Callable[[str, float, float], None] | None = None) -> FitResult:
     r"""Fit L(N, D) = E + A/N^α + B/D^β to runs (Hoffmann et al. 2022, Eq. 2; Approach 3).
 
     n_params, n_tokens, loss : arrays of N, D and final loss (nats/token), one per run.
     delta : Huber δ on log-loss residuals (10⁻³ as Hoffmann and Besiroglu).
-    grid : (S, 5) starts over θ = (a, b, e, α, β); default the 4,500-point grid of
-        :data:`PARAMETRIC_GRID`.
+    grid : (S, k) starts over the k free parameters of θ = (a, b, e, α, β); default the grid of
+        :data:`PARAMETRIC_GRID` over them (4,500 starts with nothing tied or fixed).
     polish : how many of the best distinct end points are re-converged in double precision.
+    tie : pairs of coefficients fitted as one, e.g. ``["alpha=beta"]`` (Gadre et al. 2024, Eq. 3; Muennighoff
+        et al. 2023). fix : coefficient → value held fixed, e.g. ``{"E": 1.69}``. A fit needs more runs than
+        free coefficients.
+    objective : ``"huber-log"`` (Hoffmann et al.) or ``"least-squares"`` on L (Gadre et al. 2024).
+    progress : ``progress(stage, done, total)``, called as the search goes.
 
-    Standard errors are asymptotic: σ̂²·(JᵀJ)⁻¹ with J the Jacobian of log L̂ in θ and σ̂ the
-    residual RMS, mapped to A, B, E by the delta method (dA = A·da). For robust intervals
-    use :func:`bootstrap`.
+    Standard errors are asymptotic: σ̂²·(JᵀJ)⁻¹ with J the Jacobian of log L̂ (of L̂ for least squares) in the
+    free parameters and σ̂ the residual RMS, mapped to A, B, E by the delta method (dA = A·da). For robust
+    intervals use :func:`bootstrap`.
     """
     import numpy as np
 
-    N, D, L = check_runs(n_params, n_tokens, loss, 5)
-    x, y, l = np.log(N), np.log(D), np.log(L)
-    starts = make_grid(PARAMETRIC_GRID, ("a", "b", "e", "alpha", "beta")) if grid is None else np.asarray(grid, float)
-    theta, fval, converged, n_distinct, optima = multistart(ParametricObjective, starts, (x, y, l),
-                                                             delta=delta, polish=polish)
-    coefs = parametric_coefficients(theta)
+    param, N, D, L, starts, theta, fval, converged, n_distinct, optima = search(
+        "parametric", ParametricObjective, PARAMETRIC_GRID, n_params, n_tokens, loss, delta=delta, grid=grid,
+        polish=polish, tie=tie, fix=fix, objective=objective, progress=progress)
+    x, y = np.log(N), np.log(D)
+    coefs = param.exact(parametric_coefficients(theta))
     a, b, e, al, be = theta
     if al <= 0 or be <= 0:
         raise FitError(f"the best fit has a non-positive exponent (alpha = {al:.3g}, beta = {be:.3g}): loss does not "
@@ -66,32 +75,36 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     t2 = np.exp(b - be * y)
     L_hat = t1 + t2 + math.exp(e)
     J = np.column_stack([t1, t2, np.full_like(x, math.exp(e)), -t1 * x, -t2 * y]) / L_hat[:, None]
-    se = gauss_newton_se(J, l - np.log(L_hat), [("A", coefs["A"]), ("B", coefs["B"]), ("E", coefs["E"]),
-                                                  ("alpha", 1.0), ("beta", 1.0)])
+    se = asymptotic_errors(J, L, L_hat, objective, param, {"A": coefs["A"], "B": coefs["B"], "E": coefs["E"],
+                                                           "alpha": 1.0, "beta": 1.0})
     se = {k: se[k] for k in ("E", "A", "B", "alpha", "beta")}
     from ..laws import ParametricLaw
 
     law = ParametricLaw(flops_per_param_token=flops_per_param_token, **coefs)
-    warnings = _parametric_warnings(theta, coefs, L, converged)
+    warnings = _parametric_warnings(theta, coefs, L, converged, param)
     return FitResult(
         form="parametric", coefficients=coefs, standard_errors=se,
-        standard_error_method="asymptotic (Gauss-Newton on log L, residual RMS)",
+        standard_error_method=f"asymptotic (Gauss-Newton on {'L' if objective == LEAST_SQUARES else 'log L'}, "
+                              "residual RMS)",
         exponents=law.exponents,
         objective=fval, n_runs=len(N), residuals=residual_stats(L, L_hat), data_range=data_range(N, D, flops_per_param_token),
         converged=converged, n_starts=len(starts), n_distinct_optima=n_distinct, warnings=warnings,
-        method=f"Huber (delta = {delta:g}) on log L, summed; L-BFGS from {len(starts)} starts, best kept",
+        method=method_text(objective, delta, param, len(starts)),
         flops_per_param_token=flops_per_param_token, theta=tuple(map(float, theta)), optima=optima[:polish],
-        extra={"huber_delta": delta},
+        extra=fit_extra(objective, delta, param),
     )
 
 
-def _parametric_warnings(theta, coefs, L, converged) -> tuple[str, ...]:
+def _parametric_warnings(theta, coefs, L, converged, param) -> tuple[str, ...]:
     a, b, e, al, be = theta
     hi = PARAMETRIC_GRID
+    fixed = param.fixed_coefficients
     out = []
     if not converged:
         out.append("the final L-BFGS run did not meet its stopping test: the fit may not have converged")
     for name, v in (("alpha", al), ("beta", be)):
+        if name in fixed:
+            continue
         if v <= 0.01:
             out.append(f"{name} = {v:.3g} is at the edge of the search (an exponent near 0): "
                        "the runs do not pin this term down; add runs with a wider range of sizes and tokens")
@@ -99,9 +112,14 @@ def _parametric_warnings(theta, coefs, L, converged) -> tuple[str, ...]:
             out.append(f"{name} = {v:.3g} is at or beyond the edge of the search grid (max {max(hi[name]):g}): "
                        "treat the fit with suspicion")
     for name, v in (("a", a), ("b", b)):
-        if v >= max(hi[name]):
+        if name.upper() not in fixed and v >= max(hi[name]):
             out.append(f"log {name.upper()} = {v:.3g} is beyond the edge of the search grid (max {max(hi[name]):g}): "
                        "that term is poorly determined")
-    if coefs["E"] < 0.01 * float(min(L)):
-        out.append(f"E = {coefs['E']:.3g} is at the edge of the search (the irreducible loss fell to about 0)")
+    if "E" not in fixed:
+        if coefs["E"] < 0.01 * float(min(L)):
+            out.append(f"E = {coefs['E']:.3g} is at the edge of the search (the irreducible loss fell to about 0)")
+        elif coefs["E"] >= (1 - IRREDUCIBLE_MARGIN) * float(min(L)):
+            out.append(f"E = {coefs['E']:.4g} is at or above the lowest observed loss ({float(min(L)):.4g}): the "
+                       "irreducible loss is not pinned down (a law whose floor the runs already reach says nothing "
+                       "about larger runs); add runs at larger compute, or fix E (--fix E=VALUE)")
     return tuple(out)

@@ -30,7 +30,8 @@ class FitResult:
         and of L_i − L̂_i in nats (``rms_loss``).
     data_range : ``n_params``, ``n_tokens``, ``flops`` → (low, high) of the runs.
     converged : the final local optimisation met its stopping test.
-    warnings : one line each; a fit on the edge of the search or not converged says so here.
+    warnings : one line each; a fit on the edge of the search, not converged, or whose E is at or above the lowest
+        observed loss says so here.
     theta : the optimum in the fit's internal parametrisation (parametric: a, b, e, α, β).
     optima : (objective, theta) of the optimum, then of the next best grid end points that are
         distinct from it and each other (θ at least 0.05 apart, before polishing): the warm
@@ -55,6 +56,8 @@ class FitResult:
     theta: tuple[float, ...] = ()
     optima: tuple[tuple[float, tuple[float, ...]], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # extra of a loss-law fit: objective_function ("huber-log" | "least-squares"), huber_delta, tied ("alpha=beta",
+    # ...), fixed ({"E": 1.69}); of an isoFLOP fit: model_kwargs, budgets, n_opt.
 
     @property
     def model(self):
@@ -124,7 +127,9 @@ class BootstrapResult:
         return bootstrap_html(self)
 
 
-def check_runs(n_params, n_tokens, loss, n_coefficients: int):
+def check_runs(n_params, n_tokens, loss, n_coefficients: int, hint: str = ""):
+    """The runs as float arrays, refused (FitError) unless finite and > 0, of equal length, more than
+    ``n_coefficients`` of them (``hint`` says what else to do if not), with at least two sizes and token counts."""
     import numpy as np
 
     arrays = []
@@ -140,7 +145,7 @@ def check_runs(n_params, n_tokens, loss, n_coefficients: int):
         raise FitError(f"n_params, n_tokens and loss must have the same length (got {len(N)}, {len(D)}, {len(L)})")
     if len(N) <= n_coefficients:
         raise FitError(f"{len(N)} runs cannot fit a law with {n_coefficients} coefficients: "
-                       f"give at least {n_coefficients + 1} runs")
+                       f"give at least {n_coefficients + 1} runs{hint}")
     for name, a, fix in (("model size", N, "train at least two model sizes"),
                          ("token count", D, "train for at least two token counts")):
         if np.unique(a).size < 2:

@@ -1,7 +1,9 @@
 """Reading training runs for ``plan fit``: the one reader of run files.
 
 One row per finished run: its parameter count N, its training tokens D or training
-compute C, and its final loss L (nats/token). Formats: CSV, TSV and JSON lines, chosen by
+compute C, and its final loss L (nats/token); for an isoFLOP sweep optionally the nominal budget each run
+belongs to (a ``budget`` column). Training curves (``plan fit --curves``) have one row per checkpoint
+instead: a run id, N, the tokens seen so far and the loss there. Formats: CSV, TSV and JSON lines, chosen by
 the file's extension (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``/``.json``) or, for
 ``-`` (stdin) and other names, by sniffing the first line.
 
@@ -26,8 +28,9 @@ if TYPE_CHECKING:
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..errors import RunsError
+from ..units import QUANTITY_RANGE
 
-__all__ = ["Runs", "read_runs", "parse_runs", "COLUMN_NAMES"]
+__all__ = ["Runs", "read_runs", "parse_runs", "read_curves", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES"]
 
 #: Field → column names recognised for it (after lower-casing and mapping spaces/dashes to ``_``).
 COLUMN_NAMES = {
@@ -37,8 +40,17 @@ COLUMN_NAMES = {
     "loss": ("loss", "l", "final_loss", "train_loss", "eval_loss", "val_loss"),
 }
 
+#: Optional fields a caller asks for (``extra=``) → column names recognised for them, as for :data:`COLUMN_NAMES`:
+#: ``budget``, the nominal compute budget (FLOPs) of an isoFLOP sweep a run belongs to; ``run_id``, the training run
+#: a checkpoint row belongs to (training curves).
+OPTIONAL_COLUMN_NAMES = {
+    "budget": ("budget", "budget_flops", "flops_budget", "compute_budget", "isoflop", "isoflop_budget",
+               "isoflop_flops", "nominal_flops", "target_flops", "budget_c"),
+    "run_id": ("run", "run_id", "run_name", "runid", "run_label", "experiment", "model_name", "name", "id"),
+}
+
 _OPTION = {"n_params": "--n-params-column", "n_tokens": "--tokens-column", "flops": "--flops-column",
-           "loss": "--loss-column"}
+           "loss": "--loss-column", "budget": "--budget-column", "run_id": "--run-column"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,8 @@ class Runs:
     source : where they came from (a path or ``<stdin>``).  lines : the line of each run in
     the source (1-based, header included), for error messages.  columns : field → column name.
     derived : the fields computed rather than read (``n_tokens`` or ``flops``).
+    budget : each run's nominal budget C in FLOPs, where a budget column was asked for and found, else None.
+    run_id : each row's run id (training curves: one row per checkpoint), where asked for, else None.
     """
 
     n_params: "numpy.ndarray"
@@ -61,6 +75,8 @@ class Runs:
     columns: Mapping[str, str] | None = None
     derived: tuple[str, ...] = ()
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+    budget: "numpy.ndarray | None" = None
+    run_id: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -75,7 +91,9 @@ class Runs:
             raise RunsError(f"cannot drop the {k} highest-loss runs of {len(self)} in {self.source}")
         keep = np.sort(np.argsort(self.loss, kind="stable")[: len(self) - k])
         return replace(self, n_params=self.n_params[keep], n_tokens=self.n_tokens[keep], flops=self.flops[keep],
-                       loss=self.loss[keep], lines=tuple(self.lines[i] for i in keep) if self.lines else ())
+                       loss=self.loss[keep], lines=tuple(self.lines[i] for i in keep) if self.lines else (),
+                       budget=None if self.budget is None else self.budget[keep],
+                       run_id=None if self.run_id is None else tuple(self.run_id[i] for i in keep))
 
 
 def _norm(name: str) -> str:
@@ -83,10 +101,14 @@ def _norm(name: str) -> str:
 
 
 def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | None = None, flops: str | None = None,
-              loss: str | None = None, fmt: str | None = None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> Runs:
+              loss: str | None = None, fmt: str | None = None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+              budget: str | None = None, run_id: str | None = None, extra: tuple[str, ...] = ()) -> Runs:
     """Read runs from ``path`` (``"-"`` for stdin). Keyword column names override recognition.
 
-    ``fmt`` forces ``"csv"``, ``"tsv"`` or ``"jsonl"``. Raises :class:`~planner.errors.RunsError`.
+    ``fmt`` forces ``"csv"``, ``"tsv"`` or ``"jsonl"``. ``extra`` names the optional fields of
+    :data:`OPTIONAL_COLUMN_NAMES` to look for by name (``"budget"``, ``"run_id"``); ``budget=`` and ``run_id=``
+    name their columns outright. With ``run_id`` the rows are checkpoints: each run must keep one N.
+    Raises :class:`~planner.errors.RunsError`.
     """
     from ..files import read_text
 
@@ -98,45 +120,77 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
         fmt = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                ".json": "jsonl"}.get(suffix)
     return parse_runs(text, source=source, fmt=fmt, n_params=n_params, n_tokens=n_tokens, flops=flops, loss=loss,
-                      flops_per_param_token=flops_per_param_token)
+                      flops_per_param_token=flops_per_param_token, budget=budget, run_id=run_id, extra=extra)
+
+
+def read_curves(path: str | Path, *, run_id: str | None = None, **columns: str | None) -> Runs:
+    """Training curves from ``path``: one row per checkpoint, with its run's id, the run's N, the tokens seen so far
+    and the loss there (a flops column, if any, is the compute so far). Keywords as :func:`read_runs`.
+
+    Raises :class:`~planner.errors.RunsError` where there is no run id column or a run changes N.
+    """
+    runs = read_runs(path, run_id=run_id, extra=("run_id",), **columns)
+    if runs.run_id is None:
+        names = OPTIONAL_COLUMN_NAMES["run_id"]
+        raise RunsError(f"{runs.source} has no run id column; training curves need one row per checkpoint with its "
+                        f"run's id in a column named {' / '.join(names[:3])}, or name it with --run-column")
+    return runs
 
 
 def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_params: str | None = None,
                n_tokens: str | None = None, flops: str | None = None, loss: str | None = None,
-               flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> Runs:
+               flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget: str | None = None,
+               run_id: str | None = None, extra: tuple[str, ...] = ()) -> Runs:
     """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`read_runs`)."""
     if fmt is None:
         first = next((ln for ln in text.splitlines() if ln.strip()), "")
         fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
     if fmt not in ("csv", "tsv", "jsonl"):
         raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
-    header, records = _records_jsonl(text, source) if fmt == "jsonl" else _records_delimited(text, source, fmt)
-    if not records:
-        raise RunsError(f"{source} has no runs (no data rows after the header)")
-    overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss}
-    columns = _match_columns(header, overrides, source)
-    return _build(records, columns, source, flops_per_param_token)
+    overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss, "budget": budget,
+                 "run_id": run_id}
+    optional = tuple(f for f in OPTIONAL_COLUMN_NAMES if f in extra or overrides[f] is not None)
+    if fmt == "jsonl":
+        header, records = _records_jsonl(text, source)
+        if not records:
+            raise RunsError(f"{source} has no runs (no data rows after the header)")
+        columns = _match_columns(header, overrides, source, optional)
+        lines = [line for line, _ in records]
+        cells = {field: [rec.get(column) for _, rec in records] for field, column in columns.items()}
+    else:
+        columns, lines, cells = _cells_delimited(text, source, fmt, overrides, optional)
+    return _build(cells, lines, columns, source, flops_per_param_token)
 
 
-def _records_delimited(text: str, source: str, fmt: str):
+def _cells_delimited(text: str, source: str, fmt: str, overrides, optional):
+    """The columns of a CSV or TSV: the header is matched first, then each row's cells of the matched columns are
+    kept (not the whole rows: a runs file may have a million rows of checkpoints)."""
     reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
-    header, records = None, []
+    header, columns, index, lines = None, {}, {}, []
+    cells: dict[str, list] = {}
     try:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             if header is None:
                 header = [c.strip() for c in row]
+                columns = _match_columns(header, overrides, source, optional)
+                index = {field: header.index(column) for field, column in columns.items()}
+                cells = {field: [] for field in columns}
                 continue
             if len(row) != len(header):
                 raise RunsError(f"{source} line {reader.line_num}: {len(row)} cells but the header has "
                                 f"{len(header)} columns")
-            records.append((reader.line_num, dict(zip(header, row))))
+            for field, i in index.items():
+                cells[field].append(row[i])
+            lines.append(reader.line_num)
     except csv.Error as e:
         raise RunsError(f"{source} line {reader.line_num}: not valid {fmt.upper()}: {e}") from None
     if header is None:
         raise RunsError(f"{source} is empty; expected a header row and one row per run")
-    return header, records
+    if not lines:
+        raise RunsError(f"{source} has no runs (no data rows after the header)")
+    return columns, lines, cells
 
 
 def _records_jsonl(text: str, source: str):
@@ -159,12 +213,13 @@ def _records_jsonl(text: str, source: str):
     return header, records
 
 
-def _match_columns(header, overrides, source) -> dict[str, str]:
+def _match_columns(header, overrides, source, optional=()) -> dict[str, str]:
     normal = {}
     for name in header:
         normal.setdefault(_norm(str(name)), []).append(name)
     columns: dict[str, str] = {}
-    for field, names in COLUMN_NAMES.items():
+    wanted = {**COLUMN_NAMES, **{f: OPTIONAL_COLUMN_NAMES[f] for f in optional}}
+    for field, names in wanted.items():
         given = overrides.get(field)
         if given is not None:
             if given in header:
@@ -199,25 +254,50 @@ def _number(value, field: str, column: str, source: str, line: int) -> float:
         raise RunsError(f"{where} is empty; every run needs its {field}")
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise RunsError(f"{where}: expected a number, got {value!r}")
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
     try:
         x = float(value)
     except ValueError:
-        raise RunsError(f"{where}: expected a number, got {value!r}") from None
+        raise RunsError(f"{where}: expected a number, got {shown}") from None
+    except OverflowError:
+        raise RunsError(f"{where}: expected a number planner can compute with, got {shown}") from None
+    lo, hi = QUANTITY_RANGE
     if not (math.isfinite(x) and x > 0):
-        raise RunsError(f"{where}: {field} must be a finite number > 0, got {value!r}")
+        raise RunsError(f"{where}: {field} must be a finite number > 0, got {shown}")
+    if not lo <= x <= hi:
+        raise RunsError(f"{where}: {field} must lie within {lo:g}..{hi:g} to compute with, got {shown}")
     return x
 
 
-def _build(records, columns, source, k) -> Runs:
+def _run_label(value, column: str, source: str, line: int) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()) or isinstance(value, (dict, list)):
+        raise RunsError(f"{source} line {line}, column {column!r}: every checkpoint needs the id of its run, "
+                        f"got {value!r}")
+    return str(value).strip()
+
+
+def _column(values: list, field: str, column: str, source: str, lines: list):
+    """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0
+    within :data:`~planner.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
     import numpy as np
 
-    out = {field: [] for field in columns}
-    lines = []
-    for line, rec in records:
-        for field, column in columns.items():
-            out[field].append(_number(rec.get(column), field, column, source, line))
-        lines.append(line)
-    arr = {field: np.asarray(v, dtype=float) for field, v in out.items()}
+    lo, hi = QUANTITY_RANGE
+    try:
+        a = np.array(values, dtype=float) if all(isinstance(v, str) for v in values[:1]) else None
+    except (ValueError, TypeError, OverflowError):
+        a = None
+    if a is not None and a.shape == (len(values),) and bool(np.all((a > 0) & (a >= lo) & (a <= hi))):
+        return a
+    return np.array([_number(v, field, column, source, line) for v, line in zip(values, lines)], dtype=float)
+
+
+def _build(cells, lines, columns, source, k) -> Runs:
+    import numpy as np
+
+    run_id = tuple(_run_label(v, columns["run_id"], source, line) for v, line in zip(cells["run_id"], lines)) \
+        if "run_id" in columns else None
+    arr = {field: _column(cells[field], field, column, source, lines) for field, column in columns.items()
+           if field != "run_id"}
     derived = []
     N = arr["n_params"]
     if "n_tokens" not in arr:
@@ -226,5 +306,26 @@ def _build(records, columns, source, k) -> Runs:
     if "flops" not in arr:
         arr["flops"] = k * N * arr["n_tokens"]
         derived.append("flops")
+    lo, hi = QUANTITY_RANGE
+    for field in derived:
+        bad = ~((arr[field] >= lo) & (arr[field] <= hi))
+        if bad.any():
+            i = int(np.argmax(bad))
+            formula = "C/(k·N)" if field == "n_tokens" else "k·N·D"
+            raise RunsError(f"{source} line {lines[i]}: the {field} it implies ({formula} = {float(arr[field][i]):g}) "
+                            f"is outside {lo:g}..{hi:g}, too extreme to compute with; check the run's values")
+    if run_id is not None:
+        _check_one_size_per_run(run_id, N, lines, columns["n_params"], source)
     return Runs(n_params=N, n_tokens=arr["n_tokens"], flops=arr["flops"], loss=arr["loss"], source=source,
-                lines=tuple(lines), columns=dict(columns), derived=tuple(derived), flops_per_param_token=k)
+                lines=tuple(lines), columns=dict(columns), derived=tuple(derived), flops_per_param_token=k,
+                budget=arr.get("budget"), run_id=run_id)
+
+
+def _check_one_size_per_run(run_id, N, lines, column, source) -> None:
+    """Checkpoint rows: a run keeps one parameter count N (RunsError naming both lines otherwise)."""
+    first: dict[str, int] = {}
+    for i, run in enumerate(run_id):
+        j = first.setdefault(run, i)
+        if abs(N[i] - N[j]) > 1e-9 * N[j]:
+            raise RunsError(f"{source} line {lines[i]}, column {column!r}: run {run!r} has {N[i]:g} parameters but "
+                            f"{N[j]:g} at line {lines[j]}; each training run keeps one model size")

@@ -6,15 +6,24 @@ from __future__ import annotations
 __all__ = ["gauss_newton_se"]
 
 
-def gauss_newton_se(J, r, names_scale):
-    """σ̂²·(JᵀJ)⁻¹ standard errors, σ̂² = Σr²/(n − p); then the delta method per coefficient."""
+def gauss_newton_se(J, r, names_scale, M=None):
+    """σ̂²·(JᵀJ)⁻¹ standard errors, σ̂² = Σr²/(n − p); then the delta method per coefficient.
+
+    With ``M`` (θ = M·φ + c: tied and fixed coefficients), the covariance is over the p free parameters φ,
+    Cov θ = M·Cov φ·Mᵀ; a fixed parameter's row of M is zero, so its error is 0.
+    """
     import numpy as np
 
-    n, p = J.shape
+    n, P = J.shape
+    if M is not None:
+        J = J @ M
+    p = J.shape[1]
     sigma2 = float(r @ r) / max(n - p, 1)
     try:
         cov = sigma2 * np.linalg.inv(J.T @ J)
+        if M is not None:
+            cov = M @ cov @ M.T
         se_theta = np.sqrt(np.clip(np.diag(cov), 0, None))
     except np.linalg.LinAlgError:
-        se_theta = np.full(p, np.nan)
+        se_theta = np.full(P, np.nan)
     return {name: float(scale * se) for (name, scale), se in zip(names_scale, se_theta)}

@@ -9,6 +9,11 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 
 - :mod:`~planner.laws.parametric`: Hoffmann et al.'s L = E + A/N^α + B/D^β, closed-form optimum (Eq. 4).
 - :mod:`~planner.laws.kaplan`: Kaplan et al.'s L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D, closed-form optimum.
+- :mod:`~planner.laws.busbridge`: Busbridge et al.'s L = E + (A/N^α + B/D^β)^γ, closed-form optimum.
+- :mod:`~planner.laws.moe`: Krajewski et al.'s fine-grained MoE law L(N, D, G) with routing-aware FLOPs; numeric
+  optimum over N, D and the granularity G.
+- :mod:`~planner.laws.distillation`: Busbridge et al.'s distillation law L_S(N_S, D_S, L_T) (a law's table, not a
+  family).
 - :mod:`~planner.laws.allocation`: published allocation rules, X_opt = k·C^e, with no loss model.
 - :mod:`~planner.laws.frontier`: L_opt(C) = E + K·C^(−γ), the loss along the optimum.
 - :mod:`~planner.laws.repetition`: Muennighoff et al.'s effective data and parameters for repeated tokens.
@@ -19,20 +24,24 @@ from importlib import import_module
 
 from .law import Family, Law, Uncertainty
 
-__all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "ALLOCATION_GIVES", "FORMS", "FAMILIES",
-           "family", "Law", "Family", "Uncertainty", "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition"]
+__all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE", "MoEOptimum",
+           "DistillationLaw", "ALLOCATION_GIVES", "FORMS", "FAMILIES", "family", "Law", "Family", "Uncertainty",
+           "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition"]
 
 #: form name in a law file → "module:class" of its family, imported when first asked for (a plan loads one family).
 FAMILIES = {
     "parametric": "planner.laws.parametric:ParametricLaw",
     "kaplan": "planner.laws.kaplan:KaplanLaw",
     "allocation": "planner.laws.allocation:AllocationRule",
+    "busbridge": "planner.laws.busbridge:BusbridgeLaw",
+    "moe": "planner.laws.moe:FineGrainedMoE",
 }
 
 #: Other public names of this package → their module, imported on first use (PEP 562).
 _LAZY = {"Frontier": "frontier", "ParametricLaw": "parametric", "KaplanLaw": "kaplan", "AllocationRule": "allocation",
          "ALLOCATION_GIVES": "allocation", "Repetition": "repetition", "HyperparameterLaws": "tables",
-         "PowerLaw": "tables", "Calibration": "tables"}
+         "PowerLaw": "tables", "Calibration": "tables", "BusbridgeLaw": "busbridge", "FineGrainedMoE": "moe",
+         "MoEOptimum": "moe", "DistillationLaw": "distillation"}
 
 
 def family(form: str) -> type:

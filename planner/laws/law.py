@@ -14,7 +14,10 @@ from ..errors import PresetError
 
 if TYPE_CHECKING:
     from .allocation import AllocationRule
+    from .busbridge import BusbridgeLaw
+    from .distillation import DistillationLaw
     from .kaplan import KaplanLaw
+    from .moe import FineGrainedMoE
     from .parametric import ParametricLaw
     from .repetition import Repetition
     from .tables import Calibration, HyperparameterLaws
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Law", "Family", "Uncertainty", "check_coefficient", "short_citation"]
 
 #: Any law family of :mod:`planner.laws`.
-Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule"]
+Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE"]
 
 # No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
 # expression match when the class is made, and these classes are made on every run of ``plan`` (bench/bench_cli.py).
@@ -73,6 +76,7 @@ class Law:
     dataset : the data its losses are on (a predicted loss is indicative only, and specific to this data set).
     fitted_range : ``n_params``, ``n_tokens``, ``flops`` → (low, high) of the runs it was fitted on.
     uncertainty, repetition, hyperparameters, calibration : its published tables, or None.
+    distillation : the paper's distillation law for students of this (supervised) law (``[distillation]``), or None.
     fit : how a fitted law file was made (``[fit]``).  source : the file it was read from.
     overrides : coefficients replaced by ``--set`` (name → value); empty for the law as published.
     """
@@ -90,6 +94,7 @@ class Law:
     repetition: "Repetition | None" = None
     hyperparameters: "HyperparameterLaws | None" = None
     calibration: "Calibration | None" = None
+    distillation: "DistillationLaw | None" = None
     fit: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
     source: str = ""
     overrides: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
@@ -101,6 +106,12 @@ class Law:
     @property
     def has_loss(self) -> bool:
         return self.model.has_loss
+
+    @property
+    def routed(self) -> bool:
+        """Whether the law is a mixture of experts whose N counts every expert and whose compute counts the
+        active ones (:class:`~planner.laws.moe.FineGrainedMoE`)."""
+        return getattr(self.model, "routed", False)
 
     @property
     def coefficients(self) -> dict[str, float]:
@@ -153,23 +164,30 @@ def short_citation(citation: Mapping[str, Union[str, int]]) -> str:
 
 
 def check_coefficient(family: type, name: str, value: object, where: str) -> float:
-    """``value`` as a float if it may be coefficient ``name`` of ``family``; PresetError naming it and ``where``.
+    """``value`` as a float if it may be coefficient ``name`` of ``family``; PresetError naming it and ``where``
+    (``"[coefficients] of presets/x.toml"``, ``"--set"``).
 
-    Every coefficient is a finite number; E ≥ 0; an allocation rule's exponent lies in (0, 1); the rest are > 0.
+    Every coefficient is a finite number; the family's ``nonnegative_names`` (the irreducible loss: E, or c of
+    the MoE law) are ≥ 0; an allocation rule's exponent lies in (0, 1); the rest are > 0.
     """
-    from ..errors import unknown_key
+    from ..errors import did_you_mean
 
     allowed = family.coefficient_names
     if name not in allowed:
-        raise unknown_key(name, allowed, "[coefficients]", where)
+        hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {family.form} form has {', '.join(allowed)}"
+        raise PresetError(f"unknown coefficient {name!r} in {where}{hint}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PresetError(f"{name!r} must be a number (got {type(value).__name__} {value!r}) in {where}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise PresetError(f"{name!r} must be a number planner can compute with (got an integer of "
+                          f"{len(str(abs(value)))} digits) in {where}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise PresetError(f"{name!r} must be finite (got {value!r}) in {where}")
-    if name == "E":
+    if name in getattr(family, "nonnegative_names", ("E",)):
         if value < 0:
-            raise PresetError(f"'E' must be >= 0 (got {value:g}) in {where}")
+            raise PresetError(f"{name!r} must be >= 0 (got {value:g}) in {where}")
     elif name == "exponent" and family.form == "allocation":
         if not 0 < value < 1:
             raise PresetError(f"'exponent' must be between 0 and 1 (got {value:g}) in {where}")

@@ -115,7 +115,7 @@ class ParametricLaw:
         a, _ = self.exponents
         x = flops / self.flops_per_param_token
         lx = np.log2(x)
-        if any(np.ndim(c) for c in (self.E, self.A, self.B, self.alpha, self.beta)):
+        if any(np.ndim(getattr(self, name)) for name in self.coefficient_names):
             # Coefficient arrays (interval samples) broadcast against the budgets.
             N = self.G * np.exp2(a * lx)
             return N, x / N, self.E + K * np.exp2(-γ * lx)

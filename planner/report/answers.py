@@ -20,9 +20,11 @@ come back in the report (:attr:`~planner.report.types.Report.warnings`), for the
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Sequence
 
 from .. import checks
+from ..errors import UnsupportedLawError
 from ..units import as_floats, format_count
 from . import plans as reports
 from .types import Report
@@ -43,6 +45,11 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
     """The answer to one ``plan`` question (see the module's docstring for which), with ``budget_note`` in the
     footer, then extended with the cost on ``cluster``, hyperparameters from ``hparams_law`` and shapes as asked.
     ``repetition`` is the :class:`~planner.laws.Repetition` to use on limited data (the law's own by default)."""
+    if shape_settings is not None and law.routed:
+        raise UnsupportedLawError(
+            f"--shape builds dense transformer shapes for one N; {law.id} is a mixture of experts, whose shape "
+            "follows from its plan by the paper's assumption d_model = 64·n_blocks (d_model = (64·N/(8E + 4))^(1/3), "
+            "E·G experts of width 4·d_model/G per block): plan it without --shape")
     if unique_tokens or inference_tokens or max_params or max_tokens:
         if n_params:
             report = on_repeated_data(law, n_params, n_tokens, unique_tokens, repetition)
@@ -58,7 +65,17 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
         report = what_if(law, flops, n_params, n_tokens)
     else:
         report = optimal_plans(law, flops, ci)
-    return extended(_with_footer_line(report, budget_note), law, cluster, mfu_given, hparams_law, shape_settings)
+    report = extended(_with_footer_line(report, budget_note), law, cluster, mfu_given, hparams_law, shape_settings)
+    return _with_overrides(report, law)
+
+
+def _with_overrides(report: Report, law) -> Report:
+    """Rows of a law with --set overrides carry them (an ``overrides`` object in JSON), as its name does."""
+    overrides = dict(getattr(law, "overrides", {}) or {})
+    if not overrides:
+        return report
+    blocks = tuple(dataclasses.replace(b, rows=[dict(r, overrides=overrides) for r in b.rows]) for b in report.blocks)
+    return dataclasses.replace(report, blocks=blocks, keys=tuple(report.keys) + ("overrides",))
 
 
 def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Report:
@@ -67,14 +84,17 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
 
     budgets = list(flops)
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
-    plans = [compute_optimal(law, C) for C in budgets]
+    with checks.guard(law):
+        plans = [compute_optimal(law, C) for C in budgets]
+    checks.check_plans(law, plans, budgets=budgets)
     report = reports.plan_report(law, plans)
     if ci is not None:
         from .intervals import intervals
 
         report = intervals(report, [law], budgets, ci)
-    return _warned(report, checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
-                                                        n_tokens=[p.n_tokens for p in plans]))
+    warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
+                                            n_tokens=[p.n_tokens for p in plans])
+    return _warned(report, warnings + checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in plans]))
 
 
 def optimal_for(law, n_params: float | None = None, n_tokens: float | None = None, ci: float | None = None) -> Report:
@@ -83,16 +103,18 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
     too) if asked."""
     from .. import whatif
 
-    if n_params:
-        plan, given = whatif.optimal_for_params(law, n_params), ("N", "N_opt", n_params)
-    else:
-        plan, given = whatif.optimal_for_tokens(law, n_tokens), ("D", "D_opt", n_tokens)
+    with checks.guard(law):
+        if n_params:
+            plan, given = whatif.optimal_for_params(law, n_params), ("N", "N_opt", n_params)
+        else:
+            plan, given = whatif.optimal_for_tokens(law, n_tokens), ("D", "D_opt", n_tokens)
+    checks.check_plans(law, [plan])
     symbol, optimum, value = given
     other = "D" if symbol == "N" else "N"
     report = reports.plan_report(law, [plan])
     line = (f"Budget: the C at which {symbol} = {format_count(value)} is compute-optimal under {law.id} "
             f"({optimum}(C) = {format_count(value)}, inverted in closed form); {other} is the optimum's at that C.")
-    report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.id}",
+    report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.name}",
                                  footer=(line,) + tuple(report.footer))
     if ci is not None:
         from .intervals import intervals
@@ -107,6 +129,13 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
     budgets, the run of ``n_params`` on ``n_tokens`` beside the optimum of its compute."""
     from .. import whatif
 
+    with checks.guard(law):
+        return _what_if(law, flops, n_params, n_tokens)
+
+
+def _what_if(law, flops, n_params, n_tokens) -> Report:
+    from .. import whatif
+
     if not flops:
         runs = [whatif.evaluate(law, n_params, n_tokens)]
         report = reports.whatif_report(law, runs, "This run vs the compute-optimal run", label="this run")
@@ -116,6 +145,8 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
     else:
         runs = [whatif.plan_with_tokens(law, C, n_tokens) for C in flops]
         report = reports.whatif_report(law, runs, f"What-if D = {format_count(n_tokens)}")
+    checks.check_plans(law, runs, budgets=list(flops) or None, what="run")
+    checks.check_plans(law, [w.optimum for w in runs], what="optimum")
     warnings = checks.fitted_range_warnings(law, flops=[w.flops for w in runs], n_params=[w.n_params for w in runs],
                                             n_tokens=[w.n_tokens for w in runs])
     warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
@@ -128,7 +159,9 @@ def least_compute(law, target_losses: Sequence[float], ci: float | None = None) 
     (of C, N, D and D/N) if asked."""
     from ..whatif import min_compute_for_loss
 
-    plans = [min_compute_for_loss(law, t) for t in target_losses]
+    with checks.guard(law):
+        plans = [min_compute_for_loss(law, t) for t in target_losses]
+    checks.check_plans(law, plans)
     warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans], n_params=[p.n_params for p in plans],
                                             n_tokens=[p.n_tokens for p in plans])
     report = reports.target_report(law, target_losses, plans)
@@ -148,8 +181,10 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
 
     problem = dict(flops=flops[0] if len(flops) == 1 else list(flops)) if flops else \
         dict(target_loss=target_losses[0] if len(target_losses) == 1 else list(target_losses))
-    result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,
-                                   max_tokens=max_tokens, inference_tokens=inference_tokens, repetition=repetition)
+    with checks.guard(law):
+        result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,
+                                       max_tokens=max_tokens, inference_tokens=inference_tokens, repetition=repetition)
+    checks.check_plans(law, list(result.plans.values()))
     return _warned(constrained_report(law, result), _range_warnings(law, list(result.plans.values())))
 
 
@@ -158,7 +193,16 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
     from ..constraints import repeated_loss
     from .constraints import repeated_report
 
-    run = repeated_loss(law, n_params, n_tokens, unique_tokens, repetition)
+    with checks.guard(law, "loss"):
+        run = repeated_loss(law, n_params, n_tokens, unique_tokens, repetition)
+    bad = [k for k in ("epochs", "effective_tokens", "effective_params", "loss", "loss_all_unique")
+           if not all(math.isfinite(x) and x > 0 for x in as_floats(getattr(run, k)))]
+    if bad:
+        from ..errors import InfeasibleError
+
+        raise InfeasibleError(f"--params {n_params:g} on --tokens {n_tokens:g} from --unique-tokens {unique_tokens:g} "
+                              f"gives no finite {bad[0].replace('_', ' ')}: the values are too extreme to compute "
+                              "with; give them within a few dozen orders of magnitude of each other")
     return _warned(repeated_report(law, run), _range_warnings(law, [run]))
 
 
@@ -176,12 +220,18 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
     from ..plan import compute_optimal
 
     budgets = list(flops)
-    plans = [[compute_optimal(law, C) for law in laws] for C in budgets]
+    plans = [[None] * len(laws) for _ in budgets]
+    for j, law in enumerate(laws):
+        with checks.guard(law):
+            for i, C in enumerate(budgets):
+                plans[i][j] = compute_optimal(law, C)
+        checks.check_plans(law, [row[j] for row in plans], budgets=budgets)
     warnings = []
     for j, law in enumerate(laws):
         col = [row[j] for row in plans]
         warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
                                                  n_tokens=[p.n_tokens for p in col])
+        warnings += checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in col])
     report = _warned(_with_footer_line(reports.compare_report(laws, budgets, plans), budget_note), warnings)
     if cluster is not None:  # the laws share each budget, so they share its cost: once per budget
         from .compute import with_cost_per_budget
@@ -213,7 +263,8 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     for law in lossy:
         for t in targets:
             try:
-                plans[law.id, t] = min_compute_for_loss(law, t)
+                with checks.guard(law):
+                    plans[law.id, t] = min_compute_for_loss(law, t)
             except UnreachableLossError as e:
                 unreachable.setdefault(law.id, []).append(t)
                 warnings.append(str(e))
@@ -224,6 +275,7 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
               "their irreducible losses")
     for law in lossy:
         reached = [plans[law.id, t] for t in targets if (law.id, t) in plans]
+        checks.check_plans(law, reached)
         warnings += checks.fitted_range_warnings(law, flops=[p.flops for p in reached],
                                                  n_params=[p.n_params for p in reached],
                                                  n_tokens=[p.n_tokens for p in reached])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..units import format_count, format_flops, format_general, format_text
+from .plans import flops_convention
 from .types import Block, Column, Report
 
 __all__ = ["presets_report", "law_report", "citations_report", "bibtex", "bibtex_key", "PRESET_KEYS",
@@ -37,8 +38,9 @@ def law_report(law) -> Report:
     where = law.citation.get("where")
     footer = [f"Source: {law.short_citation}" + (f", {where}" if where else "") + ".",
               f"Form: {law.form}" + (f" (gives {law.model.gives})" if law.form == "allocation" else "")
-              + f"; N counts {law.parameters} parameters; C = {law.flops_per_param_token:g}·N·D FLOPs"
+              + f"; N counts {law.parameters} parameters; {flops_convention(law)}"
               + (f"; losses on {law.dataset}" if law.dataset else "") + ".",
+              *_tables_footer(law),
               f"Fitted on: {fitted}." if fitted else "Fitted range: not published.",
               f"Uncertainty: {law.uncertainty!r}." if law.uncertainty else "Uncertainty: none published.",
               *law.notes]
@@ -49,8 +51,32 @@ def law_report(law) -> Report:
               "source": law.source}
     if law.form == "allocation":
         fields["gives"] = law.model.gives
+    if law.routed:
+        fields["moe"] = _moe_table(law.model)
+    if law.distillation is not None:
+        fields["distillation"] = {name: getattr(law.distillation, name)
+                                  for name in law.distillation.coefficient_names}
     return Report(blocks=(Block(rows),), columns=columns, keys=("coefficient", "value"),
                   title=f"{law.id} · {law.title}", footer=tuple(footer), fields=fields)
+
+
+def _moe_table(model) -> dict:
+    return {"expansion_rate": model.expansion_rate, "granularities": list(model.granularities),
+            "routing_flops": model.routing_flops, "width_per_block": model.width_per_block}
+
+
+def _tables_footer(law) -> list[str]:
+    """One line each for the tables beyond the coefficients: a mixture of experts' [moe], a [distillation] law."""
+    lines = []
+    if law.routed:
+        m = law.model
+        lines.append(f"MoE: expansion rate E = {m.expansion_rate:g}; granularities searched "
+                     f"{', '.join(f'{g:g}' for g in m.granularities)}; routing c_r = {m.routing_flops:g}; "
+                     f"d_model = {m.width_per_block:g}·n_blocks.")
+    if law.distillation is not None:
+        coefs = ", ".join(f"{k} = {getattr(law.distillation, k):.6g}" for k in law.distillation.coefficient_names)
+        lines.append(f"Distillation law (plan distill): {coefs}.")
+    return lines
 
 
 def _papers(laws: Sequence) -> dict:

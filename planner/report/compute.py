@@ -11,9 +11,11 @@ report's ``sections``. Also the reports of ``plan hardware`` and ``plan shape``.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from ..compute.hardware import Cluster, cost
 from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
+from ..errors import NumericError
 from ..conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
 from ..units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
                      format_integer, format_ratio, format_tflops)
@@ -95,6 +97,11 @@ def with_cost(rows, cluster: Cluster) -> list[dict]:
     out = []
     for row in rows:
         c = cost(row.get("training_flops", row.get("flops")), cluster)
+        for what, value in (("GPU-hours", c.gpu_hours), ("wall-clock days", c.wall_clock_days), ("dollars", c.usd)):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise NumericError(f"the {what} of {format_flops(c.flops)} FLOPs on {cluster.chip.id} (MFU "
+                                   f"{cluster.mfu:g}) overflow: the budget, MFU and price are too extreme to compute "
+                                   "with together")
         out.append({**row, "gpu": cluster.chip.id, "gpus": cluster.n_chips, "mfu": cluster.mfu,
                     "usd_per_gpu_hour": cluster.usd_per_chip_hour, "gpu_hours": c.gpu_hours,
                     "wall_clock_days": c.wall_clock_days, "usd": c.usd})

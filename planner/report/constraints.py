@@ -133,7 +133,7 @@ def constrained_report(law, result) -> Report:
     """Every plan of a :class:`~planner.constraints.ConstrainedResult`: one block per budget or target loss,
     its notes telling what the constraints cost; the footer what each plan is and where the models come from."""
     problems = _rows_by_problem(result)
-    title = f"Plan under constraints · {law.id}"
+    title = f"Plan under constraints · {law.name}"
     if len(problems) == 1:
         title += " · " + _problem_title(problems[0][0]).removeprefix("C = ")
     blocks = tuple(Block(rows, title=None if len(problems) == 1 else _problem_title(rows[0]),
@@ -222,7 +222,7 @@ def repeated_rows(law, run) -> list[dict]:
     fields = REPEATED_KEYS[1:]
     n = len(as_floats(run.n_params))
     cols = {k: repeated(getattr(run, k), n) for k in fields}
-    return [{"preset": law.id, **{k: cols[k][i] for k in fields}} for i in range(n)]
+    return [{"preset": law.name, **{k: cols[k][i] for k in fields}} for i in range(n)]
 
 
 def repeated_columns() -> tuple[Column, ...]:
@@ -236,5 +236,5 @@ def repeated_columns() -> tuple[Column, ...]:
 def repeated_report(law, run) -> Report:
     """The loss of one run on repeated data beside its loss if every token were new."""
     return Report(blocks=(Block(repeated_rows(law, run)),), columns=repeated_columns(), keys=REPEATED_KEYS,
-                  title=f"Loss on repeated data · {law.id}",
+                  title=f"Loss on repeated data · {law.name}",
                   footer=(repetition_line(run.repetition, law.id, run.unique_tokens), *law_footer(law)))

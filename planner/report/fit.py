@@ -10,40 +10,117 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import PurePath
-from typing import Sequence
+from typing import Callable, NamedTuple, Sequence
 
-from ..units import format_coefficient, format_count, format_flops, format_ratio, format_text
+from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
+                     format_ratio, format_text)
 from .types import Block, Column, Report
 
-__all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS"]
+__all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
+           "COMPARE_KEYS", "FitRequest", "FitAnswer", "fit_answer", "compare_report", "holdout_section"]
 
 #: Keys of a coefficient row.
 COEFFICIENT_KEYS = ("coefficient", "estimate", "standard_error", "ci_level", "estimate_lo", "estimate_hi")
 #: Keys of a design row: a runs-file template for ``plan fit`` (the loss is left empty to fill in).
 DESIGN_KEYS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+#: Keys of a back-test row (JSON: the document's ``holdout`` list).
+HOLDOUT_KEYS = ("n_params", "n_tokens", "flops", "loss", "predicted_loss", "relative_error")
+#: Keys of a --compare row; ``plans`` is a nested list of {flops, n_params, n_tokens}.
+COMPARE_KEYS = ("estimator", "form", "exponent_a", "objective", "holdout_mean_abs_relative_error", "n_runs", "plans",
+                "note")
 
 
-def _coefficient_cell(t) -> str:
-    name, value = t
-    return format_coefficient(name, value)
+#: Budgets the report plans at when no --flops is given.
+DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
 
 
-def _interval_cell(t) -> str:
-    name, lo, hi = t
-    return f"{format_coefficient(name, lo)} – {format_coefficient(name, hi)}"
+class FitRequest(NamedTuple):
+    """What ``plan fit`` was asked: the law and how to fit it, the errors, the budgets, the back-test."""
+
+    form: str = "parametric"
+    isoflop: bool = False
+    tie: tuple = ()
+    fix: tuple = ()                  # (name, value) pairs
+    objective: str = "huber-log"
+    delta: float = HUBER_DELTA
+    errors: str = "bootstrap"        # or "asymptotic"
+    n_boot: int = DEFAULT_BOOTSTRAP_RESAMPLES
+    seed: int = 0
+    level: float = 95.0
+    budgets: tuple = DEFAULT_REPORT_BUDGETS
+    holdout: int | None = None
+    holdout_above: float | None = None
+    law_id: str = "fitted"
 
 
-def fit_report(fit, boot, plans: Report, runs) -> Report:
+class FitAnswer(NamedTuple):
+    """A fit, its bootstrap (or None), its back-test (or None) and the report of all three."""
+
+    report: Report
+    fit: object
+    boot: object
+    backtest: object
+
+
+def _refit(request: FitRequest, k: float, progress=None) -> Callable:
+    """``refit(N, D, L)``: the law of ``request`` fitted to runs."""
+    from .. import fitting
+
+    def refit(N, D, L, flops=None):
+        if request.isoflop:
+            return fitting.fit_isoflop(N, D, L, flops=flops, flops_per_param_token=k)
+        fitter = fitting.fit_kaplan if request.form == "kaplan" else fitting.fit_parametric
+        return fitter(N, D, L, flops_per_param_token=k, tie=request.tie, fix=dict(request.fix),
+                      objective=request.objective, delta=request.delta, progress=progress)
+
+    return refit
+
+
+def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float], None] | None = None) -> FitAnswer:
+    """``plan fit``: fit ``runs`` as ``request`` says, bootstrap it (by default), back-test it (if asked), and
+    build the report. ``progress(stage, done, total)`` reports the long steps."""
+    from .. import fitting
+    from ..lawfile import law_from_fit
+
+    k = runs.flops_per_param_token
+    N, D, L = runs.n_params, runs.n_tokens, runs.loss
+    refit = _refit(request, k, progress)
+    fit = refit(N, D, L, flops=runs.flops)
+    boot = None
+    if request.errors == "bootstrap" and not request.isoflop:
+        boot = fitting.bootstrap(N, D, L, n_resamples=request.n_boot, seed=request.seed, fit=fit, form=fit.form,
+                                 level=request.level,
+                                 progress=None if progress is None else lambda d, t: progress("bootstrap", d, t))
+    bt = None
+    if request.holdout is not None or request.holdout_above is not None:
+        bt = fitting.backtest(N, D, L, _refit(request, k), k=request.holdout, above=request.holdout_above,
+                              flops=runs.flops, full_fit=fit, budget=max(request.budgets), flops_per_param_token=k)
+    law = law_from_fit(fit, boot, law_id=request.law_id, source=PurePath(runs.source).name)
+    plans = plans_report(law, list(request.budgets), request.level if boot is not None else None)
+    return FitAnswer(fit_report(fit, boot, plans, runs, backtest=bt), fit, boot, bt)
+
+
+def fit_report(fit, boot, plans: Report, runs, backtest=None) -> Report:
     """The report of ``plan fit``: ``fit`` (a :class:`~planner.fitting.FitResult`), its ``boot`` strap (or None),
-    ``plans`` (the report of the fitted law's plans, with their intervals) and the ``runs`` it was fitted on."""
-    ses = boot.standard_errors if boot is not None else fit.standard_errors
+    ``plans`` (the report of the fitted law's plans, with their intervals), the ``runs`` it was fitted on, and its
+    ``backtest`` (a :class:`~planner.fitting.Backtest`, or None).
+
+    The errors shown are the bootstrap's when there is one and the fit's own (asymptotic, labelled) otherwise, in the
+    table, the footer and the JSON alike. Warnings (the fit's, the plans', and the diagnostics of
+    :mod:`planner.fitting.diagnostics`) go to ``warnings`` and into the footer, so markdown and JSON keep them.
+    """
+    ses, se_method = _shown_errors(fit, boot)
+    fixed = fit.extra.get("fixed", {})
     rows = []
     for name, value in fit.coefficients.items():
-        row = {"coefficient": name, "estimate": value, "standard_error": ses.get(name),
-               "estimate_cell": (name, value), "standard_error_cell": (name, ses.get(name))}
+        se = ses.get(name)
+        row = {"coefficient": name, "estimate": value, "standard_error": se, "estimate_cell": (name, value),
+               "standard_error_cell": "fixed" if name in fixed else (name, se)}
         if boot is not None:
             lo, hi = boot.intervals[name]
-            row.update(ci_level=boot.level, estimate_lo=lo, estimate_hi=hi, interval_cell=(name, lo, hi))
+            row.update(ci_level=boot.level, estimate_lo=lo, estimate_hi=hi,
+                       interval_cell="fixed" if name in fixed else (name, lo, hi))
         rows.append(row)
     columns = [Column("coefficient", "coefficient", format_text, align="left"),
                Column("estimate_cell", "estimate", _coefficient_cell),
@@ -52,13 +129,47 @@ def fit_report(fit, boot, plans: Report, runs) -> Report:
         columns.append(Column("interval_cell", f"{boot.level:g}% interval", _interval_cell))
     keys = COEFFICIENT_KEYS if boot is not None else COEFFICIENT_KEYS[:3]
     plans = dataclasses.replace(plans, title="Compute-optimal plans with this law", footer=(), name="plans")
+    sections = (plans,) + ((holdout_section(backtest),) if backtest is not None else ())
+    warnings = list(dict.fromkeys(tuple(fit.warnings) + tuple(plans.warnings) + tuple(_diagnostics(fit, boot, plans))))
+    fields = _fit_fields(fit, boot, runs, ses, se_method, warnings)
+    if backtest is not None:
+        fields["holdout_summary"] = _holdout_summary(backtest)
+    footer = _fit_footer(fit, boot, runs, se_method) + (_holdout_footer(backtest) if backtest is not None else [])
+    footer += [f"Warning: {w}" for w in warnings]
     return Report(blocks=(Block(rows),), columns=tuple(columns), keys=keys,
                   title=f"Fit · {fit.form} law · {fit.n_runs} runs from {PurePath(runs.source).name}",
-                  footer=tuple(_fit_footer(fit, boot, runs)), sections=(plans,), fields=_fit_fields(fit, boot, runs),
-                  warnings=tuple(fit.warnings) + tuple(plans.warnings))
+                  footer=tuple(footer), sections=sections, fields=fields, warnings=tuple(warnings))
 
 
-def _fit_footer(fit, boot, runs) -> list[str]:
+def _coefficient_cell(t) -> str:
+    if isinstance(t, str):
+        return t
+    name, value = t
+    return format_coefficient(name, value)
+
+
+def _interval_cell(t) -> str:
+    if isinstance(t, str):
+        return t
+    name, lo, hi = t
+    return f"{format_coefficient(name, lo)} – {format_coefficient(name, hi)}"
+
+
+def _shown_errors(fit, boot):
+    """The errors a fit report shows, and how they were got: the bootstrap's, else the fit's own."""
+    if boot is not None:
+        return dict(boot.standard_errors), f"bootstrap: {boot.method}"
+    return dict(fit.standard_errors), fit.standard_error_method
+
+
+def _diagnostics(fit, boot, plans) -> list[str]:
+    from ..fitting.diagnostics import extrapolation_warnings, identification_warnings, interval_warnings
+
+    budgets = [row["flops"] for row in plans.rows]
+    return extrapolation_warnings(fit, budgets) + interval_warnings(plans.rows) + identification_warnings(boot)
+
+
+def _fit_footer(fit, boot, runs, se_method: str) -> list[str]:
     a, b = fit.exponents
     rng, res = fit.data_range, fit.residuals
     lines = [
@@ -72,31 +183,128 @@ def _fit_footer(fit, boot, runs) -> list[str]:
         f"Method: {fit.method}"
         + (f"; {fit.n_distinct_optima} distinct end points; objective {fit.objective:.6g}" if fit.n_starts else "")
         + ("." if fit.converged else "; NOT converged."),
-        "Std. errors: " + (f"bootstrap ({boot.n_resamples} resamples, seed {boot.seed}; {boot.n_failed} failed); "
-                           f"intervals are percentiles" if boot is not None else fit.standard_error_method) + ".",
     ]
     if boot is not None:
+        lines.append(f"Std. errors: bootstrap ({boot.n_resamples} resamples, seed {boot.seed}; {boot.n_failed} failed); "
+                     "intervals are percentiles.")
         lines.append(f"Plan ranges in brackets: {boot.level:g}% bootstrap percentiles.")
+    elif fit.form == "allocation":
+        lines.append(f"Std. errors: {se_method}.")
+    else:
+        lines.append(f"Std. errors: ASYMPTOTIC {se_method.removeprefix('asymptotic ')}, as asked with --errors "
+                     "asymptotic: they assume the law is exact and the residuals independent, and understate the error "
+                     "on few runs; the default is the bootstrap.")
     lines.append("* Loss in the runs' own units (nats/token on their data); beyond the fitted range it is an "
                  "extrapolation.")
     return lines
 
 
-def _fit_fields(fit, boot, runs) -> dict:
+def _fit_fields(fit, boot, runs, ses, se_method, warnings) -> dict:
     out = {
         "source": runs.source, "form": fit.form, "n_runs": fit.n_runs, "method": fit.method,
-        "coefficients": dict(fit.coefficients), "standard_errors": dict(fit.standard_errors),
-        "standard_error_method": fit.standard_error_method,
+        "objective_function": fit.extra.get("objective_function", "least squares of log N_opt on log C"),
+        "tied": list(fit.extra.get("tied", ())), "fixed": dict(fit.extra.get("fixed", {})),
+        "coefficients": dict(fit.coefficients), "standard_errors": ses, "standard_error_method": se_method,
         "exponents": {"a": fit.exponents[0], "b": fit.exponents[1]},
         "residuals": dict(fit.residuals), "data_range": {k: list(v) for k, v in fit.data_range.items()},
         "objective": fit.objective, "converged": fit.converged, "n_starts": fit.n_starts,
-        "n_distinct_optima": fit.n_distinct_optima, "warnings": list(fit.warnings),
+        "n_distinct_optima": fit.n_distinct_optima, "warnings": list(warnings),
     }
     if boot is not None:
+        out["asymptotic_standard_errors"] = dict(fit.standard_errors)
         out["bootstrap"] = {"n_resamples": boot.n_resamples, "n_failed": boot.n_failed, "seed": boot.seed,
                             "level": boot.level, "intervals": {k: list(v) for k, v in boot.intervals.items()},
                             "standard_errors": dict(boot.standard_errors), "method": boot.method}
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the back-test (--holdout, --holdout-above)
+
+
+def holdout_section(bt) -> Report:
+    """The held-out runs of a back-test: actual loss, predicted loss, relative error (JSON: ``holdout``)."""
+    rows = [{"n_params": float(n), "n_tokens": float(d), "flops": float(c), "loss": float(l),
+             "predicted_loss": float(p), "relative_error": float(r)}
+            for n, d, c, l, p, r in zip(bt.n_params, bt.n_tokens, bt.flops, bt.loss, bt.predicted_loss,
+                                        bt.relative_error)]
+    columns = (Column("flops", "FLOPs C", format_flops), Column("n_params", "params N", format_count),
+               Column("n_tokens", "tokens D", format_count), Column("loss", "loss", format_loss4),
+               Column("predicted_loss", "predicted", format_loss4),
+               Column("relative_error", "rel. error", format_percent))
+    return Report(blocks=(Block(rows),), columns=columns, keys=HOLDOUT_KEYS, name="holdout",
+                  title=f"Back-test · fitted on {bt.n_kept} runs, predicting {bt.rule}")
+
+
+def _holdout_summary(bt) -> dict:
+    return {"rule": bt.rule, "n_held_out": len(bt.loss), "n_fitted": bt.n_kept,
+            "mean_abs_relative_error": bt.mean_abs_relative_error, "max_abs_relative_error": bt.max_abs_relative_error,
+            "budget": bt.budget, "n_opt_all_runs": bt.n_opt_all, "n_opt_without_held_out": bt.n_opt_kept,
+            "n_opt_ratio": bt.n_opt_ratio, "coefficients_without_held_out": dict(bt.fit.coefficients)}
+
+
+def _holdout_footer(bt) -> list[str]:
+    lines = [f"Back-test: fitted without {bt.rule}, the law predicts them with mean |relative error| "
+             f"{format_percent(bt.mean_abs_relative_error)} (max {format_percent(bt.max_abs_relative_error)})."]
+    if bt.n_opt_ratio is not None:
+        lines.append(f"N_opt at {format_flops(bt.budget)}: {format_count(bt.n_opt_all)} from every run, "
+                     f"{format_count(bt.n_opt_kept)} without the held-out runs (x{bt.n_opt_ratio:.3g}).")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# several estimators on the same runs (--compare)
+
+
+def compare_report(results, budgets: Sequence[float], runs) -> Report:
+    """One row per estimator of :func:`~planner.fitting.compare_estimators`: exponent a, N_opt and D_opt at each
+    budget, objective, back-test error; the footer says that their spread is the point."""
+    rows = []
+    for r in results:
+        fit = r.fit
+        plans = []
+        if fit is not None:
+            for C in budgets:
+                n_opt, d_opt = fit.model.compute_optimal(C)
+                plans.append({"flops": C, "n_params": float(n_opt), "n_tokens": float(d_opt)})
+        bt = r.backtest
+        row = {"estimator": r.label, "form": None if fit is None else fit.form,
+               "exponent_a": None if fit is None else fit.exponents[0],
+               "objective": None if fit is None else fit.objective,
+               "holdout_mean_abs_relative_error": None if bt is None else bt.mean_abs_relative_error,
+               "n_runs": None if fit is None else fit.n_runs, "plans": plans,
+               "note": r.error or r.backtest_error}
+        for i, p in enumerate(plans):
+            row[f"n_opt_{i}"], row[f"d_opt_{i}"] = p["n_params"], p["n_tokens"]
+        rows.append(row)
+    columns = [Column("estimator", "estimator", format_text, align="left"),
+               Column("exponent_a", "a", lambda v: "—" if v is None else f"{v:.3f}")]
+    for i, C in enumerate(budgets):
+        columns += [Column(f"n_opt_{i}", f"N_opt @ {format_flops(C)}", format_count),
+                    Column(f"d_opt_{i}", f"D_opt @ {format_flops(C)}", format_count)]
+    columns += [Column("objective", "objective", lambda v: "—" if v is None else format_general(v, 4)),
+                Column("holdout_mean_abs_relative_error", "back-test |err|", format_percent)]
+    fitted = [r for r in results if r.fit is not None]
+    footer = []
+    if len(fitted) > 1 and budgets:
+        top = max(range(len(budgets)), key=lambda i: budgets[i])
+        n_top = [row[f"n_opt_{top}"] for row in rows if f"n_opt_{top}" in row]
+        footer.append(f"The spread between these rows is the point: each is a defensible fit to the same runs, and "
+                      f"at {format_flops(budgets[top])} they put N_opt between {format_count(min(n_top))} and "
+                      f"{format_count(max(n_top))} (x{max(n_top) / min(n_top):.2g}). Trust an allocation only as far "
+                      f"as the estimators agree on it, and back-test it (--holdout).")
+    held = next((r.backtest for r in results if r.backtest is not None), None)
+    if held is not None:
+        footer.append(f"Back-test |err|: mean |relative error| predicting {held.rule}, each estimator refitted without "
+                      f"them.")
+    footer.append("a: the exponent of N_opt ∝ C^a. Objective: each estimator's own minimised objective (Approach 2: residual sum of squares of log "
+                  "N_opt), not comparable across rows.")
+    footer += [f"{r.label}: {r.error or r.backtest_error}." for r in results if r.error or r.backtest_error]
+    warnings = [w for r in fitted for w in r.fit.warnings]
+    return Report(blocks=(Block(rows),), columns=tuple(columns), keys=COMPARE_KEYS,
+                  nested={"plans": ("flops", "n_params", "n_tokens")},
+                  title=f"Estimators compared · {len(runs)} runs from {PurePath(runs.source).name}",
+                  footer=tuple(footer), warnings=tuple(dict.fromkeys(warnings)))
 
 
 def design_report(design, law, span: float) -> Report:

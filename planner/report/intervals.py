@@ -83,9 +83,9 @@ def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: flo
     for law in laws:
         try:
             given = {k: v[law.id] if isinstance(v, dict) else v for k, v in anchor.items()}  # per law, or shared
-            found[law.id] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, flops, level)
+            found[law.name] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, flops, level)
         except NoUncertaintyError as e:
-            missing.append((law.id, str(e)))
+            missing.append((law.name, str(e)))
     if len(missing) == 1:
         warnings = [missing[0][1]]
     elif missing:

@@ -15,8 +15,8 @@ from ..units import (as_floats, format_count, format_flops, format_gap, format_l
 from .types import Block, Column, Report
 
 __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "compare_targets_report",
-           "COMPARE_TARGET_KEYS", "plan_columns", "plan_rows",
-           "law_footer", "compare_footer", "PLAN_KEYS", "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "repeated"]
+           "plan_columns", "plan_rows", "law_footer", "compare_footer", "flops_convention", "PLAN_KEYS",
+           "MOE_PLAN_KEYS", "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "COMPARE_TARGET_KEYS", "repeated"]
 
 
 #: Short headers of the plan quantities for narrow terminals (planner.render shows them with their legend).
@@ -27,10 +27,36 @@ RATIO_SHORT = dict(short="D/N", legend="D/N: tokens per parameter")
 
 #: Keys of a plan row, in the order machine formats carry them.
 PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+#: Keys of a mixture-of-experts plan row: N total, N_active, the granularity G and the law's FLOPs per token.
+MOE_PLAN_KEYS = ("preset", "flops", "n_params", "n_active_params", "granularity", "n_tokens", "tokens_per_param",
+                 "flops_per_token", "loss")
+
+
+def flops_convention(law) -> str:
+    """How the law counts training compute, as its footers state it: ``C = 6·N·D FLOPs``, or for a mixture of
+    experts Eq. 10 of Krajewski et al. 2024 on active parameters."""
+    if not law.routed:
+        return f"C = {law.flops_per_param_token:g}·N·D FLOPs"
+    m = law.model
+    return (f"C = (12·d_model²·{m.flops_per_param_token:g} + d_model·E·G·{m.routing_flops:g})·n_blocks·D FLOPs "
+            f"(Eq. 10), i.e. {m.flops_per_param_token:g}·N_active·D plus routing, with E = {m.expansion_rate:g}, "
+            f"d_model = {m.width_per_block:g}·n_blocks and N_active = 12·N/{8 * m.expansion_rate + 4:g}")
+
+
+def _moe_columns(law) -> list[Column]:
+    return [Column("flops", "FLOPs C", format_flops), Column("n_params", "total N", format_count),
+            Column("n_active_params", "active N", format_count),
+            Column("granularity", "G", lambda g: f"{g:g}"),
+            Column("n_tokens", "tokens D", format_count),
+            Column("tokens_per_active_param", "D/active N", format_ratio),
+            Column("flops_per_token", "FLOPs/token", format_flops)]
 
 
 def plan_columns(law) -> tuple[Column, ...]:
-    """Columns of the plan table; the loss column only where the law has a loss model."""
+    """Columns of the plan table; the loss column only where the law has a loss model. A mixture of experts has
+    total and active parameters, its granularity and its FLOPs per token (C = FLOPs/token × D)."""
+    if law.routed:
+        return tuple(_moe_columns(law) + [Column("loss", "loss*", format_loss)])
     cols = [
         Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
         Column("n_params", "params N", format_count, **PARAMS_SHORT),
@@ -49,22 +75,31 @@ def plan_rows(law, plan) -> list[dict]:
               as_floats(plan.tokens_per_param),
               as_floats(plan.loss) if plan.loss is not None else itertools.repeat(None)]
     k = law.flops_per_param_token
-    return [
-        {"preset": law.id, "flops": float(C), "n_params": float(N), "n_tokens": float(D),
+    rows = [
+        {"preset": law.name, "flops": float(C), "n_params": float(N), "n_tokens": float(D),
          "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
         for C, N, D, r, L in zip(*fields)
     ]
+    if law.routed:
+        for row, Na, G, f in zip(rows, as_floats(plan.n_active_params), as_floats(plan.granularity),
+                                 as_floats(plan.flops_per_token)):
+            row.update(n_active_params=Na, granularity=G, flops_per_token=f, flops_check=f * row["n_tokens"],
+                       tokens_per_active_param=row["n_tokens"] / Na)
+    return rows
 
 
 def law_footer(law) -> list[str]:
     """The assumptions behind a plan: which law, its source, coefficients and conventions."""
     coefs = ", ".join(f"{k} = {v:.6g}" for k, v in law.coefficients.items())
-    k = law.flops_per_param_token
     lines = [
-        f"Law: {law.id} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
+        f"Law: {law.name} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
         f"Coefficients: {coefs}" + (f"; gives {law.model.gives}" if law.form == "allocation" else ""),
-        f"Conventions: N counts {law.parameters} parameters; C = {k:g}·N·D FLOPs.",
+        f"Conventions: N counts {law.parameters} parameters; {flops_convention(law)}.",
     ]
+    if law.routed:
+        lines.append("Active vs total: compute, hardware time and cost count the active parameters N_act (and "
+                     "routing), never 6·N·D with N counting every expert; G: each token goes to G experts of width "
+                     "d_ff/G (searched over G = " + ", ".join(f"{g:g}" for g in law.model.granularities) + ").")
     if law.has_loss:
         lines.append(f"* Loss: nats/token on {law.dataset or 'the paper’s data set'}; indicative only, "
                      "not comparable across laws fitted on different data.")
@@ -98,8 +133,8 @@ EFFICIENCY_NOTE = ("Loss gap: the run's loss minus the compute-optimal loss at t
 def plan_report(law, plans) -> Report:
     """The plain ``plan`` table: one row per budget."""
     rows = [row for p in plans for row in plan_rows(law, p)]
-    return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=PLAN_KEYS,
-                  title=f"Compute-optimal plan · {law.id}", footer=tuple(law_footer(law)))
+    return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=MOE_PLAN_KEYS if law.routed else PLAN_KEYS,
+                  title=f"Compute-optimal plan · {law.name}", footer=tuple(law_footer(law)))
 
 
 def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
@@ -108,11 +143,11 @@ def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
     o = w.optimum
     rows = []
     for i in range(n):
-        run = dict(preset=law.id, plan=label, flops=repeated(w.flops, n)[i], n_params=repeated(w.n_params, n)[i],
+        run = dict(preset=law.name, plan=label, flops=repeated(w.flops, n)[i], n_params=repeated(w.n_params, n)[i],
                    n_tokens=repeated(w.n_tokens, n)[i], tokens_per_param=repeated(w.tokens_per_param, n)[i],
                    loss=repeated(w.loss, n)[i], loss_gap=repeated(w.loss_gap, n)[i],
                    compute_efficiency=repeated(w.compute_efficiency, n)[i])
-        opt = dict(preset=law.id, plan="optimal", flops=repeated(o.flops, n)[i], n_params=repeated(o.n_params, n)[i],
+        opt = dict(preset=law.name, plan="optimal", flops=repeated(o.flops, n)[i], n_params=repeated(o.n_params, n)[i],
                    n_tokens=repeated(o.n_tokens, n)[i], tokens_per_param=repeated(o.tokens_per_param, n)[i],
                    loss=repeated(o.loss, n)[i], loss_gap=0.0 if law.has_loss else None,
                    compute_efficiency=1.0 if law.has_loss else None)
@@ -136,13 +171,13 @@ def whatif_report(law, whatifs: Sequence, title: str, label: str = "what-if") ->
     """The what-if (or exact run) beside the optimum of the same budget, one block per budget."""
     rows = [row for w in whatifs for row in whatif_rows(law, w, label)]
     footer = tuple(law_footer(law)) + ((EFFICIENCY_NOTE,) if law.has_loss else ())
-    return Report(blocks=(Block(rows),), columns=whatif_columns(law), keys=WHATIF_KEYS, title=f"{title} · {law.id}",
+    return Report(blocks=(Block(rows),), columns=whatif_columns(law), keys=WHATIF_KEYS, title=f"{title} · {law.name}",
                   footer=footer)
 
 
 def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
     """One row per target loss: the least compute that reaches it, and its optimal N and D."""
-    rows = [dict(preset=law.id, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
+    rows = [dict(preset=law.name, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
                  n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param), loss=float(p.loss))
             for t, p in zip(targets, plans)]
     cols = (Column("target_loss", "target loss*", format_loss, short="target*", legend="target*: target loss"),
@@ -150,7 +185,7 @@ def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
             Column("n_params", "params N", format_count, **PARAMS_SHORT),
             Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
             Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT))
-    return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.id}",
+    return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.name}",
                   footer=tuple(law_footer(law)))
 
 
@@ -165,18 +200,25 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
     """One block per budget, one row per law; ``plans[i][j]`` is law j's Plan at budget i."""
     blocks = []
     for C, row_plans in zip(budgets, plans):
-        rows = [dict(preset=law.id, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
+        rows = [dict(preset=law.name, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
+                     n_active_params=float(getattr(p, "n_active_params", None) or p.n_params),
                      n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
                      loss=None if p.loss is None else float(p.loss))
                 for law, p in zip(laws, row_plans)]
-        notes = (f"Spread: {_spread(rows, 'n_params', 'N')}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
+        routed = any(law.routed for law in laws)
+        # With a mixture of experts among them the laws' N count different things; their active N compare.
+        n_key, n_label = ("n_active_params", "active N") if routed else ("n_params", "N")
+        notes = (f"Spread: {_spread(rows, n_key, n_label)}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
         blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
+    routed = any(law.routed for law in laws)
     cols = (Column("preset", "preset", format_text, align="left"),
             Column("parameters", "N counts", format_text, align="left", optional=True),
-            Column("n_params", "params N", format_count, **PARAMS_SHORT),
-            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
-            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT), Column("loss", "loss*", format_loss))
-    return Report(blocks=tuple(blocks), columns=cols, keys=COMPARE_KEYS, title="Compute-optimal plans compared",
+            Column("n_params", "params N", format_count, **PARAMS_SHORT)) + \
+        ((Column("n_active_params", "active N", format_count),) if routed else ()) + \
+        (Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+         Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT), Column("loss", "loss*", format_loss))
+    keys = COMPARE_KEYS[:5] + ("n_active_params",) + COMPARE_KEYS[5:] if routed else COMPARE_KEYS
+    return Report(blocks=tuple(blocks), columns=cols, keys=keys, title="Compute-optimal plans compared",
                   footer=tuple(compare_footer(laws)))
 
 
@@ -185,7 +227,7 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
     Plan (a law missing for a target does not reach it)."""
     blocks = []
     for t in targets:
-        rows = [dict(preset=law.id, parameters=law.parameters, target_loss=t, flops=float(p.flops),
+        rows = [dict(preset=law.name, parameters=law.parameters, target_loss=t, flops=float(p.flops),
                      n_params=float(p.n_params), n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
                      loss=float(p.loss))
                 for law in laws if (p := plans.get((law.id, t))) is not None]
@@ -210,11 +252,15 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
 
 def compare_footer(laws: Sequence) -> list[str]:
     """The assumptions of a comparison: FLOPs conventions, parameter counting, losses, and every source."""
-    ks = sorted({law.flops_per_param_token for law in laws})
+    dense = [law for law in laws if not law.routed]
+    ks = sorted({law.flops_per_param_token for law in dense})
     if len(ks) == 1:
-        flops = f"C = {ks[0]:g}·N·D FLOPs for every law (forward 2·N·D, backward 4·N·D)."
+        flops = f"C = {ks[0]:g}·N·D FLOPs for every {'dense ' if len(dense) < len(laws) else ''}law (forward 2·N·D, " \
+                "backward 4·N·D)."
     else:
-        flops = "C = k·N·D FLOPs with " + "; ".join(f"k = {law.flops_per_param_token:g} for {law.id}" for law in laws) + "."
+        flops = "C = k·N·D FLOPs with " + "; ".join(f"k = {law.flops_per_param_token:g} for {law.id}" for law in dense) + "."
+    moe = [f"{law.id}: {flops_convention(law)}." for law in laws if law.routed]
+    flops = " ".join(([flops] if dense else []) + moe + (["Active N = N for a dense law."] if moe and dense else []))
     other = [law for law in laws if law.parameters != "total"]
     counts = "N counts total parameters (embeddings included)"
     counts += ("; except " + ", ".join(f"{law.id} ({law.parameters})" for law in other)) if other else ""

@@ -1,0 +1,193 @@
+r"""Tied and fixed coefficients: the free parameters a fit searches over, as a linear map into the law's own.
+
+A fit's internal parameters are θ (parametric law: θ = (a, b, e, α, β) with A = e^a, B = e^b, E = e^e; Kaplan:
+θ = (log N_c, log D_c, α_N, α_D)). Tying two coefficients (Gadre et al. 2024, arXiv:2403.08540, Eq. 3 and §3.1, and
+Muennighoff et al. 2023, arXiv:2305.16264, fit with α = β) makes them one free parameter; fixing one (``E = 1.69``)
+takes it out of the search. Both are linear in θ::
+
+    θ = M·φ + c,        ∂f/∂φ = Mᵀ·∂f/∂θ
+
+with φ the k free parameters, M a P×k matrix of zeros and ones (one 1 per row of a free or tied parameter, none for a
+fixed one) and c the fixed values. So the objectives, their analytic gradients and the batched L-BFGS work on φ
+unchanged, the grid spans the free parameters only, and a fit needs at least k + 1 runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from ..errors import FitError
+
+__all__ = ["Parametrisation", "FORM_PARAMETERS", "parse_ties"]
+
+#: Per form: (internal parameter, the coefficient it gives, whether coefficient = exp(parameter)), in θ order.
+FORM_PARAMETERS = {
+    "parametric": (("a", "A", True), ("b", "B", True), ("e", "E", True), ("alpha", "alpha", False),
+                   ("beta", "beta", False)),
+    "kaplan": (("log_N_c", "N_c", True), ("log_D_c", "D_c", True), ("alpha_N", "alpha_N", False),
+               ("alpha_D", "alpha_D", False)),
+}
+
+
+def parse_ties(ties: Iterable) -> tuple[tuple[str, str], ...]:
+    """``["alpha=beta"]`` or ``[("alpha", "beta")]`` → ``(("alpha", "beta"),)``."""
+    out = []
+    for tie in ties:
+        if isinstance(tie, str):
+            left, sep, right = tie.partition("=")
+            if not sep or not left.strip() or not right.strip() or "=" in right:
+                raise FitError(f"a tie is NAME=NAME like alpha=beta (got {tie!r})")
+            tie = (left.strip(), right.strip())
+        left, right = tie
+        out.append((str(left), str(right)))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Parametrisation:
+    """The free parameters of a fit of ``form`` with ``ties`` (pairs of coefficient names) and ``fixed``
+    (coefficient name → value in the coefficient's own units, e.g. ``{"E": 1.69}``).
+
+    columns : for each free parameter, the indices into θ it sets (two or more for a tie).
+    constant : θ's fixed values (0 where free).
+    """
+
+    form: str
+    ties: tuple[tuple[str, str], ...] = ()
+    fixed: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def make(cls, form: str, tie: Iterable = (), fix: Mapping[str, float] | None = None) -> "Parametrisation":
+        """Validate ``tie`` and ``fix`` against the coefficients of ``form``; FitError naming what is wrong."""
+        spec = FORM_PARAMETERS.get(form)
+        if spec is None:
+            raise FitError(f"tied and fixed coefficients are for the forms {', '.join(FORM_PARAMETERS)} (got {form!r})")
+        names = [coef for _, coef, _ in spec]
+        ties = parse_ties(tie)
+        fixed = {}
+        for name, value in dict(fix or {}).items():
+            if name not in names:
+                raise FitError(f"cannot fix {name!r}: the {form} law's coefficients are {', '.join(names)}")
+            v = float(value)
+            if not (math.isfinite(v) and v > 0):     # every coefficient of both forms is positive
+                raise FitError(f"a fixed {name} must be a finite number > 0 (got {value!r})")
+            fixed[name] = v
+        for left, right in ties:
+            for name in (left, right):
+                if name not in names:
+                    raise FitError(f"cannot tie {name!r}: the {form} law's coefficients are {', '.join(names)}")
+                if name in fixed:
+                    raise FitError(f"{name} is both tied and fixed; give one of --tie and --fix for it")
+            if left == right:
+                raise FitError(f"a tie needs two different coefficients (got {left}={right})")
+            scale = dict((c, log) for _, c, log in spec)
+            if scale[left] != scale[right]:
+                raise FitError(f"cannot tie {left} to {right}: tie exponents to exponents or scales to scales "
+                               f"(e.g. alpha=beta)")
+        return cls(form=form, ties=ties, fixed=tuple(fixed.items()))
+
+    # -- structure ------------------------------------------------------------------------------------------------
+
+    @property
+    def spec(self):
+        return FORM_PARAMETERS[self.form]
+
+    @property
+    def columns(self) -> tuple[tuple[int, ...], ...]:
+        """Indices into θ of each free parameter, in θ order of their first index."""
+        names = [coef for _, coef, _ in self.spec]
+        parent = list(range(len(names)))
+
+        def root(i):
+            while parent[i] != i:
+                i = parent[i]
+            return i
+
+        for left, right in self.ties:
+            a, b = root(names.index(left)), root(names.index(right))
+            parent[max(a, b)] = min(a, b)
+        fixed = {names.index(n) for n, _ in self.fixed}
+        groups: dict[int, list[int]] = {}
+        for i in range(len(names)):
+            if i not in fixed:
+                groups.setdefault(root(i), []).append(i)
+        return tuple(tuple(g) for _, g in sorted(groups.items()))
+
+    @property
+    def n_free(self) -> int:
+        return len(self.columns)
+
+    @property
+    def is_identity(self) -> bool:
+        """No tie and nothing fixed: φ = θ."""
+        return not self.ties and not self.fixed
+
+    @property
+    def free_names(self) -> tuple[str, ...]:
+        """The internal parameter name of each free column (its first θ index): ``("a", "b", "e", "alpha")``."""
+        return tuple(self.spec[col[0]][0] for col in self.columns)
+
+    @property
+    def free_coefficients(self) -> tuple[str, ...]:
+        """The coefficients the fit estimates (tied ones included, fixed ones not)."""
+        free = {i for col in self.columns for i in col}
+        return tuple(coef for i, (_, coef, _) in enumerate(self.spec) if i in free)
+
+    @property
+    def fixed_coefficients(self) -> dict[str, float]:
+        return dict(self.fixed)
+
+    def matrix(self):
+        """(M, c): θ = φ·Mᵀ + c for rows φ."""
+        import numpy as np
+
+        P = len(self.spec)
+        M = np.zeros((P, self.n_free))
+        for j, col in enumerate(self.columns):
+            M[list(col), j] = 1.0
+        c = np.zeros(P)
+        index = {coef: i for i, (_, coef, _) in enumerate(self.spec)}
+        for name, v in self.fixed:
+            c[index[name]] = math.log(v) if self.spec[index[name]][2] else v
+        return M, c
+
+    def full(self, phi):
+        """θ of free parameters φ (one row or many)."""
+        import numpy as np
+
+        M, c = self.matrix()
+        return np.asarray(phi, dtype=float) @ M.T + c
+
+    def free(self, theta):
+        """φ of θ (one row or many): each free parameter read at its first index."""
+        import numpy as np
+
+        theta = np.asarray(theta, dtype=float)
+        return theta[..., [col[0] for col in self.columns]]
+
+    def grid(self, spec: Mapping[str, Sequence[float]]):
+        """The grid over the free parameters: the product of each free parameter's values in ``spec`` (a tied pair
+        takes the values of its first parameter). An (S, k) array."""
+        import itertools
+
+        import numpy as np
+
+        return np.array(list(itertools.product(*(spec[name] for name in self.free_names))), dtype=float)
+
+    def exact(self, coefficients: Mapping[str, float]) -> dict:
+        """``coefficients`` with each fixed one set to its given value exactly (not exp(log v))."""
+        return {**dict(coefficients), **dict(self.fixed)}
+
+    # -- words ------------------------------------------------------------------------------------------------
+
+    def describe(self) -> list[str]:
+        """``["alpha = beta (tied)", "E = 1.69 (fixed)"]``: what the report and the law file say."""
+        out = [f"{left} = {right} (tied)" for left, right in self.ties]
+        out += [f"{name} = {value:g} (fixed, not fitted)" for name, value in self.fixed]
+        return out
+
+    @property
+    def tie_strings(self) -> list[str]:
+        return [f"{left}={right}" for left, right in self.ties]

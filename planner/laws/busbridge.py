@@ -1,0 +1,51 @@
+"""Busbridge et al.'s supervised law, Chinchilla's form with a saturating exponent, and its closed-form optimum
+(Busbridge et al. 2025, "Distillation Scaling Laws", arXiv:2502.08606, Eq. 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..units import Real
+from .parametric import ParametricLaw
+
+__all__ = ["BusbridgeLaw"]
+
+
+@dataclass(frozen=True)
+class BusbridgeLaw(ParametricLaw):
+    r"""The supervised scaling law of Busbridge et al. 2025 (arXiv:2502.08606, Eq. 1)::
+
+        L(N, D) = E + (A/N^α + B/D^β)^γ
+
+    N counts non-embedding parameters (Table 1). γ = 1 is Hoffmann et al.'s Eq. 2; the paper fits γ freely
+    ("a significantly better fit and extrapolation without coefficient tying", footnote 1).
+
+    L increases with the bracket, so on C = k·N·D it is minimised where the bracket is: at Hoffmann's split
+    (Eq. 4) with the same A, B, α, β (:class:`ParametricLaw`), a = β/(α+β), b = α/(α+β) (Table 6 prints
+    a = 0.513, b = 0.486). At the optimum the bracket is K_x·x^(−γ₀) with x = C/k, γ₀ = αβ/(α+β) and
+    K_x = A·G^(−α) + B·G^β, so::
+
+        L_opt(C) = E + K_x^γ·x^(−γ₀·γ)
+
+    still the frontier form E + K·C^(−γ') of :class:`~planner.laws.Frontier`, with γ' = γ₀·γ.
+    """
+
+    gamma: Real = 1.0
+
+    form: ClassVar[str] = "busbridge"
+    coefficient_names: ClassVar[tuple[str, ...]] = ("E", "A", "B", "alpha", "beta", "gamma")
+
+    def loss(self, n_params: Real, n_tokens: Real) -> Real:
+        """L(N, D) in nats/token (Eq. 1); N and D broadcast against each other."""
+        return self.E + self.reducible(n_params, n_tokens)
+
+    def reducible(self, n_params: Real, n_tokens: Real) -> Real:
+        """L(N, D) − E = (A/N^α + B/D^β)^γ, without subtracting."""
+        N, D = n_params, n_tokens
+        return (self.A / N**self.alpha + self.B / D**self.beta) ** self.gamma
+
+    def _optimal_loss_scale(self):
+        """(K_x^γ, γ₀·γ): the bracket at the optimum is K_x·x^(−γ₀) (:class:`ParametricLaw`), raised to γ."""
+        K, g0 = super()._optimal_loss_scale()
+        return K**self.gamma, g0 * self.gamma

@@ -1,0 +1,228 @@
+"""Reports of ``plan fit --isoflop`` (Hoffmann's Approach 2) and ``plan fit --curves`` (Approach 1).
+
+Both fit an allocation rule N_opt = G·C^a, so both are a document like the parametric fit's report: its table the
+coefficients (estimate, standard error, interval), then a section of what the rule was read from (each isoFLOP
+budget with its N_opt and that N_opt's own uncertainty; or the envelope, size by size), then the plans of the fitted
+rule. Residuals are labelled by what they are residuals of: log L around each budget's fitted curve, and separately
+log N_opt around the power law. Every format works, as for any report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import PurePath
+
+from ..units import format_count, format_flops, format_loss, format_text
+from .intervals import _span
+from .types import Block, Column, Report
+
+__all__ = ["isoflop_report", "curves_report", "BUDGET_KEYS", "ENVELOPE_KEYS"]
+
+#: Keys of a budget row of ``plan fit --isoflop``.
+BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi", "used", "skipped", "n_params",
+               "ci_level", "n_params_lo", "n_params_hi", "n_params_log_se", "n_tokens", "loss", "window_lo",
+               "window_hi", "window_runs")
+#: Keys of an envelope row of ``plan fit --curves`` (one per model size).
+ENVELOPE_KEYS = ("n_params", "n_runs", "points", "edge_points", "flops_lo", "flops_hi", "loss_lo", "loss_hi")
+
+
+def _z(level: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + level / 200.0)
+
+
+def _coefficients(fit, boot, runs):
+    """The coefficient table (rows, columns, keys) exactly as ``plan fit``'s report has it (report.fit builds it)."""
+    from .fit import fit_report
+
+    # fit_report's own footer reads residuals["rms"] and ["max_abs"]; its footer is not used here.
+    table = fit_report(dataclasses.replace(fit, residuals=fit.extra["n_opt_residuals"]), boot,
+                       Report(blocks=(), columns=(), keys=()), runs)
+    return table.blocks[0].rows, table.columns, table.keys
+
+
+def _exponent_line(fit, ab) -> str:
+    a, b = fit.exponents
+    if ab is None:
+        return (f"Exponents: N_opt ∝ C^{a:.4f}, D_opt ∝ C^{b:.4f} (each regressed on log C; a + b = {a + b:.4f}).")
+    (a_lo, a_hi), (b_lo, b_hi) = ab.coefficients.intervals["exponent"], ab.b_interval
+    return (f"Exponents: N_opt ∝ C^{a:.4f} ({a_lo:.4f}–{a_hi:.4f}), D_opt ∝ C^{b:.4f} ({b_lo:.4f}–{b_hi:.4f}), "
+            f"{ab.level:g}% bootstrap intervals; each regressed on log C, a + b = {a + b:.4f}.")
+
+
+def _range_line(fit, runs) -> str:
+    rng = fit.data_range
+    derived = f" ({', '.join(runs.derived)} derived with C = {runs.flops_per_param_token:g}·N·D)" if runs.derived else ""
+    return (f"Fitted on N {format_count(rng['n_params'][0])}–{format_count(rng['n_params'][1])}, "
+            f"D {format_count(rng['n_tokens'][0])}–{format_count(rng['n_tokens'][1])}, "
+            f"C {format_flops(rng['flops'][0])}–{format_flops(rng['flops'][1])}{derived}.")
+
+
+def _uncertainty_lines(fit, ab) -> list[str]:
+    if ab is None:
+        return [f"Std. errors: {fit.standard_error_method}. --bootstrap N gives intervals on a, G, b and the plans."]
+    c = ab.coefficients
+    return [f"Std. errors and intervals: bootstrap ({c.method}; {c.n_failed} of {c.n_resamples} failed); "
+            "intervals are percentiles.",
+            f"Plan ranges in brackets: {c.level:g}% bootstrap percentiles."]
+
+
+def _footer(fit, ab, runs, residual_lines) -> list[str]:
+    """The footer both reports share: exponents, the residual lines, the runs' range, the method, the errors."""
+    return [_exponent_line(fit, ab), *residual_lines, _range_line(fit, runs), f"Method: {fit.method}.",
+            *_uncertainty_lines(fit, ab)]
+
+
+def _fields(fit, ab, runs, extra) -> dict:
+    out = {
+        "source": runs.source, "form": fit.form, "approach": fit.extra["approach"], "n_runs": fit.n_runs,
+        "method": fit.method, "coefficients": dict(fit.coefficients), "standard_errors": dict(fit.standard_errors),
+        "standard_error_method": fit.standard_error_method,
+        "exponents": {"a": fit.exponents[0], "b": fit.exponents[1]},
+        "residuals_log_loss": dict(fit.residuals), "residuals_log_n_opt": dict(fit.extra["n_opt_residuals"]),
+        "data_range": {k: list(v) for k, v in fit.data_range.items()}, "warnings": list(fit.warnings), **extra,
+    }
+    if ab is not None:
+        c = ab.coefficients
+        out["bootstrap"] = {"n_resamples": c.n_resamples, "n_failed": c.n_failed, "seed": c.seed, "level": c.level,
+                            "intervals": {**{k: list(v) for k, v in c.intervals.items()}, "b": list(ab.b_interval)},
+                            "standard_errors": {**c.standard_errors, "b": ab.b_standard_error}, "method": c.method}
+    return out
+
+
+def _document(fit, ab, plans, runs, title, section, footer, fields) -> Report:
+    rows, columns, keys = _coefficients(fit, ab.coefficients if ab is not None else None, runs)
+    plans = dataclasses.replace(plans, title="Compute-optimal plans with this rule", footer=(), name="plans")
+    return Report(blocks=(Block(rows),), columns=tuple(columns), keys=keys, title=title, footer=tuple(footer),
+                  sections=(section, plans), fields=_fields(fit, ab, runs, fields),
+                  warnings=tuple(fit.warnings) + tuple(plans.warnings))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Approach 2
+
+
+def _n_opt_cell(row) -> str:
+    n, lo, hi = row
+    if n is None:
+        return "—"
+    if lo is None or not math.isfinite(lo):
+        return format_count(n)
+    return f"{format_count(n)} ({_span(format_count, lo, hi)})"
+
+
+def _budget_rows(fit, ab, level):
+    used = [f for f in fit.extra["budgets"] if f.used]
+    intervals = dict(zip((id(f) for f in used), ab.budget_intervals)) if ab is not None else {}
+    z = _z(level)
+    rows = []
+    for f in fit.extra["budgets"]:
+        row = {"flops": f.flops, "n_runs": len(f.runs), "n_sizes": f.n_sizes, "flops_ratio_lo": f.flops_ratio[0],
+               "flops_ratio_hi": f.flops_ratio[1], "used": f.used, "skipped": f.skipped or None,
+               "ratio_cell": f"{f.flops_ratio[0]:.2f}–{f.flops_ratio[1]:.2f}", "ci_level": level}
+        if f.used:
+            if ab is not None:
+                lo, hi = intervals[id(f)]
+            elif math.isfinite(f.log_se):
+                lo, hi = math.exp(math.log(f.n_params) - z * f.log_se), math.exp(math.log(f.n_params) + z * f.log_se)
+            else:
+                lo = hi = None
+            row.update(n_params=f.n_params, n_params_lo=lo, n_params_hi=hi, n_params_log_se=f.log_se,
+                       n_tokens=f.n_tokens, loss=f.loss, window_lo=f.window[0], window_hi=f.window[1],
+                       window_runs=f.window_runs, n_opt_cell=(f.n_params, lo, hi),
+                       window_cell=f"{_span(format_count, *f.window)} ({f.window_runs})")
+        else:
+            row.update(n_opt_cell=(None, None, None), window_cell="skipped")
+        rows.append(row)
+    return rows
+
+
+def isoflop_report(fit, ab, plans: Report, runs) -> Report:
+    """The report of ``plan fit --isoflop``: ``fit`` (:func:`~planner.fitting.fit_isoflop`), its bootstrap ``ab``
+    (:class:`~planner.fitting.isoflop.AllocationBootstrap`, or None), ``plans`` (the fitted rule's plans, with
+    intervals) and the ``runs``."""
+    level = ab.level if ab is not None else 95.0
+    budgets = fit.extra["budgets"]
+    used = [f for f in budgets if f.used]
+    grouping = fit.extra["grouping"]
+    how = (f"the parabola's ±{_z(level):.2f} standard errors of ln N_opt (delta method)" if ab is None
+           else f"{level:g}% bootstrap percentiles of the resampled minima")
+    skipped = [f for f in budgets if not f.used]
+    section = Report(
+        blocks=(Block(_budget_rows(fit, ab, level)),),
+        columns=(Column("flops", "budget C", format_flops), Column("n_runs", "runs", format_text),
+                 Column("ratio_cell", "6ND/C", format_text),
+                 Column("n_opt_cell", f"N_opt ({level:g}%)", _n_opt_cell),
+                 Column("n_tokens", "D_opt", format_count),
+                 Column("window_cell", "fitted on", format_text)),
+        keys=BUDGET_KEYS, name="budgets",
+        title=f"IsoFLOP budgets: {len(budgets)} found {grouping.source}, {len(used)} used",
+        footer=(f"N_opt intervals: {how}." if fit.extra["isoflop_method"] == "parabola" or ab is not None else
+                "N_opt intervals: none without --bootstrap (the Akima interpolant has no standard error).",
+                "Fitted on: the N range (and runs) each minimum was found from.",
+                *(f"Skipped: C = {format_flops(f.flops)} ({len(f.runs)} runs): {f.skipped}." for f in skipped)))
+    res, n_res = fit.residuals, fit.extra["n_opt_residuals"]
+    curve = ("parabola" if fit.extra["isoflop_method"] == "parabola" else "interpolant")
+    lines = _footer(fit, ab, runs, [
+        (f"Residuals of log L around each budget's parabola: RMS {res['rms']:.4f}, max |r| {res['max_abs']:.4f} "
+         f"({sum(f.window_runs for f in used)} runs in the windows)." if res else
+         f"Residuals of log L around each budget's {curve}: none (Akima interpolation passes through every size)."),
+        f"Residuals of log N_opt around the power law: RMS {n_res['rms']:.4f}, max |r| {n_res['max_abs']:.4f} "
+        f"({len(used)} budgets)."])
+    title = (f"Fit · allocation rule (Approach 2: isoFLOP profiles) · {fit.n_runs} runs in {len(used)} budgets from "
+             f"{PurePath(runs.source).name}")
+    return _document(fit, ab, plans, runs, title, section, lines,
+                     {"grouping": grouping.source, "isoflop_method": fit.extra["isoflop_method"],
+                      "isoflop_window": fit.extra["window"]})
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Approach 1
+
+
+def _envelope_rows(fit):
+    import numpy as np
+
+    e = fit.extra["envelope"]
+    rows = []
+    for n in np.unique(e.run_n_params):
+        won = np.isfinite(e.loss) & (np.abs(e.n_params / n - 1) < 1e-9)
+        used = won & e.used
+        row = {"n_params": float(n), "n_runs": int(np.sum(np.abs(e.run_n_params / n - 1) < 1e-9)),
+               "points": int(used.sum()), "edge_points": int((won & ~e.used).sum())}
+        if used.any():
+            row.update(flops_lo=float(e.flops[used].min()), flops_hi=float(e.flops[used].max()),
+                       loss_lo=float(e.loss[used].min()), loss_hi=float(e.loss[used].max()),
+                       flops_cell=f"{format_flops(e.flops[used].min())}–{format_flops(e.flops[used].max())}",
+                       loss_cell=f"{format_loss(e.loss[used].max())}–{format_loss(e.loss[used].min())}")
+        rows.append(row)
+    return rows
+
+
+def curves_report(fit, ab, plans: Report, runs) -> Report:
+    """The report of ``plan fit --curves``: ``fit`` (:func:`~planner.fitting.fit_curves`), its bootstrap ``ab`` (or
+    None), ``plans`` and the ``runs`` (checkpoint rows)."""
+    e = fit.extra["envelope"]
+    used = int(e.used.sum())
+    section = Report(
+        blocks=(Block(_envelope_rows(fit)),),
+        columns=(Column("n_params", "size N", format_count), Column("n_runs", "runs", format_text),
+                 Column("points", "envelope points", format_text),
+                 Column("edge_points", "at the edge (left out)", format_text),
+                 Column("flops_cell", "C where it is N_opt", format_text),
+                 Column("loss_cell", "loss there", format_text)),
+        keys=ENVELOPE_KEYS, name="envelope",
+        title=f"Envelope: the run of lowest loss at {fit.extra['grid_points']} log-spaced FLOP values",
+        footer=("A point won by the smallest or largest size covering its C is left out: the optimum may lie "
+                "beyond the sizes trained.",))
+    n_res = fit.extra["n_opt_residuals"]
+    lines = _footer(fit, ab, runs, [
+        f"Residuals of log N_opt around the power law: RMS {n_res['rms']:.4f}, max |r| {n_res['max_abs']:.4f} "
+        f"({used} envelope points; N_opt steps from size to size, so these are not noise)."])
+    title = (f"Fit · allocation rule (Approach 1: envelope of training curves) · {fit.n_runs} runs, "
+             f"{fit.extra['n_checkpoints']} checkpoints from {PurePath(runs.source).name}")
+    return _document(fit, ab, plans, runs, title, section, lines,
+                     {"n_checkpoints": fit.extra["n_checkpoints"], "grid_points": fit.extra["grid_points"],
+                      "envelope_points": used})

@@ -1,0 +1,255 @@
+"""A property-based fuzz of the whole command line: random invocations of every subcommand, built from valid and
+invalid values (extreme floats, odd strings, malformed law and runs files), never let an exception escape.
+
+For every invocation: no traceback and no exception but click's exit; exit status 0, 1 or 2; a failure is one
+``Error:`` line on stderr; a success's JSON is strict JSON (no NaN, no Infinity); and a plain compute-optimal plan
+of a shipped law spends its budget, k·N·D = C. CI runs it derandomised with at least 10,000 examples.
+"""
+
+import json
+import math
+import os
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from planner.cli import cli
+from planner.cli.group import SUBCOMMANDS
+from planner.presets import load_preset, preset_ids, preset_source
+
+EXAMPLES = 10_000 if os.environ.get("CI") else 1_000
+
+#: Numbers as users type them, and as they mistype them.
+NUMBERS = ["1e21", "3.8e25", "7B", "2T", "500M", "1_000", "1e-300", "1e300", "1e308", "5e-324", "0", "-1", "nan",
+           "inf", "-inf", "1_", "1__0", "", " ", "x", "1e", "[/bold]", "1" * 401, "1e21e3", "0x10", "1,000", "2.5",
+           "0.4", "80", "100", "1e-6", "1e6"]
+numbers = st.one_of(st.sampled_from(NUMBERS),
+                    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                    st.integers(-10, 400).map(lambda e: f"1e{e}"))
+texts = st.one_of(st.sampled_from(["", " ", "epoch", "chinchilla", "besiroglu2024", "kaplan2020", "deepseek",
+                                   "llama3", "muennighoff", "hoffmann2022-approach1", "chinchila", "[/bold]", "a,b",
+                                   "h100", "a100", "tpu-v4", "nope", "-", "--flops"]),
+                  st.text(max_size=6))
+formats = st.sampled_from(["table", "json", "csv", "markdown", "latex", "yaml"])
+presets = st.sampled_from(preset_ids() + ["chinchilla", "epoch", "nope", ""])
+
+
+def laws_and_runs(folder):
+    """Law files and runs files to fuzz with: valid ones, and each kind of malformed one."""
+    base = preset_source(load_preset("besiroglu2024"))
+    laws = {
+        "good": base, "bigA": base.replace("A = 482.01", "A = 1e308"), "digits": base.replace("A = 482.01", "A = " + "9" * 401),
+        "tiny": base.replace("alpha = 0.3478", "alpha = 5e-324"), "sum": base.replace("alpha = 0.3478", "alpha = 1e-12")
+        .replace("beta = 0.3658", "beta = 1e-12").split("[uncertainty]")[0],
+        "deep": 'id = "x"\nv = ' + "[" * 5000 + "]" * 5000 + "\n", "markup": base.replace('"besiroglu2024"', '"[/bold]"'),
+        "uncnum": "uncertainty = 3\n" + base.split("[uncertainty]")[0], "notoml": "this is = = not toml",
+        "empty": "", "bom": "\ufeff" + base, "misspelt": base.replace("interval_level", "interval_levle"),
+        "binary": "\x00\xff\xfe",
+    }
+    runs = {
+        "good.csv": "params,tokens,loss\n" + "\n".join(f"{1e8 * (i + 1):g},{2e9 * (i % 4 + 1):g},{3 - 0.05 * i}"
+                                                       for i in range(12)),
+        "bigint.jsonl": '{"params": ' + "1" * 400 + ', "tokens": 1e9, "loss": 3}\n',
+        "huge.csv": "params,tokens,loss\n" + "\n".join(f"1e299,1e298,{3 - 0.1 * i}" for i in range(8)),
+        "nan.csv": "params,tokens,loss\n1e8,1e9,nan\n2e8,1e9,3\n",
+        "ragged.csv": "params,tokens,loss\n1e8,1e9\n",
+        "nocols.csv": "a,b\n1,2\n",
+        "few.csv": "params,tokens,loss\n1e8,1e9,3\n2e8,2e9,2.9\n",
+        "empty.csv": "",
+        "same.csv": "params,tokens,loss\n" + "\n".join(f"1e8,1e9,{3 - 0.01 * i}" for i in range(8)),
+        "json.jsonl": "[1, 2, 3]\n{not json\n",
+    }
+    paths = {}
+    for name, text in laws.items():
+        paths[f"law:{name}"] = folder / f"{name}.toml"
+        paths[f"law:{name}"].write_bytes(text.encode("utf-8", "surrogatepass") if name != "binary" else b"\x00\xff\xfe")
+    for name, text in runs.items():
+        paths[f"runs:{name}"] = folder / name
+        paths[f"runs:{name}"].write_text(text)
+    fifo = folder / "fifo.toml"
+    os.mkfifo(fifo)
+    paths["law:fifo"] = paths["runs:fifo"] = fifo
+    return paths
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return laws_and_runs(tmp_path_factory.mktemp("fuzz"))
+
+
+def law_choice(files):
+    return st.sampled_from(sorted(k for k in files if k.startswith("law:")))
+
+
+def option_pairs(draw, pool):
+    """Some options of ``pool`` (option → strategy of its value, a tuple of them, or None for a flag), in random
+    order, sometimes repeated."""
+    out = []
+    for name in draw(st.lists(st.sampled_from(sorted(pool)), max_size=5)):
+        value = pool[name]
+        out.append(name)
+        if isinstance(value, tuple):
+            out += [draw(v) for v in value]
+        elif value is not None:
+            out.append(draw(value))
+    return out
+
+
+PLAN_OPTIONS = {
+    "--flops": numbers, "--flops-range": (numbers, numbers), "--points": st.sampled_from(["1", "5", "0", "x", "20000"]),
+    "--params": numbers, "--tokens": numbers, "--target-loss": numbers, "--unique-tokens": numbers,
+    "--inference-tokens": numbers, "--max-params": numbers, "--max-tokens": numbers, "--gpu": texts,
+    "--gpus": st.sampled_from(["1", "512", "0", "-1", "x", "1e3"]), "--mfu": numbers, "--usd-per-gpu-hour": numbers,
+    "--gpu-hours": numbers, "--days": numbers, "--usd": numbers, "--shape": None, "--hparams": None,
+    "--vocab": st.sampled_from(["32000", "0", "x", "1"]), "--context": st.sampled_from(["2048", "0", "1"]),
+    "--tied-embeddings": None, "--preset": presets, "--set": st.sampled_from(["alpha=0.35", "A=1e308", "alpha=nan",
+                                                                             "gamma=1", "=", "alpha", "beta=5e-324",
+                                                                             "coefficient=1e308", "E=-1"]),
+    "--ci": numbers, "--format": formats,
+}
+
+
+@st.composite
+def invocations(draw, files):
+    command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
+                                    "cite", "hardware", "shape", "design", "fit", "distill"]))
+    if command == "plain":
+        # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
+        budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
+        args = [a for C in budgets for a in ("--flops", C)] + ["--preset", draw(st.sampled_from(preset_ids())),
+                                                             "--format", "json"]
+        if draw(st.booleans()):
+            args += ["--ci", draw(st.sampled_from(["50", "80", "95"]))]
+    elif command == "plan":
+        args = option_pairs(draw, PLAN_OPTIONS)
+        if draw(st.booleans()):
+            args += ["--flops", draw(st.sampled_from(["1e21", "1e18", "1e25", "3e23"]))]
+        if draw(st.integers(0, 9)) == 0:
+            args += ["--law", str(files[draw(law_choice(files))])]
+    elif command == "compare":
+        args = ["compare", "--flops", draw(st.sampled_from(["1e21", "1e24", "1e30", "1e-300"]))]
+        args += option_pairs(draw, {k: PLAN_OPTIONS[k] for k in ("--flops", "--flops-range", "--points",
+                                                                           "--gpu", "--gpus", "--mfu", "--ci",
+                                                                           "--usd-per-gpu-hour", "--format")})
+        args += ["--preset", ",".join(draw(st.lists(presets, max_size=3)))] if draw(st.booleans()) else []
+    elif command == "presets show":
+        target = draw(st.one_of(presets, law_choice(files).map(lambda k: str(files[k]))))
+        args = ["presets", "show", target, "--format", draw(st.sampled_from(["toml", "table", "json", "csv"]))]
+    elif command == "cite":
+        args = ["cite"] + draw(st.lists(presets, max_size=3)) + ["--format", draw(st.sampled_from(
+            ["bibtex", "table", "json", "markdown"]))]
+    elif command == "shape":
+        args = ["shape"] + (["--params", draw(st.sampled_from(["7B", "125M", "1T"]))] if draw(st.booleans()) else [])
+        args += option_pairs(draw, {"--params": numbers, "--count": st.sampled_from(["total", "x"]),
+                                               "--vocab": PLAN_OPTIONS["--vocab"], "--format": formats})
+    elif command == "design":
+        args = ["design", "--flops", draw(st.sampled_from(["1e18", "1e20", "1e23"]))]
+        args += option_pairs(draw, {"--flops": numbers, "--models": st.sampled_from(["3", "9", "2", "x"]),
+                                                "--span": numbers, "--preset": presets, "--format": formats})
+    elif command == "distill":
+        args = ["distill", "--student", draw(st.sampled_from(["1B", "300M", "1e-300", "x"]))]
+        args += option_pairs(draw, {"--tokens": numbers, "--teacher-loss": numbers, "--teacher-params": numbers,
+                                    "--teacher-tokens": numbers, "--flops": numbers, "--format": formats,
+                                    "--scenario": st.sampled_from(["best", "inference", "pretrain",
+                                                                   "pretrain+inference", "x"]),
+                                    "--set": PLAN_OPTIONS["--set"], "--preset": presets})
+    elif command == "fit":
+        runs = draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))
+        args = ["fit", str(files[runs])] + option_pairs(draw, {
+            "--form": st.sampled_from(["parametric", "kaplan", "x"]), "--isoflop": None, "--curves": None,
+            "--budget-column": texts, "--run-column": texts, "--isoflop-window": numbers,
+            "--isoflop-method": st.sampled_from(["parabola", "akima", "x"]),
+            "--flops": numbers, "--format": formats, "--loss-column": texts, "--drop-highest-loss":
+            st.sampled_from(["0", "1", "100", "-1"]), "--seed": st.sampled_from(["0", "-1", "x"])})
+    else:
+        args = [command] + (["--format", draw(formats)] if draw(st.booleans()) else [])
+    return args
+
+
+@pytest.fixture(scope="module")
+def fast_fits():
+    """Fits from a 32-start grid: the fuzz asks whether a fit crashes, not how good it is."""
+    import itertools
+
+    from planner.fitting import parametric
+
+    small = {"alpha": (0.3, 1.0), "beta": (0.3, 1.0), "e": (0.0, 1.0), "a": (5.0, 15.0), "b": (5.0, 15.0)}
+    saved = parametric.PARAMETRIC_GRID
+    parametric.PARAMETRIC_GRID = small
+    yield
+    parametric.PARAMETRIC_GRID = saved
+    assert list(itertools.product(*small.values()))
+
+
+def check(result, args):
+    """The promise of the README's Errors section, for one invocation."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
+    assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output)
+    assert "Traceback" not in result.output, args
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("Warning: ")]
+    if result.exit_code != 0 and not result.stdout.startswith("Usage:"):
+        assert len(errors) == 1 and errors[0].startswith("Error: "), (args, result.stderr)
+
+
+def plain_plan(args) -> bool:
+    """A compute-optimal plan with no what-if, target, constraint or hardware option, of a shipped preset."""
+    others = {"--params", "--tokens", "--target-loss", "--unique-tokens", "--inference-tokens", "--max-params",
+              "--max-tokens", "--set", "--law", "--gpu-hours", "--days", "--usd"}
+    return args and args[0].startswith("--") and not others & set(args)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                        HealthCheck.too_slow,
+                                                                        HealthCheck.data_too_large])
+@given(data=st.data())
+def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
+    args = data.draw(invocations(files))
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "100", "NO_COLOR": "1"})
+    event(f"{args[0] if args and not args[0].startswith('-') else 'plan'}: exit {result.exit_code}")
+    check(result, args)
+    given = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--format"]
+    if result.exit_code != 0 or given[-1:] != ["json"]:
+        return
+
+    def strict(constant):
+        raise ValueError(f"not strict JSON: {constant}")
+
+    value = json.loads(result.stdout, parse_constant=strict)
+    if plain_plan(args) and isinstance(value, list):
+        preset = args[args.index("--preset") + 1] if "--preset" in args else "besiroglu2024"
+        k = load_preset(preset).flops_per_param_token
+        for row in value:
+            # A MoE law spends its budget by its own FLOPs per token (Krajewski et al. Eq. 10), others by k·N·D.
+            spent = row["flops_per_token"] * row["n_tokens"] if "flops_per_token" in row else \
+                k * row["n_params"] * row["n_tokens"]
+            assert math.isclose(spent, row["flops"], rel_tol=1e-9), (args, row)
+        event("a plain plan spends its budget")
+
+
+@settings(max_examples=300 if os.environ.get("CI") else 60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
+    """The figures too: plan plot frontier | isoflop | fit with odd values and files, written into a fresh folder."""
+    out = tmp_path_factory.mktemp("figures")
+    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs"]))
+    target = data.draw(st.sampled_from(["f.png", "f.svg", "f.txt", "", "sub/f.png", str(files["law:fifo"])]))
+    args = ["plot", kind, "-o", str(out / target) if target and not target.startswith("/") else target]
+    if kind in ("fit", "curves", "isoflop-runs"):
+        if kind == "isoflop-runs":
+            args[1] = "isoflop"
+        args.insert(2, str(files[data.draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))]))
+    args += option_pairs(data.draw, {"--flops-range": (numbers, numbers), "--ci": numbers, "--flops": numbers,
+                                     "--preset": presets} if kind in ("frontier", "isoflop") else {"--form": st.sampled_from(
+                                         ["parametric", "kaplan"])} if kind == "fit" else {"--run-column": texts})
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "100"})
+    event(f"plot {kind}: exit {result.exit_code}")
+    check(result, args)
+
+
+def test_the_fuzz_reaches_every_subcommand():
+    """A command added to planner must be added to the fuzz too."""
+    fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill"}
+    assert set(SUBCOMMANDS) <= fuzzed, set(SUBCOMMANDS) - fuzzed
