@@ -36,7 +36,7 @@ _LAZY = {
     **dict.fromkeys(("Plan", "MoEPlan", "compute_optimal"), "plan"),
     **dict.fromkeys(("distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan"), "distill"),
     **dict.fromkeys(("WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
-                     "optimal_loss", "compute_efficiency", "frontier"), "whatif"),
+                     "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens"), "whatif"),
     **dict.fromkeys(("plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun"),
                     "constraints"),
     **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
@@ -79,7 +79,7 @@ __all__ = [
     "BusbridgeLaw", "FineGrainedMoE", "DistillationLaw",
     # plans, what-ifs, constraints, intervals, distillation
     "compute_optimal", "Plan", "MoEPlan", "WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
-    "optimal_loss", "compute_efficiency", "frontier",
+    "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens",
     "plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun",
     "plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples",
     "distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan",

@@ -2,7 +2,7 @@
 
 - :func:`argmin_log`: a vectorised one-dimensional minimiser (a grid, then golden-section), elementwise over
   arrays of problems; the constraint solvers of :mod:`planner.constraints` search log N with it.
-- :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`: the fallback for a law family without the
+- :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`, :func:`flops_for_optimum_numeric`: the fallback for a law family without the
   closed forms of :mod:`planner.laws` and :mod:`planner.whatif`.
 - :func:`moe_optimum`: the compute-optimal N, D and granularity G of a fine-grained mixture of experts
   (:class:`~planner.laws.FineGrainedMoE`), which has no closed form.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["argmin_log", "optimal_loss_numeric", "min_flops_for_loss_numeric", "moe_optimum", "ARGMIN_GRID",
-           "ARGMIN_TOL"]
+__all__ = ["argmin_log", "optimal_loss_numeric", "min_flops_for_loss_numeric", "flops_for_optimum_numeric",
+           "moe_optimum", "ARGMIN_GRID", "ARGMIN_TOL"]
 
 #: Grid points of :func:`argmin_log` before its golden-section refinement.
 ARGMIN_GRID = 40
@@ -92,6 +92,21 @@ def min_flops_for_loss_numeric(model, target_loss: float, log10_bounds=(0.0, 60.
         C = math.exp(log_c)
         N, D = model.compute_optimal(C)
         return math.log(float(model.loss(N, D))) - math.log(target_loss)
+
+    lo, hi = (b * math.log(10.0) for b in log10_bounds)
+    return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+
+
+def flops_for_optimum_numeric(model, key: str, value: float, log10_bounds=(-250.0, 250.0)) -> float:
+    """The C at which ``model.compute_optimal(C)`` gives ``value`` for ``key`` (``"n_params"`` or ``"n_tokens"``):
+    Brent's method on log X_opt(C) − log X, which increases in log C for the families planned here (X_opt ∝ C^a,
+    a > 0). Independent of the families' closed-form inverses: only ``compute_optimal`` is used."""
+    from scipy.optimize import brentq
+
+    i = 0 if key == "n_params" else 1
+
+    def g(log_c):
+        return math.log(float(model.compute_optimal(math.exp(log_c))[i])) - math.log(value)
 
     lo, hi = (b * math.log(10.0) for b in log10_bounds)
     return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))

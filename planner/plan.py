@@ -35,15 +35,43 @@ class Plan:
     tokens_per_param: Real
     loss: Real | None = None
 
+    #: The fields, in the order records and tables show them.
+    FIELDS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+
     def __repr__(self) -> str:
-        from .units import as_floats, format_count, format_flops, format_loss
+        from .notebook import shown
+        from .units import format_count, format_flops, format_loss
 
-        def show(x, fmt):
-            xs = as_floats(x)
-            return fmt(xs[0]) if len(xs) == 1 else f"[{len(xs)} values]"
+        return (f"Plan(flops={shown(self.flops, format_flops)}, n_params={shown(self.n_params, format_count)}, "
+                f"n_tokens={shown(self.n_tokens, format_count)}, loss={shown(self.loss, format_loss)})")
 
-        return (f"Plan(flops={show(self.flops, format_flops)}, n_params={show(self.n_params, format_count)}, "
-                f"n_tokens={show(self.n_tokens, format_count)}, loss={show(self.loss, format_loss)})")
+    def to_dict(self) -> dict:
+        """The fields as plain Python: floats, or lists of floats for arrays (``loss`` None without a loss model)."""
+        from .notebook import floats_or_lists
+
+        return {name: floats_or_lists(getattr(self, name)) for name in self.FIELDS}
+
+    def to_records(self) -> list[dict]:
+        """One dict per budget, raw floats under the field names: ``pandas.DataFrame(plan.to_records())`` is a table
+        (planner itself does not need pandas)."""
+        from .units import as_floats
+
+        columns = [as_floats(getattr(self, name)) if getattr(self, name) is not None else None
+                   for name in self.FIELDS]
+        n = max(len(c) for c in columns if c is not None)
+        columns = [c * n if c is not None and len(c) == 1 else c for c in columns]
+        return [{name: (None if c is None else float(c[i])) for name, c in zip(self.FIELDS, columns)}
+                for i in range(n)]
+
+    def _repr_html_(self) -> str:
+        from .notebook import html_table
+        from .units import format_count, format_flops, format_loss, format_ratio
+
+        fmts = (format_flops, format_count, format_count, format_ratio, format_loss)
+        records = self.to_records()
+        shown_fields = [(name, f) for name, f in zip(self.FIELDS, fmts) if name != "loss" or self.loss is not None]
+        return html_table([name for name, _ in shown_fields], [[f(r[name]) for name, f in shown_fields]
+                                                               for r in records], caption="Plan")
 
 
 @dataclass(frozen=True)

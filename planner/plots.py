@@ -180,7 +180,7 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        fig = _figure(11.5 + (2.8 if len(laws) > 3 else 0.0), 4.3)  # room for a legend beside the panels
+        fig = _figure(14.3, 4.3)  # room for the legend beside the panels
         axes = fig.subplots(1, 3)
         quantities = (("n_params", "$N_{opt}$ (parameters)", "Model size"),
                       ("n_tokens", "$D_{opt}$ (training tokens)", "Training data"),
@@ -209,10 +209,12 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
             handles.append(Line2D([], [], color="#777777", linestyle=(0, (4, 2)), label="beyond the fitted range"))
         if banded:
             handles.append(Patch(color="#777777", alpha=0.25, linewidth=0, label=f"{level:g}% interval"))
-        if len(laws) <= 3:  # fits in panel (a)'s empty upper left
-            axes[0].legend(handles=handles, loc="upper left", frameon=False)
-        else:  # many laws: one legend right of the panels, clear of the lines
-            fig.legend(handles=handles, loc="outside right upper", frameon=False)
+        # ~20 tokens per parameter: Hoffmann et al. 2022 Table 3 (1B on 20.2B tokens, 10B on 205.1B), drawn in (c) and
+        # named in the legend, not by a label in the panel, where the curves and bands would cross it.
+        handles.append(Line2D([], [], color="#999999", linewidth=0.9, linestyle=":",
+                              label="(c) 20 tokens/param\n(Hoffmann et al. 2022, Table 3)"))
+        # One legend right of the panels, clear of every curve and band whatever the laws.
+        fig.legend(handles=handles, loc="outside right upper", frameon=False)
         for letter, ax, (key, ylabel, title) in zip("abc", axes, quantities):
             _log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
             ax.set_title(f"({letter}) {title}", loc="left", fontweight="bold")
@@ -220,10 +222,7 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
         ratio = axes[2]
-        # ~20 tokens per parameter: Hoffmann et al. 2022 Table 3 (1B on 20.2B tokens, 10B on 205.1B).
         ratio.axhline(20, color="#999999", linewidth=0.9, linestyle=":", zorder=1)
-        ratio.annotate("20 tokens/param (Hoffmann Table 3)", (C[-1], 20), xytext=(-2, 3), textcoords="offset points",
-                       ha="right", va="bottom", fontsize=7, color="#777777")
         ratio.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ratio.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ratio.yaxis.set_minor_formatter(NullFormatter())
@@ -269,7 +268,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(7.0, 4.8)
+        fig = _figure(8.8, 4.8)  # room for the legend beside the axes
         ax = fig.subplots()
         cmap = colormaps["viridis"]
         for j, c in enumerate(C):
@@ -288,7 +287,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         ax.set_ylabel("Predicted loss $L(N, C/(%gN))$ (nats/token)" % k)
         ax.xaxis.set_major_formatter(FuncFormatter(format_tick))
         ax.set_title(f"IsoFLOP profiles · {law.id}", loc="left", fontweight="bold")
-        ax.legend(frameon=False, loc="upper right")
+        fig.legend(frameon=False, loc="outside right upper")  # beside the axes: no curve runs under it
         lines = [_sources([law]),
                  f"D = C/({k:g}·N); N counts {law.parameters} parameters. Loss in nats/token on "
                  f"{law.dataset or 'the paper’s data set'}: indicative only, not comparable across laws."]
@@ -320,7 +319,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(10.0, 4.3)
+        fig = _figure(12.0, 4.3)  # room for the legend beside the panels
         ax1, ax2 = fig.subplots(1, 2)
         norm = LogNorm(C.min(), C.max()) if C.max() > C.min() else None
         sc = ax1.scatter(pred, L, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
@@ -336,7 +335,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         ax1.set_title("Predicted against observed", loc="left", fontweight="bold")
         runs = Line2D([], [], marker="o", linestyle="none", color="#777777", markersize=4,
                       label="runs (colour: compute)")
-        ax1.legend(handles=[runs] + ax1.get_legend_handles_labels()[0], frameon=False, loc="upper left")
+
         ax2.scatter(N, resid, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
         ax2.axhline(0, color="#555555", linestyle="--", linewidth=1, label="zero residual")
         ax2.set_xscale("log")
@@ -344,7 +343,9 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         ax2.set_xlabel("Parameters $N$ (parameters)")
         ax2.set_ylabel("Residual: observed − predicted (nats/token)")
         ax2.set_title("Residuals", loc="left", fontweight="bold")
-        ax2.legend(handles=[runs] + ax2.get_legend_handles_labels()[0], frameon=False, loc="best")
+        # One legend beside the panels, clear of the runs wherever they fall.
+        fig.legend(handles=[runs] + ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0],
+                   frameon=False, loc="outside right upper")
         fig.colorbar(sc, ax=ax2, label="Training compute $C$ (FLOPs)")
         fig.suptitle(f"Fit diagnostics · {label} · {len(L)} runs · RMSE of log loss {rmse:.4f}", x=0.01, ha="left",
                      fontsize=11, fontweight="bold")

@@ -8,7 +8,12 @@ reports percentile intervals of
     N_opt(C; θ_s),  D_opt(C; θ_s),  D_opt/N_opt,  L(N_opt, D_opt; θ_s)
 
 over the draws, for every budget C at once (one (S, 1) × (1, B) broadcast through the law's own
-closed form). Where the law publishes, in order of preference:
+closed form). A plan fixed by something other than its budget (a model size N, a data budget D, or a
+target loss ℓ: :func:`anchored_intervals`) is bounded the same way, its budget now drawn too:
+
+    C_s = C(N; θ_s) with N_opt(C_s; θ_s) = N,   or   C_s = (K_s / (ℓ − E_s))^(1/γ_s)
+
+(the families' closed-form inverses, :mod:`planner.whatif`). Where the law publishes, in order of preference:
 
 1. ``samples`` (with ``sample_names``): bootstrap refits, as a fitted law file carries them. Used as
    they are: the interval is the percentile bootstrap interval.
@@ -34,8 +39,8 @@ from dataclasses import dataclass
 from .errors import NoUncertaintyError, NumericError, UnsupportedLawError
 from .units import Real
 
-__all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "has_uncertainty",
-           "central_interval", "DEFAULT_SEED", "DEFAULT_DRAWS"]
+__all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "anchored_intervals",
+           "has_uncertainty", "central_interval", "DEFAULT_SEED", "DEFAULT_DRAWS"]
 
 #: Seed of the draws made from published intervals or standard errors: the same law, the same interval.
 DEFAULT_SEED = 20240416  # arXiv:2404.10102 first posted 2024-04-16
@@ -70,7 +75,9 @@ class PlanIntervals:
     """Central ``level``% intervals of a compute-optimal plan, one entry per budget (shape of ``flops``).
 
     ``*_lo`` and ``*_hi`` are the (100 − level)/2 and (100 + level)/2 percentiles over the
-    coefficient draws; ``loss_lo``/``loss_hi`` are None where the law has no loss model.
+    coefficient draws; ``loss_lo``/``loss_hi`` are None where the law has no loss model. ``flops_lo``/``flops_hi``
+    bound the budget of a plan fixed by N, D or a target loss (:func:`anchored_intervals`), whose fixed quantity
+    has None bounds; a plan of a given budget has none.
     """
 
     level: float
@@ -86,6 +93,8 @@ class PlanIntervals:
     n_samples: int = 0
     method: str = ""
     note: str = ""
+    flops_lo: Real | None = None
+    flops_hi: Real | None = None
 
 
 def central_interval(values, level: float, axis: int = 0):
@@ -245,3 +254,62 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
             lo.reshape(np.shape(C)), hi.reshape(np.shape(C)))
     return PlanIntervals(level=float(level), flops=C, n_samples=int(ok.sum()), method=samples.method,
                          note=samples.note, **out)
+
+
+def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None, target_loss=None,
+                       samples: CoefficientSamples | None = None) -> PlanIntervals:
+    """Central ``level``% intervals of the compute-optimal plan fixed by a model size ``n_params``, a data budget
+    ``n_tokens`` or a ``target_loss`` (one of them; floats or sequences), its budget C bounded too.
+
+    Each draw θ_s fixes its own budget, C_s = C(N; θ_s) (the family's ``flops_for_params``), C(D; θ_s)
+    (``flops_for_tokens``) or C_min(ℓ; θ_s) = (K_s/(ℓ − E_s))^(1/γ_s) (its ``frontier``), then its own optimum at
+    C_s. A draw whose E_s is at or above the target never reaches it: it is left out of that target's
+    interval, and the note says how many were. ``flops`` is the point plan's budget (as :mod:`planner.whatif` gives
+    it), so report rows match.
+    """
+    import numpy as np
+
+    from . import whatif
+    from .plan import optimal_split
+
+    (given, values), = [(k, v) for k, v in (("n_params", n_params), ("n_tokens", n_tokens),
+                                             ("loss", target_loss)) if v is not None]
+    point = {"n_params": whatif.optimal_for_params, "n_tokens": whatif.optimal_for_tokens,
+             "loss": whatif.min_compute_for_loss}[given]
+    scalar = isinstance(values, (int, float))
+    V = [float(values)] if scalar else [float(v) for v in values]
+    flops = [float(point(law, v).flops) for v in V]
+    model = getattr(law, "model", law)
+    samples = samples if samples is not None else coefficient_samples(law)
+    drawn = dataclasses.replace(model, **{name: samples.values[:, j, None] for j, name in enumerate(samples.names)})
+    row = np.asarray(V, dtype=float).reshape(1, -1)
+    with np.errstate(all="ignore"):
+        if given == "n_params":
+            C = drawn.flops_for_params(row)
+        elif given == "n_tokens":
+            C = drawn.flops_for_tokens(row)
+        else:
+            f = drawn.frontier
+            C = np.where(row > f.E, (f.K / (row - f.E)) ** (1.0 / f.gamma), np.nan)
+        shape = (len(samples), row.shape[1])
+        C = np.broadcast_to(C, shape)
+        N, D, L = optimal_split(drawn, C)
+        N, D = np.broadcast_to(N, shape), np.broadcast_to(D, shape)
+    quantities = {"flops": C, "n_params": N, "n_tokens": D, "tokens_per_param": D / N}
+    if L is not None:
+        quantities["loss"] = np.broadcast_to(L, shape)
+    ok = np.all([np.isfinite(q) & (q > 0) for q in quantities.values()], axis=0)  # (S, B)
+    out = {}
+    for key, q in quantities.items():
+        if key == given:  # fixed: no interval
+            out[f"{key}_lo"] = out[f"{key}_hi"] = None
+            continue
+        bounds = [central_interval(q[ok[:, j], j], level) if ok[:, j].any() else (np.nan, np.nan)
+                  for j in range(shape[1])]
+        lo, hi = (np.array([b[i] for b in bounds], dtype=float) for i in (0, 1))
+        out[f"{key}_lo"], out[f"{key}_hi"] = (float(lo[0]), float(hi[0])) if scalar else (lo, hi)
+    dropped = int((~ok).sum(axis=0).max())
+    note = samples.note + (f"; {dropped} of {len(samples)} draws put E at or above the target, so never reach it, "
+                           "and are left out (the interval is over the draws that do)" if dropped and given == "loss" else "")
+    return PlanIntervals(level=float(level), flops=flops[0] if scalar else np.asarray(flops),
+                         n_samples=int(ok.sum(axis=0).min()), method=samples.method, note=note, **out)

@@ -17,7 +17,11 @@ The loss of the compute-optimal split is a power law in C with a floor, for both
 
       L_opt = (1+p)^α_D · (N_c·k·D_c/p)^γ · C^(−γ),   γ = α_D·p/(1+p)
 
-Inverting gives the least compute that reaches a loss ℓ > E::
+Each family's N_opt(C) and D_opt(C) are power laws in C, so a model size (or a data budget) names the one budget
+at which it is compute-optimal: C(N) with N_opt(C(N)) = N, in closed form per family (``flops_for_params``,
+``flops_for_tokens`` of :mod:`planner.laws`; :func:`optimal_for_params`, :func:`optimal_for_tokens`).
+
+Inverting L_opt gives the least compute that reaches a loss ℓ > E::
 
     C_min(ℓ) = (K / (ℓ − E))^(1/γ)
 
@@ -40,7 +44,7 @@ from .plan import Plan, compute_optimal, model_of, require_dense
 from .units import QUANTITY_RANGE, Real, check_positive
 
 __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_with_params", "plan_with_tokens",
-           "compute_efficiency", "min_compute_for_loss"]
+           "compute_efficiency", "min_compute_for_loss", "optimal_for_params", "optimal_for_tokens"]
 
 #: ln of the largest float: a compute whose log exceeds this cannot be represented.
 _LOG_MAX = math.log(1.7e308)
@@ -179,15 +183,20 @@ def _run_flops(m, N, D):
     C = m.flops_per_param_token * N * D
     try:
         C = check_positive(C, "flops")
-        lo, hi = QUANTITY_RANGE   # beyond it C/k under- or overflows
-        if not (lo <= (C if not _is_array(C) else C.min()) and (C if not _is_array(C) else C.max()) <= hi):
-            raise QuantityError("out of range")
+        _check_range(C)
         return C
     except QuantityError:
         raise QuantityError(
             f"the run's compute {m.flops_per_param_token:g}·N·D is not a finite positive number of FLOPs "
             "(N or D too large or too small); give N and D whose product lies within about 1e-300..1e300"
         ) from None
+
+
+def _check_range(C) -> None:
+    """QuantityError unless every C lies in QUANTITY_RANGE (beyond it C/k under- or overflows)."""
+    lo, hi = QUANTITY_RANGE
+    if not (lo <= (C if not _is_array(C) else C.min()) and (C if not _is_array(C) else C.max()) <= hi):
+        raise QuantityError("out of range")
 
 
 def evaluate(law, n_params: Real, n_tokens: Real) -> WhatIf:
@@ -276,3 +285,42 @@ def min_compute_for_loss(law, target_loss: Real) -> Plan:
 
         C = _map(lambda t: min_flops_for_loss_numeric(m, t), target)
     return compute_optimal(law, C)
+
+
+def optimal_for_params(law, n_params: Real) -> Plan:
+    """The compute-optimal plan whose N is ``n_params``: the budget C with N_opt(C) = N, its D_opt and loss.
+
+    "I have a 7B model: how many tokens?" The family inverts N_opt(C) in closed form (``flops_for_params``); a
+    family without one falls back to a numerical root of log N_opt(C) = log N (:mod:`planner.optimize`).
+    """
+    return _optimal_for(law, check_positive(n_params, "n_params"), "n_params")
+
+
+def optimal_for_tokens(law, n_tokens: Real) -> Plan:
+    """The compute-optimal plan whose D is ``n_tokens``: the budget C with D_opt(C) = D, its N_opt and loss."""
+    return _optimal_for(law, check_positive(n_tokens, "n_tokens"), "n_tokens")
+
+
+def _optimal_for(law, value, key: str) -> Plan:
+    require_dense(law, f"a plan for a given {'model size (--params' if key == 'n_params' else 'data budget (--tokens'} "
+                       "alone)")
+    m = model_of(law)
+    method = getattr(m, "flops_for_params" if key == "n_params" else "flops_for_tokens", None)
+    if method is not None:
+        C = method(value)
+    else:
+        from .optimize import flops_for_optimum_numeric
+
+        C = _map(lambda x: flops_for_optimum_numeric(m, key, x), value)
+    symbol = "N" if key == "n_params" else "D"
+    try:
+        _check_range(check_positive(C, "flops"))
+    except QuantityError:
+        raise QuantityError(f"the budget at which this {symbol} is compute-optimal under "
+                            f"{getattr(law, 'id', m.form)!r} is not a finite number of FLOPs within 1e-300..1e300; "
+                            f"give a {symbol} nearer the law's range") from None
+    plan = compute_optimal(law, C)
+    # The given value exactly (the inverse and the forward map agree to rounding; the user's number is the one shown).
+    return Plan(flops=plan.flops, n_params=value if key == "n_params" else plan.n_params,
+                n_tokens=value if key == "n_tokens" else plan.n_tokens, tokens_per_param=plan.tokens_per_param,
+                loss=plan.loss)

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "planner"
 #: Each module's layer, lowest first; a module may import from its own layer or below. The first entry that is a
 #: prefix of the module's dotted name (relative to planner) decides.
 LAYERS = [
-    ("base", ("errors", "conventions", "units", "files")),
+    ("base", ("errors", "conventions", "units", "files", "notebook")),
     ("laws", ("laws",)),
     ("core", ("plan", "whatif", "constraints", "loss_models", "optimize", "uncertainty", "checks", "compute", "forecasting",
               "fitting", "distill")),

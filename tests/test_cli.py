@@ -40,7 +40,9 @@ def test_plan_json_has_raw_floats_under_unit_named_keys():
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
     assert [r["flops"] for r in rows] == [1e21, 1.5e24]
-    assert set(rows[0]) == {"preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss"}
+    # 1.5e24 extrapolates, so every row carries the report's warnings (a plain report stays a list of rows).
+    assert set(rows[0]) == {"preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss", "warnings"}
+    assert rows[0]["warnings"] == rows[1]["warnings"] and "an extrapolation" in rows[0]["warnings"][0]
     assert rows[0]["preset"] == "besiroglu2024"
     assert rows[0]["n_params"] == pytest.approx(2.778459e9, rel=1e-6)
     assert 6 * rows[0]["n_params"] * rows[0]["n_tokens"] == pytest.approx(1e21, rel=1e-12)
@@ -81,14 +83,14 @@ def test_no_budget_shows_help():
 
 @pytest.mark.parametrize("args, option", [
     (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"), (["--points", "3"], "--points"),
-    (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"),
+    (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"), (["-o", "plan.md"], "--output"),
 ])
 def test_options_without_a_budget_are_a_usage_error_not_help_on_stdout(args, option):
     """QA: 'plan --format json' printed the help text on stdout with exit 0, into the pipe reading the JSON."""
     result = run(*args)
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (f"Error: {option} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
-                             "--usd, --params with --tokens, or --target-loss (plan --help lists them)\n")
+                             "--usd, --params, --tokens or --target-loss (plan --help lists them)\n")
 
 
 def test_presets_list_and_show():

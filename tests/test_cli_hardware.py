@@ -109,6 +109,19 @@ def test_compare_rows_share_the_cost_of_their_budget():
     assert rows[0]["wall_clock_days"] == pytest.approx(rows[0]["gpu_hours"] / 1024 / 24, rel=1e-12)
 
 
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex"])
+def test_compare_shows_the_cost_once_per_budget_not_once_per_law(fmt):
+    """Nine laws at two budgets: each budget's GPU-hours, days and dollars appear once, in its block's title."""
+    text = run("compare", "--flops", "1e21", "--flops", "1e22", "--gpu", "h100", "--gpus", "1024",
+               "--usd-per-gpu-hour", "2.5", "--format", fmt).stdout
+    hours = 1e21 / (989.4e12 * 0.40) / 3600  # 702 GPU-hours, $1.75K; ten times that at 1e22
+    for cost in ("702 GPU-hours", "0.0286 days", "$1.75K", "7.02K GPU-hours", "0.286 days", "$17.5K"):
+        shown = cost.replace("$", r"\$") if fmt == "latex" else cost
+        assert text.count(shown) == 1, (cost, text)
+    assert f"{hours:.0f}" == "702"
+    assert "GPU-hours |" not in text and "  GPU-hours  " not in text, "no cost column repeating it per law"
+
+
 def test_compare_takes_a_budget_in_dollars():
     rows = json_rows("compare", "--usd", "1M", "--gpu", "h100", "--usd-per-gpu-hour", "2", "-p", "chinchilla,kaplan")
     assert [r["preset"] for r in rows] == ["hoffmann2022", "kaplan2020"]

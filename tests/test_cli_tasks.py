@@ -37,10 +37,12 @@ def test_forecast_json_rows_carry_the_issues_keys_and_the_cores_numbers():
 
 
 def test_an_error_metric_reports_the_error_too():
-    rows = json.loads(run("--params", "6.9B", "--tokens", "138B", "--tasks", "gadre2024", "--format", "json").stdout)
-    (row,) = rows
+    r = run("--params", "6.9B", "--tokens", "138B", "--tasks", "gadre2024", "--format", "json")
+    (row,) = json.loads(r.stdout)
     assert row["metric"] == "top-1 error" and row["accuracy"] == pytest.approx(1 - row["error"], abs=1e-15)
-    assert list(row) == ["task", "metric", "n_params", "n_tokens", "task_loss", "accuracy", "error", "chance"]
+    assert list(row) == ["task", "metric", "n_params", "n_tokens", "task_loss", "accuracy", "error", "chance",
+                         "warnings"]
+    assert row["warnings"] == [line.removeprefix("Warning: ") for line in r.stderr.splitlines()] != []
 
 
 def test_ci_adds_bounds_from_the_bootstrap():
@@ -90,7 +92,8 @@ def test_a_cluster_budget_becomes_flops_for_the_split():
 def test_target_accuracy_json_keys_and_it_is_reached():
     r = run("--target-accuracy", 0.6, "--task", "mmlu", "--tasks", "bhagia2024", "--format", "json")
     (row,) = json.loads(r.stdout)
-    assert list(row) == ["task", "target_accuracy", "task_loss", "flops", "n_params", "n_tokens"]
+    assert list(row) == ["task", "target_accuracy", "task_loss", "flops", "n_params", "n_tokens", "warnings"]
+    assert row["warnings"] == [line.removeprefix("Warning: ") for line in r.stderr.splitlines()] != []
     t = least_compute_for_accuracy(BHAGIA.task("mmlu"), 0.6)
     assert (row["flops"], row["n_params"], row["n_tokens"]) == (t.flops, t.n_params, t.n_tokens)
     assert forecast(BHAGIA.task("mmlu"), row["n_params"], row["n_tokens"]).accuracy == pytest.approx(0.6, abs=1e-9)

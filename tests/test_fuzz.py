@@ -81,9 +81,16 @@ def laws_and_runs(folder):
     for name, text in runs.items():
         paths[f"runs:{name}"] = folder / name
         paths[f"runs:{name}"].write_text(text)
+    for suffix in ("md", "json", "csv", "tex", "txt", "toml", "bib", "xyz", ""):
+        paths[f"out:{suffix}"] = folder / "out" / f"report.{suffix}".rstrip(".")
+    (folder / "out").mkdir()
+    paths["out:existing"] = folder / "out" / "mine.md"
+    paths["out:existing"].write_text("the user's own file")
+    paths["out:folder"] = folder / "out"
+    paths["out:missing-folder"] = folder / "nowhere" / "report.md"
     fifo = folder / "fifo.toml"
     os.mkfifo(fifo)
-    paths["law:fifo"] = paths["runs:fifo"] = paths["ladder:fifo"] = fifo
+    paths["law:fifo"] = paths["runs:fifo"] = paths["ladder:fifo"] = paths["out:fifo"] = fifo
     return paths
 
 
@@ -158,9 +165,11 @@ def invocations(draw, files):
             args += ["--law", str(files[draw(law_choice(files))])]
     elif command == "compare":
         args = ["compare", "--flops", draw(st.sampled_from(["1e21", "1e24", "1e30", "1e-300"]))]
-        args += option_pairs(draw, {k: PLAN_OPTIONS[k] for k in ("--flops", "--flops-range", "--points",
-                                                                           "--gpu", "--gpus", "--mfu", "--ci",
-                                                                           "--usd-per-gpu-hour", "--format")})
+        args += option_pairs(draw, {**{k: PLAN_OPTIONS[k] for k in ("--flops", "--flops-range", "--points",
+                                                                       "--gpu", "--gpus", "--mfu", "--ci",
+                                                                       "--usd-per-gpu-hour", "--format",
+                                                                       "--target-loss")},
+                                    "--law": law_choice(files).map(lambda k: str(files[k]))})
         args += ["--preset", ",".join(draw(st.lists(presets, max_size=3)))] if draw(st.booleans()) else []
     elif command == "presets show":
         target = draw(st.one_of(presets, law_choice(files).map(lambda k: str(files[k]))))
@@ -175,6 +184,7 @@ def invocations(draw, files):
     elif command == "design":
         args = ["design", "--flops", draw(st.sampled_from(["1e18", "1e20", "1e23"]))]
         args += option_pairs(draw, {"--flops": numbers, "--models": st.sampled_from(["3", "9", "2", "x"]),
+                                    "--flops-range": (numbers, numbers), "--points": PLAN_OPTIONS["--points"],
                                                 "--span": numbers, "--preset": presets, "--format": formats})
     elif command == "distill":
         args = ["distill", "--student", draw(st.sampled_from(["1B", "300M", "1e-300", "x"]))]
@@ -205,6 +215,10 @@ def invocations(draw, files):
             "--task-column": texts, "--input-format": st.sampled_from(["csv", "tsv", "jsonl", "x"])})
     else:
         args = [command] + (["--format", draw(formats)] if draw(st.booleans()) else [])
+    if command not in ("plain", "fit", "fit-tasks") and draw(st.integers(0, 4)) == 0:
+        # Every report command writes to -o FILE (plan fit's and fit-tasks' -o is their law file, fuzzed above).
+        out = draw(st.sampled_from(sorted(k for k in files if k.startswith("out:")) + ["-"]))
+        args += ["-o", str(files[out]) if out != "-" else "-"] + (["--force"] if draw(st.booleans()) else [])
     return args
 
 
@@ -250,8 +264,13 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "100", "NO_COLOR": "1"})
     event(f"{args[0] if args and not args[0].startswith('-') else 'plan'}: exit {result.exit_code}")
     check(result, args)
+    out = files["out:folder"]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")], "a temporary or probe file was left"
+    assert (out / "mine.md").read_text() == "the user's own file" or "--force" in args, "a file overwritten"
+    (out / "mine.md").write_text("the user's own file")
     given = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--format"]
-    if result.exit_code != 0 or given[-1:] != ["json"]:
+    to_file = "-o" in args and args[args.index("-o") + 1] != "-"
+    if result.exit_code != 0 or given[-1:] != ["json"] or to_file:
         return
 
     def strict(constant):

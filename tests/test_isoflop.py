@@ -195,7 +195,8 @@ def test_fewer_than_three_usable_budgets_is_an_error_naming_what_was_found():
     parts = [_sweep(C, true_n_opt(BESIROGLU, C, 0, 1, (1, 1)) * np.geomspace(0.2, 5, 7)) for C in (1e18, 1e19)]
     parts.append(_sweep(1e20, [1e9, 3e9]))
     N, D, L = (np.concatenate(v) for v in zip(*parts))
-    with pytest.raises(FitError, match=r"at least 3 budgets .* found 3 budgets .* 1e\+20 \(2 runs: fewer than 3"):
+    with pytest.raises(FitError, match=r"at least 3 budgets .* found 3 budgets .*: 2 usable \(C = 1e\+18, 1e\+19\); 1 with fewer "
+                                         r"than 3 model sizes \(C = 1e\+20\)"):
         fit_isoflop(N, D, L)
     assert fit_isoflop(N, D, L, min_budgets=2).exponents[0] > 0  # the rule itself is a parameter
 

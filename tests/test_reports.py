@@ -179,7 +179,8 @@ def test_bibtex_has_one_entry_per_paper_with_arxiv_ids():
     bib = bibtex(laws)
     assert bib.count("@article{") == 2
     assert "@article{hoffmann2022training," in bib and "eprint = {2203.15556}" in bib
-    assert "note = {planner presets hoffmann2022, hoffmann2022-approach1}" in bib
+    assert "% planner presets: hoffmann2022, hoffmann2022-approach1\n@article{hoffmann2022training," in bib
+    assert "note" not in bib and "planner" not in bib.replace("% planner preset", ""), "no field names planner"
     assert "author = {{Llama Team, AI @ Meta}}" in bib
     assert bib.count("{") == bib.count("}")
 

@@ -204,7 +204,11 @@ def test_cli_ci_table_shows_the_interval_and_how_it_was_made():
     r = CliRunner().invoke(cli, ["--flops", "1e24", "--ci", "80"])
     assert r.exit_code == 0, r.output
     out = " ".join(r.stdout.split())  # the footer wraps at the terminal's width
-    assert "params N (80% CI) 95.9B (75.0–129B)" in out
+    # 80 columns: a table still (short headers, each interval under its value), not one record per row.
+    lines = r.stdout.splitlines()
+    value = next(i for i, line in enumerate(lines) if "95.9B" in line)
+    assert "N (80%)" in lines[value - 2] and "(75.0–129B)" in lines[value + 1]
+    assert "D/N: tokens per parameter; (80%): each value over its central 80% interval." in out
     assert "80% CI, besiroglu2024: 4000 draws matching besiroglu2024's published 95% intervals" in out
 
 

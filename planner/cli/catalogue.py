@@ -9,7 +9,8 @@ from __future__ import annotations
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import QUANTITY, format_option, option, shape_options, shape_settings, show, show_document
+from .options import (QUANTITY, complete_preset, emit, format_option, option, output_format, shape_options,
+                      shape_settings, show, show_document)
 
 
 @click.group(invoke_without_command=True)
@@ -33,7 +34,7 @@ def presets(ctx, fmt):
 
 
 @presets.command("show")
-@click.argument("preset_id", metavar="ID")
+@click.argument("preset_id", metavar="ID", shell_complete=complete_preset)
 @format_option(document="toml")
 def presets_show(preset_id, fmt):
     """Print a preset's law file: coefficients, conventions, citation and notes.
@@ -45,6 +46,7 @@ def presets_show(preset_id, fmt):
     Examples:
       plan presets show epoch
       plan presets show epoch --format json
+      plan presets show epoch -o mylaw.toml   a law file to edit
     """
     from ..presets import load_preset, preset_source
 
@@ -55,7 +57,7 @@ def presets_show(preset_id, fmt):
 
 
 @click.command()
-@click.argument("preset_ids", nargs=-1, metavar="[ID]...")
+@click.argument("preset_ids", nargs=-1, metavar="[ID]...", shell_complete=complete_preset)
 @format_option(document="bibtex")
 def cite(preset_ids, fmt):
     """Print BibTeX for presets (every shipped preset if no ID is given).
@@ -65,15 +67,15 @@ def cite(preset_ids, fmt):
     \b
     Examples:
       plan cite besiroglu2024
-      plan cite chinchilla kaplan2020 > refs.bib
+      plan cite chinchilla kaplan2020 -o refs.bib
       plan cite --format markdown
     """
     from ..presets import list_presets, load_preset
     from ..report.catalogue import bibtex, citations_report
 
     laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
-    if fmt == "bibtex":
-        click.echo(bibtex(laws))
+    if output_format(fmt) == "bibtex":
+        emit(bibtex(laws))
     else:
         show(citations_report(laws), fmt)
 

@@ -15,7 +15,8 @@ import click
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
-from .options import (LEVEL, QUANTITY, Number, command_line, format_option, law_options, load_law, option,
+from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, flops_budgets, format_option, law_options,
+                      load_law, option,
                       read_runs_options, runs_options, show, warn)
 
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
@@ -184,7 +185,7 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
         help="Budgets to plan at in the report (repeatable) [default: 1e20, 1e22, 1e24].")
 @runs_options
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
-@format_option
+@format_option(file_option=False)  # -o is the law file here
 def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, errors, n_boot, seed, level,
                 holdout, holdout_above, compare, flops, drop_highest_loss, n_params_column, tokens_column,
                 flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
@@ -268,27 +269,31 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
 
 
 @click.command("design")
-@option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS", required=True,
-              help="A budget of the isoFLOP grid (repeatable), e.g. --flops 1e18 --flops 1e19.")
+@budget_options
 @option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
               help="Model sizes per budget.")
 @option("--span", type=Number(1, 1e6, low_open=True, what="a ratio of sizes"), default=16.0, show_default=True,
               help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
 @law_options
 @format_option
-def design_command(flops, n_models, span, preset, law_file, sets, fmt):
+def design_command(flops, flops_range, points, n_models, span, preset, law_file, sets, fmt):
     """Propose an isoFLOP grid of runs to train for 'plan fit --isoflop'.
 
-    For each budget, sizes log-spaced around the prior law's compute-optimal N (default law
-    unless --preset/--law), each with D = C/(6N) tokens.
+    For each budget (--flops, repeatable, or --flops-range with --points, as for 'plan'), sizes
+    log-spaced around the prior law's compute-optimal N (default law unless --preset/--law), each
+    with D = C/(6N) tokens.
 
     \b
     Examples:
       plan design --flops 1e18 --flops 1e19 --flops 1e20
+      plan design --flops-range 1e18 1e20 --points 3
       plan design --flops 1e19 --models 7 --span 10 --format csv > grid.csv
     """
     from ..fitting import design_isoflop
     from ..report.fit import design_report
 
+    budgets = flops_budgets(flops, flops_range, points)
+    if not budgets:
+        raise click.UsageError("give the grid's budgets: --flops C (repeatable) or --flops-range START STOP")
     law = load_law(preset, law_file, sets)
-    show(design_report(design_isoflop(list(flops), law, n_models=n_models, span=span), law, span), fmt)
+    show(design_report(design_isoflop(budgets, law, n_models=n_models, span=span), law, span), fmt)

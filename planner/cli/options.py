@@ -140,6 +140,66 @@ ACCURACY = Accuracy()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# shell completion (click's _PLAN_COMPLETE): preset ids, chip ids; --format's choices and paths complete by their type
+
+
+def _names(items, incomplete: str, listed: bool = False):
+    """Completion items: the ``(name, help)`` pairs that start with ``incomplete`` (with ``listed``, with its last
+    comma-separated item: ``epoch,chin`` completes to ``epoch,chinchilla``)."""
+    from click.shell_completion import CompletionItem
+
+    head, _, last = incomplete.rpartition(",") if listed else ("", "", incomplete)
+    prefix = head + "," if head else ""
+    return [CompletionItem(prefix + name, help=help) for name, help in items if name.startswith(last)]
+
+
+def _preset_names():
+    from ..presets import list_presets
+
+    return [(name, f"{law.title} ({law.short_citation})") for law in list_presets()
+            for name in (law.id, *law.aliases)]
+
+
+def complete_preset(ctx, param, incomplete):
+    """Preset ids and aliases (law files complete as paths once the text has a / or a suffix)."""
+    return _names(_preset_names(), incomplete)
+
+
+def complete_presets(ctx, param, incomplete):
+    """Preset ids and aliases, for a comma-separated list."""
+    return _names(_preset_names(), incomplete, listed=True)
+
+
+def complete_chip(ctx, param, incomplete):
+    """Chip ids and aliases of the hardware catalogue."""
+    from ..presets import list_hardware
+
+    return _names([(name, chip.name) for chip in list_hardware() for name in (chip.id, *chip.aliases)], incomplete)
+
+
+def complete_task_law(ctx, param, incomplete):
+    """Shipped task-law ids and aliases (--tasks)."""
+    from ..presets import list_task_laws
+
+    return _names([(name, f"{laws.title} ({laws.short_citation})") for laws in list_task_laws()
+                   for name in (laws.id, *laws.aliases)], incomplete)
+
+
+def complete_task(ctx, param, incomplete):
+    """The tasks of the --tasks law on the line so far (of every shipped task law if none is given yet)."""
+    from ..errors import PlannerError
+    from ..presets import list_task_laws, load_task_laws
+
+    given = (ctx.params.get("task_law") if ctx is not None else None)
+    try:
+        laws = [load_task_laws(given)] if given else list_task_laws()
+    except PlannerError:
+        return []
+    names = {task.id: task.name for law in laws for task in law.tasks}
+    return _names(sorted(names.items()), incomplete)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # the law: --preset, --law, --set
 
 
@@ -149,7 +209,8 @@ def law_options(f):
                      help="Override one coefficient, e.g. --set alpha=0.35 (repeatable).")(f)
     f = option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
                      help="A law file in the preset format (see 'plan presets show').")(f)
-    f = option("--preset", "-p", metavar="ID", help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
+    f = option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+               help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
     return f
 
 
@@ -183,6 +244,35 @@ def load_law(preset, law_file, sets):
     return load_preset(preset or DEFAULT_PRESET, overrides=overrides)
 
 
+def laws_options(f):
+    """--preset ID,ID,... and --law FILE, both repeatable: the laws of a command that sets several side by side
+    (plan compare, plan plot frontier)."""
+    f = option("--law", "law_files", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
+               help="A law file to include (repeatable), e.g. one 'plan fit -o' wrote.")(f)
+    f = option("--preset", "-p", "preset_list", multiple=True, metavar="ID,ID,...", shell_complete=complete_presets,
+               help="Laws to include, comma-separated or repeated.")(f)
+    return f
+
+
+def load_laws(preset_list, law_files, default=None) -> list:
+    """The laws of :func:`laws_options`: each preset of ``--preset`` (comma-separated or repeated), then each
+    ``--law`` file, each once; with neither, ``default`` (a list of preset ids), or every shipped preset."""
+    from ..presets import list_presets, load_law_file, load_preset
+
+    ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
+    laws = [load_preset(i) for i in dict.fromkeys(ids)] + [load_law_file(f) for f in dict.fromkeys(law_files)]
+    if laws:
+        unique = list({(law.id, law.source): law for law in laws}.values())  # an alias and its id: one law
+        ids = [law.id for law in unique]
+        twice = next((i for i in ids if ids.count(i) > 1), None)
+        if twice:
+            files = " and ".join(repr(law.source) for law in unique if law.id == twice)
+            raise click.UsageError(f"two laws have the id {twice!r} ({files}): rows are named by id, so give one of "
+                                   "them another (the law file's id = \"...\" line)")
+        return unique
+    return [load_preset(i) for i in default] if default is not None else list_presets()
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # budgets: --flops, --flops-range, --points; --gpu-hours, --days, --usd on the cluster of --gpu, --gpus, --mfu, --usd-per-gpu-hour
 
@@ -205,7 +295,8 @@ def hardware_options(f):
     f = option("--mfu", type=MFU, metavar="FRACTION",
                      help="Model-FLOPs utilisation, 0 < MFU <= 1 [default: 0.40, Llama 3 405B on H100s].")(f)
     f = option("--gpus", type=click.IntRange(min=1), metavar="N", help="How many chips; adds wall-clock days.")(f)
-    f = option("--gpu", metavar="ID", help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
+    f = option("--gpu", metavar="ID", shell_complete=complete_chip,
+               help="The chip, e.g. h100 (see 'plan hardware'); adds GPU-hours.")(f)
     return f
 
 
@@ -244,7 +335,7 @@ class Budgets(NamedTuple):
 def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, mfu, price) -> Budgets:
     """The budgets and cluster of the options; a usage error for more than one kind of budget, or an option
     missing what it needs."""
-    budgets = _flops_budgets(flops, flops_range, points)
+    budgets = flops_budgets(flops, flops_range, points)
     other = _other_budget({"--gpu-hours": gpu_hours, "--days": days, "--usd": usd}, bool(budgets), gpu, gpus, price)
     cluster = _cluster(gpu, gpus, mfu, price)
     if other is None:
@@ -261,7 +352,7 @@ def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, m
     return Budgets((C,), name, budget_line(amount, unit, cluster, C), cluster, mfu is not None)
 
 
-def _flops_budgets(flops, flops_range, points) -> list[float]:
+def flops_budgets(flops, flops_range, points) -> list[float]:
     """The budgets asked for: each ``--flops``, then ``--points`` log-spaced ones over ``--flops-range``."""
     budgets = list(flops)
     if flops_range:
@@ -355,9 +446,9 @@ def task_options(f):
     """--tasks, --task and --target-accuracy: benchmark accuracy from a task law (plan --tasks)."""
     f = option("--target-accuracy", "target_accuracies", type=ACCURACY, multiple=True, metavar="ACC",
                      help="The least compute that reaches this accuracy on each --task (with --tasks; repeatable).")(f)
-    f = option("--task", "task_names", multiple=True, metavar="NAME",
+    f = option("--task", "task_names", multiple=True, metavar="NAME", shell_complete=complete_task,
                      help="Only this task of the --tasks law, e.g. mmlu (repeatable) [default: all].")(f)
-    f = option("--tasks", "task_law", metavar="ID|FILE",
+    f = option("--tasks", "task_law", metavar="ID|FILE", shell_complete=complete_task_law,
                      help="Forecast benchmark accuracy with this task law, e.g. bhagia2024 (see 'plan tasks'), for "
                           "--params N --tokens D or the split of --flops.")(f)
     return f
@@ -366,21 +457,28 @@ def task_options(f):
 def ci_option(f):
     """--ci LEVEL: central intervals from the laws' published uncertainty."""
     return option("--ci", type=LEVEL, metavar="LEVEL",
-                        help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss, from the "
-                             "law's published uncertainty or bootstrap samples.")(f)
+                  help="Add central LEVEL% intervals (e.g. 80) for N, D, tokens/param and loss (and the budget, for "
+                       "a target loss or a size alone), from the law's published uncertainty or bootstrap samples.")(f)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # output: results on stdout, warnings on stderr
 
 
-def format_option(f=None, *, document: str | None = None):
-    """--format: every renderer's format (:data:`planner.render.FORMATS`). A command whose output is a document in a
-    format of its own (a law file, BibTeX) takes ``document`` too, as its default."""
+def format_option(f=None, *, document: str | None = None, default: str | None = None, file_option: bool = True):
+    """--format: every renderer's format (:data:`planner.render.FORMATS`), and with it -o/--output FILE and --force
+    (:func:`output_options`), so every command that prints a report can write it to a file. A command whose output is
+    a document in a format of its own (a law file, BibTeX) takes ``document`` too, as its default unless ``default``
+    says otherwise; one whose -o means something else (plan fit's law file) takes ``file_option=False``."""
     choices = ((document,) if document else ()) + FORMATS
-    decorator = option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
-                       help="Output format.")
-    return decorator(f) if f is not None else decorator
+    decorator = option("--format", "fmt", type=click.Choice(choices), default=default or choices[0], show_default=True,
+                       help="Output format [with -o FILE: from FILE's suffix].")
+
+    def decorate(f):
+        f = decorator(f)
+        return output_options(f, document) if file_option else f
+
+    return decorate(f) if f is not None else decorate
 
 
 def warn(messages) -> None:
@@ -393,21 +491,25 @@ def warn(messages) -> None:
 
 def show_document(fmt: str, document: str, source, report) -> None:
     """A command whose output may be a document of its own (``document``, e.g. toml): ``source()``'s text as it is
-    for that format, else the report ``report()`` builds, in ``fmt``."""
-    if fmt == document:
-        click.echo(source(), nl=False)
+    for that format, else the report ``report()`` builds, in ``fmt``; on stdout or in the file of -o."""
+    if output_format(fmt) == document:
+        emit(source())
     else:
         show(report(), fmt)
 
 
 def show(report, fmt: str) -> None:
     """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``
-    (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line)."""
+    (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
+    the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
     from .. import render
     from .streams import terminal_width, write_results
 
     warn(report.warnings)
-    if fmt == "table":
+    fmt = output_format(fmt)
+    if _output_file() is not None:
+        emit(render.render_report(report, fmt, width=FILE_WIDTH))
+    elif fmt == "table":
         from rich.console import Console
 
         write_results(lambda: render.print_table(report, Console(width=terminal_width(), emoji=False)))
@@ -435,8 +537,100 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
                 words.append(max(param.opts, key=len))
             else:
                 words.append(max(param.opts, key=len))
-                words += [str(x) for x in v] if isinstance(v, tuple) else [str(v)]
+                words += [_word(x) for x in v] if isinstance(v, tuple) else [_word(v)]
     return " ".join(shlex.quote(w) for w in words)
+
+
+def _word(value) -> str:
+    """A parsed value as a command-line word: a float as its shortest ``%g`` form when that reads back exactly
+    (``6.89e+09``, not ``6890000000.0``)."""
+    if isinstance(value, float) and float(f"{value:g}") == value:
+        return f"{value:g}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# -o FILE: a report (or document) written to a file, atomically, never over a file without --force
+
+#: A file's suffix → the format -o writes there when --format is not given.
+SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json",
+                  ".txt": "table", ".toml": "toml", ".bib": "bibtex"}
+#: The width of a terminal table written to a file (there is no terminal to measure).
+FILE_WIDTH = 100
+_OUTPUT = "planner.output"  # key of ctx.meta: (path, force, document format) of -o
+
+
+def output_options(f, document: str | None = None):
+    """-o/--output FILE and --force, recorded for :func:`show` and :func:`emit` (not passed to the command).
+
+    --force is eager, so -o can refuse an existing file while the options are parsed, before any work."""
+    def remember(ctx, param, value):
+        if value is not None and value != "-":
+            from ..errors import PlannerError
+            from ..files import check_output
+
+            try:
+                check_output(value, ctx.meta.get(_OUTPUT + ".force", False))
+            except PlannerError as e:
+                raise click.ClickException(str(e)) from None
+            ctx.meta[_OUTPUT] = (value, ctx.meta.get(_OUTPUT + ".force", False), document)
+        return value
+
+    def force(ctx, param, value):
+        ctx.meta[_OUTPUT + ".force"] = ctx.meta.get(_OUTPUT + ".force", False) or value
+        return value
+
+    f = option("--force", is_flag=True, is_eager=True, expose_value=False, callback=force,
+                     help="Overwrite FILE of -o if it exists.")(f)
+    f = option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+                     expose_value=False, callback=remember,
+                     help="Write to FILE instead of stdout (.md, .tex, .csv, .json, .txt"
+                          + (f", .{_DOCUMENT_SUFFIX[document]}" if document else "") + ": the format, unless "
+                          "--format says; atomically, never over a file without --force).")(f)
+    return f
+
+
+_DOCUMENT_SUFFIX = {"toml": "toml", "bibtex": "bib"}
+
+
+def _output_file():
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_OUTPUT) if ctx is not None else None
+
+
+def output_format(fmt: str) -> str:
+    """``fmt``, unless --format was left at its default and -o names a file whose suffix says another format."""
+    ctx, target = click.get_current_context(silent=True), _output_file()
+    if target is None or ctx.get_parameter_source("fmt") not in (None, click.core.ParameterSource.DEFAULT):
+        return fmt
+    path, _, document = target
+    from pathlib import PurePath
+
+    suffix = PurePath(path).suffix.lower()
+    found = SUFFIX_FORMATS.get(suffix)
+    if found in ("toml", "bibtex") and found != document:
+        found = None
+    if found is None:
+        known = ", ".join(s for s, f in SUFFIX_FORMATS.items() if f not in ("toml", "bibtex") or f == document)
+        raise click.UsageError(f"cannot tell the format of {path!r} from its suffix {suffix or '(none)'!r}: give "
+                               f"--format, or a file ending {known}")
+    return found
+
+
+def emit(text: str) -> None:
+    """``text`` on stdout, or in the file of -o: written atomically (:func:`planner.files.write_atomic`), never over
+    an existing file without --force; stderr says where it went."""
+    target = _output_file()
+    if target is None:
+        from .streams import write_results
+
+        write_results(lambda: click.echo(text, nl=not text.endswith("\n")))
+        return
+    from ..files import write_atomic
+
+    path, force, _ = target
+    write_atomic(path, text if text.endswith("\n") else text + "\n", force)
+    click.echo(f"Wrote {path}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -114,11 +114,9 @@ class PlanRequest(NamedTuple):
         if budgets and self.n_params and self.n_tokens:
             raise click.UsageError("with a budget give --params or --tokens, not both (the budget fixes the other); "
                                    "without --flops, --params N --tokens D plans that exact run")
-        if not budgets and bool(self.n_params) != bool(self.n_tokens):
-            raise click.UsageError("--params and --tokens need a budget (--flops) or each other")
-        if self.ci is not None and (targets or run):
-            raise click.UsageError("--ci bounds compute-optimal plans: give it with --flops, not with --params, "
-                                   "--tokens or --target-loss")
+        if self.ci is not None and run and (budgets or (self.n_params and self.n_tokens)):
+            raise click.UsageError("--ci bounds compute-optimal plans: give it with --flops, --target-loss, or "
+                                   "--params or --tokens alone, not with a what-if or an exact run")
 
     def _check_tasks(self) -> None:
         """With --tasks: forecasts for one run (--params and --tokens) or for budgets, or --target-accuracy alone."""
@@ -180,10 +178,12 @@ class PlanRequest(NamedTuple):
 @budget_options
 @cluster_budget_options
 @option("--params", "n_params", type=QUANTITY, metavar="N",
-              help="What-if: a model of N parameters, e.g. 7B (D follows from --flops; with --tokens, that exact run; "
-                   "with --tokens and --unique-tokens, its loss on repeated data).")
+        help="A model of N parameters, e.g. 7B: alone, the budget at which N is compute-optimal and its tokens; "
+             "with --flops, a what-if (D follows); with --tokens, that exact run; with --tokens and "
+             "--unique-tokens, its loss on repeated data.")
 @option("--tokens", "n_tokens", type=QUANTITY, metavar="D",
-              help="What-if: D training tokens, e.g. 2T (N follows from --flops; with --params, that exact run).")
+        help="D training tokens, e.g. 2T: alone, the budget at which D is compute-optimal and its model size; "
+             "with --flops, a what-if (N follows); with --params, that exact run.")
 @option("--target-loss", "targets", type=LOSS, multiple=True, metavar="LOSS",
               help="The least compute that reaches this loss in nats/token (repeatable; with constraints, the plans "
                    "under them for this loss).")
@@ -206,6 +206,8 @@ def cli(ctx, preset, law_file, sets, fmt, **options):
       plan --flops 1e21                      the plan for one budget, default law
       plan --flops 1e21 --preset kaplan2020  with another law
       plan --flops-range 1e20 1e24 --points 5
+      plan --params 7B                       a 7B model: the budget at which it is optimal, its tokens
+      plan --tokens 2T                       2T tokens: the budget and model size they are optimal for
       plan --flops 1e21 --params 7B          what-if: a 7B model on this budget vs the optimum
       plan --params 7B --tokens 2T           that exact run vs the optimum of its compute
       plan --target-loss 2.1                 the least compute that reaches a loss
@@ -215,6 +217,7 @@ def cli(ctx, preset, law_file, sets, fmt, **options):
       plan --gpus 512 --gpu h100 --days 21 --usd-per-gpu-hour 2.5 --shape
                                              a cluster's budget: model, cost, shapes
       plan --flops 1e21 --format markdown    also json, csv, latex
+      plan --flops 1e21 -o plan.md           to a file, in the format of its suffix
       plan --flops 1e24 --ci 80              with 80% intervals from the law's uncertainty
       plan --params 7B --tokens 4T --tasks bhagia2024
                                              benchmark accuracy forecasts (plan tasks)
@@ -243,6 +246,6 @@ def _help(ctx) -> None:
              and ctx.get_parameter_source(p.name) is click.core.ParameterSource.COMMANDLINE]
     if given:
         raise click.UsageError(f"{given[0]} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
-                               "--usd, --params with --tokens, or --target-loss (plan --help lists them)")
+                               "--usd, --params, --tokens or --target-loss (plan --help lists them)")
     click.echo(ctx.get_help())
     ctx.exit(0)

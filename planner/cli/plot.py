@@ -12,13 +12,14 @@ import click
 
 from ..presets import DEFAULT_PRESET
 from .isoflop import budget_options, curves_options
-from .options import LEVEL, QUANTITY, law_options, load_law, option, read_runs_options, runs_options, warn
+from .options import (LEVEL, QUANTITY, complete_preset, complete_task, complete_task_law, law_options, laws_options,
+                      load_law, load_laws, option, read_runs_options, runs_options, warn)
 
 
 def output_options(f):
     """-o/--output FILE (format by suffix) and --force."""
     f = option("--force", is_flag=True, help="Overwrite FILE if it exists.")(f)
-    f = option("--output", "-o", required=True, metavar="FILE", callback=_figure_path,
+    f = option("--output", "-o", required=True, metavar="FILE", callback=_figure_path, type=click.Path(),
                      help="Where to write the figure: .png, .svg or .pdf.")(f)
     return f
 
@@ -49,26 +50,27 @@ def plot():
 
 
 @plot.command("frontier")
-@option("--preset", "-p", "presets_", multiple=True, metavar="ID",
-              help=f"Preset id, alias or law file (repeatable) [default: {DEFAULT_PRESET}].")
+@laws_options
 @option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True,
               metavar="START STOP", help="Compute range of the x axis in FLOPs.")
 @option("--ci", type=LEVEL, default=80, show_default=True,
               metavar="LEVEL", help="Width of the interval bands, for laws that publish uncertainty.")
 @option("--no-bands", is_flag=True, help="Draw no interval bands.")
 @output_options
-def plot_frontier(presets_, flops_range, ci, no_bands, output, force):
+def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, force):
     """N_opt, D_opt and tokens per parameter against compute for one or more laws.
 
+    The laws as 'plan compare' takes them: --preset (comma-separated or repeated; an id, alias or
+    law file) and --law files (repeatable); without either, plan's default law (starred in 'plan presets').
+
     \b
-    Example:
-      plan plot frontier --preset epoch --preset chinchilla -o frontier.png
+    Examples:
+      plan plot frontier --preset epoch,chinchilla -o frontier.png
+      plan plot frontier -p epoch --law mylaw.toml -o frontier.png
     """
     from ..plots import frontier_figure, require_matplotlib, save_figure
-    from ..presets import load_preset
-
     require_matplotlib()
-    laws = [load_preset(p) for p in (presets_ or (DEFAULT_PRESET,))]
+    laws = load_laws(preset_list, law_files, default=[DEFAULT_PRESET])
     lo, hi = flops_range
     if not lo < hi:
         raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
@@ -155,7 +157,8 @@ def plot_curves(runs_file, run_column, output, force, **read):
 @click.argument("runs_file", metavar="RUNS")
 @option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
               help="Law to fit, as 'plan fit --form'.")
-@option("--preset", "-p", metavar="ID", help="Diagnose this preset on RUNS instead of fitting a law.")
+@option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+        help="Diagnose this preset on RUNS instead of fitting a law.")
 @option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Diagnose this law file (e.g. one 'plan fit -o' wrote) on RUNS instead of fitting a law.")
 @runs_options
@@ -193,9 +196,10 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
 
 
 @plot.command("tasks")
-@option("--tasks", "task_law", required=True, metavar="ID|FILE",
+@option("--tasks", "task_law", required=True, metavar="ID|FILE", shell_complete=complete_task_law,
               help="The task law: a shipped id (see 'plan tasks') or a task-law file.")
-@option("--task", "task_names", multiple=True, metavar="NAME", help="Only this task (repeatable) [default: all].")
+@option("--task", "task_names", multiple=True, metavar="NAME", shell_complete=complete_task,
+        help="Only this task (repeatable) [default: all].")
 @option("--params", "n_params", type=QUANTITY, metavar="N", help="Mark a target model of N parameters (with --tokens).")
 @option("--tokens", "n_tokens", type=QUANTITY, metavar="D", help="The target's training tokens.")
 @option("--ladder", "ladder_file", metavar="LADDER",

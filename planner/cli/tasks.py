@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..render import FORMATS
-from .options import QUANTITY, Number, command_line, format_option, option, show, show_document
+from .options import QUANTITY, Number, command_line, complete_task_law, format_option, option, show, show_document
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
@@ -41,13 +40,13 @@ def tasks(ctx, fmt):
 
 
 @tasks.command("show")
-@click.argument("task_law", metavar="ID|FILE")
-@option("--format", "fmt", type=click.Choice(("toml",) + FORMATS), default="table", show_default=True,
-              help="Output format; toml prints the task-law file itself (with its bootstrap samples).")
+@click.argument("task_law", metavar="ID|FILE", shell_complete=complete_task_law)
+@format_option(document="toml", default="table")
 def tasks_show(task_law, fmt):
     """Show one task law: each task's two steps, chance accuracy, fitted range and source.
 
-    ID is a shipped task law's id or alias, or a task-law file's path.
+    ID is a shipped task law's id or alias, or a task-law file's path. --format toml prints the task-law file
+    itself (with its bootstrap samples).
 
     \b
     Examples:
@@ -117,7 +116,7 @@ def ladder_options(f):
               help="Fraction of each run's first checkpoints step 2 drops.")
 @option("--id", "law_id", metavar="ID", help="Id of the written task law [default: FILE's stem].")
 @ladder_options
-@format_option
+@format_option(file_option=False)  # -o is the task-law file here
 def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, seed, n_params, n_tokens, n_last,
                       window, skip, law_id, input_format, fmt, **columns):
     """Fit two-step task laws to your own model ladder (CSV, TSV or JSON lines; - for stdin).
@@ -154,7 +153,8 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
 
     law_id = law_id or (Path(output).stem if output else "fitted")
     n_tasks = len(task_names) or len(ladder.tasks)
-    command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
+    # The file records what made it: the fit's own options, not the target it was forecast at.
+    command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "n_params", "n_tokens"))
     with _Progress() as progress:
         fits, laws = fit_ladder(ladder, task_names, chance, law_id=law_id, n_resamples=n_boot, seed=seed,
                                 n_last=n_last, window=window, skip=skip, command=command,

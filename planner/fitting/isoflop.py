@@ -404,6 +404,16 @@ def _prepare(n_params, n_tokens, loss, flops, budget, k):
     return N, D, L, C, budget
 
 
+def _budget_summary(fits, shown: int = 4) -> str:
+    """What the budgets found were, grouped: ``2 usable (C = 1e+18, 1e+19); 1 with fewer than 3 model sizes
+    (C = 1e+20)``, at most ``shown`` budgets named per group."""
+    groups: dict[str, list] = {}
+    for f in fits:
+        groups.setdefault("usable" if f.used else f"with {f.skipped}", []).append(f"{f.flops:.2g}")
+    return "; ".join(f"{len(cs)} {what} (C = {', '.join(cs[:shown])}{', …' if len(cs) > shown else ''})"
+                     for what, cs in groups.items())
+
+
 def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, flops: ArrayLike | None = None,
                 budget: ArrayLike | None = None, method: str = "parabola",
                 window: float | None = ISOFLOP_WINDOW, min_budgets: int = ISOFLOP_MIN_BUDGETS,
@@ -437,7 +447,7 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
     warnings = [f"the budget at C = {f.flops:.3g} ({len(f.runs)} runs) is skipped: {f.skipped}" for f in fits
                 if not f.used]
     if len(used) < min_budgets:
-        found = ", ".join(f"{f.flops:.2g} ({len(f.runs)} runs{'' if f.used else ': ' + f.skipped})" for f in fits)
+        found = _budget_summary(fits)
         raise FitError(f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} model "
                        f"sizes and a minimum inside them; found {len(fits)} budget{'s' if len(fits) != 1 else ''} "
                        f"{groups.source}: {found}; train "

@@ -67,6 +67,23 @@ class FitResult:
         return family(self.form)(flops_per_param_token=self.flops_per_param_token, **self.extra.get("model_kwargs", {}),
                                 **self.coefficients)
 
+    # Notebooks (planner.notebook): a short repr, plain-Python views and an HTML table.
+    def __repr__(self) -> str:
+        from ..notebook import fit_repr
+        return fit_repr(self)
+
+    def to_dict(self) -> dict:
+        from ..notebook import fit_dict
+        return fit_dict(self)
+
+    def to_records(self) -> list[dict]:
+        from ..notebook import fit_records
+        return fit_records(self)
+
+    def _repr_html_(self) -> str:
+        from ..notebook import fit_html
+        return fit_html(self)
+
 
 @dataclass(frozen=True)
 class BootstrapResult:
@@ -91,6 +108,23 @@ class BootstrapResult:
     seed: int | None
     method: str
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+
+    # Notebooks (planner.notebook): a short repr (not the samples), plain-Python views and an HTML table.
+    def __repr__(self) -> str:
+        from ..notebook import bootstrap_repr
+        return bootstrap_repr(self)
+
+    def to_dict(self) -> dict:
+        from ..notebook import bootstrap_dict
+        return bootstrap_dict(self)
+
+    def to_records(self) -> list[dict]:
+        from ..notebook import bootstrap_records
+        return bootstrap_records(self)
+
+    def _repr_html_(self) -> str:
+        from ..notebook import bootstrap_html
+        return bootstrap_html(self)
 
 
 def check_runs(n_params, n_tokens, loss, n_coefficients: int, hint: str = ""):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..errors import NoLossModelError
+from ..errors import NoLossModelError, UnsupportedLawError
 from ..units import Real
 
 __all__ = ["AllocationRule", "ALLOCATION_GIVES"]
@@ -67,3 +67,44 @@ class AllocationRule:
             return flops / (k * X), X
         # flops_per_token: C = M·D, and N = M/k is the parameter count with that cost.
         return X / k, flops / X
+
+    def flops_for_params(self, n_params: Real) -> Real:
+        """The budget C at which ``n_params`` is the rule's N_opt(C), inverted in closed form (see
+        :meth:`flops_for_tokens` for the other quantity)::
+
+            gives n_params:        N = c·(C/u)^e                  ⇒  C = u·(N/c)^(1/e)
+            gives flops_per_token: N = M/k = c·(C/u)^e / k        ⇒  C = u·(k·N/c)^(1/e)
+            gives n_tokens:        N = C/(k·D) = (C/u)^(1−e)·u/(k·c)  ⇒  C = u·(k·c·N/u)^(1/(1−e))
+        """
+        k, c, u = self.flops_per_param_token, self.coefficient, self.flops_unit
+        if self.gives == "n_tokens":
+            return u * self._root(k * c * n_params / u, 1.0 - self.exponent, "N_opt")
+        X = n_params if self.gives == "n_params" else k * n_params
+        return u * self._root(X / c, self.exponent, "N_opt")
+
+    def flops_for_tokens(self, n_tokens: Real) -> Real:
+        """The budget C at which ``n_tokens`` is the rule's D_opt(C), inverted in closed form::
+
+            gives n_tokens:        D = c·(C/u)^e                      ⇒  C = u·(D/c)^(1/e)
+            gives n_params:        D = C/(k·N) = (C/u)^(1−e)·u/(k·c)  ⇒  C = u·(k·c·D/u)^(1/(1−e))
+            gives flops_per_token: D = C/M = (C/u)^(1−e)·u/c          ⇒  C = u·(c·D/u)^(1/(1−e))
+        """
+        k, c, u = self.flops_per_param_token, self.coefficient, self.flops_unit
+        if self.gives == "n_tokens":
+            return u * self._root(n_tokens / c, self.exponent, "D_opt")
+        scale = k * c if self.gives == "n_params" else c
+        return u * self._root(scale * n_tokens / u, 1.0 - self.exponent, "D_opt")
+
+    @staticmethod
+    def _root(x: Real, power: Real, what: str) -> Real:
+        """x^(1/power), the inverse of a power law C^power; refused unless the quantity grows with C (power > 0)."""
+        if isinstance(power, (int, float)):
+            lowest = power
+        else:  # coefficient draws (planner.uncertainty): an array
+            import numpy as np
+
+            lowest = float(np.min(power))
+        if not lowest > 0:
+            raise UnsupportedLawError(f"{what} of this allocation rule does not grow with compute (its exponent in C "
+                                      f"is {lowest:g}), so no budget makes a given value optimal")
+        return x ** (1.0 / power)

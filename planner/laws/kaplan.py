@@ -65,6 +65,23 @@ class KaplanLaw:
         N = N_c ** (p / (p + 1.0)) * (p * flops) ** e / (k * D_c) ** e
         return N, flops / (k * N)
 
+    def flops_for_params(self, n_params: Real) -> Real:
+        """The budget C at which ``n_params`` is compute-optimal, from the optimality condition above::
+
+            p·N_c^p·N^(-p-1) = k·D_c / C   ⇔   C = k·D_c·N^(p+1) / (p·N_c^p)
+        """
+        p = self.alpha_N / self.alpha_D
+        N = n_params
+        # (N/N_c)^p·N rather than N^(p+1)/N_c^p: no overflow for large N.
+        return self.flops_per_param_token * self.D_c * (N / self.N_c) ** p * N / p
+
+    def flops_for_tokens(self, n_tokens: Real) -> Real:
+        """The budget C at which ``n_tokens`` is compute-optimal: at the optimum D = C/(k·N) = D_c·(N/N_c)^p / p, so
+        N = N_c·(p·D/D_c)^(1/p) and C = k·N·D."""
+        p = self.alpha_N / self.alpha_D
+        D = n_tokens
+        return self.flops_per_param_token * self.N_c * (p * D / self.D_c) ** (1.0 / p) * D
+
     @property
     def frontier(self) -> Frontier:
         """L_opt(C) = K·C^(−γ) (E = 0): at the optimum the data term is p times the parameter term, so

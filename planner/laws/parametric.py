@@ -78,6 +78,18 @@ class ParametricLaw:
         N = G * pow_array(x, a)
         return N, x / N  # x / N = x^(1-a) / G = x^b / G
 
+    def flops_for_params(self, n_params: Real) -> Real:
+        """The budget C at which ``n_params`` is compute-optimal: N_opt(C) = N inverted (Eq. 4),
+        C = k·(N/G)^(1/a)."""
+        a, _ = self.exponents
+        return self.flops_per_param_token * (n_params / self.G) ** (1.0 / a)
+
+    def flops_for_tokens(self, n_tokens: Real) -> Real:
+        """The budget C at which ``n_tokens`` is compute-optimal: D_opt(C) = D inverted (Eq. 4),
+        C = k·(G·D)^(1/b)."""
+        _, b = self.exponents
+        return self.flops_per_param_token * (self.G * n_tokens) ** (1.0 / b)
+
     def _optimal_loss_scale(self):
         """(K_x, γ) with L_opt = E + K_x·(C/k)^(−γ): both terms of L fall with the same power of C at the
         optimum, since a·α = b·β = αβ/(α+β) =: γ, and K_x = A·G^(−α) + B·G^β. The one place K is computed."""

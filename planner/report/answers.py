@@ -7,6 +7,7 @@
   (:func:`on_repeated_data`);
 - ``target_losses``: the least compute that reaches each (:func:`least_compute`);
 - ``n_params`` or ``n_tokens``: a what-if beside the optimum, or the exact run without budgets (:func:`what_if`);
+  one of them alone, without budgets: the compute-optimal plan of that size or data (:func:`optimal_for`);
 - else the compute-optimal plan of each budget (:func:`optimal_plans`), with ``ci``% intervals if asked.
 
 Then the cost on a cluster, suggested hyperparameters and shapes are added (:func:`extended`). Which option
@@ -28,8 +29,8 @@ from ..units import as_floats, format_count
 from . import plans as reports
 from .types import Report
 
-__all__ = ["plan", "optimal_plans", "what_if", "least_compute", "under_constraints", "on_repeated_data", "compare",
-           "extended", "tasks"]
+__all__ = ["plan", "optimal_plans", "optimal_for", "what_if", "least_compute", "under_constraints", "on_repeated_data",
+           "compare", "compare_targets", "extended", "tasks"]
 
 
 def _warned(report: Report, warnings: Sequence[str]) -> Report:
@@ -57,7 +58,9 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
                                        inference_tokens=inference_tokens, max_params=max_params, max_tokens=max_tokens,
                                        repetition=repetition)
     elif target_losses:
-        report = least_compute(law, target_losses)
+        report = least_compute(law, target_losses, ci)
+    elif bool(n_params) != bool(n_tokens) and not flops:
+        report = optimal_for(law, n_params, n_tokens, ci)
     elif n_params or n_tokens:
         report = what_if(law, flops, n_params, n_tokens)
     else:
@@ -94,6 +97,33 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
     return _warned(report, warnings + checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in plans]))
 
 
+def optimal_for(law, n_params: float | None = None, n_tokens: float | None = None, ci: float | None = None) -> Report:
+    """The compute-optimal plan whose N is ``n_params`` (or whose D is ``n_tokens``): the budget at which that size
+    (or data) is optimal under the law, its other quantity and its loss; with central ``ci``% intervals (the budget
+    too) if asked."""
+    from .. import whatif
+
+    with checks.guard(law):
+        if n_params:
+            plan, given = whatif.optimal_for_params(law, n_params), ("N", "N_opt", n_params)
+        else:
+            plan, given = whatif.optimal_for_tokens(law, n_tokens), ("D", "D_opt", n_tokens)
+    checks.check_plans(law, [plan])
+    symbol, optimum, value = given
+    other = "D" if symbol == "N" else "N"
+    report = reports.plan_report(law, [plan])
+    line = (f"Budget: the C at which {symbol} = {format_count(value)} is compute-optimal under {law.id} "
+            f"({optimum}(C) = {format_count(value)}, inverted in closed form); {other} is the optimum's at that C.")
+    report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.name}",
+                                 footer=(line,) + tuple(report.footer))
+    if ci is not None:
+        from .intervals import intervals
+
+        report = intervals(report, [law], [plan.flops], ci, **{"n_params" if n_params else "n_tokens": [value]})
+    return _warned(report, checks.fitted_range_warnings(law, flops=[plan.flops], n_params=[plan.n_params],
+                                                        n_tokens=[plan.n_tokens]))
+
+
 def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens: float | None = None) -> Report:
     """A model of ``n_params`` (or ``n_tokens`` of data) on each budget beside the optimum of that budget; without
     budgets, the run of ``n_params`` on ``n_tokens`` beside the optimum of its compute."""
@@ -124,8 +154,9 @@ def _what_if(law, flops, n_params, n_tokens) -> Report:
     return _warned(report, warnings)
 
 
-def least_compute(law, target_losses: Sequence[float]) -> Report:
-    """The least compute that reaches each target loss, and its optimal N and D."""
+def least_compute(law, target_losses: Sequence[float], ci: float | None = None) -> Report:
+    """The least compute that reaches each target loss, and its optimal N and D; with central ``ci``% intervals
+    (of C, N, D and D/N) if asked."""
     from ..whatif import min_compute_for_loss
 
     with checks.guard(law):
@@ -133,7 +164,12 @@ def least_compute(law, target_losses: Sequence[float]) -> Report:
     checks.check_plans(law, plans)
     warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans], n_params=[p.n_params for p in plans],
                                             n_tokens=[p.n_tokens for p in plans])
-    return _warned(reports.target_report(law, target_losses, plans), warnings)
+    report = reports.target_report(law, target_losses, plans)
+    if ci is not None:
+        from .intervals import intervals
+
+        report = intervals(report, [law], [p.flops for p in plans], ci, target_loss=list(target_losses))
+    return _warned(report, warnings)
 
 
 def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[float] = (), *,
@@ -179,8 +215,8 @@ def _range_warnings(law, plans) -> tuple[str, ...]:
 
 def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, cluster=None, mfu_given: bool = True,
             budget_note: str | None = None) -> Report:
-    """The compute-optimal plans of several laws at the same budgets (costed on ``cluster`` if given), with central
-    ``ci``% intervals for the laws that publish uncertainty."""
+    """The compute-optimal plans of several laws at the same budgets (costed on ``cluster`` if given, once per
+    budget), with central ``ci``% intervals for the laws that publish uncertainty."""
     from ..plan import compute_optimal
 
     budgets = list(flops)
@@ -196,8 +232,11 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
         warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
                                                  n_tokens=[p.n_tokens for p in col])
         warnings += checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in col])
-    report = reports.compare_report(laws, budgets, plans)
-    report = _warned(extended(_with_footer_line(report, budget_note), None, cluster, mfu_given), warnings)
+    report = _warned(_with_footer_line(reports.compare_report(laws, budgets, plans), budget_note), warnings)
+    if cluster is not None:  # the laws share each budget, so they share its cost: once per budget
+        from .compute import with_cost_per_budget
+
+        report = with_cost_per_budget(report, cluster, mfu_given)
     if ci is not None:
         from .intervals import intervals
 
@@ -218,6 +257,52 @@ def tasks(task_laws, names: Sequence[str] = (), *, n_params: float | None = None
         report = task_reports.forecasts(task_laws, names, n_params=n_params, n_tokens=n_tokens, flops=flops,
                                         plan_law=plan_law if flops else None, ci=ci)
     return _with_footer_line(report, budget_note)
+
+
+def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | None = None, cluster=None,
+                    mfu_given: bool = True) -> Report:
+    """The least compute that reaches each target loss under each law, side by side (one block per target; costed on
+    ``cluster`` per row, the budgets differing), with central ``ci``% intervals where a law publishes uncertainty.
+
+    An allocation rule predicts no loss and a target at or below a law's irreducible loss is out of its reach: such
+    a law is left out of that target's block, and a warning says why (an error if no law is left)."""
+    from ..errors import NoLossModelError, UnreachableLossError
+    from ..whatif import min_compute_for_loss
+
+    targets = list(target_losses)
+    rules = [law.id for law in laws if not law.has_loss]
+    lossy = [law for law in laws if law.has_loss]
+    warnings = [f"{', '.join(rules)} {'is an allocation rule' if len(rules) == 1 else 'are allocation rules'} with "
+                "no loss model, so not in a target-loss comparison"] if rules else []
+    plans, unreachable = {}, {}
+    for law in lossy:
+        for t in targets:
+            try:
+                with checks.guard(law):
+                    plans[law.id, t] = min_compute_for_loss(law, t)
+            except UnreachableLossError as e:
+                unreachable.setdefault(law.id, []).append(t)
+                warnings.append(str(e))
+    if not plans:
+        raise (NoLossModelError if not lossy else UnreachableLossError)(
+            "no law given reaches " + ("any of these targets" if lossy else "a target: none has a loss model")
+            + "; compare laws with a loss model (e.g. besiroglu2024, hoffmann2022, kaplan2020) at targets above "
+              "their irreducible losses")
+    for law in lossy:
+        reached = [plans[law.id, t] for t in targets if (law.id, t) in plans]
+        checks.check_plans(law, reached)
+        warnings += checks.fitted_range_warnings(law, flops=[p.flops for p in reached],
+                                                 n_params=[p.n_params for p in reached],
+                                                 n_tokens=[p.n_tokens for p in reached])
+    report = reports.compare_targets_report(lossy, targets, plans)
+    if cluster is not None:
+        report = extended(report, None, cluster, mfu_given)
+    if ci is not None:
+        from .intervals import intervals
+
+        reached = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
+        report = intervals(report, [law for law in lossy if reached[law.id]], [], ci, target_loss=reached)
+    return _warned(report, warnings)
 
 
 def extended(report: Report, law, cluster=None, mfu_given: bool = True, hparams_law=None,

@@ -113,7 +113,9 @@ def bibtex_key(citation) -> str:
 
 
 def bibtex(laws: Sequence) -> str:
-    """One BibTeX entry per paper behind ``laws`` (presets citing the same paper share it)."""
+    """One BibTeX entry per paper behind ``laws`` (presets citing the same paper share it), holding only what the
+    paper's own entry would (authors, title, year, the arXiv eprint, url); the presets that cite it are named in a
+    ``%`` comment line above the entry."""
     entries = []
     for key, (c, ids) in _papers(laws).items():
         authors = " and ".join("{" + a.strip() + "}" if "," in a or "@" in a else a.strip()
@@ -125,7 +127,8 @@ def bibtex(laws: Sequence) -> str:
                        ("archivePrefix", "arXiv")]
         if c.get("url"):
             fields.append(("url", c["url"]))
-        fields.append(("note", _bib_escape(f"planner preset{'s' if len(ids) > 1 else ''} {', '.join(ids)}")))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-        entries.append(f"@article{{{key},\n{body}\n}}")
+        # The presets citing the paper go in a comment line (BibTeX ignores text outside entries), not in a field:
+        # a `note` would print in the reader's bibliography.
+        entries.append(f"% planner preset{'s' if len(ids) > 1 else ''}: {', '.join(ids)}\n@article{{{key},\n{body}\n}}")
     return "\n\n".join(entries)

@@ -23,7 +23,7 @@ from .types import Block, Column, Report
 
 __all__ = [
     "extend", "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
-    "with_cost", "cost_columns", "cost_footer", "budget_line",
+    "with_cost", "with_cost_per_budget", "cost_columns", "cost_footer", "budget_line",
     "with_hparams", "hparam_columns", "hparam_footer",
     "shape_rows", "shape_columns", "shape_footer", "shape_report", "parameter_count",
     "chip_rows", "chip_columns", "hardware_report",
@@ -108,9 +108,30 @@ def with_cost(rows, cluster: Cluster) -> list[dict]:
     return out
 
 
+def with_cost_per_budget(report: Report, cluster: Cluster, mfu_given: bool = True) -> Report:
+    """``report`` (one block per budget, as ``plan compare`` makes) with the cost of each budget once, in its block's
+    title, not once per row: every row of a block spends the same C. Machine formats still carry the cost keys in
+    every row (as :func:`extend` gives them), so a script reads one row as it reads any other."""
+    blocks = []
+    for block in report.blocks:
+        rows = with_cost(block.rows, cluster)
+        title = block.title
+        if rows:
+            r = rows[0]
+            parts = [f"{format_count(r['gpu_hours'])} GPU-hours"]
+            if r["wall_clock_days"] is not None:
+                parts.append(f"{format_ratio(r['wall_clock_days'])} days")
+            if r["usd"] is not None:
+                parts.append(format_dollars(r["usd"]))
+            title = f"{title or format_flops(r['flops']) + ' FLOPs'} · " + ", ".join(parts)
+        blocks.append(dataclasses.replace(block, rows=rows, title=title))
+    return dataclasses.replace(report, blocks=tuple(blocks), keys=tuple(report.keys) + COST_KEYS,
+                               footer=tuple(report.footer) + tuple(cost_footer(cluster, mfu_given=mfu_given)))
+
+
 def cost_columns(cluster: Cluster) -> tuple[Column, ...]:
     """GPU-hours always; days with a chip count; dollars with a price."""
-    cols = [Column("gpu_hours", "GPU-hours", format_count)]
+    cols = [Column("gpu_hours", "GPU-hours", format_count, short="GPU-h", legend="GPU-h: GPU-hours")]
     if cluster.n_chips is not None:
         cols.append(Column("wall_clock_days", "days", format_ratio))
     if cluster.usd_per_chip_hour is not None:

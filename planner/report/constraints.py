@@ -111,7 +111,8 @@ def constraint_columns(result) -> tuple[Column, ...]:
             cols.append(Column("effective_tokens", "D'", format_count))
     cols += [Column("loss", "loss*", format_loss4), Column("training_flops", "train FLOPs", format_flops)]
     if serving:
-        cols += [Column("lifetime_flops", "lifetime FLOPs", format_flops),
+        cols += [Column("lifetime_flops", "lifetime FLOPs", format_flops, short="life FLOPs",
+                        legend="life FLOPs: lifetime (training + inference) FLOPs"),
                  Column("flops_saving", "saving", format_percent)]
     if _has_caps(result):
         cols.append(Column("cap_binds", "cap", _cap_text))

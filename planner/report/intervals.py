@@ -13,13 +13,16 @@ from typing import Sequence
 from ..units import as_floats
 from .types import Block, Column, Report
 
-__all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS"]
+__all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS"]
 
 
 #: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
 INTERVAL_QUANTITIES = ("n_params", "n_tokens", "tokens_per_param", "loss")
 #: Keys ``--ci`` adds to a row, in the order machine formats carry them.
 INTERVAL_KEYS = ("ci_level",) + tuple(f"{q}_{end}" for q in INTERVAL_QUANTITIES for end in ("lo", "hi"))
+#: Keys ``--ci`` adds to a plan fixed by N, D or a target loss, whose budget is bounded too (the fixed quantity's
+#: bounds are None).
+ANCHORED_KEYS = INTERVAL_KEYS + ("flops_lo", "flops_hi")
 
 
 def _span(fmt, lo, hi) -> str:
@@ -39,45 +42,54 @@ def interval_cell(fmt):
     return _with_span(fmt)
 
 
-def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = ()) -> Report:
+def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = (),
+                   anchored: bool = False) -> Report:
     """``report`` with central ``level``% bounds on each row's N, D, tokens per parameter and loss.
 
     ``intervals`` maps a law id to its :class:`~planner.uncertainty.PlanIntervals` over the report's budgets
     (rows are matched by ``preset`` and ``flops``). Rows of laws in ``missing`` (no published
-    uncertainty) get None bounds, never a false interval, and the footer says so.
+    uncertainty) get None bounds, never a false interval, and the footer says so. ``anchored`` intervals (of plans
+    fixed by N, D or a target loss) bound the budget too (:data:`ANCHORED_KEYS`).
     """
+    keys = ANCHORED_KEYS if anchored else INTERVAL_KEYS
+    quantities = (("flops",) if anchored else ()) + INTERVAL_QUANTITIES
     index = {law_id: {C: i for i, C in enumerate(as_floats(iv.flops))} for law_id, iv in intervals.items()}
-    bounds = {law_id: {key: as_floats(getattr(iv, key)) for key in INTERVAL_KEYS[1:]} for law_id, iv in intervals.items()}
+    bounds = {law_id: {key: as_floats(getattr(iv, key)) for key in keys[1:]} for law_id, iv in intervals.items()}
 
     def bounded(row):
         out = dict(row, ci_level=level)
         i = index.get(row.get("preset"), {}).get(row.get("flops"))
-        for key in INTERVAL_KEYS[1:]:
+        for key in keys[1:]:
             values = bounds[row["preset"]][key] if i is not None else []
             out[key] = values[i] if values else None
-        for q in INTERVAL_QUANTITIES:
+        for q in quantities:
             out[f"{q}_ci"] = (row.get(q), out[f"{q}_lo"], out[f"{q}_hi"])  # human formats only
         return out
 
     blocks = tuple(Block([bounded(r) for r in b.rows], title=b.title, notes=b.notes) for b in report.blocks)
-    columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", _with_span(c.fmt), c.align)
-                    if c.key in INTERVAL_QUANTITIES else c for c in report.columns)
+    columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", _with_span(c.fmt), c.align,
+                           short=f"{c.short or c.header} ({level:g}%)", wrap=True,
+                           legend="; ".join(filter(None, (c.legend, f"({level:g}%): each value over its central "
+                                                                    f"{level:g}% interval"))))
+                    if c.key in quantities else c for c in report.columns)
     notes = [f"{level:g}% CI, {law_id}: {iv.note}." for law_id, iv in intervals.items()]
     notes += [f"No intervals for {law_id}: it publishes no uncertainty." for law_id in missing]
-    return dataclasses.replace(report, blocks=blocks, columns=columns, keys=tuple(report.keys) + INTERVAL_KEYS,
+    return dataclasses.replace(report, blocks=blocks, columns=columns, keys=tuple(report.keys) + keys,
                                footer=tuple(report.footer) + tuple(notes))
 
 
-def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: float) -> Report:
+def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: float, **anchor) -> Report:
     """``report`` with ``level``% bounds for each law that publishes uncertainty, and a warning for those that do
-    not (they get no interval)."""
+    not (they get no interval). The plans are those of budgets ``flops``, or with ``anchor`` (``n_params=``,
+    ``n_tokens=`` or ``target_loss=``, a list, or a dict of lists by law id) those that quantity fixes (:func:`planner.uncertainty.anchored_intervals`)."""
     from ..errors import NoUncertaintyError
-    from ..uncertainty import plan_intervals
+    from ..uncertainty import anchored_intervals, plan_intervals
 
     found, missing = {}, []
     for law in laws:
         try:
-            found[law.name] = plan_intervals(law, flops, level)
+            given = {k: v[law.id] if isinstance(v, dict) else v for k, v in anchor.items()}  # per law, or shared
+            found[law.name] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, flops, level)
         except NoUncertaintyError as e:
             missing.append((law.name, str(e)))
     if len(missing) == 1:
@@ -86,5 +98,5 @@ def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: flo
         warnings = [f"no intervals for {', '.join(i for i, _ in missing)}: they publish no uncertainty"]
     else:
         warnings = []
-    out = with_intervals(report, found, level, [i for i, _ in missing])
+    out = with_intervals(report, found, level, [i for i, _ in missing], anchored=bool(anchor))
     return dataclasses.replace(out, warnings=tuple(out.warnings) + tuple(warnings))

@@ -14,10 +14,16 @@ from ..units import (as_floats, format_count, format_flops, format_gap, format_l
                      format_sig, format_text)
 from .types import Block, Column, Report
 
-__all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "plan_columns", "plan_rows",
-           "law_footer", "compare_footer", "flops_convention", "PLAN_KEYS", "MOE_PLAN_KEYS", "WHATIF_KEYS",
-           "TARGET_KEYS", "COMPARE_KEYS", "repeated"]
+__all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "compare_targets_report",
+           "plan_columns", "plan_rows", "law_footer", "compare_footer", "flops_convention", "PLAN_KEYS",
+           "MOE_PLAN_KEYS", "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "COMPARE_TARGET_KEYS", "repeated"]
 
+
+#: Short headers of the plan quantities for narrow terminals (planner.render shows them with their legend).
+FLOPS_SHORT = dict(short="C", legend="C: FLOPs")
+PARAMS_SHORT = dict(short="N", legend="N: parameters")
+TOKENS_SHORT = dict(short="D", legend="D: tokens")
+RATIO_SHORT = dict(short="D/N", legend="D/N: tokens per parameter")
 
 #: Keys of a plan row, in the order machine formats carry them.
 PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
@@ -52,10 +58,10 @@ def plan_columns(law) -> tuple[Column, ...]:
     if law.routed:
         return tuple(_moe_columns(law) + [Column("loss", "loss*", format_loss)])
     cols = [
-        Column("flops", "FLOPs C", format_flops),
-        Column("n_params", "params N", format_count),
-        Column("n_tokens", "tokens D", format_count),
-        Column("tokens_per_param", "tokens/param", format_ratio),
+        Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
+        Column("n_params", "params N", format_count, **PARAMS_SHORT),
+        Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+        Column("tokens_per_param", "tokens/param", format_ratio, **RATIO_SHORT),
     ]
     if law.has_loss:
         cols.append(Column("loss", "loss*", format_loss))
@@ -108,6 +114,8 @@ WHATIF_KEYS = ("preset", "plan", "flops", "n_params", "n_tokens", "tokens_per_pa
                "compute_efficiency")
 TARGET_KEYS = ("preset", "target_loss", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
 COMPARE_KEYS = ("preset", "parameters", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+COMPARE_TARGET_KEYS = ("preset", "parameters", "target_loss", "flops", "n_params", "n_tokens", "tokens_per_param",
+                       "loss")
 
 
 def repeated(x, n: int) -> list:
@@ -148,12 +156,14 @@ def whatif_rows(law, w, label: str = "what-if") -> list[dict]:
 
 
 def whatif_columns(law) -> tuple[Column, ...]:
-    cols = [Column("plan", "plan", format_text, align="left"), Column("flops", "FLOPs C", format_flops),
-            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_param", "tokens per param", format_ratio)]
+    cols = [Column("plan", "plan", format_text, align="left"), Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT)]
     if law.has_loss:
-        cols += [Column("loss", "loss*", format_loss), Column("loss_gap", "loss gap", format_gap),
-                 Column("compute_efficiency", "efficiency", format_percent)]
+        cols += [Column("loss", "loss*", format_loss), Column("loss_gap", "loss gap", format_gap, short="gap",
+                                                              legend="gap: loss gap"),
+                 Column("compute_efficiency", "efficiency", format_percent, short="eff.", legend="eff.: efficiency")]
     return tuple(cols)
 
 
@@ -170,9 +180,11 @@ def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
     rows = [dict(preset=law.name, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
                  n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param), loss=float(p.loss))
             for t, p in zip(targets, plans)]
-    cols = (Column("target_loss", "target loss*", format_loss), Column("flops", "least FLOPs C", format_flops),
-            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_param", "tokens per param", format_ratio))
+    cols = (Column("target_loss", "target loss*", format_loss, short="target*", legend="target*: target loss"),
+            Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT))
     return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.name}",
                   footer=tuple(law_footer(law)))
 
@@ -199,14 +211,43 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
         notes = (f"Spread: {_spread(rows, n_key, n_label)}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
         blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
     routed = any(law.routed for law in laws)
-    cols = (Column("preset", "preset", format_text, align="left"), Column("parameters", "N counts", format_text, align="left"),
-            Column("n_params", "params N", format_count)) + \
+    cols = (Column("preset", "preset", format_text, align="left"),
+            Column("parameters", "N counts", format_text, align="left", optional=True),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT)) + \
         ((Column("n_active_params", "active N", format_count),) if routed else ()) + \
-        (Column("n_tokens", "tokens D", format_count),
-         Column("tokens_per_param", "tokens per param", format_ratio), Column("loss", "loss*", format_loss))
+        (Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+         Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT), Column("loss", "loss*", format_loss))
     keys = COMPARE_KEYS[:5] + ("n_active_params",) + COMPARE_KEYS[5:] if routed else COMPARE_KEYS
     return Report(blocks=tuple(blocks), columns=cols, keys=keys, title="Compute-optimal plans compared",
                   footer=tuple(compare_footer(laws)))
+
+
+def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict) -> Report:
+    """One block per target loss, one row per law that reaches it; ``plans[law.id, target]`` is the least-compute
+    Plan (a law missing for a target does not reach it)."""
+    blocks = []
+    for t in targets:
+        rows = [dict(preset=law.name, parameters=law.parameters, target_loss=t, flops=float(p.flops),
+                     n_params=float(p.n_params), n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
+                     loss=float(p.loss))
+                for law in laws if (p := plans.get((law.id, t))) is not None]
+        notes = ()
+        if len(rows) > 1:
+            lo, hi = min(rows, key=lambda r: r["flops"]), max(rows, key=lambda r: r["flops"])
+            notes = (f"Spread: C from {format_flops(lo['flops'])} ({lo['preset']}) to {format_flops(hi['flops'])} "
+                     f"({hi['preset']}), {format_sig(hi['flops'] / lo['flops'], 3)}×; {_spread(rows, 'n_params', 'N')}.",)
+        blocks.append(Block(rows, title=f"target loss {format_loss(t)} nats/token", notes=notes))
+    cols = (Column("preset", "preset", format_text, align="left"),
+            Column("parameters", "N counts", format_text, align="left", optional=True),
+            Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT))
+    footer = compare_footer(laws)
+    footer[1:2] = [footer[1].replace("; — marks an allocation rule, which predicts no loss", "")
+                   .replace("not comparable across rows", "so the same target means different things across rows")]
+    return Report(blocks=tuple(blocks), columns=cols, keys=COMPARE_TARGET_KEYS,
+                  title="Least compute for a target loss, compared", footer=tuple(footer))
 
 
 def compare_footer(laws: Sequence) -> list[str]:

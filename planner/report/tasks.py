@@ -14,6 +14,7 @@ from typing import Sequence
 from ..units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
 from .intervals import interval_cell
 from .types import Block, Column, Report
+from .plans import PARAMS_SHORT, RATIO_SHORT, TOKENS_SHORT
 
 __all__ = ["task_laws_report", "task_law_report", "forecast_report", "target_report", "fit_tasks_report",
            "forecasts", "targets", "TASK_LAW_KEYS", "TASK_KEYS", "TARGET_KEYS"]
@@ -156,11 +157,17 @@ def forecast_report(laws, rows_by_budget: Sequence[tuple], ci: float | None, pla
                      f"D = {format_count(rows[0]['n_tokens'])} ({plan_law.id}'s compute-optimal split)")
         blocks.append(Block(rows, title=title))
     level = f" ({ci:g}% CI)" if ci is not None else ""
-    cols = [Column("task", "task", format_text, align="left"), Column("metric", "metric", format_text, align="left")]
+    # The metric column may give way on a narrow terminal: the footer names the metrics too.
+    cols = [Column("task", "task", format_text, align="left"),
+            Column("metric", "metric", format_text, align="left", optional=True)]
     if plan_law is None:
-        cols += [Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count)]
-    cols += [Column("task_loss_ci", f"task loss{level}", interval_cell(format_loss4)),
-             Column("accuracy_ci", f"accuracy{level}", interval_cell(format_percent)),
+        cols += [Column("n_params", "params N", format_count, **PARAMS_SHORT),
+                 Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT)]
+    band = f"; {level.strip()}: each value over its central interval" if level else ""
+    cols += [Column("task_loss_ci", f"task loss{level}", interval_cell(format_loss4), short=f"loss{level}",
+                    legend="loss: task loss", wrap=bool(level)),
+             Column("accuracy_ci", f"accuracy{level}", interval_cell(format_percent), short=f"acc.{level}",
+                    legend="acc.: accuracy" + band, wrap=bool(level)),
              Column("chance", "chance", format_percent)]
     keys = ["task", "metric"] + (["flops"] if plan_law is not None else []) + ["n_params", "n_tokens", "task_loss",
                                                                                "accuracy"]
@@ -174,6 +181,8 @@ def forecast_report(laws, rows_by_budget: Sequence[tuple], ci: float | None, pla
               f"Two steps per task: step 1 the task loss L(N, D) = E + A/N^α + B/D^β, step 2 accuracy(L); "
               f"{_counts(laws)}, C = {laws.flops_per_param_token:g}·N·D."]
     footer += [f"Task loss: {u}." for u in units]
+    metrics = dict.fromkeys(r["metric"] for _, rows in rows_by_budget for r in rows)
+    footer.append(f"Metric: {', '.join(metrics)}.")
     if has_error:
         footer.append("Accuracy = 1 − the predicted top-1 error (JSON and CSV carry both).")
     footer += list(notes)
@@ -187,9 +196,11 @@ def target_report(laws, results: Sequence) -> Report:
                  n_params=r.n_params, n_tokens=r.n_tokens, tokens_per_param=r.n_tokens / r.n_params) for r in results]
     cols = (Column("task", "task", format_text, align="left"),
             Column("target_accuracy", "target accuracy", format_percent),
-            Column("task_loss", "task loss needed", format_loss4), Column("flops", "least FLOPs C", format_flops),
-            Column("n_params", "params N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_param", "tokens/param", format_ratio))
+            Column("task_loss", "task loss needed", format_loss4, short="loss", legend="loss: task loss needed"),
+            Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"),
+            Column("n_params", "params N", format_count, **PARAMS_SHORT),
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_param", "tokens/param", format_ratio, **RATIO_SHORT))
     footer = (_source_line(laws),
               "The task loss step 2 needs for the target, then the least compute whose compute-optimal split of step 1 "
               f"(E + A/N^α + B/D^β) reaches it; {_counts(laws)}, C = {laws.flops_per_param_token:g}·N·D.",

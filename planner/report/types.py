@@ -19,13 +19,20 @@ __all__ = ["Column", "Block", "Report"]
 class Column:
     """A human column: the row key it shows, its header, and how to format a value.
 
-    ``align`` is ``"right"`` for numbers, ``"left"`` for text.
+    ``align`` is ``"right"`` for numbers, ``"left"`` for text. ``short`` is a header for a narrow terminal (``N``
+    for ``params N``) and ``legend`` the line that explains it under such a table (``"N: parameters"``); ``wrap``
+    lets a cell break at its spaces there (a value over its interval), as text does; an ``optional`` column (what it
+    shows is in the footer too) is left out where nothing else fits.
     """
 
     key: str
     header: str
     fmt: Callable[[Any], str]
     align: str = "right"
+    short: Optional[str] = None
+    legend: Optional[str] = None
+    wrap: bool = False
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,23 @@ class Report:
     def to_records(self) -> list[dict]:
         """The machine rows: one dict per row of every block, under ``keys`` (what CSV and JSON carry)."""
         return [{k: row.get(k) for k in self.keys} for row in self.rows]
+
+    def to_dict(self) -> dict:
+        """The report as plain Python: its title, machine rows (:meth:`to_records`), footer, warnings, document
+        fields and sections (each a dict too)."""
+        out = {"title": self.title, "rows": self.to_records(), "footer": list(self.footer),
+               "warnings": list(dict.fromkeys(self.warnings))}
+        if self.fields:
+            out["fields"] = dict(self.fields)
+        if self.sections:
+            out["sections"] = [section.to_dict() for section in self.sections]
+        return out
+
+    def _repr_html_(self) -> str:
+        """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
+        from ..notebook import report_html
+
+        return report_html(self)
 
     def __repr__(self) -> str:
         return (f"Report({self.title or 'untitled'!r}: {len(self.rows)} rows × {len(self.keys)} keys"
