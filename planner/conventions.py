@@ -13,7 +13,7 @@ __all__ = [
     "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
     "CHANCE_ACCURACY", "GADRE_17_TASK_CHANCE", "GADRE_17_TASKS", "MMLU_CATEGORY_WEIGHTS",
     "LADDER_FINAL_CHECKPOINTS", "STEP2_WINDOW", "STEP2_SKIP_FRACTION", "STEP2_ANCHOR", "SIGMOID_BOUNDS",
-    "SIGMOID_GRID", "TIED_LOSS_GRID", "EXPONENTIAL_ERROR_GRID", "EMERGENCE_MARGIN", "EXTRAPOLATION_FACTOR",
+    "SIGMOID_GRID", "TIED_LOSS_GRID", "EXPONENTIAL_ERROR_GRID", "EMERGENCE_MARGIN",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -144,8 +144,10 @@ IRREDUCIBLE_MARGIN = 0.01
 COMPARE_HOLDOUT_FRACTION = 0.1
 
 #: planner's thresholds for `plan fit` warnings: a bootstrap interval of N_opt wider than this factor; a budget more
-#: than this many times the largest run's compute; |correlation| of alpha and beta over the bootstrap above this
-#: (alpha and beta are then not separately identified by the runs).
+#: than this many times the largest run's compute (a law's plan, or a task forecast's step 1, beyond its runs:
+#: Bhagia et al.'s 7B-4T target is 83× the compute of their largest ladder run, 1.3B-10xC, and 13B-5T 202×);
+#: |correlation| of alpha and beta over the bootstrap above this (alpha and beta are then not separately identified
+#: by the runs).
 NOPT_INTERVAL_WARNING = 10.0
 EXTRAPOLATION_WARNING = 100.0
 ALPHA_BETA_CORRELATION_WARNING = 0.9
@@ -205,7 +207,3 @@ EXPONENTIAL_ERROR_GRID = {"epsilon": (0.5, 0.8, 1.0), "k": (1.0, 2.0, 5.0), "gam
 #: planner's threshold, not a paper's: a task whose accuracy is within 5 points of chance has not "emerged" (Wei et
 #: al. 2022, arXiv:2206.07682): its step 2 is fitted on near-random points and extrapolates poorly.
 EMERGENCE_MARGIN = 0.05
-#: planner's threshold: a forecast more than 100× beyond the ladder's largest compute is flagged as a long
-#: extrapolation (the issue that asked for these forecasts sets it). Bhagia et al.'s 7B-4T target is 83× the compute
-#: of their largest ladder run (1.3B-10xC), 13B-5T 202×.
-EXTRAPOLATION_FACTOR = 100.0

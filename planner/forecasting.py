@@ -128,10 +128,10 @@ def near_chance(task, accuracy: float, what: str) -> str | None:
 
 def extrapolation(task, flops: float) -> float | None:
     """How many times the compute of the task's largest ladder run ``flops`` is, where it is more than
-    :data:`~planner.conventions.EXTRAPOLATION_FACTOR`; None within that (or without a fitted range)."""
-    from .conventions import EXTRAPOLATION_FACTOR
+    :data:`~planner.conventions.EXTRAPOLATION_WARNING`; None within that (or without a fitted range)."""
+    from .conventions import EXTRAPOLATION_WARNING
 
     top = task.fitted_range.get("flops", (None, None))[1]
-    if not top or flops <= EXTRAPOLATION_FACTOR * top:
+    if not top or flops <= EXTRAPOLATION_WARNING * top:
         return None
     return flops / top

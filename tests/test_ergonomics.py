@@ -487,3 +487,20 @@ def test_completion_runs_through_the_plan_command(monkeypatch):
     for shell in ("bash", "zsh", "fish"):
         script = CliRunner().invoke(cli, [], prog_name="plan", env={"_PLAN_COMPLETE": f"{shell}_source"})
         assert script.exit_code == 0 and "_PLAN_COMPLETE" in script.stdout, shell
+
+
+def test_a_recorded_command_reads_as_typed():
+    """A fitted file records its command from what click parsed: numbers in their short form, defaults left out."""
+    import click
+
+    from planner.cli.options import QUANTITY, command_line, option
+
+    @click.command()
+    @click.argument("runs")
+    @option("--above", type=QUANTITY)
+    @option("--seed", type=int, default=0)
+    def fit(runs, above, seed):
+        click.echo(command_line(click.get_current_context()))
+
+    r = CliRunner().invoke(fit, ["my runs.csv", "--above", "6.89B"])
+    assert r.stdout.strip() == "plan 'my runs.csv' --above 6.89e+09"

@@ -71,6 +71,14 @@ def test_recovers_a_known_two_step_law_from_a_synthetic_ladder(tmp_path):
     assert task.chance == 0.25 and len(task.step1_points) == 16
 
 
+def test_the_file_records_the_fit_that_made_it_not_the_target(tmp_path):
+    ladder = write_ladder(tmp_path / "ladder.csv", synthetic_rows(checkpoints=8))
+    out = tmp_path / "mytasks.toml"
+    r = run("fit-tasks", ladder, "-o", out, "--bootstrap", 0, "--skip", "0.2", "--params", "7B", "--tokens", "1T")
+    assert r.exit_code == 0, r.output
+    assert load_task_law_file(str(out)).fit["command"] == f"plan fit-tasks {ladder} --bootstrap 0 --skip 0.2"
+
+
 def test_noisy_ladder_with_the_papers_defaults_and_bootstrap(tmp_path):
     """0.3% noise, last 5 checkpoints averaged, moving averages, 12 bootstrap refits: the forecast within a point of
     the truth, and the file's samples give an interval that contains it."""

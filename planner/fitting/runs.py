@@ -174,27 +174,36 @@ def _sniffed(text: str, fmt: str | None) -> str:
     return fmt
 
 
+def _delimited_rows(text: str, source: str, fmt: str):
+    """(line number, cells) of each non-blank row of a CSV or TSV text, the header first; a row whose cell count
+    is not the first row's, or text the csv module cannot read, is a RunsError naming the line."""
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
+    width = None
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if width is not None and len(row) != width:
+                raise RunsError(f"{source} line {reader.line_num}: {len(row)} cells but the header has {width} "
+                                "columns")
+            width = len(row) if width is None else width
+            yield reader.line_num, row
+    except csv.Error as e:
+        raise RunsError(f"{source} line {reader.line_num}: not valid {fmt.upper()}: {e}") from None
+
+
 def table_records(text: str, source: str, fmt: str | None):
     """(header, [(line, record)]) of a CSV, TSV or JSON-lines text, one dict per row; ``fmt`` None sniffs the first
     line. (Runs files are read column by column instead: :func:`parse_runs`.)"""
     fmt = _sniffed(text, fmt)
     if fmt == "jsonl":
         return _records_jsonl(text, source)
-    reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
     header, records = None, []
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if header is None:
-                header = [c.strip() for c in row]
-                continue
-            if len(row) != len(header):
-                raise RunsError(f"{source} line {reader.line_num}: {len(row)} cells but the header has "
-                                f"{len(header)} columns")
-            records.append((reader.line_num, dict(zip(header, row))))
-    except csv.Error as e:
-        raise RunsError(f"{source} line {reader.line_num}: not valid {fmt.upper()}: {e}") from None
+    for line, row in _delimited_rows(text, source, fmt):
+        if header is None:
+            header = [c.strip() for c in row]
+        else:
+            records.append((line, dict(zip(header, row))))
     if header is None:
         raise RunsError(f"{source} is empty; expected a header row and one row per run")
     return header, records
@@ -203,27 +212,18 @@ def table_records(text: str, source: str, fmt: str | None):
 def _cells_delimited(text: str, source: str, fmt: str, overrides, optional):
     """The columns of a CSV or TSV: the header is matched first, then each row's cells of the matched columns are
     kept (not the whole rows: a runs file may have a million rows of checkpoints)."""
-    reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
     header, columns, index, lines = None, {}, {}, []
     cells: dict[str, list] = {}
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if header is None:
-                header = [c.strip() for c in row]
-                columns = _match_columns(header, overrides, source, optional)
-                index = {field: header.index(column) for field, column in columns.items()}
-                cells = {field: [] for field in columns}
-                continue
-            if len(row) != len(header):
-                raise RunsError(f"{source} line {reader.line_num}: {len(row)} cells but the header has "
-                                f"{len(header)} columns")
-            for field, i in index.items():
-                cells[field].append(row[i])
-            lines.append(reader.line_num)
-    except csv.Error as e:
-        raise RunsError(f"{source} line {reader.line_num}: not valid {fmt.upper()}: {e}") from None
+    for line, row in _delimited_rows(text, source, fmt):
+        if header is None:
+            header = [c.strip() for c in row]
+            columns = _match_columns(header, overrides, source, optional)
+            index = {field: header.index(column) for field, column in columns.items()}
+            cells = {field: [] for field in columns}
+            continue
+        for field, i in index.items():
+            cells[field].append(row[i])
+        lines.append(line)
     if header is None:
         raise RunsError(f"{source} is empty; expected a header row and one row per run")
     if not lines:

@@ -249,7 +249,7 @@ def task_diagnostics(law: TaskLaw, ladder_accuracy=None, n_params: float | None 
                      n_tokens: float | None = None) -> list[str]:
     """Warnings for a fitted task: it has not emerged in the ladder (its best run within
     :data:`~planner.conventions.EMERGENCE_MARGIN` of chance); at a target (N, D), its forecast is that close to
-    chance, or step 1 extrapolates more than :data:`~planner.conventions.EXTRAPOLATION_FACTOR` × the ladder's compute
+    chance, or step 1 extrapolates more than :data:`~planner.conventions.EXTRAPOLATION_WARNING` × the ladder's compute
     (:func:`planner.forecasting.near_chance`, :func:`planner.forecasting.extrapolation`)."""
     from ..forecasting import extrapolation, near_chance
 

@@ -211,7 +211,7 @@ def target_report(laws, results: Sequence) -> Report:
 
 def _extrapolation_warnings(laws, tasks, flops_list) -> list[str]:
     """One line for the tasks whose step 1 extrapolates more than
-    :data:`~planner.conventions.EXTRAPOLATION_FACTOR`× beyond their ladder's compute at the largest of ``flops_list``
+    :data:`~planner.conventions.EXTRAPOLATION_WARNING`× beyond their ladder's compute at the largest of ``flops_list``
     (:func:`planner.forecasting.extrapolation`)."""
     from ..forecasting import extrapolation
 
