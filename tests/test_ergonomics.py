@@ -475,7 +475,8 @@ def test_formats_subcommands_and_paths_complete():
     assert [v for v, _ in completions(["--format"], "")] == ["table", "json", "csv", "markdown", "latex"]
     assert [v for v, _ in completions(["cite", "--format"], "b")] == ["bibtex"]
     assert [v for v, _ in completions([], "pr")] == ["presets"]
-    for args in (["--law"], ["-o"], ["compare", "--law"], ["plot", "frontier", "-o"], ["hardware", "--output"]):
+    for args in (["--law"], ["-o"], ["compare", "--law"], ["plot", "frontier", "-o"], ["hardware", "--output"],
+                 ["fit"], ["plot", "fit"], ["plot", "curves"], ["plot", "isoflop"], ["fit-tasks"]):
         assert completions(args, "") == [("", "file")], args  # the shell lists the files
 
 

@@ -146,6 +146,10 @@ def test_cell_and_run_errors_name_the_line(tmp_path):
     rows = [r for r in synthetic_rows(checkpoints=8) if r[1] == 2e8]
     assert_one_line_error(run("fit-tasks", write_ladder(tmp_path / "c.csv", rows), "--bootstrap", 0), 1,
                           "step 1's five coefficients need at least 6 runs")
+    rows = [r[:4] + (1.25,) + r[5:] for r in synthetic_rows(checkpoints=8)]  # a task loss column that never moves
+    assert_one_line_error(run("fit-tasks", write_ladder(tmp_path / "d.csv", rows), "--bootstrap", 0), 1,
+                          "task 'synth' has 1 distinct task loss across its checkpoints; step 2's four-coefficient "
+                          "sigmoid needs losses that vary")
 
 
 def test_option_errors(tmp_path):

@@ -15,9 +15,8 @@ import click
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
-from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, flops_budgets, format_option, law_options,
-                      load_law, option,
-                      read_runs_options, runs_options, show, warn)
+from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, flops_budgets,
+                      format_option, law_options, load_law, option, read_runs_options, runs_options, show, warn)
 
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
 PROGRESS_DELAY = 1.0
@@ -170,7 +169,7 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 
 
 @click.command("fit")
-@click.argument("runs_file", metavar="RUNS")
+@click.argument("runs_file", metavar="RUNS", shell_complete=complete_path)
 @option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
 @option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,

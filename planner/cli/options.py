@@ -177,6 +177,14 @@ def complete_chip(ctx, param, incomplete):
     return _names([(name, chip.name) for chip in list_hardware() for name in (chip.id, *chip.aliases)], incomplete)
 
 
+def complete_path(ctx, param, incomplete):
+    """A file argument (RUNS, LADDER): the shell lists the files. (Not a click.Path: the reader checks the file
+    itself, with planner's own messages, and takes - for stdin.)"""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
 def complete_task_law(ctx, param, incomplete):
     """Shipped task-law ids and aliases (--tasks)."""
     from ..presets import list_task_laws

@@ -12,8 +12,8 @@ import click
 
 from ..presets import DEFAULT_PRESET
 from .isoflop import budget_options, curves_options
-from .options import (LEVEL, QUANTITY, complete_preset, complete_task, complete_task_law, law_options, laws_options,
-                      load_law, load_laws, option, read_runs_options, runs_options, warn)
+from .options import (LEVEL, QUANTITY, complete_path, complete_preset, complete_task, complete_task_law, law_options,
+                      laws_options, load_law, load_laws, option, read_runs_options, runs_options, warn)
 
 
 def output_options(f):
@@ -80,7 +80,7 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
 
 
 @plot.command("isoflop")
-@click.argument("runs_file", metavar="[RUNS]", required=False)
+@click.argument("runs_file", metavar="[RUNS]", required=False, shell_complete=complete_path)
 @option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
               help="A budget in FLOPs (repeatable) [default: 1e19 … 1e25, every 100×].")
 @law_options
@@ -127,7 +127,7 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
 
 
 @plot.command("curves")
-@click.argument("runs_file", metavar="CURVES")
+@click.argument("runs_file", metavar="CURVES", shell_complete=complete_path)
 @curves_options
 @runs_options
 @output_options
@@ -154,7 +154,7 @@ def plot_curves(runs_file, run_column, output, force, **read):
 
 
 @plot.command("fit")
-@click.argument("runs_file", metavar="RUNS")
+@click.argument("runs_file", metavar="RUNS", shell_complete=complete_path)
 @option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
               help="Law to fit, as 'plan fit --form'.")
 @option("--preset", "-p", metavar="ID", shell_complete=complete_preset,

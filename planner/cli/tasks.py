@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from .options import QUANTITY, Number, command_line, complete_task_law, format_option, option, show, show_document
+from .options import (QUANTITY, Number, command_line, complete_path, complete_task_law, format_option, option, show,
+                      show_document)
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
@@ -96,7 +97,7 @@ def ladder_options(f):
 
 
 @click.command("fit-tasks")
-@click.argument("ladder_file", metavar="LADDER")
+@click.argument("ladder_file", metavar="LADDER", shell_complete=complete_path)
 @option("-o", "--output", metavar="FILE", help="Write the fitted task law to FILE (TOML, for --tasks FILE).")
 @option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @option("--task", "task_names", multiple=True, metavar="NAME", help="Fit only this task (repeatable).")
