@@ -38,6 +38,12 @@ STYLE = {
 }
 
 
+
+def _bar(value: float, lo: float, hi: float) -> list[list[float]]:
+    """matplotlib's error-bar lengths for ``value`` in [lo, hi]. A percentile interval need not contain the point
+    estimate (at a small level it shrinks to the median of the draws), so the side it excludes gets no bar."""
+    return [[max(value - lo, 0.0)], [max(hi - value, 0.0)]]
+
 def require_matplotlib():
     """Import matplotlib or raise PlotDependencyError saying how to install it."""
     import logging
@@ -277,7 +283,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
             ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {format_flops_tex(c)} FLOPs")
             if intervals is not None:
                 lo, hi = intervals.n_params_lo[j], intervals.n_params_hi[j]
-                ax.errorbar(best.n_params[j], best.loss[j], xerr=[[best.n_params[j] - lo], [hi - best.n_params[j]]],
+                ax.errorbar(best.n_params[j], best.loss[j], xerr=_bar(best.n_params[j], lo, hi),
                             color=colour, capsize=3, linewidth=1, zorder=3)
         ax.plot(best.n_params, best.loss, linestyle=":", color="#555555", linewidth=1, zorder=2)
         ax.scatter(best.n_params, best.loss, marker="D", s=28, color="black", zorder=4,
@@ -408,7 +414,7 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
             ax1.scatter(N[idx][~inside], L[idx][~inside], s=16, facecolors="none", edgecolors=colour, zorder=3)
             ax1.plot(f.curve[0], f.curve[1], color=colour, linewidth=1.3, label=f"C = {format_flops(f.flops)}")
             lo, hi = bars[id(f)]
-            xerr = [[f.n_params - lo], [hi - f.n_params]] if math.isfinite(lo) else None
+            xerr = _bar(f.n_params, lo, hi) if math.isfinite(lo) else None
             ax1.errorbar(f.n_params, f.loss, xerr=xerr, fmt="D", markersize=5, color="black", capsize=2,
                          linewidth=1, zorder=4)
             ax2.errorbar(f.flops, f.n_params, yerr=xerr, fmt="D", markersize=5, color=colour, capsize=2,

@@ -151,7 +151,7 @@ def test_plot_isoflop_draws_the_users_sweeps(sweep, tmp_path, needs_matplotlib):
     out = tmp_path / "sweeps.png"
     r = invoke("plot", "isoflop", path, "--isoflop-window", "3", "-o", out)
     assert r.exit_code == 0, r.output
-    assert out.read_bytes()[:8] == PNG_MAGIC and r.stderr.strip() == f"wrote {out}"
+    assert out.read_bytes()[:8] == PNG_MAGIC and r.stderr.strip() == f"Wrote {out}"
     svg = tmp_path / "sweeps.svg"
     assert invoke("plot", "isoflop", path, "--isoflop-method", "akima", "-o", svg).exit_code == 0
     text = svg.read_text()

@@ -92,7 +92,7 @@ def test_frontier_png_for_two_presets(tmp_path):
     out = tmp_path / "frontier.png"
     r = invoke("plot", "frontier", "--preset", "epoch", "--preset", "chinchilla", "-o", str(out))
     assert r.exit_code == 0, r.output
-    assert r.stderr == f"wrote {out}\n" and r.stdout == ""
+    assert r.stderr == f"Wrote {out}\n" and r.stdout == ""
     width, height = png_size(out)
     assert 1500 <= width <= 4000 and 500 <= height <= 2000  # 11.5 × 4.3 in at 200 dpi, trimmed
 
@@ -265,3 +265,19 @@ def test_plot_fit_with_an_allocation_rule_says_it_has_no_loss(tmp_path):
     r = invoke("plot", "fit", str(synthetic_runs(tmp_path / "runs.csv")), "--preset", "llama3", "-o",
                str(tmp_path / "fit.png"))
     assert r.exit_code == 1 and "allocation rule" in r.stderr
+
+
+@needs_matplotlib
+def test_an_interval_that_excludes_its_estimate_still_draws():
+    """At a tiny --ci level the percentile interval shrinks to the draws' median, which need not contain the point
+    estimate; the bar on the side it excludes has no length (matplotlib refuses negative ones). Found by the fuzz."""
+    from planner.plots import _bar
+
+    assert _bar(10.0, 10.5, 11.0) == [[0.0], [1.0]] and _bar(10.0, 9.0, 9.5) == [[1.0], [0.0]]
+    assert _bar(10.0, 8.0, 13.0) == [[2.0], [3.0]]
+
+
+@needs_matplotlib
+def test_isoflop_plot_at_a_tiny_interval_level(tmp_path):
+    r = invoke("plot", "isoflop", "--ci", "1e-300", "-o", str(tmp_path / "f.png"))
+    assert r.exit_code == 0 and r.exception is None, r.output

@@ -76,7 +76,7 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
         raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
     budgets = [lo * (hi / lo) ** (i / 199) for i in range(200)]
     fig = frontier_figure(laws, budgets, None if no_bands else ci)
-    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
 
 @plot.command("isoflop")
@@ -117,13 +117,13 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
         fig = isoflop_runs_figure(result, runs.n_params, runs.loss, label=Path(runs.source).name,
                                   caption=f"Runs: {runs.source}, {len(runs)} runs; budgets "
                                           f"{result.extra['grouping'].source}.")
-        click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+        click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
         return
     law = load_law(preset, law_file, sets)
     if ci is not None and not has_uncertainty(law):
         warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
     fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
-    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
 
 @plot.command("curves")
@@ -150,7 +150,7 @@ def plot_curves(runs_file, run_column, output, force, **read):
     fig = curves_figure(result, label=Path(runs.source).name,
                         caption=f"Runs: {runs.source}, {len(result.extra['envelope'].runs)} runs, {len(runs)} "
                                 "checkpoints.")
-    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
 
 @plot.command("fit")
@@ -192,7 +192,7 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
     derived = f"; {', '.join(runs.derived)} derived from the other columns" if runs.derived else ""
     runs_line = f"Runs: {runs.source}, {len(runs)} runs{derived}."
     fig = fit_figure(runs.n_params, runs.n_tokens, runs.loss, model, label=label, caption=" ".join((caption, runs_line)))
-    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
 
 @plot.command("tasks")
@@ -227,7 +227,7 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
     tasks = laws.select(task_names)
     points = _ladder_points(ladder_file, tasks) if ladder_file else None
     fig = tasks_figure(laws, tasks, n_params, n_tokens, points)
-    click.echo(f"wrote {save_figure(fig, output, force)}", err=True)
+    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
 
 def _ladder_points(ladder_file, tasks) -> dict:
