@@ -30,10 +30,11 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
-from ..conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS, SIGMOID_GRID, STEP2_ANCHOR, STEP2_SKIP_FRACTION,
-                           STEP2_WINDOW, TIED_LOSS_GRID)
+from ..conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS,
+                           SIGMOID_GRID, STEP2_ANCHOR, STEP2_SKIP_FRACTION, STEP2_WINDOW, TIED_LOSS_GRID)
 from ..errors import FitError
 from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw
+from .objectives import grid
 
 if TYPE_CHECKING:
     from ..laws.tasks import TaskLaws
@@ -98,12 +99,6 @@ def step2_points(runs, window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRAC
     return np.concatenate(Ls), np.concatenate(As)
 
 
-def _grid(spec: Mapping[str, Sequence[float]], order: Sequence[str]):
-    import itertools
-
-    return [list(p) for p in itertools.product(*(spec[k] for k in order))]
-
-
 #: Function evaluations allowed from each start: the shipped ladders' fits converge in under 100, so this is
 #: twenty-fold headroom, and a degenerate ladder fails in a second rather than a minute.
 MAX_EVALUATIONS = 2000
@@ -149,7 +144,7 @@ def fit_sigmoid(task_loss, accuracy, starts=None) -> tuple[SigmoidAccuracy, floa
     import numpy as np
 
     L, A = np.asarray(task_loss, float), np.asarray(accuracy, float)
-    starts = _grid(SIGMOID_GRID, ("a", "L0", "k", "b")) if starts is None else starts
+    starts = grid(SIGMOID_GRID, ("a", "L0", "k", "b")) if starts is None else starts
     (a, L0, k, b), sse = _curve_fit_best(_sigmoid, L, A, starts, bounds=SIGMOID_BOUNDS)
     if not a < 0 or not k > 0:
         raise FitError(f"the accuracy does not fall with the task loss in these checkpoints (the sigmoid's a = {a:.3g}, "
@@ -167,7 +162,7 @@ def fit_exponential_error(task_loss, error, starts=None) -> tuple[ExponentialErr
     """Gadre et al. 2024 Eq. 5, Err(L) = ε − k·exp(−γL), by Levenberg–Marquardt (§3.3): (ExponentialError, SSE)."""
     import numpy as np
 
-    starts = _grid(EXPONENTIAL_ERROR_GRID, ("epsilon", "k", "gamma")) if starts is None else starts
+    starts = grid(EXPONENTIAL_ERROR_GRID, ("epsilon", "k", "gamma")) if starts is None else starts
     (eps, k, gamma), sse = _curve_fit_best(_exponential, np.asarray(task_loss, float), np.asarray(error, float),
                                            starts, method="lm")
     if not (0 < eps <= 1 and k > 0 and gamma > 0):
@@ -195,7 +190,7 @@ def fit_tied_loss_law(n_params, n_tokens, loss, starts=None, flops_per_param_tok
         C, M = k6 * n * d, d / n
         return E + (a * M**eta + b * M**-eta) * C**-eta
 
-    starts = _grid(TIED_LOSS_GRID, ("E", "a", "b", "eta")) if starts is None else starts
+    starts = grid(TIED_LOSS_GRID, ("E", "a", "b", "eta")) if starts is None else starts
     (E, a, b, eta), sse = _curve_fit_best(f, (N, D), L, starts, method="lm")
     if not (eta > 0 and a > 0 and b > 0 and E >= 0):
         raise FitError(f"the loss does not fall with compute as Eq. 4 needs (E = {E:.3g}, a = {a:.3g}, b = {b:.3g}, "
