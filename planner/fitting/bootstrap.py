@@ -13,10 +13,9 @@ from typing import Callable
 
 from ..conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
 from ..errors import FitError
-from ..uncertainty import central_interval
 from .objectives import HUBER_LOG, KaplanObjective, ParametricObjective
 from .parametrisation import Parametrisation
-from .result import BootstrapResult, FitResult, check_runs
+from .result import BootstrapResult, FitResult, check_resampling, check_runs, resample_counts, sample_summary
 
 __all__ = ["bootstrap", "fit_parametrisation"]
 
@@ -81,10 +80,7 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
         raise FitError(f"the full-data fit is {fit.form!r} but the bootstrap form is {form!r}")
     param = fit_parametrisation(fit) if fit is not None else Parametrisation.make(form)
     N, D, L = check_runs(n_params, n_tokens, loss, param.n_free)
-    if n_resamples < 1:
-        raise FitError(f"n_resamples must be >= 1 (got {n_resamples})")
-    if not 0 < level < 100:
-        raise FitError(f"level must be between 0 and 100 (got {level:g})")
+    check_resampling(n_resamples, level)
     if fit is None:
         from .kaplan import fit_kaplan
         from .parametric import fit_parametric
@@ -101,20 +97,17 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     if n_all > max_rows:
         sub = np.sort(rng.choice(n_all, size=max_rows, replace=False))
         x, y, l = x[sub], y[sub], l[sub]
-        own = objective_cls(x, y, l, delta, np.float64, loss=loss_kind, param=param)
-        centre = lbfgs_batch(own, warm[:1], ftol=1e-15, gtol=1e-10, max_iter=2000).x[0]
-        scale = math.sqrt(max_rows / n_all)
     n = len(x)
     objective = objective_cls(x, y, l, delta, np.float64, loss=loss_kind, param=param)
+    if n_all > max_rows:  # the centre of the m-out-of-n deviations: the optimum on the subsample itself
+        centre = lbfgs_batch(objective, warm[:1], ftol=1e-15, gtol=1e-10, max_iter=2000).x[0]
+        scale = math.sqrt(max_rows / n_all)
     thetas = np.empty((n_resamples, param.n_free))
     values = np.empty(n_resamples)
     done = 0
     while done < n_resamples:
         R = min(batch, n_resamples - done)
-        draws = rng.integers(0, n, size=(R, n))
-        counts = np.zeros((R, n))
-        np.add.at(counts, (np.repeat(np.arange(R), n), draws.ravel()), 1.0)
-        objective.weights = counts
+        objective.weights = resample_counts(rng, R, n)
         objective.row_map = np.repeat(np.arange(R), K)
         res = lbfgs_batch(objective, np.tile(warm, (R, 1)), ftol=1e-15, gtol=1e-10, max_iter=2000)
         f = res.f.reshape(R, K)
@@ -137,10 +130,7 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     samples = coefs[ok]
     if len(samples) == 0:
         raise FitError("no bootstrap resample gave a valid fit")
-    lo, hi = central_interval(samples, level, axis=0)
-    intervals = {name: (float(lo[j]), float(hi[j])) for j, name in enumerate(names)}
-    ses = {name: float(np.std(samples[:, j], ddof=1)) if len(samples) > 1 else float("nan")
-           for j, name in enumerate(names)}
+    intervals, ses = sample_summary(samples, names, level)
     ses.update({name: 0.0 for name, _ in param.fixed})
     method = (f"{n_resamples} resamples of the {n} runs with replacement (numpy default_rng, seed {seed}); each refitted "
               f"by L-BFGS from the full-data optimum" + (f" and the next {K - 1} best distinct grid end points" if K > 1 else "")

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 from ..conventions import (BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
                            ISOFLOP_WINDOW, SAME_BUDGET_RTOL, SAME_SIZE_RTOL)
 from ..errors import FitError
-from .result import BootstrapResult, FitResult, check_runs, data_range
+from .result import BootstrapResult, FitResult, check_resampling, check_runs, data_range, resample_counts, sample_summary
 
 __all__ = ["fit_isoflop", "bootstrap_isoflop", "group_budgets", "budget_minimum", "Budgets", "BudgetFit",
            "AllocationBootstrap", "ISOFLOP_METHODS"]
@@ -97,14 +97,13 @@ class AllocationBootstrap:
     coefficients : a :class:`BootstrapResult` over ``("coefficient", "exponent")`` (G and a), as a law file keeps it.
     b_interval, b_standard_error : of b in D_opt ∝ C^b, fitted separately.
     budget_intervals : Approach 2: each used budget's ``level``% interval of N_opt, in the order of the fit's used
-    budgets; budget_failures : how many resamples found no minimum there.
+    budgets.
     """
 
     coefficients: BootstrapResult
     b_interval: tuple[float, float]
     b_standard_error: float
     budget_intervals: tuple[tuple[float, float], ...] = ()
-    budget_failures: tuple[int, ...] = ()
 
     @property
     def level(self) -> float:
@@ -266,8 +265,7 @@ def _akima_minimum(xs, logL):
 
 
 def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, method: str = "parabola",
-                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Sequence[int] = (),
-                   flops_ratio: tuple[float, float] = (math.nan, math.nan)) -> BudgetFit:
+                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Sequence[int] = ()) -> BudgetFit:
     """The minimum of one budget's isoFLOP profile (see the module docstring): a :class:`BudgetFit`, with
     ``skipped`` saying why where there is none. ``window`` is the factor in N around the best size (None: every
     size)."""
@@ -276,9 +274,10 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     N, D, L = (np.asarray(v, dtype=float) for v in (n_params, n_tokens, loss))
     order = np.argsort(N, kind="stable")
     x, logD, L = np.log(N[order]), np.log(D[order]), L[order]
-    ids, xs, (logLs, logDs, Ls) = _sizes(x, [np.log(L), logD, L])
+    ids, xs, (logLs, logDs) = _sizes(x, [np.log(L), logD])
+    # flops_ratio is the caller's to fill in (fit_isoflop: k·N·D / C over the budget's runs).
     base = dict(flops=float(flops), runs=tuple(int(r) for r in runs) or tuple(range(len(N))), n_sizes=len(xs),
-                flops_ratio=tuple(flops_ratio))
+                flops_ratio=(math.nan, math.nan))
     if method == "akima":
         if len(xs) < ISOFLOP_MIN_SIZES:
             return BudgetFit(**base, skipped=f"fewer than {ISOFLOP_MIN_SIZES} model sizes")
@@ -360,7 +359,7 @@ def allocation_result(log_c, log_n, log_d, *, N, D, k, n_runs, method, warnings,
     import numpy as np
 
     logG, a, se_logG, se_a, resid = power_law(log_c, log_n)
-    logGd, b, _, se_b, resid_d = power_law(log_c, log_d)
+    logGd, b, *_ = power_law(log_c, log_d)
     if not 0 < a < 1:
         raise FitError(f"the fit gave N_opt ∝ C^{a:.3g}, outside (0, 1): these {what} do not determine the "
                        "allocation; add budgets spanning more orders of magnitude")
@@ -372,9 +371,9 @@ def allocation_result(log_c, log_n, log_d, *, N, D, k, n_runs, method, warnings,
         exponents=(a, b), objective=float(resid @ resid), n_runs=n_runs, residuals=residuals,
         data_range=data_range(N, D, k), n_starts=0, n_distinct_optima=1, warnings=tuple(warnings), method=method,
         flops_per_param_token=k, theta=(logG, a),
-        extra={"model_kwargs": {"gives": "n_params"}, "b_standard_error": se_b, "d_coefficient": math.exp(logGd),
+        extra={"model_kwargs": {"gives": "n_params"}, "d_coefficient": math.exp(logGd),
                "n_opt_residuals": {"rms": float(np.sqrt(np.mean(resid ** 2))), "max_abs": float(np.max(np.abs(resid)))},
-               "d_opt_residuals": {"rms": float(np.sqrt(np.mean(resid_d ** 2)))}, **extra})
+               **extra})
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -484,10 +483,7 @@ def check_bootstrap(fit: FitResult, approach: int, n_resamples: int, level: floa
     if fit.extra.get("approach") != approach:
         name = {1: "fit_curves", 2: "fit_isoflop"}[approach]
         raise FitError(f"the bootstrap of Approach {approach} needs the result of {name}")
-    if n_resamples < 1:
-        raise FitError(f"n_resamples must be >= 1 (got {n_resamples})")
-    if not 0 < level < 100:
-        raise FitError(f"level must be between 0 and 100 (got {level:g})")
+    check_resampling(n_resamples, level)
 
 
 def coefficient_bootstrap(log_G, a, b, *, level, n_resamples, seed, method, k) -> tuple[BootstrapResult, tuple, float]:
@@ -498,14 +494,10 @@ def coefficient_bootstrap(log_G, a, b, *, level, n_resamples, seed, method, k) -
     if not ok.any():
         raise FitError("no bootstrap resample gave a valid fit")
     samples = np.column_stack([np.exp(log_G[ok]), a[ok]])
-    lo, hi = _percentiles(samples, level)
     names = ("coefficient", "exponent")
+    intervals, ses = sample_summary(samples, names, level)
     boot = BootstrapResult(
-        form="allocation", names=names, samples=samples,
-        intervals={n: (float(lo[j]), float(hi[j])) for j, n in enumerate(names)},
-        standard_errors={n: float(np.std(samples[:, j], ddof=1)) if len(samples) > 1 else math.nan
-                         for j, n in enumerate(names)},
-        level=level, n_resamples=n_resamples, n_failed=int((~ok).sum()), seed=seed, method=method,
+        form="allocation", names=names, samples=samples, intervals=intervals, standard_errors=ses, level=level, n_resamples=n_resamples, n_failed=int((~ok).sum()), seed=seed, method=method,
         flops_per_param_token=k)
     b_lo, b_hi = _percentiles(b[ok], level)
     return boot, (float(b_lo[0]), float(b_hi[0])), float(np.std(b[ok], ddof=1)) if ok.sum() > 1 else math.nan
@@ -538,18 +530,16 @@ def bootstrap_isoflop(fit: FitResult, *, n_resamples: int = 4000, seed: int | No
         order = idx[np.argsort(N[idx], kind="stable")]
         x, Lb, logDb = np.log(N[order]), L[order], np.log(D[order])
         ids, xs, (logDs,) = _sizes(x, [logDb])
-        draws = rng.integers(0, len(order), size=(R, len(order)))
-        counts = np.zeros((R, len(order)))
-        np.add.at(counts, (np.repeat(np.arange(R), len(order)), draws.ravel()), 1.0)
+        counts = resample_counts(rng, R, len(order))
         if method == "parabola":
             u, xb, *_, reason = _parabola_minima(x, Lb, ids, xs, counts,
                                                  math.inf if window is None else math.log(window))
             x_opt[:, j] = np.where(reason == "", xb + u, np.nan)
         else:
             for r in range(R):
-                present = np.bincount(ids, weights=counts[r], minlength=len(xs)) > 0
-                sums = np.bincount(ids, weights=counts[r] * np.log(Lb), minlength=len(xs))
                 cnt = np.bincount(ids, weights=counts[r], minlength=len(xs))
+                present = cnt > 0
+                sums = np.bincount(ids, weights=counts[r] * np.log(Lb), minlength=len(xs))
                 xs_r, logL_r = xs[present], sums[present] / cnt[present]
                 if len(xs_r) < ISOFLOP_MIN_SIZES or int(np.argmin(logL_r)) in (0, len(xs_r) - 1):
                     continue
@@ -573,14 +563,13 @@ def bootstrap_isoflop(fit: FitResult, *, n_resamples: int = 4000, seed: int | No
             f"resample is left out of it")
     boot, b_interval, b_se = coefficient_bootstrap(log_G, a, b, level=level, n_resamples=R, seed=seed, method=text,
                                                    k=fit.flops_per_param_token)
-    intervals, failures = [], []
+    intervals = []
     for j in range(B):
         ok = np.isfinite(x_opt[:, j])
-        failures.append(int((~ok).sum()))
         if ok.sum() >= 2:
             lo, hi = _percentiles(np.exp(x_opt[ok, j]), level)
             intervals.append((float(lo[0]), float(hi[0])))
         else:
             intervals.append((math.nan, math.nan))
     return AllocationBootstrap(coefficients=boot, b_interval=b_interval, b_standard_error=b_se,
-                               budget_intervals=tuple(intervals), budget_failures=tuple(failures))
+                               budget_intervals=tuple(intervals))

@@ -170,11 +170,9 @@ class Parametrisation:
     def grid(self, spec: Mapping[str, Sequence[float]]):
         """The grid over the free parameters: the product of each free parameter's values in ``spec`` (a tied pair
         takes the values of its first parameter). An (S, k) array."""
-        import itertools
+        from .objectives import grid
 
-        import numpy as np
-
-        return np.array(list(itertools.product(*(spec[name] for name in self.free_names))), dtype=float)
+        return grid(spec, self.free_names)
 
     def exact(self, coefficients: Mapping[str, float]) -> dict:
         """``coefficients`` with each fixed one set to its given value exactly (not exp(log v))."""

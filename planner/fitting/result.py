@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..errors import FitError
 
-__all__ = ["FitResult", "BootstrapResult", "check_runs", "data_range", "residual_stats"]
+__all__ = ["FitResult", "BootstrapResult", "check_runs", "data_range", "residual_stats", "check_resampling",
+           "resample_counts", "sample_summary"]
 
 
 @dataclass(frozen=True)
@@ -166,3 +167,39 @@ def residual_stats(L, L_hat):
     return {"rms": float(np.sqrt(np.mean(r * r))), "mean_abs": float(np.mean(np.abs(r))),
             "median": float(np.median(r)), "max_abs": float(np.max(np.abs(r))),
             "rms_loss": float(np.sqrt(np.mean((L - L_hat) ** 2)))}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# what every bootstrap shares (planner.fitting.bootstrap, and Approaches 1 and 2 in planner.fitting.isoflop)
+
+
+def check_resampling(n_resamples: int, level: float) -> None:
+    """FitError unless ``n_resamples`` >= 1 and 0 < ``level`` < 100."""
+    if n_resamples < 1:
+        raise FitError(f"n_resamples must be >= 1 (got {n_resamples})")
+    if not 0 < level < 100:
+        raise FitError(f"level must be between 0 and 100 (got {level:g})")
+
+
+def resample_counts(rng, R: int, n: int):
+    """How often each of ``n`` rows is drawn in each of ``R`` resamples with replacement: an (R, n) float array
+    whose rows sum to n, from one ``rng.integers(0, n, (R, n))`` call (so a seed gives the same resamples)."""
+    import numpy as np
+
+    draws = rng.integers(0, n, size=(R, n))
+    flat = (draws + n * np.arange(R)[:, None]).ravel()
+    return np.bincount(flat, minlength=R * n).reshape(R, n).astype(float)
+
+
+def sample_summary(samples, names, level: float) -> tuple[dict, dict]:
+    """Central ``level``% percentile intervals and standard deviations (ddof 1; NaN from one sample) of the columns
+    of ``samples``, by name."""
+    import numpy as np
+
+    from ..uncertainty import central_interval
+
+    lo, hi = (np.atleast_1d(v) for v in central_interval(samples, level, axis=0))
+    intervals = {name: (float(lo[j]), float(hi[j])) for j, name in enumerate(names)}
+    ses = {name: float(np.std(samples[:, j], ddof=1)) if len(samples) > 1 else math.nan
+           for j, name in enumerate(names)}
+    return intervals, ses

@@ -201,17 +201,19 @@ def fit_tied_loss_law(n_params, n_tokens, loss, starts=None, flops_per_param_tok
     return law, {"E": float(E), "a": float(a), "b": float(b), "eta": float(eta)}, sse
 
 
-def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float, *, name: str = "", task_loss_unit: str = "",
+def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, name: str = "", task_loss_unit: str = "",
              n_last: int = LADDER_FINAL_CHECKPOINTS, window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION,
              flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> TaskFit:
     """Both steps of one task on its ladder ``runs`` (:class:`~planner.fitting.ladder.LadderRun` s) as Bhagia et al.
-    2024 do (module docstring), with the diagnostics of :func:`task_diagnostics` for the ladder itself."""
+    2024 do (module docstring), with the diagnostics of :func:`task_diagnostics` for the ladder itself. ``chance``
+    None takes the fitted sigmoid's floor (clipped to [0, 0.99]), and a warning says so."""
     from .parametric import fit_parametric
 
     if len(runs) < 6:
         raise FitError(f"task {task_id!r} has {len(runs)} runs; step 1's five coefficients need at least 6 runs "
                        "(Bhagia et al. use 16: 4 sizes × 4 token multipliers)")
-    distinct = len({float(v) for r in runs for v in r.task_loss})
+    allx = [float(v) for r in runs for v in r.task_loss]
+    distinct = len(set(allx))
     if distinct < 4:
         raise FitError(f"task {task_id!r} has {distinct} distinct task loss{'es' if distinct != 1 else ''} across its "
                        "checkpoints; step 2's four-coefficient sigmoid needs losses that vary (are the columns right?)")
@@ -219,45 +221,37 @@ def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float, *, name: st
     step1 = fit_parametric(N, D, L, flops_per_param_token=flops_per_param_token)
     x, y = step2_points(runs, window, skip)
     step2, sse = fit_sigmoid(x, y)
-    k = flops_per_param_token
-    C = k * N * D
-    allx = [float(v) for r in runs for v in r.task_loss]
+    notes = ()
+    if chance is None:
+        chance = min(max(float(step2.floor), 0.0), 0.99)
+        notes = (f"{task_id}: no chance accuracy given; using the fitted sigmoid's floor {chance:.3f} (give "
+                 f"--chance {task_id}=ACCURACY or a chance column)",)
     law = TaskLaw(
         id=task_id, name=name, metric="accuracy", chance=float(chance), loss_law=step1.model, accuracy_law=step2,
         task_loss_unit=task_loss_unit,
-        fitted_range=MappingProxyType({"n_params": (float(N.min()), float(N.max())),
-                                       "n_tokens": (float(D.min()), float(D.max())),
-                                       "flops": (float(C.min()), float(C.max())),
-                                       "task_loss": (min(allx), max(allx))}),
+        fitted_range=MappingProxyType({**step1.data_range, "task_loss": (min(allx), max(allx))}),
         step1_points=tuple((float(n), float(d), float(v)) for n, d, v in zip(N, D, L)),
         step2_points=tuple((float(v), float(a)) for v, a in zip(L, A)),
         fit=MappingProxyType({"n_runs": len(runs), "n_points": len(x), "objective": float(step1.objective),
                               "step1_rms": float(step1.residuals["rms"]),
                               "step2_rms": math.sqrt(sse / len(x)), "warnings": tuple(step1.warnings)}),
     )
-    warnings = tuple(f"{task_id}: {w}" for w in step1.warnings) + tuple(task_diagnostics(law, A))
+    warnings = tuple(f"{task_id}: {w}" for w in step1.warnings) + notes + tuple(task_diagnostics(law, A))
     law = replace(law, fit=MappingProxyType({**law.fit, "warnings": warnings}))
     return TaskFit(law=law, step1=step1, step2_sse=sse, n_points=len(x), warnings=warnings)
 
 
-def task_diagnostics(law: TaskLaw, ladder_accuracy=None, n_params: float | None = None,
-                     n_tokens: float | None = None) -> list[str]:
+def task_diagnostics(law: TaskLaw, ladder_accuracy=None) -> list[str]:
     """Warnings for a fitted task: it has not emerged in the ladder (its best run within
-    :data:`~planner.conventions.EMERGENCE_MARGIN` of chance); at a target (N, D), its forecast is that close to
-    chance, or step 1 extrapolates more than :data:`~planner.conventions.EXTRAPOLATION_WARNING` × the ladder's compute
-    (:func:`planner.forecasting.near_chance`, :func:`planner.forecasting.extrapolation`)."""
-    from ..forecasting import extrapolation, near_chance
+    :data:`~planner.conventions.EMERGENCE_MARGIN` of chance, :func:`planner.forecasting.near_chance`). A forecast's
+    own warnings (near chance at the target, step 1 far beyond the ladder) are the report's:
+    :mod:`planner.report.tasks`."""
+    from ..forecasting import near_chance
 
-    out = []
-    if ladder_accuracy is not None and len(ladder_accuracy):
-        out.append(near_chance(law, float(max(ladder_accuracy)), "its best ladder run reaches"))
-    if n_params is not None and n_tokens is not None:
-        out.append(near_chance(law, float(law.accuracy(law.task_loss(n_params, n_tokens))), "the forecast at the target is"))
-        factor = extrapolation(law, law.loss_law.flops_per_param_token * n_params * n_tokens)
-        if factor is not None:
-            out.append(f"{law.id}: step 1 extrapolates {factor:.0f}× beyond the compute of the ladder's largest run "
-                       f"to reach the target; far forecasts err by several points (Bhagia et al. 2024, Fig. 2)")
-    return [w for w in out if w]
+    if ladder_accuracy is None or not len(ladder_accuracy):
+        return []
+    warning = near_chance(law, float(max(ladder_accuracy)), "its best ladder run reaches")
+    return [warning] if warning else []
 
 
 def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, seed: int = 0, *, n_last: int = LADDER_FINAL_CHECKPOINTS,
@@ -284,8 +278,6 @@ def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, se
     for i in range(n_resamples):
         idx = rng.integers(0, len(runs), size=len(runs))
         try:
-            if np.unique(N[idx]).size < 2 or np.unique(D[idx]).size < 2:
-                raise FitError("a resample with one model size or one token count")
             r1 = fit_parametric(N[idx], D[idx], L[idx], grid=warm1, polish=min(2, len(warm1)),
                                 flops_per_param_token=k)
             x = np.concatenate([points[j][0] for j in idx] + [[STEP2_ANCHOR[0]]])
@@ -335,23 +327,12 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
     for i, task in enumerate(tasks):
         runs = ladder.runs(task)
         given = chance.get(task, ladder.chance.get(task, CHANCE_ACCURACY.get(task)))
-        fit = fit_task(runs, task, 0.0 if given is None else given, n_last=n_last, window=window, skip=skip)
-        extra = []
-        if given is None:
-            floor = min(max(float(fit.law.accuracy_law.floor), 0.0), 0.99)
-            extra.append(f"{task}: no chance accuracy given; using the fitted sigmoid's floor {floor:.3f} (give "
-                         f"--chance {task}=ACCURACY or a chance column)")
-            law = replace(fit.law, chance=floor)
-            _, _, _, A = final_task_losses(runs, n_last)
-            extra += task_diagnostics(law, A)
-            fit = replace(fit, law=law, warnings=tuple(w for w in fit.warnings if "not emerged" not in w))
+        fit = fit_task(runs, task, given, n_last=n_last, window=window, skip=skip)
         law = fit.law
         if n_resamples:
             step = (lambda done, _t, i=i: progress(i * n_resamples + done, total)) if progress else None
             law = bootstrap_task(runs, fit, n_resamples, seed, n_last=n_last, window=window, skip=skip, progress=step)
-        warnings = tuple(fit.warnings) + tuple(extra)
-        law = replace(law, fit=MappingProxyType({**law.fit, "warnings": warnings}))
-        fits.append(replace(fit, law=law, warnings=warnings))
+        fits.append(replace(fit, law=law))
     source = getattr(ladder, "source", "ladder")
     laws = TaskLaws(
         id=law_id, title=f"Task laws fitted to {source}", tasks=tuple(f.law for f in fits),
