@@ -97,8 +97,11 @@ def test_concurrent_figures_of_one_name_leave_one_winner_and_the_rest_refused(tm
     assert sorted(os.listdir(tmp_path)) == ["f.png"]
 
 
-def test_an_empty_output_name_is_an_error_not_silence(runs_csv, small_grid):
+def test_an_empty_output_name_is_an_error_not_silence(runs_csv, small_grid, tmp_path):
     assert_one_line_error(invoke("fit", runs_csv, "-o", ""), 1, "output file name is empty")
+    ladder = tmp_path / "ladder.csv"  # plan fit-tasks once fitted, then wrote nothing without a word
+    ladder.write_text("run,n_params,tokens,task,task_loss,accuracy\n")
+    assert_one_line_error(invoke("fit-tasks", ladder, "-o", ""), 1, "output file name is empty")
 
 
 def test_o_into_proc_is_one_line(runs_csv, small_grid):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import click
 
 from ..presets import DEFAULT_PRESET
-from .options import (QUANTITY, complete_preset, emit, format_option, option, output_format, shape_options,
-                      shape_settings, show, show_document)
+from .options import (QUANTITY, complete_preset, format_option, option, shape_options, shape_settings, show,
+                      show_document)
 
 
 @click.group(invoke_without_command=True)
@@ -74,10 +74,7 @@ def cite(preset_ids, fmt):
     from ..report.catalogue import bibtex, citations_report
 
     laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
-    if output_format(fmt) == "bibtex":
-        emit(bibtex(laws))
-    else:
-        show(citations_report(laws), fmt)
+    show_document(fmt, "bibtex", lambda: bibtex(laws), lambda: citations_report(laws))
 
 
 @click.command("hardware")

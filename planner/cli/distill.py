@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ..conventions import DISTILLATION_SCENARIOS
 from ..presets import DISTILLATION_PRESET
 from .options import LOSS, QUANTITY, format_option, load_law, option, show
 
 __all__ = ["distill"]
-
-#: Table 2's compute scenarios (planner.conventions.DISTILLATION_SCENARIOS), as --scenario spells them.
-_SCENARIOS = ("best", "inference", "pretrain", "pretrain+inference")
 
 
 @click.command("distill")
@@ -23,7 +21,7 @@ _SCENARIOS = ("best", "inference", "pretrain", "pretrain+inference")
 @option("--teacher-tokens", type=QUANTITY, metavar="D", help="The teacher's training tokens.")
 @option("--flops", type=QUANTITY, multiple=True, metavar="FLOPS",
               help="Total compute in FLOPs: plan the distillation (repeatable).")
-@option("--scenario", type=click.Choice(_SCENARIOS), multiple=True,
+@option("--scenario", type=click.Choice(tuple(DISTILLATION_SCENARIOS)), multiple=True,
               help="Which teacher costs count (Busbridge et al. Table 2; repeatable) [default: all four].")
 @option("--set", "sets", multiple=True, metavar="NAME=VALUE",
               help="Override one coefficient of the supervised law, e.g. --set gamma=0.5 (repeatable).")

@@ -15,8 +15,9 @@ import click
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
-from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, flops_budgets,
-                      format_option, law_options, load_law, option, read_runs_options, runs_options, show, warn)
+from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, dropped_resamples,
+                      flops_budgets, format_option, law_options, load_law, option, parse_pairs, read_runs_options,
+                      runs_options, show, warn, with_options, write_law_file)
 
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
 PROGRESS_DELAY = 1.0
@@ -72,16 +73,9 @@ def _law_id(output: str | None, given: str | None) -> str:
 # option groups
 
 
-def _options(f, options):
-    """``f`` decorated with each of ``options``, in the order given (as they show in --help)."""
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
 def model_options(f):
     """How the law is fitted: --tie, --fix, --objective, --huber-delta."""
-    return _options(f, [
+    return with_options(f, [
         option("--tie", "ties", multiple=True, metavar="NAME=NAME",
                      help="Fit two coefficients as one, e.g. --tie alpha=beta (Gadre et al. 2024; repeatable)."),
         option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
@@ -96,7 +90,7 @@ def model_options(f):
 
 def errors_options(f):
     """How the errors are got: --errors, --bootstrap, --seed, --level."""
-    return _options(f, [
+    return with_options(f, [
         option("--errors", type=click.Choice(("bootstrap", "asymptotic")), default="bootstrap",
                      show_default=True,
                      help="Bootstrap errors and intervals, or asymptotic (Gauss-Newton) errors, which understate "
@@ -112,7 +106,7 @@ def errors_options(f):
 
 def backtest_options(f):
     """Whom to trust: --holdout, --holdout-above, --compare."""
-    return _options(f, [
+    return with_options(f, [
         option("--holdout", type=click.IntRange(min=1), metavar="K",
                      help="Back-test: fit without the K runs of largest compute and predict them."),
         option("--holdout-above", type=QUANTITY, metavar="FLOPS",
@@ -121,19 +115,6 @@ def backtest_options(f):
                      help="Fit the free and the alpha = beta law, Kaplan's form and Approach 2 on the same runs; "
                           "one row each."),
     ])
-
-
-def _parse_fixes(values) -> tuple:
-    out = []
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE like E=1.69 (got {item!r})", param_hint="'--fix'")
-        try:
-            out.append((name.strip(), float(value)))
-        except ValueError:
-            raise click.BadParameter(f"{name.strip()!r} needs a number (got {value!r})", param_hint="'--fix'") from None
-    return tuple(out)
 
 
 def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output):
@@ -209,14 +190,14 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
       plan fit curves.csv --curves --run-column run --bootstrap 1000
     """
-    from ..files import check_output, write_atomic
-    from ..lawfile import law_file_text, load_law_file
+    from ..files import check_output
     from ..report.fit import FitRequest, compare_report, fit_answer
 
-    _check_combinations(form, isoflop, curves, ties, _parse_fixes(fixes), errors, n_boot, holdout, holdout_above,
-                        compare, output)
+    fixes = parse_pairs(fixes, "--fix", "E=1.69")
+    _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output)
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
+    command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
     if isoflop or curves:  # Hoffmann's Approaches 2 and 1: planner.cli.isoflop
         from .isoflop import fit_allocation_rule
 
@@ -225,11 +206,11 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
                 runs_file, output=output, force=force, curves=curves,
                 n_boot=0 if errors == "asymptotic" else (n_boot or 0), seed=seed, level=level,
                 budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS), law_id=_law_id(output, law_id), fmt=fmt,
-                progress=progress, command=command_line(click.get_current_context(), skip=("output", "force", "fmt")),
+                progress=progress, command=command,
                 drop_highest_loss=drop_highest_loss, n_params_column=n_params_column, tokens_column=tokens_column,
                 flops_column=flops_column, loss_column=loss_column, input_format=input_format, **approach)
-    request = FitRequest(form=form, isoflop=isoflop, tie=tuple(ties), fix=_parse_fixes(fixes), objective=objective,
-                         delta=delta, errors="asymptotic" if isoflop else errors,
+    request = FitRequest(form=form, tie=tuple(ties), fix=tuple(fixes.items()), objective=objective,
+                         delta=delta, errors=errors,
                          n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=level,
                          budgets=tuple(flops) or DEFAULT_REPORT_BUDGETS, holdout=holdout, holdout_above=holdout_above,
                          law_id=_law_id(output, law_id))
@@ -248,23 +229,11 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
         return
     with _Progress() as progress:
         answer = fit_answer(runs, request, progress=progress)
-    if answer.boot is not None and answer.boot.n_failed:
-        warn([f"{answer.boot.n_failed} of {answer.boot.n_resamples} bootstrap resamples gave no valid fit and were "
-              "dropped"])
+    warn(dropped_resamples(answer.boot))
     show(answer.report, fmt)
-
     if output is not None:
-        command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
-        from ..errors import PresetError
-
-        try:
-            text = law_file_text(answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name,
-                                 command=command)
-            write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears
-        except (PresetError, ValueError) as e:
-            raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
-                                       f"to {output}") from None
-        click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
+        write_law_file(output, force, answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name,
+                       command=command)
 
 
 @click.command("design")

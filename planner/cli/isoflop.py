@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..conventions import ISOFLOP_WINDOW
-from .options import option
+from .options import option, with_options
 
 __all__ = ["approach_options", "WINDOW", "read_approach_runs", "fit_approach", "fit_allocation_rule"]
 
@@ -42,7 +42,7 @@ WINDOW = Window()
 
 def budget_options(f):
     """--budget-column, --isoflop-method, --isoflop-window: how Approach 2 reads budgets and finds each minimum."""
-    options = [
+    return with_options(f, [
         option("--budget-column", metavar="NAME",
                      help="Column with each run's nominal isoFLOP budget in FLOPs [default: a column named budget, "
                           "budget_flops, flops_budget, compute_budget, isoflop...; else runs are clustered by "
@@ -54,10 +54,7 @@ def budget_options(f):
         option("--isoflop-window", type=WINDOW, default=ISOFLOP_WINDOW, show_default=True, metavar="FACTOR",
                      help="Parabola window: the sizes within FACTOR of the best run's N (at least one each side), "
                           "or 'all'."),
-    ]
-    for decorator in reversed(options):
-        f = decorator(f)
-    return f
+    ])
 
 
 def curves_options(f):
@@ -110,14 +107,12 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
 
     ``budgets`` are those the report plans at, ``law_id`` the written law's id, ``progress(stage, done, total)``
     ``plan fit``'s progress bar, ``command`` the command line to record in the law file."""
-    from ..errors import PresetError
-    from ..files import write_atomic
     from ..fitting.curves import bootstrap_curves
     from ..fitting.isoflop import bootstrap_isoflop
-    from ..lawfile import law_file_text, law_from_fit, load_law_file
+    from ..lawfile import law_from_fit
     from ..report.fit import plans_report
     from ..report.isoflop import curves_report, isoflop_report
-    from .options import show
+    from .options import dropped_resamples, show, write_law_file
 
     runs = read_approach_runs(runs_file, curves, budget_column=budget_column, run_column=run_column, **read)
     result = fit_approach(runs, curves, isoflop_method, isoflop_window)
@@ -131,15 +126,7 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
     fitted = law_from_fit(result, boot, law_id=law_id, source=source)
     plans = plans_report(fitted, list(budgets), level if boot is not None else None)
     report = (curves_report if curves else isoflop_report)(result, ab, plans, runs)
-    if boot is not None and boot.n_failed:
-        report = dataclasses.replace(report, warnings=tuple(report.warnings) + (
-            f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped",))
+    report = dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(dropped_resamples(boot)))
     show(report, fmt)
     if output is not None:
-        try:
-            text = law_file_text(result, boot, law_id=law_id, source=source, command=command)
-            write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears
-        except (PresetError, ValueError) as e:
-            raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
-                                       f"to {output}") from None
-        click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
+        write_law_file(output, force, result, boot, law_id=law_id, source=source, command=command)

@@ -44,6 +44,13 @@ class Once(click.Option):
         return super().consume_value(ctx, opts)
 
 
+def with_options(f, options):
+    """``f`` decorated with each of ``options``, in the order given (as they show in --help)."""
+    for decorator in reversed(options):
+        f = decorator(f)
+    return f
+
+
 def option(*decls, **attrs):
     """``click.option`` whose single-valued options refuse to be repeated (:class:`Once`): every option of planner's
     commands is declared with it."""
@@ -222,16 +229,19 @@ def law_options(f):
     return f
 
 
-def _parse_sets(values) -> dict[str, float]:
+def parse_pairs(values, option: str = "--set", example: str = "alpha=0.35") -> dict[str, float]:
+    """NAME=VALUE items (--set, --fix) as {name: number}, the last of a repeated name kept; a usage error naming
+    ``option`` otherwise."""
     out = {}
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE like alpha=0.35 (got {item!r})", param_hint="'--set'")
+            raise click.BadParameter(f"expected NAME=VALUE like {example} (got {item!r})", param_hint=f"'{option}'")
         try:
             out[name.strip()] = float(value)
         except ValueError:
-            raise click.BadParameter(f"{name.strip()!r} needs a number (got {value!r})", param_hint="'--set'") from None
+            raise click.BadParameter(f"{name.strip()!r} needs a number (got {value!r})",
+                                     param_hint=f"'{option}'") from None
     return out
 
 
@@ -245,7 +255,7 @@ def load_law(preset, law_file, sets):
         if given is not None and not given.strip():
             raise click.BadParameter("is empty; give a preset id (list them with 'plan presets') or a law file",
                                      param_hint=f"'{name}'")
-    overrides = _parse_sets(sets)
+    overrides = parse_pairs(sets)
     if law_file:
         law = load_law_file(law_file)
         return law.with_coefficients(**overrides) if overrides else law
@@ -641,13 +651,36 @@ def emit(text: str) -> None:
     click.echo(f"Wrote {path}", err=True)
 
 
+def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str) -> None:
+    """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
+    if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
+    from ..errors import PresetError
+    from ..files import write_atomic
+    from ..lawfile import law_file_text, load_law_file
+
+    try:
+        text = law_file_text(fit, boot, law_id=law_id, source=source, command=command)
+        write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears
+    except (PresetError, ValueError) as e:
+        raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
+                                   f"to {output}") from None
+    click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
+
+
+def dropped_resamples(boot) -> list[str]:
+    """The warning that some bootstrap resamples failed, if any did."""
+    if boot is None or not boot.n_failed:
+        return []
+    return [f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped"]
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # runs files (plan fit, plan plot fit)
 
 
 def runs_options(f):
     """How to read RUNS: --drop-highest-loss and the column and format overrides (plan fit, plan plot fit)."""
-    options = [
+    return with_options(f, [
         option("--drop-highest-loss", type=click.IntRange(0), default=0, metavar="K",
                      help="Leave out the K runs of highest loss (Besiroglu et al. drop 5)."),
         option("--n-params-column", metavar="NAME", help="Column with parameter counts N."),
@@ -656,10 +689,7 @@ def runs_options(f):
         option("--loss-column", metavar="NAME", help="Column with final losses L."),
         option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
                      help="Format of RUNS [default: from the extension, else sniffed]."),
-    ]
-    for decorator in reversed(options):
-        f = decorator(f)
-    return f
+    ])
 
 
 def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,

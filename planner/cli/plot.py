@@ -12,8 +12,8 @@ import click
 
 from ..presets import DEFAULT_PRESET
 from .isoflop import budget_options, curves_options
-from .options import (LEVEL, QUANTITY, complete_path, complete_preset, complete_task, complete_task_law, law_options,
-                      laws_options, load_law, load_laws, option, read_runs_options, runs_options, warn)
+from .options import (LEVEL, QUANTITY, complete_path, complete_preset, complete_task, complete_task_law, flops_budgets,
+                      law_options, laws_options, load_law, load_laws, option, read_runs_options, runs_options, warn)
 
 
 def output_options(f):
@@ -74,7 +74,7 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
     lo, hi = flops_range
     if not lo < hi:
         raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
-    budgets = [lo * (hi / lo) ** (i / 199) for i in range(200)]
+    budgets = flops_budgets((), flops_range, 200)
     fig = frontier_figure(laws, budgets, None if no_bands else ci)
     click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 

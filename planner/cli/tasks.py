@@ -140,20 +140,19 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     from ..fitting.ladder import read_ladder
     from ..lawfile import load_task_law_file, task_law_file_text
     from ..report.tasks import fit_tasks_report, forecasts
-    from .fit import _Progress
+    from .fit import _law_id, _Progress
 
     if output == "-":
         raise click.UsageError("-o - would write a file named '-'; give a file name like -o mytasks.toml")
     if bool(n_params) != bool(n_tokens):
         raise click.UsageError("--params and --tokens give the target run together: give both or neither")
     chance = _chances(chances)
-    if output:
-        check_output(output, force)  # before the fits, which take a while
+    if output is not None:
+        check_output(output, force)  # before the fits, which take a while (and an empty name is refused)
     ladder = read_ladder(ladder_file, fmt=input_format, **{k.removesuffix("_column"): v for k, v in columns.items()})
     from ..fitting.tasks import fit_ladder
 
-    law_id = law_id or (Path(output).stem if output else "fitted")
-    n_tasks = len(task_names) or len(ladder.tasks)
+    law_id = _law_id(output, law_id)
     # The file records what made it: the fit's own options, not the target it was forecast at.
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "n_params", "n_tokens"))
     with _Progress() as progress:
@@ -162,7 +161,7 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
                                 progress=lambda done, total: progress("bootstrap", done, total))
     target = forecasts(laws, (), n_params=n_params, n_tokens=n_tokens) if n_params else None
     show(fit_tasks_report(laws, fits, ladder, target), fmt)
-    if output:
+    if output is not None:
         text = task_law_file_text(laws, comment=[f"Written by plan fit-tasks from {Path(ladder.source).name}."])
         write_atomic(output, text, force, check=load_task_law_file)  # a file that does not load never appears
         click.echo(f"Wrote {output}; forecast with it: plan --params 7B --tokens 4T --tasks {output}", err=True)

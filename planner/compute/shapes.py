@@ -22,7 +22,6 @@ context of Chinchilla's models. Pure Python; no numpy.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..errors import InfeasibleError

@@ -127,8 +127,6 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
 def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens: float | None = None) -> Report:
     """A model of ``n_params`` (or ``n_tokens`` of data) on each budget beside the optimum of that budget; without
     budgets, the run of ``n_params`` on ``n_tokens`` beside the optimum of its compute."""
-    from .. import whatif
-
     with checks.guard(law):
         return _what_if(law, flops, n_params, n_tokens)
 

@@ -39,7 +39,6 @@ class FitRequest(NamedTuple):
     """What ``plan fit`` was asked: the law and how to fit it, the errors, the budgets, the back-test."""
 
     form: str = "parametric"
-    isoflop: bool = False
     tie: tuple = ()
     fix: tuple = ()                  # (name, value) pairs
     objective: str = "huber-log"
@@ -68,8 +67,6 @@ def _refit(request: FitRequest, k: float, progress=None) -> Callable:
     from .. import fitting
 
     def refit(N, D, L, flops=None):
-        if request.isoflop:
-            return fitting.fit_isoflop(N, D, L, flops=flops, flops_per_param_token=k)
         fitter = fitting.fit_kaplan if request.form == "kaplan" else fitting.fit_parametric
         return fitter(N, D, L, flops_per_param_token=k, tie=request.tie, fix=dict(request.fix),
                       objective=request.objective, delta=request.delta, progress=progress)
@@ -88,7 +85,7 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
     refit = _refit(request, k, progress)
     fit = refit(N, D, L, flops=runs.flops)
     boot = None
-    if request.errors == "bootstrap" and not request.isoflop:
+    if request.errors == "bootstrap":
         boot = fitting.bootstrap(N, D, L, n_resamples=request.n_boot, seed=request.seed, fit=fit, form=fit.form,
                                  level=request.level,
                                  progress=None if progress is None else lambda d, t: progress("bootstrap", d, t))
