@@ -71,13 +71,18 @@ def figure_format(path) -> str:
 def save_figure(fig, path, force: bool = False) -> Path:
     """Write ``fig`` to ``path`` atomically with :func:`planner.files.write_atomic`.
 
-    Refuses to replace an existing file unless ``force``.
+    Refuses to replace an existing file unless ``force``. A figure whose values reach near the float limit cannot
+    be drawn (matplotlib's log ticks, a decade or more beyond the data, overflow to inf): NumericError, no file.
     """
+    from .errors import NumericError
     from .files import write_atomic
 
     fmt = figure_format(path)
-    # constrained layout already fits the text
-    return write_atomic(path, lambda f: fig.savefig(f, format=fmt, metadata=_metadata(fmt)), force)
+    try:  # constrained layout already fits the text
+        return write_atomic(path, lambda f: fig.savefig(f, format=fmt, metadata=_metadata(fmt)), force)
+    except OverflowError:
+        raise NumericError(f"the figure cannot be drawn: its values reach too near the float limit (1.8e308) for "
+                           f"log axes; narrow the range of budgets; nothing was written to {path}") from None
 
 
 def _metadata(fmt):

@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from planner.cli import cli
 from planner.errors import OutputExistsError, PlotDependencyError
 
+from .goldens import assert_one_line_error
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -281,3 +283,13 @@ def test_an_interval_that_excludes_its_estimate_still_draws():
 def test_isoflop_plot_at_a_tiny_interval_level(tmp_path):
     r = invoke("plot", "isoflop", "--ci", "1e-300", "-o", str(tmp_path / "f.png"))
     assert r.exit_code == 0 and r.exception is None, r.output
+
+
+@needs_matplotlib
+def test_a_figure_near_the_float_limit_is_a_one_line_error(tmp_path):
+    """matplotlib's log ticks overflow near 1.8e308 (an OverflowError while drawing): one line, and no file."""
+    out = tmp_path / "f.png"
+    assert_one_line_error(invoke("plot", "frontier", "--flops-range", "1e10", "1e300", "-o", str(out)), 1,
+                          "the figure cannot be drawn: its values reach too near the float limit")
+    assert list(tmp_path.iterdir()) == []
+    assert invoke("plot", "frontier", "--flops-range", "1e10", "1e250", "-o", str(out)).exit_code == 0
