@@ -116,14 +116,14 @@ def _too_extreme(law, what: str, detail: str) -> str:
 
 def check_plans(law, plans: Sequence, *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
     """Refuse plans that are not numbers: N, D and C finite and > 0, and the compute spent equal to each plan's own C
-    (and to ``budgets``, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
+    (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
     for i, p in enumerate(plans):
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
         per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]
         for j, (C, N, D, f) in enumerate(zip(Cs, Ns, Ds, per_token)):
-            budget = None if budgets is None else float(budgets[i] if len(budgets) == len(plans) else budgets[j])
+            budget = None if budgets is None else float(budgets[i])
             ok = all(math.isfinite(x) and x > 0 for x in (C, N, D))
             spent = f * D
             if ok:

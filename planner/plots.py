@@ -108,12 +108,10 @@ def _intervals(law, C, level):
 
 
 def _figure(width, height):
-    matplotlib = require_matplotlib()
+    """A new figure; called inside :func:`_style`, whose rc settings it takes."""
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    return fig
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
 def _style():

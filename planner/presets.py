@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Mapping
 
-from .errors import LawFileError, UnknownChipError, UnknownPresetError, did_you_mean
+from .errors import UnknownChipError, UnknownPresetError, did_you_mean
+from . import lawfile
 from .lawfile import law_from_mapping, load_law_file
 from .laws.law import Law
 
@@ -88,7 +89,7 @@ def _shipped_data(name: str) -> dict:
             return data
     except (OSError, EOFError, ValueError, TypeError):
         pass
-    data = _parse_toml(_shipped_text(name), f"presets/{name}")
+    data = lawfile._toml(_shipped_text(name), f"presets/{name}", "a law file")
     try:
         blob = marshal.dumps((key, data))
         os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -99,15 +100,6 @@ def _shipped_data(name: str) -> dict:
     except (OSError, ValueError):
         pass
     return data
-
-
-def _parse_toml(text: str, where: str) -> dict:
-    import tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise LawFileError(f"{where} is not valid TOML: {e}") from None
 
 
 def load_preset(name_or_path: str | os.PathLike, overrides: Mapping[str, float] | None = None) -> Law:
@@ -142,18 +134,17 @@ def _find(name: str, ids: list[str], load, what: str, command: str):
     raise UnknownPresetError(f"unknown {what} {name!r}{hint} (list them with '{command}')")
 
 
-def _source_text(source: str, what: str) -> str:
-    """The TOML text a law or task law was read from: a shipped file (``presets/...``) or the user's file."""
+def _source_text(source: str, what: str, example: str) -> str:
+    """The TOML text a law or task law was read from: a shipped file (``presets/...``) or the user's file (read as
+    it was loaded, with the same limits)."""
     if source.startswith("presets/"):
         return _shipped_text(source.split("/", 1)[1])
-    from .files import read_text
-
-    return read_text(source, what, LawFileError, kind=f"a TOML {what}")
+    return lawfile._read(source, what, example)
 
 
 def preset_source(law: Law) -> str:
     """The TOML text ``law`` was read from (a shipped preset or a law file)."""
-    return _source_text(law.source, "law file")
+    return _source_text(law.source, "law file", "plan presets show besiroglu2024")
 
 
 def repetition_for(law: Law) -> Repetition:
@@ -177,10 +168,8 @@ def task_preset_ids() -> list[str]:
 
 
 def _load_task_preset(preset_id: str) -> TaskLaws:
-    from .lawfile import parse_task_law_text
-
     name = f"{TASKS_DIR}/{preset_id}.toml"
-    return parse_task_law_text(_shipped_text(name), f"presets/{name}")
+    return lawfile.task_laws_from_mapping(_shipped_data(name), f"presets/{name}")
 
 
 def list_task_laws() -> list[TaskLaws]:
@@ -201,7 +190,7 @@ def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
 
 def task_law_source(laws: TaskLaws) -> str:
     """The TOML text a task law was read from (shipped or a file)."""
-    return _source_text(laws.source, "task-law file")
+    return _source_text(laws.source, "task-law file", "plan tasks show bhagia2024")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -34,6 +34,14 @@ def _figure_path(ctx, param, value):
     return value
 
 
+
+def _save(fig, output: str, force: bool) -> None:
+    """Write the figure (atomically, never over a file without --force) and say where on stderr."""
+    from ..plots import save_figure
+
+    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
+
+
 @click.group()
 def plot():
     """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'planner[plot]'.
@@ -68,7 +76,7 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
       plan plot frontier --preset epoch,chinchilla -o frontier.png
       plan plot frontier -p epoch --law mylaw.toml -o frontier.png
     """
-    from ..plots import frontier_figure, require_matplotlib, save_figure
+    from ..plots import frontier_figure, require_matplotlib
     require_matplotlib()
     laws = load_laws(preset_list, law_files, default=[DEFAULT_PRESET])
     lo, hi = flops_range
@@ -76,7 +84,7 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
         raise click.BadParameter(f"start must be below stop (got {lo:g}, {hi:g})", param_hint="'--flops-range'")
     budgets = flops_budgets((), flops_range, 200)
     fig = frontier_figure(laws, budgets, None if no_bands else ci)
-    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
+    _save(fig, output, force)
 
 
 @plot.command("isoflop")
@@ -101,7 +109,7 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
       plan plot isoflop sweeps.csv --isoflop-window 3 -o sweeps.png
     """
-    from ..plots import isoflop_figure, isoflop_runs_figure, require_matplotlib, save_figure
+    from ..plots import isoflop_figure, isoflop_runs_figure, require_matplotlib
     from ..uncertainty import has_uncertainty
 
     require_matplotlib()
@@ -117,13 +125,13 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
         fig = isoflop_runs_figure(result, runs.n_params, runs.loss, label=Path(runs.source).name,
                                   caption=f"Runs: {runs.source}, {len(runs)} runs; budgets "
                                           f"{result.extra['grouping'].source}.")
-        click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
+        _save(fig, output, force)
         return
     law = load_law(preset, law_file, sets)
     if ci is not None and not has_uncertainty(law):
         warn([f"law {law.id!r} publishes no uncertainty, so the plot has no interval"])
     fig = isoflop_figure(law, list(flops) or [1e19, 1e21, 1e23, 1e25], ci)
-    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
+    _save(fig, output, force)
 
 
 @plot.command("curves")
@@ -140,7 +148,7 @@ def plot_curves(runs_file, run_column, output, force, **read):
     Example:
       plan plot curves curves.csv --run-column run -o envelope.png
     """
-    from ..plots import curves_figure, require_matplotlib, save_figure
+    from ..plots import curves_figure, require_matplotlib
     from .isoflop import fit_approach, read_approach_runs
 
     require_matplotlib()
@@ -150,7 +158,7 @@ def plot_curves(runs_file, run_column, output, force, **read):
     fig = curves_figure(result, label=Path(runs.source).name,
                         caption=f"Runs: {runs.source}, {len(result.extra['envelope'].runs)} runs, {len(runs)} "
                                 "checkpoints.")
-    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
+    _save(fig, output, force)
 
 
 @plot.command("fit")
@@ -173,7 +181,7 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
       plan plot fit runs.csv -o fit.png
       plan plot fit runs.csv --law mylaw.toml -o fit.svg
     """
-    from ..plots import fit_figure, require_matplotlib, save_figure
+    from ..plots import fit_figure, require_matplotlib
 
     require_matplotlib()
     runs = read_runs_options(runs_file, **read)
@@ -192,7 +200,7 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
     derived = f"; {', '.join(runs.derived)} derived from the other columns" if runs.derived else ""
     runs_line = f"Runs: {runs.source}, {len(runs)} runs{derived}."
     fig = fit_figure(runs.n_params, runs.n_tokens, runs.loss, model, label=label, caption=" ".join((caption, runs_line)))
-    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
+    _save(fig, output, force)
 
 
 @plot.command("tasks")
@@ -217,7 +225,7 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
       plan plot tasks --tasks gadre2024 -o gadre.svg
       plan plot tasks --tasks bhagia2024 --ladder ladder.csv -o ladder.png
     """
-    from ..plots import require_matplotlib, save_figure, tasks_figure
+    from ..plots import require_matplotlib, tasks_figure
     from ..presets import load_task_laws
 
     if bool(n_params) != bool(n_tokens):
@@ -227,7 +235,7 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
     tasks = laws.select(task_names)
     points = _ladder_points(ladder_file, tasks) if ladder_file else None
     fig = tasks_figure(laws, tasks, n_params, n_tokens, points)
-    click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
+    _save(fig, output, force)
 
 
 def _ladder_points(ladder_file, tasks) -> dict:
