@@ -34,7 +34,7 @@ def _clean(value):
 def _json_value(report: Report):
     """A report as JSON data: the list of its rows under its keys, or for a document (``fields``) an object of its
     fields, then each named section's JSON data under its name."""
-    rows = [{k: _clean(row.get(k)) for k in report.keys} for row in report.rows]
+    rows = _clean(report.to_records())
     warnings = caveats(report)
     if not report.fields:
         # Still a list of rows (scripts index it); each row carries the report's caveats, only when there are any.
@@ -46,8 +46,7 @@ def _json_value(report: Report):
         out[report.name] = rows
     for section in report.sections:
         if section.name:
-            out[section.name] = _json_value(section) if section.fields else \
-                [{k: _clean(row.get(k)) for k in section.keys} for row in section.rows]
+            out[section.name] = _json_value(section) if section.fields else _clean(section.to_records())
     return out
 
 

@@ -92,8 +92,7 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
         from .intervals import intervals
 
         report = intervals(report, [law], budgets, ci)
-    warnings = checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in plans],
-                                            n_tokens=[p.n_tokens for p in plans])
+    warnings = list(_range_warnings(law, plans))
     return _warned(report, warnings + checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in plans]))
 
 
@@ -120,8 +119,7 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
         from .intervals import intervals
 
         report = intervals(report, [law], [plan.flops], ci, **{"n_params" if n_params else "n_tokens": [value]})
-    return _warned(report, checks.fitted_range_warnings(law, flops=[plan.flops], n_params=[plan.n_params],
-                                                        n_tokens=[plan.n_tokens]))
+    return _warned(report, _range_warnings(law, [plan]))
 
 
 def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens: float | None = None) -> Report:
@@ -145,8 +143,7 @@ def _what_if(law, flops, n_params, n_tokens) -> Report:
         report = reports.whatif_report(law, runs, f"What-if D = {format_count(n_tokens)}")
     checks.check_plans(law, runs, budgets=list(flops) or None, what="run")
     checks.check_plans(law, [w.optimum for w in runs], what="optimum")
-    warnings = checks.fitted_range_warnings(law, flops=[w.flops for w in runs], n_params=[w.n_params for w in runs],
-                                            n_tokens=[w.n_tokens for w in runs])
+    warnings = list(_range_warnings(law, runs))
     warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
                                              [w.optimum.tokens_per_param for w in runs])
     return _warned(report, warnings)
@@ -160,8 +157,7 @@ def least_compute(law, target_losses: Sequence[float], ci: float | None = None) 
     with checks.guard(law):
         plans = [min_compute_for_loss(law, t) for t in target_losses]
     checks.check_plans(law, plans)
-    warnings = checks.fitted_range_warnings(law, flops=[p.flops for p in plans], n_params=[p.n_params for p in plans],
-                                            n_tokens=[p.n_tokens for p in plans])
+    warnings = list(_range_warnings(law, plans))
     report = reports.target_report(law, target_losses, plans)
     if ci is not None:
         from .intervals import intervals
@@ -227,8 +223,7 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
     warnings = []
     for j, law in enumerate(laws):
         col = [row[j] for row in plans]
-        warnings += checks.fitted_range_warnings(law, flops=budgets, n_params=[p.n_params for p in col],
-                                                 n_tokens=[p.n_tokens for p in col])
+        warnings += _range_warnings(law, col)
         warnings += checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in col])
     report = _warned(_with_footer_line(reports.compare_report(laws, budgets, plans), budget_note), warnings)
     if cluster is not None:  # the laws share each budget, so they share its cost: once per budget
@@ -289,9 +284,7 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     for law in lossy:
         reached = [plans[law.id, t] for t in targets if (law.id, t) in plans]
         checks.check_plans(law, reached)
-        warnings += checks.fitted_range_warnings(law, flops=[p.flops for p in reached],
-                                                 n_params=[p.n_params for p in reached],
-                                                 n_tokens=[p.n_tokens for p in reached])
+        warnings += _range_warnings(law, reached)
     report = reports.compare_targets_report(lossy, targets, plans)
     if cluster is not None:
         report = extended(report, None, cluster, mfu_given)

@@ -14,7 +14,7 @@ from ..units import as_floats, format_count, format_flops, format_loss4, format_
 from .plans import law_footer, repeated
 from .types import Block, Column, Report
 
-__all__ = ["constrained_report", "repeated_report", "constraint_keys", "constraint_rows", "constraint_columns",
+__all__ = ["constrained_report", "repeated_report", "constraint_keys", "constraint_columns",
            "constraint_footer", "repeated_rows", "repeated_columns", "repetition_line", "REPEATED_KEYS"]
 
 #: What each plan of a ConstrainedResult is, in one line.
@@ -43,7 +43,7 @@ def _has_caps(result) -> bool:
 
 
 def constraint_keys(result) -> tuple[str, ...]:
-    """The keys of :func:`constraint_rows`, in order: always the plan, then those of the constraints in play."""
+    """The keys of a constrained report's rows, in order: always the plan, then those of the constraints in play."""
     keys = ["preset", "plan", "flops" if result.budget is not None else "target_loss",
             "n_params", "n_tokens", "tokens_per_param", "loss", "training_flops"]
     if result.unique_tokens is not None:
@@ -85,11 +85,6 @@ def _rows_by_problem(result) -> list[list[dict]]:
             rows.append({k: row[k] for k in keys})
         out.append(rows)
     return out
-
-
-def constraint_rows(result) -> list[dict]:
-    """One row per problem (budget or target loss) and plan, in that order."""
-    return [row for rows in _rows_by_problem(result) for row in rows]
 
 
 def constraint_columns(result) -> tuple[Column, ...]:

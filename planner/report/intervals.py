@@ -31,15 +31,10 @@ def _span(fmt, lo, hi) -> str:
     return f"{a[:-1]}–{b}" if a[-1:].isalpha() and a[-1:] == b[-1:] else f"{a}–{b}"
 
 
-def _with_span(fmt):
-    """A cell ``95.9B (75.2–129B)``: the value, then its interval where there is one."""
-    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({_span(fmt, t[1], t[2])})"
-
-
 def interval_cell(fmt):
     """The human cell of a value and its interval, ``(value, lo, hi)`` → ``48.4% (44.3%–50.9%)``; the value alone
     where ``lo`` is None. Every interval planner prints is shown this way."""
-    return _with_span(fmt)
+    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({_span(fmt, t[1], t[2])})"
 
 
 def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = (),
@@ -67,7 +62,7 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
         return out
 
     blocks = tuple(Block([bounded(r) for r in b.rows], title=b.title, notes=b.notes) for b in report.blocks)
-    columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", _with_span(c.fmt), c.align,
+    columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", interval_cell(c.fmt), c.align,
                            short=f"{c.short or c.header} ({level:g}%)", wrap=True,
                            legend="; ".join(filter(None, (c.legend, f"({level:g}%): each value over its central "
                                                                     f"{level:g}% interval"))))

@@ -13,6 +13,7 @@ import dataclasses
 import math
 from pathlib import PurePath
 
+from ..uncertainty import _z
 from ..units import format_count, format_flops, format_loss, format_text
 from .intervals import _span
 from .types import Block, Column, Report
@@ -25,12 +26,6 @@ BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi",
                "window_hi", "window_runs")
 #: Keys of an envelope row of ``plan fit --curves`` (one per model size).
 ENVELOPE_KEYS = ("n_params", "n_runs", "points", "edge_points", "flops_lo", "flops_hi", "loss_lo", "loss_hi")
-
-
-def _z(level: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
 def _coefficients(fit, boot, runs):
