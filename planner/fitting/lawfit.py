@@ -23,8 +23,10 @@ def objective_label(objective: str, delta: float) -> str:
 
 
 def search(form: str, objective_cls, grid_spec, n_params, n_tokens, loss, *, delta, grid, polish, tie, fix,
-           objective, progress: Callable | None):
-    """Validate the runs and the parametrisation, then run the multistart search.
+           objective, progress: Callable | None, varpro: bool = False):
+    """Validate the runs and the parametrisation, then run the search: the multistart from every point of the grid,
+    or with ``varpro`` (the parametric law, no grid given) variable projection over the exponents
+    (:mod:`planner.fitting.varpro`), whose ``starts`` are then the exponent grid.
 
     Returns (param, N, D, L, starts, theta, fval, converged, n_distinct, optima) with θ and the optima in the form's
     full internal parameters.
@@ -38,13 +40,27 @@ def search(form: str, objective_cls, grid_spec, n_params, n_tokens, loss, *, del
     hint = (f", or tie or fix coefficients (--tie alpha=beta leaves {fewer})" if form == "parametric"
             and not param.ties and fewer else "")
     N, D, L = check_runs(n_params, n_tokens, loss, param.n_free, hint=hint)
+    data = (np.log(N), np.log(D), np.log(L))
+    if varpro and grid is None:
+        from .varpro import varpro_search
+
+        psi = None if objective == LEAST_SQUARES else (lambda r: np.clip(r, -delta, delta))
+        starts, phi, fval, converged, n_distinct, optima = varpro_search(
+            objective_cls, data, delta=delta, polish=polish, loss=objective, param=param, psi=psi, progress=progress)
+        return _full(param, N, D, L, starts, phi, fval, converged, n_distinct, optima)
     starts = param.grid(grid_spec) if grid is None else np.asarray(grid, float)
     if starts.ndim != 2 or starts.shape[1] != param.n_free:
         raise FitError(f"the grid must have one column per free parameter ({', '.join(param.free_names)}); "
                        f"got shape {starts.shape}")
-    phi, fval, converged, n_distinct, optima = multistart(objective_cls, starts, (np.log(N), np.log(D), np.log(L)),
-                                                           delta=delta, polish=polish, loss=objective, param=param,
-                                                           progress=progress)
+    phi, fval, converged, n_distinct, optima = multistart(objective_cls, starts, data, delta=delta, polish=polish,
+                                                           loss=objective, param=param, progress=progress)
+    return _full(param, N, D, L, starts, phi, fval, converged, n_distinct, optima)
+
+
+def _full(param, N, D, L, starts, phi, fval, converged, n_distinct, optima):
+    """The search's result with θ and the optima in the form's full internal parameters."""
+    import numpy as np
+
     theta = param.full(phi)
     optima = tuple((f, tuple(map(float, param.full(np.asarray(t))))) for f, t in optima)
     return param, N, D, L, starts, theta, fval, converged, n_distinct, optima
@@ -80,8 +96,10 @@ def fit_extra(objective: str, delta: float, param: Parametrisation) -> dict:
     return out
 
 
-def method_text(objective: str, delta: float, param: Parametrisation, n_starts: int) -> str:
-    text = f"{objective_label(objective, delta)}; L-BFGS from {n_starts} starts, best kept"
+def method_text(objective: str, delta: float, param: Parametrisation, n_starts: int, varpro: bool = False) -> str:
+    search_text = (f"variable projection over the exponents ({n_starts} grid points), then L-BFGS in all coefficients"
+                   if varpro else f"L-BFGS from {n_starts} starts, best kept")
+    text = f"{objective_label(objective, delta)}; {search_text}"
     if not param.is_identity:
         text += "; " + ", ".join(param.describe())
     return text

@@ -17,7 +17,7 @@ from ..conventions import COARSE_ROWS, FULL_DATA_ITER, FULL_DATA_STARTS
 from ..errors import FitError
 from .objectives import HUBER_LOG
 
-__all__ = ["multistart", "distinct", "spread_subsample"]
+__all__ = ["multistart", "refine", "distinct", "spread_subsample"]
 
 
 def distinct(theta, f, k: int, tol: float = 0.05):
@@ -69,7 +69,6 @@ def multistart(objective_cls, starts, data, *, delta, polish, loss: str = HUBER_
     ``progress(stage, done, total)`` reports each stage.
     """
     import numpy as np
-    from scipy.optimize import minimize
 
     from .lbfgs import lbfgs_batch
 
@@ -84,13 +83,41 @@ def multistart(objective_cls, starts, data, *, delta, polish, loss: str = HUBER_
     stage = "grid" if sub is None else f"grid on {len(cx):,} of {n:,} runs"
     first = lbfgs_batch(coarse, starts, ftol=2.220446049250313e-09, gtol=1e-5, max_iter=1000,
                         progress=lambda done, total: report(stage, done, total))
-    fine = objective_cls(cx, cy, cl, delta, np.float64, loss=loss, param=param)
-    n_distinct = _count_distinct(first.f)
     picks = distinct(first.x, first.f, polish)
-    if not picks:
+    return refine(objective_cls, first.x[picks], data, delta=delta, loss=loss, param=param, progress=progress,
+                  n_distinct=_count_distinct(first.f), seeds_f=first.f[picks])
+
+
+def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=None, progress=None,
+           n_distinct: int | None = None, seeds_f=None, n_seeds: int | None = None):
+    """Re-converge the candidate end points ``picks`` (rows of free parameters, best first) in double precision with
+    tight tolerances, then polish the best with scipy L-BFGS-B. Returns (theta, f, converged, n_distinct, optima).
+
+    With more than :data:`COARSE_ROWS` runs the re-convergence runs on :func:`spread_subsample` of them and only the
+    best :data:`FULL_DATA_STARTS` see every run. ``n_distinct`` None counts the distinct optima the picks reach;
+    ``seeds_f`` (the picks' objective values before re-convergence) goes into ``optima`` beside each pick; only the
+    first ``n_seeds`` picks (None: all) are distinct optima that ``optima`` lists.
+    """
+    import numpy as np
+    from scipy.optimize import minimize
+
+    from .lbfgs import lbfgs_batch
+
+    x, y, l = (np.asarray(v, float) for v in data)
+    n = len(x)
+    report = progress or (lambda *_: None)
+    sub = spread_subsample(x, y, COARSE_ROWS) if n > COARSE_ROWS else None
+    cx, cy, cl = (x, y, l) if sub is None else (x[sub], y[sub], l[sub])
+    picks = np.asarray(picks, float)
+    fine = objective_cls(cx, cy, cl, delta, np.float64, loss=loss, param=param)
+    if not len(picks):
         raise FitError("the fit failed from every start (the objective is not finite anywhere on the grid); "
                        "check that the losses and sizes are in natural units")
-    second = lbfgs_batch(fine, first.x[picks], ftol=1e-15, gtol=1e-10, max_iter=2000)
+    second = lbfgs_batch(fine, picks, ftol=1e-15, gtol=1e-10, max_iter=2000)
+    if n_distinct is None:
+        n_distinct = _count_distinct(second.f)
+    if seeds_f is None:
+        seeds_f = second.f
     order = np.argsort(second.f)
     polish_iter = 15000
     if sub is not None:
@@ -116,5 +143,5 @@ def multistart(objective_cls, starts, data, *, delta, polish, loss: str = HUBER_
     # The optimum first, then the other distinct grid end points as they were before polishing
     # (diverse warm starts for the bootstrap).
     optima = ((fval, tuple(map(float, theta))),) + tuple(
-        (float(first.f[i]), tuple(map(float, first.x[i]))) for i in picks[1:])
+        (float(fs), tuple(map(float, p))) for fs, p in zip(seeds_f[1:n_seeds], picks[1:n_seeds]))
     return np.asarray(theta, float), fval, converged, n_distinct, optima

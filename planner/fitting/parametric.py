@@ -30,7 +30,16 @@ from .lawfit import asymptotic_errors, fit_extra, method_text, search
 from .objectives import HUBER_LOG, LEAST_SQUARES, ParametricObjective
 from .result import FitResult, data_range, residual_stats
 
-__all__ = ["fit_parametric", "parametric_coefficients"]
+__all__ = ["fit_parametric", "parametric_coefficients", "ENGINES"]
+
+#: How the optimum is searched for: ``"varpro"``, variable projection over the exponents
+#: (:mod:`planner.fitting.varpro`), or ``"grid"``, L-BFGS in all coefficients from every point of
+#: :data:`PARAMETRIC_GRID` (4,500 starts; the engine of planner before variable projection, kept for comparison).
+ENGINES = ("varpro", "grid")
+
+#: planner's threshold: a term A/N^α or B/D^β below this fraction of the lowest loss at every run has vanished from
+#: the fit (the runs say nothing about it), and the fit says so.
+VANISHING_TERM = 1e-4
 
 
 def parametric_coefficients(theta) -> dict[str, float]:
@@ -41,7 +50,7 @@ def parametric_coefficients(theta) -> dict[str, float]:
 def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, delta: float = HUBER_DELTA,
                    grid: ArrayLike | None = None, polish: int = 8,
                    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, tie: Iterable = (),
-                   fix: Mapping[str, float] | None = None, objective: str = HUBER_LOG,
+                   fix: Mapping[str, float] | None = None, objective: str = HUBER_LOG, engine: str = "varpro",
                    progress: Callable[[str, float, float], None] | None = None) -> FitResult:
     r"""Fit L(N, D) = E + A/N^α + B/D^β to runs (Hoffmann et al. 2022, Eq. 2; Approach 3).
 
@@ -64,7 +73,7 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
 
     param, N, D, L, starts, theta, fval, converged, n_distinct, optima = search(
         "parametric", ParametricObjective, PARAMETRIC_GRID, n_params, n_tokens, loss, delta=delta, grid=grid,
-        polish=polish, tie=tie, fix=fix, objective=objective, progress=progress)
+        polish=polish, tie=tie, fix=fix, objective=objective, progress=progress, varpro=_engine(engine) == "varpro")
     x, y = np.log(N), np.log(D)
     coefs = param.exact(parametric_coefficients(theta))
     a, b, e, al, be = theta
@@ -81,7 +90,7 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     from ..laws import ParametricLaw
 
     law = ParametricLaw(flops_per_param_token=flops_per_param_token, **coefs)
-    warnings = _parametric_warnings(theta, coefs, L, converged, param)
+    warnings = _parametric_warnings(theta, coefs, L, converged, param, (t1, t2))
     return FitResult(
         form="parametric", coefficients=coefs, standard_errors=se,
         standard_error_method=f"asymptotic (Gauss-Newton on {'L' if objective == LEAST_SQUARES else 'log L'}, "
@@ -89,13 +98,19 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
         exponents=law.exponents,
         objective=fval, n_runs=len(N), residuals=residual_stats(L, L_hat), data_range=data_range(N, D, flops_per_param_token),
         converged=converged, n_starts=len(starts), n_distinct_optima=n_distinct, warnings=warnings,
-        method=method_text(objective, delta, param, len(starts)),
+        method=method_text(objective, delta, param, len(starts), varpro=grid is None and engine == "varpro"),
         flops_per_param_token=flops_per_param_token, theta=tuple(map(float, theta)), optima=optima[:polish],
         extra=fit_extra(objective, delta, param),
     )
 
 
-def _parametric_warnings(theta, coefs, L, converged, param) -> tuple[str, ...]:
+def _engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise FitError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+    return engine
+
+
+def _parametric_warnings(theta, coefs, L, converged, param, terms) -> tuple[str, ...]:
     a, b, e, al, be = theta
     hi = PARAMETRIC_GRID
     fixed = param.fixed_coefficients
@@ -115,6 +130,11 @@ def _parametric_warnings(theta, coefs, L, converged, param) -> tuple[str, ...]:
         if name.upper() not in fixed and v >= max(hi[name]):
             out.append(f"log {name.upper()} = {v:.3g} is beyond the edge of the search grid (max {max(hi[name]):g}): "
                        "that term is poorly determined")
+    for name, term, size in (("A", terms[0], "N^alpha"), ("B", terms[1], "D^beta")):
+        if name not in fixed and float(max(term)) < VANISHING_TERM * float(min(L)):
+            out.append(f"the term {name}/{size} is at the edge of the search (below {VANISHING_TERM:g} of the loss at "
+                       f"every run): the runs do not pin it down; add runs with a wider range of "
+                       f"{'sizes' if name == 'A' else 'tokens'}")
     if "E" not in fixed:
         if coefs["E"] < 0.01 * float(min(L)):
             out.append(f"E = {coefs['E']:.3g} is at the edge of the search (the irreducible loss fell to about 0)")
