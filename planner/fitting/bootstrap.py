@@ -17,65 +17,13 @@ from .objectives import HUBER_LOG, KaplanObjective, ParametricObjective
 from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult, check_resampling, check_runs, resample_counts, sample_summary
 
-__all__ = ["bootstrap", "fit_parametrisation", "Preconditioned"]
-
-#: The step of the central differences of the analytic gradient that give the Hessian at the full-data optimum
-#: (planner's choice: small enough to see the Huber loss's kinks that are active there; bench/bench_fit.py).
-HESSIAN_STEP = 1e-6
-
+__all__ = ["bootstrap", "fit_parametrisation"]
 
 #: The refits' stopping tests, in the whitened coordinates (planner's choice: bench/bench_fit.py measures that the
 #: percentiles move by under 1e-6 relative from the refits run to 1e-15 and 1e-10, in two thirds of the time).
 REFIT_FTOL, REFIT_GTOL = 1e-13, 1e-9
 
 
-class Preconditioned:
-    r"""An objective in whitened coordinates z, θ = θ₀ + T·z with Tᵀ·H·T = I for H the Hessian at θ₀: the refits of
-    a bootstrap start next to θ₀, where the objective is nearly the quadratic H describes, so L-BFGS in z starts with
-    the right curvature instead of learning it (Nocedal & Wright 2006, §6.1 and §7.2, on scaling and
-    preconditioning quasi-Newton methods). H is the central difference of the analytic gradient (step
-    :data:`HESSIAN_STEP`), symmetrised; eigenvalues below 10⁻⁸ of the largest are raised to it. Where H is not finite
-    T is the identity. Called as the objective is: ``pre(z, rows)`` → (f, ∂f/∂z = Tᵀ·∂f/∂θ).
-    """
-
-    def __init__(self, objective, theta0):
-        import numpy as np
-
-        self.objective, self.theta0 = objective, np.asarray(theta0, float)
-        P = len(self.theta0)
-        saved = objective.weights, objective.row_map
-        objective.weights = objective.row_map = None
-        steps = np.eye(P) * HESSIAN_STEP
-        zeros = np.zeros(P, int)
-        H = (objective(self.theta0 + steps, zeros)[1] - objective(self.theta0 - steps, zeros)[1]) / (2 * HESSIAN_STEP)
-        objective.weights, objective.row_map = saved
-        self.T = self.T_inv = np.eye(P)
-        if np.isfinite(H).all():
-            w, V = np.linalg.eigh(0.5 * (H + H.T))
-            if w.max() > 0:
-                w = np.maximum(w, 1e-8 * w.max())
-                self.T, self.T_inv = V / np.sqrt(w), (V * np.sqrt(w)).T
-
-    def __call__(self, z, rows):
-        f, g = self.objective(self.theta(z), rows)
-        return f, g @ self.T
-
-    def theta(self, z):
-        return self.theta0 + z @ self.T.T
-
-    def z(self, theta):
-        return (theta - self.theta0) @ self.T_inv.T
-
-    def newton_starts(self, theta):
-        """z of each row of ``theta`` moved by one Newton step with H (where that lowers f): the refit's start."""
-        import numpy as np
-
-        rows = np.arange(len(theta))
-        z = self.z(theta)
-        f0, g0 = self(z, rows)
-        step = z - g0
-        f1, _ = self(step, rows)
-        return np.where((f1 < f0)[:, None], step, z)
 
 
 _FORMS = {
@@ -114,9 +62,9 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     Each refit starts from ``starts_per_resample`` points: the full-data optimum and the next
     best distinct local optima of the full-data grid fit (``fit.optima``), each moved by one Newton step with the
     full-data Hessian; all resamples and starts run at once in the batched L-BFGS of :mod:`planner.fitting.lbfgs`
-    (double precision, tight tolerances), preconditioned by that Hessian (:class:`Preconditioned`: about 14
-    iterations a refit instead of 63 on Besiroglu et al.'s runs), ``batch`` resamples at a time, and each keeps its
-    best end point. This
+    (double precision, tight tolerances), preconditioned by that Hessian
+    (:class:`~planner.fitting.lbfgs.Preconditioned`: about 14 iterations a refit instead of 63 on Besiroglu et al.'s
+    runs), ``batch`` resamples at a time, and each keeps its best end point. This
     does not rerun the 4,500-start grid per resample: it assumes a resample's optimum lies in
     the basin of one of the full data's best local optima, which holds when the fit is well
     identified (it reproduces Besiroglu et al.'s intervals; see tests/test_fit.py).
@@ -131,7 +79,7 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     """
     import numpy as np
 
-    from .lbfgs import lbfgs_batch
+    from .lbfgs import Preconditioned, lbfgs_batch
 
     if form not in _FORMS:
         raise FitError(f"bootstrap supports forms {', '.join(_FORMS)} (got {form!r})")
@@ -162,7 +110,8 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     if n_all > max_rows:  # the centre of the m-out-of-n deviations: the optimum on the subsample itself
         centre = lbfgs_batch(objective, warm[:1], ftol=1e-15, gtol=1e-10, max_iter=2000).x[0]
         scale = math.sqrt(max_rows / n_all)
-    pre = Preconditioned(objective, warm[0])
+    pre = Preconditioned(objective, warm[0], hessian_of=objective_cls(x, y, l, delta, np.float64, loss=loss_kind,
+                                                                      param=param))
     thetas = np.empty((n_resamples, param.n_free))
     values = np.empty(n_resamples)
     done = 0

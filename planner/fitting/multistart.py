@@ -47,6 +47,10 @@ def _count_distinct(f, rel: float = 1e-5):
     return int(1 + np.sum(np.diff(ff) > rel * np.maximum(np.abs(ff[:-1]), 1e-300)))
 
 
+def _identity(theta):
+    return theta
+
+
 def spread_subsample(x, y, m: int):
     """Indices of ``m`` of the runs spread evenly over compute: the runs sorted by log C = log N + log D + const,
     then every (n/m)-th, the smallest and the largest included. Deterministic."""
@@ -101,7 +105,7 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
     import numpy as np
     from scipy.optimize import minimize
 
-    from .lbfgs import lbfgs_batch
+    from .lbfgs import Preconditioned, lbfgs_batch
 
     x, y, l = (np.asarray(v, float) for v in data)
     n = len(x)
@@ -120,11 +124,20 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
         seeds_f = second.f
     order = np.argsort(second.f)
     polish_iter = 15000
+    to_theta, polish_ftol = _identity, 1e-15
     if sub is not None:
+        # Every run: L-BFGS preconditioned by the subsample's Hessian at its optimum, scaled by n/m (the objective is
+        # a sum over runs), from the best few subsample optima: a few dozen passes over the rows, not hundreds.
+        sample = fine
         fine = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param)
         keep = order[:FULL_DATA_STARTS]
+        fine = Preconditioned(fine, second.x[keep[0]], hessian_of=sample, scale=n / len(cx))
+        to_theta = fine.theta
         report(f"all {n:,} runs", 0, 1)
-        second = lbfgs_batch(fine, second.x[keep], ftol=1e-15, gtol=1e-10 * n / COARSE_ROWS, max_iter=FULL_DATA_ITER)
+        # A sum over a million runs carries rounding noise of about 1e-13 relative: a tighter decrease test only
+        # makes the line search bisect that noise (tens of passes over the rows for nothing).
+        polish_ftol = 1e-13
+        second = lbfgs_batch(fine, fine.z(second.x[keep]), ftol=polish_ftol, gtol=1e-10, max_iter=FULL_DATA_ITER)
         order = np.argsort(second.f)
         polish_iter = FULL_DATA_ITER
     best = second.x[order[0]]
@@ -135,9 +148,10 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
 
     report("polish", 0, 1)
     res = minimize(fun, best, jac=True, method="L-BFGS-B",
-                   options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": polish_iter})
+                   options={"ftol": polish_ftol, "gtol": 1e-10, "maxiter": polish_iter})
     report("polish", 1, 1)
     theta, fval = (res.x, float(res.fun)) if res.fun <= second.f[order[0]] else (best, float(second.f[order[0]]))
+    theta = to_theta(np.asarray(theta, float))
     # ABNORMAL_TERMINATION_IN_LNSRCH at a kink of the Huber loss is convergence to machine precision.
     converged = bool(res.success or "ABNORMAL" in str(res.message)) and bool(second.converged[order[0]] or res.success)
     # The optimum first, then the other distinct grid end points as they were before polishing
