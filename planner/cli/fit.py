@@ -105,7 +105,7 @@ def errors_options(f):
 
 
 def backtest_options(f):
-    """Whom to trust: --holdout, --holdout-above, --compare."""
+    """Whom to trust: --holdout, --holdout-above, --compare, --drop-outliers."""
     return with_options(f, [
         option("--holdout", type=click.IntRange(min=1), metavar="K",
                      help="Back-test: fit without the K runs of largest compute and predict them."),
@@ -114,12 +114,20 @@ def backtest_options(f):
         option("--compare", is_flag=True,
                      help="Fit the free and the alpha = beta law, Kaplan's form and Approach 2 on the same runs; "
                           "one row each."),
+        option("--drop-outliers", is_flag=True,
+                     help="Refit without the runs the outlier check names (log-residual beyond 3.5 robust standard "
+                          "deviations, 1.4826 x MAD, of the median) and report how the plans moved."),
     ])
 
 
-def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output):
+def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output,
+                        drop_outliers=False):
     """Usage errors for options that do not go together."""
     approach = "--curves" if curves else "--isoflop" if isoflop else None
+    if approach and drop_outliers:
+        raise click.UsageError(f"--drop-outliers checks the residuals of a loss law, which {approach} does not fit")
+    if compare and drop_outliers:
+        raise click.UsageError("--compare fits its own estimators; it does not combine with --drop-outliers")
     if isoflop and curves:
         raise click.UsageError("--isoflop (Approach 2, final losses) and --curves (Approach 1, training curves) are "
                                "two different fits; give one")
@@ -167,15 +175,17 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
 def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, errors, n_boot, seed, level,
-                holdout, holdout_above, compare, flops, drop_highest_loss, n_params_column, tokens_column,
+                holdout, holdout_above, compare, drop_outliers, flops, drop_highest_loss, n_params_column, tokens_column,
                 flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
 
     One row per finished run with its parameters, tokens or training FLOPs, and final loss.
     Columns named n_params/params/N, tokens/n_tokens/D, flops/C and loss/L are found
     automatically. The fit follows Hoffmann et al.'s Approach 3 as Besiroglu et al. redid it:
-    Huber (delta 1e-3) on log loss, L-BFGS from 4,500 starts, best kept; errors and
-    intervals from 500 seeded bootstrap resamples.
+    Huber (delta 1e-3) on log loss, summed, minimised by variable projection (the scales
+    solved exactly on a grid of exponents, then L-BFGS in every coefficient); errors and
+    intervals from 500 seeded bootstrap resamples. Runs whose residual is far outside the
+    rest are named in a warning (--drop-outliers refits without them).
 
     \b
     Examples:
@@ -185,6 +195,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
       plan fit ladder.csv --tie alpha=beta --objective least-squares
       plan fit runs.csv --fix E=1.69
       plan fit runs.csv --holdout 2 --flops 1e24
+      plan fit runs.csv --drop-outliers --flops 1e24
       plan fit runs.csv --compare --flops 1e22 --flops 1e24
       plan fit runs.jsonl --form kaplan
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
@@ -194,7 +205,8 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
     from ..report.fit import FitRequest, compare_report, fit_answer
 
     fixes = parse_pairs(fixes, "--fix", "E=1.69")
-    _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output)
+    _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output,
+                        drop_outliers)
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
@@ -213,7 +225,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
                          delta=delta, errors=errors,
                          n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=level,
                          budgets=tuple(flops) or DEFAULT_REPORT_BUDGETS, holdout=holdout, holdout_above=holdout_above,
-                         law_id=_law_id(output, law_id))
+                         law_id=_law_id(output, law_id), drop_outliers=drop_outliers)
 
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                              input_format)

@@ -15,6 +15,7 @@ from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, KAPLAN_GRID
 from ..errors import FitError
 from .lawfit import asymptotic_errors, fit_extra, method_text, search
 from .objectives import HUBER_LOG, LEAST_SQUARES, KaplanObjective
+from .outliers import find_outliers
 from .result import FitResult, data_range, residual_stats
 
 __all__ = ["fit_kaplan"]
@@ -73,5 +74,5 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
         n_distinct_optima=n_distinct, warnings=tuple(warnings),
         method=method_text(objective, delta, param, len(starts)),
         flops_per_param_token=flops_per_param_token, theta=tuple(map(float, theta)), optima=optima[:polish],
-        extra=fit_extra(objective, delta, param),
+        extra=fit_extra(objective, delta, param), outliers=find_outliers(L, L_hat),
     )

@@ -28,6 +28,7 @@ from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, IRREDUCIBLE_MARGIN
 from ..errors import FitError
 from .lawfit import asymptotic_errors, fit_extra, method_text, search
 from .objectives import HUBER_LOG, LEAST_SQUARES, ParametricObjective
+from .outliers import find_outliers
 from .result import FitResult, data_range, residual_stats
 
 __all__ = ["fit_parametric", "parametric_coefficients", "ENGINES"]
@@ -100,7 +101,7 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
         converged=converged, n_starts=len(starts), n_distinct_optima=n_distinct, warnings=warnings,
         method=method_text(objective, delta, param, len(starts), varpro=grid is None and engine == "varpro"),
         flops_per_param_token=flops_per_param_token, theta=tuple(map(float, theta)), optima=optima[:polish],
-        extra=fit_extra(objective, delta, param),
+        extra=fit_extra(objective, delta, param), outliers=find_outliers(L, L_hat),
     )
 
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 if TYPE_CHECKING:
     import numpy
 
+    from .outliers import Outliers
+
 from ..conventions import FLOPS_PER_PARAM_TOKEN
 from ..errors import FitError
 
@@ -37,6 +39,8 @@ class FitResult:
     optima : (objective, theta) of the optimum, then of the next best grid end points that are
         distinct from it and each other (θ at least 0.05 apart, before polishing): the warm
         starts of :func:`bootstrap`.
+    outliers : the runs whose log-residual is far outside the rest
+        (:class:`~planner.fitting.outliers.Outliers`; None for fits that do not predict losses).
     """
 
     form: str
@@ -57,6 +61,7 @@ class FitResult:
     theta: tuple[float, ...] = ()
     optima: tuple[tuple[float, tuple[float, ...]], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    outliers: "Outliers | None" = None
     # extra of a loss-law fit: objective_function ("huber-log" | "least-squares"), huber_delta, tied ("alpha=beta",
     # ...), fixed ({"E": 1.69}); of an isoFLOP fit: model_kwargs, budgets, n_opt.
 

@@ -90,7 +90,20 @@ class Runs:
             return self
         if k >= len(self):
             raise RunsError(f"cannot drop the {k} highest-loss runs of {len(self)} in {self.source}")
-        keep = np.sort(np.argsort(self.loss, kind="stable")[: len(self) - k])
+        return self.subset(np.sort(np.argsort(self.loss, kind="stable")[: len(self) - k]))
+
+    def without(self, indices) -> "Runs":
+        """The runs without those at ``indices`` (counting from 0)."""
+        import numpy as np
+
+        keep = np.ones(len(self), bool)
+        keep[list(indices)] = False
+        if not keep.any():
+            raise RunsError(f"cannot leave out every run of {self.source}")
+        return self.subset(np.flatnonzero(keep))
+
+    def subset(self, keep) -> "Runs":
+        """The runs at the sorted indices ``keep``, their lines and optional columns with them."""
         return replace(self, n_params=self.n_params[keep], n_tokens=self.n_tokens[keep], flops=self.flops[keep],
                        loss=self.loss[keep], lines=tuple(self.lines[i] for i in keep) if self.lines else (),
                        budget=None if self.budget is None else self.budget[keep],

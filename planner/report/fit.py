@@ -15,6 +15,7 @@ from typing import Callable, NamedTuple, Sequence
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
                      format_ratio, format_text)
+from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
 from .types import Block, Column, Report
 
 __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
@@ -51,15 +52,18 @@ class FitRequest(NamedTuple):
     holdout: int | None = None
     holdout_above: float | None = None
     law_id: str = "fitted"
+    drop_outliers: bool = False
 
 
 class FitAnswer(NamedTuple):
-    """A fit, its bootstrap (or None), its back-test (or None) and the report of all three."""
+    """A fit, its bootstrap (or None), its back-test (or None) and the report of all three; with --drop-outliers the
+    fit is the refit without the outliers and ``dropped`` the :class:`OutlierDrop`."""
 
     report: Report
     fit: object
     boot: object
     backtest: object
+    dropped: object = None
 
 
 def _refit(request: FitRequest, k: float, progress=None) -> Callable:
@@ -84,6 +88,12 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
     N, D, L = runs.n_params, runs.n_tokens, runs.loss
     refit = _refit(request, k, progress)
     fit = refit(N, D, L, flops=runs.flops)
+    dropped = None
+    if request.drop_outliers and fit.outliers:
+        dropped = OutlierDrop(fit, runs, tuple(line_of(runs, i) for i in fit.outliers.indices))
+        runs = runs.without(fit.outliers.indices)
+        N, D, L = runs.n_params, runs.n_tokens, runs.loss
+        fit = refit(N, D, L, flops=runs.flops)
     boot = None
     if request.errors == "bootstrap":
         boot = fitting.bootstrap(N, D, L, n_resamples=request.n_boot, seed=request.seed, fit=fit, form=fit.form,
@@ -95,10 +105,10 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
                               flops=runs.flops, full_fit=fit, budget=max(request.budgets), flops_per_param_token=k)
     law = law_from_fit(fit, boot, law_id=request.law_id, source=PurePath(runs.source).name)
     plans = plans_report(law, list(request.budgets), request.level if boot is not None else None)
-    return FitAnswer(fit_report(fit, boot, plans, runs, backtest=bt), fit, boot, bt)
+    return FitAnswer(fit_report(fit, boot, plans, runs, backtest=bt, dropped=dropped), fit, boot, bt, dropped)
 
 
-def fit_report(fit, boot, plans: Report, runs, backtest=None) -> Report:
+def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDrop | None = None) -> Report:
     """The report of ``plan fit``: ``fit`` (a :class:`~planner.fitting.FitResult`), its ``boot`` strap (or None),
     ``plans`` (the report of the fitted law's plans, with their intervals), the ``runs`` it was fitted on, and its
     ``backtest`` (a :class:`~planner.fitting.Backtest`, or None).
@@ -127,11 +137,14 @@ def fit_report(fit, boot, plans: Report, runs, backtest=None) -> Report:
     keys = COEFFICIENT_KEYS if boot is not None else COEFFICIENT_KEYS[:3]
     plans = dataclasses.replace(plans, title="Compute-optimal plans with this law", footer=(), name="plans")
     sections = (plans,) + ((holdout_section(backtest),) if backtest is not None else ())
-    warnings = list(dict.fromkeys(tuple(fit.warnings) + tuple(plans.warnings) + tuple(_diagnostics(fit, boot, plans))))
+    warnings = list(dict.fromkeys(tuple(fit.warnings) + tuple(plans.warnings) + tuple(_diagnostics(fit, boot, plans))
+                                  + tuple(outlier_warnings(fit, runs, dropped))))
     fields = _fit_fields(fit, boot, runs, ses, se_method, warnings)
+    fields.update(outlier_fields(fit, runs, dropped, plans))
     if backtest is not None:
         fields["holdout_summary"] = _holdout_summary(backtest)
     footer = _fit_footer(fit, boot, runs, se_method) + (_holdout_footer(backtest) if backtest is not None else [])
+    footer += dropped_footer(fit, dropped, plans)
     footer += [f"Warning: {w}" for w in warnings]
     return Report(blocks=(Block(rows),), columns=tuple(columns), keys=keys,
                   title=f"Fit · {fit.form} law · {fit.n_runs} runs from {PurePath(runs.source).name}",
