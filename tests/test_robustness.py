@@ -35,6 +35,16 @@ def runs_csv(tmp_path):
     return path
 
 
+def _law_runs():
+    """12 runs whose loss falls with N and D as a Chinchilla-like law says (loss = 3 − 0.05·i, with D cycling, is
+    fitted best by a law whose loss rises with D, which a fit refuses)."""
+    out = []
+    for i in range(12):
+        n, d = 1e8 * (i + 1), 2e9 * (i % 4 + 1)
+        out.append((n, d, round(1.8 + 480 / n ** 0.34 + 2000 / d ** 0.36 + 0.002 * (-1) ** i, 6)))
+    return out
+
+
 @pytest.fixture
 def small_grid(monkeypatch):
     monkeypatch.setattr("planner.fitting.parametric.PARAMETRIC_GRID", {
@@ -273,7 +283,7 @@ def test_a_byte_order_mark_is_read_past_in_a_law_file_and_a_csv_on_stdin(tmp_pat
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + BASE.encode("utf-8"))
     assert invoke("--flops", "1e21", "--law", path).exit_code == 0
-    rows = "params,tokens,loss\n" + "\n".join(f"{1e8 * (i + 1):g},{2e9 * (i % 4 + 1):g},{3 - 0.05 * i}" for i in range(12))
+    rows = "params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs())
     r = CliRunner().invoke(cli, ["fit", "-", "--format", "json"], input=b"\xef\xbb\xbf" + rows.encode(), env=ENV)
     assert r.exit_code == 0, r.output and json.loads(r.stdout)["n_runs"] == 12
 
@@ -347,8 +357,7 @@ def test_a_fitted_law_file_records_the_whole_command_and_running_it_reproduces_t
     import tomllib
 
     runs = tmp_path / "runs.csv"
-    runs.write_text("size,D,final\n" + "\n".join(f"{1e8 * (i + 1):g},{2e9 * (i % 4 + 1):g},{3 - 0.05 * i}"
-                                                 for i in range(12)) + "\n")
+    runs.write_text("size,D,final\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
     r = invoke("fit", runs, "--n-params-column", "size", "--tokens-column", "D", "--loss-column", "final", "-o",
                tmp_path / "a.toml")
     assert r.exit_code == 0, r.output
