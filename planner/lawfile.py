@@ -58,9 +58,9 @@ _UNCERTAINTY_KEYS = ("method", "n_resamples", "n_failed", "seed", "standard_erro
 _FIT_KEYS = {"source": str, "method": str, "n_runs": int, "n_starts": int, "objective": float, "converged": bool,
              "huber_delta": float, "n_params_range": list, "n_tokens_range": list, "flops_range": list,
              "residuals": dict, "standard_errors": dict, "standard_error_method": str, "objective_function": str,
-             "tied": list, "fixed": dict}
+             "tied": list, "fixed": dict, "overestimate_penalty": float, "weights": str}
 #: The objectives a [fit] table may name (planner.fitting.objectives.OBJECTIVES; not imported: no numpy here).
-_OBJECTIVE_FUNCTIONS = ("huber-log", "least-squares")
+_OBJECTIVE_FUNCTIONS = ("huber-log", "least-squares", "asymmetric")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -764,6 +764,10 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
         lines.append(f"objective_function = {_str(fit.extra['objective_function'])}")
     if "huber_delta" in fit.extra:
         lines.append(f"huber_delta = {_num(fit.extra['huber_delta'])}")
+    if "overestimate_penalty" in fit.extra:
+        lines.append(f"overestimate_penalty = {_num(fit.extra['overestimate_penalty'])}")
+    if fit.extra.get("weights"):
+        lines.append(f"weights = {_str(fit.extra['weights'])}")
     if fit.extra.get("tied"):
         lines.append("tied = [" + ", ".join(_str(t) for t in fit.extra["tied"]) + "]")
     if fit.extra.get("fixed"):

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..fitting.objectives import OVERESTIMATE_PENALTY
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
 from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, dropped_resamples,
@@ -74,17 +75,26 @@ def _law_id(output: str | None, given: str | None) -> str:
 
 
 def model_options(f):
-    """How the law is fitted: --tie, --fix, --objective, --huber-delta."""
+    """How the law is fitted: --tie, --fix, --objective, --huber-delta, --overestimate-penalty, --weights,
+    --weight-by."""
     return with_options(f, [
         option("--tie", "ties", multiple=True, metavar="NAME=NAME",
                      help="Fit two coefficients as one, e.g. --tie alpha=beta (Gadre et al. 2024; repeatable)."),
         option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
                      help="Hold a coefficient fixed, e.g. --fix E=1.69 (repeatable)."),
-        option("--objective", type=click.Choice(("huber-log", "least-squares")), default="huber-log",
+        option("--objective", type=click.Choice(("huber-log", "least-squares", "asymmetric")), default="huber-log",
                      show_default=True,
-                     help="Huber on log L (Hoffmann et al.) or least squares on L (Gadre et al.'s curve fit)."),
+                     help="Huber on log L (Hoffmann et al.), least squares on L (Gadre et al.'s curve fit), or "
+                          "Huber on log L with over-predictions penalised (OLMo-core's ladder analysis)."),
         option("--huber-delta", "delta", type=Number(0, 10, low_open=True, what="a Huber delta"), default=HUBER_DELTA,
-                     show_default=True, help="Huber delta of --objective huber-log."),
+                     show_default=True, help="Huber delta of --objective huber-log and asymmetric."),
+        option("--overestimate-penalty", "penalty", type=Number(1, 1e6, what="a penalty factor"), metavar="K",
+                     help=f"How many times --objective asymmetric counts an over-predicted run "
+                          f"[default: {OVERESTIMATE_PENALTY:g}, OLMo-core's recommendation for a lower-bound law]."),
+        option("--weights", "weight_column", metavar="COLUMN",
+                     help="Weight each run's term of the objective by this column of the runs file."),
+        option("--weight-by", type=click.Choice(("compute",)),
+                     help="Weight each run by sqrt(C), as OLMo-core's ladder analysis does."),
     ])
 
 
@@ -118,6 +128,19 @@ def backtest_options(f):
                      help="Refit without the runs the outlier check names (log-residual beyond 3.5 robust standard "
                           "deviations, 1.4826 x MAD, of the median) and report how the plans moved."),
     ])
+
+
+def _check_weighting(objective, penalty, weight_column, weight_by, isoflop, curves, compare):
+    """Usage errors of --overestimate-penalty, --weights and --weight-by."""
+    if penalty is not None and objective != "asymmetric":
+        raise click.UsageError("--overestimate-penalty is the factor of --objective asymmetric; add that, or drop it")
+    if weight_column and weight_by:
+        raise click.UsageError("give --weights COLUMN or --weight-by compute, not both")
+    for given, name in ((weight_column, "--weights"), (weight_by, "--weight-by"),
+                        (objective == "asymmetric", "--objective asymmetric")):
+        if given and (isoflop or curves or compare):
+            other = "--isoflop" if isoflop else "--curves" if curves else "--compare"
+            raise click.UsageError(f"{name} is for the parametric and Kaplan fits; it does not combine with {other}")
 
 
 def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output,
@@ -174,7 +197,8 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @runs_options
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
-def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, errors, n_boot, seed, level,
+def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, penalty, weight_column,
+                weight_by, errors, n_boot, seed, level,
                 holdout, holdout_above, compare, drop_outliers, flops, drop_highest_loss, n_params_column, tokens_column,
                 flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
@@ -193,6 +217,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
       plan fit runs.csv -o mylaw.toml && plan --law mylaw.toml --flops 1e22
       plan fit runs.csv --bootstrap 4000 --seed 42 --flops 1e22
       plan fit ladder.csv --tie alpha=beta --objective least-squares
+      plan fit ladder.csv --objective asymmetric --weight-by compute
       plan fit runs.csv --fix E=1.69
       plan fit runs.csv --holdout 2 --flops 1e24
       plan fit runs.csv --drop-outliers --flops 1e24
@@ -207,6 +232,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
     fixes = parse_pairs(fixes, "--fix", "E=1.69")
     _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output,
                         drop_outliers)
+    _check_weighting(objective, penalty, weight_column, weight_by, isoflop, curves, compare)
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
@@ -225,10 +251,12 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
                          delta=delta, errors=errors,
                          n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=level,
                          budgets=tuple(flops) or DEFAULT_REPORT_BUDGETS, holdout=holdout, holdout_above=holdout_above,
-                         law_id=_law_id(output, law_id), drop_outliers=drop_outliers)
+                         law_id=_law_id(output, law_id), drop_outliers=drop_outliers,
+                         penalty=OVERESTIMATE_PENALTY if penalty is None else penalty, weight_column=weight_column,
+                         weight_by=weight_by)
 
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
-                             input_format)
+                             input_format, weight_column)
     if compare:
         from ..fitting import compare_estimators
 

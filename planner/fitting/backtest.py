@@ -94,11 +94,12 @@ def holdout_mask(flops: ArrayLike, *, k: int | None = None, above: float | None 
 def backtest(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: Callable[..., FitResult], *,
              k: int | None = None, above: float | None = None, flops: ArrayLike | None = None,
              full_fit: FitResult | None = None, budget: float | None = None,
-             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> Backtest:
+             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, weights: ArrayLike | None = None) -> Backtest:
     """Hold out runs by compute (:func:`holdout_mask`), ``refit(N, D, L)`` on the rest, predict the held-out ones.
 
     ``flops`` defaults to k·N·D. With ``full_fit`` (the fit on every run) and ``budget``, also N_opt at ``budget`` of
-    both fits. A refit that cannot be made (too few runs left) is a FitError saying so.
+    both fits. ``weights`` (one per run) are passed on to ``refit`` as ``weights=`` for the runs it fits. A refit that
+    cannot be made (too few runs left) is a FitError saying so.
     """
     import numpy as np
 
@@ -109,7 +110,8 @@ def backtest(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: C
     rule = (f"the {int(held.sum())} run{'s' if held.sum() > 1 else ''} of largest compute" if k is not None
             else f"the {int(held.sum())} run{'s' if held.sum() > 1 else ''} above {above:.3g} FLOPs")
     try:
-        fit = refit(N[keep], D[keep], L[keep])
+        fit = refit(N[keep], D[keep], L[keep]) if weights is None else \
+            refit(N[keep], D[keep], L[keep], weights=np.asarray(weights, float)[keep])
     except FitError as e:
         raise FitError(f"the back-test holds out {rule}, which leaves {int(keep.sum())} to fit: {e}") from None
     order = np.argsort(-C[held], kind="stable")

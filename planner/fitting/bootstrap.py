@@ -13,7 +13,9 @@ from typing import Callable
 
 from ..conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
 from ..errors import FitError
-from .objectives import HUBER_LOG, KaplanObjective, ParametricObjective
+from .lawfit import run_weights
+from .multistart import rows
+from .objectives import HUBER_LOG, OVERESTIMATE_PENALTY, KaplanObjective, ParametricObjective
 from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult, check_resampling, check_runs, resample_counts, sample_summary
 
@@ -51,7 +53,7 @@ def fit_parametrisation(fit: FitResult) -> Parametrisation:
 def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_resamples: int = 4000,
               seed: int | None = 0, fit: FitResult | None = None, form: str = "parametric", level: float = 95.0,
               delta: float = HUBER_DELTA, starts_per_resample: int = 2, batch: int = 500, progress: Callable[[int, int], None] | None = None,
-              max_rows: int = BOOTSTRAP_MAX_ROWS) -> BootstrapResult:
+              max_rows: int = BOOTSTRAP_MAX_ROWS, weights: ArrayLike | None = None) -> BootstrapResult:
     r"""Resample the runs with replacement ``n_resamples`` times, refit each, take percentiles.
 
     As Besiroglu et al. 2024 (§4: 4,000 resamples, each refitted). A resample is drawn by
@@ -75,6 +77,9 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     the spread of an n-run fit from m-run refits for an estimator whose error shrinks as 1/√n. The cost is then
     that of m runs whatever n is.
 
+    ``weights`` : the per-run weights the fit was made with (a weighted fit needs them); each resample's counts are
+    multiplied by them. The fit's objective (and the asymmetric objective's penalty) is the refits' too.
+
     ``progress(done, total)`` is called after each batch. Returns a :class:`BootstrapResult`.
     """
     import numpy as np
@@ -96,6 +101,10 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
         fit = fit_parametric(N, D, L, delta=delta) if form == "parametric" else fit_kaplan(N, D, L, delta=delta)
     loss_kind = fit.extra.get("objective_function", HUBER_LOG)
     delta = fit.extra.get("huber_delta", delta)
+    penalty = fit.extra.get("overestimate_penalty", OVERESTIMATE_PENALTY)
+    if fit.extra.get("weights") and weights is None:
+        raise FitError(f"the fit weighted its runs by {fit.extra['weights']}; give the bootstrap the same weights")
+    w = run_weights(weights, len(N))
     n_all = len(N)
     rng = np.random.default_rng(seed)
     warm = param.free(np.array([t for _, t in fit.optima[:starts_per_resample]] or [fit.theta], dtype=float))
@@ -104,14 +113,14 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     scale, centre = 1.0, None
     if n_all > max_rows:
         sub = np.sort(rng.choice(n_all, size=max_rows, replace=False))
-        x, y, l = x[sub], y[sub], l[sub]
+        x, y, l, w = rows((x, y, l, w), sub)
     n = len(x)
-    objective = objective_cls(x, y, l, delta, np.float64, loss=loss_kind, param=param)
+    objective = objective_cls(x, y, l, delta, np.float64, loss=loss_kind, param=param, penalty=penalty, run_weights=w)
     if n_all > max_rows:  # the centre of the m-out-of-n deviations: the optimum on the subsample itself
         centre = lbfgs_batch(objective, warm[:1], ftol=1e-15, gtol=1e-10, max_iter=2000).x[0]
         scale = math.sqrt(max_rows / n_all)
     pre = Preconditioned(objective, warm[0], hessian_of=objective_cls(x, y, l, delta, np.float64, loss=loss_kind,
-                                                                      param=param))
+                                                                      param=param, penalty=penalty, run_weights=w))
     thetas = np.empty((n_resamples, param.n_free))
     values = np.empty(n_resamples)
     done = 0

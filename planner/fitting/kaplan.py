@@ -13,8 +13,8 @@ from typing import Callable, Iterable, Mapping
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, KAPLAN_GRID
 from ..errors import FitError
-from .lawfit import asymptotic_errors, fit_extra, method_text, search
-from .objectives import HUBER_LOG, LEAST_SQUARES, KaplanObjective
+from .lawfit import asymptotic_errors, fit_extra, method_text, search, weighting_text
+from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, KaplanObjective
 from .outliers import find_outliers
 from .result import FitResult, data_range, residual_stats
 
@@ -25,7 +25,8 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
                grid: ArrayLike | None = None, polish: int = 8,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, tie: Iterable = (),
                fix: Mapping[str, float] | None = None, objective: str = HUBER_LOG,
-               progress: Callable[[str, float, float], None] | None = None) -> FitResult:
+               overestimate_penalty: float = OVERESTIMATE_PENALTY, weights: ArrayLike | None = None,
+               weighting: str | None = None, progress: Callable[[str, float, float], None] | None = None) -> FitResult:
     r"""Fit Kaplan et al.'s L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D (arXiv:2001.08361, Eq. 1.5).
 
     Same objectives as :func:`fit_parametric` (default Huber δ on log L, summed) over
@@ -37,7 +38,7 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
 
     param, N, D, L, starts, theta, fval, converged, n_distinct, optima = search(
         "kaplan", KaplanObjective, KAPLAN_GRID, n_params, n_tokens, loss, delta=delta, grid=grid, polish=polish,
-        tie=tie, fix=fix, objective=objective, progress=progress)
+        tie=tie, fix=fix, objective=objective, progress=progress, penalty=overestimate_penalty, weights=weights)
     x, y = np.log(N), np.log(D)
     nc, dc, aN, aD = (float(v) for v in theta)
     coefs = param.exact({"alpha_N": aN, "alpha_D": aD, "N_c": math.exp(nc), "D_c": math.exp(dc)})
@@ -72,7 +73,9 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
         objective=fval, n_runs=len(N), residuals=residual_stats(L, L_hat),
         data_range=data_range(N, D, flops_per_param_token), converged=converged, n_starts=len(starts),
         n_distinct_optima=n_distinct, warnings=tuple(warnings),
-        method=method_text(objective, delta, param, len(starts)),
+        method=method_text(objective, delta, param, len(starts), penalty=overestimate_penalty,
+                           weighting=weighting_text(weights, weighting)),
         flops_per_param_token=flops_per_param_token, theta=tuple(map(float, theta)), optima=optima[:polish],
-        extra=fit_extra(objective, delta, param), outliers=find_outliers(L, L_hat),
+        extra=fit_extra(objective, delta, param, overestimate_penalty, weighting_text(weights, weighting)),
+        outliers=find_outliers(L, L_hat),
     )

@@ -17,7 +17,7 @@ from ..conventions import COARSE_ROWS, FULL_DATA_ITER, FULL_DATA_STARTS
 from ..errors import FitError
 from .objectives import HUBER_LOG
 
-__all__ = ["multistart", "refine", "distinct", "spread_subsample"]
+__all__ = ["multistart", "refine", "distinct", "spread_subsample", "columns", "rows"]
 
 
 def distinct(theta, f, k: int, tol: float = 0.05):
@@ -45,6 +45,24 @@ def _count_distinct(f, rel: float = 1e-5):
     if ff.size == 0:
         return 0
     return int(1 + np.sum(np.diff(ff) > rel * np.maximum(np.abs(ff[:-1]), 1e-300)))
+
+
+def columns(data):
+    """(x, y, l, w) of the runs: log N, log D, log L and the per-run weights (None: all 1), from ``data`` =
+    (x, y, l) or (x, y, l, w)."""
+    import numpy as np
+
+    x, y, l = (np.asarray(v, float) for v in data[:3])
+    w = data[3] if len(data) > 3 else None
+    return x, y, l, None if w is None else np.asarray(w, float)
+
+
+def rows(data, sub):
+    """:func:`columns` of the runs at the indices ``sub`` (None: all)."""
+    x, y, l, w = columns(data)
+    if sub is None:
+        return x, y, l, w
+    return x[sub], y[sub], l[sub], None if w is None else w[sub]
 
 
 def _identity(theta):
@@ -76,14 +94,14 @@ def multistart(objective_cls, starts, data, *, delta, polish, loss: str = HUBER_
 
     from .lbfgs import lbfgs_batch
 
-    x, y, l = (np.asarray(v, float) for v in data)
+    x, y, l, w = columns(data)
     n = len(x)
     report = progress or (lambda *_: None)
     sub = spread_subsample(x, y, COARSE_ROWS) if n > COARSE_ROWS else None
-    cx, cy, cl = (x, y, l) if sub is None else (x[sub], y[sub], l[sub])
+    cx, cy, cl, cw = rows(data, sub)
     # The search from every start runs in single precision (about 20 % faster here, and ample to tell
     # basins apart); scipy L-BFGS-B's default stopping tests (factr = 1e7 → ftol = 1e7·2.2e-16; pgtol = 1e-5).
-    coarse = objective_cls(cx, cy, cl, delta, np.float32, loss=loss, param=param)
+    coarse = objective_cls(cx, cy, cl, delta, np.float32, loss=loss, param=param, run_weights=cw)
     stage = "grid" if sub is None else f"grid on {len(cx):,} of {n:,} runs"
     first = lbfgs_batch(coarse, starts, ftol=2.220446049250313e-09, gtol=1e-5, max_iter=1000,
                         progress=lambda done, total: report(stage, done, total))
@@ -107,13 +125,13 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
 
     from .lbfgs import Preconditioned, lbfgs_batch
 
-    x, y, l = (np.asarray(v, float) for v in data)
+    x, y, l, w = columns(data)
     n = len(x)
     report = progress or (lambda *_: None)
     sub = spread_subsample(x, y, COARSE_ROWS) if n > COARSE_ROWS else None
-    cx, cy, cl = (x, y, l) if sub is None else (x[sub], y[sub], l[sub])
+    cx, cy, cl, cw = rows(data, sub)
     picks = np.asarray(picks, float)
-    fine = objective_cls(cx, cy, cl, delta, np.float64, loss=loss, param=param)
+    fine = objective_cls(cx, cy, cl, delta, np.float64, loss=loss, param=param, run_weights=cw)
     if not len(picks):
         raise FitError("the fit failed from every start (the objective is not finite anywhere on the grid); "
                        "check that the losses and sizes are in natural units")
@@ -129,7 +147,7 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
         # Every run: L-BFGS preconditioned by the subsample's Hessian at its optimum, scaled by n/m (the objective is
         # a sum over runs), from the best few subsample optima: a few dozen passes over the rows, not hundreds.
         sample = fine
-        fine = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param)
+        fine = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param, run_weights=w)
         keep = order[:FULL_DATA_STARTS]
         fine = Preconditioned(fine, second.x[keep[0]], hessian_of=sample, scale=n / len(cx))
         to_theta = fine.theta

@@ -13,6 +13,14 @@ blockwise over runs; numpy is imported when they run.
 The alternative, ``"least-squares"``, is f(θ) = ½·Σ_i w_i·(L̂_i(θ) − L_i)² on the loss itself: what Gadre et al. 2024
 (arXiv:2403.08540, §3.1; their repository's ``scaling/laws.py`` calls ``scipy.optimize.curve_fit``, Levenberg–Marquardt)
 minimise. Its gradient is Σ_i w_i·(L̂_i − L_i)·∂L̂_i/∂θ.
+
+``"asymmetric"`` is the Huber objective with over-predictions (r_i > 0: the law predicts more loss than the run had)
+counted ``penalty`` times: f(θ) = Σ_i w_i·k(r_i)·Huber_δ(r_i), k(r) = penalty for r > 0 and 1 otherwise, as OLMo-core's
+ladder analysis fits it (allenai/OLMo-core, ``src/olmo_core/model_ladder/analysis/scaling_laws.py``,
+``ChinchillaParametricFit.fit``, whose ``overestimate_penalty`` is documented there with 10 as "a good choice if the goal
+is to capture the lower-bound of achievable loss"), so the law hugs the best runs rather than their middle. Its
+gradient is Σ_i w_i·k(r_i)·ψ(r_i)·∂pred_i/∂θ. Per-run weights (``run_weights``) multiply every w_i; OLMo-core weights
+a run by √C (the same file's caller, ``fit_chinchilla_scaling_laws.py``: ``np.sqrt(6 * N * D)``).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from typing import Mapping, Sequence
 from ..conventions import HUBER_DELTA
 
 __all__ = ["huber", "huber_psi", "Objective", "ParametricObjective", "KaplanObjective", "grid", "OBJECTIVES",
-           "HUBER_LOG", "LEAST_SQUARES"]
+           "HUBER_LOG", "LEAST_SQUARES", "ASYMMETRIC", "OVERESTIMATE_PENALTY", "robust_psi"]
 
 _CHUNK_ELEMENTS = 32768   # θ-rows × runs per numpy block: keeps temporaries in cache (measured fastest here)
 _RUN_CHUNK = 65536        # above this many runs, blocks of runs too ...
@@ -32,7 +40,11 @@ _CLIP = 700.0         # |exponent| cap: exp(±700) is finite in double precision
 #: The objectives a fit can minimise (``--objective``).
 HUBER_LOG = "huber-log"
 LEAST_SQUARES = "least-squares"
-OBJECTIVES = (HUBER_LOG, LEAST_SQUARES)
+ASYMMETRIC = "asymmetric"
+OBJECTIVES = (HUBER_LOG, LEAST_SQUARES, ASYMMETRIC)
+#: The over-prediction penalty of the asymmetric objective unless told otherwise: 10, OLMo-core's recommendation for
+#: a law of the lower bound of achievable loss (``ChinchillaParametricFit.fit``'s docstring, cited above).
+OVERESTIMATE_PENALTY = 10.0
 
 
 def huber(r, delta: float = HUBER_DELTA):
@@ -61,6 +73,15 @@ def huber_psi(r, delta, W):
     return r.sum(axis=1, dtype=float), psi
 
 
+def robust_psi(r, delta: float, penalty: float = 1.0):
+    """ρ'(r) of the Huber objective on log-residuals r = log L̂ − log L, with over-predictions (r > 0) counted
+    ``penalty`` times (the asymmetric objective; 1: plain Huber): k(r)·clip(r, −δ, δ)."""
+    import numpy as np
+
+    psi = np.clip(r, -delta, delta)
+    return psi if penalty == 1.0 else np.where(r > 0, penalty * psi, psi)
+
+
 class Objective:
     """The fit objective for a batch of θ, blockwise over θ rows and, for many runs, over runs too.
 
@@ -69,10 +90,12 @@ class Objective:
     Levenberg–Marquardt; ½ so that its gradient is Σ w·(L̂ − L)·∂L̂/∂θ). ``weights`` is None (every run once), or an
     (R, n) array of per-row run counts (bootstrap resamples) indexed by the row numbers the optimiser passes.
     ``param`` (a :class:`~planner.fitting.parametrisation.Parametrisation`) makes the θ it takes the free
-    parameters φ: θ_full = M·φ + c, gradient Mᵀ·∂f/∂θ_full.
+    parameters φ: θ_full = M·φ + c, gradient Mᵀ·∂f/∂θ_full. ``penalty`` is the asymmetric objective's factor on
+    over-predictions; ``run_weights`` (n,) multiply each run's term (and the resample counts, if any).
     """
 
-    def __init__(self, x, y, l, delta, dtype, weights=None, *, loss: str = HUBER_LOG, param=None):
+    def __init__(self, x, y, l, delta, dtype, weights=None, *, loss: str = HUBER_LOG, param=None,
+                 penalty: float = OVERESTIMATE_PENALTY, run_weights=None):
         import numpy as np
 
         if loss not in OBJECTIVES:
@@ -84,6 +107,8 @@ class Objective:
         self.L = np.exp(np.asarray(l, dtype=float)).astype(dtype) if loss == LEAST_SQUARES else None
         self.delta = delta
         self.loss = loss
+        self.penalty = float(penalty) if loss == ASYMMETRIC else 1.0
+        self.run_weights = None if run_weights is None else np.asarray(run_weights, dtype=dtype)
         self.weights = None if weights is None else np.asarray(weights, dtype=dtype)
         self.row_map = None     # optimiser row → weights row
         self.map = None if param is None or param.is_identity else param.matrix()
@@ -109,6 +134,8 @@ class Objective:
             if self.weights is not None:
                 r = rows[i:i + step]
                 W = self.weights[r if self.row_map is None else self.row_map[r]]
+            if self.run_weights is not None:
+                W = self.run_weights[None, :] if W is None else W * self.run_weights
             with np.errstate(over="ignore"):     # a wild trial point overflows float32: f = inf, rejected
                 T = T.astype(self.dtype)
             for span in spans:
@@ -122,6 +149,16 @@ class Objective:
         f[bad] = np.inf
         G[bad] = 0.0
         return f, G
+
+    def _robust(self, r, W):
+        """Σ k·Huber_δ(r) per row and k·ψ(r), weighted by W; k = the penalty where r > 0 (asymmetric), else 1.
+        ``r`` is overwritten."""
+        import numpy as np
+
+        if self.penalty != 1.0:
+            k = np.where(r > 0, self.penalty, 1.0).astype(r.dtype)
+            W = k if W is None else k * W
+        return huber_psi(r, self.delta, W)
 
     def _least_squares(self, L_hat, span, W):
         """½·Σ w·(L̂ − L)² per row and ∂f/∂L̂ = w·(L̂ − L). ``L_hat`` is overwritten."""
@@ -155,7 +192,7 @@ class ParametricObjective(Objective):
             else:
                 r = np.log(s)
                 r -= self.l[span]
-                f, psi = huber_psi(r, self.delta, W)
+                f, psi = self._robust(r, W)
                 psi /= s                                       # ∂f/∂s = ψ(r)/s
             e1 *= psi
             e2 *= psi
@@ -193,7 +230,7 @@ class KaplanObjective(Objective):
                 psi = psi * L_hat                              # ∂f/∂log L̂ = (L̂ − L)·L̂
             else:
                 r = aD[:, None] * lse - self.l[span]
-                f, psi = huber_psi(r, self.delta, W)
+                f, psi = self._robust(r, W)
             w1 = e1 / s
             w2 = e2 / s
             G = np.empty((len(T), 4))

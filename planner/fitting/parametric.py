@@ -26,8 +26,8 @@ from typing import Callable, Iterable, Mapping
 
 from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, IRREDUCIBLE_MARGIN, PARAMETRIC_GRID
 from ..errors import FitError
-from .lawfit import asymptotic_errors, fit_extra, method_text, search
-from .objectives import HUBER_LOG, LEAST_SQUARES, ParametricObjective
+from .lawfit import asymptotic_errors, fit_extra, method_text, search, weighting_text
+from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, ParametricObjective
 from .outliers import find_outliers
 from .result import FitResult, data_range, residual_stats
 
@@ -52,7 +52,8 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
                    grid: ArrayLike | None = None, polish: int = 8,
                    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, tie: Iterable = (),
                    fix: Mapping[str, float] | None = None, objective: str = HUBER_LOG, engine: str = "varpro",
-                   progress: Callable[[str, float, float], None] | None = None) -> FitResult:
+                   overestimate_penalty: float = OVERESTIMATE_PENALTY, weights: ArrayLike | None = None,
+                   weighting: str | None = None, progress: Callable[[str, float, float], None] | None = None) -> FitResult:
     r"""Fit L(N, D) = E + A/N^α + B/D^β to runs (Hoffmann et al. 2022, Eq. 2; Approach 3).
 
     n_params, n_tokens, loss : arrays of N, D and final loss (nats/token), one per run.
@@ -63,7 +64,12 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     tie : pairs of coefficients fitted as one, e.g. ``["alpha=beta"]`` (Gadre et al. 2024, Eq. 3; Muennighoff
         et al. 2023). fix : coefficient → value held fixed, e.g. ``{"E": 1.69}``. A fit needs more runs than
         free coefficients.
-    objective : ``"huber-log"`` (Hoffmann et al.) or ``"least-squares"`` on L (Gadre et al. 2024).
+    objective : ``"huber-log"`` (Hoffmann et al.), ``"least-squares"`` on L (Gadre et al. 2024) or ``"asymmetric"``
+        (Huber on log L with over-predictions counted ``overestimate_penalty`` times, as OLMo-core's ladder analysis).
+    weights : one weight per run (None: all 1), scaled to mean 1; ``weighting`` says how they were chosen, in words
+        (default "given weights").
+    engine : ``"varpro"`` (variable projection, :mod:`planner.fitting.varpro`) or ``"grid"`` (L-BFGS from every
+        point of the grid; planner's engine before variable projection). A ``grid`` given always runs the latter.
     progress : ``progress(stage, done, total)``, called as the search goes.
 
     Standard errors are asymptotic: σ̂²·(JᵀJ)⁻¹ with J the Jacobian of log L̂ (of L̂ for least squares) in the
@@ -74,7 +80,8 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
 
     param, N, D, L, starts, theta, fval, converged, n_distinct, optima = search(
         "parametric", ParametricObjective, PARAMETRIC_GRID, n_params, n_tokens, loss, delta=delta, grid=grid,
-        polish=polish, tie=tie, fix=fix, objective=objective, progress=progress, varpro=_engine(engine) == "varpro")
+        polish=polish, tie=tie, fix=fix, objective=objective, progress=progress, varpro=_engine(engine) == "varpro",
+        penalty=overestimate_penalty, weights=weights)
     x, y = np.log(N), np.log(D)
     coefs = param.exact(parametric_coefficients(theta))
     a, b, e, al, be = theta
@@ -99,9 +106,11 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
         exponents=law.exponents,
         objective=fval, n_runs=len(N), residuals=residual_stats(L, L_hat), data_range=data_range(N, D, flops_per_param_token),
         converged=converged, n_starts=len(starts), n_distinct_optima=n_distinct, warnings=warnings,
-        method=method_text(objective, delta, param, len(starts), varpro=grid is None and engine == "varpro"),
+        method=method_text(objective, delta, param, len(starts), varpro=grid is None and engine == "varpro",
+                           penalty=overestimate_penalty, weighting=weighting_text(weights, weighting)),
         flops_per_param_token=flops_per_param_token, theta=tuple(map(float, theta)), optima=optima[:polish],
-        extra=fit_extra(objective, delta, param), outliers=find_outliers(L, L_hat),
+        extra=fit_extra(objective, delta, param, overestimate_penalty, weighting_text(weights, weighting)),
+        outliers=find_outliers(L, L_hat),
     )
 
 

@@ -48,10 +48,11 @@ OPTIONAL_COLUMN_NAMES = {
     "budget": ("budget", "budget_flops", "flops_budget", "compute_budget", "isoflop", "isoflop_budget",
                "isoflop_flops", "nominal_flops", "target_flops", "budget_c"),
     "run_id": ("run", "run_id", "run_name", "runid", "run_label", "experiment", "model_name", "name", "id"),
+    "weight": ("weight", "weights", "run_weight"),
 }
 
 _OPTION = {"n_params": "--n-params-column", "n_tokens": "--tokens-column", "flops": "--flops-column",
-           "loss": "--loss-column", "budget": "--budget-column", "run_id": "--run-column"}
+           "loss": "--loss-column", "budget": "--budget-column", "run_id": "--run-column", "weight": "--weights"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Runs:
     derived : the fields computed rather than read (``n_tokens`` or ``flops``).
     budget : each run's nominal budget C in FLOPs, where a budget column was asked for and found, else None.
     run_id : each row's run id (training curves: one row per checkpoint), where asked for, else None.
+    weight : each run's weight in the fit, where a weights column was named, else None.
     """
 
     n_params: "numpy.ndarray"
@@ -78,6 +80,7 @@ class Runs:
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
     budget: "numpy.ndarray | None" = None
     run_id: tuple[str, ...] | None = None
+    weight: "numpy.ndarray | None" = None
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -107,7 +110,8 @@ class Runs:
         return replace(self, n_params=self.n_params[keep], n_tokens=self.n_tokens[keep], flops=self.flops[keep],
                        loss=self.loss[keep], lines=tuple(self.lines[i] for i in keep) if self.lines else (),
                        budget=None if self.budget is None else self.budget[keep],
-                       run_id=None if self.run_id is None else tuple(self.run_id[i] for i in keep))
+                       run_id=None if self.run_id is None else tuple(self.run_id[i] for i in keep),
+                       weight=None if self.weight is None else self.weight[keep])
 
 
 def _norm(name: str) -> str:
@@ -116,12 +120,14 @@ def _norm(name: str) -> str:
 
 def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | None = None, flops: str | None = None,
               loss: str | None = None, fmt: str | None = None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
-              budget: str | None = None, run_id: str | None = None, extra: tuple[str, ...] = ()) -> Runs:
+              budget: str | None = None, run_id: str | None = None, extra: tuple[str, ...] = (),
+              weight: str | None = None) -> Runs:
     """Read runs from ``path`` (``"-"`` for stdin). Keyword column names override recognition.
 
     ``fmt`` forces ``"csv"``, ``"tsv"`` or ``"jsonl"``. ``extra`` names the optional fields of
     :data:`OPTIONAL_COLUMN_NAMES` to look for by name (``"budget"``, ``"run_id"``); ``budget=`` and ``run_id=``
-    name their columns outright. With ``run_id`` the rows are checkpoints: each run must keep one N.
+    name their columns outright, and ``weight=`` a column of per-run weights. With ``run_id`` the rows are checkpoints:
+    each run must keep one N.
     Raises :class:`~planner.errors.RunsError`.
     """
     from ..files import read_text
@@ -131,7 +137,8 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
     source = "<stdin>" if p == "-" else p
     return parse_runs(text, source=source, fmt=fmt or format_of(p), n_params=n_params, n_tokens=n_tokens, flops=flops,
                       loss=loss,
-                      flops_per_param_token=flops_per_param_token, budget=budget, run_id=run_id, extra=extra)
+                      flops_per_param_token=flops_per_param_token, budget=budget, run_id=run_id, extra=extra,
+                      weight=weight)
 
 
 def read_curves(path: str | Path, *, run_id: str | None = None, **columns: str | None) -> Runs:
@@ -151,11 +158,11 @@ def read_curves(path: str | Path, *, run_id: str | None = None, **columns: str |
 def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_params: str | None = None,
                n_tokens: str | None = None, flops: str | None = None, loss: str | None = None,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget: str | None = None,
-               run_id: str | None = None, extra: tuple[str, ...] = ()) -> Runs:
+               run_id: str | None = None, extra: tuple[str, ...] = (), weight: str | None = None) -> Runs:
     """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`read_runs`)."""
     fmt = _sniffed(text, fmt)
     overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss, "budget": budget,
-                 "run_id": run_id}
+                 "run_id": run_id, "weight": weight}
     optional = tuple(f for f in OPTIONAL_COLUMN_NAMES if f in extra or overrides[f] is not None)
     if fmt == "jsonl":
         header, records = _records_jsonl(text, source)
@@ -377,7 +384,7 @@ def _build(cells, lines, columns, source, k) -> Runs:
         _check_one_size_per_run(run_id, N, lines, columns["n_params"], source)
     return Runs(n_params=N, n_tokens=arr["n_tokens"], flops=arr["flops"], loss=arr["loss"], source=source,
                 lines=tuple(lines), columns=dict(columns), derived=tuple(derived), flops_per_param_token=k,
-                budget=arr.get("budget"), run_id=run_id)
+                budget=arr.get("budget"), run_id=run_id, weight=arr.get("weight"))
 
 
 def _check_one_size_per_run(run_id, N, lines, column, source) -> None:

@@ -8,10 +8,11 @@ the five-dimensional fit (Hoffmann et al. 2022, arXiv:2203.15556, App. D.2) beco
 
 - least squares on L (Gadre et al. 2024, arXiv:2403.08540, §3.1): the inner problem min_c ½·Σ w_i·(Φ_i·c − L_i)²,
   Φ_i = (N_i^(−α), D_i^(−β), 1), is linear least squares, solved exactly by its normal equations;
-- Huber on log L (and the asymmetric Huber): the inner problem min_c Σ w_i·ρ(log Φ_i·c − log L_i) is solved by
+- Huber on log L (and the asymmetric Huber, :data:`planner.fitting.objectives.ASYMMETRIC`): the inner problem min_c Σ w_i·ρ(log Φ_i·c − log L_i) is solved by
   Gauss–Newton with iteratively reweighted least squares (IRLS; Holland & Welsch 1977): from the relative least
   squares min_c Σ w_i·((Φ_i·c − L_i)/L_i)², each step solves Σ w_i·h_i·(r_i + J_i·Δc)² with r_i = log L̂_i − log L_i,
-  J_i = Φ_i/L̂_i and h_i = ρ'(r_i)/r_i (for Huber_δ: min(1, δ/|r_i|)).
+  J_i = Φ_i/L̂_i and h_i = ρ'(r_i)/r_i (for Huber_δ: min(1, δ/|r_i|); times the penalty where r_i > 0 for the
+  asymmetric objective). Per-run weights w_i multiply every term.
 
 f* is evaluated on a grid of exponents (:data:`EXPONENT_GRID`, for every free exponent: one for α = β tied, none
 when both are fixed); the grid's local minima, best first, are then re-converged in all the free coefficients
@@ -134,19 +135,18 @@ def varpro_search(objective_cls, data, *, delta, polish, loss, param, psi=None,
 
     import numpy as np
 
-    from .multistart import refine, spread_subsample
+    from .multistart import columns, refine, rows, spread_subsample
 
-    x, y, l = (np.asarray(v, float) for v in data)
+    x, y, l, w = columns(data)
     report = progress or (lambda *_: None)
     if len(x) > COARSE_ROWS:
-        sub = spread_subsample(x, y, COARSE_ROWS)
-        x, y, l = x[sub], y[sub], l[sub]
+        x, y, l, w = rows(data, spread_subsample(x, y, COARSE_ROWS))
     _, free_exp = _structure(param)
     exps = np.array(list(itertools.product(EXPONENT_GRID, repeat=len(free_exp))), float).reshape(-1, len(free_exp))
     stage = "grid" if len(x) == len(data[0]) else f"grid on {len(x):,} of {len(data[0]):,} runs"
     report(stage, 0, 1)
-    phi = project(x, y, l, exps, param, psi=psi)
-    f, _ = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param)(phi, np.zeros(len(phi), int))
+    phi = project(x, y, l, exps, param, psi=psi, weights=w)
+    f, _ = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param, run_weights=w)(phi, np.zeros(len(phi), int))
     report(stage, 1, 1)
     minima = _local_minima(f, (len(EXPONENT_GRID),) * len(free_exp))
     # A non-positive exponent (a law whose loss does not fall) is tried only where it fits better than every

@@ -13,6 +13,7 @@ from pathlib import PurePath
 from typing import Callable, NamedTuple, Sequence
 
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..fitting.objectives import OVERESTIMATE_PENALTY
 from ..units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
                      format_ratio, format_text)
 from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
@@ -53,6 +54,9 @@ class FitRequest(NamedTuple):
     holdout_above: float | None = None
     law_id: str = "fitted"
     drop_outliers: bool = False
+    penalty: float = OVERESTIMATE_PENALTY   # the asymmetric objective's factor
+    weight_column: str | None = None
+    weight_by: str | None = None     # "compute": sqrt(C)
 
 
 class FitAnswer(NamedTuple):
@@ -67,15 +71,32 @@ class FitAnswer(NamedTuple):
 
 
 def _refit(request: FitRequest, k: float, progress=None) -> Callable:
-    """``refit(N, D, L)``: the law of ``request`` fitted to runs."""
+    """``refit(N, D, L, flops=None, weights=None)``: the law of ``request`` fitted to runs (weighted by sqrt(C) with
+    --weight-by compute, by ``weights`` with --weights)."""
     from .. import fitting
 
-    def refit(N, D, L, flops=None):
+    def refit(N, D, L, flops=None, weights=None):
         fitter = fitting.fit_kaplan if request.form == "kaplan" else fitting.fit_parametric
+        if request.weight_by == "compute":
+            weights = (k * N * D if flops is None else flops) ** 0.5
         return fitter(N, D, L, flops_per_param_token=k, tie=request.tie, fix=dict(request.fix),
-                      objective=request.objective, delta=request.delta, progress=progress)
+                      objective=request.objective, delta=request.delta, progress=progress,
+                      overestimate_penalty=request.penalty, weights=weights, weighting=_weighting(request))
 
     return refit
+
+
+def _weighting(request: FitRequest) -> str | None:
+    if request.weight_by == "compute":
+        return "sqrt(C) (as OLMo-core's ladder analysis)"
+    return f"column {request.weight_column!r}" if request.weight_column else None
+
+
+def _weights(request: FitRequest, runs):
+    """The per-run weights of ``request`` for ``runs`` (None: equal)."""
+    if request.weight_by == "compute":
+        return runs.flops ** 0.5
+    return runs.weight if request.weight_column else None
 
 
 def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float], None] | None = None) -> FitAnswer:
@@ -87,22 +108,23 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
     k = runs.flops_per_param_token
     N, D, L = runs.n_params, runs.n_tokens, runs.loss
     refit = _refit(request, k, progress)
-    fit = refit(N, D, L, flops=runs.flops)
+    fit = refit(N, D, L, flops=runs.flops, weights=_weights(request, runs))
     dropped = None
     if request.drop_outliers and fit.outliers:
         dropped = OutlierDrop(fit, runs, tuple(line_of(runs, i) for i in fit.outliers.indices))
         runs = runs.without(fit.outliers.indices)
         N, D, L = runs.n_params, runs.n_tokens, runs.loss
-        fit = refit(N, D, L, flops=runs.flops)
+        fit = refit(N, D, L, flops=runs.flops, weights=_weights(request, runs))
     boot = None
     if request.errors == "bootstrap":
         boot = fitting.bootstrap(N, D, L, n_resamples=request.n_boot, seed=request.seed, fit=fit, form=fit.form,
-                                 level=request.level,
+                                 level=request.level, weights=_weights(request, runs),
                                  progress=None if progress is None else lambda d, t: progress("bootstrap", d, t))
     bt = None
     if request.holdout is not None or request.holdout_above is not None:
         bt = fitting.backtest(N, D, L, _refit(request, k), k=request.holdout, above=request.holdout_above,
-                              flops=runs.flops, full_fit=fit, budget=max(request.budgets), flops_per_param_token=k)
+                              flops=runs.flops, full_fit=fit, budget=max(request.budgets), flops_per_param_token=k,
+                              weights=None if request.weight_by else _weights(request, runs))
     law = law_from_fit(fit, boot, law_id=request.law_id, source=PurePath(runs.source).name)
     plans = plans_report(law, list(request.budgets), request.level if boot is not None else None)
     return FitAnswer(fit_report(fit, boot, plans, runs, backtest=bt, dropped=dropped), fit, boot, bt, dropped)
