@@ -115,7 +115,7 @@ def errors_options(f):
 
 
 def backtest_options(f):
-    """Whom to trust: --holdout, --holdout-above, --compare, --drop-outliers."""
+    """Whom to trust: --holdout, --holdout-above, --compare, --rollout, --drop-outliers."""
     return with_options(f, [
         option("--holdout", type=click.IntRange(min=1), metavar="K",
                      help="Back-test: fit without the K runs of largest compute and predict them."),
@@ -124,6 +124,9 @@ def backtest_options(f):
         option("--compare", is_flag=True,
                      help="Fit the free and the alpha = beta law, Kaplan's form and Approach 2 on the same runs; "
                           "one row each."),
+        option("--rollout", type=click.Choice(("size", "compute")), metavar="size|compute",
+                     help="Rolling back-test: fit on the smallest model sizes (or compute levels), predict the next, "
+                          "expand; says whether the error grows with the distance of the extrapolation."),
         option("--drop-outliers", is_flag=True,
                      help="Refit without the runs the outlier check names (log-residual beyond 3.5 robust standard "
                           "deviations, 1.4826 x MAD, of the median) and report how the plans moved."),
@@ -199,7 +202,7 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @format_option(file_option=False)  # -o is the law file here
 def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, penalty, weight_column,
                 weight_by, errors, n_boot, seed, level,
-                holdout, holdout_above, compare, drop_outliers, flops, drop_highest_loss, n_params_column, tokens_column,
+                holdout, holdout_above, compare, rollout, drop_outliers, flops, drop_highest_loss, n_params_column, tokens_column,
                 flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
 
@@ -221,6 +224,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
       plan fit runs.csv --fix E=1.69
       plan fit runs.csv --holdout 2 --flops 1e24
       plan fit runs.csv --drop-outliers --flops 1e24
+      plan fit ladder.csv --rollout size --format json
       plan fit runs.csv --compare --flops 1e22 --flops 1e24
       plan fit runs.jsonl --form kaplan
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
@@ -233,6 +237,9 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
     _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output,
                         drop_outliers)
     _check_weighting(objective, penalty, weight_column, weight_by, isoflop, curves, compare)
+    if rollout and (isoflop or curves or compare):
+        raise click.UsageError("--rollout back-tests a loss law; it does not combine with "
+                               + ("--isoflop" if isoflop else "--curves" if curves else "--compare"))
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
@@ -253,7 +260,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
                          budgets=tuple(flops) or DEFAULT_REPORT_BUDGETS, holdout=holdout, holdout_above=holdout_above,
                          law_id=_law_id(output, law_id), drop_outliers=drop_outliers,
                          penalty=OVERESTIMATE_PENALTY if penalty is None else penalty, weight_column=weight_column,
-                         weight_by=weight_by)
+                         weight_by=weight_by, rollout=rollout)
 
     runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                              input_format, weight_column)

@@ -12,6 +12,9 @@ Pure: arrays in, small frozen dataclasses out; no printing, and no file is opene
 - :mod:`~planner.fitting.parametric`, :mod:`~planner.fitting.kaplan`: the two loss-law fits (Approach 3), sharing
   :mod:`~planner.fitting.lawfit`.
 - :mod:`~planner.fitting.backtest`: hold out the largest runs, predict them.
+- :mod:`~planner.fitting.rollout`: rolling back-tests: fit on the smallest levels, predict the next, expand.
+- :mod:`~planner.fitting.varpro`: variable projection, the parametric fit's search over its exponents.
+- :mod:`~planner.fitting.outliers`: the outlier check after every fit.
 - :mod:`~planner.fitting.compare`: several estimators on the same runs.
 - :mod:`~planner.fitting.diagnostics`: warnings that need the bootstrap or the budgets.
 - :mod:`~planner.fitting.standard_errors`: asymptotic (Gauss–Newton) standard errors.
@@ -35,9 +38,10 @@ from .objectives import huber
 from .parametric import fit_parametric
 from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult
+from .rollout import Rollout, rollout
 from .runs import COLUMN_NAMES, Runs, parse_runs, read_curves, read_runs
 
 __all__ = ["FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "fit_parametric", "fit_kaplan", "fit_isoflop",
            "bootstrap", "design_isoflop", "huber", "read_runs", "parse_runs", "COLUMN_NAMES", "fit_curves",
            "bootstrap_isoflop", "bootstrap_curves", "read_curves", "backtest", "Backtest", "compare_estimators",
-           "EstimatorFit", "Parametrisation"]
+           "EstimatorFit", "Parametrisation", "rollout", "Rollout"]

@@ -17,6 +17,7 @@ from ..fitting.objectives import OVERESTIMATE_PENALTY
 from ..units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
                      format_ratio, format_text)
 from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
+from .rollout import rollout_footer, rollout_section, rollout_summary
 from .types import Block, Column, Report
 
 __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
@@ -57,6 +58,7 @@ class FitRequest(NamedTuple):
     penalty: float = OVERESTIMATE_PENALTY   # the asymmetric objective's factor
     weight_column: str | None = None
     weight_by: str | None = None     # "compute": sqrt(C)
+    rollout: str | None = None       # "size" or "compute": a rolling back-test by those levels
 
 
 class FitAnswer(NamedTuple):
@@ -68,6 +70,7 @@ class FitAnswer(NamedTuple):
     boot: object
     backtest: object
     dropped: object = None
+    rollout: object = None
 
 
 def _refit(request: FitRequest, k: float, progress=None) -> Callable:
@@ -125,12 +128,18 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
         bt = fitting.backtest(N, D, L, _refit(request, k), k=request.holdout, above=request.holdout_above,
                               flops=runs.flops, full_fit=fit, budget=max(request.budgets), flops_per_param_token=k,
                               weights=None if request.weight_by else _weights(request, runs))
+    ro = None
+    if request.rollout is not None:
+        ro = fitting.rollout(N, D, L, _refit(request, k), by=request.rollout, flops=runs.flops,
+                             flops_per_param_token=k, weights=None if request.weight_by else _weights(request, runs))
     law = law_from_fit(fit, boot, law_id=request.law_id, source=PurePath(runs.source).name)
     plans = plans_report(law, list(request.budgets), request.level if boot is not None else None)
-    return FitAnswer(fit_report(fit, boot, plans, runs, backtest=bt, dropped=dropped), fit, boot, bt, dropped)
+    return FitAnswer(fit_report(fit, boot, plans, runs, backtest=bt, dropped=dropped, rollout=ro), fit, boot, bt,
+                     dropped, ro)
 
 
-def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDrop | None = None) -> Report:
+def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDrop | None = None,
+               rollout=None) -> Report:
     """The report of ``plan fit``: ``fit`` (a :class:`~planner.fitting.FitResult`), its ``boot`` strap (or None),
     ``plans`` (the report of the fitted law's plans, with their intervals), the ``runs`` it was fitted on, and its
     ``backtest`` (a :class:`~planner.fitting.Backtest`, or None).
@@ -158,15 +167,18 @@ def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDr
         columns.append(Column("interval_cell", f"{boot.level:g}% interval", _interval_cell))
     keys = COEFFICIENT_KEYS if boot is not None else COEFFICIENT_KEYS[:3]
     plans = dataclasses.replace(plans, title="Compute-optimal plans with this law", footer=(), name="plans")
-    sections = (plans,) + ((holdout_section(backtest),) if backtest is not None else ())
+    sections = (plans,) + ((holdout_section(backtest),) if backtest is not None else ()) \
+        + ((rollout_section(rollout),) if rollout is not None else ())
     warnings = list(dict.fromkeys(tuple(fit.warnings) + tuple(plans.warnings) + tuple(_diagnostics(fit, boot, plans))
                                   + tuple(outlier_warnings(fit, runs, dropped))))
     fields = _fit_fields(fit, boot, runs, ses, se_method, warnings)
     fields.update(outlier_fields(fit, runs, dropped, plans))
     if backtest is not None:
         fields["holdout_summary"] = _holdout_summary(backtest)
+    if rollout is not None:
+        fields["rollout_summary"] = rollout_summary(rollout)
     footer = _fit_footer(fit, boot, runs, se_method) + (_holdout_footer(backtest) if backtest is not None else [])
-    footer += dropped_footer(fit, dropped, plans)
+    footer += dropped_footer(fit, dropped, plans) + (rollout_footer(rollout) if rollout is not None else [])
     footer += [f"Warning: {w}" for w in warnings]
     return Report(blocks=(Block(rows),), columns=tuple(columns), keys=keys,
                   title=f"Fit · {fit.form} law · {fit.n_runs} runs from {PurePath(runs.source).name}",
