@@ -15,6 +15,7 @@ Pure: arrays in, small frozen dataclasses out; no printing, and no file is opene
 - :mod:`~planner.fitting.rollout`: rolling back-tests: fit on the smallest levels, predict the next, expand.
 - :mod:`~planner.fitting.varpro`: variable projection, the parametric fit's search over its exponents.
 - :mod:`~planner.fitting.outliers`: the outlier check after every fit.
+- :mod:`~planner.fitting.prediction`: prediction intervals for new runs (the back-tests' "is it inside?").
 - :mod:`~planner.fitting.compare`: several estimators on the same runs.
 - :mod:`~planner.fitting.diagnostics`: warnings that need the bootstrap or the budgets.
 - :mod:`~planner.fitting.standard_errors`: asymptotic (Gauss–Newton) standard errors.

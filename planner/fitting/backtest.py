@@ -33,6 +33,8 @@ class Backtest:
     fit : the law fitted on the other ``n_kept`` runs.  rule : which runs were held out, in words.
     budget : the budget N_opt is compared at (or None); n_opt_all / n_opt_kept : N_opt there of the fit on every run
     and of the fit without the held-out runs.
+    pi_low, pi_high : the held-out fit's prediction interval for each held-out run
+    (:mod:`planner.fitting.prediction`), where one was asked for.
     """
 
     n_params: "numpy.ndarray"
@@ -47,6 +49,15 @@ class Backtest:
     budget: float | None = None
     n_opt_all: float | None = None
     n_opt_kept: float | None = None
+    pi_low: "numpy.ndarray | None" = None
+    pi_high: "numpy.ndarray | None" = None
+
+    @property
+    def inside(self) -> "numpy.ndarray | None":
+        """Whether each held-out run's loss lies inside the held-out fit's prediction interval (None: none asked)."""
+        if self.pi_low is None or self.pi_high is None:
+            return None
+        return (self.loss >= self.pi_low) & (self.loss <= self.pi_high)
 
     @property
     def mean_abs_relative_error(self) -> float:
@@ -94,12 +105,15 @@ def holdout_mask(flops: ArrayLike, *, k: int | None = None, above: float | None 
 def backtest(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: Callable[..., FitResult], *,
              k: int | None = None, above: float | None = None, flops: ArrayLike | None = None,
              full_fit: FitResult | None = None, budget: float | None = None,
-             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, weights: ArrayLike | None = None) -> Backtest:
+             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, weights: ArrayLike | None = None,
+             interval: Callable | None = None) -> Backtest:
     """Hold out runs by compute (:func:`holdout_mask`), ``refit(N, D, L)`` on the rest, predict the held-out ones.
 
     ``flops`` defaults to k·N·D. With ``full_fit`` (the fit on every run) and ``budget``, also N_opt at ``budget`` of
-    both fits. ``weights`` (one per run) are passed on to ``refit`` as ``weights=`` for the runs it fits. A refit that
-    cannot be made (too few runs left) is a FitError saying so.
+    both fits. ``weights`` (one per run) are passed on to ``refit`` as ``weights=`` for the runs it fits.
+    ``interval(fit, N, D, L, N_new, D_new, weights)`` → (low, high), if given, is the prediction interval of the
+    held-out runs from the fit on the others (:func:`planner.fitting.prediction.bootstrap_prediction_interval`). A
+    refit that cannot be made (too few runs left) is a FitError saying so.
     """
     import numpy as np
 
@@ -121,5 +135,10 @@ def backtest(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: C
     if full_fit is not None and budget is not None:
         n_all = float(full_fit.model.compute_optimal(budget)[0])
         n_kept = float(fit.model.compute_optimal(budget)[0])
+    lo = hi = None
+    if interval is not None:
+        lo, hi = interval(fit, N[keep], D[keep], L[keep], Nh, Dh,
+                          None if weights is None else np.asarray(weights, float)[keep])
     return Backtest(n_params=Nh, n_tokens=Dh, flops=Ch, loss=Lh, predicted_loss=pred, relative_error=pred / Lh - 1,
-                    fit=fit, n_kept=int(keep.sum()), rule=rule, budget=budget, n_opt_all=n_all, n_opt_kept=n_kept)
+                    fit=fit, n_kept=int(keep.sum()), rule=rule, budget=budget, n_opt_all=n_all, n_opt_kept=n_kept,
+                    pi_low=lo, pi_high=hi)

@@ -90,12 +90,13 @@ def levels_of(n_params, flops, by: str):
 def rollout(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: Callable[..., FitResult], *,
             by: str = "size", flops: ArrayLike | None = None, min_levels: int = 3,
             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, weights: ArrayLike | None = None,
-            inside: Callable | None = None) -> Rollout:
+            interval: Callable | None = None) -> Rollout:
     """Fit ``refit(N, D, L)`` on the runs of the k smallest levels, for k = ``min_levels`` … (number of levels − 1),
     (3 by default: E + A/N^α has three coefficients, which two sizes cannot pin down),
     and predict every larger level (see the module). ``weights`` (one per run) go to ``refit`` as ``weights=`` for
-    the runs it fits. ``inside(fit, N, D, L)``, if given, counts how many of the runs (N, D, L) lie inside the fit's
-    prediction interval. FitError when not two steps can be fitted.
+    the runs it fits. ``interval(fit, N, D, L, N_new, D_new, weights)`` → (low, high), if given, is a fit's
+    prediction interval (:func:`planner.fitting.prediction.bootstrap_prediction_interval`): each step counts the runs
+    of the next level inside it. FitError when not two steps can be fitted.
     """
     import numpy as np
     from scipy.stats import spearmanr
@@ -124,11 +125,16 @@ def rollout(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: Ca
             errs.append(float(e.mean()))
         nxt = level == levels[k]
         far = [e.mean() for _, e in per_level[1:]]
+        n_inside = None
+        if interval is not None:
+            lo, hi = interval(fit, N[keep], D[keep], L[keep], N[nxt], D[nxt],
+                              None if weights is None else np.asarray(weights, float)[keep])
+            n_inside = int(((L[nxt] >= lo) & (L[nxt] <= hi)).sum())
         steps.append(RolloutStep(
             k=k, cutoff=float(cutoff), n_fit=int(keep.sum()), next_level=float(levels[k]), n_next=int(nxt.sum()),
             next_error=float(np.abs(rel[nxt]).mean()), next_max_error=float(np.abs(rel[nxt]).max()),
             next_bias=float(rel[nxt].mean()), far_error=float(np.mean(far)) if far else None, fit=fit,
-            inside=None if inside is None else int(inside(fit, N[nxt], D[nxt], L[nxt]))))
+            inside=n_inside))
     if len(steps) < 2:
         raise FitError(f"a rolling back-test needs at least two fits; {len(steps)} could be made "
                        f"({'; '.join(skipped) or 'too few levels'})")

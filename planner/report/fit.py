@@ -14,6 +14,7 @@ from typing import Callable, NamedTuple, Sequence
 
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..fitting.objectives import OVERESTIMATE_PENALTY
+from ..fitting.prediction import PREDICTION_LABEL
 from ..units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
                      format_ratio, format_text)
 from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
@@ -89,6 +90,26 @@ def _refit(request: FitRequest, k: float, progress=None) -> Callable:
     return refit
 
 
+#: planner's choice: each step of a rolling back-test bootstraps its fit this many times (at most) for its prediction
+#: interval, so that tens of steps stay a few seconds.
+ROLLOUT_RESAMPLES = 200
+
+
+def _interval(request: FitRequest, k: float, n_resamples: int):
+    """The prediction interval a back-test asks of its fits (None with --errors asymptotic: no bootstrap)."""
+    if request.errors != "bootstrap":
+        return None
+    from ..fitting.prediction import bootstrap_prediction_interval
+
+    def interval(fit, N, D, L, Nt, Dt, weights):
+        if request.weight_by == "compute":
+            weights = (k * N * D) ** 0.5
+        return bootstrap_prediction_interval(fit, N, D, L, Nt, Dt, n_resamples=n_resamples, seed=request.seed,
+                                             level=request.level, weights=weights)
+
+    return interval
+
+
 def _weighting(request: FitRequest) -> str | None:
     if request.weight_by == "compute":
         return "sqrt(C) (as OLMo-core's ladder analysis)"
@@ -127,11 +148,13 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
     if request.holdout is not None or request.holdout_above is not None:
         bt = fitting.backtest(N, D, L, _refit(request, k), k=request.holdout, above=request.holdout_above,
                               flops=runs.flops, full_fit=fit, budget=max(request.budgets), flops_per_param_token=k,
-                              weights=None if request.weight_by else _weights(request, runs))
+                              weights=None if request.weight_by else _weights(request, runs),
+                              interval=_interval(request, k, request.n_boot))
     ro = None
     if request.rollout is not None:
         ro = fitting.rollout(N, D, L, _refit(request, k), by=request.rollout, flops=runs.flops,
-                             flops_per_param_token=k, weights=None if request.weight_by else _weights(request, runs))
+                             flops_per_param_token=k, weights=None if request.weight_by else _weights(request, runs),
+                             interval=_interval(request, k, min(request.n_boot, ROLLOUT_RESAMPLES)))
     law = law_from_fit(fit, boot, law_id=request.law_id, source=PurePath(runs.source).name)
     plans = plans_report(law, list(request.budgets), request.level if boot is not None else None)
     return FitAnswer(fit_report(fit, boot, plans, runs, backtest=bt, dropped=dropped, rollout=ro), fit, boot, bt,
@@ -167,7 +190,8 @@ def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDr
         columns.append(Column("interval_cell", f"{boot.level:g}% interval", _interval_cell))
     keys = COEFFICIENT_KEYS if boot is not None else COEFFICIENT_KEYS[:3]
     plans = dataclasses.replace(plans, title="Compute-optimal plans with this law", footer=(), name="plans")
-    sections = (plans,) + ((holdout_section(backtest),) if backtest is not None else ()) \
+    level = boot.level if boot is not None else 95.0
+    sections = (plans,) + ((holdout_section(backtest, level),) if backtest is not None else ()) \
         + ((rollout_section(rollout),) if rollout is not None else ())
     warnings = list(dict.fromkeys(tuple(fit.warnings) + tuple(plans.warnings) + tuple(_diagnostics(fit, boot, plans))
                                   + tuple(outlier_warnings(fit, runs, dropped))))
@@ -177,7 +201,8 @@ def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDr
         fields["holdout_summary"] = _holdout_summary(backtest)
     if rollout is not None:
         fields["rollout_summary"] = rollout_summary(rollout)
-    footer = _fit_footer(fit, boot, runs, se_method) + (_holdout_footer(backtest) if backtest is not None else [])
+    footer = _fit_footer(fit, boot, runs, se_method)
+    footer += _holdout_footer(backtest, level) if backtest is not None else []
     footer += dropped_footer(fit, dropped, plans) + (rollout_footer(rollout) if rollout is not None else [])
     footer += [f"Warning: {w}" for w in warnings]
     return Report(blocks=(Block(rows),), columns=tuple(columns), keys=keys,
@@ -266,8 +291,9 @@ def _fit_fields(fit, boot, runs, ses, se_method, warnings) -> dict:
 # the back-test (--holdout, --holdout-above)
 
 
-def holdout_section(bt) -> Report:
-    """The held-out runs of a back-test: actual loss, predicted loss, relative error (JSON: ``holdout``)."""
+def holdout_section(bt, level: float = 95.0) -> Report:
+    """The held-out runs of a back-test: actual loss, predicted loss, relative error, and where the back-test has
+    them the ``level`` % prediction interval and whether each run is inside it (JSON: ``holdout``)."""
     rows = [{"n_params": float(n), "n_tokens": float(d), "flops": float(c), "loss": float(l),
              "predicted_loss": float(p), "relative_error": float(r)}
             for n, d, c, l, p, r in zip(bt.n_params, bt.n_tokens, bt.flops, bt.loss, bt.predicted_loss,
@@ -276,7 +302,17 @@ def holdout_section(bt) -> Report:
                Column("n_tokens", "tokens D", format_count), Column("loss", "loss", format_loss4),
                Column("predicted_loss", "predicted", format_loss4),
                Column("relative_error", "rel. error", format_percent))
-    return Report(blocks=(Block(rows),), columns=columns, keys=HOLDOUT_KEYS, name="holdout",
+    keys, footer = HOLDOUT_KEYS, ()
+    if bt.inside is not None:
+        for row, lo, hi, ok in zip(rows, bt.pi_low, bt.pi_high, bt.inside):
+            row.update(prediction_low=float(lo), prediction_high=float(hi), inside_prediction_interval=bool(ok),
+                       pi_cell=f"{lo:.3f}–{hi:.3f}", inside_cell="yes" if ok else "NO")
+        # D is in the CSV and JSON; the table makes room for the interval
+        columns = tuple(c for c in columns if c.key != "n_tokens") + (Column("pi_cell", "PI", str),
+                                                                     Column("inside_cell", "in PI", str))
+        keys = HOLDOUT_KEYS + ("prediction_low", "prediction_high", "inside_prediction_interval")
+        footer = (f"PI: the held-out fit's {level:g}% {PREDICTION_LABEL}; in PI: the run's loss lies in it.",)
+    return Report(blocks=(Block(rows),), columns=columns, keys=keys, name="holdout", footer=footer,
                   title=f"Back-test · fitted on {bt.n_kept} runs, predicting {bt.rule}")
 
 
@@ -284,12 +320,17 @@ def _holdout_summary(bt) -> dict:
     return {"rule": bt.rule, "n_held_out": len(bt.loss), "n_fitted": bt.n_kept,
             "mean_abs_relative_error": bt.mean_abs_relative_error, "max_abs_relative_error": bt.max_abs_relative_error,
             "budget": bt.budget, "n_opt_all_runs": bt.n_opt_all, "n_opt_without_held_out": bt.n_opt_kept,
-            "n_opt_ratio": bt.n_opt_ratio, "coefficients_without_held_out": dict(bt.fit.coefficients)}
+            "n_opt_ratio": bt.n_opt_ratio, "coefficients_without_held_out": dict(bt.fit.coefficients),
+            "n_inside_prediction_interval": None if bt.inside is None else int(bt.inside.sum()),
+            "prediction_interval": None if bt.inside is None else PREDICTION_LABEL}
 
 
-def _holdout_footer(bt) -> list[str]:
+def _holdout_footer(bt, level: float = 95.0) -> list[str]:
     lines = [f"Back-test: fitted without {bt.rule}, the law predicts them with mean |relative error| "
              f"{format_percent(bt.mean_abs_relative_error)} (max {format_percent(bt.max_abs_relative_error)})."]
+    if bt.inside is not None:
+        lines.append(f"{int(bt.inside.sum())} of the {len(bt.loss)} held-out runs lie inside the held-out fit's "
+                     f"{level:g}% {PREDICTION_LABEL}.")
     if bt.n_opt_ratio is not None:
         lines.append(f"N_opt at {format_flops(bt.budget)}: {format_count(bt.n_opt_all)} from every run, "
                      f"{format_count(bt.n_opt_kept)} without the held-out runs (x{bt.n_opt_ratio:.3g}).")

@@ -3,6 +3,7 @@ and the sentence saying whether the errors grow with the distance of the extrapo
 
 from __future__ import annotations
 
+from ..fitting.prediction import PREDICTION_LABEL
 from ..units import format_count, format_flops, format_percent
 from .types import Block, Column, Report
 
@@ -26,14 +27,20 @@ def rollout_section(ro) -> Report:
                Column("far_error", "farther |err|", lambda v: "-" if v is None else format_percent(v))]
     if any(s.inside is not None for s in ro.steps):
         columns.append(Column("next_inside", "in PI", lambda v: "-" if v is None else str(v)))
+    footer = ("Columns: |err|, err: mean |(L_hat - L)/L| and mean (L_hat - L)/L of the next level's runs; "
+              "farther |err|: mean |(L_hat - L)/L| of every level beyond it"
+              + (f"; in PI: how many of the next level's runs lie inside the step fit's {PREDICTION_LABEL}."
+                 if any(s.inside is not None for s in ro.steps) else "."),)
     return Report(blocks=(Block(rows),), columns=tuple(columns), keys=ROLLOUT_KEYS, name="rollout",
-                  title=f"Rolling back-test by {ro.by}: fit on the smallest levels, predict the next",
-                  footer=("Columns: |err|, err: mean |(L_hat - L)/L| and mean (L_hat - L)/L of the next level's runs; "
-                          "farther |err|: mean |(L_hat - L)/L| of every level beyond it.",))
+                  title=f"Rolling back-test by {ro.by}: fit on the smallest levels, predict the next", footer=footer)
 
 
 def rollout_summary(ro) -> dict:
+    inside = [s.inside for s in ro.steps if s.inside is not None]
     return {"by": ro.by, "levels": list(ro.levels), "spearman_rho": ro.rho, "p_value": ro.p_value,
+            "n_next_inside_prediction_interval": sum(inside) if inside else None,
+            "n_next": sum(s.n_next for s in ro.steps),
+            "prediction_interval": PREDICTION_LABEL if inside else None,
             "errors_grow_with_distance": ro.grows, "distances_log10": list(ro.distances),
             "mean_abs_relative_errors": list(ro.errors), "skipped": list(ro.skipped)}
 
