@@ -62,9 +62,9 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     objective, with its tied and fixed coefficients: they stay tied and fixed in every refit).
 
     Each refit starts from ``starts_per_resample`` points: the full-data optimum and the next
-    best distinct local optima of the full-data grid fit (``fit.optima``), each moved by one Newton step with the
-    full-data Hessian; all resamples and starts run at once in the batched L-BFGS of :mod:`planner.fitting.lbfgs`
-    (double precision, tight tolerances), preconditioned by that Hessian
+    best distinct local optima of the full-data grid fit (``fit.optima``); all resamples and starts run at once in the
+    batched L-BFGS of :mod:`planner.fitting.lbfgs` (double precision, tight tolerances), preconditioned by the
+    full-data Hessian at the optimum, so that its first step is a Newton step
     (:class:`~planner.fitting.lbfgs.Preconditioned`: about 14 iterations a refit instead of 63 on Besiroglu et al.'s
     runs), ``batch`` resamples at a time, and each keeps its best end point. This
     does not rerun the 4,500-start grid per resample: it assumes a resample's optimum lies in
@@ -128,8 +128,8 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
         R = min(batch, n_resamples - done)
         objective.weights = resample_counts(rng, R, n)
         objective.row_map = np.repeat(np.arange(R), K)
-        res = lbfgs_batch(pre, pre.newton_starts(np.tile(warm, (R, 1))), ftol=REFIT_FTOL, gtol=REFIT_GTOL,
-                          max_iter=2000)
+        res = lbfgs_batch(pre, pre.z(np.tile(warm, (R, 1))), ftol=REFIT_FTOL, gtol=REFIT_GTOL,
+                          max_iter=2000, whitened=True)
         f = res.f.reshape(R, K)
         pick = np.argmin(f, axis=1)
         thetas[done:done + R] = pre.theta(res.x).reshape(R, K, param.n_free)[np.arange(R), pick]

@@ -45,7 +45,7 @@ class BatchResult:
 
 def lbfgs_batch(fg: Callable, x0, *, max_iter: int = 1000, memory: int = 10, ftol: float = 1e-13,
                 gtol: float = 1e-9, max_linesearch: int = 40, c1: float = 1e-4, c2: float = 0.9,
-                progress: Callable[[int, int], None] | None = None) -> BatchResult:
+                progress: Callable[[int, int], None] | None = None, whitened: bool = False) -> BatchResult:
     """Minimise S independent problems at once, one per row of ``x0`` (shape (S, P)).
 
     ``fg(x, rows)`` returns ``(f, g)`` for the points ``x`` (k, P), which are the current
@@ -55,7 +55,9 @@ def lbfgs_batch(fg: Callable, x0, *, max_iter: int = 1000, memory: int = 10, fto
     A start stops when its decrease in one step is at most ``ftol·max(|f|, |f_new|, 1)``
     (scipy's L-BFGS-B test) or its largest gradient component is at most ``gtol``, or when
     no step along its search direction decreases ``f`` (a kink or the limit of precision).
-    ``progress(stopped, S)`` is called after each iteration with how many starts have stopped.
+    ``progress(stopped, S)`` is called after each iteration with how many starts have stopped. ``whitened``: the
+    problem's Hessian is about the identity (:class:`Preconditioned`), so the first step is −g itself rather than a
+    step of unit length.
     """
     import numpy as np
 
@@ -91,7 +93,8 @@ def lbfgs_batch(fg: Callable, x0, *, max_iter: int = 1000, memory: int = 10, fto
         gamma = np.ones(k)
         gamma[has_memory] = 1.0 / (rho[has_memory, -1] * yy[has_memory])     # s·y / y·y
         gnorm = np.maximum(np.abs(g).max(axis=1), 1e-300)
-        gamma[~has_memory] = 1.0 / gnorm[~has_memory]                          # first step: unit length
+        if not whitened:     # first step: unit length (whitened: the Hessian is about I, so −g is the Newton step)
+            gamma[~has_memory] = 1.0 / gnorm[~has_memory]
         r = gamma[:, None] * q
         for j in range(m):
             beta = rho[:, j] * np.einsum("ij,ij->i", y_mem[:, j], r)
@@ -181,7 +184,8 @@ class Preconditioned:
 
     H is ``scale`` times the central difference of the gradient of ``hessian_of`` (default ``fg``; called with rows
     0) at θ₀, step :data:`HESSIAN_STEP`, symmetrised; eigenvalues below 10⁻⁸ of the largest are raised to it. Where H
-    is not finite T is the identity. Called as ``fg`` is: ``pre(z, rows)`` → (f, ∂f/∂z = Tᵀ·∂f/∂θ).
+    is not finite T is the identity. Called as ``fg`` is: ``pre(z, rows)`` → (f, ∂f/∂z = Tᵀ·∂f/∂θ); run
+    :func:`lbfgs_batch` on it with ``whitened=True``, so that its first step is the Newton step −∂f/∂z.
     """
 
     def __init__(self, fg, theta0, *, hessian_of=None, scale: float = 1.0):
@@ -209,14 +213,3 @@ class Preconditioned:
 
     def z(self, theta):
         return (theta - self.theta0) @ self.T_inv.T
-
-    def newton_starts(self, theta):
-        """z of each row of ``theta`` moved by one Newton step with H (where that lowers f): the refit's start."""
-        import numpy as np
-
-        rows = np.arange(len(theta))
-        z = self.z(theta)
-        f0, g0 = self(z, rows)
-        step = z - g0
-        f1, _ = self(step, rows)
-        return np.where((f1 < f0)[:, None], step, z)

@@ -155,7 +155,8 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
         # A sum over a million runs carries rounding noise of about 1e-13 relative: a tighter decrease test only
         # makes the line search bisect that noise (tens of passes over the rows for nothing).
         polish_ftol = 1e-13
-        second = lbfgs_batch(fine, fine.z(second.x[keep]), ftol=polish_ftol, gtol=1e-10, max_iter=FULL_DATA_ITER)
+        second = lbfgs_batch(fine, fine.z(second.x[keep]), ftol=polish_ftol, gtol=1e-10, max_iter=FULL_DATA_ITER,
+                             whitened=True)
         order = np.argsort(second.f)
         polish_iter = FULL_DATA_ITER
     best = second.x[order[0]]
