@@ -52,10 +52,13 @@ def test_the_check_is_blind_to_the_scale_and_level_of_the_residuals(seed, factor
     assert set(base.indices) == set(scaled.indices)
 
 
-def test_exact_fits_name_no_outlier():
+def test_exact_fits_and_nearly_interpolating_fits_name_no_outlier():
     L = np.linspace(2, 3, 10)
     out = find_outliers(L, L)
     assert out.indices == () and not out
+    r = np.r_[np.full(12, 0.001), 0.5] * np.tile([1, -1], 7)[:13]
+    assert find_outliers(L[0] * np.exp(r), np.full(13, L[0]), n_coefficients=0).indices == (12,)
+    assert find_outliers(L[0] * np.exp(r), np.full(13, L[0]), n_coefficients=4).indices == ()   # 9 degrees of freedom
 
 
 def test_on_epochs_245_runs_the_check_names_the_runs_besiroglu_et_al_drop():

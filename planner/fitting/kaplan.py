@@ -77,5 +77,5 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
                            weighting=weighting_text(weights, weighting)),
         flops_per_param_token=flops_per_param_token, theta=tuple(map(float, theta)), optima=optima[:polish],
         extra=fit_extra(objective, delta, param, overestimate_penalty, weighting_text(weights, weighting)),
-        outliers=find_outliers(L, L_hat),
+        outliers=find_outliers(L, L_hat, n_coefficients=param.n_free),
     )

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Outliers", "find_outliers", "OUTLIER_Z", "MAD_TO_SIGMA"]
+__all__ = ["Outliers", "find_outliers", "OUTLIER_Z", "MAD_TO_SIGMA", "MIN_DEGREES_OF_FREEDOM"]
 
 #: Iglewicz & Hoaglin (1993, §3.2): a modified z-score beyond 3.5 marks a potential outlier.
 OUTLIER_Z = 3.5
+#: planner's choice: the check needs this many residual degrees of freedom (runs minus fitted coefficients); with
+#: fewer, the residuals of a law that nearly interpolates its runs have a MAD too small and too noisy to judge by
+#: (Gadre et al.'s seven-run ladder flags 3 of its 7 runs at 4 degrees of freedom).
+MIN_DEGREES_OF_FREEDOM = 10
 #: 1/Φ⁻¹(3/4): the MAD of normal data times this is its standard deviation.
 MAD_TO_SIGMA = 1.482602218505602
 
@@ -49,15 +53,16 @@ class Outliers:
         return len(self.indices)
 
 
-def find_outliers(loss, predicted_loss, threshold: float = OUTLIER_Z) -> Outliers:
+def find_outliers(loss, predicted_loss, threshold: float = OUTLIER_Z, n_coefficients: int = 0) -> Outliers:
     """The runs whose log-residual has |modified z-score| > ``threshold`` (see the module). Where the MAD is 0
-    (more than half the runs fitted exactly) no run is an outlier: there is no scale to judge by."""
+    (more than half the runs fitted exactly), or the runs leave fewer than :data:`MIN_DEGREES_OF_FREEDOM` beyond the
+    ``n_coefficients`` fitted, no run is named: there is no scale to judge by."""
     import numpy as np
 
     r = np.log(np.asarray(loss, float)) - np.log(np.asarray(predicted_loss, float))
     centre = float(np.median(r))
     scale = MAD_TO_SIGMA * float(np.median(np.abs(r - centre)))
-    if not scale > 0:
+    if not scale > 0 or len(r) - n_coefficients < MIN_DEGREES_OF_FREEDOM:
         return Outliers((), (), (), centre, scale, threshold)
     z = (r - centre) / scale
     idx = np.flatnonzero(np.abs(z) > threshold)
