@@ -148,7 +148,7 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
         # a sum over runs), from the best few subsample optima: a few dozen passes over the rows, not hundreds.
         sample = fine
         fine = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param, run_weights=w)
-        keep = order[:FULL_DATA_STARTS]
+        keep = distinct(second.x, second.f, FULL_DATA_STARTS) or list(order[:1])   # distinct optima only
         fine = Preconditioned(fine, second.x[keep[0]], hessian_of=sample, scale=n / len(cx))
         to_theta = fine.theta
         report(f"all {n:,} runs", 0, 1)
@@ -165,14 +165,19 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
         fv, gv = fine(t[None, :], np.zeros(1, int))
         return fv[0], gv[0]
 
-    report("polish", 0, 1)
-    res = minimize(fun, best, jac=True, method="L-BFGS-B",
-                   options={"ftol": polish_ftol, "gtol": 1e-10, "maxiter": polish_iter})
-    report("polish", 1, 1)
-    theta, fval = (res.x, float(res.fun)) if res.fun <= second.f[order[0]] else (best, float(second.f[order[0]]))
-    theta = to_theta(np.asarray(theta, float))
-    # ABNORMAL_TERMINATION_IN_LNSRCH at a kink of the Huber loss is convergence to machine precision.
-    converged = bool(res.success or "ABNORMAL" in str(res.message)) and bool(second.converged[order[0]] or res.success)
+    if sub is not None and second.converged[order[0]]:
+        # Many rows: the preconditioned L-BFGS on every run met its test; scipy would only re-walk a converged point.
+        theta, fval, converged = to_theta(best), float(second.f[order[0]]), True
+    else:
+        report("polish", 0, 1)
+        res = minimize(fun, best, jac=True, method="L-BFGS-B",
+                       options={"ftol": polish_ftol, "gtol": 1e-10, "maxiter": polish_iter})
+        report("polish", 1, 1)
+        theta, fval = (res.x, float(res.fun)) if res.fun <= second.f[order[0]] else (best, float(second.f[order[0]]))
+        theta = to_theta(np.asarray(theta, float))
+        # ABNORMAL_TERMINATION_IN_LNSRCH at a kink of the Huber loss is convergence to machine precision.
+        converged = bool(res.success or "ABNORMAL" in str(res.message)) and bool(second.converged[order[0]]
+                                                                                  or res.success)
     # The optimum first, then the other distinct grid end points as they were before polishing
     # (diverse warm starts for the bootstrap).
     optima = ((fval, tuple(map(float, theta))),) + tuple(

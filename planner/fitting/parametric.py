@@ -121,7 +121,10 @@ def _engine(engine: str) -> str:
 
 
 def _parametric_warnings(theta, coefs, L, converged, param, terms) -> tuple[str, ...]:
+    import numpy as np
+
     a, b, e, al, be = theta
+    L_min = float(np.min(L))
     hi = PARAMETRIC_GRID
     fixed = param.fixed_coefficients
     out = []
@@ -141,15 +144,15 @@ def _parametric_warnings(theta, coefs, L, converged, param, terms) -> tuple[str,
             out.append(f"log {name.upper()} = {v:.3g} is beyond the edge of the search grid (max {max(hi[name]):g}): "
                        "that term is poorly determined")
     for name, term, size in (("A", terms[0], "N^alpha"), ("B", terms[1], "D^beta")):
-        if name not in fixed and float(max(term)) < VANISHING_TERM * float(min(L)):
+        if name not in fixed and float(np.max(term)) < VANISHING_TERM * L_min:
             out.append(f"the term {name}/{size} is at the edge of the search (below {VANISHING_TERM:g} of the loss at "
                        f"every run): the runs do not pin it down; add runs with a wider range of "
                        f"{'sizes' if name == 'A' else 'tokens'}")
     if "E" not in fixed:
-        if coefs["E"] < 0.01 * float(min(L)):
+        if coefs["E"] < 0.01 * L_min:
             out.append(f"E = {coefs['E']:.3g} is at the edge of the search (the irreducible loss fell to about 0)")
-        elif coefs["E"] >= (1 - IRREDUCIBLE_MARGIN) * float(min(L)):
-            out.append(f"E = {coefs['E']:.4g} is at or above the lowest observed loss ({float(min(L)):.4g}): the "
+        elif coefs["E"] >= (1 - IRREDUCIBLE_MARGIN) * L_min:
+            out.append(f"E = {coefs['E']:.4g} is at or above the lowest observed loss ({L_min:.4g}): the "
                        "irreducible loss is not pinned down (a law whose floor the runs already reach says nothing "
                        "about larger runs); add runs at larger compute, or fix E (--fix E=VALUE)")
     return tuple(out)

@@ -15,12 +15,13 @@ def gauss_newton_se(J, r, names_scale, M=None):
     import numpy as np
 
     n, P = J.shape
-    if M is not None:
-        J = J @ M
-    p = J.shape[1]
+    JtJ = J.T @ J
+    if M is not None:     # (J·M)ᵀ(J·M) = Mᵀ·JᵀJ·M, without the n-row product J·M (slow for n = 10⁶)
+        JtJ = M.T @ JtJ @ M
+    p = JtJ.shape[0]
     sigma2 = float(r @ r) / max(n - p, 1)
     try:
-        cov = sigma2 * np.linalg.inv(J.T @ J)
+        cov = sigma2 * np.linalg.inv(JtJ)
         if M is not None:
             cov = M @ cov @ M.T
         se_theta = np.sqrt(np.clip(np.diag(cov), 0, None))
