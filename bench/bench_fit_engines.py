@@ -173,6 +173,8 @@ def main():
     print(f"{'4. 1,000,080 rows, process wall s':{w}} {tw} {n_rows['process_wall']:10.1f} {'':>10} {ratio:>10} "
           f"{'new <= 10 s':>16}")
     print(f"{'   fit alone wall s':{w}} {t_rows['wall'] if t_rows else float('nan'):10.1f} {n_rows['wall']:10.1f}")
+    print(f"{'   fit alone cpu s':{w}} {t_rows['cpu'] if t_rows else float('nan'):10.1f} {n_rows['cpu']:10.1f}"
+          "   (wall on a shared machine grows with its load; CPU time less so)")
     print(f"{'   peak memory MB':{w}} {tm} {n_rows['rss_mb']:10.0f} {'':>10} {'':>10} {'new < 1024 MB':>16}")
     print(f"{'   objective / 4167':{w}} {t_rows['objective'] if t_rows else float('nan'):10.8g} "
           f"{n_rows['objective']:10.8g}")
