@@ -14,11 +14,11 @@ from typing import Callable, NamedTuple, Sequence
 
 from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..fitting.objectives import OVERESTIMATE_PENALTY
-from ..fitting.prediction import PREDICTION_LABEL
-from ..units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
+from ..units import (format_coefficient, format_count, format_flops, format_general, format_percent,
                      format_ratio, format_text)
 from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
-from .rollout import rollout_footer, rollout_section, rollout_summary
+from .backtests import (HOLDOUT_KEYS, holdout_footer, holdout_section, holdout_summary, rollout_footer, rollout_section,
+                        rollout_summary)
 from .types import Block, Column, Report
 
 __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
@@ -28,8 +28,6 @@ __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "D
 COEFFICIENT_KEYS = ("coefficient", "estimate", "standard_error", "ci_level", "estimate_lo", "estimate_hi")
 #: Keys of a design row: a runs-file template for ``plan fit`` (the loss is left empty to fill in).
 DESIGN_KEYS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
-#: Keys of a back-test row (JSON: the document's ``holdout`` list).
-HOLDOUT_KEYS = ("n_params", "n_tokens", "flops", "loss", "predicted_loss", "relative_error")
 #: Keys of a --compare row; ``plans`` is a nested list of {flops, n_params, n_tokens}.
 COMPARE_KEYS = ("estimator", "form", "exponent_a", "objective", "holdout_mean_abs_relative_error", "n_runs", "plans",
                 "note")
@@ -198,11 +196,11 @@ def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDr
     fields = _fit_fields(fit, boot, runs, ses, se_method, warnings)
     fields.update(outlier_fields(fit, runs, dropped, plans))
     if backtest is not None:
-        fields["holdout_summary"] = _holdout_summary(backtest)
+        fields["holdout_summary"] = holdout_summary(backtest)
     if rollout is not None:
         fields["rollout_summary"] = rollout_summary(rollout)
     footer = _fit_footer(fit, boot, runs, se_method)
-    footer += _holdout_footer(backtest, level) if backtest is not None else []
+    footer += holdout_footer(backtest, level) if backtest is not None else []
     footer += dropped_footer(fit, dropped, plans) + (rollout_footer(rollout) if rollout is not None else [])
     footer += [f"Warning: {w}" for w in warnings]
     return Report(blocks=(Block(rows),), columns=tuple(columns), keys=keys,
@@ -285,56 +283,6 @@ def _fit_fields(fit, boot, runs, ses, se_method, warnings) -> dict:
                             "level": boot.level, "intervals": {k: list(v) for k, v in boot.intervals.items()},
                             "standard_errors": dict(boot.standard_errors), "method": boot.method}
     return out
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# the back-test (--holdout, --holdout-above)
-
-
-def holdout_section(bt, level: float = 95.0) -> Report:
-    """The held-out runs of a back-test: actual loss, predicted loss, relative error, and where the back-test has
-    them the ``level`` % prediction interval and whether each run is inside it (JSON: ``holdout``)."""
-    rows = [{"n_params": float(n), "n_tokens": float(d), "flops": float(c), "loss": float(l),
-             "predicted_loss": float(p), "relative_error": float(r)}
-            for n, d, c, l, p, r in zip(bt.n_params, bt.n_tokens, bt.flops, bt.loss, bt.predicted_loss,
-                                        bt.relative_error)]
-    columns = (Column("flops", "FLOPs C", format_flops), Column("n_params", "params N", format_count),
-               Column("n_tokens", "tokens D", format_count), Column("loss", "loss", format_loss4),
-               Column("predicted_loss", "predicted", format_loss4),
-               Column("relative_error", "rel. error", format_percent))
-    keys, footer = HOLDOUT_KEYS, ()
-    if bt.inside is not None:
-        for row, lo, hi, ok in zip(rows, bt.pi_low, bt.pi_high, bt.inside):
-            row.update(prediction_low=float(lo), prediction_high=float(hi), inside_prediction_interval=bool(ok),
-                       pi_cell=f"{lo:.3f}–{hi:.3f}", inside_cell="yes" if ok else "NO")
-        # D is in the CSV and JSON; the table makes room for the interval
-        columns = tuple(c for c in columns if c.key != "n_tokens") + (Column("pi_cell", "PI", str),
-                                                                     Column("inside_cell", "in PI", str))
-        keys = HOLDOUT_KEYS + ("prediction_low", "prediction_high", "inside_prediction_interval")
-        footer = (f"PI: the held-out fit's {level:g}% {PREDICTION_LABEL}; in PI: the run's loss lies in it.",)
-    return Report(blocks=(Block(rows),), columns=columns, keys=keys, name="holdout", footer=footer,
-                  title=f"Back-test · fitted on {bt.n_kept} runs, predicting {bt.rule}")
-
-
-def _holdout_summary(bt) -> dict:
-    return {"rule": bt.rule, "n_held_out": len(bt.loss), "n_fitted": bt.n_kept,
-            "mean_abs_relative_error": bt.mean_abs_relative_error, "max_abs_relative_error": bt.max_abs_relative_error,
-            "budget": bt.budget, "n_opt_all_runs": bt.n_opt_all, "n_opt_without_held_out": bt.n_opt_kept,
-            "n_opt_ratio": bt.n_opt_ratio, "coefficients_without_held_out": dict(bt.fit.coefficients),
-            "n_inside_prediction_interval": None if bt.inside is None else int(bt.inside.sum()),
-            "prediction_interval": None if bt.inside is None else PREDICTION_LABEL}
-
-
-def _holdout_footer(bt, level: float = 95.0) -> list[str]:
-    lines = [f"Back-test: fitted without {bt.rule}, the law predicts them with mean |relative error| "
-             f"{format_percent(bt.mean_abs_relative_error)} (max {format_percent(bt.max_abs_relative_error)})."]
-    if bt.inside is not None:
-        lines.append(f"{int(bt.inside.sum())} of the {len(bt.loss)} held-out runs lie inside the held-out fit's "
-                     f"{level:g}% {PREDICTION_LABEL}.")
-    if bt.n_opt_ratio is not None:
-        lines.append(f"N_opt at {format_flops(bt.budget)}: {format_count(bt.n_opt_all)} from every run, "
-                     f"{format_count(bt.n_opt_kept)} without the held-out runs (x{bt.n_opt_ratio:.3g}).")
-    return lines
 
 
 # ---------------------------------------------------------------------------------------------------------------------
