@@ -3,8 +3,11 @@
 Data: Epoch AI's extraction of Chinchilla's runs (svg_extracted_data.csv in ../shared/data or $PLANNER_REFERENCE_DATA), the 5 highest-loss runs
 dropped (240 runs), D = C/(6N): the fit of Besiroglu et al. 2024.
 
-1. Grid fit. Ours: planner.fitting.fit_parametric, every one of the 4,500 starts run at once in the batched L-BFGS,
-   then the best distinct end points polished. Straightforward: scipy.optimize.minimize(method="L-BFGS-B", default
+(bench/bench_fit_engines.py compares planner's default engine, variable projection, with this one and with today's
+main branch; this bench keeps measuring the 4,500-start search, fit_parametric(engine="grid").)
+
+1. Grid fit. Ours: planner.fitting.fit_parametric(engine="grid"), every one of the 4,500 starts run at once in the
+   batched L-BFGS, then the best distinct end points polished. Straightforward: scipy.optimize.minimize(method="L-BFGS-B", default
    options) from each start in a Python loop, with the same objective and the same analytic gradient (a stronger
    baseline than the finite differences or autograd of the papers' notebooks). Unless --all, the straightforward
    method runs on a random subset of --subset starts (seed 0) and its time is extrapolated to 4,500 (said so below).
@@ -15,7 +18,8 @@ dropped (240 runs), D = C/(6N): the fit of Besiroglu et al. 2024.
    on --boot-subset resamples, extrapolated to 4,000. Goal: ours under 60 s.
 
 3. Rows scaling. planner.fitting.fit_parametric on the 240 runs, each repeated k times (240, 10,080, 100,080 and
-   1,000,080 rows), one fresh Python process per size: wall time and peak memory (the process's max RSS, reading and
+   1,000,080 rows), one fresh Python process per size, default engine (variable projection): wall time and peak
+   memory (the process's max RSS, reading and
    data included). Repeating every run k times multiplies the objective by k, so the optimum must be the 240-run
    optimum: the table prints the largest relative difference of a coefficient from it. Above COARSE_ROWS rows the grid
    runs on a subsample spread over compute and only the best end points see every row
@@ -114,12 +118,14 @@ def check_distinct():
     D = N * 10 ** rng.uniform(0.3, 2.5, n)
     L = truth.loss(N, D) * np.exp(rng.normal(0, 0.01, n))
     fast, fw, _ = timed(lambda: fit_parametric(N, D, L))
+    import planner.fitting.varpro as varpro
+
     saved = multistart.COARSE_ROWS
-    multistart.COARSE_ROWS = n + 1
+    multistart.COARSE_ROWS = varpro.COARSE_ROWS = n + 1
     try:
         slow, sw, _ = timed(lambda: fit_parametric(N, D, L))
     finally:
-        multistart.COARSE_ROWS = saved
+        multistart.COARSE_ROWS = varpro.COARSE_ROWS = saved
     diff = max(abs(fast.coefficients[k] / slow.coefficients[k] - 1) for k in slow.coefficients)
     print(f"\n   10,000 distinct noisy rows: subsample first {fw:.1f} s, whole grid on every row {sw:.1f} s; "
           f"objectives {fast.objective:.10g} vs {slow.objective:.10g}; max |rel diff| of a coefficient {diff:.2e}")
@@ -146,7 +152,7 @@ def main():
     print(f"data: {len(L)} runs; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
     # 1. grid fit
-    fit, ours_w, ours_c = timed(lambda: fit_parametric(N, D, L))
+    fit, ours_w, ours_c = timed(lambda: fit_parametric(N, D, L, engine="grid"))
     starts = _grid(PARAMETRIC_GRID, ("a", "b", "e", "alpha", "beta"))
     objective = ParametricObjective(np.log(N), np.log(D), np.log(L), 1e-3, np.float64)
     k = len(starts) if args.all else min(args.subset, len(starts))
