@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import planner
-from planner import errors
+from planner.base import errors
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 PUBLIC = [name for name in planner.__all__ if name != "__version__"]

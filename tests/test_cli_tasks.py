@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.forecasting import forecast, least_compute_for_accuracy
-from planner.plan import compute_optimal
-from planner.presets import load_preset, load_task_laws, task_law_source
-from planner.render import FORMATS
+from planner.planning.forecasting import forecast, least_compute_for_accuracy
+from planner.planning.plan import compute_optimal
+from planner.files.presets import load_preset, load_task_laws, task_law_source
+from planner.report.render import FORMATS
 
 from .goldens import WIDTH, assert_one_line_error
 
@@ -82,7 +82,7 @@ def test_a_cluster_budget_becomes_flops_for_the_split():
     assert r.exit_code == 0, r.output
     (row,) = json.loads(r.stdout)
     from planner.compute.hardware import Cluster, flops_for_budget
-    from planner.presets import load_chip
+    from planner.files.presets import load_chip
 
     C = flops_for_budget(30, "wall_clock_days", Cluster(load_chip("h100"), n_chips=1024, mfu=0.40))
     assert row["flops"] == pytest.approx(C, rel=1e-12)

@@ -13,7 +13,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from planner.cli import cli
-from planner.presets import preset_ids
+from planner.files.presets import preset_ids
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 

@@ -7,7 +7,7 @@ import click
 import pytest
 
 from planner.cli import cli
-from planner.presets import preset_ids
+from planner.files.presets import preset_ids
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

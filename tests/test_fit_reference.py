@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from planner.fitting import bootstrap, fit_parametric
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 
 from .reference import epoch_runs_csv
 

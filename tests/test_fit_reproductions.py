@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from planner.fitting import fit_parametric
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 
 from .reference import gadre_csv, muennighoff_csv
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from planner.cli import cli
 from planner.cli.group import SUBCOMMANDS
-from planner.presets import load_preset, preset_ids, preset_source
+from planner.files.presets import load_preset, preset_ids, preset_source
 
 EXAMPLES = 10_000 if os.environ.get("CI") else 1_000
 

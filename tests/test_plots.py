@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.errors import OutputExistsError, PlotDependencyError
+from planner.base.errors import OutputExistsError, PlotDependencyError
 
 from .goldens import assert_one_line_error
 

@@ -1,4 +1,4 @@
-"""planner.presets: every shipped preset passes the same checks and reproduces its paper."""
+"""planner.files.presets: every shipped preset passes the same checks and reproduces its paper."""
 
 import os
 import math
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from planner import compute_optimal, list_presets, load_preset
-from planner.errors import LawFileError, PresetError, UnknownPresetError
-from planner.lawfile import law_from_mapping
-from planner.presets import DEFAULT_PRESET, preset_ids, preset_source
+from planner.base.errors import LawFileError, PresetError, UnknownPresetError
+from planner.files.lawfile import law_from_mapping
+from planner.files.presets import DEFAULT_PRESET, preset_ids, preset_source
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET_IDS = preset_ids()
@@ -351,7 +351,7 @@ def test_the_parse_cache_holds_what_the_toml_says(tmp_path, monkeypatch):
     import shutil
     import tomllib
 
-    from planner import presets
+    from planner.files import presets
 
     folder = tmp_path / "presets"
     shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
@@ -372,7 +372,7 @@ def test_the_parse_cache_holds_what_the_toml_says(tmp_path, monkeypatch):
 def test_an_unwritable_cache_folder_is_no_error(tmp_path, monkeypatch):
     import shutil
 
-    from planner import presets
+    from planner.files import presets
 
     folder = tmp_path / "presets"
     shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))

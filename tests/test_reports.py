@@ -1,4 +1,4 @@
-"""Reports and their formats (planner.report, planner.render): one set of rows, five renderings."""
+"""Reports and their formats (planner.report, planner.report.render): one set of rows, five renderings."""
 
 import csv
 import io
@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from planner.plan import compute_optimal
-from planner.presets import list_presets, load_preset
-from planner.render import latex_escape, render, to_latex, to_markdown
+from planner.planning.plan import compute_optimal
+from planner.files.presets import list_presets, load_preset
+from planner.report.render import latex_escape, render, to_latex, to_markdown
 from planner.report.types import Block, Column, Report
 from planner.report.catalogue import bibtex, bibtex_key
 from planner.report.plans import compare_report, target_report, whatif_report
-from planner.units import parse_quantity
-from planner.whatif import min_compute_for_loss, plan_with_params
+from planner.base.units import parse_quantity
+from planner.planning.whatif import min_compute_for_loss, plan_with_params
 
 
 def reports():
@@ -209,7 +209,7 @@ DOCUMENT_FORMATS = {("plan", "presets", "show"): "toml", ("plan", "cite"): "bibt
 def test_every_command_that_prints_offers_every_format_render_knows():
     """One path out: every command but the figures takes --format with the five renderers' formats (and a command
     that prints a document, its own format first, as the default)."""
-    from planner import render
+    from planner.report import render
     from planner.cli import cli
 
     for path, command in _commands(cli):

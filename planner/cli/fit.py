@@ -1,6 +1,6 @@
 """``plan fit`` and ``plan design``: fit a law to your own runs; propose runs to train.
 
-Thin commands over :mod:`planner.fitting` (read, fit, bootstrap, back-test, compare, design), :mod:`planner.lawfile`
+Thin commands over :mod:`planner.fitting` (read, fit, bootstrap, back-test, compare, design), :mod:`planner.files.lawfile`
 (the law file) and :mod:`planner.report.fit` (the reports, in every format). numpy and scipy load only when one of
 these commands runs.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
 from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, dropped_resamples,
@@ -190,7 +190,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
       plan fit curves.csv --curves --run-column run --bootstrap 1000
     """
-    from ..files import check_output
+    from ..files.safe import check_output
     from ..report.fit import FitRequest, compare_report, fit_answer
 
     fixes = parse_pairs(fixes, "--fix", "E=1.69")

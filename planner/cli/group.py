@@ -1,7 +1,7 @@
 """The root group's machinery: the one error seam, and the one way subcommands are registered (lazily).
 
 Every subcommand of ``plan`` is named in :data:`SUBCOMMANDS` and imported only when it is looked up, so
-``plan --flops 1e21`` imports none of their modules. Library errors (:class:`~planner.errors.PlannerError`) become one
+``plan --flops 1e21`` imports none of their modules. Library errors (:class:`~planner.base.errors.PlannerError`) become one
 line on stderr and exit status 1; bad arguments (click's usage errors) exit 2. Neither shows a traceback.
 """
 
@@ -12,7 +12,7 @@ from importlib import import_module
 
 import click
 
-from ..errors import PlannerError
+from ..base.errors import PlannerError
 
 __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
 
@@ -80,7 +80,7 @@ class PlanGroup(click.Group):
         from .streams import prepare
 
         prepare()
-        # numpy's floating-point warnings are noise on a command line: every result is checked (planner.checks), and
+        # numpy's floating-point warnings are noise on a command line: every result is checked (planner.planning.checks), and
         # what cannot be computed is one error line.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:

@@ -150,18 +150,18 @@ class PlanRequest(NamedTuple):
         from ..report import answers
 
         if self.task_law:
-            from ..presets import load_task_laws
+            from ..files.presets import load_task_laws
 
             return answers.tasks(load_task_laws(self.task_law), self.task_names, n_params=self.n_params,
                                  n_tokens=self.n_tokens, flops=self.budgets.flops, plan_law=law,
                                  targets=self.target_accuracies, ci=self.ci, budget_note=self.budgets.note)
         hparams_law = repetition = None
         if self.show_hparams:
-            from ..presets import HYPERPARAMETER_PRESET, load_preset
+            from ..files.presets import HYPERPARAMETER_PRESET, load_preset
 
             hparams_law = load_preset(HYPERPARAMETER_PRESET)
         if self.unique_tokens and law.form == "parametric":
-            from ..presets import repetition_for
+            from ..files.presets import repetition_for
 
             repetition = repetition_for(law)
         b = self.budgets

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..presets import DEFAULT_PRESET
+from ..files.presets import DEFAULT_PRESET
 from .isoflop import budget_options, curves_options
 from .options import (LEVEL, QUANTITY, complete_path, complete_preset, complete_task, complete_task_law, flops_budgets,
                       law_options, laws_options, load_law, load_laws, option, read_runs_options, runs_options, warn)
@@ -110,7 +110,7 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
       plan plot isoflop sweeps.csv --isoflop-window 3 -o sweeps.png
     """
     from ..plots import isoflop_figure, isoflop_runs_figure, require_matplotlib
-    from ..uncertainty import has_uncertainty
+    from ..planning.uncertainty import has_uncertainty
 
     require_matplotlib()
     if runs_file is not None:
@@ -226,7 +226,7 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
       plan plot tasks --tasks bhagia2024 --ladder ladder.csv -o ladder.png
     """
     from ..plots import require_matplotlib, tasks_figure
-    from ..presets import load_task_laws
+    from ..files.presets import load_task_laws
 
     if bool(n_params) != bool(n_tokens):
         raise click.UsageError("--params and --tokens mark the target together: give both or neither")
@@ -241,7 +241,7 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
 def _ladder_points(ladder_file, tasks) -> dict:
     """task id → ((N, D, final task loss) rows, (smoothed task loss, accuracy) rows) of the ladder, as step 1 and
     step 2 are fitted on them (:mod:`planner.fitting.tasks`)."""
-    from ..fitting.ladder import read_ladder
+    from ..files.runs import read_ladder
     from ..fitting.tasks import final_task_losses, step2_points
 
     ladder = read_ladder(ladder_file)

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 from typing import Callable
 
-from ..conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
-from ..errors import FitError
+from ..base.conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
+from ..base.errors import FitError
 from .objectives import HUBER_LOG, KaplanObjective, ParametricObjective
 from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult, check_resampling, check_runs, resample_counts, sample_summary

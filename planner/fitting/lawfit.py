@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from ..errors import FitError
+from ..base.errors import FitError
 from .multistart import multistart
 from .objectives import HUBER_LOG, LEAST_SQUARES, OBJECTIVES
 from .parametrisation import Parametrisation

@@ -5,7 +5,7 @@ method takes a float or a numpy array and returns the same shape; nothing here i
 the command line stays fast for scalar budgets.
 
 Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless a law file says otherwise:
-:data:`planner.conventions.FLOPS_PER_PARAM_TOKEN`).
+:data:`planner.base.conventions.FLOPS_PER_PARAM_TOKEN`).
 
 - :mod:`~planner.laws.parametric`: Hoffmann et al.'s L = E + A/N^α + B/D^β, closed-form optimum (Eq. 4).
 - :mod:`~planner.laws.kaplan`: Kaplan et al.'s L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D, closed-form optimum.
@@ -19,7 +19,7 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 - :mod:`~planner.laws.repetition`: Muennighoff et al.'s effective data and parameters for repeated tokens.
 - :mod:`~planner.laws.law`: :class:`Law`, a family with its citation, conventions and published tables.
 - :mod:`~planner.laws.tasks`: benchmark accuracy from scale in two steps (task loss, then accuracy), the task laws of
-  ``plan --tasks``; not a form of :data:`FORMS` (a task-law file is read by :func:`planner.lawfile.task_laws_from_mapping`).
+  ``plan --tasks``; not a form of :data:`FORMS` (a task-law file is read by :func:`planner.files.lawfile.task_laws_from_mapping`).
 """
 
 from importlib import import_module

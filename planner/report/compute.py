@@ -3,7 +3,7 @@ the reports of ``plan hardware`` and ``plan shape``.
 
 A command builds its Report (:mod:`planner.report.plans`); :func:`extend` returns it with more:
 each row gains unit-named keys (``gpu_hours``, ``wall_clock_days``, ``usd``, ``learning_rate``, ``batch_tokens``,
-``shapes``), each added quantity a :class:`~planner.render.Column` so every output format picks it up, the
+``shapes``), each added quantity a :class:`~planner.report.render.Column` so every output format picks it up, the
 assumptions behind them go in the footer, and tables with columns of their own (hyperparameters, shapes) become the
 report's ``sections``. Also the reports of ``plan hardware`` and ``plan shape``. No rich, no click, no I/O.
 """
@@ -15,9 +15,9 @@ import math
 
 from ..compute.hardware import Cluster, cost
 from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
-from ..errors import NumericError
-from ..conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
-from ..units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
+from ..base.errors import NumericError
+from ..base.conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
+from ..base.units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
                      format_integer, format_ratio, format_tflops)
 from .types import Block, Column, Report
 

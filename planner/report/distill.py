@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .. import checks
-from ..units import format_count, format_flops, format_loss4, format_text
+from ..planning import checks
+from ..base.units import format_count, format_flops, format_loss4, format_text
 from .types import Block, Column, Report
 
 __all__ = ["answer", "run_report", "budget_report", "RUN_KEYS", "BUDGET_KEYS"]
@@ -36,7 +36,7 @@ def answer(law, n_params: float, *, n_tokens: float | None = None, teacher_loss:
     """``plan distill``: with ``n_tokens``, the student distilled from the teacher given (its loss, or its size and
     tokens) beside the student trained supervised; with ``flops``, the compute-optimal distillation per scenario
     (all four of Table 2 unless ``scenarios``) beside supervised training on the same budget."""
-    from ..distill import SCENARIOS, compute_optimal_distillation, distill
+    from ..planning.distill import SCENARIOS, compute_optimal_distillation, distill
 
     if n_tokens is not None:
         run = distill(law, n_params, n_tokens, teacher_loss=teacher_loss, teacher_params=teacher_params,

@@ -1,7 +1,7 @@
 """Intervals on a report's plans (``--ci``, and the plans of a bootstrapped fit): one key naming for all of them.
 
 Each bounded quantity ``q`` of a row (:data:`INTERVAL_QUANTITIES`) gains ``q_lo`` and ``q_hi``, and the row gains
-``ci_level``; human formats show ``95.9B (75.2–129B)``. The bounds come from :func:`planner.uncertainty.plan_intervals`,
+``ci_level``; human formats show ``95.9B (75.2–129B)``. The bounds come from :func:`planner.planning.uncertainty.plan_intervals`,
 the one place that pushes coefficient draws through a law.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from ..units import as_floats
+from ..base.units import as_floats
 from .types import Block, Column, Report
 
 __all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS"]
@@ -41,7 +41,7 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
                    anchored: bool = False) -> Report:
     """``report`` with central ``level``% bounds on each row's N, D, tokens per parameter and loss.
 
-    ``intervals`` maps a law id to its :class:`~planner.uncertainty.PlanIntervals` over the report's budgets
+    ``intervals`` maps a law id to its :class:`~planner.planning.uncertainty.PlanIntervals` over the report's budgets
     (rows are matched by ``preset`` and ``flops``). Rows of laws in ``missing`` (no published
     uncertainty) get None bounds, never a false interval, and the footer says so. ``anchored`` intervals (of plans
     fixed by N, D or a target loss) bound the budget too (:data:`ANCHORED_KEYS`).
@@ -76,9 +76,9 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
 def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: float, **anchor) -> Report:
     """``report`` with ``level``% bounds for each law that publishes uncertainty, and a warning for those that do
     not (they get no interval). The plans are those of budgets ``flops``, or with ``anchor`` (``n_params=``,
-    ``n_tokens=`` or ``target_loss=``, a list, or a dict of lists by law id) those that quantity fixes (:func:`planner.uncertainty.anchored_intervals`)."""
-    from ..errors import NoUncertaintyError
-    from ..uncertainty import anchored_intervals, plan_intervals
+    ``n_tokens=`` or ``target_loss=``, a list, or a dict of lists by law id) those that quantity fixes (:func:`planner.planning.uncertainty.anchored_intervals`)."""
+    from ..base.errors import NoUncertaintyError
+    from ..planning.uncertainty import anchored_intervals, plan_intervals
 
     found, missing = {}, []
     for law in laws:

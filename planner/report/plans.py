@@ -1,7 +1,7 @@
 """Reports of the plan questions: compute-optimal plans, what-ifs, exact runs, target losses and comparisons.
 
-Core results (:mod:`planner.plan`, :mod:`planner.whatif`) → :class:`~planner.report.types.Report`. No formatting of
-whole outputs here (that is :mod:`planner.render`), and no arithmetic beyond picking fields (that is the core).
+Core results (:mod:`planner.planning.plan`, :mod:`planner.planning.whatif`) → :class:`~planner.report.types.Report`. No formatting of
+whole outputs here (that is :mod:`planner.report.render`), and no arithmetic beyond picking fields (that is the core).
 Rows carry raw floats under unit-named keys.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Sequence
 
-from ..units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
+from ..base.units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
                      format_sig, format_text)
 from .types import Block, Column, Report
 
@@ -19,7 +19,7 @@ __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "c
            "MOE_PLAN_KEYS", "WHATIF_KEYS", "TARGET_KEYS", "COMPARE_KEYS", "COMPARE_TARGET_KEYS", "repeated"]
 
 
-#: Short headers of the plan quantities for narrow terminals (planner.render shows them with their legend).
+#: Short headers of the plan quantities for narrow terminals (planner.report.render shows them with their legend).
 FLOPS_SHORT = dict(short="C", legend="C: FLOPs")
 PARAMS_SHORT = dict(short="N", legend="N: parameters")
 TOKENS_SHORT = dict(short="D", legend="D: tokens")
@@ -70,7 +70,7 @@ def plan_columns(law) -> tuple[Column, ...]:
 
 
 def plan_rows(law, plan) -> list[dict]:
-    """One row per budget of ``plan`` (a :class:`~planner.plan.Plan`, scalar or array)."""
+    """One row per budget of ``plan`` (a :class:`~planner.planning.plan.Plan`, scalar or array)."""
     fields = [as_floats(plan.flops), as_floats(plan.n_params), as_floats(plan.n_tokens),
               as_floats(plan.tokens_per_param),
               as_floats(plan.loss) if plan.loss is not None else itertools.repeat(None)]

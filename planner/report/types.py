@@ -1,7 +1,7 @@
 """What a command prints, as data: :class:`Report`, made of :class:`Block` s of rows shown with :class:`Column` s.
 
 A row is a dict with unit-named keys and raw floats (``flops``, ``n_params``, ``n_tokens``, ``tokens_per_param``,
-``loss``...). The builders of :mod:`planner.report` make reports; :mod:`planner.render` turns any report into a
+``loss``...). The builders of :mod:`planner.report` make reports; :mod:`planner.report.render` turns any report into a
 terminal table, markdown, LaTeX, CSV or JSON, so every command has every format. A feature adds columns (a Column, a
 key in each row, the key in ``keys``), rows, blocks or sections; no renderer changes.
 """
@@ -96,7 +96,7 @@ class Report:
 
     def _repr_html_(self) -> str:
         """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
-        from ..notebook import report_html
+        from ..base.notebook import report_html
 
         return report_html(self)
 

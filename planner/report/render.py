@@ -11,7 +11,7 @@ import dataclasses
 import math
 from typing import Callable, Sequence
 
-from .report.types import Column, Report
+from .types import Column, Report
 
 __all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "to_html", "latex_escape", "table", "print_table", "render",
            "render_report", "FORMATS", "TEXT_FORMATS"]
@@ -243,8 +243,8 @@ def to_latex(report: Report) -> str:
 
 def to_html(report: Report) -> str:
     """Small HTML tables (one per block) with the footer and caveats as small print: a notebook's view of a report
-    (:func:`planner.notebook.report_html`, which :meth:`planner.report.types.Report._repr_html_` shows)."""
-    from .notebook import report_html
+    (:func:`planner.base.notebook.report_html`, which :meth:`planner.report.types.Report._repr_html_` shows)."""
+    from ..base.notebook import report_html
 
     return report_html(report)
 

@@ -14,7 +14,7 @@ tokens, and parameters in excess of what the unique data can use, are worth less
 U_D is the unique data available (the paper's reference code requires U_D ≤ D; with less than one
 epoch, D' = D). As U → ∞, D' = D and U_N = N, so L_U is the plain law. Fitted values for
 muennighoff2023 are in its preset ([repetition]: R_D* = 15.387756, R_N* = 5.309743); another
-parametric law borrows those R_D*, R_N*, which the caller passes in (:func:`planner.presets.repetition_for`
+parametric law borrows those R_D*, R_N*, which the caller passes in (:func:`planner.files.presets.repetition_for`
 finds them, marked borrowed).
 
 **Size caps**: N ≤ P, D ≤ D_max.
@@ -34,11 +34,11 @@ How they combine, for a budget C (:func:`plan_with_constraints`):
 
 With a target loss instead of a budget, ℓ is given and (2) is the least training compute that
 reaches it within the constraints. Without data or caps that is the law's own least compute for ℓ,
-the closed form C_min(ℓ) = (K/(ℓ − E))^(1/γ) of :func:`planner.whatif.min_compute_for_loss`, which
+the closed form C_min(ℓ) = (K/(ℓ − E))^(1/γ) of :func:`planner.planning.whatif.min_compute_for_loss`, which
 also gives (1) for a target.
 
-The loss models and their inverses are :mod:`planner.loss_models`; the repetition law is
-:mod:`planner.laws.repetition`; the one-dimensional minimiser is :func:`planner.optimize.argmin_log`.
+The loss models and their inverses are :mod:`planner.laws.loss_models`; the repetition law is
+:mod:`planner.laws.repetition`; the one-dimensional minimiser is :func:`planner.planning.optimize.argmin_log`.
 
 Solvers: the caps alone have a closed form (along k·N·D = C the loss is convex in log N for both
 loss families, so the optimum is the unconstrained one clipped to the caps); everything else is a
@@ -53,13 +53,13 @@ import functools
 import math
 from dataclasses import dataclass
 
-from .conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
-from .errors import InfeasibleError, UnsupportedLawError
-from .laws.repetition import Repetition
-from .loss_models import loss_model
+from ..base.conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
+from ..base.errors import InfeasibleError, UnsupportedLawError
+from ..laws.repetition import Repetition
+from ..laws.loss_models import loss_model
 from .optimize import argmin_log
 from .plan import Plan, model_of, require_dense
-from .units import Real, check_positive, format_count, format_flops, format_general
+from ..base.units import Real, check_positive, format_count, format_flops, format_general
 from .whatif import min_compute_for_loss
 
 __all__ = ["RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints"]
@@ -145,7 +145,7 @@ def repeated_loss(law, n_params: Real, n_tokens: Real, unique_tokens: Real, repe
 
 @dataclass(frozen=True)
 class ConstrainedPlan(Plan):
-    """One plan of a :class:`ConstrainedResult`: a :class:`~planner.plan.Plan` and what the constraints add;
+    """One plan of a :class:`ConstrainedResult`: a :class:`~planner.planning.plan.Plan` and what the constraints add;
     every field has the shape of the budgets (or targets).
 
     flops : training FLOPs k·N·D.  n_params, n_tokens, tokens_per_param : N, D, D/N.
@@ -272,7 +272,7 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
 
 
 def _split(plan):
-    """(N, D) of a :class:`~planner.plan.Plan` as float arrays."""
+    """(N, D) of a :class:`~planner.planning.plan.Plan` as float arrays."""
     np = _np()
     return np.asarray(plan.n_params, dtype=float), np.asarray(plan.n_tokens, dtype=float)
 

@@ -2,7 +2,7 @@
 no plan that is not a number is ever shown.
 
 Warnings come back as messages; printing them is the caller's job. :func:`guard` turns arithmetic that left the
-floats (an overflow, a division by zero, NaN) into one :class:`~planner.errors.NumericError` naming the law and the
+floats (an overflow, a division by zero, NaN) into one :class:`~planner.base.errors.NumericError` naming the law and the
 coefficient to blame, and :func:`check_plans` refuses a plan whose N, D or C is not finite and positive or whose
 k·N·D is not its budget.
 """
@@ -13,9 +13,9 @@ import contextlib
 import math
 from typing import Iterable, Iterator, Sequence
 
-from .conventions import UNDERTRAINED_FACTOR
-from .errors import NumericError
-from .units import as_floats, format_count, format_flops, format_ratio
+from ..base.conventions import UNDERTRAINED_FACTOR
+from ..base.errors import NumericError
+from ..base.units import as_floats, format_count, format_flops, format_ratio
 
 __all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL",
            "granularity_warnings"]

@@ -7,7 +7,7 @@ supervised loss L̃_S = L(N_S, D_S). Compute is Eq. 9 with F(N) = 2N forward FLO
 
     FLOPs = 3·F(N_S)·D_S + F(N_T)·(δ_Lgt·D_S + δ_Pre·3·D_T) = 6·N_S·D_S + 2·N_T·δ_Lgt·D_S + 6·N_T·δ_Pre·D_T
 
-with (δ_Lgt, δ_Pre) from the scenario (Table 2, :data:`planner.conventions.DISTILLATION_SCENARIOS`).
+with (δ_Lgt, δ_Pre) from the scenario (Table 2, :data:`planner.base.conventions.DISTILLATION_SCENARIOS`).
 
 Compute-optimal distillation (Eq. 10): for a student of N_S parameters and a budget C, the D_S, N_T and D_T of least
 L_S subject to FLOPs = C. The teacher is parametrised by its size N_T and its loss above its own floor,
@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .conventions import DISTILLATION_SCENARIOS, FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN
-from .errors import InfeasibleError, UnsupportedLawError
-from .units import check_positive
+from ..base.conventions import DISTILLATION_SCENARIOS, FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN
+from ..base.errors import InfeasibleError, UnsupportedLawError
+from ..base.units import check_positive
 
 __all__ = ["DistilledRun", "DistillationPlan", "distill", "compute_optimal_distillation", "distillation_flops",
            "supervised_floor", "teacher_tokens_for", "SCENARIOS", "require_distillation"]

@@ -16,9 +16,9 @@ only.
 
 from __future__ import annotations
 
-from .errors import NoLossModelError, UnsupportedLawError
-from .laws.repetition import Repetition, effective_params, effective_tokens, inverse_decay, unique_params
-from .units import Real
+from ..base.errors import NoLossModelError, UnsupportedLawError
+from .repetition import Repetition, effective_params, effective_tokens, inverse_decay, unique_params
+from ..base.units import Real
 
 __all__ = ["ParametricLoss", "KaplanLoss", "BusbridgeLoss", "loss_model"]
 

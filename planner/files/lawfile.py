@@ -30,16 +30,16 @@ import math
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from .conventions import FLOPS_PER_PARAM_TOKEN
-from .errors import LawFileError, PresetError, unknown_key
-from .laws import FAMILIES, family as family_of
-from .laws.law import Law, Uncertainty, check_coefficient
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.errors import LawFileError, PresetError, unknown_key
+from ..laws import FAMILIES, family as family_of
+from ..laws.law import Law, Uncertainty, check_coefficient
 
 if TYPE_CHECKING:
-    from .fitting.result import BootstrapResult, FitResult
+    from ..fitting.result import BootstrapResult, FitResult
 
 if TYPE_CHECKING:
-    from .laws.tasks import TaskLaw, TaskLaws
+    from ..laws.tasks import TaskLaw, TaskLaws
 
 __all__ = ["law_from_mapping", "parse_law_text", "load_law_file", "law_file_text", "law_from_fit", "MAX_LAW_FILE_BYTES",
            "task_laws_from_mapping", "parse_task_law_text", "load_task_law_file", "task_law_file_text"]
@@ -73,7 +73,7 @@ def load_law_file(path: str) -> Law:
 
 
 def _read(path: str, what: str, example: str) -> str:
-    from .files import read_text
+    from .safe import read_text
 
     return read_text(path, what, LawFileError, kind=f"a TOML {what}", limit=MAX_LAW_FILE_BYTES,
                      hint=f" ('{example}' prints one)")
@@ -192,7 +192,7 @@ def _header(data: Mapping[str, Any], where: str, top_keys, required) -> dict:
 def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
     """Validate a parsed law file, every table of it, and build the :class:`~planner.laws.Law`.
 
-    Errors are :class:`~planner.errors.PresetError` naming the key, its table and ``source``. A task-law file
+    Errors are :class:`~planner.base.errors.PresetError` naming the key, its table and ``source``. A task-law file
     (``form = "tasks"``) is read by :func:`task_laws_from_mapping` instead.
     """
     where = source
@@ -216,7 +216,7 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
 
     rule = _table(data, "rule", where)
     if form == "allocation":
-        from .laws.allocation import ALLOCATION_GIVES
+        from ..laws.allocation import ALLOCATION_GIVES
 
         _keys(rule, ("gives", "flops_unit"), "[rule]", where)
         gives = _typed(rule.get("gives", ""), str, "gives", f"[rule] of {where}")
@@ -273,7 +273,7 @@ def _coefficient_names(names, model, key: str, where: str) -> tuple[str, ...]:
 
 def _moe(table, source: str) -> dict:
     """The ``[moe]`` table of a fine-grained MoE law: E (required), the granularities searched, c_r and the width
-    per block of the shape assumption (defaults: :mod:`planner.conventions`)."""
+    per block of the shape assumption (defaults: :mod:`planner.base.conventions`)."""
     where = f"[moe] of {source}"
     _keys(table, _MOE_KEYS, "[moe]", source)
     if "expansion_rate" not in table:
@@ -297,7 +297,7 @@ def _moe(table, source: str) -> dict:
 
 def _distillation(data, model, source: str) -> "DistillationLaw":
     """The ``[distillation]`` table: the distillation law's coefficients, for students of this law."""
-    from .laws.distillation import DistillationLaw
+    from ..laws.distillation import DistillationLaw
 
     where = f"[distillation] of {source}"
     table = _typed(data["distillation"], dict, "distillation", source)
@@ -423,7 +423,7 @@ def _check_correlation(R, where: str) -> None:
 
 
 def _repetition(data, form: str, law_id: str, source: str):
-    from .laws.repetition import Repetition
+    from ..laws.repetition import Repetition
 
     where = f"[repetition] of {source}"
     table = _typed(data["repetition"], dict, "repetition", source)
@@ -441,7 +441,7 @@ def _repetition(data, form: str, law_id: str, source: str):
 
 
 def _hyperparameters(data, source: str):
-    from .laws.tables import HyperparameterLaws, PowerLaw
+    from ..laws.tables import HyperparameterLaws, PowerLaw
 
     where = f"[hyperparameters] of {source}"
     table = _typed(data["hyperparameters"], dict, "hyperparameters", source)
@@ -457,7 +457,7 @@ def _hyperparameters(data, source: str):
 
 
 def _calibration(data, source: str):
-    from .laws.tables import Calibration
+    from ..laws.tables import Calibration
 
     where = f"[calibration] of {source}"
     table = _typed(data["calibration"], dict, "calibration", source)
@@ -526,9 +526,9 @@ def parse_task_law_text(text: str, source: str) -> TaskLaws:
 
 def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> TaskLaws:
     """Validate a parsed task-law file, every table of every task, and build its
-    :class:`~planner.laws.tasks.TaskLaws`. Errors are :class:`~planner.errors.PresetError` naming the key, its table
+    :class:`~planner.laws.tasks.TaskLaws`. Errors are :class:`~planner.base.errors.PresetError` naming the key, its table
     and ``source``, with the closest key where one is misspelt."""
-    from .laws.tasks import TaskLaws
+    from ..laws.tasks import TaskLaws
 
     where = source
     head = _header(data, where, _TASKS_TOP_KEYS, ("id", "title", "form", "citation", "tasks"))
@@ -554,8 +554,8 @@ def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -
 
 def _task(task_id: str, table, k: float, source: str) -> TaskLaw:
     """One ``[tasks.ID]`` table: metric, chance, both steps, ranges, points and bootstrap samples, all checked."""
-    from .laws import ParametricLaw
-    from .laws.tasks import METRICS, STEP1_NAMES, STEP2_FORMS, TaskLaw
+    from ..laws import ParametricLaw
+    from ..laws.tasks import METRICS, STEP1_NAMES, STEP2_FORMS, TaskLaw
 
     name = f"[tasks.{task_id}]"
     where = f"{name} of {source}"
@@ -640,7 +640,7 @@ def _check_step2(form: str, values: Mapping[str, float], where: str) -> None:
 
 def _task_uncertainty(table, family, name: str, source: str):
     """(sample_names, samples, the other keys) of a task's ``uncertainty`` table: bootstrap refits of both steps."""
-    from .laws.tasks import STEP1_NAMES
+    from ..laws.tasks import STEP1_NAMES
 
     if "uncertainty" not in table:
         return (), (), {}
@@ -713,7 +713,7 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
     """
     import datetime
 
-    from . import __version__
+    from .. import __version__
 
     form = fit.form
     title = title or f"{form.capitalize()} law fitted to {source}"

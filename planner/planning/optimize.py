@@ -1,9 +1,9 @@
 """Numeric solvers for what has no closed form. numpy and scipy are imported inside each function.
 
 - :func:`argmin_log`: a vectorised one-dimensional minimiser (a grid, then golden-section), elementwise over
-  arrays of problems; the constraint solvers of :mod:`planner.constraints` search log N with it.
+  arrays of problems; the constraint solvers of :mod:`planner.planning.constraints` search log N with it.
 - :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`, :func:`flops_for_optimum_numeric`: the fallback for a law family without the
-  closed forms of :mod:`planner.laws` and :mod:`planner.whatif`.
+  closed forms of :mod:`planner.laws` and :mod:`planner.planning.whatif`.
 - :func:`moe_optimum`: the compute-optimal N, D and granularity G of a fine-grained mixture of experts
   (:class:`~planner.laws.FineGrainedMoE`), which has no closed form.
 """
@@ -124,7 +124,7 @@ def moe_optimum(model, flops):
     """
     import numpy as np
 
-    from .laws.moe import MoEOptimum
+    from ..laws.moe import MoEOptimum
 
     C = np.atleast_1d(np.asarray(flops, dtype=float))
     per_active = (8.0 * model.expansion_rate + 4.0) / 12.0   # N / N_active

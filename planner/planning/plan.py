@@ -8,8 +8,8 @@ experts).
 
 from dataclasses import dataclass
 
-from .errors import UnsupportedLawError
-from .units import Real, check_positive
+from ..base.errors import UnsupportedLawError
+from ..base.units import Real, check_positive
 
 # No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
 # planner/laws/law.py), and Plan is made on every run of ``plan``.
@@ -39,22 +39,22 @@ class Plan:
     FIELDS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
 
     def __repr__(self) -> str:
-        from .notebook import shown
-        from .units import format_count, format_flops, format_loss
+        from ..base.notebook import shown
+        from ..base.units import format_count, format_flops, format_loss
 
         return (f"Plan(flops={shown(self.flops, format_flops)}, n_params={shown(self.n_params, format_count)}, "
                 f"n_tokens={shown(self.n_tokens, format_count)}, loss={shown(self.loss, format_loss)})")
 
     def to_dict(self) -> dict:
         """The fields as plain Python: floats, or lists of floats for arrays (``loss`` None without a loss model)."""
-        from .notebook import floats_or_lists
+        from ..base.notebook import floats_or_lists
 
         return {name: floats_or_lists(getattr(self, name)) for name in self.FIELDS}
 
     def to_records(self) -> list[dict]:
         """One dict per budget, raw floats under the field names: ``pandas.DataFrame(plan.to_records())`` is a table
         (planner itself does not need pandas)."""
-        from .units import as_floats
+        from ..base.units import as_floats
 
         columns = [as_floats(getattr(self, name)) if getattr(self, name) is not None else None
                    for name in self.FIELDS]
@@ -64,8 +64,8 @@ class Plan:
                 for i in range(n)]
 
     def _repr_html_(self) -> str:
-        from .notebook import html_table
-        from .units import format_count, format_flops, format_loss, format_ratio
+        from ..base.notebook import html_table
+        from ..base.units import format_count, format_flops, format_loss, format_ratio
 
         fmts = (format_flops, format_count, format_count, format_ratio, format_loss)
         records = self.to_records()
@@ -90,7 +90,7 @@ class MoEPlan(Plan):
     flops_per_token: Real | None = None
 
     def __repr__(self) -> str:
-        from .units import as_floats, format_count
+        from ..base.units import as_floats, format_count
 
         xs = as_floats(self.granularity)
         extra = (f", n_active_params={format_count(as_floats(self.n_active_params)[0])}, granularity={xs[0]:g}"

@@ -6,7 +6,7 @@ Chains the two steps of a :class:`~planner.laws.tasks.TaskLaw` (Bhagia et al. 20
 * :func:`forecast_intervals`: the same for every bootstrap sample of both steps, and its central percentiles.
 * :func:`least_compute_for_accuracy`: invert step 2 for the task loss the target needs, L* = Acc⁻¹(target), then the
   least compute whose compute-optimal split of step 1 reaches it, C = (K/(L* − E))^(1/γ)
-  (:func:`planner.whatif.min_compute_for_loss`), with that split's N and D.
+  (:func:`planner.planning.whatif.min_compute_for_loss`), with that split's N and D.
 
 Takes laws and numbers; opens no file and prints nothing.
 """
@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import NoUncertaintyError
-from .units import Real, check_positive
+from ..base.errors import NoUncertaintyError
+from ..base.units import Real, check_positive
 
 if TYPE_CHECKING:
-    from .laws.tasks import TaskLaw
+    from ..laws.tasks import TaskLaw
 
 __all__ = ["Forecast", "TaskTarget", "ForecastIntervals", "forecast", "forecast_intervals",
            "least_compute_for_accuracy", "near_chance", "extrapolation"]
@@ -116,9 +116,9 @@ def least_compute_for_accuracy(task: TaskLaw, target_accuracy: float) -> TaskTar
 
 def near_chance(task, accuracy: float, what: str) -> str | None:
     """A warning where ``accuracy`` (``what``: "its best ladder run reaches", "the forecast is") lies within
-    :data:`~planner.conventions.EMERGENCE_MARGIN` of the task's chance: the task has not emerged there (Wei et al.
+    :data:`~planner.base.conventions.EMERGENCE_MARGIN` of the task's chance: the task has not emerged there (Wei et al.
     2022, arXiv:2206.07682), so step 2 rests on near-random points."""
-    from .conventions import EMERGENCE_MARGIN
+    from ..base.conventions import EMERGENCE_MARGIN
 
     if accuracy >= task.chance + EMERGENCE_MARGIN:
         return None
@@ -128,8 +128,8 @@ def near_chance(task, accuracy: float, what: str) -> str | None:
 
 def extrapolation(task, flops: float) -> float | None:
     """How many times the compute of the task's largest ladder run ``flops`` is, where it is more than
-    :data:`~planner.conventions.EXTRAPOLATION_WARNING`; None within that (or without a fitted range)."""
-    from .conventions import EXTRAPOLATION_WARNING
+    :data:`~planner.base.conventions.EXTRAPOLATION_WARNING`; None within that (or without a fitted range)."""
+    from ..base.conventions import EXTRAPOLATION_WARNING
 
     top = task.fitted_range.get("flops", (None, None))[1]
     if not top or flops <= EXTRAPOLATION_WARNING * top:

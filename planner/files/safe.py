@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
-from .errors import OutputExistsError, PlannerError
+from ..base.errors import OutputExistsError, PlannerError
 
 __all__ = ["read_text", "check_output", "write_atomic"]
 

@@ -13,7 +13,7 @@ target loss ℓ: :func:`anchored_intervals`) is bounded the same way, its budget
 
     C_s = C(N; θ_s) with N_opt(C_s; θ_s) = N,   or   C_s = (K_s / (ℓ − E_s))^(1/γ_s)
 
-(the families' closed-form inverses, :mod:`planner.whatif`). Where the law publishes, in order of preference:
+(the families' closed-form inverses, :mod:`planner.planning.whatif`). Where the law publishes, in order of preference:
 
 1. ``samples`` (with ``sample_names``): bootstrap refits, as a fitted law file carries them. Used as
    they are: the interval is the percentile bootstrap interval.
@@ -25,7 +25,7 @@ target loss ℓ: :func:`anchored_intervals`) is bounded the same way, its budget
 3. ``standard_errors`` only: a normal per coefficient (log-normal with σ_log = se/θ for the positive
    scales), again independent unless a correlation is given.
 
-A law with none of these raises :class:`~planner.errors.NoUncertaintyError`; the caller says so
+A law with none of these raises :class:`~planner.base.errors.NoUncertaintyError`; the caller says so
 instead of printing a false interval. Draws use a fixed seed, so output is reproducible.
 
 numpy is imported inside the functions: importing this module costs nothing.
@@ -36,8 +36,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .errors import NoUncertaintyError, NumericError, UnsupportedLawError
-from .units import Real
+from ..base.errors import NoUncertaintyError, NumericError, UnsupportedLawError
+from ..base.units import Real
 
 __all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "anchored_intervals",
            "has_uncertainty", "central_interval", "DEFAULT_SEED", "DEFAULT_DRAWS"]
@@ -122,7 +122,7 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
 
     Bootstrap ``samples`` are returned as stored; ``n_draws`` and ``seed`` apply to draws made from
     published intervals or standard errors. Raises NoUncertaintyError if the law publishes none. The table was
-    validated when the law was read (:mod:`planner.lawfile`).
+    validated when the law was read (:mod:`planner.files.lawfile`).
     """
     import numpy as np
 
@@ -221,12 +221,12 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
 
     Every draw θ_s goes through the law's own closed form at every budget in one broadcast:
     coefficients as (S, 1) columns, budgets as a (1, B) row. Draws whose plan is not finite are
-    dropped. The point plan itself is :func:`planner.plan.compute_optimal`; these are its bounds.
+    dropped. The point plan itself is :func:`planner.planning.plan.compute_optimal`; these are its bounds.
     """
     import numpy as np
 
     from .plan import optimal_split
-    from .units import check_positive
+    from ..base.units import check_positive
 
     model = getattr(law, "model", law)
     samples = samples if samples is not None else coefficient_samples(law)
@@ -264,7 +264,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
     Each draw θ_s fixes its own budget, C_s = C(N; θ_s) (the family's ``flops_for_params``), C(D; θ_s)
     (``flops_for_tokens``) or C_min(ℓ; θ_s) = (K_s/(ℓ − E_s))^(1/γ_s) (its ``frontier``), then its own optimum at
     C_s. A draw whose E_s is at or above the target never reaches it: it is left out of that target's
-    interval, and the note says how many were. ``flops`` is the point plan's budget (as :mod:`planner.whatif` gives
+    interval, and the note says how many were. ``flops`` is the point plan's budget (as :mod:`planner.planning.whatif` gives
     it), so report rows match.
     """
     import numpy as np

@@ -1,6 +1,6 @@
 """What ships with planner: the preset laws and the hardware catalogue, found by id or alias and loaded.
 
-Presets are law files in the package's ``presets/`` folder, read and validated by :mod:`planner.lawfile`; the
+Presets are law files in the package's ``presets/`` folder, read and validated by :mod:`planner.files.lawfile`; the
 hardware catalogue is ``presets/hardware.toml``, validated by :func:`planner.compute.hardware.chips_from_mapping`.
 The core never loads a preset itself: what it needs from one (the repetition constants a law borrows, a design's
 prior, the hyperparameter table) is passed in, found here by the caller.
@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Mapping
 
-from .errors import UnknownChipError, UnknownPresetError, did_you_mean
+from ..base.errors import UnknownChipError, UnknownPresetError, did_you_mean
 from . import lawfile
 from .lawfile import law_from_mapping, load_law_file
-from .laws.law import Law
+from ..laws.law import Law
 
 if TYPE_CHECKING:
-    from .compute.hardware import Chip
-    from .laws.repetition import Repetition
-    from .laws.tasks import TaskLaws
+    from ..compute.hardware import Chip
+    from ..laws.repetition import Repetition
+    from ..laws.tasks import TaskLaws
 
 __all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DISTILLATION_PRESET", "load_preset",
            "list_presets", "preset_ids", "preset_source", "repetition_for", "list_hardware", "load_chip",
@@ -42,7 +42,7 @@ TASKS_DIR = "tasks"
 
 
 def _preset_dir() -> str:
-    from . import _presets
+    from .. import _presets
 
     return os.path.dirname(_presets.__file__)
 
@@ -72,11 +72,11 @@ def _shipped_data(name: str) -> dict:
     Parsing needs :mod:`tomllib`, whose import and parse are a few percent of a ``plan`` run (bench/bench_cli.py).
     The parsed table is kept, as :mod:`marshal` data, in the package's ``__pycache__`` folder, keyed like a ``.pyc``
     by the TOML file's modification time and size and by planner's version; a stale, unreadable or unwritable cache
-    is ignored and the TOML parsed. Validation (:func:`planner.lawfile.law_from_mapping`) runs on every load.
+    is ignored and the TOML parsed. Validation (:func:`planner.files.lawfile.law_from_mapping`) runs on every load.
     """
     import marshal
 
-    from . import __version__
+    from .. import __version__
 
     path = os.path.join(_preset_dir(), name)
     st = os.stat(path)
@@ -199,7 +199,7 @@ def task_law_source(laws: TaskLaws) -> str:
 
 def list_hardware() -> list[Chip]:
     """Every chip of the shipped catalogue (:class:`planner.compute.hardware.Chip`), in file order."""
-    from .compute.hardware import chips_from_mapping
+    from ..compute.hardware import chips_from_mapping
 
     return chips_from_mapping(_shipped_data("hardware.toml"), "presets/hardware.toml")
 

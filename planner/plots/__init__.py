@@ -8,7 +8,7 @@ no global state) and drawn with the Agg renderer for PNG; the format follows the
 caption line citing its sources.
 
 Without matplotlib (the optional ``plot`` extra) every entry point raises
-:class:`~planner.errors.PlotDependencyError` with the one-line fix.
+:class:`~planner.base.errors.PlotDependencyError` with the one-line fix.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import math
 import textwrap
 from pathlib import Path
 
-from .errors import NoLossModelError, PlotDependencyError
-from .units import format_count, format_flops, format_flops_tex, format_tick
+from ..base.errors import NoLossModelError, PlotDependencyError
+from ..base.units import format_count, format_flops, format_flops_tex, format_tick
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "frontier_figure", "isoflop_figure", "fit_figure", "save_figure",
            "require_matplotlib", "isoflop_runs_figure", "curves_figure", "tasks_figure"]
@@ -69,13 +69,13 @@ def figure_format(path) -> str:
 
 
 def save_figure(fig, path, force: bool = False) -> Path:
-    """Write ``fig`` to ``path`` atomically with :func:`planner.files.write_atomic`.
+    """Write ``fig`` to ``path`` atomically with :func:`planner.files.safe.write_atomic`.
 
     Refuses to replace an existing file unless ``force``. A figure whose values reach near the float limit cannot
     be drawn (matplotlib's log ticks, a decade or more beyond the data, overflow to inf): NumericError, no file.
     """
-    from .errors import NumericError
-    from .files import write_atomic
+    from ..base.errors import NumericError
+    from ..files.safe import write_atomic
 
     fmt = figure_format(path)
     try:  # constrained layout already fits the text
@@ -96,8 +96,8 @@ def _metadata(fmt):
 
 def _intervals(law, C, level):
     """``plan_intervals(law, C, level)``, or None without a level or where the law publishes no uncertainty."""
-    from .errors import NoUncertaintyError
-    from .uncertainty import plan_intervals
+    from ..base.errors import NoUncertaintyError
+    from ..planning.uncertainty import plan_intervals
 
     if level is None:
         return None
@@ -182,7 +182,7 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
     """
     import numpy as np
 
-    from .plan import compute_optimal
+    from ..planning.plan import compute_optimal
 
     C = np.asarray(flops, dtype=float)
     with _style():
@@ -261,9 +261,9 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     """
     import numpy as np
 
-    from .plan import compute_optimal
+    from ..planning.plan import compute_optimal
 
-    from .plan import require_dense
+    from ..planning.plan import require_dense
 
     require_dense(law, "an isoFLOP profile (D = C/(k·N) at one granularity)")
     if not law.has_loss:
@@ -315,7 +315,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     """
     import numpy as np
 
-    from .plan import require_dense
+    from ..planning.plan import require_dense
 
     require_dense(model, "a fit diagnostic (runs of one N each)")
     N, D, L = (np.asarray(x, dtype=float) for x in (n_params, n_tokens, loss))

@@ -31,17 +31,17 @@ needs to reach the run's loss::
     η = C_min(L(N, D)) / C = ((L_opt(C) − E) / (L(N, D) − E))^(1/γ)   ∈ (0, 1]
 
 (written with the reducible losses so neither side overflows). A law family without this closed
-form falls back to the numeric solvers of :mod:`planner.optimize`.
+form falls back to the numeric solvers of :mod:`planner.planning.optimize`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from .errors import NoLossModelError, QuantityError, UnreachableLossError
-from .laws import Frontier
+from ..base.errors import NoLossModelError, QuantityError, UnreachableLossError
+from ..laws import Frontier
 from .plan import Plan, compute_optimal, model_of, require_dense
-from .units import QUANTITY_RANGE, Real, check_positive
+from ..base.units import QUANTITY_RANGE, Real, check_positive
 
 __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_with_params", "plan_with_tokens",
            "compute_efficiency", "min_compute_for_loss", "optimal_for_params", "optimal_for_tokens"]
@@ -57,7 +57,7 @@ class WhatIf:
     """A run of given size and data, set beside the compute-optimal run of the same budget.
 
     flops, n_params, n_tokens, tokens_per_param, loss : the run (C = k·N·D); loss None without a loss model.
-    optimum : the compute-optimal :class:`~planner.plan.Plan` at the same C.
+    optimum : the compute-optimal :class:`~planner.planning.plan.Plan` at the same C.
     loss_gap : L(N, D) − L_opt(C) ≥ 0, nats/token (None without a loss model).
     compute_efficiency : C_min(L(N, D)) / C ∈ (0, 1]: the fraction of the budget the optimal split
         needs to reach the same loss (None without a loss model).
@@ -291,7 +291,7 @@ def optimal_for_params(law, n_params: Real) -> Plan:
     """The compute-optimal plan whose N is ``n_params``: the budget C with N_opt(C) = N, its D_opt and loss.
 
     "I have a 7B model: how many tokens?" The family inverts N_opt(C) in closed form (``flops_for_params``); a
-    family without one falls back to a numerical root of log N_opt(C) = log N (:mod:`planner.optimize`).
+    family without one falls back to a numerical root of log N_opt(C) = log N (:mod:`planner.planning.optimize`).
     """
     return _optimal_for(law, check_positive(n_params, "n_params"), "n_params")
 
