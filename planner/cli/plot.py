@@ -25,7 +25,7 @@ def output_options(f):
 
 
 def _figure_path(ctx, param, value):
-    from ..plots import figure_format
+    from ..plots.common import figure_format
 
     try:
         figure_format(value)
@@ -37,7 +37,7 @@ def _figure_path(ctx, param, value):
 
 def _save(fig, output: str, force: bool) -> None:
     """Write the figure (atomically, never over a file without --force) and say where on stderr."""
-    from ..plots import save_figure
+    from ..plots.common import save_figure
 
     click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
@@ -76,7 +76,8 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
       plan plot frontier --preset epoch,chinchilla -o frontier.png
       plan plot frontier -p epoch --law mylaw.toml -o frontier.png
     """
-    from ..plots import frontier_figure, require_matplotlib
+    from ..plots.common import require_matplotlib
+    from ..plots.laws import frontier_figure
     require_matplotlib()
     laws = load_laws(preset_list, law_files, default=[DEFAULT_PRESET])
     lo, hi = flops_range
@@ -109,7 +110,9 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
       plan plot isoflop sweeps.csv --isoflop-window 3 -o sweeps.png
     """
-    from ..plots import isoflop_figure, isoflop_runs_figure, require_matplotlib
+    from ..plots.common import require_matplotlib
+    from ..plots.fits import isoflop_runs_figure
+    from ..plots.laws import isoflop_figure
     from ..planning.uncertainty import has_uncertainty
 
     require_matplotlib()
@@ -148,7 +151,8 @@ def plot_curves(runs_file, run_column, output, force, **read):
     Example:
       plan plot curves curves.csv --run-column run -o envelope.png
     """
-    from ..plots import curves_figure, require_matplotlib
+    from ..plots.common import require_matplotlib
+    from ..plots.fits import curves_figure
     from .isoflop import fit_approach, read_approach_runs
 
     require_matplotlib()
@@ -181,7 +185,8 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
       plan plot fit runs.csv -o fit.png
       plan plot fit runs.csv --law mylaw.toml -o fit.svg
     """
-    from ..plots import fit_figure, require_matplotlib
+    from ..plots.common import require_matplotlib
+    from ..plots.fits import fit_figure
 
     require_matplotlib()
     runs = read_runs_options(runs_file, **read)
@@ -225,7 +230,8 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
       plan plot tasks --tasks gadre2024 -o gadre.svg
       plan plot tasks --tasks bhagia2024 --ladder ladder.csv -o ladder.png
     """
-    from ..plots import require_matplotlib, tasks_figure
+    from ..plots.common import require_matplotlib
+    from ..plots.tasks import tasks_figure
     from ..files.presets import load_task_laws
 
     if bool(n_params) != bool(n_tokens):
