@@ -13,7 +13,7 @@ from typing import Sequence
 from ..base.units import as_floats
 from .types import Block, Column, Report
 
-__all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS"]
+__all__ = ["intervals", "with_intervals", "interval_cell", "interval_stack", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS"]
 
 
 #: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
@@ -35,6 +35,12 @@ def interval_cell(fmt):
     """The human cell of a value and its interval, ``(value, lo, hi)`` → ``48.4% (44.3%–50.9%)``; the value alone
     where ``lo`` is None. Every interval planner prints is shown this way."""
     return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({_span(fmt, t[1], t[2])})"
+
+
+def interval_stack(fmt):
+    """The same cell where a terminal is narrow: the interval on a line under its value, without brackets
+    (``48.4%`` over ``44.3%–50.9%``)."""
+    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])}\n{_span(fmt, t[1], t[2])}"
 
 
 def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = (),
@@ -63,7 +69,7 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
 
     blocks = tuple(Block([bounded(r) for r in b.rows], title=b.title, notes=b.notes) for b in report.blocks)
     columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", interval_cell(c.fmt), c.align,
-                           short=f"{c.short or c.header} ({level:g}%)", wrap=True,
+                           short=f"{c.short or c.header} ({level:g}%)", wrap=True, stacked=interval_stack(c.fmt),
                            legend="; ".join(filter(None, (c.legend, f"({level:g}%): each value over its central "
                                                                     f"{level:g}% interval"))))
                     if c.key in quantities else c for c in report.columns)

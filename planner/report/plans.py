@@ -44,12 +44,14 @@ def flops_convention(law) -> str:
 
 
 def _moe_columns(law) -> list[Column]:
-    return [Column("flops", "FLOPs C", format_flops), Column("n_params", "total N", format_count),
-            Column("n_active_params", "active N", format_count),
+    return [Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
+            Column("n_params", "total N", format_count, short="N", legend="N: total parameters"),
+            Column("n_active_params", "active N", format_count, short="N_act", legend="N_act: active parameters"),
             Column("granularity", "G", lambda g: f"{g:g}"),
-            Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_active_param", "D/active N", format_ratio),
-            Column("flops_per_token", "FLOPs/token", format_flops)]
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_active_param", "D/active N", format_ratio, short="D/N_act",
+                   legend="D/N_act: tokens per active parameter"),
+            Column("flops_per_token", "FLOPs/token", format_flops, short="C/D", legend="C/D: FLOPs per token")]
 
 
 def plan_columns(law) -> tuple[Column, ...]:
@@ -65,7 +67,8 @@ def plan_columns(law) -> tuple[Column, ...]:
     ]
     if law.has_loss:
         cols.append(Column("loss", "loss*", format_loss))
-    cols.append(Column("flops_check", f"check {law.flops_per_param_token:g}·N·D", format_flops))
+    # The check repeats the budget (to rounding): it gives way first where the terminal is narrow.
+    cols.append(Column("flops_check", f"check {law.flops_per_param_token:g}·N·D", format_flops, optional=True))
     return tuple(cols)
 
 
