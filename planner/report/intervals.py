@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
+from ..base.caveats import NO_INTERVALS, Caveat
 from ..base.units import as_floats
 from .types import Block, Column, Report
 
@@ -74,7 +75,9 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
                                                                     f"{level:g}% interval"))))
                     if c.key in quantities else c for c in report.columns)
     notes = [f"{level:g}% CI, {law_id}: {iv.note}." for law_id, iv in intervals.items()]
-    notes += [f"No intervals for {law_id}: it publishes no uncertainty." for law_id in missing]
+    if missing:
+        notes.append(f"No intervals for {', '.join(missing)}: {'it publishes' if len(missing) == 1 else 'they publish'} "
+                     "no uncertainty.")
     return dataclasses.replace(report, blocks=blocks, columns=columns, keys=tuple(report.keys) + keys,
                                footer=tuple(report.footer) + tuple(notes))
 
@@ -94,9 +97,10 @@ def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: flo
         except NoUncertaintyError as e:
             missing.append((law.name, str(e)))
     if len(missing) == 1:
-        warnings = [missing[0][1]]
+        warnings = [Caveat(missing[0][1], NO_INTERVALS, subject=missing[0][0], decisive=False)]
     elif missing:
-        warnings = [f"no intervals for {', '.join(i for i, _ in missing)}: they publish no uncertainty"]
+        warnings = [Caveat(f"no intervals for {', '.join(i for i, _ in missing)}: they publish no uncertainty",
+                           NO_INTERVALS, decisive=False)]
     else:
         warnings = []
     out = with_intervals(report, found, level, [i for i, _ in missing], anchored=bool(anchor))

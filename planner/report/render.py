@@ -34,7 +34,7 @@ def _json_value(report: Report):
     """A report as JSON data: the list of its rows under its keys, or for a document (``fields``) an object of its
     fields, then each named section's JSON data under its name."""
     rows = _clean(report.to_records())
-    warnings = caveats(report)
+    warnings = list(dict.fromkeys(report.warnings))  # every warning as raised: data, never folded
     if not report.fields:
         # Still a list of rows (scripts index it); each row carries the report's caveats, only when there are any.
         return [dict(row, warnings=warnings) for row in rows] if warnings else rows
@@ -50,9 +50,12 @@ def _json_value(report: Report):
 
 
 def caveats(report: Report) -> list[str]:
-    """The report's warnings, each once, in order: what the human formats list under "Caveats" and JSON carries
-    under ``warnings`` (CSV stays pure rows; the command line also prints them on stderr)."""
-    return list(dict.fromkeys(report.warnings))
+    """The report's warnings as the human formats list them under "Caveats": each once, those of one kind about
+    several laws folded into one line (:func:`planner.report.caveats.shown`). JSON carries every warning as raised
+    under ``warnings``; CSV stays pure rows; the command line prints them, folded, on stderr."""
+    from .caveats import shown
+
+    return shown(report)
 
 
 def to_json(report: Report) -> str:
