@@ -37,7 +37,9 @@ def fold(warnings: Sequence[str], among: int | None = None) -> list[str]:
         elif w.kind not in done:
             done.add(w.kind)
             named = ", ".join(s + _details([c.detail for c in group if c.subject == s]) for s in subjects)
-            count = f"{len(subjects)} of {among}" if among and among >= len(subjects) else str(len(subjects))
+            n = len(subjects)
+            count = (("both" if n == 2 else f"all {n}") if among == n else f"{n} of {among}") \
+                if among and among >= n else str(n)
             out.append(f"{count} laws {w.fold}: {named}")
     return out
 
