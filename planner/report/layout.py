@@ -14,11 +14,11 @@ No rich here: the widths are arithmetic over the formatted cells, so the choice 
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from .types import Column
 
-__all__ = ["Layout", "STYLES", "choose", "column_widths", "table_width", "cells", "shown_columns"]
+__all__ = ["Layout", "STYLES", "choose", "column_widths", "table_width", "cells", "row_cells"]
 
 #: How each layout style draws a rich table (keyword arguments of rich.table.Table): "pad" pads every column by one
 #: space each side, "flush" drops the outer two, "tight" keeps one space right of each column but the last and no
@@ -28,13 +28,16 @@ STYLES = {"pad": dict(pad_edge=True, padding=(0, 1), show_edge=True),
           "tight": dict(pad_edge=False, padding=(0, 1, 0, 0), show_edge=False)}
 
 
-class Layout(NamedTuple):
+class Layout:
     """How the tables of a report are drawn: ``groups`` of columns, one table each (one group unless the columns
-    had to be split), whether wrapping columns break at spaces (``wrap``), and the table style (:data:`STYLES`)."""
+    had to be split), whether wrapping columns break at spaces (``wrap``), and the table style (:data:`STYLES`).
 
-    groups: tuple[tuple[Column, ...], ...]
-    wrap: bool
-    style: str
+    A plain class, not a NamedTuple or dataclass, whose creation would cost every ``plan`` run its start-up time."""
+
+    __slots__ = ("groups", "wrap", "style")
+
+    def __init__(self, groups: tuple[tuple[Column, ...], ...], wrap: bool, style: str):
+        self.groups, self.wrap, self.style = groups, wrap, style
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -47,9 +50,14 @@ def _frame(n: int, style: str) -> int:
     return {"pad": 3 * n + 1, "flush": 3 * n - 1, "tight": 2 * n - 2}[style]
 
 
+def row_cells(row: dict, columns: Sequence[Column]) -> list[str]:
+    """The formatted cells of one row, as every human format shows them (a cell may hold several lines)."""
+    return [col.fmt(row.get(col.key)) for col in columns]
+
+
 def cells(rows: Sequence[dict], columns: Sequence[Column]) -> list[list[str]]:
     """The formatted cells of ``rows`` (a cell may hold several lines: a value over its interval)."""
-    return [[col.fmt(row.get(col.key)) for col in columns] for row in rows]
+    return [row_cells(row, columns) for row in rows]
 
 
 def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], width: int, wrap: bool = False,
@@ -140,8 +148,3 @@ def _split(rows, columns: Sequence[Column], width: int) -> tuple[tuple[Column, .
     if len(even) == len(groups) and all(fits(group) for group in even):
         groups = even
     return tuple(keys + group for group in groups) or None
-
-
-def shown_columns(layout: Layout | None, columns: Sequence[Column]) -> tuple[Column, ...]:
-    """The columns a layout shows (``columns`` themselves for one record per row)."""
-    return layout.columns if layout else tuple(columns)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+from .layout import row_cells as _cells
 from .types import Column, Report
 
 __all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "to_html", "latex_escape", "table", "print_table", "render",
@@ -91,10 +92,6 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     console.print(t)
     for line in footer:
         console.print(Text(line, style="dim"), soft_wrap=False)
-
-
-def _cells(row: dict, columns: Sequence[Column]) -> list[str]:
-    return [col.fmt(row.get(col.key)) for col in columns]
 
 
 def to_csv(report: Report) -> str:
