@@ -19,6 +19,7 @@ __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
 #: name → "module:attribute" of each subcommand of ``plan``, in the order ``plan --help`` lists them.
 SUBCOMMANDS = {
     "compare": "planner.cli.compare:compare",
+    "versus": "planner.cli.versus:versus_command",
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
     "design": "planner.cli.fit:design_command",

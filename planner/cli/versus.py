@@ -1,0 +1,116 @@
+"""``plan versus BASE VARIANT``: is a change worth its compute at the scale we care about?
+
+BASE and VARIANT are each a preset id, a law file (``.toml``) or a runs file fitted on the spot with the options of
+``plan fit``. The comparison is :func:`planner.planning.versus.versus` (k(C), the speedup, the crossover), its
+intervals :func:`planner.planning.versus.versus_intervals` over both laws' coefficient draws (a runs file's own
+bootstrap), the report :func:`planner.report.versus.versus_report`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES
+from .fit import model_options
+from .options import (LEVEL, QUANTITY, budget_options, complete_path, flops_budgets, format_option, option,
+                      parse_pairs, read_runs_options, runs_options, show)
+
+#: Suffixes of a law file; any other existing file is read as runs.
+_LAW_SUFFIXES = (".toml",)
+
+
+def _is_law_file(text: str) -> bool:
+    return Path(text).suffix.lower() in _LAW_SUFFIXES
+
+
+def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: bool):
+    """The law BASE or VARIANT names: a law file, a runs file (fitted as ``plan fit`` would, bootstrapped only if
+    intervals are asked for), or a preset. Returns (law, warnings)."""
+    from ..files.presets import load_law_file, load_preset
+
+    if not text.strip():
+        raise click.BadParameter("is empty; give a preset id, a law file or a runs file", param_hint=role)
+    if text != "-" and not Path(text).exists():
+        if _is_law_file(text) or Path(text).suffix.lower() in (".csv", ".tsv", ".jsonl", ".json"):
+            raise click.BadParameter(f"no such file {text!r}; give an existing law or runs file, or a preset id",
+                                     param_hint=role)
+        return load_preset(text), []
+    if _is_law_file(text):
+        return load_law_file(text), []
+    from ..files.lawfile import law_from_fit
+    from ..report.fit import fit_answer
+
+    runs = read_runs_options(text, **runs_columns)
+    request = fit_request._replace(errors="bootstrap" if want_samples else "asymptotic",
+                                   law_id=Path(text).stem or role.strip("'").lower())
+    answer = fit_answer(runs, request)
+    law = law_from_fit(answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name)
+    return law, [f"{law.id}: {w}" for w in answer.report.warnings]
+
+
+@click.command("versus")
+@click.argument("base", metavar="BASE", shell_complete=complete_path)
+@click.argument("variant", metavar="VARIANT", shell_complete=complete_path)
+@budget_options
+@option("--throughput", type=(QUANTITY, QUANTITY), metavar="BASE_TPS VARIANT_TPS",
+        help="Tokens per second of the base and the variant: adds the wall-clock speedup k·tps_var/tps_base.")
+@option("--ci", type=LEVEL, metavar="LEVEL",
+        help="Central LEVEL% intervals (e.g. 90) on the losses, k, the speedup and the crossover, from both laws' "
+             "coefficient draws (a runs file is bootstrapped, each ladder's runs resampled on their own).")
+@option("--crossover-range", type=(QUANTITY, QUANTITY), metavar="START STOP",
+        help="Look for the crossover over START..STOP FLOPs [default: the budgets' range].")
+@option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+        help="Law to fit to a runs file (as 'plan fit --form').")
+@model_options
+@option("--bootstrap", "n_boot", type=click.IntRange(2, 1_000_000), metavar="N",
+        help=f"Bootstrap resamples per runs file with --ci [default: {DEFAULT_BOOTSTRAP_RESAMPLES}].")
+@option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+        help="Seed of the base's bootstrap; the variant's is SEED + 1, so the two resamplings are independent.")
+@runs_options
+@format_option
+def versus_command(base, variant, flops, flops_range, points, throughput, ci, crossover_range, form, ties, fixes,
+                   objective, delta, n_boot, seed, fmt, **runs_columns):
+    """Compare a VARIANT recipe with a BASE one as a compute multiplier.
+
+    BASE and VARIANT are preset ids, law files (.toml), or runs files (CSV, TSV, JSON lines)
+    fitted as 'plan fit' fits them. At each budget: both laws' losses on their compute-optimal
+    frontier, the compute multiplier k(C) (the compute the base needs to reach the variant's
+    loss at C, over C), with --throughput the wall-clock speedup k·tps_var/tps_base, and the
+    crossover budget where the frontiers meet (or "none in range").
+
+    \b
+    Examples:
+      plan versus hoffmann2022 besiroglu2024 --flops 1e21 --flops 1e24
+      plan versus base.csv variant.csv --flops-range 1e19 1e23 --points 5 --ci 90
+      plan versus base.toml variant.toml --flops 1e21 --throughput 433986 410000
+      plan versus base.csv variant.csv --flops 1e22 --tie alpha=beta --format json
+    """
+    from ..planning.uncertainty import DEFAULT_SEED, coefficient_samples
+    from ..planning.versus import versus, versus_intervals
+    from ..report.fit import FitRequest
+    from ..report.versus import versus_report
+
+    budgets = flops_budgets(flops, flops_range, points)
+    if not budgets:
+        raise click.UsageError("give the budgets to compare at: --flops 1e21 (repeatable) or --flops-range START STOP")
+    if crossover_range and crossover_range[1] < crossover_range[0]:
+        raise click.BadParameter(f"start must not exceed stop (got {crossover_range[0]:g} > {crossover_range[1]:g})",
+                                 param_hint="'--crossover-range'")
+    if n_boot and ci is None:
+        raise click.UsageError("--bootstrap sets the resamples behind --ci; give --ci LEVEL with it")
+    fixes = parse_pairs(fixes, "--fix", "E=1.69")
+    request = FitRequest(form=form, tie=tuple(ties), fix=tuple(fixes.items()), objective=objective, delta=delta,
+                         n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=ci or 95.0)
+    base_law, warnings = _load(base, "'BASE'", request, runs_columns, ci is not None)
+    variant_law, more = _load(variant, "'VARIANT'", request._replace(seed=seed + 1), runs_columns, ci is not None)
+    warnings += more
+    result = versus(base_law, variant_law, budgets, throughput, crossover_range)
+    intervals = None
+    if ci is not None:
+        # The variant's draws from published intervals use the next seed: independent of the base's.
+        intervals = versus_intervals(base_law, variant_law, budgets, ci, coefficient_samples(base_law),
+                                     coefficient_samples(variant_law, seed=DEFAULT_SEED + 1), throughput,
+                                     crossover_range)
+    show(versus_report(base_law, variant_law, result, intervals, throughput, warnings), fmt)
