@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES
+from ..base.errors import PlannerError
 from .fit import model_options
 from .options import (LEVEL, QUANTITY, budget_options, complete_path, flops_budgets, format_option, option,
                       parse_pairs, read_runs_options, runs_options, show)
@@ -45,7 +46,10 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
     runs = read_runs_options(text, **runs_columns)
     request = fit_request._replace(errors="bootstrap" if want_samples else "asymptotic",
                                    law_id=Path(text).stem or role.strip("'").lower())
-    answer = fit_answer(runs, request)
+    try:
+        answer = fit_answer(runs, request)
+    except PlannerError as e:  # name the file: two are fitted
+        raise click.ClickException(f"fitting {role.strip(chr(39))} runs file {text!r}: {e}") from None
     law = law_from_fit(answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name)
     return law, [f"{law.id}: {w}" for w in answer.report.warnings]
 
