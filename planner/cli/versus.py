@@ -54,6 +54,17 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
     return law, [f"{law.id}: {w}" for w in answer.report.warnings]
 
 
+def _samples(law, seed: int, warnings: list):
+    """``law``'s coefficient draws, or None (held at its estimate, with a warning) if it publishes none."""
+    from ..planning.uncertainty import coefficient_samples, has_uncertainty
+
+    if not has_uncertainty(law):
+        warnings.append(f"{law.id} publishes no uncertainty: its coefficients are held at their estimates, so the "
+                        "intervals show the other law's uncertainty only")
+        return None
+    return coefficient_samples(law, seed=seed)
+
+
 @click.command("versus")
 @click.argument("base", metavar="BASE", shell_complete=complete_path)
 @click.argument("variant", metavar="VARIANT", shell_complete=complete_path)
@@ -91,7 +102,7 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
       plan versus base.toml variant.toml --flops 1e21 --throughput 433986 410000
       plan versus base.csv variant.csv --flops 1e22 --tie alpha=beta --format json
     """
-    from ..planning.uncertainty import DEFAULT_SEED, coefficient_samples
+    from ..planning.uncertainty import DEFAULT_SEED
     from ..planning.versus import versus, versus_intervals
     from ..report.fit import FitRequest
     from ..report.versus import versus_report
@@ -114,7 +125,9 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
     intervals = None
     if ci is not None:
         # The variant's draws from published intervals use the next seed: independent of the base's.
-        intervals = versus_intervals(base_law, variant_law, budgets, ci, coefficient_samples(base_law),
-                                     coefficient_samples(variant_law, seed=DEFAULT_SEED + 1), throughput,
-                                     crossover_range)
+        draws = [_samples(law, DEFAULT_SEED + i, warnings) for i, law in enumerate((base_law, variant_law))]
+        if draws == [None, None]:
+            raise click.ClickException(f"neither {base_law.id} nor {variant_law.id} publishes an uncertainty, so --ci "
+                                       "has nothing to draw from; give a runs file (bootstrapped) or a law with one")
+        intervals = versus_intervals(base_law, variant_law, budgets, ci, *draws, throughput, crossover_range)
     show(versus_report(base_law, variant_law, result, intervals, throughput, warnings), fmt)

@@ -205,11 +205,14 @@ def versus(base, variant, flops: Sequence[float], throughput: tuple[float, float
     return Versus(C, base_loss, variant_loss, k, s, crossovers(base, variant, lo, hi), (lo, hi))
 
 
-def _drawn_laws(law, samples):
-    """One law family per draw: ``law``'s family with the draw's coefficients (scalars)."""
+def _drawn_laws(law, samples, n: int):
+    """The first ``n`` draws of ``law``: its family with each draw's coefficients (scalars); ``law`` itself n times
+    where ``samples`` is None (held at its estimate)."""
     model = getattr(law, "model", law)
+    if samples is None:
+        return [model] * n
     return [dataclasses.replace(model, **{name: float(v) for name, v in zip(samples.names, row)})
-            for row in samples.values]
+            for row in samples.values[:n]]
 
 
 def versus_intervals(base, variant, flops: Sequence[float], level: float, base_samples, variant_samples,
@@ -218,19 +221,21 @@ def versus_intervals(base, variant, flops: Sequence[float], level: float, base_s
     """Central ``level``% percentile intervals of the comparison over paired draws of both laws' coefficients.
 
     ``base_samples``, ``variant_samples`` : :class:`~planner.planning.uncertainty.CoefficientSamples` of each law,
-    drawn independently (a fitted law's bootstrap refits of its own runs). Draw s of one is paired with draw s of the
-    other; the shorter set sets the count. A pair whose frontier is not finite at a budget is left out there.
+    drawn independently (a fitted law's bootstrap refits of its own runs), or None for a law held at its estimate
+    (not both). Draw s of one is paired with draw s of the other; the shorter set sets the count. A pair whose frontier is not finite at a budget is left out there.
     """
     import numpy as np
 
     from .uncertainty import central_interval
 
     C = np.atleast_1d(np.asarray(flops, dtype=float))
-    n = min(len(base_samples), len(variant_samples))
+    if base_samples is None and variant_samples is None:
+        raise ValueError("intervals need draws of at least one of the two laws")
+    n = min(len(s) for s in (base_samples, variant_samples) if s is not None)
     lo, hi = search_range if search_range is not None else (float(C.min()), float(C.max()))
     rows, first = [], []
     with np.errstate(all="ignore"):
-        for b, v in zip(_drawn_laws(base, base_samples)[:n], _drawn_laws(variant, variant_samples)[:n]):
+        for b, v in zip(_drawn_laws(base, base_samples, n), _drawn_laws(variant, variant_samples, n)):
             try:
                 d = versus(b, v, C, throughput, (lo, hi))
             except (QuantityError, UnreachableLossError, ValueError, FloatingPointError):
@@ -255,8 +260,9 @@ def versus_intervals(base, variant, flops: Sequence[float], level: float, base_s
     first = np.asarray(first)
     share = float(np.isfinite(first).mean())
     cx = (central_interval(first[np.isfinite(first)], level) if share >= 0.5 else (None, None))
-    note = (f"{len(rows)} paired draws: {base_samples.note} (base); {variant_samples.note} (variant); "
-            "percentile intervals")
+    said = [f"{s.note} ({role})" if s is not None else f"the {role} held at its estimate (it publishes no uncertainty)"
+            for s, role in ((base_samples, "base"), (variant_samples, "variant"))]
+    note = f"{len(rows)} paired draws: {'; '.join(said)}; percentile intervals"
     return VersusIntervals(level=float(level), crossover_low=None if cx[0] is None else float(cx[0]),
                            crossover_high=None if cx[1] is None else float(cx[1]), crossover_share=share,
                            n_draws=len(rows), note=note, **out)

@@ -87,6 +87,7 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
     for q in bounded:
         header, short = headers[q]
         columns.append(Column(f"{q}_shown", header + level, interval_cell(fmts[q]), short=short,
+                              legend=f"{short}: {header}" + (f", over its {level.strip(' ()')}" if level else ""),
                               wrap=intervals is not None, stacked=interval_stack(fmts[q])))
     columns.append(Column("verdict", "verdict", format_text, align="left"))
     crossover = _crossover_text(result, intervals)
