@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Sequence
 
 from ..base.caveats import EXTRAPOLATION, Caveat
 from ..base.conventions import UNDERTRAINED_FACTOR
-from ..base.errors import NumericError
+from ..base.errors import NumericError, UnsupportedLawError
 from ..base.units import as_floats, format_count, format_flops, format_ratio
 
 __all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL",
@@ -122,6 +122,10 @@ def check_plans(law, plans: Sequence, *, budgets: Sequence[float] | None = None,
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
+    if getattr(getattr(law, "model", law), "form", None) == "envelope":   # planner.laws.envelope: loss from C alone
+        raise UnsupportedLawError(
+            f"{_name(law)} is a loss-against-compute envelope L(C) = E + A·C^(-alpha): it predicts the loss at a "
+            f"budget but splits it into no N and D, so it makes no {what}; compare it with 'plan versus'")
     for i, p in enumerate(plans):
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
         per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]
