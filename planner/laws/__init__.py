@@ -45,7 +45,7 @@ FAMILIES = {
 _LAZY = {"Frontier": "frontier", "ParametricLaw": "parametric", "KaplanLaw": "kaplan", "AllocationRule": "allocation",
          "ALLOCATION_GIVES": "allocation", "Repetition": "repetition", "HyperparameterLaws": "tables",
          "PowerLaw": "tables", "Calibration": "tables", "BusbridgeLaw": "busbridge", "FineGrainedMoE": "moe",
-         "MoEOptimum": "moe", "DistillationLaw": "distillation"}
+         "MoEOptimum": "moe", "DistillationLaw": "distillation", "EnvelopeLaw": "envelope"}
 
 
 def family(form: str) -> type:
