@@ -152,3 +152,62 @@ def test_an_envelope_law_file_round_trips_and_answers_a_target_loss():
 def test_envelope_fit_errors_name_the_problem(fix, points, message):
     with pytest.raises(ValueError, match=message):
         fit_envelope(*points, fix=fix)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# plan fit --envelope, and the law file it writes in plan versus
+
+def _invoke(*args):
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _optima_csv(path, losses):
+    """Runs at marin's four gate budgets (N chosen so C = 6·N·D with D = 20·N), one loss each."""
+    rows = "".join(f"{math.sqrt(C / 120):.6g},{C!r},{L!r}\n" for C, L in zip(GATE_BUDGETS, losses))
+    path.write_text("n_params,flops,loss\n" + rows)
+    return path
+
+
+def test_plan_fit_envelope_writes_a_law_that_plan_versus_compares(tmp_path):
+    import json
+
+    base_losses = [1.6 + 88.32 * C ** -0.0941 for C in GATE_BUDGETS]
+    variant_losses = [1.6 + 80.0 * C ** -0.0941 for C in GATE_BUDGETS]
+    base, variant = _optima_csv(tmp_path / "base.csv", base_losses), _optima_csv(tmp_path / "var.csv", variant_losses)
+    r = _invoke("fit", base, "--envelope", "--fix", "E=1.6", "--flops", "1e21", "--flops", "1e23",
+                "--bootstrap", "50", "-o", tmp_path / "base.toml", "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert [row["loss"] for row in doc["projections"]] == pytest.approx([2.5332, 2.2050], abs=1e-4)
+    assert "compare with it: plan versus" in r.stderr
+    assert _invoke("fit", variant, "--envelope", "--fix", "E=1.6", "-o", tmp_path / "var.toml").exit_code == 0
+    v = _invoke("versus", tmp_path / "base.toml", tmp_path / "var.toml", "--flops", "1e21", "--format", "json")
+    assert v.exit_code == 0, v.output
+    (row,) = json.loads(v.stdout)["budgets"]
+    assert row["compute_multiplier"] == pytest.approx((88.32 / 80.0) ** (1 / 0.0941), rel=1e-6)
+
+
+def test_plan_fit_envelope_gives_the_student_t_interval_with_a_pinned_asymptote(tmp_path):
+    import json
+
+    rng = np.random.default_rng(3)
+    losses = [1.6 + 88.32 * C ** -0.0941 * math.exp(0.01 * rng.standard_normal()) for C in GATE_BUDGETS]
+    path = _optima_csv(tmp_path / "noisy.csv", losses)
+    r = _invoke("fit", path, "--envelope", "--fix", "E=1.6", "--flops", "1e21", "--level", "90", "--format", "json")
+    (row,) = json.loads(r.stdout)["projections"]
+    lo, hi = lack_of_fit_interval(fit_envelope(GATE_BUDGETS, losses, fix={"E": 1.6}), 1e21, 90)
+    assert (row["loss_t_low"], row["loss_t_high"]) == pytest.approx((float(lo), float(hi)), rel=1e-9)
+    assert row["loss_t_low"] < row["loss"] < row["loss_t_high"]
+
+
+def test_an_envelope_law_is_refused_in_one_line_where_a_split_is_needed(tmp_path):
+    from .goldens import assert_one_line_error
+
+    path = _optima_csv(tmp_path / "base.csv", [1.6 + 88.32 * C ** -0.0941 for C in GATE_BUDGETS])
+    assert _invoke("fit", path, "--envelope", "--fix", "E=1.6", "-o", tmp_path / "env.toml").exit_code == 0
+    assert_one_line_error(_invoke("--law", tmp_path / "env.toml", "--flops", "1e21"), 1, "plan versus")
+    assert_one_line_error(_invoke("fit", path, "--envelope", "--tie", "alpha=beta"), 2, "does not combine with --tie")

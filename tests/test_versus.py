@@ -150,15 +150,25 @@ def test_intervals_of_a_law_against_itself_with_independent_draws_contain_one():
 
 
 def test_the_interval_of_the_multiplier_is_the_percentile_of_the_paired_draws():
-    """Draw s of each law paired: with A, B scaled by z_b and z_v, k_s = (z_b/z_v)^(1/γ) exactly."""
+    """Draw s of the base paired with draw π(s) of the variant: with A, B scaled by z_b and z_v,
+    k_s = (z_b,s/z_v,π(s))^(1/γ) exactly."""
     n = 300
     zb, zv = _samples(BASE, 0.05, n, 3), _samples(BASE, 0.05, n, 4)
     iv = vs.versus_intervals(BASE, BASE, [1e21], 80, zb, zv)
     gamma = BASE.alpha * BASE.beta / (BASE.alpha + BASE.beta)
-    k = (zb.values[:, 1] / zv.values[:, 1]) ** (1 / gamma)
+    pi = np.random.default_rng(vs._PAIRING_SEED).permutation(n)
+    k = (zb.values[:, 1] / zv.values[pi, 1]) ** (1 / gamma)
     lo, hi = np.percentile(k, (10, 90))
     assert iv.compute_multiplier_low[0] == pytest.approx(lo, rel=1e-6)
     assert iv.compute_multiplier_high[0] == pytest.approx(hi, rel=1e-6)
+
+
+def test_two_bootstraps_of_the_same_rows_are_not_paired_row_by_row():
+    """The same draws given for both laws (as two fits bootstrapped with one seed resample the same rows): paired
+    row by row every k_s would be 1 and the interval would collapse; shuffled, it reflects both fits' spread."""
+    draws = _samples(BASE, 0.05, 400, 5)
+    iv = vs.versus_intervals(BASE, BASE, [1e21], 90, draws, draws)
+    assert iv.compute_multiplier_high[0] / iv.compute_multiplier_low[0] > 1.5
 
 
 def test_speedup_intervals_scale_with_the_throughput_ratio():

@@ -157,6 +157,9 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
         help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
 @option("--isoflop", is_flag=True,
         help="Hoffmann's Approach 2 instead: a minimum per isoFLOP budget, then N_opt = G*C^a.")
+@option("--envelope", is_flag=True,
+        help="The loss-against-compute envelope L(C) = E + A*C^-alpha instead (the lowest loss per compute; "
+             "pin the asymptote with --fix E=1.6, as marin does); for 'plan versus'.")
 @approach_options
 @model_options
 @errors_options
@@ -166,7 +169,7 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @runs_options
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
-def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, errors, n_boot, seed, level,
+def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, objective, delta, errors, n_boot, seed, level,
                 holdout, holdout_above, compare, flops, drop_highest_loss, n_params_column, tokens_column,
                 flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
@@ -189,6 +192,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
       plan fit runs.jsonl --form kaplan
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
       plan fit curves.csv --curves --run-column run --bootstrap 1000
+      plan fit optima.csv --envelope --fix E=1.6 -o baseline.toml
     """
     from ..files.safe import check_output
     from ..report.fit import FitRequest, compare_report, fit_answer
@@ -198,6 +202,20 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
+    if envelope:  # the loss-against-compute envelope: planner.cli.envelope
+        from .envelope import fit_envelope_command
+
+        for given, name in ((isoflop or curves, "--isoflop/--curves"), (ties, "--tie"), (compare, "--compare"),
+                            (holdout or holdout_above, "--holdout"), (form != "parametric", "--form")):
+            if given:
+                raise click.UsageError(f"--envelope fits L(C) = E + A*C^-alpha; it does not combine with {name}")
+        return fit_envelope_command(
+            runs_file, output=output, force=force, fixes=fixes, n_boot=0 if errors == "asymptotic" else
+            (n_boot or DEFAULT_BOOTSTRAP_RESAMPLES), seed=seed, level=level,
+            budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS), law_id=_law_id(output, law_id), fmt=fmt,
+            command=command, drop_highest_loss=drop_highest_loss, n_params_column=n_params_column,
+            tokens_column=tokens_column, flops_column=flops_column, loss_column=loss_column,
+            input_format=input_format)
     if isoflop or curves:  # Hoffmann's Approaches 2 and 1: planner.cli.isoflop
         from .isoflop import fit_allocation_rule
 

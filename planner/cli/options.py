@@ -675,7 +675,8 @@ def emit(text: str) -> None:
     click.echo(f"Wrote {path}", err=True)
 
 
-def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str) -> None:
+def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str,
+                   then: str = "plan with it: plan --law {output} --flops 1e22") -> None:
     """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
     if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
     from ..base.errors import PresetError
@@ -688,7 +689,7 @@ def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: 
     except (PresetError, ValueError) as e:
         raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
                                    f"to {output}") from None
-    click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
+    click.echo(f"Wrote {output}; {then.format(output=output)}", err=True)
 
 
 def dropped_resamples(boot) -> list[str]:

@@ -48,6 +48,8 @@ __all__ = ["Versus", "Crossover", "VersusIntervals", "versus", "compute_multipli
 CROSSOVER_GRID = 257
 #: Bisection steps on log C (a bracket of ln 1e300 ≈ 690 halves to below 1e-12 in 60 steps).
 _BISECTIONS = 60
+#: Seed of the fixed shuffle that pairs the variant's draws with the base's (:func:`versus_intervals`).
+_PAIRING_SEED = 23
 #: Stands for ∞ while percentiles are taken (numpy's interpolation between two infinities is not a number).
 _HUGE = 1e300
 
@@ -222,7 +224,9 @@ def versus_intervals(base, variant, flops: Sequence[float], level: float, base_s
 
     ``base_samples``, ``variant_samples`` : :class:`~planner.planning.uncertainty.CoefficientSamples` of each law,
     drawn independently (a fitted law's bootstrap refits of its own runs), or None for a law held at its estimate
-    (not both). Draw s of one is paired with draw s of the other; the shorter set sets the count. A pair whose frontier is not finite at a budget is left out there.
+    (not both). Draw s of the base is paired with draw π(s) of the variant, π a fixed seeded shuffle (so two
+    bootstraps that resampled the same rows, same seed and size, are not paired row by row); the shorter set sets
+    the count. A pair whose frontier is not finite at a budget is left out there.
     """
     import numpy as np
 
@@ -235,7 +239,11 @@ def versus_intervals(base, variant, flops: Sequence[float], level: float, base_s
     lo, hi = search_range if search_range is not None else (float(C.min()), float(C.max()))
     rows, first = [], []
     with np.errstate(all="ignore"):
-        for b, v in zip(_drawn_laws(base, base_samples, n), _drawn_laws(variant, variant_samples, n)):
+        # The variant's draws in a fixed shuffled order: two bootstraps made with the same seed on ladders of the
+        # same size resample the same rows, and pairing them row by row would correlate the two fits' errors.
+        shuffled = _drawn_laws(variant, variant_samples, n)
+        shuffled = [shuffled[i] for i in np.random.default_rng(_PAIRING_SEED).permutation(n)]
+        for b, v in zip(_drawn_laws(base, base_samples, n), shuffled):
             try:
                 d = versus(b, v, C, throughput, (lo, hi))
             except (QuantityError, UnreachableLossError, ValueError, FloatingPointError):

@@ -93,7 +93,8 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
     crossover = _crossover_text(result, intervals)
     footer = [
         f"Base: {base.id}; variant: {variant.id}. Both losses are each law's compute-optimal frontier L_opt(C) "
-        "(the loss of its compute-optimal split at C), not a run you trained.",
+        "(the loss of its compute-optimal split at C; for an envelope law, the envelope L(C) itself), not a run "
+        "you trained.",
         "k(C): the compute the base needs to reach the variant's loss at C, divided by C (> 1: the variant is worth "
         "more compute than it spends; ∞: the base never reaches that loss).",
         f"Crossover (frontiers meet, k = 1): {crossover}.",
@@ -126,8 +127,9 @@ def _range_warnings(law, flops) -> tuple[str, ...]:
     from ..planning.plan import compute_optimal
 
     plan = compute_optimal(law, flops)
-    return tuple(checks.fitted_range_warnings(law, flops=as_floats(plan.flops), n_params=as_floats(plan.n_params),
-                                              n_tokens=as_floats(plan.n_tokens)))
+    values = {key: [x for x in as_floats(getattr(plan, key)) if math.isfinite(x)]   # an envelope has no N, D
+              for key in ("flops", "n_params", "n_tokens")}
+    return tuple(checks.fitted_range_warnings(law, **{k: v for k, v in values.items() if v}))
 
 
 def with_warnings(report: Report, warnings: Sequence[str]) -> Report:
