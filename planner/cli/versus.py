@@ -65,9 +65,53 @@ def _samples(law, seed: int, warnings: list):
     return coefficient_samples(law, seed=seed)
 
 
+def comparison_options(f):
+    """BASE, VARIANT and how a runs file among them is fitted (as 'plan fit'): --form, --tie, --fix, --objective,
+    --huber-delta, --bootstrap, --seed and the runs-file options."""
+    f = runs_options(f)
+    f = option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+               help="Seed of the base's bootstrap; the variant's is SEED + 1, so the two resamplings are "
+                    "independent.")(f)
+    f = option("--bootstrap", "n_boot", type=click.IntRange(2, 1_000_000), metavar="N",
+               help=f"Bootstrap resamples per runs file with --ci [default: {DEFAULT_BOOTSTRAP_RESAMPLES}].")(f)
+    f = model_options(f)
+    f = option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
+               help="Law to fit to a runs file (as 'plan fit --form').")(f)
+    f = click.argument("variant", metavar="VARIANT", shell_complete=complete_path)(f)
+    return click.argument("base", metavar="BASE", shell_complete=complete_path)(f)
+
+
+def load_pair(base, variant, ci, form, ties, fixes, objective, delta, n_boot, seed, **runs_columns):
+    """(base law, variant law, their draws or None without ``ci``, warnings) for :func:`comparison_options`."""
+    from ..planning.uncertainty import DEFAULT_SEED
+    from ..report.fit import FitRequest
+
+    if n_boot and ci is None:
+        raise click.UsageError("--bootstrap sets the resamples behind --ci; give --ci LEVEL with it")
+    fixes = parse_pairs(fixes, "--fix", "E=1.69")
+    request = FitRequest(form=form, tie=tuple(ties), fix=tuple(fixes.items()), objective=objective, delta=delta,
+                         n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=ci or 95.0)
+    base_law, warnings = _load(base, "'BASE'", request, runs_columns, ci is not None)
+    variant_law, more = _load(variant, "'VARIANT'", request._replace(seed=seed + 1), runs_columns, ci is not None)
+    warnings += more
+    draws = None
+    if ci is not None:
+        # The variant's draws from published intervals use the next seed: independent of the base's.
+        draws = [_samples(law, DEFAULT_SEED + i, warnings) for i, law in enumerate((base_law, variant_law))]
+        if draws == [None, None]:
+            raise click.ClickException(f"neither {base_law.id} nor {variant_law.id} publishes an uncertainty, so --ci "
+                                       "has nothing to draw from; give a runs file (bootstrapped) or a law with one")
+    return base_law, variant_law, draws, warnings
+
+
+def check_range(value, name: str) -> None:
+    if value and value[1] < value[0]:
+        raise click.BadParameter(f"start must not exceed stop (got {value[0]:g} > {value[1]:g})",
+                                 param_hint=f"'{name}'")
+
+
 @click.command("versus")
-@click.argument("base", metavar="BASE", shell_complete=complete_path)
-@click.argument("variant", metavar="VARIANT", shell_complete=complete_path)
+@comparison_options
 @budget_options
 @option("--throughput", type=(QUANTITY, QUANTITY), metavar="BASE_TPS VARIANT_TPS",
         help="Tokens per second of the base and the variant: adds the wall-clock speedup k·tps_var/tps_base.")
@@ -76,17 +120,8 @@ def _samples(law, seed: int, warnings: list):
              "coefficient draws (a runs file is bootstrapped, each ladder's runs resampled on their own).")
 @option("--crossover-range", type=(QUANTITY, QUANTITY), metavar="START STOP",
         help="Look for the crossover over START..STOP FLOPs [default: the budgets' range].")
-@option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
-        help="Law to fit to a runs file (as 'plan fit --form').")
-@model_options
-@option("--bootstrap", "n_boot", type=click.IntRange(2, 1_000_000), metavar="N",
-        help=f"Bootstrap resamples per runs file with --ci [default: {DEFAULT_BOOTSTRAP_RESAMPLES}].")
-@option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-        help="Seed of the base's bootstrap; the variant's is SEED + 1, so the two resamplings are independent.")
-@runs_options
 @format_option
-def versus_command(base, variant, flops, flops_range, points, throughput, ci, crossover_range, form, ties, fixes,
-                   objective, delta, n_boot, seed, fmt, **runs_columns):
+def versus_command(base, variant, flops, flops_range, points, throughput, ci, crossover_range, fmt, **fitting):
     """Compare a VARIANT recipe with a BASE one as a compute multiplier.
 
     BASE and VARIANT are preset ids, law files (.toml), or runs files (CSV, TSV, JSON lines)
@@ -102,32 +137,17 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
       plan versus base.toml variant.toml --flops 1e21 --throughput 433986 410000
       plan versus base.csv variant.csv --flops 1e22 --tie alpha=beta --format json
     """
-    from ..planning.uncertainty import DEFAULT_SEED
     from ..planning.versus import versus, versus_intervals
-    from ..report.fit import FitRequest
     from ..report.versus import versus_report
 
     budgets = flops_budgets(flops, flops_range, points)
     if not budgets:
         raise click.UsageError("give the budgets to compare at: --flops 1e21 (repeatable) or --flops-range START STOP")
-    if crossover_range and crossover_range[1] < crossover_range[0]:
-        raise click.BadParameter(f"start must not exceed stop (got {crossover_range[0]:g} > {crossover_range[1]:g})",
-                                 param_hint="'--crossover-range'")
-    if n_boot and ci is None:
-        raise click.UsageError("--bootstrap sets the resamples behind --ci; give --ci LEVEL with it")
-    fixes = parse_pairs(fixes, "--fix", "E=1.69")
-    request = FitRequest(form=form, tie=tuple(ties), fix=tuple(fixes.items()), objective=objective, delta=delta,
-                         n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=ci or 95.0)
-    base_law, warnings = _load(base, "'BASE'", request, runs_columns, ci is not None)
-    variant_law, more = _load(variant, "'VARIANT'", request._replace(seed=seed + 1), runs_columns, ci is not None)
-    warnings += more
+    check_range(crossover_range, "--crossover-range")
+    base_law, variant_law, draws, warnings = load_pair(base, variant, ci, **fitting)
     result = versus(base_law, variant_law, budgets, throughput, crossover_range)
     intervals = None
-    if ci is not None:
-        # The variant's draws from published intervals use the next seed: independent of the base's.
-        draws = [_samples(law, DEFAULT_SEED + i, warnings) for i, law in enumerate((base_law, variant_law))]
-        if draws == [None, None]:
-            raise click.ClickException(f"neither {base_law.id} nor {variant_law.id} publishes an uncertainty, so --ci "
-                                       "has nothing to draw from; give a runs file (bootstrapped) or a law with one")
+    if draws is not None:
         intervals = versus_intervals(base_law, variant_law, budgets, ci, *draws, throughput, crossover_range)
     show(versus_report(base_law, variant_law, result, intervals, throughput, warnings), fmt)
+
