@@ -144,3 +144,15 @@ def test_the_closed_form_beats_every_other_split_on_the_budget_line():
     Ns = np.geomspace(N / 100, N * 100, 20001)
     best = Ns[np.argmin(m.loss(Ns, C / (6 * Ns)))]
     assert best == pytest.approx(N, rel=1e-3)
+
+
+def test_the_shortcut_matches_the_closed_form_only_where_its_ratio_does():
+    """At α = β = 1 the first-order condition A/N = B/D gives N/D = A/B, while the shortcut gives B/A: they agree
+    only when A = B as well (so "it holds at α = β = 1" is true only for A = B)."""
+    C = 1e21
+    same = ParametricLaw(E=1.69, A=400.0, B=400.0, alpha=1.0, beta=1.0)
+    assert _olmo_shortcut(same, C)[0] == pytest.approx(same.compute_optimal(C)[0], rel=1e-9)
+    differ = ParametricLaw(E=1.69, A=406.4, B=410.7, alpha=1.0, beta=1.0)
+    N, D = differ.compute_optimal(C)
+    assert N / D == pytest.approx(406.4 / 410.7, rel=1e-9)
+    assert not _olmo_shortcut(differ, C)[0] == pytest.approx(N, rel=1e-3)
