@@ -111,8 +111,8 @@ def test_the_moe_optimum_is_not_beaten_along_its_budget_line(law):
 
 # ---------------------------------------------------------------------------------------------------------------------
 # OLMo-core's shortcut (allenai/OLMo-core, branch hybrid-ladders, model_ladder/analysis: "optimal_allocation"):
-# N·D = C/6 with N/D = α·B/(β·A). It is not the optimum of the parametric law when α ≠ β; this test keeps anyone
-# from "simplifying" the closed form into it.
+# N·D = C/6 with N/D = α·B/(β·A). It is not the optimum of the parametric law when α ≠ β; these tests keep
+# anyone from "simplifying" the closed form into it.
 
 #: Hoffmann et al. 2022's rounded coefficients (§3.3, Eq. 10): E = 1.69, A = 406.4, B = 410.7, α = 0.34, β = 0.28.
 CHINCHILLA_ROUNDED = ParametricLaw(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)

@@ -1,4 +1,4 @@
-"""The envelope L(C) = E + A·C^(−α): marin's worked example reproduced, the fit, its intervals, and plan versus on it.
+"""The envelope L(C) = E + A·C^(−α): marin's worked example reproduced, the fit, its intervals, plan versus on it.
 
 Source of the worked example: marin-community/marin, ``experiments/grug/moe/agent.md`` (read at commit
 042d1966d2474f8bf9a5713486414415ea8897f1), "Baseline scaling law", "Gate 2" and "Example":

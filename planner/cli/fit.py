@@ -169,7 +169,8 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @runs_options
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
-def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, objective, delta, errors, n_boot, seed, level,
+def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, objective, delta, errors, n_boot, seed,
+                level,
                 holdout, holdout_above, compare, flops, drop_highest_loss, n_params_column, tokens_column,
                 flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).

@@ -50,7 +50,7 @@ def envelope_points(flops, loss):
 
 
 def _ols(x, y, w=None, alpha=None):
-    """(log A, α) of y = log A − α·x by (weighted) least squares; α given → log A alone. Rows of w are resamples."""
+    """(log A, α) of y = log A − α·x by (weighted) least squares; α given → log A alone. Rows of w: resamples."""
     import numpy as np
 
     w = np.ones((1, len(x))) if w is None else np.atleast_2d(w)

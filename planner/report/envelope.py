@@ -43,8 +43,8 @@ def _projections(fit, boot, budgets: Sequence[float], level: float) -> Report:
              "loss_boot": (float(l), a, b), "loss_t": (float(l), ta, tb)}
             for c, l, a, b, ta, tb in zip(C, L, lo, hi, t_lo, t_hi)]
     columns = (Column("flops", "FLOPs C", format_flops),
-               Column("loss_boot", "loss (bootstrap)", interval_cell(format_loss4), stacked=interval_stack(format_loss4),
-                      wrap=True),
+               Column("loss_boot", "loss (bootstrap)", interval_cell(format_loss4),
+                      stacked=interval_stack(format_loss4), wrap=True),
                Column("loss_t", "loss (Student-t)", interval_cell(format_loss4), stacked=interval_stack(format_loss4),
                       wrap=True))
     return Report(blocks=(Block(rows),), columns=columns, keys=PROJECTION_KEYS, title="Projected loss L(C)",
