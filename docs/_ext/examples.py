@@ -18,6 +18,10 @@ Numbers match when they differ by at most one unit in their last printed digit (
 block's relative tolerance (``rtol=``, default 1e-6, for raw floats an optimiser stops at); all other text, spaces
 included, must match exactly, except trailing spaces at the end of a line.
 
+A region between ``<!-- paste: the output of the example above -->`` and ``<!-- end of paste -->`` shows the
+output of the last example before it as a reader would paste it into a document (a Markdown table, rendered); it
+must be that output exactly.
+
 Every page runs in one fresh folder, its blocks in order, so a later example can read what an earlier one wrote;
 a folder ``scripts`` in it points at the repository's ``scripts/``. A page that names ``$PLANNER_REFERENCE_DATA``
 needs the reference data (see the developer guide).
@@ -115,6 +119,35 @@ def blocks(page: Path) -> list[Block]:
                                           block.width, block.rtol))
         found.append(block)
     return found
+
+
+PASTE = re.compile(r"<!-- paste: the output of the example above -->\n(?P<text>.*?)<!-- end of paste -->", re.S)
+
+
+def pastes(page: Path) -> list[tuple[int, str]]:
+    """Every pasted region of ``page``: the line of the example it pastes, and its text."""
+    text = page.read_text()
+    lines = [ex.line for block in blocks(page) for ex in block.examples]
+    out = []
+    for m in PASTE.finditer(text):
+        at = text.count("\n", 0, m.start()) + 1
+        before = [line for line in lines if line < at]
+        if not before:
+            raise ValueError(f"{page.name}:{at}: a pasted region with no example before it")
+        out.append((before[-1], m.group("text")))
+    return out
+
+
+def rewrite_pastes(page: Path, outputs: dict[int, str]) -> None:
+    """Fill every pasted region of ``page`` with the output of its example (for regeneration)."""
+    text = page.read_text()
+    pasted = iter(pastes(page))
+
+    def fill(m):
+        line, _ = next(pasted)
+        start, end = m.start("text") - m.start(), m.end("text") - m.start()
+        return m.group(0)[:start] + "\n".join(_normal(outputs[line])) + "\n" + m.group(0)[end:]
+    page.write_text(PASTE.sub(fill, text))
 
 
 def unmarked(page: Path) -> list[int]:
