@@ -3,7 +3,7 @@
 planner's docstrings list what a class holds or a function takes as plain lines, ``name : meaning`` (several names
 may share a line, ``flops, n_params : ...``), a longer meaning continuing on lines indented further. That reads
 well in ``help()`` and in the source; to reStructuredText the indentation is a block quote out of place. Before
-autodoc renders a docstring, each such run of lines becomes a field list (``:name: meaning``), and a numpy-style
+autodoc renders a docstring, each such run of lines becomes a definition list (the names as literals, the meaning under them), and a numpy-style
 ``Parameters`` heading over such lines a rubric. The ``plan`` commands' help, which sphinx-click renders, is
 plain text too: its ``*`` are escaped.
 """
@@ -49,7 +49,8 @@ def fields(app, what, name, obj, options, lines: list[str]) -> None:
                 and not ITEM.match(lines[i]):
             body.append(lines[i].strip())
             i += 1
-        out.append(" " * indent + f":{m.group('names')}: " + " ".join(body))
+        names = ", ".join(f"``{n.strip()}``" for n in m.group("names").split(","))
+        out += [" " * indent + names, " " * (indent + 4) + " ".join(body)]
         if i < len(lines) and lines[i].strip() and not ITEM.match(lines[i]):
             out.append("")
     lines[:] = out
