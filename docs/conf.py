@@ -34,6 +34,11 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 
+# Options read "--flops", never "–flops": no typographic dashes or quotes.
+smartquotes = False
+# Literal blocks without a language (help examples, formulas in docstrings) are plain text, not Python.
+highlight_language = "text"
+
 html_theme = "furo"
 html_title = f"planner {release}"
 html_static_path = []

@@ -57,8 +57,20 @@ def fields(app, what, name, obj, options, lines: list[str]) -> None:
 
 
 def plain_help(app, ctx, lines: list[str]) -> None:
-    """click help is plain text: a ``*`` in it (``--*-column``, ``G*C^a``) is a character, not emphasis."""
-    lines[:] = [line.replace("*", r"\*") for line in lines]
+    """click help is plain text: a ``*`` in it (``--*-column``, ``G*C^a``) is a character, not emphasis, and a
+    paragraph click keeps unwrapped (``\\b``, which sphinx-click turns into ``| `` lines) is a literal block, so
+    the aligned columns of the examples stay aligned."""
+    out = []
+    for line in lines:
+        if line.startswith("| "):
+            if not (out and out[-1].startswith("    ")):
+                out += ["::", ""] if not out or not out[-1].strip() else ["", "::", ""]
+            out.append("    " + line[2:])
+        else:
+            if out and out[-1].startswith("    ") and line.strip():
+                out.append("")
+            out.append(line.replace("*", r"\*"))
+    lines[:] = out
 
 
 def setup(app):
