@@ -92,19 +92,20 @@ def test_every_console_example_prints_what_the_page_shows(path, tmp_path):
     if examples.needs_data(path) and not data_dir().is_dir():
         pytest.skip(f"{path.name} uses the reference data, not found in {data_dir()} (set {ENV})")
     examples.prepare(tmp_path)
-    failures, rewrites, printed = [], {}, {}
+    failures, rewrites, printed = [], {}, []
     for block in examples.blocks(path):
         for ex in block.examples:
-            out = printed[ex.line] = examples.run(ex, tmp_path, env={ENV: str(data_dir())})
+            out = examples.run(ex, tmp_path, env={ENV: str(data_dir())})
+            printed.append(out)
             if not examples.matches(ex.expected, out, ex.rtol):
                 diff = difflib.unified_diff(ex.expected.splitlines(), [l.rstrip() for l in out.splitlines()],
                                             "shown", "printed", n=1, lineterm="")
                 failures.append(f"{ex.where} (width {ex.width}): $ {ex.command.splitlines()[0]}\n" + "\n".join(diff))
                 if examples.ELLIPSIS not in ex.expected:
                     rewrites[ex.line] = out
-    for line, text in examples.pastes(path):
-        if not examples.matches(text, printed[line]):
-            failures.append(f"{path.name}: the region pasted from the example at line {line} is not its output")
+    for index, text in examples.pastes(path):
+        if not examples.matches(text, printed[index]):
+            failures.append(f"{path.name}: a pasted region is not the output of the example before it")
     if failures and os.environ.get("PLANNER_REGEN_DOCS"):
         examples.rewrite(path, rewrites)
         examples.rewrite_pastes(path, printed)

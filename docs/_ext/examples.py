@@ -125,28 +125,30 @@ PASTE = re.compile(r"<!-- paste: the output of the example above -->\n(?P<text>.
 
 
 def pastes(page: Path) -> list[tuple[int, str]]:
-    """Every pasted region of ``page``: the line of the example it pastes, and its text."""
+    """Every pasted region of ``page``: the index (in page order, from 0) of the example it pastes, and its text.
+    An index, not a line, so that it still holds after the outputs above it are rewritten."""
     text = page.read_text()
     lines = [ex.line for block in blocks(page) for ex in block.examples]
     out = []
     for m in PASTE.finditer(text):
         at = text.count("\n", 0, m.start()) + 1
-        before = [line for line in lines if line < at]
+        before = [i for i, line in enumerate(lines) if line < at]
         if not before:
             raise ValueError(f"{page.name}:{at}: a pasted region with no example before it")
         out.append((before[-1], m.group("text")))
     return out
 
 
-def rewrite_pastes(page: Path, outputs: dict[int, str]) -> None:
-    """Fill every pasted region of ``page`` with the output of its example (for regeneration)."""
+def rewrite_pastes(page: Path, outputs: list[str]) -> None:
+    """Fill every pasted region of ``page`` with the output of its example, ``outputs`` being what each example of
+    the page printed, in page order (for regeneration)."""
     text = page.read_text()
     pasted = iter(pastes(page))
 
     def fill(m):
-        line, _ = next(pasted)
+        index, _ = next(pasted)
         start, end = m.start("text") - m.start(), m.end("text") - m.start()
-        return m.group(0)[:start] + "\n".join(_normal(outputs[line])) + "\n" + m.group(0)[end:]
+        return m.group(0)[:start] + "\n".join(_normal(outputs[index])) + "\n" + m.group(0)[end:]
     page.write_text(PASTE.sub(fill, text))
 
 
