@@ -5,7 +5,7 @@
 >>> round(plan.n_params / 1e9, 1)
 40.4
 
-Every name the README documents is importable from here; each loads its module on first use (PEP 562), so
+Every name the documentation shows is importable from here; each loads its module on first use (PEP 562), so
 ``plan --flops 1e21`` pays only for what it uses.
 """
 

@@ -239,7 +239,7 @@ def fast_fits():
 
 
 def check(result, args):
-    """The promise of the README's Errors section, for one invocation."""
+    """The promise of docs/reference/errors.md, for one invocation."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
     assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output)
     assert "Traceback" not in result.output, args
