@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
     "design": "planner.cli.fit:design_command",
+    "hparams": "planner.cli.hparams:hparams",
     "tasks": "planner.cli.tasks:tasks",
     "fit-tasks": "planner.cli.tasks:fit_tasks_command",
     "presets": "planner.cli.catalogue:presets",

@@ -117,9 +117,20 @@ class HparamLaw:
 
     @property
     def short_citation(self) -> str:
-        c = self.citation
-        where = f", arXiv:{c['arxiv']}" if c.get("arxiv") else ""
-        return f"{c.get('authors', '?')} {c.get('year', '')}{where}"
+        """``'Li et al. 2025, arXiv:2503.04715'``."""
+        from .law import short_citation
+
+        return short_citation(self.citation)
+
+    @property
+    def batch_text(self) -> str:
+        """What the source counted its batch in: ``'tokens'``, ``'tokens (sequences of 4,096)'``, ``'sequences of
+        2,048 tokens'``."""
+        if self.sequence_length is None:
+            return self.batch_units
+        if self.batch_units == "sequences":
+            return f"sequences of {self.sequence_length:,} tokens"
+        return f"{self.batch_units} (sequences of {self.sequence_length:,})"
 
     def formula(self) -> str:
         """The law in one line, e.g. ``η = 1.79·N^-0.713·D^0.307; B = 0.58·D^0.571 tokens``."""
@@ -136,10 +147,12 @@ _SYMBOLS = {"n_params": "N", "tokens": "D", "flops": "C"}
 
 
 def _term_text(term: PowerTerm) -> str:
-    parts = [f"{term.coefficient:.4g}"]
+    from ..base.units import format_count
+
+    parts = [f"{term.coefficient:.6g}"]
     for name, e in term.exponents.items():
         x0 = term.reference.get(name)
-        symbol = _SYMBOLS[name] if x0 is None else f"({_SYMBOLS[name]}/{x0:.4g})"
+        symbol = _SYMBOLS[name] if x0 is None else f"({_SYMBOLS[name]}/{format_count(x0)})"
         parts.append(f"{symbol}^{e:.4g}")
     return "·".join(parts)
 

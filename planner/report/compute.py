@@ -57,12 +57,9 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
         keys += COST_KEYS
         footer += cost_footer(cluster, mfu_given=mfu_given)
     if hparams_law is not None:
-        from ..compute.hparams import suggest_hyperparameters
-
-        blocks = [[r for row in rows for r in with_hparams([row], suggest_hyperparameters(hparams_law, row["flops"]))]
-                  for rows in blocks]
+        blocks = [[r for row in rows for r in with_hparams([row], _suggestion(hparams_law, row))] for rows in blocks]
         keys += HPARAM_KEYS
-        budgets = list({row["flops"]: row for rows in blocks for row in rows}.values())  # one line per budget
+        budgets = list({_run(row): row for rows in blocks for row in rows}.values())  # one line per run
         sections.append(Report(blocks=(Block(budgets),), columns=hparam_columns(), keys=("flops",) + HPARAM_KEYS,
                                title=f"Suggested hyperparameters · {hparams_law.id}",
                                footer=tuple(hparam_footer(hparams_law))))
@@ -183,8 +180,28 @@ def hparam_columns() -> tuple[Column, ...]:
             Column("batch_tokens", "batch B_opt (tokens)", format_count))
 
 
+def _suggestion(law, row: dict):
+    """The suggestion of ``law`` for a plan row: a hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`) at
+    the row's N, D and C; a scaling law's ``[hyperparameters]`` table at its C."""
+    if hasattr(law, "batch_tokens"):
+        from ..laws.hparams import suggest
+
+        return suggest(law, row["n_params"], row["n_tokens"], row["flops"])
+    from ..compute.hparams import suggest_hyperparameters
+
+    return suggest_hyperparameters(law, row["flops"])
+
+
+def _run(row: dict) -> tuple:
+    return row["flops"], row.get("n_params"), row.get("n_tokens")
+
+
 def hparam_footer(law) -> list[str]:
-    """Where the suggestion comes from (the law whose [hyperparameters] table was used)."""
+    """Where the suggestion comes from: the hyperparameter law, or the scaling law whose [hyperparameters] table
+    was used."""
+    if hasattr(law, "batch_tokens"):
+        return [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a starting "
+                "point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
     table = law.hyperparameters
     lr, b = table.learning_rate, table.batch_tokens
     where = [part.strip() for part in law.citation.get("where", "").split(";") if "hyperparameter" in part]
