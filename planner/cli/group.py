@@ -21,7 +21,7 @@ SUBCOMMANDS = {
     "compare": "planner.cli.compare:compare",
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
-    "design": "planner.cli.fit:design_command",
+    "design": "planner.cli.design:design",
     "hparams": "planner.cli.hparams:hparams",
     "tasks": "planner.cli.tasks:tasks",
     "fit-tasks": "planner.cli.tasks:fit_tasks_command",
