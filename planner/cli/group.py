@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "fit": "planner.cli.fit:fit_command",
     "design": "planner.cli.design:design",
     "hparams": "planner.cli.hparams:hparams",
+    "fit-hparams": "planner.cli.hparams:fit_hparams",
     "tasks": "planner.cli.tasks:tasks",
     "fit-tasks": "planner.cli.tasks:fit_tasks_command",
     "presets": "planner.cli.catalogue:presets",

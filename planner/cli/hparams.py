@@ -1,10 +1,12 @@
-"""``plan hparams``: every hyperparameter law's learning rate, batch size and warm-up for one plan, side by side."""
+"""``plan hparams``: every hyperparameter law's learning rate, batch size and warm-up for one plan, side by side;
+``plan fit-hparams``: such a law fitted to your own sweep."""
 
 from __future__ import annotations
 
 import click
 
-from .options import QUANTITY, format_option, law_options, load_law, option, show
+from ..fitting.hparams import DEFAULT_NEAR
+from .options import QUANTITY, Number, format_option, law_options, load_law, option, show
 
 #: The sequence length a batch is rounded to when --sequence-length is not given (OLMo-core's and Porian et al.'s).
 DEFAULT_SEQUENCE_LENGTH = 2048
@@ -100,3 +102,63 @@ def hparams(flops, n_params, n_tokens, hparam_laws, sequence_length, power_of_tw
     exact = n_params and (n_tokens or flops) or (n_tokens and flops)
     show(hparams_report(laws, N, D, C, sequence_length=sequence_length, power_of_two=power_of_two, plan_note=note,
                         plan_parameters=None if exact else law.parameters), fmt)
+
+
+@click.command("fit-hparams")
+@click.argument("sweep_file", metavar="SWEEP", type=click.Path(dir_okay=False, allow_dash=True))
+@option("--near", type=Number(0, 1, high_open=True, what="a fraction of the best loss"), default=DEFAULT_NEAR,
+        show_default=True, help="The near-optimal set: configurations within this fraction of their (N, D)'s best "
+                                "loss (Step Law: 0.25%).")
+@option("--bootstrap", "n_resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+        metavar="N", help="Bootstrap refits over the (N, D) points for the 5–95% intervals (0: none).")
+@option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (a hyperparameter-law file for "
+                                               "--hparams).")
+@option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
+@option("--n-params-column", metavar="NAME", help="Column with parameter counts N.")
+@option("--tokens-column", metavar="NAME", help="Column with training tokens D.")
+@option("--lr-column", metavar="NAME", help="Column with the peak learning rate.")
+@option("--batch-column", metavar="NAME", help="Column with the batch size in tokens.")
+@option("--loss-column", metavar="NAME", help="Column with the final loss.")
+@option("--input-format", type=click.Choice(("csv", "tsv", "jsonl")),
+        help="Format of SWEEP [default: from the extension, else sniffed].")
+@format_option(file_option=False)
+def fit_hparams(sweep_file, near, n_resamples, seed, output, force, law_id, n_params_column, tokens_column, lr_column,
+                batch_column, loss_column, input_format, fmt):
+    """Fit learning-rate and batch-size power laws in N and D to your own sweep.
+
+    SWEEP has one row per trained configuration: columns n_params, tokens, learning_rate,
+    batch_tokens (the batch in tokens) and loss (other names with the --*-column options).
+    For each (N, D): the best configuration and the near-optimal set (within --near of the
+    best loss, as Step Law does); then ln η and ln B regressed on ln N and ln D over those
+    sets, with bootstrap intervals. -o writes a law file 'plan hparams --hparams FILE',
+    'plan --hparams FILE' and 'plan design --hparams FILE' accept.
+
+    \b
+    Examples:
+      plan fit-hparams sweep.csv
+      plan fit-hparams sweep.csv --near 0.005 --bootstrap 200 --format json
+      plan fit-hparams sweep.csv -o my-hparams.toml
+      plan hparams --params 7B --tokens 2T --hparams my-hparams.toml
+    """
+    from pathlib import Path
+
+    from ..files.runs import read_sweep
+    from ..fitting.hparams import fit_hparams as fit, hparam_law_from_fit
+    from ..report.hparams import fit_report
+    from .fit import _Progress
+
+    sweep = read_sweep(sweep_file, fmt=input_format, n_params=n_params_column, tokens=tokens_column,
+                       learning_rate=lr_column, batch_tokens=batch_column, loss=loss_column)
+    with _Progress() as progress:
+        result = fit(sweep, near=near, n_resamples=n_resamples, seed=seed, progress=progress)
+    source = Path(sweep.source).name
+    show(fit_report(result, source), fmt)
+    if output is not None:
+        from ..files.hparamfile import hparam_law_file_text, load_hparam_law_file
+        from ..files.safe import write_atomic
+
+        law = hparam_law_from_fit(result, law_id or Path(output).stem, source)
+        write_atomic(output, hparam_law_file_text(law), force, check=load_hparam_law_file)
+        click.echo(f"Wrote {output}; use it: plan hparams --params N --tokens D --hparams {output}", err=True)

@@ -14,7 +14,7 @@ from ..base.units import format_count, format_flops, format_general, format_inte
 from ..laws.hparams import HparamLaw, spread, suggest, trainable_batch
 from .types import Block, Column, Report
 
-__all__ = ["HPARAMS_KEYS", "hparam_row", "hparams_report", "spread_line", "laws_report"]
+__all__ = ["HPARAMS_KEYS", "hparam_row", "hparams_report", "spread_line", "laws_report", "fit_report"]
 
 #: What CSV and JSON carry of each law's row.
 HPARAMS_KEYS = ("law", "n_params", "n_tokens", "flops", "learning_rate", "learning_rate_low", "learning_rate_high",
@@ -124,3 +124,42 @@ def laws_report(laws: Sequence[HparamLaw]) -> Report:
                         "source"),
                   title="Hyperparameter laws", footer=("Use them with 'plan hparams --hparams ID' or "
                                                        "'plan --flops C --hparams ID'.",))
+
+
+def _law_json(fit, name: str) -> dict:
+    """One fitted law as the issue's JSON object: coefficient, exponents keyed n_params and tokens, and their
+    intervals where the bootstrap gave them."""
+    k, exponents = getattr(fit, name)
+    out = {"coefficient": k, "exponents": dict(exponents)}
+    if fit.intervals:
+        out["intervals"] = {key: list(fit.intervals[f"{name}.{key}"]) for key in ("coefficient", "n_params", "tokens")}
+    return out
+
+
+def fit_report(fit, source: str) -> Report:
+    """``plan fit-hparams``: the best configuration of each (N, D) and the fitted laws with their intervals."""
+    def term(name: str, symbol: str) -> str:
+        k, e = getattr(fit, name)
+        text = f"{symbol} = {k:.4g}·N^{e['n_params']:.4f}·D^{e['tokens']:.4f}"
+        if fit.intervals:
+            iv = {key: fit.intervals[f"{name}.{key}"] for key in ("coefficient", "n_params", "tokens")}
+            text += (f" ({fit.level:.0%} intervals: k {iv['coefficient'][0]:.4g}–{iv['coefficient'][1]:.4g}, "
+                     f"N^ {iv['n_params'][0]:.4f}–{iv['n_params'][1]:.4f}, D^ {iv['tokens'][0]:.4f}–"
+                     f"{iv['tokens'][1]:.4f})")
+        return text
+    columns = (Column("n_params", "params N", format_count), Column("tokens", "tokens D", format_count),
+               Column("learning_rate", "best η", _lr), Column("batch_tokens", "best B (tokens)", format_count),
+               Column("loss", "loss", lambda x: f"{x:.4f}"), Column("near_optimal", "near-optimal", format_integer))
+    boot = (f"bootstrap: {len(fit.samples)} refits over the (N, D) points (seed {fit.seed})" if fit.samples
+            else "no bootstrap")
+    footer = (term("learning_rate", "η") + ".", term("batch_tokens", "B") + " tokens.",
+              f"Fitted by least squares in log space on the {sum(o['near_optimal'] for o in fit.optima)} "
+              f"configurations within {fit.near:.2%} of the best loss of each (N, D) (as Li et al. 2025, "
+              f"arXiv:2503.04715); {boot}.")
+    return Report(blocks=(Block(list(fit.optima)),), columns=columns,
+                  keys=("n_params", "tokens", "learning_rate", "batch_tokens", "loss", "near_optimal"),
+                  title=f"Hyperparameter law fitted to {source}", footer=footer, name="optima",
+                  fields={"learning_rate": _law_json(fit, "learning_rate"),
+                          "batch_tokens": _law_json(fit, "batch_tokens"), "near_optimal": fit.near,
+                          "level": fit.level, "n_configurations": fit.n_configurations,
+                          "n_resamples": len(fit.samples)})
