@@ -158,3 +158,11 @@ def test_plan_hparams_alone_is_still_deepseek():
 
 def test_plan_hparams_with_an_unknown_law_is_one_line():
     assert_one_line_error(run("--flops", "1e21", "--hparams", "nope"), 1, "unknown hyperparameter law 'nope'")
+
+
+def test_plan_hparams_says_when_the_plan_counts_n_otherwise():
+    """besiroglu2024 counts total parameters, Step Law non-embedding ones: the footer says which N was used."""
+    out = run("--flops", "1e21", "--hparams", "steplaw").stdout
+    assert "besiroglu2024 counts N as total parameters and steplaw2025 as non-embedding" in out.replace("\n", " ")
+    out = run("--flops", "1e21", "--hparams", "steplaw", "--preset", "kaplan2020").stdout
+    assert "counts N as" not in out                      # Kaplan et al. count non-embedding parameters too

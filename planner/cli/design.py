@@ -131,7 +131,10 @@ def _ladder(law, sizes, multiples, schedule, decay_fraction, tokens_per_param, s
         horizons = [tokens_per_param * N for N in sizes]
         note = f"{tokens_per_param:g} tokens per parameter"
     else:
-        horizons = [float(optimal_for_params(law, N).n_tokens) for N in sizes]
+        from ..planning.checks import guard
+
+        with guard(law):
+            horizons = [float(optimal_for_params(law, N).n_tokens) for N in sizes]
         note = f"{law.name}'s compute-optimal D for each N"
     try:
         lad = ladder(sizes, horizons, ms, schedule, decay_fraction)

@@ -49,15 +49,19 @@ def resolve_plan(law, flops, n_params, n_tokens) -> tuple[float, float, float | 
         if n_params:
             return n_params, flops / (k * n_params), flops, f"D = C/({k:g}·N)"
         return flops / (k * n_tokens), n_tokens, flops, f"N = C/({k:g}·D)"
+    from ..planning.checks import guard
+
     if flops:
         from ..planning.plan import compute_optimal
 
-        plan = compute_optimal(law, flops)
+        with guard(law):
+            plan = compute_optimal(law, flops)
         return float(plan.n_params), float(plan.n_tokens), flops, f"{law.name}'s compute-optimal split"
     if n_params or n_tokens:
         from ..planning.whatif import optimal_for_params, optimal_for_tokens
 
-        plan = optimal_for_params(law, n_params) if n_params else optimal_for_tokens(law, n_tokens)
+        with guard(law):
+            plan = optimal_for_params(law, n_params) if n_params else optimal_for_tokens(law, n_tokens)
         return float(plan.n_params), float(plan.n_tokens), float(plan.flops), f"{law.name}'s optimum for it"
     raise click.UsageError("give a plan: --flops C (the law's optimum), --params N and/or --tokens D")
 

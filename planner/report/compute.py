@@ -62,7 +62,7 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
         budgets = list({_run(row): row for rows in blocks for row in rows}.values())  # one line per run
         sections.append(Report(blocks=(Block(budgets),), columns=hparam_columns(), keys=("flops",) + HPARAM_KEYS,
                                title=f"Suggested hyperparameters · {hparams_law.id}",
-                               footer=tuple(hparam_footer(hparams_law))))
+                               footer=tuple(hparam_footer(hparams_law, law))))
     if shape_settings is not None:
         from ..compute.shapes import shapes_for
 
@@ -196,12 +196,19 @@ def _run(row: dict) -> tuple:
     return row["flops"], row.get("n_params"), row.get("n_tokens")
 
 
-def hparam_footer(law) -> list[str]:
+def hparam_footer(law, plan_law=None) -> list[str]:
     """Where the suggestion comes from: the hyperparameter law, or the scaling law whose [hyperparameters] table
-    was used."""
+    was used; and, if the plan's law (``plan_law``) counts N otherwise than the hyperparameter law, a line that says
+    so."""
     if hasattr(law, "batch_tokens"):
-        return [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a starting "
-                "point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
+        lines = [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a "
+                 "starting point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
+        uses_n = "n_params" in law.learning_rate.exponents or "n_params" in law.batch_tokens.exponents
+        if uses_n and plan_law is not None and parameter_count(plan_law) != (
+                "non-embedding" if law.parameters.startswith("non-embedding") else "total"):
+            lines.append(f"{plan_law.id} counts N as {parameter_count(plan_law)} parameters and {law.id} as "
+                         f"{law.parameters}: the numbers are for the plan's N taken as {law.id} counts it.")
+        return lines
     table = law.hyperparameters
     lr, b = table.learning_rate, table.batch_tokens
     where = [part.strip() for part in law.citation.get("where", "").split(";") if "hyperparameter" in part]

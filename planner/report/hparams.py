@@ -8,8 +8,10 @@ formula and source. No rich, no click, no I/O.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
+from ..base.errors import NumericError
 from ..base.units import format_count, format_flops, format_general, format_integer
 from ..laws.hparams import HparamLaw, spread, suggest, trainable_batch
 from .types import Block, Column, Report
@@ -25,7 +27,13 @@ HPARAMS_KEYS = ("law", "n_params", "n_tokens", "flops", "learning_rate", "learni
 def hparam_row(law: HparamLaw, n_params: float, n_tokens: float, flops: float | None, sequence_length: int,
                power_of_two: bool = False) -> dict:
     """One law's suggestion for the run (N, D, C) as a report row (unit-named keys, raw floats)."""
-    s = suggest(law, n_params, n_tokens, flops)
+    try:
+        s = suggest(law, n_params, n_tokens, flops)
+    except (OverflowError, ZeroDivisionError):
+        s = None
+    if s is None or not all(math.isfinite(float(x)) and x > 0 for x in (s.flops, s.learning_rate, s.batch_tokens)):
+        raise NumericError(f"{law.id} gives no finite learning rate and batch for N = {format_count(n_params)}, "
+                           f"D = {format_count(n_tokens)}: the run is too extreme to compute with")
     sequences, tokens = trainable_batch(float(s.batch_tokens), sequence_length, power_of_two)
     # the warm-up at the batch the trainer runs (DeepSeek's 2,000 steps stay 2,000 steps)
     warmup = None if law.warmup is None else float(law.warmup.tokens(n_params, tokens, n_tokens))
