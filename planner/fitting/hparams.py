@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from ..base.errors import FitError, RunsError
-from .runs import _column, find_columns, table_records
+from .runs import _column, find_columns, missing_column, table_records
 
 __all__ = ["Sweep", "SWEEP_COLUMNS", "parse_sweep", "HparamFit", "fit_hparams", "hparam_law_from_fit", "DEFAULT_NEAR"]
 
@@ -58,9 +58,7 @@ def parse_sweep(text: str, source: str = "<sweep>", fmt: str | None = None,
     found = find_columns(header, overrides, source, SWEEP_COLUMNS, _OPTIONS)
     for name in SWEEP_COLUMNS:
         if name not in found:
-            raise RunsError(f"{source} has no {name} column; expected one named "
-                            f"{' / '.join(SWEEP_COLUMNS[name][:3])} (columns: {', '.join(map(str, header))}), or "
-                            f"name it with {_OPTIONS[name]}")
+            raise missing_column(source, name, SWEEP_COLUMNS[name][:3], header, _OPTIONS[name])
     if not records:
         raise RunsError(f"{source} has no configurations (no data rows after the header)")
     lines = [line for line, _ in records]
