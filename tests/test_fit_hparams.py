@@ -10,7 +10,7 @@ from planner.base.errors import FitError
 from planner.cli import cli
 from planner.files.hparamfile import load_hparam_law_file
 from planner.fitting.hparams import Sweep, fit_hparams
-from planner.laws.hparams import suggest
+from planner.laws.hparams import suggest_hparams
 
 from .goldens import WIDTH, assert_one_line_error
 
@@ -21,8 +21,8 @@ TRUTH = {"learning_rate.coefficient": 2.0, "learning_rate.n_params": -0.7, "lear
 
 def synthetic(seed=1, noise=2e-4, step=0.1):
     """A sweep on a fixed grid of η (ln-step ``step``) and B (ln-step 2·step) at 3 sizes × 3 token counts. The loss
-    is L₀(N, D)·(1 + 0.01·ln²(η/η*) + 0.004·ln²(B/B*)) with relative noise: convex in log η and log B around the known
-    optimum, as Step Law finds the landscape (Li et al. 2025, §3). The grid is not centred on any optimum."""
+    is L₀(N, D)·(1 + 0.01·ln²(η/η*) + 0.004·ln²(B/B*)) with relative noise: convex in log η and log B around the
+    known optimum, as Step Law finds the landscape (Li et al. 2025). The grid is not centred on any optimum."""
     rng = np.random.default_rng(seed)
     cols = [[], [], [], [], []]
     for N in (1e8, 3e8, 1e9):
@@ -110,7 +110,7 @@ def test_the_written_law_is_accepted_by_the_commands(sweep_csv, tmp_path):
     assert r.exit_code == 0 and f"Wrote {out}" in r.stderr
     law = load_hparam_law_file(str(out))
     assert law.id == "mine" and len(law.samples) == 100
-    s = suggest(law, 3e8, 1e10)
+    s = suggest_hparams(law, 3e8, 1e10)
     assert s.learning_rate_low < s.learning_rate < s.learning_rate_high
     assert s.learning_rate == pytest.approx(2.0 * 3e8**-0.7 * 1e10**0.3, rel=0.1)   # near the known law inside
     row = json.loads(run("hparams", "--params", "300M", "--tokens", "10B", "--hparams", str(out),

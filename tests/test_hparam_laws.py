@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 from planner.base.errors import PresetError, QuantityError, UnknownPresetError
 from planner.files.hparamfile import hparam_law_file_text, hparam_law_from_mapping, parse_hparam_law_text
 from planner.files.presets import hparam_law_ids, hparam_law_source, list_hparam_laws, load_hparam_law, load_preset
-from planner.laws.hparams import HparamLaw, PowerTerm, Warmup, spread, suggest, trainable_batch
+from planner.laws.hparams import HparamLaw, PowerTerm, Warmup, spread, suggest_hparams, trainable_batch
 
 #: The plan the issue compares the laws at: N = 7e10 non-embedding parameters, D = 1.4e12 tokens (Chinchilla 70B).
 N70, D70 = 7e10, 1.4e12
@@ -27,7 +27,7 @@ STEP_MEAN = dict(c=0.58631, a=-0.71292, b=0.30749, d=-0.54354, e=0.57094)
 def test_step_law_preset_is_the_bootstrap_mean_in_log_space(N, D):
     """η = exp(0.58631 − 0.71292·ln N + 0.30749·ln D), B = exp(−0.54354 + 0.57094·ln D): the mean fit, to 1e-6
     (the preset rounds e^c to 7 digits)."""
-    s = suggest(load_hparam_law("steplaw"), N, D)
+    s = suggest_hparams(load_hparam_law("steplaw"), N, D)
     m = STEP_MEAN
     assert s.learning_rate == pytest.approx(math.exp(m["c"] + m["a"] * math.log(N) + m["b"] * math.log(D)), rel=1e-6)
     assert s.batch_tokens == pytest.approx(math.exp(m["d"] + m["e"] * math.log(D)), rel=1e-6)
@@ -35,7 +35,7 @@ def test_step_law_preset_is_the_bootstrap_mean_in_log_space(N, D):
 
 def test_the_printed_step_law_is_the_paper_constants():
     """η = 1.79·N^−0.713·D^0.307, B = 0.58·D^0.571 tokens, as the paper prints them (exact)."""
-    s = suggest(load_hparam_law("steplaw2025-printed"), N70, D70)
+    s = suggest_hparams(load_hparam_law("steplaw2025-printed"), N70, D70)
     assert s.learning_rate == pytest.approx(1.79 * N70**-0.713 * D70**0.307, rel=1e-12)
     assert s.batch_tokens == pytest.approx(0.58 * D70**0.571, rel=1e-12)
 
@@ -51,14 +51,14 @@ def test_the_bootstrap_mean_rounds_to_the_printed_constants():
         assert set(m.exponents) == set(p.exponents)
         for v in m.exponents:
             assert m.exponents[v] == pytest.approx(p.exponents[v], abs=5e-4)
-    a, b = suggest(mean, N70, D70), suggest(printed, N70, D70)
+    a, b = suggest_hparams(mean, N70, D70), suggest_hparams(printed, N70, D70)
     assert a.learning_rate == pytest.approx(b.learning_rate, rel=0.025)
     assert a.batch_tokens == pytest.approx(b.batch_tokens, rel=1e-3)
 
 
 def test_step_law_batch_depends_on_data_alone_and_rate_falls_with_size():
     law = load_hparam_law("steplaw")
-    small, big = suggest(law, 1e8, 1e11), suggest(law, 1e10, 1e11)
+    small, big = suggest_hparams(law, 1e8, 1e11), suggest_hparams(law, 1e10, 1e11)
     assert small.batch_tokens == big.batch_tokens and big.learning_rate < small.learning_rate
 
 
@@ -67,7 +67,7 @@ def test_step_law_batch_depends_on_data_alone_and_rate_falls_with_size():
 def test_porian_at_the_reference_size_is_the_printed_anchor():
     """At N = 108M: η = 0.0047 and B = 160 sequences of 2,048 = 327,680 tokens; warm-up N tokens
     (OLMo-core WSDSChinchillaRunConfigurator, after Porian et al. 2024)."""
-    s = suggest(load_hparam_law("porian2024"), 108e6, 20 * 108e6)
+    s = suggest_hparams(load_hparam_law("porian2024"), 108e6, 20 * 108e6)
     assert s.learning_rate == pytest.approx(0.0047, rel=1e-12)
     assert s.batch_tokens == pytest.approx(2048 * 160, rel=1e-12)
     assert s.warmup_tokens == pytest.approx(108e6, rel=1e-12)
@@ -76,7 +76,7 @@ def test_porian_at_the_reference_size_is_the_printed_anchor():
 def test_porian_scales_as_n_to_the_minus_third_and_two_thirds():
     """8× the parameters: η × 8^(−1/3) = ½, B × 8^(2/3) = 4 (exact powers of the configurator)."""
     law = load_hparam_law("porian2024")
-    a, b = suggest(law, 108e6, 1e9), suggest(law, 8 * 108e6, 1e9)
+    a, b = suggest_hparams(law, 108e6, 1e9), suggest_hparams(law, 8 * 108e6, 1e9)
     assert b.learning_rate / a.learning_rate == pytest.approx(0.5, rel=1e-12)
     assert b.batch_tokens / a.batch_tokens == pytest.approx(4.0, rel=1e-12)
 
@@ -84,7 +84,7 @@ def test_porian_scales_as_n_to_the_minus_third_and_two_thirds():
 def test_olmo_variant_halves_the_rate_and_keeps_the_batch():
     p, o = load_hparam_law("porian2024"), load_hparam_law("olmo-core")
     for N in (3e7, 1e9, 7e10):
-        a, b = suggest(p, N, 20 * N), suggest(o, N, 20 * N)
+        a, b = suggest_hparams(p, N, 20 * N), suggest_hparams(o, N, 20 * N)
         assert b.learning_rate == pytest.approx(a.learning_rate / 2, rel=1e-12)
         assert b.batch_tokens == a.batch_tokens and b.warmup_tokens == a.warmup_tokens
 
@@ -95,7 +95,7 @@ def test_olmo_variant_halves_the_rate_and_keeps_the_batch():
 def test_deepseek_in_the_family_is_its_power_law_in_c(N, D):
     """η = 0.3118·C^−0.1250, B = 0.2920·C^0.3271 with C = 6ND (M = 6N); warm-up 2,000 steps of B tokens."""
     C = 6 * N * D
-    s = suggest(load_hparam_law("deepseek"), N, D)
+    s = suggest_hparams(load_hparam_law("deepseek"), N, D)
     assert s.flops == pytest.approx(C, rel=1e-12)
     assert s.learning_rate == pytest.approx(0.3118 * C**-0.1250, rel=1e-12)
     assert s.batch_tokens == pytest.approx(0.2920 * C**0.3271, rel=1e-12)
@@ -117,7 +117,7 @@ def test_deepseek_family_preset_and_the_scaling_preset_table_never_drift():
 def test_the_three_laws_disagree_as_the_issue_says():
     """At N = 7e10, D = 1.4e12: Step Law, Porian et al. and DeepSeek span about 3× in η and 5× in B
     (η: Porian 5.43e-4 over Step Law 1.81e-4 = 3.0; B: Porian 24.5M over Step Law 5.0M = 4.9)."""
-    rows = [suggest(load_hparam_law(i), N70, D70) for i in ("steplaw2025", "porian2024", "deepseek2024")]
+    rows = [suggest_hparams(load_hparam_law(i), N70, D70) for i in ("steplaw2025", "porian2024", "deepseek2024")]
     assert spread([r.learning_rate for r in rows]) == pytest.approx(3.0, rel=0.05)
     assert spread([r.batch_tokens for r in rows]) == pytest.approx(4.9, rel=0.05)
 
@@ -132,16 +132,16 @@ def test_every_preset_states_its_conventions_and_round_trips(law_id):
     if law.batch_units == "sequences":
         assert law.sequence_length
     again = parse_hparam_law_text(hparam_law_file_text(law), "again.toml")
-    a, b = suggest(law, 3e9, 6e10), suggest(again, 3e9, 6e10)
+    a, b = suggest_hparams(law, 3e9, 6e10), suggest_hparams(again, 3e9, 6e10)
     assert (a.learning_rate, a.batch_tokens, a.warmup_tokens) == (b.learning_rate, b.batch_tokens, b.warmup_tokens)
 
 
 @given(st.floats(1e7, 1e12), st.floats(1e9, 1e14))
 def test_arrays_keep_their_shape(N, D):
     for law in list_hparam_laws():
-        s = suggest(law, np.array([N, 2 * N]), np.array([D, D]))
+        s = suggest_hparams(law, np.array([N, 2 * N]), np.array([D, D]))
         assert s.learning_rate.shape == (2,) and s.batch_tokens.shape == (2,)
-        one = suggest(law, N, D)
+        one = suggest_hparams(law, N, D)
         assert s.learning_rate[0] == pytest.approx(one.learning_rate, rel=1e-12)
 
 
@@ -155,14 +155,14 @@ def _sampled_law(rows, level=0.90):
 def test_the_band_is_the_quantiles_of_the_samples_predictions():
     """Samples k = 1..101 (×1e-3) with exponent 0: the 5–95% band is numpy's quantiles of k, 6e-3 and 96e-3."""
     rows = [(k * 1e-3, 0.0, 1e6, 0.0) for k in range(1, 102)]
-    s = suggest(_sampled_law(rows), 1e9, 1e10)
+    s = suggest_hparams(_sampled_law(rows), 1e9, 1e10)
     assert s.learning_rate_low == pytest.approx(6e-3, rel=1e-12)
     assert s.learning_rate_high == pytest.approx(96e-3, rel=1e-12)
     assert s.batch_tokens_low == s.batch_tokens_high == pytest.approx(1e6)
 
 
 def test_without_samples_there_is_no_band():
-    s = suggest(load_hparam_law("steplaw"), 1e9, 2e10)
+    s = suggest_hparams(load_hparam_law("steplaw"), 1e9, 2e10)
     assert s.learning_rate_low is None and s.batch_tokens_high is None
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from planner.base.errors import QuantityError
 from planner.cli import cli
-from planner.planning.ladder import ladder
+from planner.planning.ladder import plan_ladder
 
 from .goldens import WIDTH, assert_one_line_error
 
@@ -25,7 +25,7 @@ def test_the_stepped_ladder_saves_seven_and_a_half_horizons_per_size():
     """Multiples 0.5, 1, 2, 4, 8: separate runs train 0.5 + 1 + 2 + 4 + 8 = 15.5 horizons per size, the stepped run
     8 (its longest), so it saves 7.5 horizons, 7.5/15.5 = 48.4%."""
     D1 = {1e8: 2e9, 4e8: 8e9}
-    lad = ladder(list(D1), list(D1.values()), MULTIPLES, "wsd-s")
+    lad = plan_ladder(list(D1), list(D1.values()), MULTIPLES, "wsd-s")
     assert lad.separate_tokens == pytest.approx(15.5 * (2e9 + 8e9))
     assert lad.trained_tokens == pytest.approx(8 * (2e9 + 8e9))
     assert lad.saved_tokens == pytest.approx(7.5 * (2e9 + 8e9))
@@ -35,7 +35,7 @@ def test_the_stepped_ladder_saves_seven_and_a_half_horizons_per_size():
 def test_wsd_s_periods_end_at_each_multiple_and_decay_over_their_last_tenth():
     """OLMo-core's periods: the first from 0 to 0.5·D₁, then each from the previous multiple to the next; the
     pre-decay checkpoint at end − 0.1·(period length)."""
-    lad = ladder([1e8], [2e9], MULTIPLES, "wsd-s", decay_fraction=0.1)
+    lad = plan_ladder([1e8], [2e9], MULTIPLES, "wsd-s", decay_fraction=0.1)
     ends = [0.5 * 2e9, 2e9, 4e9, 8e9, 16e9]
     starts = [0.0] + ends[:-1]
     for r, start, end in zip(lad.rungs, starts, ends):
@@ -45,14 +45,14 @@ def test_wsd_s_periods_end_at_each_multiple_and_decay_over_their_last_tenth():
 
 
 def test_separate_runs_save_nothing_and_each_is_its_own_run():
-    lad = ladder([1e8], [2e9], MULTIPLES, "separate")
+    lad = plan_ladder([1e8], [2e9], MULTIPLES, "separate")
     assert lad.saved_tokens == 0 and [r.run for r in lad.rungs] == [1, 2, 3, 4, 5]
     assert all(r.period_start == 0 and r.decay_start == pytest.approx(0.9 * r.n_tokens) for r in lad.rungs)
 
 
 @given(st.lists(st.floats(0.1, 100), min_size=1, max_size=6, unique=True), st.floats(1e8, 1e12))
 def test_the_saving_is_the_sum_of_the_multiples_less_the_largest(ms, D1):
-    lad = ladder([1e9], [D1], ms, "wsd-s")
+    lad = plan_ladder([1e9], [D1], ms, "wsd-s")
     assert lad.saved_tokens == pytest.approx((sum(ms) - max(ms)) * D1, rel=1e-9)
     assert sum(r.new_tokens for r in lad.rungs) == pytest.approx(lad.trained_tokens, rel=1e-12)
 
@@ -64,7 +64,7 @@ def test_the_saving_is_the_sum_of_the_multiples_less_the_largest(ms, D1):
 def test_bad_ladders(kwargs, message):
     args = dict(sizes=[1e8], horizons=[2e9], multiples=(1, 2), schedule="wsd-s") | kwargs
     with pytest.raises(QuantityError, match=message):
-        ladder(**args)
+        plan_ladder(**args)
 
 
 # --- plan design ----------------------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def design(flops, flops_range, points, n_models, span, sizes, multiples, schedul
 
 def _ladder(law, sizes, multiples, schedule, decay_fraction, tokens_per_param, settings):
     from ..base.errors import QuantityError
-    from ..planning.ladder import ladder
+    from ..planning.ladder import plan_ladder
     from ..planning.whatif import optimal_for_params
     from ..report.ladder import ladder_report
 
@@ -137,7 +137,7 @@ def _ladder(law, sizes, multiples, schedule, decay_fraction, tokens_per_param, s
             horizons = [float(optimal_for_params(law, N).n_tokens) for N in sizes]
         note = f"{law.name}'s compute-optimal D for each N"
     try:
-        lad = ladder(sizes, horizons, ms, schedule, decay_fraction)
+        lad = plan_ladder(sizes, horizons, ms, schedule, decay_fraction)
     except QuantityError as e:
         raise click.BadParameter(str(e), param_hint="'--multiples'") from None
     return ladder_report(lad, law, note, k, **settings)

@@ -11,7 +11,8 @@ A hyperparameter-law file is TOML that describes itself (see ``presets/hparams/*
     [batch_tokens]  the same, for the batch size in tokens
     [warmup]        one of tokens_per_param, steps, fraction
     [fitted_range]  n_params / n_tokens / flops = [low, high]
-    [uncertainty]   method, level (0.90: the 5–95% band), learning_rate = [[k, a, b], ...], batch_tokens = [[k, d], ...]
+    [uncertainty]   method, level (0.90: the 5–95% band), learning_rate = [[k, a, b], ...],
+                    batch_tokens = [[k, d], ...] (bootstrap rows: coefficient, then the exponents in order)
     [fit]           how ``plan fit-hparams`` made the file
 
 Every table is validated when the file is read, each error one line naming the key, its table and the file. The

@@ -19,6 +19,7 @@ from ..laws.law import Law
 if TYPE_CHECKING:
     from ..compute.hardware import Chip
     from ..laws.repetition import Repetition
+    from ..laws.hparams import HparamLaw
     from ..laws.tasks import TaskLaws
 
 __all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DISTILLATION_PRESET", "load_preset",
@@ -212,12 +213,12 @@ def _load_hparam_preset(preset_id: str):
     return hparam_law_from_mapping(_shipped_data(name), f"presets/{name}")
 
 
-def list_hparam_laws() -> list:
+def list_hparam_laws() -> "list[HparamLaw]":
     """Every shipped hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`), loaded, sorted by id."""
     return [_load_hparam_preset(i) for i in hparam_law_ids()]
 
 
-def load_hparam_law(name_or_path: str | os.PathLike):
+def load_hparam_law(name_or_path: str | os.PathLike) -> "HparamLaw":
     """A shipped hyperparameter law by id or alias, or a hyperparameter-law file by path (a name with a path
     separator or ending in ``.toml``); UnknownPresetError with the closest ids otherwise."""
     from .hparamfile import load_hparam_law_file

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from ..base.errors import FitError, RunsError
+from ..base.units import Real
 from .runs import _column, find_columns, missing_column, table_records
 
 __all__ = ["Sweep", "SWEEP_COLUMNS", "parse_sweep", "HparamFit", "fit_hparams", "hparam_law_from_fit", "DEFAULT_NEAR"]
@@ -42,11 +43,11 @@ DEFAULT_NEAR = 0.0025
 class Sweep:
     """A hyperparameter sweep as float arrays of equal length (one entry per trained configuration)."""
 
-    n_params: object
-    tokens: object
-    learning_rate: object
-    batch_tokens: object
-    loss: object
+    n_params: Real
+    tokens: Real
+    learning_rate: Real
+    batch_tokens: Real
+    loss: Real
     source: str = "<sweep>"
 
 

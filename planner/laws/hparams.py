@@ -28,7 +28,7 @@ from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import QuantityError
 from ..base.units import Real, check_positive
 
-__all__ = ["VARIABLES", "PowerTerm", "Warmup", "HparamLaw", "HparamSuggestion", "suggest", "trainable_batch",
+__all__ = ["VARIABLES", "PowerTerm", "Warmup", "HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch",
            "spread"]
 
 #: The variables a hyperparameter law may depend on: N parameters, D training tokens, C training FLOPs.
@@ -178,7 +178,7 @@ class HparamSuggestion:
     warmup_tokens: Real | None = None
 
 
-def suggest(law: HparamLaw, n_params: Real, tokens: Real, flops: Real | None = None) -> HparamSuggestion:
+def suggest_hparams(law: HparamLaw, n_params: Real, tokens: Real, flops: Real | None = None) -> HparamSuggestion:
     """η and B for a run of ``n_params`` parameters (counted as ``law`` counts them) on ``tokens`` tokens.
 
     ``flops`` is the run's compute, C = k·N·D with the law's k unless given. With bootstrap samples the band is the

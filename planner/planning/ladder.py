@@ -21,7 +21,7 @@ from typing import Sequence
 
 from ..base.errors import QuantityError
 
-__all__ = ["SCHEDULES", "Rung", "Ladder", "ladder", "DEFAULT_DECAY_FRACTION"]
+__all__ = ["SCHEDULES", "Rung", "LadderPlan", "plan_ladder", "DEFAULT_DECAY_FRACTION"]
 
 #: The ways to run a ladder (module docstring).
 SCHEDULES = ("separate", "wsd-s")
@@ -51,7 +51,7 @@ class Rung:
 
 
 @dataclass(frozen=True)
-class Ladder:
+class LadderPlan:
     """The rungs of a ladder (size-major, multiples ascending) and its token arithmetic."""
 
     schedule: str
@@ -70,8 +70,8 @@ class Ladder:
         return self.saved_tokens / self.separate_tokens
 
 
-def ladder(sizes: Sequence[float], horizons: Sequence[float], multiples: Sequence[float], schedule: str = "wsd-s",
-           decay_fraction: float = DEFAULT_DECAY_FRACTION) -> Ladder:
+def plan_ladder(sizes: Sequence[float], horizons: Sequence[float], multiples: Sequence[float], schedule: str = "wsd-s",
+           decay_fraction: float = DEFAULT_DECAY_FRACTION) -> LadderPlan:
     """The ladder of ``sizes`` (N) with horizons D₁ (``horizons``, one per size) at ``multiples`` of D₁.
 
     Multiples are sorted and must be distinct and > 0; ``decay_fraction`` is the part of each period (wsd-s) or run
@@ -102,5 +102,5 @@ def ladder(sizes: Sequence[float], horizons: Sequence[float], multiples: Sequenc
                               period_start=start, decay_start=end - f * length, period_end=end, new_tokens=length))
             trained += length
             previous = end
-    return Ladder(schedule=schedule, rungs=tuple(rungs), decay_fraction=f, trained_tokens=trained,
+    return LadderPlan(schedule=schedule, rungs=tuple(rungs), decay_fraction=f, trained_tokens=trained,
                   separate_tokens=separate)

@@ -184,9 +184,9 @@ def _suggestion(law, row: dict):
     """The suggestion of ``law`` for a plan row: a hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`) at
     the row's N, D and C; a scaling law's ``[hyperparameters]`` table at its C."""
     if hasattr(law, "batch_tokens"):
-        from ..laws.hparams import suggest
+        from ..laws.hparams import suggest_hparams
 
-        return suggest(law, row["n_params"], row["n_tokens"], row["flops"])
+        return suggest_hparams(law, row["n_params"], row["n_tokens"], row["flops"])
     from ..compute.hparams import suggest_hyperparameters
 
     return suggest_hyperparameters(law, row["flops"])

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from ..base.errors import NumericError
 from ..base.units import format_count, format_flops, format_general, format_integer
-from ..laws.hparams import HparamLaw, spread, suggest, trainable_batch
+from ..laws.hparams import HparamLaw, spread, suggest_hparams, trainable_batch
 from .types import Block, Column, Report
 
 __all__ = ["HPARAMS_KEYS", "hparam_row", "hparams_report", "spread_line", "laws_report", "fit_report"]
@@ -28,7 +28,7 @@ def hparam_row(law: HparamLaw, n_params: float, n_tokens: float, flops: float | 
                power_of_two: bool = False) -> dict:
     """One law's suggestion for the run (N, D, C) as a report row (unit-named keys, raw floats)."""
     try:
-        s = suggest(law, n_params, n_tokens, flops)
+        s = suggest_hparams(law, n_params, n_tokens, flops)
     except (OverflowError, ZeroDivisionError):
         s = None
     if s is None or not all(math.isfinite(float(x)) and x > 0 for x in (s.flops, s.learning_rate, s.batch_tokens)):

@@ -4,13 +4,13 @@ stepped warmup-stable-decay ladder's token arithmetic.
 :func:`with_run_settings` adds to rows that have ``n_params``, ``n_tokens`` and ``flops`` (an isoFLOP grid's or a
 ladder's) what a launcher needs: the hyperparameter law's η, B and warm-up with B in whole sequences and the steps
 that follow, one transformer shape, and the cost on a cluster. :func:`ladder_report` lays out a
-:class:`~planner.planning.ladder.Ladder`. No rich, no click, no I/O.
+:class:`~planner.planning.ladder.LadderPlan`. No rich, no click, no I/O.
 """
 
 from __future__ import annotations
 
 from ..base.units import format_count, format_flops, format_integer, format_ratio
-from ..planning.ladder import Ladder
+from ..planning.ladder import LadderPlan
 from .types import Block, Column, Report
 
 __all__ = ["RUN_KEYS", "with_run_settings", "run_columns", "run_footer", "ladder_report", "LADDER_KEYS"]
@@ -95,7 +95,7 @@ def run_footer(hparam_law, cluster, count: str, sequence_length: int, hparams_at
     return lines
 
 
-def ladder_report(lad: Ladder, law, horizon_note: str, k: float, *, hparam_law=None, cluster=None, count="total",
+def ladder_report(lad: LadderPlan, law, horizon_note: str, k: float, *, hparam_law=None, cluster=None, count="total",
                   sequence_length: int = 2048, power_of_two: bool = False) -> Report:
     """The rungs of ``lad`` (one row each, size-major), how to run them, and the tokens the schedule saves."""
     rows = []
