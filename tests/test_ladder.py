@@ -118,3 +118,10 @@ def test_an_isoflop_grid_gains_hparams_and_cost():
 ])
 def test_design_errors(args, message):
     assert_one_line_error(run(*args), 2, message)
+
+
+def test_the_footer_says_when_the_ladder_counts_n_otherwise_than_the_law():
+    """The default law (besiroglu2024) counts total parameters, Porian et al. non-embedding ones."""
+    out = run("--params", "190M", "--hparams", "porian2024").stdout.replace("\n", " ")
+    assert "besiroglu2024 counts N as total parameters and porian2024 as non-embedding" in out
+    assert "counts N as" not in run("--params", "190M", "--hparams", "deepseek").stdout   # a law in C alone

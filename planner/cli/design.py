@@ -115,7 +115,8 @@ def design(flops, flops_range, points, n_models, span, sizes, multiples, schedul
     report = dataclasses.replace(report, blocks=(dataclasses.replace(block, rows=rows),),
                                  columns=tuple(report.columns) + columns, keys=tuple(report.keys) + keys,
                                  footer=tuple(report.footer) + tuple(run_footer(hlaw, cluster, count,
-                                                                                sequence_length, "each run's N and D")))
+                                                                                sequence_length, "each run's N and D",
+                                                                                law)))
     show(report, fmt)
 
 

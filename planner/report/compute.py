@@ -24,7 +24,7 @@ from .types import Block, Column, Report
 __all__ = [
     "extend", "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
     "with_cost", "with_cost_per_budget", "cost_columns", "cost_footer", "budget_line",
-    "with_hparams", "hparam_columns", "hparam_footer",
+    "with_hparams", "hparam_columns", "hparam_footer", "convention_note",
     "shape_rows", "shape_columns", "shape_footer", "shape_report", "parameter_count",
     "chip_rows", "chip_columns", "hardware_report",
 ]
@@ -192,6 +192,16 @@ def _suggestion(law, row: dict):
     return suggest_hyperparameters(law, row["flops"])
 
 
+def convention_note(law, plan_law) -> list[str]:
+    """A line if hyperparameter law ``law`` depends on N and the plan's law (``plan_law``) counts N otherwise."""
+    uses_n = "n_params" in law.learning_rate.exponents or "n_params" in law.batch_tokens.exponents
+    if not uses_n or plan_law is None or parameter_count(plan_law) == (
+            "non-embedding" if law.parameters.startswith("non-embedding") else "total"):
+        return []
+    return [f"{plan_law.id} counts N as {parameter_count(plan_law)} parameters and {law.id} as {law.parameters}: "
+            f"the numbers are for the plan's N taken as {law.id} counts it."]
+
+
 def _run(row: dict) -> tuple:
     return row["flops"], row.get("n_params"), row.get("n_tokens")
 
@@ -203,12 +213,7 @@ def hparam_footer(law, plan_law=None) -> list[str]:
     if hasattr(law, "batch_tokens"):
         lines = [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a "
                  "starting point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
-        uses_n = "n_params" in law.learning_rate.exponents or "n_params" in law.batch_tokens.exponents
-        if uses_n and plan_law is not None and parameter_count(plan_law) != (
-                "non-embedding" if law.parameters.startswith("non-embedding") else "total"):
-            lines.append(f"{plan_law.id} counts N as {parameter_count(plan_law)} parameters and {law.id} as "
-                         f"{law.parameters}: the numbers are for the plan's N taken as {law.id} counts it.")
-        return lines
+        return lines + convention_note(law, plan_law)
     table = law.hyperparameters
     lr, b = table.learning_rate, table.batch_tokens
     where = [part.strip() for part in law.citation.get("where", "").split(";") if "hyperparameter" in part]

@@ -82,11 +82,16 @@ def run_columns(hparams: bool, shape: bool, cluster) -> tuple[tuple[Column, ...]
     return tuple(columns), keys
 
 
-def run_footer(hparam_law, cluster, count: str, sequence_length: int, hparams_at: str) -> list[str]:
+def run_footer(hparam_law, cluster, count: str, sequence_length: int, hparams_at: str, plan_law=None) -> list[str]:
+    """What the added columns assume: the hyperparameter law (and whether it counts N as the plan's law does), the
+    shapes, the cluster."""
+    from .compute import convention_note
+
     lines = []
     if hparam_law is not None:
         lines.append(f"Hyperparameters: {hparam_law.id}, {hparam_law.formula()} ({hparam_law.short_citation}), at "
                      f"{hparams_at}; batch in whole sequences of {sequence_length:,} tokens.")
+        lines += convention_note(hparam_law, plan_law)
     lines.append(f"Shapes: the middle aspect ratio of 'plan shape' for N counted as {count} parameters.")
     if cluster is not None:
         lines.append(f"Cost: {cluster.chip.id} at MFU {cluster.mfu:g}"
@@ -133,7 +138,7 @@ def ladder_report(lad: LadderPlan, law, horizon_note: str, k: float, *, hparam_l
                       + "; each rung's cost is its run's up to that point.")
     footer += run_footer(hparam_law, cluster, count, sequence_length,
                          "each size's 1× horizon D₁ (one run has one rate)" if lad.schedule == "wsd-s"
-                         else "each run's N and D")
+                         else "each run's N and D", law)
     return Report(blocks=(Block(rows),), columns=columns, keys=LADDER_KEYS + extra_keys,
                   title=f"Ladder · {lad.schedule} · horizons from {law.id}", footer=tuple(footer),
                   fields={"schedule": lad.schedule, "decay_fraction": f, "trained_tokens": lad.trained_tokens,
