@@ -1,4 +1,4 @@
-"""``plan fit`` and ``plan design``: fit a law to your own runs; propose runs to train.
+"""``plan fit``: fit a law to your own runs (``plan design``, the runs to train, is :mod:`planner.cli.design`).
 
 Thin commands over :mod:`planner.fitting` (read, fit, bootstrap, back-test, compare, design), :mod:`planner.files.lawfile`
 (the law file) and :mod:`planner.report.fit` (the reports, in every format). numpy and scipy load only when one of
@@ -15,9 +15,8 @@ import click
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
-from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, dropped_resamples,
-                      flops_budgets, format_option, law_options, load_law, option, parse_pairs, read_runs_options,
-                      runs_options, show, warn, with_options, write_law_file)
+from .options import (LEVEL, QUANTITY, Number, command_line, complete_path, dropped_resamples, format_option, option,
+                      parse_pairs, read_runs_options, runs_options, show, warn, with_options, write_law_file)
 
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
 PROGRESS_DELAY = 1.0
@@ -253,34 +252,3 @@ def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, 
     if output is not None:
         write_law_file(output, force, answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name,
                        command=command)
-
-
-@click.command("design")
-@budget_options
-@option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
-              help="Model sizes per budget.")
-@option("--span", type=Number(1, 1e6, low_open=True, what="a ratio of sizes"), default=16.0, show_default=True,
-              help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
-@law_options
-@format_option
-def design_command(flops, flops_range, points, n_models, span, preset, law_file, sets, fmt):
-    """Propose an isoFLOP grid of runs to train for 'plan fit --isoflop'.
-
-    For each budget (--flops, repeatable, or --flops-range with --points, as for 'plan'), sizes
-    log-spaced around the prior law's compute-optimal N (default law unless --preset/--law), each
-    with D = C/(6N) tokens.
-
-    \b
-    Examples:
-      plan design --flops 1e18 --flops 1e19 --flops 1e20
-      plan design --flops-range 1e18 1e20 --points 3
-      plan design --flops 1e19 --models 7 --span 10 --format csv > grid.csv
-    """
-    from ..fitting import design_isoflop
-    from ..report.fit import design_report
-
-    budgets = flops_budgets(flops, flops_range, points)
-    if not budgets:
-        raise click.UsageError("give the grid's budgets: --flops C (repeatable) or --flops-range START STOP")
-    law = load_law(preset, law_file, sets)
-    show(design_report(design_isoflop(budgets, law, n_models=n_models, span=span), law, span), fmt)

@@ -19,11 +19,13 @@ from ..laws.law import Law
 if TYPE_CHECKING:
     from ..compute.hardware import Chip
     from ..laws.repetition import Repetition
+    from ..laws.hparams import HparamLaw
     from ..laws.tasks import TaskLaws
 
 __all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DISTILLATION_PRESET", "load_preset",
            "list_presets", "preset_ids", "preset_source", "repetition_for", "list_hardware", "load_chip",
-           "task_preset_ids", "list_task_laws", "load_task_laws", "task_law_source", "TASKS_DIR"]
+           "task_preset_ids", "list_task_laws", "load_task_laws", "task_law_source", "TASKS_DIR",
+           "HPARAMS_DIR", "hparam_law_ids", "list_hparam_laws", "load_hparam_law", "hparam_law_source"]
 
 #: The law planner plans with when none is named: Besiroglu et al. 2024's refit of Chinchilla's Approach 3.
 DEFAULT_PRESET = "besiroglu2024"
@@ -39,6 +41,8 @@ _DATA_FILES = ("hardware.toml",)
 #: The folder of ``presets/`` that holds the task laws (form = "tasks"; :mod:`planner.laws.tasks`), apart from the
 #: scaling laws so that :func:`preset_ids` and everything that plans with a law never meets one.
 TASKS_DIR = "tasks"
+#: The folder of ``presets/`` that holds the hyperparameter laws (form = "hparams"; :mod:`planner.laws.hparams`).
+HPARAMS_DIR = "hparams"
 
 
 def _preset_dir() -> str:
@@ -191,6 +195,43 @@ def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
 def task_law_source(laws: TaskLaws) -> str:
     """The TOML text a task law was read from (shipped or a file)."""
     return _source_text(laws.source, "task-law file", "plan tasks show bhagia2024")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# hyperparameter laws (presets/hparams/*.toml): learning rate and batch size from N, D and C
+
+
+def hparam_law_ids() -> list[str]:
+    """Ids of the shipped hyperparameter laws, sorted."""
+    return sorted(n[:-5] for n in os.listdir(os.path.join(_preset_dir(), HPARAMS_DIR)) if n.endswith(".toml"))
+
+
+def _load_hparam_preset(preset_id: str):
+    from .hparamfile import hparam_law_from_mapping
+
+    name = f"{HPARAMS_DIR}/{preset_id}.toml"
+    return hparam_law_from_mapping(_shipped_data(name), f"presets/{name}")
+
+
+def list_hparam_laws() -> "list[HparamLaw]":
+    """Every shipped hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`), loaded, sorted by id."""
+    return [_load_hparam_preset(i) for i in hparam_law_ids()]
+
+
+def load_hparam_law(name_or_path: str | os.PathLike) -> "HparamLaw":
+    """A shipped hyperparameter law by id or alias, or a hyperparameter-law file by path (a name with a path
+    separator or ending in ``.toml``); UnknownPresetError with the closest ids otherwise."""
+    from .hparamfile import load_hparam_law_file
+
+    text = os.fspath(name_or_path)
+    if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
+        return load_hparam_law_file(text)
+    return _find(text, hparam_law_ids(), _load_hparam_preset, "hyperparameter law", "plan hparams --list")
+
+
+def hparam_law_source(law) -> str:
+    """The TOML text a hyperparameter law was read from (shipped or a file)."""
+    return _source_text(law.source, "hyperparameter-law file", "plan hparams --list")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
