@@ -66,20 +66,17 @@ def _load_shipped(preset_id: str) -> Law:
     return law_from_mapping(_shipped_data(f"{preset_id}.toml"), f"presets/{preset_id}.toml")
 
 
-#: The folder, under the user's cache directory, that holds parsed presets: the distribution's name (setup.cfg).
-_CACHE_FOLDER = "scaling-planner"
-
-
 def _user_cache_dir() -> str | None:
     """Where parsed presets are cached, per the platform's convention; None where no such folder can be named.
 
     ``%LOCALAPPDATA%`` on Windows, ``~/Library/Caches`` on macOS, else ``$XDG_CACHE_HOME`` (if absolute, as the XDG
-    Base Directory spec requires) or ``~/.cache``; then ``scaling-planner/presets-<version>-<interpreter>``, since
-    marshal data are specific to the interpreter (like a ``.pyc``). Never a folder inside the installed package.
+    Base Directory spec requires) or ``~/.cache``; in it the distribution's folder,
+    ``scaling-planner/presets-<version>-<interpreter>``, since marshal data are specific to the interpreter (like a
+    ``.pyc``). Never a folder inside the installed package.
     """
     import sys
 
-    from . import __version__
+    from . import __distribution__, __version__
 
     if sys.platform == "win32":
         root = os.environ.get("LOCALAPPDATA", "")
@@ -91,7 +88,7 @@ def _user_cache_dir() -> str | None:
             root = os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(root):   # no home folder to expand "~" to
         return None
-    return os.path.join(root, _CACHE_FOLDER, f"presets-{__version__}-{sys.implementation.cache_tag}")
+    return os.path.join(root, __distribution__, f"presets-{__version__}-{sys.implementation.cache_tag}")
 
 
 def _shipped_data(name: str) -> dict:
