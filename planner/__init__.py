@@ -12,6 +12,8 @@ Every name the documentation shows is importable from here; each loads its modul
 from __future__ import annotations
 
 __version__ = "0.1.0"
+#: The distribution's name (setup.cfg): what ``pip install`` takes; the import name stays ``planner``.
+__distribution__ = "scaling-planner"
 
 from .base.errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import click
 
-from .. import __version__
+from .. import __distribution__, __version__
 from .group import PlanGroup
 from .options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
                       constraint_options, format_option, law_options, load_law, option, parse_budgets, shape_options,
@@ -197,7 +197,8 @@ class PlanRequest(NamedTuple):
 @law_options
 @ci_option
 @format_option
-@click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", prog_name="plan",
+                      message=f"%(prog)s ({__distribution__}) %(version)s")
 @click.pass_context
 def cli(ctx, preset, law_file, sets, fmt, **options):
     """Plan compute-optimal training runs from published scaling laws.

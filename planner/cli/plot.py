@@ -1,7 +1,8 @@
 """``plan plot``: figures of laws (``frontier``, ``isoflop``), of a fit to runs (``fit``), of a user's isoFLOP
 sweeps (``isoflop RUNS``) and training curves (``curves``).
 
-matplotlib loads only when a figure is drawn (``pip install 'planner[plot]'``); the group's help needs none.
+matplotlib loads only when a figure is drawn (``pip install 'scaling-planner[plot]'``); the group's help needs
+none.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _save(fig, output: str, force: bool) -> None:
 
 @click.group()
 def plot():
-    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'planner[plot]'.
+    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'scaling-planner[plot]'.
 
     \b
     Examples:
