@@ -22,9 +22,9 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from planner import load_preset
-from planner.constraints import plan_with_constraints
-from planner.loss_models import loss_model
-from planner.presets import repetition_for
+from planner.planning.constraints import plan_with_constraints
+from planner.laws.loss_models import loss_model
+from planner.files.presets import repetition_for
 
 LAW = load_preset("besiroglu2024")
 LAW = dataclasses.replace(LAW, repetition=repetition_for(LAW))   # the constants it borrows, passed in as plan does

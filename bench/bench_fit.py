@@ -44,10 +44,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from planner.conventions import PARAMETRIC_GRID
+from planner.base.conventions import PARAMETRIC_GRID
 from planner.fitting import bootstrap, fit_parametric
 from planner.fitting.objectives import ParametricObjective, grid as _grid
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 
 DATA = Path(os.environ.get("PLANNER_REFERENCE_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data") \
     / "svg_extracted_data.csv"
@@ -80,7 +80,7 @@ _CHILD = """
 import json, resource, sys, time
 import numpy as np
 from planner.fitting import fit_parametric
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 runs = read_runs(sys.argv[1]).drop_highest_loss(5)
 k = int(sys.argv[2])
 N, D, L = (np.tile(v, k) for v in (runs.n_params, runs.n_tokens, runs.loss))

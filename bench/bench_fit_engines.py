@@ -105,7 +105,7 @@ def scipy_per_start(subset: int, boot_subset: int, theta):
     extrapolated to 4,500 starts and per resample, and the best objective found."""
     from scipy.optimize import minimize
 
-    from planner.conventions import PARAMETRIC_GRID
+    from planner.base.conventions import PARAMETRIC_GRID
     from planner.fitting.objectives import ParametricObjective, grid
     from planner.fitting.result import resample_counts
 

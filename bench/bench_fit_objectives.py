@@ -15,9 +15,9 @@ import os
 import time
 from pathlib import Path
 
-from planner.errors import FitError
+from planner.base.errors import FitError
 from planner.fitting import fit_parametric
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 
 DATA = Path(os.environ.get("PLANNER_REFERENCE_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 CONFIGS = [{}, {"objective": "least-squares"}, {"tie": ["alpha=beta"]},

@@ -22,7 +22,7 @@ def main():
     import numpy as np
 
     from planner import load_preset
-    from planner.uncertainty import coefficient_samples, plan_intervals
+    from planner.planning.uncertainty import coefficient_samples, plan_intervals
 
     law = load_preset("besiroglu2024")
     samples = coefficient_samples(law)

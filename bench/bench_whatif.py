@@ -34,7 +34,7 @@ def main():
     import numpy as np
 
     from planner import compute_optimal, load_preset
-    from planner.whatif import min_compute_for_loss, plan_with_params
+    from planner.planning.whatif import min_compute_for_loss, plan_with_params
 
     law = load_preset("besiroglu2024")
     budgets = np.logspace(18, 26, 1_000_000)

@@ -5,15 +5,17 @@
 >>> round(plan.n_params / 1e9, 1)
 40.4
 
-Every name the README documents is importable from here; each loads its module on first use (PEP 562), so
+Every name the documentation shows is importable from here; each loads its module on first use (PEP 562), so
 ``plan --flops 1e21`` pays only for what it uses.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+#: The distribution's name (setup.cfg): what ``pip install`` takes; the import name stays ``planner``.
+__distribution__ = "scaling-planner"
 
-from .errors import (
+from .base.errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
     NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError,
     UnknownPresetError, UnknownTaskError, UnreachableAccuracyError, UnreachableLossError, UnsupportedLawError,
@@ -24,35 +26,44 @@ _LAZY = {
     **dict.fromkeys(("Law", "ParametricLaw", "KaplanLaw", "AllocationRule", "Frontier", "Repetition", "Uncertainty",
                      "BusbridgeLaw", "FineGrainedMoE", "DistillationLaw"), "laws"),
     **dict.fromkeys(("load_preset", "list_presets", "preset_ids", "repetition_for", "list_hardware", "load_chip",
-                     "DEFAULT_PRESET"), "presets"),
+                     "DEFAULT_PRESET"), "files.presets"),
     **dict.fromkeys(("load_law_file", "law_from_mapping", "law_file_text", "law_from_fit", "load_task_law_file",
-                     "task_laws_from_mapping", "task_law_file_text"), "lawfile"),
+                     "task_laws_from_mapping", "task_law_file_text"), "files.lawfile"),
     **dict.fromkeys(("TaskLaw", "TaskLaws", "SigmoidAccuracy", "ExponentialError"), "laws.tasks"),
-    **dict.fromkeys(("load_task_laws", "list_task_laws", "task_preset_ids"), "presets"),
+    **dict.fromkeys(("load_task_laws", "list_task_laws", "task_preset_ids"), "files.presets"),
     **dict.fromkeys(("forecast", "forecast_intervals", "least_compute_for_accuracy", "Forecast", "ForecastIntervals",
-                     "TaskTarget"), "forecasting"),
-    **dict.fromkeys(("Ladder", "read_ladder", "parse_ladder"), "fitting.ladder"),
+                     "TaskTarget"), "planning.forecasting"),
+    **dict.fromkeys(("Ladder", "parse_ladder"), "fitting.ladder"),
     **dict.fromkeys(("fit_task", "fit_ladder", "bootstrap_task", "TaskFit"), "fitting.tasks"),
-    **dict.fromkeys(("Plan", "MoEPlan", "compute_optimal"), "plan"),
-    **dict.fromkeys(("distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan"), "distill"),
+    **dict.fromkeys(("Plan", "MoEPlan", "compute_optimal"), "planning.plan"),
+    **dict.fromkeys(("distill", "compute_optimal_distillation", "DistilledRun", "DistillationPlan"),
+                    "planning.distill"),
     **dict.fromkeys(("WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
-                     "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens"), "whatif"),
+                     "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens"),
+                    "planning.whatif"),
     **dict.fromkeys(("plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun"),
-                    "constraints"),
-    **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"), "uncertainty"),
-    **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop", "read_runs",
+                    "planning.constraints"),
+    **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"),
+                    "planning.uncertainty"),
+    **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop",
                      "parse_runs", "FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "backtest", "Backtest",
                      "compare_estimators", "EstimatorFit", "Parametrisation"), "fitting"),
-    **dict.fromkeys(("fit_curves", "bootstrap_isoflop", "bootstrap_curves", "read_curves"), "fitting"),
+    **dict.fromkeys(("fit_curves", "bootstrap_isoflop", "bootstrap_curves"), "fitting"),
+    **dict.fromkeys(("read_runs", "read_curves", "read_ladder"), "files.runs"),
     **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
                      "flops_from_usd", "gpu_hours", "usd", "wall_clock_days", "implied_mfu"), "compute.hardware"),
     **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "compute.hparams"),
+    **dict.fromkeys(("HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch"), "laws.hparams"),
+    **dict.fromkeys(("load_hparam_law", "list_hparam_laws", "hparam_law_ids"), "files.presets"),
+    **dict.fromkeys(("load_hparam_law_file", "hparam_law_file_text"), "files.hparamfile"),
+    **dict.fromkeys(("fit_hparams", "parse_sweep", "Sweep", "HparamFit"), "fitting.hparams"),
+    **dict.fromkeys(("plan_ladder", "LadderPlan", "Rung"), "planning.ladder"),
     **dict.fromkeys(("Shape", "hoffmann_flops_per_token", "kaplan_flops_per_token", "shapes_for"), "compute.shapes"),
     **dict.fromkeys(("DEFAULT_MFU", "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA"),
-                    "conventions"),
+                    "base.conventions"),
     **dict.fromkeys(("Report", "Block", "Column"), "report.types"),
-    **dict.fromkeys(("render_report", "FORMATS"), "render"),
-    **dict.fromkeys(("parse_quantity", "format_count", "format_flops", "Real"), "units"),
+    **dict.fromkeys(("render_report", "FORMATS"), "report.render"),
+    **dict.fromkeys(("parse_quantity", "format_count", "format_flops", "Real"), "base.units"),
 }
 
 
@@ -98,6 +109,10 @@ __all__ = [
     "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget", "implied_mfu",
     "Shape", "shapes_for", "hoffmann_flops_per_token", "kaplan_flops_per_token",
     "Hyperparameters", "suggest_hyperparameters",
+    # learning rate and batch size laws, sweeps, ladders
+    "HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch", "load_hparam_law", "list_hparam_laws",
+    "hparam_law_ids", "load_hparam_law_file", "hparam_law_file_text", "fit_hparams", "parse_sweep", "Sweep",
+    "HparamFit", "plan_ladder", "LadderPlan", "Rung",
     # conventions, reports, units
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA",
     "Report", "Block", "Column", "render_report", "FORMATS", "parse_quantity", "format_count", "format_flops", "Real",

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.stats import norm, rankdata
 
 from planner.fitting import bootstrap, fit_parametric
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 
 NAMES = ["E", "A", "B", "alpha", "beta"]
 

@@ -7,7 +7,7 @@ import pytest
 
 from planner.report import answers
 from planner.compute.hardware import Cluster
-from planner.presets import load_chip, load_preset
+from planner.files.presets import load_chip, load_preset
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def law():
 ])
 def test_plan_answers_the_question_its_arguments_ask(law, kwargs, title):
     if "unique_tokens" in kwargs:
-        from planner.presets import repetition_for
+        from planner.files.presets import repetition_for
 
         kwargs = dict(kwargs, repetition=repetition_for(law))
     assert answers.plan(law, **kwargs).title == title

@@ -1,7 +1,7 @@
-"""Warnings about plans (planner.checks): extrapolation past the fitted range, undertrained runs."""
+"""Warnings about plans (planner.planning.checks): extrapolation past the fitted range, undertrained runs."""
 
-from planner.checks import fitted_range_warnings, undertrained_warnings
-from planner.presets import load_preset
+from planner.planning.checks import fitted_range_warnings, undertrained_warnings
+from planner.files.presets import load_preset
 
 
 def test_inside_the_fitted_range_no_warning():

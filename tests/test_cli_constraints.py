@@ -138,7 +138,7 @@ def test_the_plain_plan_still_imports_no_constraint_code():
     import sys
 
     code = "import sys; from planner.cli import main; sys.argv=['plan','--flops','1e21']\n" \
-           "try: main()\nexcept SystemExit: pass\nprint('planner.constraints' in sys.modules, 'numpy' in sys.modules)"
+           "try: main()\nexcept SystemExit: pass\nprint('planner.planning.constraints' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.strip().endswith("False False")
 

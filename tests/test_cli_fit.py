@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from planner.fitting.varpro import EXPONENT_GRID
 from planner.cli import cli
 from planner.laws import ParametricLaw
-from planner.presets import load_law_file
+from planner.files.presets import load_law_file
 
-from planner.units import format_coefficient
+from planner.base.units import format_coefficient
 
 from .goldens import assert_one_line_error
 from .strategies import simulated_runs

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from hypothesis import event, given, settings, strategies as st
 
 from planner.cli import cli
-from planner.presets import preset_ids
-from planner.conventions import DEFAULT_MFU
+from planner.files.presets import preset_ids
+from planner.base.conventions import DEFAULT_MFU
 
 from .goldens import WIDTH, assert_one_line_error, check_golden
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.presets import load_law_file
+from planner.files.presets import load_law_file
 
 from .goldens import assert_one_line_error
 from .sweeps import sweeps, training_curves

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.forecasting import forecast, least_compute_for_accuracy
-from planner.plan import compute_optimal
-from planner.presets import load_preset, load_task_laws, task_law_source
-from planner.render import FORMATS
+from planner.planning.forecasting import forecast, least_compute_for_accuracy
+from planner.planning.plan import compute_optimal
+from planner.files.presets import load_preset, load_task_laws, task_law_source
+from planner.report.render import FORMATS
 
 from .goldens import WIDTH, assert_one_line_error
 
@@ -82,7 +82,7 @@ def test_a_cluster_budget_becomes_flops_for_the_split():
     assert r.exit_code == 0, r.output
     (row,) = json.loads(r.stdout)
     from planner.compute.hardware import Cluster, flops_for_budget
-    from planner.presets import load_chip
+    from planner.files.presets import load_chip
 
     C = flops_for_budget(30, "wall_clock_days", Cluster(load_chip("h100"), n_chips=1024, mfu=0.40))
     assert row["flops"] == pytest.approx(C, rel=1e-12)
@@ -186,15 +186,15 @@ def test_plot_tasks(tmp_path):
     assert_one_line_error(run("plot", "tasks", "--tasks", "bhagia2024", "-o", out), 1, "exists")
 
 
-def test_readme_task_law_python_example_runs():
-    """The README's Python session on task laws is a doctest: its printed results are checked."""
+def test_docs_task_law_python_example_runs():
+    """The Python session on task laws in docs/how-to/tasks.md is a doctest: its printed results are checked."""
     import doctest
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "load_task_laws" in b]
-    test = doctest.DocTestParser().get_doctest(block, {}, "README.md", "README.md", 0)
+    page = (Path(__file__).resolve().parents[1] / "docs" / "how-to" / "tasks.md").read_text()
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", page, re.S) if "load_task_laws" in b]
+    test = doctest.DocTestParser().get_doctest(block, {}, "tasks.md", "docs/how-to/tasks.md", 0)
     runner = doctest.DocTestRunner()
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0 and runner.summarize(verbose=False).attempted >= 4

@@ -1,4 +1,4 @@
-"""planner.constraints: plans under limited unique data, inference demand and size caps.
+"""planner.planning.constraints: plans under limited unique data, inference demand and size caps.
 
 Oracles are written here from the papers' formulas, independently of the module, and solved per
 problem with scipy.
@@ -14,13 +14,13 @@ from scipy.optimize import brentq, minimize_scalar
 import dataclasses
 
 from planner import load_preset
-from planner.constraints import plan_with_constraints, repeated_loss
-from planner.errors import (
+from planner.planning.constraints import plan_with_constraints, repeated_loss
+from planner.base.errors import (
     InfeasibleError, NoLossModelError, PlannerError, PresetError, UnreachableLossError, UnsupportedLawError,
 )
-from planner.lawfile import law_from_mapping
+from planner.files.lawfile import law_from_mapping
 from planner.laws.repetition import effective_params, effective_tokens, unique_params
-from planner.presets import preset_source, repetition_for
+from planner.files.presets import preset_source, repetition_for
 
 
 def borrowing(law):
@@ -318,7 +318,7 @@ def test_a_target_loss_plans_the_least_compute_that_reaches_it():
 def test_a_slack_cap_on_a_target_loss_matches_whatifs_closed_form(law):
     """The numeric search under a cap that does not bind finds whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ), and the
     compute-optimal row is that closed form itself."""
-    from planner.whatif import min_compute_for_loss
+    from planner.planning.whatif import min_compute_for_loss
 
     targets = np.array([2.1, 2.5, 3.0])
     exact = min_compute_for_loss(law, targets)

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from scipy.interpolate import interp1d
 
 from planner.cli import cli
-from planner.errors import FitError
+from planner.base.errors import FitError
 from planner.fitting.curves import bootstrap_curves, fit_curves
-from planner.presets import load_law_file
+from planner.files.presets import load_law_file
 
 from .reference import reference_file
 from .sweeps import training_curves
@@ -278,7 +278,7 @@ def test_olmo_ladder_envelope_and_exponent(olmo):
 
 def test_olmo_ladder_envelope_is_the_lowest_curve(olmo):
     path, runs = olmo
-    from planner.fitting.runs import read_curves
+    from planner.files.runs import read_curves
 
     c = read_curves(path)
     fit = fit_curves(c.run_id, c.n_params, c.n_tokens, c.loss)

@@ -1,4 +1,4 @@
-"""planner.laws.busbridge, planner.laws.distillation and planner.distill: Busbridge et al. 2025 ("Distillation Scaling
+"""planner.laws.busbridge, planner.laws.distillation and planner.planning.distill: Busbridge et al. 2025 ("Distillation Scaling
 Laws", arXiv:2502.08606). Statements of the paper reproduced with Table 6's coefficients, the optimiser checked against
 the paper's own method (SLSQP on the constrained problem), and ``plan distill`` on the command line."""
 
@@ -12,9 +12,9 @@ from hypothesis import event, given, settings, strategies as st
 
 from planner import compute_optimal, load_preset
 from planner.cli import cli
-from planner.distill import (SCENARIOS, _best_teacher, compute_optimal_distillation, distill, distillation_flops,
+from planner.planning.distill import (SCENARIOS, _best_teacher, compute_optimal_distillation, distill, distillation_flops,
                              supervised_floor, teacher_tokens_for)
-from planner.errors import InfeasibleError, UnsupportedLawError
+from planner.base.errors import InfeasibleError, UnsupportedLawError
 from planner.laws import BusbridgeLaw, ParametricLaw
 
 from .goldens import WIDTH, assert_one_line_error
@@ -195,7 +195,7 @@ def _slsqp(law, C, N_S, scenario):
     parametrisation: x = (log D_S, log N_T, log D_T) with Eq. 9 = C as an equality, from several starts."""
     from scipy.optimize import minimize
 
-    from planner.conventions import DISTILLATION_SCENARIOS
+    from planner.base.conventions import DISTILLATION_SCENARIOS
 
     lgt, pre = DISTILLATION_SCENARIOS[scenario]
     m, d = law.model, law.distillation
@@ -241,7 +241,7 @@ def test_no_feasible_teacher_beats_the_optimum(law, log_N_T, share, log_excess, 
     """Any teacher of N_T = N_S·e^x, the student's tokens from the budget, does no better. Feasible by construction:
     where the teacher is trained it takes ``share`` of the budget (D_T = share·C/(6·N_T)); where it is not, its loss
     is L(N_T, ∞) + r."""
-    from planner.conventions import DISTILLATION_SCENARIOS
+    from planner.base.conventions import DISTILLATION_SCENARIOS
 
     lgt, pre = DISTILLATION_SCENARIOS[scenario]
     C, N_S = 1e22, 1e9
@@ -277,8 +277,8 @@ def test_a_law_without_distillation_is_refused():
 
 def test_supervised_preset_runs_under_constraints_and_intervals(law):
     """The supervised law goes through the same machinery as the others: a size cap binds, --ci draws Table 6."""
-    from planner.constraints import plan_with_constraints
-    from planner.uncertainty import plan_intervals
+    from planner.planning.constraints import plan_with_constraints
+    from planner.planning.uncertainty import plan_intervals
 
     result = plan_with_constraints(law, 1e22, max_params=1e9)
     assert result.plans["training-optimal"].n_params == pytest.approx(1e9)

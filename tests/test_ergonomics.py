@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.presets import load_preset
+from planner.files.presets import load_preset
 from tests.goldens import assert_one_line_error
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
@@ -214,7 +214,7 @@ def test_csv_stays_pure_rows_and_stderr_keeps_the_warnings():
 
 
 def test_a_json_document_has_one_warnings_key():
-    from planner.render import to_json
+    from planner.report.render import to_json
     from planner.report.types import Block, Column, Report
 
     report = Report(blocks=(Block([{"x": 1.0}]),), columns=(Column("x", "x", str),), keys=("x",),
@@ -229,7 +229,7 @@ def test_a_json_document_has_one_warnings_key():
 
 
 def _draws(n=300):
-    from planner.uncertainty import coefficient_samples
+    from planner.planning.uncertainty import coefficient_samples
 
     full = coefficient_samples(load_preset("epoch"))
     return type(full)(full.names, full.values[:n], full.method, full.note)
@@ -254,8 +254,8 @@ def _oracle(draws, level, solve):
 
 def test_params_alone_intervals_match_a_per_draw_scipy_solution():
     """Each draw's own budget for N = 7B (brentq on log N_opt(C), not the closed form), then its D."""
-    from planner.optimize import flops_for_optimum_numeric
-    from planner.uncertainty import anchored_intervals
+    from planner.planning.optimize import flops_for_optimum_numeric
+    from planner.planning.uncertainty import anchored_intervals
 
     draws = _draws()
     iv = anchored_intervals(load_preset("epoch"), 80, n_params=7e9, samples=draws)
@@ -277,7 +277,7 @@ def test_target_loss_intervals_match_a_per_draw_scipy_solution_and_drop_draws_th
 
     from scipy.optimize import brentq
 
-    from planner.uncertainty import anchored_intervals
+    from planner.planning.uncertainty import anchored_intervals
 
     draws = _draws()
     for target in (2.1, 1.85):
@@ -326,7 +326,7 @@ def test_cli_ci_is_still_refused_for_a_what_if_or_an_exact_run():
 
 
 def test_compare_target_loss_gives_each_laws_least_compute():
-    from planner.whatif import min_compute_for_loss
+    from planner.planning.whatif import min_compute_for_loss
 
     r = invoke("compare", "--target-loss", "2.1", "-p", "epoch,chinchilla,kaplan2020", "--format", "json")
     assert r.exit_code == 0, r.output
@@ -413,9 +413,18 @@ def test_short_headers_come_with_a_legend_and_only_when_needed():
     assert "Columns:" not in wide and "params N" in wide and "GPU-hours" in wide
 
 
-def test_a_terminal_too_narrow_even_for_short_headers_gets_records():
+def test_a_terminal_too_narrow_for_one_table_gets_several_each_naming_its_rows():
     out = invoke(*MAIN_TABLES["cluster"], env={**NARROW, "COLUMNS": "50"}).stdout
-    assert "─" * 40 not in out and "params N  9.05B" in out and max(len(line) for line in out.splitlines()) <= 50
+    lines = out.splitlines()
+    headers = [lines[i - 1].split() for i, line in enumerate(lines) if line.startswith("─")]
+    assert len(headers) == 2 and all(h[0] == "C" for h in headers), headers  # the budget names each row, twice
+    assert {"N", "D", "cost", "GPU-h"} <= {word for h in headers for word in h}
+    assert out.count("1.00e22") == 2 and max(len(line) for line in out.splitlines()) <= 50
+
+
+def test_a_terminal_too_narrow_even_for_a_split_table_gets_records():
+    out = invoke(*MAIN_TABLES["cluster"], env={**NARROW, "COLUMNS": "13"}).stdout
+    assert "─" * 10 not in out and "9.05B" in out
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -432,7 +441,7 @@ def completions(args, incomplete):
 
 
 def test_preset_ids_and_aliases_complete_everywhere_a_law_is_named():
-    from planner.presets import list_presets
+    from planner.files.presets import list_presets
 
     every = {name for law in list_presets() for name in (law.id, *law.aliases)}
     for args in (["--preset"], ["-p"], ["design", "--preset"], ["plot", "isoflop", "-p"], ["presets", "show"],
@@ -444,21 +453,21 @@ def test_preset_ids_and_aliases_complete_everywhere_a_law_is_named():
 def test_a_comma_separated_list_completes_its_last_item():
     got = [v for v, _ in completions(["compare", "-p"], "epoch,kaplan2020")]
     assert got == ["epoch,kaplan2020", "epoch,kaplan2020-frontier"]
-    from planner.presets import list_presets
+    from planner.files.presets import list_presets
 
     llamas = [n for law in list_presets() for n in (law.id, *law.aliases) if n.startswith("llama")]
     assert len(llamas) >= 2 and [v for v, _ in completions(["plot", "frontier", "--preset"], "llama")] == llamas
 
 
 def test_chip_ids_complete():
-    from planner.presets import list_hardware
+    from planner.files.presets import list_hardware
 
     assert {v for v, _ in completions(["--gpu"], "")} == {n for c in list_hardware() for n in (c.id, *c.aliases)}
     assert [v for v, _ in completions(["compare", "--gpu"], "tpu-v5")] == ["tpu-v5e", "tpu-v5p"]
 
 
 def test_task_laws_and_their_tasks_complete():
-    from planner.presets import list_task_laws
+    from planner.files.presets import list_task_laws
 
     every = {name for laws in list_task_laws() for name in (laws.id, *laws.aliases)}
     assert {"bhagia2024", "olmo-ladder", "gadre2024"} <= every

@@ -8,13 +8,13 @@ import pytest
 
 from planner.report.compute import extend, hardware_report, shape_report
 from planner.compute.hardware import Cluster
-from planner.plan import compute_optimal
-from planner.presets import list_hardware, list_presets, load_chip, load_preset
-from planner.render import render, to_latex, to_markdown
+from planner.planning.plan import compute_optimal
+from planner.files.presets import list_hardware, list_presets, load_chip, load_preset
+from planner.report.render import render, to_latex, to_markdown
 from planner.report.types import Block, Column, Report
 from planner.report.plans import compare_report, plan_report, target_report, whatif_report
 from planner.compute.shapes import shapes_for
-from planner.whatif import min_compute_for_loss, plan_with_params
+from planner.planning.whatif import min_compute_for_loss, plan_with_params
 
 from .test_reports import assert_latex_well_formed, cell_value, parse_markdown_tables
 

@@ -1,11 +1,11 @@
-"""planner.files: the one writer of users' files — atomic, and never over an existing file without force."""
+"""planner.files.safe: the one writer of users' files — atomic, and never over an existing file without force."""
 
 import os
 
 import pytest
 
-from planner.errors import OutputExistsError, PlannerError
-from planner.files import check_output, write_atomic
+from planner.base.errors import OutputExistsError, PlannerError
+from planner.files.safe import check_output, write_atomic
 
 
 def test_writes_text_bytes_or_a_writer_function(tmp_path):
@@ -188,8 +188,8 @@ def test_proc_is_not_a_place_to_write():
 
 
 def _read(path, limit=None):
-    from planner.errors import LawFileError
-    from planner.files import read_text
+    from planner.base.errors import LawFileError
+    from planner.files.safe import read_text
 
     return read_text(path, "law file", LawFileError, kind="a TOML law file", limit=limit)
 
@@ -198,14 +198,14 @@ def _read(path, limit=None):
     ("/dev/zero", "not a regular file"), ("/dev/urandom", "not a regular file"), ("/dev/null", "not a regular file"),
 ])
 def test_inputs_that_are_not_regular_files_are_refused_before_reading(path, message):
-    from planner.errors import LawFileError
+    from planner.base.errors import LawFileError
 
     with pytest.raises(LawFileError, match=message):
         _read(path)
 
 
 def test_a_fifo_is_refused_without_blocking(tmp_path):
-    from planner.errors import LawFileError
+    from planner.base.errors import LawFileError
 
     fifo = tmp_path / "law.toml"
     os.mkfifo(fifo)
@@ -214,7 +214,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
 
 
 def test_a_file_over_the_limit_says_the_limit(tmp_path):
-    from planner.errors import LawFileError
+    from planner.base.errors import LawFileError
 
     big = tmp_path / "big.toml"
     big.write_bytes(b"#" * 2000)

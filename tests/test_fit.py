@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.fitting.varpro import EXPONENT_GRID
-from planner.errors import FitError, PlannerError
-from planner.conventions import HUBER_DELTA, PARAMETRIC_GRID
+from planner.base.errors import FitError, PlannerError
+from planner.base.conventions import HUBER_DELTA, PARAMETRIC_GRID
 from planner.fitting import bootstrap, design_isoflop, fit_isoflop, fit_kaplan, fit_parametric, huber
 from planner.laws import AllocationRule, KaplanLaw, ParametricLaw
-from planner.uncertainty import CoefficientSamples, plan_intervals
+from planner.planning.uncertainty import CoefficientSamples, plan_intervals
 
 from .strategies import designs, fittable_parametric_laws, simulated_runs
 

@@ -10,7 +10,7 @@ import pytest
 
 from planner.fitting.varpro import EXPONENT_GRID
 from planner.fitting import bootstrap, fit_parametric
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 
 from .reference import epoch_runs_csv
 

@@ -23,7 +23,7 @@ import pytest
 
 from planner.fitting.varpro import EXPONENT_GRID
 from planner.fitting import fit_parametric
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 
 from .reference import gadre_csv, muennighoff_csv
 

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.errors import RunsError
+from planner.base.errors import RunsError
 from planner.fitting.ladder import from_olmo_ladder, ladder_csv, parse_ladder
 from planner.fitting.tasks import moving_average, step2_points
-from planner.lawfile import load_task_law_file
+from planner.files.lawfile import load_task_law_file
 from planner.laws import ParametricLaw
 from planner.laws.tasks import SigmoidAccuracy
 
@@ -183,7 +183,7 @@ def test_moving_average_and_the_step2_points():
 def test_olmo_wide_files_convert_to_the_long_table():
     """The converter averages MMLU's four categories by their test shares and reads the paper's columns; its long
     table reads back through parse_ladder."""
-    from planner.conventions import MMLU_CATEGORY_WEIGHTS
+    from planner.base.conventions import MMLU_CATEGORY_WEIGHTS
 
     cats = list(MMLU_CATEGORY_WEIGHTS)
     header = ["throughput/total_tokens"] + [f"eval/downstream_bpb/mmlu_{c}_test_rc_5shot_bpb" for c in cats] + \

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from planner.fitting.varpro import EXPONENT_GRID
-from planner.errors import FitError
+from planner.base.errors import FitError
 from planner.fitting import Parametrisation, backtest, bootstrap, compare_estimators, fit_kaplan, fit_parametric
 from planner.fitting.backtest import holdout_mask
 from planner.fitting.diagnostics import extrapolation_warnings, identification_warnings, interval_warnings
@@ -142,7 +142,7 @@ def test_a_backtest_that_leaves_too_few_runs_says_so():
 def test_gadre_back_test_on_all_runs_matches_the_direct_prediction():
     """Holding out Gadre's two large targets (the only runs above 1e21 FLOPs) is the same as fitting the rest and
     predicting them by hand."""
-    from planner.fitting.runs import read_runs
+    from planner.files.runs import read_runs
 
     runs = read_runs(gadre_csv("rpj-all.csv"))
 
@@ -262,7 +262,7 @@ def test_many_rows_fit_the_same_optimum_as_the_runs_they_repeat(monkeypatch):
     """Besiroglu's 240 runs, each repeated 5 times (1,200 rows, above COARSE_ROWS): the grid runs on a subsample,
     the end points on every row; the optimum is the 240-run optimum (repeating every run k times multiplies the
     objective by k)."""
-    from planner.fitting.runs import read_runs
+    from planner.files.runs import read_runs
 
     runs = read_runs(epoch_runs_csv()).drop_highest_loss(5)
     ref = fit_parametric(runs.n_params, runs.n_tokens, runs.loss)

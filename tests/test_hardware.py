@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from planner.errors import HardwareError, PresetError, UnknownChipError
-from planner.conventions import DEFAULT_MFU
+from planner.base.errors import HardwareError, PresetError, UnknownChipError
+from planner.base.conventions import DEFAULT_MFU
 from planner.compute.hardware import (
     Chip, Cluster, cost, flops_for_budget, flops_from_days, flops_from_gpu_hours, flops_from_usd,
     gpu_hours, usd, wall_clock_days,
 )
 from planner.compute.hardware import chips_from_mapping as hardware_from_mapping
-from planner.presets import list_hardware, load_chip, preset_ids
+from planner.files.presets import list_hardware, load_chip, preset_ids
 
 # Dense BF16 peaks in TFLOP/s from the vendors' datasheets (NVIDIA A100, H100, Blackwell; AMD MI300X) and Google
 # Cloud's TPU documentation, no sparsity.

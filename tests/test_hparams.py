@@ -6,11 +6,11 @@ import tomllib
 import numpy as np
 import pytest
 
-from planner.errors import PresetError
+from planner.base.errors import PresetError
 from planner.compute.hparams import suggest_hyperparameters
-from planner.presets import HYPERPARAMETER_PRESET as HPARAM_PRESET
-from planner.lawfile import law_from_mapping
-from planner.presets import load_preset, preset_source
+from planner.files.presets import HYPERPARAMETER_PRESET as HPARAM_PRESET
+from planner.files.lawfile import law_from_mapping
+from planner.files.presets import load_preset, preset_source
 
 
 def deepseek():

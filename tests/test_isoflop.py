@@ -15,7 +15,7 @@ import pytest
 from hypothesis import event, given, settings
 from scipy.optimize import curve_fit, minimize_scalar
 
-from planner.errors import FitError
+from planner.base.errors import FitError
 from planner.fitting.isoflop import bootstrap_isoflop, budget_minimum, fit_isoflop, group_budgets
 from planner.laws import ParametricLaw
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 from scipy.optimize import minimize_scalar
 
-from planner.errors import NoLossModelError
+from planner.base.errors import NoLossModelError
 from planner.laws import AllocationRule, KaplanLaw, ParametricLaw
 
 from .strategies import flops, kaplan_laws, loss_laws, parametric_laws

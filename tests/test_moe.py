@@ -12,9 +12,9 @@ from hypothesis import event, given, settings, strategies as st
 
 from planner import compute_optimal, load_preset
 from planner.cli import cli
-from planner.errors import PresetError, UnsupportedLawError
+from planner.base.errors import PresetError, UnsupportedLawError
 from planner.laws import FineGrainedMoE, ParametricLaw
-from planner.optimize import moe_optimum
+from planner.planning.optimize import moe_optimum
 
 from .goldens import WIDTH, assert_one_line_error
 from .strategies import log10_flops
@@ -258,7 +258,7 @@ def test_questions_a_moe_law_cannot_answer_are_one_line_errors(args, message):
 
 
 def test_core_refuses_dense_questions(moe):
-    from planner.whatif import plan_with_params
+    from planner.planning.whatif import plan_with_params
 
     with pytest.raises(UnsupportedLawError, match="mixture-of-experts"):
         plan_with_params(moe, 1e21, 7e9)

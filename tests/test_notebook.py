@@ -70,7 +70,7 @@ def test_a_scalar_plan_of_a_rule_has_no_loss():
     plan = planner.compute_optimal(planner.load_preset("llama3"), 1e22)
     [record] = plan.to_records()
     assert record["loss"] is None and record["flops"] == 1e22 and plan.to_dict()["loss"] is None
-    from planner.units import format_count
+    from planner.base.units import format_count
 
     assert repr(plan) == (f"Plan(flops=1.00e22, n_params={format_count(plan.n_params)}, "
                           f"n_tokens={format_count(plan.n_tokens)}, loss=—)")

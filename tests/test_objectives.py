@@ -12,7 +12,7 @@ from scipy.special import huber as scipy_huber
 
 from planner.fitting.objectives import KaplanObjective, ParametricObjective
 
-#: Hoffmann et al. 2022, App. D.2: δ = 10⁻³ (written out here, not read from planner.conventions).
+#: Hoffmann et al. 2022, App. D.2: δ = 10⁻³ (written out here, not read from planner.base.conventions).
 DELTA = 1e-3
 
 RNG = np.random.default_rng(2024)

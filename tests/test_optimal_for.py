@@ -1,5 +1,5 @@
 """A model size or a data budget alone (``plan --params 7B``, ``plan --tokens 2T``): the budget at which it is
-compute-optimal under the law, its other quantity and loss (planner.whatif.optimal_for_params / _for_tokens).
+compute-optimal under the law, its other quantity and loss (planner.planning.whatif.optimal_for_params / _for_tokens).
 
 Oracle: each family's closed-form inverse (``flops_for_params``, ``flops_for_tokens``) against scipy's brentq on
 log X_opt(C) − log X, written out here from ``compute_optimal`` alone; and Hoffmann et al.'s own Table 3.
@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from scipy.optimize import brentq
 
 from planner.cli import cli
-from planner.errors import QuantityError, UnsupportedLawError
+from planner.base.errors import QuantityError, UnsupportedLawError
 from planner.laws import AllocationRule, KaplanLaw, ParametricLaw
-from planner.plan import compute_optimal
-from planner.presets import list_presets, load_preset
-from planner.whatif import optimal_for_params, optimal_for_tokens
+from planner.planning.plan import compute_optimal
+from planner.files.presets import list_presets, load_preset
+from planner.planning.whatif import optimal_for_params, optimal_for_tokens
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 

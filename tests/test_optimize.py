@@ -1,10 +1,10 @@
-"""Numeric fallbacks (planner.optimize) agree with the closed forms they stand in for."""
+"""Numeric fallbacks (planner.planning.optimize) agree with the closed forms they stand in for."""
 
 import pytest
 
-from planner.optimize import min_flops_for_loss_numeric, optimal_loss_numeric
-from planner.presets import load_preset
-from planner.whatif import min_compute_for_loss, optimal_loss
+from planner.planning.optimize import min_flops_for_loss_numeric, optimal_loss_numeric
+from planner.files.presets import load_preset
+from planner.planning.whatif import min_compute_for_loss, optimal_loss
 
 
 @pytest.mark.parametrize("preset", ["besiroglu2024", "hoffmann2022", "kaplan2020", "muennighoff2023"])
@@ -41,7 +41,7 @@ class Opaque:
 
 
 def test_whatif_falls_back_to_numeric_solvers_without_a_closed_form():
-    from planner.whatif import evaluate, frontier
+    from planner.planning.whatif import evaluate, frontier
 
     law = load_preset("besiroglu2024").model
     opaque = Opaque(law)

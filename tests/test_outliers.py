@@ -13,7 +13,7 @@ from scipy.stats import median_abs_deviation
 from planner.cli import cli
 from planner.fitting import fit_parametric
 from planner.fitting.outliers import OUTLIER_Z, find_outliers
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 from planner.laws import ParametricLaw
 
 from .reference import epoch_runs_csv
@@ -114,3 +114,19 @@ def test_drop_outliers_does_not_combine_with_an_allocation_fit(tmp_path):
     path, *_ = _runs_csv(tmp_path)
     r = CliRunner().invoke(cli, ["fit", str(path), "--isoflop", "--drop-outliers"])
     assert r.exit_code == 2 and "--drop-outliers" in r.output
+
+
+def test_the_outlier_warning_is_decisive_and_kept_under_quiet(tmp_path):
+    """Outliers can move the fitted allocation (Epoch's runs: D/N at 1e24 from 6.35 to 16.3), so the warning is a
+    decisive Caveat of its own kind, and -q, which drops the footers and the explanatory warnings, keeps it."""
+    from planner.base.caveats import OUTLIERS
+    from planner.report.caveats import decisive
+    from planner.report.outliers import outlier_warnings
+
+    path, N, D, L = _runs_csv(tmp_path, planted=[(3, 1.15), (17, 0.9)])
+    runs = read_runs(path)
+    (w,) = outlier_warnings(fit_parametric(N, D, L), runs, None)
+    assert w.kind == OUTLIERS and w.subject == path.name and decisive([w]) == [w]
+    r = CliRunner().invoke(cli, ["fit", str(path), "--errors", "asymptotic", "-q"])
+    assert r.exit_code == 0, r.output
+    assert "outliers, at lines" in " ".join(r.output.split())

@@ -8,7 +8,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 
 from planner import plots  # noqa: E402
-from planner.presets import load_preset  # noqa: E402
+from planner.files.presets import load_preset  # noqa: E402
 
 BUDGETS = np.geomspace(1e18, 1e26, 200)
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.errors import OutputExistsError, PlotDependencyError
+from planner.base.errors import OutputExistsError, PlotDependencyError
 
 from .goldens import assert_one_line_error
 
@@ -43,10 +43,10 @@ def test_without_matplotlib_plot_commands_fail_with_one_line_saying_how_to_insta
     r = invoke("plot", "frontier", "-o", str(out))
     assert r.exit_code == 1
     assert r.stderr == "Error: plotting needs matplotlib, which is not installed; install it with: " \
-                       "pip install 'planner[plot]'\n"
+                       "pip install 'scaling-planner[plot]'\n"
     assert not out.exists()
     r = invoke("plot", "isoflop", "-o", str(out))
-    assert r.exit_code == 1 and "pip install 'planner[plot]'" in r.stderr
+    assert r.exit_code == 1 and "pip install 'scaling-planner[plot]'" in r.stderr
 
 
 def test_without_matplotlib_the_library_raises_plot_dependency_error(monkeypatch):
@@ -86,7 +86,7 @@ def test_unknown_suffix_is_a_bad_parameter(tmp_path):
 
 
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
-                                      reason="the plot extra is not installed: pip install 'planner[plot]'")
+                                      reason="the plot extra is not installed: pip install 'scaling-planner[plot]'")
 
 
 @needs_matplotlib
@@ -253,7 +253,7 @@ def test_plot_fit_with_a_preset_diagnoses_it_on_epochs_runs(tmp_path):
 def test_plot_fit_without_matplotlib_is_one_line(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     r = invoke("plot", "fit", str(tmp_path / "runs.csv"), "-o", str(tmp_path / "fit.png"))
-    assert r.exit_code == 1 and r.stderr.endswith("pip install 'planner[plot]'\n")
+    assert r.exit_code == 1 and r.stderr.endswith("pip install 'scaling-planner[plot]'\n")
 
 
 @needs_matplotlib
@@ -273,7 +273,7 @@ def test_plot_fit_with_an_allocation_rule_says_it_has_no_loss(tmp_path):
 def test_an_interval_that_excludes_its_estimate_still_draws():
     """At a tiny --ci level the percentile interval shrinks to the draws' median, which need not contain the point
     estimate; the bar on the side it excludes has no length (matplotlib refuses negative ones). Found by the fuzz."""
-    from planner.plots import _bar
+    from planner.plots.common import _bar
 
     assert _bar(10.0, 10.5, 11.0) == [[0.0], [1.0]] and _bar(10.0, 9.0, 9.5) == [[1.0], [0.0]]
     assert _bar(10.0, 8.0, 13.0) == [[2.0], [3.0]]

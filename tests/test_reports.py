@@ -1,4 +1,4 @@
-"""Reports and their formats (planner.report, planner.render): one set of rows, five renderings."""
+"""Reports and their formats (planner.report, planner.report.render): one set of rows, five renderings."""
 
 import csv
 import io
@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from planner.plan import compute_optimal
-from planner.presets import list_presets, load_preset
-from planner.render import latex_escape, render, to_latex, to_markdown
+from planner.planning.plan import compute_optimal
+from planner.files.presets import list_presets, load_preset
+from planner.report.render import latex_escape, render, to_latex, to_markdown
 from planner.report.types import Block, Column, Report
 from planner.report.catalogue import bibtex, bibtex_key
 from planner.report.plans import compare_report, target_report, whatif_report
-from planner.units import parse_quantity
-from planner.whatif import min_compute_for_loss, plan_with_params
+from planner.base.units import parse_quantity
+from planner.planning.whatif import min_compute_for_loss, plan_with_params
 
 
 def reports():
@@ -147,9 +147,22 @@ def test_markdown_and_latex_end_with_assumptions_and_every_citation():
     report = reports()["compare"]
     for text in (to_markdown(report), to_latex(report)):
         assert "FLOPs for every dense law" in text and "nats/token" in text
-        assert "krajewski2024: C = (12" in text and "(Eq. 10)" in text
+        assert "krajewski2024, krajewski2024-e16 (E = 64, 16): C = (12" in text and "(Eq. 10)" in text
         for law in list_presets():
             assert law.citation["arxiv"] in text
+
+
+def test_a_comparison_footer_states_each_convention_and_paper_once():
+    """One line per assumption, not per law: a FLOPs rule, a parameter count, a data set or a paper shared by
+    several laws is written once, followed by the laws that share it."""
+    report = reports()["compare"]
+    text = "\n".join(report.footer)
+    laws = list_presets()
+    assert len(report.footer) == 3 and text.count("(Eq. 10)") == 1
+    for law in laws:
+        assert text.count(law.citation["arxiv"]) == 1
+        assert law.id in text
+    assert text.count("C4 (GPT-2 tokenizer)") == 1 and "C4 (GPT-2 tokenizer): krajewski2024, krajewski2024-e16" in text
 
 
 def test_compare_marks_non_embedding_counts_and_states_the_spread():
@@ -209,7 +222,7 @@ DOCUMENT_FORMATS = {("plan", "presets", "show"): "toml", ("plan", "cite"): "bibt
 def test_every_command_that_prints_offers_every_format_render_knows():
     """One path out: every command but the figures takes --format with the five renderers' formats (and a command
     that prints a document, its own format first, as the default)."""
-    from planner import render
+    from planner.report import render
     from planner.cli import cli
 
     for path, command in _commands(cli):

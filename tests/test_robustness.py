@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.presets import load_preset, preset_source
+from planner.files.presets import load_preset, preset_source
 
 from .goldens import assert_one_line_error
 
@@ -133,7 +133,7 @@ def test_inputs_that_are_not_regular_files_are_refused_at_once(tmp_path, source)
 
 
 def test_a_law_file_over_the_size_limit_says_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr("planner.lawfile.MAX_LAW_FILE_BYTES", 1000)
+    monkeypatch.setattr("planner.files.lawfile.MAX_LAW_FILE_BYTES", 1000)
     big = tmp_path / "big.toml"
     big.write_text("# " + "x" * 2000 + "\n")
     assert_one_line_error(invoke("--flops", "1e21", "--law", big), 1, "more than the 1,000 a law file may have")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from scipy.stats import spearmanr
 
 from planner.cli import cli
-from planner.errors import FitError
+from planner.base.errors import FitError
 from planner.fitting import fit_parametric, rollout
 from planner.laws import ParametricLaw
 

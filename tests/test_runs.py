@@ -6,8 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from planner.errors import PlannerError, RunsError
-from planner.fitting.runs import parse_runs, read_runs
+from planner.base.errors import PlannerError, RunsError
+from planner.fitting.runs import parse_runs
+from planner.files.runs import read_runs
 
 CSV = "params,tokens,loss\n1e8,2e9,3.5\n4e8,8e9,3.0\n1.6e9,3.2e10,2.6\n"
 

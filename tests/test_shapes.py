@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from planner.errors import InfeasibleError
+from planner.base.errors import InfeasibleError
 from planner.compute.shapes import (
     DEFAULT_ASPECT_RATIOS, Shape, hoffmann_flops_per_token, kaplan_flops_per_token, shapes_for,
 )

@@ -12,8 +12,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq, minimize_scalar
 
-from planner.errors import NoUncertaintyError, UnreachableAccuracyError, UnknownTaskError
-from planner.forecasting import forecast, forecast_intervals, least_compute_for_accuracy
+from planner.base.errors import NoUncertaintyError, UnreachableAccuracyError, UnknownTaskError
+from planner.planning.forecasting import forecast, forecast_intervals, least_compute_for_accuracy
 from planner.laws import ParametricLaw
 from planner.laws.tasks import ExponentialError, SigmoidAccuracy, TaskLaw, TaskLaws
 

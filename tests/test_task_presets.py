@@ -12,10 +12,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from planner.errors import PresetError, UnknownPresetError
-from planner.forecasting import forecast
-from planner.lawfile import task_laws_from_mapping
-from planner.presets import list_task_laws, load_preset, load_task_laws, preset_ids, task_law_source, task_preset_ids
+from planner.base.errors import PresetError, UnknownPresetError
+from planner.planning.forecasting import forecast
+from planner.files.lawfile import task_laws_from_mapping
+from planner.files.presets import list_task_laws, load_preset, load_task_laws, preset_ids, task_law_source, task_preset_ids
 
 from .reference import gadre_dir, olmo_ladder_dir
 
@@ -172,7 +172,7 @@ def test_bhagia_fig2_actuals_are_the_published_files():
 def test_bhagia_refit_from_the_ladder_reproduces_the_paper(task_id):
     """planner's own fit of the published ladder (§3, App. A), not the shipped file: MMLU, where one start finds a
     worse optimum, and CommonsenseQA, whose E falls to 0 (Table 5: 0.00)."""
-    from planner.conventions import CHANCE_ACCURACY
+    from planner.base.conventions import CHANCE_ACCURACY
     from planner.fitting.ladder import from_olmo_ladder
     from planner.fitting.tasks import fit_task
 
@@ -205,7 +205,7 @@ TABLE6 = {"gadre2024-c4": (1.51, 114, 190, 0.242, 0.850, 2.08, 0.756),
 
 def _gadre_truth(prefix, name):
     """(N, D, C4-eval loss, 17-task average top-1 error) of one model of the testbed, from the published results."""
-    from planner.conventions import GADRE_17_TASKS
+    from planner.base.conventions import GADRE_17_TASKS
 
     root = gadre_dir()
     with open(root / f"{prefix}-all.csv", newline="") as fh:
@@ -296,7 +296,7 @@ OPTIONS = {"mmlu": 4, "hellaswag": 4, "arc_challenge": 4, "arc_easy": 4, "piqa":
 
 
 def test_chance_accuracies_are_the_papers_and_the_benchmarks():
-    from planner.conventions import CHANCE_ACCURACY, GADRE_17_TASK_CHANCE, GADRE_17_TASKS
+    from planner.base.conventions import CHANCE_ACCURACY, GADRE_17_TASK_CHANCE, GADRE_17_TASKS
 
     assert set(GADRE_17_TASKS) == set(GADRE_TABLE5_BASELINES)
     assert GADRE_17_TASK_CHANCE == pytest.approx(np.mean(list(GADRE_TABLE5_BASELINES.values())), rel=1e-15)

@@ -1,4 +1,4 @@
-"""Intervals on plans (planner.uncertainty): where the draws come from, and that the intervals cover."""
+"""Intervals on plans (planner.planning.uncertainty): where the draws come from, and that the intervals cover."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from planner.errors import NoUncertaintyError, PresetError
+from planner.base.errors import NoUncertaintyError, PresetError
 from planner.laws import ParametricLaw
-from planner.plan import compute_optimal
-from planner.lawfile import law_from_mapping
-from planner.presets import list_presets, load_preset
-from planner.uncertainty import coefficient_samples, has_uncertainty, plan_intervals
+from planner.planning.plan import compute_optimal
+from planner.files.lawfile import law_from_mapping
+from planner.files.presets import list_presets, load_preset
+from planner.planning.uncertainty import coefficient_samples, has_uncertainty, plan_intervals
 
 TRUE = dict(E=1.8, A=480.0, B=2100.0, alpha=0.35, beta=0.37)
 NAMES = ("E", "A", "B", "alpha", "beta")
@@ -249,7 +249,7 @@ def test_cli_ci_must_be_a_percentage(level):
 
 def test_cli_malformed_uncertainty_in_a_law_file_is_one_line(tmp_path):
     src = load_preset("besiroglu2024").source
-    from planner.presets import preset_source
+    from planner.files.presets import preset_source
 
     text = preset_source(load_preset("besiroglu2024")).replace("alpha = [0.317, 0.373]", "alpha = [0.4, 0.5]")
     path = tmp_path / "bad.toml"

@@ -1,12 +1,12 @@
-"""planner.units: quantities in, human numbers out."""
+"""planner.base.units: quantities in, human numbers out."""
 
 import math
 
 import pytest
 from hypothesis import given, strategies as st
 
-from planner.errors import QuantityError
-from planner.units import check_positive, format_count, format_flops, format_loss, format_ratio, format_sig, parse_quantity
+from planner.base.errors import QuantityError
+from planner.base.units import check_positive, format_count, format_flops, format_loss, format_ratio, format_sig, parse_quantity
 
 
 @pytest.mark.parametrize("text, value", [

@@ -8,7 +8,7 @@ from scipy.optimize import minimize
 from planner.fitting import fit_parametric
 from planner.fitting.objectives import huber
 from planner.fitting.parametrisation import Parametrisation
-from planner.fitting.runs import read_runs
+from planner.files.runs import read_runs
 from planner.fitting.varpro import project
 from planner.laws import ParametricLaw
 

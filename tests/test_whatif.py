@@ -1,4 +1,4 @@
-"""What-if plans, exact runs, compute efficiency and target losses (planner.whatif).
+"""What-if plans, exact runs, compute efficiency and target losses (planner.planning.whatif).
 
 Oracles: each closed form is checked against an independent scipy solution written out here
 (minimize_scalar over log N for L_opt(C), brentq in log C for the inverse).
@@ -12,11 +12,11 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq, minimize_scalar
 
-from planner.errors import NoLossModelError, PlannerError, QuantityError, UnreachableLossError
+from planner.base.errors import NoLossModelError, PlannerError, QuantityError, UnreachableLossError
 from planner.laws import KaplanLaw, ParametricLaw
-from planner.plan import compute_optimal
-from planner.presets import list_presets, load_preset
-from planner.whatif import (compute_efficiency, evaluate, frontier, min_compute_for_loss, optimal_loss,
+from planner.planning.plan import compute_optimal
+from planner.files.presets import list_presets, load_preset
+from planner.planning.whatif import (compute_efficiency, evaluate, frontier, min_compute_for_loss, optimal_loss,
                             plan_with_params, plan_with_tokens)
 
 #: Laws planned on one N with C = k·N·D; a mixture of experts (N counting every expert, its loss needing the
@@ -236,7 +236,7 @@ def test_evaluate_gives_finite_numbers_where_the_compute_is_representable(logN, 
 def test_mixtures_of_experts_refuse_the_what_ifs(preset):
     """Every question of this module that plans one N on k·N·D is refused for a MoE law, naming it; its optimal loss
     comes from its own (numeric) optimum."""
-    from planner.errors import UnsupportedLawError
+    from planner.base.errors import UnsupportedLawError
 
     law = load_preset(preset)
     for call in (lambda: plan_with_params(law, 1e21, 7e9), lambda: plan_with_tokens(law, 1e21, 1e11),

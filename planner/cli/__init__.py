@@ -1,7 +1,7 @@
 """The ``plan`` command line: thin click commands over the library.
 
 Each command reads like four steps: parse its options, load the law, one call that answers (a
-:mod:`planner.report` builder over the core), render (:mod:`planner.render`).
+:mod:`planner.report` builder over the core), render (:mod:`planner.report.render`).
 
 - :mod:`~planner.cli.group`: the root group's one error seam and one (lazy) way of registering subcommands.
 - :mod:`~planner.cli.plan`: ``plan`` itself (budgets, what-ifs, targets, constraints, hardware, intervals).

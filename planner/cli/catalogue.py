@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from ..presets import DEFAULT_PRESET
+from ..files.presets import DEFAULT_PRESET
 from .options import (QUANTITY, complete_preset, format_option, option, shape_options, shape_settings, show,
                       show_document)
 
@@ -27,7 +27,7 @@ def presets(ctx, fmt):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..presets import list_presets
+    from ..files.presets import list_presets
     from ..report.catalogue import presets_report
 
     show(presets_report(list_presets(), DEFAULT_PRESET), fmt)
@@ -48,7 +48,7 @@ def presets_show(preset_id, fmt):
       plan presets show epoch --format json
       plan presets show epoch -o mylaw.toml   a law file to edit
     """
-    from ..presets import load_preset, preset_source
+    from ..files.presets import load_preset, preset_source
 
     from ..report.catalogue import law_report
 
@@ -70,7 +70,7 @@ def cite(preset_ids, fmt):
       plan cite chinchilla kaplan2020 -o refs.bib
       plan cite --format markdown
     """
-    from ..presets import list_presets, load_preset
+    from ..files.presets import list_presets, load_preset
     from ..report.catalogue import bibtex, citations_report
 
     laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
@@ -88,7 +88,7 @@ def hardware(fmt):
       plan hardware --format json
       plan --flops 1e24 --gpu h100 --gpus 2048 --mfu 0.40 --usd-per-gpu-hour 2.50
     """
-    from ..presets import list_hardware
+    from ..files.presets import list_hardware
     from ..report.compute import hardware_report
 
     show(hardware_report(list_hardware()), fmt)
@@ -112,7 +112,7 @@ def shape(n_params, count, vocab, context, tied_embeddings, fmt):
     """
     from ..compute.shapes import shapes_for
     from ..report.compute import shape_report
-    from ..units import format_count
+    from ..base.units import format_count
 
     shapes = shapes_for(n_params, count=count, **shape_settings(vocab, context, tied_embeddings))
     show(shape_report(shapes, count, f"Shapes for N = {format_count(n_params)} {count} parameters"), fmt)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..conventions import DISTILLATION_SCENARIOS
-from ..presets import DISTILLATION_PRESET
+from ..base.conventions import DISTILLATION_SCENARIOS
+from ..files.presets import DISTILLATION_PRESET
 from .options import LOSS, QUANTITY, format_option, load_law, option, show
 
 __all__ = ["distill"]

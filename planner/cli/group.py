@@ -1,7 +1,7 @@
 """The root group's machinery: the one error seam, and the one way subcommands are registered (lazily).
 
 Every subcommand of ``plan`` is named in :data:`SUBCOMMANDS` and imported only when it is looked up, so
-``plan --flops 1e21`` imports none of their modules. Library errors (:class:`~planner.errors.PlannerError`) become one
+``plan --flops 1e21`` imports none of their modules. Library errors (:class:`~planner.base.errors.PlannerError`) become one
 line on stderr and exit status 1; bad arguments (click's usage errors) exit 2. Neither shows a traceback.
 """
 
@@ -12,16 +12,19 @@ from importlib import import_module
 
 import click
 
-from ..errors import PlannerError
+from ..base.errors import PlannerError
 
 __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
 
 #: name → "module:attribute" of each subcommand of ``plan``, in the order ``plan --help`` lists them.
 SUBCOMMANDS = {
     "compare": "planner.cli.compare:compare",
+    "versus": "planner.cli.versus:versus_command",
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
-    "design": "planner.cli.fit:design_command",
+    "design": "planner.cli.design:design",
+    "hparams": "planner.cli.hparams:hparams",
+    "fit-hparams": "planner.cli.hparams:fit_hparams",
     "tasks": "planner.cli.tasks:tasks",
     "fit-tasks": "planner.cli.tasks:fit_tasks_command",
     "presets": "planner.cli.catalogue:presets",
@@ -80,7 +83,7 @@ class PlanGroup(click.Group):
         from .streams import prepare
 
         prepare()
-        # numpy's floating-point warnings are noise on a command line: every result is checked (planner.checks), and
+        # numpy's floating-point warnings are noise on a command line: every result is checked (planner.planning.checks), and
         # what cannot be computed is one error line.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..conventions import ISOFLOP_WINDOW
+from ..base.conventions import ISOFLOP_WINDOW
 from .options import option, with_options
 
 __all__ = ["approach_options", "WINDOW", "read_approach_runs", "fit_approach", "fit_allocation_rule"]
@@ -76,7 +76,7 @@ def read_approach_runs(runs_file, curves: bool, *, budget_column=None, run_colum
                        n_params_column=None, tokens_column=None, flops_column=None, loss_column=None,
                        input_format=None):
     """The runs of RUNS for Approach 2 (a budget column found by name or named), or checkpoints for Approach 1."""
-    from ..fitting.runs import read_curves, read_runs
+    from ..files.runs import read_curves, read_runs
 
     columns = dict(n_params=n_params_column, n_tokens=tokens_column, flops=flops_column, loss=loss_column,
                    fmt=input_format)
@@ -109,7 +109,7 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
     ``plan fit``'s progress bar, ``command`` the command line to record in the law file."""
     from ..fitting.curves import bootstrap_curves
     from ..fitting.isoflop import bootstrap_isoflop
-    from ..lawfile import law_from_fit
+    from ..files.lawfile import law_from_fit
     from ..report.fit import plans_report
     from ..report.isoflop import curves_report, isoflop_report
     from .options import dropped_resamples, show, write_law_file

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from ..errors import PlannerError
-from ..presets import DEFAULT_PRESET
-from ..render import FORMATS
-from ..units import QUANTITY_RANGE, parse_quantity
+from ..base.errors import PlannerError
+from ..files.presets import DEFAULT_PRESET
+from ..report.render import FORMATS
+from ..base.units import QUANTITY_RANGE, parse_quantity
 
 if TYPE_CHECKING:
     from ..compute.hardware import Cluster
@@ -161,7 +161,7 @@ def _names(items, incomplete: str, listed: bool = False):
 
 
 def _preset_names():
-    from ..presets import list_presets
+    from ..files.presets import list_presets
 
     return [(name, f"{law.title} ({law.short_citation})") for law in list_presets()
             for name in (law.id, *law.aliases)]
@@ -179,7 +179,7 @@ def complete_presets(ctx, param, incomplete):
 
 def complete_chip(ctx, param, incomplete):
     """Chip ids and aliases of the hardware catalogue."""
-    from ..presets import list_hardware
+    from ..files.presets import list_hardware
 
     return _names([(name, chip.name) for chip in list_hardware() for name in (chip.id, *chip.aliases)], incomplete)
 
@@ -194,7 +194,7 @@ def complete_path(ctx, param, incomplete):
 
 def complete_task_law(ctx, param, incomplete):
     """Shipped task-law ids and aliases (--tasks)."""
-    from ..presets import list_task_laws
+    from ..files.presets import list_task_laws
 
     return _names([(name, f"{laws.title} ({laws.short_citation})") for laws in list_task_laws()
                    for name in (laws.id, *laws.aliases)], incomplete)
@@ -202,8 +202,8 @@ def complete_task_law(ctx, param, incomplete):
 
 def complete_task(ctx, param, incomplete):
     """The tasks of the --tasks law on the line so far (of every shipped task law if none is given yet)."""
-    from ..errors import PlannerError
-    from ..presets import list_task_laws, load_task_laws
+    from ..base.errors import PlannerError
+    from ..files.presets import list_task_laws, load_task_laws
 
     given = (ctx.params.get("task_law") if ctx is not None else None)
     try:
@@ -247,7 +247,7 @@ def parse_pairs(values, option: str = "--set", example: str = "alpha=0.35") -> d
 
 def load_law(preset, law_file, sets):
     """The law chosen by ``--preset`` / ``--law`` with ``--set`` overrides."""
-    from ..presets import load_law_file, load_preset
+    from ..files.presets import load_law_file, load_preset
 
     if preset is not None and law_file is not None:
         raise click.UsageError("give --preset or --law, not both")
@@ -275,7 +275,7 @@ def laws_options(f):
 def load_laws(preset_list, law_files, default=None) -> list:
     """The laws of :func:`laws_options`: each preset of ``--preset`` (comma-separated or repeated), then each
     ``--law`` file, each once; with neither, ``default`` (a list of preset ids), or every shipped preset."""
-    from ..presets import list_presets, load_law_file, load_preset
+    from ..files.presets import list_presets, load_law_file, load_preset
 
     ids = [i.strip() for item in preset_list for i in item.split(",") if i.strip()]
     laws = [load_preset(i) for i in dict.fromkeys(ids)] + [load_law_file(f) for f in dict.fromkeys(law_files)]
@@ -418,8 +418,8 @@ def _cluster(gpu, gpus, mfu, price):
                 raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
         return None
     from ..compute.hardware import Cluster
-    from ..conventions import DEFAULT_MFU
-    from ..presets import load_chip
+    from ..base.conventions import DEFAULT_MFU
+    from ..files.presets import load_chip
 
     return Cluster(chip=load_chip(gpu), n_chips=gpus, mfu=DEFAULT_MFU if mfu is None else mfu, usd_per_chip_hour=price)
 
@@ -484,7 +484,7 @@ def ci_option(f):
 
 
 def format_option(f=None, *, document: str | None = None, default: str | None = None, file_option: bool = True):
-    """--format: every renderer's format (:data:`planner.render.FORMATS`), and with it -o/--output FILE and --force
+    """--format: every renderer's format (:data:`planner.report.render.FORMATS`), and with it -o/--output FILE and --force
     (:func:`output_options`), so every command that prints a report can write it to a file. A command whose output is
     a document in a format of its own (a law file, BibTeX) takes ``document`` too, as its default unless ``default``
     says otherwise; one whose -o means something else (plan fit's law file) takes ``file_option=False``."""
@@ -493,10 +493,31 @@ def format_option(f=None, *, document: str | None = None, default: str | None = 
                        help="Output format [with -o FILE: from FILE's suffix].")
 
     def decorate(f):
-        f = decorator(f)
+        f = quiet_option(decorator(f))
         return output_options(f, document) if file_option else f
 
     return decorate(f) if f is not None else decorate
+
+
+_QUIET = "planner.quiet"  # key of ctx.meta: --quiet was given
+
+
+def quiet_option(f):
+    """-q/--quiet, recorded for :func:`show` (not passed to the command): the table and the warnings that can change
+    a decision, without footers (:func:`planner.report.caveats.quiet`)."""
+    def remember(ctx, param, value):
+        ctx.meta[_QUIET] = ctx.meta.get(_QUIET, False) or value
+        return value
+
+    return option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember,
+                  help="Only the table and the warnings that can change a decision (an extrapolation beyond a law's "
+                       "fitted range, a run far from the optimum, a constraint or target out of reach, an optimum "
+                       "at the edge of its search): no footers. JSON and CSV keep their data and JSON every warning.")(f)
+
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_QUIET))
 
 
 def warn(messages) -> None:
@@ -517,14 +538,17 @@ def show_document(fmt: str, document: str, source, report) -> None:
 
 
 def show(report, fmt: str) -> None:
-    """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``
+    """A :class:`~planner.report.types.Report`: its warnings on stderr (folded, and with --quiet only the decisive
+    ones, the report without footers), then the report on stdout in ``fmt``
     (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
     the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
-    from .. import render
+    from ..report import caveats, render
     from .streams import terminal_width, write_results
 
-    warn(report.warnings)
     fmt = output_format(fmt)
+    warn(caveats.shown(report, quiet=_quiet()))
+    if _quiet() and fmt not in ("json", "csv"):  # machine formats keep their data (and JSON every warning)
+        report = caveats.quiet(report)
     if _output_file() is not None:
         emit(render.render_report(report, fmt, width=FILE_WIDTH))
     elif fmt == "table":
@@ -584,8 +608,8 @@ def output_options(f, document: str | None = None):
     --force is eager, so -o can refuse an existing file while the options are parsed, before any work."""
     def remember(ctx, param, value):
         if value is not None and value != "-":
-            from ..errors import PlannerError
-            from ..files import check_output
+            from ..base.errors import PlannerError
+            from ..files.safe import check_output
 
             try:
                 check_output(value, ctx.meta.get(_OUTPUT + ".force", False))
@@ -636,7 +660,7 @@ def output_format(fmt: str) -> str:
 
 
 def emit(text: str) -> None:
-    """``text`` on stdout, or in the file of -o: written atomically (:func:`planner.files.write_atomic`), never over
+    """``text`` on stdout, or in the file of -o: written atomically (:func:`planner.files.safe.write_atomic`), never over
     an existing file without --force; stderr says where it went."""
     target = _output_file()
     if target is None:
@@ -644,19 +668,20 @@ def emit(text: str) -> None:
 
         write_results(lambda: click.echo(text, nl=not text.endswith("\n")))
         return
-    from ..files import write_atomic
+    from ..files.safe import write_atomic
 
     path, force, _ = target
     write_atomic(path, text if text.endswith("\n") else text + "\n", force)
     click.echo(f"Wrote {path}", err=True)
 
 
-def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str) -> None:
+def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str,
+                   then: str = "plan with it: plan --law {output} --flops 1e22") -> None:
     """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
     if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
-    from ..errors import PresetError
-    from ..files import write_atomic
-    from ..lawfile import law_file_text, load_law_file
+    from ..base.errors import PresetError
+    from ..files.safe import write_atomic
+    from ..files.lawfile import law_file_text, load_law_file
 
     try:
         text = law_file_text(fit, boot, law_id=law_id, source=source, command=command)
@@ -664,7 +689,7 @@ def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: 
     except (PresetError, ValueError) as e:
         raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
                                    f"to {output}") from None
-    click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
+    click.echo(f"Wrote {output}; {then.format(output=output)}", err=True)
 
 
 def dropped_resamples(boot) -> list[str]:
@@ -695,7 +720,7 @@ def runs_options(f):
 def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                       input_format, weight_column=None):
     """The runs that :func:`runs_options` describe (with ``weight_column``, their weights too)."""
-    from ..fitting.runs import read_runs
+    from ..files.runs import read_runs
 
     return read_runs(runs_file, n_params=n_params_column, n_tokens=tokens_column, flops=flops_column,
                      loss=loss_column, fmt=input_format, weight=weight_column).drop_highest_loss(drop_highest_loss)

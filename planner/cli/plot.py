@@ -1,7 +1,8 @@
 """``plan plot``: figures of laws (``frontier``, ``isoflop``), of a fit to runs (``fit``), of a user's isoFLOP
 sweeps (``isoflop RUNS``) and training curves (``curves``).
 
-matplotlib loads only when a figure is drawn (``pip install 'planner[plot]'``); the group's help needs none.
+matplotlib loads only when a figure is drawn (``pip install 'scaling-planner[plot]'``); the group's help needs
+none.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from ..presets import DEFAULT_PRESET
+from ..files.presets import DEFAULT_PRESET
 from .isoflop import budget_options, curves_options
+from .versus import comparison_options
 from .options import (LEVEL, QUANTITY, complete_path, complete_preset, complete_task, complete_task_law, flops_budgets,
                       law_options, laws_options, load_law, load_laws, option, read_runs_options, runs_options, warn)
 
@@ -25,7 +27,7 @@ def output_options(f):
 
 
 def _figure_path(ctx, param, value):
-    from ..plots import figure_format
+    from ..plots.common import figure_format
 
     try:
         figure_format(value)
@@ -37,14 +39,14 @@ def _figure_path(ctx, param, value):
 
 def _save(fig, output: str, force: bool) -> None:
     """Write the figure (atomically, never over a file without --force) and say where on stderr."""
-    from ..plots import save_figure
+    from ..plots.common import save_figure
 
     click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
 
 @click.group()
 def plot():
-    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'planner[plot]'.
+    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'scaling-planner[plot]'.
 
     \b
     Examples:
@@ -54,6 +56,7 @@ def plot():
       plan plot isoflop sweeps.csv -o sweeps.png
       plan plot curves curves.csv -o envelope.png
       plan plot tasks --tasks bhagia2024 --task mmlu --params 7B --tokens 4T -o mmlu.png
+      plan plot versus hoffmann2022 besiroglu2024 -o versus.png
     """
 
 
@@ -76,7 +79,8 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
       plan plot frontier --preset epoch,chinchilla -o frontier.png
       plan plot frontier -p epoch --law mylaw.toml -o frontier.png
     """
-    from ..plots import frontier_figure, require_matplotlib
+    from ..plots.common import require_matplotlib
+    from ..plots.laws import frontier_figure
     require_matplotlib()
     laws = load_laws(preset_list, law_files, default=[DEFAULT_PRESET])
     lo, hi = flops_range
@@ -109,8 +113,10 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
       plan plot isoflop sweeps.csv --isoflop-window 3 -o sweeps.png
     """
-    from ..plots import isoflop_figure, isoflop_runs_figure, require_matplotlib
-    from ..uncertainty import has_uncertainty
+    from ..plots.common import require_matplotlib
+    from ..plots.fits import isoflop_runs_figure
+    from ..plots.laws import isoflop_figure
+    from ..planning.uncertainty import has_uncertainty
 
     require_matplotlib()
     if runs_file is not None:
@@ -148,7 +154,8 @@ def plot_curves(runs_file, run_column, output, force, **read):
     Example:
       plan plot curves curves.csv --run-column run -o envelope.png
     """
-    from ..plots import curves_figure, require_matplotlib
+    from ..plots.common import require_matplotlib
+    from ..plots.fits import curves_figure
     from .isoflop import fit_approach, read_approach_runs
 
     require_matplotlib()
@@ -181,7 +188,8 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
       plan plot fit runs.csv -o fit.png
       plan plot fit runs.csv --law mylaw.toml -o fit.svg
     """
-    from ..plots import fit_figure, require_matplotlib
+    from ..plots.common import require_matplotlib
+    from ..plots.fits import fit_figure
 
     require_matplotlib()
     runs = read_runs_options(runs_file, **read)
@@ -225,8 +233,9 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
       plan plot tasks --tasks gadre2024 -o gadre.svg
       plan plot tasks --tasks bhagia2024 --ladder ladder.csv -o ladder.png
     """
-    from ..plots import require_matplotlib, tasks_figure
-    from ..presets import load_task_laws
+    from ..plots.common import require_matplotlib
+    from ..plots.tasks import tasks_figure
+    from ..files.presets import load_task_laws
 
     if bool(n_params) != bool(n_tokens):
         raise click.UsageError("--params and --tokens mark the target together: give both or neither")
@@ -241,7 +250,7 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
 def _ladder_points(ladder_file, tasks) -> dict:
     """task id → ((N, D, final task loss) rows, (smoothed task loss, accuracy) rows) of the ladder, as step 1 and
     step 2 are fitted on them (:mod:`planner.fitting.tasks`)."""
-    from ..fitting.ladder import read_ladder
+    from ..files.runs import read_ladder
     from ..fitting.tasks import final_task_losses, step2_points
 
     ladder = read_ladder(ladder_file)
@@ -255,3 +264,35 @@ def _ladder_points(ladder_file, tasks) -> dict:
         x, y = step2_points(runs, anchor=None)
         out[task.id] = (list(zip(N, D, L)), list(zip(x, y)))
     return out
+
+
+@plot.command("versus")
+@comparison_options
+@option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True, metavar="START STOP",
+        help="Compute range of the x axis in FLOPs (and of the crossover search).")
+@option("--ci", type=LEVEL, metavar="LEVEL", help="Draw central LEVEL% bands (e.g. 80) from both laws' draws.")
+@output_options
+def plot_versus(base, variant, flops_range, ci, force, output, **fitting):
+    """Both frontiers and the compute multiplier k(C) of VARIANT over BASE against compute.
+
+    BASE and VARIANT as 'plan versus' takes them. Panel (a): each law's compute-optimal frontier
+    L_opt(C); panel (b): k(C) with its band, the line k = 1 and the crossovers.
+
+    \b
+    Examples:
+      plan plot versus hoffmann2022 besiroglu2024 -o versus.png
+      plan plot versus base.csv variant.csv --ci 80 --flops-range 1e19 1e24 -o versus.svg
+    """
+    import numpy as np
+
+    from ..plots.common import require_matplotlib
+    from ..plots.versus import versus_figure
+    from .versus import check_range, load_pair
+
+    check_range(flops_range, "--flops-range")
+    require_matplotlib()
+    base_law, variant_law, draws, warnings = load_pair(base, variant, ci, **fitting)
+    warn(warnings)
+    C = np.geomspace(*flops_range, 121)
+    fig = versus_figure(base_law, variant_law, C, ci, draws)
+    _save(fig, output, force)

@@ -14,7 +14,7 @@ import codecs
 import os
 import sys
 
-from ..errors import PlannerError
+from ..base.errors import PlannerError
 
 __all__ = ["prepare", "write_results", "terminal_width", "PLAIN"]
 

@@ -34,7 +34,7 @@ def tasks(ctx, fmt):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..presets import list_task_laws
+    from ..files.presets import list_task_laws
     from ..report.tasks import task_laws_report
 
     show(task_laws_report(list_task_laws()), fmt)
@@ -55,7 +55,7 @@ def tasks_show(task_law, fmt):
       plan tasks show olmo-ladder --format json
       plan tasks show gadre2024 --format toml
     """
-    from ..presets import load_task_laws, task_law_source
+    from ..files.presets import load_task_laws, task_law_source
 
     from ..report.tasks import task_law_report
 
@@ -136,9 +136,9 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
       plan --params 7B --tokens 4T --tasks mytasks.toml
       python scripts/olmo_ladder_long.py ../shared/data/olmo-ladder > ladder.csv
     """
-    from ..files import check_output, write_atomic
-    from ..fitting.ladder import read_ladder
-    from ..lawfile import load_task_law_file, task_law_file_text
+    from ..files.safe import check_output, write_atomic
+    from ..files.runs import read_ladder
+    from ..files.lawfile import load_task_law_file, task_law_file_text
     from ..report.tasks import fit_tasks_report, forecasts
     from .fit import _law_id, _Progress
 

@@ -10,7 +10,7 @@ model-FLOPs utilisation MFU takes::
 Every function takes floats or numpy arrays and returns the same shape; each conversion has its
 inverse, so a budget given in GPU-hours, days or dollars becomes FLOPs with the same arithmetic.
 Nothing here reads files: the catalogue of chips (``presets/hardware.toml``) is found by
-:func:`planner.presets.list_hardware` and validated by :func:`chips_from_mapping`.
+:func:`planner.files.presets.list_hardware` and validated by :func:`chips_from_mapping`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..conventions import DEFAULT_MFU, SECONDS_PER_DAY, SECONDS_PER_HOUR
-from ..errors import HardwareError, PresetError, unknown_key
-from ..units import Real
+from ..base.conventions import DEFAULT_MFU, SECONDS_PER_DAY, SECONDS_PER_HOUR
+from ..base.errors import HardwareError, PresetError, unknown_key
+from ..base.units import Real
 
 __all__ = [
     "Chip", "Cluster", "Cost", "BUDGET_UNITS", "flops_for_budget", "gpu_hours", "flops_from_gpu_hours",
@@ -128,7 +128,7 @@ def flops_for_budget(amount: Real, unit: str, cluster: Cluster) -> Real:
     """The FLOPs a budget in ``unit`` (one of :data:`BUDGET_UNITS`) buys on ``cluster``.
 
     ``wall_clock_days`` needs ``cluster.n_chips`` and ``usd`` needs ``cluster.usd_per_chip_hour``;
-    without them this raises :class:`~planner.errors.HardwareError`.
+    without them this raises :class:`~planner.base.errors.HardwareError`.
     """
     P, mfu = cluster.chip.peak_flops_per_second, cluster.mfu
     if unit == "gpu_hours":

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import PresetError
-from ..units import Real, check_positive
+from ..base.errors import PresetError
+from ..base.units import Real, check_positive
 
 __all__ = ["Hyperparameters", "suggest_hyperparameters"]
 
@@ -38,7 +38,7 @@ class Hyperparameters:
 def suggest_hyperparameters(law, flops: Real) -> Hyperparameters:
     """η_opt and B_opt for budget(s) ``flops`` from the ``[hyperparameters]`` table of ``law`` (a Law).
 
-    Raises PresetError if the law has no such table (``planner.presets.HYPERPARAMETER_PRESET`` names the shipped
+    Raises PresetError if the law has no such table (``planner.files.presets.HYPERPARAMETER_PRESET`` names the shipped
     law that has one).
     """
     C = check_positive(flops, "flops")

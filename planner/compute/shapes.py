@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InfeasibleError
-from ..units import check_positive
+from ..base.errors import InfeasibleError
+from ..base.units import check_positive
 
 __all__ = [
     "Shape", "shapes_for", "hoffmann_flops_per_token", "kaplan_flops_per_token", "COUNTS",

@@ -1,9 +1,9 @@
 """Fitting scaling laws to your own training runs → :class:`FitResult`.
 
-Pure: arrays in, small frozen dataclasses out; no printing, and no file is opened but the runs file the caller names
-(:func:`read_runs`). numpy and scipy are imported inside the functions that need them.
+Pure: arrays in, small frozen dataclasses out; no printing, and no file is opened (the readers of run and ladder
+files are in :mod:`planner.files.runs`). numpy and scipy are imported inside the functions that need them.
 
-- :mod:`~planner.fitting.runs`: the runs reader (CSV, TSV, JSON lines) → :class:`Runs`.
+- :mod:`~planner.fitting.runs`: the runs parser (CSV, TSV, JSON lines) → :class:`Runs`.
 - :mod:`~planner.fitting.objectives`: Huber on log-loss residuals (or least squares on L), value and analytic
   gradient, batched over θ.
 - :mod:`~planner.fitting.parametrisation`: tied and fixed coefficients, θ = M·φ + c.
@@ -40,9 +40,9 @@ from .parametric import fit_parametric
 from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult
 from .rollout import Rollout, rollout
-from .runs import COLUMN_NAMES, Runs, parse_runs, read_curves, read_runs
+from .runs import COLUMN_NAMES, Runs, parse_runs
 
 __all__ = ["FitResult", "BootstrapResult", "IsoflopDesign", "Runs", "fit_parametric", "fit_kaplan", "fit_isoflop",
-           "bootstrap", "design_isoflop", "huber", "read_runs", "parse_runs", "COLUMN_NAMES", "fit_curves",
-           "bootstrap_isoflop", "bootstrap_curves", "read_curves", "backtest", "Backtest", "compare_estimators",
+           "bootstrap", "design_isoflop", "huber", "parse_runs", "COLUMN_NAMES", "fit_curves",
+           "bootstrap_isoflop", "bootstrap_curves", "backtest", "Backtest", "compare_estimators",
            "EstimatorFit", "Parametrisation", "rollout", "Rollout"]

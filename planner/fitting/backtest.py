@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     import numpy
     from numpy.typing import ArrayLike
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..errors import FitError
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.errors import FitError
 from .result import FitResult
 
 __all__ = ["Backtest", "holdout_mask", "backtest"]

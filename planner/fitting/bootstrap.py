@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 from typing import Callable
 
-from ..conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
-from ..errors import FitError
+from ..base.conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
+from ..base.errors import FitError
 from .lawfit import run_weights
 from .multistart import rows
 from .objectives import HUBER_LOG, OVERESTIMATE_PENALTY, KaplanObjective, ParametricObjective

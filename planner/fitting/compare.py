@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-from ..conventions import COMPARE_HOLDOUT_FRACTION, FLOPS_PER_PARAM_TOKEN, HUBER_DELTA
-from ..errors import FitError
+from ..base.conventions import COMPARE_HOLDOUT_FRACTION, FLOPS_PER_PARAM_TOKEN, HUBER_DELTA
+from ..base.errors import FitError
 from .backtest import Backtest, backtest
 from .objectives import HUBER_LOG
 from .result import FitResult

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     import numpy
     from numpy.typing import ArrayLike
 
-from ..conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
-from ..errors import FitError
+from ..base.conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
+from ..base.errors import FitError
 from .isoflop import (AllocationBootstrap, _batched_slopes, _size_ids, allocation_result, check_bootstrap,
                       coefficient_bootstrap)
 from .result import FitResult

@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..errors import FitError
-from ..units import Real
+from ..base.errors import FitError
+from ..base.units import Real
 
 __all__ = ["IsoflopDesign", "design_isoflop"]
 
@@ -32,7 +32,7 @@ def design_isoflop(budgets: Iterable[float], prior: object, *, n_models: int = 9
     """
     import numpy as np
 
-    from ..plan import require_dense
+    from ..planning.plan import require_dense
 
     require_dense(prior, "an isoFLOP design (D = C/(6·N) on one N)")
     model = getattr(prior, "model", prior)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..conventions import ALPHA_BETA_CORRELATION_WARNING, EXTRAPOLATION_WARNING, NOPT_INTERVAL_WARNING
-from ..units import format_count, format_flops
+from ..base.conventions import ALPHA_BETA_CORRELATION_WARNING, EXTRAPOLATION_WARNING, NOPT_INTERVAL_WARNING
+from ..base.units import format_count, format_flops
 
 __all__ = ["extrapolation_warnings", "identification_warnings", "interval_warnings"]
 

@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     import numpy
     from numpy.typing import ArrayLike
 
-from ..conventions import (BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
+from ..base.conventions import (BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
                            ISOFLOP_WINDOW, SAME_BUDGET_RTOL, SAME_SIZE_RTOL)
-from ..errors import FitError
+from ..base.errors import FitError
 from .result import BootstrapResult, FitResult, check_resampling, check_runs, data_range, resample_counts, sample_summary
 
 __all__ = ["fit_isoflop", "bootstrap_isoflop", "group_budgets", "budget_minimum", "Budgets", "BudgetFit",
@@ -472,7 +472,7 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
 def _percentiles(samples, level):
     import numpy as np
 
-    from ..uncertainty import central_interval
+    from ..planning.uncertainty import central_interval
 
     lo, hi = central_interval(samples, level, axis=0)
     return np.atleast_1d(lo), np.atleast_1d(hi)

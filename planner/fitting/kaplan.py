@@ -11,8 +11,8 @@ import math
 
 from typing import Callable, Iterable, Mapping
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, KAPLAN_GRID
-from ..errors import FitError
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, KAPLAN_GRID
+from ..base.errors import FitError
 from .lawfit import asymptotic_errors, fit_extra, method_text, search, weighting_text
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, KaplanObjective
 from .outliers import find_outliers

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 if TYPE_CHECKING:
     import numpy
 
-from ..errors import RunsError
-from .runs import COLUMN_NAMES, find_columns, format_of, table_records
+from ..base.errors import RunsError
+from .runs import COLUMN_NAMES, find_columns, format_of, missing_column, table_records
 
-__all__ = ["Ladder", "LadderRun", "read_ladder", "parse_ladder", "from_olmo_ladder", "LADDER_COLUMNS",
+__all__ = ["Ladder", "LadderRun", "parse_ladder", "from_olmo_ladder", "LADDER_COLUMNS",
            "OLMO_TASK_SPLITS", "ladder_csv"]
 
 #: Field → column names recognised for it (lower-cased, spaces and dashes read as ``_``).
@@ -107,19 +107,8 @@ class Ladder:
         return out
 
 
-def read_ladder(path: str, *, fmt: str | None = None, **columns: str | None) -> Ladder:
-    """Read a ladder from ``path`` (``"-"`` for stdin); ``columns`` (``run=``, ``n_params=``, ``n_tokens=``,
-    ``task=``, ``task_loss=``, ``accuracy=``, ``chance=``) name columns explicitly. Raises
-    :class:`~planner.errors.RunsError`."""
-    from ..files import read_text
-
-    p = str(path)
-    text = read_text(p, "ladder file", RunsError, kind="a CSV, TSV or JSON-lines file")
-    return parse_ladder(text, source="<stdin>" if p == "-" else p, fmt=fmt or format_of(p), **columns)
-
-
 def parse_ladder(text: str, *, source: str = "<ladder>", fmt: str | None = None, **columns: str | None) -> Ladder:
-    """Parse a ladder from the text of a CSV, TSV or JSON-lines file (see :func:`read_ladder`)."""
+    """Parse a ladder from the text of a CSV, TSV or JSON-lines file (see :func:`planner.files.runs.read_ladder`)."""
     unknown = set(columns) - set(LADDER_COLUMNS)
     if unknown:
         raise TypeError(f"unknown column field(s): {', '.join(sorted(unknown))}")
@@ -129,9 +118,7 @@ def parse_ladder(text: str, *, source: str = "<ladder>", fmt: str | None = None,
     found = find_columns(header, columns, source, LADDER_COLUMNS, _OPTIONS)
     for field in _REQUIRED:
         if field not in found:
-            raise RunsError(f"{source} has no {field} column; expected one named "
-                            f"{' / '.join(LADDER_COLUMNS[field][:4])} (columns: {', '.join(map(str, header))}), "
-                            f"or name it with {_OPTIONS[field]}")
+            raise missing_column(source, field, LADDER_COLUMNS[field][:4], header, _OPTIONS[field])
     return _build(records, found, source)
 
 
@@ -191,8 +178,8 @@ OLMO_TASK_SPLITS = {"mmlu": "test", "hellaswag": "val", "arc_challenge": "test",
 def _olmo_columns(task: str):
     """(task-loss columns, accuracy columns, weights) of a task in the OLMo ladder's files: bits per byte of the
     correct answer and length-normalised RC accuracy, 5-shot; MMLU as its four categories weighted by their share of
-    its test questions (:data:`planner.conventions.MMLU_CATEGORY_WEIGHTS`)."""
-    from ..conventions import MMLU_CATEGORY_WEIGHTS
+    its test questions (:data:`planner.base.conventions.MMLU_CATEGORY_WEIGHTS`)."""
+    from ..base.conventions import MMLU_CATEGORY_WEIGHTS
 
     split = OLMO_TASK_SPLITS[task]
     parts = [f"mmlu_{c}" for c in MMLU_CATEGORY_WEIGHTS] if task == "mmlu" else [task]
@@ -231,7 +218,7 @@ def from_olmo_ladder(config: Mapping | str, files: Mapping[str, str], tasks: Seq
     ``sizes``) are taken, N being the size's non-embedding count ``n`` (Bhagia et al. 2024, Table 1)."""
     import numpy as np
 
-    from ..conventions import CHANCE_ACCURACY
+    from ..base.conventions import CHANCE_ACCURACY
 
     cfg = json.loads(config) if isinstance(config, str) else config
     sizes = [s for s, c in cfg.items() if c.get("mode") == "train"] if sizes is None else list(sizes)

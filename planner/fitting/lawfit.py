@@ -7,7 +7,7 @@ import functools
 import math
 from typing import Callable, Mapping
 
-from ..errors import FitError
+from ..base.errors import FitError
 from .multistart import multistart
 from .objectives import ASYMMETRIC, HUBER_LOG, LEAST_SQUARES, OBJECTIVES, OVERESTIMATE_PENALTY, robust_psi
 from .parametrisation import Parametrisation

@@ -5,7 +5,7 @@ Every start of the grid runs through the batched L-BFGS of :mod:`planner.fitting
 scipy L-BFGS-B's default stopping tests (decrease ≤ 2.2·10⁻⁹·max(|f|, 1), gradient ≤ 10⁻⁵); the best ``polish`` end
 points that are distinct (θ at least 0.05 apart) are re-converged in double precision with tight tolerances, and the
 best one is polished once more by ``scipy.optimize.minimize(method="L-BFGS-B")`` with the analytic gradient. Every
-start is run: nothing is pruned. With many runs (more than :data:`planner.conventions.COARSE_ROWS`) the grid runs on a
+start is run: nothing is pruned. With many runs (more than :data:`planner.base.conventions.COARSE_ROWS`) the grid runs on a
 subsample spread over compute, and only the best few end points see every run (:func:`multistart`).
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..conventions import COARSE_ROWS, FULL_DATA_ITER, FULL_DATA_STARTS
-from ..errors import FitError
+from ..base.conventions import COARSE_ROWS, FULL_DATA_ITER, FULL_DATA_STARTS
+from ..base.errors import FitError
 from .objectives import HUBER_LOG
 
 __all__ = ["multistart", "refine", "distinct", "spread_subsample", "columns", "rows"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from ..conventions import HUBER_DELTA
+from ..base.conventions import HUBER_DELTA
 
 __all__ = ["huber", "huber_psi", "Objective", "ParametricObjective", "KaplanObjective", "grid", "OBJECTIVES",
            "HUBER_LOG", "LEAST_SQUARES", "ASYMMETRIC", "OVERESTIMATE_PENALTY", "robust_psi"]

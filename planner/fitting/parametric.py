@@ -6,7 +6,7 @@ E = e^e, minimise over θ = (a, b, e, α, β)::
     Σ_i Huber_δ( LSE(a − α·log N_i, b − β·log D_i, e) − log L_i ),   δ = 10⁻³,
 
 summed over runs, by L-BFGS from each point of the grid α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1},
-a, b ∈ {0, 5, …, 25} (4,500 starts; :data:`planner.conventions.PARAMETRIC_GRID`), keeping the best
+a, b ∈ {0, 5, …, 25} (4,500 starts; :data:`planner.base.conventions.PARAMETRIC_GRID`), keeping the best
 (:func:`planner.fitting.multistart.multistart`). ``bench/bench_fit.py`` compares it with running scipy's
 L-BFGS-B from every start. Coefficients can be tied (α = β, as Gadre et al. 2024 and Muennighoff et al. 2023 fit
 it) or fixed (:mod:`planner.fitting.parametrisation`); the objective can be least squares on L instead
@@ -24,8 +24,8 @@ import math
 
 from typing import Callable, Iterable, Mapping
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, IRREDUCIBLE_MARGIN, PARAMETRIC_GRID
-from ..errors import FitError
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, IRREDUCIBLE_MARGIN, PARAMETRIC_GRID
+from ..base.errors import FitError
 from .lawfit import asymptotic_errors, fit_extra, method_text, search, weighting_text
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, ParametricObjective
 from .outliers import find_outliers

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from ..errors import FitError
+from ..base.errors import FitError
 
 __all__ = ["Parametrisation", "FORM_PARAMETERS", "parse_ties"]
 

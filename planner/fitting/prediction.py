@@ -33,7 +33,7 @@ def prediction_interval(fit: FitResult, boot: BootstrapResult, n_params: ArrayLi
     import numpy as np
 
     from ..laws import family
-    from ..uncertainty import central_interval
+    from ..planning.uncertainty import central_interval
 
     N, D, L = (np.asarray(v, dtype=float).ravel() for v in (n_params, n_tokens, loss))
     Nt, Dt = (np.asarray(v, dtype=float).ravel() for v in (at_params, at_tokens))

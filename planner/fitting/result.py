@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
     from .outliers import Outliers
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..errors import FitError
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.errors import FitError
 
 __all__ = ["FitResult", "BootstrapResult", "check_runs", "data_range", "residual_stats", "check_resampling",
            "resample_counts", "sample_summary"]
@@ -73,21 +73,21 @@ class FitResult:
         return family(self.form)(flops_per_param_token=self.flops_per_param_token, **self.extra.get("model_kwargs", {}),
                                 **self.coefficients)
 
-    # Notebooks (planner.notebook): a short repr, plain-Python views and an HTML table.
+    # Notebooks (planner.base.notebook): a short repr, plain-Python views and an HTML table.
     def __repr__(self) -> str:
-        from ..notebook import fit_repr
+        from ..base.notebook import fit_repr
         return fit_repr(self)
 
     def to_dict(self) -> dict:
-        from ..notebook import fit_dict
+        from ..base.notebook import fit_dict
         return fit_dict(self)
 
     def to_records(self) -> list[dict]:
-        from ..notebook import fit_records
+        from ..base.notebook import fit_records
         return fit_records(self)
 
     def _repr_html_(self) -> str:
-        from ..notebook import fit_html
+        from ..base.notebook import fit_html
         return fit_html(self)
 
 
@@ -115,21 +115,21 @@ class BootstrapResult:
     method: str
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
 
-    # Notebooks (planner.notebook): a short repr (not the samples), plain-Python views and an HTML table.
+    # Notebooks (planner.base.notebook): a short repr (not the samples), plain-Python views and an HTML table.
     def __repr__(self) -> str:
-        from ..notebook import bootstrap_repr
+        from ..base.notebook import bootstrap_repr
         return bootstrap_repr(self)
 
     def to_dict(self) -> dict:
-        from ..notebook import bootstrap_dict
+        from ..base.notebook import bootstrap_dict
         return bootstrap_dict(self)
 
     def to_records(self) -> list[dict]:
-        from ..notebook import bootstrap_records
+        from ..base.notebook import bootstrap_records
         return bootstrap_records(self)
 
     def _repr_html_(self) -> str:
-        from ..notebook import bootstrap_html
+        from ..base.notebook import bootstrap_html
         return bootstrap_html(self)
 
 
@@ -201,7 +201,7 @@ def sample_summary(samples, names, level: float) -> tuple[dict, dict]:
     of ``samples``, by name."""
     import numpy as np
 
-    from ..uncertainty import central_interval
+    from ..planning.uncertainty import central_interval
 
     lo, hi = (np.atleast_1d(v) for v in central_interval(samples, level, axis=0))
     intervals = {name: (float(lo[j]), float(hi[j])) for j, name in enumerate(names)}

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..errors import FitError
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.errors import FitError
 from .result import FitResult
 
 __all__ = ["Rollout", "RolloutStep", "rollout", "ROLLOUT_BY"]

@@ -1,4 +1,4 @@
-"""Reading training runs for ``plan fit``: the one reader of run files.
+"""Parsing training runs for ``plan fit`` (the text of a run file; :mod:`planner.files.runs` reads the file).
 
 One row per finished run: its parameter count N, its training tokens D or training
 compute C, and its final loss L (nats/token); for an isoFLOP sweep optionally the nominal budget each run
@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Mapping
 if TYPE_CHECKING:
     import numpy
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..errors import RunsError
-from ..units import QUANTITY_RANGE
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.errors import RunsError
+from ..base.units import QUANTITY_RANGE
 
-__all__ = ["Runs", "read_runs", "parse_runs", "read_curves", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "find_columns",
-           "format_of", "table_records"]
+__all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "find_columns",
+           "format_of", "table_records", "missing_column"]
 
 #: Field → column names recognised for it (after lower-casing and mapping spaces/dashes to ``_``).
 COLUMN_NAMES = {
@@ -118,48 +118,11 @@ def _norm(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | None = None, flops: str | None = None,
-              loss: str | None = None, fmt: str | None = None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
-              budget: str | None = None, run_id: str | None = None, extra: tuple[str, ...] = (),
-              weight: str | None = None) -> Runs:
-    """Read runs from ``path`` (``"-"`` for stdin). Keyword column names override recognition.
-
-    ``fmt`` forces ``"csv"``, ``"tsv"`` or ``"jsonl"``. ``extra`` names the optional fields of
-    :data:`OPTIONAL_COLUMN_NAMES` to look for by name (``"budget"``, ``"run_id"``); ``budget=`` and ``run_id=``
-    name their columns outright, and ``weight=`` a column of per-run weights. With ``run_id`` the rows are checkpoints:
-    each run must keep one N.
-    Raises :class:`~planner.errors.RunsError`.
-    """
-    from ..files import read_text
-
-    p = str(path)
-    text = read_text(p, "runs file", RunsError, kind="a CSV, TSV or JSON-lines file")
-    source = "<stdin>" if p == "-" else p
-    return parse_runs(text, source=source, fmt=fmt or format_of(p), n_params=n_params, n_tokens=n_tokens, flops=flops,
-                      loss=loss,
-                      flops_per_param_token=flops_per_param_token, budget=budget, run_id=run_id, extra=extra,
-                      weight=weight)
-
-
-def read_curves(path: str | Path, *, run_id: str | None = None, **columns: str | None) -> Runs:
-    """Training curves from ``path``: one row per checkpoint, with its run's id, the run's N, the tokens seen so far
-    and the loss there (a flops column, if any, is the compute so far). Keywords as :func:`read_runs`.
-
-    Raises :class:`~planner.errors.RunsError` where there is no run id column or a run changes N.
-    """
-    runs = read_runs(path, run_id=run_id, extra=("run_id",), **columns)
-    if runs.run_id is None:
-        names = OPTIONAL_COLUMN_NAMES["run_id"]
-        raise RunsError(f"{runs.source} has no run id column; training curves need one row per checkpoint with its "
-                        f"run's id in a column named {' / '.join(names[:3])}, or name it with --run-column")
-    return runs
-
-
 def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_params: str | None = None,
                n_tokens: str | None = None, flops: str | None = None, loss: str | None = None,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget: str | None = None,
                run_id: str | None = None, extra: tuple[str, ...] = (), weight: str | None = None) -> Runs:
-    """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`read_runs`)."""
+    """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`planner.files.runs.read_runs`)."""
     fmt = _sniffed(text, fmt)
     overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss, "budget": budget,
                  "run_id": run_id, "weight": weight}
@@ -299,14 +262,19 @@ def find_columns(header, overrides, source, names, options) -> dict[str, str]:
     return columns
 
 
+def missing_column(source: str, field: str, names, header, option: str) -> RunsError:
+    """The error for a file without a ``field`` column: the ``names`` it looked for, the columns it has, the option
+    that names one."""
+    return RunsError(f"{source} has no {field} column; expected one named {' / '.join(names)} "
+                     f"(columns: {', '.join(map(str, header))}), or name it with {option}")
+
+
 def _match_columns(header, overrides, source, optional=()) -> dict[str, str]:
     wanted = {**COLUMN_NAMES, **{f: OPTIONAL_COLUMN_NAMES[f] for f in optional}}
     columns = find_columns(header, overrides, source, wanted, _OPTION)
     for field in ("n_params", "loss"):
         if field not in columns:
-            raise RunsError(f"{source} has no {field} column; expected one named "
-                            f"{' / '.join(COLUMN_NAMES[field][:4])} (columns: {', '.join(map(str, header))}), "
-                            f"or name it with {_OPTION[field]}")
+            raise missing_column(source, field, COLUMN_NAMES[field][:4], header, _OPTION[field])
     if "n_tokens" not in columns and "flops" not in columns:
         raise RunsError(f"{source} has neither a tokens nor a flops column; expected one named "
                         f"{' / '.join(COLUMN_NAMES['n_tokens'][:3])} or {' / '.join(COLUMN_NAMES['flops'][:3])} "
@@ -344,7 +312,7 @@ def _run_label(value, column: str, source: str, line: int) -> str:
 
 def _column(values: list, field: str, column: str, source: str, lines: list):
     """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0
-    within :data:`~planner.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
+    within :data:`~planner.base.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
     import numpy as np
 
     lo, hi = QUANTITY_RANGE

@@ -9,7 +9,7 @@ Bhagia et al. 2024 (arXiv:2412.04403, §3, App. A), per task:
 * **Step 2** on *every* checkpoint (§3.2): per run, drop the first 10% of checkpoints, then a trailing moving average of
   window 5 on task loss and accuracy (the first points average what there is); pool the runs, add the point
   (L = 0, Acc = 1), and fit Acc(L) = a/(1 + e^(−k(L − L0))) + b by least squares (scipy ``curve_fit``, a ∈ [−1, 0],
-  b ∈ [0, 1]) from a grid of starts (:data:`planner.conventions.SIGMOID_GRID`), the best kept.
+  b ∈ [0, 1]) from a grid of starts (:data:`planner.base.conventions.SIGMOID_GRID`), the best kept.
 
 Gadre et al. 2024 (arXiv:2403.08540, §3.3) fit by Levenberg–Marquardt least squares in the loss itself:
 
@@ -30,9 +30,9 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
-from ..conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS,
+from ..base.conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS,
                            SIGMOID_GRID, STEP2_ANCHOR, STEP2_SKIP_FRACTION, STEP2_WINDOW, TIED_LOSS_GRID)
-from ..errors import FitError
+from ..base.errors import FitError
 from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw
 from .objectives import grid
 
@@ -139,7 +139,7 @@ def _sigmoid(L, a, L0, k, b):
 def fit_sigmoid(task_loss, accuracy, starts=None) -> tuple[SigmoidAccuracy, float]:
     """Step 2 (Bhagia Eq. 2) by least squares in accuracy, bounded as App. A: (SigmoidAccuracy, SSE).
 
-    ``starts``: rows of (a, L0, k, b); default the grid :data:`planner.conventions.SIGMOID_GRID`.
+    ``starts``: rows of (a, L0, k, b); default the grid :data:`planner.base.conventions.SIGMOID_GRID`.
     """
     import numpy as np
 
@@ -174,7 +174,7 @@ def fit_exponential_error(task_loss, error, starts=None) -> tuple[ExponentialErr
 def fit_tied_loss_law(n_params, n_tokens, loss, starts=None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN):
     r"""Gadre et al. 2024 Eq. 4 (α = β), L(C, M) = E + (a·M^η + b·M^−η)·C^−η with C = 6ND, M = D/N, by
     Levenberg–Marquardt least squares in L (§3.3): (ParametricLaw with α = β = 2η, A = a·6^−η, B = b·6^−η; the
-    fitted (E, a, b, η); SSE). ``starts``: rows of (E, a, b, η); default :data:`planner.conventions.TIED_LOSS_GRID`.
+    fitted (E, a, b, η); SSE). ``starts``: rows of (E, a, b, η); default :data:`planner.base.conventions.TIED_LOSS_GRID`.
     """
     import numpy as np
 
@@ -243,10 +243,10 @@ def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, n
 
 def task_diagnostics(law: TaskLaw, ladder_accuracy=None) -> list[str]:
     """Warnings for a fitted task: it has not emerged in the ladder (its best run within
-    :data:`~planner.conventions.EMERGENCE_MARGIN` of chance, :func:`planner.forecasting.near_chance`). A forecast's
+    :data:`~planner.base.conventions.EMERGENCE_MARGIN` of chance, :func:`planner.planning.forecasting.near_chance`). A forecast's
     own warnings (near chance at the target, step 1 far beyond the ladder) are the report's:
     :mod:`planner.report.tasks`."""
-    from ..forecasting import near_chance
+    from ..planning.forecasting import near_chance
 
     if ladder_accuracy is None or not len(ladder_accuracy):
         return []
@@ -305,15 +305,15 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
     """Fit every task of ``ladder`` (or those ``names``): ([TaskFit], the TaskLaws a task-law file holds).
 
     A task's chance accuracy comes from ``chance``, else the ladder's chance column, else
-    :data:`planner.conventions.CHANCE_ACCURACY` for the tasks planner knows, else the fitted sigmoid's floor (with a
+    :data:`planner.base.conventions.CHANCE_ACCURACY` for the tasks planner knows, else the fitted sigmoid's floor (with a
     warning). With ``n_resamples`` each task gets that many bootstrap refits (:func:`bootstrap_task`).
     ``progress(done, total)`` counts refits. (A forecast at a target warns on its own: :mod:`planner.report.tasks`.)
     """
     import datetime
 
     from .. import __version__
-    from ..conventions import CHANCE_ACCURACY
-    from ..errors import RunsError, did_you_mean
+    from ..base.conventions import CHANCE_ACCURACY
+    from ..base.errors import RunsError, did_you_mean
     from ..laws.tasks import TaskLaws
 
     chance = dict(chance or {})

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..conventions import COARSE_ROWS
+from ..base.conventions import COARSE_ROWS
 
 __all__ = ["EXPONENT_GRID", "project", "varpro_search"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..errors import NoLossModelError, UnsupportedLawError
-from ..units import Real
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.errors import NoLossModelError, UnsupportedLawError
+from ..base.units import Real
 
 __all__ = ["AllocationRule", "ALLOCATION_GIVES"]
 
@@ -37,7 +37,7 @@ class AllocationRule:
 
     form: ClassVar[str] = "allocation"
     coefficient_names: ClassVar[tuple[str, ...]] = ("coefficient", "exponent")
-    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.uncertainty).
+    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
     scale_names: ClassVar[tuple[str, ...]] = ("coefficient",)
     has_loss: ClassVar[bool] = False
 
@@ -100,7 +100,7 @@ class AllocationRule:
         """x^(1/power), the inverse of a power law C^power; refused unless the quantity grows with C (power > 0)."""
         if isinstance(power, (int, float)):
             lowest = power
-        else:  # coefficient draws (planner.uncertainty): an array
+        else:  # coefficient draws (planner.planning.uncertainty): an array
             import numpy as np
 
             lowest = float(np.min(power))

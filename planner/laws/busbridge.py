@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..units import Real
+from ..base.units import Real
 from .parametric import ParametricLaw
 
 __all__ = ["BusbridgeLaw"]

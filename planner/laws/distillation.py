@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..units import Real
+from ..base.units import Real
 
 __all__ = ["DistillationLaw"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..units import Real
+from ..base.units import Real
 
 __all__ = ["Frontier"]
 

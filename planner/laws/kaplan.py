@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..units import Real
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.units import Real
 
 if TYPE_CHECKING:
     from .frontier import Frontier
@@ -39,7 +39,7 @@ class KaplanLaw:
 
     form: ClassVar[str] = "kaplan"
     coefficient_names: ClassVar[tuple[str, ...]] = ("alpha_N", "alpha_D", "N_c", "D_c")
-    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.uncertainty).
+    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
     scale_names: ClassVar[tuple[str, ...]] = ("N_c", "D_c")
     has_loss: ClassVar[bool] = True
 

@@ -1,6 +1,6 @@
 """A scaling law with what is needed to use it honestly: its family, source, conventions and published tables.
 
-:class:`Law` is what a law file (a shipped preset or a user's file) describes, once :mod:`planner.lawfile` has read
+:class:`Law` is what a law file (a shipped preset or a user's file) describes, once :mod:`planner.files.lawfile` has read
 and validated every table of it. Its tables are plain data (no numpy, no I/O): :class:`Uncertainty` here, the rarer
 ones in :mod:`planner.laws.tables` and :mod:`planner.laws.repetition`.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping, Union
 
-from ..errors import PresetError
+from ..base.errors import PresetError
 
 if TYPE_CHECKING:
     from .allocation import AllocationRule
@@ -37,7 +37,7 @@ _EMPTY: Mapping = MappingProxyType({})
 class Uncertainty:
     """A law's published uncertainty (its ``[uncertainty]`` table), validated at load.
 
-    Which of these a file gives decides how :func:`planner.uncertainty.coefficient_samples` draws: bootstrap
+    Which of these a file gives decides how :func:`planner.planning.uncertainty.coefficient_samples` draws: bootstrap
     ``samples`` (rows over ``sample_names``) as they are; else ``intervals`` at ``interval_level`` per coefficient,
     joined by ``correlation`` over ``correlation_names`` where given; else ``standard_errors``.
     """
@@ -170,7 +170,7 @@ def check_coefficient(family: type, name: str, value: object, where: str) -> flo
     Every coefficient is a finite number; the family's ``nonnegative_names`` (the irreducible loss: E, or c of
     the MoE law) are ≥ 0; an allocation rule's exponent lies in (0, 1); the rest are > 0.
     """
-    from ..errors import did_you_mean
+    from ..base.errors import did_you_mean
 
     allowed = family.coefficient_names
     if name not in allowed:

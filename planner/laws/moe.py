@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
-from ..conventions import (MOE_FLOPS_PER_PARAM_TOKEN, MOE_GRANULARITIES, MOE_ROUTING_FLOPS,
+from ..base.conventions import (MOE_FLOPS_PER_PARAM_TOKEN, MOE_GRANULARITIES, MOE_ROUTING_FLOPS,
                            MOE_WIDTH_PER_BLOCK)
-from ..units import Real
+from ..base.units import Real
 
 __all__ = ["FineGrainedMoE", "MoEOptimum"]
 
@@ -43,9 +43,9 @@ class FineGrainedMoE:
         d_model = (64·N / (8E + 4))^(1/3),   N_active = 12·N / (8E + 4)
 
     The compute-optimal split minimises L over N, D and G subject to F = C (§6.2); it has no closed form, so the
-    numeric search is in the core (:func:`planner.optimize.moe_optimum`: for each G of ``granularities`` a
-    one-dimensional search in log N, then the best G); :func:`planner.plan.compute_optimal` returns it as a
-    :class:`~planner.plan.MoEPlan`.
+    numeric search is in the core (:func:`planner.planning.optimize.moe_optimum`: for each G of ``granularities`` a
+    one-dimensional search in log N, then the best G); :func:`planner.planning.plan.compute_optimal` returns it as a
+    :class:`~planner.planning.plan.MoEPlan`.
 
     Parameters
     ----------
@@ -69,7 +69,7 @@ class FineGrainedMoE:
 
     form: ClassVar[str] = "moe"
     coefficient_names: ClassVar[tuple[str, ...]] = ("a", "alpha", "b", "beta", "g", "gamma", "c")
-    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.uncertainty).
+    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
     scale_names: ClassVar[tuple[str, ...]] = ("a", "b", "g")
     #: Coefficients that may be zero (the irreducible loss); the rest must be > 0.
     nonnegative_names: ClassVar[tuple[str, ...]] = ("c",)

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ..conventions import FLOPS_PER_PARAM_TOKEN
-from ..units import Real
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.units import Real
 
 if TYPE_CHECKING:
     from .frontier import Frontier
@@ -47,7 +47,7 @@ class ParametricLaw:
 
     form: ClassVar[str] = "parametric"
     coefficient_names: ClassVar[tuple[str, ...]] = ("E", "A", "B", "alpha", "beta")
-    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.uncertainty).
+    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
     scale_names: ClassVar[tuple[str, ...]] = ("A", "B")
     has_loss: ClassVar[bool] = True
 

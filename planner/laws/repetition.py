@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..units import Real
+from ..base.units import Real
 
 __all__ = ["Repetition", "effective_tokens", "effective_params", "unique_params", "inverse_decay"]
 

@@ -5,7 +5,7 @@ steps, each of which extrapolates better than a single power law in accuracy (th
 
 * **Step 1** (Bhagia Eq. 1): the *task loss* of the model falls as a power law in N and D,
   ``L(N, D) = E + A/N^α + B/D^β``: a :class:`~planner.laws.parametric.ParametricLaw`, with its closed-form
-  compute-optimal split and least compute for a loss (:func:`planner.whatif.min_compute_for_loss`). For Bhagia the
+  compute-optimal split and least compute for a loss (:func:`planner.planning.whatif.min_compute_for_loss`). For Bhagia the
   task loss is the negative log-likelihood of the correct answer per byte (bits per byte, §2.2); for Gadre et al. 2024
   (arXiv:2403.08540, Eq. 3–4 with α = β) it is the C4-eval loss in nats/token.
 * **Step 2** maps the task loss to the metric:
@@ -21,7 +21,7 @@ steps, each of which extrapolates better than a single power law in accuracy (th
         L(Err) = −ln((ε − Err)/k)/γ,    Err < ε
 
 A :class:`TaskLaw` is one task's two steps with its metric and chance accuracy; :class:`TaskLaws` a task-law file's
-tasks with their source and conventions (read and validated by :mod:`planner.lawfile`). Both steps take floats or
+tasks with their source and conventions (read and validated by :mod:`planner.files.lawfile`). Both steps take floats or
 numpy arrays (coefficients too, for bootstrap draws) and nothing here imports numpy at import time.
 """
 
@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar, Mapping, Union
 
-from ..errors import UnknownTaskError, UnreachableAccuracyError, did_you_mean
-from ..units import Real
+from ..base.errors import UnknownTaskError, UnreachableAccuracyError, did_you_mean
+from ..base.units import Real
 from .parametric import ParametricLaw
 
 __all__ = ["SigmoidAccuracy", "ExponentialError", "TaskLaw", "TaskLaws", "STEP2_FORMS", "METRICS",

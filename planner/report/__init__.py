@@ -12,7 +12,7 @@ One builder module per command family, each turning core results into a :class:`
 - :mod:`~planner.report.intervals`: ``--ci`` bounds on any report's plans, with one key naming.
 - :mod:`~planner.report.answers`: the questions ``plan`` and ``plan compare`` answer: core call, then report.
 
-:mod:`planner.render` turns any report into each output format.
+:mod:`planner.report.render` turns any report into each output format.
 """
 
 from .types import Block, Column, Report

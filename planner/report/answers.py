@@ -23,9 +23,9 @@ import dataclasses
 import math
 from typing import Sequence
 
-from .. import checks
-from ..errors import UnsupportedLawError
-from ..units import as_floats, format_count
+from ..planning import checks
+from ..base.errors import UnsupportedLawError
+from ..base.units import as_floats, format_count
 from . import plans as reports
 from .types import Report
 
@@ -80,7 +80,7 @@ def _with_overrides(report: Report, law) -> Report:
 
 def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Report:
     """The compute-optimal plan of each budget, with central ``ci``% intervals if asked."""
-    from ..plan import compute_optimal
+    from ..planning.plan import compute_optimal
 
     budgets = list(flops)
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
@@ -100,7 +100,7 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
     """The compute-optimal plan whose N is ``n_params`` (or whose D is ``n_tokens``): the budget at which that size
     (or data) is optimal under the law, its other quantity and its loss; with central ``ci``% intervals (the budget
     too) if asked."""
-    from .. import whatif
+    from ..planning import whatif
 
     with checks.guard(law):
         if n_params:
@@ -130,7 +130,7 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
 
 
 def _what_if(law, flops, n_params, n_tokens) -> Report:
-    from .. import whatif
+    from ..planning import whatif
 
     if not flops:
         runs = [whatif.evaluate(law, n_params, n_tokens)]
@@ -152,7 +152,7 @@ def _what_if(law, flops, n_params, n_tokens) -> Report:
 def least_compute(law, target_losses: Sequence[float], ci: float | None = None) -> Report:
     """The least compute that reaches each target loss, and its optimal N and D; with central ``ci``% intervals
     (of C, N, D and D/N) if asked."""
-    from ..whatif import min_compute_for_loss
+    from ..planning.whatif import min_compute_for_loss
 
     with checks.guard(law):
         plans = [min_compute_for_loss(law, t) for t in target_losses]
@@ -170,7 +170,7 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
                       unique_tokens: float | None = None, inference_tokens: float | None = None,
                       max_params: float | None = None, max_tokens: float | None = None, repetition=None) -> Report:
     """The plans of each budget (or else each target loss) under limited data, inference demand and size caps."""
-    from ..constraints import plan_with_constraints
+    from ..planning.constraints import plan_with_constraints
     from .constraints import constrained_report
 
     problem = dict(flops=flops[0] if len(flops) == 1 else list(flops)) if flops else \
@@ -184,7 +184,7 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
 
 def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float, repetition=None) -> Report:
     """The loss of ``n_params`` trained on ``n_tokens`` that repeat ``unique_tokens``, beside its loss on new data."""
-    from ..constraints import repeated_loss
+    from ..planning.constraints import repeated_loss
     from .constraints import repeated_report
 
     with checks.guard(law, "loss"):
@@ -192,7 +192,7 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
     bad = [k for k in ("epochs", "effective_tokens", "effective_params", "loss", "loss_all_unique")
            if not all(math.isfinite(x) and x > 0 for x in as_floats(getattr(run, k)))]
     if bad:
-        from ..errors import InfeasibleError
+        from ..base.errors import InfeasibleError
 
         raise InfeasibleError(f"--params {n_params:g} on --tokens {n_tokens:g} from --unique-tokens {unique_tokens:g} "
                               f"gives no finite {bad[0].replace('_', ' ')}: the values are too extreme to compute "
@@ -201,7 +201,10 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
 
 
 def _range_warnings(law, plans) -> tuple[str, ...]:
-    """:func:`planner.checks.fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have."""
+    """:func:`planner.planning.checks.fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have
+    (none for no plans: a law that reaches none of the targets)."""
+    if not plans:
+        return ()
     return tuple(checks.fitted_range_warnings(law, **{key: [x for p in plans for x in as_floats(getattr(p, key))]
                                                       for key in ("flops", "n_params", "n_tokens")
                                                       if hasattr(plans[0], key)}))
@@ -211,7 +214,7 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
             budget_note: str | None = None) -> Report:
     """The compute-optimal plans of several laws at the same budgets (costed on ``cluster`` if given, once per
     budget), with central ``ci``% intervals for the laws that publish uncertainty."""
-    from ..plan import compute_optimal
+    from ..planning.plan import compute_optimal
 
     budgets = list(flops)
     plans = [[None] * len(laws) for _ in budgets]
@@ -259,8 +262,8 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
 
     An allocation rule predicts no loss and a target at or below a law's irreducible loss is out of its reach: such
     a law is left out of that target's block, and a warning says why (an error if no law is left)."""
-    from ..errors import NoLossModelError, UnreachableLossError
-    from ..whatif import min_compute_for_loss
+    from ..base.errors import NoLossModelError, UnreachableLossError
+    from ..planning.whatif import min_compute_for_loss
 
     targets = list(target_losses)
     rules = [law.id for law in laws if not law.has_loss]
@@ -299,7 +302,7 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
 def extended(report: Report, law, cluster=None, mfu_given: bool = True, hparams_law=None,
              shape_settings: dict | None = None) -> Report:
     """``report`` with the cost on ``cluster``, hyperparameters suggested by ``hparams_law`` (a law with a
-    ``[hyperparameters]`` table, e.g. :data:`planner.presets.HYPERPARAMETER_PRESET`), and shapes built with
+    ``[hyperparameters]`` table, e.g. :data:`planner.files.presets.HYPERPARAMETER_PRESET`), and shapes built with
     ``shape_settings``, as asked."""
     if cluster is None and hparams_law is None and shape_settings is None:
         return report

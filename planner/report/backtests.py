@@ -5,7 +5,7 @@ saying how far off the predictions were and whether the errors grow with the dis
 from __future__ import annotations
 
 from ..fitting.prediction import PREDICTION_LABEL
-from ..units import format_count, format_flops, format_loss4, format_percent
+from ..base.units import format_count, format_flops, format_loss4, format_percent
 from .types import Block, Column, Report
 
 __all__ = ["rollout_section", "rollout_summary", "rollout_footer", "ROLLOUT_KEYS", "HOLDOUT_KEYS", "holdout_section",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..units import format_count, format_flops, format_general, format_text
+from ..base.units import format_count, format_flops, format_general, format_text
 from .plans import flops_convention
 from .types import Block, Column, Report
 

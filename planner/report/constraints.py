@@ -1,4 +1,4 @@
-"""Reports for plans under constraints (:mod:`planner.constraints`): core results → a Report.
+"""Reports for plans under constraints (:mod:`planner.planning.constraints`): core results → a Report.
 
 In the style of :mod:`planner.report.plans`, so every ``--format`` works: rows are dicts with unit-named keys
 and raw floats (CSV and JSON carry them under the report's ``keys``, only those of the constraints in
@@ -9,8 +9,8 @@ is, where the repetition and inference models come from, and the law's assumptio
 
 from __future__ import annotations
 
-from ..conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
-from ..units import as_floats, format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
+from ..base.conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
+from ..base.units import as_floats, format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
 from .plans import law_footer, repeated
 from .types import Block, Column, Report
 
@@ -125,7 +125,7 @@ def _problem_title(row) -> str:
 
 
 def constrained_report(law, result) -> Report:
-    """Every plan of a :class:`~planner.constraints.ConstrainedResult`: one block per budget or target loss,
+    """Every plan of a :class:`~planner.planning.constraints.ConstrainedResult`: one block per budget or target loss,
     its notes telling what the constraints cost; the footer what each plan is and where the models come from."""
     problems = _rows_by_problem(result)
     title = f"Plan under constraints · {law.name}"
@@ -213,7 +213,7 @@ def _story(by_plan, result) -> list[str]:
 
 
 def repeated_rows(law, run) -> list[dict]:
-    """One row per run of a :class:`~planner.constraints.RepeatedRun`."""
+    """One row per run of a :class:`~planner.planning.constraints.RepeatedRun`."""
     fields = REPEATED_KEYS[1:]
     n = len(as_floats(run.n_params))
     cols = {k: repeated(getattr(run, k), n) for k in fields}

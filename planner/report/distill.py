@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .. import checks
-from ..units import format_count, format_flops, format_loss4, format_text
+from ..planning import checks
+from ..base.units import format_count, format_flops, format_loss4, format_text
 from .types import Block, Column, Report
 
 __all__ = ["answer", "run_report", "budget_report", "RUN_KEYS", "BUDGET_KEYS"]
@@ -36,7 +36,7 @@ def answer(law, n_params: float, *, n_tokens: float | None = None, teacher_loss:
     """``plan distill``: with ``n_tokens``, the student distilled from the teacher given (its loss, or its size and
     tokens) beside the student trained supervised; with ``flops``, the compute-optimal distillation per scenario
     (all four of Table 2 unless ``scenarios``) beside supervised training on the same budget."""
-    from ..distill import SCENARIOS, compute_optimal_distillation, distill
+    from ..planning.distill import SCENARIOS, compute_optimal_distillation, distill
 
     if n_tokens is not None:
         run = distill(law, n_params, n_tokens, teacher_loss=teacher_loss, teacher_params=teacher_params,
@@ -61,10 +61,14 @@ def _with_warnings(report: Report, warnings) -> Report:
 
 
 def _columns(first: Column) -> tuple[Column, ...]:
-    return (first, Column("n_params", "student N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("teacher_params", "teacher N", format_count), Column("teacher_tokens", "teacher D", format_count),
-            Column("teacher_loss", "teacher loss*", format_loss4), Column("loss", "loss*", format_loss4),
-            Column("loss_advantage", "gain vs supervised", _signed))
+    # Short headers: the paper's symbols (Busbridge et al. 2025, Eq. 8: N_S, D_S student; N_T, D_T, L_T teacher).
+    return (first, Column("n_params", "student N", format_count, short="N_S", legend="N_S: student parameters"),
+            Column("n_tokens", "tokens D", format_count, short="D_S", legend="D_S: student tokens"),
+            Column("teacher_params", "teacher N", format_count, short="N_T", legend="N_T: teacher parameters"),
+            Column("teacher_tokens", "teacher D", format_count, short="D_T", legend="D_T: teacher tokens"),
+            Column("teacher_loss", "teacher loss*", format_loss4, short="L_T*", legend="L_T*: teacher loss"),
+            Column("loss", "loss*", format_loss4),
+            Column("loss_advantage", "gain vs supervised", _signed, short="gain", legend="gain: gain vs supervised"))
 
 
 def _signed(x: float | None) -> str:

@@ -12,9 +12,9 @@ import dataclasses
 from pathlib import PurePath
 from typing import Callable, NamedTuple, Sequence
 
-from ..conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..fitting.objectives import OVERESTIMATE_PENALTY
-from ..units import (format_coefficient, format_count, format_flops, format_general, format_percent,
+from ..base.units import (format_coefficient, format_count, format_flops, format_general, format_percent,
                      format_ratio, format_text)
 from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
 from .backtests import (HOLDOUT_KEYS, holdout_footer, holdout_section, holdout_summary, rollout_footer, rollout_section,
@@ -125,7 +125,7 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
     """``plan fit``: fit ``runs`` as ``request`` says, bootstrap it (by default), back-test it (if asked), and
     build the report. ``progress(stage, done, total)`` reports the long steps."""
     from .. import fitting
-    from ..lawfile import law_from_fit
+    from ..files.lawfile import law_from_fit
 
     k = runs.flops_per_param_token
     N, D, L = runs.n_params, runs.n_tokens, runs.loss
@@ -357,7 +357,7 @@ def design_report(design, law, span: float) -> Report:
 def plans_report(law, budgets: Sequence[float], level: float | None) -> Report:
     """The compute-optimal plans of a fitted ``law`` at ``budgets``, with ``level``% intervals from its bootstrap
     samples where it has them."""
-    from ..plan import compute_optimal
+    from ..planning.plan import compute_optimal
     from .intervals import intervals
     from .plans import plan_report
 

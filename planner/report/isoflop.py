@@ -13,8 +13,8 @@ import dataclasses
 import math
 from pathlib import PurePath
 
-from ..uncertainty import _z
-from ..units import format_count, format_flops, format_loss, format_text
+from ..planning.uncertainty import _z
+from ..base.units import format_count, format_flops, format_loss, format_text
 from .intervals import _span
 from .types import Block, Column, Report
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import NamedTuple
 
-from ..units import format_count, format_flops, format_ratio
+from ..base.caveats import OUTLIERS, Caveat
+from ..base.units import format_count, format_flops, format_ratio
 
 __all__ = ["OutlierDrop", "line_of", "outlier_warnings", "dropped_footer", "outlier_fields"]
 
@@ -25,22 +26,25 @@ def line_of(runs, i: int):
     return runs.lines[i] if runs.lines else i + 1
 
 
-
 def _outliers_named(out, runs) -> str:
     return ", ".join(f"{line_of(runs, i)} (M = {z:+.1f})" for i, z in zip(out.indices, out.z))
 
 
 def outlier_warnings(fit, runs, dropped) -> list[str]:
+    """The outlier check's warning (a decisive :class:`~planner.base.caveats.Caveat` of kind ``OUTLIERS``, kept under
+    ``--quiet``): the runs it names, or after ``--drop-outliers`` those the refit's own check names."""
     out = fit.outliers
     if not out:
         return []
     name = PurePath(runs.source).name
     if dropped is not None:
-        return [f"the refit's own check names {len(out)} more run(s) of {name} past the cut, at lines "
-                f"{_outliers_named(out, runs)}; they are kept (--drop-outliers drops one round)"]
-    return [f"{len(out)} run(s) of {name} are outliers, at lines {_outliers_named(out, runs)}: their log-residuals "
-            f"are more than {out.threshold:g} robust standard deviations (1.4826 x MAD = {out.scale:.3g}) from the "
-            "median (modified z-score M, Iglewicz & Hoaglin 1993); --drop-outliers refits without them"]
+        return [Caveat(f"the refit's own check names {len(out)} more run(s) of {name} past the cut, at lines "
+                       f"{_outliers_named(out, runs)}; they are kept (--drop-outliers drops one round)",
+                       OUTLIERS, subject=name)]
+    return [Caveat(f"{len(out)} run(s) of {name} are outliers, at lines {_outliers_named(out, runs)}: their "
+                   f"log-residuals are more than {out.threshold:g} robust standard deviations (1.4826 x MAD = "
+                   f"{out.scale:.3g}) from the median (modified z-score M, Iglewicz & Hoaglin 1993); --drop-outliers "
+                   "refits without them", OUTLIERS, subject=name)]
 
 
 def _moves(fit, dropped, plans) -> list[tuple]:

@@ -1,7 +1,7 @@
 """Reports of benchmark-accuracy forecasts: the task laws shipped (``plan tasks``), one in detail (``plan tasks show``),
 forecasts and target accuracies (``plan --tasks``), and a ladder fit (``plan fit-tasks``).
 
-Each builder turns core results (:mod:`planner.forecasting`, :mod:`planner.fitting.tasks`) into a
+Each builder turns core results (:mod:`planner.planning.forecasting`, :mod:`planner.fitting.tasks`) into a
 :class:`~planner.report.types.Report`, so every format works. Rows carry raw floats under unit-named keys: ``task``,
 ``metric``, ``n_params``, ``n_tokens``, ``task_loss``, ``accuracy`` (and ``error`` for an error metric), ``chance``;
 intervals as ``<key>_lo``/``<key>_hi`` with ``ci_level``, as every ``--ci`` in planner.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
-from .intervals import interval_cell
+from ..base.units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
+from .intervals import interval_cell, interval_stack
 from .types import Block, Column, Report
 from .plans import PARAMS_SHORT, RATIO_SHORT, TOKENS_SHORT
 
@@ -165,9 +165,9 @@ def forecast_report(laws, rows_by_budget: Sequence[tuple], ci: float | None, pla
                  Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT)]
     band = f"; {level.strip()}: each value over its central interval" if level else ""
     cols += [Column("task_loss_ci", f"task loss{level}", interval_cell(format_loss4), short=f"loss{level}",
-                    legend="loss: task loss", wrap=bool(level)),
+                    legend="loss: task loss", wrap=bool(level), stacked=interval_stack(format_loss4)),
              Column("accuracy_ci", f"accuracy{level}", interval_cell(format_percent), short=f"acc.{level}",
-                    legend="acc.: accuracy" + band, wrap=bool(level)),
+                    legend="acc.: accuracy" + band, wrap=bool(level), stacked=interval_stack(format_percent)),
              Column("chance", "chance", format_percent)]
     keys = ["task", "metric"] + (["flops"] if plan_law is not None else []) + ["n_params", "n_tokens", "task_loss",
                                                                                "accuracy"]
@@ -211,9 +211,9 @@ def target_report(laws, results: Sequence) -> Report:
 
 def _extrapolation_warnings(laws, tasks, flops_list) -> list[str]:
     """One line for the tasks whose step 1 extrapolates more than
-    :data:`~planner.conventions.EXTRAPOLATION_WARNING`× beyond their ladder's compute at the largest of ``flops_list``
-    (:func:`planner.forecasting.extrapolation`)."""
-    from ..forecasting import extrapolation
+    :data:`~planner.base.conventions.EXTRAPOLATION_WARNING`× beyond their ladder's compute at the largest of ``flops_list``
+    (:func:`planner.planning.forecasting.extrapolation`)."""
+    from ..planning.forecasting import extrapolation
 
     far = {t.id: f for t in tasks if (f := extrapolation(t, max(flops_list))) is not None}
     if not far:
@@ -230,9 +230,9 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
               flops: Sequence[float] = (), plan_law=None, ci: float | None = None) -> Report:
     """``plan --tasks``: each task's forecast for the run (``n_params``, ``n_tokens``), or for the compute-optimal
     split of ``plan_law`` at each budget in ``flops``; with ``ci``% intervals from the tasks' bootstrap samples."""
-    from ..errors import NoUncertaintyError
-    from ..forecasting import forecast, forecast_intervals, near_chance
-    from ..plan import compute_optimal
+    from ..base.errors import NoUncertaintyError
+    from ..planning.forecasting import forecast, forecast_intervals, near_chance
+    from ..planning.plan import compute_optimal
 
     tasks = laws.select(names)
     runs = [(None, n_params, n_tokens)] if not flops else \
@@ -277,7 +277,7 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
 
 def targets(laws, names: Sequence[str], target_accuracies: Sequence[float]) -> Report:
     """``plan --target-accuracy``: for each task and target, the least compute reaching it."""
-    from ..forecasting import least_compute_for_accuracy
+    from ..planning.forecasting import least_compute_for_accuracy
 
     tasks = laws.select(names)
     results = [least_compute_for_accuracy(t, a) for t in tasks for a in target_accuracies]

@@ -1,7 +1,7 @@
 """What a command prints, as data: :class:`Report`, made of :class:`Block` s of rows shown with :class:`Column` s.
 
 A row is a dict with unit-named keys and raw floats (``flops``, ``n_params``, ``n_tokens``, ``tokens_per_param``,
-``loss``...). The builders of :mod:`planner.report` make reports; :mod:`planner.render` turns any report into a
+``loss``...). The builders of :mod:`planner.report` make reports; :mod:`planner.report.render` turns any report into a
 terminal table, markdown, LaTeX, CSV or JSON, so every command has every format. A feature adds columns (a Column, a
 key in each row, the key in ``keys``), rows, blocks or sections; no renderer changes.
 """
@@ -21,7 +21,8 @@ class Column:
 
     ``align`` is ``"right"`` for numbers, ``"left"`` for text. ``short`` is a header for a narrow terminal (``N``
     for ``params N``) and ``legend`` the line that explains it under such a table (``"N: parameters"``); ``wrap``
-    lets a cell break at its spaces there (a value over its interval), as text does; an ``optional`` column (what it
+    lets a cell break at its spaces there (a value over its interval), as text does; ``stacked`` formats a value as
+    lines where even that is too wide (a value over its interval, without brackets); an ``optional`` column (what it
     shows is in the footer too) is left out where nothing else fits.
     """
 
@@ -33,6 +34,7 @@ class Column:
     legend: Optional[str] = None
     wrap: bool = False
     optional: bool = False
+    stacked: Optional[Callable[[Any], str]] = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class Report:
 
     def _repr_html_(self) -> str:
         """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
-        from ..notebook import report_html
+        from ..base.notebook import report_html
 
         return report_html(self)
 

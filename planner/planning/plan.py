@@ -1,0 +1,150 @@
+"""Compute-optimal plans: the one call most users need.
+
+``compute_optimal(law, flops)`` takes a :class:`~planner.laws.Law` (or a bare law
+family from :mod:`planner.laws`) and a float or array of budgets, and returns a
+:class:`Plan` of the same shape (a :class:`MoEPlan`, with active parameters and granularity, for a mixture of
+experts).
+"""
+
+from dataclasses import dataclass
+
+from ..base.errors import UnsupportedLawError
+from ..base.units import Real, check_positive
+
+# No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
+# planner/laws/law.py), and Plan is made on every run of ``plan``.
+
+__all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split", "require_dense"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A training run: budget, size, data, and the law's predicted loss.
+
+    flops : training compute C in FLOPs.
+    n_params : N, counted as the law counts it (total or non-embedding).
+    n_tokens : D, training tokens.
+    tokens_per_param : D / N.
+    loss : predicted loss in nats/token on the law's own data set, or None where the law
+        has no loss model. Indicative only: not comparable across laws fitted on different data.
+    """
+
+    flops: Real
+    n_params: Real
+    n_tokens: Real
+    tokens_per_param: Real
+    loss: Real | None = None
+
+    #: The fields, in the order records and tables show them.
+    FIELDS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+
+    def __repr__(self) -> str:
+        from ..base.notebook import shown
+        from ..base.units import format_count, format_flops, format_loss
+
+        return (f"Plan(flops={shown(self.flops, format_flops)}, n_params={shown(self.n_params, format_count)}, "
+                f"n_tokens={shown(self.n_tokens, format_count)}, loss={shown(self.loss, format_loss)})")
+
+    def to_dict(self) -> dict:
+        """The fields as plain Python: floats, or lists of floats for arrays (``loss`` None without a loss model)."""
+        from ..base.notebook import floats_or_lists
+
+        return {name: floats_or_lists(getattr(self, name)) for name in self.FIELDS}
+
+    def to_records(self) -> list[dict]:
+        """One dict per budget, raw floats under the field names: ``pandas.DataFrame(plan.to_records())`` is a table
+        (planner itself does not need pandas)."""
+        from ..base.units import as_floats
+
+        columns = [as_floats(getattr(self, name)) if getattr(self, name) is not None else None
+                   for name in self.FIELDS]
+        n = max(len(c) for c in columns if c is not None)
+        columns = [c * n if c is not None and len(c) == 1 else c for c in columns]
+        return [{name: (None if c is None else float(c[i])) for name, c in zip(self.FIELDS, columns)}
+                for i in range(n)]
+
+    def _repr_html_(self) -> str:
+        from ..base.notebook import html_table
+        from ..base.units import format_count, format_flops, format_loss, format_ratio
+
+        fmts = (format_flops, format_count, format_count, format_ratio, format_loss)
+        records = self.to_records()
+        shown_fields = [(name, f) for name, f in zip(self.FIELDS, fmts) if name != "loss" or self.loss is not None]
+        return html_table([name for name, _ in shown_fields], [[f(r[name]) for name, f in shown_fields]
+                                                               for r in records], caption="Plan")
+
+
+@dataclass(frozen=True)
+class MoEPlan(Plan):
+    """A mixture-of-experts plan (:class:`~planner.laws.FineGrainedMoE`): N counts every expert, compute the active
+    parameters and routing.
+
+    n_active_params : N_active, the non-embedding parameters one token uses (routing excluded).
+    granularity : G, experts per token of width d_ff/G.
+    flops_per_token : training FLOPs per token of the law's own count (Eq. 10 of Krajewski et al. 2024), so that
+        ``flops = flops_per_token · n_tokens``.
+    """
+
+    n_active_params: Real | None = None
+    granularity: Real | None = None
+    flops_per_token: Real | None = None
+
+    def __repr__(self) -> str:
+        from ..base.units import as_floats, format_count
+
+        xs = as_floats(self.granularity)
+        extra = (f", n_active_params={format_count(as_floats(self.n_active_params)[0])}, granularity={xs[0]:g}"
+                 if len(xs) == 1 else "")
+        return "MoE" + super().__repr__()[:-1] + extra + ")"
+
+
+def model_of(law):
+    """The law family behind ``law`` (a Law from a preset, or a family instance itself)."""
+    return getattr(law, "model", law)
+
+
+def compute_optimal(law, flops: Real) -> Plan:
+    """The compute-optimal (N, D) for each budget, with the predicted loss where the law has one.
+
+    ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape.
+    """
+    C = check_positive(flops, "flops")
+    model = model_of(law)
+    if getattr(model, "routed", False):
+        from .optimize import moe_optimum
+
+        N, D, G, loss = moe_optimum(model, C)
+        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss,
+                       n_active_params=model.active_params(N), granularity=G,
+                       flops_per_token=model.flops_per_token(N, G))
+    N, D, loss = optimal_split(model, C)
+    return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)
+
+
+def optimal_split(model, flops: Real) -> tuple[Real, Real, Real | None]:
+    """(N_opt, D_opt, L_opt) of a law family at ``flops`` (already checked), L_opt None without a loss model.
+
+    Families with an ``optimum`` method (the parametric law) give all three from one log C; the others give
+    the split and their loss at it. Coefficients may be arrays that broadcast against ``flops``.
+    """
+    if getattr(model, "routed", False):
+        from .optimize import moe_optimum
+
+        opt = moe_optimum(model, flops)
+        return opt.n_params, opt.n_tokens, opt.loss
+    if hasattr(model, "optimum"):
+        return model.optimum(flops)
+    N, D = model.compute_optimal(flops)
+    return N, D, (model.loss(N, D) if model.has_loss else None)
+
+
+def require_dense(law, what: str) -> None:
+    """UnsupportedLawError if ``law`` is a mixture of experts, for the questions planned on k·N·D with one N:
+    ``what`` names the question (``"a what-if (--params, --tokens)"``)."""
+    model = model_of(law)
+    if getattr(model, "routed", False):
+        name = getattr(law, "id", model.form)
+        raise UnsupportedLawError(
+            f"{what} is not available for {name}, a mixture-of-experts law: its N counts every expert, its loss "
+            "needs the granularity G and its compute counts active parameters and routing (Eq. 10); ask for its "
+            "compute-optimal N, D and G with --flops")
