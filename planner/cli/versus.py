@@ -14,7 +14,7 @@ import click
 
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES
 from ..base.errors import PlannerError
-from .fit import model_options
+from .fit import _Progress, model_options
 from .options import (LEVEL, QUANTITY, budget_options, complete_path, flops_budgets, format_option, option,
                       parse_pairs, read_runs_options, runs_options, show)
 
@@ -47,7 +47,8 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
     request = fit_request._replace(errors="bootstrap" if want_samples else "asymptotic",
                                    law_id=Path(text).stem or role.strip("'").lower())
     try:
-        answer = fit_answer(runs, request)
+        with _Progress() as progress:  # a bar on stderr once a fit or its bootstrap takes more than a second
+            answer = fit_answer(runs, request, progress=progress)
     except PlannerError as e:  # name the file: two are fitted
         raise click.ClickException(f"fitting {role.strip(chr(39))} runs file {text!r}: {e}") from None
     law = law_from_fit(answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name)
