@@ -225,7 +225,12 @@ def invocations(draw, files):
             "--isoflop-method": st.sampled_from(["parabola", "akima", "x"]),
             "--envelope": None, "--fix": st.sampled_from(["E=1.6", "E=9", "alpha=0.1", "A=3"]),
             "--flops": numbers, "--format": formats, "--loss-column": texts, "--drop-highest-loss":
-            st.sampled_from(["0", "1", "100", "-1"]), "--seed": st.sampled_from(["0", "-1", "x"])})
+            st.sampled_from(["0", "1", "100", "-1"]), "--seed": st.sampled_from(["0", "-1", "x"]),
+            "--objective": st.sampled_from(["huber-log", "least-squares", "asymmetric", "x"]),
+            "--overestimate-penalty": numbers, "--weights": st.one_of(texts, st.sampled_from(["loss", "flops"])),
+            "--weight-by": st.sampled_from(["compute", "x"]),
+            "--rollout": st.sampled_from(["size", "compute", "x"]), "--drop-outliers": None,
+            "--errors": st.sampled_from(["bootstrap", "asymptotic"]), "-q": None})
     elif command == "versus":
         side = st.one_of(presets, law_choice(files).map(lambda k: str(files[k])),
                          st.sampled_from(sorted(k for k in files if k.startswith("runs:"))).map(lambda k: str(files[k])))
