@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "compare": "planner.cli.compare:compare",
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
+    "curve": "planner.cli.curve:curve",
     "design": "planner.cli.fit:design_command",
     "tasks": "planner.cli.tasks:tasks",
     "fit-tasks": "planner.cli.tasks:fit_tasks_command",
