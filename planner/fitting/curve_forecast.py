@@ -223,6 +223,8 @@ def forecast(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule:
         half = INTERVAL_Z * s
         rows.append(Prediction(method, pred, pred * math.exp(-half), pred * math.exp(half), mae, len(errors),
                                tuple(notes)))
+    if not rows:
+        raise FitError(f"no method can predict run {target} at {horizon:.3g} tokens: " + "; ".join(warnings))
     tested = [p for p in rows if p.backtest_points]
     favoured = min(tested, key=lambda p: p.backtest_error).method if tested else None
     if rows and favoured is None and backtest:
