@@ -1,6 +1,6 @@
 """The OLMo ladder back-test (Bhagia et al. 2024, arXiv:2412.04403; allenai/OLMo-ladder, read through
 tests/reference.py): each method fitted on a size's 1x, 2x and 5x Chinchilla runs predicts the 10x run's final C4
-validation loss. The errors measured here are in docs/curves.md; the bounds below state them with a margin.
+validation loss. The errors measured here are in the README ("Training curves"); the bounds below state them with a margin.
 """
 
 import csv
@@ -33,7 +33,7 @@ def olmo_runs(size):
 
 @pytest.mark.parametrize("size", ["190M", "370M", "760M", "1.3B"])
 def test_olmo_ladder_backtest_predicts_the_10x_final_loss(size):
-    """Measured (docs/curves.md): the curve laws over-predict the 10x final loss by 0.1-0.5%, the final-loss law
+    """Measured (README, "Training curves"): the curve laws over-predict the 10x final loss by 0.1-0.5%, the final-loss law
     lands within 0.3% either side. Bounds: curve laws within (-0.2%, +1%), final-loss within 0.5%."""
     runs, batch = olmo_runs(size)
     target = runs[-1]

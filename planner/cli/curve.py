@@ -71,6 +71,6 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
         alts = schedule_alternatives(data.runs, target, horizon, others, schedule=schedule, step_tokens=step) \
             if others else ()
     rule = (f"History rule: a curve law is not extrapolated from a run in progress alone before "
-            f"{MIN_OBSERVED_FRACTION:.0%} of its horizon (on the OLMo ladder its first 20% alone misses the final "
-            f"loss by up to tens of percent; see docs/curves.md).")
+            f"{MIN_OBSERVED_FRACTION:.0%} of its horizon (on the OLMo ladder a 10x run's first 20% alone misses its "
+            f"final loss by about 3%, its first 50% by at most 1.2%).")
     show(curve_report(result, alts, rule=rule), fmt)
