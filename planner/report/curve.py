@@ -67,7 +67,7 @@ def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
     shown = [dict(r, interval=_interval(r), method_shown=r["method"] + (" *" if r["favoured"] else "")) for r in rows]
     favoured = (f"The back-test favours {forecast.favoured} (*: smallest mean absolute error predicting each finished "
                 f"run's final loss from the shorter ones)." if forecast.favoured else
-                "No back-test: no method could be checked on the finished runs.")
+                "No method is favoured: the back-test was skipped or had too few finished runs.")
     footer = [f"Run {forecast.run} at {format_count(forecast.horizon)} tokens.", favoured,
               "Interval: prediction × exp(±2·s), s the RMS of the method's back-test log errors (else its fit "
               "residuals, which leave extrapolation out).", rule]
