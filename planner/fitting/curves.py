@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import numpy
     from numpy.typing import ArrayLike
 
+    from ..laws.schedules import Schedule
+
 from ..base.conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
 from ..base.errors import FitError
 from .isoflop import (AllocationBootstrap, _batched_slopes, _size_ids, allocation_result, check_bootstrap,
@@ -130,7 +132,8 @@ def _envelope(M, run_N, selected):
 
 def fit_curves(run_id: Sequence[str], n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
                flops: ArrayLike | None = None, grid_points: int = CURVES_GRID_POINTS,
-               flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, schedule=None) -> FitResult:
+               flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+               schedule: "Schedule | None" = None) -> FitResult:
     r"""Hoffmann et al.'s Approach 1 (§3.1): N_opt = G·C^a and D_opt ∝ C^b from the envelope of training curves.
 
     One entry per checkpoint: ``run_id`` its run, ``n_params`` the run's N, ``n_tokens`` the tokens seen so far,
