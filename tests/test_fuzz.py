@@ -154,7 +154,7 @@ PLAN_OPTIONS = {
 def invocations(draw, files):
     command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
                                     "cite", "hardware", "shape", "design", "ladder", "fit", "distill", "tasks",
-                                    "fit-tasks", "hparams", "fit-hparams", "versus"]))
+                                    "fit-tasks", "hparams", "fit-hparams", "versus", "curve"]))
     if command == "plain":
         # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
         budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
@@ -241,6 +241,13 @@ def invocations(draw, files):
                                         ["3", "1", "x"]), "--crossover-range": (numbers, numbers),
                                     "--tie": st.sampled_from(["alpha=beta", "x"]), "--fix": st.sampled_from(
                                         ["E=1.69", "E=nan", "x"]), "--format": formats})
+    elif command == "curve":
+        data = draw(st.sampled_from(sorted(k for k in files if k.startswith(("runs:", "ladder:")))))
+        args = ["curve", str(files[data]), "--horizon", draw(numbers)] + option_pairs(draw, {
+            "--run": texts, "--batch-tokens": numbers, "--format": formats, "--no-backtest": None,
+            "--schedule": st.sampled_from(["cosine:peak=1e-3", "wsd:peak=1e-3,decay=2", "step:peak=1", "x", "",
+                                           "constant:peak=-1", "linear:peak=1e-3,at=1/2,warmup=0"]),
+            "--alternative": st.sampled_from(["wsd:peak=1e-3,warmup=1e6", "cosine:peak=nan", "=,"])})
     elif command == "tasks":
         args = ["tasks"] + (["show", draw(st.one_of(PLAN_OPTIONS["--tasks"], law_choice(files).map(
             lambda k: str(files[k]))))] if draw(st.booleans()) else [])
@@ -363,5 +370,5 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_the_fuzz_reaches_every_subcommand():
     """A command added to planner must be added to the fuzz too."""
     fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill", "tasks",
-              "fit-tasks", "hparams", "fit-hparams", "versus"}
+              "fit-tasks", "hparams", "fit-hparams", "versus", "curve"}
     assert set(SUBCOMMANDS) <= fuzzed, set(SUBCOMMANDS) - fuzzed

@@ -244,6 +244,8 @@ def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, 
     if rollout and (isoflop or curves or compare):
         raise click.UsageError("--rollout back-tests a loss law; it does not combine with "
                                + ("--isoflop" if isoflop else "--curves" if curves else "--compare"))
+    if approach.get("curve_schedule") and not curves:
+        raise click.UsageError("--schedule describes training curves: give it with --curves")
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "quiet"))
