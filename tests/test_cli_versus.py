@@ -145,6 +145,29 @@ def test_fit_options_apply_to_runs_files(ladders):
     assert json.loads(r.stdout)["budgets"][0]["compute_multiplier"] > 1
 
 
+def test_plan_fits_weighting_and_asymmetric_objective_apply_to_runs_files(ladders, tmp_path):
+    """plan fit's model options reach versus's fits: the asymmetric objective with sqrt(C) weights moves k(C) away
+    from the default fit's (oracle: each side refitted by plan fit with the same options, compared through its law
+    file), and --overestimate-penalty alone is refused as in plan fit."""
+    base, variant = ladders
+    opts = ("--objective", "asymmetric", "--weight-by", "compute", "--overestimate-penalty", "4")
+    default = invoke("versus", base, variant, "--flops", "1e20", "--format", "json")
+    weighted = invoke("versus", base, variant, "--flops", "1e20", "--format", "json", *opts)
+    assert default.exit_code == 0 and weighted.exit_code == 0, weighted.output
+    k = json.loads(weighted.stdout)["budgets"][0]["compute_multiplier"]
+    assert k != pytest.approx(json.loads(default.stdout)["budgets"][0]["compute_multiplier"], rel=1e-6)
+    laws = []
+    for name, runs in (("b", base), ("v", variant)):
+        out = tmp_path / f"{name}.toml"
+        r = invoke("fit", runs, "--errors", "asymptotic", "-o", out, *opts)
+        assert r.exit_code == 0, r.output
+        laws.append(out)
+    by_files = invoke("versus", *laws, "--flops", "1e20", "--format", "json")
+    assert k == pytest.approx(json.loads(by_files.stdout)["budgets"][0]["compute_multiplier"], rel=1e-6)
+    assert_one_line_error(invoke("versus", base, variant, "--flops", "1e20", "--overestimate-penalty", "4"), 2,
+                          "--objective asymmetric")
+
+
 @pytest.mark.parametrize("args, code, message", [
     (("versus", "hoffmann2022", "besiroglu2024"), 2, "give the budgets"),
     (("versus", "hoffmann2022", "nosuch", "--flops", "1e21"), 1, "unknown preset 'nosuch'"),

@@ -68,7 +68,7 @@ def _samples(law, seed: int, warnings: list):
 
 def comparison_options(f):
     """BASE, VARIANT and how a runs file among them is fitted (as 'plan fit'): --form, --tie, --fix, --objective,
-    --huber-delta, --bootstrap, --seed and the runs-file options."""
+    --huber-delta, --overestimate-penalty, --weights, --weight-by, --bootstrap, --seed and the runs-file options."""
     f = runs_options(f)
     f = option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                help="Seed of the base's bootstrap; the variant's is SEED + 1, so the two resamplings are "
@@ -82,16 +82,23 @@ def comparison_options(f):
     return click.argument("base", metavar="BASE", shell_complete=complete_path)(f)
 
 
-def load_pair(base, variant, ci, form, ties, fixes, objective, delta, n_boot, seed, **runs_columns):
+def load_pair(base, variant, ci, form, ties, fixes, objective, delta, n_boot, seed, penalty=None, weight_column=None,
+              weight_by=None, **runs_columns):
     """(base law, variant law, their draws or None without ``ci``, warnings) for :func:`comparison_options`."""
+    from ..fitting.objectives import OVERESTIMATE_PENALTY
     from ..planning.uncertainty import DEFAULT_SEED
     from ..report.fit import FitRequest
+    from .fit import _check_weighting
 
     if n_boot and ci is None:
         raise click.UsageError("--bootstrap sets the resamples behind --ci; give --ci LEVEL with it")
+    _check_weighting(objective, penalty, weight_column, weight_by, isoflop=False, curves=False, compare=False)
     fixes = parse_pairs(fixes, "--fix", "E=1.69")
     request = FitRequest(form=form, tie=tuple(ties), fix=tuple(fixes.items()), objective=objective, delta=delta,
-                         n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=ci or 95.0)
+                         n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=ci or 95.0,
+                         penalty=OVERESTIMATE_PENALTY if penalty is None else penalty, weight_column=weight_column,
+                         weight_by=weight_by)
+    runs_columns["weight_column"] = weight_column
     base_law, warnings = _load(base, "'BASE'", request, runs_columns, ci is not None)
     variant_law, more = _load(variant, "'VARIANT'", request._replace(seed=seed + 1), runs_columns, ci is not None)
     warnings += more
