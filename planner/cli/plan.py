@@ -160,7 +160,7 @@ class PlanRequest(NamedTuple):
             from ..files.presets import HYPERPARAMETER_PRESET, load_preset
 
             hparams_law = load_preset(HYPERPARAMETER_PRESET)
-        if self.unique_tokens and law.form == "parametric":
+        if self.unique_tokens:   # the law's own [repetition] table, else the constants it borrows
             from ..files.presets import repetition_for
 
             repetition = repetition_for(law)

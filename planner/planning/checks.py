@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Sequence
 from ..base.conventions import UNDERTRAINED_FACTOR
 from ..base.errors import NumericError
 from ..base.units import as_floats, format_count, format_flops, format_ratio
+from ..laws.questions import family_of, law_name
 
 __all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL",
            "granularity_warnings"]
@@ -59,9 +60,9 @@ def undertrained_warnings(law, tokens_per_param: Sequence[float], optimal_tokens
 def granularity_warnings(law, granularities: Iterable[float]) -> list[str]:
     """For a mixture-of-experts law, a message if an optimum sits at the largest granularity searched: a finer G
     might lower the loss further, beyond what the search (and the paper's tables) cover."""
-    if not getattr(law, "routed", False):
+    top = family_of(law).largest_granularity()
+    if top is None:
         return []
-    top = law.model.largest_granularity()
     gs = [float(g) for g in granularities]
     at = sum(g >= top for g in gs)
     if not at:
@@ -74,7 +75,7 @@ def granularity_warnings(law, granularities: Iterable[float]) -> list[str]:
 def culprit(law) -> str:
     """The coefficient(s) to blame for arithmetic that left the floats, as a clause: those overridden with --set,
     else those of extreme magnitude (outside 1e-6..1e20), else all of them."""
-    model = getattr(law, "model", law)
+    model = family_of(law)
     coefficients = {n: getattr(model, n) for n in model.coefficient_names}
     overrides = dict(getattr(law, "overrides", {}) or {})
     if overrides:
@@ -88,7 +89,7 @@ def culprit(law) -> str:
 
 
 def _name(law) -> str:
-    return getattr(law, "name", None) or getattr(law, "id", None) or getattr(law, "form", "this law")
+    return getattr(law, "name", None) or law_name(law)
 
 
 @contextlib.contextmanager

@@ -37,8 +37,10 @@ reaches it within the constraints. Without data or caps that is the law's own le
 the closed form C_min(ℓ) = (K/(ℓ − E))^(1/γ) of :func:`planner.planning.whatif.min_compute_for_loss`, which
 also gives (1) for a target.
 
-The loss models and their inverses are :mod:`planner.laws.loss_models`; the repetition law is
-:mod:`planner.laws.repetition`; the one-dimensional minimiser is :func:`planner.planning.optimize.argmin_log`.
+The law answers the loss and its inverses D(N, ℓ), N(D, ℓ) itself: the family with unlimited data, or the
+:class:`~planner.laws.repetition.RepeatedData` law it gives for U unique tokens
+(:meth:`~planner.laws.questions.Questions.on_unique_data`); the one-dimensional minimiser is
+:func:`planner.laws.solve.argmin_log`. The loss of one run on repeated data is :mod:`planner.planning.repeated`.
 
 Solvers: the caps alone have a closed form (along k·N·D = C the loss is convex in log N for both
 loss families, so the optimum is the unconstrained one clipped to the caps); everything else is a
@@ -49,17 +51,18 @@ one-dimensional too. numpy is imported only when these functions run.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from ..base.conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
-from ..base.errors import InfeasibleError, UnsupportedLawError
-from ..laws.repetition import Repetition
-from ..laws.loss_models import loss_model
-from .optimize import argmin_log
-from .plan import Plan, model_of, require_dense
+from ..base.errors import InfeasibleError
 from ..base.units import Real, check_positive, format_count, format_flops, format_general
+from ..laws.questions import asking, family_of, law_name
+from ..laws.repetition import Repetition
+from ..laws.solve import argmin_log
+from .plan import Plan
+from .repeated import RepeatedRun, law_on_data, quiet_floats, repeated_loss, shaped
 from .whatif import min_compute_for_loss
 
 __all__ = ["RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints"]
@@ -69,74 +72,10 @@ _BIND_TOL = 1e-7    # a plan this close (relative) to a cap sits on it: the cap 
 _CAP_ROUNDING = 1e-12
 
 
-def _np():
+def _np() -> Any:
     import numpy as np
 
     return np
-
-
-def _repetition(law, unique_tokens, repetition: Repetition | None) -> Repetition | None:
-    """The repetition constants to use: those passed, else the law's own; an error if data is limited and neither."""
-    if unique_tokens is None or model_of(law).form != "parametric":
-        return None   # (repeated data on another form is refused by the loss model, with the reason)
-    rep = repetition or getattr(law, "repetition", None)
-    if rep is None:
-        law_id = getattr(law, "id", "this law")
-        raise UnsupportedLawError(f"{law_id} has no [repetition] table of its own: pass repetition=, e.g. "
-                                  "planner.repetition_for(law) to borrow Muennighoff et al. 2023's")
-    return rep
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# the loss of one run on repeated data
-
-
-@dataclass(frozen=True)
-class RepeatedRun:
-    """A run of N parameters on D tokens drawn from U unique tokens, under L_U.
-
-    epochs : D / U.  effective_tokens : D'.  effective_params : N'.
-    loss : L_U(N, D) in nats/token.  loss_all_unique : the plain law's L(N, D), as if every token were new.
-    """
-
-    n_params: Real
-    n_tokens: Real
-    unique_tokens: Real
-    epochs: Real
-    effective_tokens: Real
-    effective_params: Real
-    loss: Real
-    loss_all_unique: Real
-    repetition: Repetition
-
-
-def _quiet_floats(f):
-    """Run ``f`` with numpy's overflow, divide and invalid warnings off: extreme inputs (C = 1e300 on U = 1e-10)
-    overflow to inf, which the solvers handle, and the warnings would otherwise reach the user's stderr."""
-    @functools.wraps(f)
-    def quiet(*args, **kwargs):
-        with _np().errstate(over="ignore", divide="ignore", invalid="ignore"):
-            return f(*args, **kwargs)
-    return quiet
-
-
-@_quiet_floats
-def repeated_loss(law, n_params: Real, n_tokens: Real, unique_tokens: Real, repetition: Repetition | None = None
-                  ) -> RepeatedRun:
-    """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
-    require_dense(law, "the loss on repeated data (--unique-tokens)")
-    N = check_positive(n_params, "n_params")
-    D = check_positive(n_tokens, "n_tokens")
-    U = check_positive(unique_tokens, "unique_tokens")
-    rep = _repetition(law, U, repetition)
-    lm = loss_model(law, U, rep)
-    scalar = all(isinstance(x, float) for x in (N, D, U))
-    Np, Dp = lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
-    out = dict(
-        n_params=N, n_tokens=D, unique_tokens=U, epochs=_np().asarray(D) / U,
-        effective_tokens=Dp, effective_params=Np, loss=lm.loss_at(Np, Dp), loss_all_unique=model_of(law).loss(N, D),
-    )
-    return RepeatedRun(**{k: _shape(v, scalar) for k, v in out.items()}, repetition=rep)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -201,7 +140,7 @@ class ConstrainedResult:
         return {name: p for name, p in named.items() if p is not None}
 
 
-@_quiet_floats
+@quiet_floats
 def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real | None = None,
                           unique_tokens: float | None = None, max_params: float | None = None,
                           max_tokens: float | None = None, inference_tokens: float | None = None,
@@ -213,18 +152,18 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
     :class:`InfeasibleError` naming the constraint that cannot be met: caps that leave no plan at a
     budget (C > k·P·D_max), or a target loss at or below what the law, data and caps allow.
     """
-    require_dense(law, "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)")
     if (flops is None) == (target_loss is None):
         raise ValueError("give flops or target_loss, not both")
     np = _np()
-    model = model_of(law)
-    law_id = getattr(law, "name", None) or getattr(law, "id", model.form)
+    model = family_of(law)
+    law_id = getattr(law, "name", None) or law_name(law)
     U = None if unique_tokens is None else float(check_positive(unique_tokens, "unique_tokens"))
     P = None if max_params is None else float(check_positive(max_params, "max_params"))
     Dmax = None if max_tokens is None else float(check_positive(max_tokens, "max_tokens"))
     T = None if inference_tokens is None else float(_check_nonnegative(inference_tokens, "inference_tokens"))
-    rep = _repetition(law, U, repetition)
-    lm = loss_model(law, U, rep)
+    with asking(law, "constraints"):
+        lm = law_on_data(law, U, repetition)
+    rep = getattr(lm, "repetition", None)
     k = model.flops_per_param_token
     ctx = _Context(law_id, lm, k, U, P, Dmax)
 
@@ -261,10 +200,10 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
         Ni, Di = ctx.lifetime_optimal(ell, T, feasible=(N, D))
         aware = ctx.plan(Ni, Di, T, scalar)
         i = INFERENCE_FLOPS_PER_PARAM_TOKEN
-        saving = _shape(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
+        saving = shaped(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
     return ConstrainedResult(
-        law_id=law_id, budget=None if C is None else _shape(C, scalar),
-        target_loss=None if target_loss is None else _shape(ell, scalar),
+        law_id=law_id, budget=None if C is None else shaped(C, scalar),
+        target_loss=None if target_loss is None else shaped(ell, scalar),
         unique_tokens=U, max_params=P, max_tokens=Dmax, inference_tokens=T, repetition=rep,
         compute_optimal=ref, training_optimal=train, inference_aware=aware, flops_saving=saving,
         loss_floor=ctx.floor(),
@@ -283,15 +222,6 @@ def _check_nonnegative(value, name):
     return check_positive(value, name)
 
 
-def _shape(x, scalar):
-    """A float for a scalar problem, else the array."""
-    np = _np()
-    if x is None:
-        return None
-    a = np.asarray(x)
-    return a.reshape(-1)[0].item() if scalar else a
-
-
 class _Context:
     """One planning problem's law and constraints, and the two solvers over them."""
 
@@ -301,13 +231,18 @@ class _Context:
     # -- building a plan ----------------------------------------------------------------------------------------------
     def plan(self, N, D, T, scalar, capped=True) -> ConstrainedPlan:
         """The plan (N, D) with its costs; ``capped`` plans report whether they sit on a cap."""
-        k, s = self.k, (lambda x: _shape(x, scalar))
-        train = k * N * D
+        s = (lambda x: shaped(x, scalar))
+        train = self.lm.training_flops(N, D)
         infer = None if T is None else INFERENCE_FLOPS_PER_PARAM_TOKEN * N * T
         data = self.U is not None
-        Np, Dp = self.lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
+        if data:
+            Np, Dp = self.lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
+            loss = self.lm.loss_at(Np, Dp)
+        else:
+            Np = Dp = None
+            loss = self.lm.loss(N, D)
         return ConstrainedPlan(
-            flops=s(train), n_params=s(N), n_tokens=s(D), tokens_per_param=s(D / N), loss=s(self.lm.loss_at(Np, Dp)),
+            flops=s(train), n_params=s(N), n_tokens=s(D), tokens_per_param=s(D / N), loss=s(loss),
             epochs=s(D / self.U) if data else None,
             effective_tokens=s(Dp) if data else None,
             effective_params=s(Np) if data else None,
@@ -423,7 +358,7 @@ class _Context:
         np = _np()
         k, i, lm = self.k, INFERENCE_FLOPS_PER_PARAM_TOKEN, self.lm
         D_top = np.inf if self.Dmax is None else self.Dmax
-        N_lo = lm.params_for(np.full_like(ell, D_top), ell)   # the smallest N that reaches ℓ
+        N_lo = lm.params_for_loss(np.full_like(ell, D_top), ell)   # the smallest N that reaches ℓ
         if feasible is not None:
             N_lo = np.where(np.isfinite(N_lo), np.minimum(N_lo, feasible[0]), feasible[0])
         elif not np.all(np.isfinite(N_lo)):
@@ -436,14 +371,14 @@ class _Context:
 
         def cost(t):
             N = np.exp(t)
-            D = lm.tokens_for(N, ell)
+            D = lm.tokens_for_loss(N, ell)
             ok = D <= D_top * (1 + 1e-12)
             with np.errstate(invalid="ignore", over="ignore"):
                 return np.where(ok, k * N * np.minimum(D, D_top) + i * N * T, np.inf)
 
         t = argmin_log(cost, t_lo, t_hi)
         N = np.exp(t) if self.P is None else np.where(math.log(self.P) - t < _BIND_TOL, self.P, np.exp(t))
-        D = np.minimum(lm.tokens_for(N, ell), D_top)
+        D = np.minimum(lm.tokens_for_loss(N, ell), D_top)
         if feasible is not None:
             # On the loss floor (data or caps saturated) L = ℓ is ill-conditioned: never return a plan
             # that costs more over its life than the feasible one we were given.

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from ..base.conventions import DISTILLATION_SCENARIOS, FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN
 from ..base.errors import InfeasibleError, UnsupportedLawError
 from ..base.units import check_positive
+from ..laws.questions import family_of
 
 __all__ = ["DistilledRun", "DistillationPlan", "distill", "compute_optimal_distillation", "distillation_flops",
            "supervised_floor", "teacher_tokens_for", "SCENARIOS", "require_distillation"]
@@ -50,25 +52,20 @@ def require_distillation(law):
     return table
 
 
-def _supervised(law):
-    return getattr(law, "model", law)
+def _supervised(law: Any) -> Any:
+    return family_of(law)
 
 
-def supervised_floor(law, n_params):
+def supervised_floor(law: Any, n_params: Any) -> Any:
     """L(N, ∞) = E + (A/N^α)^γ: the lowest loss N parameters reach by supervised training (Eq. 35 of the paper)."""
-    m = _supervised(law)
-    return m.E + (m.A / n_params**m.alpha) ** getattr(m, "gamma", 1.0)
+    return _supervised(law).loss(n_params, math.inf)
 
 
-def teacher_tokens_for(law, n_params, loss):
-    """The D with L(N, D) = ``loss``: D = (B / ((L − E)^(1/γ) − A/N^α))^(1/β); inf at or below N's floor."""
+def teacher_tokens_for(law: Any, n_params: Any, loss: Any) -> Any:
+    """The D with L(N, D) = ``loss`` (the supervised law's D(N, ℓ)); inf at or below N's floor."""
     import numpy as np
 
-    m = _supervised(law)
-    gamma = getattr(m, "gamma", 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rest = np.maximum(np.asarray(loss, dtype=float) - m.E, 0.0) ** (1.0 / gamma) - m.A / n_params**m.alpha
-        D = np.where(rest > 0, (m.B / np.where(rest > 0, rest, 1.0)) ** (1.0 / m.beta), np.inf)
+    D = _supervised(law).tokens_for_loss(n_params, loss)
     return float(D) if np.ndim(D) == 0 else D
 
 

@@ -8,13 +8,15 @@ experts).
 
 from dataclasses import dataclass
 
-from ..base.errors import UnsupportedLawError
+from typing import Any
+
 from ..base.units import Real, check_positive
+from ..laws.questions import family_of
 
 # No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
 # planner/laws/law.py), and Plan is made on every run of ``plan``.
 
-__all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split", "require_dense"]
+__all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split"]
 
 
 @dataclass(frozen=True)
@@ -98,53 +100,21 @@ class MoEPlan(Plan):
         return "MoE" + super().__repr__()[:-1] + extra + ")"
 
 
-def model_of(law):
-    """The law family behind ``law`` (a Law from a preset, or a family instance itself)."""
-    return getattr(law, "model", law)
-
-
-def compute_optimal(law, flops: Real) -> Plan:
+def compute_optimal(law: Any, flops: Real) -> Plan:
     """The compute-optimal (N, D) for each budget, with the predicted loss where the law has one.
 
-    ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape.
+    ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape. The law's family
+    answers (:meth:`~planner.laws.questions.Questions.optimal_plan`); a family whose plans carry more (a mixture of
+    experts: active parameters, granularity, FLOPs per token) gives a :class:`MoEPlan`.
     """
     C = check_positive(flops, "flops")
-    model = model_of(law)
-    if getattr(model, "routed", False):
-        from .optimize import moe_optimum
-
-        N, D, G, loss = moe_optimum(model, C)
-        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss,
-                       n_active_params=model.active_params(N), granularity=G,
-                       flops_per_token=model.flops_per_token(N, G))
-    N, D, loss = optimal_split(model, C)
+    N, D, loss, extra = family_of(law).optimal_plan(C)
+    if extra:
+        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss, **extra)
     return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)
 
 
-def optimal_split(model, flops: Real) -> tuple[Real, Real, Real | None]:
+def optimal_split(model: Any, flops: Real) -> tuple[Real, Real, Real | None]:
     """(N_opt, D_opt, L_opt) of a law family at ``flops`` (already checked), L_opt None without a loss model.
-
-    Families with an ``optimum`` method (the parametric law) give all three from one log C; the others give
-    the split and their loss at it. Coefficients may be arrays that broadcast against ``flops``.
-    """
-    if getattr(model, "routed", False):
-        from .optimize import moe_optimum
-
-        opt = moe_optimum(model, flops)
-        return opt.n_params, opt.n_tokens, opt.loss
-    if hasattr(model, "optimum"):
-        return model.optimum(flops)
-    N, D = model.compute_optimal(flops)
-    return N, D, (model.loss(N, D) if model.has_loss else None)
-
-
-def require_dense(law, what: str) -> None:
-    """UnsupportedLawError if ``law`` is a mixture of experts, for the questions planned on k·N·D with one N:
-    ``what`` names the question (``"a what-if (--params, --tokens)"``)."""
-    model = model_of(law)
-    if getattr(model, "routed", False):
-        name = getattr(law, "id", model.form)
-        raise UnsupportedLawError(
-            f"{what} is not available for {name}, a mixture-of-experts law: its N counts every expert, its loss "
-            "needs the granularity G and its compute counts active parameters and routing (Eq. 10); ask for its "
-            "compute-optimal N, D and G with --flops")
+    Coefficients may be arrays that broadcast against ``flops``."""
+    return family_of(model).optimum(flops)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from ..base.errors import NoUncertaintyError, NumericError, UnsupportedLawError
 from ..base.units import Real
+from ..laws.questions import family_of
 
 __all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "anchored_intervals",
            "has_uncertainty", "central_interval", "DEFAULT_SEED", "DEFAULT_DRAWS"]
@@ -126,7 +127,7 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
     """
     import numpy as np
 
-    model = getattr(law, "model", law)
+    model = family_of(law)
     unc = getattr(law, "uncertainty", None)
     law_id = getattr(law, "id", type(model).__name__)
     if unc is None or not unc.publishes:
@@ -228,7 +229,7 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
     from .plan import optimal_split
     from ..base.units import check_positive
 
-    model = getattr(law, "model", law)
+    model = family_of(law)
     samples = samples if samples is not None else coefficient_samples(law)
     C = check_positive(flops, "flops")
     scalar = isinstance(C, (int, float))
@@ -262,7 +263,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
     ``n_tokens`` or a ``target_loss`` (one of them; floats or sequences), its budget C bounded too.
 
     Each draw θ_s fixes its own budget, C_s = C(N; θ_s) (the family's ``flops_for_params``), C(D; θ_s)
-    (``flops_for_tokens``) or C_min(ℓ; θ_s) = (K_s/(ℓ − E_s))^(1/γ_s) (its ``frontier``), then its own optimum at
+    (``flops_for_tokens``) or C_min(ℓ; θ_s) = (K_s/(ℓ − E_s))^(1/γ_s) (its ``least_compute``), then its own optimum at
     C_s. A draw whose E_s is at or above the target never reaches it: it is left out of that target's
     interval, and the note says how many were. ``flops`` is the point plan's budget (as :mod:`planner.planning.whatif` gives
     it), so report rows match.
@@ -279,7 +280,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
     scalar = isinstance(values, (int, float))
     V = [float(values)] if scalar else [float(v) for v in values]
     flops = [float(point(law, v).flops) for v in V]
-    model = getattr(law, "model", law)
+    model = family_of(law)
     samples = samples if samples is not None else coefficient_samples(law)
     drawn = dataclasses.replace(model, **{name: samples.values[:, j, None] for j, name in enumerate(samples.names)})
     row = np.asarray(V, dtype=float).reshape(1, -1)
@@ -289,8 +290,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
         elif given == "n_tokens":
             C = drawn.flops_for_tokens(row)
         else:
-            f = drawn.frontier
-            C = np.where(row > f.E, (f.K / (row - f.E)) ** (1.0 / f.gamma), np.nan)
+            C = drawn.least_compute(row)
         shape = (len(samples), row.shape[1])
         C = np.broadcast_to(C, shape)
         N, D, L = optimal_split(drawn, C)
