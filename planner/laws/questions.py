@@ -204,7 +204,7 @@ class LossQuestions(Questions):
         """C_min(ℓ): the least compute whose optimal split reaches ℓ; nan where ℓ ≤ E."""
         x = self.log_least_compute(loss)
         if isinstance(x, float):
-            return math.exp(x) if x < 709.0 else math.inf
+            return math.exp(x) if not x > 709.0 else math.inf   # nan stays nan
         import numpy as np
 
         with np.errstate(over="ignore"):
