@@ -43,6 +43,10 @@ class AllocationRule(Questions):
     scale_names: ClassVar[tuple[str, ...]] = ("coefficient",)
     has_loss: ClassVar[bool] = False
 
+    def describe(self) -> dict[str, str]:
+        """What its power law gives."""
+        return {"gives": self.gives}
+
     def on_unique_data(self, unique_tokens: Real | None, repetition: Repetition | None = None) -> "AllocationRule":
         """Refused: planning under constraints compares losses, and a rule predicts none."""
         raise refuse_without_loss("planning under constraints compares losses")

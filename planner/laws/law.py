@@ -114,6 +114,11 @@ class Law:
         return getattr(self.model, "routed", False)
 
     @property
+    def plan_fields(self) -> tuple[str, ...]:
+        """The fields its plans carry beyond C, N, D, D/N and L (:attr:`planner.laws.questions.Questions.plan_fields`)."""
+        return self.model.plan_fields
+
+    @property
     def coefficients(self) -> dict[str, float]:
         return {name: getattr(self.model, name) for name in self.model.coefficient_names}
 

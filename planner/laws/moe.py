@@ -80,6 +80,7 @@ class FineGrainedMoE(Questions):
     has_loss: ClassVar[bool] = True
     #: N counts every expert, compute only the active ones: plans carry N_active, G and FLOPs per token.
     routed: ClassVar[bool] = True
+    plan_fields: ClassVar[tuple[str, ...]] = ("n_active_params", "granularity", "flops_per_token")
 
     def loss(self, n_params: Real, n_tokens: Real, granularity: Real) -> Real:
         """L(N, D, G) in nats/token (Eq. 9); the arguments broadcast against each other."""
@@ -110,6 +111,18 @@ class FineGrainedMoE(Questions):
         d = self.d_model(n_params)
         routing = self.routing_flops * self.expansion_rate * granularity * d * (d / self.width_per_block)
         return self.flops_per_param_token * self.active_params(n_params) + routing
+
+    def flops_rule(self) -> str:
+        """Eq. 10 on active parameters and routing, as a sentence."""
+        return (f"C = (12·d_model²·{self.flops_per_param_token:g} + d_model·E·G·{self.routing_flops:g})·n_blocks·D "
+                f"FLOPs (Eq. 10), i.e. {self.flops_per_param_token:g}·N_active·D plus routing, with "
+                f"E = {self.expansion_rate:g}, d_model = {self.width_per_block:g}·n_blocks and "
+                f"N_active = 12·N/{8 * self.expansion_rate + 4:g}")
+
+    def describe(self) -> dict[str, Any]:
+        """Its ``[moe]`` table."""
+        return {"moe": {"expansion_rate": self.expansion_rate, "granularities": list(self.granularities),
+                        "routing_flops": self.routing_flops, "width_per_block": self.width_per_block}}
 
     def largest_granularity(self) -> float:
         """The largest G searched: an optimum there may want a finer one."""

@@ -110,6 +110,17 @@ class Questions:
     flops_per_param_token: float
     form: str
     has_loss: bool
+    #: The fields its plans carry beyond C, N, D, D/N and L (a mixture of experts: active parameters, G, FLOPs per
+    #: token); the command line shows them as columns.
+    plan_fields: tuple[str, ...] = ()
+
+    def flops_rule(self) -> str:
+        """How it counts training compute, as a sentence: ``C = 6·N·D FLOPs``."""
+        return f"C = {self.flops_per_param_token:g}·N·D FLOPs"
+
+    def describe(self) -> dict[str, Any]:
+        """What a catalogue shows of it beyond its coefficients (an allocation rule: what it gives)."""
+        return {}
 
     def training_flops(self, n_params: Real, n_tokens: Real) -> Real:
         """C = k·N·D."""

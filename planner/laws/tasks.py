@@ -88,6 +88,10 @@ class SigmoidAccuracy:
     def accuracy(self, task_loss: Real) -> Real:
         return self(task_loss)
 
+    def formula(self) -> str:
+        """Its formula with its coefficients, as reports print it."""
+        return f"{self.a:.4g}/(1 + e^(-{self.k:.4g}(L - {self.L0:.4g}))) + {self.b:.4g}"
+
     @property
     def floor(self) -> Real:
         """The accuracy as L → ∞: a + b."""
@@ -125,6 +129,10 @@ class ExponentialError:
     def accuracy(self, task_loss: Real) -> Real:
         """1 − Err(L)."""
         return 1.0 - self(task_loss)
+
+    def formula(self) -> str:
+        """Its formula with its coefficients, as reports print it."""
+        return f"err = {self.epsilon:.4g} - {self.k:.4g}·e^(-{self.gamma:.4g}·L)"
 
     @property
     def floor(self) -> Real:

@@ -45,7 +45,7 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
     """The answer to one ``plan`` question (see the module's docstring for which), with ``budget_note`` in the
     footer, then extended with the cost on ``cluster``, hyperparameters from ``hparams_law`` and shapes as asked.
     ``repetition`` is the :class:`~planner.laws.Repetition` to use on limited data (the law's own by default)."""
-    if shape_settings is not None and law.routed:
+    if shape_settings is not None and law.plan_fields:
         raise UnsupportedLawError(
             f"--shape builds dense transformer shapes for one N; {law.id} is a mixture of experts, whose shape "
             "follows from its plan by the paper's assumption d_model = 64·n_blocks (d_model = (64·N/(8E + 4))^(1/3), "

@@ -35,12 +35,7 @@ MOE_PLAN_KEYS = ("preset", "flops", "n_params", "n_active_params", "granularity"
 def flops_convention(law) -> str:
     """How the law counts training compute, as its footers state it: ``C = 6·N·D FLOPs``, or for a mixture of
     experts Eq. 10 of Krajewski et al. 2024 on active parameters."""
-    if not law.routed:
-        return f"C = {law.flops_per_param_token:g}·N·D FLOPs"
-    m = law.model
-    return (f"C = (12·d_model²·{m.flops_per_param_token:g} + d_model·E·G·{m.routing_flops:g})·n_blocks·D FLOPs "
-            f"(Eq. 10), i.e. {m.flops_per_param_token:g}·N_active·D plus routing, with E = {m.expansion_rate:g}, "
-            f"d_model = {m.width_per_block:g}·n_blocks and N_active = 12·N/{8 * m.expansion_rate + 4:g}")
+    return law.model.flops_rule()
 
 
 def _moe_columns(law) -> list[Column]:
@@ -55,7 +50,7 @@ def _moe_columns(law) -> list[Column]:
 def plan_columns(law) -> tuple[Column, ...]:
     """Columns of the plan table; the loss column only where the law has a loss model. A mixture of experts has
     total and active parameters, its granularity and its FLOPs per token (C = FLOPs/token × D)."""
-    if law.routed:
+    if law.plan_fields:
         return tuple(_moe_columns(law) + [Column("loss", "loss*", format_loss)])
     cols = [
         Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
@@ -80,7 +75,7 @@ def plan_rows(law, plan) -> list[dict]:
          "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
         for C, N, D, r, L in zip(*fields)
     ]
-    if law.routed:
+    if law.plan_fields:
         for row, Na, G, f in zip(rows, as_floats(plan.n_active_params), as_floats(plan.granularity),
                                  as_floats(plan.flops_per_token)):
             row.update(n_active_params=Na, granularity=G, flops_per_token=f, flops_check=f * row["n_tokens"],
@@ -93,10 +88,10 @@ def law_footer(law) -> list[str]:
     coefs = ", ".join(f"{k} = {v:.6g}" for k, v in law.coefficients.items())
     lines = [
         f"Law: {law.name} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
-        f"Coefficients: {coefs}" + (f"; gives {law.model.gives}" if law.form == "allocation" else ""),
+        f"Coefficients: {coefs}" + "".join(f"; gives {g}" for g in [law.model.describe().get("gives")] if g),
         f"Conventions: N counts {law.parameters} parameters; {flops_convention(law)}.",
     ]
-    if law.routed:
+    if law.plan_fields:
         lines.append("Active vs total: compute, hardware time and cost count the active parameters N_act (and "
                      "routing), never 6·N·D with N counting every expert; G: each token goes to G experts of width "
                      "d_ff/G (searched over G = " + ", ".join(f"{g:g}" for g in law.model.granularities) + ").")
@@ -133,7 +128,7 @@ EFFICIENCY_NOTE = ("Loss gap: the run's loss minus the compute-optimal loss at t
 def plan_report(law, plans) -> Report:
     """The plain ``plan`` table: one row per budget."""
     rows = [row for p in plans for row in plan_rows(law, p)]
-    return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=MOE_PLAN_KEYS if law.routed else PLAN_KEYS,
+    return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=MOE_PLAN_KEYS if law.plan_fields else PLAN_KEYS,
                   title=f"Compute-optimal plan · {law.name}", footer=tuple(law_footer(law)))
 
 
@@ -205,12 +200,12 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
                      n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
                      loss=None if p.loss is None else float(p.loss))
                 for law, p in zip(laws, row_plans)]
-        routed = any(law.routed for law in laws)
+        routed = any(law.plan_fields for law in laws)
         # With a mixture of experts among them the laws' N count different things; their active N compare.
         n_key, n_label = ("n_active_params", "active N") if routed else ("n_params", "N")
         notes = (f"Spread: {_spread(rows, n_key, n_label)}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
         blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
-    routed = any(law.routed for law in laws)
+    routed = any(law.plan_fields for law in laws)
     cols = (Column("preset", "preset", format_text, align="left"),
             Column("parameters", "N counts", format_text, align="left", optional=True),
             Column("n_params", "params N", format_count, **PARAMS_SHORT)) + \
@@ -252,14 +247,14 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
 
 def compare_footer(laws: Sequence) -> list[str]:
     """The assumptions of a comparison: FLOPs conventions, parameter counting, losses, and every source."""
-    dense = [law for law in laws if not law.routed]
+    dense = [law for law in laws if not law.plan_fields]
     ks = sorted({law.flops_per_param_token for law in dense})
     if len(ks) == 1:
         flops = f"C = {ks[0]:g}·N·D FLOPs for every {'dense ' if len(dense) < len(laws) else ''}law (forward 2·N·D, " \
                 "backward 4·N·D)."
     else:
         flops = "C = k·N·D FLOPs with " + "; ".join(f"k = {law.flops_per_param_token:g} for {law.id}" for law in dense) + "."
-    moe = [f"{law.id}: {flops_convention(law)}." for law in laws if law.routed]
+    moe = [f"{law.id}: {flops_convention(law)}." for law in laws if law.plan_fields]
     flops = " ".join(([flops] if dense else []) + moe + (["Active N = N for a dense law."] if moe and dense else []))
     other = [law for law in laws if law.parameters != "total"]
     counts = "N counts total parameters (embeddings included)"
