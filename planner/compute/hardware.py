@@ -162,7 +162,7 @@ def chips_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> li
         for key in ("name", "peak_flops_per_second", "source"):
             if key not in table:
                 raise PresetError(f"missing key {key!r} in {where}")
-        values = {}
+        values: dict[str, Any] = {}
         for key, value in table.items():
             expected = _CHIP_KEYS[key]
             if expected is float and isinstance(value, int) and not isinstance(value, bool):

@@ -27,6 +27,7 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 """
 
 from importlib import import_module
+from typing import Any
 
 from .law import Family, Law, Uncertainty
 
@@ -53,10 +54,11 @@ _LAZY = {"Frontier": "frontier", "RepeatedData": "repetition", "ParametricLaw": 
 def family(form: str) -> type:
     """The law family of a law file's ``form`` (KeyError for an unknown form)."""
     module, name = FAMILIES[form].split(":")
-    return getattr(import_module(module), name)
+    cls: type = getattr(import_module(module), name)
+    return cls
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "FORMS":
         return {form: family(form) for form in FAMILIES}
     if name not in _LAZY:

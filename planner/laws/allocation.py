@@ -42,6 +42,7 @@ class AllocationRule(Questions):
     #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
     scale_names: ClassVar[tuple[str, ...]] = ("coefficient",)
     has_loss: ClassVar[bool] = False
+    unit_interval_names: ClassVar[tuple[str, ...]] = ("exponent",)
 
     def describe(self) -> dict[str, str]:
         """What its power law gives."""

@@ -75,8 +75,7 @@ class BusbridgeLaw(ParametricLaw):
             rest = self._bracket(loss) - self.B / np.asarray(n_tokens, dtype=float) ** self.beta
         return solve_term(rest, self.A, self.alpha)
 
-    def on_unique_data(self, unique_tokens: Real | None,  # type: ignore[override]
-                       repetition: Repetition | None = None) -> "BusbridgeLaw":
+    def on_unique_data(self, unique_tokens: Real | None, repetition: Repetition | None = None) -> "BusbridgeLaw":
         """Itself with unlimited data; refused on repeated data (the paper fits no repetition)."""
         if unique_tokens is None:
             return self

@@ -8,7 +8,7 @@ ones in :mod:`planner.laws.tables` and :mod:`planner.laws.repetition`.
 import dataclasses
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping, Union
+from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 
 from ..base.errors import PresetError
 
@@ -30,7 +30,7 @@ Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "
 # No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
 # expression match when the class is made, and these classes are made on every run of ``plan`` (bench/bench_cli.py).
 
-_EMPTY: Mapping = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class Law:
         """A copy with some coefficients replaced (``alpha=0.35``), each validated as a law file's would be."""
         for name, value in overrides.items():
             check_coefficient(type(self.model), name, value, where="--set")
-        model = dataclasses.replace(self.model, **overrides)
+        model = cast("Family", dataclasses.replace(cast(Any, self.model), **overrides))
         note = "coefficients overridden: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
         return dataclasses.replace(self, model=model, notes=self.notes + (note,),
                                    overrides=MappingProxyType({**self.overrides, **overrides}))
@@ -177,9 +177,9 @@ def check_coefficient(family: type, name: str, value: object, where: str) -> flo
     """
     from ..base.errors import did_you_mean
 
-    allowed = family.coefficient_names
+    allowed: tuple[str, ...] = getattr(family, "coefficient_names")
     if name not in allowed:
-        hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {family.form} form has {', '.join(allowed)}"
+        hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {getattr(family, 'form')} form has {', '.join(allowed)}"
         raise PresetError(f"unknown coefficient {name!r} in {where}{hint}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PresetError(f"{name!r} must be a number (got {type(value).__name__} {value!r}) in {where}")
@@ -193,7 +193,7 @@ def check_coefficient(family: type, name: str, value: object, where: str) -> flo
     if name in getattr(family, "nonnegative_names", ("E",)):
         if value < 0:
             raise PresetError(f"{name!r} must be >= 0 (got {value:g}) in {where}")
-    elif name == "exponent" and family.form == "allocation":
+    elif name in getattr(family, "unit_interval_names", ()):
         if not 0 < value < 1:
             raise PresetError(f"'exponent' must be between 0 and 1 (got {value:g}) in {where}")
     elif value <= 0:

@@ -207,12 +207,32 @@ class FineGrainedMoE(Questions):
             raise self._refuse()
         return self.flops_per_token(n_params, granularity) * n_tokens
 
-    def _refused(self, *args: Any) -> NoReturn:
+    def tokens_for_flops(self, n_params: Real, flops: Real) -> NoReturn:
         raise self._refuse()
 
-    tokens_for_flops = params_for_flops = reducible = _refused
-    least_compute = log_least_compute = flops_for_params = flops_for_tokens = _refused
-    tokens_for_loss = params_for_loss = _refused
+    def params_for_flops(self, n_tokens: Real, flops: Real) -> NoReturn:
+        raise self._refuse()
+
+    def reducible(self, n_params: Real, n_tokens: Real) -> NoReturn:
+        raise self._refuse()
+
+    def least_compute(self, loss: Real) -> NoReturn:
+        raise self._refuse()
+
+    def log_least_compute(self, loss: Real) -> NoReturn:
+        raise self._refuse()
+
+    def flops_for_params(self, n_params: Real) -> NoReturn:
+        raise self._refuse()
+
+    def flops_for_tokens(self, n_tokens: Real) -> NoReturn:
+        raise self._refuse()
+
+    def tokens_for_loss(self, n_params: Real, loss: Real) -> NoReturn:
+        raise self._refuse()
+
+    def params_for_loss(self, n_tokens: Real, loss: Real) -> NoReturn:
+        raise self._refuse()
 
     def on_unique_data(self, unique_tokens: Real | None, repetition: Repetition | None = None) -> Any:
         """Itself with unlimited data; refused otherwise (planning under constraints needs one N)."""

@@ -179,4 +179,5 @@ def pow_array(x: "numpy.ndarray", p: Real) -> "numpy.ndarray":
     a few ulps of it for the budgets planned here."""
     import numpy as np
 
-    return np.exp2(p * np.log2(x))
+    y: numpy.ndarray = np.exp2(p * np.log2(x))
+    return y

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping
 
 from ..base.errors import NoLossModelError, UnansweredError
 from ..base.units import Real
 
 if TYPE_CHECKING:
     from .frontier import Frontier
-    from .repetition import Repetition
 
 __all__ = ["Questions", "LossQuestions", "QUESTIONS", "asking", "family_of", "law_name", "map_scalar"]
 
@@ -81,7 +80,7 @@ def asking(law: Any, question: str) -> Iterator[None]:
         raise e.about(law_name(law), question, QUESTIONS[question]) from None
 
 
-def map_scalar(fn: Any, *args: Any) -> Any:
+def map_scalar(fn: Callable[..., float], *args: Any) -> Any:
     """``fn`` on floats, or elementwise (numpy.vectorize) where an argument is an array."""
     if all(isinstance(x, (int, float)) for x in args):
         return fn(*args)
@@ -108,11 +107,16 @@ class Questions:
     """What every family answers the same way: its FLOP rule C = k·N·D, and its plan from its optimum."""
 
     flops_per_param_token: float
-    form: str
-    has_loss: bool
+    form: ClassVar[str]
+    has_loss: ClassVar[bool]
+    coefficient_names: ClassVar[tuple[str, ...]]
+    #: Coefficients that may be zero (the irreducible loss); the rest must be > 0.
+    nonnegative_names: ClassVar[tuple[str, ...]] = ("E",)
+    #: Coefficients that must lie in (0, 1) (an allocation rule's exponent).
+    unit_interval_names: ClassVar[tuple[str, ...]] = ()
     #: The fields its plans carry beyond C, N, D, D/N and L (a mixture of experts: active parameters, G, FLOPs per
     #: token); the command line shows them as columns.
-    plan_fields: tuple[str, ...] = ()
+    plan_fields: ClassVar[tuple[str, ...]] = ()
 
     def flops_rule(self) -> str:
         """How it counts training compute, as a sentence: ``C = 6·N·D FLOPs``."""
@@ -147,8 +151,9 @@ class Questions:
         N, D, L = self.optimum(flops)
         return N, D, L, {}
 
-    def on_unique_data(self, unique_tokens: Real | None, repetition: Repetition | None = None) -> Any:
-        """The law of runs on ``unique_tokens`` unique tokens: itself with unlimited data (None)."""
+    def on_unique_data(self, unique_tokens: Real | None, repetition: Any = None) -> Any:
+        """The law of runs on ``unique_tokens`` unique tokens with ``repetition``'s decay constants (a
+        :class:`~planner.laws.repetition.Repetition`): itself with unlimited data (None)."""
         if unique_tokens is None:
             return self
         raise refuse_repeated_data(self.form)
@@ -161,7 +166,7 @@ class Questions:
 class LossQuestions(Questions):
     """The questions of a family with a loss model; closed forms on the family, else the numeric fallback."""
 
-    has_loss = True
+    has_loss: ClassVar[bool] = True
 
     def loss(self, n_params: Real, n_tokens: Real) -> Real:
         raise NotImplementedError
@@ -192,7 +197,8 @@ class LossQuestions(Questions):
             return f.loss(flops)
         from .solve import optimal_loss_numeric
 
-        return map_scalar(lambda c: optimal_loss_numeric(self, c), flops)  # type: ignore[arg-type]
+        out: Real = map_scalar(lambda c: optimal_loss_numeric(self, c), flops)
+        return out
 
     def log_least_compute(self, loss: Real) -> Real:
         """ln C_min(ℓ), C_min(ℓ) = (K / (ℓ − E))^(1/γ) (inverting :attr:`frontier`); nan where ℓ ≤ E."""
@@ -201,15 +207,17 @@ class LossQuestions(Questions):
             from .solve import min_flops_for_loss_numeric
 
             E = self.irreducible
-            return map_scalar(lambda t: math.log(min_flops_for_loss_numeric(self, t))  # type: ignore[arg-type]
-                              if t > E else math.nan, loss)
+            out: Real = map_scalar(lambda t: math.log(min_flops_for_loss_numeric(self, t)) if t > E else math.nan,
+                                   loss)
+            return out
         if isinstance(loss, (int, float)) and isinstance(f.K, (int, float)) and isinstance(f.E, (int, float)):
             return (math.log(f.K) - math.log(loss - f.E)) / f.gamma if loss > f.E else math.nan
         import numpy as np
 
         with np.errstate(invalid="ignore", divide="ignore"):
             rest = np.asarray(loss, dtype=float) - f.E
-            return np.where(rest > 0, (np.log(f.K) - np.log(np.where(rest > 0, rest, 1.0))) / f.gamma, np.nan)
+            logs: Real = np.where(rest > 0, (np.log(f.K) - np.log(np.where(rest > 0, rest, 1.0))) / f.gamma, np.nan)
+        return logs
 
     def least_compute(self, loss: Real) -> Real:
         """C_min(ℓ): the least compute whose optimal split reaches ℓ; nan where ℓ ≤ E."""
@@ -219,19 +227,22 @@ class LossQuestions(Questions):
         import numpy as np
 
         with np.errstate(over="ignore"):
-            return np.exp(x)
+            C: Real = np.exp(x)
+        return C
 
     def flops_for_params(self, n_params: Real) -> Real:
         """The budget C at which ``n_params`` is compute-optimal (numeric root of log N_opt(C) = log N)."""
         from .solve import flops_for_optimum_numeric
 
-        return map_scalar(lambda x: flops_for_optimum_numeric(self, "n_params", x), n_params)  # type: ignore
+        C: Real = map_scalar(lambda x: flops_for_optimum_numeric(self, "n_params", x), n_params)
+        return C
 
     def flops_for_tokens(self, n_tokens: Real) -> Real:
         """The budget C at which ``n_tokens`` is compute-optimal (numeric root of log D_opt(C) = log D)."""
         from .solve import flops_for_optimum_numeric
 
-        return map_scalar(lambda x: flops_for_optimum_numeric(self, "n_tokens", x), n_tokens)  # type: ignore
+        C: Real = map_scalar(lambda x: flops_for_optimum_numeric(self, "n_tokens", x), n_tokens)
+        return C
 
     def tokens_for_loss(self, n_params: Real, loss: Real) -> Real:
         """D(N, ℓ): the tokens at which N parameters reach loss ℓ; inf where none does."""
@@ -247,9 +258,10 @@ def solve_term(rest: Real, coef: Real, power: Real) -> Real:
     The inverses D(N, ℓ) and N(D, ℓ) of the forms with a sum of power laws solve one term with it."""
     import numpy as np
 
-    rest = np.asarray(rest, dtype=float)
+    r = np.asarray(rest, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.where(rest > 0, (coef / np.where(rest > 0, rest, 1.0)) ** (1.0 / power), np.inf)
+        X: Real = np.where(r > 0, (coef / np.where(r > 0, r, 1.0)) ** (1.0 / power), np.inf)
+    return X
 
 
 def refuse_without_loss(what: str) -> NoLossModelError:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..base.units import Real
+from .questions import LossQuestions
 
 __all__ = ["Repetition", "RepeatedData", "effective_tokens", "effective_params", "unique_params", "inverse_decay"]
 
@@ -54,7 +55,8 @@ def _decayed(X: Real, base: Real, R_star: float) -> Real:
     with np.errstate(invalid="ignore", divide="ignore"):
         R = np.maximum(X / base - 1.0, 0.0)
         extra = np.where(R > 0, -base * R_star * np.expm1(-R / R_star), 0.0)
-    return np.minimum(X, base) + extra
+    out: Real = np.minimum(X, base) + extra
+    return out
 
 
 def effective_tokens(n_tokens: Real, unique_tokens: Real, R_D_star: float) -> Real:
@@ -92,7 +94,8 @@ def inverse_decay(effective: Real, base: Real, R_star: float) -> Real:
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         u = (effective / base - 1.0) / R_star           # = 1 − e^(−R/R*)
         R = -R_star * np.log1p(-np.minimum(u, 1.0))     # R = −R*·ln(1 − u); inf at u ≥ 1
-        return np.where(effective <= base, effective, np.where(u < 1.0, base * (1.0 + R), np.inf))
+        X: Real = np.where(effective <= base, effective, np.where(u < 1.0, base * (1.0 + R), np.inf))
+    return X
 
 
 def _worth(X: Real, base: Real, R_star: float, decay: Callable[[Real, Real, float], Real]) -> Real:
@@ -100,7 +103,8 @@ def _worth(X: Real, base: Real, R_star: float, decay: Callable[[Real, Real, floa
     np = _np()
     X = np.asarray(X, dtype=float)
     inf = np.isinf(X)
-    return np.where(inf, base * (1.0 + R_star), decay(np.where(inf, 1.0, X), base, R_star))
+    out: Real = np.where(inf, base * (1.0 + R_star), decay(np.where(inf, 1.0, X), base, R_star))
+    return out
 
 
 class RepeatedData:
@@ -113,9 +117,8 @@ class RepeatedData:
     k·N·D (repeats cost what new tokens cost).
     """
 
-    def __init__(self, law: Any, unique_tokens: Real, repetition: Repetition):
-        """``law``: the :class:`~planner.laws.ParametricLaw` trained on the data (Any here: the family module imports
-        this one)."""
+    def __init__(self, law: LossQuestions, unique_tokens: Real, repetition: Repetition):
+        """``law``: the :class:`~planner.laws.ParametricLaw` trained on the data."""
         np = _np()
         self.law, self.repetition = law, repetition
         self.flops_per_param_token = law.flops_per_param_token

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..base.conventions import UNDERTRAINED_FACTOR
 from ..base.errors import NumericError
@@ -27,7 +27,7 @@ BUDGET_RTOL = 1e-9
 _RANGE_NAMES = {"n_params": ("N", format_count), "n_tokens": ("D", format_count), "flops": ("C", format_flops)}
 
 
-def fitted_range_warnings(law, **values: Iterable[float]) -> list[str]:
+def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
     """One message per quantity (``n_params=[...]``, ``n_tokens=[...]``, ``flops=[...]``) that leaves
     ``law.fitted_range``, the range of the runs the law was fitted on."""
     out = []
@@ -47,7 +47,7 @@ def fitted_range_warnings(law, **values: Iterable[float]) -> list[str]:
     return out
 
 
-def undertrained_warnings(law, tokens_per_param: Sequence[float], optimal_tokens_per_param: Sequence[float]) -> list[str]:
+def undertrained_warnings(law: Any, tokens_per_param: Sequence[float], optimal_tokens_per_param: Sequence[float]) -> list[str]:
     """A message for each run whose D/N is under 1/UNDERTRAINED_FACTOR of the optimum's at the same budget."""
     out = []
     for r, r_opt in zip(tokens_per_param, optimal_tokens_per_param):
@@ -57,7 +57,7 @@ def undertrained_warnings(law, tokens_per_param: Sequence[float], optimal_tokens
     return out
 
 
-def granularity_warnings(law, granularities: Iterable[float]) -> list[str]:
+def granularity_warnings(law: Any, granularities: Iterable[float]) -> list[str]:
     """For a mixture-of-experts law, a message if an optimum sits at the largest granularity searched: a finer G
     might lower the loss further, beyond what the search (and the paper's tables) cover."""
     top = family_of(law).largest_granularity()
@@ -72,7 +72,7 @@ def granularity_warnings(law, granularities: Iterable[float]) -> list[str]:
             "beyond the granularities the paper reports (Table 2: 8 to 64)"]
 
 
-def culprit(law) -> str:
+def culprit(law: Any) -> str:
     """The coefficient(s) to blame for arithmetic that left the floats, as a clause: those overridden with --set,
     else those of extreme magnitude (outside 1e-6..1e20), else all of them."""
     model = family_of(law)
@@ -88,12 +88,12 @@ def culprit(law) -> str:
     return f"its coefficient {listed} is" if len(chosen) == 1 else f"its coefficients {listed} are"
 
 
-def _name(law) -> str:
-    return getattr(law, "name", None) or law_name(law)
+def _name(law: Any) -> str:
+    return str(getattr(law, "name", None) or law_name(law))
 
 
 @contextlib.contextmanager
-def guard(law, what: str = "plan") -> Iterator[None]:
+def guard(law: Any, what: str = "plan") -> Iterator[None]:
     """Turn an overflow, a division by zero or a NaN conversion inside the block into one NumericError naming the
     law and the coefficient(s) to blame."""
     try:
@@ -110,12 +110,12 @@ def guard(law, what: str = "plan") -> Iterator[None]:
         raise NumericError(_too_extreme(law, what, "a result that is not a number")) from None
 
 
-def _too_extreme(law, what: str, detail: str) -> str:
+def _too_extreme(law: Any, what: str, detail: str) -> str:
     return (f"{_name(law)} gives no finite {what}: {culprit(law)} too extreme to compute with ({detail}); use "
             "coefficients of the magnitudes published laws have")
 
 
-def check_plans(law, plans: Sequence, *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
+def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
     """Refuse plans that are not numbers: N, D and C finite and > 0, and the compute spent equal to each plan's own C
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""

@@ -95,13 +95,13 @@ class ConstrainedPlan(Plan):
         because the cap stops it (None without that cap).
     """
 
-    epochs: Real = None
-    effective_tokens: Real = None
-    effective_params: Real = None
-    inference_flops: Real = None
-    lifetime_flops: Real = None
-    params_cap_binds: Real = None
-    tokens_cap_binds: Real = None
+    epochs: Real | None = None
+    effective_tokens: Real | None = None
+    effective_params: Real | None = None
+    inference_flops: Real | None = None
+    lifetime_flops: Real | None = None
+    params_cap_binds: Real | None = None
+    tokens_cap_binds: Real | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ class ConstrainedResult:
     """
 
     law_id: str
-    budget: Real
-    target_loss: Real
+    budget: Real | None
+    target_loss: Real | None
     unique_tokens: float | None
     max_params: float | None
     max_tokens: float | None
@@ -129,7 +129,7 @@ class ConstrainedResult:
     compute_optimal: ConstrainedPlan | None
     training_optimal: ConstrainedPlan
     inference_aware: ConstrainedPlan | None
-    flops_saving: Real = None
+    flops_saving: Real | None = None
     loss_floor: float | None = None
 
     @property
@@ -141,7 +141,7 @@ class ConstrainedResult:
 
 
 @quiet_floats
-def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real | None = None,
+def plan_with_constraints(law: Any, flops: Real | None = None, *, target_loss: Real | None = None,
                           unique_tokens: float | None = None, max_params: float | None = None,
                           max_tokens: float | None = None, inference_tokens: float | None = None,
                           repetition: Repetition | None = None) -> ConstrainedResult:
@@ -175,6 +175,7 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
         N, D = ctx.training_optimal(C, model)
         ell = lm.loss(N, D)
     else:
+        assert target_loss is not None
         ell_in = check_positive(target_loss, "target_loss")
         scalar = isinstance(ell_in, float)
         ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
@@ -210,13 +211,13 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
     )
 
 
-def _split(plan):
+def _split(plan: Plan) -> tuple[Any, Any]:
     """(N, D) of a :class:`~planner.planning.plan.Plan` as float arrays."""
     np = _np()
     return np.asarray(plan.n_params, dtype=float), np.asarray(plan.n_tokens, dtype=float)
 
 
-def _check_nonnegative(value, name):
+def _check_nonnegative(value: Real, name: str) -> Real:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value == 0:
         return 0.0
     return check_positive(value, name)
@@ -225,13 +226,15 @@ def _check_nonnegative(value, name):
 class _Context:
     """One planning problem's law and constraints, and the two solvers over them."""
 
-    def __init__(self, law_id, lm, k, U, P, Dmax):
+    def __init__(self, law_id: str, lm: Any, k: float, U: float | None, P: float | None, Dmax: float | None):
         self.law_id, self.lm, self.k, self.U, self.P, self.Dmax = law_id, lm, k, U, P, Dmax
 
     # -- building a plan ----------------------------------------------------------------------------------------------
-    def plan(self, N, D, T, scalar, capped=True) -> ConstrainedPlan:
+    def plan(self, N: Any, D: Any, T: float | None, scalar: bool, capped: bool = True) -> ConstrainedPlan:
         """The plan (N, D) with its costs; ``capped`` plans report whether they sit on a cap."""
-        s = (lambda x: shaped(x, scalar))
+        def s(x: Any) -> Any:
+            return shaped(x, scalar)
+
         train = self.lm.training_flops(N, D)
         infer = None if T is None else INFERENCE_FLOPS_PER_PARAM_TOKEN * N * T
         data = self.U is not None
@@ -252,7 +255,7 @@ class _Context:
             tokens_cap_binds=s(D >= self.Dmax * (1 - _BIND_TOL)) if capped and self.Dmax is not None else None,
         )
 
-    def check_finite(self, N, D, C) -> None:
+    def check_finite(self, N: Any, D: Any, C: Any) -> None:
         """Refuse a plan the constraints leave without a finite N or D (a cap of 1e-300 parameters, 1e-300 unique
         tokens), naming the constraints."""
         np = _np()
@@ -268,7 +271,7 @@ class _Context:
                               "too extreme to compute with; loosen them")
 
     # -- caps ---------------------------------------------------------------------------------------------------------
-    def _caps_interval(self, C):
+    def _caps_interval(self, C: Any) -> tuple[Any, Any]:
         """log N interval allowed by the caps at budget C: [ln(C/(k·D_max)), ln P]; raise if empty."""
         np = _np()
         lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C) - math.log(self.k * self.Dmax)
@@ -277,6 +280,7 @@ class _Context:
         empty = lo > hi + _CAP_ROUNDING
         if empty.any():
             i = int(np.argmax(empty))
+            assert self.P is not None and self.Dmax is not None   # only two caps leave no plan
             most = self.k * self.P * self.Dmax
             raise InfeasibleError(
                 f"the size caps leave no plan for {format_flops(C[i])} FLOPs"
@@ -285,7 +289,7 @@ class _Context:
                 f"{self.k:g}·N·D is at most {format_flops(most)}; lower the budget or raise --max-params or --max-tokens")
         return np.minimum(lo, hi), hi
 
-    def training_optimal(self, C, model):
+    def training_optimal(self, C: Any, model: Any) -> tuple[Any, Any]:
         """argmin L_U(N, C/(kN)) within the caps."""
         np = _np()
         k = self.k
@@ -306,7 +310,7 @@ class _Context:
             t = argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
         return self._snap(t, lo, hi, C)
 
-    def _snap(self, t, lo, hi, C):
+    def _snap(self, t: Any, lo: Any, hi: Any, C: Any) -> tuple[Any, Any]:
         """(N, D) at ln N = t on the budget line, exactly on a cap where t sits on it (no exp∘log round-off)."""
         np = _np()
         N = np.exp(t)
@@ -319,7 +323,7 @@ class _Context:
         return N, D
 
     # -- loss targets -------------------------------------------------------------------------------------------------
-    def floor(self):
+    def floor(self) -> float:
         """The infimum of the loss within data and caps: L_U(P, D_max), with ∞ for a missing cap."""
         np = _np()
         N = np.inf if self.P is None else self.P
@@ -327,7 +331,7 @@ class _Context:
         with np.errstate(divide="ignore"):
             return float(np.asarray(self.lm.loss(np.asarray(N, dtype=float), np.asarray(D, dtype=float))).item())
 
-    def check_reachable(self, ell):
+    def check_reachable(self, ell: Any) -> None:
         """Raise InfeasibleError naming the constraints if a target ℓ is at or below their loss floor."""
         np = _np()
         floor = self.floor()
@@ -349,7 +353,7 @@ class _Context:
             f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
             f"below {format_general(floor, 5)}; {fix}")
 
-    def lifetime_optimal(self, ell, T, feasible=None):
+    def lifetime_optimal(self, ell: Any, T: float, feasible: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
         """argmin k·N·D + i·N·T (i = 2, the forward pass) subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.
 
         ``feasible`` is a plan (N, D) known to reach ℓ within the caps (the training-optimal one), used
@@ -369,7 +373,7 @@ class _Context:
         if self.P is not None:
             t_hi = np.minimum(t_hi, math.log(self.P))
 
-        def cost(t):
+        def cost(t: Any) -> Any:
             N = np.exp(t)
             D = lm.tokens_for_loss(N, ell)
             ok = D <= D_top * (1 + 1e-12)

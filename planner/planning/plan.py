@@ -47,13 +47,13 @@ class Plan:
         return (f"Plan(flops={shown(self.flops, format_flops)}, n_params={shown(self.n_params, format_count)}, "
                 f"n_tokens={shown(self.n_tokens, format_count)}, loss={shown(self.loss, format_loss)})")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The fields as plain Python: floats, or lists of floats for arrays (``loss`` None without a loss model)."""
         from ..base.notebook import floats_or_lists
 
         return {name: floats_or_lists(getattr(self, name)) for name in self.FIELDS}
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, float | None]]:
         """One dict per budget, raw floats under the field names: ``pandas.DataFrame(plan.to_records())`` is a table
         (planner itself does not need pandas)."""
         from ..base.units import as_floats
@@ -117,4 +117,5 @@ def compute_optimal(law: Any, flops: Real) -> Plan:
 def optimal_split(model: Any, flops: Real) -> tuple[Real, Real, Real | None]:
     """(N_opt, D_opt, L_opt) of a law family at ``flops`` (already checked), L_opt None without a loss model.
     Coefficients may be arrays that broadcast against ``flops``."""
-    return family_of(model).optimum(flops)
+    split: tuple[Real, Real, Real | None] = family_of(model).optimum(flops)
+    return split

@@ -35,10 +35,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..base.errors import NoUncertaintyError, NumericError, UnsupportedLawError
 from ..base.units import Real
 from ..laws.questions import family_of
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "anchored_intervals",
            "has_uncertainty", "central_interval", "DEFAULT_SEED", "DEFAULT_DRAWS"]
@@ -98,7 +102,7 @@ class PlanIntervals:
     flops_hi: Real | None = None
 
 
-def central_interval(values, level: float, axis: int = 0):
+def central_interval(values: Any, level: float, axis: int = 0) -> tuple[Any, Any]:
     """(low, high): the (100 − level)/2 and (100 + level)/2 percentiles of ``values`` along ``axis``.
 
     The one place planner turns draws into an interval (plan intervals here, bootstrap coefficient intervals in
@@ -112,13 +116,13 @@ def central_interval(values, level: float, axis: int = 0):
     return lo, hi
 
 
-def has_uncertainty(law) -> bool:
+def has_uncertainty(law: Any) -> bool:
     """Whether ``law`` publishes anything :func:`coefficient_samples` can draw from."""
     unc = getattr(law, "uncertainty", None)
     return unc is not None and unc.publishes
 
 
-def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> CoefficientSamples:
+def coefficient_samples(law: Any, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> CoefficientSamples:
     """Draws of ``law``'s coefficients from its ``[uncertainty]`` table (module docstring, cases 1–3).
 
     Bootstrap ``samples`` are returned as stored; ``n_draws`` and ``seed`` apply to draws made from
@@ -170,7 +174,7 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
     return CoefficientSamples(names, np.column_stack(cols), "standard-errors", note)
 
 
-def _check_overrides(law, unc) -> None:
+def _check_overrides(law: Any, unc: Any) -> None:
     """Coefficients replaced with --set must still be described by the law's uncertainty: not drawn from its
     bootstrap samples (which know nothing of the override), and inside the published interval the draws match."""
     overrides = dict(getattr(law, "overrides", {}) or {})
@@ -189,7 +193,7 @@ def _check_overrides(law, unc) -> None:
                     f"that interval, or drop --ci or --set {key}")
 
 
-def _correlation_note(unc) -> str:
+def _correlation_note(unc: Any) -> str:
     if unc.correlation:
         return "correlated as estimated by " + (unc.correlation_source or "the law file")
     return ("drawn independently (no covariance published; independent draws overstate the spread of N and D, "
@@ -203,7 +207,7 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
-def _correlated_normals(rng, n, names, unc):
+def _correlated_normals(rng: Any, n: int, names: tuple[str, ...], unc: Any) -> Any:
     """(n, len(names)) standard normals, correlated by the table's ``correlation`` over ``correlation_names``
     (validated at load: symmetric, unit diagonal, positive definite, over the drawn coefficients)."""
     import numpy as np
@@ -217,7 +221,7 @@ def _correlated_normals(rng, n, names, unc):
     return z @ np.linalg.cholesky(R).T
 
 
-def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSamples | None = None) -> PlanIntervals:
+def plan_intervals(law: Any, flops: Real, level: float = 80.0, samples: CoefficientSamples | None = None) -> PlanIntervals:
     """Central ``level``% intervals of the compute-optimal plan of ``law`` at ``flops`` (float or array).
 
     Every draw θ_s goes through the law's own closed form at every budget in one broadcast:
@@ -240,7 +244,7 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
         N, D, L = optimal_split(drawn, C_row)
         shape = (len(samples), C_row.shape[1])
         N, D = np.broadcast_to(N, shape), np.broadcast_to(D, shape)
-    quantities = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N}
+    quantities: dict[str, Any] = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N}
     if L is not None:
         quantities["loss"] = L
     ok = np.all([np.isfinite(q).all(axis=1) for q in quantities.values()], axis=0)
@@ -257,7 +261,8 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
                          note=samples.note, **out)
 
 
-def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None, target_loss=None,
+def anchored_intervals(law: Any, level: float = 80.0, *, n_params: Any = None, n_tokens: Any = None,
+                       target_loss: Any = None,
                        samples: CoefficientSamples | None = None) -> PlanIntervals:
     """Central ``level``% intervals of the compute-optimal plan fixed by a model size ``n_params``, a data budget
     ``n_tokens`` or a ``target_loss`` (one of them; floats or sequences), its budget C bounded too.
@@ -299,7 +304,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
     if L is not None:
         quantities["loss"] = np.broadcast_to(L, shape)
     ok = np.all([np.isfinite(q) & (q > 0) for q in quantities.values()], axis=0)  # (S, B)
-    out = {}
+    out: dict[str, Any] = {}
     for key, q in quantities.items():
         if key == given:  # fixed: no interval
             out[f"{key}_lo"] = out[f"{key}_hi"] = None

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..base.errors import NoLossModelError, QuantityError, UnreachableLossError
 from ..base.units import QUANTITY_RANGE, Real, check_positive
@@ -110,7 +110,7 @@ def _require_loss(law: Any, what: str) -> Any:
         error = NoLossModelError.worded(
             what + " needs a loss model, but " + name + " is an allocation rule that predicts no loss; use a law with "
             "one, e.g. {preset_besiroglu2024} or kaplan2020", preset_besiroglu2024=REMEDIES["preset_besiroglu2024"])
-        error.question = "loss"   # answered: the asking() around it leaves it as it is
+        setattr(error, "question", "loss")   # answered: the asking() around it leaves it as it is
         raise error
     return m
 
@@ -148,9 +148,9 @@ def _gap_and_efficiency(m: Any, N: Real, D: Real, C: Real) -> tuple[Real, Real]:
 def _run_flops(m: Any, N: Real, D: Real) -> Real:
     C = m.training_flops(N, D)
     try:
-        C = check_positive(C, "flops")
-        _check_range(C)
-        return C
+        spent: Real = check_positive(C, "flops")
+        _check_range(spent)
+        return spent
     except QuantityError:
         raise QuantityError(
             f"the run's compute {m.flops_per_param_token:g}·N·D is not a finite positive number of FLOPs "
@@ -165,7 +165,8 @@ def _is_array(*xs: Any) -> bool:
 def _check_range(C: Real) -> None:
     """QuantityError unless every C lies in QUANTITY_RANGE (beyond it C/k under- or overflows)."""
     lo, hi = QUANTITY_RANGE
-    if not (lo <= (C if not _is_array(C) else C.min()) and (C if not _is_array(C) else C.max()) <= hi):
+    c: Any = C
+    if not (lo <= (c if not _is_array(c) else c.min()) and (c if not _is_array(c) else c.max()) <= hi):
         raise QuantityError("out of range")
 
 
@@ -226,22 +227,22 @@ def min_compute_for_loss(law: Any, target_loss: Real) -> Plan:
         target = check_positive(target_loss, "target loss")
         log_c = m.log_least_compute(target)
     floor, name = m.irreducible, law_name(law)
-    worst = target if not _is_array(target) else float(target.min())
+    worst = target if not _is_array(target) else float(cast(Any, target).min())
     if worst <= floor:
         raise UnreachableLossError(
             f"target loss {worst:g} is at or below the irreducible loss E = {floor:g} nats/token of {name!r}: "
             f"no amount of compute reaches it; choose a target above {floor:g}"
         )
-    biggest = log_c if not _is_array(log_c) else float(log_c.max())
+    biggest = log_c if not _is_array(log_c) else float(cast(Any, log_c).max())
     if biggest > _LOG_MAX:
         raise UnreachableLossError(
             f"target loss {worst:g} is so close to the irreducible loss E = {floor:g} of {name!r} that it needs "
             "more than 1e308 FLOPs; choose a higher target"
         )
-    smallest = log_c if not _is_array(log_c) else float(log_c.min())
+    smallest = log_c if not _is_array(log_c) else float(cast(Any, log_c).min())
     if smallest < _LOG_MIN:
         raise QuantityError(
-            f"target loss {target if not _is_array(target) else float(target.max()):g} is so far above the losses "
+            f"target loss {target if not _is_array(target) else float(cast(Any, target).max()):g} is so far above the losses "
             f"{name!r} predicts that it needs less than 1e-300 FLOPs; choose a lower target"
         )
     return compute_optimal(law, m.least_compute(target))
