@@ -19,7 +19,7 @@ from ..base.units import as_floats, format_count, format_flops, format_ratio
 from ..laws.questions import family_of, law_name
 
 __all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL",
-           "granularity_warnings"]
+           "granularity_warnings", "plan_warnings"]
 
 #: How far k·N·D may be from the budget it was planned for (relative): the arithmetic of the closed forms.
 BUDGET_RTOL = 1e-9
@@ -47,13 +47,22 @@ def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
     return out
 
 
+def plan_warnings(law: Any, plans: Sequence[Any]) -> list[str]:
+    """:func:`fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have; none for a bare
+    family, which has no fitted range."""
+    if not plans or getattr(law, "fitted_range", None) is None:
+        return []
+    return fitted_range_warnings(law, **{key: [x for p in plans for x in as_floats(getattr(p, key))]
+                                         for key in ("flops", "n_params", "n_tokens") if hasattr(plans[0], key)})
+
+
 def undertrained_warnings(law: Any, tokens_per_param: Sequence[float], optimal_tokens_per_param: Sequence[float]) -> list[str]:
     """A message for each run whose D/N is under 1/UNDERTRAINED_FACTOR of the optimum's at the same budget."""
     out = []
     for r, r_opt in zip(tokens_per_param, optimal_tokens_per_param):
         if r * UNDERTRAINED_FACTOR < r_opt:
             out.append(f"{format_ratio(r)} tokens per parameter is far below the {format_ratio(r_opt)} that "
-                       f"{law.id} implies at this budget: the model is large for its data")
+                       f"{law_name(law)} implies at this budget: the model is large for its data")
     return out
 
 
@@ -68,7 +77,7 @@ def granularity_warnings(law: Any, granularities: Iterable[float]) -> list[str]:
     if not at:
         return []
     which = "the optimum sits" if len(gs) == 1 else f"{at} of {len(gs)} optima sit"
-    return [f"{law.id}: {which} at the largest granularity searched, G = {top:g}; a finer G might do better still, "
+    return [f"{law_name(law)}: {which} at the largest granularity searched, G = {top:g}; a finer G might do better still, "
             "beyond the granularities the paper reports (Table 2: 8 to 64)"]
 
 

@@ -61,6 +61,7 @@ from ..base.units import Real, check_positive, format_count, format_flops, forma
 from ..laws.questions import asking, family_of, law_name
 from ..laws.repetition import Repetition
 from ..laws.solve import argmin_log
+from . import checks
 from .plan import Plan
 from .repeated import RepeatedRun, law_on_data, quiet_floats, repeated_loss, shaped
 from .whatif import min_compute_for_loss
@@ -131,6 +132,8 @@ class ConstrainedResult:
     inference_aware: ConstrainedPlan | None
     flops_saving: Real | None = None
     loss_floor: float | None = None
+    #: Why to read it with care (plans past the law's fitted range), one sentence each, as the command line prints.
+    warnings: tuple[str, ...] = ()
 
     @property
     def plans(self) -> dict[str, ConstrainedPlan]:
@@ -202,8 +205,10 @@ def plan_with_constraints(law: Any, flops: Real | None = None, *, target_loss: R
         aware = ctx.plan(Ni, Di, T, scalar)
         i = INFERENCE_FLOPS_PER_PARAM_TOKEN
         saving = shaped(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
+    plans = [p for p in (ref, train, aware) if p is not None]
+    checks.check_plans(law, plans)
     return ConstrainedResult(
-        law_id=law_id, budget=None if C is None else shaped(C, scalar),
+        warnings=tuple(checks.plan_warnings(law, plans)), law_id=law_id, budget=None if C is None else shaped(C, scalar),
         target_loss=None if target_loss is None else shaped(ell, scalar),
         unique_tokens=U, max_params=P, max_tokens=Dmax, inference_tokens=T, repetition=rep,
         compute_optimal=ref, training_optimal=train, inference_aware=aware, flops_saving=saving,

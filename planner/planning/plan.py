@@ -3,14 +3,18 @@
 ``compute_optimal(law, flops)`` takes a :class:`~planner.laws.Law` (or a bare law
 family from :mod:`planner.laws`) and a float or array of budgets, and returns a
 :class:`Plan` of the same shape (a :class:`MoEPlan`, with active parameters and granularity, for a mixture of
-experts).
+experts). A plan carries its guarantees: it is checked (finite, and spending its budget under the law's FLOP rule,
+:func:`planner.planning.checks.check_plans`) and its ``warnings`` say where it extrapolates past the law's fitted
+range or sits at the edge of a search, as the command line prints them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from typing import Any
 
-from ..base.units import Real, check_positive
+import dataclasses
+
+from ..base.units import Real, as_floats, check_positive
 from ..laws.questions import family_of
 
 # No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
@@ -36,6 +40,9 @@ class Plan:
     n_tokens: Real
     tokens_per_param: Real
     loss: Real | None = None
+    #: Why to read it with care (an extrapolation past the law's fitted range; an optimum at the largest
+    #: granularity searched), one sentence each: what the command line prints beside it.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     #: The fields, in the order records and tables show them.
     FIELDS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
@@ -107,7 +114,20 @@ def compute_optimal(law: Any, flops: Real) -> Plan:
     answers (:meth:`~planner.laws.questions.Questions.optimal_plan`); a family whose plans carry more (a mixture of
     experts: active parameters, granularity, FLOPs per token) gives a :class:`MoEPlan`.
     """
+    from . import checks
+
     C = check_positive(flops, "flops")
+    with checks.guard(law):
+        plan = unchecked_optimum(law, C)
+    checks.check_plans(law, [plan])
+    warnings = checks.plan_warnings(law, [plan]) + checks.granularity_warnings(
+        law, as_floats(getattr(plan, "granularity", None)))
+    return dataclasses.replace(plan, warnings=tuple(warnings)) if warnings else plan
+
+
+def unchecked_optimum(law: Any, C: Real) -> Plan:
+    """The compute-optimal plan at the (checked) budgets ``C``, before the checks :func:`compute_optimal` makes:
+    for callers that check it under their own name (the optimum beside a what-if)."""
     N, D, loss, extra = family_of(law).optimal_plan(C)
     if extra:
         return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss, **extra)

@@ -37,15 +37,17 @@ otherwise; a family that cannot answer (a mixture of experts asked a question pl
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from ..base.errors import NoLossModelError, QuantityError, UnreachableLossError
-from ..base.units import QUANTITY_RANGE, Real, check_positive
+from ..base.units import QUANTITY_RANGE, Real, as_floats, check_positive
 from ..laws import Frontier
 from ..laws.questions import REMEDIES, asking, family_of, law_name, map_scalar
-from .plan import Plan, compute_optimal
+from . import checks
+from .plan import Plan, compute_optimal, unchecked_optimum
 
 __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_with_params", "plan_with_tokens",
            "compute_efficiency", "min_compute_for_loss", "optimal_for_params", "optimal_for_tokens"]
@@ -75,6 +77,9 @@ class WhatIf:
     optimum: Plan
     loss_gap: Real | None
     compute_efficiency: Real | None
+    #: Why to read it with care (an extrapolation past the law's fitted range, a model far too large for its data),
+    #: one sentence each: what the command line prints beside it.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
 def _maximum(x: Any, y: float) -> Any:
@@ -181,11 +186,18 @@ def evaluate(law: Any, n_params: Real, n_tokens: Real) -> WhatIf:
 def _against_optimum(law: Any, N: Real, D: Real, C: Real) -> WhatIf:
     """The run (N, D) of compute C = k·N·D beside the optimum at C (C passed in to keep a given budget exact)."""
     m = family_of(law)
-    optimum = compute_optimal(law, C)
-    if not m.has_loss:
-        return WhatIf(C, N, D, D / N, None, optimum, None, None)
-    gap, efficiency = _gap_and_efficiency(m, N, D, C)
-    return WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency)
+    with checks.guard(law):
+        optimum = unchecked_optimum(law, C)
+        if not m.has_loss:
+            run = WhatIf(C, N, D, D / N, None, optimum, None, None)
+        else:
+            gap, efficiency = _gap_and_efficiency(m, N, D, C)
+            run = WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency)
+    checks.check_plans(law, [run], what="run")
+    checks.check_plans(law, [optimum], what="optimum")
+    warnings = checks.plan_warnings(law, [run]) + checks.undertrained_warnings(
+        law, as_floats(run.tokens_per_param), as_floats(optimum.tokens_per_param))
+    return dataclasses.replace(run, warnings=tuple(warnings)) if warnings else run
 
 
 def plan_with_params(law: Any, flops: Real, n_params: Real) -> WhatIf:
@@ -277,4 +289,4 @@ def _optimal_for(law: Any, value: Real, key: str) -> Plan:
     # The given value exactly (the inverse and the forward map agree to rounding; the user's number is the one shown).
     return Plan(flops=plan.flops, n_params=value if key == "n_params" else plan.n_params,
                 n_tokens=value if key == "n_tokens" else plan.n_tokens, tokens_per_param=plan.tokens_per_param,
-                loss=plan.loss)
+                loss=plan.loss, warnings=plan.warnings)

@@ -201,10 +201,9 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
 
 
 def _range_warnings(law, plans) -> tuple[str, ...]:
-    """:func:`planner.planning.checks.fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have."""
-    return tuple(checks.fitted_range_warnings(law, **{key: [x for p in plans for x in as_floats(getattr(p, key))]
-                                                      for key in ("flops", "n_params", "n_tokens")
-                                                      if hasattr(plans[0], key)}))
+    """:func:`planner.planning.checks.plan_warnings` over every plan of an answer at once (one message per quantity,
+    "3 of 5 rows are ..."), where each plan carries its own."""
+    return tuple(checks.plan_warnings(law, plans))
 
 
 def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, cluster=None, mfu_given: bool = True,
