@@ -35,13 +35,26 @@ def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
         if key not in law.fitted_range or key not in values:
             continue
         lo, hi = law.fitted_range[key]
-        xs = [float(x) for x in values[key]]
-        outside = [x for x in xs if not lo <= x <= hi]
-        if not outside:
-            continue
-        far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
-        which = f"{symbol} = {fmt(far)} is" if len(xs) == 1 else \
-            f"{len(outside)} of {len(xs)} rows are (furthest: {symbol} = {fmt(far)})"
+        given = values[key]
+        if isinstance(given, (list, tuple)):
+            xs = [float(x) for x in given]
+            outside = [x for x in xs if not lo <= x <= hi]
+            if not outside:
+                continue
+            far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
+            n, n_out = len(xs), len(outside)
+        else:   # an array of budgets: the same, without a Python loop over its values
+            import numpy as np
+
+            a = np.ravel(np.asarray(given, dtype=float))
+            out_of = a[~((lo <= a) & (a <= hi))]
+            if not out_of.size:
+                continue
+            with np.errstate(divide="ignore"):
+                score = np.maximum(out_of / hi, np.where(out_of > 0, lo / np.where(out_of > 0, out_of, 1.0), np.inf))
+            far, n, n_out = float(out_of[int(np.argmax(score))]), a.size, out_of.size
+        which = f"{symbol} = {fmt(far)} is" if n == 1 else \
+            f"{n_out} of {n} rows are (furthest: {symbol} = {fmt(far)})"
         out.append(f"{law.id} was fitted on {symbol} from {fmt(lo)} to {fmt(hi)}; {which} outside "
                    "that range: an extrapolation")
     return out
@@ -52,8 +65,13 @@ def plan_warnings(law: Any, plans: Sequence[Any]) -> list[str]:
     family, which has no fitted range."""
     if not plans or getattr(law, "fitted_range", None) is None:
         return []
-    return fitted_range_warnings(law, **{key: [x for p in plans for x in as_floats(getattr(p, key))]
-                                         for key in ("flops", "n_params", "n_tokens") if hasattr(plans[0], key)})
+    keys = [key for key in ("flops", "n_params", "n_tokens") if hasattr(plans[0], key)]
+    if all(isinstance(getattr(p, key), (int, float)) for p in plans for key in keys):
+        return fitted_range_warnings(law, **{key: [float(getattr(p, key)) for p in plans] for key in keys})
+    import numpy as np
+
+    return fitted_range_warnings(law, **{key: np.concatenate([np.ravel(np.asarray(getattr(p, key), dtype=float))
+                                                              for p in plans]) for key in keys})
 
 
 def undertrained_warnings(law: Any, tokens_per_param: Sequence[float], optimal_tokens_per_param: Sequence[float]) -> list[str]:
@@ -124,12 +142,50 @@ def _too_extreme(law: Any, what: str, detail: str) -> str:
             "coefficients of the magnitudes published laws have")
 
 
+#: Rows checked at a time by :func:`_all_usable`: a scratch array this size stays in cache (a fresh array the size
+#: of 10^6 budgets costs more in page faults than the arithmetic).
+_CHUNK = 1 << 15
+
+
+def _all_usable(p: Any, k: float, budget: float | None) -> bool:
+    """Whether every row of an array plan passes :func:`check_plans`: |spent/C − 1| ≤ rtol (false on NaN and on
+    inf, so C and the spent compute are finite) and N > 0 (so D > 0 too, as C > 0), against ``budget`` too where
+    given. In chunks on one scratch array: on 10^6 budgets the check costs a small part of the plan."""
+    import numpy as np
+
+    f = getattr(p, "flops_per_token", None)
+    per, scale = (p.n_params, k) if f is None else (f, 1.0)
+    arrays = [np.asarray(x, dtype=float) for x in (p.flops, per, p.n_tokens, p.n_params)]
+    if len({a.shape for a in arrays}) > 1:
+        arrays = [np.ravel(a) for a in np.broadcast_arrays(*arrays)]
+    C, X, D, N = (np.ravel(a) for a in arrays)
+    if not (np.min(C, initial=1.0) > 0 and np.min(N, initial=1.0) > 0):
+        return False
+    scratch = np.empty(min(C.size, _CHUNK))
+    with np.errstate(all="ignore"):
+        for start in range(0, C.size, _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            r = scratch[:len(C[rows])]
+            np.multiply(X[rows], D[rows], out=r)
+            r *= scale
+            if budget is not None and not np.max(np.abs(r / budget - 1.0), initial=0.0) <= BUDGET_RTOL:
+                return False
+            r /= C[rows]
+            r -= 1.0
+            np.abs(r, out=r)
+            if not np.max(r, initial=0.0) <= BUDGET_RTOL:
+                return False
+    return True
+
+
 def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
     """Refuse plans that are not numbers: N, D and C finite and > 0, and the compute spent equal to each plan's own C
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
     for i, p in enumerate(plans):
+        if not isinstance(p.flops, (int, float)) and _all_usable(p, k, None if budgets is None else float(budgets[i])):
+            continue   # an array plan, checked at once; the loop below finds and names a bad row
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
         per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]
         for j, (C, N, D, f) in enumerate(zip(Cs, Ns, Ds, per_token)):

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 
 from typing import Any
 
-import dataclasses
-
 from ..base.units import Real, as_floats, check_positive
 from ..laws.questions import family_of
 
@@ -40,12 +38,24 @@ class Plan:
     n_tokens: Real
     tokens_per_param: Real
     loss: Real | None = None
-    #: Why to read it with care (an extrapolation past the law's fitted range; an optimum at the largest
-    #: granularity searched), one sentence each: what the command line prints beside it.
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: The law it was planned with (None for a plan made by hand): the source of its :attr:`warnings`.
+    planned_with: object = field(default=None, repr=False, compare=False)
 
     #: The fields, in the order records and tables show them.
     FIELDS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Why to read it with care, one sentence each, as the command line prints them beside it: an extrapolation
+        past the law's fitted range, an optimum at the largest granularity searched. Worked out when asked (on 10^6
+        budgets they cost more than the plan)."""
+        if self.planned_with is None:
+            return ()
+        from . import checks
+
+        law = self.planned_with
+        return tuple(checks.plan_warnings(law, [self])
+                     + checks.granularity_warnings(law, as_floats(getattr(self, "granularity", None))))
 
     def __repr__(self) -> str:
         from ..base.notebook import shown
@@ -120,9 +130,7 @@ def compute_optimal(law: Any, flops: Real) -> Plan:
     with checks.guard(law):
         plan = unchecked_optimum(law, C)
     checks.check_plans(law, [plan])
-    warnings = checks.plan_warnings(law, [plan]) + checks.granularity_warnings(
-        law, as_floats(getattr(plan, "granularity", None)))
-    return dataclasses.replace(plan, warnings=tuple(warnings)) if warnings else plan
+    return plan
 
 
 def unchecked_optimum(law: Any, C: Real) -> Plan:
@@ -130,8 +138,8 @@ def unchecked_optimum(law: Any, C: Real) -> Plan:
     for callers that check it under their own name (the optimum beside a what-if)."""
     N, D, loss, extra = family_of(law).optimal_plan(C)
     if extra:
-        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss, **extra)
-    return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)
+        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss, planned_with=law, **extra)
+    return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss, planned_with=law)
 
 
 def optimal_split(model: Any, flops: Real) -> tuple[Real, Real, Real | None]:

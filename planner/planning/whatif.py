@@ -37,7 +37,6 @@ otherwise; a family that cannot answer (a mixture of experts asked a question pl
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -77,9 +76,18 @@ class WhatIf:
     optimum: Plan
     loss_gap: Real | None
     compute_efficiency: Real | None
-    #: Why to read it with care (an extrapolation past the law's fitted range, a model far too large for its data),
-    #: one sentence each: what the command line prints beside it.
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: The law it was planned with: the source of its :attr:`warnings`.
+    planned_with: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Why to read it with care, one sentence each, as the command line prints them beside it: an extrapolation
+        past the law's fitted range, a model far too large for its data."""
+        if self.planned_with is None:
+            return ()
+        law = self.planned_with
+        return tuple(checks.plan_warnings(law, [self]) + checks.undertrained_warnings(
+            law, as_floats(self.tokens_per_param), as_floats(self.optimum.tokens_per_param)))
 
 
 def _maximum(x: Any, y: float) -> Any:
@@ -189,15 +197,13 @@ def _against_optimum(law: Any, N: Real, D: Real, C: Real) -> WhatIf:
     with checks.guard(law):
         optimum = unchecked_optimum(law, C)
         if not m.has_loss:
-            run = WhatIf(C, N, D, D / N, None, optimum, None, None)
+            run = WhatIf(C, N, D, D / N, None, optimum, None, None, planned_with=law)
         else:
             gap, efficiency = _gap_and_efficiency(m, N, D, C)
-            run = WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency)
+            run = WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency, planned_with=law)
     checks.check_plans(law, [run], what="run")
     checks.check_plans(law, [optimum], what="optimum")
-    warnings = checks.plan_warnings(law, [run]) + checks.undertrained_warnings(
-        law, as_floats(run.tokens_per_param), as_floats(optimum.tokens_per_param))
-    return dataclasses.replace(run, warnings=tuple(warnings)) if warnings else run
+    return run
 
 
 def plan_with_params(law: Any, flops: Real, n_params: Real) -> WhatIf:
@@ -289,4 +295,4 @@ def _optimal_for(law: Any, value: Real, key: str) -> Plan:
     # The given value exactly (the inverse and the forward map agree to rounding; the user's number is the one shown).
     return Plan(flops=plan.flops, n_params=value if key == "n_params" else plan.n_params,
                 n_tokens=value if key == "n_tokens" else plan.n_tokens, tokens_per_param=plan.tokens_per_param,
-                loss=plan.loss, warnings=plan.warnings)
+                loss=plan.loss, planned_with=law)
