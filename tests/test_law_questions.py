@@ -176,3 +176,15 @@ def test_refusals_name_the_question_in_arguments_and_the_cli_in_flags():
     assert "--" not in str(e.value)
     assert message(e.value).startswith("a what-if (--params) is not available for krajewski2024")
     assert message(e.value).endswith("with --flops")
+
+
+def test_core_errors_name_arguments_and_the_cli_names_flags():
+    """A size cap that leaves no plan: the core names max_params, the command line --max-params (one table)."""
+    from planner.base.errors import InfeasibleError
+    from planner.cli.errors import message
+    from planner.files.presets import load_preset
+
+    with pytest.raises(InfeasibleError) as e:
+        plan_with_constraints(load_preset("besiroglu2024"), 1e22, max_params=1e6, max_tokens=1e6)
+    assert "raise max_params or max_tokens" in str(e.value) and "--" not in str(e.value)
+    assert message(e.value).endswith("raise --max-params or --max-tokens")

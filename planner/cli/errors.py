@@ -21,6 +21,9 @@ WORDS: dict[str, str] = {
     "inference_tokens": "--inference-tokens",
     "preset_besiroglu2024": "--preset besiroglu2024",
     "preset_muennighoff2023": "--preset muennighoff2023",
+    "preset_busbridge2025": "--preset busbridge2025",
+    "n_chips": "--gpus N",
+    "usd_per_chip_hour": "--usd-per-gpu-hour PRICE",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
     "repeated_loss": "the loss on repeated data (--unique-tokens)",
     "constraints": "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)",

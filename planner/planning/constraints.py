@@ -68,6 +68,9 @@ from .whatif import min_compute_for_loss
 
 __all__ = ["RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints"]
 
+#: The constraint arguments as the core's errors name them (the command line words them with its flags).
+ARGUMENTS = {"max_params": "max_params", "max_tokens": "max_tokens", "unique_tokens": "unique_tokens"}
+
 _BIND_TOL = 1e-7    # a plan this close (relative) to a cap sits on it: the cap binds
 #: Relative slack (in log C) within which a budget at the caps' product still counts as feasible.
 _CAP_ROUNDING = 1e-12
@@ -268,12 +271,13 @@ class _Context:
         if not np.any(bad):
             return
         i = int(np.argmax(np.ravel(bad)))
-        given = [f"{option} {format_count(value)}" for option, value in (("--max-params", self.P),
-                 ("--max-tokens", self.Dmax), ("--unique-tokens", self.U)) if value is not None]
+        given = [f"{{{option}}} {format_count(value)}" for option, value in (("max_params", self.P),
+                 ("max_tokens", self.Dmax), ("unique_tokens", self.U)) if value is not None]
         at = f" for {format_flops(float(np.ravel(C)[i]))} FLOPs" if C is not None else ""
-        raise InfeasibleError(f"the constraints leave no finite plan{at} (N = {float(np.ravel(N)[i]):g}, D = "
-                              f"{float(np.ravel(D)[i]):g}): {' and '.join(given)} {'is' if len(given) == 1 else 'are'} "
-                              "too extreme to compute with; loosen them")
+        raise InfeasibleError.worded(
+            f"the constraints leave no finite plan{at} (N = {float(np.ravel(N)[i]):g}, D = {float(np.ravel(D)[i]):g}): "
+            f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} too extreme to compute with; loosen them",
+            **ARGUMENTS)
 
     # -- caps ---------------------------------------------------------------------------------------------------------
     def _caps_interval(self, C: Any) -> tuple[Any, Any]:
@@ -287,11 +291,12 @@ class _Context:
             i = int(np.argmax(empty))
             assert self.P is not None and self.Dmax is not None   # only two caps leave no plan
             most = self.k * self.P * self.Dmax
-            raise InfeasibleError(
+            raise InfeasibleError.worded(
                 f"the size caps leave no plan for {format_flops(C[i])} FLOPs"
                 + (f" ({int(empty.sum())} of {C.size} budgets)" if C.size > 1 else "")
                 + f": with at most {format_count(self.P)} parameters and {format_count(self.Dmax)} tokens, "
-                f"{self.k:g}·N·D is at most {format_flops(most)}; lower the budget or raise --max-params or --max-tokens")
+                f"{self.k:g}·N·D is at most {format_flops(most)}; lower the budget or raise {{max_params}} or "
+                "{max_tokens}", **ARGUMENTS)
         return np.minimum(lo, hi), hi
 
     def training_optimal(self, C: Any, model: Any) -> tuple[Any, Any]:

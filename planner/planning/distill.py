@@ -47,8 +47,9 @@ def require_distillation(law: Any) -> Any:
     table = getattr(law, "distillation", None)
     if table is None:
         name = getattr(law, "id", "this law")
-        raise UnsupportedLawError(f"{name} has no distillation law ([distillation] table); use --preset busbridge2025 "
-                                  "(Busbridge et al. 2025, Eq. 8)")
+        raise UnsupportedLawError.worded(f"{name} has no distillation law ([distillation] table); use "
+                                         "{preset_busbridge2025} (Busbridge et al. 2025, Eq. 8)",
+                                         preset_busbridge2025="the preset 'busbridge2025'")
     return table
 
 
