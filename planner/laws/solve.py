@@ -6,7 +6,7 @@ function, so the command line's scalar path stays fast.
   (:meth:`planner.laws.moe.FineGrainedMoE.optimum`) search log N with it.
 - :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`, :func:`flops_for_optimum_numeric`: L_opt(C),
   C_min(ℓ) and the budget at which an N (or a D) is optimal, from a family's ``loss`` and ``compute_optimal`` alone,
-  for a family without the closed forms (:class:`planner.laws.questions.LossLaw`).
+  for a family without the closed forms (:class:`planner.laws.questions.LossQuestions`).
 """
 
 from __future__ import annotations
