@@ -24,6 +24,8 @@ WORDS: dict[str, str] = {
     "preset_busbridge2025": "--preset busbridge2025",
     "n_chips": "--gpus N",
     "usd_per_chip_hour": "--usd-per-gpu-hour PRICE",
+    "set": "--set",
+    "ci": "--ci",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
     "repeated_loss": "the loss on repeated data (--unique-tokens)",
     "constraints": "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)",

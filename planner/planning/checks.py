@@ -14,7 +14,7 @@ import math
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..base.conventions import UNDERTRAINED_FACTOR
-from ..base.errors import NumericError
+from ..base.errors import NumericError, PlannerError
 from ..base.units import as_floats, format_count, format_flops, format_ratio
 from ..laws.questions import family_of, law_name
 
@@ -100,13 +100,14 @@ def granularity_warnings(law: Any, granularities: Iterable[float]) -> list[str]:
 
 
 def culprit(law: Any) -> str:
-    """The coefficient(s) to blame for arithmetic that left the floats, as a clause: those overridden with --set,
-    else those of extreme magnitude (outside 1e-6..1e20), else all of them."""
+    """The coefficient(s) to blame for arithmetic that left the floats, as a clause of an error template (an
+    override is marked ``({set})``, which the command line words as --set): those overridden, else those of extreme
+    magnitude (outside 1e-6..1e20), else all of them."""
     model = family_of(law)
     coefficients = {n: getattr(model, n) for n in model.coefficient_names}
     overrides = dict(getattr(law, "overrides", {}) or {})
     if overrides:
-        chosen, mark = overrides, " (--set)"
+        chosen, mark = overrides, " ({set})"
     else:
         mark = ""
         chosen = {k: v for k, v in coefficients.items()
@@ -126,20 +127,30 @@ def guard(law: Any, what: str = "plan") -> Iterator[None]:
     try:
         yield
     except OverflowError:
-        raise NumericError(_too_extreme(law, what, "an overflow")) from None
+        raise _too_extreme(law, what, "an overflow") from None
     except ZeroDivisionError:
-        raise NumericError(_too_extreme(law, what, "a division by zero")) from None
+        raise _too_extreme(law, what, "a division by zero") from None
     except FloatingPointError as e:
-        raise NumericError(_too_extreme(law, what, str(e))) from None
+        raise _too_extreme(law, what, str(e)) from None
     except ValueError as e:
         if "NaN" not in str(e) and "nan" not in str(e) and "infinity" not in str(e):
             raise
-        raise NumericError(_too_extreme(law, what, "a result that is not a number")) from None
+        raise _too_extreme(law, what, "a result that is not a number") from None
 
 
-def _too_extreme(law: Any, what: str, detail: str) -> str:
-    return (f"{_name(law)} gives no finite {what}: {culprit(law)} too extreme to compute with ({detail}); use "
-            "coefficients of the magnitudes published laws have")
+def _literal(text: str) -> str:
+    """``text`` as it reads inside an error template (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+#: How the core names a coefficient replaced by an override (the command line: --set).
+_OVERRIDE = {"set": "with_coefficients"}
+
+
+def _too_extreme(law: Any, what: str, detail: str) -> PlannerError:
+    return NumericError.worded(f"{_literal(_name(law))} gives no finite {_literal(what)}: {culprit(law)} too "
+                               f"extreme to compute with ({_literal(detail)}); use coefficients of the magnitudes "
+                               "published laws have", **_OVERRIDE)
 
 
 #: Rows checked at a time by :func:`_all_usable`: a scratch array this size stays in cache (a fresh array the size
@@ -197,7 +208,7 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
                     budget is None or abs(spent - budget) <= BUDGET_RTOL * budget)
             if not ok:
                 at = format_flops(budget if budget is not None else C)
-                raise NumericError(
-                    f"{_name(law)} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, {k:g}·N·D = {spent:g}): "
-                    f"{culprit(law)} too extreme to compute with; use coefficients of the magnitudes published laws "
-                    "have")
+                raise NumericError.worded(
+                    f"{_literal(_name(law))} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, "
+                    f"{k:g}·N·D = {spent:g}): {culprit(law)} too extreme to compute with; use coefficients of the "
+                    "magnitudes published laws have", **_OVERRIDE)

@@ -175,22 +175,25 @@ def coefficient_samples(law: Any, n_draws: int = DEFAULT_DRAWS, seed: int = DEFA
 
 
 def _check_overrides(law: Any, unc: Any) -> None:
-    """Coefficients replaced with --set must still be described by the law's uncertainty: not drawn from its
-    bootstrap samples (which know nothing of the override), and inside the published interval the draws match."""
+    """Coefficients replaced with overrides (:meth:`~planner.laws.Law.with_coefficients`) must still be described by
+    the law's uncertainty: not drawn from its bootstrap samples (which know nothing of the override), and inside the
+    published interval the draws match. The errors name the override and the intervals as arguments (``set``,
+    ``ci``), which the command line words as its flags."""
     overrides = dict(getattr(law, "overrides", {}) or {})
     name = getattr(law, "id", "the law")
+    words = {"set": "the override", "ci": "the intervals"}
     for key, value in overrides.items():
         if unc.samples and key in unc.sample_names:
-            raise UnsupportedLawError(
-                f"--set {key} = {value:g} replaces a coefficient that {name}'s bootstrap samples draw, so its "
-                f"intervals do not describe the law with the override; drop --ci or --set {key}")
+            raise UnsupportedLawError.worded(
+                f"{{set}} {key} = {value:g} replaces a coefficient that {name}'s bootstrap samples draw, so its "
+                f"intervals do not describe the law with the override; drop {{ci}} or {{set}} {key}", **words)
         if unc.intervals and key in unc.intervals:
             lo, hi = unc.intervals[key]
             if not lo <= value <= hi:
-                raise UnsupportedLawError(
-                    f"--set {key} = {value:g} is outside {name}'s published {unc.interval_level:g}% interval of {key} "
-                    f"({lo:g}–{hi:g}), so its uncertainty cannot bound plans with the override; choose {key} in "
-                    f"that interval, or drop --ci or --set {key}")
+                raise UnsupportedLawError.worded(
+                    f"{{set}} {key} = {value:g} is outside {name}'s published {unc.interval_level:g}% interval of "
+                    f"{key} ({lo:g}–{hi:g}), so its uncertainty cannot bound plans with the override; choose {key} in "
+                    f"that interval, or drop {{ci}} or {{set}} {key}", **words)
 
 
 def _correlation_note(unc: Any) -> str:
