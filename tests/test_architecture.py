@@ -218,3 +218,22 @@ def test_the_family_check_finds_what_it_forbids():
     ''')
     found = _asks_a_family(source, "probe")
     assert len(found) == 6, found   # import, call of require_dense, getattr(…, 'routed'), .routed, isinstance, form
+
+
+CORE_PACKAGES = sorted(m for m in MODULES if m.split(".")[0] in ("laws", "compute", "planning"))
+
+
+@pytest.mark.parametrize("module", CORE_PACKAGES)
+def test_the_laws_and_the_planning_core_name_no_command_line_flag(module):
+    """Errors of laws/, compute/ and planning/ speak of arguments and values; the command line words them with its
+    flags through one table (planner.cli.errors). No string of these modules but a docstring names a flag."""
+    import re
+
+    tree = ast.parse(MODULES[module].read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    flags = [(node.lineno, node.value) for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+             and re.search(r"(^|[\s(])--[a-z]", node.value)]
+    assert not flags, f"planner.{module} names command-line flags: {flags}"

@@ -141,7 +141,11 @@ class Law:
     def with_coefficients(self, **overrides: float) -> "Law":
         """A copy with some coefficients replaced (``alpha=0.35``), each validated as a law file's would be."""
         for name, value in overrides.items():
-            check_coefficient(type(self.model), name, value, where="--set")
+            try:
+                check_coefficient(type(self.model), name, value, where="\0")
+            except PresetError as e:   # named as the core names an override; the command line words it --set
+                text = str(e).replace("{", "{{").replace("}", "}}").replace("\0", "{set}")
+                raise PresetError.worded(text, set="with_coefficients") from None
         model = cast("Family", dataclasses.replace(cast(Any, self.model), **overrides))
         note = "coefficients overridden: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
         return dataclasses.replace(self, model=model, notes=self.notes + (note,),
