@@ -357,11 +357,9 @@ class _Context:
         if self.Dmax is not None:
             what.append(f"at most {format_count(self.Dmax)} tokens")
         fix = ("add unique data, " if self.U is not None else "") + "raise a cap or aim for a higher loss"
-        raise InfeasibleError(
-            f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
-            f"below {floor:.4f}; {fix}" if floor < 1e6 else
-            f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
-            f"below {format_general(floor, 5)}; {fix}")
+        below = f"{floor:.4f}" if floor < 1e6 else format_general(floor, 5)
+        raise InfeasibleError(f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} "
+                              f"predicts no loss below {below}; {fix}")
 
     def lifetime_optimal(self, ell: Any, T: float, feasible: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
         """argmin k·N·D + i·N·T (i = 2, the forward pass) subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.
