@@ -26,7 +26,9 @@ WORDS: dict[str, str] = {
     "usd_per_chip_hour": "--usd-per-gpu-hour PRICE",
     "set": "--set",
     "ci": "--ci",
+    "versus": "'plan versus'",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
+    "plan": "a compute-optimal plan",
     "repeated_loss": "the loss on repeated data (--unique-tokens)",
     "constraints": "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)",
     "compute_efficiency": "compute efficiency",

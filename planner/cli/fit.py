@@ -1,4 +1,4 @@
-"""``plan fit`` and ``plan design``: fit a law to your own runs; propose runs to train.
+"""``plan fit``: fit a law to your own runs (``plan design``, the runs to train, is :mod:`planner.cli.design`).
 
 Thin commands over :mod:`planner.fitting` (read, fit, bootstrap, back-test, compare, design), :mod:`planner.files.lawfile`
 (the law file) and :mod:`planner.report.fit` (the reports, in every format). numpy and scipy load only when one of
@@ -15,9 +15,8 @@ import click
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
-from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, dropped_resamples,
-                      flops_budgets, format_option, law_options, load_law, option, parse_pairs, read_runs_options,
-                      runs_options, show, warn, with_options, write_law_file)
+from .options import (LEVEL, QUANTITY, Number, command_line, complete_path, dropped_resamples, format_option, option,
+                      parse_pairs, read_runs_options, runs_options, show, warn, with_options, write_law_file)
 
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
 PROGRESS_DELAY = 1.0
@@ -157,6 +156,9 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
         help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
 @option("--isoflop", is_flag=True,
         help="Hoffmann's Approach 2 instead: a minimum per isoFLOP budget, then N_opt = G*C^a.")
+@option("--envelope", is_flag=True,
+        help="The loss-against-compute envelope L(C) = E + A*C^-alpha instead (the lowest loss per compute; "
+             "pin the asymptote with --fix E=1.6, as marin does); for 'plan versus'.")
 @approach_options
 @model_options
 @errors_options
@@ -166,7 +168,8 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @runs_options
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
-def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective, delta, errors, n_boot, seed, level,
+def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, objective, delta, errors, n_boot, seed,
+                level,
                 holdout, holdout_above, compare, flops, drop_highest_loss, n_params_column, tokens_column,
                 flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
@@ -189,6 +192,7 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
       plan fit runs.jsonl --form kaplan
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
       plan fit curves.csv --curves --run-column run --bootstrap 1000
+      plan fit optima.csv --envelope --fix E=1.6 -o baseline.toml
     """
     from ..files.safe import check_output
     from ..report.fit import FitRequest, compare_report, fit_answer
@@ -198,6 +202,20 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
+    if envelope:  # the loss-against-compute envelope: planner.cli.envelope
+        from .envelope import fit_envelope_command
+
+        for given, name in ((isoflop or curves, "--isoflop/--curves"), (ties, "--tie"), (compare, "--compare"),
+                            (holdout or holdout_above, "--holdout"), (form != "parametric", "--form")):
+            if given:
+                raise click.UsageError(f"--envelope fits L(C) = E + A*C^-alpha; it does not combine with {name}")
+        return fit_envelope_command(
+            runs_file, output=output, force=force, fixes=fixes, n_boot=0 if errors == "asymptotic" else
+            (n_boot or DEFAULT_BOOTSTRAP_RESAMPLES), seed=seed, level=level,
+            budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS), law_id=_law_id(output, law_id), fmt=fmt,
+            command=command, drop_highest_loss=drop_highest_loss, n_params_column=n_params_column,
+            tokens_column=tokens_column, flops_column=flops_column, loss_column=loss_column,
+            input_format=input_format)
     if isoflop or curves:  # Hoffmann's Approaches 2 and 1: planner.cli.isoflop
         from .isoflop import fit_allocation_rule
 
@@ -234,34 +252,3 @@ def fit_command(runs_file, output, force, form, isoflop, ties, fixes, objective,
     if output is not None:
         write_law_file(output, force, answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name,
                        command=command)
-
-
-@click.command("design")
-@budget_options
-@option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
-              help="Model sizes per budget.")
-@option("--span", type=Number(1, 1e6, low_open=True, what="a ratio of sizes"), default=16.0, show_default=True,
-              help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
-@law_options
-@format_option
-def design_command(flops, flops_range, points, n_models, span, preset, law_file, sets, fmt):
-    """Propose an isoFLOP grid of runs to train for 'plan fit --isoflop'.
-
-    For each budget (--flops, repeatable, or --flops-range with --points, as for 'plan'), sizes
-    log-spaced around the prior law's compute-optimal N (default law unless --preset/--law), each
-    with D = C/(6N) tokens.
-
-    \b
-    Examples:
-      plan design --flops 1e18 --flops 1e19 --flops 1e20
-      plan design --flops-range 1e18 1e20 --points 3
-      plan design --flops 1e19 --models 7 --span 10 --format csv > grid.csv
-    """
-    from ..fitting import design_isoflop
-    from ..report.fit import design_report
-
-    budgets = flops_budgets(flops, flops_range, points)
-    if not budgets:
-        raise click.UsageError("give the grid's budgets: --flops C (repeatable) or --flops-range START STOP")
-    law = load_law(preset, law_file, sets)
-    show(design_report(design_isoflop(budgets, law, n_models=n_models, span=span), law, span), fmt)

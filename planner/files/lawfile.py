@@ -1,6 +1,6 @@
 """The law-file format: the one place that reads, validates and writes law files.
 
-A law file is TOML that describes itself (see ``presets/*.toml`` and the README)::
+A law file is TOML that describes itself (see ``presets/*.toml`` and docs/reference/law-files.md)::
 
     id = "mylaw"                 # required
     title = "..."                # required

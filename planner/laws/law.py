@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .allocation import AllocationRule
     from .busbridge import BusbridgeLaw
     from .distillation import DistillationLaw
+    from .envelope import EnvelopeLaw
     from .kaplan import KaplanLaw
     from .moe import FineGrainedMoE
     from .parametric import ParametricLaw
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Law", "Family", "Uncertainty", "check_coefficient", "short_citation"]
 
 #: Any law family of :mod:`planner.laws`.
-Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE"]
+Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE", "EnvelopeLaw"]
 
 # No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
 # expression match when the class is made, and these classes are made on every run of ``plan`` (bench/bench_cli.py).
@@ -156,7 +157,7 @@ class Law:
         return f"Law({self.name!r}, {self.form}: {coefs}; {self.short_citation})"
 
 
-def short_citation(citation: Mapping[str, Union[str, int]]) -> str:
+def short_citation(citation: Mapping[str, object]) -> str:
     """``'Hoffmann et al. 2022, arXiv:2203.15556'`` from a citation table."""
     c = citation
     authors = [a.strip() for a in str(c.get("authors", "")).split(" and ") if a.strip()]

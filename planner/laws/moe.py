@@ -112,12 +112,13 @@ class FineGrainedMoE(Questions):
         routing = self.routing_flops * self.expansion_rate * granularity * d * (d / self.width_per_block)
         return self.flops_per_param_token * self.active_params(n_params) + routing
 
-    def flops_rule(self) -> str:
-        """Eq. 10 on active parameters and routing, as a sentence."""
+    def flops_rule(self, each: bool = False) -> str:
+        """Eq. 10 on active parameters and routing, as a sentence (``each``: E left a symbol)."""
+        experts = "" if each else f"E = {self.expansion_rate:g}, "
+        active = "12·N/(8E + 4)" if each else f"12·N/{8 * self.expansion_rate + 4:g}"
         return (f"C = (12·d_model²·{self.flops_per_param_token:g} + d_model·E·G·{self.routing_flops:g})·n_blocks·D "
-                f"FLOPs (Eq. 10), i.e. {self.flops_per_param_token:g}·N_active·D plus routing, with "
-                f"E = {self.expansion_rate:g}, d_model = {self.width_per_block:g}·n_blocks and "
-                f"N_active = 12·N/{8 * self.expansion_rate + 4:g}")
+                f"FLOPs (Eq. 10), i.e. {self.flops_per_param_token:g}·N_active·D plus routing, with {experts}"
+                f"d_model = {self.width_per_block:g}·n_blocks and N_active = {active}")
 
     def describe(self) -> dict[str, Any]:
         """Its ``[moe]`` table."""

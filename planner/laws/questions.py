@@ -35,6 +35,7 @@ __all__ = ["Questions", "LossQuestions", "QUESTIONS", "asking", "family_of", "la
 #: The questions a family may refuse, as the core names them (the command line words them with its flags:
 #: :data:`planner.cli.errors.WORDS`).
 QUESTIONS: Mapping[str, str] = {
+    "plan": "a compute-optimal plan (compute_optimal)",
     "repeated_loss": "the loss on repeated data (repeated_loss)",
     "constraints": "planning under constraints (plan_with_constraints)",
     "compute_efficiency": "compute efficiency",
@@ -55,6 +56,7 @@ REMEDIES: Mapping[str, str] = {
     "unique_tokens": "unique_tokens",
     "preset_besiroglu2024": "the preset 'besiroglu2024'",
     "preset_muennighoff2023": "the preset 'muennighoff2023'",
+    "versus": "planner.planning.versus.versus",
 }
 
 
@@ -118,8 +120,9 @@ class Questions:
     #: token); the command line shows them as columns.
     plan_fields: ClassVar[tuple[str, ...]] = ()
 
-    def flops_rule(self) -> str:
-        """How it counts training compute, as a sentence: ``C = 6·N·D FLOPs``."""
+    def flops_rule(self, each: bool = False) -> str:
+        """How it counts training compute, as a sentence: ``C = 6·N·D FLOPs`` (``each``: with the coefficients that
+        differ between laws of the family left symbols, so a comparison states the rule once)."""
         return f"C = {self.flops_per_param_token:g}·N·D FLOPs"
 
     def describe(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import contextlib
 import math
 from typing import Any, Iterable, Iterator, Sequence
 
+from ..base.caveats import EXTRAPOLATION, Caveat
 from ..base.conventions import UNDERTRAINED_FACTOR
 from ..base.errors import NumericError, PlannerError
 from ..base.units import as_floats, format_count, format_flops, format_ratio
@@ -29,8 +30,9 @@ _RANGE_NAMES = {"n_params": ("N", format_count), "n_tokens": ("D", format_count)
 
 def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
     """One message per quantity (``n_params=[...]``, ``n_tokens=[...]``, ``flops=[...]``) that leaves
-    ``law.fitted_range``, the range of the runs the law was fitted on."""
-    out = []
+    ``law.fitted_range``, the range of the runs the law was fitted on (a :class:`~planner.base.caveats.Caveat` of kind
+    ``extrapolation`` about the law, naming the quantity's symbol)."""
+    out: list[str] = []
     for key, (symbol, fmt) in _RANGE_NAMES.items():
         if key not in law.fitted_range or key not in values:
             continue
@@ -55,8 +57,9 @@ def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
             far, n, n_out = float(out_of[int(np.argmax(score))]), a.size, out_of.size
         which = f"{symbol} = {fmt(far)} is" if n == 1 else \
             f"{n_out} of {n} rows are (furthest: {symbol} = {fmt(far)})"
-        out.append(f"{law.id} was fitted on {symbol} from {fmt(lo)} to {fmt(hi)}; {which} outside "
-                   "that range: an extrapolation")
+        out.append(Caveat(f"{law.id} was fitted on {symbol} from {fmt(lo)} to {fmt(hi)}; {which} outside "
+                          "that range: an extrapolation", EXTRAPOLATION, subject=law.id, detail=symbol,
+                          fold="extrapolate beyond the range they were fitted on"))
     return out
 
 

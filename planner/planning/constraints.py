@@ -167,47 +167,47 @@ def plan_with_constraints(law: Any, flops: Real | None = None, *, target_loss: R
     P = None if max_params is None else float(check_positive(max_params, "max_params"))
     Dmax = None if max_tokens is None else float(check_positive(max_tokens, "max_tokens"))
     T = None if inference_tokens is None else float(_check_nonnegative(inference_tokens, "inference_tokens"))
-    with asking(law, "constraints"):
+    with asking(law, "constraints"):   # every step asks the family; a refusal names planning under constraints
         lm = law_on_data(law, U, repetition)
-    rep = getattr(lm, "repetition", None)
-    k = model.flops_per_param_token
-    ctx = _Context(law_id, lm, k, U, P, Dmax)
+        rep = getattr(lm, "repetition", None)
+        k = model.flops_per_param_token
+        ctx = _Context(law_id, lm, k, U, P, Dmax)
 
-    has_constraint = any(x is not None for x in (U, P, Dmax))
-    if flops is not None:
-        C = check_positive(flops, "flops")
-        scalar = isinstance(C, float)
-        C = np.atleast_1d(np.asarray(C, dtype=float))
-        N, D = ctx.training_optimal(C, model)
-        ell = lm.loss(N, D)
-    else:
-        assert target_loss is not None
-        ell_in = check_positive(target_loss, "target_loss")
-        scalar = isinstance(ell_in, float)
-        ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
-        C = None
-        # The law's own least compute for ℓ, in closed form (whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ)): it raises
-        # UnreachableLossError at or below E and QuantityError for a target that needs almost no compute.
-        least = _split(min_compute_for_loss(law, ell))
-        if has_constraint:
-            ctx.check_reachable(ell)
-            N, D = ctx.lifetime_optimal(ell, 0.0)
+        has_constraint = any(x is not None for x in (U, P, Dmax))
+        if flops is not None:
+            C = check_positive(flops, "flops")
+            scalar = isinstance(C, float)
+            C = np.atleast_1d(np.asarray(C, dtype=float))
+            N, D = ctx.training_optimal(C, model)
+            ell = lm.loss(N, D)
         else:
-            N, D = least    # inference demand alone: the least training compute is the law's own
+            assert target_loss is not None
+            ell_in = check_positive(target_loss, "target_loss")
+            scalar = isinstance(ell_in, float)
+            ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
+            C = None
+            # The law's own least compute for ℓ, in closed form (whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ)): it raises
+            # UnreachableLossError at or below E and QuantityError for a target that needs almost no compute.
+            least = _split(min_compute_for_loss(law, ell))
+            if has_constraint:
+                ctx.check_reachable(ell)
+                N, D = ctx.lifetime_optimal(ell, 0.0)
+            else:
+                N, D = least    # inference demand alone: the least training compute is the law's own
 
-    ref = None
-    if has_constraint:
-        # The plain law's plan ignoring the constraints: its optimum at the budget, or its least compute for ℓ.
-        N0, D0 = model.compute_optimal(C) if C is not None else least
-        ref = ctx.plan(N0, D0, T, scalar, capped=False)
-    ctx.check_finite(N, D, C)
-    train = ctx.plan(N, D, T, scalar)
-    aware = saving = None
-    if T is not None:
-        Ni, Di = ctx.lifetime_optimal(ell, T, feasible=(N, D))
-        aware = ctx.plan(Ni, Di, T, scalar)
-        i = INFERENCE_FLOPS_PER_PARAM_TOKEN
-        saving = shaped(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
+        ref = None
+        if has_constraint:
+            # The plain law's plan ignoring the constraints: its optimum at the budget, or its least compute for ℓ.
+            N0, D0 = model.compute_optimal(C) if C is not None else least
+            ref = ctx.plan(N0, D0, T, scalar, capped=False)
+        ctx.check_finite(N, D, C)
+        train = ctx.plan(N, D, T, scalar)
+        aware = saving = None
+        if T is not None:
+            Ni, Di = ctx.lifetime_optimal(ell, T, feasible=(N, D))
+            aware = ctx.plan(Ni, Di, T, scalar)
+            i = INFERENCE_FLOPS_PER_PARAM_TOKEN
+            saving = shaped(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
     plans = [p for p in (ref, train, aware) if p is not None]
     checks.check_plans(law, plans)
     return ConstrainedResult(

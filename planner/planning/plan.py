@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base.units import Real, as_floats, check_positive
-from ..laws.questions import family_of
+from ..laws.questions import asking, family_of
 
 # No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
 # planner/laws/law.py), and Plan is made on every run of ``plan``.
@@ -127,7 +127,7 @@ def compute_optimal(law: Any, flops: Real) -> Plan:
     from . import checks
 
     C = check_positive(flops, "flops")
-    with checks.guard(law):
+    with asking(law, "plan"), checks.guard(law):
         plan = unchecked_optimum(law, C)
     checks.check_plans(law, [plan])
     return plan

@@ -52,9 +52,9 @@ __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_w
            "compute_efficiency", "min_compute_for_loss", "optimal_for_params", "optimal_for_tokens"]
 
 #: ln of the largest float: a compute whose log exceeds this cannot be represented.
-_LOG_MAX = math.log(1.7e308)
+LOG_MAX = math.log(1.7e308)
 #: ln of the least compute planned: below it C/k underflows towards 0 and the split is not a number.
-_LOG_MIN = math.log(1e-300)
+LOG_MIN = math.log(1e-300)
 
 
 @dataclass(frozen=True)
@@ -252,13 +252,13 @@ def min_compute_for_loss(law: Any, target_loss: Real) -> Plan:
             f"no amount of compute reaches it; choose a target above {floor:g}"
         )
     biggest = log_c if not _is_array(log_c) else float(cast(Any, log_c).max())
-    if biggest > _LOG_MAX:
+    if biggest > LOG_MAX:
         raise UnreachableLossError(
             f"target loss {worst:g} is so close to the irreducible loss E = {floor:g} of {name!r} that it needs "
             "more than 1e308 FLOPs; choose a higher target"
         )
     smallest = log_c if not _is_array(log_c) else float(cast(Any, log_c).min())
-    if smallest < _LOG_MIN:
+    if smallest < LOG_MIN:
         raise QuantityError(
             f"target loss {target if not _is_array(target) else float(cast(Any, target).max()):g} is so far above the losses "
             f"{name!r} predicts that it needs less than 1e-300 FLOPs; choose a lower target"
