@@ -151,7 +151,7 @@ def test_the_core_opens_no_file(module):
 
 #: The law families and laws of planner.laws, by class name.
 FAMILY_CLASSES = {"ParametricLaw", "KaplanLaw", "BusbridgeLaw", "FineGrainedMoE", "AllocationRule", "RepeatedData",
-                  "SigmoidAccuracy", "ExponentialError"}
+                  "EnvelopeLaw", "SigmoidAccuracy", "ExponentialError"}
 #: Names that used to branch on a family, gone for good.
 FAMILY_BRANCHES = {"require_dense", "model_of", "loss_model"}
 #: Attributes that name a family (or a kind of family) rather than ask a question.

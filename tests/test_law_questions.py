@@ -188,3 +188,45 @@ def test_core_errors_name_arguments_and_the_cli_names_flags():
         plan_with_constraints(load_preset("besiroglu2024"), 1e22, max_params=1e6, max_tokens=1e6)
     assert "raise max_params or max_tokens" in str(e.value) and "--" not in str(e.value)
     assert message(e.value).endswith("raise --max-params or --max-tokens")
+
+
+#: marin's promotion envelope, loss(C) = 1.6 + 88.32·C^(−0.0941) (marin-community/marin, experiments/grug/moe/agent.md).
+MARIN = {"E": 1.6, "A": 88.32, "alpha": 0.0941}
+
+
+@pytest.mark.parametrize("C", BUDGETS)
+def test_an_envelope_answers_loss_against_compute_and_matches_a_numerical_root(C):
+    """An envelope (no preset ships one) answers L_opt(C) and C_min(ℓ) from its curve: C_min is checked against
+    brentq on E + A·C^(−α) = ℓ written here, on log C."""
+    from planner.laws import EnvelopeLaw
+
+    m = EnvelopeLaw(**MARIN)
+    ell = float(m.optimal_loss(C))
+    assert ell == pytest.approx(MARIN["E"] + MARIN["A"] * C ** -MARIN["alpha"], rel=RTOL)
+    root = math.exp(brentq(lambda x: MARIN["E"] + MARIN["A"] * math.exp(-MARIN["alpha"] * x) - ell,
+                           math.log(1e10), math.log(1e40), xtol=1e-14, rtol=1e-15))
+    assert float(m.least_compute(ell)) == pytest.approx(root, rel=1e-9)
+    assert math.isnan(float(m.least_compute(MARIN["E"])))          # at the asymptote: never reached
+    assert float(m.loss(1e9, C / 6e9)) == pytest.approx(ell, rel=RTOL)   # a run's loss reads its compute alone
+
+
+def test_an_envelope_refuses_every_question_that_needs_n_and_d():
+    from planner.cli.errors import message
+    from planner.laws import EnvelopeLaw
+    from planner.laws.law import Law
+    from planner.planning.whatif import evaluate
+
+    m = EnvelopeLaw(**MARIN)
+    for ask in (lambda: m.compute_optimal(1e21), lambda: m.optimum(1e21), lambda: m.flops_for_params(1e9),
+                lambda: m.tokens_for_loss(1e9, 2.5), lambda: m.params_for_loss(1e10, 2.5),
+                lambda: m.on_unique_data(1e10)):
+        with pytest.raises(UnansweredError):
+            ask()
+    law = Law(id="marin", title="marin's envelope", model=m, citation={})
+    with pytest.raises(UnansweredError) as e:
+        compute_optimal(law, 1e21)
+    assert str(e.value).startswith("a compute-optimal plan (compute_optimal) is not available for marin, a "
+                                   "loss-against-compute envelope")
+    assert message(e.value).endswith("compare it with 'plan versus'")
+    with pytest.raises(UnansweredError, match="an exact run .* is not available for marin"):
+        evaluate(law, 1e9, 1e11)
