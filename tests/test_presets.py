@@ -303,7 +303,7 @@ def test_user_law_file_loads(tmp_path):
 
 @pytest.mark.parametrize("changes, message", [
     ({"id": None}, r"missing key 'id' in .*law\.toml"),
-    ({"form": 'form = "chinchilla"'}, r"'form' must be one of parametric, kaplan, allocation, busbridge, moe \(got 'chinchilla'\)"),
+    ({"form": 'form = "chinchilla"'}, r"'form' must be one of parametric, kaplan, allocation, busbridge, moe, envelope \(got 'chinchilla'\)"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = 0.34"},
      r"missing coefficient 'beta' in \[coefficients\]"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpah = 0.34\nbeta = 0.36"},

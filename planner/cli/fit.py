@@ -199,6 +199,8 @@ def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, 
 
     fixes = parse_pairs(fixes, "--fix", "E=1.69")
     _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output)
+    if approach.get("curve_schedule") and not curves:
+        raise click.UsageError("--schedule describes training curves: give it with --curves")
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))

@@ -67,6 +67,12 @@ def curves_options(f):
 def approach_options(f):
     """``plan fit``'s options for Approaches 1 and 2: --curves, --run-column and :func:`budget_options`."""
     f = curves_options(budget_options(f))
+    from .schedule_option import SCHEDULE
+
+    f = option("--schedule", "curve_schedule", type=SCHEDULE, metavar="SPEC",
+               help="With --curves: the runs' learning-rate schedule, e.g. constant:peak=3e-4 or "
+                    "wsd:peak=3e-4,decay=0.2 (each run's horizon its length); checkpoints whose rate no horizon "
+                    "changes are not flagged as overstating the loss.")(f)
     return option("--curves", is_flag=True,
                         help="Hoffmann's Approach 1 instead: RUNS are training curves (one row per checkpoint: run "
                              "id, N, tokens so far, loss); N_opt = G*C^a from their envelope.")(f)
@@ -87,22 +93,25 @@ def read_approach_runs(runs_file, curves: bool, *, budget_column=None, run_colum
     return read_runs(runs_file, budget=budget_column, extra=("budget",), **columns).drop_highest_loss(drop_highest_loss)
 
 
-def fit_approach(runs, curves: bool, isoflop_method: str = "parabola", isoflop_window=ISOFLOP_WINDOW):
-    """Approach 1 (``curves``) or 2 on ``runs``: the :class:`~planner.fitting.FitResult`."""
+def fit_approach(runs, curves: bool, isoflop_method: str = "parabola", isoflop_window=ISOFLOP_WINDOW,
+                 schedule=None):
+    """Approach 1 (``curves``, with the runs' ``schedule`` if known) or 2 on ``runs``: the FitResult."""
     from ..fitting.curves import fit_curves
     from ..fitting.isoflop import fit_isoflop
 
     k = runs.flops_per_param_token
     flops = None if "flops" in runs.derived else runs.flops
     if curves:
-        return fit_curves(runs.run_id, runs.n_params, runs.n_tokens, runs.loss, flops=flops, flops_per_param_token=k)
+        return fit_curves(runs.run_id, runs.n_params, runs.n_tokens, runs.loss, flops=flops, flops_per_param_token=k,
+                          schedule=schedule)
     return fit_isoflop(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops, budget=runs.budget,
                        method=isoflop_method, window=isoflop_window, flops_per_param_token=k,
                        budget_column=(runs.columns or {}).get("budget", "budget"))
 
 
 def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level, budgets, law_id, fmt, progress,
-                        command, budget_column, run_column, isoflop_method, isoflop_window, **read):
+                        command, budget_column, run_column, isoflop_method, isoflop_window, curve_schedule=None,
+                        **read):
     """``plan fit --isoflop`` and ``plan fit --curves``: read, fit, bootstrap, report, write the law file.
 
     ``budgets`` are those the report plans at, ``law_id`` the written law's id, ``progress(stage, done, total)``
@@ -115,7 +124,12 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
     from .options import dropped_resamples, show, write_law_file
 
     runs = read_approach_runs(runs_file, curves, budget_column=budget_column, run_column=run_column, **read)
-    result = fit_approach(runs, curves, isoflop_method, isoflop_window)
+    from .schedule_option import parse_schedule
+
+    if curve_schedule and not curves:
+        raise click.UsageError("--schedule describes training curves: give it with --curves")
+    schedule = parse_schedule(curve_schedule, horizon=1e30) if curve_schedule else None
+    result = fit_approach(runs, curves, isoflop_method, isoflop_window, schedule)
     ab = None
     if n_boot:
         resample = bootstrap_curves if curves else bootstrap_isoflop

@@ -287,12 +287,12 @@ def plot_versus(base, variant, flops_range, ci, force, output, **fitting):
 
     from ..plots.common import require_matplotlib
     from ..plots.versus import versus_figure
-    from .versus import check_range, load_pair
+    from .versus import check_range, guarded, load_pair
 
     check_range(flops_range, "--flops-range")
     require_matplotlib()
     base_law, variant_law, draws, warnings = load_pair(base, variant, ci, **fitting)
     warn(warnings)
     C = np.geomspace(*flops_range, 121)
-    fig = versus_figure(base_law, variant_law, C, ci, draws)
+    fig = guarded(lambda: versus_figure(base_law, variant_law, C, ci, draws), base_law, variant_law, C)
     _save(fig, output, force)
