@@ -196,7 +196,8 @@ def crossovers(base: Any, variant: Any, low: float, high: float, grid: int = CRO
     return tuple(sorted(out, key=lambda x: x.flops))
 
 
-def versus(base: Any, variant: Any, flops: "Sequence[float] | numpy.ndarray", throughput: tuple[float, float] | None = None,
+def versus(base: Any, variant: Any, flops: "Sequence[float] | numpy.ndarray",
+           throughput: tuple[float, float] | None = None,
            search_range: tuple[float, float] | None = None) -> Versus:
     """Both frontiers, k(C) and (with ``throughput`` = (tps_base, tps_var)) the speedup at each budget, and the
     crossovers over ``search_range`` (default: the budgets' own range)."""
