@@ -23,7 +23,6 @@ from scipy.optimize import minimize_scalar
 
 from planner import load_preset
 from planner.planning.constraints import plan_with_constraints
-from planner.laws.loss_models import loss_model
 from planner.files.presets import repetition_for
 
 LAW = load_preset("besiroglu2024")
@@ -43,7 +42,7 @@ def naive(C, unique_tokens=None, inference_tokens=None, max_params=None, max_tok
     """One budget at a time with scipy: the training optimum, then (with demand) the lifetime optimum.
 
     Returns the objective of the last plan (its loss, or its lifetime FLOPs)."""
-    lm = loss_model(LAW, unique_tokens, repetition_for(LAW) if unique_tokens else None)
+    lm = LAW.model.on_unique_data(unique_tokens, repetition_for(LAW) if unique_tokens else None)
     N0, _ = LAW.model.compute_optimal(C)
     hi = math.log(N0) + 8 + (max(0.0, math.log(C / (K * unique_tokens * N0))) if unique_tokens else 0.0)
     hi = min(hi, math.log(max_params)) if max_params else hi
@@ -54,12 +53,12 @@ def naive(C, unique_tokens=None, inference_tokens=None, max_params=None, max_tok
         return r.fun
     ell = r.fun
     D_top = max_tokens or math.inf
-    t_lo = math.log(min(float(lm.params_for(D_top, ell)), math.exp(r.x))) + 1e-9
+    t_lo = math.log(min(float(lm.params_for_loss(D_top, ell)), math.exp(r.x))) + 1e-9
     t_hi = r.x
 
     def cost(t):
         N = math.exp(t)
-        D = float(lm.tokens_for(N, ell))
+        D = float(lm.tokens_for_loss(N, ell))
         return K * N * D + 2 * N * inference_tokens if D <= D_top else math.inf
 
     if t_hi - t_lo <= 1e-9:

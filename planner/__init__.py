@@ -19,6 +19,7 @@ from .base.errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
     NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError,
     UnknownPresetError, UnknownTaskError, UnreachableAccuracyError, UnreachableLossError, UnsupportedLawError,
+    UnansweredError,
 )
 
 #: public name → the module (relative to planner) that defines it, imported on first use.
@@ -41,8 +42,8 @@ _LAZY = {
     **dict.fromkeys(("WhatIf", "evaluate", "plan_with_params", "plan_with_tokens", "min_compute_for_loss",
                      "optimal_loss", "compute_efficiency", "frontier", "optimal_for_params", "optimal_for_tokens"),
                     "planning.whatif"),
-    **dict.fromkeys(("plan_with_constraints", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "RepeatedRun"),
-                    "planning.constraints"),
+    **dict.fromkeys(("plan_with_constraints", "ConstrainedPlan", "ConstrainedResult"), "planning.constraints"),
+    **dict.fromkeys(("repeated_loss", "RepeatedRun"), "planning.repeated"),
     **dict.fromkeys(("plan_intervals", "coefficient_samples", "PlanIntervals", "CoefficientSamples"),
                     "planning.uncertainty"),
     **dict.fromkeys(("fit_parametric", "fit_kaplan", "fit_isoflop", "bootstrap", "design_isoflop",
@@ -118,7 +119,8 @@ __all__ = [
     "Report", "Block", "Column", "render_report", "FORMATS", "parse_quantity", "format_count", "format_flops", "Real",
     # errors
     "PlannerError", "QuantityError", "PresetError", "LawFileError", "UnknownPresetError", "NoLossModelError",
-    "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnknownChipError", "HardwareError",
+    "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnansweredError", "UnknownChipError",
+    "HardwareError",
     "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError", "NumericError",
     "UnknownTaskError", "UnreachableAccuracyError",
 ]

@@ -59,3 +59,28 @@ def test_the_reporting_layer_imports_neither_click_nor_rich():
             "print(sorted(m for m in ('click', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("kwargs, asked", [
+    (dict(flops=[1e21]), "optimal"),
+    (dict(flops=[1e21], n_params=7e9), "what-if"),
+    (dict(n_params=7e9, n_tokens=2e12), "what-if"),
+    (dict(n_params=7e9), "optimal for"),
+    (dict(n_tokens=2e12), "optimal for"),
+    (dict(target_losses=[2.1]), "least compute"),
+    (dict(flops=[1e21], constrained=True), "under constraints"),
+    (dict(target_losses=[2.1], constrained=True), "under constraints"),
+    (dict(n_params=7e9, n_tokens=2e12, constrained=True), "repeated run"),
+])
+def test_which_question_plan_answers_is_decided_once(kwargs, asked):
+    """The command line validates for, and answers.plan answers, the question answers.question names."""
+    from planner.cli.options import Budgets
+    from planner.cli.plan import PlanRequest
+    from planner.report.answers import question
+
+    assert question(**kwargs) == asked
+    request = PlanRequest(budgets=Budgets(flops=tuple(kwargs.get("flops", ()))),
+                          n_params=kwargs.get("n_params"), n_tokens=kwargs.get("n_tokens"),
+                          targets=tuple(kwargs.get("target_losses", ())),
+                          unique_tokens=1e11 if kwargs.get("constrained") else None)
+    assert request.question == asked

@@ -36,3 +36,44 @@ def test_a_value_that_underflowed_to_zero_is_the_furthest_not_a_division_by_zero
     divided by it (a traceback)."""
     [msg] = fitted_range_warnings(load_preset("hoffmann2022"), n_params=[1e9, 0.0])
     assert "1 of 2 rows are (furthest: N = 0" in msg
+
+
+# Results carry their guarantees: a Python caller gets the checks and warnings the command line prints.
+
+def _cli_stderr(*args):
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    return CliRunner().invoke(cli, list(args)).stderr
+
+
+def test_a_plan_from_python_carries_the_warning_the_cli_prints():
+    from planner import compute_optimal
+
+    plan = compute_optimal(load_preset("hoffmann2022"), 1e25)   # N, D beyond the runs of the paper
+    assert plan.warnings
+    stderr = _cli_stderr("--flops", "1e25", "--preset", "hoffmann2022")
+    for w in plan.warnings:
+        assert w.split(";")[0] in stderr
+    assert compute_optimal(load_preset("hoffmann2022"), 1e20).warnings == ()
+
+
+def test_a_whatif_and_a_constrained_plan_carry_their_warnings():
+    from planner import plan_with_constraints, plan_with_params
+
+    law = load_preset("besiroglu2024")
+    w = plan_with_params(law, 1e21, 1e11)   # 100B parameters on 1.7B tokens
+    assert any("far below" in x for x in w.warnings)
+    r = plan_with_constraints(law, 1e27, max_params=1e13)
+    assert any("extrapolation" in x for x in r.warnings)
+
+
+def test_a_plan_that_is_not_a_number_is_refused_from_python_too():
+    import pytest
+
+    from planner import NumericError, compute_optimal
+
+    law = load_preset("besiroglu2024").with_coefficients(A=1e300, alpha=1e-3)
+    with pytest.raises(NumericError, match="too extreme"):
+        compute_optimal(law, 1e21)

@@ -21,6 +21,7 @@ import pytest
 
 from planner.files.lawfile import law_from_fit
 from planner.fitting.envelope import bootstrap_envelope, envelope_points, fit_envelope, lack_of_fit_interval
+from planner.base.errors import UnansweredError
 from planner.laws import EnvelopeLaw
 from planner.planning import whatif
 from planner.planning.versus import versus
@@ -138,9 +139,12 @@ def test_an_envelope_law_file_round_trips_and_answers_a_target_loss():
     fit = fit_envelope(GATE_BUDGETS, 1.6 + 88.32 * np.asarray(GATE_BUDGETS) ** -0.0941, fix={"E": 1.6})
     law = law_from_fit(fit, bootstrap_envelope(fit, n_resamples=20), law_id="env")
     assert law.model.A == pytest.approx(88.32, rel=1e-9)
-    C = whatif.min_compute_for_loss(law, 2.5).flops
+    C = law.model.least_compute(2.5)   # the family's C_min(ℓ), what plan versus asks of a base law
     assert whatif.optimal_loss(law, C) == pytest.approx(2.5, rel=1e-12)
     assert C == pytest.approx((88.32 / 0.9) ** (1 / 0.0941), rel=1e-6)
+    # A plan for the target needs its N and D, which an envelope does not split C into: refused, naming the question.
+    with pytest.raises(UnansweredError, match="plan .* is not available for env, a loss-against-compute envelope"):
+        whatif.min_compute_for_loss(law, 2.5)
 
 
 @pytest.mark.parametrize("fix, points, message", [

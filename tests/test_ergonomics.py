@@ -254,7 +254,7 @@ def _oracle(draws, level, solve):
 
 def test_params_alone_intervals_match_a_per_draw_scipy_solution():
     """Each draw's own budget for N = 7B (brentq on log N_opt(C), not the closed form), then its D."""
-    from planner.planning.optimize import flops_for_optimum_numeric
+    from planner.laws.solve import flops_for_optimum_numeric
     from planner.planning.uncertainty import anchored_intervals
 
     draws = _draws()

@@ -211,3 +211,30 @@ def test_optimum_broadcasts_any_array_coefficient():
         for j, C in enumerate(budgets):
             n, d, l = one.optimum(float(C))
             assert (N[i, j], D[i, j], L[i, j]) == pytest.approx((n, d, l), rel=1e-12)
+
+
+# Kaplan et al. 2020, "Scaling Laws for Neural Language Models" (arXiv:2001.08361): Eq. 1.5,
+# L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D, with the coefficients of its joint fit, §4.2, Table 2:
+# α_N = 0.076, α_D = 0.103, N_c = 6.4·10^13 (non-embedding parameters), D_c = 1.8·10^13 (tokens).
+KAPLAN_TABLE_2 = {"alpha_N": 0.076, "alpha_D": 0.103, "N_c": 6.4e13, "D_c": 1.8e13}
+
+
+def test_kaplan2020_carries_the_coefficients_of_kaplan_table_2():
+    from planner.files.presets import load_preset
+
+    law = load_preset("kaplan2020")
+    assert law.coefficients == pytest.approx(KAPLAN_TABLE_2, rel=1e-12)
+    assert law.parameters == "non-embedding"
+
+
+@pytest.mark.parametrize("N, D", [(1e8, 1e9), (1.5e9, 2.3e10), (1e11, 1e13)])
+def test_kaplan2020_loss_is_kaplan_eq_1_5_with_table_2(N, D):
+    """The preset's loss against Eq. 1.5 written out here with the paper's numbers (no planner code), and Eq. 1.5's
+    limit of unlimited data, L(N) = (N_c/N)^α_N (Eq. 1.1 form)."""
+    from planner.files.presets import load_preset
+
+    aN, aD, Nc, Dc = 0.076, 0.103, 6.4e13, 1.8e13
+    paper = ((Nc / N) ** (aN / aD) + Dc / D) ** aD
+    law = load_preset("kaplan2020")
+    assert float(law.model.loss(N, D)) == pytest.approx(paper, rel=1e-12)
+    assert float(law.model.loss(N, math.inf)) == pytest.approx((Nc / N) ** aN, rel=1e-12)

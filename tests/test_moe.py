@@ -14,7 +14,6 @@ from planner import compute_optimal, load_preset
 from planner.cli import cli
 from planner.base.errors import PresetError, UnsupportedLawError
 from planner.laws import FineGrainedMoE, ParametricLaw
-from planner.planning.optimize import moe_optimum
 
 from .goldens import WIDTH, assert_one_line_error
 from .strategies import log10_flops
@@ -108,7 +107,7 @@ def _scipy_optimum(model, C):
 def test_optimum_matches_scipy(preset, C):
     model = load_preset(preset).model
     loss, N, G = _scipy_optimum(model, C)
-    opt = moe_optimum(model, C)
+    opt = model.search(C)
     assert opt.granularity == G
     assert opt.loss == pytest.approx(loss, rel=1e-10)
     assert opt.n_params == pytest.approx(N, rel=1e-4)
@@ -121,7 +120,7 @@ def test_no_feasible_perturbation_beats_the_optimum(log10_C, step, other_g):
     """Moving N by a factor e^step (D from the budget) or switching G never lowers the loss at the same F = C."""
     model = load_preset("krajewski2024").model
     C = 10.0**log10_C
-    opt = moe_optimum(model, C)
+    opt = model.search(C)
     event(f"optimal G = {opt.granularity:g}")
     for G in (opt.granularity, other_g):
         N = opt.n_params * math.exp(step)

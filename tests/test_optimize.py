@@ -1,8 +1,9 @@
-"""Numeric fallbacks (planner.planning.optimize) agree with the closed forms they stand in for."""
+"""Numeric fallbacks (planner.laws.solve) agree with the closed forms they stand in for."""
 
 import pytest
 
-from planner.planning.optimize import min_flops_for_loss_numeric, optimal_loss_numeric
+from planner.laws.questions import LossQuestions
+from planner.laws.solve import min_flops_for_loss_numeric, optimal_loss_numeric
 from planner.files.presets import load_preset
 from planner.planning.whatif import min_compute_for_loss, optimal_loss
 
@@ -22,8 +23,9 @@ def test_numeric_inverse_matches_closed_form(preset, target):
         min_compute_for_loss(law, target).flops, rel=1e-9)
 
 
-class Opaque:
-    """A parametric law in disguise: a family planner has no closed form for, so whatif falls back to optimize."""
+class Opaque(LossQuestions):
+    """A parametric law in disguise: a family with only a loss and an optimum, so every other question it answers
+    comes from the one numeric fallback (planner.laws.solve)."""
 
     form = "opaque"
     has_loss = True

@@ -334,9 +334,11 @@ def test_missing_and_non_toml_law_files(tmp_path):
 
 
 def test_overrides_are_validated():
-    with pytest.raises(PresetError, match=r"'alpha' must be > 0 \(got -0.1\) in --set"):
+    """From Python the error names the override as Python makes it (with_coefficients); the command line words the
+    same error with --set (tests/test_cli.py)."""
+    with pytest.raises(PresetError, match=r"'alpha' must be > 0 \(got -0.1\) in with_coefficients"):
         load_preset("epoch", overrides={"alpha": -0.1})
-    with pytest.raises(PresetError, match=r"unknown coefficient 'alph' in --set; did you mean 'alpha'"):
+    with pytest.raises(PresetError, match=r"unknown coefficient 'alph' in with_coefficients; did you mean 'alpha'"):
         load_preset("epoch", overrides={"alph": 0.3})
     law = load_preset("epoch", overrides={"alpha": 0.35})
     assert law.model.alpha == 0.35 and "alpha = 0.35" in law.notes[-1]

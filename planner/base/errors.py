@@ -19,6 +19,7 @@ __all__ = [
     "UnknownChipError",
     "HardwareError",
     "UnsupportedLawError",
+    "UnansweredError",
     "RunsError",
     "FitError",
     "NoUncertaintyError",
@@ -31,7 +32,30 @@ __all__ = [
 
 
 class PlannerError(Exception):
-    """Base class of every error planner raises on purpose."""
+    """Base class of every error planner raises on purpose.
+
+    An error made by :meth:`worded` names the arguments it blames through placeholders: ``str(e)`` speaks of the
+    Python arguments (``max_params``), and a front end re-words it with its own names (the command line's flags,
+    :mod:`planner.cli.errors`) through :meth:`in_words`.
+    """
+
+    #: The message with ``{placeholders}`` for the arguments it names (None: the message has none).
+    template: str | None = None
+    #: placeholder → the words ``str(e)`` uses for it (the Python argument).
+    terms: dict[str, str] = {}
+
+    @classmethod
+    def worded(cls, template: str, **terms: str) -> "PlannerError":
+        """The error whose message is ``template`` with each ``{placeholder}`` replaced by ``terms[placeholder]``."""
+        error = cls(template.format_map(terms))
+        error.template, error.terms = template, dict(terms)
+        return error
+
+    def in_words(self, words: "dict[str, str]") -> str:
+        """The message with the placeholders a front end has words for re-worded (the rest as ``str(self)``)."""
+        if self.template is None:
+            return str(self)
+        return self.template.format_map({**self.terms, **{k: v for k, v in words.items() if k in self.terms}})
 
 
 class QuantityError(PlannerError, ValueError):
@@ -50,8 +74,6 @@ class UnknownPresetError(PlannerError, LookupError):
     """No shipped preset has that id or alias."""
 
 
-class NoLossModelError(PlannerError, ValueError):
-    """The law is an allocation rule: it says how to split compute but predicts no loss."""
 
 
 class InfeasibleError(PlannerError, ValueError):
@@ -72,6 +94,26 @@ class UnknownTaskError(PlannerError, LookupError):
 
 class UnsupportedLawError(PlannerError, ValueError):
     """The law's form does not support the request (repeated data needs the parametric form)."""
+
+
+class UnansweredError(UnsupportedLawError):
+    """A law family cannot answer this question about itself (a mixture of experts asked a question planned on
+    k·N·D with one N, repeated data on a law Muennighoff et al. did not fit). ``question`` names the question."""
+
+    question: str = ""
+
+    def about(self, law: str, question: str, phrase: str) -> "UnansweredError":
+        """This refusal for ``law`` asked ``question`` (a key of :data:`planner.laws.questions.QUESTIONS`, which the
+        core words as ``phrase``): its ``{question}`` placeholder becomes ``{<question>}``, so a front end can word
+        the question its own way."""
+        template = (self.template or str(self)).replace("{question}", "{" + question + "}")
+        error = type(self).worded(template, **{**self.terms, "law": law, question: phrase})
+        error.question = question
+        return error
+
+
+class NoLossModelError(UnansweredError):
+    """The law is an allocation rule: it says how to split compute but predicts no loss."""
 
 
 class UnknownChipError(PlannerError, LookupError):

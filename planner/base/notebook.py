@@ -8,7 +8,7 @@ shows it), built from :func:`html_table` here.
 from __future__ import annotations
 
 from html import escape
-from typing import Sequence
+from typing import Any, Sequence
 
 __all__ = ["html_table", "small_print", "report_html", "floats_or_lists", "shown"]
 
@@ -50,7 +50,7 @@ def report_html(report) -> str:
     return "\n".join(p for p in parts + [report_html(s) for s in report.sections] if p)
 
 
-def floats_or_lists(x):
+def floats_or_lists(x: Any) -> Any:
     """A float, a list of floats for an array, or None: what ``to_dict`` gives for a number or array field."""
     if x is None or isinstance(x, (int, float, str, bool)):
         return x

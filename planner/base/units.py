@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Union, overload
 
 from .errors import QuantityError
 
@@ -65,6 +65,14 @@ def parse_quantity(text: str | float, name: str = "") -> float:
 
 def _for(name: str) -> str:
     return f" for {name}" if name else ""
+
+
+@overload
+def check_positive(value: float, name: str = "", shown: object = None) -> float: ...
+@overload
+def check_positive(value: "numpy.ndarray", name: str = "", shown: object = None) -> "numpy.ndarray": ...
+@overload
+def check_positive(value: Real, name: str = "", shown: object = None) -> Real: ...
 
 
 def check_positive(value: Real, name: str = "", shown: object = None) -> Real:

@@ -76,7 +76,9 @@ class PlanGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PlannerError as e:
-            raise click.ClickException(str(e)) from None
+            from .errors import message
+
+            raise click.ClickException(message(e)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         import warnings

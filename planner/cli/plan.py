@@ -65,17 +65,25 @@ class PlanRequest(NamedTuple):
         return not (self.constrained or self.budgets.flops or self.n_params or self.n_tokens or self.targets
                     or self.target_accuracies)
 
+    @property
+    def question(self) -> str:
+        """Which question these options ask: decided by :func:`planner.report.answers.question`, which answers it."""
+        from ..report.answers import question
+
+        return question(flops=self.budgets.flops, n_params=self.n_params, n_tokens=self.n_tokens,
+                        target_losses=self.targets, constrained=self.constrained)
+
     def validate(self) -> PlanRequest:
         """This request, if ``plan`` can answer it; else a usage error (exit 2) naming the options and the fix."""
         if self.task_law or self.task_names or self.target_accuracies:
             self._check_tasks()
-        elif self.constrained:
-            self._check_constrained()
         elif self.asks_nothing:
             extras = [name for name, given in (("--gpu", self.budgets.cluster), ("--shape", self.show_shapes),
                                                ("--hparams", self.show_hparams)) if given]
             if extras:
                 raise click.UsageError(f"{extras[0]} needs a budget: give --flops, --gpu-hours, --days or --usd")
+        elif self.question in ("repeated run", "under constraints"):
+            self._check_constrained()
         else:
             self._check_unconstrained()
         return self
@@ -160,7 +168,7 @@ class PlanRequest(NamedTuple):
             from ..files.presets import load_hparam_law
 
             hparams_law = load_hparam_law(self.show_hparams)
-        if self.unique_tokens and law.form == "parametric":
+        if self.unique_tokens:   # the law's own [repetition] table, else the constants it borrows
             from ..files.presets import repetition_for
 
             repetition = repetition_for(law)

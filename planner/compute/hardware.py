@@ -135,11 +135,13 @@ def flops_for_budget(amount: Real, unit: str, cluster: Cluster) -> Real:
         return flops_from_gpu_hours(amount, P, mfu)
     if unit == "wall_clock_days":
         if cluster.n_chips is None:
-            raise HardwareError("a budget in wall-clock days needs the number of chips; give it (--gpus N)")
+            raise HardwareError.worded("a budget in wall-clock days needs the number of chips; give it ({n_chips})",
+                                       n_chips="Cluster(n_chips=N)")
         return flops_from_days(amount, P, cluster.n_chips, mfu)
     if unit == "usd":
         if cluster.usd_per_chip_hour is None:
-            raise HardwareError("a budget in dollars needs a price per chip-hour; give it (--usd-per-gpu-hour PRICE)")
+            raise HardwareError.worded("a budget in dollars needs a price per chip-hour; give it ({usd_per_chip_hour})",
+                                       usd_per_chip_hour="Cluster(usd_per_chip_hour=PRICE)")
         return flops_from_usd(amount, P, cluster.usd_per_chip_hour, mfu)
     raise HardwareError(f"unknown budget unit {unit!r}; expected one of {', '.join(BUDGET_UNITS)}")
 
@@ -162,7 +164,7 @@ def chips_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> li
         for key in ("name", "peak_flops_per_second", "source"):
             if key not in table:
                 raise PresetError(f"missing key {key!r} in {where}")
-        values = {}
+        values: dict[str, Any] = {}
         for key, value in table.items():
             expected = _CHIP_KEYS[key]
             if expected is float and isinstance(value, int) and not isinstance(value, bool):

@@ -14,6 +14,7 @@ coefficients are kept in ``presets/deepseek2024.toml`` under ``[hyperparameters]
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..base.errors import PresetError
 from ..base.units import Real, check_positive
@@ -35,7 +36,7 @@ class Hyperparameters:
     batch_tokens: Real
 
 
-def suggest_hyperparameters(law, flops: Real) -> Hyperparameters:
+def suggest_hyperparameters(law: Any, flops: Real) -> Hyperparameters:
     """η_opt and B_opt for budget(s) ``flops`` from the ``[hyperparameters]`` table of ``law`` (a Law).
 
     Raises PresetError if the law has no such table (``planner.files.presets.HYPERPARAMETER_PRESET`` names the shipped

@@ -142,7 +142,7 @@ def shapes_for(n_params: float, count: str = "total", vocab: int = DEFAULT_VOCAB
     Raises InfeasibleError when even one layer of the narrowest width would exceed ``n_params``
     (the embeddings of a large vocabulary alone can).
     """
-    N = check_positive(float(n_params), "n_params")
+    N = float(check_positive(float(n_params), "n_params"))
     if count not in COUNTS:
         raise ValueError(f"count must be one of {', '.join(COUNTS)} (got {count!r})")
     e = (1 if tied_embeddings else 2) * vocab if count == "total" else 0
@@ -167,7 +167,7 @@ def shapes_for(n_params: float, count: str = "total", vocab: int = DEFAULT_VOCAB
 
 def _width(N: float, r: float, e: float) -> float:
     """The d > 0 with 12·d³/r + e·d = N (increasing in d, so bisection on [0, (N·r/12)^(1/3)])."""
-    hi = (N * r / 12.0) ** (1.0 / 3.0)
+    hi: float = (N * r / 12.0) ** (1.0 / 3.0)
     lo = 0.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)

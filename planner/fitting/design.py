@@ -8,6 +8,7 @@ from typing import Iterable
 
 from ..base.errors import FitError
 from ..base.units import Real
+from ..laws.questions import asking, family_of
 
 __all__ = ["IsoflopDesign", "design_isoflop"]
 
@@ -32,10 +33,7 @@ def design_isoflop(budgets: Iterable[float], prior: object, *, n_models: int = 9
     """
     import numpy as np
 
-    from ..planning.plan import require_dense
-
-    require_dense(prior, "an isoFLOP design (D = C/(6·N) on one N)")
-    model = getattr(prior, "model", prior)
+    model = family_of(prior)
     if n_models < 3:
         raise FitError(f"an isoFLOP profile needs at least 3 model sizes per budget (got {n_models})")
     if not span > 1:
@@ -51,4 +49,5 @@ def design_isoflop(budgets: Iterable[float], prior: object, *, n_models: int = 9
         Ns.append(n_opt * np.exp(steps))
         Cs.append(np.full(n_models, c))
     Nv, Cv = np.concatenate(Ns), np.concatenate(Cs)
-    return IsoflopDesign(flops=Cv, n_params=Nv, n_tokens=Cv / (k * Nv))
+    with asking(prior, "isoflop_design"):   # D = C/(k·N): refused by a law whose compute needs more than N
+        return IsoflopDesign(flops=Cv, n_params=Nv, n_tokens=model.tokens_for_flops(Nv, Cv))

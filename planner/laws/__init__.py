@@ -17,19 +17,24 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 - :mod:`~planner.laws.envelope`: the loss-against-compute envelope L(C) = E + A·C^(−α) (marin's), no split.
 - :mod:`~planner.laws.allocation`: published allocation rules, X_opt = k·C^e, with no loss model.
 - :mod:`~planner.laws.frontier`: L_opt(C) = E + K·C^(−γ), the loss along the optimum.
-- :mod:`~planner.laws.repetition`: Muennighoff et al.'s effective data and parameters for repeated tokens.
+- :mod:`~planner.laws.repetition`: Muennighoff et al.'s effective data and parameters for repeated tokens, and
+  :class:`~planner.laws.repetition.RepeatedData`, a parametric law on U unique tokens as a law of its own.
+- :mod:`~planner.laws.questions`: the questions every family answers about itself (its loss, optimum, inverses,
+  least compute, FLOP rule), and :func:`~planner.laws.questions.asking`, which names the question a family refuses.
+- :mod:`~planner.laws.solve`: the one numeric fallback where a family has no closed form.
 - :mod:`~planner.laws.law`: :class:`Law`, a family with its citation, conventions and published tables.
 - :mod:`~planner.laws.tasks`: benchmark accuracy from scale in two steps (task loss, then accuracy), the task laws of
   ``plan --tasks``; not a form of :data:`FORMS` (a task-law file is read by :func:`planner.files.lawfile.task_laws_from_mapping`).
 """
 
 from importlib import import_module
+from typing import Any
 
 from .law import Family, Law, Uncertainty
 
 __all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE", "MoEOptimum",
            "DistillationLaw", "ALLOCATION_GIVES", "FORMS", "FAMILIES", "family", "Law", "Family", "Uncertainty",
-           "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition", "EnvelopeLaw"]
+           "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition", "RepeatedData", "EnvelopeLaw"]
 
 #: form name in a law file → "module:class" of its family, imported when first asked for (a plan loads one family).
 FAMILIES = {
@@ -42,7 +47,7 @@ FAMILIES = {
 }
 
 #: Other public names of this package → their module, imported on first use (PEP 562).
-_LAZY = {"Frontier": "frontier", "ParametricLaw": "parametric", "KaplanLaw": "kaplan", "AllocationRule": "allocation",
+_LAZY = {"Frontier": "frontier", "RepeatedData": "repetition", "ParametricLaw": "parametric", "KaplanLaw": "kaplan", "AllocationRule": "allocation",
          "ALLOCATION_GIVES": "allocation", "Repetition": "repetition", "HyperparameterLaws": "tables",
          "PowerLaw": "tables", "Calibration": "tables", "BusbridgeLaw": "busbridge", "FineGrainedMoE": "moe",
          "MoEOptimum": "moe", "DistillationLaw": "distillation", "EnvelopeLaw": "envelope"}
@@ -51,10 +56,11 @@ _LAZY = {"Frontier": "frontier", "ParametricLaw": "parametric", "KaplanLaw": "ka
 def family(form: str) -> type:
     """The law family of a law file's ``form`` (KeyError for an unknown form)."""
     module, name = FAMILIES[form].split(":")
-    return getattr(import_module(module), name)
+    cls: type = getattr(import_module(module), name)
+    return cls
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "FORMS":
         return {form: family(form) for form in FAMILIES}
     if name not in _LAZY:

@@ -8,6 +8,8 @@ from typing import ClassVar
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import NoLossModelError, UnsupportedLawError
 from ..base.units import Real
+from .questions import Questions, refuse_without_loss
+from .repetition import Repetition
 
 __all__ = ["AllocationRule", "ALLOCATION_GIVES"]
 
@@ -17,7 +19,7 @@ ALLOCATION_GIVES = ("n_params", "n_tokens", "flops_per_token")
 
 
 @dataclass(frozen=True)
-class AllocationRule:
+class AllocationRule(Questions):
     r"""A published allocation rule with no loss model: one quantity as a power law in C::
 
         X_opt = coefficient · (C / flops_unit)^exponent
@@ -40,8 +42,17 @@ class AllocationRule:
     #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
     scale_names: ClassVar[tuple[str, ...]] = ("coefficient",)
     has_loss: ClassVar[bool] = False
+    unit_interval_names: ClassVar[tuple[str, ...]] = ("exponent",)
 
-    def __post_init__(self):
+    def describe(self) -> dict[str, str]:
+        """What its power law gives."""
+        return {"gives": self.gives}
+
+    def on_unique_data(self, unique_tokens: Real | None, repetition: Repetition | None = None) -> "AllocationRule":
+        """Refused: planning under constraints compares losses, and a rule predicts none."""
+        raise refuse_without_loss("planning under constraints compares losses")
+
+    def __post_init__(self) -> None:
         if self.gives not in ALLOCATION_GIVES:
             raise ValueError(f"gives must be one of {ALLOCATION_GIVES} (got {self.gives!r})")
 

@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from ..base.units import Real
 from .parametric import ParametricLaw
+from .questions import refuse_repeated_data, solve_term
+from .repetition import Repetition
 
 __all__ = ["BusbridgeLaw"]
 
@@ -29,6 +31,12 @@ class BusbridgeLaw(ParametricLaw):
         L_opt(C) = E + K_x^γ·x^(−γ₀·γ)
 
     still the frontier form E + K·C^(−γ') of :class:`~planner.laws.Frontier`, with γ' = γ₀·γ.
+
+    Its inverses in one quantity: the bracket at loss ℓ is (ℓ − E)^(1/γ), and each term solves for its quantity::
+
+        D(N, ℓ) = (B / ((ℓ − E)^(1/γ) − A/N^α))^(1/β),   N(D, ℓ) = (A / ((ℓ − E)^(1/γ) − B/D^β))^(1/α)
+
+    The paper fits it on unlimited data only: it answers no question on repeated data.
     """
 
     gamma: Real = 1.0
@@ -45,7 +53,35 @@ class BusbridgeLaw(ParametricLaw):
         N, D = n_params, n_tokens
         return (self.A / N**self.alpha + self.B / D**self.beta) ** self.gamma
 
-    def _optimal_loss_scale(self):
+    def _bracket(self, loss: Real) -> Real:
+        """(ℓ − E)^(1/γ), the bracket A/N^α + B/D^β at loss ℓ; −inf where ℓ ≤ E."""
+        import numpy as np
+
+        rest = np.asarray(loss, dtype=float) - self.E
+        return np.where(rest > 0, np.maximum(rest, 0.0) ** (1.0 / self.gamma), -np.inf)
+
+    def tokens_for_loss(self, n_params: Real, loss: Real) -> Real:
+        """D(N, ℓ) = (B / ((ℓ − E)^(1/γ) − A/N^α))^(1/β); inf where no D reaches ℓ at this N."""
+        import numpy as np
+
+        rest = self._bracket(loss) - self.A / np.asarray(n_params, dtype=float) ** self.alpha
+        return solve_term(rest, self.B, self.beta)
+
+    def params_for_loss(self, n_tokens: Real, loss: Real) -> Real:
+        """N(D, ℓ) = (A / ((ℓ − E)^(1/γ) − B/D^β))^(1/α) (D may be inf); inf where no N reaches ℓ at this D."""
+        import numpy as np
+
+        with np.errstate(divide="ignore"):
+            rest = self._bracket(loss) - self.B / np.asarray(n_tokens, dtype=float) ** self.beta
+        return solve_term(rest, self.A, self.alpha)
+
+    def on_unique_data(self, unique_tokens: Real | None, repetition: Repetition | None = None) -> "BusbridgeLaw":
+        """Itself with unlimited data; refused on repeated data (the paper fits no repetition)."""
+        if unique_tokens is None:
+            return self
+        raise refuse_repeated_data(self.form)
+
+    def _optimal_loss_scale(self) -> tuple[Real, Real]:
         """(K_x^γ, γ₀·γ): the bracket at the optimum is K_x·x^(−γ₀) (:class:`ParametricLaw`), raised to γ."""
         K, g0 = super()._optimal_loss_scale()
         return K**self.gamma, g0 * self.gamma

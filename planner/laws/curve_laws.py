@@ -27,7 +27,7 @@ Both laws are in steps: their coefficients belong to the step size (tokens per s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
     import numpy
@@ -54,7 +54,7 @@ class Curve:
     at: "numpy.ndarray"
     loss: "numpy.ndarray"
     warmup_steps: int = 0
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def peak(self) -> float:
@@ -69,9 +69,10 @@ class Curve:
             cum = np.cumsum(eta)
             before = cum[W - 1] if W > 0 else 0.0
             self._cache["area"] = cum[self.at] - before + eta[W] * W / 2
-        return self._cache["area"]
+        area: numpy.ndarray = self._cache["area"]
+        return area
 
-    def drops(self, max_drops: int = MAX_DROPS):
+    def drops(self, max_drops: int = MAX_DROPS) -> Tuple[Any, Any, Any, Any]:
         """The loss-drop design: for each kept change k, its size d_k = η_{k−1} − η_k, its rate η_k, and the matrix
         S_k(t) over logged steps t (0 where k > t). Past ``max_drops`` changes, consecutive ones are merged into
         blocks (their sizes summed, at the block's last step), which changes G's argument by at most a block's area."""
@@ -93,9 +94,10 @@ class Curve:
             S = cum[t][:, None] - cum[k - 1][None, :]
             S = np.where(k[None, :] <= t[:, None], S, 0.0)
             self._cache[key] = (dk, np.maximum(eta[k], 1e-300), S, k[None, :] <= t[:, None])
-        return self._cache[key]
+        design: Tuple[Any, Any, Any, Any] = self._cache[key]
+        return design
 
-    def annealing(self, lam: float = TISSUE_LAMBDA):
+    def annealing(self, lam: float = TISSUE_LAMBDA) -> Tuple[Any, Any]:
         """(S1, S2) of Tissue et al. at each logged step, the warm-up counted at the peak rate."""
         import numpy as np
         from scipy.signal import lfilter
@@ -112,7 +114,8 @@ class Curve:
             S1 = np.cumsum(eta) - eta[0]          # Σ_{i=1..s} η_i
             S2 = np.cumsum(m)
             self._cache[key] = (S1[self.at], S2[self.at])
-        return self._cache[key]
+        sums: Tuple[Any, Any] = self._cache[key]
+        return sums
 
 
 @dataclass(frozen=True)
@@ -132,9 +135,11 @@ class MultiPowerLaw:
 
     def loss(self, curve: Curve, max_drops: int = MAX_DROPS) -> "numpy.ndarray":
         """L(t) at the curve's logged steps."""
-        return self.value_and_jacobian(curve, max_drops, jacobian=False)[0]
+        value: numpy.ndarray = self.value_and_jacobian(curve, max_drops, jacobian=False)[0]
+        return value
 
-    def value_and_jacobian(self, curve: Curve, max_drops: int = MAX_DROPS, jacobian: bool = True):
+    def value_and_jacobian(self, curve: Curve, max_drops: int = MAX_DROPS, jacobian: bool = True
+                           ) -> Tuple[Any, Optional[Any]]:
         """L(t) and, with ``jacobian``, ∂L/∂(L0, A, α, B, C, β, γ) as a (t, 7) array."""
         import numpy as np
 
@@ -172,9 +177,11 @@ class TissueLaw:
     names = TISSUE_NAMES
 
     def loss(self, curve: Curve, max_drops: int = MAX_DROPS) -> "numpy.ndarray":
-        return self.value_and_jacobian(curve, jacobian=False)[0]
+        value: numpy.ndarray = self.value_and_jacobian(curve, jacobian=False)[0]
+        return value
 
-    def value_and_jacobian(self, curve: Curve, max_drops: int = MAX_DROPS, jacobian: bool = True):
+    def value_and_jacobian(self, curve: Curve, max_drops: int = MAX_DROPS, jacobian: bool = True
+                           ) -> Tuple[Any, Optional[Any]]:
         """L(s) and, with ``jacobian``, ∂L/∂(L0, A, α, C)."""
         import numpy as np
 
@@ -190,7 +197,7 @@ class TissueLaw:
 CURVE_LAWS: Mapping[str, type] = {"multi-power": MultiPowerLaw, "tissue": TissueLaw}
 
 
-def make_law(family: str, theta: Sequence[float]):
+def make_law(family: str, theta: Sequence[float]) -> Any:
     """A law of ``family`` from its coefficients in the family's order."""
     cls = CURVE_LAWS[family]
     return cls(*map(float, theta))

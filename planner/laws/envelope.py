@@ -7,16 +7,18 @@ alone: it has no split of C into N and D.
 """
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.units import Real
+from .frontier import Frontier
+from .questions import REMEDIES, LossQuestions, _refusal
 
 __all__ = ["EnvelopeLaw"]
 
 
 @dataclass(frozen=True)
-class EnvelopeLaw:
+class EnvelopeLaw(LossQuestions):
     r"""L(C) = E + A·C^(−α): the loss envelope of a recipe against training compute C (FLOPs).
 
     Parameters
@@ -27,7 +29,9 @@ class EnvelopeLaw:
     flops_per_param_token : kept for the FLOP convention of the runs it was fitted to; the law itself uses C only.
 
     The least compute that reaches a loss ℓ > E is C = (A/(ℓ − E))^(1/α); between two envelopes with the same
-    E and α the compute multiplier is the constant ((L_b − E)/(L_v − E))^(1/α).
+    E and α the compute multiplier is the constant ((L_b − E)/(L_v − E))^(1/α). Every question about the loss against
+    compute reads :attr:`frontier` (:class:`~planner.laws.questions.LossQuestions`); every question that needs N and D
+    is refused (:class:`~planner.base.errors.UnansweredError`).
 
     >>> marin = EnvelopeLaw(E=1.6, A=88.32, alpha=0.0941)   # marin experiments/grug/moe/agent.md
     >>> f"{marin.frontier.loss(1e23):.3f}"
@@ -46,18 +50,17 @@ class EnvelopeLaw:
     has_loss: ClassVar[bool] = True
 
     @property
-    def frontier(self):
+    def frontier(self) -> Frontier:
         """The envelope as a :class:`~planner.laws.Frontier` (K = A, γ = α): what every loss-against-compute
         question (a loss at C, the least compute for a loss, a compute multiplier) reads."""
-        from .frontier import Frontier
-
         return Frontier(E=self.E, K=self.A, gamma=self.alpha)
 
-    def compute_optimal(self, flops: Real):
-        """An envelope has no split of C: N and D are not a number (the loss at C is :attr:`frontier`)."""
-        nan = flops * float("nan")
-        return nan, nan
+    def compute_optimal(self, flops: Real) -> NoReturn:
+        """An envelope has no split of C into N and D: refused (the loss at C is :attr:`frontier`)."""
+        raise _refusal("{question} is not available for {law}, a loss-against-compute envelope "
+                       "L(C) = E + A·C^(-alpha): it predicts the loss at a budget but splits it into no N and D; "
+                       "compare it with {versus}", versus=REMEDIES["versus"])
 
     def loss(self, n_params: Real, n_tokens: Real) -> Real:
         """L at C = k·N·D: the envelope reads only the run's compute."""
-        return self.frontier.loss(self.flops_per_param_token * n_params * n_tokens)
+        return self.frontier.loss(self.training_flops(n_params, n_tokens))

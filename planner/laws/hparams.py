@@ -48,7 +48,7 @@ class PowerTerm:
 
     def __call__(self, n_params: Real, tokens: Real, flops: Real) -> Real:
         values = {"n_params": n_params, "tokens": tokens, "flops": flops}
-        y = self.coefficient
+        y: Real = self.coefficient
         for name, e in self.exponents.items():
             y = y * (values[name] / self.reference.get(name, 1.0)) ** e
         return y
@@ -74,6 +74,7 @@ class Warmup:
             return self.tokens_per_param * n_params
         if self.steps is not None:
             return self.steps * batch_tokens
+        assert self.fraction is not None, "a warm-up states tokens per parameter, steps or a fraction"
         return self.fraction * tokens
 
     def describe(self) -> str:
@@ -188,7 +189,7 @@ def suggest_hparams(law: HparamLaw, n_params: Real, tokens: Real, flops: Real | 
     D = check_positive(tokens, "tokens")
     C = law.flops_per_param_token * N * D if flops is None else check_positive(flops, "flops")
     lr, batch = law.learning_rate(N, D, C), law.batch_tokens(N, D, C)
-    band: dict = {}
+    band: dict[str, Real] = {}
     if law.samples:
         import numpy as np
 
@@ -196,7 +197,9 @@ def suggest_hparams(law: HparamLaw, n_params: Real, tokens: Real, flops: Real | 
         q = ((1 - law.level) / 2, (1 + law.level) / 2)
         lrs = np.quantile(np.array([t(N, D, C) for t, _ in terms]), q, axis=0)
         bs = np.quantile(np.array([b(N, D, C) for _, b in terms]), q, axis=0)
-        scalar = lambda v: float(v) if np.ndim(v) == 0 else v  # noqa: E731 (0-d quantiles back to floats)
+
+        def scalar(v: Real) -> Real:   # 0-d quantiles back to floats
+            return float(v) if np.ndim(v) == 0 else v
         band = dict(learning_rate_low=scalar(lrs[0]), learning_rate_high=scalar(lrs[1]),
                     batch_tokens_low=scalar(bs[0]), batch_tokens_high=scalar(bs[1]))
     warmup = None if law.warmup is None else law.warmup.tokens(N, batch, D)

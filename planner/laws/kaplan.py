@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.units import Real
+from .questions import LossQuestions
 
 if TYPE_CHECKING:
     from .frontier import Frontier
@@ -15,7 +16,7 @@ __all__ = ["KaplanLaw"]
 
 
 @dataclass(frozen=True)
-class KaplanLaw:
+class KaplanLaw(LossQuestions):
     r"""Kaplan et al.'s joint law (arXiv:2001.08361, Eq. 1.5)::
 
         L(N, D) = [(N_c / N)^(α_N/α_D) + D_c / D]^α_D
@@ -28,7 +29,11 @@ class KaplanLaw:
         f'(N) = 0  ⇔  p·N_c^p·N^(-p-1) = k·D_c / C
         N_opt = [p·N_c^p·C / (k·D_c)]^(1/(p+1)),   D_opt = C / (k·N_opt)
 
-    so N_opt ∝ C^(1/(1+p)) and D_opt ∝ C^(p/(1+p)).
+    so N_opt ∝ C^(1/(1+p)) and D_opt ∝ C^(p/(1+p)). Its inverses in one quantity (Eq. 1.5 solved for it)::
+
+        D(N, ℓ) = D_c / (ℓ^(1/α_D) − (N_c/N)^p),   N(D, ℓ) = N_c / (ℓ^(1/α_D) − D_c/D)^(1/p)
+
+    It has no irreducible term: E = 0.
     """
 
     alpha_N: Real
@@ -48,6 +53,34 @@ class KaplanLaw:
         N, D = n_params, n_tokens
         p = self.alpha_N / self.alpha_D
         return ((self.N_c / N) ** p + self.D_c / D) ** self.alpha_D
+
+    @property
+    def irreducible(self) -> Real:
+        """E = 0: the form has no irreducible loss."""
+        return 0.0
+
+    def reducible(self, n_params: Real, n_tokens: Real) -> Real:
+        """L(N, D) itself (E = 0)."""
+        return self.loss(n_params, n_tokens)
+
+    def tokens_for_loss(self, n_params: Real, loss: Real) -> Real:
+        """D(N, ℓ) = D_c / (ℓ^(1/α_D) − (N_c/N)^p); inf where no D reaches ℓ at this N."""
+        import numpy as np
+
+        p = self.alpha_N / self.alpha_D
+        s = np.asarray(loss, dtype=float) ** (1.0 / self.alpha_D) - (self.N_c / n_params) ** p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s > 0, self.D_c / np.where(s > 0, s, 1.0), np.inf)
+
+    def params_for_loss(self, n_tokens: Real, loss: Real) -> Real:
+        """N(D, ℓ) = N_c / (ℓ^(1/α_D) − D_c/D)^(1/p) (D may be inf); inf where no N reaches ℓ at this D."""
+        import numpy as np
+
+        p = self.alpha_N / self.alpha_D
+        with np.errstate(divide="ignore"):
+            s = np.asarray(loss, dtype=float) ** (1.0 / self.alpha_D) - self.D_c / np.asarray(n_tokens, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s > 0, self.N_c / np.where(s > 0, s, 1.0) ** (1.0 / p), np.inf)
 
     @property
     def exponents(self) -> tuple[Real, Real]:

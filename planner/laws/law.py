@@ -8,7 +8,7 @@ ones in :mod:`planner.laws.tables` and :mod:`planner.laws.repetition`.
 import dataclasses
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping, Union
+from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 
 from ..base.errors import PresetError
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .allocation import AllocationRule
     from .busbridge import BusbridgeLaw
     from .distillation import DistillationLaw
+    from .envelope import EnvelopeLaw
     from .kaplan import KaplanLaw
     from .moe import FineGrainedMoE
     from .parametric import ParametricLaw
@@ -25,12 +26,12 @@ if TYPE_CHECKING:
 __all__ = ["Law", "Family", "Uncertainty", "check_coefficient", "short_citation"]
 
 #: Any law family of :mod:`planner.laws`.
-Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE"]
+Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE", "EnvelopeLaw"]
 
 # No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
 # expression match when the class is made, and these classes are made on every run of ``plan`` (bench/bench_cli.py).
 
-_EMPTY: Mapping = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,11 @@ class Law:
         return getattr(self.model, "routed", False)
 
     @property
+    def plan_fields(self) -> tuple[str, ...]:
+        """The fields its plans carry beyond C, N, D, D/N and L (:attr:`planner.laws.questions.Questions.plan_fields`)."""
+        return self.model.plan_fields
+
+    @property
     def coefficients(self) -> dict[str, float]:
         return {name: getattr(self.model, name) for name in self.model.coefficient_names}
 
@@ -136,8 +142,12 @@ class Law:
     def with_coefficients(self, **overrides: float) -> "Law":
         """A copy with some coefficients replaced (``alpha=0.35``), each validated as a law file's would be."""
         for name, value in overrides.items():
-            check_coefficient(type(self.model), name, value, where="--set")
-        model = dataclasses.replace(self.model, **overrides)
+            try:
+                check_coefficient(type(self.model), name, value, where="\0")
+            except PresetError as e:   # named as the core names an override; the command line words it --set
+                text = str(e).replace("{", "{{").replace("}", "}}").replace("\0", "{set}")
+                raise PresetError.worded(text, set="with_coefficients") from None
+        model = cast("Family", dataclasses.replace(cast(Any, self.model), **overrides))
         note = "coefficients overridden: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
         return dataclasses.replace(self, model=model, notes=self.notes + (note,),
                                    overrides=MappingProxyType({**self.overrides, **overrides}))
@@ -147,7 +157,7 @@ class Law:
         return f"Law({self.name!r}, {self.form}: {coefs}; {self.short_citation})"
 
 
-def short_citation(citation: Mapping[str, Union[str, int]]) -> str:
+def short_citation(citation: Mapping[str, object]) -> str:
     """``'Hoffmann et al. 2022, arXiv:2203.15556'`` from a citation table."""
     c = citation
     authors = [a.strip() for a in str(c.get("authors", "")).split(" and ") if a.strip()]
@@ -172,9 +182,9 @@ def check_coefficient(family: type, name: str, value: object, where: str) -> flo
     """
     from ..base.errors import did_you_mean
 
-    allowed = family.coefficient_names
+    allowed: tuple[str, ...] = getattr(family, "coefficient_names")
     if name not in allowed:
-        hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {family.form} form has {', '.join(allowed)}"
+        hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {getattr(family, 'form')} form has {', '.join(allowed)}"
         raise PresetError(f"unknown coefficient {name!r} in {where}{hint}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PresetError(f"{name!r} must be a number (got {type(value).__name__} {value!r}) in {where}")
@@ -188,7 +198,7 @@ def check_coefficient(family: type, name: str, value: object, where: str) -> flo
     if name in getattr(family, "nonnegative_names", ("E",)):
         if value < 0:
             raise PresetError(f"{name!r} must be >= 0 (got {value:g}) in {where}")
-    elif name == "exponent" and family.form == "allocation":
+    elif name in getattr(family, "unit_interval_names", ()):
         if not 0 < value < 1:
             raise PresetError(f"'exponent' must be between 0 and 1 (got {value:g}) in {where}")
     elif value <= 0:

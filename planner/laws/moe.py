@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, NoReturn
 
 from ..base.conventions import (MOE_FLOPS_PER_PARAM_TOKEN, MOE_GRANULARITIES, MOE_ROUTING_FLOPS,
                            MOE_WIDTH_PER_BLOCK)
+from ..base.errors import UnansweredError
 from ..base.units import Real
+from .questions import REMEDIES, Questions, _refusal
+from .repetition import Repetition
 
 __all__ = ["FineGrainedMoE", "MoEOptimum"]
 
@@ -23,7 +26,7 @@ class MoEOptimum(NamedTuple):
 
 
 @dataclass(frozen=True)
-class FineGrainedMoE:
+class FineGrainedMoE(Questions):
     r"""Krajewski et al.'s joint law for fine-grained MoE (arXiv:2402.07871, Eq. 9)::
 
         L(N, D, G) = c + (g/G^γ + a)·N^(−α) + b·D^(−β)
@@ -42,10 +45,11 @@ class FineGrainedMoE:
 
         d_model = (64·N / (8E + 4))^(1/3),   N_active = 12·N / (8E + 4)
 
-    The compute-optimal split minimises L over N, D and G subject to F = C (§6.2); it has no closed form, so the
-    numeric search is in the core (:func:`planner.planning.optimize.moe_optimum`: for each G of ``granularities`` a
-    one-dimensional search in log N, then the best G); :func:`planner.planning.plan.compute_optimal` returns it as a
-    :class:`~planner.planning.plan.MoEPlan`.
+    The compute-optimal split minimises L over N, D and G subject to F = C (§6.2); it has no closed form, so it is
+    a numeric search (:meth:`optimum`: for each G of ``granularities`` a one-dimensional search in log N, then the
+    best G); :func:`planner.planning.plan.compute_optimal` returns it as a :class:`~planner.planning.plan.MoEPlan`.
+    The questions planned on k·N·D with one N (a what-if, an exact run, a target loss, the inverses, repeated data)
+    it refuses with :class:`~planner.base.errors.UnansweredError`: its loss needs G and its compute counts routing.
 
     Parameters
     ----------
@@ -76,6 +80,7 @@ class FineGrainedMoE:
     has_loss: ClassVar[bool] = True
     #: N counts every expert, compute only the active ones: plans carry N_active, G and FLOPs per token.
     routed: ClassVar[bool] = True
+    plan_fields: ClassVar[tuple[str, ...]] = ("n_active_params", "granularity", "flops_per_token")
 
     def loss(self, n_params: Real, n_tokens: Real, granularity: Real) -> Real:
         """L(N, D, G) in nats/token (Eq. 9); the arguments broadcast against each other."""
@@ -107,11 +112,130 @@ class FineGrainedMoE:
         routing = self.routing_flops * self.expansion_rate * granularity * d * (d / self.width_per_block)
         return self.flops_per_param_token * self.active_params(n_params) + routing
 
-    def training_flops(self, n_params: Real, n_tokens: Real, granularity: Real) -> Real:
-        """F = FLOPs per token × D (Eq. 10)."""
-        return self.flops_per_token(n_params, granularity) * n_tokens
+    def flops_rule(self, each: bool = False) -> str:
+        """Eq. 10 on active parameters and routing, as a sentence (``each``: E left a symbol)."""
+        experts = "" if each else f"E = {self.expansion_rate:g}, "
+        active = "12·N/(8E + 4)" if each else f"12·N/{8 * self.expansion_rate + 4:g}"
+        return (f"C = (12·d_model²·{self.flops_per_param_token:g} + d_model·E·G·{self.routing_flops:g})·n_blocks·D "
+                f"FLOPs (Eq. 10), i.e. {self.flops_per_param_token:g}·N_active·D plus routing, with {experts}"
+                f"d_model = {self.width_per_block:g}·n_blocks and N_active = {active}")
+
+    def describe(self) -> dict[str, Any]:
+        """Its ``[moe]`` table."""
+        return {"moe": {"expansion_rate": self.expansion_rate, "granularities": list(self.granularities),
+                        "routing_flops": self.routing_flops, "width_per_block": self.width_per_block}}
 
     def largest_granularity(self) -> float:
         """The largest G searched: an optimum there may want a finer one."""
         return max(self.granularities)
+
+    # -- the questions it answers: its optimum, numerically (§6.2) -----------------------------------------------------
+
+    @property
+    def irreducible(self) -> Real:
+        """c: the loss no compute goes below."""
+        return self.c
+
+    def search(self, flops: Real) -> MoEOptimum:
+        """The (N, D, G) minimising L(N, D, G) subject to F(N, G)·D = C (§6.2), and L there, for a float or an array
+        of budgets.
+
+        Each G of ``granularities``: :func:`~planner.laws.solve.argmin_log` over s ∈ [0, 1], mapped to log N over
+        [N_active = 1, N_active = C/c_f] (beyond which one token would exceed the budget). The loss along F = C is
+        convex in log N (a decreasing power of N plus an increasing power of F per token, whose log is convex in
+        log N), so the search finds its minimum; the same unit bracket for every budget makes a budget alone and the
+        same budget among many give the same plan. Then the G with the lowest loss (the first of equals).
+        """
+        import numpy as np
+
+        from .solve import argmin_log
+
+        C = np.atleast_1d(np.asarray(flops, dtype=float))
+        per_active = (8.0 * self.expansion_rate + 4.0) / 12.0   # N / N_active
+        lo = np.log(per_active) + np.zeros_like(C)
+        hi = np.log(per_active * C / self.flops_per_param_token)
+        best: tuple[Any, ...] | None = None
+        for G in self.granularities:
+            def on_budget(s: Any, G: float = G) -> Any:
+                N = np.exp(lo + s * (hi - lo))
+                return self.loss(N, C / self.flops_per_token(N, G), G)
+
+            s = argmin_log(on_budget, np.zeros_like(C), np.ones_like(C))
+            N = np.exp(lo + s * (hi - lo))
+            D = C / self.flops_per_token(N, G)
+            candidate = (N, D, np.full_like(C, G), self.loss(N, D, G))
+            if best is None:
+                best = candidate
+            else:
+                better = candidate[3] < best[3]
+                best = tuple(np.where(better, new, old) for new, old in zip(candidate, best))
+        assert best is not None
+        if isinstance(flops, (int, float)):
+            return MoEOptimum(*(float(x[0]) for x in best))
+        return MoEOptimum(*(x.reshape(np.shape(flops)) for x in best))
+
+    def compute_optimal(self, flops: Real) -> tuple[Real, Real]:
+        """(N_opt, D_opt) of the search."""
+        opt = self.search(flops)
+        return opt.n_params, opt.n_tokens
+
+    def optimum(self, flops: Real) -> tuple[Real, Real, Real | None]:
+        """(N_opt, D_opt, L_opt) of the search."""
+        opt = self.search(flops)
+        return opt.n_params, opt.n_tokens, opt.loss
+
+    def optimal_loss(self, flops: Real) -> Real:
+        """L_opt(C) of the search."""
+        return self.search(flops).loss
+
+    def optimal_plan(self, flops: Real) -> tuple[Real, Real, Real | None, dict[str, Real]]:
+        """(N, D, L) of the search, and what its plans add: active parameters, G, FLOPs per token."""
+        N, D, G, L = self.search(flops)
+        return N, D, L, {"n_active_params": self.active_params(N), "granularity": G,
+                         "flops_per_token": self.flops_per_token(N, G)}
+
+    # -- the questions it refuses: they are planned on k·N·D with one N ----------------------------------------------
+
+    @staticmethod
+    def _refuse() -> UnansweredError:
+        return _refusal("{question} is not available for {law}, a mixture-of-experts law: its N counts every expert, "
+                        "its loss needs the granularity G and its compute counts active parameters and routing "
+                        "(Eq. 10); ask for its compute-optimal N, D and G with {flops}", flops=REMEDIES["flops"])
+
+    def training_flops(self, n_params: Real, n_tokens: Real, granularity: Real | None = None) -> Real:
+        """F = FLOPs per token × D (Eq. 10); refused without the granularity G."""
+        if granularity is None:
+            raise self._refuse()
+        return self.flops_per_token(n_params, granularity) * n_tokens
+
+    def tokens_for_flops(self, n_params: Real, flops: Real) -> NoReturn:
+        raise self._refuse()
+
+    def params_for_flops(self, n_tokens: Real, flops: Real) -> NoReturn:
+        raise self._refuse()
+
+    def reducible(self, n_params: Real, n_tokens: Real) -> NoReturn:
+        raise self._refuse()
+
+    def least_compute(self, loss: Real) -> NoReturn:
+        raise self._refuse()
+
+    def log_least_compute(self, loss: Real) -> NoReturn:
+        raise self._refuse()
+
+    def flops_for_params(self, n_params: Real) -> NoReturn:
+        raise self._refuse()
+
+    def flops_for_tokens(self, n_tokens: Real) -> NoReturn:
+        raise self._refuse()
+
+    def tokens_for_loss(self, n_params: Real, loss: Real) -> NoReturn:
+        raise self._refuse()
+
+    def params_for_loss(self, n_tokens: Real, loss: Real) -> NoReturn:
+        raise self._refuse()
+
+    def on_unique_data(self, unique_tokens: Real | None, repetition: Repetition | None = None) -> Any:
+        """Itself with unlimited data; refused otherwise (planning under constraints needs one N)."""
+        raise self._refuse()
 

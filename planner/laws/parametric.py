@@ -5,15 +5,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.units import Real
+from .questions import LossQuestions, _refusal, solve_term
 
 if TYPE_CHECKING:
+    import numpy
+
     from .frontier import Frontier
+    from .repetition import RepeatedData, Repetition
 
 __all__ = ["ParametricLaw", "pow_array"]
 
 
 @dataclass(frozen=True)
-class ParametricLaw:
+class ParametricLaw(LossQuestions):
     r"""Chinchilla's parametric law (Hoffmann et al. 2022, arXiv:2203.15556, Eq. 2)::
 
         L(N, D) = E + A / N^α + B / D^β
@@ -30,7 +34,9 @@ class ParametricLaw:
         G = (αA / (βB))^(1/(α+β)),  a = β/(α+β),  b = α/(α+β)
         N_opt = G·(C/k)^a,           D_opt = G^-1·(C/k)^b
 
-    E does not move the optimum.
+    E does not move the optimum. Its inverses in one quantity (Eq. 2 solved for it)::
+
+        D(N, ℓ) = (B / (ℓ − E − A/N^α))^(1/β),   N(D, ℓ) = (A / (ℓ − E − B/D^β))^(1/α)
 
     >>> law = ParametricLaw(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)   # Hoffmann et al., Eq. 10
     >>> N, D = law.compute_optimal(1e21)
@@ -55,6 +61,35 @@ class ParametricLaw:
         """L(N, D) in nats/token; N and D broadcast against each other."""
         N, D = n_params, n_tokens
         return self.E + self.A / N**self.alpha + self.B / D**self.beta
+
+    def reducible(self, n_params: Real, n_tokens: Real) -> Real:
+        """L(N, D) − E = A/N^α + B/D^β, without subtracting (no cancellation for huge N and D)."""
+        return self.A / n_params**self.alpha + self.B / n_tokens**self.beta
+
+    def tokens_for_loss(self, n_params: Real, loss: Real) -> Real:
+        """D(N, ℓ) = (B / (ℓ − E − A/N^α))^(1/β); inf where no D reaches ℓ at this N."""
+        return solve_term(loss - self.E - self.A / n_params**self.alpha, self.B, self.beta)
+
+    def params_for_loss(self, n_tokens: Real, loss: Real) -> Real:
+        """N(D, ℓ) = (A / (ℓ − E − B/D^β))^(1/α) (D may be inf); inf where no N reaches ℓ at this D."""
+        import numpy as np
+
+        with np.errstate(divide="ignore"):
+            rest = loss - self.E - self.B / np.asarray(n_tokens, dtype=float) ** self.beta
+        return solve_term(rest, self.A, self.alpha)
+
+    def on_unique_data(self, unique_tokens: Real | None, repetition: "Repetition | None" = None
+                       ) -> "ParametricLaw | RepeatedData":
+        """L_U on ``unique_tokens`` unique tokens with ``repetition``'s decay constants (Muennighoff et al. 2023,
+        §3): a :class:`~planner.laws.repetition.RepeatedData`; the law itself with unlimited data (None)."""
+        if unique_tokens is None:
+            return self
+        if repetition is None:
+            raise _refusal("{law} has no [repetition] table of its own: pass repetition=, e.g. "
+                           "planner.repetition_for(law) to borrow Muennighoff et al. 2023's")
+        from .repetition import RepeatedData
+
+        return RepeatedData(self, unique_tokens, repetition)
 
     @property
     def exponents(self) -> tuple[Real, Real]:
@@ -90,7 +125,7 @@ class ParametricLaw:
         _, b = self.exponents
         return self.flops_per_param_token * (self.G * n_tokens) ** (1.0 / b)
 
-    def _optimal_loss_scale(self):
+    def _optimal_loss_scale(self) -> tuple[Real, Real]:
         """(K_x, γ) with L_opt = E + K_x·(C/k)^(−γ): both terms of L fall with the same power of C at the
         optimum, since a·α = b·β = αβ/(α+β) =: γ, and K_x = A·G^(−α) + B·G^β. The one place K is computed."""
         α, β, G = self.alpha, self.beta, self.G
@@ -104,7 +139,7 @@ class ParametricLaw:
         K, γ = self._optimal_loss_scale()
         return Frontier(E=self.E, K=K * self.flops_per_param_token**γ, gamma=γ)
 
-    def optimum(self, flops: Real) -> tuple[Real, Real, Real]:
+    def optimum(self, flops: Real) -> tuple[Real, Real, Real | None]:
         """(N_opt, D_opt, L_opt) together; for arrays one logarithm serves all three."""
         if isinstance(flops, (int, float)):
             N, D = self.compute_optimal(flops)
@@ -144,4 +179,5 @@ def pow_array(x: "numpy.ndarray", p: Real) -> "numpy.ndarray":
     a few ulps of it for the budgets planned here."""
     import numpy as np
 
-    return np.exp2(p * np.log2(x))
+    y: numpy.ndarray = np.exp2(p * np.log2(x))
+    return y

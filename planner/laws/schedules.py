@@ -124,7 +124,8 @@ class Schedule:
         if self.kind in ("constant", "step"):
             return np.ones(x.shape, dtype=bool)
         if self.kind == "wsd":
-            return x <= float(self.horizon) * (1 - self.decay)  # type: ignore[arg-type]
+            live: numpy.ndarray = x <= float(self.horizon) * (1 - self.decay)  # type: ignore[arg-type]
+            return live
         return x <= self.warmup
 
 
@@ -132,7 +133,8 @@ def per_step_rates(schedule: Schedule, step_tokens: float, n_steps: int) -> "num
     """η_0, η_1, …, η_n: the schedule's rate at step k = k·``step_tokens`` tokens, for k = 0 … ``n_steps``."""
     import numpy as np
 
-    return schedule.rate(np.arange(n_steps + 1) * float(step_tokens))
+    rates: numpy.ndarray = schedule.rate(np.arange(n_steps + 1) * float(step_tokens))
+    return rates
 
 
 def interpolate_rates(tokens: Sequence[float], rates: Sequence[float], step_tokens: float,
@@ -146,4 +148,5 @@ def interpolate_rates(tokens: Sequence[float], rates: Sequence[float], step_toke
     x = np.concatenate([[0.0], np.asarray(tokens, float)])
     y = np.concatenate([[0.0], np.asarray(rates, float)])
     order = np.argsort(x, kind="stable")
-    return np.interp(np.arange(n_steps + 1) * float(step_tokens), x[order], y[order])
+    per_step: numpy.ndarray = np.interp(np.arange(n_steps + 1) * float(step_tokens), x[order], y[order])
+    return per_step

@@ -14,8 +14,9 @@ class PowerLaw:
     coefficient: float
     exponent: float
 
-    def __call__(self, flops):
-        return self.coefficient * flops ** self.exponent
+    def __call__(self, flops: float) -> float:
+        y: float = self.coefficient * flops ** self.exponent
+        return y
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar, Mapping, Union
+from typing import Any, ClassVar, Iterable, Mapping, Union
 
 from ..base.errors import UnknownTaskError, UnreachableAccuracyError, did_you_mean
 from ..base.units import Real
@@ -44,24 +44,26 @@ METRICS = ("accuracy", "top-1 error")
 #: Step 1's coefficient names (Bhagia Eq. 1 = Hoffmann et al. 2022 Eq. 2).
 STEP1_NAMES = ParametricLaw.coefficient_names
 
-_EMPTY: Mapping = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-def _exp(x):
+def _exp(x: Real) -> Real:
     if isinstance(x, (int, float)):
         return math.exp(x) if x < 709.0 else math.inf
     import numpy as np
 
     with np.errstate(over="ignore"):
-        return np.exp(x)
+        y: Real = np.exp(x)
+    return y
 
 
-def _log(x):
+def _log(x: Real) -> Real:
     if isinstance(x, (int, float)):
         return math.log(x)
     import numpy as np
 
-    return np.log(x)
+    y: Real = np.log(x)
+    return y
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,10 @@ class SigmoidAccuracy:
 
     def accuracy(self, task_loss: Real) -> Real:
         return self(task_loss)
+
+    def formula(self) -> str:
+        """Its formula with its coefficients, as reports print it."""
+        return f"{self.a:.4g}/(1 + e^(-{self.k:.4g}(L - {self.L0:.4g}))) + {self.b:.4g}"
 
     @property
     def floor(self) -> Real:
@@ -125,6 +131,10 @@ class ExponentialError:
     def accuracy(self, task_loss: Real) -> Real:
         """1 − Err(L)."""
         return 1.0 - self(task_loss)
+
+    def formula(self) -> str:
+        """Its formula with its coefficients, as reports print it."""
+        return f"err = {self.epsilon:.4g} - {self.k:.4g}·e^(-{self.gamma:.4g}·L)"
 
     @property
     def floor(self) -> Real:
@@ -221,7 +231,7 @@ class TaskLaw:
                 "inside that range")
         return float(self.accuracy_law.task_loss(accuracy))
 
-    def drawn(self):
+    def drawn(self) -> "tuple[ParametricLaw, AccuracyLaw] | None":
         """This task with each coefficient an (S, 1) column of its bootstrap samples: (loss law, accuracy law), or
         None without samples."""
         if not self.samples:
@@ -232,9 +242,9 @@ class TaskLaw:
 
         values = np.asarray(self.samples, dtype=float)
         cols = {name: values[:, j, None] for j, name in enumerate(self.sample_names)}
-        step1 = dataclasses.replace(self.loss_law, **{n: cols[n] for n in STEP1_NAMES if n in cols})
-        step2 = dataclasses.replace(self.accuracy_law, **{n: cols[n] for n in self.accuracy_law.coefficient_names
-                                                          if n in cols})
+        step1 = dataclasses.replace(self.loss_law, **{n: cols[n] for n in STEP1_NAMES if n in cols})  # type: ignore
+        drawn2 = {n: cols[n] for n in self.accuracy_law.coefficient_names if n in cols}
+        step2 = dataclasses.replace(self.accuracy_law, **drawn2)  # type: ignore[arg-type]
         return step1, step2
 
 
@@ -279,7 +289,7 @@ class TaskLaws:
         hint = did_you_mean(key, self.task_ids) or f"; its tasks are {', '.join(self.task_ids)}"
         raise UnknownTaskError(f"unknown task {name!r} in {self.id}{hint}")
 
-    def select(self, names=()) -> tuple[TaskLaw, ...]:
+    def select(self, names: "Iterable[str]" = ()) -> tuple[TaskLaw, ...]:
         """The tasks named (each once, in the order given), or every task when none is named."""
         if not names:
             return self.tasks

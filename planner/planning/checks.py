@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..base.caveats import EXTRAPOLATION, Caveat
 from ..base.conventions import UNDERTRAINED_FACTOR
-from ..base.errors import NumericError, UnsupportedLawError
+from ..base.errors import NumericError, PlannerError
 from ..base.units import as_floats, format_count, format_flops, format_ratio
+from ..laws.questions import family_of, law_name
 
 __all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL",
-           "granularity_warnings"]
+           "granularity_warnings", "plan_warnings"]
 
 #: How far k·N·D may be from the budget it was planned for (relative): the arithmetic of the closed forms.
 BUDGET_RTOL = 1e-9
@@ -27,61 +28,89 @@ BUDGET_RTOL = 1e-9
 _RANGE_NAMES = {"n_params": ("N", format_count), "n_tokens": ("D", format_count), "flops": ("C", format_flops)}
 
 
-def fitted_range_warnings(law, **values: Iterable[float]) -> list[str]:
+def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
     """One message per quantity (``n_params=[...]``, ``n_tokens=[...]``, ``flops=[...]``) that leaves
     ``law.fitted_range``, the range of the runs the law was fitted on (a :class:`~planner.base.caveats.Caveat` of kind
     ``extrapolation`` about the law, naming the quantity's symbol)."""
-    out = []
+    out: list[str] = []
     for key, (symbol, fmt) in _RANGE_NAMES.items():
         if key not in law.fitted_range or key not in values:
             continue
         lo, hi = law.fitted_range[key]
-        xs = [float(x) for x in values[key]]
-        outside = [x for x in xs if not lo <= x <= hi]
-        if not outside:
-            continue
-        far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
-        which = f"{symbol} = {fmt(far)} is" if len(xs) == 1 else \
-            f"{len(outside)} of {len(xs)} rows are (furthest: {symbol} = {fmt(far)})"
+        given = values[key]
+        if isinstance(given, (list, tuple)):
+            xs = [float(x) for x in given]
+            outside = [x for x in xs if not lo <= x <= hi]
+            if not outside:
+                continue
+            far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
+            n, n_out = len(xs), len(outside)
+        else:   # an array of budgets: the same, without a Python loop over its values
+            import numpy as np
+
+            a = np.ravel(np.asarray(given, dtype=float))
+            out_of = a[~((lo <= a) & (a <= hi))]
+            if not out_of.size:
+                continue
+            with np.errstate(divide="ignore"):
+                score = np.maximum(out_of / hi, np.where(out_of > 0, lo / np.where(out_of > 0, out_of, 1.0), np.inf))
+            far, n, n_out = float(out_of[int(np.argmax(score))]), a.size, out_of.size
+        which = f"{symbol} = {fmt(far)} is" if n == 1 else \
+            f"{n_out} of {n} rows are (furthest: {symbol} = {fmt(far)})"
         out.append(Caveat(f"{law.id} was fitted on {symbol} from {fmt(lo)} to {fmt(hi)}; {which} outside "
                           "that range: an extrapolation", EXTRAPOLATION, subject=law.id, detail=symbol,
                           fold="extrapolate beyond the range they were fitted on"))
     return out
 
 
-def undertrained_warnings(law, tokens_per_param: Sequence[float], optimal_tokens_per_param: Sequence[float]) -> list[str]:
+def plan_warnings(law: Any, plans: Sequence[Any]) -> list[str]:
+    """:func:`fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have; none for a bare
+    family, which has no fitted range."""
+    if not plans or getattr(law, "fitted_range", None) is None:
+        return []
+    keys = [key for key in ("flops", "n_params", "n_tokens") if hasattr(plans[0], key)]
+    if all(isinstance(getattr(p, key), (int, float)) for p in plans for key in keys):
+        return fitted_range_warnings(law, **{key: [float(getattr(p, key)) for p in plans] for key in keys})
+    import numpy as np
+
+    return fitted_range_warnings(law, **{key: np.concatenate([np.ravel(np.asarray(getattr(p, key), dtype=float))
+                                                              for p in plans]) for key in keys})
+
+
+def undertrained_warnings(law: Any, tokens_per_param: Sequence[float], optimal_tokens_per_param: Sequence[float]) -> list[str]:
     """A message for each run whose D/N is under 1/UNDERTRAINED_FACTOR of the optimum's at the same budget."""
     out = []
     for r, r_opt in zip(tokens_per_param, optimal_tokens_per_param):
         if r * UNDERTRAINED_FACTOR < r_opt:
             out.append(f"{format_ratio(r)} tokens per parameter is far below the {format_ratio(r_opt)} that "
-                       f"{law.id} implies at this budget: the model is large for its data")
+                       f"{law_name(law)} implies at this budget: the model is large for its data")
     return out
 
 
-def granularity_warnings(law, granularities: Iterable[float]) -> list[str]:
+def granularity_warnings(law: Any, granularities: Iterable[float]) -> list[str]:
     """For a mixture-of-experts law, a message if an optimum sits at the largest granularity searched: a finer G
     might lower the loss further, beyond what the search (and the paper's tables) cover."""
-    if not getattr(law, "routed", False):
+    top = family_of(law).largest_granularity()
+    if top is None:
         return []
-    top = law.model.largest_granularity()
     gs = [float(g) for g in granularities]
     at = sum(g >= top for g in gs)
     if not at:
         return []
     which = "the optimum sits" if len(gs) == 1 else f"{at} of {len(gs)} optima sit"
-    return [f"{law.id}: {which} at the largest granularity searched, G = {top:g}; a finer G might do better still, "
+    return [f"{law_name(law)}: {which} at the largest granularity searched, G = {top:g}; a finer G might do better still, "
             "beyond the granularities the paper reports (Table 2: 8 to 64)"]
 
 
-def culprit(law) -> str:
-    """The coefficient(s) to blame for arithmetic that left the floats, as a clause: those overridden with --set,
-    else those of extreme magnitude (outside 1e-6..1e20), else all of them."""
-    model = getattr(law, "model", law)
+def culprit(law: Any) -> str:
+    """The coefficient(s) to blame for arithmetic that left the floats, as a clause of an error template (an
+    override is marked ``({set})``, which the command line words as --set): those overridden, else those of extreme
+    magnitude (outside 1e-6..1e20), else all of them."""
+    model = family_of(law)
     coefficients = {n: getattr(model, n) for n in model.coefficient_names}
     overrides = dict(getattr(law, "overrides", {}) or {})
     if overrides:
-        chosen, mark = overrides, " (--set)"
+        chosen, mark = overrides, " ({set})"
     else:
         mark = ""
         chosen = {k: v for k, v in coefficients.items()
@@ -90,43 +119,87 @@ def culprit(law) -> str:
     return f"its coefficient {listed} is" if len(chosen) == 1 else f"its coefficients {listed} are"
 
 
-def _name(law) -> str:
-    return getattr(law, "name", None) or getattr(law, "id", None) or getattr(law, "form", "this law")
+def _name(law: Any) -> str:
+    return str(getattr(law, "name", None) or law_name(law))
 
 
 @contextlib.contextmanager
-def guard(law, what: str = "plan") -> Iterator[None]:
+def guard(law: Any, what: str = "plan") -> Iterator[None]:
     """Turn an overflow, a division by zero or a NaN conversion inside the block into one NumericError naming the
     law and the coefficient(s) to blame."""
     try:
         yield
     except OverflowError:
-        raise NumericError(_too_extreme(law, what, "an overflow")) from None
+        raise _too_extreme(law, what, "an overflow") from None
     except ZeroDivisionError:
-        raise NumericError(_too_extreme(law, what, "a division by zero")) from None
+        raise _too_extreme(law, what, "a division by zero") from None
     except FloatingPointError as e:
-        raise NumericError(_too_extreme(law, what, str(e))) from None
+        raise _too_extreme(law, what, str(e)) from None
     except ValueError as e:
         if "NaN" not in str(e) and "nan" not in str(e) and "infinity" not in str(e):
             raise
-        raise NumericError(_too_extreme(law, what, "a result that is not a number")) from None
+        raise _too_extreme(law, what, "a result that is not a number") from None
 
 
-def _too_extreme(law, what: str, detail: str) -> str:
-    return (f"{_name(law)} gives no finite {what}: {culprit(law)} too extreme to compute with ({detail}); use "
-            "coefficients of the magnitudes published laws have")
+def _literal(text: str) -> str:
+    """``text`` as it reads inside an error template (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
-def check_plans(law, plans: Sequence, *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
+#: How the core names a coefficient replaced by an override (the command line: --set).
+_OVERRIDE = {"set": "with_coefficients"}
+
+
+def _too_extreme(law: Any, what: str, detail: str) -> PlannerError:
+    return NumericError.worded(f"{_literal(_name(law))} gives no finite {_literal(what)}: {culprit(law)} too "
+                               f"extreme to compute with ({_literal(detail)}); use coefficients of the magnitudes "
+                               "published laws have", **_OVERRIDE)
+
+
+#: Rows checked at a time by :func:`_all_usable`: a scratch array this size stays in cache (a fresh array the size
+#: of 10^6 budgets costs more in page faults than the arithmetic).
+_CHUNK = 1 << 15
+
+
+def _all_usable(p: Any, k: float, budget: float | None) -> bool:
+    """Whether every row of an array plan passes :func:`check_plans`: |spent/C − 1| ≤ rtol (false on NaN and on
+    inf, so C and the spent compute are finite) and N > 0 (so D > 0 too, as C > 0), against ``budget`` too where
+    given. In chunks on one scratch array: on 10^6 budgets the check costs a small part of the plan."""
+    import numpy as np
+
+    f = getattr(p, "flops_per_token", None)
+    per, scale = (p.n_params, k) if f is None else (f, 1.0)
+    arrays = [np.asarray(x, dtype=float) for x in (p.flops, per, p.n_tokens, p.n_params)]
+    if len({a.shape for a in arrays}) > 1:
+        arrays = [np.ravel(a) for a in np.broadcast_arrays(*arrays)]
+    C, X, D, N = (np.ravel(a) for a in arrays)
+    if not (np.min(C, initial=1.0) > 0 and np.min(N, initial=1.0) > 0):
+        return False
+    scratch = np.empty(min(C.size, _CHUNK))
+    with np.errstate(all="ignore"):
+        for start in range(0, C.size, _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            r = scratch[:len(C[rows])]
+            np.multiply(X[rows], D[rows], out=r)
+            r *= scale
+            if budget is not None and not np.max(np.abs(r / budget - 1.0), initial=0.0) <= BUDGET_RTOL:
+                return False
+            r /= C[rows]
+            r -= 1.0
+            np.abs(r, out=r)
+            if not np.max(r, initial=0.0) <= BUDGET_RTOL:
+                return False
+    return True
+
+
+def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
     """Refuse plans that are not numbers: N, D and C finite and > 0, and the compute spent equal to each plan's own C
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
-    if getattr(getattr(law, "model", law), "form", None) == "envelope":   # planner.laws.envelope: loss from C alone
-        raise UnsupportedLawError(
-            f"{_name(law)} is a loss-against-compute envelope L(C) = E + A·C^(-alpha): it predicts the loss at a "
-            f"budget but splits it into no N and D, so it makes no {what}; compare it with 'plan versus'")
     for i, p in enumerate(plans):
+        if not isinstance(p.flops, (int, float)) and _all_usable(p, k, None if budgets is None else float(budgets[i])):
+            continue   # an array plan, checked at once; the loop below finds and names a bad row
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
         per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]
         for j, (C, N, D, f) in enumerate(zip(Cs, Ns, Ds, per_token)):
@@ -138,7 +211,7 @@ def check_plans(law, plans: Sequence, *, budgets: Sequence[float] | None = None,
                     budget is None or abs(spent - budget) <= BUDGET_RTOL * budget)
             if not ok:
                 at = format_flops(budget if budget is not None else C)
-                raise NumericError(
-                    f"{_name(law)} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, {k:g}·N·D = {spent:g}): "
-                    f"{culprit(law)} too extreme to compute with; use coefficients of the magnitudes published laws "
-                    "have")
+                raise NumericError.worded(
+                    f"{_literal(_name(law))} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, "
+                    f"{k:g}·N·D = {spent:g}): {culprit(law)} too extreme to compute with; use coefficients of the "
+                    "magnitudes published laws have", **_OVERRIDE)

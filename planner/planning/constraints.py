@@ -37,8 +37,10 @@ reaches it within the constraints. Without data or caps that is the law's own le
 the closed form C_min(ℓ) = (K/(ℓ − E))^(1/γ) of :func:`planner.planning.whatif.min_compute_for_loss`, which
 also gives (1) for a target.
 
-The loss models and their inverses are :mod:`planner.laws.loss_models`; the repetition law is
-:mod:`planner.laws.repetition`; the one-dimensional minimiser is :func:`planner.planning.optimize.argmin_log`.
+The law answers the loss and its inverses D(N, ℓ), N(D, ℓ) itself: the family with unlimited data, or the
+:class:`~planner.laws.repetition.RepeatedData` law it gives for U unique tokens
+(:meth:`~planner.laws.questions.Questions.on_unique_data`); the one-dimensional minimiser is
+:func:`planner.laws.solve.argmin_log`. The loss of one run on repeated data is :mod:`planner.planning.repeated`.
 
 Solvers: the caps alone have a closed form (along k·N·D = C the loss is convex in log N for both
 loss families, so the optimum is the unconstrained one clipped to the caps); everything else is a
@@ -49,94 +51,35 @@ one-dimensional too. numpy is imported only when these functions run.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from ..base.conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
-from ..base.errors import InfeasibleError, UnsupportedLawError
-from ..laws.repetition import Repetition
-from ..laws.loss_models import loss_model
-from .optimize import argmin_log
-from .plan import Plan, model_of, require_dense
+from ..base.errors import InfeasibleError
 from ..base.units import Real, check_positive, format_count, format_flops, format_general
+from ..laws.questions import asking, family_of, law_name
+from ..laws.repetition import Repetition
+from ..laws.solve import argmin_log
+from . import checks
+from .plan import Plan
+from .repeated import RepeatedRun, law_on_data, quiet_floats, repeated_loss, shaped
 from .whatif import min_compute_for_loss
 
 __all__ = ["RepeatedRun", "repeated_loss", "ConstrainedPlan", "ConstrainedResult", "plan_with_constraints"]
+
+#: The constraint arguments as the core's errors name them (the command line words them with its flags).
+ARGUMENTS = {"max_params": "max_params", "max_tokens": "max_tokens", "unique_tokens": "unique_tokens"}
 
 _BIND_TOL = 1e-7    # a plan this close (relative) to a cap sits on it: the cap binds
 #: Relative slack (in log C) within which a budget at the caps' product still counts as feasible.
 _CAP_ROUNDING = 1e-12
 
 
-def _np():
+def _np() -> Any:
     import numpy as np
 
     return np
-
-
-def _repetition(law, unique_tokens, repetition: Repetition | None) -> Repetition | None:
-    """The repetition constants to use: those passed, else the law's own; an error if data is limited and neither."""
-    if unique_tokens is None or model_of(law).form != "parametric":
-        return None   # (repeated data on another form is refused by the loss model, with the reason)
-    rep = repetition or getattr(law, "repetition", None)
-    if rep is None:
-        law_id = getattr(law, "id", "this law")
-        raise UnsupportedLawError(f"{law_id} has no [repetition] table of its own: pass repetition=, e.g. "
-                                  "planner.repetition_for(law) to borrow Muennighoff et al. 2023's")
-    return rep
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# the loss of one run on repeated data
-
-
-@dataclass(frozen=True)
-class RepeatedRun:
-    """A run of N parameters on D tokens drawn from U unique tokens, under L_U.
-
-    epochs : D / U.  effective_tokens : D'.  effective_params : N'.
-    loss : L_U(N, D) in nats/token.  loss_all_unique : the plain law's L(N, D), as if every token were new.
-    """
-
-    n_params: Real
-    n_tokens: Real
-    unique_tokens: Real
-    epochs: Real
-    effective_tokens: Real
-    effective_params: Real
-    loss: Real
-    loss_all_unique: Real
-    repetition: Repetition
-
-
-def _quiet_floats(f):
-    """Run ``f`` with numpy's overflow, divide and invalid warnings off: extreme inputs (C = 1e300 on U = 1e-10)
-    overflow to inf, which the solvers handle, and the warnings would otherwise reach the user's stderr."""
-    @functools.wraps(f)
-    def quiet(*args, **kwargs):
-        with _np().errstate(over="ignore", divide="ignore", invalid="ignore"):
-            return f(*args, **kwargs)
-    return quiet
-
-
-@_quiet_floats
-def repeated_loss(law, n_params: Real, n_tokens: Real, unique_tokens: Real, repetition: Repetition | None = None
-                  ) -> RepeatedRun:
-    """The loss of training N parameters on D tokens from U unique ones (Muennighoff et al. 2023)."""
-    require_dense(law, "the loss on repeated data (--unique-tokens)")
-    N = check_positive(n_params, "n_params")
-    D = check_positive(n_tokens, "n_tokens")
-    U = check_positive(unique_tokens, "unique_tokens")
-    rep = _repetition(law, U, repetition)
-    lm = loss_model(law, U, rep)
-    scalar = all(isinstance(x, float) for x in (N, D, U))
-    Np, Dp = lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
-    out = dict(
-        n_params=N, n_tokens=D, unique_tokens=U, epochs=_np().asarray(D) / U,
-        effective_tokens=Dp, effective_params=Np, loss=lm.loss_at(Np, Dp), loss_all_unique=model_of(law).loss(N, D),
-    )
-    return RepeatedRun(**{k: _shape(v, scalar) for k, v in out.items()}, repetition=rep)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -156,13 +99,13 @@ class ConstrainedPlan(Plan):
         because the cap stops it (None without that cap).
     """
 
-    epochs: Real = None
-    effective_tokens: Real = None
-    effective_params: Real = None
-    inference_flops: Real = None
-    lifetime_flops: Real = None
-    params_cap_binds: Real = None
-    tokens_cap_binds: Real = None
+    epochs: Real | None = None
+    effective_tokens: Real | None = None
+    effective_params: Real | None = None
+    inference_flops: Real | None = None
+    lifetime_flops: Real | None = None
+    params_cap_binds: Real | None = None
+    tokens_cap_binds: Real | None = None
 
 
 @dataclass(frozen=True)
@@ -180,8 +123,8 @@ class ConstrainedResult:
     """
 
     law_id: str
-    budget: Real
-    target_loss: Real
+    budget: Real | None
+    target_loss: Real | None
     unique_tokens: float | None
     max_params: float | None
     max_tokens: float | None
@@ -190,8 +133,10 @@ class ConstrainedResult:
     compute_optimal: ConstrainedPlan | None
     training_optimal: ConstrainedPlan
     inference_aware: ConstrainedPlan | None
-    flops_saving: Real = None
+    flops_saving: Real | None = None
     loss_floor: float | None = None
+    #: Why to read it with care (plans past the law's fitted range), one sentence each, as the command line prints.
+    warnings: tuple[str, ...] = ()
 
     @property
     def plans(self) -> dict[str, ConstrainedPlan]:
@@ -201,8 +146,8 @@ class ConstrainedResult:
         return {name: p for name, p in named.items() if p is not None}
 
 
-@_quiet_floats
-def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real | None = None,
+@quiet_floats
+def plan_with_constraints(law: Any, flops: Real | None = None, *, target_loss: Real | None = None,
                           unique_tokens: float | None = None, max_params: float | None = None,
                           max_tokens: float | None = None, inference_tokens: float | None = None,
                           repetition: Repetition | None = None) -> ConstrainedResult:
@@ -213,101 +158,102 @@ def plan_with_constraints(law, flops: Real | None = None, *, target_loss: Real |
     :class:`InfeasibleError` naming the constraint that cannot be met: caps that leave no plan at a
     budget (C > k·P·D_max), or a target loss at or below what the law, data and caps allow.
     """
-    require_dense(law, "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)")
     if (flops is None) == (target_loss is None):
         raise ValueError("give flops or target_loss, not both")
     np = _np()
-    model = model_of(law)
-    law_id = getattr(law, "name", None) or getattr(law, "id", model.form)
+    model = family_of(law)
+    law_id = getattr(law, "name", None) or law_name(law)
     U = None if unique_tokens is None else float(check_positive(unique_tokens, "unique_tokens"))
     P = None if max_params is None else float(check_positive(max_params, "max_params"))
     Dmax = None if max_tokens is None else float(check_positive(max_tokens, "max_tokens"))
     T = None if inference_tokens is None else float(_check_nonnegative(inference_tokens, "inference_tokens"))
-    rep = _repetition(law, U, repetition)
-    lm = loss_model(law, U, rep)
-    k = model.flops_per_param_token
-    ctx = _Context(law_id, lm, k, U, P, Dmax)
+    with asking(law, "constraints"):   # every step asks the family; a refusal names planning under constraints
+        lm = law_on_data(law, U, repetition)
+        rep = getattr(lm, "repetition", None)
+        k = model.flops_per_param_token
+        ctx = _Context(law_id, lm, k, U, P, Dmax)
 
-    has_constraint = any(x is not None for x in (U, P, Dmax))
-    if flops is not None:
-        C = check_positive(flops, "flops")
-        scalar = isinstance(C, float)
-        C = np.atleast_1d(np.asarray(C, dtype=float))
-        N, D = ctx.training_optimal(C, model)
-        ell = lm.loss(N, D)
-    else:
-        ell_in = check_positive(target_loss, "target_loss")
-        scalar = isinstance(ell_in, float)
-        ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
-        C = None
-        # The law's own least compute for ℓ, in closed form (whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ)): it raises
-        # UnreachableLossError at or below E and QuantityError for a target that needs almost no compute.
-        least = _split(min_compute_for_loss(law, ell))
-        if has_constraint:
-            ctx.check_reachable(ell)
-            N, D = ctx.lifetime_optimal(ell, 0.0)
+        has_constraint = any(x is not None for x in (U, P, Dmax))
+        if flops is not None:
+            C = check_positive(flops, "flops")
+            scalar = isinstance(C, float)
+            C = np.atleast_1d(np.asarray(C, dtype=float))
+            N, D = ctx.training_optimal(C, model)
+            ell = lm.loss(N, D)
         else:
-            N, D = least    # inference demand alone: the least training compute is the law's own
+            assert target_loss is not None
+            ell_in = check_positive(target_loss, "target_loss")
+            scalar = isinstance(ell_in, float)
+            ell = np.atleast_1d(np.asarray(ell_in, dtype=float))
+            C = None
+            # The law's own least compute for ℓ, in closed form (whatif's C_min(ℓ) = (K/(ℓ − E))^(1/γ)): it raises
+            # UnreachableLossError at or below E and QuantityError for a target that needs almost no compute.
+            least = _split(min_compute_for_loss(law, ell))
+            if has_constraint:
+                ctx.check_reachable(ell)
+                N, D = ctx.lifetime_optimal(ell, 0.0)
+            else:
+                N, D = least    # inference demand alone: the least training compute is the law's own
 
-    ref = None
-    if has_constraint:
-        # The plain law's plan ignoring the constraints: its optimum at the budget, or its least compute for ℓ.
-        N0, D0 = model.compute_optimal(C) if C is not None else least
-        ref = ctx.plan(N0, D0, T, scalar, capped=False)
-    ctx.check_finite(N, D, C)
-    train = ctx.plan(N, D, T, scalar)
-    aware = saving = None
-    if T is not None:
-        Ni, Di = ctx.lifetime_optimal(ell, T, feasible=(N, D))
-        aware = ctx.plan(Ni, Di, T, scalar)
-        i = INFERENCE_FLOPS_PER_PARAM_TOKEN
-        saving = _shape(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
+        ref = None
+        if has_constraint:
+            # The plain law's plan ignoring the constraints: its optimum at the budget, or its least compute for ℓ.
+            N0, D0 = model.compute_optimal(C) if C is not None else least
+            ref = ctx.plan(N0, D0, T, scalar, capped=False)
+        ctx.check_finite(N, D, C)
+        train = ctx.plan(N, D, T, scalar)
+        aware = saving = None
+        if T is not None:
+            Ni, Di = ctx.lifetime_optimal(ell, T, feasible=(N, D))
+            aware = ctx.plan(Ni, Di, T, scalar)
+            i = INFERENCE_FLOPS_PER_PARAM_TOKEN
+            saving = shaped(1.0 - (k * Ni * Di + i * Ni * T) / (k * N * D + i * N * T), scalar)
+    plans = [p for p in (ref, train, aware) if p is not None]
+    checks.check_plans(law, plans)
     return ConstrainedResult(
-        law_id=law_id, budget=None if C is None else _shape(C, scalar),
-        target_loss=None if target_loss is None else _shape(ell, scalar),
+        warnings=tuple(checks.plan_warnings(law, plans)), law_id=law_id, budget=None if C is None else shaped(C, scalar),
+        target_loss=None if target_loss is None else shaped(ell, scalar),
         unique_tokens=U, max_params=P, max_tokens=Dmax, inference_tokens=T, repetition=rep,
         compute_optimal=ref, training_optimal=train, inference_aware=aware, flops_saving=saving,
         loss_floor=ctx.floor(),
     )
 
 
-def _split(plan):
+def _split(plan: Plan) -> tuple[Any, Any]:
     """(N, D) of a :class:`~planner.planning.plan.Plan` as float arrays."""
     np = _np()
     return np.asarray(plan.n_params, dtype=float), np.asarray(plan.n_tokens, dtype=float)
 
 
-def _check_nonnegative(value, name):
+def _check_nonnegative(value: Real, name: str) -> Real:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value == 0:
         return 0.0
     return check_positive(value, name)
 
 
-def _shape(x, scalar):
-    """A float for a scalar problem, else the array."""
-    np = _np()
-    if x is None:
-        return None
-    a = np.asarray(x)
-    return a.reshape(-1)[0].item() if scalar else a
-
-
 class _Context:
     """One planning problem's law and constraints, and the two solvers over them."""
 
-    def __init__(self, law_id, lm, k, U, P, Dmax):
+    def __init__(self, law_id: str, lm: Any, k: float, U: float | None, P: float | None, Dmax: float | None):
         self.law_id, self.lm, self.k, self.U, self.P, self.Dmax = law_id, lm, k, U, P, Dmax
 
     # -- building a plan ----------------------------------------------------------------------------------------------
-    def plan(self, N, D, T, scalar, capped=True) -> ConstrainedPlan:
+    def plan(self, N: Any, D: Any, T: float | None, scalar: bool, capped: bool = True) -> ConstrainedPlan:
         """The plan (N, D) with its costs; ``capped`` plans report whether they sit on a cap."""
-        k, s = self.k, (lambda x: _shape(x, scalar))
-        train = k * N * D
+        def s(x: Any) -> Any:
+            return shaped(x, scalar)
+
+        train = self.lm.training_flops(N, D)
         infer = None if T is None else INFERENCE_FLOPS_PER_PARAM_TOKEN * N * T
         data = self.U is not None
-        Np, Dp = self.lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
+        if data:
+            Np, Dp = self.lm.effective(N, D)   # once: the loss and the reported N', D' are the same values
+            loss = self.lm.loss_at(Np, Dp)
+        else:
+            Np = Dp = None
+            loss = self.lm.loss(N, D)
         return ConstrainedPlan(
-            flops=s(train), n_params=s(N), n_tokens=s(D), tokens_per_param=s(D / N), loss=s(self.lm.loss_at(Np, Dp)),
+            flops=s(train), n_params=s(N), n_tokens=s(D), tokens_per_param=s(D / N), loss=s(loss),
             epochs=s(D / self.U) if data else None,
             effective_tokens=s(Dp) if data else None,
             effective_params=s(Np) if data else None,
@@ -317,7 +263,7 @@ class _Context:
             tokens_cap_binds=s(D >= self.Dmax * (1 - _BIND_TOL)) if capped and self.Dmax is not None else None,
         )
 
-    def check_finite(self, N, D, C) -> None:
+    def check_finite(self, N: Any, D: Any, C: Any) -> None:
         """Refuse a plan the constraints leave without a finite N or D (a cap of 1e-300 parameters, 1e-300 unique
         tokens), naming the constraints."""
         np = _np()
@@ -325,15 +271,16 @@ class _Context:
         if not np.any(bad):
             return
         i = int(np.argmax(np.ravel(bad)))
-        given = [f"{option} {format_count(value)}" for option, value in (("--max-params", self.P),
-                 ("--max-tokens", self.Dmax), ("--unique-tokens", self.U)) if value is not None]
+        given = [f"{{{option}}} {format_count(value)}" for option, value in (("max_params", self.P),
+                 ("max_tokens", self.Dmax), ("unique_tokens", self.U)) if value is not None]
         at = f" for {format_flops(float(np.ravel(C)[i]))} FLOPs" if C is not None else ""
-        raise InfeasibleError(f"the constraints leave no finite plan{at} (N = {float(np.ravel(N)[i]):g}, D = "
-                              f"{float(np.ravel(D)[i]):g}): {' and '.join(given)} {'is' if len(given) == 1 else 'are'} "
-                              "too extreme to compute with; loosen them")
+        raise InfeasibleError.worded(
+            f"the constraints leave no finite plan{at} (N = {float(np.ravel(N)[i]):g}, D = {float(np.ravel(D)[i]):g}): "
+            f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} too extreme to compute with; loosen them",
+            **ARGUMENTS)
 
     # -- caps ---------------------------------------------------------------------------------------------------------
-    def _caps_interval(self, C):
+    def _caps_interval(self, C: Any) -> tuple[Any, Any]:
         """log N interval allowed by the caps at budget C: [ln(C/(k·D_max)), ln P]; raise if empty."""
         np = _np()
         lo = np.full_like(C, -np.inf) if self.Dmax is None else np.log(C) - math.log(self.k * self.Dmax)
@@ -342,15 +289,17 @@ class _Context:
         empty = lo > hi + _CAP_ROUNDING
         if empty.any():
             i = int(np.argmax(empty))
+            assert self.P is not None and self.Dmax is not None   # only two caps leave no plan
             most = self.k * self.P * self.Dmax
-            raise InfeasibleError(
+            raise InfeasibleError.worded(
                 f"the size caps leave no plan for {format_flops(C[i])} FLOPs"
                 + (f" ({int(empty.sum())} of {C.size} budgets)" if C.size > 1 else "")
                 + f": with at most {format_count(self.P)} parameters and {format_count(self.Dmax)} tokens, "
-                f"{self.k:g}·N·D is at most {format_flops(most)}; lower the budget or raise --max-params or --max-tokens")
+                f"{self.k:g}·N·D is at most {format_flops(most)}; lower the budget or raise {{max_params}} or "
+                "{max_tokens}", **ARGUMENTS)
         return np.minimum(lo, hi), hi
 
-    def training_optimal(self, C, model):
+    def training_optimal(self, C: Any, model: Any) -> tuple[Any, Any]:
         """argmin L_U(N, C/(kN)) within the caps."""
         np = _np()
         k = self.k
@@ -371,7 +320,7 @@ class _Context:
             t = argmin_log(lambda t: self.lm.loss(np.exp(t), C / (k * np.exp(t))), a, b)
         return self._snap(t, lo, hi, C)
 
-    def _snap(self, t, lo, hi, C):
+    def _snap(self, t: Any, lo: Any, hi: Any, C: Any) -> tuple[Any, Any]:
         """(N, D) at ln N = t on the budget line, exactly on a cap where t sits on it (no exp∘log round-off)."""
         np = _np()
         N = np.exp(t)
@@ -384,7 +333,7 @@ class _Context:
         return N, D
 
     # -- loss targets -------------------------------------------------------------------------------------------------
-    def floor(self):
+    def floor(self) -> float:
         """The infimum of the loss within data and caps: L_U(P, D_max), with ∞ for a missing cap."""
         np = _np()
         N = np.inf if self.P is None else self.P
@@ -392,7 +341,7 @@ class _Context:
         with np.errstate(divide="ignore"):
             return float(np.asarray(self.lm.loss(np.asarray(N, dtype=float), np.asarray(D, dtype=float))).item())
 
-    def check_reachable(self, ell):
+    def check_reachable(self, ell: Any) -> None:
         """Raise InfeasibleError naming the constraints if a target ℓ is at or below their loss floor."""
         np = _np()
         floor = self.floor()
@@ -408,13 +357,11 @@ class _Context:
         if self.Dmax is not None:
             what.append(f"at most {format_count(self.Dmax)} tokens")
         fix = ("add unique data, " if self.U is not None else "") + "raise a cap or aim for a higher loss"
-        raise InfeasibleError(
-            f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
-            f"below {floor:.4f}; {fix}" if floor < 1e6 else
-            f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} predicts no loss "
-            f"below {format_general(floor, 5)}; {fix}")
+        below = f"{floor:.4f}" if floor < 1e6 else format_general(floor, 5)
+        raise InfeasibleError(f"target loss {target:g} is out of reach: with {' and '.join(what)}, {self.law_id} "
+                              f"predicts no loss below {below}; {fix}")
 
-    def lifetime_optimal(self, ell, T, feasible=None):
+    def lifetime_optimal(self, ell: Any, T: float, feasible: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
         """argmin k·N·D + i·N·T (i = 2, the forward pass) subject to L_U(N, D) = ℓ within the caps; D = D(N, ℓ) in closed form.
 
         ``feasible`` is a plan (N, D) known to reach ℓ within the caps (the training-optimal one), used
@@ -423,7 +370,7 @@ class _Context:
         np = _np()
         k, i, lm = self.k, INFERENCE_FLOPS_PER_PARAM_TOKEN, self.lm
         D_top = np.inf if self.Dmax is None else self.Dmax
-        N_lo = lm.params_for(np.full_like(ell, D_top), ell)   # the smallest N that reaches ℓ
+        N_lo = lm.params_for_loss(np.full_like(ell, D_top), ell)   # the smallest N that reaches ℓ
         if feasible is not None:
             N_lo = np.where(np.isfinite(N_lo), np.minimum(N_lo, feasible[0]), feasible[0])
         elif not np.all(np.isfinite(N_lo)):
@@ -434,16 +381,16 @@ class _Context:
         if self.P is not None:
             t_hi = np.minimum(t_hi, math.log(self.P))
 
-        def cost(t):
+        def cost(t: Any) -> Any:
             N = np.exp(t)
-            D = lm.tokens_for(N, ell)
+            D = lm.tokens_for_loss(N, ell)
             ok = D <= D_top * (1 + 1e-12)
             with np.errstate(invalid="ignore", over="ignore"):
                 return np.where(ok, k * N * np.minimum(D, D_top) + i * N * T, np.inf)
 
         t = argmin_log(cost, t_lo, t_hi)
         N = np.exp(t) if self.P is None else np.where(math.log(self.P) - t < _BIND_TOL, self.P, np.exp(t))
-        D = np.minimum(lm.tokens_for(N, ell), D_top)
+        D = np.minimum(lm.tokens_for_loss(N, ell), D_top)
         if feasible is not None:
             # On the loss floor (data or caps saturated) L = ℓ is ill-conditioned: never return a plan
             # that costs more over its life than the feasible one we were given.

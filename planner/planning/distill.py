@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from ..base.conventions import DISTILLATION_SCENARIOS, FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN
 from ..base.errors import InfeasibleError, UnsupportedLawError
 from ..base.units import check_positive
+from ..laws.questions import family_of
 
 __all__ = ["DistilledRun", "DistillationPlan", "distill", "compute_optimal_distillation", "distillation_flops",
            "supervised_floor", "teacher_tokens_for", "SCENARIOS", "require_distillation"]
@@ -40,35 +42,31 @@ _EXCESS_RANGE = (math.log(1e-8), math.log(10.0))
 _GRID = 41
 
 
-def require_distillation(law):
+def require_distillation(law: Any) -> Any:
     """The law's :class:`~planner.laws.DistillationLaw`; UnsupportedLawError naming the preset to use if none."""
     table = getattr(law, "distillation", None)
     if table is None:
         name = getattr(law, "id", "this law")
-        raise UnsupportedLawError(f"{name} has no distillation law ([distillation] table); use --preset busbridge2025 "
-                                  "(Busbridge et al. 2025, Eq. 8)")
+        raise UnsupportedLawError.worded(f"{name} has no distillation law ([distillation] table); use "
+                                         "{preset_busbridge2025} (Busbridge et al. 2025, Eq. 8)",
+                                         preset_busbridge2025="the preset 'busbridge2025'")
     return table
 
 
-def _supervised(law):
-    return getattr(law, "model", law)
+def _supervised(law: Any) -> Any:
+    return family_of(law)
 
 
-def supervised_floor(law, n_params):
+def supervised_floor(law: Any, n_params: Any) -> Any:
     """L(N, ∞) = E + (A/N^α)^γ: the lowest loss N parameters reach by supervised training (Eq. 35 of the paper)."""
-    m = _supervised(law)
-    return m.E + (m.A / n_params**m.alpha) ** getattr(m, "gamma", 1.0)
+    return _supervised(law).loss(n_params, math.inf)
 
 
-def teacher_tokens_for(law, n_params, loss):
-    """The D with L(N, D) = ``loss``: D = (B / ((L − E)^(1/γ) − A/N^α))^(1/β); inf at or below N's floor."""
+def teacher_tokens_for(law: Any, n_params: Any, loss: Any) -> Any:
+    """The D with L(N, D) = ``loss`` (the supervised law's D(N, ℓ)); inf at or below N's floor."""
     import numpy as np
 
-    m = _supervised(law)
-    gamma = getattr(m, "gamma", 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rest = np.maximum(np.asarray(loss, dtype=float) - m.E, 0.0) ** (1.0 / gamma) - m.A / n_params**m.alpha
-        D = np.where(rest > 0, (m.B / np.where(rest > 0, rest, 1.0)) ** (1.0 / m.beta), np.inf)
+    D = _supervised(law).tokens_for_loss(n_params, loss)
     return float(D) if np.ndim(D) == 0 else D
 
 
@@ -79,8 +77,9 @@ def distillation_flops(n_params: float, n_tokens: float, teacher_params: float |
     lgt, pre = DISTILLATION_SCENARIOS[scenario]
     f = INFERENCE_FLOPS_PER_PARAM_TOKEN   # F(N)/N = 2
     student = 3.0 * f * n_params * n_tokens
-    logits = lgt * f * teacher_params * n_tokens if lgt else 0.0
-    teacher = pre * 3.0 * f * teacher_params * teacher_tokens if pre else 0.0
+    logits = lgt * f * teacher_params * n_tokens if lgt and teacher_params is not None else 0.0
+    teacher = (pre * 3.0 * f * teacher_params * teacher_tokens
+               if pre and teacher_params is not None and teacher_tokens is not None else 0.0)
     return student, logits, teacher
 
 
@@ -105,7 +104,7 @@ class DistilledRun:
     teacher_logit_flops: float | None = None
 
 
-def distill(law, n_params: float, n_tokens: float, *, teacher_loss: float | None = None,
+def distill(law: Any, n_params: float, n_tokens: float, *, teacher_loss: float | None = None,
             teacher_params: float | None = None, teacher_tokens: float | None = None) -> DistilledRun:
     """L_S of a student (N_S = ``n_params``, D_S = ``n_tokens``) distilled from a teacher given by its loss, or by
     its size and tokens (L_T = L(N_T, D_T), the supervised law), and L̃_S beside it."""
@@ -116,6 +115,7 @@ def distill(law, n_params: float, n_tokens: float, *, teacher_loss: float | None
     if (teacher_loss is None) == (teacher_params is None or teacher_tokens is None):
         raise ValueError("give teacher_loss, or teacher_params and teacher_tokens")
     if teacher_loss is None:
+        assert teacher_params is not None and teacher_tokens is not None
         teacher_params = check_positive(float(teacher_params), "teacher params")
         teacher_tokens = check_positive(float(teacher_tokens), "teacher tokens")
         L_T = float(m.loss(teacher_params, teacher_tokens))
@@ -172,7 +172,7 @@ class DistillationPlan:
         return "distillation" if d > 0 else "supervised" if d < 0 else "neither"
 
 
-def compute_optimal_distillation(law, flops: float, n_params: float, scenario: str) -> DistillationPlan:
+def compute_optimal_distillation(law: Any, flops: float, n_params: float, scenario: str) -> DistillationPlan:
     """D_S*, N_T*, D_T* minimising L_S for a student of ``n_params`` under ``flops`` FLOPs of Eq. 9 in ``scenario``
     (one of :data:`SCENARIOS`), with the supervised student of the same budget beside it (module docstring)."""
     table = require_distillation(law)
@@ -201,13 +201,13 @@ def compute_optimal_distillation(law, flops: float, n_params: float, scenario: s
                             teacher_logit_flops=logits, teacher_training_flops=teacher)
 
 
-def _student_tokens(N_S, N_T, D_T, C, lgt, pre):
+def _student_tokens(N_S: Any, N_T: Any, D_T: Any, C: float, lgt: float, pre: float) -> Any:
     """D_S from the budget (Eq. 9 solved for it): (C − δ_Pre·6·N_T·D_T) / (6·N_S + δ_Lgt·2·N_T); ≤ 0 if infeasible."""
     f = INFERENCE_FLOPS_PER_PARAM_TOKEN
     return (C - pre * 3.0 * f * N_T * D_T) / (3.0 * f * N_S + lgt * f * N_T)
 
 
-def _best_teacher(law, table, N_S, D_S):
+def _best_teacher(law: Any, table: Any, N_S: float, D_S: float) -> tuple[float, float]:
     """(L_T*, D_S) of the best case: the teacher loss minimising L_S at D_S = C/(6·N_S), searched in log(L_T − E)."""
     import numpy as np
     from scipy.optimize import minimize_scalar
@@ -215,7 +215,7 @@ def _best_teacher(law, table, N_S, D_S):
     m = _supervised(law)
     L_sup = float(m.loss(N_S, D_S))
 
-    def student(u):
+    def student(u: Any) -> Any:
         return table.loss(N_S, D_S, m.E + np.exp(u), L_sup)
 
     grid = np.linspace(*_EXCESS_RANGE, _GRID)
@@ -226,7 +226,7 @@ def _best_teacher(law, table, N_S, D_S):
     return m.E + math.exp(res.x), D_S
 
 
-def _teacher(law, table, N_S, C, lgt, pre):
+def _teacher(law: Any, table: Any, N_S: float, C: float, lgt: float, pre: float) -> tuple[float, float]:
     """(N_T*, L_T*) for a scenario that prices the teacher: a grid over (log N_T, log r), L_T = L(N_T, ∞) + r, then
     Nelder-Mead from the best grid point, within the grid's bounds."""
     import numpy as np
@@ -235,7 +235,7 @@ def _teacher(law, table, N_S, C, lgt, pre):
     m = _supervised(law)
     t0 = math.log(N_S)
 
-    def objective(t, v):
+    def objective(t: Any, v: Any) -> Any:
         N_T = np.exp(t)
         L_T = supervised_floor(law, N_T) + np.exp(v)
         D_T = teacher_tokens_for(law, N_T, L_T)

@@ -115,7 +115,7 @@ def least_compute_for_accuracy(task: TaskLaw, target_accuracy: float) -> TaskTar
                       n_params=float(plan.n_params), n_tokens=float(plan.n_tokens))
 
 
-def near_chance(task, accuracy: float, what: str) -> str | None:
+def near_chance(task: TaskLaw, accuracy: float, what: str) -> str | None:
     """A warning where ``accuracy`` (``what``: "its best ladder run reaches", "the forecast is") lies within
     :data:`~planner.base.conventions.EMERGENCE_MARGIN` of the task's chance: the task has not emerged there (Wei et al.
     2022, arXiv:2206.07682), so step 2 rests on near-random points."""
@@ -127,7 +127,7 @@ def near_chance(task, accuracy: float, what: str) -> str | None:
             f"({100 * task.chance:.1f}%): the task has not emerged at that scale and its forecasts are unreliable")
 
 
-def extrapolation(task, flops: float) -> float | None:
+def extrapolation(task: TaskLaw, flops: float) -> float | None:
     """How many times the compute of the task's largest ladder run ``flops`` is, where it is more than
     :data:`~planner.base.conventions.EXTRAPOLATION_WARNING`; None within that (or without a fitted range)."""
     from ..base.conventions import EXTRAPOLATION_WARNING

@@ -3,18 +3,22 @@
 ``compute_optimal(law, flops)`` takes a :class:`~planner.laws.Law` (or a bare law
 family from :mod:`planner.laws`) and a float or array of budgets, and returns a
 :class:`Plan` of the same shape (a :class:`MoEPlan`, with active parameters and granularity, for a mixture of
-experts).
+experts). A plan carries its guarantees: it is checked (finite, and spending its budget under the law's FLOP rule,
+:func:`planner.planning.checks.check_plans`) and its ``warnings`` say where it extrapolates past the law's fitted
+range or sits at the edge of a search, as the command line prints them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..base.errors import UnsupportedLawError
-from ..base.units import Real, check_positive
+from typing import Any
+
+from ..base.units import Real, as_floats, check_positive
+from ..laws.questions import asking, family_of
 
 # No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
 # planner/laws/law.py), and Plan is made on every run of ``plan``.
 
-__all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split", "require_dense"]
+__all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split"]
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,24 @@ class Plan:
     n_tokens: Real
     tokens_per_param: Real
     loss: Real | None = None
+    #: The law it was planned with (None for a plan made by hand): the source of its :attr:`warnings`.
+    planned_with: object = field(default=None, repr=False, compare=False)
 
     #: The fields, in the order records and tables show them.
     FIELDS = ("flops", "n_params", "n_tokens", "tokens_per_param", "loss")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Why to read it with care, one sentence each, as the command line prints them beside it: an extrapolation
+        past the law's fitted range, an optimum at the largest granularity searched. Worked out when asked (on 10^6
+        budgets they cost more than the plan)."""
+        if self.planned_with is None:
+            return ()
+        from . import checks
+
+        law = self.planned_with
+        return tuple(checks.plan_warnings(law, [self])
+                     + checks.granularity_warnings(law, as_floats(getattr(self, "granularity", None))))
 
     def __repr__(self) -> str:
         from ..base.notebook import shown
@@ -45,13 +64,13 @@ class Plan:
         return (f"Plan(flops={shown(self.flops, format_flops)}, n_params={shown(self.n_params, format_count)}, "
                 f"n_tokens={shown(self.n_tokens, format_count)}, loss={shown(self.loss, format_loss)})")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The fields as plain Python: floats, or lists of floats for arrays (``loss`` None without a loss model)."""
         from ..base.notebook import floats_or_lists
 
         return {name: floats_or_lists(getattr(self, name)) for name in self.FIELDS}
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, float | None]]:
         """One dict per budget, raw floats under the field names: ``pandas.DataFrame(plan.to_records())`` is a table
         (planner itself does not need pandas)."""
         from ..base.units import as_floats
@@ -98,53 +117,33 @@ class MoEPlan(Plan):
         return "MoE" + super().__repr__()[:-1] + extra + ")"
 
 
-def model_of(law):
-    """The law family behind ``law`` (a Law from a preset, or a family instance itself)."""
-    return getattr(law, "model", law)
-
-
-def compute_optimal(law, flops: Real) -> Plan:
+def compute_optimal(law: Any, flops: Real) -> Plan:
     """The compute-optimal (N, D) for each budget, with the predicted loss where the law has one.
 
-    ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape.
+    ``flops`` is a float or an array of budgets in FLOPs; every field of the result has its shape. The law's family
+    answers (:meth:`~planner.laws.questions.Questions.optimal_plan`); a family whose plans carry more (a mixture of
+    experts: active parameters, granularity, FLOPs per token) gives a :class:`MoEPlan`.
     """
+    from . import checks
+
     C = check_positive(flops, "flops")
-    model = model_of(law)
-    if getattr(model, "routed", False):
-        from .optimize import moe_optimum
-
-        N, D, G, loss = moe_optimum(model, C)
-        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss,
-                       n_active_params=model.active_params(N), granularity=G,
-                       flops_per_token=model.flops_per_token(N, G))
-    N, D, loss = optimal_split(model, C)
-    return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss)
+    with asking(law, "plan"), checks.guard(law):
+        plan = unchecked_optimum(law, C)
+    checks.check_plans(law, [plan])
+    return plan
 
 
-def optimal_split(model, flops: Real) -> tuple[Real, Real, Real | None]:
+def unchecked_optimum(law: Any, C: Real) -> Plan:
+    """The compute-optimal plan at the (checked) budgets ``C``, before the checks :func:`compute_optimal` makes:
+    for callers that check it under their own name (the optimum beside a what-if)."""
+    N, D, loss, extra = family_of(law).optimal_plan(C)
+    if extra:
+        return MoEPlan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss, planned_with=law, **extra)
+    return Plan(flops=C, n_params=N, n_tokens=D, tokens_per_param=D / N, loss=loss, planned_with=law)
+
+
+def optimal_split(model: Any, flops: Real) -> tuple[Real, Real, Real | None]:
     """(N_opt, D_opt, L_opt) of a law family at ``flops`` (already checked), L_opt None without a loss model.
-
-    Families with an ``optimum`` method (the parametric law) give all three from one log C; the others give
-    the split and their loss at it. Coefficients may be arrays that broadcast against ``flops``.
-    """
-    if getattr(model, "routed", False):
-        from .optimize import moe_optimum
-
-        opt = moe_optimum(model, flops)
-        return opt.n_params, opt.n_tokens, opt.loss
-    if hasattr(model, "optimum"):
-        return model.optimum(flops)
-    N, D = model.compute_optimal(flops)
-    return N, D, (model.loss(N, D) if model.has_loss else None)
-
-
-def require_dense(law, what: str) -> None:
-    """UnsupportedLawError if ``law`` is a mixture of experts, for the questions planned on k·N·D with one N:
-    ``what`` names the question (``"a what-if (--params, --tokens)"``)."""
-    model = model_of(law)
-    if getattr(model, "routed", False):
-        name = getattr(law, "id", model.form)
-        raise UnsupportedLawError(
-            f"{what} is not available for {name}, a mixture-of-experts law: its N counts every expert, its loss "
-            "needs the granularity G and its compute counts active parameters and routing (Eq. 10); ask for its "
-            "compute-optimal N, D and G with --flops")
+    Coefficients may be arrays that broadcast against ``flops``."""
+    split: tuple[Real, Real, Real | None] = family_of(model).optimum(flops)
+    return split

@@ -35,9 +35,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..base.errors import NoUncertaintyError, NumericError, UnsupportedLawError
 from ..base.units import Real
+from ..laws.questions import family_of
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["CoefficientSamples", "PlanIntervals", "coefficient_samples", "plan_intervals", "anchored_intervals",
            "has_uncertainty", "central_interval", "DEFAULT_SEED", "DEFAULT_DRAWS"]
@@ -97,7 +102,7 @@ class PlanIntervals:
     flops_hi: Real | None = None
 
 
-def central_interval(values, level: float, axis: int = 0):
+def central_interval(values: Any, level: float, axis: int = 0) -> tuple[Any, Any]:
     """(low, high): the (100 − level)/2 and (100 + level)/2 percentiles of ``values`` along ``axis``.
 
     The one place planner turns draws into an interval (plan intervals here, bootstrap coefficient intervals in
@@ -111,13 +116,13 @@ def central_interval(values, level: float, axis: int = 0):
     return lo, hi
 
 
-def has_uncertainty(law) -> bool:
+def has_uncertainty(law: Any) -> bool:
     """Whether ``law`` publishes anything :func:`coefficient_samples` can draw from."""
     unc = getattr(law, "uncertainty", None)
     return unc is not None and unc.publishes
 
 
-def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> CoefficientSamples:
+def coefficient_samples(law: Any, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> CoefficientSamples:
     """Draws of ``law``'s coefficients from its ``[uncertainty]`` table (module docstring, cases 1–3).
 
     Bootstrap ``samples`` are returned as stored; ``n_draws`` and ``seed`` apply to draws made from
@@ -126,7 +131,7 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
     """
     import numpy as np
 
-    model = getattr(law, "model", law)
+    model = family_of(law)
     unc = getattr(law, "uncertainty", None)
     law_id = getattr(law, "id", type(model).__name__)
     if unc is None or not unc.publishes:
@@ -169,26 +174,29 @@ def coefficient_samples(law, n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_S
     return CoefficientSamples(names, np.column_stack(cols), "standard-errors", note)
 
 
-def _check_overrides(law, unc) -> None:
-    """Coefficients replaced with --set must still be described by the law's uncertainty: not drawn from its
-    bootstrap samples (which know nothing of the override), and inside the published interval the draws match."""
+def _check_overrides(law: Any, unc: Any) -> None:
+    """Coefficients replaced with overrides (:meth:`~planner.laws.Law.with_coefficients`) must still be described by
+    the law's uncertainty: not drawn from its bootstrap samples (which know nothing of the override), and inside the
+    published interval the draws match. The errors name the override and the intervals as arguments (``set``,
+    ``ci``), which the command line words as its flags."""
     overrides = dict(getattr(law, "overrides", {}) or {})
     name = getattr(law, "id", "the law")
+    words = {"set": "the override", "ci": "the intervals"}
     for key, value in overrides.items():
         if unc.samples and key in unc.sample_names:
-            raise UnsupportedLawError(
-                f"--set {key} = {value:g} replaces a coefficient that {name}'s bootstrap samples draw, so its "
-                f"intervals do not describe the law with the override; drop --ci or --set {key}")
+            raise UnsupportedLawError.worded(
+                f"{{set}} {key} = {value:g} replaces a coefficient that {name}'s bootstrap samples draw, so its "
+                f"intervals do not describe the law with the override; drop {{ci}} or {{set}} {key}", **words)
         if unc.intervals and key in unc.intervals:
             lo, hi = unc.intervals[key]
             if not lo <= value <= hi:
-                raise UnsupportedLawError(
-                    f"--set {key} = {value:g} is outside {name}'s published {unc.interval_level:g}% interval of {key} "
-                    f"({lo:g}–{hi:g}), so its uncertainty cannot bound plans with the override; choose {key} in "
-                    f"that interval, or drop --ci or --set {key}")
+                raise UnsupportedLawError.worded(
+                    f"{{set}} {key} = {value:g} is outside {name}'s published {unc.interval_level:g}% interval of "
+                    f"{key} ({lo:g}–{hi:g}), so its uncertainty cannot bound plans with the override; choose {key} in "
+                    f"that interval, or drop {{ci}} or {{set}} {key}", **words)
 
 
-def _correlation_note(unc) -> str:
+def _correlation_note(unc: Any) -> str:
     if unc.correlation:
         return "correlated as estimated by " + (unc.correlation_source or "the law file")
     return ("drawn independently (no covariance published; independent draws overstate the spread of N and D, "
@@ -202,7 +210,7 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
-def _correlated_normals(rng, n, names, unc):
+def _correlated_normals(rng: Any, n: int, names: tuple[str, ...], unc: Any) -> Any:
     """(n, len(names)) standard normals, correlated by the table's ``correlation`` over ``correlation_names``
     (validated at load: symmetric, unit diagonal, positive definite, over the drawn coefficients)."""
     import numpy as np
@@ -216,7 +224,7 @@ def _correlated_normals(rng, n, names, unc):
     return z @ np.linalg.cholesky(R).T
 
 
-def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSamples | None = None) -> PlanIntervals:
+def plan_intervals(law: Any, flops: Real, level: float = 80.0, samples: CoefficientSamples | None = None) -> PlanIntervals:
     """Central ``level``% intervals of the compute-optimal plan of ``law`` at ``flops`` (float or array).
 
     Every draw θ_s goes through the law's own closed form at every budget in one broadcast:
@@ -228,7 +236,7 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
     from .plan import optimal_split
     from ..base.units import check_positive
 
-    model = getattr(law, "model", law)
+    model = family_of(law)
     samples = samples if samples is not None else coefficient_samples(law)
     C = check_positive(flops, "flops")
     scalar = isinstance(C, (int, float))
@@ -239,7 +247,7 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
         N, D, L = optimal_split(drawn, C_row)
         shape = (len(samples), C_row.shape[1])
         N, D = np.broadcast_to(N, shape), np.broadcast_to(D, shape)
-    quantities = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N}
+    quantities: dict[str, Any] = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N}
     if L is not None:
         quantities["loss"] = L
     ok = np.all([np.isfinite(q).all(axis=1) for q in quantities.values()], axis=0)
@@ -256,13 +264,14 @@ def plan_intervals(law, flops: Real, level: float = 80.0, samples: CoefficientSa
                          note=samples.note, **out)
 
 
-def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None, target_loss=None,
+def anchored_intervals(law: Any, level: float = 80.0, *, n_params: Any = None, n_tokens: Any = None,
+                       target_loss: Any = None,
                        samples: CoefficientSamples | None = None) -> PlanIntervals:
     """Central ``level``% intervals of the compute-optimal plan fixed by a model size ``n_params``, a data budget
     ``n_tokens`` or a ``target_loss`` (one of them; floats or sequences), its budget C bounded too.
 
     Each draw θ_s fixes its own budget, C_s = C(N; θ_s) (the family's ``flops_for_params``), C(D; θ_s)
-    (``flops_for_tokens``) or C_min(ℓ; θ_s) = (K_s/(ℓ − E_s))^(1/γ_s) (its ``frontier``), then its own optimum at
+    (``flops_for_tokens``) or C_min(ℓ; θ_s) = (K_s/(ℓ − E_s))^(1/γ_s) (its ``least_compute``), then its own optimum at
     C_s. A draw whose E_s is at or above the target never reaches it: it is left out of that target's
     interval, and the note says how many were. ``flops`` is the point plan's budget (as :mod:`planner.planning.whatif` gives
     it), so report rows match.
@@ -279,7 +288,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
     scalar = isinstance(values, (int, float))
     V = [float(values)] if scalar else [float(v) for v in values]
     flops = [float(point(law, v).flops) for v in V]
-    model = getattr(law, "model", law)
+    model = family_of(law)
     samples = samples if samples is not None else coefficient_samples(law)
     drawn = dataclasses.replace(model, **{name: samples.values[:, j, None] for j, name in enumerate(samples.names)})
     row = np.asarray(V, dtype=float).reshape(1, -1)
@@ -289,8 +298,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
         elif given == "n_tokens":
             C = drawn.flops_for_tokens(row)
         else:
-            f = drawn.frontier
-            C = np.where(row > f.E, (f.K / (row - f.E)) ** (1.0 / f.gamma), np.nan)
+            C = drawn.least_compute(row)
         shape = (len(samples), row.shape[1])
         C = np.broadcast_to(C, shape)
         N, D, L = optimal_split(drawn, C)
@@ -299,7 +307,7 @@ def anchored_intervals(law, level: float = 80.0, *, n_params=None, n_tokens=None
     if L is not None:
         quantities["loss"] = np.broadcast_to(L, shape)
     ok = np.all([np.isfinite(q) & (q > 0) for q in quantities.values()], axis=0)  # (S, B)
-    out = {}
+    out: dict[str, Any] = {}
     for key, q in quantities.items():
         if key == given:  # fixed: no interval
             out[f"{key}_lo"] = out[f"{key}_hi"] = None

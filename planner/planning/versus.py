@@ -8,8 +8,10 @@ reach ℓ_v, over C::
     k(C) = C_min^base(L_opt^var(C)) / C
 
 (k > 1: the variant is worth k times its compute in base compute; k < 1: the base is better; k = ∞ where the variant
-reaches a loss at or below the base's irreducible loss). C_min is the base law's own "least compute for a loss"
-(:func:`planner.planning.whatif.min_compute_for_loss`), not a copy of it. Where both laws are envelopes of the same
+reaches a loss at or below the base's irreducible loss). C_min is the base law's family's own "least compute for a
+loss" (:meth:`~planner.laws.questions.LossQuestions.log_least_compute`, which
+:func:`planner.planning.whatif.min_compute_for_loss` asks too), not a copy of it; an envelope answers it, needing no
+split of C into N and D. Where both laws are envelopes of the same
 exponent α the multiplier is the constant k = ((L_b − E)/(L_v − E))^(1/α) of marin's promotion protocol
 (marin-community/marin, ``experiments/grug/moe/agent.md``).
 
@@ -35,11 +37,15 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..base.errors import QuantityError, UnreachableLossError
 from ..base.units import check_positive
+from ..laws.questions import asking, family_of
 from . import whatif
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["Versus", "Crossover", "VersusIntervals", "versus", "compute_multiplier", "crossovers", "speedup",
            "versus_intervals", "CROSSOVER_GRID"]
@@ -112,38 +118,35 @@ class VersusIntervals:
     note: str
 
 
-def _base_compute(base, losses):
-    """C_min^base(ℓ) for each ℓ of ``losses`` (array), ∞ where ℓ is at or below what the base can reach.
+def _base_compute(base: Any, losses: Any) -> "numpy.ndarray":
+    """C_min^base(ℓ) for each ℓ of ``losses`` (array), ∞ where ℓ is at or below what the base can reach (or needs
+    more than 1e308 FLOPs), 0 where ℓ is so far above the base's losses that it needs less than 1e-300 FLOPs.
 
-    The base law's own least compute for a loss (:func:`planner.planning.whatif.min_compute_for_loss`); called once
-    on every target, and target by target only if some are out of its reach.
+    The base law's own least compute for a loss (:meth:`~planner.laws.questions.LossQuestions.log_least_compute`,
+    what :func:`planner.planning.whatif.min_compute_for_loss` asks too), asked once of every target.
     """
     import numpy as np
 
-    try:
-        return np.asarray(whatif.min_compute_for_loss(base, losses).flops, dtype=float)
-    except (UnreachableLossError, QuantityError):
-        pass
-    out = np.empty(len(losses))
-    for i, target in enumerate(losses):
-        try:
-            out[i] = whatif.min_compute_for_loss(base, float(target)).flops
-        except UnreachableLossError:
-            out[i] = math.inf      # at or below the base's irreducible loss, or beyond 1e308 FLOPs
-        except QuantityError:
-            out[i] = 0.0           # so far above the base's losses that it needs less than 1e-300 FLOPs
-    return out
+    ell = np.atleast_1d(np.asarray(losses, dtype=float))
+    with asking(base, "target_loss"):
+        log_c = np.atleast_1d(np.asarray(family_of(base).log_least_compute(ell), dtype=float))
+    with np.errstate(over="ignore", invalid="ignore"):
+        C = np.exp(np.clip(log_c, whatif.LOG_MIN, whatif.LOG_MAX))
+        C = np.where(log_c > whatif.LOG_MAX, math.inf, np.where(log_c < whatif.LOG_MIN, 0.0, C))
+    # nan: ℓ at or below the base's irreducible loss (never reached), unless ℓ itself is not a number.
+    return np.where(np.isnan(log_c), np.where(np.isnan(ell), math.nan, math.inf), C)
 
 
-def compute_multiplier(base, variant, flops) -> "numpy.ndarray":
+def compute_multiplier(base: Any, variant: Any, flops: Any) -> "numpy.ndarray":
     """k(C) = C_min^base(L_opt^var(C)) / C at each budget of ``flops`` (FLOPs): see the module docstring."""
     import numpy as np
 
     C = np.atleast_1d(np.asarray(check_positive(flops, "flops"), dtype=float))
-    return _base_compute(base, np.atleast_1d(whatif.optimal_loss(variant, C))) / C
+    k: numpy.ndarray = _base_compute(base, np.atleast_1d(whatif.optimal_loss(variant, C))) / C
+    return k
 
 
-def speedup(multiplier, base_tokens_per_second: float, variant_tokens_per_second: float):
+def speedup(multiplier: Any, base_tokens_per_second: float, variant_tokens_per_second: float) -> Any:
     """The wall-clock speedup k·tps_var/tps_base (marin's effective speedup): the time the base needs to reach the
     variant's loss over the time the variant takes."""
     check_positive(base_tokens_per_second, "base tokens per second")
@@ -151,7 +154,7 @@ def speedup(multiplier, base_tokens_per_second: float, variant_tokens_per_second
     return multiplier * (variant_tokens_per_second / base_tokens_per_second)
 
 
-def crossovers(base, variant, low: float, high: float, grid: int = CROSSOVER_GRID) -> tuple[Crossover, ...]:
+def crossovers(base: Any, variant: Any, low: float, high: float, grid: int = CROSSOVER_GRID) -> tuple[Crossover, ...]:
     """The budgets C× in [``low``, ``high``] FLOPs with L_opt^base(C×) = L_opt^var(C×).
 
     g(C) = L_opt^base(C) − L_opt^var(C) is evaluated on ``grid`` log-spaced budgets; each sign change is refined
@@ -164,9 +167,10 @@ def crossovers(base, variant, low: float, high: float, grid: int = CROSSOVER_GRI
         return ()
     C = np.geomspace(low, high, grid)
 
-    def gap(c):
-        return np.asarray(whatif.optimal_loss(base, c), dtype=float) - np.asarray(whatif.optimal_loss(variant, c),
-                                                                                  dtype=float)
+    def gap(c: Any) -> "numpy.ndarray":
+        g: numpy.ndarray = np.asarray(whatif.optimal_loss(base, c), dtype=float) - \
+            np.asarray(whatif.optimal_loss(variant, c), dtype=float)
+        return g
 
     g = gap(C)
     s = np.sign(g)
@@ -192,7 +196,8 @@ def crossovers(base, variant, low: float, high: float, grid: int = CROSSOVER_GRI
     return tuple(sorted(out, key=lambda x: x.flops))
 
 
-def versus(base, variant, flops: Sequence[float], throughput: tuple[float, float] | None = None,
+def versus(base: Any, variant: Any, flops: "Sequence[float] | numpy.ndarray",
+           throughput: tuple[float, float] | None = None,
            search_range: tuple[float, float] | None = None) -> Versus:
     """Both frontiers, k(C) and (with ``throughput`` = (tps_base, tps_var)) the speedup at each budget, and the
     crossovers over ``search_range`` (default: the budgets' own range)."""
@@ -207,17 +212,18 @@ def versus(base, variant, flops: Sequence[float], throughput: tuple[float, float
     return Versus(C, base_loss, variant_loss, k, s, crossovers(base, variant, lo, hi), (lo, hi))
 
 
-def _drawn_laws(law, samples, n: int):
+def _drawn_laws(law: Any, samples: Any, n: int) -> list[Any]:
     """The first ``n`` draws of ``law``: its family with each draw's coefficients (scalars); ``law`` itself n times
     where ``samples`` is None (held at its estimate)."""
-    model = getattr(law, "model", law)
+    model = family_of(law)
     if samples is None:
         return [model] * n
     return [dataclasses.replace(model, **{name: float(v) for name, v in zip(samples.names, row)})
             for row in samples.values[:n]]
 
 
-def versus_intervals(base, variant, flops: Sequence[float], level: float, base_samples, variant_samples,
+def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.ndarray", level: float,
+                     base_samples: Any, variant_samples: Any,
                      throughput: tuple[float, float] | None = None,
                      search_range: tuple[float, float] | None = None) -> VersusIntervals:
     """Central ``level``% percentile intervals of the comparison over paired draws of both laws' coefficients.
@@ -237,7 +243,8 @@ def versus_intervals(base, variant, flops: Sequence[float], level: float, base_s
         raise ValueError("intervals need draws of at least one of the two laws")
     n = min(len(s) for s in (base_samples, variant_samples) if s is not None)
     lo, hi = search_range if search_range is not None else (float(C.min()), float(C.max()))
-    rows, first = [], []
+    rows: list[numpy.ndarray] = []
+    first: list[float] = []
     with np.errstate(all="ignore"):
         # The variant's draws in a fixed shuffled order: two bootstraps made with the same seed on ladders of the
         # same size resample the same rows, and pairing them row by row would correlate the two fits' errors.
@@ -253,7 +260,7 @@ def versus_intervals(base, variant, flops: Sequence[float], level: float, base_s
     if not rows:
         raise QuantityError("no pair of coefficient draws gives a finite comparison, so no interval can be given")
     R = np.stack(rows)                                   # (S, 3, B)
-    out = {}
+    out: dict[str, Any] = {}
     for j, key in enumerate(("base_loss", "variant_loss", "compute_multiplier")):
         q = np.minimum(R[:, j, :], _HUGE)                # ∞ (never reached) kept as a value beyond every finite one
         bounds = [central_interval(q[~np.isnan(q[:, i]), i], level) for i in range(len(C))]
@@ -265,9 +272,9 @@ def versus_intervals(base, variant, flops: Sequence[float], level: float, base_s
         out["speedup_high"] = speedup(out["compute_multiplier_high"], *throughput)
     else:
         out["speedup_low"] = out["speedup_high"] = None
-    first = np.asarray(first)
-    share = float(np.isfinite(first).mean())
-    cx = (central_interval(first[np.isfinite(first)], level) if share >= 0.5 else (None, None))
+    firsts = np.asarray(first)
+    share = float(np.isfinite(firsts).mean())
+    cx = (central_interval(firsts[np.isfinite(firsts)], level) if share >= 0.5 else (None, None))
     said = [f"{s.note} ({role})" if s is not None else f"the {role} held at its estimate (it publishes no uncertainty)"
             for s, role in ((base_samples, "base"), (variant_samples, "variant"))]
     note = f"{len(rows)} paired draws: {'; '.join(said)}; percentile intervals"

@@ -30,26 +30,31 @@ needs to reach the run's loss::
 
     η = C_min(L(N, D)) / C = ((L_opt(C) − E) / (L(N, D) − E))^(1/γ)   ∈ (0, 1]
 
-(written with the reducible losses so neither side overflows). A law family without this closed
-form falls back to the numeric solvers of :mod:`planner.planning.optimize`.
+(written with the reducible losses so neither side overflows). Each family answers these itself
+(:mod:`planner.laws.questions`): closed forms where it has them, the numeric fallback of :mod:`planner.laws.solve`
+otherwise; a family that cannot answer (a mixture of experts asked a question planned on k·N·D with one N) refuses.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, cast
+
 from ..base.errors import NoLossModelError, QuantityError, UnreachableLossError
+from ..base.units import QUANTITY_RANGE, Real, as_floats, check_positive
 from ..laws import Frontier
-from .plan import Plan, compute_optimal, model_of, require_dense
-from ..base.units import QUANTITY_RANGE, Real, check_positive
+from ..laws.questions import REMEDIES, asking, family_of, law_name, map_scalar
+from . import checks
+from .plan import Plan, compute_optimal, unchecked_optimum
 
 __all__ = ["Frontier", "WhatIf", "frontier", "optimal_loss", "evaluate", "plan_with_params", "plan_with_tokens",
            "compute_efficiency", "min_compute_for_loss", "optimal_for_params", "optimal_for_tokens"]
 
 #: ln of the largest float: a compute whose log exceeds this cannot be represented.
-_LOG_MAX = math.log(1.7e308)
+LOG_MAX = math.log(1.7e308)
 #: ln of the least compute planned: below it C/k underflows towards 0 and the split is not a number.
-_LOG_MIN = math.log(1e-300)
+LOG_MIN = math.log(1e-300)
 
 
 @dataclass(frozen=True)
@@ -71,120 +76,94 @@ class WhatIf:
     optimum: Plan
     loss_gap: Real | None
     compute_efficiency: Real | None
+    #: The law it was planned with: the source of its :attr:`warnings`.
+    planned_with: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Why to read it with care, one sentence each, as the command line prints them beside it: an extrapolation
+        past the law's fitted range, a model far too large for its data."""
+        if self.planned_with is None:
+            return ()
+        law = self.planned_with
+        return tuple(checks.plan_warnings(law, [self]) + checks.undertrained_warnings(
+            law, as_floats(self.tokens_per_param), as_floats(self.optimum.tokens_per_param)))
 
 
-def _is_array(*xs) -> bool:
-    return any(not isinstance(x, (int, float)) for x in xs)
+def _maximum(x: Any, y: float) -> Any:
+    if isinstance(x, (int, float)):
+        return max(x, y)
+    import numpy as np
+
+    return np.maximum(x, y)
 
 
-def _float_or_numpy(scalar_fn, numpy_name: str):
-    """``scalar_fn`` for a float (numpy stays unimported on the scalar path), ``numpy.<numpy_name>`` otherwise."""
-    def fn(x, *args):
-        if isinstance(x, (int, float)):
-            return scalar_fn(x, *args)
-        import numpy as np
+def _minimum(x: Any, y: float) -> Any:
+    if isinstance(x, (int, float)):
+        return min(x, y)
+    import numpy as np
 
-        return getattr(np, numpy_name)(x, *args)
-
-    return fn
+    return np.minimum(x, y)
 
 
-_log = _float_or_numpy(math.log, "log")
-_exp = _float_or_numpy(math.exp, "exp")
-_maximum = _float_or_numpy(max, "maximum")
-_minimum = _float_or_numpy(min, "minimum")
-
-
-def frontier(law) -> Frontier | None:
+def frontier(law: Any) -> Frontier | None:
     """The closed-form L_opt(C) of ``law`` (see the module docstring), or None if its family has none.
 
     The family computes it (:attr:`planner.laws.ParametricLaw.frontier`, :attr:`~planner.laws.KaplanLaw.frontier`),
     from the same K as its own optimal loss.
     """
-    return getattr(model_of(law), "frontier", None)
+    f: Frontier | None = getattr(family_of(law), "frontier", None)
+    return f
 
 
-def _require_loss(law, what: str):
-    m = model_of(law)
+def _require_loss(law: Any, what: str) -> Any:
+    m = family_of(law)
     if not m.has_loss:
-        name = getattr(law, "id", m.form)
-        raise NoLossModelError(
-            f"{what} needs a loss model, but {name!r} is an allocation rule that predicts no loss; "
-            "use a law with one, e.g. --preset besiroglu2024 or kaplan2020"
-        )
+        name = repr(law_name(law)).replace("{", "{{").replace("}", "}}")
+        error = NoLossModelError.worded(
+            what + " needs a loss model, but " + name + " is an allocation rule that predicts no loss; use a law with "
+            "one, e.g. {preset_besiroglu2024} or kaplan2020", preset_besiroglu2024=REMEDIES["preset_besiroglu2024"])
+        setattr(error, "question", "loss")   # answered: the asking() around it leaves it as it is
+        raise error
     return m
 
 
-def _reducible(m, N, D):
-    """L(N, D) − E, computed without subtracting (no cancellation for huge N and D)."""
-    if m.form == "parametric":
-        return m.A / N**m.alpha + m.B / D**m.beta
-    if m.form == "kaplan":
-        return m.loss(N, D)
-    return m.loss(N, D) - _floor(m)
-
-
-def _floor(m) -> float:
-    """The irreducible loss: L_opt(C) → floor as C → ∞."""
-    f = frontier(m)
-    if f is not None:
-        return f.E
-    return getattr(m, "E", 0.0)
-
-
-def optimal_loss(law, flops: Real) -> Real:
+def optimal_loss(law: Any, flops: Real) -> Real:
     """L_opt(C): the predicted loss of the compute-optimal split, closed form where there is one."""
     m = _require_loss(law, "an optimal loss")
     C = check_positive(flops, "flops")
-    if getattr(m, "routed", False):
-        return compute_optimal(law, C).loss   # numeric over N and G (planner.laws.moe)
-    f = frontier(m)
-    if f is not None:
-        return f.loss(C)
-    from .optimize import optimal_loss_numeric
-
-    return _map(lambda c: optimal_loss_numeric(m, c), C)
+    loss: Real = m.optimal_loss(C)
+    return loss
 
 
-def compute_efficiency(law, n_params: Real, n_tokens: Real) -> Real:
+def compute_efficiency(law: Any, n_params: Real, n_tokens: Real) -> Real:
     """η = C_min(L(N, D)) / (k·N·D): the fraction of the run's compute the optimal split needs
     to reach the run's loss (1 at the optimum, smaller the further the run is from it)."""
-    require_dense(law, "compute efficiency")
-    m = _require_loss(law, "compute efficiency")
-    N = check_positive(n_params, "n_params")
-    D = check_positive(n_tokens, "n_tokens")
-    return _gap_and_efficiency(m, N, D, _run_flops(m, N, D))[1]
+    with asking(law, "compute_efficiency"):
+        m = _require_loss(law, "compute efficiency")
+        N = check_positive(n_params, "n_params")
+        D = check_positive(n_tokens, "n_tokens")
+        return _gap_and_efficiency(m, N, D, _run_flops(m, N, D))[1]
 
 
-def _gap_and_efficiency(m, N, D, C):
-    """(L(N, D) − L_opt(C), η) for a law with a loss model."""
-    f = frontier(m)
+def _gap_and_efficiency(m: Any, N: Real, D: Real, C: Real) -> tuple[Real, Real]:
+    """(L(N, D) − L_opt(C), η) for a law with a loss model, from reducible losses on both sides (they keep their
+    digits when the losses are close to E): η = C_min(L(N, D)) / C."""
+    f = m.frontier
     if f is not None:
-        # Reducible parts on both sides keep their digits when the losses are close to E.
-        run, best = _reducible(m, N, D), f.reducible(C)
+        run, best = m.reducible(N, D), f.reducible(C)
         # Rounding can put the optimum a hair above a run that is the optimum itself: clip.
         return _maximum(run - best, 0.0), _minimum((best / run) ** (1.0 / f.gamma), 1.0)
-    from .optimize import min_flops_for_loss_numeric, optimal_loss_numeric
-
     loss = m.loss(N, D)
-    gap = loss - _map(lambda c: optimal_loss_numeric(m, c), C)
-    return _maximum(gap, 0.0), _map(lambda L, c: min_flops_for_loss_numeric(m, L) / c, loss, C)
+    return _maximum(loss - m.optimal_loss(C), 0.0), map_scalar(lambda L, c: m.least_compute(L) / c, loss, C)
 
 
-def _map(fn, *args):
-    if not _is_array(*args):
-        return fn(*args)
-    import numpy as np
-
-    return np.vectorize(fn, otypes=[float])(*args)
-
-
-def _run_flops(m, N, D):
-    C = m.flops_per_param_token * N * D
+def _run_flops(m: Any, N: Real, D: Real) -> Real:
+    C = m.training_flops(N, D)
     try:
-        C = check_positive(C, "flops")
-        _check_range(C)
-        return C
+        spent: Real = check_positive(C, "flops")
+        _check_range(spent)
+        return spent
     except QuantityError:
         raise QuantityError(
             f"the run's compute {m.flops_per_param_token:g}·N·D is not a finite positive number of FLOPs "
@@ -192,53 +171,60 @@ def _run_flops(m, N, D):
         ) from None
 
 
-def _check_range(C) -> None:
+def _is_array(*xs: Any) -> bool:
+    return any(not isinstance(x, (int, float)) for x in xs)
+
+
+def _check_range(C: Real) -> None:
     """QuantityError unless every C lies in QUANTITY_RANGE (beyond it C/k under- or overflows)."""
     lo, hi = QUANTITY_RANGE
-    if not (lo <= (C if not _is_array(C) else C.min()) and (C if not _is_array(C) else C.max()) <= hi):
+    c: Any = C
+    if not (lo <= (c if not _is_array(c) else c.min()) and (c if not _is_array(c) else c.max()) <= hi):
         raise QuantityError("out of range")
 
 
-def evaluate(law, n_params: Real, n_tokens: Real) -> WhatIf:
+def evaluate(law: Any, n_params: Real, n_tokens: Real) -> WhatIf:
     """The exact run (N, D): its compute C = k·N·D, predicted loss, and the optimum at that C."""
-    require_dense(law, "an exact run (--params with --tokens)")
-    m = model_of(law)
-    N = check_positive(n_params, "n_params")
-    D = check_positive(n_tokens, "n_tokens")
-    return _against_optimum(law, N, D, _run_flops(m, N, D))
+    with asking(law, "exact_run"):
+        N = check_positive(n_params, "n_params")
+        D = check_positive(n_tokens, "n_tokens")
+        return _against_optimum(law, N, D, _run_flops(family_of(law), N, D))
 
 
-def _against_optimum(law, N, D, C) -> WhatIf:
+def _against_optimum(law: Any, N: Real, D: Real, C: Real) -> WhatIf:
     """The run (N, D) of compute C = k·N·D beside the optimum at C (C passed in to keep a given budget exact)."""
-    m = model_of(law)
-    optimum = compute_optimal(law, C)
-    if not m.has_loss:
-        return WhatIf(C, N, D, D / N, None, optimum, None, None)
-    gap, efficiency = _gap_and_efficiency(m, N, D, C)
-    return WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency)
+    m = family_of(law)
+    with checks.guard(law):
+        optimum = unchecked_optimum(law, C)
+        if not m.has_loss:
+            run = WhatIf(C, N, D, D / N, None, optimum, None, None, planned_with=law)
+        else:
+            gap, efficiency = _gap_and_efficiency(m, N, D, C)
+            run = WhatIf(C, N, D, D / N, m.loss(N, D), optimum, gap, efficiency, planned_with=law)
+    checks.check_plans(law, [run], what="run")
+    checks.check_plans(law, [optimum], what="optimum")
+    return run
 
 
-def plan_with_params(law, flops: Real, n_params: Real) -> WhatIf:
+def plan_with_params(law: Any, flops: Real, n_params: Real) -> WhatIf:
     """Spend ``flops`` on a model of ``n_params`` parameters: D = C / (k·N)."""
-    require_dense(law, "a what-if (--params)")
-    m = model_of(law)
-    C = check_positive(flops, "flops")
-    N = check_positive(n_params, "n_params")
-    D = C / (m.flops_per_param_token * N)
-    return _against_optimum(law, N, _derived(D, "n_tokens", "C/(k·N)"), C)
+    with asking(law, "what_if_params"):
+        C = check_positive(flops, "flops")
+        N = check_positive(n_params, "n_params")
+        D = family_of(law).tokens_for_flops(N, C)
+        return _against_optimum(law, N, _derived(D, "n_tokens", "C/(k·N)"), C)
 
 
-def plan_with_tokens(law, flops: Real, n_tokens: Real) -> WhatIf:
+def plan_with_tokens(law: Any, flops: Real, n_tokens: Real) -> WhatIf:
     """Spend ``flops`` on ``n_tokens`` training tokens: N = C / (k·D)."""
-    require_dense(law, "a what-if (--tokens)")
-    m = model_of(law)
-    C = check_positive(flops, "flops")
-    D = check_positive(n_tokens, "n_tokens")
-    N = C / (m.flops_per_param_token * D)
-    return _against_optimum(law, _derived(N, "n_params", "C/(k·D)"), D, C)
+    with asking(law, "what_if_tokens"):
+        C = check_positive(flops, "flops")
+        D = check_positive(n_tokens, "n_tokens")
+        N = family_of(law).params_for_flops(D, C)
+        return _against_optimum(law, _derived(N, "n_params", "C/(k·D)"), D, C)
 
 
-def _derived(x, name, formula):
+def _derived(x: Real, name: str, formula: str) -> Real:
     try:
         return check_positive(x, name)
     except QuantityError:
@@ -246,81 +232,67 @@ def _derived(x, name, formula):
                             "the budget and the quantity given are too far apart") from None
 
 
-def min_compute_for_loss(law, target_loss: Real) -> Plan:
+def min_compute_for_loss(law: Any, target_loss: Real) -> Plan:
     """The least compute C that reaches ``target_loss`` (nats/token), with its optimal N and D.
 
-    Closed form C = (K / (ℓ − E))^(1/γ) where the family has one, numeric otherwise. A target
-    at or below the irreducible loss raises :class:`UnreachableLossError`; a law without a loss
-    model raises :class:`NoLossModelError`. ``plan.loss`` is the law's loss at the returned split.
+    The family's C_min(ℓ) (:meth:`~planner.laws.questions.LossQuestions.least_compute`): closed form
+    C = (K / (ℓ − E))^(1/γ) where it has one, numeric otherwise. A target at or below the irreducible loss raises
+    :class:`UnreachableLossError`; a law without a loss model raises :class:`NoLossModelError`. ``plan.loss`` is
+    the law's loss at the returned split.
     """
-    require_dense(law, "a target loss (--target-loss)")
-    m = _require_loss(law, "a target loss")
-    target = check_positive(target_loss, "target loss")
-    floor = _floor(m)
-    name = getattr(law, "id", m.form)
-    worst = target if not _is_array(target) else float(target.min())
+    with asking(law, "target_loss"):
+        m = _require_loss(law, "a target loss")
+        target = check_positive(target_loss, "target loss")
+        log_c = m.log_least_compute(target)
+    floor, name = m.irreducible, law_name(law)
+    worst = target if not _is_array(target) else float(cast(Any, target).min())
     if worst <= floor:
         raise UnreachableLossError(
             f"target loss {worst:g} is at or below the irreducible loss E = {floor:g} nats/token of {name!r}: "
             f"no amount of compute reaches it; choose a target above {floor:g}"
         )
-    f = frontier(m)
-    if f is not None:
-        log_c = (_log(f.K) - _log(target - f.E)) / f.gamma
-        biggest = log_c if not _is_array(log_c) else float(log_c.max())
-        if biggest > _LOG_MAX:
-            raise UnreachableLossError(
-                f"target loss {worst:g} is so close to the irreducible loss E = {floor:g} of {name!r} that it needs "
-                "more than 1e308 FLOPs; choose a higher target"
-            )
-        smallest = log_c if not _is_array(log_c) else float(log_c.min())
-        if smallest < _LOG_MIN:
-            raise QuantityError(
-                f"target loss {target if not _is_array(target) else float(target.max()):g} is so far above the losses "
-                f"{name!r} predicts that it needs less than 1e-300 FLOPs; choose a lower target"
-            )
-        C = _exp(log_c)
-    else:
-        from .optimize import min_flops_for_loss_numeric
-
-        C = _map(lambda t: min_flops_for_loss_numeric(m, t), target)
-    return compute_optimal(law, C)
+    biggest = log_c if not _is_array(log_c) else float(cast(Any, log_c).max())
+    if biggest > LOG_MAX:
+        raise UnreachableLossError(
+            f"target loss {worst:g} is so close to the irreducible loss E = {floor:g} of {name!r} that it needs "
+            "more than 1e308 FLOPs; choose a higher target"
+        )
+    smallest = log_c if not _is_array(log_c) else float(cast(Any, log_c).min())
+    if smallest < LOG_MIN:
+        raise QuantityError(
+            f"target loss {target if not _is_array(target) else float(cast(Any, target).max()):g} is so far above the losses "
+            f"{name!r} predicts that it needs less than 1e-300 FLOPs; choose a lower target"
+        )
+    return compute_optimal(law, m.least_compute(target))
 
 
-def optimal_for_params(law, n_params: Real) -> Plan:
+def optimal_for_params(law: Any, n_params: Real) -> Plan:
     """The compute-optimal plan whose N is ``n_params``: the budget C with N_opt(C) = N, its D_opt and loss.
 
-    "I have a 7B model: how many tokens?" The family inverts N_opt(C) in closed form (``flops_for_params``); a
-    family without one falls back to a numerical root of log N_opt(C) = log N (:mod:`planner.planning.optimize`).
+    "I have a 7B model: how many tokens?" The family inverts N_opt(C) (``flops_for_params``: closed form, or a
+    numerical root of log N_opt(C) = log N, :mod:`planner.laws.solve`).
     """
     return _optimal_for(law, check_positive(n_params, "n_params"), "n_params")
 
 
-def optimal_for_tokens(law, n_tokens: Real) -> Plan:
+def optimal_for_tokens(law: Any, n_tokens: Real) -> Plan:
     """The compute-optimal plan whose D is ``n_tokens``: the budget C with D_opt(C) = D, its N_opt and loss."""
     return _optimal_for(law, check_positive(n_tokens, "n_tokens"), "n_tokens")
 
 
-def _optimal_for(law, value, key: str) -> Plan:
-    require_dense(law, f"a plan for a given {'model size (--params' if key == 'n_params' else 'data budget (--tokens'} "
-                       "alone)")
-    m = model_of(law)
-    method = getattr(m, "flops_for_params" if key == "n_params" else "flops_for_tokens", None)
-    if method is not None:
-        C = method(value)
-    else:
-        from .optimize import flops_for_optimum_numeric
-
-        C = _map(lambda x: flops_for_optimum_numeric(m, key, x), value)
+def _optimal_for(law: Any, value: Real, key: str) -> Plan:
+    m = family_of(law)
+    with asking(law, "optimal_for_params" if key == "n_params" else "optimal_for_tokens"):
+        C = m.flops_for_params(value) if key == "n_params" else m.flops_for_tokens(value)
     symbol = "N" if key == "n_params" else "D"
     try:
         _check_range(check_positive(C, "flops"))
     except QuantityError:
         raise QuantityError(f"the budget at which this {symbol} is compute-optimal under "
-                            f"{getattr(law, 'id', m.form)!r} is not a finite number of FLOPs within 1e-300..1e300; "
+                            f"{law_name(law)!r} is not a finite number of FLOPs within 1e-300..1e300; "
                             f"give a {symbol} nearer the law's range") from None
     plan = compute_optimal(law, C)
     # The given value exactly (the inverse and the forward map agree to rounding; the user's number is the one shown).
     return Plan(flops=plan.flops, n_params=value if key == "n_params" else plan.n_params,
                 n_tokens=value if key == "n_tokens" else plan.n_tokens, tokens_per_param=plan.tokens_per_param,
-                loss=plan.loss)
+                loss=plan.loss, planned_with=law)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from ..base.units import format_flops, format_tick
+from ..laws.questions import asking, family_of
 from .common import _bar, _caption, _figure, _log_axes, _style
 
 __all__ = ["fit_figure", "isoflop_runs_figure", "curves_figure"]
@@ -20,12 +21,10 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     """
     import numpy as np
 
-    from ..planning.plan import require_dense
-
-    require_dense(model, "a fit diagnostic (runs of one N each)")
     N, D, L = (np.asarray(x, dtype=float) for x in (n_params, n_tokens, loss))
+    with asking(model, "fit_diagnostic"):   # runs of one N each: refused by a law whose compute needs more than N
+        C = family_of(model).training_flops(N, D)
     pred = model.loss(N, D)
-    C = model.flops_per_param_token * N * D
     resid = L - pred
     rmse = float(np.sqrt(np.mean(np.log(L / pred) ** 2)))
     with _style():

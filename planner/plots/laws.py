@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..base.errors import NoLossModelError
 from ..base.units import format_flops_tex, format_tick
+from ..laws.questions import asking, family_of
 from .common import PALETTE, _bar, _caption, _figure, _log_axes, _style
 
 __all__ = ["frontier_figure", "isoflop_figure"]
@@ -151,9 +152,9 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
 
     from ..planning.plan import compute_optimal
 
-    from ..planning.plan import require_dense
-
-    require_dense(law, "an isoFLOP profile (D = C/(k·N) at one granularity)")
+    with asking(law, "isoflop_profile"):   # D = C/(k·N): refused by a law whose compute needs more than N
+        tokens_at = family_of(law).tokens_for_flops
+        tokens_at(1.0, 1.0)
     if not law.has_loss:
         raise NoLossModelError(f"{law.id!r} is an allocation rule with no loss model, so it has no isoFLOP "
                                "profile; use a parametric preset such as 'besiroglu2024'")
@@ -171,7 +172,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         for j, c in enumerate(C):
             colour = cmap(0.1 + 0.75 * j / max(len(C) - 1, 1))
             N = best.n_params[j] * np.logspace(-span_decades, span_decades, points)
-            ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {format_flops_tex(c)} FLOPs")
+            ax.plot(N, law.model.loss(N, tokens_at(N, c)), color=colour, label=f"C = {format_flops_tex(c)} FLOPs")
             if intervals is not None:
                 lo, hi = intervals.n_params_lo[j], intervals.n_params_hi[j]
                 ax.errorbar(best.n_params[j], best.loss[j], xerr=_bar(best.n_params[j], lo, hi),

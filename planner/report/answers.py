@@ -37,6 +37,33 @@ def _warned(report: Report, warnings: Sequence[str]) -> Report:
     return dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(warnings)) if warnings else report
 
 
+#: The questions ``plan`` answers, as :func:`question` names them.
+QUESTIONS = ("repeated run", "under constraints", "least compute", "optimal for", "what-if", "optimal")
+
+
+def question(*, flops: Sequence[float] = (), n_params: float | None = None, n_tokens: float | None = None,
+             target_losses: Sequence[float] = (), constrained: bool = False) -> str:
+    """Which question ``plan`` answers for these arguments, one of :data:`QUESTIONS`; the one place it is decided
+    (the command line validates its options for the question named here, and :func:`plan` answers it)::
+
+        constraints and a run (N, D)     → "repeated run"        the loss of one run on repeated data
+        constraints                      → "under constraints"   plans for budgets or target losses
+        target losses                    → "least compute"       the least compute for each loss
+        N or D alone, no budget          → "optimal for"         the plan whose N (or D) is optimal
+        N or D (with budgets, or both)   → "what-if"             the run beside the optimum
+        budgets                          → "optimal"             the compute-optimal plans
+    """
+    if constrained:
+        return "repeated run" if n_params else "under constraints"
+    if target_losses:
+        return "least compute"
+    if bool(n_params) != bool(n_tokens) and not flops:
+        return "optimal for"
+    if n_params or n_tokens:
+        return "what-if"
+    return "optimal"
+
+
 def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_tokens: float | None = None,
          target_losses: Sequence[float] = (), unique_tokens: float | None = None,
          inference_tokens: float | None = None, max_params: float | None = None, max_tokens: float | None = None,
@@ -45,23 +72,24 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
     """The answer to one ``plan`` question (see the module's docstring for which), with ``budget_note`` in the
     footer, then extended with the cost on ``cluster``, hyperparameters from ``hparams_law`` and shapes as asked.
     ``repetition`` is the :class:`~planner.laws.Repetition` to use on limited data (the law's own by default)."""
-    if shape_settings is not None and law.routed:
+    if shape_settings is not None and law.plan_fields:
         raise UnsupportedLawError(
             f"--shape builds dense transformer shapes for one N; {law.id} is a mixture of experts, whose shape "
             "follows from its plan by the paper's assumption d_model = 64·n_blocks (d_model = (64·N/(8E + 4))^(1/3), "
             "E·G experts of width 4·d_model/G per block): plan it without --shape")
-    if unique_tokens or inference_tokens or max_params or max_tokens:
-        if n_params:
-            report = on_repeated_data(law, n_params, n_tokens, unique_tokens, repetition)
-        else:
-            report = under_constraints(law, flops, target_losses, unique_tokens=unique_tokens,
-                                       inference_tokens=inference_tokens, max_params=max_params, max_tokens=max_tokens,
-                                       repetition=repetition)
-    elif target_losses:
+    asked = question(flops=flops, n_params=n_params, n_tokens=n_tokens, target_losses=target_losses,
+                     constrained=bool(unique_tokens or inference_tokens or max_params or max_tokens))
+    if asked == "repeated run":
+        report = on_repeated_data(law, n_params, n_tokens, unique_tokens, repetition)
+    elif asked == "under constraints":
+        report = under_constraints(law, flops, target_losses, unique_tokens=unique_tokens,
+                                   inference_tokens=inference_tokens, max_params=max_params, max_tokens=max_tokens,
+                                   repetition=repetition)
+    elif asked == "least compute":
         report = least_compute(law, target_losses, ci)
-    elif bool(n_params) != bool(n_tokens) and not flops:
+    elif asked == "optimal for":
         report = optimal_for(law, n_params, n_tokens, ci)
-    elif n_params or n_tokens:
+    elif asked == "what-if":
         report = what_if(law, flops, n_params, n_tokens)
     else:
         report = optimal_plans(law, flops, ci)
@@ -201,13 +229,9 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
 
 
 def _range_warnings(law, plans) -> tuple[str, ...]:
-    """:func:`planner.planning.checks.fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have
-    (none for no plans: a law that reaches none of the targets)."""
-    if not plans:
-        return ()
-    return tuple(checks.fitted_range_warnings(law, **{key: [x for p in plans for x in as_floats(getattr(p, key))]
-                                                      for key in ("flops", "n_params", "n_tokens")
-                                                      if hasattr(plans[0], key)}))
+    """:func:`planner.planning.checks.plan_warnings` over every plan of an answer at once (one message per quantity,
+    "3 of 5 rows are ..."), where each plan carries its own."""
+    return tuple(checks.plan_warnings(law, plans))
 
 
 def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, cluster=None, mfu_given: bool = True,

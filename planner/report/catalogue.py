@@ -37,7 +37,7 @@ def law_report(law) -> Report:
     fitted = "; ".join(f"{ranges[k][0]} {ranges[k][1](lo)}–{ranges[k][1](hi)}" for k, (lo, hi) in law.fitted_range.items())
     where = law.citation.get("where")
     footer = [f"Source: {law.short_citation}" + (f", {where}" if where else "") + ".",
-              f"Form: {law.form}" + (f" (gives {law.model.gives})" if law.form == "allocation" else "")
+              f"Form: {law.form}" + "".join(f" (gives {g})" for g in [law.model.describe().get("gives")] if g)
               + f"; N counts {law.parameters} parameters; {flops_convention(law)}"
               + (f"; losses on {law.dataset}" if law.dataset else "") + ".",
               *_tables_footer(law),
@@ -49,10 +49,7 @@ def law_report(law) -> Report:
               "flops_per_param_token": law.flops_per_param_token, "coefficients": law.coefficients,
               "fitted_range": {k: list(v) for k, v in law.fitted_range.items()}, "notes": list(law.notes),
               "source": law.source}
-    if law.form == "allocation":
-        fields["gives"] = law.model.gives
-    if law.routed:
-        fields["moe"] = _moe_table(law.model)
+    fields.update(law.model.describe())   # an allocation rule's "gives", a mixture of experts' [moe] table
     if law.distillation is not None:
         fields["distillation"] = {name: getattr(law.distillation, name)
                                   for name in law.distillation.coefficient_names}
@@ -60,19 +57,14 @@ def law_report(law) -> Report:
                   title=f"{law.id} · {law.title}", footer=tuple(footer), fields=fields)
 
 
-def _moe_table(model) -> dict:
-    return {"expansion_rate": model.expansion_rate, "granularities": list(model.granularities),
-            "routing_flops": model.routing_flops, "width_per_block": model.width_per_block}
-
-
 def _tables_footer(law) -> list[str]:
     """One line each for the tables beyond the coefficients: a mixture of experts' [moe], a [distillation] law."""
     lines = []
-    if law.routed:
-        m = law.model
-        lines.append(f"MoE: expansion rate E = {m.expansion_rate:g}; granularities searched "
-                     f"{', '.join(f'{g:g}' for g in m.granularities)}; routing c_r = {m.routing_flops:g}; "
-                     f"d_model = {m.width_per_block:g}·n_blocks.")
+    moe = law.model.describe().get("moe")
+    if moe:
+        lines.append(f"MoE: expansion rate E = {moe['expansion_rate']:g}; granularities searched "
+                     f"{', '.join(f'{g:g}' for g in moe['granularities'])}; routing c_r = {moe['routing_flops']:g}; "
+                     f"d_model = {moe['width_per_block']:g}·n_blocks.")
     if law.distillation is not None:
         coefs = ", ".join(f"{k} = {getattr(law.distillation, k):.6g}" for k in law.distillation.coefficient_names)
         lines.append(f"Distillation law (plan distill): {coefs}.")

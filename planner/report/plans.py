@@ -35,15 +35,8 @@ MOE_PLAN_KEYS = ("preset", "flops", "n_params", "n_active_params", "granularity"
 def flops_convention(law, each: bool = False) -> str:
     """How the law counts training compute, as its footers state it: ``C = 6·N·D FLOPs``, or for a mixture of
     experts Eq. 10 of Krajewski et al. 2024 on active parameters (with ``each``, E left a symbol, so that laws
-    differing only in E state it once)."""
-    if not law.routed:
-        return f"C = {law.flops_per_param_token:g}·N·D FLOPs"
-    m = law.model
-    experts = "" if each else f"E = {m.expansion_rate:g}, "
-    active = "12·N/(8E + 4)" if each else f"12·N/{8 * m.expansion_rate + 4:g}"
-    return (f"C = (12·d_model²·{m.flops_per_param_token:g} + d_model·E·G·{m.routing_flops:g})·n_blocks·D FLOPs "
-            f"(Eq. 10), i.e. {m.flops_per_param_token:g}·N_active·D plus routing, with {experts}"
-            f"d_model = {m.width_per_block:g}·n_blocks and N_active = {active}")
+    differing only in E state it once): the family's own :meth:`~planner.laws.questions.Questions.flops_rule`."""
+    return law.model.flops_rule(each=each)
 
 
 def _moe_columns(law) -> list[Column]:
@@ -60,7 +53,7 @@ def _moe_columns(law) -> list[Column]:
 def plan_columns(law) -> tuple[Column, ...]:
     """Columns of the plan table; the loss column only where the law has a loss model. A mixture of experts has
     total and active parameters, its granularity and its FLOPs per token (C = FLOPs/token × D)."""
-    if law.routed:
+    if law.plan_fields:
         return tuple(_moe_columns(law) + [Column("loss", "loss*", format_loss)])
     cols = [
         Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
@@ -86,7 +79,7 @@ def plan_rows(law, plan) -> list[dict]:
          "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
         for C, N, D, r, L in zip(*fields)
     ]
-    if law.routed:
+    if law.plan_fields:
         for row, Na, G, f in zip(rows, as_floats(plan.n_active_params), as_floats(plan.granularity),
                                  as_floats(plan.flops_per_token)):
             row.update(n_active_params=Na, granularity=G, flops_per_token=f, flops_check=f * row["n_tokens"],
@@ -99,10 +92,10 @@ def law_footer(law) -> list[str]:
     coefs = ", ".join(f"{k} = {v:.6g}" for k, v in law.coefficients.items())
     lines = [
         f"Law: {law.name} ({law.title}); {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else ""),
-        f"Coefficients: {coefs}" + (f"; gives {law.model.gives}" if law.form == "allocation" else ""),
+        f"Coefficients: {coefs}" + "".join(f"; gives {g}" for g in [law.model.describe().get("gives")] if g),
         f"Conventions: N counts {law.parameters} parameters; {flops_convention(law)}.",
     ]
-    if law.routed:
+    if law.plan_fields:
         lines.append("Active vs total: compute, hardware time and cost count the active parameters N_act (and "
                      "routing), never 6·N·D with N counting every expert; G: each token goes to G experts of width "
                      "d_ff/G (searched over G = " + ", ".join(f"{g:g}" for g in law.model.granularities) + ").")
@@ -139,7 +132,7 @@ EFFICIENCY_NOTE = ("Loss gap: the run's loss minus the compute-optimal loss at t
 def plan_report(law, plans) -> Report:
     """The plain ``plan`` table: one row per budget."""
     rows = [row for p in plans for row in plan_rows(law, p)]
-    return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=MOE_PLAN_KEYS if law.routed else PLAN_KEYS,
+    return Report(blocks=(Block(rows),), columns=plan_columns(law), keys=MOE_PLAN_KEYS if law.plan_fields else PLAN_KEYS,
                   title=f"Compute-optimal plan · {law.name}", footer=tuple(law_footer(law)))
 
 
@@ -211,12 +204,12 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
                      n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
                      loss=None if p.loss is None else float(p.loss))
                 for law, p in zip(laws, row_plans)]
-        routed = any(law.routed for law in laws)
+        routed = any(law.plan_fields for law in laws)
         # With a mixture of experts among them the laws' N count different things; their active N compare.
         n_key, n_label = ("n_active_params", "active N") if routed else ("n_params", "N")
         notes = (f"Spread: {_spread(rows, n_key, n_label)}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
         blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
-    routed = any(law.routed for law in laws)
+    routed = any(law.plan_fields for law in laws)
     cols = (Column("preset", "preset", format_text, align="left"),
             Column("parameters", "N counts", format_text, align="left", optional=True),
             Column("n_params", "params N", format_count, **PARAMS_SHORT)) + \
@@ -267,7 +260,7 @@ def _grouped(laws: Sequence, value) -> dict:
 def compare_footer(laws: Sequence) -> list[str]:
     """The assumptions of a comparison, each stated once however many laws share it: FLOPs conventions, parameter
     counting, losses (line 2, if any law has a loss model), and the sources, one per paper."""
-    dense = [law for law in laws if not law.routed]
+    dense = [law for law in laws if not law.plan_fields]
     ks = sorted({law.flops_per_param_token for law in dense})
     if len(ks) == 1:
         flops = f"C = {ks[0]:g}·N·D FLOPs for every {'dense ' if len(dense) < len(laws) else ''}law (forward 2·N·D, " \
@@ -276,7 +269,7 @@ def compare_footer(laws: Sequence) -> list[str]:
         flops = "C = k·N·D FLOPs with " + "; ".join(f"k = {law.flops_per_param_token:g} for {law.id}" for law in dense) + "."
     moe = [f"{', '.join(ids)}" + (f" (E = {', '.join(f'{law.model.expansion_rate:g}' for law in laws if law.id in ids)})"
                                   if len(ids) > 1 else "") + f": {rule}."
-           for rule, ids in _grouped([law for law in laws if law.routed],
+           for rule, ids in _grouped([law for law in laws if law.plan_fields],
                                      lambda law: flops_convention(law, each=True)).items()]
     flops = " ".join(([flops] if dense else []) + moe + (["Active N = N for a dense law."] if moe and dense else []))
     counts = "N counts total parameters (embeddings included)"

@@ -34,10 +34,8 @@ def _step1_text(law) -> str:
 
 
 def _step2_text(law) -> str:
-    s = law.accuracy_law
-    if s.form == "sigmoid":
-        return f"{s.a:.4g}/(1 + e^(-{s.k:.4g}(L - {s.L0:.4g}))) + {s.b:.4g}"
-    return f"err = {s.epsilon:.4g} - {s.k:.4g}·e^(-{s.gamma:.4g}·L)"
+    text: str = law.accuracy_law.formula()
+    return text
 
 
 def _counts(laws) -> str:

@@ -122,14 +122,17 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
 
 
 def _range_warnings(law, flops) -> tuple[str, ...]:
-    """Where ``law``'s compute-optimal plans at ``flops`` leave the range it was fitted on."""
+    """Where ``law``'s compute-optimal plans at ``flops`` leave the range it was fitted on (for a law that splits no
+    budget into N and D, an envelope, where the budgets do)."""
+    from ..base.errors import UnansweredError
     from ..planning import checks
     from ..planning.plan import compute_optimal
 
-    plan = compute_optimal(law, flops)
-    values = {key: [x for x in as_floats(getattr(plan, key)) if math.isfinite(x)]   # an envelope has no N, D
-              for key in ("flops", "n_params", "n_tokens")}
-    return tuple(checks.fitted_range_warnings(law, **{k: v for k, v in values.items() if v}))
+    try:
+        plan = compute_optimal(law, flops)
+    except UnansweredError:   # an envelope has no N, D: its budgets alone
+        return tuple(checks.fitted_range_warnings(law, flops=list(as_floats(flops))))
+    return tuple(checks.plan_warnings(law, [plan]))
 
 
 def with_warnings(report: Report, warnings: Sequence[str]) -> Report:

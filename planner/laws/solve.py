@@ -1,19 +1,24 @@
-"""Numeric solvers for what has no closed form. numpy and scipy are imported inside each function.
+"""The one numeric fallback for what a law family has no closed form for. numpy and scipy are imported inside each
+function, so the command line's scalar path stays fast.
 
-- :func:`argmin_log`: a vectorised one-dimensional minimiser (a grid, then golden-section), elementwise over
-  arrays of problems; the constraint solvers of :mod:`planner.planning.constraints` search log N with it.
-- :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`, :func:`flops_for_optimum_numeric`: the fallback for a law family without the
-  closed forms of :mod:`planner.laws` and :mod:`planner.planning.whatif`.
-- :func:`moe_optimum`: the compute-optimal N, D and granularity G of a fine-grained mixture of experts
-  (:class:`~planner.laws.FineGrainedMoE`), which has no closed form.
+- :func:`argmin_log`: a vectorised one-dimensional minimiser (a grid, then golden-section), elementwise over arrays of
+  problems; the constraint solvers of :mod:`planner.planning.constraints` and the mixture of experts' optimum
+  (:meth:`planner.laws.moe.FineGrainedMoE.optimum`) search log N with it.
+- :func:`optimal_loss_numeric`, :func:`min_flops_for_loss_numeric`, :func:`flops_for_optimum_numeric`: L_opt(C),
+  C_min(ℓ) and the budget at which an N (or a D) is optimal, from a family's ``loss`` and ``compute_optimal`` alone,
+  for a family without the closed forms (:class:`planner.laws.questions.LossQuestions`).
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["argmin_log", "optimal_loss_numeric", "min_flops_for_loss_numeric", "flops_for_optimum_numeric",
-           "moe_optimum", "ARGMIN_GRID", "ARGMIN_TOL"]
+           "ARGMIN_GRID", "ARGMIN_TOL"]
 
 #: Grid points of :func:`argmin_log` before its golden-section refinement.
 ARGMIN_GRID = 40
@@ -21,7 +26,18 @@ ARGMIN_GRID = 40
 ARGMIN_TOL = 1e-8
 
 
-def argmin_log(f, lo, hi):
+class _Split(Protocol):
+    """What the numeric fallback needs of a family: its FLOPs per parameter and token, its loss, its optimum."""
+
+    @property
+    def flops_per_param_token(self) -> float: ...
+
+    def loss(self, n_params: Any, n_tokens: Any) -> Any: ...
+
+    def compute_optimal(self, flops: Any) -> tuple[Any, Any]: ...
+
+
+def argmin_log(f: Callable[[NDArray[Any]], NDArray[Any]], lo: Any, hi: Any) -> NDArray[Any]:
     """Minimise f(t) over t ∈ [lo, hi], elementwise over arrays of problems: a grid, then golden-section.
 
     ``f`` takes t of shape (S,) (S problems) and returns the same shape, with +inf where t is
@@ -57,11 +73,11 @@ def argmin_log(f, lo, hi):
     t = np.where(fc <= fd, c, d)
     ft = np.minimum(fc, fd)
     best_grid = F[i, cols]
-    return np.where(best_grid < ft, grid[i, cols], t)
+    out: NDArray[Any] = np.where(best_grid < ft, grid[i, cols], t)
+    return out
 
 
-
-def optimal_loss_numeric(model, flops: float) -> float:
+def optimal_loss_numeric(model: _Split, flops: float) -> float:
     """L_opt(C) = min over N of L(N, C/(k·N)), by bounded minimisation in log N.
 
     Independent of ``model.compute_optimal``: only ``model.loss`` and ``k`` are used.
@@ -71,7 +87,7 @@ def optimal_loss_numeric(model, flops: float) -> float:
     k = model.flops_per_param_token
     log_x = math.log(flops / k)  # log(N·D)
 
-    def f(log_n):
+    def f(log_n: float) -> float:
         return float(model.loss(math.exp(log_n), math.exp(log_x - log_n)))
 
     res = minimize_scalar(f, bounds=(log_x * 0.02, log_x * 0.98), method="bounded",
@@ -79,7 +95,8 @@ def optimal_loss_numeric(model, flops: float) -> float:
     return float(res.fun)
 
 
-def min_flops_for_loss_numeric(model, target_loss: float, log10_bounds=(0.0, 60.0)) -> float:
+def min_flops_for_loss_numeric(model: _Split, target_loss: float,
+                               log10_bounds: tuple[float, float] = (0.0, 60.0)) -> float:
     """The least C with L_opt(C) = ``target_loss``: Brent's method on log C.
 
     L_opt(C) = L(N_opt(C), D_opt(C)) decreases in C, so the root is unique when it is
@@ -88,16 +105,17 @@ def min_flops_for_loss_numeric(model, target_loss: float, log10_bounds=(0.0, 60.
     """
     from scipy.optimize import brentq
 
-    def g(log_c):
+    def g(log_c: float) -> float:
         C = math.exp(log_c)
         N, D = model.compute_optimal(C)
         return math.log(float(model.loss(N, D))) - math.log(target_loss)
 
     lo, hi = (b * math.log(10.0) for b in log10_bounds)
-    return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+    return math.exp(float(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)))
 
 
-def flops_for_optimum_numeric(model, key: str, value: float, log10_bounds=(-250.0, 250.0)) -> float:
+def flops_for_optimum_numeric(model: _Split, key: str, value: float,
+                              log10_bounds: tuple[float, float] = (-250.0, 250.0)) -> float:
     """The C at which ``model.compute_optimal(C)`` gives ``value`` for ``key`` (``"n_params"`` or ``"n_tokens"``):
     Brent's method on log X_opt(C) − log X, which increases in log C for the families planned here (X_opt ∝ C^a,
     a > 0). Independent of the families' closed-form inverses: only ``compute_optimal`` is used."""
@@ -105,46 +123,8 @@ def flops_for_optimum_numeric(model, key: str, value: float, log10_bounds=(-250.
 
     i = 0 if key == "n_params" else 1
 
-    def g(log_c):
+    def g(log_c: float) -> float:
         return math.log(float(model.compute_optimal(math.exp(log_c))[i])) - math.log(value)
 
     lo, hi = (b * math.log(10.0) for b in log10_bounds)
-    return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
-
-
-def moe_optimum(model, flops):
-    """The (N, D, G) minimising a fine-grained MoE's L(N, D, G) subject to F(N, G)·D = C (Krajewski et al. 2024,
-    §6.2), and L there, for a float or an array of budgets: a :class:`~planner.laws.moe.MoEOptimum`.
-
-    Each G of ``model.granularities``: :func:`argmin_log` over s ∈ [0, 1], mapped to log N over
-    [N_active = 1, N_active = C/c_f] (beyond which one token would exceed the budget). The loss along F = C is
-    convex in log N (a decreasing power of N plus an increasing power of F per token, whose log is convex in log N),
-    so the search finds its minimum; the same unit bracket for every budget makes a budget alone and the same budget
-    among many give the same plan. Then the G with the lowest loss (the first of equals).
-    """
-    import numpy as np
-
-    from ..laws.moe import MoEOptimum
-
-    C = np.atleast_1d(np.asarray(flops, dtype=float))
-    per_active = (8.0 * model.expansion_rate + 4.0) / 12.0   # N / N_active
-    lo = np.log(per_active) + np.zeros_like(C)
-    hi = np.log(per_active * C / model.flops_per_param_token)
-    best = None
-    for G in model.granularities:
-        def on_budget(s, G=G):
-            N = np.exp(lo + s * (hi - lo))
-            return model.loss(N, C / model.flops_per_token(N, G), G)
-
-        s = argmin_log(on_budget, np.zeros_like(C), np.ones_like(C))
-        N = np.exp(lo + s * (hi - lo))
-        D = C / model.flops_per_token(N, G)
-        candidate = (N, D, np.full_like(C, G), model.loss(N, D, G))
-        if best is None:
-            best = candidate
-        else:
-            better = candidate[3] < best[3]
-            best = tuple(np.where(better, new, old) for new, old in zip(candidate, best))
-    if isinstance(flops, (int, float)):
-        return MoEOptimum(*(float(x[0]) for x in best))
-    return MoEOptimum(*(x.reshape(np.shape(flops)) for x in best))
+    return math.exp(float(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)))

@@ -1,0 +1,49 @@
+"""The command line's words for what the core's errors name: the core speaks of arguments and questions
+(``max_params``, ``plan_with_params``), the command line of its flags (``--max-params``, ``--params``).
+
+:data:`WORDS` is the one table from a placeholder of a core message (:meth:`planner.base.errors.PlannerError.worded`)
+to the words ``plan`` shows; :func:`message` words an error with it.
+"""
+
+from __future__ import annotations
+
+from ..base.errors import PlannerError
+
+__all__ = ["WORDS", "message"]
+
+#: placeholder of a core error → how the command line says it.
+WORDS: dict[str, str] = {
+    # arguments and remedies
+    "flops": "--flops",
+    "unique_tokens": "--unique-tokens",
+    "max_params": "--max-params",
+    "max_tokens": "--max-tokens",
+    "inference_tokens": "--inference-tokens",
+    "preset_besiroglu2024": "--preset besiroglu2024",
+    "preset_muennighoff2023": "--preset muennighoff2023",
+    "preset_busbridge2025": "--preset busbridge2025",
+    "n_chips": "--gpus N",
+    "usd_per_chip_hour": "--usd-per-gpu-hour PRICE",
+    "set": "--set",
+    "ci": "--ci",
+    "versus": "'plan versus'",
+    # questions a law may refuse (planner.laws.questions.QUESTIONS)
+    "plan": "a compute-optimal plan",
+    "repeated_loss": "the loss on repeated data (--unique-tokens)",
+    "constraints": "planning under constraints (--unique-tokens, --inference-tokens, --max-params, --max-tokens)",
+    "compute_efficiency": "compute efficiency",
+    "exact_run": "an exact run (--params with --tokens)",
+    "what_if_params": "a what-if (--params)",
+    "what_if_tokens": "a what-if (--tokens)",
+    "target_loss": "a target loss (--target-loss)",
+    "optimal_for_params": "a plan for a given model size (--params alone)",
+    "optimal_for_tokens": "a plan for a given data budget (--tokens alone)",
+    "isoflop_profile": "an isoFLOP profile (D = C/(k·N) at one granularity)",
+    "fit_diagnostic": "a fit diagnostic (runs of one N each)",
+    "isoflop_design": "an isoFLOP design (D = C/(6·N) on one N)",
+}
+
+
+def message(error: PlannerError) -> str:
+    """The error's message in the command line's words."""
+    return error.in_words(WORDS)
