@@ -123,7 +123,7 @@ def test_inputs_that_are_not_regular_files_are_refused_at_once(tmp_path, source)
 
 
 def test_a_law_file_over_the_size_limit_says_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr("planner.files.lawfile.MAX_LAW_FILE_BYTES", 1000)
+    monkeypatch.setattr("planner.files.tomlfile.MAX_LAW_FILE_BYTES", 1000)
     big = tmp_path / "big.toml"
     big.write_text("# " + "x" * 2000 + "\n")
     assert_one_line_error(invoke("--flops", "1e21", "--law", big), 1, "more than the 1,000 a law file may have")

@@ -14,7 +14,7 @@ import pytest
 
 from planner.base.errors import PresetError, UnknownPresetError
 from planner.planning.forecasting import forecast
-from planner.files.lawfile import task_laws_from_mapping
+from planner.files.taskfile import task_laws_from_mapping
 from planner.files.presets import list_task_laws, load_preset, load_task_laws, preset_ids, task_law_source, task_preset_ids
 
 from .reference import gadre_dir, olmo_ladder_dir

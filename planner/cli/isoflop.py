@@ -109,7 +109,7 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
     ``plan fit``'s progress bar, ``command`` the command line to record in the law file."""
     from ..fitting.curves import bootstrap_curves
     from ..fitting.isoflop import bootstrap_isoflop
-    from ..files.lawfile import law_from_fit
+    from ..files.lawwriter import law_from_fit
     from ..report.fit import plans_report
     from ..report.isoflop import curves_report, isoflop_report
     from .options import dropped_resamples, show, write_law_file

@@ -656,7 +656,8 @@ def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: 
     if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
     from ..base.errors import PresetError
     from ..files.safe import write_atomic
-    from ..files.lawfile import law_file_text, load_law_file
+    from ..files.lawfile import load_law_file
+    from ..files.lawwriter import law_file_text
 
     try:
         text = law_file_text(fit, boot, law_id=law_id, source=source, command=command)

@@ -138,7 +138,8 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     """
     from ..files.safe import check_output, write_atomic
     from ..files.runs import read_ladder
-    from ..files.lawfile import load_task_law_file, task_law_file_text
+    from ..files.taskfile import load_task_law_file
+    from ..files.taskwriter import task_law_file_text
     from ..report.tasks import fit_tasks_report, forecasts
     from .fit import _law_id, _Progress
 

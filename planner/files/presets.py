@@ -12,8 +12,9 @@ import os
 from typing import TYPE_CHECKING, Mapping
 
 from ..base.errors import UnknownChipError, UnknownPresetError, did_you_mean
-from . import lawfile
 from .lawfile import law_from_mapping, load_law_file
+from .taskfile import load_task_law_file, task_laws_from_mapping
+from .tomlfile import parse_toml, read_toml_text
 from ..laws.law import Law
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def _shipped_data(name: str) -> dict:
             return data
     except (OSError, EOFError, ValueError, TypeError):
         pass
-    data = lawfile._toml(_shipped_text(name), f"presets/{name}", "a law file")
+    data = parse_toml(_shipped_text(name), f"presets/{name}", "a law file")
     try:
         blob = marshal.dumps((key, data))
         os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -139,7 +140,7 @@ def _source_text(source: str, what: str, example: str) -> str:
     it was loaded, with the same limits)."""
     if source.startswith("presets/"):
         return _shipped_text(source.split("/", 1)[1])
-    return lawfile._read(source, what, example)
+    return read_toml_text(source, what, example)
 
 
 def preset_source(law: Law) -> str:
@@ -169,7 +170,7 @@ def task_preset_ids() -> list[str]:
 
 def _load_task_preset(preset_id: str) -> TaskLaws:
     name = f"{TASKS_DIR}/{preset_id}.toml"
-    return lawfile.task_laws_from_mapping(_shipped_data(name), f"presets/{name}")
+    return task_laws_from_mapping(_shipped_data(name), f"presets/{name}")
 
 
 def list_task_laws() -> list[TaskLaws]:
@@ -180,8 +181,6 @@ def list_task_laws() -> list[TaskLaws]:
 def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
     """A shipped task law by id or alias, or a task-law file by path (a name with a path separator or ending in
     ``.toml``); UnknownPresetError with the closest ids otherwise."""
-    from .lawfile import load_task_law_file
-
     text = os.fspath(name_or_path)
     if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
         return load_task_law_file(text)

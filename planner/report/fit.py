@@ -78,7 +78,7 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
     """``plan fit``: fit ``runs`` as ``request`` says, bootstrap it (by default), back-test it (if asked), and
     build the report. ``progress(stage, done, total)`` reports the long steps."""
     from .. import fitting
-    from ..files.lawfile import law_from_fit
+    from ..files.lawwriter import law_from_fit
 
     k = runs.flops_per_param_token
     N, D, L = runs.n_params, runs.n_tokens, runs.loss
