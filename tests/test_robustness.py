@@ -361,10 +361,10 @@ def test_a_fitted_law_file_records_the_whole_command_and_running_it_reproduces_t
 
 
 def test_every_single_valued_option_of_every_command_refuses_repeats():
-    """Every option that takes one value is declared with planner.cli.options.option (class Once)."""
+    """Every option that takes one value is declared with planner.cli.types.option (class Once)."""
     import click
 
-    from planner.cli.options import Once
+    from planner.cli.types import Once
 
     def commands(group):
         for command in group.commands.values():

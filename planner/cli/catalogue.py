@@ -9,8 +9,10 @@ from __future__ import annotations
 import click
 
 from ..files.presets import DEFAULT_PRESET
-from .options import (QUANTITY, complete_preset, format_option, option, shape_options, shape_settings, show,
-                      show_document)
+from .completion import complete_preset
+from .output import format_option, show, show_document
+from .plan_options import shape_options, shape_settings
+from .types import QUANTITY, option
 
 
 @click.group(invoke_without_command=True)

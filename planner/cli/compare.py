@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .options import (LOSS, budget_options, ci_option, cluster_budget_options, format_option, laws_options, load_laws,
-                      option, parse_budgets, show)
+from .inputs import laws_options, load_laws
+from .output import format_option, show
+from .plan_options import budget_options, ci_option, cluster_budget_options, parse_budgets
+from .types import LOSS, option
 
 
 @click.command()

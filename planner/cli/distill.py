@@ -6,7 +6,9 @@ import click
 
 from ..base.conventions import DISTILLATION_SCENARIOS
 from ..files.presets import DISTILLATION_PRESET
-from .options import LOSS, QUANTITY, format_option, load_law, option, show
+from .inputs import load_law
+from .output import format_option, show
+from .types import LOSS, QUANTITY, option
 
 __all__ = ["distill"]
 

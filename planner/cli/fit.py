@@ -15,9 +15,11 @@ import click
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..report.fit import DEFAULT_REPORT_BUDGETS
 from .isoflop import approach_options
-from .options import (LEVEL, QUANTITY, Number, budget_options, command_line, complete_path, dropped_resamples,
-                      flops_budgets, format_option, law_options, load_law, option, parse_pairs, read_runs_options,
-                      runs_options, show, warn, with_options, write_law_file)
+from .completion import complete_path
+from .inputs import law_options, load_law, read_runs_options, runs_options
+from .output import command_line, dropped_resamples, format_option, show, warn, write_law_file
+from .plan_options import budget_options, flops_budgets
+from .types import LEVEL, QUANTITY, Number, option, parse_pairs, with_options
 
 #: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
 PROGRESS_DELAY = 1.0

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..base.conventions import ISOFLOP_WINDOW
-from .options import option, with_options
+from .types import option, with_options
 
 __all__ = ["approach_options", "WINDOW", "read_approach_runs", "fit_approach", "fit_allocation_rule"]
 
@@ -112,7 +112,7 @@ def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level
     from ..files.lawwriter import law_from_fit
     from ..report.fit import plans_report
     from ..report.isoflop import curves_report, isoflop_report
-    from .options import dropped_resamples, show, write_law_file
+    from .output import dropped_resamples, show, write_law_file
 
     runs = read_approach_runs(runs_file, curves, budget_column=budget_column, run_column=run_column, **read)
     result = fit_approach(runs, curves, isoflop_method, isoflop_window)

@@ -1,7 +1,7 @@
 """The ``plan`` command itself: parse its options into a :class:`PlanRequest`, load the law, answer, render.
 
 Its subcommands live in the modules :data:`planner.cli.group.SUBCOMMANDS` names; the options they share in
-:mod:`planner.cli.options`.
+:mod:`planner.cli.types`, :mod:`planner.cli.inputs`, :mod:`planner.cli.plan_options` and :mod:`planner.cli.output`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ import click
 
 from .. import __version__
 from .group import PlanGroup
-from .options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
-                      constraint_options, format_option, law_options, load_law, option, parse_budgets, shape_options,
-                      shape_settings, show, task_options)
+from .inputs import law_options, load_law
+from .output import format_option, show
+from .plan_options import (
+    BUDGET_PARAMS, budget_options, Budgets, ci_option, cluster_budget_options, constraint_options, parse_budgets,
+    shape_options, shape_settings, task_options,
+)
+from .types import LOSS, QUANTITY, option
 
 __all__ = ["cli", "PlanRequest"]
 

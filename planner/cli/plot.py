@@ -12,8 +12,11 @@ import click
 
 from ..files.presets import DEFAULT_PRESET
 from .isoflop import budget_options, curves_options
-from .options import (LEVEL, QUANTITY, complete_path, complete_preset, complete_task, complete_task_law, flops_budgets,
-                      law_options, laws_options, load_law, load_laws, option, read_runs_options, runs_options, warn)
+from .completion import complete_path, complete_preset, complete_task, complete_task_law
+from .inputs import law_options, laws_options, load_law, load_laws, read_runs_options, runs_options
+from .output import warn
+from .plan_options import flops_budgets
+from .types import LEVEL, QUANTITY, option
 
 
 def output_options(f):

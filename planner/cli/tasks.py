@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from .options import (QUANTITY, Number, command_line, complete_path, complete_task_law, format_option, option, show,
-                      show_document)
+from .completion import complete_path, complete_task_law
+from .output import command_line, format_option, show, show_document
+from .types import QUANTITY, Number, option
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
