@@ -136,7 +136,7 @@ def _budget_rows(fit, ab, level):
 
 def isoflop_report(fit, ab, plans: Report, runs) -> Report:
     """The report of ``plan fit --isoflop``: ``fit`` (:func:`~planner.fitting.fit_isoflop`), its bootstrap ``ab``
-    (:class:`~planner.fitting.isoflop.AllocationBootstrap`, or None), ``plans`` (the fitted rule's plans, with
+    (:class:`~planner.fitting.allocation.AllocationBootstrap`, or None), ``plans`` (the fitted rule's plans, with
     intervals) and the ``runs``."""
     level = ab.level if ab is not None else 95.0
     budgets = fit.extra["budgets"]
