@@ -143,3 +143,43 @@ def test_the_core_opens_no_file(module):
                                 "load_law_file", "read_runs"), f"planner.{module} calls {name}()"
     for target in GRAPH[module]:
         assert layer(target) != "files", f"planner.{module} imports planner.{target}"
+
+
+#: The longest a module of planner/ may be (HOUSE_STYLE: small modules, one concept each).
+MAX_MODULE_LINES = 400
+
+
+@pytest.mark.parametrize("module", sorted(MODULES, key=str))
+def test_no_module_is_over_400_lines(module):
+    """Every module of planner/, with no exemption: one that grows past the limit packs several concepts; split it."""
+    n = len(MODULES[module].read_text().splitlines())
+    assert n <= MAX_MODULE_LINES, f"planner.{module or '__init__'} has {n} lines (at most {MAX_MODULE_LINES}): split it"
+
+
+#: Private names imported across modules that wait on another branch (the lead's merge of i20-laws renames
+#: planning.uncertainty._z); remove the entry then. Nothing else may be added here.
+PENDING_PRIVATE = {("report.isoflop", "planning.uncertainty", "_z")}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m))
+def test_no_module_imports_another_modules_private_names(module):
+    """A name with a leading underscore is its module's own: another module that needs it needs it public, in its
+    right home (``from .lawfile import _toml`` was how presets reached the TOML parser)."""
+    path = MODULES[module]
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            target = ".".join(base + (node.module.split(".") if node.module else []))
+        elif node.module and node.module.split(".")[0] == "planner":
+            target = ".".join(node.module.split(".")[1:])
+        else:
+            continue
+        for alias in node.names:
+            if target == "" and alias.name == "_presets":
+                continue   # planner._presets: the package of the shipped TOML files, not a name of a module
+            private = alias.name.startswith("_") and not alias.name.startswith("__")
+            if private and (module, target, alias.name) not in PENDING_PRIVATE:
+                raise AssertionError(f"planner.{module} imports the private name {alias.name} from planner.{target}")

@@ -1,21 +1,18 @@
 """Hoffmann's Approaches 1 and 2 on the command line: the options and steps ``plan fit --isoflop`` / ``--curves`` and
 ``plan plot isoflop RUNS`` / ``plan plot curves`` share.
 
-Thin steps over :mod:`planner.fitting.isoflop` and :mod:`planner.fitting.curves` (read, fit, bootstrap) and
-:mod:`planner.report.isoflop` (the reports). numpy and scipy load only when one of these runs.
+Options and reading only: the fit, its bootstrap and the report are :mod:`planner.report.isoflop`'s
+(:func:`~planner.report.isoflop.allocation_answer`).
 """
 
 from __future__ import annotations
-
-import dataclasses
-from pathlib import Path
 
 import click
 
 from ..base.conventions import ISOFLOP_WINDOW
 from .types import option, with_options
 
-__all__ = ["approach_options", "WINDOW", "read_approach_runs", "fit_approach", "fit_allocation_rule"]
+__all__ = ["approach_options", "budget_options", "curves_options", "WINDOW", "read_approach_runs"]
 
 
 class Window(click.ParamType):
@@ -85,48 +82,3 @@ def read_approach_runs(runs_file, curves: bool, *, budget_column=None, run_colum
             raise click.UsageError("--drop-highest-loss drops runs' final losses; it does not apply to --curves")
         return read_curves(runs_file, run_id=run_column, **columns)
     return read_runs(runs_file, budget=budget_column, extra=("budget",), **columns).drop_highest_loss(drop_highest_loss)
-
-
-def fit_approach(runs, curves: bool, isoflop_method: str = "parabola", isoflop_window=ISOFLOP_WINDOW):
-    """Approach 1 (``curves``) or 2 on ``runs``: the :class:`~planner.fitting.FitResult`."""
-    from ..fitting.curves import fit_curves
-    from ..fitting.isoflop import fit_isoflop
-
-    k = runs.flops_per_param_token
-    flops = None if "flops" in runs.derived else runs.flops
-    if curves:
-        return fit_curves(runs.run_id, runs.n_params, runs.n_tokens, runs.loss, flops=flops, flops_per_param_token=k)
-    return fit_isoflop(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops, budget=runs.budget,
-                       method=isoflop_method, window=isoflop_window, flops_per_param_token=k,
-                       budget_column=(runs.columns or {}).get("budget", "budget"))
-
-
-def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level, budgets, law_id, fmt, progress,
-                        command, budget_column, run_column, isoflop_method, isoflop_window, **read):
-    """``plan fit --isoflop`` and ``plan fit --curves``: read, fit, bootstrap, report, write the law file.
-
-    ``budgets`` are those the report plans at, ``law_id`` the written law's id, ``progress(stage, done, total)``
-    ``plan fit``'s progress bar, ``command`` the command line to record in the law file."""
-    from ..fitting.curves import bootstrap_curves
-    from ..fitting.isoflop import bootstrap_isoflop
-    from ..files.lawwriter import law_from_fit
-    from ..report.fit import plans_report
-    from ..report.isoflop import curves_report, isoflop_report
-    from .output import dropped_resamples, show, write_law_file
-
-    runs = read_approach_runs(runs_file, curves, budget_column=budget_column, run_column=run_column, **read)
-    result = fit_approach(runs, curves, isoflop_method, isoflop_window)
-    ab = None
-    if n_boot:
-        resample = bootstrap_curves if curves else bootstrap_isoflop
-        ab = resample(result, n_resamples=n_boot, seed=seed, level=level,
-                      progress=lambda done, total: progress("bootstrap", done, total))
-    boot = ab.coefficients if ab is not None else None
-    source = Path(runs.source).name
-    fitted = law_from_fit(result, boot, law_id=law_id, source=source)
-    plans = plans_report(fitted, list(budgets), level if boot is not None else None)
-    report = (curves_report if curves else isoflop_report)(result, ab, plans, runs)
-    report = dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(dropped_resamples(boot)))
-    show(report, fmt)
-    if output is not None:
-        write_law_file(output, force, result, boot, law_id=law_id, source=source, command=command)

@@ -4,6 +4,7 @@ document written atomically, never over a file without --force); what a fitted l
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import PurePath
 
 import click
@@ -19,7 +20,8 @@ from .streams import terminal_width, write_results
 from .types import option
 
 __all__ = ["format_option", "output_options", "warn", "show", "show_document", "emit", "output_format",
-           "command_line", "write_law_file", "dropped_resamples", "SUFFIX_FORMATS", "FILE_WIDTH"]
+           "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress", "PROGRESS_DELAY",
+           "written_law_id"]
 
 
 def format_option(f=None, *, document: str | None = None, default: str | None = None, file_option: bool = True):
@@ -192,8 +194,55 @@ def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: 
     click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
 
 
-def dropped_resamples(boot) -> list[str]:
-    """The warning that some bootstrap resamples failed, if any did."""
-    if boot is None or not boot.n_failed:
-        return []
-    return [f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped"]
+# ---------------------------------------------------------------------------------------------------------------------
+# progress of long work, on stderr
+
+
+#: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
+PROGRESS_DELAY = 1.0
+
+
+class Progress:
+    """A rich progress bar on stderr that appears only once the work has taken :data:`PROGRESS_DELAY` seconds, and
+    never when stderr is not a terminal (there a transient bar only leaves a stray blank line in the log).
+    Call it as ``progress(stage, done, total)``."""
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.bar = None
+        self.task = None
+        self.off = False
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        if self.off:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < PROGRESS_DELAY:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            console = Console(stderr=True)
+            if not console.is_terminal:
+                self.off = True
+                return
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(stage, total=total)
+        self.bar.update(self.task, description=stage, completed=done, total=total)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def written_law_id(output: str | None, given: str | None) -> str:
+    """The id of a written law: ``given``, else the stem of the file it is written to, else "fitted"."""
+    if given:
+        return given
+    if output is not None:
+        return PurePath(output).stem or "fitted"
+    return "fitted"

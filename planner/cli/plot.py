@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..files.presets import DEFAULT_PRESET
-from .isoflop import budget_options, curves_options
+from .isoflop import budget_options, curves_options, read_approach_runs
 from .completion import complete_path, complete_preset, complete_task, complete_task_law
 from .inputs import law_options, laws_options, load_law, load_laws, read_runs_options, runs_options
 from .output import warn
@@ -123,10 +123,10 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
         if flops or preset or law_file or sets or ci is not None:
             raise click.UsageError("RUNS draws your own sweeps; --flops, --preset, --law, --set and --ci draw a law's "
                                    "profiles: give one or the other")
-        from .isoflop import fit_approach, read_approach_runs
+        from ..report.isoflop import fit_allocation_rule  # numpy and scipy: only RUNS needs them
 
         runs = read_approach_runs(runs_file, False, budget_column=budget_column, **read)
-        result = fit_approach(runs, False, isoflop_method, isoflop_window)
+        result = fit_allocation_rule(runs, False, isoflop_method, isoflop_window)
         warn(result.warnings)
         fig = isoflop_runs_figure(result, runs.n_params, runs.loss, label=Path(runs.source).name,
                                   caption=f"Runs: {runs.source}, {len(runs)} runs; budgets "
@@ -156,11 +156,11 @@ def plot_curves(runs_file, run_column, output, force, **read):
     """
     from ..plots.common import require_matplotlib
     from ..plots.fits import curves_figure
-    from .isoflop import fit_approach, read_approach_runs
+    from ..report.isoflop import fit_allocation_rule  # numpy and scipy, after the matplotlib check
 
     require_matplotlib()
     runs = read_approach_runs(runs_file, True, run_column=run_column, **read)
-    result = fit_approach(runs, True)
+    result = fit_allocation_rule(runs, True)
     warn(result.warnings)
     fig = curves_figure(result, label=Path(runs.source).name,
                         caption=f"Runs: {runs.source}, {len(result.extra['envelope'].runs)} runs, {len(runs)} "

@@ -142,7 +142,7 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     from ..files.taskfile import load_task_law_file
     from ..files.taskwriter import task_law_file_text
     from ..report.tasks import fit_tasks_report, forecasts
-    from .fit import _law_id, _Progress
+    from .output import Progress, written_law_id
 
     if output == "-":
         raise click.UsageError("-o - would write a file named '-'; give a file name like -o mytasks.toml")
@@ -154,10 +154,10 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     ladder = read_ladder(ladder_file, fmt=input_format, **{k.removesuffix("_column"): v for k, v in columns.items()})
     from ..fitting.tasks import fit_ladder
 
-    law_id = _law_id(output, law_id)
+    law_id = written_law_id(output, law_id)
     # The file records what made it: the fit's own options, not the target it was forecast at.
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "n_params", "n_tokens"))
-    with _Progress() as progress:
+    with Progress() as progress:
         fits, laws = fit_ladder(ladder, task_names, chance, law_id=law_id, n_resamples=n_boot, seed=seed,
                                 n_last=n_last, window=window, skip=skip, command=command,
                                 progress=lambda done, total: progress("bootstrap", done, total))

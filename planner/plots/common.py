@@ -20,7 +20,8 @@ from pathlib import Path
 from ..base.errors import PlotDependencyError
 from ..base.units import format_tick
 
-__all__ = ["FIGURE_FORMATS", "figure_format", "save_figure", "require_matplotlib"]
+__all__ = ["FIGURE_FORMATS", "figure_format", "save_figure", "require_matplotlib", "PALETTE", "interval_bar", "new_figure",
+           "apply_style", "log_axes", "add_caption"]
 
 #: output suffix → matplotlib format
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -37,7 +38,7 @@ STYLE = {
 }
 
 
-def _bar(value: float, lo: float, hi: float) -> list[list[float]]:
+def interval_bar(value: float, lo: float, hi: float) -> list[list[float]]:
     """matplotlib's error-bar lengths for ``value`` in [lo, hi]. A percentile interval need not contain the point
     estimate (at a small level it shrinks to the median of the draws), so the side it excludes gets no bar."""
     return [[max(value - lo, 0.0)], [max(hi - value, 0.0)]]
@@ -93,18 +94,18 @@ def _metadata(fmt):
 # helpers
 
 
-def _figure(width, height):
-    """A new figure; called inside :func:`_style`, whose rc settings it takes."""
+def new_figure(width, height):
+    """A new figure; called inside :func:`apply_style`, whose rc settings it takes."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
-def _style():
+def apply_style():
     return require_matplotlib().rc_context(STYLE)
 
 
-def _log_axes(ax, x_label, y_label, y_counts=True):
+def log_axes(ax, x_label, y_label, y_counts=True):
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_xscale("log")
@@ -117,6 +118,6 @@ def _log_axes(ax, x_label, y_label, y_counts=True):
         ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _caption(fig, lines, width_chars):
+def add_caption(fig, lines, width_chars):
     text = "\n".join(textwrap.fill(line, width_chars) for line in lines if line)
     fig.supxlabel(text, fontsize=7, color="#444444", ha="left", x=0.01, multialignment="left")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from ..base.units import format_flops, format_tick
-from .common import _bar, _caption, _figure, _log_axes, _style
+from .common import interval_bar, add_caption, new_figure, log_axes, apply_style
 
 __all__ = ["fit_figure", "isoflop_runs_figure", "curves_figure"]
 
@@ -28,12 +28,12 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     C = model.flops_per_param_token * N * D
     resid = L - pred
     rmse = float(np.sqrt(np.mean(np.log(L / pred) ** 2)))
-    with _style():
+    with apply_style():
         from matplotlib.colors import LogNorm
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(12.0, 4.3)  # room for the legend beside the panels
+        fig = new_figure(12.0, 4.3)  # room for the legend beside the panels
         ax1, ax2 = fig.subplots(1, 2)
         norm = LogNorm(C.min(), C.max()) if C.max() > C.min() else None
         sc = ax1.scatter(pred, L, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
@@ -64,7 +64,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         fig.suptitle(f"Fit diagnostics · {label} · {len(L)} runs · RMSE of log loss {rmse:.4f}", x=0.01, ha="left",
                      fontsize=11, fontweight="bold")
         coefs = ", ".join(f"{n} = {getattr(model, n):.4g}" for n in model.coefficient_names)
-        _caption(fig, [f"Law: {type(model).__name__}: {coefs}; C = {model.flops_per_param_token:g}·N·D.", caption],
+        add_caption(fig, [f"Law: {type(model).__name__}: {coefs}; C = {model.flops_per_param_token:g}·N·D.", caption],
                  170)
     return fig
 
@@ -102,12 +102,12 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
         intervals = [(f.n_params * math.exp(-1.96 * f.log_se), f.n_params * math.exp(1.96 * f.log_se))
                      if math.isfinite(f.log_se) else (math.nan, math.nan) for f in used]
     bars = dict(zip((id(f) for f in used), intervals))
-    with _style():
+    with apply_style():
         from matplotlib import colormaps
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(11.0, 4.6)
+        fig = new_figure(11.0, 4.6)
         ax1, ax2 = fig.subplots(1, 2)
         cmap = colormaps["viridis"]
         span = np.log([f.flops for f in budgets])
@@ -122,7 +122,7 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
             ax1.scatter(N[idx][~inside], L[idx][~inside], s=16, facecolors="none", edgecolors=colour, zorder=3)
             ax1.plot(f.curve[0], f.curve[1], color=colour, linewidth=1.3, label=f"C = {format_flops(f.flops)}")
             lo, hi = bars[id(f)]
-            xerr = _bar(f.n_params, lo, hi) if math.isfinite(lo) else None
+            xerr = interval_bar(f.n_params, lo, hi) if math.isfinite(lo) else None
             ax1.errorbar(f.n_params, f.loss, xerr=xerr, fmt="D", markersize=5, color="black", capsize=2,
                          linewidth=1, zorder=4)
             ax2.errorbar(f.flops, f.n_params, yerr=xerr, fmt="D", markersize=5, color=colour, capsize=2,
@@ -140,12 +140,12 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
         if len(used) < len(budgets):
             handles.append(Line2D([], [], marker="x", linestyle="none", color="#999999", label="skipped budget"))
         ax1.legend(handles=handles, frameon=False, loc="upper right", fontsize=7)
-        _log_axes(ax2, "Budget $C$ (FLOPs, log scale)", "$N_{opt}$ (parameters)")
+        log_axes(ax2, "Budget $C$ (FLOPs, log scale)", "$N_{opt}$ (parameters)")
         ax2.set_title("(b) Compute-optimal size", loc="left", fontweight="bold")
         ax2.legend(frameon=False, loc="upper left")
         fig.suptitle(f"IsoFLOP fit · {label} · {len(used)} of {len(budgets)} budgets", x=0.01, ha="left",
                      fontsize=11, fontweight="bold")
-        _caption(fig, [f"Method: {fit.method}.", caption], 170)
+        add_caption(fig, [f"Method: {fit.method}.", caption], 170)
     return fig
 
 
@@ -156,11 +156,11 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
     import numpy as np
 
     e = fit.extra["envelope"]
-    with _style():
+    with apply_style():
         from matplotlib import colormaps
         from matplotlib.colors import LogNorm
 
-        fig = _figure(12.5, 4.4)
+        fig = new_figure(12.5, 4.4)
         ax1, ax2, ax3 = fig.subplots(1, 3)
         sizes = np.unique(e.run_n_params)
         norm = LogNorm(sizes.min(), sizes.max()) if sizes.max() > sizes.min() else None
@@ -188,15 +188,15 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
         used = e.used
         ax2.scatter(e.flops[used], e.n_params[used], s=4, color="#0072B2", label="envelope $N$")
         _power_law_line(ax2, e.flops[used], fit)
-        _log_axes(ax2, "Compute $C$ (FLOPs)", "$N_{opt}$ (parameters)")
+        log_axes(ax2, "Compute $C$ (FLOPs)", "$N_{opt}$ (parameters)")
         ax2.set_title("(b) Compute-optimal size", loc="left", fontweight="bold")
         ax2.legend(frameon=False, loc="upper left")
         ax3.scatter(e.flops[used], e.n_tokens[used], s=4, color="#D55E00", label="envelope $D$")
         _power_law_line(ax3, e.flops[used], fit, key="n_tokens")
-        _log_axes(ax3, "Compute $C$ (FLOPs)", "$D_{opt}$ (tokens)")
+        log_axes(ax3, "Compute $C$ (FLOPs)", "$D_{opt}$ (tokens)")
         ax3.set_title("(c) Compute-optimal data", loc="left", fontweight="bold")
         ax3.legend(frameon=False, loc="upper left")
         fig.suptitle(f"Envelope of training curves · {label} · {len(e.runs)} runs", x=0.01, ha="left", fontsize=11,
                      fontweight="bold")
-        _caption(fig, [f"Method: {fit.method}.", *(f"Caveat: {w}." for w in fit.warnings), caption], 190)
+        add_caption(fig, [f"Method: {fit.method}.", *(f"Caveat: {w}." for w in fit.warnings), caption], 190)
     return fig

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..base.errors import NoLossModelError
 from ..base.units import format_flops_tex, format_tick
-from .common import PALETTE, _bar, _caption, _figure, _log_axes, _style
+from .common import PALETTE, interval_bar, add_caption, new_figure, log_axes, apply_style
 
 __all__ = ["frontier_figure", "isoflop_figure"]
 
@@ -73,11 +73,11 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
     from ..planning.plan import compute_optimal
 
     C = np.asarray(flops, dtype=float)
-    with _style():
+    with apply_style():
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        fig = _figure(14.3, 4.3)  # room for the legend beside the panels
+        fig = new_figure(14.3, 4.3)  # room for the legend beside the panels
         axes = fig.subplots(1, 3)
         quantities = (("n_params", "$N_{opt}$ (parameters)", "Model size"),
                       ("n_tokens", "$D_{opt}$ (training tokens)", "Training data"),
@@ -113,7 +113,7 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         # One legend right of the panels, clear of every curve and band whatever the laws.
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
         for letter, ax, (key, ylabel, title) in zip("abc", axes, quantities):
-            _log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
+            log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
             ax.set_title(f"({letter}) {title}", loc="left", fontweight="bold")
             ax.set_xlim(C[0], C[-1])
         from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
@@ -137,7 +137,7 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
             lines.append(f"Bands: central {level:g}% intervals. " + " ".join(n + "." for n in band_notes))
         if no_band:
             lines.append("No band (no published uncertainty): " + ", ".join(no_band) + ".")
-        _caption(fig, lines, 190)
+        add_caption(fig, lines, 190)
     return fig
 
 
@@ -161,11 +161,11 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     k = law.flops_per_param_token
     best = compute_optimal(law, C)
     intervals = _intervals(law, C, level)
-    with _style():
+    with apply_style():
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(8.8, 4.8)  # room for the legend beside the axes
+        fig = new_figure(8.8, 4.8)  # room for the legend beside the axes
         ax = fig.subplots()
         cmap = colormaps["viridis"]
         for j, c in enumerate(C):
@@ -174,7 +174,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
             ax.plot(N, law.model.loss(N, c / (k * N)), color=colour, label=f"C = {format_flops_tex(c)} FLOPs")
             if intervals is not None:
                 lo, hi = intervals.n_params_lo[j], intervals.n_params_hi[j]
-                ax.errorbar(best.n_params[j], best.loss[j], xerr=_bar(best.n_params[j], lo, hi),
+                ax.errorbar(best.n_params[j], best.loss[j], xerr=interval_bar(best.n_params[j], lo, hi),
                             color=colour, capsize=3, linewidth=1, zorder=3)
         ax.plot(best.n_params, best.loss, linestyle=":", color="#555555", linewidth=1, zorder=2)
         ax.scatter(best.n_params, best.loss, marker="D", s=28, color="black", zorder=4,
@@ -191,5 +191,5 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         if level is not None:
             lines.append(f"Error bars: central {level:g}% interval of N_opt; {intervals.note}." if intervals is not None
                          else f"No interval: {law.id} publishes no uncertainty.")
-        _caption(fig, lines, 120)
+        add_caption(fig, lines, 120)
     return fig

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..base.units import format_count
-from .common import _caption, _figure, _style
+from .common import add_caption, new_figure, apply_style
 
 __all__ = ["tasks_figure"]
 
@@ -21,11 +21,11 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
 
     k = laws.flops_per_param_token
     target = n_params is not None and n_tokens is not None
-    with _style():
+    with apply_style():
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(9.5, 2.9 * len(tasks) + 0.9)
+        fig = new_figure(9.5, 2.9 * len(tasks) + 0.9)
         axes = np.atleast_2d(fig.subplots(len(tasks), 2, squeeze=False))
         cmap = colormaps["viridis"]
         for row, task in zip(axes, tasks):
@@ -84,5 +84,5 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
                  f"C = {k:g}·N·D."]
         if target:
             lines.append("Star: the target run's forecast (step 1, then step 2 at its task loss).")
-        _caption(fig, lines, 150)
+        add_caption(fig, lines, 150)
     return fig

@@ -12,13 +12,14 @@ import dataclasses
 from pathlib import PurePath
 from typing import Callable, NamedTuple, Sequence
 
-from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA, ISOFLOP_WINDOW
 from ..base.units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
                      format_ratio, format_text)
 from .types import Block, Column, Report
 
 __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
-           "COMPARE_KEYS", "FitRequest", "FitAnswer", "fit_answer", "compare_report", "holdout_section"]
+           "COMPARE_KEYS", "FitRequest", "FitAnswer", "fit_answer", "compare_report", "holdout_section",
+           "dropped_resamples", "DEFAULT_REPORT_BUDGETS", "compare_answer"]
 
 #: Keys of a coefficient row.
 COEFFICIENT_KEYS = ("coefficient", "estimate", "standard_error", "ci_level", "estimate_lo", "estimate_hi")
@@ -36,7 +37,9 @@ DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
 
 
 class FitRequest(NamedTuple):
-    """What ``plan fit`` was asked: the law and how to fit it, the errors, the budgets, the back-test."""
+    """What ``plan fit`` was asked: the law and how to fit it, the errors, the budgets, the back-test; or, with
+    ``approach`` ("isoflop": Hoffmann's Approach 2, "curves": Approach 1), the allocation rule and how each isoFLOP
+    minimum is found (see :func:`planner.report.isoflop.allocation_answer`)."""
 
     form: str = "parametric"
     tie: tuple = ()
@@ -51,6 +54,16 @@ class FitRequest(NamedTuple):
     holdout: int | None = None
     holdout_above: float | None = None
     law_id: str = "fitted"
+    approach: str = ""
+    isoflop_method: str = "parabola"
+    isoflop_window: float | None = ISOFLOP_WINDOW
+
+
+def dropped_resamples(boot) -> list[str]:
+    """The warning that some bootstrap resamples failed, if any did."""
+    if boot is None or not boot.n_failed:
+        return []
+    return [f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped"]
 
 
 class FitAnswer(NamedTuple):
@@ -251,6 +264,19 @@ def _holdout_footer(bt) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------------------------------
 # several estimators on the same runs (--compare)
+
+
+def compare_answer(runs, request: FitRequest, progress: Callable[[str, float, float], None] | None = None) -> Report:
+    """``plan fit --compare``: several estimators fitted to ``runs`` (:func:`~planner.fitting.compare_estimators`),
+    each back-tested as ``request`` says and planned at its largest budget; their report."""
+    from .. import fitting
+
+    results = fitting.compare_estimators(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops,
+                                         budget=max(request.budgets), objective=request.objective,
+                                         delta=request.delta, holdout=request.holdout,
+                                         holdout_above=request.holdout_above,
+                                         flops_per_param_token=runs.flops_per_param_token, progress=progress)
+    return compare_report(results, request.budgets, runs)
 
 
 def compare_report(results, budgets: Sequence[float], runs) -> Report:

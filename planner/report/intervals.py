@@ -13,7 +13,8 @@ from typing import Sequence
 from ..base.units import as_floats
 from .types import Block, Column, Report
 
-__all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS"]
+__all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS",
+           "span_text"]
 
 
 #: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
@@ -25,7 +26,8 @@ INTERVAL_KEYS = ("ci_level",) + tuple(f"{q}_{end}" for q in INTERVAL_QUANTITIES 
 ANCHORED_KEYS = INTERVAL_KEYS + ("flops_lo", "flops_hi")
 
 
-def _span(fmt, lo, hi) -> str:
+def span_text(fmt, lo, hi) -> str:
+    """``lo–hi``, each written by ``fmt``."""
     a, b = fmt(lo), fmt(hi)
     # One suffix for both ends when they share it: 75.2–129B, not 75.2B–129B.
     return f"{a[:-1]}–{b}" if a[-1:].isalpha() and a[-1:] == b[-1:] else f"{a}–{b}"
@@ -34,7 +36,7 @@ def _span(fmt, lo, hi) -> str:
 def interval_cell(fmt):
     """The human cell of a value and its interval, ``(value, lo, hi)`` → ``48.4% (44.3%–50.9%)``; the value alone
     where ``lo`` is None. Every interval planner prints is shown this way."""
-    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({_span(fmt, t[1], t[2])})"
+    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({span_text(fmt, t[1], t[2])})"
 
 
 def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = (),
