@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from .errors import QuantityError
 
@@ -46,7 +46,7 @@ def parse_quantity(text: str | float, name: str = "") -> float:
     (7000000000.0, 1.5e+24, 2000000000000.0)
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return check_positive(float(text), name)
+        return float(check_positive(float(text), name))
     m = _QUANTITY.match(str(text))
     if not m or (m.group(2) and m.group(2).lower() not in SUFFIXES):
         raise QuantityError(
@@ -226,4 +226,5 @@ def as_floats(x: object) -> list[float]:
         return []
     if isinstance(x, (int, float)):
         return [float(x)]
-    return [float(v) for v in (x.ravel() if hasattr(x, "ravel") else x)]
+    values: Iterable[Any] = x.ravel() if hasattr(x, "ravel") else x  # type: ignore[assignment]
+    return [float(v) for v in values]

@@ -57,8 +57,8 @@ class PlanGroup(click.Group):
             self._own[name] = _load(SUBCOMMANDS[name])
         return self._own.get(name)
 
-    @property
-    def commands(self) -> dict:
+    @property  # type: ignore[override]  # click declares a settable attribute; this one loads every command
+    def commands(self) -> dict[str, click.Command]:
         """Every subcommand, loaded (help and the documentation tests look at them all)."""
         for name in SUBCOMMANDS:
             self.get_command(None, name)

@@ -152,7 +152,8 @@ def _output_file():
 def output_format(fmt: str) -> str:
     """``fmt``, unless --format was left at its default and -o names a file whose suffix says another format."""
     ctx, target = click.get_current_context(silent=True), _output_file()
-    if target is None or ctx.get_parameter_source("fmt") not in (None, click.core.ParameterSource.DEFAULT):
+    if target is None or ctx is None or \
+            ctx.get_parameter_source("fmt") not in (None, click.core.ParameterSource.DEFAULT):
         return fmt
     path, _, document = target
     suffix = PurePath(path).suffix.lower()

@@ -89,7 +89,7 @@ def parse_budgets(flops, flops_range, points, gpu_hours, days, usd, gpu, gpus, m
     from ..report.compute import budget_line
 
     name, amount, unit = other
-    C = flops_for_budget(amount, unit, cluster)
+    C = float(flops_for_budget(amount, unit, cluster))
     lo, hi = QUANTITY_RANGE
     if not lo <= C <= hi:
         raise click.BadParameter(f"{amount:g} on {cluster.chip.id} at MFU {cluster.mfu:g} is {C:g} FLOPs, outside the "

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from ..base.errors import PresetError, unknown_key
 from ..laws import FAMILIES, family as family_of
@@ -86,7 +86,7 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
     citation, conventions, k = head["citation"], head["conventions"], head["k"]
     if form not in FAMILIES:
         raise PresetError(f"'form' must be one of {', '.join(FAMILIES)} (got {form!r}) in {where}")
-    family = family_of(form)
+    family: Any = family_of(form)  # a law family class: coefficient_names, and the law it builds
 
     coefficients = subtable(data, "coefficients", where)
     kwargs = {key: check_coefficient(family, key, value, f"[coefficients] of {where}")
@@ -151,7 +151,7 @@ def _moe(table, source: str) -> dict:
     check_keys(table, _MOE_KEYS, "[moe]", source)
     if "expansion_rate" not in table:
         raise PresetError(f"missing key 'expansion_rate' in {where} (E = 64 for Krajewski et al.'s Table 1)")
-    out = {}
+    out: dict[str, Any] = {}
     for key in ("expansion_rate", "routing_flops", "width_per_block"):
         if key in table:
             out[key] = number(table[key], key, where, positive=True)
@@ -312,7 +312,7 @@ def _calibration(data, source: str):
     rows = matrix(table.get("rows", []), 3, "rows", where)
     if not rows or not all(v > 0 for row in rows for v in row):
         raise PresetError(f"'rows' must be a non-empty list of [N, C, D], each > 0, in {where}")
-    return Calibration(rows=rows)
+    return Calibration(rows=cast("tuple[tuple[float, float, float], ...]", rows))  # matrix() checked 3 per row
 
 
 def _fit(data, source: str, family) -> dict:

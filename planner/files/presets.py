@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Mapping
 
-from ..base.errors import UnknownChipError, UnknownPresetError, did_you_mean
+from ..base.errors import PresetError, UnknownChipError, UnknownPresetError, did_you_mean
 from .lawfile import law_from_mapping, load_law_file
 from .taskfile import load_task_law_file, task_laws_from_mapping
 from .tomlfile import parse_toml, read_toml_text
@@ -155,8 +155,11 @@ def repetition_for(law: Law) -> Repetition:
 
     if law.repetition is not None:
         return law.repetition
-    own = load_preset(REPETITION_PRESET)
-    return dataclasses.replace(own.repetition, borrowed=True)
+    own = load_preset(REPETITION_PRESET).repetition
+    if own is None:
+        raise PresetError(f"presets/{REPETITION_PRESET}.toml has no [repetition] table, which plans on repeated data "
+                          f"borrow for {law.id}; reinstall planner")
+    return dataclasses.replace(own, borrowed=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ through :func:`planner.files.safe.read_text` and hands it to its parser in :mod:
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
@@ -32,7 +34,7 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
                       flops_per_param_token=flops_per_param_token, budget=budget, run_id=run_id, extra=extra)
 
 
-def read_curves(path: str | Path, *, run_id: str | None = None, **columns: str | None) -> Runs:
+def read_curves(path: str | Path, *, run_id: str | None = None, **columns: Any) -> Runs:
     """Training curves from ``path``: one row per checkpoint, with its run's id, the run's N, the tokens seen so far
     and the loss there (a flops column, if any, is the compute so far). Keywords as :func:`read_runs`.
 

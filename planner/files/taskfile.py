@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from ..base.errors import PresetError
 from ..laws import FAMILIES
@@ -140,7 +140,8 @@ def _task(task_id: str, table, k: float, source: str) -> TaskLaw:
                    name=typed(table.get("name", ""), str, "name", where),
                    task_loss_unit=typed(table.get("task_loss", ""), str, "task_loss", where),
                    fitted_range=MappingProxyType(fitted_range), sample_names=names, samples=samples,
-                   uncertainty=MappingProxyType(uncertainty), step1_points=points1, step2_points=points2, notes=notes,
+                   uncertainty=MappingProxyType(uncertainty), step1_points=cast("tuple[tuple[float, float, float], ...]", points1),
+                   step2_points=cast("tuple[tuple[float, float], ...]", points2), notes=notes,
                    fit=MappingProxyType(fit))
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from .tomlwriter import assign, inline_table, toml_float, toml_pair, toml_rows, toml_string
 
@@ -50,7 +50,7 @@ def task_law_file_text(laws: TaskLaws, comment: Iterable[str] = (), sample_digit
             lines += toml_rows("step2_points", task.step2_points, 10)
         if task.fit:
             lines += ["", f"[tasks.{task.id}.fit]"]
-            lines += [assign(key, list(v) if key == "warnings" else v) for key, v in task.fit.items()]
+            lines += [assign(key, list(cast(Iterable[str], v)) if key == "warnings" else v) for key, v in task.fit.items()]
         if task.uncertainty or task.samples:
             lines += ["", f"[tasks.{task.id}.uncertainty]"]
             lines += [assign(key, value) for key, value in task.uncertainty.items()]

@@ -45,7 +45,7 @@ class AllocationBootstrap:
         return self.coefficients.level
 
 
-def size_ids(N: ArrayLike) -> np.ndarray:
+def size_ids(N: np.ndarray) -> np.ndarray:
     """Model sizes: parameter counts within :data:`SAME_SIZE_RTOL` of the previous (sorted) one share an id."""
     order = np.argsort(N, kind="stable")
     ids = np.empty(len(N), dtype=int)
@@ -58,7 +58,7 @@ def size_ids(N: ArrayLike) -> np.ndarray:
     return ids
 
 
-def power_law(log_c: ArrayLike, log_y: ArrayLike):
+def power_law(log_c: np.ndarray, log_y: np.ndarray) -> tuple[float, float, float, float, np.ndarray]:
     """Least squares of log y = log G + e·log C: (log G, e, se(log G), se(e), residuals); NaN errors at 2 points."""
     A = np.column_stack([np.ones_like(log_c), log_c])
     theta, *_ = np.linalg.lstsq(A, log_y, rcond=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..base.errors import FitError
 from ..base.units import Real
@@ -35,7 +35,7 @@ def design_isoflop(budgets: Iterable[float], prior: object, *, n_models: int = 9
     from ..planning.plan import require_dense
 
     require_dense(prior, "an isoFLOP design (D = C/(6·N) on one N)")
-    model = getattr(prior, "model", prior)
+    model: Any = getattr(prior, "model", prior)
     if n_models < 3:
         raise FitError(f"an isoFLOP profile needs at least 3 model sizes per budget (got {n_models})")
     if not span > 1:

@@ -172,7 +172,7 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
     fits = []
     for j, Cg in enumerate(groups.flops):
         idx = np.flatnonzero(groups.labels == j)
-        f = budget_minimum(N[idx], D[idx], L[idx], method=method, window=window, flops=Cg, runs=idx)
+        f = budget_minimum(N[idx], D[idx], L[idx], method=method, window=window, flops=Cg, runs=idx.tolist())
         if budget is None and f.used:  # no nominal budget: C is the minimum's own k·N·D, the law's convention
             Cg = k * f.n_params * f.n_tokens
         ratio = k * N[idx] * D[idx] / Cg

@@ -17,7 +17,7 @@ minimise. Its gradient is Σ_i w_i·(L̂_i − L_i)·∂L̂_i/∂θ.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..base.conventions import HUBER_DELTA
 
@@ -85,7 +85,7 @@ class Objective:
         self.delta = delta
         self.loss = loss
         self.weights = None if weights is None else np.asarray(weights, dtype=dtype)
-        self.row_map = None     # optimiser row → weights row
+        self.row_map: Any = None     # optimiser row → weights row
         self.map = None if param is None or param.is_identity else param.matrix()
 
     def __call__(self, theta, rows):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 from scipy.interpolate import Akima1DInterpolator
@@ -146,7 +146,7 @@ def akima_minimum(xs: np.ndarray, logL: np.ndarray) -> tuple[float, float, Any] 
 
 
 def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, method: str = "parabola",
-                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Sequence[int] = ()) -> BudgetFit:
+                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Iterable[int] = ()) -> BudgetFit:
     """The minimum of one budget's isoFLOP profile (see the module docstring): a :class:`BudgetFit`, with
     ``skipped`` saying why where there is none. ``window`` is the factor in N around the best size (None: every
     size)."""
@@ -155,7 +155,7 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     x, logD, L = np.log(N[order]), np.log(D[order]), L[order]
     ids, xs, (logLs, logDs) = profile_sizes(x, [np.log(L), logD])
     # flops_ratio is the caller's to fill in (fit_isoflop: k·N·D / C over the budget's runs).
-    base = dict(flops=float(flops), runs=tuple(int(r) for r in runs) or tuple(range(len(N))), n_sizes=len(xs),
+    base: dict[str, Any] = dict(flops=float(flops), runs=tuple(int(r) for r in runs) or tuple(range(len(N))), n_sizes=len(xs),
                 flops_ratio=(math.nan, math.nan))
     if method == "akima":
         if len(xs) < ISOFLOP_MIN_SIZES:

@@ -21,7 +21,7 @@ import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
     import numpy
@@ -221,7 +221,7 @@ def find_columns(header, overrides, source, names, options) -> dict[str, str]:
     """field → column of ``header`` for each field of ``names`` (field → recognised names) found: the column named
     in ``overrides`` (an error naming its ``options`` flag if absent), else the one column whose normalised name is a
     recognised one (an error if several are). The one column matcher of runs files and ladders."""
-    normal = {}
+    normal: dict[str, list[Any]] = {}
     for name in header:
         normal.setdefault(_norm(str(name)), []).append(name)
     columns: dict[str, str] = {}

@@ -4,6 +4,8 @@ one or more laws and a law's isoFLOP profiles, with --ci bands where the law car
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..base.errors import NoLossModelError
 from ..base.units import format_flops_tex, format_tick
 from .common import PALETTE, interval_bar, add_caption, new_figure, log_axes, apply_style
@@ -82,7 +84,8 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         quantities = (("n_params", "$N_{opt}$ (parameters)", "Model size"),
                       ("n_tokens", "$D_{opt}$ (training tokens)", "Training data"),
                       ("tokens_per_param", "$D_{opt}/N_{opt}$ (tokens per parameter)", "Tokens per parameter"))
-        band_notes, no_band, extrapolated, banded, handles = [], [], False, False, []
+        band_notes, no_band, extrapolated, banded = [], [], False, False
+        handles: list[Any] = []   # legend entries: lines and patches
         for i, law in enumerate(laws):
             colour = PALETTE[i % len(PALETTE)]
             plan = compute_optimal(law, C)
@@ -159,8 +162,8 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
                                "profile; use a parametric preset such as 'besiroglu2024'")
     C = np.sort(np.asarray(budgets, dtype=float))
     k = law.flops_per_param_token
-    best = compute_optimal(law, C)
-    intervals = _intervals(law, C, level)
+    best: Any = compute_optimal(law, C)        # a plan over the array of budgets: arrays of N, D and loss
+    intervals: Any = _intervals(law, C, level)
     with apply_style():
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter

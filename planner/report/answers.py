@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 from ..planning import checks
 from ..base.errors import UnsupportedLawError
@@ -52,6 +52,7 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
             "E·G experts of width 4·d_model/G per block): plan it without --shape")
     if unique_tokens or inference_tokens or max_params or max_tokens:
         if n_params:
+            assert n_tokens is not None and unique_tokens is not None  # an exact run on repeated data (cli.plan)
             report = on_repeated_data(law, n_params, n_tokens, unique_tokens, repetition)
         else:
             report = under_constraints(law, flops, target_losses, unique_tokens=unique_tokens,
@@ -106,6 +107,7 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
         if n_params:
             plan, given = whatif.optimal_for_params(law, n_params), ("N", "N_opt", n_params)
         else:
+            assert n_tokens is not None  # N or D fixes the plan: the caller gives one
             plan, given = whatif.optimal_for_tokens(law, n_tokens), ("D", "D_opt", n_tokens)
     checks.check_plans(law, [plan])
     symbol, optimum, value = given
@@ -144,8 +146,8 @@ def _what_if(law, flops, n_params, n_tokens) -> Report:
     checks.check_plans(law, runs, budgets=list(flops) or None, what="run")
     checks.check_plans(law, [w.optimum for w in runs], what="optimum")
     warnings = list(_range_warnings(law, runs))
-    warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
-                                             [w.optimum.tokens_per_param for w in runs])
+    warnings += checks.undertrained_warnings(law, cast(list[float], [w.tokens_per_param for w in runs]),
+                                             cast(list[float], [w.optimum.tokens_per_param for w in runs]))
     return _warned(report, warnings)
 
 
@@ -214,13 +216,13 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
     from ..planning.plan import compute_optimal
 
     budgets = list(flops)
-    plans = [[None] * len(laws) for _ in budgets]
+    plans: list[list[Any]] = [[None] * len(laws) for _ in budgets]
     for j, law in enumerate(laws):
         with checks.guard(law):
             for i, C in enumerate(budgets):
                 plans[i][j] = compute_optimal(law, C)
         checks.check_plans(law, [row[j] for row in plans], budgets=budgets)
-    warnings = []
+    warnings: list[str] = []
     for j, law in enumerate(laws):
         col = [row[j] for row in plans]
         warnings += _range_warnings(law, col)
@@ -267,7 +269,8 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     lossy = [law for law in laws if law.has_loss]
     warnings = [f"{', '.join(rules)} {'is an allocation rule' if len(rules) == 1 else 'are allocation rules'} with "
                 "no loss model, so not in a target-loss comparison"] if rules else []
-    plans, unreachable = {}, {}
+    plans: dict[tuple[str, float], Any] = {}
+    unreachable: dict[str, list[float]] = {}
     for law in lossy:
         for t in targets:
             try:
@@ -291,8 +294,8 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     if ci is not None:
         from .intervals import intervals
 
-        reached = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
-        report = intervals(report, [law for law in lossy if reached[law.id]], [], ci, target_loss=reached)
+        by_law = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
+        report = intervals(report, [law for law in lossy if by_law[law.id]], [], ci, target_loss=by_law)
     return _warned(report, warnings)
 
 

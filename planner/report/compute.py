@@ -10,6 +10,8 @@ report's ``sections``. Also the reports of ``plan hardware`` and ``plan shape``.
 
 from __future__ import annotations
 
+from typing import cast
+
 import dataclasses
 import math
 
@@ -97,9 +99,10 @@ def with_cost(rows, cluster: Cluster) -> list[dict]:
     out = []
     for row in rows:
         c = cost(row.get("training_flops", row.get("flops")), cluster)
+        spent = cast(float, c.flops)
         for what, value in (("GPU-hours", c.gpu_hours), ("wall-clock days", c.wall_clock_days), ("dollars", c.usd)):
             if value is not None and not (math.isfinite(value) and value >= 0):
-                raise NumericError(f"the {what} of {format_flops(c.flops)} FLOPs on {cluster.chip.id} (MFU "
+                raise NumericError(f"the {what} of {format_flops(spent)} FLOPs on {cluster.chip.id} (MFU "
                                    f"{cluster.mfu:g}) overflow: the budget, MFU and price are too extreme to compute "
                                    "with together")
         out.append({**row, "gpu": cluster.chip.id, "gpus": cluster.n_chips, "mfu": cluster.mfu,
@@ -160,6 +163,7 @@ def budget_line(amount: float, unit: str, cluster: Cluster, flops: float) -> str
     elif unit == "wall_clock_days":
         arithmetic = f"{amount:g} days × 86400 s × {cluster.n_chips:,} {cluster.chip.id} × {rate}"
     else:
+        assert cluster.usd_per_chip_hour is not None  # a budget in dollars needs the price (parse_budgets checks)
         hours = amount / cluster.usd_per_chip_hour
         arithmetic = (f"${format_count(amount)} ÷ ${cluster.usd_per_chip_hour:,.2f} per GPU-hour = "
                       f"{format_count(hours)} GPU-hours × 3600 s × {rate}")

@@ -8,9 +8,10 @@ the one place that pushes coefficient draws through a law.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 from ..base.units import as_floats
+from ..base.units import Real
 from .types import Block, Column, Report
 
 __all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS",
@@ -75,7 +76,7 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
                                footer=tuple(report.footer) + tuple(notes))
 
 
-def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: float, **anchor) -> Report:
+def intervals(report: Report, laws: Sequence[Any], flops: Sequence[Real], level: float, **anchor: Any) -> Report:
     """``report`` with ``level``% bounds for each law that publishes uncertainty, and a warning for those that do
     not (they get no interval). The plans are those of budgets ``flops``, or with ``anchor`` (``n_params=``,
     ``n_tokens=`` or ``target_loss=``, a list, or a dict of lists by law id) those that quantity fixes (:func:`planner.planning.uncertainty.anchored_intervals`)."""
@@ -86,7 +87,7 @@ def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: flo
     for law in laws:
         try:
             given = {k: v[law.id] if isinstance(v, dict) else v for k, v in anchor.items()}  # per law, or shared
-            found[law.name] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, flops, level)
+            found[law.name] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, cast(Any, flops), level)
         except NoUncertaintyError as e:
             missing.append((law.name, str(e)))
     if len(missing) == 1:

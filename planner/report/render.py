@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, cast
 
 from .types import Column, Report
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 __all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "to_html", "latex_escape", "table", "print_table", "render",
            "render_report", "FORMATS", "TEXT_FORMATS"]
@@ -81,7 +84,8 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     cells = [_cells(row, columns) for row in rows]
     for col, width in zip(columns, column_widths(cells, columns, console.width, wrap, pad_edge)):
         # Fixed widths: numbers never fold; headers (and text cells) wrap at spaces when room is short.
-        t.add_column(Text(col.header, style="table.header"), justify=col.align, width=width, overflow="fold")
+        t.add_column(Text(col.header, style="table.header"), justify=cast("JustifyMethod", col.align), width=width,
+                     overflow="fold")
     for r in cells:
         t.add_row(*(Text(c) for c in r))
     console.print(t)
@@ -135,7 +139,7 @@ def to_csv(report: Report) -> str:
     w.writerow(header)
     for row in report.rows:
         outer = [_csv_cell(row.get(k)) for k in flat]
-        inner = [[]]
+        inner: list[list[str]] = [[]]
         for k in (k for k in report.keys if k in report.nested):
             subs = [[_csv_cell(sub.get(s)) for s in report.nested[k]] for sub in row.get(k) or ()]
             inner = [a + b for a in inner for b in (subs or [[""] * len(report.nested[k])])]

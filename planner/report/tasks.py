@@ -240,6 +240,7 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
     warnings, notes, missing = [], [], []
     blocks = []
     for C, N, D in runs:
+        assert N is not None and D is not None  # a run (n_params, n_tokens) or the plans of flops: the caller's choice
         rows = []
         for t in tasks:
             iv = None
@@ -310,7 +311,7 @@ def fit_tasks_report(laws, fits: Sequence, ladder, forecast: Report | None = Non
                                          f"{ladder.source}", footer=lines)
     fields = dict(report.fields)
     fields["warnings"] = [w for f in fits for w in f.warnings]
-    sections = ()
+    sections: tuple[Report, ...] = ()
     if forecast is not None:
         import dataclasses
 

@@ -86,7 +86,7 @@ class Report:
     def to_dict(self) -> dict:
         """The report as plain Python: its title, machine rows (:meth:`to_records`), footer, warnings, document
         fields and sections (each a dict too)."""
-        out = {"title": self.title, "rows": self.to_records(), "footer": list(self.footer),
+        out: dict[str, Any] = {"title": self.title, "rows": self.to_records(), "footer": list(self.footer),
                "warnings": list(dict.fromkeys(self.warnings))}
         if self.fields:
             out["fields"] = dict(self.fields)
