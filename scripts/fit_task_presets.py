@@ -11,7 +11,7 @@
     python scripts/fit_task_presets.py DATA_DIR [--out presets/tasks] [--resamples 200] [--seed 0]
 
 DATA_DIR holds ``olmo-ladder/`` and ``gadre2024/`` as described in the data's SOURCES.md. The files written are
-what planner ships; tests/test_task_presets.py checks them against the papers' own numbers.
+what planner ships; tests/test_files_presets_tasks.py checks them against the papers' own numbers.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Checks shared by the CLI tests: golden files (tests/golden/; test_formats_golden.py has its own, byte for byte)
+"""Checks shared by the CLI tests: golden files (tests/golden/; test_report_render_golden.py has its own, byte for byte)
 and one-line errors."""
 
 import os

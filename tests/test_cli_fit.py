@@ -325,6 +325,7 @@ def test_holdout_above_holds_out_by_compute(runs_csv):
     assert "above 1e+20 FLOPs" in doc["holdout_summary"]["rule"]
 
 
+@pytest.mark.slow  # estimator comparison
 def test_compare_prints_one_row_per_estimator_and_says_the_spread_is_the_point(runs_csv):
     r = invoke("fit", runs_csv, "--compare", "--flops", "1e22", "--flops", "1e24", "--format", "json")
     rows = as_json(r)

@@ -80,6 +80,7 @@ def test_an_existing_file_is_byte_identical_after_a_refused_write(tmp_path, runs
     assert out.read_bytes() == b"the user's own file\x00"
 
 
+@pytest.mark.slow  # concurrency
 def test_concurrent_figures_of_one_name_leave_one_winner_and_the_rest_refused(tmp_path):
     pytest.importorskip("matplotlib")
     out, results = tmp_path / "f.png", []

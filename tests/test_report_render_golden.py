@@ -4,7 +4,7 @@ and ``plan shape``, byte for byte.
 Rendered through the CLI at a fixed width (COLUMNS=100) with colour off. A mismatch fails.
 To accept a deliberate change, regenerate and review the diff:
 
-    PLANNER_REGEN_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_formats_golden.py
+    PLANNER_REGEN_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_report_render_golden.py
     git diff tests/golden/
 """
 

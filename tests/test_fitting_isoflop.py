@@ -334,6 +334,7 @@ def test_the_bootstrap_refinds_each_minimum_with_the_fits_own_estimator(monkeypa
     np.testing.assert_allclose(boot.coefficients.samples, [[G, a]] * 3, rtol=1e-9)
 
 
+@pytest.mark.slow  # twelve bootstraps: a coverage study
 def test_bootstrap_intervals_cover_the_true_exponent():
     """On 12 noisy drifting sweeps, the 90% bootstrap interval of a holds β/(α+β) at least 10 times (the within-budget
     resampling is conservative: measured 20 of 20)."""
