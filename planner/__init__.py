@@ -13,6 +13,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from importlib import import_module
+
 from .base.errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
     NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError,
@@ -65,7 +67,6 @@ _LAZY = {
 def __getattr__(name: str):
     if name not in _LAZY:
         raise AttributeError(f"module 'planner' has no attribute {name!r}")
-    from importlib import import_module
 
     value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
     globals()[name] = value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from .errors import QuantityError
@@ -74,6 +73,7 @@ def check_positive(value: Real, name: str = "", shown: object = None) -> Real:
             got = shown if shown is not None else value
             raise QuantityError(f"expected a finite number > 0{_for(name)}; got {got!r}")
         return value
+    # arrays only: plan --flops checks floats without numpy
     import numpy as np
 
     arr = np.asarray(value, dtype=float)

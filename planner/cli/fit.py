@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from ..files.safe import check_output
 from ..fitting.design import design_isoflop
 from ..report.fit import (DEFAULT_REPORT_BUDGETS, FitRequest, compare_answer, design_report, dropped_resamples,
                           fit_answer)
@@ -143,8 +144,6 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
       plan fit curves.csv --curves --run-column run --bootstrap 1000
     """
-    from ..files.safe import check_output  # tempfile and shutil, as every -o
-
     o = options
     fixes = parse_pairs(o["fixes"], "--fix", "E=1.69")
     _check_combinations(o["form"], o["isoflop"], o["curves"], o["ties"], fixes, o["errors"], o["n_boot"],

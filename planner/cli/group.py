@@ -8,11 +8,13 @@ line on stderr and exit status 1; bad arguments (click's usage errors) exit 2. N
 from __future__ import annotations
 
 import sys
+import warnings
 from importlib import import_module
 
 import click
 
 from ..base.errors import PlannerError
+from .streams import prepare
 
 __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
 
@@ -75,10 +77,6 @@ class PlanGroup(click.Group):
             raise click.ClickException(str(e)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        import warnings
-
-        from .streams import prepare
-
         prepare()
         # numpy's floating-point warnings are noise on a command line: every result is checked (planner.planning.checks), and
         # what cannot be computed is one error line.

@@ -82,7 +82,8 @@ def runs_options(f):
 def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
                       input_format):
     """The runs that :func:`runs_options` describe."""
-    from ..files.runs import read_runs  # the runs parser imports csv, json and planner.fitting
+    # the runs parser imports csv, json and planner.fitting
+    from ..files.runs import read_runs
 
     return read_runs(runs_file, n_params=n_params_column, n_tokens=tokens_column, flops=flops_column,
                      loss=loss_column, fmt=input_format).drop_highest_loss(drop_highest_loss)

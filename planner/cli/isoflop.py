@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from ..base.conventions import ISOFLOP_WINDOW
+from ..files.runs import read_curves, read_runs
 from .types import option, with_options
 
 __all__ = ["approach_options", "budget_options", "curves_options", "WINDOW", "read_approach_runs"]
@@ -73,8 +74,6 @@ def read_approach_runs(runs_file, curves: bool, *, budget_column=None, run_colum
                        n_params_column=None, tokens_column=None, flops_column=None, loss_column=None,
                        input_format=None):
     """The runs of RUNS for Approach 2 (a budget column found by name or named), or checkpoints for Approach 1."""
-    from ..files.runs import read_curves, read_runs
-
     columns = dict(n_params=n_params_column, n_tokens=tokens_column, flops=flops_column, loss=loss_column,
                    fmt=input_format)
     if curves:

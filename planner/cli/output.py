@@ -118,6 +118,7 @@ def output_options(f, document: str | None = None):
     def remember(ctx, param, value):
         if value is not None and value != "-":
             # planner.files.safe imports tempfile and shutil: only -o FILE needs them.
+            # only -o FILE needs them
             from ..files.safe import check_output
 
             try:
@@ -174,7 +175,8 @@ def emit(text: str) -> None:
     if target is None:
         write_results(lambda: click.echo(text, nl=not text.endswith("\n")))
         return
-    from ..files.safe import write_atomic  # tempfile and shutil: only -o FILE needs them
+    # tempfile and shutil: only -o FILE needs them
+    from ..files.safe import write_atomic
 
     path, force, _ = target
     write_atomic(path, text if text.endswith("\n") else text + "\n", force)
@@ -184,7 +186,8 @@ def emit(text: str) -> None:
 def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str) -> None:
     """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
     if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
-    from ..files.safe import write_atomic  # tempfile and shutil: only -o FILE needs them
+    # tempfile and shutil: only -o FILE needs them
+    from ..files.safe import write_atomic
 
     try:
         text = law_file_text(fit, boot, law_id=law_id, source=source, command=command)
@@ -220,7 +223,9 @@ class Progress:
         if self.bar is None:
             if time.monotonic() - self.start < PROGRESS_DELAY:
                 return
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            # rich.progress: only once a long fit has run PROGRESS_DELAY
+            from rich.progress import (BarColumn,
+                                       MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn)
 
             console = Console(stderr=True)
             if not console.is_terminal:

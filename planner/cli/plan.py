@@ -11,13 +11,13 @@ from typing import NamedTuple
 import click
 
 from .. import __version__
+from ..files.presets import HYPERPARAMETER_PRESET, load_preset, load_task_laws, repetition_for
+from ..report import answers
 from .group import PlanGroup
 from .inputs import law_options, load_law
 from .output import format_option, show
-from .plan_options import (
-    BUDGET_PARAMS, budget_options, Budgets, ci_option, cluster_budget_options, constraint_options, parse_budgets,
-    shape_options, shape_settings, task_options,
-)
+from .plan_options import (BUDGET_PARAMS, Budgets, budget_options, ci_option, cluster_budget_options,
+                           constraint_options, parse_budgets, shape_options, shape_settings, task_options)
 from .types import LOSS, QUANTITY, option
 
 __all__ = ["cli", "PlanRequest"]
@@ -151,22 +151,14 @@ class PlanRequest(NamedTuple):
     def answer(self, law):
         """The report answering this request under ``law``; the other laws it needs (the hyperparameter table, the
         repetition constants a law borrows) are loaded here, so the core opens no file."""
-        from ..report import answers
-
         if self.task_law:
-            from ..files.presets import load_task_laws
-
             return answers.tasks(load_task_laws(self.task_law), self.task_names, n_params=self.n_params,
                                  n_tokens=self.n_tokens, flops=self.budgets.flops, plan_law=law,
                                  targets=self.target_accuracies, ci=self.ci, budget_note=self.budgets.note)
         hparams_law = repetition = None
         if self.show_hparams:
-            from ..files.presets import HYPERPARAMETER_PRESET, load_preset
-
             hparams_law = load_preset(HYPERPARAMETER_PRESET)
         if self.unique_tokens and law.form == "parametric":
-            from ..files.presets import repetition_for
-
             repetition = repetition_for(law)
         b = self.budgets
         return answers.plan(law, b.flops, n_params=self.n_params, n_tokens=self.n_tokens, target_losses=self.targets,

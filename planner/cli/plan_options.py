@@ -144,7 +144,8 @@ def _cluster(gpu, gpus, mfu, price):
             if value is not None:
                 raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
         return None
-    from ..compute.hardware import Cluster  # only --gpu needs the hardware module
+    # only --gpu needs the hardware module
+    from ..compute.hardware import Cluster
 
     return Cluster(chip=load_chip(gpu), n_chips=gpus, mfu=DEFAULT_MFU if mfu is None else mfu, usd_per_chip_hour=price)
 
@@ -179,7 +180,8 @@ def shape_options(f):
 def shape_settings(vocab, context, tied_embeddings) -> dict:
     """What --vocab, --context and --tied-embeddings ask for, with the defaults of planner.compute.shapes (imported
     only when shapes are asked for), as :func:`planner.compute.shapes.shapes_for` takes them."""
-    from ..compute.shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB  # only --shape and plan shape need the module
+    # only --shape and plan shape need the module
+    from ..compute.shapes import DEFAULT_CONTEXT, DEFAULT_VOCAB
 
     return {"vocab": DEFAULT_VOCAB if vocab is None else vocab, "n_ctx": DEFAULT_CONTEXT if context is None else context,
             "tied_embeddings": tied_embeddings}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Iterable
 
+from .. import __version__
 from ..laws.law import Law
 from .lawfile import parse_law_text
 from .tomlfile import RANGE_KEYS
@@ -26,8 +27,6 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
     law_id, title : the law's id and title.  source : the runs' source, for the citation.
     command : the command that made it, recorded in ``[citation] where``.
     """
-    from .. import __version__
-
     form = fit.form
     title = title or f"{form.capitalize()} law fitted to {source}"
     made = [f"Tied in the fit: {t.replace('=', ' = ')}." for t in fit.extra.get("tied", ())]

@@ -8,14 +8,17 @@ prior, the hyperparameter table) is passed in, found here by the caller.
 
 from __future__ import annotations
 
+import dataclasses
+import marshal
 import os
 from typing import TYPE_CHECKING, Mapping
 
+from .. import __version__, _presets
 from ..base.errors import PresetError, UnknownChipError, UnknownPresetError, did_you_mean
+from ..laws.law import Law
 from .lawfile import law_from_mapping, load_law_file
 from .taskfile import load_task_law_file, task_laws_from_mapping
 from .tomlfile import parse_toml, read_toml_text
-from ..laws.law import Law
 
 if TYPE_CHECKING:
     from ..compute.hardware import Chip
@@ -43,8 +46,6 @@ TASKS_DIR = "tasks"
 
 
 def _preset_dir() -> str:
-    from .. import _presets
-
     return os.path.dirname(_presets.__file__)
 
 
@@ -75,10 +76,6 @@ def _shipped_data(name: str) -> dict:
     by the TOML file's modification time and size and by planner's version; a stale, unreadable or unwritable cache
     is ignored and the TOML parsed. Validation (:func:`planner.files.lawfile.law_from_mapping`) runs on every load.
     """
-    import marshal
-
-    from .. import __version__
-
     path = os.path.join(_preset_dir(), name)
     st = os.stat(path)
     key = (__version__, st.st_mtime_ns, st.st_size)
@@ -151,8 +148,6 @@ def preset_source(law: Law) -> str:
 def repetition_for(law: Law) -> Repetition:
     """The repetition constants to plan ``law`` on repeated data with: its own ``[repetition]`` table, or
     :data:`REPETITION_PRESET`'s, marked borrowed."""
-    import dataclasses
-
     if law.repetition is not None:
         return law.repetition
     own = load_preset(REPETITION_PRESET).repetition
@@ -201,6 +196,7 @@ def task_law_source(laws: TaskLaws) -> str:
 
 def list_hardware() -> list[Chip]:
     """Every chip of the shipped catalogue (:class:`planner.compute.hardware.Chip`), in file order."""
+    # plan hardware and --gpu only: the hardware module is off the plan --flops path
     from ..compute.hardware import chips_from_mapping
 
     return chips_from_mapping(_shipped_data("hardware.toml"), "presets/hardware.toml")

@@ -4,14 +4,14 @@ through :func:`planner.files.safe.read_text` and hands it to its parser in :mod:
 
 from __future__ import annotations
 
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import RunsError
 from ..fitting.ladder import Ladder, parse_ladder
 from ..fitting.runs import OPTIONAL_COLUMN_NAMES, Runs, format_of, parse_runs
+from .safe import read_text
 
 
 def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | None = None, flops: str | None = None,
@@ -24,8 +24,6 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
     name their columns outright. With ``run_id`` the rows are checkpoints: each run must keep one N.
     Raises :class:`~planner.base.errors.RunsError`.
     """
-    from .safe import read_text
-
     p = str(path)
     text = read_text(p, "runs file", RunsError, kind="a CSV, TSV or JSON-lines file")
     source = "<stdin>" if p == "-" else p
@@ -52,8 +50,6 @@ def read_ladder(path: str, *, fmt: str | None = None, **columns: str | None) -> 
     """Read a ladder from ``path`` (``"-"`` for stdin); ``columns`` (``run=``, ``n_params=``, ``n_tokens=``,
     ``task=``, ``task_loss=``, ``accuracy=``, ``chance=``) name columns explicitly. Raises
     :class:`~planner.base.errors.RunsError`."""
-    from .safe import read_text
-
     p = str(path)
     text = read_text(p, "ladder file", RunsError, kind="a CSV, TSV or JSON-lines file")
     return parse_ladder(text, source="<stdin>" if p == "-" else p, fmt=fmt or format_of(p), **columns)

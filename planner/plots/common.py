@@ -14,11 +14,13 @@ Without matplotlib (the optional ``plot`` extra) every entry point raises
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from pathlib import Path
 
-from ..base.errors import PlotDependencyError
+from ..base.errors import NumericError, PlotDependencyError
 from ..base.units import format_tick
+from ..files.safe import write_atomic
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "save_figure", "require_matplotlib", "PALETTE", "interval_bar", "new_figure",
            "apply_style", "log_axes", "add_caption"]
@@ -46,14 +48,14 @@ def interval_bar(value: float, lo: float, hi: float) -> list[list[float]]:
 
 def require_matplotlib():
     """Import matplotlib or raise PlotDependencyError saying how to install it."""
-    import logging
-
     # matplotlib says on its logger when it must build a font cache or make a cache folder in /tmp because the user's
     # is not writable: noise on the command line, where a figure is all that is asked for.
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
     try:
+        # matplotlib is optional: imported after require_matplotlib's check
+        # noqa: F401
         import matplotlib
-        from matplotlib.figure import Figure  # noqa: F401
+        from matplotlib.figure import Figure
     except ImportError:
         raise PlotDependencyError(f"plotting needs matplotlib, which is not installed; install it with: "
                                   f"{INSTALL_HINT}") from None
@@ -74,9 +76,6 @@ def save_figure(fig, path, force: bool = False) -> Path:
     Refuses to replace an existing file unless ``force``. A figure whose values reach near the float limit cannot
     be drawn (matplotlib's log ticks, a decade or more beyond the data, overflow to inf): NumericError, no file.
     """
-    from ..base.errors import NumericError
-    from ..files.safe import write_atomic
-
     fmt = figure_format(path)
     try:  # constrained layout already fits the text
         return write_atomic(path, lambda f: fig.savefig(f, format=fmt, metadata=_metadata(fmt)), force)
@@ -96,6 +95,7 @@ def _metadata(fmt):
 
 def new_figure(width, height):
     """A new figure; called inside :func:`apply_style`, whose rc settings it takes."""
+    # matplotlib is optional: imported after require_matplotlib's check
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
@@ -106,7 +106,9 @@ def apply_style():
 
 
 def log_axes(ax, x_label, y_label, y_counts=True):
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    # matplotlib is optional: imported after require_matplotlib's check
+    from matplotlib.ticker import (FuncFormatter,
+                                   LogLocator, NullFormatter)
 
     ax.set_xscale("log")
     ax.set_yscale("log")

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..base.units import format_flops, format_tick
-from .common import interval_bar, add_caption, new_figure, log_axes, apply_style
+from ..planning.plan import require_dense
+from .common import add_caption, apply_style, interval_bar, log_axes, new_figure
 
 __all__ = ["fit_figure", "isoflop_runs_figure", "curves_figure"]
 
@@ -18,10 +21,6 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     Takes the runs as arrays (N, D, observed L) and the fitted law family ``model`` (anything with
     ``.loss(N, D)`` and ``.flops_per_param_token``), so it depends on no fitting code.
     """
-    import numpy as np
-
-    from ..planning.plan import require_dense
-
     require_dense(model, "a fit diagnostic (runs of one N each)")
     N, D, L = (np.asarray(x, dtype=float) for x in (n_params, n_tokens, loss))
     pred = model.loss(N, D)
@@ -29,6 +28,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     resid = L - pred
     rmse = float(np.sqrt(np.mean(np.log(L / pred) ** 2)))
     with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib.colors import LogNorm
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
@@ -75,8 +75,6 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
 
 def _power_law_line(ax, C, fit, key="n_params"):
     """The fitted power law over the range of ``C``: N_opt = G·C^a (``key="n_params"``) or D_opt = G_D·C^b."""
-    import numpy as np
-
     C = np.geomspace(min(C) / 1.5, max(C) * 1.5, 50)
     G, a = fit.coefficients["coefficient"], fit.coefficients["exponent"]
     if key == "n_params":
@@ -93,8 +91,6 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
     ``fit`` is a :func:`~planner.fitting.fit_isoflop` result (its ``extra["budgets"]``); ``n_params``, ``loss`` the
     runs it was fitted on; ``intervals`` the used budgets' (low, high) N_opt (default: ±1.96 standard errors).
     """
-    import numpy as np
-
     N, L = np.asarray(n_params, dtype=float), np.asarray(loss, dtype=float)
     budgets = fit.extra["budgets"]
     used = [f for f in budgets if f.used]
@@ -103,6 +99,7 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
                      if math.isfinite(f.log_se) else (math.nan, math.nan) for f in used]
     bars = dict(zip((id(f) for f in used), intervals))
     with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
@@ -153,10 +150,9 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
     """Approach 1: (a) every run's loss against C with the envelope (the lowest loss at each C; dashed where won by
     the smallest or largest size there and left out), (b) N_opt and (c) D_opt along the envelope with the fitted
     power laws. ``fit`` is a :func:`~planner.fitting.fit_curves` result."""
-    import numpy as np
-
     e = fit.extra["envelope"]
     with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.colors import LogNorm
 
@@ -171,6 +167,7 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
         ax1.plot(e.flops, np.where(e.used, envelope, np.nan), color="black", linewidth=2.2, label="envelope (fitted)")
         ax1.plot(e.flops, np.where(~e.used, envelope, np.nan), color="black", linewidth=1.2, linestyle=(0, (3, 2)),
                  label="envelope at the edge of the sizes (left out)")
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib.ticker import FuncFormatter
 
         ax1.set_xscale("log")
@@ -182,6 +179,7 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
         ax1.set_title("(a) Training curves", loc="left", fontweight="bold")
         ax1.legend(frameon=False, loc="upper right", fontsize=7)
         if norm is not None:
+            # matplotlib is optional: imported after require_matplotlib's check
             from matplotlib.cm import ScalarMappable
 
             fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax1, label="Parameters $N$")

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base.errors import NoLossModelError
+import numpy as np
+
+from ..base.errors import NoLossModelError, NoUncertaintyError
 from ..base.units import format_flops_tex, format_tick
-from .common import PALETTE, interval_bar, add_caption, new_figure, log_axes, apply_style
+from ..planning.plan import compute_optimal, require_dense
+from ..planning.uncertainty import plan_intervals
+from .common import PALETTE, add_caption, apply_style, interval_bar, log_axes, new_figure
 
 __all__ = ["frontier_figure", "isoflop_figure"]
 
 
 def _intervals(law, C, level):
     """``plan_intervals(law, C, level)``, or None without a level or where the law publishes no uncertainty."""
-    from ..base.errors import NoUncertaintyError
-    from ..planning.uncertainty import plan_intervals
-
     if level is None:
         return None
     try:
@@ -40,8 +41,6 @@ def _sources(laws) -> str:
 
 def _in_fitted_range(law, C, N, D):
     """Boolean array: where the plan lies inside every range the law's fit covered."""
-    import numpy as np
-
     inside = np.ones(np.shape(C), dtype=bool)
     for key, values in (("flops", C), ("n_params", N), ("n_tokens", D)):
         if key in law.fitted_range:
@@ -70,12 +69,9 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
     ``flops`` is an increasing array of budgets. Lines are solid where the plan lies inside the
     law's fitted range and dashed where it extrapolates. Returns a matplotlib Figure.
     """
-    import numpy as np
-
-    from ..planning.plan import compute_optimal
-
     C = np.asarray(flops, dtype=float)
     with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
@@ -119,7 +115,9 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
             log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
             ax.set_title(f"({letter}) {title}", loc="left", fontweight="bold")
             ax.set_xlim(C[0], C[-1])
-        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+        # matplotlib is optional: imported after require_matplotlib's check
+        from matplotlib.ticker import (
+            FuncFormatter, LogLocator, NullFormatter)
 
         ratio = axes[2]
         ratio.axhline(20, color="#999999", linewidth=0.9, linestyle=":", zorder=1)
@@ -150,12 +148,6 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     With ``level``, the optimum's N carries a horizontal ``level``% interval where the law publishes
     uncertainty. Raises NoLossModelError for an allocation rule (it predicts no loss).
     """
-    import numpy as np
-
-    from ..planning.plan import compute_optimal
-
-    from ..planning.plan import require_dense
-
     require_dense(law, "an isoFLOP profile (D = C/(k·N) at one granularity)")
     if not law.has_loss:
         raise NoLossModelError(f"{law.id!r} is an allocation rule with no loss model, so it has no isoFLOP "
@@ -165,6 +157,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     best: Any = compute_optimal(law, C)        # a plan over the array of budgets: arrays of N, D and loss
     intervals: Any = _intervals(law, C, level)
     with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
 

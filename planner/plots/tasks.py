@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..base.units import format_count
-from .common import add_caption, new_figure, apply_style
+from .common import add_caption, apply_style, new_figure
 
 __all__ = ["tasks_figure"]
 
@@ -15,13 +17,12 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
     and the target (N, D) marked; (right) step 2, accuracy against task loss: the ladder's points, the fitted
     step 2, chance, and the target's forecast marked. ``laws`` is the TaskLaws, ``tasks`` its TaskLaw s; ``points``
     maps a task id to ((N, D, L) rows, (L, accuracy) rows) of a ladder, else the file's own points are drawn."""
-    import numpy as np
-
     points = points or {}
 
     k = laws.flops_per_param_token
     target = n_params is not None and n_tokens is not None
     with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
 

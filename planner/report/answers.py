@@ -23,10 +23,12 @@ import dataclasses
 import math
 from typing import Any, Sequence, cast
 
-from ..planning import checks
-from ..base.errors import UnsupportedLawError
+from ..base.errors import InfeasibleError, NoLossModelError, UnreachableLossError, UnsupportedLawError
 from ..base.units import as_floats, format_count
+from ..planning import checks
+from ..planning.plan import compute_optimal
 from . import plans as reports
+from .intervals import intervals
 from .types import Report
 
 __all__ = ["plan", "optimal_plans", "optimal_for", "what_if", "least_compute", "under_constraints", "on_repeated_data",
@@ -81,8 +83,6 @@ def _with_overrides(report: Report, law) -> Report:
 
 def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Report:
     """The compute-optimal plan of each budget, with central ``ci``% intervals if asked."""
-    from ..planning.plan import compute_optimal
-
     budgets = list(flops)
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
     with checks.guard(law):
@@ -90,8 +90,6 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
     checks.check_plans(law, plans, budgets=budgets)
     report = reports.plan_report(law, plans)
     if ci is not None:
-        from .intervals import intervals
-
         report = intervals(report, [law], budgets, ci)
     warnings = list(_range_warnings(law, plans))
     return _warned(report, warnings + checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in plans]))
@@ -101,6 +99,7 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
     """The compute-optimal plan whose N is ``n_params`` (or whose D is ``n_tokens``): the budget at which that size
     (or data) is optimal under the law, its other quantity and its loss; with central ``ci``% intervals (the budget
     too) if asked."""
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning import whatif
 
     with checks.guard(law):
@@ -118,8 +117,6 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
     report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.name}",
                                  footer=(line,) + tuple(report.footer))
     if ci is not None:
-        from .intervals import intervals
-
         report = intervals(report, [law], [plan.flops], ci, **{"n_params" if n_params else "n_tokens": [value]})
     return _warned(report, _range_warnings(law, [plan]))
 
@@ -132,6 +129,7 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
 
 
 def _what_if(law, flops, n_params, n_tokens) -> Report:
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning import whatif
 
     if not flops:
@@ -154,6 +152,7 @@ def _what_if(law, flops, n_params, n_tokens) -> Report:
 def least_compute(law, target_losses: Sequence[float], ci: float | None = None) -> Report:
     """The least compute that reaches each target loss, and its optimal N and D; with central ``ci``% intervals
     (of C, N, D and D/N) if asked."""
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning.whatif import min_compute_for_loss
 
     with checks.guard(law):
@@ -162,8 +161,6 @@ def least_compute(law, target_losses: Sequence[float], ci: float | None = None) 
     warnings = list(_range_warnings(law, plans))
     report = reports.target_report(law, target_losses, plans)
     if ci is not None:
-        from .intervals import intervals
-
         report = intervals(report, [law], [p.flops for p in plans], ci, target_loss=list(target_losses))
     return _warned(report, warnings)
 
@@ -172,6 +169,7 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
                       unique_tokens: float | None = None, inference_tokens: float | None = None,
                       max_params: float | None = None, max_tokens: float | None = None, repetition=None) -> Report:
     """The plans of each budget (or else each target loss) under limited data, inference demand and size caps."""
+    # constraints only: the solvers of planning.constraints are off the plan --flops path
     from ..planning.constraints import plan_with_constraints
     from .constraints import constrained_report
 
@@ -186,6 +184,7 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
 
 def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float, repetition=None) -> Report:
     """The loss of ``n_params`` trained on ``n_tokens`` that repeat ``unique_tokens``, beside its loss on new data."""
+    # constraints only: the solvers of planning.constraints are off the plan --flops path
     from ..planning.constraints import repeated_loss
     from .constraints import repeated_report
 
@@ -194,8 +193,6 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
     bad = [k for k in ("epochs", "effective_tokens", "effective_params", "loss", "loss_all_unique")
            if not all(math.isfinite(x) and x > 0 for x in as_floats(getattr(run, k)))]
     if bad:
-        from ..base.errors import InfeasibleError
-
         raise InfeasibleError(f"--params {n_params:g} on --tokens {n_tokens:g} from --unique-tokens {unique_tokens:g} "
                               f"gives no finite {bad[0].replace('_', ' ')}: the values are too extreme to compute "
                               "with; give them within a few dozen orders of magnitude of each other")
@@ -213,8 +210,6 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
             budget_note: str | None = None) -> Report:
     """The compute-optimal plans of several laws at the same budgets (costed on ``cluster`` if given, once per
     budget), with central ``ci``% intervals for the laws that publish uncertainty."""
-    from ..planning.plan import compute_optimal
-
     budgets = list(flops)
     plans: list[list[Any]] = [[None] * len(laws) for _ in budgets]
     for j, law in enumerate(laws):
@@ -229,12 +224,11 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
         warnings += checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in col])
     report = _warned(_with_footer_line(reports.compare_report(laws, budgets, plans), budget_note), warnings)
     if cluster is not None:  # the laws share each budget, so they share its cost: once per budget
+        # --gpu, --hparams, --shape only: the hardware and shape modules are off the plan --flops path
         from .compute import with_cost_per_budget
 
         report = with_cost_per_budget(report, cluster, mfu_given)
     if ci is not None:
-        from .intervals import intervals
-
         report = intervals(report, laws, budgets, ci)
     return report
 
@@ -244,6 +238,7 @@ def tasks(task_laws, names: Sequence[str] = (), *, n_params: float | None = None
           budget_note: str | None = None) -> Report:
     """``plan --tasks``: the least compute for each target accuracy, else each task's forecast for the run
     (``n_params``, ``n_tokens``) or for ``plan_law``'s compute-optimal split of each budget (:mod:`.tasks`)."""
+    # --tasks only: the task reports and forecasts are off the plan --flops path
     from . import tasks as task_reports
 
     if targets:
@@ -261,7 +256,7 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
 
     An allocation rule predicts no loss and a target at or below a law's irreducible loss is out of its reach: such
     a law is left out of that target's block, and a warning says why (an error if no law is left)."""
-    from ..base.errors import NoLossModelError, UnreachableLossError
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning.whatif import min_compute_for_loss
 
     targets = list(target_losses)
@@ -292,8 +287,6 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     if cluster is not None:
         report = extended(report, None, cluster, mfu_given)
     if ci is not None:
-        from .intervals import intervals
-
         by_law = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
         report = intervals(report, [law for law in lossy if by_law[law.id]], [], ci, target_loss=by_law)
     return _warned(report, warnings)
@@ -306,6 +299,7 @@ def extended(report: Report, law, cluster=None, mfu_given: bool = True, hparams_
     ``shape_settings``, as asked."""
     if cluster is None and hparams_law is None and shape_settings is None:
         return report
+    # --gpu, --hparams, --shape only: the hardware and shape modules are off the plan --flops path
     from .compute import extend
 
     return extend(report, law, cluster=cluster, mfu_given=mfu_given, hparams_law=hparams_law,

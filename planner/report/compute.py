@@ -10,17 +10,17 @@ report's ``sections``. Also the reports of ``plan hardware`` and ``plan shape``.
 
 from __future__ import annotations
 
-from typing import cast
-
 import dataclasses
 import math
+from typing import cast
 
-from ..compute.hardware import Cluster, cost
-from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
-from ..base.errors import NumericError
 from ..base.conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
+from ..base.errors import NumericError
 from ..base.units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
-                     format_integer, format_ratio, format_tflops)
+                          format_integer, format_ratio, format_tflops)
+from ..compute.hardware import Cluster, cost
+from ..compute.hparams import suggest_hyperparameters
+from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token, shapes_for
 from .types import Block, Column, Report
 
 __all__ = [
@@ -59,8 +59,6 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
         keys += COST_KEYS
         footer += cost_footer(cluster, mfu_given=mfu_given)
     if hparams_law is not None:
-        from ..compute.hparams import suggest_hyperparameters
-
         blocks = [[r for row in rows for r in with_hparams([row], suggest_hyperparameters(hparams_law, row["flops"]))]
                   for rows in blocks]
         keys += HPARAM_KEYS
@@ -69,8 +67,6 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
                                title=f"Suggested hyperparameters · {hparams_law.id}",
                                footer=tuple(hparam_footer(hparams_law))))
     if shape_settings is not None:
-        from ..compute.shapes import shapes_for
-
         count = parameter_count(law)
         blocks = [[dict(row) for row in rows] for rows in blocks]
         for row in (row for rows in blocks for row in rows):

@@ -12,9 +12,15 @@ import dataclasses
 from pathlib import PurePath
 from typing import Callable, NamedTuple, Sequence
 
+from .. import fitting
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA, ISOFLOP_WINDOW
 from ..base.units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
-                     format_ratio, format_text)
+                          format_ratio, format_text)
+from ..files.lawwriter import law_from_fit
+from ..fitting.diagnostics import extrapolation_warnings, identification_warnings, interval_warnings
+from ..planning.plan import compute_optimal
+from .intervals import intervals
+from .plans import plan_report
 from .types import Block, Column, Report
 
 __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
@@ -77,8 +83,6 @@ class FitAnswer(NamedTuple):
 
 def _refit(request: FitRequest, k: float, progress=None) -> Callable:
     """``refit(N, D, L)``: the law of ``request`` fitted to runs."""
-    from .. import fitting
-
     def refit(N, D, L, flops=None):
         fitter = fitting.fit_kaplan if request.form == "kaplan" else fitting.fit_parametric
         return fitter(N, D, L, flops_per_param_token=k, tie=request.tie, fix=dict(request.fix),
@@ -90,9 +94,6 @@ def _refit(request: FitRequest, k: float, progress=None) -> Callable:
 def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float], None] | None = None) -> FitAnswer:
     """``plan fit``: fit ``runs`` as ``request`` says, bootstrap it (by default), back-test it (if asked), and
     build the report. ``progress(stage, done, total)`` reports the long steps."""
-    from .. import fitting
-    from ..files.lawwriter import law_from_fit
-
     k = runs.flops_per_param_token
     N, D, L = runs.n_params, runs.n_tokens, runs.loss
     refit = _refit(request, k, progress)
@@ -173,8 +174,6 @@ def _shown_errors(fit, boot):
 
 
 def _diagnostics(fit, boot, plans) -> list[str]:
-    from ..fitting.diagnostics import extrapolation_warnings, identification_warnings, interval_warnings
-
     budgets = [row["flops"] for row in plans.rows]
     return extrapolation_warnings(fit, budgets) + interval_warnings(plans.rows) + identification_warnings(boot)
 
@@ -269,8 +268,6 @@ def _holdout_footer(bt) -> list[str]:
 def compare_answer(runs, request: FitRequest, progress: Callable[[str, float, float], None] | None = None) -> Report:
     """``plan fit --compare``: several estimators fitted to ``runs`` (:func:`~planner.fitting.compare_estimators`),
     each back-tested as ``request`` says and planned at its largest budget; their report."""
-    from .. import fitting
-
     results = fitting.compare_estimators(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops,
                                          budget=max(request.budgets), objective=request.objective,
                                          delta=request.delta, holdout=request.holdout,
@@ -347,9 +344,5 @@ def design_report(design, law, span: float) -> Report:
 def plans_report(law, budgets: Sequence[float], level: float | None) -> Report:
     """The compute-optimal plans of a fitted ``law`` at ``budgets``, with ``level``% intervals from its bootstrap
     samples where it has them."""
-    from ..planning.plan import compute_optimal
-    from .intervals import intervals
-    from .plans import plan_report
-
     report = plan_report(law, [compute_optimal(law, C) for C in budgets])
     return intervals(report, [law], list(budgets), level) if level is not None else report

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Sequence, cast
 
-from ..base.units import as_floats
-from ..base.units import Real
+from ..base.errors import NoUncertaintyError
+from ..base.units import Real, as_floats
 from .types import Block, Column, Report
 
 __all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS",
@@ -80,8 +80,9 @@ def intervals(report: Report, laws: Sequence[Any], flops: Sequence[Real], level:
     """``report`` with ``level``% bounds for each law that publishes uncertainty, and a warning for those that do
     not (they get no interval). The plans are those of budgets ``flops``, or with ``anchor`` (``n_params=``,
     ``n_tokens=`` or ``target_loss=``, a list, or a dict of lists by law id) those that quantity fixes (:func:`planner.planning.uncertainty.anchored_intervals`)."""
-    from ..base.errors import NoUncertaintyError
-    from ..planning.uncertainty import anchored_intervals, plan_intervals
+    # --ci only: the coefficient draws are off the plan --flops path
+    from ..planning.uncertainty import (
+        anchored_intervals, plan_intervals)
 
     found, missing = {}, []
     for law in laws:

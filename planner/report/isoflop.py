@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import PurePath
-
 from typing import Callable
+
+import numpy as np
 
 from ..base.conventions import ISOFLOP_WINDOW
 from ..base.units import format_count, format_flops, format_loss, format_text
@@ -184,8 +185,6 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
 
 
 def _envelope_rows(fit):
-    import numpy as np
-
     e = fit.extra["envelope"]
     rows = []
     for n in np.unique(e.run_n_params):

@@ -8,9 +8,12 @@ carry every row's keys as raw floats. Only the terminal table uses rich, importe
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
+import re
 from typing import TYPE_CHECKING, Callable, Sequence, cast
 
+from ..base.notebook import report_html
 from .types import Column, Report
 
 if TYPE_CHECKING:
@@ -63,6 +66,7 @@ def to_json(report: Report) -> str:
     """A JSON list, one object per row, raw floats under unit-named keys (with the report's ``warnings`` in each row
     when it has any); a document (``report.fields``) is an object, its ``warnings`` a key of its own. Strict JSON:
     NaN and infinities are null."""
+    # the json format only
     import json
 
     return json.dumps(_json_value(report), indent=2, allow_nan=False)
@@ -72,6 +76,7 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
           footer: Sequence[str] = (), console=None, wrap: bool = False, pad_edge: bool = True) -> None:
     """Print a rich table of ``rows`` and the ``footer`` lines to ``console`` (stdout by default); with ``wrap`` the
     cells of wrapping columns may break at spaces, and without ``pad_edge`` the outer padding is dropped."""
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -129,8 +134,8 @@ def to_csv(report: Report) -> str:
     flattened: each of its rows becomes one CSV line that repeats the outer row's values, its keys prefixed
     (``shapes_n_layer``...); an outer row with no nested rows keeps one line with those cells empty.
     """
+    # the csv format only
     import csv
-    import io
 
     flat = [k for k in report.keys if k not in report.nested]
     header = flat + [f"{k}_{sub}" for k in report.keys if k in report.nested for sub in report.nested[k]]
@@ -202,8 +207,6 @@ def latex_escape(text: str) -> str:
 
 def _tex_cell(text: str) -> str:
     """A table cell: ``1.00e21`` becomes $1.00\\times10^{21}$; anything else is escaped."""
-    import re
-
     m = re.fullmatch(r"(-?\d+(?:\.\d+)?)e([+-]?\d+)", text)
     if m:
         return f"${m.group(1)}\\times10^{{{int(m.group(2))}}}$"
@@ -248,8 +251,6 @@ def to_latex(report: Report) -> str:
 def to_html(report: Report) -> str:
     """Small HTML tables (one per block) with the footer and caveats as small print: a notebook's view of a report
     (:func:`planner.base.notebook.report_html`, which :meth:`planner.report.types.Report._repr_html_` shows)."""
-    from ..base.notebook import report_html
-
     return report_html(report)
 
 
@@ -270,8 +271,8 @@ def render_report(report: Report, fmt: str, width: int = 100) -> str:
     shows them; ``planner.render_report`` in the public API)."""
     if fmt != "table":
         return render(report, fmt)
-    import io
 
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich.console import Console
 
     out = io.StringIO()
@@ -286,6 +287,7 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
     When the terminal is narrower than the table needs, each row is printed as ``header: value``
     lines instead, so nothing is folded mid-number.
     """
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich.console import Console
     from rich.text import Text
 
@@ -362,6 +364,7 @@ def _min_len(cell: str, col: Column, words: bool = False) -> int:
 
 
 def _records(rows, columns, console) -> None:
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich.text import Text
 
     label = max(len(c.header) for c in columns)

@@ -9,6 +9,8 @@ key in each row, the key in ``keys``), rows, blocks or sections; no renderer cha
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
+from ..base.notebook import report_html
+
 __all__ = ["Column", "Block", "Report"]
 
 # No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
@@ -96,8 +98,6 @@ class Report:
 
     def _repr_html_(self) -> str:
         """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
-        from ..base.notebook import report_html
-
         return report_html(self)
 
     def __repr__(self) -> str:
