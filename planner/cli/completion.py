@@ -3,8 +3,6 @@ and paths complete by their type."""
 
 from __future__ import annotations
 
-from click.shell_completion import CompletionItem
-
 from ..base.errors import PlannerError
 from ..files.presets import list_hardware, list_presets, list_task_laws, load_task_laws
 
@@ -15,6 +13,9 @@ __all__ = ["complete_preset", "complete_presets", "complete_chip", "complete_pat
 def _names(items, incomplete: str, listed: bool = False):
     """Completion items: the ``(name, help)`` pairs that start with ``incomplete`` (with ``listed``, with its last
     comma-separated item: ``epoch,chin`` completes to ``epoch,chinchilla``)."""
+    # only when the shell asks for completions
+    from click.shell_completion import CompletionItem
+
     head, _, last = incomplete.rpartition(",") if listed else ("", "", incomplete)
     prefix = head + "," if head else ""
     return [CompletionItem(prefix + name, help=help) for name, help in items if name.startswith(last)]
@@ -43,6 +44,9 @@ def complete_chip(ctx, param, incomplete):
 def complete_path(ctx, param, incomplete):
     """A file argument (RUNS, LADDER): the shell lists the files. (Not a click.Path: the reader checks the file
     itself, with planner's own messages, and takes - for stdin.)"""
+    # only when the shell asks for completions
+    from click.shell_completion import CompletionItem
+
     return [CompletionItem(incomplete, type="file")]
 
 

@@ -3,7 +3,6 @@ document written atomically, never over a file without --force); what a fitted l
 
 from __future__ import annotations
 
-import shlex
 import time
 from pathlib import PurePath
 
@@ -12,7 +11,6 @@ from rich.console import Console
 
 from ..base.errors import PlannerError, PresetError
 from ..files.lawfile import load_law_file
-from ..files.lawwriter import law_file_text
 from ..report import render
 from ..report.render import FORMATS
 from .group import one_line
@@ -75,6 +73,9 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
     """The command as the user typed it, from what click parsed: every argument and every option given on the
     command line (not defaults), but those named in ``skip``; quoted for a shell. A law file records it so that
     running it again reproduces the file."""
+    # only a written law file records its command line
+    import shlex
+
     words = ["plan"] + ctx.command_path.split()[1:]   # the program name, whatever the caller called it
     for param in ctx.command.params:
         if param.name in skip or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
@@ -186,7 +187,9 @@ def emit(text: str) -> None:
 def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str) -> None:
     """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
     if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
+    # only plan fit -o writes a law file
     # tempfile and shutil: only -o FILE needs them
+    from ..files.lawwriter import law_file_text
     from ..files.safe import write_atomic
 
     try:

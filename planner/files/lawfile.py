@@ -30,19 +30,18 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
-from typing import Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from ..base.errors import PresetError, unknown_key
 from ..laws import FAMILIES, family as family_of
-from ..laws.allocation import ALLOCATION_GIVES
-from ..laws.distillation import DistillationLaw
 from ..laws.law import Law, Uncertainty, check_coefficient
-from ..laws.repetition import Repetition
-from ..laws.tables import Calibration, HyperparameterLaws, PowerLaw
 from .tomlfile import (
     RANGE_KEYS, check_keys, header, is_finite, matrix, number, parse_toml, range_pair, read_toml_text, short, subtable,
     typed,
 )
+
+if TYPE_CHECKING:
+    from ..laws.distillation import DistillationLaw
 
 __all__ = ["law_from_mapping", "parse_law_text", "load_law_file"]
 
@@ -98,6 +97,9 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
 
     rule = subtable(data, "rule", where)
     if form == "allocation":
+        # only an allocation rule needs the module: off the plan --flops path
+        from ..laws.allocation import ALLOCATION_GIVES
+
         check_keys(rule, ("gives", "flops_unit"), "[rule]", where)
         gives = typed(rule.get("gives", ""), str, "gives", f"[rule] of {where}")
         if gives not in ALLOCATION_GIVES:
@@ -170,6 +172,9 @@ def _moe(table, source: str) -> dict:
 
 def _distillation(data, model, source: str) -> "DistillationLaw":
     """The ``[distillation]`` table: the distillation law's coefficients, for students of this law."""
+    # only a law with this table needs the module: off the plan --flops path
+    from ..laws.distillation import DistillationLaw
+
     where = f"[distillation] of {source}"
     table = typed(data["distillation"], dict, "distillation", source)
     if model.form not in ("parametric", "busbridge"):
@@ -276,6 +281,9 @@ def _check_correlation(R, where: str) -> None:
 
 
 def _repetition(data, form: str, law_id: str, source: str):
+    # only a law with this table needs the module: off the plan --flops path
+    from ..laws.repetition import Repetition
+
     where = f"[repetition] of {source}"
     table = typed(data["repetition"], dict, "repetition", source)
     if form != "parametric":
@@ -292,6 +300,9 @@ def _repetition(data, form: str, law_id: str, source: str):
 
 
 def _hyperparameters(data, source: str):
+    # only a law with this table needs the module: off the plan --flops path
+    from ..laws.tables import HyperparameterLaws, PowerLaw
+
     where = f"[hyperparameters] of {source}"
     table = typed(data["hyperparameters"], dict, "hyperparameters", source)
     check_keys(table, ("learning_rate", "batch_tokens"), "[hyperparameters]", source)
@@ -306,6 +317,9 @@ def _hyperparameters(data, source: str):
 
 
 def _calibration(data, source: str):
+    # only a law with this table needs the module: off the plan --flops path
+    from ..laws.tables import Calibration
+
     where = f"[calibration] of {source}"
     table = typed(data["calibration"], dict, "calibration", source)
     check_keys(table, ("rows",), "[calibration]", source)

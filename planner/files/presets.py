@@ -17,7 +17,6 @@ from .. import __version__, _presets
 from ..base.errors import PresetError, UnknownChipError, UnknownPresetError, did_you_mean
 from ..laws.law import Law
 from .lawfile import law_from_mapping, load_law_file
-from .taskfile import load_task_law_file, task_laws_from_mapping
 from .tomlfile import parse_toml, read_toml_text
 
 if TYPE_CHECKING:
@@ -167,6 +166,9 @@ def task_preset_ids() -> list[str]:
 
 
 def _load_task_preset(preset_id: str) -> TaskLaws:
+    # task laws only: laws.tasks is off the plan --flops path
+    from .taskfile import task_laws_from_mapping
+
     name = f"{TASKS_DIR}/{preset_id}.toml"
     return task_laws_from_mapping(_shipped_data(name), f"presets/{name}")
 
@@ -179,6 +181,9 @@ def list_task_laws() -> list[TaskLaws]:
 def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
     """A shipped task law by id or alias, or a task-law file by path (a name with a path separator or ending in
     ``.toml``); UnknownPresetError with the closest ids otherwise."""
+    # task laws only: laws.tasks is off the plan --flops path
+    from .taskfile import load_task_law_file
+
     text = os.fspath(name_or_path)
     if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
         return load_task_law_file(text)

@@ -28,7 +28,6 @@ from ..base.units import as_floats, format_count
 from ..planning import checks
 from ..planning.plan import compute_optimal
 from . import plans as reports
-from .intervals import intervals
 from .types import Report
 
 __all__ = ["plan", "optimal_plans", "optimal_for", "what_if", "least_compute", "under_constraints", "on_repeated_data",
@@ -90,6 +89,9 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
     checks.check_plans(law, plans, budgets=budgets)
     report = reports.plan_report(law, plans)
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
+        from .intervals import intervals
+
         report = intervals(report, [law], budgets, ci)
     warnings = list(_range_warnings(law, plans))
     return _warned(report, warnings + checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in plans]))
@@ -117,6 +119,9 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
     report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.name}",
                                  footer=(line,) + tuple(report.footer))
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
+        from .intervals import intervals
+
         report = intervals(report, [law], [plan.flops], ci, **{"n_params" if n_params else "n_tokens": [value]})
     return _warned(report, _range_warnings(law, [plan]))
 
@@ -161,6 +166,9 @@ def least_compute(law, target_losses: Sequence[float], ci: float | None = None) 
     warnings = list(_range_warnings(law, plans))
     report = reports.target_report(law, target_losses, plans)
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
+        from .intervals import intervals
+
         report = intervals(report, [law], [p.flops for p in plans], ci, target_loss=list(target_losses))
     return _warned(report, warnings)
 
@@ -229,6 +237,9 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
 
         report = with_cost_per_budget(report, cluster, mfu_given)
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
+        from .intervals import intervals
+
         report = intervals(report, laws, budgets, ci)
     return report
 
@@ -288,6 +299,9 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
         report = extended(report, None, cluster, mfu_given)
     if ci is not None:
         by_law = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
+        # --ci only: the interval reports stay off the plan --flops path
+        from .intervals import intervals
+
         report = intervals(report, [law for law in lossy if by_law[law.id]], [], ci, target_loss=by_law)
     return _warned(report, warnings)
 

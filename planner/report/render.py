@@ -13,7 +13,6 @@ import math
 import re
 from typing import TYPE_CHECKING, Callable, Sequence, cast
 
-from ..base.notebook import report_html
 from .types import Column, Report
 
 if TYPE_CHECKING:
@@ -251,6 +250,9 @@ def to_latex(report: Report) -> str:
 def to_html(report: Report) -> str:
     """Small HTML tables (one per block) with the footer and caveats as small print: a notebook's view of a report
     (:func:`planner.base.notebook.report_html`, which :meth:`planner.report.types.Report._repr_html_` shows)."""
+    # notebooks only: planner.base.notebook imports html, off the plan --flops path
+    from ..base.notebook import report_html
+
     return report_html(report)
 
 

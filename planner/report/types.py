@@ -9,7 +9,6 @@ key in each row, the key in ``keys``), rows, blocks or sections; no renderer cha
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from ..base.notebook import report_html
 
 __all__ = ["Column", "Block", "Report"]
 
@@ -98,6 +97,9 @@ class Report:
 
     def _repr_html_(self) -> str:
         """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
+        # notebooks only: it imports html, off the plan --flops path
+        from ..base.notebook import report_html
+
         return report_html(self)
 
     def __repr__(self) -> str:
