@@ -32,13 +32,15 @@ def wall(cmd) -> float:
 
 
 def timed(cmd) -> tuple[float, float]:
-    """(wall time, CPU time) of one run of ``cmd``: CPU time is the child's user + system time, which a busy
-    machine inflates less than the wall time (the child waits for a core without being charged)."""
+    """(wall time, CPU time) of one run of ``cmd`` (an argument list, or (argument list, environment variables to
+    set)): CPU time is the child's user + system time, which a busy machine inflates less than the wall time (the
+    child waits for a core without being charged)."""
     import resource
 
+    cmd, env = (cmd[0], {**ENV, **cmd[1]}) if isinstance(cmd, tuple) else (cmd, ENV)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=ENV, cwd=_NEUTRAL)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env, cwd=_NEUTRAL)
     w = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return w, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -5,13 +5,15 @@
 >>> round(plan.n_params / 1e9, 1)
 40.4
 
-Every name the README documents is importable from here; each loads its module on first use (PEP 562), so
+Every name the documentation shows is importable from here; each loads its module on first use (PEP 562), so
 ``plan --flops 1e21`` pays only for what it uses.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+#: The distribution's name (setup.cfg): what ``pip install`` takes; the import name stays ``planner``.
+__distribution__ = "scaling-planner"
 
 from importlib import import_module
 
@@ -55,6 +57,11 @@ _LAZY = {
     **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
                      "flops_from_usd", "gpu_hours", "usd", "wall_clock_days", "implied_mfu"), "compute.hardware"),
     **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "compute.hparams"),
+    **dict.fromkeys(("HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch"), "laws.hparams"),
+    **dict.fromkeys(("load_hparam_law", "list_hparam_laws", "hparam_law_ids"), "files.presets"),
+    **dict.fromkeys(("load_hparam_law_file", "hparam_law_file_text"), "files.hparamfile"),
+    **dict.fromkeys(("fit_hparams", "parse_sweep", "Sweep", "HparamFit"), "fitting.hparams"),
+    **dict.fromkeys(("plan_ladder", "LadderPlan", "Rung"), "planning.ladder"),
     **dict.fromkeys(("Shape", "hoffmann_flops_per_token", "kaplan_flops_per_token", "shapes_for"), "compute.shapes"),
     **dict.fromkeys(("DEFAULT_MFU", "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA"),
                     "base.conventions"),
@@ -105,6 +112,10 @@ __all__ = [
     "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget", "implied_mfu",
     "Shape", "shapes_for", "hoffmann_flops_per_token", "kaplan_flops_per_token",
     "Hyperparameters", "suggest_hyperparameters",
+    # learning rate and batch size laws, sweeps, ladders
+    "HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch", "load_hparam_law", "list_hparam_laws",
+    "hparam_law_ids", "load_hparam_law_file", "hparam_law_file_text", "fit_hparams", "parse_sweep", "Sweep",
+    "HparamFit", "plan_ladder", "LadderPlan", "Rung",
     # conventions, reports, units
     "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "HUBER_DELTA",
     "Report", "Block", "Column", "render_report", "FORMATS", "parse_quantity", "format_count", "format_flops", "Real",

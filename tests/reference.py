@@ -2,8 +2,9 @@
 
 The data live in ``../shared/data/`` beside the checkout (see SOURCES.md there for provenance and licences), or
 wherever the environment variable ``PLANNER_REFERENCE_DATA`` points. A test that needs a file calls
-:func:`reference_file`; where the data are absent it is skipped with a reason naming the file. ``.ci/run`` fails
-before the tests start if the data cannot be found, so CI never skips these tests.
+:func:`reference_file`; where the data are absent it is skipped with a reason naming the file, except in CI
+(:func:`in_ci`), where it fails: CI must run these tests, not skip them. ``.ci/run`` also fails before the tests
+start if the data cannot be found.
 """
 
 import hashlib
@@ -20,6 +21,12 @@ EPOCH_CSV = "svg_extracted_data.csv"
 EPOCH_SHA256 = "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30"
 
 
+def in_ci() -> bool:
+    """Whether the tests run in CI: the environment variable ``CI`` is set and not empty (``.ci/run`` sets
+    ``CI=true``). In CI hypothesis runs derandomised (conftest.py) and missing reference data fail the test."""
+    return bool(os.environ.get("CI"))
+
+
 def data_dir() -> Path:
     """The reference data folder: ``$PLANNER_REFERENCE_DATA``, else ``../shared/data`` beside the checkout."""
     given = os.environ.get(ENV)
@@ -27,13 +34,17 @@ def data_dir() -> Path:
 
 
 def reference_file(relpath: str, sha256: str | None = None) -> Path:
-    """The path of ``relpath`` in the reference data; skips the test (naming the file) where it is absent.
+    """The path of ``relpath`` in the reference data; skips the test (naming the file) where it is absent, or fails it
+    in CI (:func:`in_ci`).
 
     With ``sha256``, the file must be byte for byte the published one.
     """
     path = data_dir() / relpath
     if not path.exists():
-        pytest.skip(f"reference data {relpath} not found in {data_dir()} (set {ENV} to the folder that holds it)")
+        missing = f"reference data {relpath} not found in {data_dir()} (set {ENV} to the folder that holds it)"
+        if in_ci():
+            pytest.fail(f"{missing}; CI runs the reference tests rather than skip them", pytrace=False)
+        pytest.skip(missing)
     if sha256 is not None:
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256, f"{path} is not the published file"
     return path

@@ -11,7 +11,7 @@ import pytest
 import planner
 from planner.base import errors
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+from .docs import TEXT, page
 PUBLIC = [name for name in planner.__all__ if name != "__version__"]
 
 
@@ -28,18 +28,25 @@ def test_every_error_class_is_public():
             assert issubclass(obj, Exception) and (obj is errors.PlannerError or obj.__mro__[2:] != (Exception,)), name
 
 
-def test_every_name_the_readme_shows_as_planner_x_is_public():
-    shown = set(re.findall(r"`planner\.([A-Za-z_][A-Za-z0-9_]*)", README))
-    shown |= set(re.findall(r"planner\.([A-Za-z_][A-Za-z0-9_]*)\(", README))
+def test_every_name_the_docs_show_as_planner_x_is_public():
+    shown = set(re.findall(r"`planner\.([A-Za-z_][A-Za-z0-9_]*)", TEXT))
+    shown |= set(re.findall(r"planner\.([A-Za-z_][A-Za-z0-9_]*)\(", TEXT))
     modules = {"plots", "report"}   # the optional plotting module and the report builders, named as modules
     assert shown - modules - set(planner.__all__) == set()
 
 
-def test_the_readme_topic_table_lists_exactly_the_public_names():
-    table = README[README.index("| topic | names |"):]
+def test_the_api_reference_topic_table_lists_exactly_the_public_names():
+    api = page("reference/api.md")
+    table = api[api.index("| topic | names |"):]
     table = table[:table.index("\n\n")]
     listed = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", table))
     assert listed == set(PUBLIC)
+
+
+def test_the_api_reference_documents_every_public_name_from_its_docstring():
+    """Each public name has an autodoc directive on the API page, so the site renders its docstring."""
+    directives = set(re.findall(r"^\.\. auto(?:function|class|data):: planner\.(\w+)$", page("reference/api.md"), re.M))
+    assert directives == set(PUBLIC)
 
 
 def _callables():

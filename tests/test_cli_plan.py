@@ -69,8 +69,20 @@ def test_law_file_and_set(tmp_path):
     assert rows[0]["n_params"] == pytest.approx(1.824218e9, rel=1e-6)  # Hoffmann App. D.2 Eq. 10 values, Eq. 4 by hand
 
 
+def test_the_distribution_is_scaling_planner_with_the_plan_command_and_the_planner_package():
+    """'planner' on the package index is an unrelated project (issue 19): ours installs as scaling-planner, and
+    provides the import name planner, the command plan and the extras the README names."""
+    from importlib import metadata
+
+    assert metadata.version("scaling-planner") == __version__
+    assert set(metadata.packages_distributions()["planner"]) == {"scaling-planner"}
+    [plan] = [e for e in metadata.entry_points(group="console_scripts") if e.name == "plan"]
+    assert plan.value == "planner.cli:main" and plan.dist.name == "scaling-planner"
+    assert {"plot", "test"} <= set(metadata.metadata("scaling-planner").get_all("Provides-Extra"))
+
+
 def test_version_and_module_entry_point():
-    assert run("--version").stdout == f"plan {__version__}\n"
+    assert run("--version").stdout == f"plan (scaling-planner) {__version__}\n"
     out = subprocess.run([sys.executable, "-m", "planner", "--flops", "1e21", "--format", "json"],
                          capture_output=True, text=True, check=True).stdout
     assert json.loads(out)[0]["flops"] == 1e21

@@ -107,9 +107,13 @@ def test_far_too_few_tokens_per_param_warns():
     assert "tokens per parameter is far below" in r.stderr
 
 
-def test_compare_warns_per_law_outside_its_range():
+def test_compare_warns_once_for_the_laws_outside_their_range_and_json_keeps_each_warning():
     r = invoke("compare", "--flops", "1e21", "--format", "csv")
-    assert "Warning: kaplan2020 was fitted on N" in r.stderr and "Warning" not in r.stdout
+    [line] = r.stderr.splitlines()
+    assert line.startswith("Warning: ") and " of 13 laws extrapolate beyond the range they were fitted on: " in line
+    assert "kaplan2020 (N, D)" in line and "Warning" not in r.stdout
+    rows = json.loads(invoke("compare", "--flops", "1e21", "--format", "json").stdout)
+    assert any(w.startswith("kaplan2020 was fitted on N from") for w in rows[0]["warnings"])
 
 
 def test_no_warning_inside_the_range():

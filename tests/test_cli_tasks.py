@@ -186,15 +186,15 @@ def test_plot_tasks(tmp_path):
     assert_one_line_error(run("plot", "tasks", "--tasks", "bhagia2024", "-o", out), 1, "exists")
 
 
-def test_readme_task_law_python_example_runs():
-    """The README's Python session on task laws is a doctest: its printed results are checked."""
+def test_docs_task_law_python_example_runs():
+    """The Python session on task laws in docs/how-to/tasks.md is a doctest: its printed results are checked."""
     import doctest
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "load_task_laws" in b]
-    test = doctest.DocTestParser().get_doctest(block, {}, "README.md", "README.md", 0)
+    page = (Path(__file__).resolve().parents[1] / "docs" / "how-to" / "tasks.md").read_text()
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", page, re.S) if "load_task_laws" in b]
+    test = doctest.DocTestParser().get_doctest(block, {}, "tasks.md", "docs/how-to/tasks.md", 0)
     runner = doctest.DocTestRunner()
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0 and runner.summarize(verbose=False).attempted >= 4

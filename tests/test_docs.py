@@ -1,5 +1,15 @@
-"""README.md documents every command, option and preset, and opens with the two set-up commands."""
+"""The documentation (README.md and docs/) shows every command, option and preset, opens with the two set-up
+commands, and every example in it runs: each console example prints what the page shows, at the width stated beside
+it, and each Python block is a doctest.
 
+``PLANNER_REGEN_DOCS=1 python3 -m pytest tests/test_docs.py`` rewrites the output of every console example that no
+longer matches with what the command prints now (outputs holding ``…`` are left for a person to edit); review the
+diff.
+"""
+
+import difflib
+import doctest
+import os
 import re
 from pathlib import Path
 
@@ -9,7 +19,10 @@ import pytest
 from planner.cli import cli
 from planner.files.presets import preset_ids
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+from .docs import PAGES, README as README_PATH, ROOT, TEXT, examples, page
+from .reference import ENV, data_dir
+
+README = README_PATH.read_text()
 
 
 def _commands(group, prefix=("plan",)):
@@ -24,54 +37,126 @@ COMMANDS = list(_commands(cli))
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
-def test_every_command_is_in_the_readme_and_has_help(path, command):
-    assert " ".join(path) in README, f"README.md does not show '{' '.join(path)}'"
+def test_every_command_is_documented_and_has_help(path, command):
+    assert " ".join(path) in TEXT, f"neither README.md nor docs/ shows '{' '.join(path)}'"
     assert command.help and "Example" in command.help, f"'{' '.join(path)}' needs help text with an example"
 
 
-def test_every_option_of_plan_is_in_the_readme():
+def test_every_option_of_plan_is_documented():
     for param in cli.params:
         if isinstance(param, click.Option) and not param.hidden:
-            assert any(opt in README for opt in param.opts), f"README.md does not mention {param.opts[0]}"
+            assert any(opt in TEXT for opt in param.opts), f"neither README.md nor docs/ mentions {param.opts[0]}"
 
 
 @pytest.mark.parametrize("preset", preset_ids())
 def test_every_preset_is_listed(preset):
-    assert f"`{preset}`" in README
+    assert f"`{preset}`" in page("reference/presets.md")
+
+
+def _setup_commands():
+    """The commands of the README's first code block (the set-up), as .ci/run reads them."""
+    first_block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", README, re.S)
+    marker = README[:first_block.start()].rstrip().splitlines()[-1]
+    assert marker.startswith("<!-- .ci/run runs the commands of the next block"), "the set-up block lost its marker"
+    return [l.strip() for l in first_block.group(1).splitlines() if l.strip() and not l.lstrip().startswith("#")]
 
 
 def test_readme_opens_with_the_two_setup_commands():
-    first_block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", README, re.S).group(1)
-    lines = [l for l in first_block.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+    """Install and run the main job; then install the test extra and run the whole suite (issue 19)."""
+    lines = _setup_commands()
     assert len(lines) == 2
-    assert "pip install" in lines[0] and "plan --flops 1e21" in lines[0]
-    assert "pip install" in lines[1] and "[test]" in lines[1] and "pytest" in lines[1]
+    assert lines[0].startswith("python3 -m pip install . ") and lines[0].endswith(" plan --flops 1e21")
+    assert lines[1].startswith("python3 -m pip install -e '.[test]' ") and lines[1].endswith(" python3 -m pytest")
 
 
-def test_ci_runs_the_readme_test_command():
-    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
-    first_block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", README, re.S).group(1)
-    test_line = [l for l in first_block.splitlines() if "pytest" in l][0].strip()
-    assert test_line in ci
+def test_ci_runs_the_readme_setup_commands():
+    """.ci/run reads the set-up commands from the README's marked block: what it would run is what the README says."""
+    import subprocess
+
+    ci = Path(__file__).resolve().parents[1] / ".ci" / "run"
+    printed = subprocess.run(["bash", str(ci), "--print-setup"], capture_output=True, text=True, check=True).stdout
+    assert printed.splitlines() == _setup_commands()
 
 
-PYTHON_BLOCKS = [(README[:m.start()].count("\n") + 1, m.group(1))
-                 for m in re.finditer(r"```python\n(.*?)```", README, re.S)]
+def test_the_readme_says_what_the_reference_tests_need():
+    setup = README[README.index("## Set-up"):README.index("## Five examples")]
+    assert "PLANNER_REFERENCE_DATA" in setup and "skipped" in setup and "CI=true" in setup
 
 
-@pytest.mark.parametrize("line, block", PYTHON_BLOCKS, ids=[f"README.md:{line}" for line, _ in PYTHON_BLOCKS])
-def test_every_readme_python_block_runs(line, block):
-    """Every ```python block of the README is a doctest: its printed results are checked."""
-    import doctest
+def test_the_readme_links_only_to_pages_that_exist():
+    targets = re.findall(r"\]\((docs/[^)#]+)", README)
+    assert len(targets) >= 10, "the README links to the documentation's pages"
+    assert [t for t in targets if not (ROOT / t).is_file()] == []
 
-    test = doctest.DocTestParser().get_doctest(block, {}, f"README.md:{line}", "README.md", line)
+
+# --- console examples ---------------------------------------------------------------------------------------------
+
+EXAMPLE_PAGES = [p for p in PAGES if examples.blocks(p)]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_every_console_block_states_its_width(path):
+    assert examples.unmarked(path) == [], (
+        f"{path.name}: console blocks at lines {examples.unmarked(path)} need '<!-- console: width=COLUMNS -->' "
+        "on the line before")
+
+
+@pytest.mark.parametrize("path", EXAMPLE_PAGES, ids=[str(p.relative_to(ROOT)) for p in EXAMPLE_PAGES])
+def test_every_console_example_prints_what_the_page_shows(path, tmp_path):
+    """Each page's examples run in order in one fresh folder, each at its block's width; every mismatch is listed."""
+    if examples.needs_data(path) and not data_dir().is_dir():
+        pytest.skip(f"{path.name} uses the reference data, not found in {data_dir()} (set {ENV})")
+    examples.prepare(tmp_path)
+    failures, rewrites, printed = [], {}, []
+    for block in examples.blocks(path):
+        for ex in block.examples:
+            out = examples.run(ex, tmp_path, env={ENV: str(data_dir())})
+            printed.append(out)
+            if not examples.matches(ex.expected, out, ex.rtol):
+                diff = difflib.unified_diff(ex.expected.splitlines(), [l.rstrip() for l in out.splitlines()],
+                                            "shown", "printed", n=1, lineterm="")
+                failures.append(f"{ex.where} (width {ex.width}): $ {ex.command.splitlines()[0]}\n" + "\n".join(diff))
+                if examples.ELLIPSIS not in ex.expected:
+                    rewrites[ex.line] = out
+    for index, text in examples.pastes(path):
+        if not examples.matches(text, printed[index]):
+            failures.append(f"{path.name}: a pasted region is not the output of the example before it")
+    if failures and os.environ.get("PLANNER_REGEN_DOCS"):
+        examples.rewrite(path, rewrites)
+        examples.rewrite_pastes(path, printed)
+    assert not failures, "\n\n".join(failures)
+
+
+def test_the_matching_rules_catch_a_changed_number_and_allow_rounding():
+    """The comparison the examples rely on: one unit in the last digit passes, more does not; text is exact."""
+    assert examples.matches("N = 2.306, 9.05B", "N = 2.307, 9.05B")
+    assert not examples.matches("N = 2.306", "N = 2.308")
+    assert not examples.matches("N = 2.306 nats", "N = 2.306 bits")
+    assert examples.matches("x 17218989384.661762", "x 17218991377.36309", rtol=1e-6)
+    assert not examples.matches("x 17218989384.661762", "x 17219989384.661762", rtol=1e-6)
+    assert examples.matches("a\n…\nz", "a\nb\nc\nz") and not examples.matches("a\n…\nz", "a\nb")
+    assert examples.matches("kept; … distinct", "kept; 533 distinct")
+    assert not examples.matches("one\ntwo", "one")
+
+
+# --- Python blocks ------------------------------------------------------------------------------------------------
+
+PYTHON_BLOCKS = [(p, p.read_text()[:m.start()].count("\n") + 1, m.group(1))
+                 for p in PAGES for m in re.finditer(r"```python\n(.*?)```", p.read_text(), re.S)]
+
+
+@pytest.mark.parametrize("path, line, block", PYTHON_BLOCKS,
+                         ids=[f"{p.relative_to(ROOT)}:{line}" for p, line, _ in PYTHON_BLOCKS])
+def test_every_python_block_runs(path, line, block):
+    """Every ```python block of the README and docs/ is a doctest: its printed results are checked."""
+    test = doctest.DocTestParser().get_doctest(block, {}, f"{path.name}:{line}", str(path), line)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.attempted >= 1 and result.failed == 0
 
 
-def test_the_readme_has_python_blocks_for_the_api():
+def test_the_docs_have_python_blocks_for_the_api():
     assert len(PYTHON_BLOCKS) >= 5
 
 
@@ -88,31 +173,19 @@ def _modules_with_examples():
 @pytest.mark.parametrize("module", _modules_with_examples())
 def test_the_package_doctests_run(module):
     """The examples in planner's docstrings are doctests too."""
-    import doctest
     import importlib
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 1 and result.failed == 0
 
 
-def test_the_development_tree_draws_every_module():
-    """README.md's Development section has a line for every module of planner/, in its folder, and no more."""
-    block = re.search(r"```text\n(planner/\n.*?)```", README, re.S).group(1)
-    drawn, folder = set(), []
-    for line in block.splitlines():
-        indent = (len(line) - len(line.lstrip())) // 2
-        name = line.split()[0] if line.strip() else ""
-        if not name or indent == 0 and name != "planner/":
-            continue
-        folder = folder[:indent]
-        if name.endswith("/"):
-            folder.append(name.rstrip("/"))
-        else:
-            drawn.add("/".join(folder + [name]))
-    package = Path(__file__).resolve().parents[1] / "planner"
-    actual = {"/".join(("planner",) + p.relative_to(package).parts) for p in package.rglob("*.py")
-              if p.name != "__init__.py" or p.parent == package}
-    assert drawn == actual, f"missing from the tree: {sorted(actual - drawn)}; not in planner/: {sorted(drawn - actual)}"
+def test_the_developer_guide_names_every_layer():
+    """docs/development.md describes the layers tests/test_architecture.py enforces (not a file list, which moves)."""
+    from .test_architecture import LAYERS
+
+    text = page("development.md")
+    missing = [name for name, _ in LAYERS if f"**{name}**" not in text]
+    assert not missing, f"docs/development.md does not describe the layers {missing}"
 
 
 def test_every_docstring_reference_to_planner_resolves():

@@ -413,9 +413,18 @@ def test_short_headers_come_with_a_legend_and_only_when_needed():
     assert "Columns:" not in wide and "params N" in wide and "GPU-hours" in wide
 
 
-def test_a_terminal_too_narrow_even_for_short_headers_gets_records():
+def test_a_terminal_too_narrow_for_one_table_gets_several_each_naming_its_rows():
     out = invoke(*MAIN_TABLES["cluster"], env={**NARROW, "COLUMNS": "50"}).stdout
-    assert "─" * 40 not in out and "params N  9.05B" in out and max(len(line) for line in out.splitlines()) <= 50
+    lines = out.splitlines()
+    headers = [lines[i - 1].split() for i, line in enumerate(lines) if line.startswith("─")]
+    assert len(headers) == 2 and all(h[0] == "C" for h in headers), headers  # the budget names each row, twice
+    assert {"N", "D", "cost", "GPU-h"} <= {word for h in headers for word in h}
+    assert out.count("1.00e22") == 2 and max(len(line) for line in out.splitlines()) <= 50
+
+
+def test_a_terminal_too_narrow_even_for_a_split_table_gets_records():
+    out = invoke(*MAIN_TABLES["cluster"], env={**NARROW, "COLUMNS": "13"}).stdout
+    assert "─" * 10 not in out and "9.05B" in out
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -303,7 +303,7 @@ def test_user_law_file_loads(tmp_path):
 
 @pytest.mark.parametrize("changes, message", [
     ({"id": None}, r"missing key 'id' in .*law\.toml"),
-    ({"form": 'form = "chinchilla"'}, r"'form' must be one of parametric, kaplan, allocation, busbridge, moe \(got 'chinchilla'\)"),
+    ({"form": 'form = "chinchilla"'}, r"'form' must be one of parametric, kaplan, allocation, busbridge, moe, envelope \(got 'chinchilla'\)"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpha = 0.34"},
      r"missing coefficient 'beta' in \[coefficients\]"),
     ({"coefficients": "[coefficients]\nE = 1.8\nA = 400.0\nB = 1000.0\nalpah = 0.34\nbeta = 0.36"},
@@ -343,39 +343,92 @@ def test_overrides_are_validated():
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# the parse cache of shipped presets
+# the parse cache of shipped presets: in the user's cache folder, never in the package (tests/test_package_untouched.py)
 
 
-def test_the_parse_cache_holds_what_the_toml_says(tmp_path, monkeypatch):
-    """A shipped preset loads the same from its TOML, from a fresh cache, and when the cache is stale or corrupt."""
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    """A private XDG cache folder and a copy of the shipped presets to edit; the cache folder is returned."""
     import shutil
+    import sys
+
+    from planner.files import presets
+
+    folder = tmp_path / "presets"
+    shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(presets, "_preset_dir", lambda: str(folder))
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_the_parse_cache_holds_what_the_toml_says(cache_home):
+    """A shipped preset loads the same from its TOML, from a fresh cache, and when the cache is stale or corrupt."""
+    import marshal
     import tomllib
 
     from planner.files import presets
 
-    folder = tmp_path / "presets"
-    shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(presets, "_preset_dir", lambda: str(folder))
-    want = tomllib.loads((folder / "besiroglu2024.toml").read_text())
+    toml = Path(presets._preset_dir()) / "besiroglu2024.toml"
+    want = tomllib.loads(toml.read_text())
     assert presets._shipped_data("besiroglu2024.toml") == want             # parsed, cache written
-    cache = folder / "__pycache__" / "besiroglu2024.toml.marshal"
-    assert cache.exists()
+    [cache] = cache_home.glob("scaling-planner/presets-*/besiroglu2024.toml.marshal")
     assert presets._shipped_data("besiroglu2024.toml") == want             # from the cache
-    cache.write_bytes(b"not marshal data")
-    assert presets._shipped_data("besiroglu2024.toml") == want             # corrupt: parsed again
-    text = (folder / "besiroglu2024.toml").read_text().replace("E = 1.8172", "E = 1.8173")
-    (folder / "besiroglu2024.toml").write_text(text)
-    os.utime(folder / "besiroglu2024.toml", ns=(1, 1))
+    # The cache is what is read: a planted table for the same text comes back ...
+    cache.write_bytes(marshal.dumps((toml.read_text(), {"planted": 1})))
+    assert presets._shipped_data("besiroglu2024.toml") == {"planted": 1}
+    # ... but not once the TOML's text differs, even with the same size and modification time.
+    st = toml.stat()
+    toml.write_text(toml.read_text().replace("E = 1.8172", "E = 1.8173"))
+    os.utime(toml, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert toml.stat().st_size == st.st_size
     assert presets._shipped_data("besiroglu2024.toml")["coefficients"]["E"] == 1.8173   # stale: parsed again
+    cache.write_bytes(b"not marshal data")
+    assert presets._shipped_data("besiroglu2024.toml")["coefficients"]["E"] == 1.8173   # corrupt: parsed again
+    assert marshal.loads(cache.read_bytes())[1]["coefficients"]["E"] == 1.8173           # and rewritten
+    assert not list(cache.parent.glob("*.tmp"))
 
 
-def test_an_unwritable_cache_folder_is_no_error(tmp_path, monkeypatch):
-    import shutil
-
+def test_task_laws_and_hardware_are_cached_beside_the_laws(cache_home):
     from planner.files import presets
 
-    folder = tmp_path / "presets"
-    shutil.copytree(presets._preset_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "__pycache__").write_text("a file where the cache folder would be")
-    monkeypatch.setattr(presets, "_preset_dir", lambda: str(folder))
+    presets.load_task_laws("bhagia2024")
+    presets.list_hardware()
+    names = {p.name for p in cache_home.glob("scaling-planner/presets-*/*.marshal")}
+    assert {"tasks--bhagia2024.toml.marshal", "hardware.toml.marshal"} <= names
+
+
+def test_an_unwritable_cache_folder_is_no_error(cache_home):
+    from planner.files import presets
+
+    cache_home.mkdir()
+    (cache_home / "scaling-planner").write_text("a file where the cache folder would be")
     assert presets._load_shipped("besiroglu2024").id == "besiroglu2024"
+    assert presets._load_shipped("besiroglu2024").id == "besiroglu2024"
+
+
+@pytest.mark.parametrize("platform, env, home, want", [
+    ("linux", {"XDG_CACHE_HOME": "/x/cache"}, "/home/u", "/x/cache/scaling-planner"),
+    ("linux", {"XDG_CACHE_HOME": "relative/cache"}, "/home/u", "/home/u/.cache/scaling-planner"),  # XDG: ignored
+    ("linux", {}, "/home/u", "/home/u/.cache/scaling-planner"),
+    ("darwin", {"XDG_CACHE_HOME": "/x/cache"}, "/Users/u", "/Users/u/Library/Caches/scaling-planner"),
+    ("win32", {"LOCALAPPDATA": "/c/AppData/Local"}, "/c/home", "/c/AppData/Local/scaling-planner"),
+    ("win32", {}, "/c/home", None),
+])
+def test_the_cache_folder_follows_the_platforms_convention(monkeypatch, platform, env, home, want):
+    import sys
+
+    from planner import __version__
+    from planner.files import presets
+
+    for name in ("XDG_CACHE_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOME", home)
+    monkeypatch.setattr(sys, "platform", platform)
+    got = presets._user_cache_dir()
+    if want is None:
+        assert got is None
+    else:
+        assert got == f"{want}/presets-{__version__}-{sys.implementation.cache_tag}"

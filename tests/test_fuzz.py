@@ -36,6 +36,7 @@ texts = st.one_of(st.sampled_from(["", " ", "epoch", "chinchilla", "besiroglu202
                                    "h100", "a100", "tpu-v4", "nope", "-", "--flops"]),
                   st.text(max_size=6))
 formats = st.sampled_from(["table", "json", "csv", "markdown", "latex", "yaml"])
+HPARAM_LAWS = st.sampled_from(["steplaw", "porian2024,deepseek", "porian2024-olmo", "nope", "", ",", "x.toml"])
 presets = st.sampled_from(preset_ids() + ["chinchilla", "epoch", "nope", ""])
 
 
@@ -63,6 +64,10 @@ def laws_and_runs(folder):
         "empty.csv": "",
         "same.csv": "params,tokens,loss\n" + "\n".join(f"1e8,1e9,{3 - 0.01 * i}" for i in range(8)),
         "json.jsonl": "[1, 2, 3]\n{not json\n",
+        "sweep.csv": "n_params,tokens,learning_rate,batch_tokens,loss\n" + "\n".join(
+            f"{n:g},{d:g},{lr:g},{b:g},{3 + abs(math.log(lr * 1e3)) / 10 + abs(math.log(b / 1e6)) / 20}"
+            for n in (1e8, 1e9) for d in (1e9, 1e10) for lr in (3e-4, 1e-3, 3e-3) for b in (5e5, 1e6, 2e6)),
+        "sweep-lr0.csv": "n_params,tokens,learning_rate,batch_tokens,loss\n1e8,1e9,0,1e6,3\n",
     }
     ladders = {
         "good": ladder_text(),
@@ -151,8 +156,8 @@ PLAN_OPTIONS = {
 @st.composite
 def invocations(draw, files):
     command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
-                                    "cite", "hardware", "shape", "design", "fit", "distill", "tasks",
-                                    "fit-tasks"]))
+                                    "cite", "hardware", "shape", "design", "ladder", "fit", "distill", "tasks",
+                                    "fit-tasks", "hparams", "fit-hparams"]))
     if command == "plain":
         # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
         budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
@@ -189,6 +194,25 @@ def invocations(draw, files):
         args += option_pairs(draw, {"--flops": numbers, "--models": st.sampled_from(["3", "9", "2", "x"]),
                                     "--flops-range": (numbers, numbers), "--points": PLAN_OPTIONS["--points"],
                                                 "--span": numbers, "--preset": presets, "--format": formats})
+    elif command == "ladder":
+        args = ["design", "--params", ",".join(draw(st.lists(st.sampled_from(["60M", "1B", "0", "x", "1e300"]),
+                                                             min_size=1, max_size=3)))]
+        args += option_pairs(draw, {"--multiples": st.sampled_from(["0.5,1,2,4,8", "1", "1,1", "0", "x", "-1,2"]),
+                                    "--schedule": st.sampled_from(["wsd-s", "separate", "cosine"]),
+                                    "--decay-fraction": numbers, "--tokens-per-param": numbers,
+                                    "--hparams": HPARAM_LAWS, "--sequence-length": st.sampled_from(["2048", "0", "x"]),
+                                    "--power-of-two": None, "--gpu": texts, "--gpus": PLAN_OPTIONS["--gpus"],
+                                    "--usd-per-gpu-hour": numbers, "--preset": presets, "--format": formats})
+    elif command == "hparams":
+        args = ["hparams"] + option_pairs(draw, {"--flops": numbers, "--params": numbers, "--tokens": numbers,
+                                                 "--hparams": HPARAM_LAWS, "--sequence-length": st.sampled_from(
+                                                     ["2048", "4096", "0", "x", "1"]), "--power-of-two": None,
+                                                 "--list": None, "--preset": presets, "--format": formats})
+    elif command == "fit-hparams":
+        sweep = draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))
+        args = ["fit-hparams", str(files[sweep]), "--bootstrap", draw(st.sampled_from(["0", "5", "-1", "x"]))]
+        args += option_pairs(draw, {"--near": numbers, "--seed": st.sampled_from(["0", "-1", "x"]),
+                                    "--lr-column": texts, "--format": formats})
     elif command == "distill":
         args = ["distill", "--student", draw(st.sampled_from(["1B", "300M", "1e-300", "x"]))]
         args += option_pairs(draw, {"--tokens": numbers, "--teacher-loss": numbers, "--teacher-params": numbers,
@@ -218,7 +242,7 @@ def invocations(draw, files):
             "--task-column": texts, "--input-format": st.sampled_from(["csv", "tsv", "jsonl", "x"])})
     else:
         args = [command] + (["--format", draw(formats)] if draw(st.booleans()) else [])
-    if command not in ("plain", "fit", "fit-tasks") and draw(st.integers(0, 4)) == 0:
+    if command not in ("plain", "fit", "fit-tasks", "fit-hparams") and draw(st.integers(0, 4)) == 0:
         # Every report command writes to -o FILE (plan fit's and fit-tasks' -o is their law file, fuzzed above).
         out = draw(st.sampled_from(sorted(k for k in files if k.startswith("out:")) + ["-"]))
         args += ["-o", str(files[out]) if out != "-" else "-"] + (["--force"] if draw(st.booleans()) else [])
@@ -242,7 +266,7 @@ def fast_fits():
 
 
 def check(result, args):
-    """The promise of the README's Errors section, for one invocation."""
+    """The promise of docs/reference/errors.md, for one invocation."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
     assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output)
     assert "Traceback" not in result.output, args
@@ -321,5 +345,5 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_the_fuzz_reaches_every_subcommand():
     """A command added to planner must be added to the fuzz too."""
     fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill", "tasks",
-              "fit-tasks"}
+              "fit-tasks", "hparams", "fit-hparams"}
     assert set(SUBCOMMANDS) <= fuzzed, set(SUBCOMMANDS) - fuzzed

@@ -43,10 +43,10 @@ def test_without_matplotlib_plot_commands_fail_with_one_line_saying_how_to_insta
     r = invoke("plot", "frontier", "-o", str(out))
     assert r.exit_code == 1
     assert r.stderr == "Error: plotting needs matplotlib, which is not installed; install it with: " \
-                       "pip install 'planner[plot]'\n"
+                       "pip install 'scaling-planner[plot]'\n"
     assert not out.exists()
     r = invoke("plot", "isoflop", "-o", str(out))
-    assert r.exit_code == 1 and "pip install 'planner[plot]'" in r.stderr
+    assert r.exit_code == 1 and "pip install 'scaling-planner[plot]'" in r.stderr
 
 
 def test_without_matplotlib_the_library_raises_plot_dependency_error(monkeypatch):
@@ -86,7 +86,7 @@ def test_unknown_suffix_is_a_bad_parameter(tmp_path):
 
 
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
-                                      reason="the plot extra is not installed: pip install 'planner[plot]'")
+                                      reason="the plot extra is not installed: pip install 'scaling-planner[plot]'")
 
 
 @needs_matplotlib
@@ -253,7 +253,7 @@ def test_plot_fit_with_a_preset_diagnoses_it_on_epochs_runs(tmp_path):
 def test_plot_fit_without_matplotlib_is_one_line(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     r = invoke("plot", "fit", str(tmp_path / "runs.csv"), "-o", str(tmp_path / "fit.png"))
-    assert r.exit_code == 1 and r.stderr.endswith("pip install 'planner[plot]'\n")
+    assert r.exit_code == 1 and r.stderr.endswith("pip install 'scaling-planner[plot]'\n")
 
 
 @needs_matplotlib

@@ -147,9 +147,22 @@ def test_markdown_and_latex_end_with_assumptions_and_every_citation():
     report = reports()["compare"]
     for text in (to_markdown(report), to_latex(report)):
         assert "FLOPs for every dense law" in text and "nats/token" in text
-        assert "krajewski2024: C = (12" in text and "(Eq. 10)" in text
+        assert "krajewski2024, krajewski2024-e16 (E = 64, 16): C = (12" in text and "(Eq. 10)" in text
         for law in list_presets():
             assert law.citation["arxiv"] in text
+
+
+def test_a_comparison_footer_states_each_convention_and_paper_once():
+    """One line per assumption, not per law: a FLOPs rule, a parameter count, a data set or a paper shared by
+    several laws is written once, followed by the laws that share it."""
+    report = reports()["compare"]
+    text = "\n".join(report.footer)
+    laws = list_presets()
+    assert len(report.footer) == 3 and text.count("(Eq. 10)") == 1
+    for law in laws:
+        assert text.count(law.citation["arxiv"]) == 1
+        assert law.id in text
+    assert text.count("C4 (GPT-2 tokenizer)") == 1 and "C4 (GPT-2 tokenizer): krajewski2024, krajewski2024-e16" in text
 
 
 def test_compare_marks_non_embedding_counts_and_states_the_spread():

@@ -29,6 +29,7 @@ def compare(targets, preset_list, law_files, ci, fmt, **budget_options):
     \b
     Examples:
       plan compare --flops 1e21
+      plan compare --flops 1e24 -q          the table and the warnings that matter, no footer
       plan compare --flops 1e21 --preset besiroglu2024,hoffmann2022,kaplan2020
       plan compare --flops 1e22 --preset epoch --law mylaw.toml
       plan compare --flops-range 1e21 1e23 --points 3 --format markdown

@@ -1,4 +1,4 @@
-"""``plan fit`` and ``plan design``: fit a law to your own runs; propose runs to train.
+"""``plan fit``: fit a law to your own runs (``plan design``, the runs to train, is :mod:`planner.cli.design`).
 
 Thin commands: the options map to a :class:`~planner.report.fit.FitRequest`, and one call answers it
 (:func:`~planner.report.fit.fit_answer`, :func:`~planner.report.fit.compare_answer`,
@@ -14,16 +14,15 @@ import click
 
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..files.safe import check_output
-from ..fitting.design import design_isoflop
-from ..report.fit import (DEFAULT_REPORT_BUDGETS, FitRequest, compare_answer, design_report, dropped_resamples,
-                          fit_answer)
+from ..report.fit import DEFAULT_REPORT_BUDGETS, FitRequest, compare_answer, dropped_resamples, fit_answer
 from ..report.isoflop import allocation_answer
 from .completion import complete_path
-from .inputs import law_options, load_law, read_runs_options, runs_options
+from .envelope import fit_envelope_command
+from .inputs import read_runs_options, runs_options
 from .isoflop import approach_options, read_approach_runs
 from .output import Progress, command_line, format_option, show, warn, write_law_file, written_law_id
-from .plan_options import budget_options, flops_budgets
 from .types import LEVEL, QUANTITY, Number, option, parse_pairs, with_options
+
 
 # ---------------------------------------------------------------------------------------------------------------------
 # option groups
@@ -113,6 +112,9 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
         help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
 @option("--isoflop", is_flag=True,
         help="Hoffmann's Approach 2 instead: a minimum per isoFLOP budget, then N_opt = G*C^a.")
+@option("--envelope", is_flag=True,
+        help="The loss-against-compute envelope L(C) = E + A*C^-alpha instead (the lowest loss per compute; "
+             "pin the asymptote with --fix E=1.6, as marin does); for 'plan versus'.")
 @approach_options
 @model_options
 @errors_options
@@ -143,6 +145,7 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
       plan fit runs.jsonl --form kaplan
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
       plan fit curves.csv --curves --run-column run --bootstrap 1000
+      plan fit optima.csv --envelope --fix E=1.6 -o baseline.toml
     """
     o = options
     fixes = parse_pairs(o["fixes"], "--fix", "E=1.69")
@@ -151,6 +154,13 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
+    if o["envelope"]:  # the loss-against-compute envelope, a command of its own: planner.cli.envelope
+        _check_envelope(o)
+        return fit_envelope_command(
+            runs_file, output=output, force=force, fixes=fixes,
+            n_boot=0 if o["errors"] == "asymptotic" else (o["n_boot"] or DEFAULT_BOOTSTRAP_RESAMPLES), seed=o["seed"],
+            level=o["level"], budgets=list(o["flops"]) or list(DEFAULT_REPORT_BUDGETS),
+            law_id=written_law_id(output, law_id), fmt=fmt, command=command, **{name: o[name] for name in READ_PARAMS})
     request = _request(o, fixes, written_law_id(output, law_id))
     read = {name: o[name] for name in READ_PARAMS}
     if request.approach:  # Hoffmann's Approaches 2 and 1
@@ -192,29 +202,10 @@ def _request(o: dict, fixes: dict, law_id: str) -> FitRequest:
                       isoflop_method=o["isoflop_method"], isoflop_window=o["isoflop_window"])
 
 
-@click.command("design")
-@budget_options
-@option("--models", "n_models", type=click.IntRange(3, 1000), default=9, show_default=True,
-              help="Model sizes per budget.")
-@option("--span", type=Number(1, 1e6, low_open=True, what="a ratio of sizes"), default=16.0, show_default=True,
-              help="Ratio of the largest to the smallest size per budget (centred on the prior's N_opt).")
-@law_options
-@format_option
-def design_command(flops, flops_range, points, n_models, span, preset, law_file, sets, fmt):
-    """Propose an isoFLOP grid of runs to train for 'plan fit --isoflop'.
-
-    For each budget (--flops, repeatable, or --flops-range with --points, as for 'plan'), sizes
-    log-spaced around the prior law's compute-optimal N (default law unless --preset/--law), each
-    with D = C/(6N) tokens.
-
-    \b
-    Examples:
-      plan design --flops 1e18 --flops 1e19 --flops 1e20
-      plan design --flops-range 1e18 1e20 --points 3
-      plan design --flops 1e19 --models 7 --span 10 --format csv > grid.csv
-    """
-    budgets = flops_budgets(flops, flops_range, points)
-    if not budgets:
-        raise click.UsageError("give the grid's budgets: --flops C (repeatable) or --flops-range START STOP")
-    law = load_law(preset, law_file, sets)
-    show(design_report(design_isoflop(budgets, law, n_models=n_models, span=span), law, span), fmt)
+def _check_envelope(o: dict) -> None:
+    """--envelope fits L(C) alone: the options of the other fits are usage errors with it."""
+    for given, name in ((o["isoflop"] or o["curves"], "--isoflop/--curves"), (o["ties"], "--tie"),
+                        (o["compare"], "--compare"), (o["holdout"] or o["holdout_above"], "--holdout"),
+                        (o["form"] != "parametric", "--form")):
+        if given:
+            raise click.UsageError(f"--envelope fits L(C) = E + A*C^-alpha; it does not combine with {name}")

@@ -21,9 +21,12 @@ __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
 #: name → "module:attribute" of each subcommand of ``plan``, in the order ``plan --help`` lists them.
 SUBCOMMANDS = {
     "compare": "planner.cli.compare:compare",
+    "versus": "planner.cli.versus:versus_command",
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
-    "design": "planner.cli.fit:design_command",
+    "design": "planner.cli.design:design",
+    "hparams": "planner.cli.hparams:hparams",
+    "fit-hparams": "planner.cli.hparams:fit_hparams",
     "tasks": "planner.cli.tasks:tasks",
     "fit-tasks": "planner.cli.tasks:fit_tasks_command",
     "presets": "planner.cli.catalogue:presets",

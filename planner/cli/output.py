@@ -11,14 +11,14 @@ from rich.console import Console
 
 from ..base.errors import PlannerError, PresetError
 from ..files.lawfile import load_law_file
-from ..report import render
+from ..report import caveats, render
 from ..report.render import FORMATS
 from .group import one_line
 from .streams import terminal_width, write_results
 from .types import option
 
-__all__ = ["format_option", "output_options", "warn", "show", "show_document", "emit", "output_format",
-           "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress", "PROGRESS_DELAY",
+__all__ = ["format_option", "quiet_option", "output_options", "warn", "show", "show_document", "emit",
+           "output_format", "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress", "PROGRESS_DELAY",
            "written_law_id"]
 
 
@@ -32,10 +32,31 @@ def format_option(f=None, *, document: str | None = None, default: str | None = 
                        help="Output format [with -o FILE: from FILE's suffix].")
 
     def decorate(f):
-        f = decorator(f)
+        f = quiet_option(decorator(f))
         return output_options(f, document) if file_option else f
 
     return decorate(f) if f is not None else decorate
+
+
+_QUIET = "planner.quiet"  # key of ctx.meta: --quiet was given
+
+
+def quiet_option(f):
+    """-q/--quiet, recorded for :func:`show` (not passed to the command): the table and the warnings that can change
+    a decision, without footers (:func:`planner.report.caveats.quiet`)."""
+    def remember(ctx, param, value):
+        ctx.meta[_QUIET] = ctx.meta.get(_QUIET, False) or value
+        return value
+
+    return option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember,
+                  help="Only the table and the warnings that can change a decision (an extrapolation beyond a law's "
+                       "fitted range, a run far from the optimum, a constraint or target out of reach, an optimum "
+                       "at the edge of its search): no footers. JSON and CSV keep their data and JSON every warning.")(f)
+
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_QUIET))
 
 
 def warn(messages) -> None:
@@ -54,12 +75,14 @@ def show_document(fmt: str, document: str, source, report) -> None:
 
 
 def show(report, fmt: str) -> None:
-    """A :class:`~planner.report.types.Report`: its warnings on stderr, then the report on stdout in ``fmt``
+    """A :class:`~planner.report.types.Report`: its warnings on stderr (folded, and with --quiet only the decisive
+    ones, the report without footers), then the report on stdout in ``fmt``
     (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
     the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
-
-    warn(report.warnings)
     fmt = output_format(fmt)
+    warn(caveats.shown(report, quiet=_quiet()))
+    if _quiet() and fmt not in ("json", "csv"):  # machine formats keep their data (and JSON every warning)
+        report = caveats.quiet(report)
     if _output_file() is not None:
         emit(render.render_report(report, fmt, width=FILE_WIDTH))
     elif fmt == "table":
@@ -184,7 +207,8 @@ def emit(text: str) -> None:
     click.echo(f"Wrote {path}", err=True)
 
 
-def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str) -> None:
+def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str,
+                   then: str = "plan with it: plan --law {output} --flops 1e22") -> None:
     """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
     if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
     # only plan fit -o writes a law file
@@ -198,7 +222,7 @@ def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: 
     except (PresetError, ValueError) as e:
         raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
                                    f"to {output}") from None
-    click.echo(f"Wrote {output}; plan with it: plan --law {output} --flops 1e22", err=True)
+    click.echo(f"Wrote {output}; {then.format(output=output)}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

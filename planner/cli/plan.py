@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 import click
 
-from .. import __version__
-from ..files.presets import HYPERPARAMETER_PRESET, load_preset, load_task_laws, repetition_for
+from .. import __distribution__, __version__
+from ..files.presets import load_hparam_law, load_task_laws, repetition_for
 from ..report import answers
 from .group import PlanGroup
 from .inputs import law_options, load_law
@@ -45,7 +45,7 @@ class PlanRequest(NamedTuple):
     max_tokens: float | None = None
     ci: float | None = None
     show_shapes: bool = False
-    show_hparams: bool = False
+    show_hparams: str | None = None
     vocab: int | None = None
     context: int | None = None
     tied_embeddings: bool = False
@@ -157,7 +157,7 @@ class PlanRequest(NamedTuple):
                                  targets=self.target_accuracies, ci=self.ci, budget_note=self.budgets.note)
         hparams_law = repetition = None
         if self.show_hparams:
-            hparams_law = load_preset(HYPERPARAMETER_PRESET)
+            hparams_law = load_hparam_law(self.show_hparams)
         if self.unique_tokens and law.form == "parametric":
             repetition = repetition_for(law)
         b = self.budgets
@@ -186,13 +186,15 @@ class PlanRequest(NamedTuple):
 @constraint_options
 @option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
 @shape_options
-@option("--hparams", "show_hparams", is_flag=True,
-              help="Add DeepSeek's suggested learning rate and batch size for each budget.")
+@option("--hparams", "show_hparams", is_flag=False, flag_value="deepseek2024", metavar="[LAW]",
+        help="Add the learning rate and batch size a hyperparameter law suggests for each plan (an id such as "
+             "steplaw or porian2024, or a file; alone: deepseek2024; 'plan hparams' compares them all).")
 @task_options
 @law_options
 @ci_option
 @format_option
-@click.version_option(__version__, "--version", prog_name="plan", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", prog_name="plan",
+                      message=f"%(prog)s ({__distribution__}) %(version)s")
 @click.pass_context
 def cli(ctx, preset, law_file, sets, fmt, **options):
     """Plan compute-optimal training runs from published scaling laws.

@@ -1,7 +1,8 @@
 """``plan plot``: figures of laws (``frontier``, ``isoflop``), of a fit to runs (``fit``), of a user's isoFLOP
 sweeps (``isoflop RUNS``) and training curves (``curves``).
 
-matplotlib loads only when a figure is drawn (``pip install 'planner[plot]'``); the group's help needs none.
+matplotlib loads only when a figure is drawn (``pip install 'scaling-planner[plot]'``); the group's help needs
+none.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from ..plots.common import figure_format, require_matplotlib, save_figure
 from ..plots.fits import curves_figure, fit_figure, isoflop_runs_figure
 from ..plots.laws import frontier_figure, isoflop_figure
 from ..plots.tasks import tasks_figure
+from ..plots.versus import versus_figure
 from .completion import complete_path, complete_preset, complete_task, complete_task_law
 from .inputs import law_options, laws_options, load_law, load_laws, read_runs_options, runs_options
 from .isoflop import budget_options, curves_options, read_approach_runs
 from .output import warn
 from .plan_options import flops_budgets
 from .types import LEVEL, QUANTITY, option
+from .versus import check_range, comparison_options, load_pair
 
 
 def output_options(f):
@@ -49,7 +52,7 @@ def _save(fig, output: str, force: bool) -> None:
 
 @click.group()
 def plot():
-    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'planner[plot]'.
+    """Draw figures (PNG, SVG or PDF by the output's suffix); needs matplotlib: pip install 'scaling-planner[plot]'.
 
     \b
     Examples:
@@ -59,6 +62,7 @@ def plot():
       plan plot isoflop sweeps.csv -o sweeps.png
       plan plot curves curves.csv -o envelope.png
       plan plot tasks --tasks bhagia2024 --task mmlu --params 7B --tokens 4T -o mmlu.png
+      plan plot versus hoffmann2022 besiroglu2024 -o versus.png
     """
 
 
@@ -254,3 +258,32 @@ def _ladder_points(ladder_file, tasks) -> dict:
         x, y = step2_points(runs, anchor=None)
         out[task.id] = (list(zip(N, D, L)), list(zip(x, y)))
     return out
+
+
+@plot.command("versus")
+@comparison_options
+@option("--flops-range", type=(QUANTITY, QUANTITY), default=(1e18, 1e26), show_default=True, metavar="START STOP",
+        help="Compute range of the x axis in FLOPs (and of the crossover search).")
+@option("--ci", type=LEVEL, metavar="LEVEL", help="Draw central LEVEL% bands (e.g. 80) from both laws' draws.")
+@output_options
+def plot_versus(base, variant, flops_range, ci, force, output, **fitting):
+    """Both frontiers and the compute multiplier k(C) of VARIANT over BASE against compute.
+
+    BASE and VARIANT as 'plan versus' takes them. Panel (a): each law's compute-optimal frontier
+    L_opt(C); panel (b): k(C) with its band, the line k = 1 and the crossovers.
+
+    \b
+    Examples:
+      plan plot versus hoffmann2022 besiroglu2024 -o versus.png
+      plan plot versus base.csv variant.csv --ci 80 --flops-range 1e19 1e24 -o versus.svg
+    """
+    # numpy: only this figure's grid of budgets
+    import numpy as np
+
+    check_range(flops_range, "--flops-range")
+    require_matplotlib()
+    base_law, variant_law, draws, warnings = load_pair(base, variant, ci, **fitting)
+    warn(warnings)
+    C = np.geomspace(*flops_range, 121)
+    fig = versus_figure(base_law, variant_law, C, ci, draws)
+    _save(fig, output, force)

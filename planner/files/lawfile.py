@@ -1,6 +1,6 @@
 """The law-file schema: the one place that reads and validates a scaling law's file.
 
-A law file is TOML that describes itself (see ``presets/*.toml`` and the README)::
+A law file is TOML that describes itself (see ``presets/*.toml`` and docs/reference/law-files.md)::
 
     id = "mylaw"                 # required
     title = "..."                # required

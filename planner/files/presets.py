@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import marshal
 import os
+import sys
 from typing import TYPE_CHECKING, Mapping
 
-from .. import __version__, _presets
+from .. import __distribution__, __version__, _presets
 from ..base.errors import PresetError, UnknownChipError, UnknownPresetError, did_you_mean
 from ..laws.law import Law
 from .lawfile import law_from_mapping, load_law_file
@@ -22,11 +23,13 @@ from .tomlfile import parse_toml, read_toml_text
 if TYPE_CHECKING:
     from ..compute.hardware import Chip
     from ..laws.repetition import Repetition
+    from ..laws.hparams import HparamLaw
     from ..laws.tasks import TaskLaws
 
 __all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DISTILLATION_PRESET", "load_preset",
            "list_presets", "preset_ids", "preset_source", "repetition_for", "list_hardware", "load_chip",
-           "task_preset_ids", "list_task_laws", "load_task_laws", "task_law_source", "TASKS_DIR"]
+           "task_preset_ids", "list_task_laws", "load_task_laws", "task_law_source", "TASKS_DIR",
+           "HPARAMS_DIR", "hparam_law_ids", "list_hparam_laws", "load_hparam_law", "hparam_law_source"]
 
 #: The law planner plans with when none is named: Besiroglu et al. 2024's refit of Chinchilla's Approach 3.
 DEFAULT_PRESET = "besiroglu2024"
@@ -42,6 +45,8 @@ _DATA_FILES = ("hardware.toml",)
 #: The folder of ``presets/`` that holds the task laws (form = "tasks"; :mod:`planner.laws.tasks`), apart from the
 #: scaling laws so that :func:`preset_ids` and everything that plans with a law never meets one.
 TASKS_DIR = "tasks"
+#: The folder of ``presets/`` that holds the hyperparameter laws (form = "hparams"; :mod:`planner.laws.hparams`).
+HPARAMS_DIR = "hparams"
 
 
 def _preset_dir() -> str:
@@ -67,35 +72,63 @@ def _load_shipped(preset_id: str) -> Law:
     return law_from_mapping(_shipped_data(f"{preset_id}.toml"), f"presets/{preset_id}.toml")
 
 
+def _user_cache_dir() -> str | None:
+    """Where parsed presets are cached, per the platform's convention; None where no such folder can be named.
+
+    ``%LOCALAPPDATA%`` on Windows, ``~/Library/Caches`` on macOS, else ``$XDG_CACHE_HOME`` (if absolute, as the XDG
+    Base Directory spec requires) or ``~/.cache``; in it the distribution's folder,
+    ``scaling-planner/presets-<version>-<interpreter>``, since marshal data are specific to the interpreter (like a
+    ``.pyc``). Never a folder inside the installed package.
+    """
+    if sys.platform == "win32":
+        root = os.environ.get("LOCALAPPDATA", "")
+    elif sys.platform == "darwin":
+        root = os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    else:
+        root = os.environ.get("XDG_CACHE_HOME", "")
+        if not os.path.isabs(root):
+            root = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(root):   # no home folder to expand "~" to
+        return None
+    return os.path.join(root, __distribution__, f"presets-{__version__}-{sys.implementation.cache_tag}")
+
+
 def _shipped_data(name: str) -> dict:
-    """The parsed TOML of a shipped file, through a cache beside Python's own bytecode cache.
+    """The parsed TOML of a shipped file, through a cache in the user's cache folder (:func:`_user_cache_dir`).
 
     Parsing needs :mod:`tomllib`, whose import and parse are a few percent of a ``plan`` run (bench/bench_cli.py).
-    The parsed table is kept, as :mod:`marshal` data, in the package's ``__pycache__`` folder, keyed like a ``.pyc``
-    by the TOML file's modification time and size and by planner's version; a stale, unreadable or unwritable cache
-    is ignored and the TOML parsed. Validation (:func:`planner.files.lawfile.law_from_mapping`) runs on every load.
+    The parsed table is kept as :mod:`marshal` data together with the TOML text it came from, and used only when
+    that text is the shipped file's text now, character for character. A missing, stale or unreadable cache is
+    parsed again; an unwritable one is skipped silently; a cache is written to a temporary file and renamed into
+    place, so a concurrent reader sees the old cache or the new one. Nothing is ever written inside the installed
+    package (read-only and shared installs; a file left there after an uninstall turns ``planner/`` into a namespace
+    package that shadows a reinstall). Validation (:func:`planner.files.lawfile.law_from_mapping`) runs on every load.
     """
-    path = os.path.join(_preset_dir(), name)
-    st = os.stat(path)
-    key = (__version__, st.st_mtime_ns, st.st_size)
-    cache = os.path.join(_preset_dir(), "__pycache__", name + ".marshal")
-    try:
-        with open(cache, "rb") as fh:
-            cached_key, data = marshal.load(fh)
-        if cached_key == key:
-            return data
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    data = parse_toml(_shipped_text(name), f"presets/{name}", "a law file")
-    try:
-        blob = marshal.dumps((key, data))
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
+    text = _shipped_text(name)
+    folder = _user_cache_dir()
+    cache = os.path.join(folder, name.replace("/", "--") + ".marshal") if folder else None
+    if cache:
+        try:
+            with open(cache, "rb") as fh:
+                cached_text, data = marshal.load(fh)
+            if cached_text == text:
+                return data
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    data = parse_toml(text, f"presets/{name}", "a law file")
+    if cache and folder:
         tmp = f"{cache}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, cache)   # atomic: a concurrent reader sees the old cache or the new one
-    except (OSError, ValueError):
-        pass
+        try:
+            blob = marshal.dumps((text, data))
+            os.makedirs(folder, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, cache)
+        except (OSError, ValueError):
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
     return data
 
 
@@ -193,6 +226,43 @@ def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
 def task_law_source(laws: TaskLaws) -> str:
     """The TOML text a task law was read from (shipped or a file)."""
     return _source_text(laws.source, "task-law file", "plan tasks show bhagia2024")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# hyperparameter laws (presets/hparams/*.toml): learning rate and batch size from N, D and C
+
+
+def hparam_law_ids() -> list[str]:
+    """Ids of the shipped hyperparameter laws, sorted."""
+    return sorted(n[:-5] for n in os.listdir(os.path.join(_preset_dir(), HPARAMS_DIR)) if n.endswith(".toml"))
+
+
+def _load_hparam_preset(preset_id: str):
+    from .hparamfile import hparam_law_from_mapping
+
+    name = f"{HPARAMS_DIR}/{preset_id}.toml"
+    return hparam_law_from_mapping(_shipped_data(name), f"presets/{name}")
+
+
+def list_hparam_laws() -> "list[HparamLaw]":
+    """Every shipped hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`), loaded, sorted by id."""
+    return [_load_hparam_preset(i) for i in hparam_law_ids()]
+
+
+def load_hparam_law(name_or_path: str | os.PathLike) -> "HparamLaw":
+    """A shipped hyperparameter law by id or alias, or a hyperparameter-law file by path (a name with a path
+    separator or ending in ``.toml``); UnknownPresetError with the closest ids otherwise."""
+    from .hparamfile import load_hparam_law_file
+
+    text = os.fspath(name_or_path)
+    if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
+        return load_hparam_law_file(text)
+    return _find(text, hparam_law_ids(), _load_hparam_preset, "hyperparameter law", "plan hparams --list")
+
+
+def hparam_law_source(law) -> str:
+    """The TOML text a hyperparameter law was read from (shipped or a file)."""
+    return _source_text(law.source, "hyperparameter-law file", "plan hparams --list")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -53,3 +53,15 @@ def read_ladder(path: str, *, fmt: str | None = None, **columns: str | None) -> 
     p = str(path)
     text = read_text(p, "ladder file", RunsError, kind="a CSV, TSV or JSON-lines file")
     return parse_ladder(text, source="<stdin>" if p == "-" else p, fmt=fmt or format_of(p), **columns)
+
+
+def read_sweep(path: str, *, fmt: str | None = None, **columns: str | None):
+    """A hyperparameter sweep from ``path`` (``"-"`` for stdin): one row per trained configuration with N, D, the
+    learning rate, the batch in tokens and the loss (:func:`planner.fitting.hparams.parse_sweep`; ``columns`` name
+    them outright). Raises :class:`~planner.base.errors.RunsError`."""
+    from ..fitting.hparams import parse_sweep
+    from .safe import read_text
+
+    p = str(path)
+    text = read_text(p, "sweep file", RunsError, kind="a CSV, TSV or JSON-lines file")
+    return parse_sweep(text, source="<stdin>" if p == "-" else p, fmt=fmt or format_of(p), columns=columns)

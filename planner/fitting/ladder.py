@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy
 
 from ..base.errors import RunsError
-from .runs import COLUMN_NAMES, find_columns, format_of, table_records
+from .runs import COLUMN_NAMES, find_columns, format_of, missing_column, table_records
 
 __all__ = ["Ladder", "LadderRun", "parse_ladder", "from_olmo_ladder", "LADDER_COLUMNS",
            "OLMO_TASK_SPLITS", "ladder_csv"]
@@ -118,9 +118,7 @@ def parse_ladder(text: str, *, source: str = "<ladder>", fmt: str | None = None,
     found = find_columns(header, columns, source, LADDER_COLUMNS, _OPTIONS)
     for field in _REQUIRED:
         if field not in found:
-            raise RunsError(f"{source} has no {field} column; expected one named "
-                            f"{' / '.join(LADDER_COLUMNS[field][:4])} (columns: {', '.join(map(str, header))}), "
-                            f"or name it with {_OPTIONS[field]}")
+            raise missing_column(source, field, LADDER_COLUMNS[field][:4], header, _OPTIONS[field])
     return _build(records, found, source)
 
 

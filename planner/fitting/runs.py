@@ -31,7 +31,7 @@ from ..base.errors import RunsError
 from ..base.units import QUANTITY_RANGE
 
 __all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "find_columns",
-           "format_of", "table_records"]
+           "format_of", "table_records", "missing_column", "column_values"]
 
 #: Field → column names recognised for it (after lower-casing and mapping spaces/dashes to ``_``).
 COLUMN_NAMES = {
@@ -245,14 +245,19 @@ def find_columns(header, overrides, source, names, options) -> dict[str, str]:
     return columns
 
 
+def missing_column(source: str, field: str, names, header, option: str) -> RunsError:
+    """The error for a file without a ``field`` column: the ``names`` it looked for, the columns it has, the option
+    that names one."""
+    return RunsError(f"{source} has no {field} column; expected one named {' / '.join(names)} "
+                     f"(columns: {', '.join(map(str, header))}), or name it with {option}")
+
+
 def _match_columns(header, overrides, source, optional=()) -> dict[str, str]:
     wanted = {**COLUMN_NAMES, **{f: OPTIONAL_COLUMN_NAMES[f] for f in optional}}
     columns = find_columns(header, overrides, source, wanted, _OPTION)
     for field in ("n_params", "loss"):
         if field not in columns:
-            raise RunsError(f"{source} has no {field} column; expected one named "
-                            f"{' / '.join(COLUMN_NAMES[field][:4])} (columns: {', '.join(map(str, header))}), "
-                            f"or name it with {_OPTION[field]}")
+            raise missing_column(source, field, COLUMN_NAMES[field][:4], header, _OPTION[field])
     if "n_tokens" not in columns and "flops" not in columns:
         raise RunsError(f"{source} has neither a tokens nor a flops column; expected one named "
                         f"{' / '.join(COLUMN_NAMES['n_tokens'][:3])} or {' / '.join(COLUMN_NAMES['flops'][:3])} "
@@ -288,7 +293,7 @@ def _run_label(value, column: str, source: str, line: int) -> str:
     return str(value).strip()
 
 
-def _column(values: list, field: str, column: str, source: str, lines: list):
+def column_values(values: list, field: str, column: str, source: str, lines: list):
     """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0
     within :data:`~planner.base.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
     import numpy as np
@@ -308,7 +313,7 @@ def _build(cells, lines, columns, source, k) -> Runs:
 
     run_id = tuple(_run_label(v, columns["run_id"], source, line) for v, line in zip(cells["run_id"], lines)) \
         if "run_id" in columns else None
-    arr = {field: _column(cells[field], field, column, source, lines) for field, column in columns.items()
+    arr = {field: column_values(cells[field], field, column, source, lines) for field, column in columns.items()
            if field != "run_id"}
     derived = []
     N = arr["n_params"]

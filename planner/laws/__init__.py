@@ -14,6 +14,7 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
   optimum over N, D and the granularity G.
 - :mod:`~planner.laws.distillation`: Busbridge et al.'s distillation law L_S(N_S, D_S, L_T) (a law's table, not a
   family).
+- :mod:`~planner.laws.envelope`: the loss-against-compute envelope L(C) = E + A·C^(−α) (marin's), no split.
 - :mod:`~planner.laws.allocation`: published allocation rules, X_opt = k·C^e, with no loss model.
 - :mod:`~planner.laws.frontier`: L_opt(C) = E + K·C^(−γ), the loss along the optimum.
 - :mod:`~planner.laws.repetition`: Muennighoff et al.'s effective data and parameters for repeated tokens.
@@ -28,7 +29,7 @@ from .law import Family, Law, Uncertainty
 
 __all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE", "MoEOptimum",
            "DistillationLaw", "ALLOCATION_GIVES", "FORMS", "FAMILIES", "family", "Law", "Family", "Uncertainty",
-           "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition"]
+           "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition", "EnvelopeLaw"]
 
 #: form name in a law file → "module:class" of its family, imported when first asked for (a plan loads one family).
 FAMILIES = {
@@ -37,13 +38,14 @@ FAMILIES = {
     "allocation": "planner.laws.allocation:AllocationRule",
     "busbridge": "planner.laws.busbridge:BusbridgeLaw",
     "moe": "planner.laws.moe:FineGrainedMoE",
+    "envelope": "planner.laws.envelope:EnvelopeLaw",
 }
 
 #: Other public names of this package → their module, imported on first use (PEP 562).
 _LAZY = {"Frontier": "frontier", "ParametricLaw": "parametric", "KaplanLaw": "kaplan", "AllocationRule": "allocation",
          "ALLOCATION_GIVES": "allocation", "Repetition": "repetition", "HyperparameterLaws": "tables",
          "PowerLaw": "tables", "Calibration": "tables", "BusbridgeLaw": "busbridge", "FineGrainedMoE": "moe",
-         "MoEOptimum": "moe", "DistillationLaw": "distillation"}
+         "MoEOptimum": "moe", "DistillationLaw": "distillation", "EnvelopeLaw": "envelope"}
 
 
 def family(form: str) -> type:

@@ -13,8 +13,9 @@ import contextlib
 import math
 from typing import Iterable, Iterator, Sequence
 
+from ..base.caveats import EXTRAPOLATION, Caveat
 from ..base.conventions import UNDERTRAINED_FACTOR
-from ..base.errors import NumericError
+from ..base.errors import NumericError, UnsupportedLawError
 from ..base.units import as_floats, format_count, format_flops, format_ratio
 
 __all__ = ["fitted_range_warnings", "undertrained_warnings", "guard", "check_plans", "culprit", "BUDGET_RTOL",
@@ -28,7 +29,8 @@ _RANGE_NAMES = {"n_params": ("N", format_count), "n_tokens": ("D", format_count)
 
 def fitted_range_warnings(law, **values: Iterable[float]) -> list[str]:
     """One message per quantity (``n_params=[...]``, ``n_tokens=[...]``, ``flops=[...]``) that leaves
-    ``law.fitted_range``, the range of the runs the law was fitted on."""
+    ``law.fitted_range``, the range of the runs the law was fitted on (a :class:`~planner.base.caveats.Caveat` of kind
+    ``extrapolation`` about the law, naming the quantity's symbol)."""
     out = []
     for key, (symbol, fmt) in _RANGE_NAMES.items():
         if key not in law.fitted_range or key not in values:
@@ -41,8 +43,9 @@ def fitted_range_warnings(law, **values: Iterable[float]) -> list[str]:
         far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
         which = f"{symbol} = {fmt(far)} is" if len(xs) == 1 else \
             f"{len(outside)} of {len(xs)} rows are (furthest: {symbol} = {fmt(far)})"
-        out.append(f"{law.id} was fitted on {symbol} from {fmt(lo)} to {fmt(hi)}; {which} outside "
-                   "that range: an extrapolation")
+        out.append(Caveat(f"{law.id} was fitted on {symbol} from {fmt(lo)} to {fmt(hi)}; {which} outside "
+                          "that range: an extrapolation", EXTRAPOLATION, subject=law.id, detail=symbol,
+                          fold="extrapolate beyond the range they were fitted on"))
     return out
 
 
@@ -119,6 +122,10 @@ def check_plans(law, plans: Sequence, *, budgets: Sequence[float] | None = None,
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
+    if getattr(getattr(law, "model", law), "form", None) == "envelope":   # planner.laws.envelope: loss from C alone
+        raise UnsupportedLawError(
+            f"{_name(law)} is a loss-against-compute envelope L(C) = E + A·C^(-alpha): it predicts the loss at a "
+            f"budget but splits it into no N and D, so it makes no {what}; compare it with 'plan versus'")
     for i, p in enumerate(plans):
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
         per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]

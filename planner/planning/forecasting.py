@@ -43,7 +43,8 @@ class Forecast:
 
 @dataclass(frozen=True)
 class ForecastIntervals:
-    """Central ``level``% intervals of a forecast over the task law's bootstrap samples (``n_samples`` kept)."""
+    """Central intervals, at ``level`` percent, of a forecast over the task law's bootstrap samples (``n_samples``
+    kept)."""
 
     level: float
     task_loss_lo: float
@@ -79,8 +80,8 @@ def forecast(task: TaskLaw, n_params: Real, n_tokens: Real) -> Forecast:
 
 
 def forecast_intervals(task: TaskLaw, n_params: float, n_tokens: float, level: float) -> ForecastIntervals:
-    """Central ``level``% intervals of the task loss and accuracy at (N, D) from the task's bootstrap samples (each
-    sample's two steps chained); NoUncertaintyError if the task law has none."""
+    """Central intervals, at ``level`` percent, of the task loss and accuracy at (N, D) from the task's bootstrap
+    samples (each sample's two steps chained); NoUncertaintyError if the task law has none."""
     import numpy as np
 
     from .uncertainty import central_interval

@@ -27,7 +27,7 @@ __all__ = ["FIGURE_FORMATS", "figure_format", "save_figure", "require_matplotlib
 
 #: output suffix → matplotlib format
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-INSTALL_HINT = "pip install 'planner[plot]'"
+INSTALL_HINT = "pip install 'scaling-planner[plot]'"
 
 #: Okabe & Ito's colour-blind-safe palette (2008), black last.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

@@ -208,7 +208,10 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
 
 
 def _range_warnings(law, plans) -> tuple[str, ...]:
-    """:func:`planner.planning.checks.fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have."""
+    """:func:`planner.planning.checks.fitted_range_warnings` over the C, N and D that ``plans`` (floats or arrays) have
+    (none for no plans: a law that reaches none of the targets)."""
+    if not plans:
+        return ()
     return tuple(checks.fitted_range_warnings(law, **{key: [x for p in plans for x in as_floats(getattr(p, key))]
                                                       for key in ("flops", "n_params", "n_tokens")
                                                       if hasattr(plans[0], key)}))

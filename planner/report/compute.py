@@ -21,12 +21,13 @@ from ..base.units import (as_floats, format_count, format_dollars, format_fixed,
 from ..compute.hardware import Cluster, cost
 from ..compute.hparams import suggest_hyperparameters
 from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token, shapes_for
+from ..laws.hparams import suggest_hparams
 from .types import Block, Column, Report
 
 __all__ = [
     "extend", "COST_KEYS", "HPARAM_KEYS", "SHAPE_KEYS", "CHIP_KEYS",
     "with_cost", "with_cost_per_budget", "cost_columns", "cost_footer", "budget_line",
-    "with_hparams", "hparam_columns", "hparam_footer",
+    "with_hparams", "hparam_columns", "hparam_footer", "convention_note",
     "shape_rows", "shape_columns", "shape_footer", "shape_report", "parameter_count",
     "chip_rows", "chip_columns", "hardware_report",
 ]
@@ -59,13 +60,12 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
         keys += COST_KEYS
         footer += cost_footer(cluster, mfu_given=mfu_given)
     if hparams_law is not None:
-        blocks = [[r for row in rows for r in with_hparams([row], suggest_hyperparameters(hparams_law, row["flops"]))]
-                  for rows in blocks]
+        blocks = [[r for row in rows for r in with_hparams([row], _suggestion(hparams_law, row))] for rows in blocks]
         keys += HPARAM_KEYS
-        budgets = list({row["flops"]: row for rows in blocks for row in rows}.values())  # one line per budget
+        budgets = list({_run(row): row for rows in blocks for row in rows}.values())  # one line per run
         sections.append(Report(blocks=(Block(budgets),), columns=hparam_columns(), keys=("flops",) + HPARAM_KEYS,
                                title=f"Suggested hyperparameters · {hparams_law.id}",
-                               footer=tuple(hparam_footer(hparams_law))))
+                               footer=tuple(hparam_footer(hparams_law, law))))
     if shape_settings is not None:
         count = parameter_count(law)
         blocks = [[dict(row) for row in rows] for rows in blocks]
@@ -183,8 +183,36 @@ def hparam_columns() -> tuple[Column, ...]:
             Column("batch_tokens", "batch B_opt (tokens)", format_count))
 
 
-def hparam_footer(law) -> list[str]:
-    """Where the suggestion comes from (the law whose [hyperparameters] table was used)."""
+def _suggestion(law, row: dict):
+    """The suggestion of ``law`` for a plan row: a hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`) at
+    the row's N, D and C; a scaling law's ``[hyperparameters]`` table at its C."""
+    if hasattr(law, "batch_tokens"):
+        return suggest_hparams(law, row["n_params"], row["n_tokens"], row["flops"])
+    return suggest_hyperparameters(law, row["flops"])
+
+
+def convention_note(law, plan_law) -> list[str]:
+    """A line if hyperparameter law ``law`` depends on N and the plan's law (``plan_law``) counts N otherwise."""
+    uses_n = "n_params" in law.learning_rate.exponents or "n_params" in law.batch_tokens.exponents
+    if not uses_n or plan_law is None or parameter_count(plan_law) == (
+            "non-embedding" if law.parameters.startswith("non-embedding") else "total"):
+        return []
+    return [f"{plan_law.id} counts N as {parameter_count(plan_law)} parameters and {law.id} as {law.parameters}: "
+            f"the numbers are for the plan's N taken as {law.id} counts it."]
+
+
+def _run(row: dict) -> tuple:
+    return row["flops"], row.get("n_params"), row.get("n_tokens")
+
+
+def hparam_footer(law, plan_law=None) -> list[str]:
+    """Where the suggestion comes from: the hyperparameter law, or the scaling law whose [hyperparameters] table
+    was used; and, if the plan's law (``plan_law``) counts N otherwise than the hyperparameter law, a line that says
+    so."""
+    if hasattr(law, "batch_tokens"):
+        lines = [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a "
+                 "starting point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
+        return lines + convention_note(law, plan_law)
     table = law.hyperparameters
     lr, b = table.learning_rate, table.batch_tokens
     where = [part.strip() for part in law.citation.get("where", "").split(";") if "hyperparameter" in part]

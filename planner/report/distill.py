@@ -59,10 +59,14 @@ def _with_warnings(report: Report, warnings) -> Report:
 
 
 def _columns(first: Column) -> tuple[Column, ...]:
-    return (first, Column("n_params", "student N", format_count), Column("n_tokens", "tokens D", format_count),
-            Column("teacher_params", "teacher N", format_count), Column("teacher_tokens", "teacher D", format_count),
-            Column("teacher_loss", "teacher loss*", format_loss4), Column("loss", "loss*", format_loss4),
-            Column("loss_advantage", "gain vs supervised", _signed))
+    # Short headers: the paper's symbols (Busbridge et al. 2025, Eq. 8: N_S, D_S student; N_T, D_T, L_T teacher).
+    return (first, Column("n_params", "student N", format_count, short="N_S", legend="N_S: student parameters"),
+            Column("n_tokens", "tokens D", format_count, short="D_S", legend="D_S: student tokens"),
+            Column("teacher_params", "teacher N", format_count, short="N_T", legend="N_T: teacher parameters"),
+            Column("teacher_tokens", "teacher D", format_count, short="D_T", legend="D_T: teacher tokens"),
+            Column("teacher_loss", "teacher loss*", format_loss4, short="L_T*", legend="L_T*: teacher loss"),
+            Column("loss", "loss*", format_loss4),
+            Column("loss_advantage", "gain vs supervised", _signed, short="gain", legend="gain: gain vs supervised"))
 
 
 def _signed(x: float | None) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Sequence, cast
 
+from ..base.caveats import NO_INTERVALS, Caveat
 from ..base.errors import NoUncertaintyError
 from ..base.units import Real, as_floats
 from .types import Block, Column, Report
 
-__all__ = ["intervals", "with_intervals", "interval_cell", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS",
-           "span_text"]
+__all__ = ["intervals", "with_intervals", "interval_cell", "interval_stack", "INTERVAL_QUANTITIES", "INTERVAL_KEYS",
+           "ANCHORED_KEYS", "span_text"]
 
 
 #: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
@@ -38,6 +39,12 @@ def interval_cell(fmt):
     """The human cell of a value and its interval, ``(value, lo, hi)`` → ``48.4% (44.3%–50.9%)``; the value alone
     where ``lo`` is None. Every interval planner prints is shown this way."""
     return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({span_text(fmt, t[1], t[2])})"
+
+
+def interval_stack(fmt):
+    """The same cell where a terminal is narrow: the interval on a line under its value, without brackets
+    (``48.4%`` over ``44.3%–50.9%``)."""
+    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])}\n{span_text(fmt, t[1], t[2])}"
 
 
 def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = (),
@@ -66,12 +73,14 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
 
     blocks = tuple(Block([bounded(r) for r in b.rows], title=b.title, notes=b.notes) for b in report.blocks)
     columns = tuple(Column(f"{c.key}_ci", f"{c.header} ({level:g}% CI)", interval_cell(c.fmt), c.align,
-                           short=f"{c.short or c.header} ({level:g}%)", wrap=True,
+                           short=f"{c.short or c.header} ({level:g}%)", wrap=True, stacked=interval_stack(c.fmt),
                            legend="; ".join(filter(None, (c.legend, f"({level:g}%): each value over its central "
                                                                     f"{level:g}% interval"))))
                     if c.key in quantities else c for c in report.columns)
     notes = [f"{level:g}% CI, {law_id}: {iv.note}." for law_id, iv in intervals.items()]
-    notes += [f"No intervals for {law_id}: it publishes no uncertainty." for law_id in missing]
+    if missing:
+        notes.append(f"No intervals for {', '.join(missing)}: {'it publishes' if len(missing) == 1 else 'they publish'} "
+                     "no uncertainty.")
     return dataclasses.replace(report, blocks=blocks, columns=columns, keys=tuple(report.keys) + keys,
                                footer=tuple(report.footer) + tuple(notes))
 
@@ -92,9 +101,10 @@ def intervals(report: Report, laws: Sequence[Any], flops: Sequence[Real], level:
         except NoUncertaintyError as e:
             missing.append((law.name, str(e)))
     if len(missing) == 1:
-        warnings = [missing[0][1]]
+        warnings = [Caveat(missing[0][1], NO_INTERVALS, subject=missing[0][0], decisive=False)]
     elif missing:
-        warnings = [f"no intervals for {', '.join(i for i, _ in missing)}: they publish no uncertainty"]
+        warnings = [Caveat(f"no intervals for {', '.join(i for i, _ in missing)}: they publish no uncertainty",
+                           NO_INTERVALS, decisive=False)]
     else:
         warnings = []
     out = with_intervals(report, found, level, [i for i, _ in missing], anchored=bool(anchor))

@@ -32,24 +32,29 @@ MOE_PLAN_KEYS = ("preset", "flops", "n_params", "n_active_params", "granularity"
                  "flops_per_token", "loss")
 
 
-def flops_convention(law) -> str:
+def flops_convention(law, each: bool = False) -> str:
     """How the law counts training compute, as its footers state it: ``C = 6·N·D FLOPs``, or for a mixture of
-    experts Eq. 10 of Krajewski et al. 2024 on active parameters."""
+    experts Eq. 10 of Krajewski et al. 2024 on active parameters (with ``each``, E left a symbol, so that laws
+    differing only in E state it once)."""
     if not law.routed:
         return f"C = {law.flops_per_param_token:g}·N·D FLOPs"
     m = law.model
+    experts = "" if each else f"E = {m.expansion_rate:g}, "
+    active = "12·N/(8E + 4)" if each else f"12·N/{8 * m.expansion_rate + 4:g}"
     return (f"C = (12·d_model²·{m.flops_per_param_token:g} + d_model·E·G·{m.routing_flops:g})·n_blocks·D FLOPs "
-            f"(Eq. 10), i.e. {m.flops_per_param_token:g}·N_active·D plus routing, with E = {m.expansion_rate:g}, "
-            f"d_model = {m.width_per_block:g}·n_blocks and N_active = 12·N/{8 * m.expansion_rate + 4:g}")
+            f"(Eq. 10), i.e. {m.flops_per_param_token:g}·N_active·D plus routing, with {experts}"
+            f"d_model = {m.width_per_block:g}·n_blocks and N_active = {active}")
 
 
 def _moe_columns(law) -> list[Column]:
-    return [Column("flops", "FLOPs C", format_flops), Column("n_params", "total N", format_count),
-            Column("n_active_params", "active N", format_count),
+    return [Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
+            Column("n_params", "total N", format_count, short="N", legend="N: total parameters"),
+            Column("n_active_params", "active N", format_count, short="N_act", legend="N_act: active parameters"),
             Column("granularity", "G", lambda g: f"{g:g}"),
-            Column("n_tokens", "tokens D", format_count),
-            Column("tokens_per_active_param", "D/active N", format_ratio),
-            Column("flops_per_token", "FLOPs/token", format_flops)]
+            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+            Column("tokens_per_active_param", "D/active N", format_ratio, short="D/N_act",
+                   legend="D/N_act: tokens per active parameter"),
+            Column("flops_per_token", "FLOPs/token", format_flops, short="C/D", legend="C/D: FLOPs per token")]
 
 
 def plan_columns(law) -> tuple[Column, ...]:
@@ -65,7 +70,8 @@ def plan_columns(law) -> tuple[Column, ...]:
     ]
     if law.has_loss:
         cols.append(Column("loss", "loss*", format_loss))
-    cols.append(Column("flops_check", f"check {law.flops_per_param_token:g}·N·D", format_flops))
+    # The check repeats the budget (to rounding): it gives way first where the terminal is narrow.
+    cols.append(Column("flops_check", f"check {law.flops_per_param_token:g}·N·D", format_flops, optional=True))
     return tuple(cols)
 
 
@@ -250,26 +256,40 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
                   title="Least compute for a target loss, compared", footer=tuple(footer))
 
 
+def _grouped(laws: Sequence, value) -> dict:
+    """``value(law)`` → the ids of the laws that have it, in the laws' order."""
+    out: dict = {}
+    for law in laws:
+        out.setdefault(value(law), []).append(law.id)
+    return out
+
+
 def compare_footer(laws: Sequence) -> list[str]:
-    """The assumptions of a comparison: FLOPs conventions, parameter counting, losses, and every source."""
+    """The assumptions of a comparison, each stated once however many laws share it: FLOPs conventions, parameter
+    counting, losses (line 2, if any law has a loss model), and the sources, one per paper."""
     dense = [law for law in laws if not law.routed]
     ks = sorted({law.flops_per_param_token for law in dense})
     if len(ks) == 1:
         flops = f"C = {ks[0]:g}·N·D FLOPs for every {'dense ' if len(dense) < len(laws) else ''}law (forward 2·N·D, " \
-                "backward 4·N·D)."
+            "backward 4·N·D)."
     else:
         flops = "C = k·N·D FLOPs with " + "; ".join(f"k = {law.flops_per_param_token:g} for {law.id}" for law in dense) + "."
-    moe = [f"{law.id}: {flops_convention(law)}." for law in laws if law.routed]
+    moe = [f"{', '.join(ids)}" + (f" (E = {', '.join(f'{law.model.expansion_rate:g}' for law in laws if law.id in ids)})"
+                                  if len(ids) > 1 else "") + f": {rule}."
+           for rule, ids in _grouped([law for law in laws if law.routed],
+                                     lambda law: flops_convention(law, each=True)).items()]
     flops = " ".join(([flops] if dense else []) + moe + (["Active N = N for a dense law."] if moe and dense else []))
-    other = [law for law in laws if law.parameters != "total"]
     counts = "N counts total parameters (embeddings included)"
-    counts += ("; except " + ", ".join(f"{law.id} ({law.parameters})" for law in other)) if other else ""
+    other = {what: ids for what, ids in _grouped(laws, lambda law: law.parameters).items() if what != "total"}
+    counts += ("; " + "; ".join(f"{what}: {', '.join(ids)}" for what, ids in other.items())) if other else ""
     lines = [f"Conventions: {flops} {counts}."]
     lossy = [law for law in laws if law.has_loss]
     if lossy:
-        sets = "; ".join(f"{law.id}: {law.dataset or 'its paper’s data'}" for law in lossy)
+        sets = "; ".join(f"{data}: {', '.join(ids)}"
+                         for data, ids in _grouped(lossy, lambda law: law.dataset or "its paper’s data").items())
         lines.append(f"* Loss: nats/token, each on its own law’s data set ({sets}); indicative only, not comparable "
                      "across rows; — marks an allocation rule, which predicts no loss.")
-    lines += [f"{law.id}: {law.short_citation}" + (f", {law.citation['where']}" if law.citation.get("where") else "")
-              for law in laws]
+    papers = _grouped(laws, lambda law: law.short_citation)
+    lines.append("Sources: " + "; ".join(f"{paper} ({', '.join(ids)})" for paper, ids in papers.items())
+                 + "; the equations and tables of each: plan presets show ID.")
     return lines

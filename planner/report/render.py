@@ -7,12 +7,14 @@ carry every row's keys as raw floats. Only the terminal table uses rich, importe
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import math
 import re
 from typing import TYPE_CHECKING, Callable, Sequence, cast
 
+from .caveats import shown
+from .layout import STYLES, choose, column_widths, table_width
+from .layout import row_cells as _cells
 from .types import Column, Report
 
 if TYPE_CHECKING:
@@ -40,7 +42,7 @@ def _json_value(report: Report):
     """A report as JSON data: the list of its rows under its keys, or for a document (``fields``) an object of its
     fields, then each named section's JSON data under its name."""
     rows = _clean(report.to_records())
-    warnings = caveats(report)
+    warnings = list(dict.fromkeys(report.warnings))  # every warning as raised: data, never folded
     if not report.fields:
         # Still a list of rows (scripts index it); each row carries the report's caveats, only when there are any.
         return [dict(row, warnings=warnings) for row in rows] if warnings else rows
@@ -56,9 +58,10 @@ def _json_value(report: Report):
 
 
 def caveats(report: Report) -> list[str]:
-    """The report's warnings, each once, in order: what the human formats list under "Caveats" and JSON carries
-    under ``warnings`` (CSV stays pure rows; the command line also prints them on stderr)."""
-    return list(dict.fromkeys(report.warnings))
+    """The report's warnings as the human formats list them under "Caveats": each once, those of one kind about
+    several laws folded into one line (:func:`planner.report.caveats.shown`). JSON carries every warning as raised
+    under ``warnings``; CSV stays pure rows; the command line prints them, folded, on stderr."""
+    return shown(report)
 
 
 def to_json(report: Report) -> str:
@@ -72,9 +75,9 @@ def to_json(report: Report) -> str:
 
 
 def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = None,
-          footer: Sequence[str] = (), console=None, wrap: bool = False, pad_edge: bool = True) -> None:
+          footer: Sequence[str] = (), console=None, wrap: bool = False, style: str = "pad") -> None:
     """Print a rich table of ``rows`` and the ``footer`` lines to ``console`` (stdout by default); with ``wrap`` the
-    cells of wrapping columns may break at spaces, and without ``pad_edge`` the outer padding is dropped."""
+    cells of wrapping columns may break at spaces; ``style`` is one of :data:`planner.report.layout.STYLES`."""
     # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich import box
     from rich.console import Console
@@ -84,9 +87,9 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     console = console or Console(emoji=False)
     # Text objects, never strings: a string would be read as rich markup, and a law id like '[/bold]' is not markup.
     t = Table(title=None if title is None else Text(title, style="table.title"), box=box.SIMPLE_HEAD,
-              title_justify="left", pad_edge=pad_edge)
+              title_justify="left", **STYLES[style])
     cells = [_cells(row, columns) for row in rows]
-    for col, width in zip(columns, column_widths(cells, columns, console.width, wrap, pad_edge)):
+    for col, width in zip(columns, column_widths(cells, columns, console.width, wrap, style)):
         # Fixed widths: numbers never fold; headers (and text cells) wrap at spaces when room is short.
         t.add_column(Text(col.header, style="table.header"), justify=cast("JustifyMethod", col.align), width=width,
                      overflow="fold")
@@ -95,35 +98,6 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     console.print(t)
     for line in footer:
         console.print(Text(line, style="dim"), soft_wrap=False)
-
-
-def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], width: int, wrap: bool = False,
-                  pad_edge: bool = True) -> list[int]:
-    """Column widths for a SIMPLE_HEAD table of ``width`` characters.
-
-    Start from each column's natural width (its header and cells unwrapped); while too wide, narrow the
-    widest column that can still give, one character at a time, down to its minimum (longest header word,
-    longest number, longest word of text, and with ``wrap`` longest word of a wrapping column's cells).
-    """
-    natural = [max([len(col.header)] + [len(r[i]) for r in cells]) for i, col in enumerate(columns)]
-    least = [max([_min_len(col.header, col, words=True)] + [_min_len(r[i], col, words=wrap and col.wrap)
-                                                             for r in cells])
-             for i, col in enumerate(columns)]
-    widths = list(natural)
-    # One space of padding each side of a column and one between columns; the outer two only with pad_edge.
-    budget = width - (3 * len(columns) + (1 if pad_edge else -1))
-    excess = sum(widths) - budget
-    while excess > 0:
-        give = [i for i in range(len(widths)) if widths[i] > least[i]]
-        if not give:
-            break
-        widths[max(give, key=lambda i: widths[i])] -= 1
-        excess -= 1
-    return widths
-
-
-def _cells(row: dict, columns: Sequence[Column]) -> list[str]:
-    return [col.fmt(row.get(col.key)) for col in columns]
 
 
 def to_csv(report: Report) -> str:
@@ -286,34 +260,39 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
     """The terminal table: one rich table per block, summary notes, then the footer in dim type (and with
     ``with_caveats`` the report's warnings; in a terminal the command line prints them on stderr instead).
 
-    When the terminal is narrower than the table needs, each row is printed as ``header: value``
-    lines instead, so nothing is folded mid-number.
+    Where the terminal is narrower than the table, short headers with a "Columns:" legend, wrapped cells, tighter
+    spacing or the columns split over several tables make it fit (:func:`planner.report.layout.choose`); only a
+    terminal too narrow for even that gets each row as ``header: value`` lines, so nothing is folded mid-number.
     """
     # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich.console import Console
     from rich.text import Text
 
     console = console or Console(emoji=False)
-    layout = _layout(report, console.width)
-    columns = layout[0] if layout else report.columns
+    layout = choose(report.columns, report.rows, console.width)
     # A single untitled block carries the report's title as the table's own title, where the title fits over it.
-    inline = len(report.blocks) == 1 and not report.blocks[0].title and \
-        len(report.title or "") <= _table_width(report.blocks[0].rows, columns, natural=True)
-    if report.title and (not inline or layout is None):
+    inline = layout is not None and len(layout.groups) == 1 and len(report.blocks) == 1 and \
+        not report.blocks[0].title and \
+        len(report.title or "") <= table_width(report.blocks[0].rows, layout.groups[0], natural=True)
+    if report.title and not inline:
         console.print(Text(report.title, style="bold"), soft_wrap=False)
     for block in report.blocks:
         if block.title:
             console.print(Text(block.title, style="italic"), soft_wrap=False)
-        if layout:
-            table(block.rows, columns, title=report.title if inline else None, console=console, wrap=layout[1],
-                  pad_edge=layout[2])
-        else:
+        if layout is None:
             _records(block.rows, report.columns, console)
+        for i, group in enumerate(layout.groups if layout else ()):
+            if i:
+                console.print()
+            assert layout is not None  # the loop runs only with a layout
+            table(block.rows, group, title=report.title if inline else None, console=console, wrap=layout.wrap,
+                  style=layout.style)
         for note in block.notes:
             console.print(note, markup=False, highlight=False, emoji=False)
         if block.notes:
             console.print()
-    if layout and columns != tuple(report.columns):
+    shown = layout.columns if layout else ()
+    if any(c.short and c.header == c.short != full.header for c, full in zip(shown, _originals(shown, report))):
         legend = [part for c in report.columns if c.short and c.legend for part in c.legend.split("; ")]
         legend = sorted(dict.fromkeys(legend), key=lambda part: part.startswith("("))  # what intervals are: last
         console.print(Text("Columns: " + "; ".join(legend) + ".", style="dim"))
@@ -328,41 +307,10 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
         print_table(section, console, with_caveats)
 
 
-def _layout(report: Report, width: int):
-    """How the report's tables fit ``width`` columns, as (columns, wrap, pad_edge), or None (one record per row).
-
-    Tried in order, the first that fits wins: the full headers; cells of wrapping columns broken at their spaces
-    (an interval under its value); the short headers (a "Columns:" legend under the table names them); both,
-    without the table's outer padding; and that without the optional columns (whose content the footer gives).
-    """
-    full = tuple(report.columns)
-    short = tuple(dataclasses.replace(c, header=c.short) if c.short else c for c in full)
-    wraps, shorts = any(c.wrap for c in full), any(c.short for c in full)
-    tries = [(full, False, True)] + ([(full, True, True)] if wraps else []) + \
-        ([(short, False, True)] if shorts else []) + ([(short, True, False)] if wraps or shorts else [])
-    if any(c.optional for c in full):
-        tries.append((tuple(c for c in short if not c.optional), True, False))
-    rows = report.rows
-    for columns, wrap, pad_edge in tries:
-        if _table_width(rows, columns, wrap=wrap, pad_edge=pad_edge) <= width:
-            return columns, wrap, pad_edge
-    return None
-
-
-def _table_width(rows, columns, natural: bool = False, wrap: bool = False, pad_edge: bool = True) -> int:
-    """The least width a SIMPLE_HEAD table needs with no number folded (headers and text wrap at spaces, and with
-    ``wrap`` the cells of wrapping columns), or with ``natural`` its width with nothing wrapped."""
-    cells = [_cells(row, columns) for row in rows]
-    widths = column_widths(cells, columns, 10**6 if natural else 0, wrap, pad_edge)
-    return sum(widths) + 3 * len(columns) + (1 if pad_edge else -1)
-
-
-def _min_len(cell: str, col: Column, words: bool = False) -> int:
-    """The narrowest a cell may get: numbers never break; text and headers wrap at spaces (and, with ``words``,
-    any cell)."""
-    if words or col.align == "left":
-        return max((len(w) for w in cell.split()), default=0)
-    return len(cell)
+def _originals(shown, report: Report) -> list[Column]:
+    """The report's own column behind each shown one (matched by key)."""
+    by_key = {c.key: c for c in report.columns}
+    return [by_key[c.key] for c in shown]
 
 
 def _records(rows, columns, console) -> None:

@@ -16,7 +16,7 @@ from ..base.errors import NoUncertaintyError
 from ..base.units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
 from ..planning.forecasting import extrapolation, forecast, forecast_intervals, least_compute_for_accuracy, near_chance
 from ..planning.plan import compute_optimal
-from .intervals import interval_cell
+from .intervals import interval_cell, interval_stack
 from .plans import PARAMS_SHORT, RATIO_SHORT, TOKENS_SHORT
 from .types import Block, Column, Report
 
@@ -169,9 +169,9 @@ def forecast_report(laws, rows_by_budget: Sequence[tuple], ci: float | None, pla
                  Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT)]
     band = f"; {level.strip()}: each value over its central interval" if level else ""
     cols += [Column("task_loss_ci", f"task loss{level}", interval_cell(format_loss4), short=f"loss{level}",
-                    legend="loss: task loss", wrap=bool(level)),
+                    legend="loss: task loss", wrap=bool(level), stacked=interval_stack(format_loss4)),
              Column("accuracy_ci", f"accuracy{level}", interval_cell(format_percent), short=f"acc.{level}",
-                    legend="acc.: accuracy" + band, wrap=bool(level)),
+                    legend="acc.: accuracy" + band, wrap=bool(level), stacked=interval_stack(format_percent)),
              Column("chance", "chance", format_percent)]
     keys = ["task", "metric"] + (["flops"] if plan_law is not None else []) + ["n_params", "n_tokens", "task_loss",
                                                                                "accuracy"]

@@ -22,7 +22,8 @@ class Column:
 
     ``align`` is ``"right"`` for numbers, ``"left"`` for text. ``short`` is a header for a narrow terminal (``N``
     for ``params N``) and ``legend`` the line that explains it under such a table (``"N: parameters"``); ``wrap``
-    lets a cell break at its spaces there (a value over its interval), as text does; an ``optional`` column (what it
+    lets a cell break at its spaces there (a value over its interval), as text does; ``stacked`` formats a value as
+    lines where even that is too wide (a value over its interval, without brackets); an ``optional`` column (what it
     shows is in the footer too) is left out where nothing else fits.
     """
 
@@ -34,6 +35,7 @@ class Column:
     legend: Optional[str] = None
     wrap: bool = False
     optional: bool = False
+    stacked: Optional[Callable[[Any], str]] = None
 
 
 @dataclass(frozen=True)

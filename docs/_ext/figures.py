@@ -1,0 +1,54 @@
+"""A Sphinx extension that draws the site's figures while it builds, with the commands the pages show.
+
+A page shows a figure as ``{figure} /_figures/NAME``; some console example of the docs runs
+``plan plot ... -o NAME``. Before the pages are read, that command runs (in a fresh folder, as the tests run it) and
+its file is copied to docs/_figures/ (git-ignored), so a figure on the site is what the command draws today. A
+figure no command draws, or a command that fails, stops the build.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import examples
+
+FIGURE = re.compile(r"^```\{figure\}\s+/_figures/(\S+)", re.M)
+
+
+def figure_names(srcdir: Path) -> set[str]:
+    return {name for page in srcdir.rglob("*.md") if "_build" not in page.parts
+            for name in FIGURE.findall(page.read_text())}
+
+
+def command_for(name: str):
+    """The console example of the docs that draws ``name``."""
+    for page in examples.PAGES:
+        for block in examples.blocks(page):
+            for ex in block.examples:
+                if ex.command.startswith("plan plot ") and re.search(rf"-o {re.escape(name)}(\s|$)", ex.command):
+                    return ex
+    return None
+
+
+def draw(app) -> None:
+    srcdir = Path(app.srcdir)
+    out = srcdir / "_figures"
+    out.mkdir(exist_ok=True)
+    for name in sorted(figure_names(srcdir)):
+        ex = command_for(name)
+        if ex is None:
+            raise RuntimeError(f"docs: no console example runs 'plan plot ... -o {name}' for the figure /_figures/{name}")
+        with tempfile.TemporaryDirectory() as folder:
+            printed = examples.run(ex, Path(folder))
+            made = Path(folder) / name
+            if not made.is_file():
+                raise RuntimeError(f"docs: {ex.where}: '{ex.command}' drew no {name}: {printed.strip()}")
+            shutil.copyfile(made, out / name)
+
+
+def setup(app):
+    app.connect("builder-inited", draw)
+    return {"version": "1", "parallel_read_safe": True}

@@ -1,0 +1,63 @@
+"""The loss-against-compute envelope L(C) = E + A·C^(−α): the lowest loss a recipe reaches at each compute.
+
+The form marin gates its mixture-of-experts ablations on (marin-community/marin, ``experiments/grug/moe/agent.md``:
+``loss(C) = 1.6 + 88.32·C^(−0.0941)``, the asymptote pinned), and the shape every closed-form frontier takes
+(:class:`~planner.laws.Frontier`: Hoffmann et al. 2022's L_opt(C) = E + K·C^(−γ)). It predicts a loss from compute
+alone: it has no split of C into N and D.
+"""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.units import Real
+
+__all__ = ["EnvelopeLaw"]
+
+
+@dataclass(frozen=True)
+class EnvelopeLaw:
+    r"""L(C) = E + A·C^(−α): the loss envelope of a recipe against training compute C (FLOPs).
+
+    Parameters
+    ----------
+    E : the asymptote L∞ (nats/token).
+    A : scale, in nats/token · FLOPs^α.
+    alpha : exponent α > 0.
+    flops_per_param_token : kept for the FLOP convention of the runs it was fitted to; the law itself uses C only.
+
+    The least compute that reaches a loss ℓ > E is C = (A/(ℓ − E))^(1/α); between two envelopes with the same
+    E and α the compute multiplier is the constant ((L_b − E)/(L_v − E))^(1/α).
+
+    >>> marin = EnvelopeLaw(E=1.6, A=88.32, alpha=0.0941)   # marin experiments/grug/moe/agent.md
+    >>> f"{marin.frontier.loss(1e23):.3f}"
+    '2.205'
+    """
+
+    E: Real
+    A: Real
+    alpha: Real
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+
+    form: ClassVar[str] = "envelope"
+    coefficient_names: ClassVar[tuple[str, ...]] = ("E", "A", "alpha")
+    #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
+    scale_names: ClassVar[tuple[str, ...]] = ("A",)
+    has_loss: ClassVar[bool] = True
+
+    @property
+    def frontier(self):
+        """The envelope as a :class:`~planner.laws.Frontier` (K = A, γ = α): what every loss-against-compute
+        question (a loss at C, the least compute for a loss, a compute multiplier) reads."""
+        from .frontier import Frontier
+
+        return Frontier(E=self.E, K=self.A, gamma=self.alpha)
+
+    def compute_optimal(self, flops: Real):
+        """An envelope has no split of C: N and D are not a number (the loss at C is :attr:`frontier`)."""
+        nan = flops * float("nan")
+        return nan, nan
+
+    def loss(self, n_params: Real, n_tokens: Real) -> Real:
+        """L at C = k·N·D: the envelope reads only the run's compute."""
+        return self.frontier.loss(self.flops_per_param_token * n_params * n_tokens)
