@@ -18,8 +18,8 @@ from .streams import terminal_width, write_results
 from .types import option
 
 __all__ = ["format_option", "quiet_option", "output_options", "warn", "show", "show_document", "emit",
-           "output_format", "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress", "PROGRESS_DELAY",
-           "written_law_id"]
+           "output_format", "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
+           "PROGRESS_DELAY", "written_law_id"]
 
 
 def format_option(f=None, *, document: str | None = None, default: str | None = None, file_option: bool = True):
@@ -48,10 +48,11 @@ def quiet_option(f):
         ctx.meta[_QUIET] = ctx.meta.get(_QUIET, False) or value
         return value
 
-    return option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember,
-                  help="Only the table and the warnings that can change a decision (an extrapolation beyond a law's "
-                       "fitted range, a run far from the optimum, a constraint or target out of reach, an optimum "
-                       "at the edge of its search): no footers. JSON and CSV keep their data and JSON every warning.")(f)
+    quiet = option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember,
+                   help="Only the table and the warnings that can change a decision (an extrapolation beyond a law's "
+                        "fitted range, a run far from the optimum, a constraint or target out of reach, an optimum "
+                        "at the edge of its search): no footers. JSON and CSV keep their data and JSON every warning.")
+    return quiet(f)
 
 
 def _quiet() -> bool:

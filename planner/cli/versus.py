@@ -58,8 +58,8 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
     except PlannerError as e:  # name the file: two are fitted
         raise click.ClickException(f"fitting {role.strip(chr(39))} runs file {text!r}: {e}") from None
     # a parametric fit (FitRequest's default form): its FitResult and BootstrapResult
-    law = law_from_fit(cast("FitResult", answer.fit), cast("BootstrapResult | None", answer.boot), law_id=request.law_id,
-                       source=Path(runs.source).name)
+    law = law_from_fit(cast("FitResult", answer.fit), cast("BootstrapResult | None", answer.boot),
+                       law_id=request.law_id, source=Path(runs.source).name)
     return law, [f"{law.id}: {w}" for w in answer.report.warnings]
 
 
