@@ -92,3 +92,8 @@ def olmo_ladder_dir() -> Path:
 def gadre_dir() -> Path:
     """Gadre et al. 2024's results (mlfoundations/scaling exp_data, converted runs files)."""
     return reference_file("gadre2024/rpj-default5.csv").parent
+
+
+def multipower_dir() -> Path:
+    """Luo et al. 2025's curves and fitting logs (thu-yao-01-luo/MultiPowerLaw: curves/{25,100,400}/, logs/)."""
+    return reference_file("multipower2025/logs/400.log").parents[1]

@@ -164,3 +164,12 @@ def test_a_runs_file_that_cannot_be_fitted_is_one_line(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("n_params,tokens,loss\n1e8,2e9,3.0\n")
     assert_one_line_error(invoke("versus", bad, "besiroglu2024", "--flops", "1e21"), 1, "fitting BASE runs file")
+
+
+def test_a_loss_the_base_never_reaches_is_infinity_in_the_table_and_null_in_json():
+    """besiroglu2024's floor E = 1.82 lies above hoffmann2022's loss at 1e30 FLOPs."""
+    table = invoke("versus", "besiroglu2024", "hoffmann2022", "--flops", "1e30")
+    assert "∞" in table.stdout and "variant better" in table.stdout
+    (row,) = json.loads(invoke("versus", "besiroglu2024", "hoffmann2022", "--flops", "1e30", "--format",
+                               "json").stdout)["budgets"]
+    assert row["compute_multiplier"] is None

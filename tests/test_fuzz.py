@@ -157,7 +157,7 @@ PLAN_OPTIONS = {
 def invocations(draw, files):
     command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
                                     "cite", "hardware", "shape", "design", "ladder", "fit", "distill", "tasks",
-                                    "fit-tasks", "hparams", "fit-hparams"]))
+                                    "fit-tasks", "hparams", "fit-hparams", "versus", "curve"]))
     if command == "plain":
         # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
         budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
@@ -226,8 +226,26 @@ def invocations(draw, files):
             "--form": st.sampled_from(["parametric", "kaplan", "x"]), "--isoflop": None, "--curves": None,
             "--budget-column": texts, "--run-column": texts, "--isoflop-window": numbers,
             "--isoflop-method": st.sampled_from(["parabola", "akima", "x"]),
+            "--envelope": None, "--fix": st.sampled_from(["E=1.6", "E=9", "alpha=0.1", "A=3"]),
             "--flops": numbers, "--format": formats, "--loss-column": texts, "--drop-highest-loss":
             st.sampled_from(["0", "1", "100", "-1"]), "--seed": st.sampled_from(["0", "-1", "x"])})
+    elif command == "versus":
+        side = st.one_of(presets, law_choice(files).map(lambda k: str(files[k])),
+                         st.sampled_from(sorted(k for k in files if k.startswith("runs:"))).map(lambda k: str(files[k])))
+        args = ["versus", draw(side), draw(side), "--flops", draw(st.sampled_from(["1e21", "1e24", "1e30", "1e-300"]))]
+        args += option_pairs(draw, {"--flops": numbers, "--flops-range": (numbers, numbers),
+                                    "--points": PLAN_OPTIONS["--points"], "--throughput": (numbers, numbers),
+                                    "--ci": st.sampled_from(["80", "0", "x"]), "--bootstrap": st.sampled_from(
+                                        ["3", "1", "x"]), "--crossover-range": (numbers, numbers),
+                                    "--tie": st.sampled_from(["alpha=beta", "x"]), "--fix": st.sampled_from(
+                                        ["E=1.69", "E=nan", "x"]), "--format": formats})
+    elif command == "curve":
+        data = draw(st.sampled_from(sorted(k for k in files if k.startswith(("runs:", "ladder:")))))
+        args = ["curve", str(files[data]), "--horizon", draw(numbers)] + option_pairs(draw, {
+            "--run": texts, "--batch-tokens": numbers, "--format": formats, "--no-backtest": None,
+            "--schedule": st.sampled_from(["cosine:peak=1e-3", "wsd:peak=1e-3,decay=2", "step:peak=1", "x", "",
+                                           "constant:peak=-1", "linear:peak=1e-3,at=1/2,warmup=0"]),
+            "--alternative": st.sampled_from(["wsd:peak=1e-3,warmup=1e6", "cosine:peak=nan", "=,"])})
     elif command == "tasks":
         args = ["tasks"] + (["show", draw(st.one_of(PLAN_OPTIONS["--tasks"], law_choice(files).map(
             lambda k: str(files[k]))))] if draw(st.booleans()) else [])
@@ -321,7 +339,7 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     """The figures too: plan plot frontier | isoflop | fit with odd values and files, written into a fresh folder."""
     out = tmp_path_factory.mktemp("figures")
-    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs", "tasks"]))
+    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs", "tasks", "versus"]))
     target = data.draw(st.sampled_from(["f.png", "f.svg", "f.txt", "", "sub/f.png", str(files["law:fifo"])]))
     args = ["plot", kind, "-o", str(out / target) if target and not target.startswith("/") else target]
     if kind == "tasks":
@@ -329,12 +347,17 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
         args += option_pairs(data.draw, {"--task": st.sampled_from(["mmlu", "nope"]), "--params": numbers,
                                          "--tokens": numbers, "--ladder": st.sampled_from(sorted(
                                              str(v) for k, v in files.items() if k.startswith("ladder:")))})
+    elif kind == "versus":
+        side = st.one_of(presets, law_choice(files).map(lambda k: str(files[k])))
+        args[2:2] = [data.draw(side), data.draw(side)]
     elif kind in ("fit", "curves", "isoflop-runs"):
         if kind == "isoflop-runs":
             args[1] = "isoflop"
         args.insert(2, str(files[data.draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))]))
     args += option_pairs(data.draw, {"--flops-range": (numbers, numbers), "--ci": numbers, "--flops": numbers,
-                                     "--preset": presets} if kind in ("frontier", "isoflop") else {"--form": st.sampled_from(
+                                     "--preset": presets} if kind in ("frontier", "isoflop") else {
+                                         "--flops-range": (numbers, numbers), "--ci": st.sampled_from(["80", "x"])}
+                         if kind == "versus" else {"--form": st.sampled_from(
                                          ["parametric", "kaplan"])} if kind == "fit" else {"--force": None} if kind == "tasks" else
                          {"--run-column": texts})
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "100"})
@@ -345,5 +368,5 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_the_fuzz_reaches_every_subcommand():
     """A command added to planner must be added to the fuzz too."""
     fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill", "tasks",
-              "fit-tasks", "hparams", "fit-hparams"}
+              "fit-tasks", "hparams", "fit-hparams", "versus", "curve"}
     assert set(SUBCOMMANDS) <= fuzzed, set(SUBCOMMANDS) - fuzzed

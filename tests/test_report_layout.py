@@ -126,6 +126,15 @@ def test_full_headers_whenever_they_fit():
     assert len(layout.groups) == 1 and layout.groups[0][1].header == "quantity number 0" and layout.style == "pad"
 
 
+def test_a_table_of_text_columns_too_wide_for_the_terminal_falls_back_to_records():
+    """Every column left-aligned (all name the row, as in `plan hparams --list`): nothing to split over tables, so
+    the answer is None (one record per row), not a ZeroDivisionError."""
+    text = [Column(f"t{i}", f"text {i}", str, align="left") for i in range(3)]
+    rows = [{f"t{i}": "unbreakable-" * 3 for i in range(3)}]   # one word each: no wrapping helps
+    assert choose(text, rows, 40) is None
+    assert choose(text, rows, 1000) is not None
+
+
 @settings(max_examples=60, deadline=None)
 @given(width=st.integers(min_value=24, max_value=200))
 def test_every_layout_fits_its_width_and_shows_every_column_once(width):

@@ -21,6 +21,7 @@ from .envelope import fit_envelope_command
 from .inputs import read_runs_options, runs_options
 from .isoflop import approach_options, read_approach_runs
 from .output import Progress, command_line, format_option, show, warn, write_law_file, written_law_id
+from .schedule_option import parse_schedule
 from .types import LEVEL, QUANTITY, Number, option, parse_pairs, with_options
 
 
@@ -151,6 +152,8 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
     fixes = parse_pairs(o["fixes"], "--fix", "E=1.69")
     _check_combinations(o["form"], o["isoflop"], o["curves"], o["ties"], fixes, o["errors"], o["n_boot"],
                         o["holdout"], o["holdout_above"], o["compare"], output)
+    if o["curve_schedule"] and not o["curves"]:
+        raise click.UsageError("--schedule describes training curves: give it with --curves")
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
@@ -199,7 +202,8 @@ def _request(o: dict, fixes: dict, law_id: str) -> FitRequest:
                       delta=o["delta"], errors=o["errors"], n_boot=n_boot, seed=o["seed"], level=o["level"],
                       budgets=tuple(o["flops"]) or DEFAULT_REPORT_BUDGETS, holdout=o["holdout"],
                       holdout_above=o["holdout_above"], law_id=law_id, approach=approach,
-                      isoflop_method=o["isoflop_method"], isoflop_window=o["isoflop_window"])
+                      isoflop_method=o["isoflop_method"], isoflop_window=o["isoflop_window"],
+                      schedule=parse_schedule(o["curve_schedule"], horizon=1e30) if o["curve_schedule"] else None)
 
 
 def _check_envelope(o: dict) -> None:

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "versus": "planner.cli.versus:versus_command",
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
+    "curve": "planner.cli.curve:curve",
     "design": "planner.cli.design:design",
     "hparams": "planner.cli.hparams:hparams",
     "fit-hparams": "planner.cli.hparams:fit_hparams",

@@ -11,6 +11,7 @@ import click
 
 from ..base.conventions import ISOFLOP_WINDOW
 from ..files.runs import read_curves, read_runs
+from .schedule_option import SCHEDULE
 from .types import option, with_options
 
 __all__ = ["approach_options", "budget_options", "curves_options", "WINDOW", "read_approach_runs"]
@@ -65,6 +66,10 @@ def curves_options(f):
 def approach_options(f):
     """``plan fit``'s options for Approaches 1 and 2: --curves, --run-column and :func:`budget_options`."""
     f = curves_options(budget_options(f))
+    f = option("--schedule", "curve_schedule", type=SCHEDULE, metavar="SPEC",
+               help="With --curves: the runs' learning-rate schedule, e.g. constant:peak=3e-4 or "
+                    "wsd:peak=3e-4,decay=0.2 (each run's horizon its length); checkpoints whose rate no horizon "
+                    "changes are not flagged as overstating the loss.")(f)
     return option("--curves", is_flag=True,
                         help="Hoffmann's Approach 1 instead: RUNS are training curves (one row per checkpoint: run "
                              "id, N, tokens so far, loss); N_opt = G*C^a from their envelope.")(f)

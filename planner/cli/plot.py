@@ -25,7 +25,7 @@ from .isoflop import budget_options, curves_options, read_approach_runs
 from .output import warn
 from .plan_options import flops_budgets
 from .types import LEVEL, QUANTITY, option
-from .versus import check_range, comparison_options, load_pair
+from .versus import check_range, comparison_options, guarded, load_pair
 
 
 def output_options(f):
@@ -285,5 +285,5 @@ def plot_versus(base, variant, flops_range, ci, force, output, **fitting):
     base_law, variant_law, draws, warnings = load_pair(base, variant, ci, **fitting)
     warn(warnings)
     C = np.geomspace(*flops_range, 121)
-    fig = versus_figure(base_law, variant_law, C, ci, draws)
+    fig = guarded(lambda: versus_figure(base_law, variant_law, C, ci, draws), base_law, variant_law, C)
     _save(fig, output, force)

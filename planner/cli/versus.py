@@ -18,7 +18,7 @@ from ..base.errors import PlannerError
 from .completion import complete_path
 from .fit import model_options
 from .inputs import read_runs_options, runs_options
-from .output import format_option, show
+from .output import Progress, format_option, show
 from .plan_options import budget_options, flops_budgets
 from .types import LEVEL, QUANTITY, option, parse_pairs
 
@@ -54,7 +54,8 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
     request = fit_request._replace(errors="bootstrap" if want_samples else "asymptotic",
                                    law_id=Path(text).stem or role.strip("'").lower())
     try:
-        answer = fit_answer(runs, request)
+        with Progress() as progress:  # a bar on stderr once a fit or its bootstrap takes more than a second
+            answer = fit_answer(runs, request, progress=progress)
     except PlannerError as e:  # name the file: two are fitted
         raise click.ClickException(f"fitting {role.strip(chr(39))} runs file {text!r}: {e}") from None
     # a parametric fit (FitRequest's default form): its FitResult and BootstrapResult
@@ -113,6 +114,21 @@ def load_pair(base, variant, ci, form, ties, fixes, objective, delta, n_boot, se
     return base_law, variant_law, draws, warnings
 
 
+def guarded(fn, base, variant, budgets):
+    """``fn()`` after each law's frontier is computed at ``budgets`` on its own, so that a law whose coefficients are
+    too extreme to compute with is named in one error line (:func:`planner.planning.checks.guard`); the comparison
+    itself is guarded on the base, whose inverse it takes."""
+    import numpy as np
+
+    from ..planning import checks, whatif
+
+    for law in (base, variant):
+        with checks.guard(law, "frontier"):
+            whatif.optimal_loss(law, float(budgets[0]) if len(budgets) == 1 else np.asarray(budgets, dtype=float))
+    with checks.guard(base, "comparison"):
+        return fn()
+
+
 def check_range(value, name: str) -> None:
     if value and value[1] < value[0]:
         raise click.BadParameter(f"start must not exceed stop (got {value[0]:g} > {value[1]:g})",
@@ -154,9 +170,11 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
         raise click.UsageError("give the budgets to compare at: --flops 1e21 (repeatable) or --flops-range START STOP")
     check_range(crossover_range, "--crossover-range")
     base_law, variant_law, draws, warnings = load_pair(base, variant, ci, **fitting)
-    result = versus(base_law, variant_law, budgets, throughput, crossover_range)
+    result = guarded(lambda: versus(base_law, variant_law, budgets, throughput, crossover_range), base_law,
+                     variant_law, budgets)
     intervals = None
     if draws is not None:
-        intervals = versus_intervals(base_law, variant_law, budgets, ci, *draws, throughput, crossover_range)
+        intervals = guarded(lambda: versus_intervals(base_law, variant_law, budgets, ci, *draws, throughput,
+                                                     crossover_range), base_law, variant_law, budgets)
     show(versus_report(base_law, variant_law, result, intervals, throughput, warnings), fmt)
 

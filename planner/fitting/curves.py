@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import numpy
     from numpy.typing import ArrayLike
 
+    from ..laws.schedules import Schedule
+
 from ..base.conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
 from ..base.errors import FitError
 from .allocation import (AllocationBootstrap, allocation_result, batched_slopes, check_bootstrap, coefficient_bootstrap,
@@ -130,13 +132,16 @@ def _envelope(M, run_N, selected):
 
 def fit_curves(run_id: Sequence[str], n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
                flops: ArrayLike | None = None, grid_points: int = CURVES_GRID_POINTS,
-               flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> FitResult:
+               flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+               schedule: "Schedule | None" = None) -> FitResult:
     r"""Hoffmann et al.'s Approach 1 (§3.1): N_opt = G·C^a and D_opt ∝ C^b from the envelope of training curves.
 
     One entry per checkpoint: ``run_id`` its run, ``n_params`` the run's N, ``n_tokens`` the tokens seen so far,
     ``loss`` the loss there, ``flops`` the compute so far (default k·N·D). The result's ``extra["envelope"]`` is the
     :class:`Envelope`; its ``warnings`` carry the learning-rate caveat where envelope points come from checkpoints
-    before 1/1.25 of their run (:data:`LR_HORIZON_OVERSHOOT`).
+    before 1/1.25 of their run (:data:`LR_HORIZON_OVERSHOOT`). With the runs' ``schedule``
+    (a :class:`planner.laws.schedules.Schedule`, stretched to each run's length), checkpoints where its rate does not
+    depend on the horizon (a constant run, a WSD run before its cooldown) are not flagged.
     """
     import numpy as np
 
@@ -169,6 +174,10 @@ def fit_curves(run_id: Sequence[str], n_params: ArrayLike, n_tokens: ArrayLike, 
     last = np.array([r[1][-1] for r in per_run])
     horizon = np.exp(grid - last[winner])
     early = used & (horizon < 1 / LR_HORIZON_OVERSHOOT)
+    if schedule is not None:  # a checkpoint whose rate no horizon changes is not overstated by a longer schedule
+        for i in np.nonzero(early)[0]:
+            d = float(np.exp(logD[winner[i], i]))
+            early[i] = not bool(schedule.with_horizon(d / horizon[i]).horizon_free(d))
     warnings = []
     if early.any():
         warnings.append(

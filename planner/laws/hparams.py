@@ -92,8 +92,8 @@ class HparamLaw:
     parameters : how N is counted ("non-embedding", "total"); batch_units : what the source counted its batch in
     ("tokens", or "sequences of 2,048 tokens"); sequence_length : that length, if the source states one;
     regime : the runs it was fitted on (models, tokens, schedule, the horizon it was tuned at).
-    samples : bootstrap samples, each the learning-rate coefficient and its exponents, then the batch coefficient
-    and its exponents, in the order of the terms' exponents; level : the band they give (0.90: the 5–95% band).
+    samples : bootstrap samples, each a tuple (learning-rate coefficient, its exponents, batch coefficient, its
+    exponents) in the order of the terms' exponents; level : the band they give (0.90: the 5–95% band).
     """
 
     id: str

@@ -63,6 +63,7 @@ class FitRequest(NamedTuple):
     approach: str = ""
     isoflop_method: str = "parabola"
     isoflop_window: float | None = ISOFLOP_WINDOW
+    schedule: object = None          # Approach 1: the runs' learning-rate schedule (planner.laws.schedules), if known
 
 
 def dropped_resamples(boot) -> list[str]:

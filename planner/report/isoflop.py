@@ -233,13 +233,15 @@ def curves_report(fit, ab, plans: Report, runs) -> Report:
 
 
 def fit_allocation_rule(runs, curves: bool, isoflop_method: str = "parabola",
-                        isoflop_window: float | None = ISOFLOP_WINDOW) -> FitResult:
-    """Approach 1 (``curves``: ``runs`` are training curves) or 2 (isoFLOP sweeps) on ``runs`` (a
-    :class:`~planner.fitting.runs.Runs`): the :class:`~planner.fitting.FitResult` of the allocation rule."""
+                        isoflop_window: float | None = ISOFLOP_WINDOW, schedule=None) -> FitResult:
+    """Approach 1 (``curves``: ``runs`` are training curves, with their learning-rate ``schedule`` if known) or 2
+    (isoFLOP sweeps) on ``runs`` (a :class:`~planner.fitting.runs.Runs`): the :class:`~planner.fitting.FitResult` of
+    the allocation rule."""
     k = runs.flops_per_param_token
     flops = None if "flops" in runs.derived else runs.flops
     if curves:
-        return fit_curves(runs.run_id, runs.n_params, runs.n_tokens, runs.loss, flops=flops, flops_per_param_token=k)
+        return fit_curves(runs.run_id, runs.n_params, runs.n_tokens, runs.loss, flops=flops, flops_per_param_token=k,
+                          schedule=schedule)
     return fit_isoflop(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops, budget=runs.budget,
                        method=isoflop_method, window=isoflop_window, flops_per_param_token=k,
                        budget_column=(runs.columns or {}).get("budget", "budget"))
@@ -252,7 +254,8 @@ def allocation_answer(runs, request: FitRequest,
     report (which carries the warning of dropped resamples). ``progress(stage, done, total)`` reports the
     bootstrap."""
     curves = request.approach == "curves"
-    result = fit_allocation_rule(runs, curves, request.isoflop_method, request.isoflop_window)
+    result = fit_allocation_rule(runs, curves, request.isoflop_method, request.isoflop_window,
+                                 request.schedule if curves else None)
     ab = None
     if request.n_boot:
         resample = bootstrap_curves if curves else bootstrap_isoflop

@@ -132,6 +132,8 @@ def _split(rows, columns: Sequence[Column], width: int) -> tuple[tuple[Column, .
     the first) and as many of the others as fit ``width``; None if the names and one column do not fit."""
     n_keys = next((i for i, c in enumerate(columns) if c.align != "left"), len(columns)) or 1
     keys, rest = tuple(columns[:n_keys]), tuple(columns[n_keys:])
+    if not rest:   # every column names the row (all left-aligned): nothing to spread over tables
+        return None
     fits = lambda group: table_width(rows, keys + group, wrap=True, style="tight") <= width  # noqa: E731
     groups: list[tuple[Column, ...]] = []
     left = list(rest)
