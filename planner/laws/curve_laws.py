@@ -187,7 +187,7 @@ class TissueLaw:
 
 
 #: The curve-law families by name.
-CURVE_LAWS: Mapping[str, type] = {"multi-power": MultiPowerLaw, "tissue": TissueLaw}
+CURVE_LAWS: Mapping[str, type[MultiPowerLaw] | type[TissueLaw]] = {"multi-power": MultiPowerLaw, "tissue": TissueLaw}
 
 
 def make_law(family: str, theta: Sequence[float]):
