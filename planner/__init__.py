@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 #: The distribution's name (setup.cfg): what ``pip install`` takes; the import name stays ``planner``.
 __distribution__ = "scaling-planner"
 
+from importlib import import_module
+
 from .base.errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
     NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError,
@@ -28,8 +30,10 @@ _LAZY = {
                      "BusbridgeLaw", "FineGrainedMoE", "DistillationLaw"), "laws"),
     **dict.fromkeys(("load_preset", "list_presets", "preset_ids", "repetition_for", "list_hardware", "load_chip",
                      "DEFAULT_PRESET"), "files.presets"),
-    **dict.fromkeys(("load_law_file", "law_from_mapping", "law_file_text", "law_from_fit", "load_task_law_file",
-                     "task_laws_from_mapping", "task_law_file_text"), "files.lawfile"),
+    **dict.fromkeys(("load_law_file", "law_from_mapping"), "files.lawfile"),
+    **dict.fromkeys(("law_file_text", "law_from_fit"), "files.lawwriter"),
+    **dict.fromkeys(("load_task_law_file", "task_laws_from_mapping"), "files.taskfile"),
+    **dict.fromkeys(("task_law_file_text",), "files.taskwriter"),
     **dict.fromkeys(("TaskLaw", "TaskLaws", "SigmoidAccuracy", "ExponentialError"), "laws.tasks"),
     **dict.fromkeys(("load_task_laws", "list_task_laws", "task_preset_ids"), "files.presets"),
     **dict.fromkeys(("forecast", "forecast_intervals", "least_compute_for_accuracy", "Forecast", "ForecastIntervals",
@@ -71,7 +75,6 @@ _LAZY = {
 def __getattr__(name: str):
     if name not in _LAZY:
         raise AttributeError(f"module 'planner' has no attribute {name!r}")
-    from importlib import import_module
 
     value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
     globals()[name] = value

@@ -11,7 +11,7 @@
     python scripts/fit_task_presets.py DATA_DIR [--out presets/tasks] [--resamples 200] [--seed 0]
 
 DATA_DIR holds ``olmo-ladder/`` and ``gadre2024/`` as described in the data's SOURCES.md. The files written are
-what planner ships; tests/test_task_presets.py checks them against the papers' own numbers.
+what planner ships; tests/test_files_presets_tasks.py checks them against the papers' own numbers.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from planner import __version__
 from planner.base.conventions import CHANCE_ACCURACY, GADRE_17_TASK_CHANCE, GADRE_17_TASKS
 from planner.fitting.ladder import OLMO_TASK_SPLITS, from_olmo_ladder
 from planner.fitting.tasks import bootstrap_task, fit_exponential_error, fit_task, fit_tied_loss_law
-from planner.files.lawfile import parse_task_law_text, task_law_file_text
+from planner.files.taskfile import parse_task_law_text
+from planner.files.taskwriter import task_law_file_text
 from planner.laws.tasks import TaskLaw, TaskLaws
 
 BHAGIA_NAMES = {"mmlu": "MMLU", "hellaswag": "HellaSwag", "arc_challenge": "ARC-Challenge", "arc_easy": "ARC-Easy",

@@ -1,4 +1,5 @@
-"""Checks shared by the CLI tests: golden files (tests/golden/) and one-line errors.
+"""Checks shared by the CLI tests: golden files (tests/golden/; test_report_render_golden.py has its own, byte for
+byte) and one-line errors.
 
 A golden file holds a command's whole output. It is compared token by token: the text between numbers (words,
 spaces, table rules, JSON and CSV punctuation, LaTeX) must match exactly, and so must each number's form (sign

@@ -8,7 +8,7 @@ With D = c·C·N^(ρ−1)/6 (c = r₀·N₀^−ρ), L = E + A·N^−α + B·(cC/
 
     N_opt ∝ C^a,  a = β / (α + β(1 − ρ)),
 
-the truth the fits are checked against (and :func:`true_exponent` against scipy in tests/test_isoflop.py).
+the truth the fits are checked against (and :func:`true_exponent` against scipy in tests/test_fitting_isoflop.py).
 """
 
 import math

@@ -156,8 +156,9 @@ FAMILY_CLASSES = {"ParametricLaw", "KaplanLaw", "BusbridgeLaw", "FineGrainedMoE"
 FAMILY_BRANCHES = {"require_dense", "model_of", "loss_model"}
 #: Attributes that name a family (or a kind of family) rather than ask a question.
 FAMILY_ATTRIBUTES = {"routed", "moe", "form"}
-#: The reader of law files builds the family a file's form names (and refuses tables a form does not take).
-READS_FORMS = ("files.lawfile",)
+#: The reader of law files builds the family a file's form names (and refuses tables a form does not take); the
+#: writer writes the form a fit was asked for, and the table that form takes.
+READS_FORMS = ("files.lawfile", "files.lawwriter")
 #: Where a form string is a choice, not a question asked of a law: a fit is asked for a form. (The fit engine's forms
 #: are left to the FitResult rework of issue 20.)
 CHOOSES_A_FORM = ("fitting", "report.fit", "cli.plot", "cli.fit")
@@ -237,3 +238,43 @@ def test_the_laws_and_the_planning_core_name_no_command_line_flag(module):
              if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
              and re.search(r"(^|[\s(])--[a-z]", node.value)]
     assert not flags, f"planner.{module} names command-line flags: {flags}"
+
+
+#: The longest a module of planner/ may be (HOUSE_STYLE: small modules, one concept each).
+MAX_MODULE_LINES = 400
+
+
+@pytest.mark.parametrize("module", sorted(MODULES, key=str))
+def test_no_module_is_over_400_lines(module):
+    """Every module of planner/, with no exemption: one that grows past the limit packs several concepts; split it."""
+    n = len(MODULES[module].read_text().splitlines())
+    assert n <= MAX_MODULE_LINES, f"planner.{module or '__init__'} has {n} lines (at most {MAX_MODULE_LINES}): split it"
+
+
+#: Private names imported across modules that wait on another branch (the lead's merge of i20-laws renames
+#: planning.uncertainty._z); remove the entry then. Nothing else may be added here.
+PENDING_PRIVATE = {("report.isoflop", "planning.uncertainty", "_z")}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m))
+def test_no_module_imports_another_modules_private_names(module):
+    """A name with a leading underscore is its module's own: another module that needs it needs it public, in its
+    right home (``from .lawfile import _toml`` was how presets reached the TOML parser)."""
+    path = MODULES[module]
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            target = ".".join(base + (node.module.split(".") if node.module else []))
+        elif node.module and node.module.split(".")[0] == "planner":
+            target = ".".join(node.module.split(".")[1:])
+        else:
+            continue
+        for alias in node.names:
+            if target == "" and alias.name == "_presets":
+                continue   # planner._presets: the package of the shipped TOML files, not a name of a module
+            private = alias.name.startswith("_") and not alias.name.startswith("__")
+            if private and (module, target, alias.name) not in PENDING_PRIVATE:
+                raise AssertionError(f"planner.{module} imports the private name {alias.name} from planner.{target}")

@@ -1,6 +1,6 @@
 """``plan curve``: predicted final loss by each method with intervals, the rolling back-test, the history rule,
 schedule alternatives, and every output format. Curves are made by an independent step-by-step implementation of
-Tissue et al.'s law (tests/test_curve_laws.py), so the right answer is known.
+Tissue et al.'s law (tests/test_laws_curve_laws.py), so the right answer is known.
 """
 
 import csv
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from planner.cli import cli
 from planner.laws.schedules import Schedule, per_step_rates
 
-from .test_curve_laws import tissue_by_hand
+from .test_laws_curve_laws import tissue_by_hand
 
 TRUTH = (2.0, 0.6, 0.5, 0.3)      # L0, A, alpha, C of Tissue's law
 STEP = 1000.0                      # tokens per step

@@ -318,6 +318,7 @@ def test_holdout_above_holds_out_by_compute(runs_csv):
     assert "above 1e+20 FLOPs" in doc["holdout_summary"]["rule"]
 
 
+@pytest.mark.slow  # estimator comparison
 def test_compare_prints_one_row_per_estimator_and_says_the_spread_is_the_point(runs_csv):
     r = invoke("fit", runs_csv, "--compare", "--flops", "1e22", "--flops", "1e24", "--format", "json")
     rows = as_json(r)
@@ -389,20 +390,20 @@ def test_five_untied_runs_are_refused_with_the_way_out(tmp_path):
 
 def test_the_progress_bar_waits_a_second_and_then_draws_on_a_terminal(monkeypatch):
     """A fit shorter than PROGRESS_DELAY draws nothing; a longer one on a terminal starts a bar, updates and stops it."""
-    import planner.cli.fit as fit_cli
+    import planner.cli.output as output_cli
 
-    progress = fit_cli._Progress()
+    progress = output_cli.Progress()
     progress("grid", 1, 10)
     assert progress.bar is None                         # under a second: nothing yet
-    monkeypatch.setattr(fit_cli, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(output_cli, "PROGRESS_DELAY", 0.0)
     monkeypatch.setattr("rich.console.Console.is_terminal", property(lambda self: True))
-    with fit_cli._Progress() as progress:
+    with output_cli.Progress() as progress:
         progress("grid", 1, 10)
         progress("bootstrap", 5, 500)
         task = progress.bar.tasks[0]
         assert task.description == "bootstrap" and task.completed == 5 and task.total == 500
     assert not progress.bar.live.is_started
     monkeypatch.setattr("rich.console.Console.is_terminal", property(lambda self: False))
-    progress = fit_cli._Progress()
+    progress = output_cli.Progress()
     progress("grid", 1, 10)
     assert progress.bar is None and progress.off        # not a terminal: never a bar (no stray blank line in logs)

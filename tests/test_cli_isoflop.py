@@ -12,7 +12,7 @@ from planner.files.presets import load_law_file
 
 from .goldens import assert_one_line_error
 from .sweeps import sweeps, training_curves
-from .test_isoflop import BESIROGLU, BUDGETS
+from .test_fitting_isoflop import BESIROGLU, BUDGETS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

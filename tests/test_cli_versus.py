@@ -101,7 +101,7 @@ def test_every_format(fmt):
         assert list(rows[0]) == ROW_KEYS + ["speedup"]
         assert float(rows[0]["speedup"]) == pytest.approx(2 * float(rows[0]["compute_multiplier"]), rel=1e-12)
     else:
-        # k at 1e21 (checked against an oracle in test_versus.py), 3 digits
+        # k at 1e21 (checked against an oracle in test_planning_versus.py), 3 digits
         assert ("0.899$\\times$" if fmt == "latex" else "0.899×") in r.stdout
 
 

@@ -503,7 +503,8 @@ def test_a_recorded_command_reads_as_typed():
     """A fitted file records its command from what click parsed: numbers in their short form, defaults left out."""
     import click
 
-    from planner.cli.options import QUANTITY, command_line, option
+    from planner.cli.output import command_line
+    from planner.cli.types import QUANTITY, option
 
     @click.command()
     @click.argument("runs")

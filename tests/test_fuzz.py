@@ -19,6 +19,9 @@ from planner.cli import cli
 from planner.cli.group import SUBCOMMANDS
 from planner.files.presets import load_preset, preset_ids, preset_source
 
+#: The random search over commands: the slow suite (CI runs it; pytest -m "not slow" leaves it out).
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 10_000 if os.environ.get("CI") else 1_000
 
 #: Numbers as users type them, and as they mistype them.

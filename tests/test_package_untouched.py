@@ -24,8 +24,8 @@ from planner.cli import cli
 
 from .strategies import simulated_runs
 from .sweeps import training_curves
-from .test_fit_hparams import synthetic as synthetic_sweep
-from .test_fit_tasks import synthetic_rows, write_ladder
+from .test_fitting_hparams import synthetic as synthetic_sweep
+from .test_fitting_tasks import synthetic_rows, write_ladder
 
 #: One invocation of every command and subcommand; "{runs}", "{curves}", "{ladder}", "{sweep}" are input files made
 #: below.
@@ -142,7 +142,7 @@ def test_a_command_writes_nothing_inside_the_package(args, workplace):
 
 
 def test_the_preset_cache_goes_to_the_users_cache_folder(workplace):
-    """Where it does go: the cache folder named by XDG_CACHE_HOME (the platform conventions: test_presets.py)."""
+    """Where it does go: the cache folder named by XDG_CACHE_HOME (the platform conventions: test_files_presets.py)."""
     tmp, _ = workplace
     result = _plan(INVOCATIONS[()], workplace)
     assert result.returncode == 0, result.stderr

@@ -273,10 +273,10 @@ def test_plot_fit_with_an_allocation_rule_says_it_has_no_loss(tmp_path):
 def test_an_interval_that_excludes_its_estimate_still_draws():
     """At a tiny --ci level the percentile interval shrinks to the draws' median, which need not contain the point
     estimate; the bar on the side it excludes has no length (matplotlib refuses negative ones). Found by the fuzz."""
-    from planner.plots.common import _bar
+    from planner.plots.common import interval_bar
 
-    assert _bar(10.0, 10.5, 11.0) == [[0.0], [1.0]] and _bar(10.0, 9.0, 9.5) == [[1.0], [0.0]]
-    assert _bar(10.0, 8.0, 13.0) == [[2.0], [3.0]]
+    assert interval_bar(10.0, 10.5, 11.0) == [[0.0], [1.0]] and interval_bar(10.0, 9.0, 9.5) == [[1.0], [0.0]]
+    assert interval_bar(10.0, 8.0, 13.0) == [[2.0], [3.0]]
 
 
 @needs_matplotlib

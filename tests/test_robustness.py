@@ -90,6 +90,7 @@ def test_an_existing_file_is_byte_identical_after_a_refused_write(tmp_path, runs
     assert out.read_bytes() == b"the user's own file\x00"
 
 
+@pytest.mark.slow  # concurrency
 def test_concurrent_figures_of_one_name_leave_one_winner_and_the_rest_refused(tmp_path):
     pytest.importorskip("matplotlib")
     out, results = tmp_path / "f.png", []
@@ -133,7 +134,7 @@ def test_inputs_that_are_not_regular_files_are_refused_at_once(tmp_path, source)
 
 
 def test_a_law_file_over_the_size_limit_says_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr("planner.files.lawfile.MAX_LAW_FILE_BYTES", 1000)
+    monkeypatch.setattr("planner.files.tomlfile.MAX_LAW_FILE_BYTES", 1000)
     big = tmp_path / "big.toml"
     big.write_text("# " + "x" * 2000 + "\n")
     assert_one_line_error(invoke("--flops", "1e21", "--law", big), 1, "more than the 1,000 a law file may have")
@@ -370,10 +371,10 @@ def test_a_fitted_law_file_records_the_whole_command_and_running_it_reproduces_t
 
 
 def test_every_single_valued_option_of_every_command_refuses_repeats():
-    """Every option that takes one value is declared with planner.cli.options.option (class Once)."""
+    """Every option that takes one value is declared with planner.cli.types.option (class Once)."""
     import click
 
-    from planner.cli.options import Once
+    from planner.cli.types import Once
 
     def commands(group):
         for command in group.commands.values():

@@ -2,8 +2,8 @@
 
 The variant is the base law with A and B both scaled by s = m^(−γ), γ = αβ/(α+β): its compute-optimal split keeps
 the base's N/D ratio G (Hoffmann et al. 2022 Eq. 4 depends on A/B only) and its frontier is L_opt^var(C) =
-L_opt^base(m·C), so its true multiplier is m at every budget. Shared by tests/test_versus.py (a reduced count) and
-bench/bench_versus_coverage.py (the 100-trial figure).
+L_opt^base(m·C), so its true multiplier is m at every budget. Shared by tests/test_planning_versus.py (a reduced count)
+and bench/bench_versus_coverage.py (the 100-trial figure).
 """
 
 import dataclasses
@@ -41,7 +41,7 @@ def trial(seed: int, level: float = 90.0, n_boot: int = 200):
 
     from planner.fitting import bootstrap, fit_parametric
     from planner.fitting.parametrisation import Parametrisation
-    from planner.files.lawfile import law_from_fit
+    from planner.files.lawwriter import law_from_fit
     from planner.planning.uncertainty import coefficient_samples
     from planner.planning.versus import versus, versus_intervals
 

@@ -102,7 +102,7 @@ SAME_BUDGET_RTOL = 0.05
 #: either side; at least its nearest size on each side). Hoffmann et al. (2022, §3.2) fit one parabola per isoFLOP
 #: curve; over the whole of a wide, off-centre sweep that biases N_opt, which is why Porian et al. (2024,
 #: arXiv:2406.19146) interpolate near the minimum instead. The factor 4 is planner's, chosen on simulated sweeps
-#: (tests/test_isoflop.py measures it).
+#: (tests/test_fitting_isoflop.py measures it).
 ISOFLOP_WINDOW = 4.0
 
 #: A budget needs 3 model sizes for a parabola; a power law through fewer than 3 budgets has no residual to judge it.

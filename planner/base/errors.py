@@ -151,6 +151,7 @@ class OutputExistsError(PlannerError, FileExistsError):
 
 def did_you_mean(name: str, choices, n: int = 3, cutoff: float = 0.5) -> str:
     """``"; did you mean 'chinchilla' or 'chinchilla-approach2'?"`` for the choices close to ``name``, else ``""``."""
+    # difflib: only a misspelt name needs it
     import difflib
 
     close = difflib.get_close_matches(name, list(choices), n=n, cutoff=cutoff)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Sequence
 
+from .units import format_coefficient
+
 __all__ = ["html_table", "small_print", "report_html", "floats_or_lists", "shown"]
 
 
@@ -81,8 +83,6 @@ def _flat(values) -> list:
 
 def fit_repr(fit) -> str:
     """``FitResult(parametric, 240 runs: E=1.817 ± 0.02558, A=477.83 ± 120.1, ...; converged)``."""
-    from .units import format_coefficient
-
     coefs = ", ".join(f"{k}={format_coefficient(k, v)}"
                       + (f" ± {format_coefficient(k, fit.standard_errors[k])}"
                          if fit.standard_errors.get(k) is not None else "")
@@ -109,8 +109,6 @@ def fit_records(fit) -> list[dict]:
 
 
 def fit_html(fit) -> str:
-    from .units import format_coefficient
-
     rows = [[r["coefficient"], format_coefficient(r["coefficient"], r["estimate"]),
              format_coefficient(r["coefficient"], r["standard_error"])] for r in fit_records(fit)]
     return html_table(["coefficient", "estimate", "std. error"], rows,
@@ -121,8 +119,6 @@ def fit_html(fit) -> str:
 def bootstrap_repr(boot) -> str:
     """``BootstrapResult(parametric, 3996 of 4000 resamples, seed 42; 95% intervals: E 1.771–1.872, ...)``: the
     samples themselves are in ``boot.samples``, not in the repr."""
-    from .units import format_coefficient
-
     spans = ", ".join(f"{k} {format_coefficient(k, lo)}–{format_coefficient(k, hi)}"
                       for k, (lo, hi) in boot.intervals.items())
     ok = boot.n_resamples - boot.n_failed
@@ -146,8 +142,6 @@ def bootstrap_records(boot) -> list[dict]:
 
 
 def bootstrap_html(boot) -> str:
-    from .units import format_coefficient
-
     rows = [[r["coefficient"], format_coefficient(r["coefficient"], r["standard_error"]),
              f"{format_coefficient(r['coefficient'], r['lo'])} – {format_coefficient(r['coefficient'], r['hi'])}"]
             for r in bootstrap_records(boot)]

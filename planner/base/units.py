@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-
-from typing import TYPE_CHECKING, Union, overload
+from typing import TYPE_CHECKING, Any, Iterable, Union, overload
 
 from .errors import QuantityError
 
@@ -46,7 +45,7 @@ def parse_quantity(text: str | float, name: str = "") -> float:
     (7000000000.0, 1.5e+24, 2000000000000.0)
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return check_positive(float(text), name)
+        return float(check_positive(float(text), name))
     m = _QUANTITY.match(str(text))
     if not m or (m.group(2) and m.group(2).lower() not in SUFFIXES):
         raise QuantityError(
@@ -82,6 +81,7 @@ def check_positive(value: Real, name: str = "", shown: object = None) -> Real:
             got = shown if shown is not None else value
             raise QuantityError(f"expected a finite number > 0{_for(name)}; got {got!r}")
         return value
+    # arrays only: plan --flops checks floats without numpy
     import numpy as np
 
     arr = np.asarray(value, dtype=float)
@@ -234,4 +234,5 @@ def as_floats(x: object) -> list[float]:
         return []
     if isinstance(x, (int, float)):
         return [float(x)]
-    return [float(v) for v in (x.ravel() if hasattr(x, "ravel") else x)]
+    values: Iterable[Any] = x.ravel() if hasattr(x, "ravel") else x  # type: ignore[assignment]
+    return [float(v) for v in values]

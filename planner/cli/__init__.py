@@ -5,8 +5,10 @@ Each command reads like four steps: parse its options, load the law, one call th
 
 - :mod:`~planner.cli.group`: the root group's one error seam and one (lazy) way of registering subcommands.
 - :mod:`~planner.cli.plan`: ``plan`` itself (budgets, what-ifs, targets, constraints, hardware, intervals).
-- :mod:`~planner.cli.options`: the options and parameter types the commands share; results on stdout, warnings
-  on stderr.
+- what the commands share, by concern: :mod:`~planner.cli.types` (parameter types, the option decorator),
+  :mod:`~planner.cli.completion` (shell completion), :mod:`~planner.cli.inputs` (the law and runs files a command
+  reads), :mod:`~planner.cli.plan_options` (budgets, cluster, constraints, shapes, --ci), :mod:`~planner.cli.output`
+  (results on stdout, warnings on stderr, --format, -o FILE).
 - :mod:`~planner.cli.compare`, :mod:`~planner.cli.catalogue`, :mod:`~planner.cli.fit`, :mod:`~planner.cli.plot`,
   :mod:`~planner.cli.tasks`: one module per command group.
 """

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import click
 
-from ..files.presets import DEFAULT_PRESET
-from .options import (QUANTITY, complete_preset, format_option, option, shape_options, shape_settings, show,
-                      show_document)
+from ..base.units import format_count
+from ..compute.shapes import shapes_for
+from ..files.presets import DEFAULT_PRESET, list_hardware, list_presets, load_preset, preset_source
+from ..report.catalogue import bibtex, citations_report, law_report, presets_report
+from ..report.compute import hardware_report, shape_report
+from .completion import complete_preset
+from .output import format_option, show, show_document
+from .plan_options import shape_options, shape_settings
+from .types import QUANTITY, option
 
 
 @click.group(invoke_without_command=True)
@@ -27,8 +33,6 @@ def presets(ctx, fmt):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..files.presets import list_presets
-    from ..report.catalogue import presets_report
 
     show(presets_report(list_presets(), DEFAULT_PRESET), fmt)
 
@@ -48,10 +52,6 @@ def presets_show(preset_id, fmt):
       plan presets show epoch --format json
       plan presets show epoch -o mylaw.toml   a law file to edit
     """
-    from ..files.presets import load_preset, preset_source
-
-    from ..report.catalogue import law_report
-
     law = load_preset(preset_id)
     show_document(fmt, "toml", lambda: preset_source(law), lambda: law_report(law))
 
@@ -70,9 +70,6 @@ def cite(preset_ids, fmt):
       plan cite chinchilla kaplan2020 -o refs.bib
       plan cite --format markdown
     """
-    from ..files.presets import list_presets, load_preset
-    from ..report.catalogue import bibtex, citations_report
-
     laws = [load_preset(i) for i in preset_ids] if preset_ids else list_presets()
     show_document(fmt, "bibtex", lambda: bibtex(laws), lambda: citations_report(laws))
 
@@ -88,9 +85,6 @@ def hardware(fmt):
       plan hardware --format json
       plan --flops 1e24 --gpu h100 --gpus 2048 --mfu 0.40 --usd-per-gpu-hour 2.50
     """
-    from ..files.presets import list_hardware
-    from ..report.compute import hardware_report
-
     show(hardware_report(list_hardware()), fmt)
 
 
@@ -110,9 +104,5 @@ def shape(n_params, count, vocab, context, tied_embeddings, fmt):
       plan shape --params 1.3B --count non-embedding --vocab 50257 --context 1024
       plan --flops 1e21 --shape
     """
-    from ..compute.shapes import shapes_for
-    from ..report.compute import shape_report
-    from ..base.units import format_count
-
     shapes = shapes_for(n_params, count=count, **shape_settings(vocab, context, tied_embeddings))
     show(shape_report(shapes, count, f"Shapes for N = {format_count(n_params)} {count} parameters"), fmt)

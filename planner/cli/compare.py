@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .options import (LOSS, budget_options, ci_option, cluster_budget_options, format_option, laws_options, load_laws,
-                      option, parse_budgets, show)
+from ..report import answers
+from .inputs import laws_options, load_laws
+from .output import format_option, show
+from .plan_options import budget_options, ci_option, cluster_budget_options, parse_budgets
+from .types import LOSS, option
 
 
 @click.command()
@@ -34,8 +37,6 @@ def compare(targets, preset_list, law_files, ci, fmt, **budget_options):
       plan compare --target-loss 2.1 --preset epoch,chinchilla,kaplan2020
       plan compare --flops 1e21 --gpu h100 --gpus 1024 --usd-per-gpu-hour 2.5
     """
-    from ..report import answers
-
     budgets = parse_budgets(**budget_options)
     if targets and budgets.flops:
         raise click.UsageError(f"--target-loss finds each law's budget itself: give it without {budgets.option}")

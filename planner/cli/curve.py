@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .options import QUANTITY, format_option, option, show
-from .schedule_option import SCHEDULE
+from .output import Progress, format_option, show
+from .schedule_option import SCHEDULE, parse_schedule
+from .types import QUANTITY, option
 
 __all__ = ["curve"]
 
@@ -50,8 +51,6 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
     from ..files.curve_runs import read_curve_runs
     from ..fitting.curve_forecast import MIN_OBSERVED_FRACTION, forecast, schedule_alternatives
     from ..report.curve import curve_report
-    from .schedule_option import parse_schedule
-    from .fit import _Progress
 
     data = read_curve_runs(curves_file, run_id=run_column, n_params=n_params_column, n_tokens=tokens_column,
                            loss=loss_column, learning_rate=lr_column)
@@ -65,7 +64,7 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
                         f"with --batch-tokens (the curve laws sum the learning rate step by step)")
     schedule = parse_schedule(schedule_text, horizon=horizon) if schedule_text else None
     others = [parse_schedule(a, horizon=horizon) for a in alternatives]
-    with _Progress() as note:
+    with Progress() as note:
         result = forecast(data.runs, target, horizon, schedule=schedule, step_tokens=step, backtest=not no_backtest,
                           progress=note)
         alts = schedule_alternatives(data.runs, target, horizon, others, schedule=schedule, step_tokens=step) \

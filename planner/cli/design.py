@@ -7,8 +7,10 @@ from __future__ import annotations
 import click
 
 from .hparams import DEFAULT_SEQUENCE_LENGTH
-from .options import (QUANTITY, Number, budget_options, flops_budgets, format_option, hardware_options, law_options,
-                      load_law, option, parse_budgets, show)
+from .inputs import law_options, load_law
+from .output import format_option, show
+from .plan_options import budget_options, flops_budgets, hardware_options, parse_budgets
+from .types import QUANTITY, Number, option
 
 
 def _quantities(items, option_name: str) -> list[float]:

@@ -6,7 +6,10 @@ import click
 
 from ..base.conventions import DISTILLATION_SCENARIOS
 from ..files.presets import DISTILLATION_PRESET
-from .options import LOSS, QUANTITY, format_option, load_law, option, show
+from ..report.distill import answer
+from .inputs import load_law
+from .output import format_option, show
+from .types import LOSS, QUANTITY, option
 
 __all__ = ["distill"]
 
@@ -45,7 +48,6 @@ def distill(n_params, n_tokens, teacher_loss, teacher_params, teacher_tokens, fl
       plan distill --flops 1e22 --student 1B --scenario pretrain+inference --format json
     """
     _check(n_tokens, teacher_loss, teacher_params, teacher_tokens, flops, scenario)
-    from ..report.distill import answer
 
     law = load_law(preset if (preset or law_file) else DISTILLATION_PRESET, law_file, sets)
     show(answer(law, n_params, n_tokens=n_tokens, teacher_loss=teacher_loss, teacher_params=teacher_params,

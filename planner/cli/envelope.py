@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .options import read_runs_options, show, warn, write_law_file
+from .inputs import read_runs_options
+from .output import show, warn, write_law_file
 
 
 def fit_envelope_command(runs_file, *, output, force, fixes: dict, n_boot: int, seed: int, level: float,

@@ -1,72 +1,29 @@
 """``plan fit``: fit a law to your own runs (``plan design``, the runs to train, is :mod:`planner.cli.design`).
 
-Thin commands over :mod:`planner.fitting` (read, fit, bootstrap, back-test, compare, design), :mod:`planner.files.lawfile`
-(the law file) and :mod:`planner.report.fit` (the reports, in every format). numpy and scipy load only when one of
-these commands runs.
+Thin commands: the options map to a :class:`~planner.report.fit.FitRequest`, and one call answers it
+(:func:`~planner.report.fit.fit_answer`, :func:`~planner.report.fit.compare_answer`,
+:func:`~planner.report.isoflop.allocation_answer`: read, fit, bootstrap, back-test, report); the law file is written by
+:func:`planner.cli.output.write_law_file`. numpy and scipy load only when one of these commands runs.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
 
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
 from ..fitting.objectives import OVERESTIMATE_PENALTY
-from ..report.fit import DEFAULT_REPORT_BUDGETS
-from .isoflop import approach_options
-from .options import (LEVEL, QUANTITY, Number, command_line, complete_path, dropped_resamples, format_option, option,
-                      parse_pairs, read_runs_options, runs_options, show, warn, with_options, write_law_file)
-
-#: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
-PROGRESS_DELAY = 1.0
-
-
-class _Progress:
-    """A rich progress bar on stderr that appears only once the work has taken :data:`PROGRESS_DELAY` seconds, and
-    never when stderr is not a terminal (there a transient bar only leaves a stray blank line in the log).
-    Call it as ``progress(stage, done, total)``."""
-
-    def __init__(self):
-        self.start = time.monotonic()
-        self.bar = None
-        self.task = None
-        self.off = False
-
-    def __call__(self, stage: str, done: float, total: float) -> None:
-        if self.off:
-            return
-        if self.bar is None:
-            if time.monotonic() - self.start < PROGRESS_DELAY:
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            console = Console(stderr=True)
-            if not console.is_terminal:
-                self.off = True
-                return
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=console, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(stage, total=total)
-        self.bar.update(self.task, description=stage, completed=done, total=total)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def _law_id(output: str | None, given: str | None) -> str:
-    if given:
-        return given
-    if output is not None:
-        return Path(output).stem or "fitted"
-    return "fitted"
+from ..files.safe import check_output
+from ..report.fit import DEFAULT_REPORT_BUDGETS, FitRequest, compare_answer, dropped_resamples, fit_answer
+from ..report.isoflop import allocation_answer
+from .completion import complete_path
+from .envelope import fit_envelope_command
+from .inputs import read_runs_options, runs_options
+from .isoflop import approach_options, read_approach_runs
+from .output import Progress, command_line, format_option, show, warn, write_law_file, written_law_id
+from .schedule_option import parse_schedule
+from .types import LEVEL, QUANTITY, Number, option, parse_pairs, with_options
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -132,7 +89,7 @@ def backtest_options(f):
     ])
 
 
-def _check_weighting(objective, penalty, weight_column, weight_by, isoflop, curves, compare):
+def check_weighting(objective, penalty, weight_column, weight_by, isoflop, curves, compare):
     """Usage errors of --overestimate-penalty, --weights and --weight-by."""
     if penalty is not None and objective != "asymmetric":
         raise click.UsageError("--overestimate-penalty is the factor of --objective asymmetric; add that, or drop it")
@@ -202,11 +159,7 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @runs_options
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
-def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, objective, delta, penalty,
-                weight_column, weight_by, errors, n_boot, seed, level,
-                holdout, holdout_above, compare, rollout, drop_outliers, flops, drop_highest_loss, n_params_column,
-                tokens_column,
-                flops_column, loss_column, input_format, law_id, fmt, curves, **approach):
+def fit_command(runs_file, output, force, law_id, fmt, **options):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
 
     One row per finished run with its parameters, tokens or training FLOPs, and final loss.
@@ -234,73 +187,79 @@ def fit_command(runs_file, output, force, form, isoflop, envelope, ties, fixes, 
       plan fit curves.csv --curves --run-column run --bootstrap 1000
       plan fit optima.csv --envelope --fix E=1.6 -o baseline.toml
     """
-    from ..files.safe import check_output
-    from ..report.fit import FitRequest, compare_report, fit_answer
-
-    fixes = parse_pairs(fixes, "--fix", "E=1.69")
-    _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, holdout, holdout_above, compare, output,
-                        drop_outliers)
-    _check_weighting(objective, penalty, weight_column, weight_by, isoflop, curves, compare)
-    if rollout and (isoflop or curves or compare):
+    o = options
+    fixes = parse_pairs(o["fixes"], "--fix", "E=1.69")
+    _check_combinations(o["form"], o["isoflop"], o["curves"], o["ties"], fixes, o["errors"], o["n_boot"],
+                        o["holdout"], o["holdout_above"], o["compare"], output, o["drop_outliers"])
+    check_weighting(o["objective"], o["penalty"], o["weight_column"], o["weight_by"], o["isoflop"], o["curves"],
+                     o["compare"])
+    if o["rollout"] and (o["isoflop"] or o["curves"] or o["compare"]):
         raise click.UsageError("--rollout back-tests a loss law; it does not combine with "
-                               + ("--isoflop" if isoflop else "--curves" if curves else "--compare"))
-    if approach.get("curve_schedule") and not curves:
+                               + ("--isoflop" if o["isoflop"] else "--curves" if o["curves"] else "--compare"))
+    if o["curve_schedule"] and not o["curves"]:
         raise click.UsageError("--schedule describes training curves: give it with --curves")
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "quiet"))
-    if envelope:  # the loss-against-compute envelope: planner.cli.envelope
-        from .envelope import fit_envelope_command
-
-        for given, name in ((isoflop or curves, "--isoflop/--curves"), (ties, "--tie"), (compare, "--compare"),
-                            (holdout or holdout_above, "--holdout"), (form != "parametric", "--form"),
-                            (rollout, "--rollout"), (drop_outliers, "--drop-outliers"),
-                            (weight_column or weight_by, "--weights/--weight-by"),
-                            (objective == "asymmetric", "--objective asymmetric")):
-            if given:
-                raise click.UsageError(f"--envelope fits L(C) = E + A*C^-alpha; it does not combine with {name}")
+    if o["envelope"]:  # the loss-against-compute envelope, a command of its own: planner.cli.envelope
+        _check_envelope(o)
         return fit_envelope_command(
-            runs_file, output=output, force=force, fixes=fixes, n_boot=0 if errors == "asymptotic" else
-            (n_boot or DEFAULT_BOOTSTRAP_RESAMPLES), seed=seed, level=level,
-            budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS), law_id=_law_id(output, law_id), fmt=fmt,
-            command=command, drop_highest_loss=drop_highest_loss, n_params_column=n_params_column,
-            tokens_column=tokens_column, flops_column=flops_column, loss_column=loss_column,
-            input_format=input_format)
-    if isoflop or curves:  # Hoffmann's Approaches 2 and 1: planner.cli.isoflop
-        from .isoflop import fit_allocation_rule
-
-        with _Progress() as progress:
-            return fit_allocation_rule(
-                runs_file, output=output, force=force, curves=curves,
-                n_boot=0 if errors == "asymptotic" else (n_boot or 0), seed=seed, level=level,
-                budgets=list(flops) or list(DEFAULT_REPORT_BUDGETS), law_id=_law_id(output, law_id), fmt=fmt,
-                progress=progress, command=command,
-                drop_highest_loss=drop_highest_loss, n_params_column=n_params_column, tokens_column=tokens_column,
-                flops_column=flops_column, loss_column=loss_column, input_format=input_format, **approach)
-    request = FitRequest(form=form, tie=tuple(ties), fix=tuple(fixes.items()), objective=objective,
-                         delta=delta, errors=errors,
-                         n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=level,
-                         budgets=tuple(flops) or DEFAULT_REPORT_BUDGETS, holdout=holdout, holdout_above=holdout_above,
-                         law_id=_law_id(output, law_id), drop_outliers=drop_outliers,
-                         penalty=OVERESTIMATE_PENALTY if penalty is None else penalty, weight_column=weight_column,
-                         weight_by=weight_by, rollout=rollout)
-
-    runs = read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
-                             input_format, weight_column)
-    if compare:
-        from ..fitting import compare_estimators
-
-        with _Progress() as progress:
-            results = compare_estimators(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops,
-                                         budget=max(request.budgets), objective=objective, delta=delta,
-                                         holdout=holdout, holdout_above=holdout_above,
-                                         flops_per_param_token=runs.flops_per_param_token, progress=progress)
-        show(compare_report(results, request.budgets, runs), fmt)
-        return
-    with _Progress() as progress:
-        answer = fit_answer(runs, request, progress=progress)
-    warn(dropped_resamples(answer.boot))
+            runs_file, output=output, force=force, fixes=fixes,
+            n_boot=0 if o["errors"] == "asymptotic" else (o["n_boot"] or DEFAULT_BOOTSTRAP_RESAMPLES), seed=o["seed"],
+            level=o["level"], budgets=list(o["flops"]) or list(DEFAULT_REPORT_BUDGETS),
+            law_id=written_law_id(output, law_id), fmt=fmt, command=command, **{name: o[name] for name in READ_PARAMS})
+    request = _request(o, fixes, written_law_id(output, law_id))
+    read = {name: o[name] for name in READ_PARAMS}
+    if request.approach:  # Hoffmann's Approaches 2 and 1
+        runs = read_approach_runs(runs_file, o["curves"], budget_column=o["budget_column"],
+                                  run_column=o["run_column"], **read)
+        with Progress() as progress:
+            answer = allocation_answer(runs, request, progress=progress)
+    else:
+        runs = read_runs_options(runs_file, **read, weight_column=o["weight_column"])
+        if o["compare"]:
+            with Progress() as progress:
+                show(compare_answer(runs, request, progress=progress), fmt)
+            return
+        with Progress() as progress:
+            answer = fit_answer(runs, request, progress=progress)
+        warn(dropped_resamples(answer.boot))
     show(answer.report, fmt)
     if output is not None:
         write_law_file(output, force, answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name,
                        command=command)
+
+
+#: The options of :func:`planner.cli.inputs.runs_options`: how RUNS is read.
+READ_PARAMS = ("drop_highest_loss", "n_params_column", "tokens_column", "flops_column", "loss_column", "input_format")
+
+
+def _request(o: dict, fixes: dict, law_id: str) -> FitRequest:
+    """``plan fit``'s options as the :class:`~planner.report.fit.FitRequest` they ask for. The parametric and Kaplan
+    fits bootstrap by default; Approaches 1 and 2 only when --bootstrap is given."""
+    approach = "curves" if o["curves"] else "isoflop" if o["isoflop"] else ""
+    if approach:
+        n_boot = 0 if o["errors"] == "asymptotic" else (o["n_boot"] or 0)
+    else:
+        n_boot = o["n_boot"] or DEFAULT_BOOTSTRAP_RESAMPLES
+    return FitRequest(form=o["form"], tie=tuple(o["ties"]), fix=tuple(fixes.items()), objective=o["objective"],
+                      delta=o["delta"], errors=o["errors"], n_boot=n_boot, seed=o["seed"], level=o["level"],
+                      budgets=tuple(o["flops"]) or DEFAULT_REPORT_BUDGETS, holdout=o["holdout"],
+                      holdout_above=o["holdout_above"], law_id=law_id, approach=approach,
+                      isoflop_method=o["isoflop_method"], isoflop_window=o["isoflop_window"],
+                      schedule=parse_schedule(o["curve_schedule"], horizon=1e30) if o["curve_schedule"] else None,
+                      drop_outliers=o["drop_outliers"],
+                      penalty=OVERESTIMATE_PENALTY if o["penalty"] is None else o["penalty"],
+                      weight_column=o["weight_column"], weight_by=o["weight_by"], rollout=o["rollout"])
+
+
+def _check_envelope(o: dict) -> None:
+    """--envelope fits L(C) alone: the options of the other fits are usage errors with it."""
+    for given, name in ((o["isoflop"] or o["curves"], "--isoflop/--curves"), (o["ties"], "--tie"),
+                        (o["compare"], "--compare"), (o["holdout"] or o["holdout_above"], "--holdout"),
+                        (o["form"] != "parametric", "--form"), (o["rollout"], "--rollout"),
+                        (o["drop_outliers"], "--drop-outliers"),
+                        (o["weight_column"] or o["weight_by"], "--weights/--weight-by"),
+                        (o["objective"] == "asymmetric", "--objective asymmetric")):
+        if given:
+            raise click.UsageError(f"--envelope fits L(C) = E + A*C^-alpha; it does not combine with {name}")

@@ -8,11 +8,13 @@ line on stderr and exit status 1; bad arguments (click's usage errors) exit 2. N
 from __future__ import annotations
 
 import sys
+import warnings
 from importlib import import_module
 
 import click
 
 from ..base.errors import PlannerError
+from .streams import prepare
 
 __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
 
@@ -61,8 +63,8 @@ class PlanGroup(click.Group):
             self._own[name] = _load(SUBCOMMANDS[name])
         return self._own.get(name)
 
-    @property
-    def commands(self) -> dict:
+    @property  # type: ignore[override]  # click declares a settable attribute; this one loads every command
+    def commands(self) -> dict[str, click.Command]:
         """Every subcommand, loaded (help and the documentation tests look at them all)."""
         for name in SUBCOMMANDS:
             self.get_command(None, name)
@@ -81,10 +83,6 @@ class PlanGroup(click.Group):
             raise click.ClickException(message(e)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        import warnings
-
-        from .streams import prepare
-
         prepare()
         # numpy's floating-point warnings are noise on a command line: every result is checked (planner.planning.checks), and
         # what cannot be computed is one error line.

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..fitting.hparams import DEFAULT_NEAR
-from .options import QUANTITY, Number, format_option, law_options, load_law, option, show
+from .inputs import law_options, load_law
+from .output import Progress, format_option, show
+from .types import QUANTITY, Number, option
 
 #: The sequence length a batch is rounded to when --sequence-length is not given (OLMo-core's and Porian et al.'s).
 DEFAULT_SEQUENCE_LENGTH = 2048
@@ -30,7 +34,7 @@ def load_hparam_laws(items) -> list:
     names = [i.strip() for item in items for i in item.split(",") if i.strip()]
     if not names:
         return list_hparam_laws()
-    laws = {}
+    laws: dict[str, Any] = {}
     for name in names:
         law = load_hparam_law(name)
         laws.setdefault(law.id, law)
@@ -151,11 +155,10 @@ def fit_hparams(sweep_file, near, n_resamples, seed, output, force, law_id, n_pa
     from ..files.runs import read_sweep
     from ..fitting.hparams import fit_hparams as fit, hparam_law_from_fit
     from ..report.hparams import fit_report
-    from .fit import _Progress
 
     sweep = read_sweep(sweep_file, fmt=input_format, n_params=n_params_column, tokens=tokens_column,
                        learning_rate=lr_column, batch_tokens=batch_column, loss=loss_column)
-    with _Progress() as progress:
+    with Progress() as progress:
         result = fit(sweep, near=near, n_resamples=n_resamples, seed=seed, progress=progress)
     source = Path(sweep.source).name
     show(fit_report(result, source), fmt)

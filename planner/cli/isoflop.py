@@ -1,21 +1,20 @@
 """Hoffmann's Approaches 1 and 2 on the command line: the options and steps ``plan fit --isoflop`` / ``--curves`` and
 ``plan plot isoflop RUNS`` / ``plan plot curves`` share.
 
-Thin steps over :mod:`planner.fitting.isoflop` and :mod:`planner.fitting.curves` (read, fit, bootstrap) and
-:mod:`planner.report.isoflop` (the reports). numpy and scipy load only when one of these runs.
+Options and reading only: the fit, its bootstrap and the report are :mod:`planner.report.isoflop`'s
+(:func:`~planner.report.isoflop.allocation_answer`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
 import click
 
 from ..base.conventions import ISOFLOP_WINDOW
-from .options import option, with_options
+from ..files.runs import read_curves, read_runs
+from .schedule_option import SCHEDULE
+from .types import option, with_options
 
-__all__ = ["approach_options", "WINDOW", "read_approach_runs", "fit_approach", "fit_allocation_rule"]
+__all__ = ["approach_options", "budget_options", "curves_options", "WINDOW", "read_approach_runs"]
 
 
 class Window(click.ParamType):
@@ -67,8 +66,6 @@ def curves_options(f):
 def approach_options(f):
     """``plan fit``'s options for Approaches 1 and 2: --curves, --run-column and :func:`budget_options`."""
     f = curves_options(budget_options(f))
-    from .schedule_option import SCHEDULE
-
     f = option("--schedule", "curve_schedule", type=SCHEDULE, metavar="SPEC",
                help="With --curves: the runs' learning-rate schedule, e.g. constant:peak=3e-4 or "
                     "wsd:peak=3e-4,decay=0.2 (each run's horizon its length); checkpoints whose rate no horizon "
@@ -82,8 +79,6 @@ def read_approach_runs(runs_file, curves: bool, *, budget_column=None, run_colum
                        n_params_column=None, tokens_column=None, flops_column=None, loss_column=None,
                        input_format=None):
     """The runs of RUNS for Approach 2 (a budget column found by name or named), or checkpoints for Approach 1."""
-    from ..files.runs import read_curves, read_runs
-
     columns = dict(n_params=n_params_column, n_tokens=tokens_column, flops=flops_column, loss=loss_column,
                    fmt=input_format)
     if curves:
@@ -91,56 +86,3 @@ def read_approach_runs(runs_file, curves: bool, *, budget_column=None, run_colum
             raise click.UsageError("--drop-highest-loss drops runs' final losses; it does not apply to --curves")
         return read_curves(runs_file, run_id=run_column, **columns)
     return read_runs(runs_file, budget=budget_column, extra=("budget",), **columns).drop_highest_loss(drop_highest_loss)
-
-
-def fit_approach(runs, curves: bool, isoflop_method: str = "parabola", isoflop_window=ISOFLOP_WINDOW,
-                 schedule=None):
-    """Approach 1 (``curves``, with the runs' ``schedule`` if known) or 2 on ``runs``: the FitResult."""
-    from ..fitting.curves import fit_curves
-    from ..fitting.isoflop import fit_isoflop
-
-    k = runs.flops_per_param_token
-    flops = None if "flops" in runs.derived else runs.flops
-    if curves:
-        return fit_curves(runs.run_id, runs.n_params, runs.n_tokens, runs.loss, flops=flops, flops_per_param_token=k,
-                          schedule=schedule)
-    return fit_isoflop(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops, budget=runs.budget,
-                       method=isoflop_method, window=isoflop_window, flops_per_param_token=k,
-                       budget_column=(runs.columns or {}).get("budget", "budget"))
-
-
-def fit_allocation_rule(runs_file, *, output, force, curves, n_boot, seed, level, budgets, law_id, fmt, progress,
-                        command, budget_column, run_column, isoflop_method, isoflop_window, curve_schedule=None,
-                        **read):
-    """``plan fit --isoflop`` and ``plan fit --curves``: read, fit, bootstrap, report, write the law file.
-
-    ``budgets`` are those the report plans at, ``law_id`` the written law's id, ``progress(stage, done, total)``
-    ``plan fit``'s progress bar, ``command`` the command line to record in the law file."""
-    from ..fitting.curves import bootstrap_curves
-    from ..fitting.isoflop import bootstrap_isoflop
-    from ..files.lawfile import law_from_fit
-    from ..report.fit import plans_report
-    from ..report.isoflop import curves_report, isoflop_report
-    from .options import dropped_resamples, show, write_law_file
-
-    runs = read_approach_runs(runs_file, curves, budget_column=budget_column, run_column=run_column, **read)
-    from .schedule_option import parse_schedule
-
-    if curve_schedule and not curves:
-        raise click.UsageError("--schedule describes training curves: give it with --curves")
-    schedule = parse_schedule(curve_schedule, horizon=1e30) if curve_schedule else None
-    result = fit_approach(runs, curves, isoflop_method, isoflop_window, schedule)
-    ab = None
-    if n_boot:
-        resample = bootstrap_curves if curves else bootstrap_isoflop
-        ab = resample(result, n_resamples=n_boot, seed=seed, level=level,
-                      progress=lambda done, total: progress("bootstrap", done, total))
-    boot = ab.coefficients if ab is not None else None
-    source = Path(runs.source).name
-    fitted = law_from_fit(result, boot, law_id=law_id, source=source)
-    plans = plans_report(fitted, list(budgets), level if boot is not None else None)
-    report = (curves_report if curves else isoflop_report)(result, ab, plans, runs)
-    report = dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(dropped_resamples(boot)))
-    show(report, fmt)
-    if output is not None:
-        write_law_file(output, force, result, boot, law_id=law_id, source=source, command=command)

@@ -1,7 +1,7 @@
 """The ``plan`` command itself: parse its options into a :class:`PlanRequest`, load the law, answer, render.
 
 Its subcommands live in the modules :data:`planner.cli.group.SUBCOMMANDS` names; the options they share in
-:mod:`planner.cli.options`.
+:mod:`planner.cli.types`, :mod:`planner.cli.inputs`, :mod:`planner.cli.plan_options` and :mod:`planner.cli.output`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,14 @@ from typing import NamedTuple
 import click
 
 from .. import __distribution__, __version__
+from ..files.presets import load_hparam_law, load_task_laws, repetition_for
+from ..report import answers
 from .group import PlanGroup
-from .options import (BUDGET_PARAMS, LOSS, QUANTITY, Budgets, budget_options, ci_option, cluster_budget_options,
-                      constraint_options, format_option, law_options, load_law, option, parse_budgets, shape_options,
-                      shape_settings, show, task_options)
+from .inputs import law_options, load_law
+from .output import format_option, show
+from .plan_options import (BUDGET_PARAMS, Budgets, budget_options, ci_option, cluster_budget_options,
+                           constraint_options, parse_budgets, shape_options, shape_settings, task_options)
+from .types import LOSS, QUANTITY, option
 
 __all__ = ["cli", "PlanRequest"]
 
@@ -155,22 +159,14 @@ class PlanRequest(NamedTuple):
     def answer(self, law):
         """The report answering this request under ``law``; the other laws it needs (the hyperparameter table, the
         repetition constants a law borrows) are loaded here, so the core opens no file."""
-        from ..report import answers
-
         if self.task_law:
-            from ..files.presets import load_task_laws
-
             return answers.tasks(load_task_laws(self.task_law), self.task_names, n_params=self.n_params,
                                  n_tokens=self.n_tokens, flops=self.budgets.flops, plan_law=law,
                                  targets=self.target_accuracies, ci=self.ci, budget_note=self.budgets.note)
         hparams_law = repetition = None
         if self.show_hparams:
-            from ..files.presets import load_hparam_law
-
             hparams_law = load_hparam_law(self.show_hparams)
         if self.unique_tokens:   # the law's own [repetition] table, else the constants it borrows
-            from ..files.presets import repetition_for
-
             repetition = repetition_for(law)
         b = self.budgets
         return answers.plan(law, b.flops, n_params=self.n_params, n_tokens=self.n_tokens, target_losses=self.targets,

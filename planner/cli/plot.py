@@ -11,11 +11,21 @@ from pathlib import Path
 
 import click
 
-from ..files.presets import DEFAULT_PRESET
-from .isoflop import budget_options, curves_options
-from .versus import comparison_options
-from .options import (LEVEL, QUANTITY, complete_path, complete_preset, complete_task, complete_task_law, flops_budgets,
-                      law_options, laws_options, load_law, load_laws, option, read_runs_options, runs_options, warn)
+from ..files.presets import DEFAULT_PRESET, load_task_laws
+from ..files.runs import read_ladder
+from ..planning.uncertainty import has_uncertainty
+from ..plots.common import figure_format, require_matplotlib, save_figure
+from ..plots.fits import curves_figure, fit_figure, isoflop_runs_figure
+from ..plots.laws import frontier_figure, isoflop_figure
+from ..plots.tasks import tasks_figure
+from ..plots.versus import versus_figure
+from .completion import complete_path, complete_preset, complete_task, complete_task_law
+from .inputs import law_options, laws_options, load_law, load_laws, read_runs_options, runs_options
+from .isoflop import budget_options, curves_options, read_approach_runs
+from .output import warn
+from .plan_options import flops_budgets
+from .types import LEVEL, QUANTITY, option
+from .versus import check_range, comparison_options, guarded, load_pair
 
 
 def output_options(f):
@@ -27,8 +37,6 @@ def output_options(f):
 
 
 def _figure_path(ctx, param, value):
-    from ..plots.common import figure_format
-
     try:
         figure_format(value)
     except ValueError as e:
@@ -39,8 +47,6 @@ def _figure_path(ctx, param, value):
 
 def _save(fig, output: str, force: bool) -> None:
     """Write the figure (atomically, never over a file without --force) and say where on stderr."""
-    from ..plots.common import save_figure
-
     click.echo(f"Wrote {save_figure(fig, output, force)}", err=True)
 
 
@@ -79,8 +85,6 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
       plan plot frontier --preset epoch,chinchilla -o frontier.png
       plan plot frontier -p epoch --law mylaw.toml -o frontier.png
     """
-    from ..plots.common import require_matplotlib
-    from ..plots.laws import frontier_figure
     require_matplotlib()
     laws = load_laws(preset_list, law_files, default=[DEFAULT_PRESET])
     lo, hi = flops_range
@@ -113,20 +117,16 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
       plan plot isoflop --flops 1e20 --flops 1e22 --flops 1e24 -o isoflop.png
       plan plot isoflop sweeps.csv --isoflop-window 3 -o sweeps.png
     """
-    from ..plots.common import require_matplotlib
-    from ..plots.fits import isoflop_runs_figure
-    from ..plots.laws import isoflop_figure
-    from ..planning.uncertainty import has_uncertainty
-
     require_matplotlib()
     if runs_file is not None:
         if flops or preset or law_file or sets or ci is not None:
             raise click.UsageError("RUNS draws your own sweeps; --flops, --preset, --law, --set and --ci draw a law's "
                                    "profiles: give one or the other")
-        from .isoflop import fit_approach, read_approach_runs
+        # numpy and scipy: only RUNS needs them
+        from ..report.isoflop import fit_allocation_rule
 
         runs = read_approach_runs(runs_file, False, budget_column=budget_column, **read)
-        result = fit_approach(runs, False, isoflop_method, isoflop_window)
+        result = fit_allocation_rule(runs, False, isoflop_method, isoflop_window)
         warn(result.warnings)
         fig = isoflop_runs_figure(result, runs.n_params, runs.loss, label=Path(runs.source).name,
                                   caption=f"Runs: {runs.source}, {len(runs)} runs; budgets "
@@ -154,13 +154,12 @@ def plot_curves(runs_file, run_column, output, force, **read):
     Example:
       plan plot curves curves.csv --run-column run -o envelope.png
     """
-    from ..plots.common import require_matplotlib
-    from ..plots.fits import curves_figure
-    from .isoflop import fit_approach, read_approach_runs
+    # numpy and scipy, after the matplotlib check
+    from ..report.isoflop import fit_allocation_rule
 
     require_matplotlib()
     runs = read_approach_runs(runs_file, True, run_column=run_column, **read)
-    result = fit_approach(runs, True)
+    result = fit_allocation_rule(runs, True)
     warn(result.warnings)
     fig = curves_figure(result, label=Path(runs.source).name,
                         caption=f"Runs: {runs.source}, {len(result.extra['envelope'].runs)} runs, {len(runs)} "
@@ -188,9 +187,6 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
       plan plot fit runs.csv -o fit.png
       plan plot fit runs.csv --law mylaw.toml -o fit.svg
     """
-    from ..plots.common import require_matplotlib
-    from ..plots.fits import fit_figure
-
     require_matplotlib()
     runs = read_runs_options(runs_file, **read)
     if preset or law_file:
@@ -198,6 +194,7 @@ def plot_fit(runs_file, form, preset, law_file, output, force, **read):
         model, label = law.model, f"{law.id} on {Path(runs.source).name}"
         caption = f"Law: {law.short_citation}."
     else:
+        # numpy and scipy: only plan plot fit fits
         from .. import fitting
 
         fitter = fitting.fit_kaplan if form == "kaplan" else fitting.fit_parametric
@@ -233,10 +230,6 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
       plan plot tasks --tasks gadre2024 -o gadre.svg
       plan plot tasks --tasks bhagia2024 --ladder ladder.csv -o ladder.png
     """
-    from ..plots.common import require_matplotlib
-    from ..plots.tasks import tasks_figure
-    from ..files.presets import load_task_laws
-
     if bool(n_params) != bool(n_tokens):
         raise click.UsageError("--params and --tokens mark the target together: give both or neither")
     require_matplotlib()
@@ -250,8 +243,9 @@ def plot_tasks(task_law, task_names, n_params, n_tokens, ladder_file, output, fo
 def _ladder_points(ladder_file, tasks) -> dict:
     """task id → ((N, D, final task loss) rows, (smoothed task loss, accuracy) rows) of the ladder, as step 1 and
     step 2 are fitted on them (:mod:`planner.fitting.tasks`)."""
-    from ..files.runs import read_ladder
-    from ..fitting.tasks import final_task_losses, step2_points
+    # numpy and scipy: only plan plot tasks with a ladder fits
+    from ..fitting.tasks import (final_task_losses,
+                                 step2_points)
 
     ladder = read_ladder(ladder_file)
     out = {}
@@ -283,11 +277,8 @@ def plot_versus(base, variant, flops_range, ci, force, output, **fitting):
       plan plot versus hoffmann2022 besiroglu2024 -o versus.png
       plan plot versus base.csv variant.csv --ci 80 --flops-range 1e19 1e24 -o versus.svg
     """
+    # numpy: only this figure's grid of budgets
     import numpy as np
-
-    from ..plots.common import require_matplotlib
-    from ..plots.versus import versus_figure
-    from .versus import check_range, guarded, load_pair
 
     check_range(flops_range, "--flops-range")
     require_matplotlib()

@@ -27,7 +27,8 @@ PLAIN = {"·": ".", "—": "-", "–": "-", "×": "x", "≈": "~", "≤": "<=", 
 _HANDLER = "planner-plain"
 
 
-def _plain(error: UnicodeEncodeError):
+def _plain(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)  # registered for encoding only
     text = error.object[error.start:error.end]
     return "".join(PLAIN.get(ch, "?") for ch in text), error.end
 

@@ -11,8 +11,15 @@ from pathlib import Path
 
 import click
 
-from .options import (QUANTITY, Number, command_line, complete_path, complete_task_law, format_option, option, show,
-                      show_document)
+from ..files.presets import list_task_laws, load_task_laws, task_law_source
+from ..files.runs import read_ladder
+from ..files.safe import check_output, write_atomic
+from ..files.taskfile import load_task_law_file
+from ..files.taskwriter import task_law_file_text
+from ..report.tasks import fit_tasks_report, forecasts, task_law_report, task_laws_report
+from .completion import complete_path, complete_task_law
+from .output import Progress, command_line, format_option, show, show_document, written_law_id
+from .types import QUANTITY, Number, option
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
@@ -34,8 +41,6 @@ def tasks(ctx, fmt):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..files.presets import list_task_laws
-    from ..report.tasks import task_laws_report
 
     show(task_laws_report(list_task_laws()), fmt)
 
@@ -55,10 +60,6 @@ def tasks_show(task_law, fmt):
       plan tasks show olmo-ladder --format json
       plan tasks show gadre2024 --format toml
     """
-    from ..files.presets import load_task_laws, task_law_source
-
-    from ..report.tasks import task_law_report
-
     laws = load_task_laws(task_law)
     show_document(fmt, "toml", lambda: task_law_source(laws), lambda: task_law_report(laws))
 
@@ -136,12 +137,6 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
       plan --params 7B --tokens 4T --tasks mytasks.toml
       python scripts/olmo_ladder_long.py ../shared/data/olmo-ladder > ladder.csv
     """
-    from ..files.safe import check_output, write_atomic
-    from ..files.runs import read_ladder
-    from ..files.lawfile import load_task_law_file, task_law_file_text
-    from ..report.tasks import fit_tasks_report, forecasts
-    from .fit import _law_id, _Progress
-
     if output == "-":
         raise click.UsageError("-o - would write a file named '-'; give a file name like -o mytasks.toml")
     if bool(n_params) != bool(n_tokens):
@@ -150,12 +145,13 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     if output is not None:
         check_output(output, force)  # before the fits, which take a while (and an empty name is refused)
     ladder = read_ladder(ladder_file, fmt=input_format, **{k.removesuffix("_column"): v for k, v in columns.items()})
+    # numpy and scipy: only plan fit-tasks fits (plan tasks lists without them)
     from ..fitting.tasks import fit_ladder
 
-    law_id = _law_id(output, law_id)
+    law_id = written_law_id(output, law_id)
     # The file records what made it: the fit's own options, not the target it was forecast at.
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "n_params", "n_tokens"))
-    with _Progress() as progress:
+    with Progress() as progress:
         fits, laws = fit_ladder(ladder, task_names, chance, law_id=law_id, n_resamples=n_boot, seed=seed,
                                 n_last=n_last, window=window, skip=skip, command=command,
                                 progress=lambda done, total: progress("bootstrap", done, total))

@@ -9,14 +9,21 @@ bootstrap), the report :func:`planner.report.versus.versus_report`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES
 from ..base.errors import PlannerError
-from .fit import _Progress, model_options
-from .options import (LEVEL, QUANTITY, budget_options, complete_path, flops_budgets, format_option, option,
-                      parse_pairs, read_runs_options, runs_options, show)
+from .completion import complete_path
+from .fit import model_options
+from .inputs import read_runs_options, runs_options
+from .output import Progress, format_option, show
+from .plan_options import budget_options, flops_budgets
+from .types import LEVEL, QUANTITY, option, parse_pairs
+
+if TYPE_CHECKING:
+    from ..fitting.result import BootstrapResult, FitResult
 
 #: Suffixes of a law file; any other existing file is read as runs.
 _LAW_SUFFIXES = (".toml",)
@@ -40,18 +47,20 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
         return load_preset(text), []
     if _is_law_file(text):
         return load_law_file(text), []
-    from ..files.lawfile import law_from_fit
+    from ..files.lawwriter import law_from_fit
     from ..report.fit import fit_answer
 
     runs = read_runs_options(text, **runs_columns)
     request = fit_request._replace(errors="bootstrap" if want_samples else "asymptotic",
                                    law_id=Path(text).stem or role.strip("'").lower())
     try:
-        with _Progress() as progress:  # a bar on stderr once a fit or its bootstrap takes more than a second
+        with Progress() as progress:  # a bar on stderr once a fit or its bootstrap takes more than a second
             answer = fit_answer(runs, request, progress=progress)
     except PlannerError as e:  # name the file: two are fitted
         raise click.ClickException(f"fitting {role.strip(chr(39))} runs file {text!r}: {e}") from None
-    law = law_from_fit(answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name)
+    # a parametric fit (FitRequest's default form): its FitResult and BootstrapResult
+    law = law_from_fit(cast("FitResult", answer.fit), cast("BootstrapResult | None", answer.boot),
+                       law_id=request.law_id, source=Path(runs.source).name)
     return law, [f"{law.id}: {w}" for w in answer.report.warnings]
 
 
@@ -88,11 +97,11 @@ def load_pair(base, variant, ci, form, ties, fixes, objective, delta, n_boot, se
     from ..fitting.objectives import OVERESTIMATE_PENALTY
     from ..planning.uncertainty import DEFAULT_SEED
     from ..report.fit import FitRequest
-    from .fit import _check_weighting
+    from .fit import check_weighting
 
     if n_boot and ci is None:
         raise click.UsageError("--bootstrap sets the resamples behind --ci; give --ci LEVEL with it")
-    _check_weighting(objective, penalty, weight_column, weight_by, isoflop=False, curves=False, compare=False)
+    check_weighting(objective, penalty, weight_column, weight_by, isoflop=False, curves=False, compare=False)
     fixes = parse_pairs(fixes, "--fix", "E=1.69")
     request = FitRequest(form=form, tie=tuple(ties), fix=tuple(fixes.items()), objective=objective, delta=delta,
                          n_boot=n_boot or DEFAULT_BOOTSTRAP_RESAMPLES, seed=seed, level=ci or 95.0,

@@ -26,7 +26,8 @@ from typing import Any, Mapping
 
 from ..base.errors import PresetError
 from ..laws.hparams import VARIABLES, HparamLaw, PowerTerm, Warmup
-from . import lawfile as lf
+from .tomlfile import check_keys, header, matrix, number, parse_toml, range_pair, read_toml_text, short, subtable, typed
+from .tomlwriter import inline_table, toml_float, toml_pair, toml_string
 
 __all__ = ["hparam_law_from_mapping", "parse_hparam_law_text", "load_hparam_law_file", "hparam_law_file_text"]
 
@@ -41,11 +42,11 @@ _EXAMPLE = "plan hparams --list"
 
 def load_hparam_law_file(path: str) -> HparamLaw:
     """Read and validate a hyperparameter-law file from disk."""
-    return parse_hparam_law_text(lf._read(path, "hyperparameter-law file", _EXAMPLE), str(path))
+    return parse_hparam_law_text(read_toml_text(path, "hyperparameter-law file", _EXAMPLE), str(path))
 
 
 def parse_hparam_law_text(text: str, source: str) -> HparamLaw:
-    return hparam_law_from_mapping(lf._toml(text, source, "a hyperparameter-law file"), source)
+    return hparam_law_from_mapping(parse_toml(text, source, "a hyperparameter-law file"), source)
 
 
 def hparam_law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> HparamLaw:
@@ -53,16 +54,16 @@ def hparam_law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") 
     where = source
     if data.get("form") != "hparams":
         raise PresetError(f"{where} is not a hyperparameter-law file: 'form' must be 'hparams' (got "
-                          f"{lf._short(data.get('form'))}); scaling laws go to --preset or --law")
-    head = lf._header(data, where, _TOP_KEYS, ("id", "title", "form", "citation", "learning_rate", "batch_tokens"))
-    regime = lf._typed(data.get("regime", ""), str, "regime", where)
+                          f"{short(data.get('form'))}); scaling laws go to --preset or --law")
+    head = header(data, where, _TOP_KEYS, ("id", "title", "form", "citation", "learning_rate", "batch_tokens"))
+    regime = typed(data.get("regime", ""), str, "regime", where)
 
-    batch = lf._table(data, "batch", where)
-    lf._keys(batch, ("units", "sequence_length"), "[batch]", where)
-    units = lf._typed(batch.get("units", "tokens"), str, "units", f"[batch] of {where}")
+    batch = subtable(data, "batch", where)
+    check_keys(batch, ("units", "sequence_length"), "[batch]", where)
+    units = typed(batch.get("units", "tokens"), str, "units", f"[batch] of {where}")
     length = None
     if "sequence_length" in batch:
-        length = lf._typed(batch["sequence_length"], int, "sequence_length", f"[batch] of {where}")
+        length = typed(batch["sequence_length"], int, "sequence_length", f"[batch] of {where}")
         if length <= 0:
             raise PresetError(f"'sequence_length' must be > 0 (got {length}) in [batch] of {where}")
 
@@ -71,16 +72,16 @@ def hparam_law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") 
     warmup = _warmup(data, where) if "warmup" in data else None
 
     fitted_range = {}
-    table = lf._table(data, "fitted_range", where)
-    lf._keys(table, ("n_params", "n_tokens", "flops"), "[fitted_range]", where)
+    table = subtable(data, "fitted_range", where)
+    check_keys(table, ("n_params", "n_tokens", "flops"), "[fitted_range]", where)
     for key, value in table.items():
-        fitted_range[key] = lf._range(value, key, f"[fitted_range] of {where}")
+        fitted_range[key] = range_pair(value, key, f"[fitted_range] of {where}")
 
-    samples, level, unc = (), 0.90, lf._table(data, "uncertainty", where)
+    samples, level, unc = (), 0.90, subtable(data, "uncertainty", where)
     if unc:
         samples, level = _uncertainty(unc, lr, bt, where)
-    fit = lf._table(data, "fit", where)
-    lf._keys(fit, _FIT_KEYS, "[fit]", where)
+    fit = subtable(data, "fit", where)
+    check_keys(fit, _FIT_KEYS, "[fit]", where)
 
     return HparamLaw(
         id=head["id"], title=head["title"], learning_rate=lr, batch_tokens=bt,
@@ -92,30 +93,30 @@ def hparam_law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") 
 
 def _term(data, name: str, source: str) -> PowerTerm:
     where = f"[{name}] of {source}"
-    table = lf._typed(data[name], dict, name, source)
-    lf._keys(table, _TERM_KEYS, f"[{name}]", source)
+    table = typed(data[name], dict, name, source)
+    check_keys(table, _TERM_KEYS, f"[{name}]", source)
     if "coefficient" not in table or "exponents" not in table:
         raise PresetError(f"[{name}] needs 'coefficient' and 'exponents' (e.g. exponents = {{ n_params = -0.7, "
                           f"tokens = 0.3 }}) in {source}")
-    k = lf._number(table["coefficient"], "coefficient", where, positive=True)
-    exponents = lf._typed(table["exponents"], dict, "exponents", where)
-    reference = lf._typed(table.get("reference", {}), dict, "reference", where)
+    k = number(table["coefficient"], "coefficient", where, positive=True)
+    exponents = typed(table["exponents"], dict, "exponents", where)
+    reference = typed(table.get("reference", {}), dict, "reference", where)
     for mapping, key in ((exponents, "exponents"), (reference, "reference")):
-        lf._keys(mapping, VARIABLES, f"{key} of [{name}]", source)
+        check_keys(mapping, VARIABLES, f"{key} of [{name}]", source)
     if not exponents:
         raise PresetError(f"'exponents' must name at least one of {', '.join(VARIABLES)} in {where}")
-    return PowerTerm(k, {v: lf._number(e, f"exponents.{v}", where) for v, e in exponents.items()},
-                     {v: lf._number(x, f"reference.{v}", where, positive=True) for v, x in reference.items()})
+    return PowerTerm(k, {v: number(e, f"exponents.{v}", where) for v, e in exponents.items()},
+                     {v: number(x, f"reference.{v}", where, positive=True) for v, x in reference.items()})
 
 
 def _warmup(data, source: str) -> Warmup:
     where = f"[warmup] of {source}"
-    table = lf._typed(data["warmup"], dict, "warmup", source)
-    lf._keys(table, _WARMUP_KEYS, "[warmup]", source)
+    table = typed(data["warmup"], dict, "warmup", source)
+    check_keys(table, _WARMUP_KEYS, "[warmup]", source)
     if len(table) != 1:
         raise PresetError(f"[warmup] must give exactly one of {', '.join(_WARMUP_KEYS)} in {source}")
     (key, value), = table.items()
-    x = lf._number(value, key, where, positive=True)
+    x = number(value, key, where, positive=True)
     if key == "fraction" and x >= 1:
         raise PresetError(f"'fraction' must be < 1 (got {x:g}) in {where}")
     return Warmup(**{key: x})
@@ -123,8 +124,8 @@ def _warmup(data, source: str) -> Warmup:
 
 def _uncertainty(unc, lr: PowerTerm, bt: PowerTerm, source: str):
     where = f"[uncertainty] of {source}"
-    lf._keys(unc, _UNCERTAINTY_KEYS, "[uncertainty]", source)
-    level = lf._number(unc.get("level", 0.90), "level", where)
+    check_keys(unc, _UNCERTAINTY_KEYS, "[uncertainty]", source)
+    level = number(unc.get("level", 0.90), "level", where)
     if not 0 < level < 1:
         raise PresetError(f"'level' must be between 0 and 1 (got {level:g}; 0.90 is the 5–95% band) in {where}")
     parts = []
@@ -132,7 +133,7 @@ def _uncertainty(unc, lr: PowerTerm, bt: PowerTerm, source: str):
         if name not in unc:
             raise PresetError(f"missing key {name!r} in {where} (rows of coefficient, "
                               f"{', '.join(term.exponents)})")
-        rows = lf._matrix(unc[name], 1 + len(term.exponents), name, where)
+        rows = matrix(unc[name], 1 + len(term.exponents), name, where)
         if any(r[0] <= 0 for r in rows):
             raise PresetError(f"every sampled coefficient of {name!r} must be > 0 in {where}")
         parts.append(rows)
@@ -146,45 +147,49 @@ def _uncertainty(unc, lr: PowerTerm, bt: PowerTerm, source: str):
 # writing
 
 
+def _fit_value(v: Any) -> str:
+    return toml_string(v) if isinstance(v, str) else toml_float(v) if isinstance(v, float) else str(v)
+
+
 def _term_text(name: str, term: PowerTerm) -> list[str]:
-    lines = [f"[{name}]", f"coefficient = {lf._num(term.coefficient)}", f"exponents = {lf._inline(term.exponents)}"]
+    lines = [f"[{name}]", f"coefficient = {toml_float(term.coefficient)}",
+             f"exponents = {inline_table(term.exponents)}"]
     if term.reference:
-        lines.append(f"reference = {lf._inline(term.reference)}")
+        lines.append(f"reference = {inline_table(term.reference)}")
     return lines + [""]
 
 
 def hparam_law_file_text(law: HparamLaw, comment: tuple[str, ...] = ()) -> str:
     """``law`` as a hyperparameter-law file; it reads back with :func:`parse_hparam_law_text` to the same law."""
     out = [f"# {line}" for line in comment]
-    out += [f"id = {lf._str(law.id)}", f"title = {lf._str(law.title)}", 'form = "hparams"']
+    out += [f"id = {toml_string(law.id)}", f"title = {toml_string(law.title)}", 'form = "hparams"']
     if law.aliases:
-        out.append(f"aliases = [{', '.join(lf._str(a) for a in law.aliases)}]")
+        out.append(f"aliases = [{', '.join(toml_string(a) for a in law.aliases)}]")
     if law.notes:
-        out.append("notes = [" + ", ".join(lf._str(n) for n in law.notes) + "]")
+        out.append("notes = [" + ", ".join(toml_string(n) for n in law.notes) + "]")
     if law.regime:
-        out.append(f"regime = {lf._str(law.regime)}")
-    out += ["", "[citation]"] + [f"{k} = {v if isinstance(v, int) else lf._str(str(v))}"
+        out.append(f"regime = {toml_string(law.regime)}")
+    out += ["", "[citation]"] + [f"{k} = {v if isinstance(v, int) else toml_string(str(v))}"
                                  for k, v in law.citation.items()]
-    out += ["", "[conventions]", f"parameters = {lf._str(law.parameters)}",
-            f"flops_per_param_token = {lf._num(law.flops_per_param_token)}", "", "[batch]",
-            f"units = {lf._str(law.batch_units)}"]
+    out += ["", "[conventions]", f"parameters = {toml_string(law.parameters)}",
+            f"flops_per_param_token = {toml_float(law.flops_per_param_token)}", "", "[batch]",
+            f"units = {toml_string(law.batch_units)}"]
     if law.sequence_length:
         out.append(f"sequence_length = {law.sequence_length}")
     out += [""] + _term_text("learning_rate", law.learning_rate) + _term_text("batch_tokens", law.batch_tokens)
     if law.warmup is not None:
         key, value = next((k, v) for k, v in vars(law.warmup).items() if v is not None)
-        out += ["[warmup]", f"{key} = {lf._num(value)}", ""]
+        out += ["[warmup]", f"{key} = {toml_float(value)}", ""]
     if law.fitted_range:
-        out += ["[fitted_range]"] + [f"{k} = {lf._pair(v)}" for k, v in law.fitted_range.items()] + [""]
+        out += ["[fitted_range]"] + [f"{k} = {toml_pair(v)}" for k, v in law.fitted_range.items()] + [""]
     if law.fit:
-        out += ["[fit]"] + [f"{k} = {lf._str(v) if isinstance(v, str) else lf._num(v) if isinstance(v, float) else v}"
-                            for k, v in law.fit.items()] + [""]
+        out += ["[fit]"] + [f"{k} = {_fit_value(v)}" for k, v in law.fit.items()] + [""]
     if law.samples:
         n = 1 + len(law.learning_rate.exponents)
-        out += ["[uncertainty]", 'method = "bootstrap"', f"level = {lf._num(law.level)}"]
+        out += ["[uncertainty]", 'method = "bootstrap"', f"level = {toml_float(law.level)}"]
         for name, cols in (("learning_rate", slice(0, n)), ("batch_tokens", slice(n, None))):
             out.append(f"{name} = [")
-            out += [f"  [{', '.join(lf._num(x, 10) for x in row[cols])}]," for row in law.samples]
+            out += [f"  [{', '.join(toml_float(x, 10) for x in row[cols])}]," for row in law.samples]
             out.append("]")
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -8,13 +8,17 @@ prior, the hyperparameter table) is passed in, found here by the caller.
 
 from __future__ import annotations
 
+import dataclasses
+import marshal
 import os
+import sys
 from typing import TYPE_CHECKING, Mapping
 
-from ..base.errors import UnknownChipError, UnknownPresetError, did_you_mean
-from . import lawfile
-from .lawfile import law_from_mapping, load_law_file
+from .. import __distribution__, __version__, _presets
+from ..base.errors import PresetError, UnknownChipError, UnknownPresetError, did_you_mean
 from ..laws.law import Law
+from .lawfile import law_from_mapping, load_law_file
+from .tomlfile import parse_toml, read_toml_text
 
 if TYPE_CHECKING:
     from ..compute.hardware import Chip
@@ -46,8 +50,6 @@ HPARAMS_DIR = "hparams"
 
 
 def _preset_dir() -> str:
-    from .. import _presets
-
     return os.path.dirname(_presets.__file__)
 
 
@@ -78,10 +80,6 @@ def _user_cache_dir() -> str | None:
     ``scaling-planner/presets-<version>-<interpreter>``, since marshal data are specific to the interpreter (like a
     ``.pyc``). Never a folder inside the installed package.
     """
-    import sys
-
-    from .. import __distribution__, __version__
-
     if sys.platform == "win32":
         root = os.environ.get("LOCALAPPDATA", "")
     elif sys.platform == "darwin":
@@ -106,8 +104,6 @@ def _shipped_data(name: str) -> dict:
     package (read-only and shared installs; a file left there after an uninstall turns ``planner/`` into a namespace
     package that shadows a reinstall). Validation (:func:`planner.files.lawfile.law_from_mapping`) runs on every load.
     """
-    import marshal
-
     text = _shipped_text(name)
     folder = _user_cache_dir()
     cache = os.path.join(folder, name.replace("/", "--") + ".marshal") if folder else None
@@ -119,8 +115,8 @@ def _shipped_data(name: str) -> dict:
                 return data
         except (OSError, EOFError, ValueError, TypeError):
             pass
-    data = lawfile._toml(text, f"presets/{name}", "a law file")
-    if cache:
+    data = parse_toml(text, f"presets/{name}", "a law file")
+    if cache and folder:
         tmp = f"{cache}.{os.getpid()}.tmp"
         try:
             blob = marshal.dumps((text, data))
@@ -173,7 +169,7 @@ def _source_text(source: str, what: str, example: str) -> str:
     it was loaded, with the same limits)."""
     if source.startswith("presets/"):
         return _shipped_text(source.split("/", 1)[1])
-    return lawfile._read(source, what, example)
+    return read_toml_text(source, what, example)
 
 
 def preset_source(law: Law) -> str:
@@ -184,12 +180,13 @@ def preset_source(law: Law) -> str:
 def repetition_for(law: Law) -> Repetition:
     """The repetition constants to plan ``law`` on repeated data with: its own ``[repetition]`` table, or
     :data:`REPETITION_PRESET`'s, marked borrowed."""
-    import dataclasses
-
     if law.repetition is not None:
         return law.repetition
-    own = load_preset(REPETITION_PRESET)
-    return dataclasses.replace(own.repetition, borrowed=True)
+    own = load_preset(REPETITION_PRESET).repetition
+    if own is None:
+        raise PresetError(f"presets/{REPETITION_PRESET}.toml has no [repetition] table, which plans on repeated data "
+                          f"borrow for {law.id}; reinstall planner")
+    return dataclasses.replace(own, borrowed=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -202,8 +199,11 @@ def task_preset_ids() -> list[str]:
 
 
 def _load_task_preset(preset_id: str) -> TaskLaws:
+    # task laws only: laws.tasks is off the plan --flops path
+    from .taskfile import task_laws_from_mapping
+
     name = f"{TASKS_DIR}/{preset_id}.toml"
-    return lawfile.task_laws_from_mapping(_shipped_data(name), f"presets/{name}")
+    return task_laws_from_mapping(_shipped_data(name), f"presets/{name}")
 
 
 def list_task_laws() -> list[TaskLaws]:
@@ -214,7 +214,8 @@ def list_task_laws() -> list[TaskLaws]:
 def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
     """A shipped task law by id or alias, or a task-law file by path (a name with a path separator or ending in
     ``.toml``); UnknownPresetError with the closest ids otherwise."""
-    from .lawfile import load_task_law_file
+    # task laws only: laws.tasks is off the plan --flops path
+    from .taskfile import load_task_law_file
 
     text = os.fspath(name_or_path)
     if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
@@ -270,6 +271,7 @@ def hparam_law_source(law) -> str:
 
 def list_hardware() -> list[Chip]:
     """Every chip of the shipped catalogue (:class:`planner.compute.hardware.Chip`), in file order."""
+    # plan hardware and --gpu only: the hardware module is off the plan --flops path
     from ..compute.hardware import chips_from_mapping
 
     return chips_from_mapping(_shipped_data("hardware.toml"), "presets/hardware.toml")

@@ -5,11 +5,13 @@ through :func:`planner.files.safe.read_text` and hands it to its parser in :mod:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import RunsError
 from ..fitting.ladder import Ladder, parse_ladder
 from ..fitting.runs import OPTIONAL_COLUMN_NAMES, Runs, format_of, parse_runs
+from .safe import read_text
 
 
 def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | None = None, flops: str | None = None,
@@ -24,8 +26,6 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
     each run must keep one N.
     Raises :class:`~planner.base.errors.RunsError`.
     """
-    from .safe import read_text
-
     p = str(path)
     text = read_text(p, "runs file", RunsError, kind="a CSV, TSV or JSON-lines file")
     source = "<stdin>" if p == "-" else p
@@ -35,7 +35,7 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
                       weight=weight)
 
 
-def read_curves(path: str | Path, *, run_id: str | None = None, **columns: str | None) -> Runs:
+def read_curves(path: str | Path, *, run_id: str | None = None, **columns: Any) -> Runs:
     """Training curves from ``path``: one row per checkpoint, with its run's id, the run's N, the tokens seen so far
     and the loss there (a flops column, if any, is the compute so far). Keywords as :func:`read_runs`.
 
@@ -53,8 +53,6 @@ def read_ladder(path: str, *, fmt: str | None = None, **columns: str | None) -> 
     """Read a ladder from ``path`` (``"-"`` for stdin); ``columns`` (``run=``, ``n_params=``, ``n_tokens=``,
     ``task=``, ``task_loss=``, ``accuracy=``, ``chance=``) name columns explicitly. Raises
     :class:`~planner.base.errors.RunsError`."""
-    from .safe import read_text
-
     p = str(path)
     text = read_text(p, "ladder file", RunsError, kind="a CSV, TSV or JSON-lines file")
     return parse_ladder(text, source="<stdin>" if p == "-" else p, fmt=fmt or format_of(p), **columns)

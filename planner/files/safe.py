@@ -13,6 +13,8 @@ plan, fit, …) never write files; their callers hand the text or the drawing to
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
@@ -34,9 +36,6 @@ def read_text(path, what: str, error: type[PlannerError], *, kind: str, hint: st
     (a directory, pipe, device or socket) is refused before it is opened, so nothing blocks or reads without end; a
     file over ``limit`` bytes is refused too.
     """
-    import stat
-    import sys
-
     p = str(path)
     if p == "-":
         shown = "<stdin>"
@@ -84,8 +83,6 @@ def check_output(path, force: bool = False) -> Path:
     it points to is replaced and the link kept. Callers run it before long work, so the user hears of it at once;
     :func:`write_atomic` checks again when it moves the file into place.
     """
-    import stat
-
     text = os.fspath(path)
     if not str(text).strip():
         raise OutputExistsError("the output file name is empty; give a file name like -o mylaw.toml")

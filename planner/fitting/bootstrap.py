@@ -70,7 +70,7 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     runs), ``batch`` resamples at a time, and each keeps its best end point. This
     does not rerun the 4,500-start grid per resample: it assumes a resample's optimum lies in
     the basin of one of the full data's best local optima, which holds when the fit is well
-    identified (it reproduces Besiroglu et al.'s intervals; see tests/test_fit.py).
+    identified (it reproduces Besiroglu et al.'s intervals; see tests/test_fitting_parametric.py).
 
     With more than ``max_rows`` runs, the resamples are of a seeded random subsample of m = ``max_rows`` of them,
     and each refit's deviation from the subsample's own fit, in the fit's parameters, is scaled by √(m/n) before it

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -63,7 +63,7 @@ def compare_estimators(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike
     C = k * N * D if flops is None else np.asarray(flops, dtype=float)
     if holdout is None and holdout_above is None:
         holdout = max(1, int(math.floor(COMPARE_HOLDOUT_FRACTION * len(N))))
-    common = dict(delta=delta, objective=objective, flops_per_param_token=k)
+    common: dict[str, Any] = dict(delta=delta, objective=objective, flops_per_param_token=k)
     fitters = {
         "parametric": lambda n, d, l, **kw: fit_parametric(n, d, l, **common, **kw),
         "tied": lambda n, d, l, **kw: fit_parametric(n, d, l, tie=["alpha=beta"], **common, **kw),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from ..base.conventions import HUBER_DELTA
 from ..base.errors import FitError
@@ -38,7 +38,7 @@ class CurveFit:
     logged points and curves, the RMS of the log residuals, whether L-BFGS-B converged, and the starts tried."""
 
     family: str
-    law: object
+    law: Any                         # MultiPowerLaw or TissueLaw (planner.laws.curve_laws)
     objective: float
     n_points: int
     n_curves: int
@@ -88,7 +88,7 @@ def _starts(family: str, curves: Sequence[Curve]):
     eta = max(c.peak for c in curves)
     c0 = curves[0]
     mid = len(c0.at) // 2
-    out = []
+    out: list[tuple[float, ...]] = []
     if family == "tissue":
         S1 = c0.annealing()[0][mid]
         S2 = max(float(np.max(c.annealing()[1])) for c in curves)

@@ -146,6 +146,7 @@ def final_loss_law(tokens: Sequence[float], loss: Sequence[float]):
                            bounds=[(0.0, L.min() * (1 - 1e-9)), (-30.0, 30.0), (1e-4, 5.0)])
             if best is None or res.fun < best.fun:
                 best = res
+    assert best is not None  # the loops above ran
     E, logB, beta = best.x
     Bx = math.exp(logB) * D.min() ** beta      # B in tokens: B·D^(−β) = exp(logB)·(D/Dmin)^(−β)
     return float(E), float(Bx), float(beta), float(math.sqrt(best.fun / len(L)))

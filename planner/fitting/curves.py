@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 from ..base.conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
 from ..base.errors import FitError
-from .isoflop import (AllocationBootstrap, _batched_slopes, _size_ids, allocation_result, check_bootstrap,
-                      coefficient_bootstrap)
+from .allocation import (AllocationBootstrap, allocation_result, batched_slopes, check_bootstrap, coefficient_bootstrap,
+                         size_ids)
 from .result import FitResult
 
 __all__ = ["fit_curves", "bootstrap_curves", "Envelope"]
@@ -158,7 +158,7 @@ def fit_curves(run_id: Sequence[str], n_params: ArrayLike, n_tokens: ArrayLike, 
         raise FitError("flops must be one finite number > 0 per checkpoint")
     labels, per_run = _runs(run_id, N, D, L, C)
     run_N = np.array([r[0] for r in per_run])
-    sizes = _size_ids(run_N)
+    sizes = size_ids(run_N)
     if sizes.max() + 1 < 3:
         raise FitError(f"the envelope of training curves needs at least 3 model sizes (found {sizes.max() + 1} "
                        f"among {len(labels)} runs): the smallest and largest only bound it")
@@ -235,8 +235,8 @@ def bootstrap_curves(fit: FitResult, *, n_resamples: int = 4000, seed: int | Non
         two = hi > lo + math.log1p(SAME_SIZE_RTOL)
         log_n[~two] = np.nan
         log_d[~two] = np.nan
-        log_G[rows], a[rows] = _batched_slopes(grid, log_n)
-        b[rows] = _batched_slopes(grid, log_d)[1]
+        log_G[rows], a[rows] = batched_slopes(grid, log_n)
+        b[rows] = batched_slopes(grid, log_d)[1]
         if progress is not None:
             progress(int(rows[-1]) + 1, n_resamples)
     text = (f"{n_resamples} resamples of the {n} runs (whole curves) with replacement (numpy default_rng, seed "

@@ -16,11 +16,13 @@ intervals carry the spread between sizes, not only within one. Nothing here open
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..base.errors import FitError, RunsError
-from ..base.units import Real
-from .runs import _column, find_columns, missing_column, table_records
+from .runs import column_values, find_columns, missing_column, table_records
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["Sweep", "SWEEP_COLUMNS", "parse_sweep", "HparamFit", "fit_hparams", "hparam_law_from_fit", "DEFAULT_NEAR"]
 
@@ -43,11 +45,11 @@ DEFAULT_NEAR = 0.0025
 class Sweep:
     """A hyperparameter sweep as float arrays of equal length (one entry per trained configuration)."""
 
-    n_params: Real
-    tokens: Real
-    learning_rate: Real
-    batch_tokens: Real
-    loss: Real
+    n_params: "numpy.ndarray"
+    tokens: "numpy.ndarray"
+    learning_rate: "numpy.ndarray"
+    batch_tokens: "numpy.ndarray"
+    loss: "numpy.ndarray"
     source: str = "<sweep>"
 
 
@@ -63,7 +65,8 @@ def parse_sweep(text: str, source: str = "<sweep>", fmt: str | None = None,
     if not records:
         raise RunsError(f"{source} has no configurations (no data rows after the header)")
     lines = [line for line, _ in records]
-    arrays = {name: _column([r.get(col) for _, r in records], name, col, source, lines) for name, col in found.items()}
+    arrays = {name: column_values([r.get(col) for _, r in records], name, col, source, lines)
+              for name, col in found.items()}
     return Sweep(source=source, **arrays)
 
 
@@ -155,7 +158,7 @@ def fit_hparams(sweep: Sweep, near: float = DEFAULT_NEAR, n_resamples: int = 100
             q = ((1 - level) / 2, (1 + level) / 2)
             names = ("learning_rate.coefficient", "learning_rate.n_params", "learning_rate.tokens",
                      "batch_tokens.coefficient", "batch_tokens.n_params", "batch_tokens.tokens")
-            intervals = {n: tuple(float(v) for v in np.quantile(S[:, j], q)) for j, n in enumerate(names)}
+            intervals = {n: (float(lo), float(hi)) for n, (lo, hi) in zip(names, np.quantile(S, q, axis=0).T)}
     optima = tuple({"n_params": float(sweep.n_params[b]), "tokens": float(sweep.tokens[b]),
                     "learning_rate": float(sweep.learning_rate[b]), "batch_tokens": float(sweep.batch_tokens[b]),
                     "loss": float(sweep.loss[b]), "near_optimal": int(len(c))} for b, c in groups)

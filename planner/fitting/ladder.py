@@ -146,8 +146,8 @@ def _value(value, field: str, column: str, where: str) -> float:
 def _build(records, columns, source) -> Ladder:
     import numpy as np
 
-    names = {field: [] for field in ("run", "task")}
-    values = {field: [] for field in ("n_params", "n_tokens", "task_loss", "accuracy")}
+    names: dict[str, list[str]] = {field: [] for field in ("run", "task")}
+    values: dict[str, list[float]] = {field: [] for field in ("n_params", "n_tokens", "task_loss", "accuracy")}
     chance: dict[str, float] = {}
     lines = []
     for line, rec in records:
@@ -222,7 +222,9 @@ def from_olmo_ladder(config: Mapping | str, files: Mapping[str, str], tasks: Seq
 
     cfg = json.loads(config) if isinstance(config, str) else config
     sizes = [s for s, c in cfg.items() if c.get("mode") == "train"] if sizes is None else list(sizes)
-    run, task_col, cols = [], [], {k: [] for k in ("n_params", "n_tokens", "task_loss", "accuracy")}
+    run: list[str] = []
+    task_col: list[str] = []
+    cols: dict[str, list[float]] = {k: [] for k in ("n_params", "n_tokens", "task_loss", "accuracy")}
     for size in sizes:
         for path in cfg[size]["paths"]:
             name = path.rsplit("/", 1)[-1]
@@ -238,7 +240,9 @@ def from_olmo_ladder(config: Mapping | str, files: Mapping[str, str], tasks: Seq
                 cols["accuracy"] += accs
     return Ladder(run=tuple(run), task=tuple(task_col), chance={t: CHANCE_ACCURACY[t] for t in tasks
                                                                 if t in CHANCE_ACCURACY},
-                  source="OLMo ladder", **{k: np.asarray(v, dtype=float) for k, v in cols.items()})
+                  source="OLMo ladder", n_params=np.asarray(cols["n_params"], dtype=float),
+                  n_tokens=np.asarray(cols["n_tokens"], dtype=float), task_loss=np.asarray(cols["task_loss"], dtype=float),
+                  accuracy=np.asarray(cols["accuracy"], dtype=float))
 
 
 def ladder_csv(ladder: Ladder) -> str:

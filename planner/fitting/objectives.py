@@ -25,7 +25,7 @@ a run by √C (the same file's caller, ``fit_chinchilla_scaling_laws.py``: ``np.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..base.conventions import HUBER_DELTA
 
@@ -110,7 +110,7 @@ class Objective:
         self.penalty = float(penalty) if loss == ASYMMETRIC else 1.0
         self.run_weights = None if run_weights is None else np.asarray(run_weights, dtype=dtype)
         self.weights = None if weights is None else np.asarray(weights, dtype=dtype)
-        self.row_map = None     # optimiser row → weights row
+        self.row_map: Any = None     # optimiser row → weights row
         self.map = None if param is None or param.is_identity else param.matrix()
 
     def __call__(self, theta, rows):

@@ -21,7 +21,7 @@ import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
     import numpy
@@ -31,7 +31,7 @@ from ..base.errors import RunsError
 from ..base.units import QUANTITY_RANGE
 
 __all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "find_columns",
-           "format_of", "table_records", "missing_column"]
+           "format_of", "table_records", "missing_column", "column_values"]
 
 #: Field → column names recognised for it (after lower-casing and mapping spaces/dashes to ``_``).
 COLUMN_NAMES = {
@@ -238,7 +238,7 @@ def find_columns(header, overrides, source, names, options) -> dict[str, str]:
     """field → column of ``header`` for each field of ``names`` (field → recognised names) found: the column named
     in ``overrides`` (an error naming its ``options`` flag if absent), else the one column whose normalised name is a
     recognised one (an error if several are). The one column matcher of runs files and ladders."""
-    normal = {}
+    normal: dict[str, list[Any]] = {}
     for name in header:
         normal.setdefault(_norm(str(name)), []).append(name)
     columns: dict[str, str] = {}
@@ -310,7 +310,7 @@ def _run_label(value, column: str, source: str, line: int) -> str:
     return str(value).strip()
 
 
-def _column(values: list, field: str, column: str, source: str, lines: list):
+def column_values(values: list, field: str, column: str, source: str, lines: list):
     """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0
     within :data:`~planner.base.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
     import numpy as np
@@ -330,7 +330,7 @@ def _build(cells, lines, columns, source, k) -> Runs:
 
     run_id = tuple(_run_label(v, columns["run_id"], source, line) for v, line in zip(cells["run_id"], lines)) \
         if "run_id" in columns else None
-    arr = {field: _column(cells[field], field, column, source, lines) for field, column in columns.items()
+    arr = {field: column_values(cells[field], field, column, source, lines) for field, column in columns.items()
            if field != "run_id"}
     derived = []
     N = arr["n_params"]

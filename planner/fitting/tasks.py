@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
 from ..base.conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS,
                            SIGMOID_GRID, STEP2_ANCHOR, STEP2_SKIP_FRACTION, STEP2_WINDOW, TIED_LOSS_GRID)
@@ -39,6 +39,7 @@ from .objectives import grid
 if TYPE_CHECKING:
     from ..laws.tasks import TaskLaws
     from .ladder import Ladder, LadderRun
+    from .result import FitResult
 
 __all__ = ["final_task_losses", "step2_points", "fit_sigmoid", "fit_exponential_error", "fit_tied_loss_law",
            "fit_task", "bootstrap_task", "fit_ladder", "TaskFit", "task_diagnostics", "moving_average"]
@@ -53,7 +54,7 @@ class TaskFit:
     """
 
     law: TaskLaw
-    step1: object
+    step1: FitResult
     step2_sse: float
     n_points: int
     warnings: tuple[str, ...] = ()
@@ -221,7 +222,7 @@ def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, n
     step1 = fit_parametric(N, D, L, flops_per_param_token=flops_per_param_token)
     x, y = step2_points(runs, window, skip)
     step2, sse = fit_sigmoid(x, y)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if chance is None:
         chance = min(max(float(step2.floor), 0.0), 0.99)
         notes = (f"{task_id}: no chance accuracy given; using the fitted sigmoid's floor {chance:.3f} (give "
@@ -271,7 +272,7 @@ def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, se
     N, D, L, _ = final_task_losses(runs, n_last)
     points = [step2_points([r], window, skip, anchor=None) for r in runs]
     warm1 = np.array([t for _, t in fit.step1.optima[:starts]] or [fit.step1.theta], dtype=float)
-    s2 = fit.law.accuracy_law
+    s2: Any = fit.law.accuracy_law   # the sigmoid of step 2 (fit_sigmoid fits no other form)
     warm2 = [[s2.a, s2.L0, s2.k, s2.b]]
     k = fit.law.loss_law.flops_per_param_token
     rows, failed = [], 0
@@ -346,7 +347,7 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
                f"{window}, plus the point (0, 1).",
                "N counts parameters as the ladder file does; task losses and accuracies are the ladder's own."),
         fit=MappingProxyType({"source": source, "method": "planner.fitting.tasks.fit_ladder",
-                              **({"command": command} if command else {}), "n_runs": max(f.law.fit["n_runs"]
+                              **({"command": command} if command else {}), "n_runs": max(cast(int, f.law.fit["n_runs"])
                                                                                         for f in fits),
                               **({"seed": seed} if n_resamples else {})}),
     )

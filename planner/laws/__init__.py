@@ -24,7 +24,7 @@ Each family assumes ``C = k·N·D`` with ``k = flops_per_param_token`` (6 unless
 - :mod:`~planner.laws.solve`: the one numeric fallback where a family has no closed form.
 - :mod:`~planner.laws.law`: :class:`Law`, a family with its citation, conventions and published tables.
 - :mod:`~planner.laws.tasks`: benchmark accuracy from scale in two steps (task loss, then accuracy), the task laws of
-  ``plan --tasks``; not a form of :data:`FORMS` (a task-law file is read by :func:`planner.files.lawfile.task_laws_from_mapping`).
+  ``plan --tasks``; not a form of :data:`FORMS` (a task-law file is read by :func:`planner.files.taskfile.task_laws_from_mapping`).
 """
 
 from importlib import import_module

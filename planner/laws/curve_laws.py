@@ -12,7 +12,7 @@ loss was logged (:class:`Curve`). Two families:
 
 As the authors' code does, the loss-drop sum runs over every step from the first, so the warm-up's rising rate enters
 it with the opposite sign (a loss added, not dropped); with this convention their published coefficients reproduce
-their logged per-curve errors (tests/test_curve_laws.py).
+their logged per-curve errors (tests/test_laws_curve_laws.py).
 
 **Tissue et al. 2024** (arXiv:2408.11029, Eq. 1 and §3)::
 
@@ -194,7 +194,7 @@ class TissueLaw:
 
 
 #: The curve-law families by name.
-CURVE_LAWS: Mapping[str, type] = {"multi-power": MultiPowerLaw, "tissue": TissueLaw}
+CURVE_LAWS: Mapping[str, type[MultiPowerLaw] | type[TissueLaw]] = {"multi-power": MultiPowerLaw, "tissue": TissueLaw}
 
 
 def make_law(family: str, theta: Sequence[float]) -> Any:

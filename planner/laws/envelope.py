@@ -12,7 +12,7 @@ from typing import ClassVar, NoReturn
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.units import Real
 from .frontier import Frontier
-from .questions import REMEDIES, LossQuestions, _refusal
+from .questions import REMEDIES, LossQuestions, refusal
 
 __all__ = ["EnvelopeLaw"]
 
@@ -57,7 +57,7 @@ class EnvelopeLaw(LossQuestions):
 
     def compute_optimal(self, flops: Real) -> NoReturn:
         """An envelope has no split of C into N and D: refused (the loss at C is :attr:`frontier`)."""
-        raise _refusal("{question} is not available for {law}, a loss-against-compute envelope "
+        raise refusal("{question} is not available for {law}, a loss-against-compute envelope "
                        "L(C) = E + A·C^(-alpha): it predicts the loss at a budget but splits it into no N and D; "
                        "compare it with {versus}", versus=REMEDIES["versus"])
 

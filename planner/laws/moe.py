@@ -10,7 +10,7 @@ from ..base.conventions import (MOE_FLOPS_PER_PARAM_TOKEN, MOE_GRANULARITIES, MO
                            MOE_WIDTH_PER_BLOCK)
 from ..base.errors import UnansweredError
 from ..base.units import Real
-from .questions import REMEDIES, Questions, _refusal
+from .questions import REMEDIES, Questions, refusal
 from .repetition import Repetition
 
 __all__ = ["FineGrainedMoE", "MoEOptimum"]
@@ -198,7 +198,7 @@ class FineGrainedMoE(Questions):
 
     @staticmethod
     def _refuse() -> UnansweredError:
-        return _refusal("{question} is not available for {law}, a mixture-of-experts law: its N counts every expert, "
+        return refusal("{question} is not available for {law}, a mixture-of-experts law: its N counts every expert, "
                         "its loss needs the granularity G and its compute counts active parameters and routing "
                         "(Eq. 10); ask for its compute-optimal N, D and G with {flops}", flops=REMEDIES["flops"])
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.units import Real
-from .questions import LossQuestions, _refusal, solve_term
+from .questions import LossQuestions, refusal, solve_term
 
 if TYPE_CHECKING:
     import numpy
@@ -85,7 +85,7 @@ class ParametricLaw(LossQuestions):
         if unique_tokens is None:
             return self
         if repetition is None:
-            raise _refusal("{law} has no [repetition] table of its own: pass repetition=, e.g. "
+            raise refusal("{law} has no [repetition] table of its own: pass repetition=, e.g. "
                            "planner.repetition_for(law) to borrow Muennighoff et al. 2023's")
         from .repetition import RepeatedData
 

@@ -91,7 +91,7 @@ def map_scalar(fn: Callable[..., float], *args: Any) -> Any:
     return np.vectorize(fn, otypes=[float])(*args)
 
 
-def _refusal(template: str, **terms: str) -> UnansweredError:
+def refusal(template: str, **terms: str) -> UnansweredError:
     error = UnansweredError.worded(template, **{"question": "this question", "law": "this law", **terms})
     assert isinstance(error, UnansweredError)
     return error
@@ -99,7 +99,7 @@ def _refusal(template: str, **terms: str) -> UnansweredError:
 
 def refuse_repeated_data(form: str) -> UnansweredError:
     """Repeated data on a law Muennighoff et al. did not fit."""
-    return _refusal("{unique_tokens} needs a parametric (Chinchilla-form) law, as Muennighoff et al. 2023 fit it; "
+    return refusal("{unique_tokens} needs a parametric (Chinchilla-form) law, as Muennighoff et al. 2023 fit it; "
                     "{law} has the " + form + " form; use {preset_muennighoff2023} or another parametric preset",
                     unique_tokens=REMEDIES["unique_tokens"],
                     preset_muennighoff2023=REMEDIES["preset_muennighoff2023"])
@@ -249,11 +249,11 @@ class LossQuestions(Questions):
 
     def tokens_for_loss(self, n_params: Real, loss: Real) -> Real:
         """D(N, ℓ): the tokens at which N parameters reach loss ℓ; inf where none does."""
-        raise _refusal("{question} is not available for {law}: its family has no D(N, ℓ)")
+        raise refusal("{question} is not available for {law}: its family has no D(N, ℓ)")
 
     def params_for_loss(self, n_tokens: Real, loss: Real) -> Real:
         """N(D, ℓ): the parameters at which D tokens reach loss ℓ (D may be inf); inf where none does."""
-        raise _refusal("{question} is not available for {law}: its family has no N(D, ℓ)")
+        raise refusal("{question} is not available for {law}: its family has no N(D, ℓ)")
 
 
 def solve_term(rest: Real, coef: Real, power: Real) -> Real:

@@ -137,8 +137,8 @@ def per_step_rates(schedule: Schedule, step_tokens: float, n_steps: int) -> "num
     return rates
 
 
-def interpolate_rates(tokens: Sequence[float], rates: Sequence[float], step_tokens: float,
-                      n_steps: int) -> "numpy.ndarray":
+def interpolate_rates(tokens: Sequence[float] | numpy.ndarray, rates: Sequence[float] | numpy.ndarray,
+                      step_tokens: float, n_steps: int) -> "numpy.ndarray":
     """Per-step rates from a logged column: η at k·``step_tokens`` linearly interpolated between the logged
     checkpoints, rising linearly from 0 at position 0 to the first logged rate (a linear warm-up) and held at the
     last logged rate beyond the last checkpoint. A step change between two checkpoints is smeared over the gap:

@@ -14,13 +14,16 @@ Without matplotlib (the optional ``plot`` extra) every entry point raises
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from pathlib import Path
 
-from ..base.errors import PlotDependencyError
+from ..base.errors import NumericError, PlotDependencyError
 from ..base.units import format_tick
+from ..files.safe import write_atomic
 
-__all__ = ["FIGURE_FORMATS", "figure_format", "save_figure", "require_matplotlib"]
+__all__ = ["FIGURE_FORMATS", "figure_format", "save_figure", "require_matplotlib", "PALETTE", "interval_bar", "new_figure",
+           "apply_style", "log_axes", "add_caption"]
 
 #: output suffix → matplotlib format
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -37,7 +40,7 @@ STYLE = {
 }
 
 
-def _bar(value: float, lo: float, hi: float) -> list[list[float]]:
+def interval_bar(value: float, lo: float, hi: float) -> list[list[float]]:
     """matplotlib's error-bar lengths for ``value`` in [lo, hi]. A percentile interval need not contain the point
     estimate (at a small level it shrinks to the median of the draws), so the side it excludes gets no bar."""
     return [[max(value - lo, 0.0)], [max(hi - value, 0.0)]]
@@ -45,14 +48,14 @@ def _bar(value: float, lo: float, hi: float) -> list[list[float]]:
 
 def require_matplotlib():
     """Import matplotlib or raise PlotDependencyError saying how to install it."""
-    import logging
-
     # matplotlib says on its logger when it must build a font cache or make a cache folder in /tmp because the user's
     # is not writable: noise on the command line, where a figure is all that is asked for.
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
     try:
+        # matplotlib is optional: imported after require_matplotlib's check
+        # noqa: F401
         import matplotlib
-        from matplotlib.figure import Figure  # noqa: F401
+        from matplotlib.figure import Figure
     except ImportError:
         raise PlotDependencyError(f"plotting needs matplotlib, which is not installed; install it with: "
                                   f"{INSTALL_HINT}") from None
@@ -73,9 +76,6 @@ def save_figure(fig, path, force: bool = False) -> Path:
     Refuses to replace an existing file unless ``force``. A figure whose values reach near the float limit cannot
     be drawn (matplotlib's log ticks, a decade or more beyond the data, overflow to inf): NumericError, no file.
     """
-    from ..base.errors import NumericError
-    from ..files.safe import write_atomic
-
     fmt = figure_format(path)
     try:  # constrained layout already fits the text
         return write_atomic(path, lambda f: fig.savefig(f, format=fmt, metadata=_metadata(fmt)), force)
@@ -93,19 +93,22 @@ def _metadata(fmt):
 # helpers
 
 
-def _figure(width, height):
-    """A new figure; called inside :func:`_style`, whose rc settings it takes."""
+def new_figure(width, height):
+    """A new figure; called inside :func:`apply_style`, whose rc settings it takes."""
+    # matplotlib is optional: imported after require_matplotlib's check
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
-def _style():
+def apply_style():
     return require_matplotlib().rc_context(STYLE)
 
 
-def _log_axes(ax, x_label, y_label, y_counts=True):
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+def log_axes(ax, x_label, y_label, y_counts=True):
+    # matplotlib is optional: imported after require_matplotlib's check
+    from matplotlib.ticker import (FuncFormatter,
+                                   LogLocator, NullFormatter)
 
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -117,6 +120,6 @@ def _log_axes(ax, x_label, y_label, y_counts=True):
         ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _caption(fig, lines, width_chars):
+def add_caption(fig, lines, width_chars):
     text = "\n".join(textwrap.fill(line, width_chars) for line in lines if line)
     fig.supxlabel(text, fontsize=7, color="#444444", ha="left", x=0.01, multialignment="left")

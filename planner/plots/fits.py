@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..base.units import format_flops, format_tick
 from ..laws.questions import asking, family_of
-from .common import _bar, _caption, _figure, _log_axes, _style
+from .common import add_caption, apply_style, interval_bar, log_axes, new_figure
 
 __all__ = ["fit_figure", "isoflop_runs_figure", "curves_figure"]
 
@@ -19,20 +21,19 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
     Takes the runs as arrays (N, D, observed L) and the fitted law family ``model`` (anything with
     ``.loss(N, D)`` and ``.flops_per_param_token``), so it depends on no fitting code.
     """
-    import numpy as np
-
     N, D, L = (np.asarray(x, dtype=float) for x in (n_params, n_tokens, loss))
     with asking(model, "fit_diagnostic"):   # runs of one N each: refused by a law whose compute needs more than N
         C = family_of(model).training_flops(N, D)
     pred = model.loss(N, D)
     resid = L - pred
     rmse = float(np.sqrt(np.mean(np.log(L / pred) ** 2)))
-    with _style():
+    with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib.colors import LogNorm
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(12.0, 4.3)  # room for the legend beside the panels
+        fig = new_figure(12.0, 4.3)  # room for the legend beside the panels
         ax1, ax2 = fig.subplots(1, 2)
         norm = LogNorm(C.min(), C.max()) if C.max() > C.min() else None
         sc = ax1.scatter(pred, L, c=C, norm=norm, cmap="viridis", s=14, edgecolors="none")
@@ -63,7 +64,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
         fig.suptitle(f"Fit diagnostics · {label} · {len(L)} runs · RMSE of log loss {rmse:.4f}", x=0.01, ha="left",
                      fontsize=11, fontweight="bold")
         coefs = ", ".join(f"{n} = {getattr(model, n):.4g}" for n in model.coefficient_names)
-        _caption(fig, [f"Law: {type(model).__name__}: {coefs}; C = {model.flops_per_param_token:g}·N·D.", caption],
+        add_caption(fig, [f"Law: {type(model).__name__}: {coefs}; C = {model.flops_per_param_token:g}·N·D.", caption],
                  170)
     return fig
 
@@ -74,8 +75,6 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
 
 def _power_law_line(ax, C, fit, key="n_params"):
     """The fitted power law over the range of ``C``: N_opt = G·C^a (``key="n_params"``) or D_opt = G_D·C^b."""
-    import numpy as np
-
     C = np.geomspace(min(C) / 1.5, max(C) * 1.5, 50)
     G, a = fit.coefficients["coefficient"], fit.coefficients["exponent"]
     if key == "n_params":
@@ -92,8 +91,6 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
     ``fit`` is a :func:`~planner.fitting.fit_isoflop` result (its ``extra["budgets"]``); ``n_params``, ``loss`` the
     runs it was fitted on; ``intervals`` the used budgets' (low, high) N_opt (default: ±1.96 standard errors).
     """
-    import numpy as np
-
     N, L = np.asarray(n_params, dtype=float), np.asarray(loss, dtype=float)
     budgets = fit.extra["budgets"]
     used = [f for f in budgets if f.used]
@@ -101,12 +98,13 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
         intervals = [(f.n_params * math.exp(-1.96 * f.log_se), f.n_params * math.exp(1.96 * f.log_se))
                      if math.isfinite(f.log_se) else (math.nan, math.nan) for f in used]
     bars = dict(zip((id(f) for f in used), intervals))
-    with _style():
+    with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(11.0, 4.6)
+        fig = new_figure(11.0, 4.6)
         ax1, ax2 = fig.subplots(1, 2)
         cmap = colormaps["viridis"]
         span = np.log([f.flops for f in budgets])
@@ -121,7 +119,7 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
             ax1.scatter(N[idx][~inside], L[idx][~inside], s=16, facecolors="none", edgecolors=colour, zorder=3)
             ax1.plot(f.curve[0], f.curve[1], color=colour, linewidth=1.3, label=f"C = {format_flops(f.flops)}")
             lo, hi = bars[id(f)]
-            xerr = _bar(f.n_params, lo, hi) if math.isfinite(lo) else None
+            xerr = interval_bar(f.n_params, lo, hi) if math.isfinite(lo) else None
             ax1.errorbar(f.n_params, f.loss, xerr=xerr, fmt="D", markersize=5, color="black", capsize=2,
                          linewidth=1, zorder=4)
             ax2.errorbar(f.flops, f.n_params, yerr=xerr, fmt="D", markersize=5, color=colour, capsize=2,
@@ -139,12 +137,12 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
         if len(used) < len(budgets):
             handles.append(Line2D([], [], marker="x", linestyle="none", color="#999999", label="skipped budget"))
         ax1.legend(handles=handles, frameon=False, loc="upper right", fontsize=7)
-        _log_axes(ax2, "Budget $C$ (FLOPs, log scale)", "$N_{opt}$ (parameters)")
+        log_axes(ax2, "Budget $C$ (FLOPs, log scale)", "$N_{opt}$ (parameters)")
         ax2.set_title("(b) Compute-optimal size", loc="left", fontweight="bold")
         ax2.legend(frameon=False, loc="upper left")
         fig.suptitle(f"IsoFLOP fit · {label} · {len(used)} of {len(budgets)} budgets", x=0.01, ha="left",
                      fontsize=11, fontweight="bold")
-        _caption(fig, [f"Method: {fit.method}.", caption], 170)
+        add_caption(fig, [f"Method: {fit.method}.", caption], 170)
     return fig
 
 
@@ -152,14 +150,13 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
     """Approach 1: (a) every run's loss against C with the envelope (the lowest loss at each C; dashed where won by
     the smallest or largest size there and left out), (b) N_opt and (c) D_opt along the envelope with the fitted
     power laws. ``fit`` is a :func:`~planner.fitting.fit_curves` result."""
-    import numpy as np
-
     e = fit.extra["envelope"]
-    with _style():
+    with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.colors import LogNorm
 
-        fig = _figure(12.5, 4.4)
+        fig = new_figure(12.5, 4.4)
         ax1, ax2, ax3 = fig.subplots(1, 3)
         sizes = np.unique(e.run_n_params)
         norm = LogNorm(sizes.min(), sizes.max()) if sizes.max() > sizes.min() else None
@@ -170,6 +167,7 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
         ax1.plot(e.flops, np.where(e.used, envelope, np.nan), color="black", linewidth=2.2, label="envelope (fitted)")
         ax1.plot(e.flops, np.where(~e.used, envelope, np.nan), color="black", linewidth=1.2, linestyle=(0, (3, 2)),
                  label="envelope at the edge of the sizes (left out)")
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib.ticker import FuncFormatter
 
         ax1.set_xscale("log")
@@ -181,21 +179,22 @@ def curves_figure(fit, *, label: str = "runs", caption: str = ""):
         ax1.set_title("(a) Training curves", loc="left", fontweight="bold")
         ax1.legend(frameon=False, loc="upper right", fontsize=7)
         if norm is not None:
+            # matplotlib is optional: imported after require_matplotlib's check
             from matplotlib.cm import ScalarMappable
 
             fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax1, label="Parameters $N$")
         used = e.used
         ax2.scatter(e.flops[used], e.n_params[used], s=4, color="#0072B2", label="envelope $N$")
         _power_law_line(ax2, e.flops[used], fit)
-        _log_axes(ax2, "Compute $C$ (FLOPs)", "$N_{opt}$ (parameters)")
+        log_axes(ax2, "Compute $C$ (FLOPs)", "$N_{opt}$ (parameters)")
         ax2.set_title("(b) Compute-optimal size", loc="left", fontweight="bold")
         ax2.legend(frameon=False, loc="upper left")
         ax3.scatter(e.flops[used], e.n_tokens[used], s=4, color="#D55E00", label="envelope $D$")
         _power_law_line(ax3, e.flops[used], fit, key="n_tokens")
-        _log_axes(ax3, "Compute $C$ (FLOPs)", "$D_{opt}$ (tokens)")
+        log_axes(ax3, "Compute $C$ (FLOPs)", "$D_{opt}$ (tokens)")
         ax3.set_title("(c) Compute-optimal data", loc="left", fontweight="bold")
         ax3.legend(frameon=False, loc="upper left")
         fig.suptitle(f"Envelope of training curves · {label} · {len(e.runs)} runs", x=0.01, ha="left", fontsize=11,
                      fontweight="bold")
-        _caption(fig, [f"Method: {fit.method}.", *(f"Caveat: {w}." for w in fit.warnings), caption], 190)
+        add_caption(fig, [f"Method: {fit.method}.", *(f"Caveat: {w}." for w in fit.warnings), caption], 190)
     return fig

@@ -4,19 +4,22 @@ one or more laws and a law's isoFLOP profiles, with --ci bands where the law car
 
 from __future__ import annotations
 
-from ..base.errors import NoLossModelError
+from typing import Any
+
+import numpy as np
+
+from ..base.errors import NoLossModelError, NoUncertaintyError
 from ..base.units import format_flops_tex, format_tick
 from ..laws.questions import asking, family_of
-from .common import PALETTE, _bar, _caption, _figure, _log_axes, _style
+from ..planning.plan import compute_optimal
+from ..planning.uncertainty import plan_intervals
+from .common import PALETTE, add_caption, apply_style, interval_bar, log_axes, new_figure
 
 __all__ = ["frontier_figure", "isoflop_figure"]
 
 
 def _intervals(law, C, level):
     """``plan_intervals(law, C, level)``, or None without a level or where the law publishes no uncertainty."""
-    from ..base.errors import NoUncertaintyError
-    from ..planning.uncertainty import plan_intervals
-
     if level is None:
         return None
     try:
@@ -39,8 +42,6 @@ def _sources(laws) -> str:
 
 def _in_fitted_range(law, C, N, D):
     """Boolean array: where the plan lies inside every range the law's fit covered."""
-    import numpy as np
-
     inside = np.ones(np.shape(C), dtype=bool)
     for key, values in (("flops", C), ("n_params", N), ("n_tokens", D)):
         if key in law.fitted_range:
@@ -69,21 +70,19 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
     ``flops`` is an increasing array of budgets. Lines are solid where the plan lies inside the
     law's fitted range and dashed where it extrapolates. Returns a matplotlib Figure.
     """
-    import numpy as np
-
-    from ..planning.plan import compute_optimal
-
     C = np.asarray(flops, dtype=float)
-    with _style():
+    with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        fig = _figure(14.3, 4.3)  # room for the legend beside the panels
+        fig = new_figure(14.3, 4.3)  # room for the legend beside the panels
         axes = fig.subplots(1, 3)
         quantities = (("n_params", "$N_{opt}$ (parameters)", "Model size"),
                       ("n_tokens", "$D_{opt}$ (training tokens)", "Training data"),
                       ("tokens_per_param", "$D_{opt}/N_{opt}$ (tokens per parameter)", "Tokens per parameter"))
-        band_notes, no_band, extrapolated, banded, handles = [], [], False, False, []
+        band_notes, no_band, extrapolated, banded = [], [], False, False
+        handles: list[Any] = []   # legend entries: lines and patches
         for i, law in enumerate(laws):
             colour = PALETTE[i % len(PALETTE)]
             plan = compute_optimal(law, C)
@@ -114,10 +113,12 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
         # One legend right of the panels, clear of every curve and band whatever the laws.
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
         for letter, ax, (key, ylabel, title) in zip("abc", axes, quantities):
-            _log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
+            log_axes(ax, "Training compute $C$ (FLOPs, log scale)", ylabel, y_counts=key != "tokens_per_param")
             ax.set_title(f"({letter}) {title}", loc="left", fontweight="bold")
             ax.set_xlim(C[0], C[-1])
-        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+        # matplotlib is optional: imported after require_matplotlib's check
+        from matplotlib.ticker import (
+            FuncFormatter, LogLocator, NullFormatter)
 
         ratio = axes[2]
         ratio.axhline(20, color="#999999", linewidth=0.9, linestyle=":", zorder=1)
@@ -138,7 +139,7 @@ def frontier_figure(laws, flops, level: float | None = 80.0):
             lines.append(f"Bands: central {level:g}% intervals. " + " ".join(n + "." for n in band_notes))
         if no_band:
             lines.append("No band (no published uncertainty): " + ", ".join(no_band) + ".")
-        _caption(fig, lines, 190)
+        add_caption(fig, lines, 190)
     return fig
 
 
@@ -148,10 +149,6 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
     With ``level``, the optimum's N carries a horizontal ``level``% interval where the law publishes
     uncertainty. Raises NoLossModelError for an allocation rule (it predicts no loss).
     """
-    import numpy as np
-
-    from ..planning.plan import compute_optimal
-
     with asking(law, "isoflop_profile"):   # D = C/(k·N): refused by a law whose compute needs more than N
         tokens_at = family_of(law).tokens_for_flops
         tokens_at(1.0, 1.0)
@@ -160,13 +157,14 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
                                "profile; use a parametric preset such as 'besiroglu2024'")
     C = np.sort(np.asarray(budgets, dtype=float))
     k = law.flops_per_param_token
-    best = compute_optimal(law, C)
-    intervals = _intervals(law, C, level)
-    with _style():
+    best: Any = compute_optimal(law, C)        # a plan over the array of budgets: arrays of N, D and loss
+    intervals: Any = _intervals(law, C, level)
+    with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(8.8, 4.8)  # room for the legend beside the axes
+        fig = new_figure(8.8, 4.8)  # room for the legend beside the axes
         ax = fig.subplots()
         cmap = colormaps["viridis"]
         for j, c in enumerate(C):
@@ -175,7 +173,7 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
             ax.plot(N, law.model.loss(N, tokens_at(N, c)), color=colour, label=f"C = {format_flops_tex(c)} FLOPs")
             if intervals is not None:
                 lo, hi = intervals.n_params_lo[j], intervals.n_params_hi[j]
-                ax.errorbar(best.n_params[j], best.loss[j], xerr=_bar(best.n_params[j], lo, hi),
+                ax.errorbar(best.n_params[j], best.loss[j], xerr=interval_bar(best.n_params[j], lo, hi),
                             color=colour, capsize=3, linewidth=1, zorder=3)
         ax.plot(best.n_params, best.loss, linestyle=":", color="#555555", linewidth=1, zorder=2)
         ax.scatter(best.n_params, best.loss, marker="D", s=28, color="black", zorder=4,
@@ -192,5 +190,5 @@ def isoflop_figure(law, budgets, level: float | None = None, span_decades: float
         if level is not None:
             lines.append(f"Error bars: central {level:g}% interval of N_opt; {intervals.note}." if intervals is not None
                          else f"No interval: {law.id} publishes no uncertainty.")
-        _caption(fig, lines, 120)
+        add_caption(fig, lines, 120)
     return fig

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..base.units import format_count
-from .common import _caption, _figure, _style
+from .common import add_caption, apply_style, new_figure
 
 __all__ = ["tasks_figure"]
 
@@ -15,17 +17,16 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
     and the target (N, D) marked; (right) step 2, accuracy against task loss: the ladder's points, the fitted
     step 2, chance, and the target's forecast marked. ``laws`` is the TaskLaws, ``tasks`` its TaskLaw s; ``points``
     maps a task id to ((N, D, L) rows, (L, accuracy) rows) of a ladder, else the file's own points are drawn."""
-    import numpy as np
-
     points = points or {}
 
     k = laws.flops_per_param_token
     target = n_params is not None and n_tokens is not None
-    with _style():
+    with apply_style():
+        # matplotlib is optional: imported after require_matplotlib's check
         from matplotlib import colormaps
         from matplotlib.ticker import FuncFormatter
 
-        fig = _figure(9.5, 2.9 * len(tasks) + 0.9)
+        fig = new_figure(9.5, 2.9 * len(tasks) + 0.9)
         axes = np.atleast_2d(fig.subplots(len(tasks), 2, squeeze=False))
         cmap = colormaps["viridis"]
         for row, task in zip(axes, tasks):
@@ -42,7 +43,7 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
                 lo, hi = D_range if D_range else (mine[:, 1].min(), mine[:, 1].max())
                 D = np.geomspace(lo / 1.5, hi * 1.5, 100)
                 ax1.plot(k * N * D, task.task_loss(N, D), color=colour, linewidth=1.2)
-            if target:
+            if n_params is not None and n_tokens is not None:   # the target run
                 L_t = float(task.task_loss(n_params, n_tokens))
                 ax1.scatter([k * n_params * n_tokens], [L_t], marker="*", s=120, color="#D55E00", zorder=4,
                             label=f"target N = {format_count(n_params)}, D = {format_count(n_tokens)}")
@@ -58,9 +59,9 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
             lo, hi = task.fitted_range.get("task_loss", (None, None))
             p2 = np.asarray(own2, dtype=float).reshape(-1, 2)
             xs = [v for v in (lo, hi) if v] + list(p2[:, 0])
-            L_t = float(task.task_loss(n_params, n_tokens)) if target else None
-            if L_t is not None:
-                xs.append(L_t)
+            L_target = float(task.task_loss(n_params, n_tokens)) if target else None
+            if L_target is not None:
+                xs.append(L_target)
             x0, x1 = (min(xs), max(xs)) if xs else (0.5, 2.0)
             grid = np.linspace(max(x0 - 0.3 * (x1 - x0), 0.0), x1 + 0.1 * (x1 - x0), 200)
             ax2.plot(grid, task.accuracy(grid), color="#0072B2", linewidth=1.6, label=f"step 2 ({task.accuracy_law.form})")
@@ -68,9 +69,9 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
                 ax2.scatter(p2[:, 0], p2[:, 1], color="#555555", s=16 if len(p2) < 100 else 3, zorder=3,
                             label="ladder runs (final)" if len(p2) < 100 else "ladder checkpoints (smoothed)")
             ax2.axhline(task.chance, color="#999999", linestyle=":", linewidth=0.9, label=f"chance {task.chance:.2f}")
-            if L_t is not None:
-                acc = float(task.accuracy(L_t))
-                ax2.scatter([L_t], [acc], marker="*", s=120, color="#D55E00", zorder=4,
+            if L_target is not None:
+                acc = float(task.accuracy(L_target))
+                ax2.scatter([L_target], [acc], marker="*", s=120, color="#D55E00", zorder=4,
                             label=f"target: {100 * acc:.1f}%")
             ax2.set_xlabel("Task loss")
             ax2.set_ylabel("Accuracy" if task.metric == "accuracy" else "Accuracy = 1 − top-1 error")
@@ -84,5 +85,5 @@ def tasks_figure(laws, tasks, n_params: float | None = None, n_tokens: float | N
                  f"C = {k:g}·N·D."]
         if target:
             lines.append("Star: the target run's forecast (step 1, then step 2 at its task loss).")
-        _caption(fig, lines, 150)
+        add_caption(fig, lines, 150)
     return fig

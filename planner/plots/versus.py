@@ -3,7 +3,10 @@ over the base (:mod:`planner.planning.versus`), with bands from both laws' paire
 
 from __future__ import annotations
 
-from .common import PALETTE, _caption, _figure, _log_axes, _style
+import numpy as np
+
+from ..planning.versus import versus, versus_intervals
+from .common import PALETTE, add_caption, apply_style, log_axes, new_figure
 
 __all__ = ["versus_figure"]
 
@@ -12,22 +15,20 @@ def versus_figure(base, variant, flops, level: float | None = None, draws=None):
     """Panel (a): both frontiers against C; panel (b): k(C) with the line k = 1 and the crossovers. ``draws`` is the
     (base, variant) pair of coefficient draws (either may be None) for ``level``% bands; None for no bands.
     Returns a matplotlib Figure."""
-    import numpy as np
-
-    from ..planning.versus import versus, versus_intervals
 
     C = np.asarray(flops, dtype=float)
-    r = versus(base, variant, C)
-    iv = versus_intervals(base, variant, C, level, *draws) if draws is not None and level is not None else None
-    with _style():
-        fig = _figure(10.5, 4.4)
+    r = versus(base, variant, C.tolist())
+    iv = versus_intervals(base, variant, C.tolist(), level, *draws) if draws is not None and level is not None \
+        else None
+    with apply_style():
+        fig = new_figure(10.5, 4.4)
         ax_l, ax_k = fig.subplots(1, 2)
         for colour, law, key in ((PALETTE[0], base, "base_loss"), (PALETTE[1], variant, "variant_loss")):
             ax_l.plot(C, getattr(r, key), color=colour, label=f"{law.id} ({'base' if law is base else 'variant'})")
             if iv is not None:
                 ax_l.fill_between(C, getattr(iv, f"{key}_low"), getattr(iv, f"{key}_high"), color=colour, alpha=0.15,
                                   linewidth=0)
-        _log_axes(ax_l, "Training compute $C$ (FLOPs, log scale)", "Loss $L_{opt}(C)$ (nats/token)", y_counts=False)
+        log_axes(ax_l, "Training compute $C$ (FLOPs, log scale)", "Loss $L_{opt}(C)$ (nats/token)", y_counts=False)
         ax_l.set_yscale("linear")
         ax_l.set_title("(a) Compute-optimal frontiers", loc="left", fontweight="bold")
         ax_l.legend(frameon=False)
@@ -40,7 +41,7 @@ def versus_figure(base, variant, flops, level: float | None = None, draws=None):
         ax_k.axhline(1.0, color="#777777", linewidth=0.9, linestyle=":", label="$k = 1$ (no difference)")
         for x in r.crossovers:
             ax_k.axvline(x.flops, color=PALETTE[3], linewidth=0.9, linestyle="--")
-        _log_axes(ax_k, "Training compute $C$ (FLOPs, log scale)", "Compute multiplier $k(C)$", y_counts=False)
+        log_axes(ax_k, "Training compute $C$ (FLOPs, log scale)", "Compute multiplier $k(C)$", y_counts=False)
         ax_k.set_title("(b) Base compute to match the variant, over $C$", loc="left", fontweight="bold")
         ax_k.legend(frameon=False)
         for ax in (ax_l, ax_k):
@@ -53,5 +54,5 @@ def versus_figure(base, variant, flops, level: float | None = None, draws=None):
                          + ", ".join(f"{x.flops:.3g} FLOPs" for x in r.crossovers) + ".")
         if iv is not None:
             lines.append(f"Bands: central {level:g}% intervals over {iv.n_draws} paired draws.")
-        _caption(fig, lines, 150)
+        add_caption(fig, lines, 150)
     return fig

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Any, Sequence, cast
 
-from ..planning import checks
-from ..base.errors import UnsupportedLawError
+from ..base.errors import InfeasibleError, NoLossModelError, UnreachableLossError, UnsupportedLawError
 from ..base.units import as_floats, format_count
+from ..planning import checks
+from ..planning.plan import compute_optimal
 from . import plans as reports
 from .types import Report
 
@@ -80,6 +81,7 @@ def plan(law, flops: Sequence[float] = (), *, n_params: float | None = None, n_t
     asked = question(flops=flops, n_params=n_params, n_tokens=n_tokens, target_losses=target_losses,
                      constrained=bool(unique_tokens or inference_tokens or max_params or max_tokens))
     if asked == "repeated run":
+        assert n_params is not None and n_tokens is not None and unique_tokens is not None  # cli.plan checks
         report = on_repeated_data(law, n_params, n_tokens, unique_tokens, repetition)
     elif asked == "under constraints":
         report = under_constraints(law, flops, target_losses, unique_tokens=unique_tokens,
@@ -108,8 +110,6 @@ def _with_overrides(report: Report, law) -> Report:
 
 def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Report:
     """The compute-optimal plan of each budget, with central ``ci``% intervals if asked."""
-    from ..planning.plan import compute_optimal
-
     budgets = list(flops)
     # A list of Python floats keeps numpy off the fast path; one budget or many, one call each.
     with checks.guard(law):
@@ -117,6 +117,7 @@ def optimal_plans(law, flops: Sequence[float], ci: float | None = None) -> Repor
     checks.check_plans(law, plans, budgets=budgets)
     report = reports.plan_report(law, plans)
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
         from .intervals import intervals
 
         report = intervals(report, [law], budgets, ci)
@@ -128,12 +129,14 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
     """The compute-optimal plan whose N is ``n_params`` (or whose D is ``n_tokens``): the budget at which that size
     (or data) is optimal under the law, its other quantity and its loss; with central ``ci``% intervals (the budget
     too) if asked."""
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning import whatif
 
     with checks.guard(law):
         if n_params:
             plan, given = whatif.optimal_for_params(law, n_params), ("N", "N_opt", n_params)
         else:
+            assert n_tokens is not None  # N or D fixes the plan: the caller gives one
             plan, given = whatif.optimal_for_tokens(law, n_tokens), ("D", "D_opt", n_tokens)
     checks.check_plans(law, [plan])
     symbol, optimum, value = given
@@ -144,6 +147,7 @@ def optimal_for(law, n_params: float | None = None, n_tokens: float | None = Non
     report = dataclasses.replace(report, title=f"Compute-optimal plan for {symbol} = {format_count(value)} · {law.name}",
                                  footer=(line,) + tuple(report.footer))
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
         from .intervals import intervals
 
         report = intervals(report, [law], [plan.flops], ci, **{"n_params" if n_params else "n_tokens": [value]})
@@ -158,6 +162,7 @@ def what_if(law, flops: Sequence[float], n_params: float | None = None, n_tokens
 
 
 def _what_if(law, flops, n_params, n_tokens) -> Report:
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning import whatif
 
     if not flops:
@@ -172,14 +177,15 @@ def _what_if(law, flops, n_params, n_tokens) -> Report:
     checks.check_plans(law, runs, budgets=list(flops) or None, what="run")
     checks.check_plans(law, [w.optimum for w in runs], what="optimum")
     warnings = list(_range_warnings(law, runs))
-    warnings += checks.undertrained_warnings(law, [w.tokens_per_param for w in runs],
-                                             [w.optimum.tokens_per_param for w in runs])
+    warnings += checks.undertrained_warnings(law, cast(list[float], [w.tokens_per_param for w in runs]),
+                                             cast(list[float], [w.optimum.tokens_per_param for w in runs]))
     return _warned(report, warnings)
 
 
 def least_compute(law, target_losses: Sequence[float], ci: float | None = None) -> Report:
     """The least compute that reaches each target loss, and its optimal N and D; with central ``ci``% intervals
     (of C, N, D and D/N) if asked."""
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning.whatif import min_compute_for_loss
 
     with checks.guard(law):
@@ -188,6 +194,7 @@ def least_compute(law, target_losses: Sequence[float], ci: float | None = None) 
     warnings = list(_range_warnings(law, plans))
     report = reports.target_report(law, target_losses, plans)
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
         from .intervals import intervals
 
         report = intervals(report, [law], [p.flops for p in plans], ci, target_loss=list(target_losses))
@@ -198,6 +205,7 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
                       unique_tokens: float | None = None, inference_tokens: float | None = None,
                       max_params: float | None = None, max_tokens: float | None = None, repetition=None) -> Report:
     """The plans of each budget (or else each target loss) under limited data, inference demand and size caps."""
+    # constraints only: the solvers of planning.constraints are off the plan --flops path
     from ..planning.constraints import plan_with_constraints
     from .constraints import constrained_report
 
@@ -212,6 +220,7 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
 
 def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float, repetition=None) -> Report:
     """The loss of ``n_params`` trained on ``n_tokens`` that repeat ``unique_tokens``, beside its loss on new data."""
+    # constraints only: the solvers of planning.constraints are off the plan --flops path
     from ..planning.constraints import repeated_loss
     from .constraints import repeated_report
 
@@ -220,8 +229,6 @@ def on_repeated_data(law, n_params: float, n_tokens: float, unique_tokens: float
     bad = [k for k in ("epochs", "effective_tokens", "effective_params", "loss", "loss_all_unique")
            if not all(math.isfinite(x) and x > 0 for x in as_floats(getattr(run, k)))]
     if bad:
-        from ..base.errors import InfeasibleError
-
         raise InfeasibleError(f"--params {n_params:g} on --tokens {n_tokens:g} from --unique-tokens {unique_tokens:g} "
                               f"gives no finite {bad[0].replace('_', ' ')}: the values are too extreme to compute "
                               "with; give them within a few dozen orders of magnitude of each other")
@@ -238,26 +245,26 @@ def compare(laws: Sequence, flops: Sequence[float], ci: float | None = None, clu
             budget_note: str | None = None) -> Report:
     """The compute-optimal plans of several laws at the same budgets (costed on ``cluster`` if given, once per
     budget), with central ``ci``% intervals for the laws that publish uncertainty."""
-    from ..planning.plan import compute_optimal
-
     budgets = list(flops)
-    plans = [[None] * len(laws) for _ in budgets]
+    plans: list[list[Any]] = [[None] * len(laws) for _ in budgets]
     for j, law in enumerate(laws):
         with checks.guard(law):
             for i, C in enumerate(budgets):
                 plans[i][j] = compute_optimal(law, C)
         checks.check_plans(law, [row[j] for row in plans], budgets=budgets)
-    warnings = []
+    warnings: list[str] = []
     for j, law in enumerate(laws):
         col = [row[j] for row in plans]
         warnings += _range_warnings(law, col)
         warnings += checks.granularity_warnings(law, [getattr(p, "granularity", 1) for p in col])
     report = _warned(_with_footer_line(reports.compare_report(laws, budgets, plans), budget_note), warnings)
     if cluster is not None:  # the laws share each budget, so they share its cost: once per budget
+        # --gpu, --hparams, --shape only: the hardware and shape modules are off the plan --flops path
         from .compute import with_cost_per_budget
 
         report = with_cost_per_budget(report, cluster, mfu_given)
     if ci is not None:
+        # --ci only: the interval reports stay off the plan --flops path
         from .intervals import intervals
 
         report = intervals(report, laws, budgets, ci)
@@ -269,6 +276,7 @@ def tasks(task_laws, names: Sequence[str] = (), *, n_params: float | None = None
           budget_note: str | None = None) -> Report:
     """``plan --tasks``: the least compute for each target accuracy, else each task's forecast for the run
     (``n_params``, ``n_tokens``) or for ``plan_law``'s compute-optimal split of each budget (:mod:`.tasks`)."""
+    # --tasks only: the task reports and forecasts are off the plan --flops path
     from . import tasks as task_reports
 
     if targets:
@@ -286,7 +294,7 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
 
     An allocation rule predicts no loss and a target at or below a law's irreducible loss is out of its reach: such
     a law is left out of that target's block, and a warning says why (an error if no law is left)."""
-    from ..base.errors import NoLossModelError, UnreachableLossError
+    # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning.whatif import min_compute_for_loss
 
     targets = list(target_losses)
@@ -294,7 +302,8 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     lossy = [law for law in laws if law.has_loss]
     warnings = [f"{', '.join(rules)} {'is an allocation rule' if len(rules) == 1 else 'are allocation rules'} with "
                 "no loss model, so not in a target-loss comparison"] if rules else []
-    plans, unreachable = {}, {}
+    plans: dict[tuple[str, float], Any] = {}
+    unreachable: dict[str, list[float]] = {}
     for law in lossy:
         for t in targets:
             try:
@@ -316,10 +325,11 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     if cluster is not None:
         report = extended(report, None, cluster, mfu_given)
     if ci is not None:
+        by_law = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
+        # --ci only: the interval reports stay off the plan --flops path
         from .intervals import intervals
 
-        reached = {law.id: [t for t in targets if (law.id, t) in plans] for law in lossy}
-        report = intervals(report, [law for law in lossy if reached[law.id]], [], ci, target_loss=reached)
+        report = intervals(report, [law for law in lossy if by_law[law.id]], [], ci, target_loss=by_law)
     return _warned(report, warnings)
 
 
@@ -330,6 +340,7 @@ def extended(report: Report, law, cluster=None, mfu_given: bool = True, hparams_
     ``shape_settings``, as asked."""
     if cluster is None and hparams_law is None and shape_settings is None:
         return report
+    # --gpu, --hparams, --shape only: the hardware and shape modules are off the plan --flops path
     from .compute import extend
 
     return extend(report, law, cluster=cluster, mfu_given=mfu_given, hparams_law=hparams_law,

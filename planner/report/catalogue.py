@@ -3,6 +3,7 @@ report, or as BibTeX)."""
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from ..base.units import format_count, format_flops, format_general, format_text
@@ -96,8 +97,6 @@ def _bib_escape(text: str) -> str:
 
 def bibtex_key(citation) -> str:
     """``hoffmann2022training``: first author's surname (or corporate name), year, first title word."""
-    import re
-
     first = citation.get("authors", "").split(" and ")[0].strip()
     name = first.split(",")[0].split()[0] if "," in first else (first.split() or ["anon"])[-1]
     words = [w for w in re.findall(r"[A-Za-z]+", citation.get("title", "")) if w.lower() not in ("a", "an", "the", "on")]

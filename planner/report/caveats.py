@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Sequence
 
 from .types import Report
 
@@ -23,8 +23,8 @@ __all__ = ["fold", "decisive", "quiet", "shown", "laws_in"]
 def fold(warnings: Sequence[str], among: int | None = None) -> list[str]:
     """``warnings`` each once, those of one foldable kind about two or more subjects as one line in place of the first
     (``among``: how many laws the output shows, for "3 of ``among`` laws"); the rest as they are."""
-    unique = list(dict.fromkeys(warnings))
-    kinds: dict[str, list] = {}
+    unique: list[Any] = list(dict.fromkeys(warnings))  # str, or Caveat (a str with kind, subject, fold...)
+    kinds: dict[Any, list] = {}
     for w in unique:
         if getattr(w, "fold", "") and getattr(w, "subject", ""):
             kinds.setdefault(w.kind, []).append(w)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import cast
 
-from ..compute.hardware import Cluster, cost
-from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token
-from ..base.errors import NumericError
 from ..base.conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
+from ..base.errors import NumericError
 from ..base.units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
-                     format_integer, format_ratio, format_tflops)
+                          format_integer, format_ratio, format_tflops)
+from ..compute.hardware import Cluster, cost
+from ..compute.hparams import suggest_hyperparameters
+from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token, shapes_for
+from ..laws.hparams import suggest_hparams
 from .types import Block, Column, Report
 
 __all__ = [
@@ -64,8 +67,6 @@ def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: 
                                title=f"Suggested hyperparameters · {hparams_law.id}",
                                footer=tuple(hparam_footer(hparams_law, law))))
     if shape_settings is not None:
-        from ..compute.shapes import shapes_for
-
         count = parameter_count(law)
         blocks = [[dict(row) for row in rows] for rows in blocks]
         for row in (row for rows in blocks for row in rows):
@@ -94,9 +95,10 @@ def with_cost(rows, cluster: Cluster) -> list[dict]:
     out = []
     for row in rows:
         c = cost(row.get("training_flops", row.get("flops")), cluster)
+        spent = cast(float, c.flops)
         for what, value in (("GPU-hours", c.gpu_hours), ("wall-clock days", c.wall_clock_days), ("dollars", c.usd)):
             if value is not None and not (math.isfinite(value) and value >= 0):
-                raise NumericError(f"the {what} of {format_flops(c.flops)} FLOPs on {cluster.chip.id} (MFU "
+                raise NumericError(f"the {what} of {format_flops(spent)} FLOPs on {cluster.chip.id} (MFU "
                                    f"{cluster.mfu:g}) overflow: the budget, MFU and price are too extreme to compute "
                                    "with together")
         out.append({**row, "gpu": cluster.chip.id, "gpus": cluster.n_chips, "mfu": cluster.mfu,
@@ -157,6 +159,7 @@ def budget_line(amount: float, unit: str, cluster: Cluster, flops: float) -> str
     elif unit == "wall_clock_days":
         arithmetic = f"{amount:g} days × 86400 s × {cluster.n_chips:,} {cluster.chip.id} × {rate}"
     else:
+        assert cluster.usd_per_chip_hour is not None  # a budget in dollars needs the price (parse_budgets checks)
         hours = amount / cluster.usd_per_chip_hour
         arithmetic = (f"${format_count(amount)} ÷ ${cluster.usd_per_chip_hour:,.2f} per GPU-hour = "
                       f"{format_count(hours)} GPU-hours × 3600 s × {rate}")
@@ -184,11 +187,7 @@ def _suggestion(law, row: dict):
     """The suggestion of ``law`` for a plan row: a hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`) at
     the row's N, D and C; a scaling law's ``[hyperparameters]`` table at its C."""
     if hasattr(law, "batch_tokens"):
-        from ..laws.hparams import suggest_hparams
-
         return suggest_hparams(law, row["n_params"], row["n_tokens"], row["flops"])
-    from ..compute.hparams import suggest_hyperparameters
-
     return suggest_hyperparameters(law, row["flops"])
 
 

@@ -72,7 +72,7 @@ def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
               "Interval: prediction × exp(±2·s), s the RMS of the method's back-test log errors (else its fit "
               "residuals, which leave extrapolation out).", rule]
     footer += [f"{r['method']}: {r['notes']}" for r in rows if r["notes"]]
-    sections = ()
+    sections: tuple[Report, ...] = ()
     if alternatives:
         alt_rows = [{"run": forecast.run, "horizon_tokens": forecast.horizon, "method": a.method,
                      "schedule": _schedule_text(a.schedule), "predicted_loss": a.predicted_loss,

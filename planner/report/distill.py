@@ -8,10 +8,12 @@ only pick fields. Rows carry raw floats under unit-named keys.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
-from ..planning import checks
 from ..base.units import format_count, format_flops, format_loss4, format_text
+from ..planning import checks
+from ..planning.distill import SCENARIOS, compute_optimal_distillation, distill
 from .types import Block, Column, Report
 
 __all__ = ["answer", "run_report", "budget_report", "RUN_KEYS", "BUDGET_KEYS"]
@@ -36,8 +38,6 @@ def answer(law, n_params: float, *, n_tokens: float | None = None, teacher_loss:
     """``plan distill``: with ``n_tokens``, the student distilled from the teacher given (its loss, or its size and
     tokens) beside the student trained supervised; with ``flops``, the compute-optimal distillation per scenario
     (all four of Table 2 unless ``scenarios``) beside supervised training on the same budget."""
-    from ..planning.distill import SCENARIOS, compute_optimal_distillation, distill
-
     if n_tokens is not None:
         run = distill(law, n_params, n_tokens, teacher_loss=teacher_loss, teacher_params=teacher_params,
                       teacher_tokens=teacher_tokens)
@@ -55,8 +55,6 @@ def answer(law, n_params: float, *, n_tokens: float | None = None, teacher_loss:
 
 
 def _with_warnings(report: Report, warnings) -> Report:
-    import dataclasses
-
     return dataclasses.replace(report, warnings=tuple(warnings)) if warnings else report
 
 

@@ -27,7 +27,8 @@ def _projections(fit, boot, budgets: Sequence[float], level: float) -> Report:
     C = np.asarray(budgets, float)
     model = fit.model
     L = np.asarray(model.frontier.loss(C), float)
-    lo = hi = t_lo = t_hi = [None] * len(C)
+    lo: Sequence[float | None] = [None] * len(C)
+    hi = t_lo = t_hi = lo
     notes = []
     if boot is not None:
         drawn = dataclasses.replace(model, **{n: boot.samples[:, j, None] for j, n in enumerate(boot.names)})

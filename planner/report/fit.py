@@ -12,17 +12,24 @@ import dataclasses
 from pathlib import PurePath
 from typing import Callable, NamedTuple, Sequence
 
-from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA
+from .. import fitting
+from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA, ISOFLOP_WINDOW
+from ..base.units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
+                          format_ratio, format_text)
+from ..files.lawwriter import law_from_fit
 from ..fitting.objectives import OVERESTIMATE_PENALTY
-from ..base.units import (format_coefficient, format_count, format_flops, format_general, format_percent,
-                     format_ratio, format_text)
-from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
+from ..fitting.diagnostics import extrapolation_warnings, identification_warnings, interval_warnings
+from ..planning.plan import compute_optimal
+from .intervals import intervals
+from .plans import plan_report
 from .backtests import (HOLDOUT_KEYS, holdout_footer, holdout_section, holdout_summary, rollout_footer, rollout_section,
                         rollout_summary)
+from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
 from .types import Block, Column, Report
 
 __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
-           "COMPARE_KEYS", "FitRequest", "FitAnswer", "fit_answer", "compare_report", "holdout_section"]
+           "COMPARE_KEYS", "FitRequest", "FitAnswer", "fit_answer", "compare_report", "holdout_section",
+           "dropped_resamples", "DEFAULT_REPORT_BUDGETS", "compare_answer"]
 
 #: Keys of a coefficient row.
 COEFFICIENT_KEYS = ("coefficient", "estimate", "standard_error", "ci_level", "estimate_lo", "estimate_hi")
@@ -38,7 +45,9 @@ DEFAULT_REPORT_BUDGETS = (1e20, 1e22, 1e24)
 
 
 class FitRequest(NamedTuple):
-    """What ``plan fit`` was asked: the law and how to fit it, the errors, the budgets, the back-test."""
+    """What ``plan fit`` was asked: the law and how to fit it, the errors, the budgets, the back-test; or, with
+    ``approach`` ("isoflop": Hoffmann's Approach 2, "curves": Approach 1), the allocation rule and how each isoFLOP
+    minimum is found (see :func:`planner.report.isoflop.allocation_answer`)."""
 
     form: str = "parametric"
     tie: tuple = ()
@@ -58,6 +67,18 @@ class FitRequest(NamedTuple):
     weight_column: str | None = None
     weight_by: str | None = None     # "compute": sqrt(C)
     rollout: str | None = None       # "size" or "compute": a rolling back-test by those levels
+    approach: str = ""
+    isoflop_method: str = "parabola"
+    isoflop_window: float | None = ISOFLOP_WINDOW
+    schedule: object = None          # Approach 1: the runs' learning-rate schedule (planner.laws.schedules), if known
+
+
+
+def dropped_resamples(boot) -> list[str]:
+    """The warning that some bootstrap resamples failed, if any did."""
+    if boot is None or not boot.n_failed:
+        return []
+    return [f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid fit and were dropped"]
 
 
 class FitAnswer(NamedTuple):
@@ -75,8 +96,6 @@ class FitAnswer(NamedTuple):
 def _refit(request: FitRequest, k: float, progress=None) -> Callable:
     """``refit(N, D, L, flops=None, weights=None)``: the law of ``request`` fitted to runs (weighted by sqrt(C) with
     --weight-by compute, by ``weights`` with --weights)."""
-    from .. import fitting
-
     def refit(N, D, L, flops=None, weights=None):
         fitter = fitting.fit_kaplan if request.form == "kaplan" else fitting.fit_parametric
         if request.weight_by == "compute":
@@ -124,9 +143,6 @@ def _weights(request: FitRequest, runs):
 def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float], None] | None = None) -> FitAnswer:
     """``plan fit``: fit ``runs`` as ``request`` says, bootstrap it (by default), back-test it (if asked), and
     build the report. ``progress(stage, done, total)`` reports the long steps."""
-    from .. import fitting
-    from ..files.lawfile import law_from_fit
-
     k = runs.flops_per_param_token
     N, D, L = runs.n_params, runs.n_tokens, runs.loss
     refit = _refit(request, k, progress)
@@ -230,8 +246,6 @@ def _shown_errors(fit, boot):
 
 
 def _diagnostics(fit, boot, plans) -> list[str]:
-    from ..fitting.diagnostics import extrapolation_warnings, identification_warnings, interval_warnings
-
     budgets = [row["flops"] for row in plans.rows]
     return extrapolation_warnings(fit, budgets) + interval_warnings(plans.rows) + identification_warnings(boot)
 
@@ -287,6 +301,17 @@ def _fit_fields(fit, boot, runs, ses, se_method, warnings) -> dict:
 
 # ---------------------------------------------------------------------------------------------------------------------
 # several estimators on the same runs (--compare)
+
+
+def compare_answer(runs, request: FitRequest, progress: Callable[[str, float, float], None] | None = None) -> Report:
+    """``plan fit --compare``: several estimators fitted to ``runs`` (:func:`~planner.fitting.compare_estimators`),
+    each back-tested as ``request`` says and planned at its largest budget; their report."""
+    results = fitting.compare_estimators(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops,
+                                         budget=max(request.budgets), objective=request.objective,
+                                         delta=request.delta, holdout=request.holdout,
+                                         holdout_above=request.holdout_above,
+                                         flops_per_param_token=runs.flops_per_param_token, progress=progress)
+    return compare_report(results, request.budgets, runs)
 
 
 def compare_report(results, budgets: Sequence[float], runs) -> Report:
@@ -357,9 +382,5 @@ def design_report(design, law, span: float) -> Report:
 def plans_report(law, budgets: Sequence[float], level: float | None) -> Report:
     """The compute-optimal plans of a fitted ``law`` at ``budgets``, with ``level``% intervals from its bootstrap
     samples where it has them."""
-    from ..planning.plan import compute_optimal
-    from .intervals import intervals
-    from .plans import plan_report
-
     report = plan_report(law, [compute_optimal(law, C) for C in budgets])
     return intervals(report, [law], list(budgets), level) if level is not None else report

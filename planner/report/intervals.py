@@ -8,13 +8,15 @@ the one place that pushes coefficient draws through a law.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 from ..base.caveats import NO_INTERVALS, Caveat
-from ..base.units import as_floats
+from ..base.errors import NoUncertaintyError
+from ..base.units import Real, as_floats
 from .types import Block, Column, Report
 
-__all__ = ["intervals", "with_intervals", "interval_cell", "interval_stack", "INTERVAL_QUANTITIES", "INTERVAL_KEYS", "ANCHORED_KEYS"]
+__all__ = ["intervals", "with_intervals", "interval_cell", "interval_stack", "INTERVAL_QUANTITIES", "INTERVAL_KEYS",
+           "ANCHORED_KEYS", "span_text"]
 
 
 #: Quantities of a plan row that ``--ci`` bounds; each gets ``<key>_lo`` and ``<key>_hi``.
@@ -26,7 +28,8 @@ INTERVAL_KEYS = ("ci_level",) + tuple(f"{q}_{end}" for q in INTERVAL_QUANTITIES 
 ANCHORED_KEYS = INTERVAL_KEYS + ("flops_lo", "flops_hi")
 
 
-def _span(fmt, lo, hi) -> str:
+def span_text(fmt, lo, hi) -> str:
+    """``lo–hi``, each written by ``fmt``."""
     a, b = fmt(lo), fmt(hi)
     # One suffix for both ends when they share it: 75.2–129B, not 75.2B–129B.
     return f"{a[:-1]}–{b}" if a[-1:].isalpha() and a[-1:] == b[-1:] else f"{a}–{b}"
@@ -35,13 +38,13 @@ def _span(fmt, lo, hi) -> str:
 def interval_cell(fmt):
     """The human cell of a value and its interval, ``(value, lo, hi)`` → ``48.4% (44.3%–50.9%)``; the value alone
     where ``lo`` is None. Every interval planner prints is shown this way."""
-    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({_span(fmt, t[1], t[2])})"
+    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])} ({span_text(fmt, t[1], t[2])})"
 
 
 def interval_stack(fmt):
     """The same cell where a terminal is narrow: the interval on a line under its value, without brackets
     (``48.4%`` over ``44.3%–50.9%``)."""
-    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])}\n{_span(fmt, t[1], t[2])}"
+    return lambda t: fmt(t[0]) if t[1] is None else f"{fmt(t[0])}\n{span_text(fmt, t[1], t[2])}"
 
 
 def with_intervals(report: Report, intervals: dict, level: float, missing: Sequence[str] = (),
@@ -82,18 +85,19 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
                                footer=tuple(report.footer) + tuple(notes))
 
 
-def intervals(report: Report, laws: Sequence, flops: Sequence[float], level: float, **anchor) -> Report:
+def intervals(report: Report, laws: Sequence[Any], flops: Sequence[Real], level: float, **anchor: Any) -> Report:
     """``report`` with ``level``% bounds for each law that publishes uncertainty, and a warning for those that do
     not (they get no interval). The plans are those of budgets ``flops``, or with ``anchor`` (``n_params=``,
     ``n_tokens=`` or ``target_loss=``, a list, or a dict of lists by law id) those that quantity fixes (:func:`planner.planning.uncertainty.anchored_intervals`)."""
-    from ..base.errors import NoUncertaintyError
-    from ..planning.uncertainty import anchored_intervals, plan_intervals
+    # --ci only: the coefficient draws are off the plan --flops path
+    from ..planning.uncertainty import (
+        anchored_intervals, plan_intervals)
 
     found, missing = {}, []
     for law in laws:
         try:
             given = {k: v[law.id] if isinstance(v, dict) else v for k, v in anchor.items()}  # per law, or shared
-            found[law.name] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, flops, level)
+            found[law.name] = anchored_intervals(law, level, **given) if anchor else plan_intervals(law, cast(Any, flops), level)
         except NoUncertaintyError as e:
             missing.append((law.name, str(e)))
     if len(missing) == 1:

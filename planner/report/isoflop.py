@@ -12,13 +12,22 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import PurePath
+from typing import Callable
 
-from ..planning.uncertainty import _z
+import numpy as np
+
+from ..base.conventions import ISOFLOP_WINDOW
 from ..base.units import format_count, format_flops, format_loss, format_text
-from .intervals import _span
+from ..files.lawwriter import law_from_fit
+from ..fitting.curves import bootstrap_curves, fit_curves
+from ..fitting.isoflop import bootstrap_isoflop, fit_isoflop
+from ..fitting.result import FitResult
+from ..planning.uncertainty import _z
+from .fit import FitAnswer, FitRequest, dropped_resamples, fit_report, plans_report
+from .intervals import span_text
 from .types import Block, Column, Report
 
-__all__ = ["isoflop_report", "curves_report", "BUDGET_KEYS", "ENVELOPE_KEYS"]
+__all__ = ["isoflop_report", "curves_report", "BUDGET_KEYS", "ENVELOPE_KEYS", "fit_allocation_rule", "allocation_answer"]
 
 #: Keys of a budget row of ``plan fit --isoflop``.
 BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi", "used", "skipped", "n_params",
@@ -30,8 +39,6 @@ ENVELOPE_KEYS = ("n_params", "n_runs", "points", "edge_points", "flops_lo", "flo
 
 def _coefficients(fit, boot, runs):
     """The coefficient table (rows, columns, keys) exactly as ``plan fit``'s report has it (report.fit builds it)."""
-    from .fit import fit_report
-
     # fit_report's own footer reads residuals["rms"] and ["max_abs"]; its footer is not used here.
     table = fit_report(dataclasses.replace(fit, residuals=fit.extra["n_opt_residuals"]), boot,
                        Report(blocks=(), columns=(), keys=()), runs)
@@ -105,7 +112,7 @@ def _n_opt_cell(row) -> str:
         return "—"
     if lo is None or not math.isfinite(lo):
         return format_count(n)
-    return f"{format_count(n)} ({_span(format_count, lo, hi)})"
+    return f"{format_count(n)} ({span_text(format_count, lo, hi)})"
 
 
 def _budget_rows(fit, ab, level):
@@ -127,7 +134,7 @@ def _budget_rows(fit, ab, level):
             row.update(n_params=f.n_params, n_params_lo=lo, n_params_hi=hi, n_params_log_se=f.log_se,
                        n_tokens=f.n_tokens, loss=f.loss, window_lo=f.window[0], window_hi=f.window[1],
                        window_runs=f.window_runs, n_opt_cell=(f.n_params, lo, hi),
-                       window_cell=f"{_span(format_count, *f.window)} ({f.window_runs})")
+                       window_cell=f"{span_text(format_count, *f.window)} ({f.window_runs})")
         else:
             row.update(n_opt_cell=(None, None, None), window_cell="skipped")
         rows.append(row)
@@ -136,7 +143,7 @@ def _budget_rows(fit, ab, level):
 
 def isoflop_report(fit, ab, plans: Report, runs) -> Report:
     """The report of ``plan fit --isoflop``: ``fit`` (:func:`~planner.fitting.fit_isoflop`), its bootstrap ``ab``
-    (:class:`~planner.fitting.isoflop.AllocationBootstrap`, or None), ``plans`` (the fitted rule's plans, with
+    (:class:`~planner.fitting.allocation.AllocationBootstrap`, or None), ``plans`` (the fitted rule's plans, with
     intervals) and the ``runs``."""
     level = ab.level if ab is not None else 95.0
     budgets = fit.extra["budgets"]
@@ -178,8 +185,6 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
 
 
 def _envelope_rows(fit):
-    import numpy as np
-
     e = fit.extra["envelope"]
     rows = []
     for n in np.unique(e.run_n_params):
@@ -221,3 +226,44 @@ def curves_report(fit, ab, plans: Report, runs) -> Report:
     return _document(fit, ab, plans, runs, title, section, lines,
                      {"n_checkpoints": fit.extra["n_checkpoints"], "grid_points": fit.extra["grid_points"],
                       "envelope_points": used})
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the answer: fit, bootstrap, the fitted rule's plans, the report
+
+
+def fit_allocation_rule(runs, curves: bool, isoflop_method: str = "parabola",
+                        isoflop_window: float | None = ISOFLOP_WINDOW, schedule=None) -> FitResult:
+    """Approach 1 (``curves``: ``runs`` are training curves, with their learning-rate ``schedule`` if known) or 2
+    (isoFLOP sweeps) on ``runs`` (a :class:`~planner.fitting.runs.Runs`): the :class:`~planner.fitting.FitResult` of
+    the allocation rule."""
+    k = runs.flops_per_param_token
+    flops = None if "flops" in runs.derived else runs.flops
+    if curves:
+        return fit_curves(runs.run_id, runs.n_params, runs.n_tokens, runs.loss, flops=flops, flops_per_param_token=k,
+                          schedule=schedule)
+    return fit_isoflop(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops, budget=runs.budget,
+                       method=isoflop_method, window=isoflop_window, flops_per_param_token=k,
+                       budget_column=(runs.columns or {}).get("budget", "budget"))
+
+
+def allocation_answer(runs, request: FitRequest,
+                      progress: Callable[[str, float, float], None] | None = None) -> FitAnswer:
+    """``plan fit --isoflop`` and ``plan fit --curves``: the rule of ``request.approach`` fitted to ``runs``, its
+    bootstrap (``request.n_boot`` resamples, none if 0), the fitted law's plans at ``request.budgets`` and the
+    report (which carries the warning of dropped resamples). ``progress(stage, done, total)`` reports the
+    bootstrap."""
+    curves = request.approach == "curves"
+    result = fit_allocation_rule(runs, curves, request.isoflop_method, request.isoflop_window,
+                                 request.schedule if curves else None)
+    ab = None
+    if request.n_boot:
+        resample = bootstrap_curves if curves else bootstrap_isoflop
+        ab = resample(result, n_resamples=request.n_boot, seed=request.seed, level=request.level,
+                      progress=None if progress is None else lambda done, total: progress("bootstrap", done, total))
+    boot = ab.coefficients if ab is not None else None
+    fitted = law_from_fit(result, boot, law_id=request.law_id, source=PurePath(runs.source).name)
+    plans = plans_report(fitted, list(request.budgets), request.level if boot is not None else None)
+    report = (curves_report if curves else isoflop_report)(result, ab, plans, runs)
+    report = dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(dropped_resamples(boot)))
+    return FitAnswer(report, result, boot, None)

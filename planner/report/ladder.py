@@ -37,8 +37,8 @@ def with_run_settings(rows, hparam_law=None, cluster=None, count: str = "total",
     for row in rows:
         row = dict(row)
         if hparam_law is not None:
-            h = hparam_row(hparam_law, row["n_params"], row.get("hparam_tokens", row["n_tokens"]), None,
-                           sequence_length, power_of_two)
+            horizon = row["hparam_tokens"] if "hparam_tokens" in row else row["n_tokens"]
+            h = hparam_row(hparam_law, row["n_params"], horizon, None, sequence_length, power_of_two)
             row.update({k: h[k] for k in HPARAM_RUN_KEYS if k in h})
             row["steps"] = round(row["n_tokens"] / h["batch_tokens_trainable"])
             if "decay_start_tokens" in row:
@@ -48,7 +48,7 @@ def with_run_settings(rows, hparam_law=None, cluster=None, count: str = "total",
             s = shapes[len(shapes) // 2]                     # the middle aspect ratio of shapes_for's
             row.update(n_layer=s.n_layer, d_model=s.d_model, n_heads=s.n_heads)
         if cluster is not None:
-            c = cost(row.get("cost_flops", row["flops"]), cluster)
+            c = cost(row["cost_flops"] if "cost_flops" in row else row["flops"], cluster)
             row.update(gpu=cluster.chip.id, gpus=cluster.n_chips, mfu=cluster.mfu, gpu_hours=c.gpu_hours,
                        wall_clock_days=c.wall_clock_days, usd=c.usd)
         out.append(row)
@@ -132,8 +132,8 @@ def ladder_report(lad: LadderPlan, law, horizon_note: str, k: float, *, hparam_l
         from ..compute.hardware import cost
 
         total = cost(sum(k * r.n_params * r.new_tokens for r in lad.rungs), cluster)
-        footer.append(f"The whole ladder: {format_count(total.gpu_hours)} GPU-hours"
-                      + (f", {format_ratio(total.wall_clock_days)} days" if total.wall_clock_days else "")
+        footer.append(f"The whole ladder: {format_count(float(total.gpu_hours))} GPU-hours"
+                      + (f", {format_ratio(float(total.wall_clock_days))} days" if total.wall_clock_days else "")
                       + (f", ${total.usd:,.0f}" if total.usd else "")
                       + "; each rung's cost is its run's up to that point.")
     footer += run_footer(hparam_law, cluster, count, sequence_length,

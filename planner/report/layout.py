@@ -14,7 +14,7 @@ No rich here: the widths are arithmetic over the formatted cells, so the choice 
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Sequence
 
 from .types import Column
 
@@ -23,7 +23,7 @@ __all__ = ["Layout", "STYLES", "choose", "column_widths", "table_width", "cells"
 #: How each layout style draws a rich table (keyword arguments of rich.table.Table): "pad" pads every column by one
 #: space each side, "flush" drops the outer two, "tight" keeps one space right of each column but the last and no
 #: edges (two spaces between columns).
-STYLES = {"pad": dict(pad_edge=True, padding=(0, 1), show_edge=True),
+STYLES: dict[str, dict[str, Any]] = {"pad": dict(pad_edge=True, padding=(0, 1), show_edge=True),
           "flush": dict(pad_edge=False, padding=(0, 1), show_edge=True),
           "tight": dict(pad_edge=False, padding=(0, 1, 0, 0), show_edge=False)}
 
@@ -138,7 +138,7 @@ def _split(rows, columns: Sequence[Column], width: int) -> tuple[tuple[Column, .
     groups: list[tuple[Column, ...]] = []
     left = list(rest)
     while left:  # greedy: as many columns as fit in each table
-        group = (left.pop(0),)
+        group: tuple[Column, ...] = (left.pop(0),)
         if not fits(group):
             return None
         while left and fits(group + (left[0],)):

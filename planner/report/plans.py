@@ -8,7 +8,7 @@ Rows carry raw floats under unit-named keys.
 from __future__ import annotations
 
 import itertools
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..base.units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
                      format_sig, format_text)
@@ -20,10 +20,10 @@ __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "c
 
 
 #: Short headers of the plan quantities for narrow terminals (planner.report.render shows them with their legend).
-FLOPS_SHORT = dict(short="C", legend="C: FLOPs")
-PARAMS_SHORT = dict(short="N", legend="N: parameters")
-TOKENS_SHORT = dict(short="D", legend="D: tokens")
-RATIO_SHORT = dict(short="D/N", legend="D/N: tokens per parameter")
+FLOPS_SHORT: dict[str, Any] = dict(short="C", legend="C: FLOPs")
+PARAMS_SHORT: dict[str, Any] = dict(short="N", legend="N: parameters")
+TOKENS_SHORT: dict[str, Any] = dict(short="D", legend="D: tokens")
+RATIO_SHORT: dict[str, Any] = dict(short="D/N", legend="D/N: tokens per parameter")
 
 #: Keys of a plan row, in the order machine formats carry them.
 PLAN_KEYS = ("preset", "flops", "n_params", "n_tokens", "tokens_per_param", "loss")
@@ -230,7 +230,7 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
                      n_params=float(p.n_params), n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
                      loss=float(p.loss))
                 for law in laws if (p := plans.get((law.id, t))) is not None]
-        notes = ()
+        notes: tuple[str, ...] = ()
         if len(rows) > 1:
             lo, hi = min(rows, key=lambda r: r["flops"]), max(rows, key=lambda r: r["flops"])
             notes = (f"Spread: C from {format_flops(lo['flops'])} ({lo['preset']}) to {format_flops(hi['flops'])} "

@@ -7,11 +7,18 @@ carry every row's keys as raw floats. Only the terminal table uses rich, importe
 
 from __future__ import annotations
 
+import io
 import math
-from typing import Callable, Sequence
+import re
+from typing import TYPE_CHECKING, Callable, Sequence, cast
 
+from .caveats import shown
+from .layout import STYLES, choose, column_widths, table_width
 from .layout import row_cells as _cells
 from .types import Column, Report
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 __all__ = ["to_json", "to_csv", "to_markdown", "to_latex", "to_html", "latex_escape", "table", "print_table", "render",
            "render_report", "FORMATS", "TEXT_FORMATS"]
@@ -54,8 +61,6 @@ def caveats(report: Report) -> list[str]:
     """The report's warnings as the human formats list them under "Caveats": each once, those of one kind about
     several laws folded into one line (:func:`planner.report.caveats.shown`). JSON carries every warning as raised
     under ``warnings``; CSV stays pure rows; the command line prints them, folded, on stderr."""
-    from .caveats import shown
-
     return shown(report)
 
 
@@ -63,6 +68,7 @@ def to_json(report: Report) -> str:
     """A JSON list, one object per row, raw floats under unit-named keys (with the report's ``warnings`` in each row
     when it has any); a document (``report.fields``) is an object, its ``warnings`` a key of its own. Strict JSON:
     NaN and infinities are null."""
+    # the json format only
     import json
 
     return json.dumps(_json_value(report), indent=2, allow_nan=False)
@@ -72,12 +78,11 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
           footer: Sequence[str] = (), console=None, wrap: bool = False, style: str = "pad") -> None:
     """Print a rich table of ``rows`` and the ``footer`` lines to ``console`` (stdout by default); with ``wrap`` the
     cells of wrapping columns may break at spaces; ``style`` is one of :data:`planner.report.layout.STYLES`."""
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
-
-    from .layout import STYLES, column_widths
 
     console = console or Console(emoji=False)
     # Text objects, never strings: a string would be read as rich markup, and a law id like '[/bold]' is not markup.
@@ -86,7 +91,8 @@ def table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = N
     cells = [_cells(row, columns) for row in rows]
     for col, width in zip(columns, column_widths(cells, columns, console.width, wrap, style)):
         # Fixed widths: numbers never fold; headers (and text cells) wrap at spaces when room is short.
-        t.add_column(Text(col.header, style="table.header"), justify=col.align, width=width, overflow="fold")
+        t.add_column(Text(col.header, style="table.header"), justify=cast("JustifyMethod", col.align), width=width,
+                     overflow="fold")
     for r in cells:
         t.add_row(*(Text(c) for c in r))
     console.print(t)
@@ -101,8 +107,8 @@ def to_csv(report: Report) -> str:
     flattened: each of its rows becomes one CSV line that repeats the outer row's values, its keys prefixed
     (``shapes_n_layer``...); an outer row with no nested rows keeps one line with those cells empty.
     """
+    # the csv format only
     import csv
-    import io
 
     flat = [k for k in report.keys if k not in report.nested]
     header = flat + [f"{k}_{sub}" for k in report.keys if k in report.nested for sub in report.nested[k]]
@@ -111,7 +117,7 @@ def to_csv(report: Report) -> str:
     w.writerow(header)
     for row in report.rows:
         outer = [_csv_cell(row.get(k)) for k in flat]
-        inner = [[]]
+        inner: list[list[str]] = [[]]
         for k in (k for k in report.keys if k in report.nested):
             subs = [[_csv_cell(sub.get(s)) for s in report.nested[k]] for sub in row.get(k) or ()]
             inner = [a + b for a in inner for b in (subs or [[""] * len(report.nested[k])])]
@@ -174,8 +180,6 @@ def latex_escape(text: str) -> str:
 
 def _tex_cell(text: str) -> str:
     """A table cell: ``1.00e21`` becomes $1.00\\times10^{21}$; anything else is escaped."""
-    import re
-
     m = re.fullmatch(r"(-?\d+(?:\.\d+)?)e([+-]?\d+)", text)
     if m:
         return f"${m.group(1)}\\times10^{{{int(m.group(2))}}}$"
@@ -220,6 +224,7 @@ def to_latex(report: Report) -> str:
 def to_html(report: Report) -> str:
     """Small HTML tables (one per block) with the footer and caveats as small print: a notebook's view of a report
     (:func:`planner.base.notebook.report_html`, which :meth:`planner.report.types.Report._repr_html_` shows)."""
+    # notebooks only: planner.base.notebook imports html, off the plan --flops path
     from ..base.notebook import report_html
 
     return report_html(report)
@@ -242,8 +247,8 @@ def render_report(report: Report, fmt: str, width: int = 100) -> str:
     shows them; ``planner.render_report`` in the public API)."""
     if fmt != "table":
         return render(report, fmt)
-    import io
 
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich.console import Console
 
     out = io.StringIO()
@@ -259,16 +264,15 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
     spacing or the columns split over several tables make it fit (:func:`planner.report.layout.choose`); only a
     terminal too narrow for even that gets each row as ``header: value`` lines, so nothing is folded mid-number.
     """
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich.console import Console
     from rich.text import Text
 
-    from .layout import choose, table_width
-
     console = console or Console(emoji=False)
     layout = choose(report.columns, report.rows, console.width)
-    one = layout is not None and len(layout.groups) == 1
     # A single untitled block carries the report's title as the table's own title, where the title fits over it.
-    inline = one and len(report.blocks) == 1 and not report.blocks[0].title and \
+    inline = layout is not None and len(layout.groups) == 1 and len(report.blocks) == 1 and \
+        not report.blocks[0].title and \
         len(report.title or "") <= table_width(report.blocks[0].rows, layout.groups[0], natural=True)
     if report.title and not inline:
         console.print(Text(report.title, style="bold"), soft_wrap=False)
@@ -280,6 +284,7 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
         for i, group in enumerate(layout.groups if layout else ()):
             if i:
                 console.print()
+            assert layout is not None  # the loop runs only with a layout
             table(block.rows, group, title=report.title if inline else None, console=console, wrap=layout.wrap,
                   style=layout.style)
         for note in block.notes:
@@ -309,6 +314,7 @@ def _originals(shown, report: Report) -> list[Column]:
 
 
 def _records(rows, columns, console) -> None:
+    # the reporting layer imports no rich (tests/test_report_answers.py): only the table needs it
     from rich.text import Text
 
     label = max(len(c.header) for c in columns)

@@ -9,12 +9,16 @@ intervals as ``<key>_lo``/``<key>_hi`` with ``ci_level``, as every ``--ci`` in p
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
+from ..base.errors import NoUncertaintyError
 from ..base.units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
+from ..planning.forecasting import extrapolation, forecast, forecast_intervals, least_compute_for_accuracy, near_chance
+from ..planning.plan import compute_optimal
 from .intervals import interval_cell, interval_stack
-from .types import Block, Column, Report
 from .plans import PARAMS_SHORT, RATIO_SHORT, TOKENS_SHORT
+from .types import Block, Column, Report
 
 __all__ = ["task_laws_report", "task_law_report", "forecast_report", "target_report", "fit_tasks_report",
            "forecasts", "targets", "TASK_LAW_KEYS", "TASK_KEYS", "TARGET_KEYS"]
@@ -211,8 +215,6 @@ def _extrapolation_warnings(laws, tasks, flops_list) -> list[str]:
     """One line for the tasks whose step 1 extrapolates more than
     :data:`~planner.base.conventions.EXTRAPOLATION_WARNING`× beyond their ladder's compute at the largest of ``flops_list``
     (:func:`planner.planning.forecasting.extrapolation`)."""
-    from ..planning.forecasting import extrapolation
-
     far = {t.id: f for t in tasks if (f := extrapolation(t, max(flops_list))) is not None}
     if not far:
         return []
@@ -228,16 +230,13 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
               flops: Sequence[float] = (), plan_law=None, ci: float | None = None) -> Report:
     """``plan --tasks``: each task's forecast for the run (``n_params``, ``n_tokens``), or for the compute-optimal
     split of ``plan_law`` at each budget in ``flops``; with ``ci``% intervals from the tasks' bootstrap samples."""
-    from ..base.errors import NoUncertaintyError
-    from ..planning.forecasting import forecast, forecast_intervals, near_chance
-    from ..planning.plan import compute_optimal
-
     tasks = laws.select(names)
     runs = [(None, n_params, n_tokens)] if not flops else \
         [(C, float(p.n_params), float(p.n_tokens)) for C, p in ((C, compute_optimal(plan_law, C)) for C in flops)]
     warnings, notes, missing = [], [], []
     blocks = []
     for C, N, D in runs:
+        assert N is not None and D is not None  # a run (n_params, n_tokens) or the plans of flops: the caller's choice
         rows = []
         for t in tasks:
             iv = None
@@ -275,8 +274,6 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
 
 def targets(laws, names: Sequence[str], target_accuracies: Sequence[float]) -> Report:
     """``plan --target-accuracy``: for each task and target, the least compute reaching it."""
-    from ..planning.forecasting import least_compute_for_accuracy
-
     tasks = laws.select(names)
     results = [least_compute_for_accuracy(t, a) for t in tasks for a in target_accuracies]
     report = target_report(laws, results)
@@ -284,8 +281,6 @@ def targets(laws, names: Sequence[str], target_accuracies: Sequence[float]) -> R
 
 
 def _with_warnings(report: Report, warnings: Sequence[str]) -> Report:
-    import dataclasses
-
     return dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(dict.fromkeys(warnings)))
 
 
@@ -308,13 +303,10 @@ def fit_tasks_report(laws, fits: Sequence, ladder, forecast: Report | None = Non
                                          f"{ladder.source}", footer=lines)
     fields = dict(report.fields)
     fields["warnings"] = [w for f in fits for w in f.warnings]
-    sections = ()
+    sections: tuple[Report, ...] = ()
     if forecast is not None:
-        import dataclasses
-
         sections = (dataclasses.replace(forecast, title="Forecast at the target", footer=(), name="forecast"),)
     warnings = [w for f in fits for w in f.warnings] + (list(forecast.warnings) if forecast is not None else [])
-    import dataclasses
 
     return dataclasses.replace(report, fields=fields, sections=sections, warnings=tuple(dict.fromkeys(warnings)))
 

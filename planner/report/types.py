@@ -9,6 +9,7 @@ key in each row, the key in ``keys``), rows, blocks or sections; no renderer cha
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
+
 __all__ = ["Column", "Block", "Report"]
 
 # No ``from __future__ import annotations`` here: string annotations make every dataclass field cost a regular
@@ -88,7 +89,7 @@ class Report:
     def to_dict(self) -> dict:
         """The report as plain Python: its title, machine rows (:meth:`to_records`), footer, warnings, document
         fields and sections (each a dict too)."""
-        out = {"title": self.title, "rows": self.to_records(), "footer": list(self.footer),
+        out: dict[str, Any] = {"title": self.title, "rows": self.to_records(), "footer": list(self.footer),
                "warnings": list(dict.fromkeys(self.warnings))}
         if self.fields:
             out["fields"] = dict(self.fields)
@@ -98,6 +99,7 @@ class Report:
 
     def _repr_html_(self) -> str:
         """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
+        # notebooks only: it imports html, off the plan --flops path
         from ..base.notebook import report_html
 
         return report_html(self)

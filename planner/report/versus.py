@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..base.units import as_floats, format_flops, format_loss, format_sig, format_text
 from .intervals import interval_cell, interval_stack
@@ -33,7 +33,7 @@ def _multiplier(x) -> str:
 
 
 def _verdict(k: float, low: float | None, high: float | None) -> str:
-    if low is not None and low <= 1.0 <= high:
+    if low is not None and high is not None and low <= 1.0 <= high:
         return NO_DIFFERENCE
     if k > 1.0:
         return "variant better"
@@ -67,7 +67,7 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
         keys += [q] + ([f"{q}_low", f"{q}_high"] if intervals is not None else [])
     rows = []
     for i, C in enumerate(as_floats(result.flops)):
-        row = {"flops": C}
+        row: dict[str, Any] = {"flops": C}
         for q in bounded:
             row[q] = float(getattr(result, q)[i])
             lo = hi = None

@@ -20,7 +20,7 @@ from planner.files.presets import load_law_file
 
 from .reference import reference_file
 from .sweeps import training_curves
-from .test_isoflop import BESIROGLU
+from .test_fitting_isoflop import BESIROGLU
 
 #: Hoffmann et al. 2022 §3.1: "For each parameter count N we train 4 different models, decaying the learning rate by
 #: a factor of 10× over a horizon ... that ranges by a factor of 16×": here 5 to 80 tokens per parameter.

@@ -1,6 +1,6 @@
 """planner.fitting: the multi-start Huber fit recovers known laws; bad designs are refused; bootstrap is reproducible.
 
-The reproduction of Besiroglu et al.'s published fit is in tests/test_fit_reference.py.
+The reproduction of Besiroglu et al.'s published fit is in tests/test_fitting_parametric_reference.py.
 """
 
 import math

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from planner.files.lawfile import law_from_fit
+from planner.files.lawwriter import law_from_fit
 from planner.fitting.envelope import bootstrap_envelope, envelope_points, fit_envelope, lack_of_fit_interval
 from planner.base.errors import UnansweredError
 from planner.laws import EnvelopeLaw

@@ -74,7 +74,7 @@ def test_the_reporting_layer_imports_neither_click_nor_rich():
 ])
 def test_which_question_plan_answers_is_decided_once(kwargs, asked):
     """The command line validates for, and answers.plan answers, the question answers.question names."""
-    from planner.cli.options import Budgets
+    from planner.cli.plan_options import Budgets
     from planner.cli.plan import PlanRequest
     from planner.report.answers import question
 

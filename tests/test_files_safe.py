@@ -132,6 +132,7 @@ def test_a_file_that_appears_during_the_write_is_not_replaced_without_force(tmp_
     assert os.listdir(tmp_path) == ["f.png"]
 
 
+@pytest.mark.slow  # concurrency
 def test_concurrent_writers_of_one_name_leave_exactly_one_winner(tmp_path):
     import threading
 

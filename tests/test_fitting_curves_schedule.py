@@ -12,7 +12,7 @@ from planner.fitting.curves import fit_curves
 from planner.laws.schedules import Schedule
 
 from .sweeps import training_curves
-from .test_curves import BESIROGLU, HORIZONS, SIZES
+from .test_fitting_curves import BESIROGLU, HORIZONS, SIZES
 
 
 def curves():

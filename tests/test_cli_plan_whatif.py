@@ -1,6 +1,6 @@
 """The commands of issue 3 through the CLI: what-if, exact run, target loss, compare, cite, formats.
 
-Exact outputs of every format live in the golden files (test_formats_golden.py); here: behaviour,
+Exact outputs of every format live in the golden files (test_report_render_golden.py); here: behaviour,
 error paths (exit code and message), warnings on stderr only, narrow terminals and colour.
 """
 

@@ -12,7 +12,7 @@ from planner.cli import cli
 from planner.base.errors import RunsError
 from planner.fitting.ladder import from_olmo_ladder, ladder_csv, parse_ladder
 from planner.fitting.tasks import moving_average, step2_points
-from planner.files.lawfile import load_task_law_file
+from planner.files.taskfile import load_task_law_file
 from planner.laws import ParametricLaw
 from planner.laws.tasks import SigmoidAccuracy
 

@@ -16,7 +16,7 @@ from planner.report.plans import compare_report, plan_report, target_report, wha
 from planner.compute.shapes import shapes_for
 from planner.planning.whatif import min_compute_for_loss, plan_with_params
 
-from .test_reports import assert_latex_well_formed, cell_value, parse_markdown_tables
+from .test_report_render import assert_latex_well_formed, cell_value, parse_markdown_tables
 
 H100 = 989.4e12  # dense BF16 FLOP/s, presets/hardware.toml
 CLUSTER = Cluster(chip=load_chip("h100"), n_chips=1024, mfu=0.40, usd_per_chip_hour=2.5)

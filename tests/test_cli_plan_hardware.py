@@ -51,7 +51,7 @@ def test_costed_plan_with_hyperparameters():
 
 
 def test_plan_hardware_lists_the_catalogue():
-    result = run("hardware")  # byte for byte in every format: tests/golden/hardware.* (test_formats_golden.py)
+    result = run("hardware")  # byte for byte in every format: tests/golden/hardware.* (test_report_render_golden.py)
     assert result.exit_code == 0
     for chip in ("a100", "h100", "h200", "b200", "mi300x", "tpu-v4", "tpu-v5e", "tpu-v5p"):
         assert chip in result.stdout

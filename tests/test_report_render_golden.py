@@ -6,7 +6,7 @@ exactly, the numbers at a stated relative tolerance (tight for closed forms, loo
 the files hold on any CPU. A mismatch fails.
 To accept a deliberate change, regenerate and review the diff:
 
-    PLANNER_REGEN_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_formats_golden.py
+    PLANNER_REGEN_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_report_render_golden.py
     git diff tests/golden/
 """
 

@@ -78,7 +78,7 @@ def test_hoffmann_table_3_read_backwards():
     """Hoffmann et al. 2022, Table 3 (Approach 1): a 400M model is optimal at 1.92e19 FLOPs on 8.0B tokens, 1B at
     1.21e20 on 20.2B, 10B at
     1.23e22 on 205.1B. The preset's prefactor is a fit over the table, which the paper rounds to 2-3 figures: N within
-    2.5% (test_presets.py) puts C within (1.025)^2 − 1 ≈ 5%, D within 6%."""
+    2.5% (test_files_presets.py) puts C within (1.025)^2 − 1 ≈ 5%, D within 6%."""
     law = load_preset("hoffmann2022-approach1")
     for N, C, D in [(4.0e8, 1.92e19, 8.0e9), (1.0e9, 1.21e20, 20.2e9), (1.0e10, 1.23e22, 205.1e9)]:
         plan = optimal_for_params(law, N)

@@ -85,7 +85,7 @@ def test_loss_where_the_law_has_one(law):
 def test_no_split_of_the_budget_beats_the_plan(preset, C):
     """The plan's loss is the least along the law's own budget line: N moved by ±10% (D from the law's FLOPs
     convention: k·N·D, or a mixture of experts' Eq. 10 at the plan's G) never does better. Every family, one check
-    (the closed forms against scipy are in test_whatif.py, the MoE's numeric optimum in test_moe.py)."""
+    (the closed forms against scipy are in test_planning_whatif.py, the MoE's numeric optimum in test_laws_moe.py)."""
     law = load_preset(preset)
     plan = compute_optimal(law, C)
     for factor in (0.9, 1.1):

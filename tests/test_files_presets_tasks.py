@@ -14,7 +14,7 @@ import pytest
 
 from planner.base.errors import PresetError, UnknownPresetError
 from planner.planning.forecasting import forecast
-from planner.files.lawfile import task_laws_from_mapping
+from planner.files.taskfile import task_laws_from_mapping
 from planner.files.presets import list_task_laws, load_preset, load_task_laws, preset_ids, task_law_source, task_preset_ids
 
 from .reference import gadre_dir, olmo_ladder_dir
@@ -31,7 +31,7 @@ def test_the_issue_lists_task_laws_are_all_shipped():
 
 
 def test_task_laws_are_apart_from_the_scaling_laws():
-    """The law registry (plan presets, plan compare, the registry tests of tests/test_presets.py) never meets one."""
+    """The law registry (plan presets, plan compare, the registry tests of tests/test_files_presets.py) never meets one."""
     assert not set(TASK_PRESETS) & set(preset_ids())
     with pytest.raises(UnknownPresetError):
         load_preset("bhagia2024")

@@ -20,7 +20,7 @@ from planner.planning.whatif import (compute_efficiency, evaluate, frontier, min
                             plan_with_params, plan_with_tokens)
 
 #: Laws planned on one N with C = k·N·D; a mixture of experts (N counting every expert, its loss needing the
-#: granularity) answers none of the what-ifs: MOE_PRESETS refuse them (test_moe.py checks its optimum instead).
+#: granularity) answers none of the what-ifs: MOE_PRESETS refuse them (test_laws_moe.py checks its optimum instead).
 LOSS_PRESETS = [law.id for law in list_presets() if law.has_loss and not law.routed]
 RULE_PRESETS = [law.id for law in list_presets() if not law.has_loss]
 MOE_PRESETS = [law.id for law in list_presets() if law.routed]

@@ -158,6 +158,7 @@ def test_gadre_back_test_on_all_runs_matches_the_direct_prediction():
 
 # --- comparisons ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # estimator comparison
 def test_compare_fits_every_estimator_and_says_why_one_cannot():
     N, D, L = simulated_runs(TRUTH, SIZES, RATIOS, noise=0.003, seed=9)
     results = compare_estimators(N, D, L, budget=1e24)
@@ -173,6 +174,7 @@ def test_compare_fits_every_estimator_and_says_why_one_cannot():
     assert free.backtest.max_abs_relative_error < 0.02
 
 
+@pytest.mark.slow  # estimator comparison
 def test_compare_includes_approach_2_on_isoflop_sweeps():
     from planner.fitting import design_isoflop
 

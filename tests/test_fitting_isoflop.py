@@ -311,6 +311,30 @@ def test_bootstrap_is_reproducible_and_resamples_within_budgets():
     assert b1.b_interval[0] < fit.exponents[1] < b1.b_interval[1]
 
 
+@pytest.mark.parametrize("window", [4.0, 2.5])
+def test_the_bootstrap_refinds_each_minimum_with_the_fits_own_estimator(monkeypatch, window):
+    """A resample that draws every run exactly once is the data: the bootstrap must then find each budget's N_opt
+    and the rule's G and a exactly as the fit did, with the same window in the same logarithm. (A window read as
+    log10 instead of ln is a narrower window, exp(log10 w), with other sizes in it: the guard shows those minima differ.)"""
+    import planner.fitting.isoflop as isoflop
+
+    N, D, L, C, _, _ = sweeps(ASYMMETRIC, BUDGETS, seed=6, noise=0.002, sizes=(14, 16), span=(300, 1000))
+    fit = fit_isoflop(N, D, L, window=window)
+    used = [f for f in fit.extra["budgets"] if f.used]
+    narrower = fit_isoflop(N, D, L, window=math.exp(math.log10(window)))
+    moved = [f.n_params for f in narrower.extra["budgets"] if f.used]
+    assert len(moved) != len(used) or not np.allclose(moved, [f.n_params for f in used], rtol=1e-6)
+
+    monkeypatch.setattr(isoflop, "resample_counts", lambda rng, R, n: np.ones((R, n)))
+    boot = bootstrap_isoflop(fit, n_resamples=3, seed=0)
+    assert boot.coefficients.n_failed == 0
+    for f, (lo, hi) in zip(used, boot.budget_intervals, strict=True):
+        assert lo == pytest.approx(f.n_params, rel=1e-9) and hi == pytest.approx(f.n_params, rel=1e-9)
+    G, a = fit.coefficients["coefficient"], fit.coefficients["exponent"]
+    np.testing.assert_allclose(boot.coefficients.samples, [[G, a]] * 3, rtol=1e-9)
+
+
+@pytest.mark.slow  # twelve bootstraps: a coverage study
 def test_bootstrap_intervals_cover_the_true_exponent():
     """On 12 noisy drifting sweeps, the 90% bootstrap interval of a holds β/(α+β) at least 10 times (the within-budget
     resampling is conservative: measured 20 of 20)."""

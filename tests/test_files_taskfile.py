@@ -1,10 +1,11 @@
-"""planner.files.lawfile's task-law format (form = "tasks"): every table validated at load, one line naming the key, the
+"""planner.files.taskfile's task-law format (form = "tasks"): every table validated at load, one line naming the key, the
 table and the file (with the closest key where one is misspelt); written files read back unchanged."""
 
 import pytest
 
 from planner.base.errors import LawFileError, PresetError
-from planner.files.lawfile import load_task_law_file, parse_task_law_text, task_law_file_text
+from planner.files.taskfile import load_task_law_file, parse_task_law_text
+from planner.files.taskwriter import task_law_file_text
 
 VALID = {
     "head": 'id = "mine"\ntitle = "My tasks"\nform = "tasks"\naliases = ["mt"]\nnotes = ["n"]',

@@ -1,0 +1,282 @@
+"""Output: results on stdout, warnings on stderr, one line each; --format and -o FILE with --force (a report or a
+document written atomically, never over a file without --force); what a fitted law's file and a bootstrap add."""
+
+from __future__ import annotations
+
+import time
+from pathlib import PurePath
+
+import click
+from rich.console import Console
+
+from ..base.errors import PlannerError, PresetError
+from ..files.lawfile import load_law_file
+from ..report import caveats, render
+from ..report.render import FORMATS
+from .group import one_line
+from .streams import terminal_width, write_results
+from .types import option
+
+__all__ = ["format_option", "quiet_option", "output_options", "warn", "show", "show_document", "emit",
+           "output_format", "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
+           "PROGRESS_DELAY", "written_law_id"]
+
+
+def format_option(f=None, *, document: str | None = None, default: str | None = None, file_option: bool = True):
+    """--format: every renderer's format (:data:`planner.report.render.FORMATS`), and with it -o/--output FILE and --force
+    (:func:`output_options`), so every command that prints a report can write it to a file. A command whose output is
+    a document in a format of its own (a law file, BibTeX) takes ``document`` too, as its default unless ``default``
+    says otherwise; one whose -o means something else (plan fit's law file) takes ``file_option=False``."""
+    choices = ((document,) if document else ()) + FORMATS
+    decorator = option("--format", "fmt", type=click.Choice(choices), default=default or choices[0], show_default=True,
+                       help="Output format [with -o FILE: from FILE's suffix].")
+
+    def decorate(f):
+        f = quiet_option(decorator(f))
+        return output_options(f, document) if file_option else f
+
+    return decorate(f) if f is not None else decorate
+
+
+_QUIET = "planner.quiet"  # key of ctx.meta: --quiet was given
+
+
+def quiet_option(f):
+    """-q/--quiet, recorded for :func:`show` (not passed to the command): the table and the warnings that can change
+    a decision, without footers (:func:`planner.report.caveats.quiet`)."""
+    def remember(ctx, param, value):
+        ctx.meta[_QUIET] = ctx.meta.get(_QUIET, False) or value
+        return value
+
+    quiet = option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember,
+                   help="Only the table and the warnings that can change a decision (an extrapolation beyond a law's "
+                        "fitted range, a run far from the optimum, a constraint or target out of reach, an optimum "
+                        "at the edge of its search): no footers. JSON and CSV keep their data and JSON every warning.")
+    return quiet(f)
+
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_QUIET))
+
+
+def warn(messages) -> None:
+    """Warnings go to stderr, one line each, so stdout stays parseable."""
+    for message in dict.fromkeys(messages):
+        click.echo(f"Warning: {one_line(message)}", err=True)
+
+
+def show_document(fmt: str, document: str, source, report) -> None:
+    """A command whose output may be a document of its own (``document``, e.g. toml): ``source()``'s text as it is
+    for that format, else the report ``report()`` builds, in ``fmt``; on stdout or in the file of -o."""
+    if output_format(fmt) == document:
+        emit(source())
+    else:
+        show(report(), fmt)
+
+
+def show(report, fmt: str) -> None:
+    """A :class:`~planner.report.types.Report`: its warnings on stderr (folded, and with --quiet only the decisive
+    ones, the report without footers), then the report on stdout in ``fmt``
+    (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
+    the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
+    fmt = output_format(fmt)
+    warn(caveats.shown(report, quiet=_quiet()))
+    if _quiet() and fmt not in ("json", "csv"):  # machine formats keep their data (and JSON every warning)
+        report = caveats.quiet(report)
+    if _output_file() is not None:
+        emit(render.render_report(report, fmt, width=FILE_WIDTH))
+    elif fmt == "table":
+        write_results(lambda: render.print_table(report, Console(width=terminal_width(), emoji=False)))
+    else:
+        text = render.render(report, fmt)
+        write_results(lambda: click.echo(text))
+
+
+def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
+    """The command as the user typed it, from what click parsed: every argument and every option given on the
+    command line (not defaults), but those named in ``skip``; quoted for a shell. A law file records it so that
+    running it again reproduces the file."""
+    # only a written law file records its command line
+    import shlex
+
+    words = ["plan"] + ctx.command_path.split()[1:]   # the program name, whatever the caller called it
+    for param in ctx.command.params:
+        if param.name in skip or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name]
+        values = value if getattr(param, "multiple", False) else [value]
+        for v in values:
+            if isinstance(param, click.Argument):
+                words.append(str(v))
+            elif getattr(param, "is_flag", False):
+                words.append(max(param.opts, key=len))
+            else:
+                words.append(max(param.opts, key=len))
+                words += [_word(x) for x in v] if isinstance(v, tuple) else [_word(v)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _word(value) -> str:
+    """A parsed value as a command-line word: a float as its shortest ``%g`` form when that reads back exactly
+    (``6.89e+09``, not ``6890000000.0``)."""
+    if isinstance(value, float) and float(f"{value:g}") == value:
+        return f"{value:g}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# -o FILE: a report (or document) written to a file, atomically, never over a file without --force
+
+#: A file's suffix → the format -o writes there when --format is not given.
+SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json",
+                  ".txt": "table", ".toml": "toml", ".bib": "bibtex"}
+#: The width of a terminal table written to a file (there is no terminal to measure).
+FILE_WIDTH = 100
+_OUTPUT = "planner.output"  # key of ctx.meta: (path, force, document format) of -o
+
+
+def output_options(f, document: str | None = None):
+    """-o/--output FILE and --force, recorded for :func:`show` and :func:`emit` (not passed to the command).
+
+    --force is eager, so -o can refuse an existing file while the options are parsed, before any work."""
+    def remember(ctx, param, value):
+        if value is not None and value != "-":
+            # planner.files.safe imports tempfile and shutil: only -o FILE needs them.
+            # only -o FILE needs them
+            from ..files.safe import check_output
+
+            try:
+                check_output(value, ctx.meta.get(_OUTPUT + ".force", False))
+            except PlannerError as e:
+                raise click.ClickException(str(e)) from None
+            ctx.meta[_OUTPUT] = (value, ctx.meta.get(_OUTPUT + ".force", False), document)
+        return value
+
+    def force(ctx, param, value):
+        ctx.meta[_OUTPUT + ".force"] = ctx.meta.get(_OUTPUT + ".force", False) or value
+        return value
+
+    f = option("--force", is_flag=True, is_eager=True, expose_value=False, callback=force,
+                     help="Overwrite FILE of -o if it exists.")(f)
+    f = option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+                     expose_value=False, callback=remember,
+                     help="Write to FILE instead of stdout (.md, .tex, .csv, .json, .txt"
+                          + (f", .{_DOCUMENT_SUFFIX[document]}" if document else "") + ": the format, unless "
+                          "--format says; atomically, never over a file without --force).")(f)
+    return f
+
+
+_DOCUMENT_SUFFIX = {"toml": "toml", "bibtex": "bib"}
+
+
+def _output_file():
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_OUTPUT) if ctx is not None else None
+
+
+def output_format(fmt: str) -> str:
+    """``fmt``, unless --format was left at its default and -o names a file whose suffix says another format."""
+    ctx, target = click.get_current_context(silent=True), _output_file()
+    if target is None or ctx is None or \
+            ctx.get_parameter_source("fmt") not in (None, click.core.ParameterSource.DEFAULT):
+        return fmt
+    path, _, document = target
+    suffix = PurePath(path).suffix.lower()
+    found = SUFFIX_FORMATS.get(suffix)
+    if found in ("toml", "bibtex") and found != document:
+        found = None
+    if found is None:
+        known = ", ".join(s for s, f in SUFFIX_FORMATS.items() if f not in ("toml", "bibtex") or f == document)
+        raise click.UsageError(f"cannot tell the format of {path!r} from its suffix {suffix or '(none)'!r}: give "
+                               f"--format, or a file ending {known}")
+    return found
+
+
+def emit(text: str) -> None:
+    """``text`` on stdout, or in the file of -o: written atomically (:func:`planner.files.safe.write_atomic`), never over
+    an existing file without --force; stderr says where it went."""
+    target = _output_file()
+    if target is None:
+        write_results(lambda: click.echo(text, nl=not text.endswith("\n")))
+        return
+    # tempfile and shutil: only -o FILE needs them
+    from ..files.safe import write_atomic
+
+    path, force, _ = target
+    write_atomic(path, text if text.endswith("\n") else text + "\n", force)
+    click.echo(f"Wrote {path}", err=True)
+
+
+def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str,
+                   then: str = "plan with it: plan --law {output} --flops 1e22") -> None:
+    """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
+    if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
+    # only plan fit -o writes a law file
+    # tempfile and shutil: only -o FILE needs them
+    from ..files.lawwriter import law_file_text
+    from ..files.safe import write_atomic
+
+    try:
+        text = law_file_text(fit, boot, law_id=law_id, source=source, command=command)
+        write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears
+    except (PresetError, ValueError) as e:
+        raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
+                                   f"to {output}") from None
+    click.echo(f"Wrote {output}; {then.format(output=output)}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# progress of long work, on stderr
+
+
+#: A fit shows a progress bar on stderr once it has run this long (seconds) and stderr is a terminal.
+PROGRESS_DELAY = 1.0
+
+
+class Progress:
+    """A rich progress bar on stderr that appears only once the work has taken :data:`PROGRESS_DELAY` seconds, and
+    never when stderr is not a terminal (there a transient bar only leaves a stray blank line in the log).
+    Call it as ``progress(stage, done, total)``."""
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.bar = None
+        self.task = None
+        self.off = False
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        if self.off:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < PROGRESS_DELAY:
+                return
+            # rich.progress: only once a long fit has run PROGRESS_DELAY
+            from rich.progress import (BarColumn,
+                                       MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn)
+
+            console = Console(stderr=True)
+            if not console.is_terminal:
+                self.off = True
+                return
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(stage, total=total)
+        self.bar.update(self.task, description=stage, completed=done, total=total)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def written_law_id(output: str | None, given: str | None) -> str:
+    """The id of a written law: ``given``, else the stem of the file it is written to, else "fitted"."""
+    if given:
+        return given
+    if output is not None:
+        return PurePath(output).stem or "fitted"
+    return "fitted"

@@ -1,0 +1,196 @@
+r"""One minimum per isoFLOP budget (step 2 of Hoffmann et al.'s Approach 2, arXiv:2203.15556 §3.2), never over the
+whole of a wide sweep:
+
+- ``parabola`` (default): L = c₀ + c₁·u + c₂·u², u = ln N − ln N_best, by least squares over the sizes within a factor
+  ``window`` of the best size N_best (the size of lowest loss; at least its nearest size on each side), so
+  ln N_opt = ln N_best − c₁/(2c₂). Its standard error is the delta method's:
+  Var(u*) = ∇u*ᵀ Σ ∇u*, ∇u* = (c₁/(2c₂²), −1/(2c₂)) over (c₂, c₁), Σ = s²(XᵀX)⁻¹. The window is compared in natural
+  logs (:func:`log_window`), by the fit and its bootstrap alike.
+- ``akima``: Porian et al.'s (2024, arXiv:2406.19146) interpolation of log L against log N by Akima's piecewise cubic
+  through every size, and its exact minimum (the roots of its derivative).
+
+A budget with fewer than 3 sizes, whose best size is its smallest or largest, or whose minimum falls outside the
+window, has no minimum; :class:`BudgetFit` says why.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import numpy as np
+from scipy.interpolate import Akima1DInterpolator
+
+from ..base.conventions import ISOFLOP_MIN_SIZES, ISOFLOP_WINDOW
+from ..base.errors import FitError
+from .allocation import size_ids
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+__all__ = ["BudgetFit", "budget_minimum", "ISOFLOP_METHODS", "log_window", "profile_sizes", "parabola_minima",
+           "akima_minimum"]
+
+#: How each budget's minimum is found: a parabola over a window around the best size, or Akima interpolation.
+ISOFLOP_METHODS = ("parabola", "akima")
+
+
+@dataclass(frozen=True)
+class BudgetFit:
+    """One budget's isoFLOP profile and its minimum.
+
+    flops : its C.  runs : indices of its runs.  n_sizes : distinct model sizes.  flops_ratio : (low, high) of its
+    runs' C = 6·N·D over the budget's C.  skipped : why it was left out ("" if used).
+    n_params, n_tokens, loss : N_opt, D_opt (tokens at N_opt along the sweep) and the loss there.
+    log_se : standard error of ln N_opt (delta method; NaN for Akima, or with no degree of freedom).
+    window : (low, high) N of the sizes the minimum was found from; window_runs : how many runs those are.
+    residuals : log L_i − log L̂(N_i) of those runs around the fitted curve (empty for Akima, which passes through
+    every size).  curve : (N, L) points of the fitted curve over the window, for figures.
+    """
+
+    flops: float
+    runs: tuple[int, ...]
+    n_sizes: int
+    flops_ratio: tuple[float, float]
+    skipped: str = ""
+    n_params: float = math.nan
+    n_tokens: float = math.nan
+    loss: float = math.nan
+    log_se: float = math.nan
+    window: tuple[float, float] = (math.nan, math.nan)
+    window_runs: int = 0
+    residuals: tuple[float, ...] = ()
+    curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+
+    @property
+    def used(self) -> bool:
+        return not self.skipped
+
+
+def log_window(window: float | None) -> float:
+    """The isoFLOP window, a factor in N around the best size (None: every size), as a half-width in ln N: the one
+    estimator the fit and its bootstrap share."""
+    return math.inf if window is None else math.log(window)
+
+
+def profile_sizes(x: np.ndarray, values: Sequence[ArrayLike]
+                  ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Distinct sizes of a budget (x = log N, sorted), and the mean of ``values`` (rows: one per run) at each."""
+    ids = size_ids(np.exp(x))
+    S = ids.max() + 1
+    onehot = np.zeros((len(x), S))
+    onehot[np.arange(len(x)), ids] = 1.0
+    count = onehot.sum(axis=0)
+    xs = (x @ onehot) / count
+    return ids, xs, [(np.asarray(v) @ onehot) / count for v in values]
+
+
+def parabola_minima(x: np.ndarray, L: np.ndarray, ids: np.ndarray, xs: np.ndarray, counts: np.ndarray,
+                    half_width: float) -> tuple[Any, ...]:
+    r"""Parabola minima of one budget for each row of ``counts`` (how often each run is drawn): batched over rows.
+
+    ``half_width`` is the window in ln N (:func:`log_window`). Returns (u*, x_best, lo, hi, c, reason): the minimum u* = −c₁/(2c₂) relative to the best size x_best, the window's
+    lowest and highest log N, and per row the reason it failed ("" where it did not). All in natural logs.
+    """
+    R, S = counts.shape[0], len(xs)
+    onehot = np.zeros((len(x), S))
+    onehot[np.arange(len(x)), ids] = 1.0
+    size_count = counts @ onehot
+    present = size_count > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(present, (counts * L) @ onehot / size_count, np.inf)
+    best = np.argmin(mean, axis=1)
+    s = np.arange(S)
+    prev = np.where(present & (s < best[:, None]), s, -1).max(axis=1)
+    nxt = np.where(present & (s > best[:, None]), s, S).min(axis=1)
+    reason = np.full(R, "", dtype=object)
+    reason[present.sum(axis=1) < ISOFLOP_MIN_SIZES] = f"fewer than {ISOFLOP_MIN_SIZES} model sizes"
+    edge = (prev < 0) | (nxt >= S)
+    reason[(reason == "") & edge] = "its lowest loss is at its smallest or largest size"
+    x_best = xs[best]
+    inside = np.abs(xs[None, :] - x_best[:, None]) <= half_width + 1e-9
+    window = present & (inside | (s == prev[:, None]) | (s == nxt[:, None]))
+    lo = np.where(window, xs, np.inf).min(axis=1)
+    hi = np.where(window, xs, -np.inf).max(axis=1)
+    w = counts * window[:, ids]
+    u = x[None, :] - x_best[:, None]
+    moments = [np.sum(w * u ** k, axis=1) for k in range(5)]
+    targets = [np.sum(w * u ** k * L, axis=1) for k in range(3)]
+    M = np.stack([np.stack(moments[i:i + 3], axis=-1) for i in range(3)], axis=1)
+    T = np.stack(targets, axis=-1)
+    ok = reason == ""
+    c = np.full((R, 3), np.nan)
+    if ok.any():
+        c[ok] = np.linalg.solve(M[ok], T[ok][..., None])[..., 0]
+    c0, c1, c2 = c.T
+    reason[ok & ~(c2 > 0)] = "its profile curves downwards (the loss is not convex in log N there)"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u_opt = -c1 / (2 * c2)
+    outside = (reason == "") & ~((x_best + u_opt >= lo) & (x_best + u_opt <= hi))
+    reason[outside] = "its parabola's minimum lies outside the sizes it was fitted on"
+    return u_opt, x_best, lo, hi, c, reason
+
+
+def akima_minimum(xs: np.ndarray, logL: np.ndarray) -> tuple[float, float, Any] | None:
+    """(x*, log L*, the interpolant) of the Akima interpolant of log L over the sizes ``xs``, or None where it lies at an end."""
+    f = Akima1DInterpolator(xs, logL)
+    roots = f.derivative().roots(extrapolate=False)
+    candidates = np.concatenate([xs, np.atleast_1d(roots)])
+    candidates = candidates[np.isfinite(candidates)]
+    values = f(candidates)
+    i = int(np.argmin(values))
+    if candidates[i] <= xs[0] or candidates[i] >= xs[-1]:
+        return None
+    return float(candidates[i]), float(values[i]), f
+
+
+def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, method: str = "parabola",
+                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Iterable[int] = ()) -> BudgetFit:
+    """The minimum of one budget's isoFLOP profile (see the module docstring): a :class:`BudgetFit`, with
+    ``skipped`` saying why where there is none. ``window`` is the factor in N around the best size (None: every
+    size)."""
+    N, D, L = (np.asarray(v, dtype=float) for v in (n_params, n_tokens, loss))
+    order = np.argsort(N, kind="stable")
+    x, logD, L = np.log(N[order]), np.log(D[order]), L[order]
+    ids, xs, (logLs, logDs) = profile_sizes(x, [np.log(L), logD])
+    # flops_ratio is the caller's to fill in (fit_isoflop: k·N·D / C over the budget's runs).
+    base: dict[str, Any] = dict(flops=float(flops), runs=tuple(int(r) for r in runs) or tuple(range(len(N))), n_sizes=len(xs),
+                flops_ratio=(math.nan, math.nan))
+    if method == "akima":
+        if len(xs) < ISOFLOP_MIN_SIZES:
+            return BudgetFit(**base, skipped=f"fewer than {ISOFLOP_MIN_SIZES} model sizes")
+        best = int(np.argmin(logLs))
+        if best in (0, len(xs) - 1):
+            return BudgetFit(**base, skipped="its lowest loss is at its smallest or largest size")
+        found = akima_minimum(xs, logLs)
+        if found is None:
+            return BudgetFit(**base, skipped="its interpolated minimum lies at its smallest or largest size")
+        x_opt, logL_opt, f = found
+        grid = np.linspace(xs[0], xs[-1], 60)
+        return BudgetFit(**base, n_params=math.exp(x_opt), n_tokens=math.exp(float(np.interp(x_opt, xs, logDs))),
+                         loss=math.exp(logL_opt), window=(math.exp(xs[0]), math.exp(xs[-1])), window_runs=len(x),
+                         curve=(tuple(np.exp(grid)), tuple(np.exp(f(grid)))))
+    if method != "parabola":
+        raise FitError(f"unknown isoFLOP method {method!r}; expected one of {', '.join(ISOFLOP_METHODS)}")
+    u_opt, x_best, lo, hi, c, reason = parabola_minima(x, L, ids, xs, np.ones((1, len(x))), log_window(window))
+    if reason[0]:
+        return BudgetFit(**base, skipped=str(reason[0]))
+    u_opt, x_best, lo, hi, (c0, c1, c2) = float(u_opt[0]), float(x_best[0]), float(lo[0]), float(hi[0]), c[0]
+    in_window = (x >= lo - 1e-12) & (x <= hi + 1e-12)
+    u = x[in_window] - x_best
+    X = np.column_stack([np.ones_like(u), u, u * u])
+    fitted = X @ np.array([c0, c1, c2])
+    dof = len(u) - 3
+    log_se = math.nan
+    if dof > 0:
+        s2 = float(np.sum((L[in_window] - fitted) ** 2)) / dof
+        cov = s2 * np.linalg.inv(X.T @ X)
+        grad = np.array([0.0, -1 / (2 * c2), c1 / (2 * c2 ** 2)])
+        log_se = float(math.sqrt(max(grad @ cov @ grad, 0.0)))
+    x_opt = x_best + u_opt
+    grid = np.linspace(lo, hi, 60) - x_best
+    return BudgetFit(**base, n_params=math.exp(x_opt), n_tokens=math.exp(float(np.interp(x_opt, xs, logDs))),
+                     loss=float(c0 + c1 * u_opt + c2 * u_opt ** 2), log_se=log_se, window=(math.exp(lo), math.exp(hi)),
+                     window_runs=int(in_window.sum()), residuals=tuple(np.log(L[in_window] / fitted)),
+                     curve=(tuple(np.exp(grid + x_best)), tuple(c0 + c1 * grid + c2 * grid ** 2)))
