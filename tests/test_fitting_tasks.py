@@ -71,6 +71,28 @@ def test_recovers_a_known_two_step_law_from_a_synthetic_ladder(tmp_path):
     assert task.chance == 0.25 and len(task.step1_points) == 16
 
 
+@pytest.mark.parametrize("command", ["fit-tasks", "fit"])
+def test_quiet_is_no_part_of_the_recorded_command(tmp_path, command):
+    """-q shapes what is printed, not the fit: a law file written under -q records the command without it (it used
+    to raise KeyError: -q reaches no parameter of the command)."""
+    if command == "fit-tasks":
+        source = write_ladder(tmp_path / "ladder.csv", synthetic_rows(checkpoints=5))
+        extra = ["--bootstrap", 0]
+    else:
+        source = tmp_path / "runs.csv"
+        N, D = np.meshgrid(np.geomspace(5e7, 5e9, 5), np.geomspace(2e9, 2e11, 5))
+        N, D = N.ravel().tolist(), D.ravel().tolist()
+        L = [float(x) for x in TRUE1.loss(np.array(N), np.array(D))]
+        source.write_text("n_params,tokens,loss\n" + "".join(f"{n!r},{d!r},{x!r}\n"
+                                                             for n, d, x in zip(N, D, L)))
+        extra = ["--bootstrap", 20]
+    out = tmp_path / "law.toml"
+    r = run(command, source, "-q", "-o", out, *extra)
+    assert r.exit_code == 0, r.output
+    recorded = [line for line in out.read_text().splitlines() if f'"plan {command} ' in line]   # command = / where =
+    assert recorded and " -q" not in recorded[0]
+
+
 def test_the_file_records_the_fit_that_made_it_not_the_target(tmp_path):
     ladder = write_ladder(tmp_path / "ladder.csv", synthetic_rows(checkpoints=8))
     out = tmp_path / "mytasks.toml"

@@ -200,7 +200,7 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
         raise click.UsageError("--schedule describes training curves: give it with --curves")
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
-    command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "quiet"))
+    command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))
     if o["envelope"]:  # the loss-against-compute envelope, a command of its own: planner.cli.envelope
         _check_envelope(o)
         return fit_envelope_command(

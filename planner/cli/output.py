@@ -104,6 +104,8 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
     for param in ctx.command.params:
         if param.name in skip or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
             continue
+        if param.name not in ctx.params:   # an option that only shapes the output (-q): no part of the result
+            continue
         value = ctx.params[param.name]
         values = value if getattr(param, "multiple", False) else [value]
         for v in values:
