@@ -108,6 +108,7 @@ class UnansweredError(UnsupportedLawError):
         the question its own way."""
         template = (self.template or str(self)).replace("{question}", "{" + question + "}")
         error = type(self).worded(template, **{**self.terms, "law": law, question: phrase})
+        assert isinstance(error, UnansweredError)   # worded() builds an instance of type(self)
         error.question = question
         return error
 

@@ -120,9 +120,9 @@ def rollout(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, refit: Ca
             continue
         rel = np.asarray(fit.model.loss(N, D), dtype=float) / L - 1
         per_level = [(lv, np.abs(rel[level == lv])) for lv in levels[k:]]
-        for lv, e in per_level:
+        for lv, level_errors in per_level:
             dist.append(float(np.log10(lv / cutoff)))
-            errs.append(float(e.mean()))
+            errs.append(float(level_errors.mean()))
         nxt = level == levels[k]
         far = [e.mean() for _, e in per_level[1:]]
         n_inside = None

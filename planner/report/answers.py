@@ -209,7 +209,7 @@ def under_constraints(law, flops: Sequence[float] = (), target_losses: Sequence[
     from ..planning.constraints import plan_with_constraints
     from .constraints import constrained_report
 
-    problem = dict(flops=flops[0] if len(flops) == 1 else list(flops)) if flops else \
+    problem: dict[str, Any] = dict(flops=flops[0] if len(flops) == 1 else list(flops)) if flops else \
         dict(target_loss=target_losses[0] if len(target_losses) == 1 else list(target_losses))
     with checks.guard(law):
         result = plan_with_constraints(law, **problem, unique_tokens=unique_tokens, max_params=max_params,

@@ -4,6 +4,8 @@ saying how far off the predictions were and whether the errors grow with the dis
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..fitting.prediction import PREDICTION_LABEL
 from ..base.units import format_count, format_flops, format_loss4, format_percent
 from .types import Block, Column, Report
@@ -68,15 +70,16 @@ def rollout_footer(ro) -> list[str]:
 def holdout_section(bt, level: float = 95.0) -> Report:
     """The held-out runs of a back-test: actual loss, predicted loss, relative error, and where the back-test has
     them the ``level`` % prediction interval and whether each run is inside it (JSON: ``holdout``)."""
-    rows = [{"n_params": float(n), "n_tokens": float(d), "flops": float(c), "loss": float(l),
-             "predicted_loss": float(p), "relative_error": float(r)}
-            for n, d, c, l, p, r in zip(bt.n_params, bt.n_tokens, bt.flops, bt.loss, bt.predicted_loss,
-                                        bt.relative_error)]
-    columns = (Column("flops", "FLOPs C", format_flops), Column("n_params", "params N", format_count),
-               Column("n_tokens", "tokens D", format_count), Column("loss", "loss", format_loss4),
-               Column("predicted_loss", "predicted", format_loss4),
-               Column("relative_error", "rel. error", format_percent))
-    keys, footer = HOLDOUT_KEYS, ()
+    rows: list[dict[str, Any]] = [
+        {"n_params": float(n), "n_tokens": float(d), "flops": float(c), "loss": float(l),
+         "predicted_loss": float(p), "relative_error": float(r)}
+        for n, d, c, l, p, r in zip(bt.n_params, bt.n_tokens, bt.flops, bt.loss, bt.predicted_loss, bt.relative_error)]
+    columns: tuple[Column, ...] = (
+        Column("flops", "FLOPs C", format_flops), Column("n_params", "params N", format_count),
+        Column("n_tokens", "tokens D", format_count), Column("loss", "loss", format_loss4),
+        Column("predicted_loss", "predicted", format_loss4), Column("relative_error", "rel. error", format_percent))
+    keys: tuple[str, ...] = HOLDOUT_KEYS
+    footer: tuple[str, ...] = ()
     if bt.inside is not None:
         for row, lo, hi, ok in zip(rows, bt.pi_low, bt.pi_high, bt.inside):
             row.update(prediction_low=float(lo), prediction_high=float(hi), inside_prediction_interval=bool(ok),
