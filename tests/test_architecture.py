@@ -251,9 +251,8 @@ def test_no_module_is_over_400_lines(module):
     assert n <= MAX_MODULE_LINES, f"planner.{module or '__init__'} has {n} lines (at most {MAX_MODULE_LINES}): split it"
 
 
-#: Private names imported across modules that wait on another branch (the lead's merge of i20-laws renames
-#: planning.uncertainty._z); remove the entry then. Nothing else may be added here.
-PENDING_PRIVATE = {("report.isoflop", "planning.uncertainty", "_z")}
+#: Private names imported across modules: none may be (an entry here needs a reason and a date to go).
+PENDING_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if m))

@@ -150,7 +150,7 @@ def coefficient_samples(law: Any, n_draws: int = DEFAULT_DRAWS, seed: int = DEFA
         names = tuple(unc.intervals)
         level = unc.interval_level
         z = _correlated_normals(rng, n_draws, names, unc)
-        zq = _z(level)
+        zq = normal_quantile(level)
         cols = []
         for j, name in enumerate(names):
             use_log = name in scales
@@ -203,7 +203,7 @@ def _correlation_note(unc: Any) -> str:
             "whose coefficients move together)")
 
 
-def _z(level: float) -> float:
+def normal_quantile(level: float) -> float:
     """Standard normal quantile Φ⁻¹(1/2 + level/200): the half-width of a central level% interval in σ."""
     from statistics import NormalDist
 

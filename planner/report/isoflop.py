@@ -22,7 +22,7 @@ from ..files.lawwriter import law_from_fit
 from ..fitting.curves import bootstrap_curves, fit_curves
 from ..fitting.isoflop import bootstrap_isoflop, fit_isoflop
 from ..fitting.result import FitResult
-from ..planning.uncertainty import _z
+from ..planning.uncertainty import normal_quantile
 from .fit import FitAnswer, FitRequest, dropped_resamples, fit_report, plans_report
 from .intervals import span_text
 from .types import Block, Column, Report
@@ -118,7 +118,7 @@ def _n_opt_cell(row) -> str:
 def _budget_rows(fit, ab, level):
     used = [f for f in fit.extra["budgets"] if f.used]
     intervals = dict(zip((id(f) for f in used), ab.budget_intervals)) if ab is not None else {}
-    z = _z(level)
+    z = normal_quantile(level)
     rows = []
     for f in fit.extra["budgets"]:
         row = {"flops": f.flops, "n_runs": len(f.runs), "n_sizes": f.n_sizes, "flops_ratio_lo": f.flops_ratio[0],
@@ -149,7 +149,7 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
     budgets = fit.extra["budgets"]
     used = [f for f in budgets if f.used]
     grouping = fit.extra["grouping"]
-    how = (f"the parabola's ±{_z(level):.2f} standard errors of ln N_opt (delta method)" if ab is None
+    how = (f"the parabola's ±{normal_quantile(level):.2f} standard errors of ln N_opt (delta method)" if ab is None
            else f"{level:g}% bootstrap percentiles of the resampled minima")
     skipped = [f for f in budgets if not f.used]
     section = Report(
