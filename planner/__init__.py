@@ -57,7 +57,6 @@ _LAZY = {
     **dict.fromkeys(("read_runs", "read_curves", "read_ladder"), "files.runs"),
     **dict.fromkeys(("Chip", "Cluster", "Cost", "cost", "flops_for_budget", "flops_from_days", "flops_from_gpu_hours",
                      "flops_from_usd", "gpu_hours", "usd", "wall_clock_days", "implied_mfu"), "compute.hardware"),
-    **dict.fromkeys(("Hyperparameters", "suggest_hyperparameters"), "compute.hparams"),
     **dict.fromkeys(("HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch"), "laws.hparams"),
     **dict.fromkeys(("load_hparam_law", "list_hparam_laws", "hparam_law_ids"), "files.presets"),
     **dict.fromkeys(("load_hparam_law_file", "hparam_law_file_text"), "files.hparamfile"),
@@ -108,11 +107,10 @@ __all__ = [
     "task_law_file_text", "TaskLaw", "TaskLaws", "SigmoidAccuracy", "ExponentialError", "forecast",
     "forecast_intervals", "least_compute_for_accuracy", "Forecast", "ForecastIntervals", "TaskTarget", "Ladder",
     "read_ladder", "parse_ladder", "fit_task", "fit_ladder", "bootstrap_task", "TaskFit",
-    # hardware time and money, shapes, hyperparameters
+    # hardware time and money, shapes
     "list_hardware", "load_chip", "Chip", "Cluster", "Cost", "cost", "DEFAULT_MFU", "gpu_hours", "wall_clock_days",
     "usd", "flops_from_gpu_hours", "flops_from_days", "flops_from_usd", "flops_for_budget", "implied_mfu",
     "Shape", "shapes_for", "hoffmann_flops_per_token", "kaplan_flops_per_token",
-    "Hyperparameters", "suggest_hyperparameters",
     # learning rate and batch size laws, sweeps, ladders
     "HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch", "load_hparam_law", "list_hparam_laws",
     "hparam_law_ids", "load_hparam_law_file", "hparam_law_file_text", "fit_hparams", "parse_sweep", "Sweep",

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from planner.base.errors import PresetError, QuantityError, UnknownPresetError
+from planner.files.lawfile import law_from_mapping
 from planner.files.hparamfile import hparam_law_file_text, hparam_law_from_mapping, parse_hparam_law_text
-from planner.files.presets import hparam_law_ids, hparam_law_source, list_hparam_laws, load_hparam_law, load_preset
+from planner.files.presets import (hparam_law_ids, hparam_law_source, list_hparam_laws, load_hparam_law, load_preset,
+                                   preset_source)
 from planner.laws.hparams import HparamLaw, PowerTerm, Warmup, spread, suggest_hparams, trainable_batch
 
 #: The plan the issue compares the laws at: N = 7e10 non-embedding parameters, D = 1.4e12 tokens (Chinchilla 70B).
@@ -102,14 +104,22 @@ def test_deepseek_in_the_family_is_its_power_law_in_c(N, D):
     assert s.warmup_tokens == pytest.approx(2000 * s.batch_tokens, rel=1e-12)
 
 
-def test_deepseek_family_preset_and_the_scaling_preset_table_never_drift():
-    """The same two laws are in presets/deepseek2024.toml's [hyperparameters] (used by the older API)."""
-    table = load_preset("deepseek2024").hyperparameters
-    law = load_hparam_law("deepseek2024")
-    assert (law.learning_rate.coefficient, law.learning_rate.exponents["flops"]) == \
-        (table.learning_rate.coefficient, table.learning_rate.exponent)
-    assert (law.batch_tokens.coefficient, law.batch_tokens.exponents["flops"]) == \
-        (table.batch_tokens.coefficient, table.batch_tokens.exponent)
+def test_at_deepseek_67b_scale_the_suggestion_is_near_what_they_used():
+    """About 20M tokens and 3e-4 at C = 1e24 FLOPs, the scale of DeepSeek LLM 67B (DeepSeek-AI 2024, Table 2: a batch
+    of about 25M tokens (6,144 sequences of 4,096) and a peak learning rate of 3.2e-4)."""
+    N = 6.7e10
+    s = suggest_hparams(load_hparam_law("deepseek"), N, 1e24 / (6 * N), flops=1e24)
+    assert 15e6 < s.batch_tokens < 30e6 and 2.5e-4 < s.learning_rate < 4e-4
+
+
+def test_a_scaling_law_file_with_the_old_hyperparameters_table_says_where_it_went():
+    """DeepSeek's laws live in one place, the hparams family; a law file that still carries the table is refused
+    with the way out, not read into a second copy."""
+    data = tomllib.loads(preset_source(load_preset("deepseek2024")))
+    data["hyperparameters"] = {"learning_rate": {"coefficient": 0.3118, "exponent": -0.125},
+                               "batch_tokens": {"coefficient": 0.2920, "exponent": 0.3271}}
+    with pytest.raises(PresetError, match=r"\[hyperparameters\] table is no longer read .*mine\.toml.*form = \"hparams\""):
+        law_from_mapping(data, "mine.toml")
 
 
 # --- the laws side by side ------------------------------------------------------------------------------------------

@@ -246,6 +246,18 @@ def _law_file(tmp_path, text, name="law.toml"):
 BASE = preset_source(load_preset("besiroglu2024"))
 
 
+def test_nesting_is_refused_whatever_the_recursion_limit(tmp_path):
+    """A high recursion limit (mypy sets 2**14) lets tomllib parse 5,000 nested lists; the refusal must not hang on
+    it."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        path = _law_file(tmp_path, 'id = "x"\nv = ' + "[" * 5000 + "]" * 5000 + "\n")
+        assert_one_line_error(invoke("--flops", "1e21", "--law", path), 1, "nested too deeply")
+    finally:
+        sys.setrecursionlimit(old)
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.replace("A = 482.01", "A = 1e308"), "interval of 'A' must be"),
     (lambda t: t.split("[uncertainty]")[0].replace("A = 482.01", "A = 1e290"), "its coefficient A = 1e+290 is too"),

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import click
 
 from .. import __distribution__, __version__
-from ..files.presets import load_hparam_law, load_task_laws, repetition_for
+from ..files.presets import HYPERPARAMETER_PRESET, load_hparam_law, load_task_laws, repetition_for
 from ..report import answers
 from .group import PlanGroup
 from .inputs import law_options, load_law
@@ -194,9 +194,10 @@ class PlanRequest(NamedTuple):
 @constraint_options
 @option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
 @shape_options
-@option("--hparams", "show_hparams", is_flag=False, flag_value="deepseek2024", metavar="[LAW]",
+@option("--hparams", "show_hparams", is_flag=False, flag_value=HYPERPARAMETER_PRESET, metavar="[LAW]",
         help="Add the learning rate and batch size a hyperparameter law suggests for each plan (an id such as "
-             "steplaw or porian2024, or a file; alone: deepseek2024; 'plan hparams' compares them all).")
+             f"steplaw or porian2024, or a file; alone: {HYPERPARAMETER_PRESET}; 'plan hparams' compares them "
+             "all).")
 @task_options
 @law_options
 @ci_option

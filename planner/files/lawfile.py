@@ -14,7 +14,6 @@ A law file is TOML that describes itself (see ``presets/*.toml`` and docs/refere
     [fitted_range]    n_params / n_tokens / flops = [low, high]
     [uncertainty]     samples + sample_names | intervals + interval_level | standard_errors; correlation
     [repetition]      R_D_star, R_N_star (Muennighoff et al. 2023; parametric laws only)
-    [hyperparameters] learning_rate, batch_tokens = { coefficient = k, exponent = e }
     [calibration]     rows = [[N, C, D], ...]
     [distillation]    A, B, alpha, beta, gamma, c0, c1, f1, d1 of the distillation law (Busbridge et al. 2025)
     [fit]             how ``plan fit`` made the file
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["law_from_mapping", "parse_law_text", "load_law_file"]
 
 _TOP_KEYS = ("id", "title", "form", "aliases", "notes", "citation", "conventions", "coefficients", "rule", "moe",
-             "fitted_range", "uncertainty", "calibration", "hyperparameters", "repetition", "distillation", "fit")
+             "fitted_range", "uncertainty", "calibration", "repetition", "distillation", "fit")
 _MOE_KEYS = ("expansion_rate", "granularities", "routing_flops", "width_per_block")
 _UNCERTAINTY_KEYS = ("method", "n_resamples", "n_failed", "seed", "standard_errors", "interval_level", "intervals",
                      "sample_names", "samples", "correlation_names", "correlation", "correlation_source")
@@ -80,6 +79,10 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
     if data.get("form") == "tasks":
         raise PresetError(f"{where} is a task-law file (form 'tasks'), which forecasts benchmark accuracy: give it "
                           "to --tasks, not as a scaling law")
+    if "hyperparameters" in data:
+        raise PresetError(f"a [hyperparameters] table is no longer read from a scaling-law file ({where}): learning "
+                          "rate and batch size laws are files of their own (form = \"hparams\", as "
+                          "presets/hparams/deepseek2024.toml); move the table into one")
     head = header(data, where, _TOP_KEYS, ("id", "title", "form", "citation", "coefficients"))
     law_id, title, form, aliases, notes = head["id"], head["title"], head["form"], head["aliases"], head["notes"]
     citation, conventions, k = head["citation"], head["conventions"], head["k"]
@@ -128,7 +131,6 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
         aliases=aliases, notes=notes, fitted_range=MappingProxyType(fitted_range),
         uncertainty=_uncertainty(data, model, where) if "uncertainty" in data else None,
         repetition=_repetition(data, form, law_id, where) if "repetition" in data else None,
-        hyperparameters=_hyperparameters(data, where) if "hyperparameters" in data else None,
         calibration=_calibration(data, where) if "calibration" in data else None,
         distillation=_distillation(data, model, where) if "distillation" in data else None,
         fit=MappingProxyType(_fit(data, where, family)) if "fit" in data else MappingProxyType({}),
@@ -298,22 +300,6 @@ def _repetition(data, form: str, law_id: str, source: str):
         values.append(number(table[key], key, where, positive=True))
     return Repetition(values[0], values[1], source=law_id)
 
-
-def _hyperparameters(data, source: str):
-    # only a law with this table needs the module: off the plan --flops path
-    from ..laws.tables import HyperparameterLaws, PowerLaw
-
-    where = f"[hyperparameters] of {source}"
-    table = typed(data["hyperparameters"], dict, "hyperparameters", source)
-    check_keys(table, ("learning_rate", "batch_tokens"), "[hyperparameters]", source)
-    laws = {}
-    for name in ("learning_rate", "batch_tokens"):
-        entry = table.get(name)
-        if not isinstance(entry, dict) or set(entry) != {"coefficient", "exponent"}:
-            raise PresetError(f"{name!r} must be {{ coefficient = k, exponent = e }} in {where} (got {short(entry)})")
-        laws[name] = PowerLaw(number(entry["coefficient"], f"{name}.coefficient", where, positive=True),
-                              number(entry["exponent"], f"{name}.exponent", where))
-    return HyperparameterLaws(**laws)
 
 
 def _calibration(data, source: str):

@@ -35,7 +35,7 @@ __all__ = ["DEFAULT_PRESET", "REPETITION_PRESET", "HYPERPARAMETER_PRESET", "DIST
 DEFAULT_PRESET = "besiroglu2024"
 #: The preset whose fitted R_D*, R_N* a parametric law without a [repetition] table borrows (Muennighoff et al. 2023).
 REPETITION_PRESET = "muennighoff2023"
-#: The preset whose [hyperparameters] table --hparams uses (DeepSeek-AI 2024, §3.1).
+#: The hyperparameter law --hparams uses when given alone (DeepSeek-AI 2024, §3.1).
 HYPERPARAMETER_PRESET = "deepseek2024"
 #: The preset 'plan distill' plans with when none is named: Busbridge et al. 2025's supervised and distillation laws.
 DISTILLATION_PRESET = "busbridge2025"

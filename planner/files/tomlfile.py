@@ -42,11 +42,34 @@ def parse_toml(text: str, source: str, what: str) -> dict:
     import tomllib
 
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LawFileError(f"{source} is not valid TOML: {e}") from None
-    except RecursionError:
+    except RecursionError:   # how deep tomllib gets first depends on the interpreter's recursion limit
+        data = None
+    if data is None or _depth(data) > MAX_NESTING:
         raise LawFileError(f"{source} is nested too deeply to be {what}") from None
+    return data
+
+
+#: Tables and lists within each other deeper than this are no law file (the deepest shipped one nests 3 levels);
+#: checked on the parsed data, so the answer does not hang on the recursion limit (mypy, for one, raises it).
+MAX_NESTING = 32
+
+
+def _depth(data: object) -> int:
+    """How deeply lists and tables nest in ``data`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            level += 1
+            deepest = max(deepest, level)
+            if deepest > MAX_NESTING:
+                break
+            stack.extend((child, level) for child in children)
+    return deepest
 
 
 def _type_name(t: type) -> str:

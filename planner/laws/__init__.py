@@ -34,7 +34,7 @@ from .law import Family, Law, Uncertainty
 
 __all__ = ["Frontier", "ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "FineGrainedMoE", "MoEOptimum",
            "DistillationLaw", "ALLOCATION_GIVES", "FORMS", "FAMILIES", "family", "Law", "Family", "Uncertainty",
-           "HyperparameterLaws", "PowerLaw", "Calibration", "Repetition", "RepeatedData", "EnvelopeLaw"]
+           "Calibration", "Repetition", "RepeatedData", "EnvelopeLaw"]
 
 #: form name in a law file → "module:class" of its family, imported when first asked for (a plan loads one family).
 FAMILIES = {
@@ -48,8 +48,8 @@ FAMILIES = {
 
 #: Other public names of this package → their module, imported on first use (PEP 562).
 _LAZY = {"Frontier": "frontier", "RepeatedData": "repetition", "ParametricLaw": "parametric", "KaplanLaw": "kaplan", "AllocationRule": "allocation",
-         "ALLOCATION_GIVES": "allocation", "Repetition": "repetition", "HyperparameterLaws": "tables",
-         "PowerLaw": "tables", "Calibration": "tables", "BusbridgeLaw": "busbridge", "FineGrainedMoE": "moe",
+         "ALLOCATION_GIVES": "allocation", "Repetition": "repetition",
+         "Calibration": "tables", "BusbridgeLaw": "busbridge", "FineGrainedMoE": "moe",
          "MoEOptimum": "moe", "DistillationLaw": "distillation", "EnvelopeLaw": "envelope"}
 
 

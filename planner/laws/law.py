@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .moe import FineGrainedMoE
     from .parametric import ParametricLaw
     from .repetition import Repetition
-    from .tables import Calibration, HyperparameterLaws
+    from .tables import Calibration
 
 __all__ = ["Law", "Family", "Uncertainty", "check_coefficient", "short_citation"]
 
@@ -76,7 +76,7 @@ class Law:
     citation : authors, year, title, arxiv, where, url.  parameters : what N counts ("total", "non-embedding").
     dataset : the data its losses are on (a predicted loss is indicative only, and specific to this data set).
     fitted_range : ``n_params``, ``n_tokens``, ``flops`` → (low, high) of the runs it was fitted on.
-    uncertainty, repetition, hyperparameters, calibration : its published tables, or None.
+    uncertainty, repetition, calibration : its published tables, or None.
     distillation : the paper's distillation law for students of this (supervised) law (``[distillation]``), or None.
     fit : how a fitted law file was made (``[fit]``).  source : the file it was read from.
     overrides : coefficients replaced by ``--set`` (name → value); empty for the law as published.
@@ -93,7 +93,6 @@ class Law:
     fitted_range: Mapping[str, tuple[float, float]] = field(default_factory=lambda: _EMPTY)
     uncertainty: Uncertainty | None = None
     repetition: "Repetition | None" = None
-    hyperparameters: "HyperparameterLaws | None" = None
     calibration: "Calibration | None" = None
     distillation: "DistillationLaw | None" = None
     fit: Mapping[str, object] = field(default_factory=lambda: _EMPTY)

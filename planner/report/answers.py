@@ -335,8 +335,8 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
 
 def extended(report: Report, law, cluster=None, mfu_given: bool = True, hparams_law=None,
              shape_settings: dict | None = None) -> Report:
-    """``report`` with the cost on ``cluster``, hyperparameters suggested by ``hparams_law`` (a law with a
-    ``[hyperparameters]`` table, e.g. :data:`planner.files.presets.HYPERPARAMETER_PRESET`), and shapes built with
+    """``report`` with the cost on ``cluster``, hyperparameters suggested by ``hparams_law`` (a
+    :class:`~planner.laws.hparams.HparamLaw`, e.g. :data:`planner.files.presets.HYPERPARAMETER_PRESET`), and shapes built with
     ``shape_settings``, as asked."""
     if cluster is None and hparams_law is None and shape_settings is None:
         return report

@@ -19,7 +19,6 @@ from ..base.errors import NumericError
 from ..base.units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
                           format_integer, format_ratio, format_tflops)
 from ..compute.hardware import Cluster, cost
-from ..compute.hparams import suggest_hyperparameters
 from ..compute.shapes import DEFAULT_ASPECT_RATIOS, hoffmann_flops_per_token, kaplan_flops_per_token, shapes_for
 from ..laws.hparams import suggest_hparams
 from .types import Block, Column, Report
@@ -43,8 +42,8 @@ CHIP_KEYS = ("id", "name", "aliases", "peak_flops_per_second", "source")
 
 def extend(report: Report, law=None, cluster: Cluster | None = None, mfu_given: bool = True, hparams_law=None,
            shape_settings: dict | None = None) -> Report:
-    """``report`` with hardware cost (``cluster``), suggested hyperparameters (from ``hparams_law``'s
-    [hyperparameters] table) and shapes (``shape_settings``: vocab, n_ctx, tied_embeddings; N counted as ``law``
+    """``report`` with hardware cost (``cluster``), suggested hyperparameters (from ``hparams_law``, a
+    :class:`~planner.laws.hparams.HparamLaw`) and shapes (``shape_settings``: vocab, n_ctx, tied_embeddings; N counted as ``law``
     counts it) for each row's budget and N.
 
     The cost becomes columns of the report's own table (its rows all have ``flops``); hyperparameters and shapes
@@ -184,11 +183,9 @@ def hparam_columns() -> tuple[Column, ...]:
 
 
 def _suggestion(law, row: dict):
-    """The suggestion of ``law`` for a plan row: a hyperparameter law (:class:`~planner.laws.hparams.HparamLaw`) at
-    the row's N, D and C; a scaling law's ``[hyperparameters]`` table at its C."""
-    if hasattr(law, "batch_tokens"):
-        return suggest_hparams(law, row["n_params"], row["n_tokens"], row["flops"])
-    return suggest_hyperparameters(law, row["flops"])
+    """The suggestion of hyperparameter law ``law`` (:class:`~planner.laws.hparams.HparamLaw`) at the plan row's N,
+    D and C."""
+    return suggest_hparams(law, row["n_params"], row["n_tokens"], row["flops"])
 
 
 def convention_note(law, plan_law) -> list[str]:
@@ -206,20 +203,11 @@ def _run(row: dict) -> tuple:
 
 
 def hparam_footer(law, plan_law=None) -> list[str]:
-    """Where the suggestion comes from: the hyperparameter law, or the scaling law whose [hyperparameters] table
-    was used; and, if the plan's law (``plan_law``) counts N otherwise than the hyperparameter law, a line that says
-    so."""
-    if hasattr(law, "batch_tokens"):
-        lines = [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a "
-                 "starting point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
-        return lines + convention_note(law, plan_law)
-    table = law.hyperparameters
-    lr, b = table.learning_rate, table.batch_tokens
-    where = [part.strip() for part in law.citation.get("where", "").split(";") if "hyperparameter" in part]
-    cite = law.short_citation + (f", {where[0]}" if where else "")
-    return [f"η_opt = {lr.coefficient:g}·C^{lr.exponent:g}, B_opt = {b.coefficient:g}·C^{b.exponent:g} "
-            f"tokens ({cite}); fitted on their runs with C = M·D (non-embedding FLOPs per token × tokens): "
-            "a starting point for a sweep, not a guarantee."]
+    """Where the suggestion comes from (the hyperparameter law ``law``), and, if the plan's law (``plan_law``) counts
+    N otherwise than the hyperparameter law, a line that says so."""
+    lines = [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a "
+             "starting point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
+    return lines + convention_note(law, plan_law)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
