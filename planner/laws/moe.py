@@ -120,6 +120,10 @@ class FineGrainedMoE(Questions):
                 f"FLOPs (Eq. 10), i.e. {self.flops_per_param_token:g}·N_active·D plus routing, with {experts}"
                 f"d_model = {self.width_per_block:g}·n_blocks and N_active = {active}")
 
+    def flops_rule_symbols(self) -> dict[str, float]:
+        """E, the one coefficient the shared rule leaves a symbol."""
+        return {"E": self.expansion_rate}
+
     def describe(self) -> dict[str, Any]:
         """Its ``[moe]`` table."""
         return {"moe": {"expansion_rate": self.expansion_rate, "granularities": list(self.granularities),

@@ -125,6 +125,10 @@ class Questions:
         differ between laws of the family left symbols, so a comparison states the rule once)."""
         return f"C = {self.flops_per_param_token:g}·N·D FLOPs"
 
+    def flops_rule_symbols(self) -> dict[str, float]:
+        """The values of the symbols :meth:`flops_rule` leaves open with ``each`` (none for k·N·D)."""
+        return {}
+
     def describe(self) -> dict[str, Any]:
         """What a catalogue shows of it beyond its coefficients (an allocation rule: what it gives)."""
         return {}

@@ -257,6 +257,13 @@ def _grouped(laws: Sequence, value) -> dict:
     return out
 
 
+def _symbols(laws: Sequence) -> str:
+    """`` (E = 64, 8)``: the values, law by law, of the symbols a shared FLOPs rule leaves open."""
+    values = [law.model.flops_rule_symbols() for law in laws]
+    parts = [f"{name} = {', '.join(f'{v[name]:g}' for v in values)}" for name in values[0]] if values else []
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def compare_footer(laws: Sequence) -> list[str]:
     """The assumptions of a comparison, each stated once however many laws share it: FLOPs conventions, parameter
     counting, losses (line 2, if any law has a loss model), and the sources, one per paper."""
@@ -267,10 +274,9 @@ def compare_footer(laws: Sequence) -> list[str]:
             "backward 4·N·D)."
     else:
         flops = "C = k·N·D FLOPs with " + "; ".join(f"k = {law.flops_per_param_token:g} for {law.id}" for law in dense) + "."
-    moe = [f"{', '.join(ids)}" + (f" (E = {', '.join(f'{law.model.expansion_rate:g}' for law in laws if law.id in ids)})"
-                                  if len(ids) > 1 else "") + f": {rule}."
-           for rule, ids in _grouped([law for law in laws if law.plan_fields],
-                                     lambda law: flops_convention(law, each=True)).items()]
+    moe = [f"{', '.join(ids)}" + (_symbols([law for law in laws if law.id in ids]) if len(ids) > 1 else "")
+           + f": {rule}." for rule, ids in _grouped([law for law in laws if law.plan_fields],
+                                                    lambda law: flops_convention(law, each=True)).items()]
     flops = " ".join(([flops] if dense else []) + moe + (["Active N = N for a dense law."] if moe and dense else []))
     counts = "N counts total parameters (embeddings included)"
     other = {what: ids for what, ids in _grouped(laws, lambda law: law.parameters).items() if what != "total"}
