@@ -265,6 +265,7 @@ class Progress:
                                 TimeElapsedColumn(), console=console, transient=True)
             self.bar.start()
             self.task = self.bar.add_task(stage, total=total)
+        assert self.task is not None
         self.bar.update(self.task, description=stage, completed=done, total=total)
 
     def __enter__(self):

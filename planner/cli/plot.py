@@ -284,6 +284,6 @@ def plot_versus(base, variant, flops_range, ci, force, output, **fitting):
     require_matplotlib()
     base_law, variant_law, draws, warnings = load_pair(base, variant, ci, **fitting)
     warn(warnings)
-    C = np.geomspace(*flops_range, 121)
+    C = np.geomspace(flops_range[0], flops_range[1], 121)
     fig = guarded(lambda: versus_figure(base_law, variant_law, C, ci, draws), base_law, variant_law, C)
     _save(fig, output, force)

@@ -114,8 +114,8 @@ def load_pair(base, variant, ci, form, ties, fixes, objective, delta, n_boot, se
     draws = None
     if ci is not None:
         # The variant's draws from published intervals use the next seed: independent of the base's.
-        draws = [_samples(law, DEFAULT_SEED + i, warnings) for i, law in enumerate((base_law, variant_law))]
-        if draws == [None, None]:
+        draws = (_samples(base_law, DEFAULT_SEED, warnings), _samples(variant_law, DEFAULT_SEED + 1, warnings))
+        if draws == (None, None):
             raise click.ClickException(f"neither {base_law.id} nor {variant_law.id} publishes an uncertainty, so --ci "
                                        "has nothing to draw from; give a runs file (bootstrapped) or a law with one")
     return base_law, variant_law, draws, warnings
@@ -181,7 +181,8 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
                      variant_law, budgets)
     intervals = None
     if draws is not None:
-        intervals = guarded(lambda: versus_intervals(base_law, variant_law, budgets, ci, *draws, throughput,
-                                                     crossover_range), base_law, variant_law, budgets)
+        base_draws, variant_draws = draws
+        intervals = guarded(lambda: versus_intervals(base_law, variant_law, budgets, ci, base_draws, variant_draws,
+                                                     throughput, crossover_range), base_law, variant_law, budgets)
     show(versus_report(base_law, variant_law, result, intervals, throughput, warnings), fmt)
 

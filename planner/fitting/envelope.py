@@ -26,7 +26,7 @@ from typing import Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
-from .result import BootstrapResult, FitResult, check_resampling, resample_counts, residual_stats, sample_summary
+from .result import BootstrapResult, FitDetails, FitResult, check_resampling, resample_counts, residual_stats, sample_summary
 
 __all__ = ["envelope_points", "fit_envelope", "bootstrap_envelope", "lack_of_fit_interval", "ENVELOPE_NAMES"]
 
@@ -134,8 +134,9 @@ def fit_envelope(flops, loss, *, fix: Mapping[str, float] | None = None,
     E, A, alpha = (float(v[0]) for v in _coefficients(C, L, fix))
     L_hat = E + A * C ** (-alpha)
     r = np.log(L) - np.log(L_hat)
-    extra = {"fixed": fix, "points": (tuple(map(float, C)), tuple(map(float, L)))} if fix else {
-        "points": (tuple(map(float, C)), tuple(map(float, L)))}
+    extra = FitDetails(points=(tuple(map(float, C)), tuple(map(float, L))))
+    if fix:
+        extra["fixed"] = fix
     warnings = []
     if alpha <= 0:
         warnings.append(f"the fitted exponent alpha = {alpha:.3g} is not positive: the loss does not fall with compute")

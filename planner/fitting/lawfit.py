@@ -11,7 +11,7 @@ from ..base.errors import FitError
 from .multistart import multistart
 from .objectives import ASYMMETRIC, HUBER_LOG, LEAST_SQUARES, OBJECTIVES, OVERESTIMATE_PENALTY, robust_psi
 from .parametrisation import Parametrisation
-from .result import check_runs
+from .result import FitDetails, check_runs
 from .standard_errors import gauss_newton_se
 
 __all__ = ["search", "asymptotic_errors", "objective_label", "fit_extra", "method_text", "check_penalty",
@@ -130,10 +130,10 @@ def asymptotic_errors(J_log, L, L_hat, objective: str, param: Parametrisation, s
 
 
 def fit_extra(objective: str, delta: float, param: Parametrisation, penalty: float = OVERESTIMATE_PENALTY,
-              weighting: str | None = None) -> dict:
+              weighting: str | None = None) -> FitDetails:
     """What a FitResult records of how it was made (its ``extra``; the law file's [fit] table). ``weighting`` says
     in words how the runs were weighted (None: equally)."""
-    out: dict = {"objective_function": objective}
+    out = FitDetails(objective_function=objective)
     if objective in (HUBER_LOG, ASYMMETRIC):
         out["huber_delta"] = delta
     if objective == ASYMMETRIC:

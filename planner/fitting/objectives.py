@@ -150,6 +150,10 @@ class Objective:
         G[bad] = 0.0
         return f, G
 
+    def block(self, T, W, span):
+        """(f, G) of the θ rows ``T`` over the runs ``span``: each family's own (its subclass)."""
+        raise NotImplementedError
+
     def _robust(self, r, W):
         """Σ k·Huber_δ(r) per row and k·ψ(r), weighted by W; k = the penalty where r > 0 (asymmetric), else 1.
         ``r`` is overwritten."""
@@ -162,6 +166,7 @@ class Objective:
 
     def _least_squares(self, L_hat, span, W):
         """½·Σ w·(L̂ − L)² per row and ∂f/∂L̂ = w·(L̂ − L). ``L_hat`` is overwritten."""
+        assert self.L is not None   # set for the least-squares objective
         rho = L_hat
         rho -= self.L[span]
         psi = rho if W is None else rho * W

@@ -5,18 +5,53 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, TypedDict
 
 if TYPE_CHECKING:
     import numpy
 
+    from .curves import Envelope
     from .outliers import Outliers
+    from .profiles import BudgetFit
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
 
-__all__ = ["FitResult", "BootstrapResult", "check_runs", "data_range", "residual_stats", "check_resampling",
+__all__ = ["FitResult", "FitDetails", "BootstrapResult", "check_runs", "data_range", "residual_stats", "check_resampling",
            "resample_counts", "sample_summary"]
+
+
+class FitDetails(TypedDict, total=False):
+    """How a fit was made, and what else it found, beyond its coefficients (:attr:`FitResult.extra`). Each kind of
+    fit records its own keys; mypy checks every key read or written."""
+
+    # a loss-law fit (planner.fitting.lawfit.fit_extra), written to the law file's [fit] table
+    objective_function: str               # "huber-log", "least-squares" or "asymmetric"
+    huber_delta: float
+    overestimate_penalty: float           # the asymmetric objective's factor on over-predictions
+    weights: str                          # how the runs were weighted, in words
+    tied: tuple[str, ...]                 # ("alpha=beta",)
+    fixed: dict[str, float]               # coefficient → the value it was held at
+    # an allocation fit (isoFLOP Approaches 1 and 2)
+    approach: int                         # 1 (envelope of curves) or 2 (isoFLOP profiles)
+    model_kwargs: dict[str, str]          # the AllocationRule's "gives"
+    d_coefficient: float                  # G_D in D_opt = G_D·C^b
+    n_opt_residuals: dict[str, float]     # rms and max_abs of log N_opt about the fitted line
+    # Approach 2
+    budgets: tuple["BudgetFit", ...]      # the minimum of each isoFLOP profile
+    grouping: Any                         # how runs were grouped into budgets (planner.fitting.isoflop)
+    isoflop_method: str                   # the per-budget minimum estimator
+    nominal_budgets: bool                 # budgets from a column (True) or grouped from 6·N·D
+    window: float                         # the parabola's window, a factor about the best size
+    min_budgets: int
+    inputs: dict[str, "numpy.ndarray"]    # the runs' n_params, n_tokens, loss, flops
+    # Approach 1
+    envelope: "Envelope"
+    n_checkpoints: int
+    grid_points: int
+    matrices: tuple[Any, ...]             # (grid, M, log D, sizes) for the bootstrap
+    # an envelope law L(C) = E + A·C^−α
+    points: tuple[tuple[float, ...], tuple[float, ...]]   # the (C, L) points fitted
 
 
 @dataclass(frozen=True)
@@ -29,6 +64,7 @@ class FitResult:
     exponents : (a, b) with N_opt ∝ C^a and D_opt ∝ C^b.
     objective : the minimised Huber sum (isoFLOP fits: residual sum of squares of log N_opt).
     n_runs : runs used.  n_starts : optimiser starts.  n_distinct_optima : distinct end points.
+    extra : how it was made, and what else it found (:class:`FitDetails`).
     residuals : statistics of log L_i − log L̂_i (``rms``, ``mean_abs``, ``max_abs``, ``median``)
         and of L_i − L̂_i in nats (``rms_loss``).
     data_range : ``n_params``, ``n_tokens``, ``flops`` → (low, high) of the runs.
@@ -60,10 +96,8 @@ class FitResult:
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
     theta: tuple[float, ...] = ()
     optima: tuple[tuple[float, tuple[float, ...]], ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: FitDetails = field(default_factory=lambda: FitDetails())
     outliers: "Outliers | None" = None
-    # extra of a loss-law fit: objective_function ("huber-log" | "least-squares"), huber_delta, tied ("alpha=beta",
-    # ...), fixed ({"E": 1.69}); of an isoFLOP fit: model_kwargs, budgets, n_opt.
 
     @property
     def model(self):

@@ -5,12 +5,16 @@ fit diagnostics, isoFLOP sweeps and training curves (Hoffmann et al.'s Approache
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base.units import format_flops, format_tick
 from ..laws.questions import asking, family_of
 from .common import add_caption, apply_style, interval_bar, log_axes, new_figure
+
+if TYPE_CHECKING:
+    from ..fitting.result import FitResult
 
 __all__ = ["fit_figure", "isoflop_runs_figure", "curves_figure"]
 
@@ -73,7 +77,7 @@ def fit_figure(n_params, n_tokens, loss, model, label: str = "fitted law", capti
 # Hoffmann's Approaches 1 and 2 on a user's runs
 
 
-def _power_law_line(ax, C, fit, key="n_params"):
+def _power_law_line(ax, C, fit: "FitResult", key="n_params"):
     """The fitted power law over the range of ``C``: N_opt = G·C^a (``key="n_params"``) or D_opt = G_D·C^b."""
     C = np.geomspace(min(C) / 1.5, max(C) * 1.5, 50)
     G, a = fit.coefficients["coefficient"], fit.coefficients["exponent"]
@@ -84,7 +88,7 @@ def _power_law_line(ax, C, fit, key="n_params"):
         ax.plot(C, Gd * C ** b, color="black", linewidth=1.2, label=f"fit: $D_{{opt}} \\propto C^{{{b:.3f}}}$")
 
 
-def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "runs", caption: str = ""):
+def isoflop_runs_figure(fit: "FitResult", n_params, loss, *, intervals=None, label: str = "runs", caption: str = ""):
     """A user's isoFLOP sweeps: (a) loss against N per budget with each budget's fitted curve and minimum (a
     horizontal bar: the N_opt interval), skipped budgets in grey; (b) each N_opt against C with the fitted power law.
 
@@ -146,7 +150,7 @@ def isoflop_runs_figure(fit, n_params, loss, *, intervals=None, label: str = "ru
     return fig
 
 
-def curves_figure(fit, *, label: str = "runs", caption: str = ""):
+def curves_figure(fit: "FitResult", *, label: str = "runs", caption: str = ""):
     """Approach 1: (a) every run's loss against C with the envelope (the lowest loss at each C; dashed where won by
     the smallest or largest size there and left out), (b) N_opt and (c) D_opt along the envelope with the fitted
     power laws. ``fit`` is a :func:`~planner.fitting.fit_curves` result."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import PurePath
-from typing import Callable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 from .. import fitting
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA, ISOFLOP_WINDOW
@@ -26,6 +26,9 @@ from .backtests import (HOLDOUT_KEYS, holdout_footer, holdout_section, holdout_s
                         rollout_summary)
 from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
 from .types import Block, Column, Report
+
+if TYPE_CHECKING:
+    from ..fitting.result import FitResult
 
 __all__ = ["fit_report", "design_report", "plans_report", "COEFFICIENT_KEYS", "DESIGN_KEYS", "HOLDOUT_KEYS",
            "COMPARE_KEYS", "FitRequest", "FitAnswer", "fit_answer", "compare_report", "holdout_section",
@@ -175,7 +178,7 @@ def fit_answer(runs, request: FitRequest, progress: Callable[[str, float, float]
                      dropped, ro)
 
 
-def fit_report(fit, boot, plans: Report, runs, backtest=None, dropped: OutlierDrop | None = None,
+def fit_report(fit: "FitResult", boot, plans: Report, runs, backtest=None, dropped: OutlierDrop | None = None,
                rollout=None) -> Report:
     """The report of ``plan fit``: ``fit`` (a :class:`~planner.fitting.FitResult`), its ``boot`` strap (or None),
     ``plans`` (the report of the fitted law's plans, with their intervals), the ``runs`` it was fitted on, and its
@@ -280,7 +283,7 @@ def _fit_footer(fit, boot, runs, se_method: str) -> list[str]:
     return lines
 
 
-def _fit_fields(fit, boot, runs, ses, se_method, warnings) -> dict:
+def _fit_fields(fit: "FitResult", boot, runs, ses, se_method, warnings) -> dict:
     out = {
         "source": runs.source, "form": fit.form, "n_runs": fit.n_runs, "method": fit.method,
         "objective_function": fit.extra.get("objective_function", "least squares of log N_opt on log C"),

@@ -66,7 +66,7 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
         i = index.get(row.get("preset"), {}).get(row.get("flops"))
         for key in keys[1:]:
             values = bounds[row["preset"]][key] if i is not None else []
-            out[key] = values[i] if values else None
+            out[key] = values[i] if i is not None and values else None
         for q in quantities:
             out[f"{q}_ci"] = (row.get(q), out[f"{q}_lo"], out[f"{q}_hi"])  # human formats only
         return out

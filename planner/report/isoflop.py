@@ -37,7 +37,7 @@ BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi",
 ENVELOPE_KEYS = ("n_params", "n_runs", "points", "edge_points", "flops_lo", "flops_hi", "loss_lo", "loss_hi")
 
 
-def _coefficients(fit, boot, runs):
+def _coefficients(fit: "FitResult", boot, runs):
     """The coefficient table (rows, columns, keys) exactly as ``plan fit``'s report has it (report.fit builds it)."""
     # fit_report's own footer reads residuals["rms"] and ["max_abs"]; its footer is not used here.
     table = fit_report(dataclasses.replace(fit, residuals=fit.extra["n_opt_residuals"]), boot,
@@ -77,7 +77,7 @@ def _footer(fit, ab, runs, residual_lines) -> list[str]:
             *_uncertainty_lines(fit, ab)]
 
 
-def _fields(fit, ab, runs, extra) -> dict:
+def _fields(fit: "FitResult", ab, runs, extra) -> dict:
     out = {
         "source": runs.source, "form": fit.form, "approach": fit.extra["approach"], "n_runs": fit.n_runs,
         "method": fit.method, "coefficients": dict(fit.coefficients), "standard_errors": dict(fit.standard_errors),
@@ -115,7 +115,7 @@ def _n_opt_cell(row) -> str:
     return f"{format_count(n)} ({span_text(format_count, lo, hi)})"
 
 
-def _budget_rows(fit, ab, level):
+def _budget_rows(fit: "FitResult", ab, level):
     used = [f for f in fit.extra["budgets"] if f.used]
     intervals = dict(zip((id(f) for f in used), ab.budget_intervals)) if ab is not None else {}
     z = normal_quantile(level)
@@ -141,7 +141,7 @@ def _budget_rows(fit, ab, level):
     return rows
 
 
-def isoflop_report(fit, ab, plans: Report, runs) -> Report:
+def isoflop_report(fit: "FitResult", ab, plans: Report, runs) -> Report:
     """The report of ``plan fit --isoflop``: ``fit`` (:func:`~planner.fitting.fit_isoflop`), its bootstrap ``ab``
     (:class:`~planner.fitting.allocation.AllocationBootstrap`, or None), ``plans`` (the fitted rule's plans, with
     intervals) and the ``runs``."""
@@ -184,13 +184,13 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
 # Approach 1
 
 
-def _envelope_rows(fit):
+def _envelope_rows(fit: "FitResult"):
     e = fit.extra["envelope"]
     rows = []
     for n in np.unique(e.run_n_params):
         won = np.isfinite(e.loss) & (np.abs(e.n_params / n - 1) < 1e-9)
         used = won & e.used
-        row = {"n_params": float(n), "n_runs": int(np.sum(np.abs(e.run_n_params / n - 1) < 1e-9)),
+        row: dict[str, object] = {"n_params": float(n), "n_runs": int(np.sum(np.abs(e.run_n_params / n - 1) < 1e-9)),
                "points": int(used.sum()), "edge_points": int((won & ~e.used).sum())}
         if used.any():
             row.update(flops_lo=float(e.flops[used].min()), flops_hi=float(e.flops[used].max()),
@@ -201,7 +201,7 @@ def _envelope_rows(fit):
     return rows
 
 
-def curves_report(fit, ab, plans: Report, runs) -> Report:
+def curves_report(fit: "FitResult", ab, plans: Report, runs) -> Report:
     """The report of ``plan fit --curves``: ``fit`` (:func:`~planner.fitting.fit_curves`), its bootstrap ``ab`` (or
     None), ``plans`` and the ``runs`` (checkpoint rows)."""
     e = fit.extra["envelope"]
