@@ -277,3 +277,45 @@ def test_no_module_imports_another_modules_private_names(module):
             private = alias.name.startswith("_") and not alias.name.startswith("__")
             if private and (module, target, alias.name) not in PENDING_PRIVATE:
                 raise AssertionError(f"planner.{module} imports the private name {alias.name} from planner.{target}")
+
+
+#: Imports a function may make without a word: the numerical libraries, which the plan --flops path never loads.
+HEAVY_LIBRARIES = ("numpy", "scipy")
+
+#: The folders whose function-local imports have been reviewed: each is either a heavy library or says why.
+REVIEWED_LOCAL_IMPORTS = ("laws", "compute", "planning")
+
+
+def local_imports_without_reason(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each import inside a function that is neither of a heavy library nor explained by a comment
+    on its line or the line above (a cycle it breaks, the fast path it stays off)."""
+    lines = source.splitlines()
+    found = set()
+    for fn in ast.walk(ast.parse(source)):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            relative = isinstance(node, ast.ImportFrom) and node.level > 0
+            if not relative and all(name.split(".")[0] in HEAVY_LIBRARIES for name in names):
+                continue
+            above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
+            if "#" not in lines[node.lineno - 1] and not above.startswith("#"):
+                found.add((node.lineno, lines[node.lineno - 1].strip()))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.split(".")[0] in REVIEWED_LOCAL_IMPORTS))
+def test_a_function_local_import_says_why(module):
+    """An import inside a function hides a dependency from the reader and from the cycle check above; it is worth
+    it only to keep a module off the plan --flops path or to break a cycle, and then a comment says so."""
+    assert not local_imports_without_reason(MODULES[module].read_text()), \
+        f"planner.{module}: move these imports to the top, or say why they are local"
+
+
+def test_the_local_import_check_finds_what_it_forbids():
+    source = ("def f():\n    import numpy as np\n    from .law import short_citation\n"
+              "    # off the plan --flops path\n    from .solve import argmin_log\n    import json  # json output only\n")
+    assert local_imports_without_reason(source) == [(3, "from .law import short_citation")]

@@ -9,7 +9,7 @@ import pytest
 from planner.report.compute import extend, hardware_report, shape_report
 from planner.compute.hardware import Cluster
 from planner.planning.plan import compute_optimal
-from planner.files.presets import list_hardware, list_presets, load_chip, load_preset
+from planner.files.presets import list_hardware, list_presets, load_chip, load_hparam_law, load_preset
 from planner.report.render import render, to_latex, to_markdown
 from planner.report.types import Block, Column, Report
 from planner.report.plans import compare_report, plan_report, target_report, whatif_report
@@ -30,7 +30,7 @@ def law():
 def full_plan(budgets=(1e21, 1e23)):
     """A plan with every extension: cost, hyperparameters and shapes."""
     return extend(plan_report(law(), [compute_optimal(law(), C) for C in budgets]), law(), cluster=CLUSTER,
-                  hparams_law=load_preset("deepseek2024"), shape_settings=SHAPES)
+                  hparams_law=load_hparam_law("deepseek2024"), shape_settings=SHAPES)
 
 
 def extended_reports():

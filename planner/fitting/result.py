@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping, TypedDict
 if TYPE_CHECKING:
     import numpy
 
-    from .curves import Envelope
     from .outliers import Outliers
-    from .profiles import BudgetFit
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
@@ -38,7 +36,7 @@ class FitDetails(TypedDict, total=False):
     d_coefficient: float                  # G_D in D_opt = G_D·C^b
     n_opt_residuals: dict[str, float]     # rms and max_abs of log N_opt about the fitted line
     # Approach 2
-    budgets: tuple["BudgetFit", ...]      # the minimum of each isoFLOP profile
+    budgets: tuple[Any, ...]              # the minimum of each isoFLOP profile (fitting.profiles.BudgetFit)
     grouping: Any                         # how runs were grouped into budgets (planner.fitting.isoflop)
     isoflop_method: str                   # the per-budget minimum estimator
     nominal_budgets: bool                 # budgets from a column (True) or grouped from 6·N·D
@@ -46,7 +44,7 @@ class FitDetails(TypedDict, total=False):
     min_budgets: int
     inputs: dict[str, "numpy.ndarray"]    # the runs' n_params, n_tokens, loss, flops
     # Approach 1
-    envelope: "Envelope"
+    envelope: Any                         # the lowest loss per budget (fitting.curves.Envelope)
     n_checkpoints: int
     grid_points: int
     matrices: tuple[Any, ...]             # (grid, M, log D, sizes) for the bootstrap

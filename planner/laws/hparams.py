@@ -26,7 +26,8 @@ from typing import Mapping, Sequence
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import QuantityError
-from ..base.units import Real, check_positive
+from ..base.units import Real, check_positive, format_count
+from .law import short_citation
 
 __all__ = ["VARIABLES", "PowerTerm", "Warmup", "HparamLaw", "HparamSuggestion", "suggest_hparams", "trainable_batch",
            "spread"]
@@ -119,8 +120,6 @@ class HparamLaw:
     @property
     def short_citation(self) -> str:
         """``'Li et al. 2025, arXiv:2503.04715'``."""
-        from .law import short_citation
-
         return short_citation(self.citation)
 
     @property
@@ -148,8 +147,6 @@ _SYMBOLS = {"n_params": "N", "tokens": "D", "flops": "C"}
 
 
 def _term_text(term: PowerTerm) -> str:
-    from ..base.units import format_count
-
     parts = [f"{term.coefficient:.6g}"]
     for name, e in term.exponents.items():
         x0 = term.reference.get(name)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.units import Real
+from .frontier import Frontier
 from .questions import LossQuestions
 
-if TYPE_CHECKING:
-    from .frontier import Frontier
 
 __all__ = ["KaplanLaw"]
 
@@ -119,8 +118,6 @@ class KaplanLaw(LossQuestions):
     def frontier(self) -> Frontier:
         """L_opt(C) = K·C^(−γ) (E = 0): at the optimum the data term is p times the parameter term, so
         the bracket is (1+p)·(N_c·k·D_c/(p·C))^(p/(1+p)) and K = (1+p)^α_D·(N_c·k·D_c/p)^γ, γ = α_D·p/(1+p)."""
-        from .frontier import Frontier
-
         p = self.alpha_N / self.alpha_D
         γ = self.alpha_D * p / (1.0 + p)
         k = self.flops_per_param_token

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 
-from ..base.errors import PresetError
+from ..base.errors import PresetError, did_you_mean
 
 if TYPE_CHECKING:
     from .allocation import AllocationRule
@@ -179,8 +179,6 @@ def check_coefficient(family: type, name: str, value: object, where: str) -> flo
     Every coefficient is a finite number; the family's ``nonnegative_names`` (the irreducible loss: E, or c of
     the MoE law) are ≥ 0; an allocation rule's exponent lies in (0, 1); the rest are > 0.
     """
-    from ..base.errors import did_you_mean
-
     allowed: tuple[str, ...] = getattr(family, "coefficient_names")
     if name not in allowed:
         hint = did_you_mean(name, allowed, n=1, cutoff=0.6) or f"; the {getattr(family, 'form')} form has {', '.join(allowed)}"

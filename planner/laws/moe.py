@@ -12,6 +12,7 @@ from ..base.errors import UnansweredError
 from ..base.units import Real
 from .questions import REMEDIES, Questions, refusal
 from .repetition import Repetition
+from .solve import argmin_log
 
 __all__ = ["FineGrainedMoE", "MoEOptimum"]
 
@@ -151,8 +152,6 @@ class FineGrainedMoE(Questions):
         same budget among many give the same plan. Then the G with the lowest loss (the first of equals).
         """
         import numpy as np
-
-        from .solve import argmin_log
 
         C = np.atleast_1d(np.asarray(flops, dtype=float))
         per_active = (8.0 * self.expansion_rate + 4.0) / 12.0   # N / N_active

@@ -87,6 +87,7 @@ class ParametricLaw(LossQuestions):
         if repetition is None:
             raise refusal("{law} has no [repetition] table of its own: pass repetition=, e.g. "
                            "planner.repetition_for(law) to borrow Muennighoff et al. 2023's")
+        # only a plan on repeated data needs it: off the plan --flops path, which loads this family
         from .repetition import RepeatedData
 
         return RepeatedData(self, unique_tokens, repetition)
@@ -134,6 +135,7 @@ class ParametricLaw(LossQuestions):
     @property
     def frontier(self) -> "Frontier":
         """L_opt(C) = E + K·C^(−γ) with K = (A·G^(−α) + B·G^β)·k^γ, γ = αβ/(α+β)."""
+        # only the frontier's questions (target loss, compute multipliers) need it: off the plan --flops path
         from .frontier import Frontier
 
         K, γ = self._optimal_loss_scale()

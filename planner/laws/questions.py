@@ -202,6 +202,7 @@ class LossQuestions(Questions):
         f = self.frontier
         if f is not None:
             return f.loss(flops)
+        # the numeric fallback, for a family without a closed form: off the plan --flops path
         from .solve import optimal_loss_numeric
 
         out: Real = map_scalar(lambda c: optimal_loss_numeric(self, c), flops)
@@ -211,6 +212,7 @@ class LossQuestions(Questions):
         """ln C_min(ℓ), C_min(ℓ) = (K / (ℓ − E))^(1/γ) (inverting :attr:`frontier`); nan where ℓ ≤ E."""
         f = self.frontier
         if f is None:
+            # the numeric fallback, for a family without a closed form: off the plan --flops path
             from .solve import min_flops_for_loss_numeric
 
             E = self.irreducible
@@ -239,6 +241,7 @@ class LossQuestions(Questions):
 
     def flops_for_params(self, n_params: Real) -> Real:
         """The budget C at which ``n_params`` is compute-optimal (numeric root of log N_opt(C) = log N)."""
+        # the numeric fallback, for a family without a closed form: off the plan --flops path
         from .solve import flops_for_optimum_numeric
 
         C: Real = map_scalar(lambda x: flops_for_optimum_numeric(self, "n_params", x), n_params)
@@ -246,6 +249,7 @@ class LossQuestions(Questions):
 
     def flops_for_tokens(self, n_tokens: Real) -> Real:
         """The budget C at which ``n_tokens`` is compute-optimal (numeric root of log D_opt(C) = log D)."""
+        # the numeric fallback, for a family without a closed form: off the plan --flops path
         from .solve import flops_for_optimum_numeric
 
         C: Real = map_scalar(lambda x: flops_for_optimum_numeric(self, "n_tokens", x), n_tokens)

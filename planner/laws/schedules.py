@@ -20,6 +20,7 @@ will be (:meth:`Schedule.horizon_free`), while a cosine or linear run's does.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
@@ -83,8 +84,6 @@ class Schedule:
 
     def with_horizon(self, horizon: float) -> "Schedule":
         """The same schedule stretched to another horizon (warm-up kept; a step's positions kept)."""
-        import dataclasses
-
         return dataclasses.replace(self, horizon=float(horizon))
 
     def rate(self, tokens: "ArrayLike") -> "numpy.ndarray":

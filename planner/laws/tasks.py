@@ -27,6 +27,7 @@ numpy arrays (coefficients too, for bootstrap draws) and nothing here imports nu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,6 +35,7 @@ from typing import Any, ClassVar, Iterable, Mapping, Union
 
 from ..base.errors import UnknownTaskError, UnreachableAccuracyError, did_you_mean
 from ..base.units import Real
+from .law import short_citation
 from .parametric import ParametricLaw
 
 __all__ = ["SigmoidAccuracy", "ExponentialError", "TaskLaw", "TaskLaws", "STEP2_FORMS", "METRICS",
@@ -236,8 +238,6 @@ class TaskLaw:
         None without samples."""
         if not self.samples:
             return None
-        import dataclasses
-
         import numpy as np
 
         values = np.asarray(self.samples, dtype=float)
@@ -276,8 +276,6 @@ class TaskLaws:
 
     @property
     def short_citation(self) -> str:
-        from .law import short_citation
-
         return short_citation(self.citation)
 
     def task(self, name: str) -> TaskLaw:

@@ -16,8 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..base.conventions import EMERGENCE_MARGIN, EXTRAPOLATION_WARNING
 from ..base.errors import NoUncertaintyError
 from ..base.units import Real, check_positive
+from .uncertainty import central_interval
+from .whatif import min_compute_for_loss
 
 if TYPE_CHECKING:
     from ..laws.tasks import TaskLaw
@@ -84,8 +87,6 @@ def forecast_intervals(task: TaskLaw, n_params: float, n_tokens: float, level: f
     samples (each sample's two steps chained); NoUncertaintyError if the task law has none."""
     import numpy as np
 
-    from .uncertainty import central_interval
-
     drawn = task.drawn()
     if drawn is None:
         raise NoUncertaintyError(f"task {task.id!r} publishes no bootstrap samples, so its forecast has no interval")
@@ -107,8 +108,6 @@ def least_compute_for_accuracy(task: TaskLaw, target_accuracy: float) -> TaskTar
     """The least compute that reaches ``target_accuracy`` on ``task``: the task loss step 2 needs, then step 1's
     compute-optimal split for it. UnreachableAccuracyError (stating the reachable range) where the two steps cannot
     reach it."""
-    from .whatif import min_compute_for_loss
-
     L = task.loss_for_accuracy(float(target_accuracy))
     plan = min_compute_for_loss(task.loss_law, L)
     return TaskTarget(task=task.id, target_accuracy=float(target_accuracy), task_loss=L, flops=float(plan.flops),
@@ -119,8 +118,6 @@ def near_chance(task: TaskLaw, accuracy: float, what: str) -> str | None:
     """A warning where ``accuracy`` (``what``: "its best ladder run reaches", "the forecast is") lies within
     :data:`~planner.base.conventions.EMERGENCE_MARGIN` of the task's chance: the task has not emerged there (Wei et al.
     2022, arXiv:2206.07682), so step 2 rests on near-random points."""
-    from ..base.conventions import EMERGENCE_MARGIN
-
     if accuracy >= task.chance + EMERGENCE_MARGIN:
         return None
     return (f"{task.id}: {what} accuracy {100 * accuracy:.1f}%, within {100 * EMERGENCE_MARGIN:g} points of chance "
@@ -130,8 +127,6 @@ def near_chance(task: TaskLaw, accuracy: float, what: str) -> str | None:
 def extrapolation(task: TaskLaw, flops: float) -> float | None:
     """How many times the compute of the task's largest ladder run ``flops`` is, where it is more than
     :data:`~planner.base.conventions.EXTRAPOLATION_WARNING`; None within that (or without a fitted range)."""
-    from ..base.conventions import EXTRAPOLATION_WARNING
-
     top = task.fitted_range.get("flops", (None, None))[1]
     if not top or flops <= EXTRAPOLATION_WARNING * top:
         return None

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from typing import Any
 
-from ..base.units import Real, as_floats, check_positive
+from ..base.units import Real, as_floats, check_positive, format_count, format_flops, format_loss, format_ratio
 from ..laws.questions import asking, family_of
+from . import checks
 
 # No ``from __future__ import annotations``: a dataclass with string annotations costs more to make (see
 # planner/laws/law.py), and Plan is made on every run of ``plan``.
@@ -51,21 +52,20 @@ class Plan:
         budgets they cost more than the plan)."""
         if self.planned_with is None:
             return ()
-        from . import checks
-
         law = self.planned_with
         return tuple(checks.plan_warnings(law, [self])
                      + checks.granularity_warnings(law, as_floats(getattr(self, "granularity", None))))
 
     def __repr__(self) -> str:
+        # notebooks only: planner.base.notebook imports html, off the plan --flops path
         from ..base.notebook import shown
-        from ..base.units import format_count, format_flops, format_loss
 
         return (f"Plan(flops={shown(self.flops, format_flops)}, n_params={shown(self.n_params, format_count)}, "
                 f"n_tokens={shown(self.n_tokens, format_count)}, loss={shown(self.loss, format_loss)})")
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain Python: floats, or lists of floats for arrays (``loss`` None without a loss model)."""
+        # notebooks only: planner.base.notebook imports html, off the plan --flops path
         from ..base.notebook import floats_or_lists
 
         return {name: floats_or_lists(getattr(self, name)) for name in self.FIELDS}
@@ -73,8 +73,6 @@ class Plan:
     def to_records(self) -> list[dict[str, float | None]]:
         """One dict per budget, raw floats under the field names: ``pandas.DataFrame(plan.to_records())`` is a table
         (planner itself does not need pandas)."""
-        from ..base.units import as_floats
-
         columns = [as_floats(getattr(self, name)) if getattr(self, name) is not None else None
                    for name in self.FIELDS]
         n = max(len(c) for c in columns if c is not None)
@@ -83,8 +81,8 @@ class Plan:
                 for i in range(n)]
 
     def _repr_html_(self) -> str:
+        # notebooks only: planner.base.notebook imports html, off the plan --flops path
         from ..base.notebook import html_table
-        from ..base.units import format_count, format_flops, format_loss, format_ratio
 
         fmts = (format_flops, format_count, format_count, format_ratio, format_loss)
         records = self.to_records()
@@ -109,8 +107,6 @@ class MoEPlan(Plan):
     flops_per_token: Real | None = None
 
     def __repr__(self) -> str:
-        from ..base.units import as_floats, format_count
-
         xs = as_floats(self.granularity)
         extra = (f", n_active_params={format_count(as_floats(self.n_active_params)[0])}, granularity={xs[0]:g}"
                  if len(xs) == 1 else "")
@@ -124,8 +120,6 @@ def compute_optimal(law: Any, flops: Real) -> Plan:
     answers (:meth:`~planner.laws.questions.Questions.optimal_plan`); a family whose plans carry more (a mixture of
     experts: active parameters, granularity, FLOPs per token) gives a :class:`MoEPlan`.
     """
-    from . import checks
-
     C = check_positive(flops, "flops")
     with asking(law, "plan"), checks.guard(law):
         plan = unchecked_optimum(law, C)

@@ -35,11 +35,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 from ..base.errors import NoUncertaintyError, NumericError, UnsupportedLawError
-from ..base.units import Real
+from ..base.units import Real, check_positive
 from ..laws.questions import family_of
+from . import whatif
+from .plan import optimal_split
 
 if TYPE_CHECKING:
     import numpy
@@ -205,8 +208,6 @@ def _correlation_note(unc: Any) -> str:
 
 def normal_quantile(level: float) -> float:
     """Standard normal quantile Φ⁻¹(1/2 + level/200): the half-width of a central level% interval in σ."""
-    from statistics import NormalDist
-
     return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
@@ -232,9 +233,6 @@ def plan_intervals(law: Any, flops: Real, level: float = 80.0, samples: Coeffici
     dropped. The point plan itself is :func:`planner.planning.plan.compute_optimal`; these are its bounds.
     """
     import numpy as np
-
-    from .plan import optimal_split
-    from ..base.units import check_positive
 
     model = family_of(law)
     samples = samples if samples is not None else coefficient_samples(law)
@@ -277,9 +275,6 @@ def anchored_intervals(law: Any, level: float = 80.0, *, n_params: Any = None, n
     it), so report rows match.
     """
     import numpy as np
-
-    from . import whatif
-    from .plan import optimal_split
 
     (given, values), = [(k, v) for k, v in (("n_params", n_params), ("n_tokens", n_tokens),
                                              ("loss", target_loss)) if v is not None]

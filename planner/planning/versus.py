@@ -43,6 +43,7 @@ from ..base.errors import QuantityError, UnreachableLossError
 from ..base.units import check_positive
 from ..laws.questions import asking, family_of
 from . import whatif
+from .uncertainty import central_interval
 
 if TYPE_CHECKING:
     import numpy
@@ -235,8 +236,6 @@ def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.nd
     the count. A pair whose frontier is not finite at a budget is left out there.
     """
     import numpy as np
-
-    from .uncertainty import central_interval
 
     C = np.atleast_1d(np.asarray(flops, dtype=float))
     if base_samples is None and variant_samples is None:
