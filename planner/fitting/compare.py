@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 from ..base.conventions import COMPARE_HOLDOUT_FRACTION, FLOPS_PER_PARAM_TOKEN, HUBER_DELTA
 from ..base.errors import FitError
 from .backtest import Backtest, backtest
+from .isoflop import fit_isoflop
+from .kaplan import fit_kaplan
 from .objectives import HUBER_LOG
+from .parametric import fit_parametric
 from .result import FitResult
 
 __all__ = ["EstimatorFit", "compare_estimators", "ESTIMATORS"]
@@ -53,10 +56,6 @@ def compare_estimators(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike
     predicts allocations, not losses, so it has no back-test.
     """
     import numpy as np
-
-    from .isoflop import fit_isoflop
-    from .kaplan import fit_kaplan
-    from .parametric import fit_parametric
 
     N, D, L = (np.asarray(v, dtype=float).ravel() for v in (n_params, n_tokens, loss))
     k = flops_per_param_token

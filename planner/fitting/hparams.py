@@ -15,10 +15,13 @@ intervals carry the spread between sizes, not only within one. Nothing here open
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..base.errors import FitError, RunsError
+from ..laws.hparams import HparamLaw, PowerTerm
 from .runs import column_values, find_columns, missing_column, table_records
 
 if TYPE_CHECKING:
@@ -170,10 +173,6 @@ def fit_hparams(sweep: Sweep, near: float = DEFAULT_NEAR, n_resamples: int = 100
 
 def hparam_law_from_fit(fit: HparamFit, law_id: str = "fitted-hparams", source: str = "sweep"):
     """The fitted law as a :class:`~planner.laws.hparams.HparamLaw` (what ``plan fit-hparams -o`` writes)."""
-    from types import MappingProxyType
-
-    from ..laws.hparams import HparamLaw, PowerTerm
-
     n, d = [o["n_params"] for o in fit.optima], [o["tokens"] for o in fit.optima]
     return HparamLaw(
         id=law_id, title=f"Hyperparameter law fitted to {source}", learning_rate=PowerTerm(*fit.learning_rate),
@@ -189,6 +188,4 @@ def hparam_law_from_fit(fit: HparamFit, law_id: str = "fitted-hparams", source: 
 
 
 def _year() -> int:
-    import datetime
-
     return datetime.date.today().year

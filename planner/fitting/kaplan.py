@@ -8,11 +8,11 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 import math
-
 from typing import Callable, Iterable, Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, KAPLAN_GRID
 from ..base.errors import FitError
+from ..laws import KaplanLaw
 from .lawfit import asymptotic_errors, fit_extra, method_text, search, weighting_text
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, KaplanObjective
 from .outliers import find_outliers
@@ -42,7 +42,6 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
     x, y = np.log(N), np.log(D)
     nc, dc, aN, aD = (float(v) for v in theta)
     coefs = param.exact({"alpha_N": aN, "alpha_D": aD, "N_c": math.exp(nc), "D_c": math.exp(dc)})
-    from ..laws import KaplanLaw
 
     warnings = []
     if not converged:

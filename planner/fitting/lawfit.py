@@ -13,6 +13,7 @@ from .objectives import ASYMMETRIC, HUBER_LOG, LEAST_SQUARES, OBJECTIVES, OVERES
 from .parametrisation import Parametrisation
 from .result import FitDetails, check_runs
 from .standard_errors import gauss_newton_se
+from .varpro import varpro_search
 
 __all__ = ["search", "asymptotic_errors", "objective_label", "fit_extra", "method_text", "check_penalty",
            "run_weights", "weighting_text"]
@@ -51,8 +52,6 @@ def search(form: str, objective_cls, grid_spec, n_params, n_tokens, loss, *, del
     data = (np.log(N), np.log(D), np.log(L), w)
     objective_cls = functools.partial(objective_cls, penalty=check_penalty(penalty))
     if varpro and grid is None:
-        from .varpro import varpro_search
-
         k = penalty if objective == ASYMMETRIC else 1.0
         psi = None if objective == LEAST_SQUARES else (lambda r: robust_psi(r, delta, k))
         starts, phi, fval, converged, n_distinct, optima = varpro_search(

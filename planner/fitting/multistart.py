@@ -15,6 +15,7 @@ from typing import Callable
 
 from ..base.conventions import COARSE_ROWS, FULL_DATA_ITER, FULL_DATA_STARTS
 from ..base.errors import FitError
+from .lbfgs import Preconditioned, lbfgs_batch
 from .objectives import HUBER_LOG
 
 __all__ = ["multistart", "refine", "distinct", "spread_subsample", "columns", "rows"]
@@ -92,8 +93,6 @@ def multistart(objective_cls, starts, data, *, delta, polish, loss: str = HUBER_
     """
     import numpy as np
 
-    from .lbfgs import lbfgs_batch
-
     x, y, l, w = columns(data)
     n = len(x)
     report = progress or (lambda *_: None)
@@ -122,8 +121,6 @@ def refine(objective_cls, picks, data, *, delta, loss: str = HUBER_LOG, param=No
     """
     import numpy as np
     from scipy.optimize import minimize
-
-    from .lbfgs import Preconditioned, lbfgs_batch
 
     x, y, l, w = columns(data)
     n = len(x)

@@ -25,6 +25,7 @@ a run by √C (the same file's caller, ``fit_chinchilla_scaling_laws.py``: ``np.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Mapping, Sequence
 
 from ..base.conventions import HUBER_DELTA
@@ -247,8 +248,6 @@ class KaplanObjective(Objective):
 
 
 def grid(spec: Mapping[str, Sequence[float]], order: Sequence[str]):
-    import itertools
-
     import numpy as np
 
     return np.array(list(itertools.product(*(spec[k] for k in order))), dtype=float)

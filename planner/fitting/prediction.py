@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
+from ..laws import family
+from ..planning.uncertainty import central_interval
+from .bootstrap import bootstrap
 from .result import BootstrapResult, FitResult
 
 __all__ = ["prediction_interval", "bootstrap_prediction_interval", "PREDICTION_LABEL"]
@@ -32,9 +35,6 @@ def prediction_interval(fit: FitResult, boot: BootstrapResult, n_params: ArrayLi
     residuals give the scatter) and its bootstrap ``boot``. The residual draws come from numpy default_rng(seed)."""
     import numpy as np
 
-    from ..laws import family
-    from ..planning.uncertainty import central_interval
-
     N, D, L = (np.asarray(v, dtype=float).ravel() for v in (n_params, n_tokens, loss))
     Nt, Dt = (np.asarray(v, dtype=float).ravel() for v in (at_params, at_tokens))
     r = np.log(L) - np.log(np.asarray(fit.model.loss(N, D), dtype=float))
@@ -50,8 +50,6 @@ def prediction_interval(fit: FitResult, boot: BootstrapResult, n_params: ArrayLi
 def bootstrap_prediction_interval(fit: FitResult, n_params, n_tokens, loss, at_params, at_tokens, *,
                                   n_resamples: int, seed: int | None = 0, level: float = 95.0, weights=None):
     """:func:`prediction_interval` after bootstrapping ``fit`` on its runs (``n_resamples`` resamples, seeded)."""
-    from .bootstrap import bootstrap
-
     boot = bootstrap(n_params, n_tokens, loss, n_resamples=n_resamples, seed=seed, fit=fit, form=fit.form,
                      level=level, weights=weights)
     return prediction_interval(fit, boot, n_params, n_tokens, loss, at_params, at_tokens, seed=seed)
