@@ -5,8 +5,6 @@ built-in exception it resembles, so library callers can catch either. The CLI tu
 ``PlannerError`` into one line on stderr and exit status 1.
 """
 
-from typing import TypeVar
-
 __all__ = [
     "PlannerError",
     "QuantityError",
@@ -30,39 +28,7 @@ __all__ = [
     "NumericError",
     "did_you_mean",
     "unknown_key",
-    "Worded",
-    "literal",
 ]
-
-
-def literal(text: str) -> str:
-    """``text`` as it reads inside a template of :meth:`PlannerError.worded` or :class:`Worded` (braces doubled): a
-    file name or a column a user chose must not be taken for a placeholder."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _reworded(template: str, terms: "dict[str, str]", words: "dict[str, str]") -> str:
-    return template.format_map({**terms, **{k: v for k, v in words.items() if k in terms}})
-
-
-class Worded(str):
-    """A warning or note that names arguments through placeholders, as :meth:`PlannerError.worded` does for errors:
-    as a ``str`` it speaks of the Python arguments; :meth:`in_words` gives a front end's wording (the command line's
-    flags, :func:`planner.cli.errors.reworded`)."""
-
-    template: str
-    terms: "dict[str, str]"
-
-    def __new__(cls, template: str, **terms: str) -> "Worded":
-        self = super().__new__(cls, template.format_map(terms))
-        self.template, self.terms = template, dict(terms)
-        return self
-
-    def in_words(self, words: "dict[str, str]") -> str:
-        return _reworded(self.template, self.terms, words)
-
-
-_Error = TypeVar("_Error", bound="PlannerError")
 
 
 class PlannerError(Exception):
@@ -79,7 +45,7 @@ class PlannerError(Exception):
     terms: dict[str, str] = {}
 
     @classmethod
-    def worded(cls: "type[_Error]", template: str, **terms: str) -> "_Error":
+    def worded(cls, template: str, **terms: str) -> "PlannerError":
         """The error whose message is ``template`` with each ``{placeholder}`` replaced by ``terms[placeholder]``."""
         error = cls(template.format_map(terms))
         error.template, error.terms = template, dict(terms)
@@ -89,7 +55,7 @@ class PlannerError(Exception):
         """The message with the placeholders a front end has words for re-worded (the rest as ``str(self)``)."""
         if self.template is None:
             return str(self)
-        return _reworded(self.template, self.terms, words)
+        return self.template.format_map({**self.terms, **{k: v for k, v in words.items() if k in self.terms}})
 
 
 class QuantityError(PlannerError, ValueError):

@@ -7,12 +7,9 @@ to the words ``plan`` shows; :func:`message` words an error with it.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from ..base.errors import PlannerError
 
-from ..base.errors import PlannerError, Worded
-
-__all__ = ["WORDS", "message", "reworded"]
+__all__ = ["WORDS", "message"]
 
 #: placeholder of a core error → how the command line says it.
 WORDS: dict[str, str] = {
@@ -30,38 +27,6 @@ WORDS: dict[str, str] = {
     "set": "--set",
     "ci": "--ci",
     "versus": "'plan versus'",
-    # fitting (planner.fitting): remedies of plan fit, plan fit-tasks and plan fit-hparams
-    "holdout": "--holdout",
-    "holdout_above": "--holdout-above",
-    "tie_alpha_beta": "--tie alpha=beta",
-    "tie": "--tie",
-    "fix": "--fix",
-    "fix_E": "--fix E=VALUE",
-    "form_parametric": "--form parametric",
-    "chance": "--chance",
-    # the options that name a column of a runs file, a ladder or a sweep (field → flag)
-    "column_n_params": "--n-params-column",
-    "column_n_tokens": "--tokens-column",
-    "column_tokens": "--tokens-column",
-    "column_flops": "--flops-column",
-    "column_loss": "--loss-column",
-    "column_budget": "--budget-column",
-    "column_run_id": "--run-column",
-    "column_run": "--run-column",
-    "column_weight": "--weights",
-    "column_task": "--task-column",
-    "column_task_loss": "--task-loss-column",
-    "column_accuracy": "--accuracy-column",
-    "column_chance": "--chance-column",
-    "column_learning_rate": "--lr-column",
-    "column_batch_tokens": "--batch-column",
-    # ... of a curves file (plan curve, plan fit --curves)
-    "curve_column_run_id": "--run-column",
-    "curve_column_n_params": "--n-params-column",
-    "curve_column_n_tokens": "--tokens-column",
-    "curve_column_loss": "--loss-column",
-    "curve_column_learning_rate": "--lr-column",
-    "curve_column_batch_tokens": "--batch-tokens",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
     "plan": "a compute-optimal plan",
     "repeated_loss": "the loss on repeated data (--unique-tokens)",
@@ -82,15 +47,3 @@ WORDS: dict[str, str] = {
 def message(error: PlannerError) -> str:
     """The error's message in the command line's words."""
     return error.in_words(WORDS)
-
-
-def reworded(report: Any) -> Any:
-    """A :class:`~planner.report.types.Report` whose warnings and footer lines (and its sections') are in the command
-    line's words where the core gave them placeholders (:class:`~planner.base.errors.Worded`)."""
-    def word(lines):
-        return tuple(line.in_words(WORDS) if isinstance(line, Worded) else line for line in lines)
-
-    if not any(isinstance(line, Worded) for line in (*report.warnings, *report.footer)) and not report.sections:
-        return report
-    return dataclasses.replace(report, warnings=word(report.warnings), footer=word(report.footer),
-                               sections=tuple(reworded(section) for section in report.sections))

@@ -13,7 +13,6 @@ from ..base.errors import PlannerError, PresetError
 from ..files.lawfile import load_law_file
 from ..report import caveats, render
 from ..report.render import FORMATS
-from .errors import reworded
 from .group import one_line
 from .streams import terminal_width, write_results
 from .types import option
@@ -82,7 +81,6 @@ def show(report, fmt: str) -> None:
     (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
     the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
     fmt = output_format(fmt)
-    report = reworded(report)
     warn(caveats.shown(report, quiet=_quiet()))
     if _quiet() and fmt not in ("json", "csv"):  # machine formats keep their data (and JSON every warning)
         report = caveats.quiet(report)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..base.conventions import ALPHA_BETA_CORRELATION_WARNING, EXTRAPOLATION_WARNING, NOPT_INTERVAL_WARNING
-from ..base.errors import Worded
 from ..base.units import format_count, format_flops
 
 __all__ = ["extrapolation_warnings", "identification_warnings", "interval_warnings"]
@@ -23,10 +22,9 @@ def extrapolation_warnings(fit, budgets: Sequence[float]) -> list[str]:
     C_max = fit.data_range["flops"][1]
     top = max(budgets)
     if top > EXTRAPOLATION_WARNING * C_max:
-        return [Worded(f"the largest budget, {format_flops(top)}, is {top / C_max:,.0f}x the largest run "
-                       f"({format_flops(C_max)}): an extrapolation of more than {EXTRAPOLATION_WARNING:g}x; "
-                       "back-test the law ({holdout}) before trusting it there",
-                       holdout="planner.fitting.backtest on held-out runs")]
+        return [f"the largest budget, {format_flops(top)}, is {top / C_max:,.0f}x the largest run "
+                f"({format_flops(C_max)}): an extrapolation of more than {EXTRAPOLATION_WARNING:g}x; back-test the "
+                f"law (--holdout) before trusting it there"]
     return []
 
 
@@ -42,9 +40,8 @@ def identification_warnings(boot) -> list[str]:
         return []
     r = float(np.corrcoef(a, b)[0, 1])
     if abs(r) > ALPHA_BETA_CORRELATION_WARNING:
-        return [Worded(f"alpha and beta are not identified by these runs: their bootstrap correlation is {r:.2f}; "
-                       "vary tokens per parameter more widely, or tie them ({tie_alpha_beta})",
-                       tie_alpha_beta="tie=('alpha=beta',)")]
+        return [f"alpha and beta are not identified by these runs: their bootstrap correlation is {r:.2f}; vary "
+                "tokens per parameter more widely, or tie them (--tie alpha=beta)"]
     return []
 
 

@@ -182,12 +182,11 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
                 if not f.used]
     if len(used) < min_budgets:
         found = _budget_summary(fits)
-        found_text = (f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} model "
-                      f"sizes and a minimum inside them; found {len(fits)} budget{'s' if len(fits) != 1 else ''} "
-                      f"{groups.source}: {found}; ").replace("{", "{{").replace("}", "}}")
-        raise FitError.worded(found_text + "train sizes on both sides of each optimum ({design}), name the budget "
-                              "column with {column_budget}, or use the parametric fit",
-                              design="planner.design_isoflop", column_budget="budget=")
+        raise FitError(f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} model "
+                       f"sizes and a minimum inside them; found {len(fits)} budget{'s' if len(fits) != 1 else ''} "
+                       f"{groups.source}: {found}; train "
+                       "sizes on both sides of each optimum ('plan design'), name the budget column with "
+                       "--budget-column, or use the parametric fit")
     idx = np.concatenate([f.runs for f in used]).astype(int)
     resid = np.concatenate([f.residuals for f in used]) if method == "parabola" else np.array([])
     residuals = {}

@@ -79,8 +79,7 @@ class Parametrisation:
                 if name not in names:
                     raise FitError(f"cannot tie {name!r}: the {form} law's coefficients are {', '.join(names)}")
                 if name in fixed:
-                    raise FitError.worded(f"{name} is both tied and fixed; give one of {{tie}} and {{fix}} for it",
-                                          tie="tie", fix="fix")
+                    raise FitError(f"{name} is both tied and fixed; give one of --tie and --fix for it")
             if left == right:
                 raise FitError(f"a tie needs two different coefficients (got {left}={right})")
             scale = dict((c, log) for _, c, log in spec)
