@@ -386,3 +386,39 @@ def test_every_single_valued_option_of_every_command_refuses_repeats():
         for p in command.params:
             if isinstance(p, click.Option) and not (p.multiple or p.is_flag or p.count) and p.name != "help":
                 assert isinstance(p, Once), f"{command.name} {p.opts[0]} is not declared with option()"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# degenerate fits (issue 21, round 3)
+
+
+@pytest.mark.parametrize("option, args", [("--fix", ["fit", "RUNS"]), ("--set", ["--flops", "1e21"])])
+def test_a_coefficient_given_twice_is_refused_not_the_last_taken(tmp_path, option, args):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    args = [runs if a == "RUNS" else a for a in args]
+    r = invoke(*args, option, "alpha=0.3", option, "alpha=0.4")
+    assert_one_line_error(r, 2, "alpha given 2 times (0.3, 0.4); give it once")
+
+
+def test_a_fit_with_every_coefficient_fixed_is_refused_in_one_line(tmp_path):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    fixes = [a for pair in (("--fix", f"{k}={v}") for k, v in
+                            (("E", 1.8), ("A", 480), ("B", 2000), ("alpha", 0.34), ("beta", 0.36))) for a in pair]
+    assert_one_line_error(invoke("fit", runs, *fixes), 1, "every coefficient of the parametric law is fixed")
+    assert_one_line_error(invoke("fit", runs, "--form", "kaplan", *[a for k in ("N_c", "D_c", "alpha_N", "alpha_D")
+                                                                    for a in ("--fix", f"{k}=1")]), 1,
+                          "every coefficient of the kaplan law is fixed")
+
+
+def test_a_fixed_e_above_every_observed_loss_is_warned_of(tmp_path, small_grid):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    lowest = min(l for _, _, l in _law_runs())
+    r = invoke("fit", runs, "--fix", "E=10", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert any(w.startswith(f"the fixed E = 10 is at or above the lowest observed loss ({lowest:.4g})")
+               for w in json.loads(r.stdout)["warnings"])
+    below = invoke("fit", runs, "--fix", f"E={lowest / 2}", "--format", "json")
+    assert not any("fixed E" in w for w in json.loads(below.stdout)["warnings"])

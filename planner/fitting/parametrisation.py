@@ -86,7 +86,11 @@ class Parametrisation:
             if scale[left] != scale[right]:
                 raise FitError(f"cannot tie {left} to {right}: tie exponents to exponents or scales to scales "
                                f"(e.g. alpha=beta)")
-        return cls(form=form, ties=ties, fixed=tuple(fixed.items()))
+        made = cls(form=form, ties=ties, fixed=tuple(fixed.items()))
+        if made.n_free == 0:    # a search over nothing: refused here, not as an empty grid deep in the search
+            raise FitError(f"every coefficient of the {form} law is fixed ({', '.join(fixed)}): nothing is left to "
+                           "fit; leave at least one free, or write the law as a law file and plan with it")
+        return made
 
     # -- structure ------------------------------------------------------------------------------------------------
 
