@@ -422,3 +422,33 @@ def test_a_fixed_e_above_every_observed_loss_is_warned_of(tmp_path, small_grid):
                for w in json.loads(r.stdout)["warnings"])
     below = invoke("fit", runs, "--fix", f"E={lowest / 2}", "--format", "json")
     assert not any("fixed E" in w for w in json.loads(below.stdout)["warnings"])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# overflow reaching Python floats (issue 21, round 3)
+
+
+@pytest.mark.parametrize("setting, blamed", [("A=1e308", "A = 1e+308 (--set)"), ("A=5e-324", "A = 4.94066e-324"),
+                                             ("alpha=1e-300", "alpha = 1e-300"), ("B=1e308", "B = 1e+308"),
+                                             ("beta=1e-300", "beta = 1e-300")])
+def test_design_with_extreme_coefficients_is_one_line_naming_them(setting, blamed):
+    assert_one_line_error(invoke("design", "--flops", "1e20", "--set", setting), 1, f"its coefficient {blamed}")
+
+
+@pytest.mark.parametrize("k", ["1e-300", "1e300", "0.5", "101.0"])
+def test_a_law_file_flops_per_param_token_outside_its_range_is_refused(tmp_path, k):
+    path = _law_file(tmp_path, BASE.replace("flops_per_param_token = 6.0", f"flops_per_param_token = {k}"))
+    for args in (["--flops", "1e21"], ["design", "--flops", "1e21"]):
+        assert_one_line_error(invoke(*args, "--law", path), 1,
+                              f"'flops_per_param_token' must lie within 1..100 FLOPs per parameter and token")
+
+
+def test_a_python_law_with_extreme_flops_per_param_token_is_blamed_by_name():
+    from planner import NumericError, compute_optimal
+    from planner.fitting import design_isoflop
+    from planner.laws.parametric import ParametricLaw
+
+    law = ParametricLaw(E=1.8, A=482.0, B=2085.0, alpha=0.35, beta=0.37, flops_per_param_token=1e-300)
+    for ask in (lambda: compute_optimal(law, 1e21), lambda: design_isoflop([1e21], law)):
+        with pytest.raises(NumericError, match="flops_per_param_token = 1e-300 is too extreme"):
+            ask()

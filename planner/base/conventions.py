@@ -5,7 +5,7 @@ Modules take these as defaults; a law file or an option may override them where 
 """
 
 __all__ = [
-    "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
+    "FLOPS_PER_PARAM_TOKEN", "FLOPS_PER_PARAM_TOKEN_RANGE", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
     "UNDERTRAINED_FACTOR", "MOE_FLOPS_PER_PARAM_TOKEN", "MOE_ROUTING_FLOPS", "MOE_WIDTH_PER_BLOCK",
     "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
@@ -19,6 +19,12 @@ __all__ = [
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
 #: pass twice that, 2 + 4 = 6 (Kaplan et al. 2020, arXiv:2001.08361, §2.1; Hoffmann et al. 2022, App. F).
 FLOPS_PER_PARAM_TOKEN = 6.0
+
+#: planner's bounds on a law's k: the forward pass alone is 2 (a lower bound of any training count), and the terms
+#: counts add to 6 (attention's 2·n_layer·n_ctx·d_attn per token, Kaplan et al. §2.1 Table 1; activation
+#: recomputation's second forward pass, 8) stay within a few times it. A k outside 1..100 is a unit mistake (FLOPs
+#: per parameter-token of 1e-300 plans inf parameters), refused when a law file is read.
+FLOPS_PER_PARAM_TOKEN_RANGE = (1.0, 100.0)
 
 #: Serving a token costs the forward pass alone, 2 FLOPs per parameter (Kaplan et al. 2020 §2.1; Sardana et al.
 #: 2024, arXiv:2401.00448, §2: lifetime cost 6·N·D_tr + 2·N·D_inf).
