@@ -452,3 +452,14 @@ def test_a_python_law_with_extreme_flops_per_param_token_is_blamed_by_name():
     for ask in (lambda: compute_optimal(law, 1e21), lambda: design_isoflop([1e21], law)):
         with pytest.raises(NumericError, match="flops_per_param_token = 1e-300 is too extreme"):
             ask()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--params", "1e300", "--tokens", "1e12", "--tasks", "bhagia2024"],
+     "the run's compute 6·N·D is not a finite number (inf): with N = 1e+300 and D = 1e+12"),
+    (["distill", "--student", "1B", "--tokens", "20B", "--teacher-params", "1e300", "--teacher-tokens", "1e12"],
+     "the teacher's logit FLOPs 2·N_T·D_S is not a finite number (inf): with teacher params 1e+300"),
+])
+def test_a_result_that_overflows_is_one_line_naming_its_inputs_never_inf(args, message):
+    for fmt in ("table", "json"):
+        assert_one_line_error(invoke(*args, "--format", fmt), 1, message)
