@@ -463,3 +463,34 @@ def test_a_python_law_with_extreme_flops_per_param_token_is_blamed_by_name():
 def test_a_result_that_overflows_is_one_line_naming_its_inputs_never_inf(args, message):
     for fmt in ("table", "json"):
         assert_one_line_error(invoke(*args, "--format", fmt), 1, message)
+
+
+@pytest.mark.parametrize("scale", [1e299, 1e100, 1e-100, 1e-299])
+def test_a_fit_on_losses_near_the_float_limits_is_one_line_naming_the_loss(tmp_path, scale):
+    """Issue 21: losses near the float limit raised a math range error (or a singular matrix, or an empty index)."""
+    from planner import FitError
+    from planner.fitting import fit_parametric
+
+    runs = _law_runs()
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l * scale!r}" for n, d, l in runs) + "\n")
+    for form in ("parametric", "kaplan"):
+        assert_one_line_error(invoke("fit", path, "--form", form), 1,
+                              f"line 2, column 'loss': loss must lie within 1e-06..1e+06 nats per token")
+    with pytest.raises(FitError, match=r"loss must lie within 1e-06..1e\+06 nats per token; run 0"):
+        fit_parametric([n for n, _, _ in runs], [d for _, d, _ in runs], [l * scale for _, _, l in runs])
+
+
+def test_a_grid_with_no_finite_objective_is_a_fit_error_not_an_index_error():
+    import numpy as np
+
+    from planner import FitError
+    from planner.fitting.objectives import ParametricObjective
+    from planner.fitting.parametrisation import Parametrisation
+    from planner.fitting.varpro import varpro_search
+
+    runs = np.array(_law_runs())
+    data = (np.log(runs[:, 0]), np.log(runs[:, 1]), np.log(runs[:, 2] * 1e-299), np.ones(len(runs)))
+    with pytest.raises(FitError, match="no point of the exponent grid gives a finite objective on these 12 runs"):
+        varpro_search(ParametricObjective, data, delta=1e-3, polish=4, loss="huber-log",
+                      param=Parametrisation.make("parametric"), psi=lambda r: np.clip(r, -1e-3, 1e-3))

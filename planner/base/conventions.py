@@ -5,7 +5,7 @@ Modules take these as defaults; a law file or an option may override them where 
 """
 
 __all__ = [
-    "FLOPS_PER_PARAM_TOKEN", "FLOPS_PER_PARAM_TOKEN_RANGE", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
+    "FLOPS_PER_PARAM_TOKEN", "FLOPS_PER_PARAM_TOKEN_RANGE", "LOSS_RANGE", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
     "UNDERTRAINED_FACTOR", "MOE_FLOPS_PER_PARAM_TOKEN", "MOE_ROUTING_FLOPS", "MOE_WIDTH_PER_BLOCK",
     "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
@@ -25,6 +25,12 @@ FLOPS_PER_PARAM_TOKEN = 6.0
 #: recomputation's second forward pass, 8) stay within a few times it. A k outside 1..100 is a unit mistake (FLOPs
 #: per parameter-token of 1e-300 plans inf parameters), refused when a law file is read.
 FLOPS_PER_PARAM_TOKEN_RANGE = (1.0, 100.0)
+
+#: planner's bounds on a loss a runs file gives for a fit, in nats per token: a model that predicts anything is below
+#: ln V of a uniform guess over its vocabulary (10.4 for Chinchilla's 32k tokens, 12.5 for 256k), and a perplexity
+#: e^L typed by mistake stays below V itself; 1e-6..1e6 holds both with room. The fits square and exponentiate
+#: losses (least squares on L; Kaplan's [(N_c/N)^(α_N/α_D) + D_c/D]^α_D): at 1e100 nats they leave the floats.
+LOSS_RANGE = (1e-6, 1e6)
 
 #: Serving a token costs the forward pass alone, 2 FLOPs per parameter (Kaplan et al. 2020 §2.1; Sardana et al.
 #: 2024, arXiv:2401.00448, §2: lifetime cost 6·N·D_tr + 2·N·D_inf).
