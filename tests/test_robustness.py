@@ -494,3 +494,47 @@ def test_a_grid_with_no_finite_objective_is_a_fit_error_not_an_index_error():
     with pytest.raises(FitError, match="no point of the exponent grid gives a finite objective on these 12 runs"):
         varpro_search(ParametricObjective, data, delta=1e-3, polish=4, loss="huber-log",
                       param=Parametrisation.make("parametric"), psi=lambda r: np.clip(r, -1e-3, 1e-3))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# results lost after the work (issue 21, round 3)
+
+
+def _extreme_ladder(size):
+    """A two-step ladder whose sizes make k·N·D overflow at 1e200 (its fitted range of C is inf)."""
+    import math
+
+    rows = ["run,n_params,tokens,task,task_loss,accuracy"]
+    for N in (size, 2 * size, 4 * size):
+        for m in (1, 4):
+            for i in range(1, 7):
+                L = 0.6 + 0.3 * math.log(4 * size / N + 1) + 0.2 * (7 - i) / 6 / m
+                rows.append(f"{N:g}-{m}xC,{N:g},{20 * N * m * i / 6:g},t,{L:.6g},{1 / (1 + math.exp(6 * (L - 0.9))):.6g}")
+    return "\n".join(rows) + "\n"
+
+
+def test_fit_tasks_o_that_cannot_be_written_fails_before_any_report(tmp_path):
+    ladder, out = tmp_path / "ladder.csv", tmp_path / "tasks.toml"
+    ladder.write_text(_extreme_ladder(1e200))
+    r = invoke("fit-tasks", ladder, "-o", out, "--bootstrap", "0")
+    assert_one_line_error(r, 1, "the fit cannot be written as a task-law file (flops = inf, inf is not a finite number")
+    assert r.stdout == "" and not out.exists()          # no report claiming a fit that is then lost
+    ladder.write_text(_extreme_ladder(2e8))
+    r = invoke("fit-tasks", ladder, "-o", out, "--bootstrap", "0")
+    assert r.exit_code == 0 and "Task fit" in r.stdout and out.exists()
+
+
+def test_plan_fit_o_checks_the_law_file_before_printing_the_report(tmp_path, small_grid, monkeypatch):
+    runs, out = tmp_path / "runs.csv", tmp_path / "law.toml"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    from planner.files import lawwriter
+
+    written = lawwriter.law_file_text
+    def with_an_inf(*args, **kwargs):   # only the file -o writes (it records the command), not the law planned with
+        text = written(*args, **kwargs)
+        return text.replace("[coefficients]\n", "[coefficients]\nE = inf\n") if kwargs.get("command") else text
+
+    monkeypatch.setattr(lawwriter, "law_file_text", with_an_inf)
+    r = invoke("fit", runs, "-o", out)
+    assert_one_line_error(r, 1, "the fit cannot be written as a law file (")
+    assert r.stdout == "" and not out.exists()
