@@ -96,13 +96,21 @@ DISTILLATION_SCENARIOS = {
 # ---------------------------------------------------------------------------------------------------------------------
 # Hoffmann et al.'s Approaches 1 and 2 from a user's runs (planner.fitting.isoflop, planner.fitting.curves)
 
-__all__ += ["BUDGET_SPREAD", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
+__all__ += ["BUDGET_SPREAD", "BUDGET_MISMATCH", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
             "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT"]
 
 #: planner's tolerance, not a paper's: runs of one isoFLOP sweep at nominal budget C may have 6·N·D anywhere in
 #: 0.7–1.5 × C and are still read as one budget. A budget counts what a run really did (attention, the output layer:
 #: Porian et al. 2024, arXiv:2406.19146, count the last layer's FLOPs), which 6·N·D only approximates.
 BUDGET_SPREAD = (0.7, 1.5)
+
+#: planner's threshold, from the spread real sweeps show: a budget column whose runs' k·N·D lies more than this
+#: factor from their budget (either way) is in other units, and a fit against it is refused unless told. Measured:
+#: Chinchilla's runs as extracted from Hoffmann et al. 2022 Fig. 4 (Epoch AI's svg_extracted_data.csv, D = C/(6N)),
+#: each read against the nearest of its nine nominal budgets 6e18..3e21 (§3.2), have 6·N·D from 0.23 to 4.3 × the
+#: budget; OLMo's ladder (Bhagia et al. 2024, configs/final.json) counts 1.15–1.67 × 6·N FLOPs per token. A factor
+#: 10 holds both with room; a column in other units (PF-days: 8.64e19 FLOPs; GFLOPs: 1e9) is far outside.
+BUDGET_MISMATCH = 10.0
 
 #: planner's choice: parameter counts within 1% of each other are one model size.
 SAME_SIZE_RTOL = 0.01

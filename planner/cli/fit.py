@@ -248,6 +248,7 @@ def _request(o: dict, fixes: dict, law_id: str) -> FitRequest:
                       budgets=tuple(o["flops"]) or DEFAULT_REPORT_BUDGETS, holdout=o["holdout"],
                       holdout_above=o["holdout_above"], law_id=law_id, approach=approach,
                       isoflop_method=o["isoflop_method"], isoflop_window=o["isoflop_window"],
+                      allow_budget_mismatch=o["allow_budget_mismatch"],
                       schedule=parse_schedule(o["curve_schedule"], horizon=1e30) if o["curve_schedule"] else None,
                       drop_outliers=o["drop_outliers"],
                       penalty=OVERESTIMATE_PENALTY if o["penalty"] is None else o["penalty"],
