@@ -538,3 +538,16 @@ def test_plan_fit_o_checks_the_law_file_before_printing_the_report(tmp_path, sma
     r = invoke("fit", runs, "-o", out)
     assert_one_line_error(r, 1, "the fit cannot be written as a law file (")
     assert r.stdout == "" and not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["design", "--params", "1B", "--tokens-per-param", "1e300"], "the horizon D₁ is not a finite number (inf)"),
+    (["design", "--params", "1B", "--multiples", "1e300"], "the ladder's tokens Σ m·D₁ is not a finite number (inf)"),
+    (["design", "--params", "1e100", "--tokens-per-param", "1e200"],
+     "a rung's compute 6·N·D is not a finite number (inf): with N = 1e+100 and D = 1e+300"),
+    (["design", "--flops", "1e21", "--gpu", "h100", "--mfu", "1e-6", "--usd-per-gpu-hour", "1e300"],
+     "the dollars of 1.00e21 FLOPs on h100 (MFU 1e-06) overflow"),
+])
+def test_a_design_whose_tokens_compute_or_cost_overflow_is_one_line_never_inf(args, message):
+    for fmt in ("table", "json"):
+        assert_one_line_error(invoke(*args, "--format", fmt), 1, message)
