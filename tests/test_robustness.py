@@ -551,3 +551,16 @@ def test_plan_fit_o_checks_the_law_file_before_printing_the_report(tmp_path, sma
 def test_a_design_whose_tokens_compute_or_cost_overflow_is_one_line_never_inf(args, message):
     for fmt in ("table", "json"):
         assert_one_line_error(invoke(*args, "--format", fmt), 1, message)
+
+
+@pytest.mark.parametrize("args", [["--fix", "alpha=1e-300"], ["--fix", "beta=20"], ["--form", "kaplan", "--fix",
+                                                                                     "alpha_N=5e-324"]])
+def test_a_fixed_exponent_outside_its_range_is_refused_before_the_fit(tmp_path, args):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    assert_one_line_error(invoke("fit", runs, *args), 1, "must lie within 0.001..10 (got ")
+    from planner import FitError
+    from planner.fitting.envelope import fit_envelope
+
+    with pytest.raises(FitError, match=r"a fixed exponent alpha must lie within 0.001..10 \(got 1e-300\)"):
+        fit_envelope([1e18, 1e19, 1e20], [3.0, 2.8, 2.6], fix={"alpha": 1e-300})
