@@ -202,8 +202,13 @@ def test_e_at_or_above_the_lowest_loss_is_a_warning():
         assert "at or above the lowest observed loss (3.1)" in w and "--fix E=" in w
     theta = (6.0, 7.0, math.log(3.0), 0.3, 0.3)
     assert _parametric_warnings(theta, parametric_coefficients(theta), L, True, p, TERMS) == ()
-    fixed = Parametrisation.make("parametric", fix={"E": 3.13})       # a fixed E is the user's choice: no warning
+    # a fixed E above the data is warned of too (issue 21: every prediction sat at E with no word), in its own words
+    fixed = Parametrisation.make("parametric", fix={"E": 3.13})
     theta = (6.0, 7.0, math.log(3.13), 0.3, 0.3)
+    (w,) = _parametric_warnings(theta, parametric_coefficients(theta), L, True, fixed, TERMS)
+    assert w.startswith("the fixed E = 3.13 is at or above the lowest observed loss (3.1)")
+    fixed = Parametrisation.make("parametric", fix={"E": 3.0})
+    theta = (6.0, 7.0, math.log(3.0), 0.3, 0.3)
     assert _parametric_warnings(theta, parametric_coefficients(theta), L, True, fixed, TERMS) == ()
 
 

@@ -367,3 +367,55 @@ def test_bootstrap_needs_an_isoflop_fit():
 def test_spread_helper_spans_the_reported_range():
     rho = spread_rho(1e7, 1e10)
     assert 0.93 * (1e10 / 1e7) ** rho == pytest.approx(1.35)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# a budget column in other units (issue 21)
+
+
+def test_real_sweeps_lie_within_the_budget_mismatch_threshold():
+    """The threshold's measurement: Chinchilla's runs (Epoch AI's extraction of Hoffmann et al. 2022 Fig. 4, D =
+    C/(6N)) read against the nearest of the nine nominal isoFLOP budgets of §3.2 have 6·N·D from 0.23 to 4.3 × the
+    budget (to 2 digits); both ends inside BUDGET_MISMATCH either way, and the fit against them goes through."""
+    import csv
+
+    from planner.base.conventions import BUDGET_MISMATCH
+
+    from .reference import epoch_runs_csv
+
+    rows = list(csv.DictReader(epoch_runs_csv().open()))
+    nominal = np.array([6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21])
+    C = np.array([float(r["Training FLOP"]) for r in rows])
+    N = np.array([float(r["Model Size"]) for r in rows])
+    budget = nominal[np.argmin(np.abs(np.log(C[:, None] / nominal[None, :])), axis=1)]
+    ratio = C / budget
+    assert (ratio.min(), ratio.max()) == (pytest.approx(0.23, abs=0.005), pytest.approx(4.3, abs=0.05))
+    assert 1 / BUDGET_MISMATCH < ratio.min() and ratio.max() < BUDGET_MISMATCH
+    fit = fit_isoflop(N, C / (6 * N), np.array([float(r["loss"]) for r in rows]), budget=budget)
+    assert fit.extra["grouping"].source == "from column 'budget'"
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6, 1 / 11])
+def test_a_budget_column_in_other_units_is_refused_unless_allowed(scale):
+    N, D, L, C, _, _ = sweeps(BESIROGLU, BUDGETS, seed=3, noise=0.0, sizes=(10, 12), span=(100, 300))
+    with pytest.raises(FitError, match=r"the budget column 'flops_pf' does not count the runs' FLOPs: at its budget "
+                                       r"of .*, 6·N·D is .* × the budget, beyond the 10× either way"):
+        fit_isoflop(N, D, L, budget=C * scale, budget_column="flops_pf")
+    fit = fit_isoflop(N, D, L, budget=C * scale, allow_budget_mismatch=True)
+    assert [f.flops for f in fit.extra["budgets"]] == pytest.approx([c * scale for c in BUDGETS], rel=1e-12)
+
+
+def test_the_budget_mismatch_refusal_names_the_option_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    N, D, L, C, _, _ = sweeps(BESIROGLU, BUDGETS, seed=3, noise=0.0, sizes=(10, 12), span=(100, 300))
+    path = tmp_path / "sweeps.csv"
+    path.write_text("budget,params,tokens,loss\n" + "\n".join(f"{c / 1e6:.17g},{n:.17g},{d:.17g},{l:.17g}"
+                                                               for c, n, d, l in zip(C, N, D, L)) + "\n")
+    r = CliRunner().invoke(cli, ["fit", str(path), "--isoflop"])
+    assert r.exit_code == 1 and r.stdout == "" and r.stderr.count("\n") == 1
+    assert "or pass --allow-budget-mismatch to fit against them as they are" in r.stderr
+    r = CliRunner().invoke(cli, ["fit", str(path), "--isoflop", "--allow-budget-mismatch", "--format", "json"])
+    assert r.exit_code == 0, r.output

@@ -225,6 +225,7 @@ def invocations(draw, files):
         args = ["fit", str(files[runs])] + option_pairs(draw, {
             "--form": st.sampled_from(["parametric", "kaplan", "x"]), "--isoflop": None, "--curves": None,
             "--budget-column": texts, "--run-column": texts, "--isoflop-window": numbers,
+            "--allow-budget-mismatch": None,
             "--isoflop-method": st.sampled_from(["parabola", "akima", "x"]),
             "--envelope": None, "--fix": st.sampled_from(["E=1.6", "E=9", "alpha=0.1", "A=3"]),
             "--flops": numbers, "--format": formats, "--loss-column": texts, "--drop-highest-loss":

@@ -357,3 +357,18 @@ def test_distill_renders_in_every_format(args, fmt):
         assert "loss_advantage" in header and "teacher_loss" in header
     if fmt in ("markdown", "latex"):
         assert "Eq. 8" in result.stdout and "2502.08606" in result.stdout
+
+
+def test_a_teacher_or_student_whose_flops_overflow_is_a_numeric_error_not_inf():
+    """Issue 21: a teacher of 1e300 parameters printed "2·N_T·D_S = inf FLOPs" with exit 0."""
+    from planner import NumericError
+
+    law = load_preset("busbridge2025")
+    with pytest.raises(NumericError, match=r"teacher's logit FLOPs 2·N_T·D_S is not a finite number \(inf\): with "
+                                           r"teacher params 1e\+300"):
+        distill(law, 1e9, 2e10, teacher_params=1e300, teacher_tokens=1e12)
+    with pytest.raises(NumericError, match=r"student's FLOPs 6·N_S·D_S is not a finite number"):
+        distill(law, 1e300, 2e10, teacher_loss=2.3)
+    run = distill(law, 1e9, 2e10, teacher_params=7e9, teacher_tokens=1.4e11)
+    assert run.teacher_logit_flops == pytest.approx(2 * 7e9 * 2e10, rel=1e-12)     # Eq. 9, F(N) = 2N
+    assert run.student_flops == pytest.approx(6 * 1e9 * 2e10, rel=1e-12)

@@ -398,3 +398,175 @@ def test_every_single_valued_option_of_every_command_refuses_repeats():
         for p in command.params:
             if isinstance(p, click.Option) and not (p.multiple or p.is_flag or p.count) and p.name != "help":
                 assert isinstance(p, Once), f"{command.name} {p.opts[0]} is not declared with option()"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# degenerate fits (issue 21, round 3)
+
+
+@pytest.mark.parametrize("option, args", [("--fix", ["fit", "RUNS"]), ("--set", ["--flops", "1e21"])])
+def test_a_coefficient_given_twice_is_refused_not_the_last_taken(tmp_path, option, args):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    args = [runs if a == "RUNS" else a for a in args]
+    r = invoke(*args, option, "alpha=0.3", option, "alpha=0.4")
+    assert_one_line_error(r, 2, "alpha given 2 times (0.3, 0.4); give it once")
+
+
+def test_a_fit_with_every_coefficient_fixed_is_refused_in_one_line(tmp_path):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    fixes = [a for pair in (("--fix", f"{k}={v}") for k, v in
+                            (("E", 1.8), ("A", 480), ("B", 2000), ("alpha", 0.34), ("beta", 0.36))) for a in pair]
+    assert_one_line_error(invoke("fit", runs, *fixes), 1, "every coefficient of the parametric law is fixed")
+    assert_one_line_error(invoke("fit", runs, "--form", "kaplan", *[a for k in ("N_c", "D_c", "alpha_N", "alpha_D")
+                                                                    for a in ("--fix", f"{k}=1")]), 1,
+                          "every coefficient of the kaplan law is fixed")
+
+
+def test_a_fixed_e_above_every_observed_loss_is_warned_of(tmp_path, small_grid):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    lowest = min(l for _, _, l in _law_runs())
+    r = invoke("fit", runs, "--fix", "E=10", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert any(w.startswith(f"the fixed E = 10 is at or above the lowest observed loss ({lowest:.4g})")
+               for w in json.loads(r.stdout)["warnings"])
+    below = invoke("fit", runs, "--fix", f"E={lowest / 2}", "--format", "json")
+    assert not any("fixed E" in w for w in json.loads(below.stdout)["warnings"])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# overflow reaching Python floats (issue 21, round 3)
+
+
+@pytest.mark.parametrize("setting, blamed", [("A=1e308", "A = 1e+308 (--set)"), ("A=5e-324", "A = 4.94066e-324"),
+                                             ("alpha=1e-300", "alpha = 1e-300"), ("B=1e308", "B = 1e+308"),
+                                             ("beta=1e-300", "beta = 1e-300")])
+def test_design_with_extreme_coefficients_is_one_line_naming_them(setting, blamed):
+    assert_one_line_error(invoke("design", "--flops", "1e20", "--set", setting), 1, f"its coefficient {blamed}")
+
+
+@pytest.mark.parametrize("k", ["1e-300", "1e300", "0.5", "101.0"])
+def test_a_law_file_flops_per_param_token_outside_its_range_is_refused(tmp_path, k):
+    path = _law_file(tmp_path, BASE.replace("flops_per_param_token = 6.0", f"flops_per_param_token = {k}"))
+    for args in (["--flops", "1e21"], ["design", "--flops", "1e21"]):
+        assert_one_line_error(invoke(*args, "--law", path), 1,
+                              f"'flops_per_param_token' must lie within 1..100 FLOPs per parameter and token")
+
+
+def test_a_python_law_with_extreme_flops_per_param_token_is_blamed_by_name():
+    from planner import NumericError, compute_optimal
+    from planner.fitting import design_isoflop
+    from planner.laws.parametric import ParametricLaw
+
+    law = ParametricLaw(E=1.8, A=482.0, B=2085.0, alpha=0.35, beta=0.37, flops_per_param_token=1e-300)
+    for ask in (lambda: compute_optimal(law, 1e21), lambda: design_isoflop([1e21], law)):
+        with pytest.raises(NumericError, match="flops_per_param_token = 1e-300 is too extreme"):
+            ask()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--params", "1e300", "--tokens", "1e12", "--tasks", "bhagia2024"],
+     "the run's compute 6·N·D is not a finite number (inf): with N = 1e+300 and D = 1e+12"),
+    (["distill", "--student", "1B", "--tokens", "20B", "--teacher-params", "1e300", "--teacher-tokens", "1e12"],
+     "the teacher's logit FLOPs 2·N_T·D_S is not a finite number (inf): with teacher params 1e+300"),
+    (["design", "--params", "1B", "--tokens-per-param", "1e300"], "the horizon D₁ is not a finite number (inf)"),
+    (["design", "--params", "1B", "--multiples", "1e300"], "the ladder's tokens Σ m·D₁ is not a finite number (inf)"),
+    (["design", "--params", "1e100", "--tokens-per-param", "1e200"],
+     "a rung's compute 6·N·D is not a finite number (inf): with N = 1e+100 and D = 1e+300"),
+    (["design", "--flops", "1e21", "--gpu", "h100", "--mfu", "1e-6", "--usd-per-gpu-hour", "1e300"],
+     "the dollars of 1.00e21 FLOPs on h100 (MFU 1e-06) overflow"),
+])
+def test_a_result_that_overflows_is_one_line_naming_its_inputs_never_inf(args, message):
+    for fmt in ("table", "json"):
+        assert_one_line_error(invoke(*args, "--format", fmt), 1, message)
+
+
+@pytest.mark.parametrize("scale", [1e299, 1e100, 1e-100, 1e-299])
+def test_a_fit_on_losses_near_the_float_limits_is_one_line_naming_the_loss(tmp_path, scale):
+    """Issue 21: losses near the float limit raised a math range error (or a singular matrix, or an empty index)."""
+    from planner import FitError
+    from planner.fitting import fit_parametric
+
+    runs = _law_runs()
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l * scale!r}" for n, d, l in runs) + "\n")
+    for form in ("parametric", "kaplan"):
+        assert_one_line_error(invoke("fit", path, "--form", form), 1,
+                              f"line 2, column 'loss': loss must lie within 1e-06..1e+06 nats per token")
+    with pytest.raises(FitError, match=r"loss must lie within 1e-06..1e\+06 nats per token; run 0"):
+        fit_parametric([n for n, _, _ in runs], [d for _, d, _ in runs], [l * scale for _, _, l in runs])
+
+
+def test_a_grid_with_no_finite_objective_is_a_fit_error_not_an_index_error():
+    import numpy as np
+
+    from planner import FitError
+    from planner.fitting.objectives import ParametricObjective
+    from planner.fitting.parametrisation import Parametrisation
+    from planner.fitting.varpro import varpro_search
+
+    runs = np.array(_law_runs())
+    data = (np.log(runs[:, 0]), np.log(runs[:, 1]), np.log(runs[:, 2] * 1e-299), np.ones(len(runs)))
+    with pytest.raises(FitError, match="no point of the exponent grid gives a finite objective on these 12 runs"):
+        varpro_search(ParametricObjective, data, delta=1e-3, polish=4, loss="huber-log",
+                      param=Parametrisation.make("parametric"), psi=lambda r: np.clip(r, -1e-3, 1e-3))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# results lost after the work (issue 21, round 3)
+
+
+def _extreme_ladder(size):
+    """A two-step ladder whose sizes make k·N·D overflow at 1e200 (its fitted range of C is inf)."""
+    import math
+
+    rows = ["run,n_params,tokens,task,task_loss,accuracy"]
+    for N in (size, 2 * size, 4 * size):
+        for m in (1, 4):
+            for i in range(1, 7):
+                L = 0.6 + 0.3 * math.log(4 * size / N + 1) + 0.2 * (7 - i) / 6 / m
+                rows.append(f"{N:g}-{m}xC,{N:g},{20 * N * m * i / 6:g},t,{L:.6g},{1 / (1 + math.exp(6 * (L - 0.9))):.6g}")
+    return "\n".join(rows) + "\n"
+
+
+def test_fit_tasks_o_that_cannot_be_written_fails_before_any_report(tmp_path):
+    ladder, out = tmp_path / "ladder.csv", tmp_path / "tasks.toml"
+    ladder.write_text(_extreme_ladder(1e200))
+    r = invoke("fit-tasks", ladder, "-o", out, "--bootstrap", "0")
+    assert_one_line_error(r, 1, "the fit cannot be written as a task-law file (flops = inf, inf is not a finite number")
+    assert r.stdout == "" and not out.exists()          # no report claiming a fit that is then lost
+    ladder.write_text(_extreme_ladder(2e8))
+    r = invoke("fit-tasks", ladder, "-o", out, "--bootstrap", "0")
+    assert r.exit_code == 0 and "Task fit" in r.stdout and out.exists()
+
+
+def test_plan_fit_o_checks_the_law_file_before_printing_the_report(tmp_path, small_grid, monkeypatch):
+    runs, out = tmp_path / "runs.csv", tmp_path / "law.toml"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    from planner.files import lawwriter
+
+    written = lawwriter.law_file_text
+    def with_an_inf(*args, **kwargs):   # only the file -o writes (it records the command), not the law planned with
+        text = written(*args, **kwargs)
+        return text.replace("[coefficients]\n", "[coefficients]\nE = inf\n") if kwargs.get("command") else text
+
+    monkeypatch.setattr(lawwriter, "law_file_text", with_an_inf)
+    r = invoke("fit", runs, "-o", out)
+    assert_one_line_error(r, 1, "the fit cannot be written as a law file (")
+    assert r.stdout == "" and not out.exists()
+
+
+
+@pytest.mark.parametrize("args", [["--fix", "alpha=1e-300"], ["--fix", "beta=20"], ["--form", "kaplan", "--fix",
+                                                                                     "alpha_N=5e-324"]])
+def test_a_fixed_exponent_outside_its_range_is_refused_before_the_fit(tmp_path, args):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
+    assert_one_line_error(invoke("fit", runs, *args), 1, "must lie within 0.001..10 (got ")
+    from planner import FitError
+    from planner.fitting.envelope import fit_envelope
+
+    with pytest.raises(FitError, match=r"a fixed exponent alpha must lie within 0.001..10 \(got 1e-300\)"):
+        fit_envelope([1e18, 1e19, 1e20], [3.0, 2.8, 2.6], fix={"alpha": 1e-300})

@@ -5,7 +5,7 @@ Modules take these as defaults; a law file or an option may override them where 
 """
 
 __all__ = [
-    "FLOPS_PER_PARAM_TOKEN", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
+    "FLOPS_PER_PARAM_TOKEN", "FLOPS_PER_PARAM_TOKEN_RANGE", "LOSS_RANGE", "INFERENCE_FLOPS_PER_PARAM_TOKEN", "DEFAULT_MFU", "DEFAULT_MFU_SOURCE",
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
     "UNDERTRAINED_FACTOR", "MOE_FLOPS_PER_PARAM_TOKEN", "MOE_ROUTING_FLOPS", "MOE_WIDTH_PER_BLOCK",
     "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
@@ -19,6 +19,18 @@ __all__ = [
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
 #: pass twice that, 2 + 4 = 6 (Kaplan et al. 2020, arXiv:2001.08361, §2.1; Hoffmann et al. 2022, App. F).
 FLOPS_PER_PARAM_TOKEN = 6.0
+
+#: planner's bounds on a law's k: the forward pass alone is 2 (a lower bound of any training count), and the terms
+#: counts add to 6 (attention's 2·n_layer·n_ctx·d_attn per token, Kaplan et al. §2.1 Table 1; activation
+#: recomputation's second forward pass, 8) stay within a few times it. A k outside 1..100 is a unit mistake (FLOPs
+#: per parameter-token of 1e-300 plans inf parameters), refused when a law file is read.
+FLOPS_PER_PARAM_TOKEN_RANGE = (1.0, 100.0)
+
+#: planner's bounds on a loss a runs file gives for a fit, in nats per token: a model that predicts anything is below
+#: ln V of a uniform guess over its vocabulary (10.4 for Chinchilla's 32k tokens, 12.5 for 256k), and a perplexity
+#: e^L typed by mistake stays below V itself; 1e-6..1e6 holds both with room. The fits square and exponentiate
+#: losses (least squares on L; Kaplan's [(N_c/N)^(α_N/α_D) + D_c/D]^α_D): at 1e100 nats they leave the floats.
+LOSS_RANGE = (1e-6, 1e6)
 
 #: Serving a token costs the forward pass alone, 2 FLOPs per parameter (Kaplan et al. 2020 §2.1; Sardana et al.
 #: 2024, arXiv:2401.00448, §2: lifetime cost 6·N·D_tr + 2·N·D_inf).
@@ -84,13 +96,21 @@ DISTILLATION_SCENARIOS = {
 # ---------------------------------------------------------------------------------------------------------------------
 # Hoffmann et al.'s Approaches 1 and 2 from a user's runs (planner.fitting.isoflop, planner.fitting.curves)
 
-__all__ += ["BUDGET_SPREAD", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
+__all__ += ["BUDGET_SPREAD", "BUDGET_MISMATCH", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
             "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT"]
 
 #: planner's tolerance, not a paper's: runs of one isoFLOP sweep at nominal budget C may have 6·N·D anywhere in
 #: 0.7–1.5 × C and are still read as one budget. A budget counts what a run really did (attention, the output layer:
 #: Porian et al. 2024, arXiv:2406.19146, count the last layer's FLOPs), which 6·N·D only approximates.
 BUDGET_SPREAD = (0.7, 1.5)
+
+#: planner's threshold, from the spread real sweeps show: a budget column whose runs' k·N·D lies more than this
+#: factor from their budget (either way) is in other units, and a fit against it is refused unless told. Measured:
+#: Chinchilla's runs as extracted from Hoffmann et al. 2022 Fig. 4 (Epoch AI's svg_extracted_data.csv, D = C/(6N)),
+#: each read against the nearest of its nine nominal budgets 6e18..3e21 (§3.2), have 6·N·D from 0.23 to 4.3 × the
+#: budget; OLMo's ladder (Bhagia et al. 2024, configs/final.json) counts 1.15–1.67 × 6·N FLOPs per token. A factor
+#: 10 holds both with room; a column in other units (PF-days: 8.64e19 FLOPs; GFLOPs: 1e9) is far outside.
+BUDGET_MISMATCH = 10.0
 
 #: planner's choice: parameter counts within 1% of each other are one model size.
 SAME_SIZE_RTOL = 0.01

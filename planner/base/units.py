@@ -10,12 +10,12 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Union, overload
 
-from .errors import QuantityError
+from .errors import NumericError, QuantityError
 
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["Real", "parse_quantity", "check_positive", "format_count", "format_flops", "format_loss",
+__all__ = ["Real", "parse_quantity", "check_positive", "check_finite", "format_count", "format_flops", "format_loss",
            "format_loss4", "format_general", "format_ratio", "format_sig", "format_gap", "format_percent", "format_dollars",
            "format_tflops", "format_coefficient", "format_integer", "format_fixed", "format_flops_tex", "format_text", "format_tick", "as_floats", "SUFFIXES"]
 
@@ -92,6 +92,23 @@ def check_positive(value: Real, name: str = "", shown: object = None) -> Real:
             f"expected finite numbers > 0{_for(name)}; {int(bad.sum())} of {arr.size} are not (first: {first!r})"
         )
     return arr
+
+
+def check_finite(value: float, what: str, inputs: str) -> float:
+    """Return ``value`` if it is a finite number, else raise the one NumericError that names what overflowed and the
+    inputs that made it: the check every result that can leave the floats gets where it is computed (a product like
+    2·N_T·D_S of two quantities each within :data:`QUANTITY_RANGE` can reach inf), so that no inf is ever printed.
+
+    >>> check_finite(2.0 * 1e300 * 1e12, "the teacher's logit FLOPs 2·N_T·D_S", "teacher params 1e300 and student "
+    ...              "tokens 1e12")
+    Traceback (most recent call last):
+    planner.base.errors.NumericError: the teacher's logit FLOPs 2·N_T·D_S is not a finite number (inf): with teacher params 1e300 and student tokens 1e12 it passes the largest float (1.8e308); give smaller values
+    """
+    x = float(value)
+    if not math.isfinite(x):
+        raise NumericError(f"{what} is not a finite number ({x:g}): with {inputs} it passes the largest float "
+                           "(1.8e308); give smaller values")
+    return x
 
 
 #: Output suffixes, largest first (the input SUFFIXES read as well "G" for 1e9).

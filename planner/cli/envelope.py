@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .inputs import read_runs_options
-from .output import show, warn, write_law_file
+from .output import pending_law_file, show, warn
 
 
 def fit_envelope_command(runs_file, *, output, force, fixes: dict, n_boot: int, seed: int, level: float,
@@ -26,7 +26,8 @@ def fit_envelope_command(runs_file, *, output, force, fixes: dict, n_boot: int, 
     boot = bootstrap_envelope(fit, n_resamples=n_boot, seed=seed, level=level) if n_boot else None
     if boot is not None and boot.n_failed:
         warn([f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid envelope and were dropped"])
+    pending = pending_law_file(output, force, fit, boot, law_id=law_id, source=Path(runs.source).name,
+                               command=command, then="compare with it: plan versus {output} VARIANT --flops 1e22")
     show(envelope_report(fit, boot, runs, budgets, level), fmt)
-    if output is not None:
-        write_law_file(output, force, fit, boot, law_id=law_id, source=Path(runs.source).name, command=command,
-                       then="compare with it: plan versus {output} VARIANT --flops 1e22")
+    if pending is not None:
+        pending.write()

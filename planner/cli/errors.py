@@ -27,6 +27,7 @@ WORDS: dict[str, str] = {
     "set": "--set",
     "ci": "--ci",
     "versus": "'plan versus'",
+    "allow_budget_mismatch": "--allow-budget-mismatch",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
     "plan": "a compute-optimal plan",
     "repeated_loss": "the loss on repeated data (--unique-tokens)",

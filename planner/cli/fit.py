@@ -3,7 +3,7 @@
 Thin commands: the options map to a :class:`~planner.report.fit.FitRequest`, and one call answers it
 (:func:`~planner.report.fit.fit_answer`, :func:`~planner.report.fit.compare_answer`,
 :func:`~planner.report.isoflop.allocation_answer`: read, fit, bootstrap, back-test, report); the law file is written by
-:func:`planner.cli.output.write_law_file`. numpy and scipy load only when one of these commands runs.
+:func:`planner.cli.output.pending_law_file`. numpy and scipy load only when one of these commands runs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .completion import complete_path
 from .envelope import fit_envelope_command
 from .inputs import read_runs_options, runs_options
 from .isoflop import approach_options, read_approach_runs
-from .output import Progress, command_line, format_option, show, warn, write_law_file, written_law_id
+from .output import Progress, command_line, format_option, show, warn, pending_law_file, written_law_id
 from .schedule_option import parse_schedule
 from .types import LEVEL, QUANTITY, Number, option, parse_pairs, with_options
 
@@ -224,10 +224,11 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
         with Progress() as progress:
             answer = fit_answer(runs, request, progress=progress)
         warn(dropped_resamples(answer.boot))
+    pending = pending_law_file(output, force, answer.fit, answer.boot, law_id=request.law_id,
+                               source=Path(runs.source).name, command=command)   # checked before the report shows
     show(answer.report, fmt)
-    if output is not None:
-        write_law_file(output, force, answer.fit, answer.boot, law_id=request.law_id, source=Path(runs.source).name,
-                       command=command)
+    if pending is not None:
+        pending.write()
 
 
 #: The options of :func:`planner.cli.inputs.runs_options`: how RUNS is read.
@@ -247,6 +248,7 @@ def _request(o: dict, fixes: dict, law_id: str) -> FitRequest:
                       budgets=tuple(o["flops"]) or DEFAULT_REPORT_BUDGETS, holdout=o["holdout"],
                       holdout_above=o["holdout_above"], law_id=law_id, approach=approach,
                       isoflop_method=o["isoflop_method"], isoflop_window=o["isoflop_window"],
+                      allow_budget_mismatch=o["allow_budget_mismatch"],
                       schedule=parse_schedule(o["curve_schedule"], horizon=1e30) if o["curve_schedule"] else None,
                       drop_outliers=o["drop_outliers"],
                       penalty=OVERESTIMATE_PENALTY if o["penalty"] is None else o["penalty"],

@@ -9,7 +9,7 @@ import click
 
 from ..fitting.hparams import DEFAULT_NEAR
 from .inputs import law_options, load_law
-from .output import Progress, format_option, show
+from .output import Progress, format_option, pending_file, show
 from .types import QUANTITY, Number, option
 
 #: The sequence length a batch is rounded to when --sequence-length is not given (OLMo-core's and Porian et al.'s).
@@ -160,12 +160,12 @@ def fit_hparams(sweep_file, near, n_resamples, seed, output, force, law_id, n_pa
                        learning_rate=lr_column, batch_tokens=batch_column, loss=loss_column)
     with Progress() as progress:
         result = fit(sweep, near=near, n_resamples=n_resamples, seed=seed, progress=progress)
-    source = Path(sweep.source).name
-    show(fit_report(result, source), fmt)
-    if output is not None:
-        from ..files.hparamfile import hparam_law_file_text, load_hparam_law_file
-        from ..files.safe import write_atomic
+    from ..files.hparamfile import hparam_law_file_text, parse_hparam_law_text
 
-        law = hparam_law_from_fit(result, law_id or Path(output).stem, source)
-        write_atomic(output, hparam_law_file_text(law), force, check=load_hparam_law_file)
-        click.echo(f"Wrote {output}; use it: plan hparams --params N --tokens D --hparams {output}", err=True)
+    source = Path(sweep.source).name
+    pending = pending_file(output, force, lambda: hparam_law_file_text(
+        hparam_law_from_fit(result, law_id or Path(output or "").stem, source)), parse_hparam_law_text,
+        "a hyperparameter-law file", "use it: plan hparams --params N --tokens D --hparams {output}")
+    show(fit_report(result, source), fmt)
+    if pending is not None:
+        pending.write()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from ..base.conventions import ISOFLOP_WINDOW
+from ..base.conventions import BUDGET_MISMATCH, ISOFLOP_WINDOW
 from ..files.runs import read_curves, read_runs
 from .schedule_option import SCHEDULE
 from .types import option, with_options
@@ -53,6 +53,9 @@ def budget_options(f):
         option("--isoflop-window", type=WINDOW, default=ISOFLOP_WINDOW, show_default=True, metavar="FACTOR",
                      help="Parabola window: the sizes within FACTOR of the best run's N (at least one each side), "
                           "or 'all'."),
+        option("--allow-budget-mismatch", is_flag=True,
+               help=f"Fit against the budget column even where a run's 6·N·D is more than {BUDGET_MISMATCH:g}x off "
+                    "its budget (by default refused: the column is in other units)."),
     ])
 
 

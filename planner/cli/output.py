@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from pathlib import PurePath
+from typing import Callable
 
 import click
 from rich.console import Console
 
-from ..base.errors import PlannerError, PresetError
-from ..files.lawfile import load_law_file
+from ..base.errors import PlannerError
+from ..files.lawfile import parse_law_text
 from ..report import caveats, render
 from ..report.render import FORMATS
 from .group import one_line
@@ -18,7 +19,7 @@ from .streams import terminal_width, write_results
 from .types import option
 
 __all__ = ["format_option", "quiet_option", "output_options", "warn", "show", "show_document", "emit",
-           "output_format", "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
+           "output_format", "command_line", "pending_file", "pending_law_file", "PendingFile", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
            "PROGRESS_DELAY", "written_law_id"]
 
 
@@ -210,22 +211,46 @@ def emit(text: str) -> None:
     click.echo(f"Wrote {path}", err=True)
 
 
-def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str,
-                   then: str = "plan with it: plan --law {output} --flops 1e22") -> None:
-    """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
-    if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
-    # only plan fit -o writes a law file
-    # tempfile and shutil: only -o FILE needs them
-    from ..files.lawwriter import law_file_text
-    from ..files.safe import write_atomic
+class PendingFile:
+    """A file a command writes after its report: its text already made and read back (:func:`pending_file`), so
+    nothing that cannot be written is found out only after the report has been printed."""
 
+    def __init__(self, output: str, force: bool, text: str, then: str) -> None:
+        self.output, self.force, self.text, self.then = output, force, text, then
+
+    def write(self) -> None:
+        """Write the text atomically (never over a file without --force); stderr says where and what next."""
+        # tempfile and shutil: only -o FILE needs them
+        from ..files.safe import write_atomic
+
+        write_atomic(self.output, self.text, self.force)
+        click.echo(f"Wrote {self.output}; {self.then.format(output=self.output)}", err=True)
+
+
+def pending_file(output: str | None, force: bool, make: Callable[[], str], parse: Callable[[str, str], object],
+                 what: str, then: str) -> PendingFile | None:
+    """The file of -o (None without it), its text made by ``make`` and parsed back by ``parse(text, output)`` now,
+    before the command prints its report: a fit whose file would hold inf, or not load, is one error line (naming
+    the value) and no report that claims success. Every writer of fitted laws goes through here."""
+    if output is None:
+        return None
     try:
-        text = law_file_text(fit, boot, law_id=law_id, source=source, command=command)
-        write_atomic(output, text, force, check=load_law_file)  # a file that does not load never appears
-    except (PresetError, ValueError) as e:
-        raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
-                                   f"to {output}") from None
-    click.echo(f"Wrote {output}; {then.format(output=output)}", err=True)
+        text = make()
+        parse(text, output)
+    except (PlannerError, ValueError) as e:
+        raise click.ClickException(f"the fit cannot be written as {what} ({e}); nothing was written to "
+                                   f"{output}") from None
+    return PendingFile(output, force, text, then)
+
+
+def pending_law_file(output: str | None, force: bool, fit, boot, *, law_id: str, source: str, command: str,
+                     then: str = "plan with it: plan --law {output} --flops 1e22") -> PendingFile | None:
+    """:func:`pending_file` for a fitted law (``fit``, its bootstrap ``boot`` or None): a law file that loads."""
+    # only plan fit -o writes a law file
+    from ..files.lawwriter import law_file_text
+
+    return pending_file(output, force, lambda: law_file_text(fit, boot, law_id=law_id, source=source, command=command),
+                        parse_law_text, "a law file", then)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def plot_frontier(preset_list, law_files, flops_range, ci, no_bands, output, for
 @runs_options
 @output_options
 def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, budget_column, isoflop_method,
-                 isoflop_window, **read):
+                 isoflop_window, allow_budget_mismatch, **read):
     """Predicted loss against N at fixed budgets, each optimum marked; or, given RUNS, your isoFLOP sweeps.
 
     With RUNS (final losses, as 'plan fit --isoflop' reads them): each budget's runs, its fitted curve and minimum
@@ -126,7 +126,8 @@ def plot_isoflop(runs_file, flops, preset, law_file, sets, ci, output, force, bu
         from ..report.isoflop import fit_allocation_rule
 
         runs = read_approach_runs(runs_file, False, budget_column=budget_column, **read)
-        result = fit_allocation_rule(runs, False, isoflop_method, isoflop_window)
+        result = fit_allocation_rule(runs, False, isoflop_method, isoflop_window,
+                                     allow_budget_mismatch=allow_budget_mismatch)
         warn(result.warnings)
         fig = isoflop_runs_figure(result, runs.n_params, runs.loss, label=Path(runs.source).name,
                                   caption=f"Runs: {runs.source}, {len(runs)} runs; budgets "

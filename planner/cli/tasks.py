@@ -13,12 +13,12 @@ import click
 
 from ..files.presets import list_task_laws, load_task_laws, task_law_source
 from ..files.runs import read_ladder
-from ..files.safe import check_output, write_atomic
-from ..files.taskfile import load_task_law_file
+from ..files.safe import check_output
+from ..files.taskfile import parse_task_law_text
 from ..files.taskwriter import task_law_file_text
 from ..report.tasks import fit_tasks_report, forecasts, task_law_report, task_laws_report
 from .completion import complete_path, complete_task_law
-from .output import Progress, command_line, format_option, show, show_document, written_law_id
+from .output import Progress, command_line, format_option, pending_file, show, show_document, written_law_id
 from .types import QUANTITY, Number, option
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
@@ -156,8 +156,9 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
                                 n_last=n_last, window=window, skip=skip, command=command,
                                 progress=lambda done, total: progress("bootstrap", done, total))
     target = forecasts(laws, (), n_params=n_params, n_tokens=n_tokens) if n_params else None
+    pending = pending_file(output, force, lambda: task_law_file_text(laws, comment=[
+        f"Written by plan fit-tasks from {Path(ladder.source).name}."]), parse_task_law_text, "a task-law file",
+        "forecast with it: plan --params 7B --tokens 4T --tasks {output}")   # checked before the report shows
     show(fit_tasks_report(laws, fits, ladder, target), fmt)
-    if output is not None:
-        text = task_law_file_text(laws, comment=[f"Written by plan fit-tasks from {Path(ladder.source).name}."])
-        write_atomic(output, text, force, check=load_task_law_file)  # a file that does not load never appears
-        click.echo(f"Wrote {output}; forecast with it: plan --params 7B --tokens 4T --tasks {output}", err=True)
+    if pending is not None:
+        pending.write()

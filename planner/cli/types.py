@@ -134,9 +134,10 @@ ACCURACY = Accuracy()
 
 
 def parse_pairs(values, option: str = "--set", example: str = "alpha=0.35") -> dict[str, float]:
-    """NAME=VALUE items (--set, --fix) as {name: number}, the last of a repeated name kept; a usage error naming
-    ``option`` otherwise."""
-    out = {}
+    """NAME=VALUE items (--set, --fix) as {name: number}; a usage error naming ``option`` for an item that is not
+    NAME=NUMBER, and for a name given twice (which value was meant is not ours to guess)."""
+    out: dict[str, float] = {}
+    given: dict[str, list[str]] = {}
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
@@ -146,4 +147,9 @@ def parse_pairs(values, option: str = "--set", example: str = "alpha=0.35") -> d
         except ValueError:
             raise click.BadParameter(f"{name.strip()!r} needs a number (got {value!r})",
                                      param_hint=f"'{option}'") from None
+        given.setdefault(name.strip(), []).append(value.strip())
+    for name, vs in given.items():
+        if len(vs) > 1:
+            raise click.BadParameter(f"{name} given {len(vs)} times ({', '.join(vs)}); give it once",
+                                     param_hint=f"'{option}'")
     return out

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..base.conventions import DEFAULT_MFU, SECONDS_PER_DAY, SECONDS_PER_HOUR
-from ..base.errors import HardwareError, PresetError, unknown_key
-from ..base.units import Real
+from ..base.errors import HardwareError, NumericError, PresetError, unknown_key
+from ..base.units import Real, as_floats, format_flops
 
 __all__ = [
     "Chip", "Cluster", "Cost", "BUDGET_UNITS", "flops_for_budget", "gpu_hours", "flops_from_gpu_hours",
@@ -117,7 +117,22 @@ def cost(flops: Real, cluster: Cluster) -> Cost:
     P, mfu = cluster.chip.peak_flops_per_second, cluster.mfu
     days = None if cluster.n_chips is None else wall_clock_days(flops, P, cluster.n_chips, mfu)
     dollars = None if cluster.usd_per_chip_hour is None else usd(flops, P, cluster.usd_per_chip_hour, mfu)
-    return Cost(flops=flops, gpu_hours=gpu_hours(flops, P, mfu), wall_clock_days=days, usd=dollars)
+    hours = gpu_hours(flops, P, mfu)
+    # checked here, where they are computed, for every caller (a plan, a design's runs, a ladder's total)
+    for what, value in (("GPU-hours", hours), ("wall-clock days", days), ("dollars", dollars)):
+        if value is not None and not _finite_and_not_negative(value):
+            shown = max(as_floats(flops))
+            raise NumericError(f"the {what} of {format_flops(shown)} FLOPs on {cluster.chip.id} (MFU {mfu:g}) "
+                               "overflow: the budget, MFU and price are too extreme to compute with together")
+    return Cost(flops=flops, gpu_hours=hours, wall_clock_days=days, usd=dollars)
+
+
+def _finite_and_not_negative(value: Real) -> bool:
+    if isinstance(value, (int, float)):
+        return math.isfinite(value) and value >= 0
+    import numpy as np
+
+    return bool(np.all(np.isfinite(value) & (np.asarray(value) >= 0)))
 
 
 #: Budgets a user may give instead of FLOPs, and what each needs from the cluster.

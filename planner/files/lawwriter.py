@@ -57,7 +57,7 @@ def law_file_text(fit: FitResult, boot: BootstrapResult | None = None, *, law_id
         lines += ["[rule]", assign("gives", fit.extra["model_kwargs"]["gives"]), ""]
     lines += ["[coefficients]", *(assign(name, float(v)) for name, v in fit.coefficients.items()), ""]
     rng = fit.data_range
-    ranges = [f"{key} = {toml_pair(rng[key])}" for key in RANGE_KEYS if key in rng]
+    ranges = [assign(key, [float(x) for x in rng[key]]) for key in RANGE_KEYS if key in rng]
     lines += ["[fitted_range]", "# Ranges of the runs the law was fitted on.", *ranges, ""]
     lines += [
         "[fit]",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Mapping
 
-from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN, FLOPS_PER_PARAM_TOKEN_RANGE
 from ..base.errors import LawFileError, PresetError, unknown_key
 
 __all__ = ["MAX_LAW_FILE_BYTES", "RANGE_KEYS", "read_toml_text", "parse_toml", "typed", "is_finite", "short", "number",
@@ -159,8 +159,10 @@ def header(data: Mapping[str, Any], where: str, top_keys: Iterable[str], require
     for key, value in conventions.items():
         conventions[key] = typed(value, _CONVENTION_KEYS[key], key, f"[conventions] of {where}")
     k = conventions.get("flops_per_param_token", FLOPS_PER_PARAM_TOKEN)
-    if not k > 0:
-        raise PresetError(f"'flops_per_param_token' must be > 0 (got {k:g}) in [conventions] of {where}")
+    lo, hi = FLOPS_PER_PARAM_TOKEN_RANGE
+    if not lo <= k <= hi:
+        raise PresetError(f"'flops_per_param_token' must lie within {lo:g}..{hi:g} FLOPs per parameter and token "
+                          f"(6 for training: 2 forward, 4 backward) (got {k:g}) in [conventions] of {where}")
     return dict(id=law_id, title=title, form=form, aliases=aliases, notes=notes, citation=citation,
                 conventions=conventions, k=k)
 

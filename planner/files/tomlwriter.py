@@ -48,13 +48,22 @@ def toml_value(x: Any) -> str:
 
 
 def assign(key: str, value: Any) -> str:
-    """The line ``key = value``."""
-    return f"{key} = {toml_value(value)}"
+    """The line ``key = value`` (ValueError naming ``key`` for a value a law file cannot hold, like inf)."""
+    return f"{key} = {_named(key, toml_value, value)}"
 
 
 def inline_table(mapping: Mapping[str, Any], fmt: Callable[[Any], str] = toml_float) -> str:
     """``{ key = value, ... }`` with each value written by ``fmt``."""
-    return "{ " + ", ".join(f"{k} = {fmt(v)}" for k, v in mapping.items()) + " }"
+    return "{ " + ", ".join(f"{k} = {_named(k, fmt, v)}" for k, v in mapping.items()) + " }"
+
+
+def _named(key: str, fmt: Callable[[Any], str], value: Any) -> str:
+    """``fmt(value)``, its ValueError re-worded to name ``key``: which value of a fitted law is not a number."""
+    try:
+        return fmt(value)
+    except ValueError:
+        shown = ", ".join(f"{float(v):g}" for v in value) if isinstance(value, (list, tuple)) else f"{value!r}"
+        raise ValueError(f"{key} = {shown} is not a finite number, which a law file cannot hold") from None
 
 
 def toml_pair(lo_hi: Iterable[float]) -> str:

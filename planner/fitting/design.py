@@ -9,6 +9,8 @@ from typing import Any, Iterable
 from ..base.errors import FitError
 from ..base.units import Real
 from ..laws.questions import asking, family_of
+from ..planning.checks import check_plans, guard
+from ..planning.plan import compute_optimal
 
 __all__ = ["IsoflopDesign", "design_isoflop"]
 
@@ -41,13 +43,14 @@ def design_isoflop(budgets: Iterable[float], prior: object, *, n_models: int = 9
     C = np.asarray([float(b) for b in budgets], dtype=float)
     if C.size == 0 or not (np.isfinite(C) & (C > 0)).all():
         raise FitError("give at least one budget, each a finite number of FLOPs > 0")
-    k = model.flops_per_param_token
     steps = np.linspace(-0.5, 0.5, n_models) * math.log(span)
-    Ns, Cs = [], []
-    for c in C:
-        n_opt, _ = model.compute_optimal(float(c))
-        Ns.append(n_opt * np.exp(steps))
-        Cs.append(np.full(n_models, c))
-    Nv, Cv = np.concatenate(Ns), np.concatenate(Cs)
+    # the optimum through the planner's checked entry point: coefficients or budgets that leave the floats are one
+    # NumericError naming them, as for a plan, never an OverflowError or a grid of inf
+    n_opt = np.atleast_1d(np.asarray(compute_optimal(prior, C).n_params, dtype=float))
+    Nv = np.ravel(n_opt[:, None] * np.exp(steps)[None, :])
+    Cv = np.repeat(C, n_models)
     with asking(prior, "isoflop_design"):   # D = C/(k·N): refused by a law whose compute needs more than N
-        return IsoflopDesign(flops=Cv, n_params=Nv, n_tokens=model.tokens_for_flops(Nv, Cv))
+        with guard(prior, "isoFLOP design"):
+            design = IsoflopDesign(flops=Cv, n_params=Nv, n_tokens=model.tokens_for_flops(Nv, Cv))
+    check_plans(prior, [design], what="isoFLOP design")
+    return design

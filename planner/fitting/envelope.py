@@ -26,7 +26,9 @@ from typing import Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
-from .result import BootstrapResult, FitDetails, FitResult, check_resampling, resample_counts, residual_stats, sample_summary
+from .parametrisation import check_fixed_exponent
+from .result import (BootstrapResult, FitDetails, FitResult, check_resampling, resample_counts, residual_stats,
+                     sample_summary)
 
 __all__ = ["envelope_points", "fit_envelope", "bootstrap_envelope", "lack_of_fit_interval", "ENVELOPE_NAMES"]
 
@@ -108,6 +110,8 @@ def _check(flops, loss, fix):
         raise FitError(f"the envelope has coefficients E, A, alpha; cannot fix {', '.join(unknown)}")
     if "A" in fix:
         raise FitError("the envelope fits A; fix E and/or alpha")
+    if "alpha" in fix:
+        check_fixed_exponent("alpha", float(fix["alpha"]))
     if not (np.isfinite(C).all() and np.isfinite(L).all() and (C > 0).all() and (L > 0).all()):
         raise FitError("the envelope needs finite positive compute and losses")
     free = 3 - len(fix)

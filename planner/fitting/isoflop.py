@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from ..base.conventions import (BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
+from ..base.conventions import (BUDGET_MISMATCH, BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
                                 ISOFLOP_WINDOW, SAME_BUDGET_RTOL)
 from ..base.errors import FitError
 from .allocation import (AllocationBootstrap, allocation_result, batched_slopes, check_bootstrap, coefficient_bootstrap,
@@ -140,6 +140,22 @@ def _prepare(n_params, n_tokens, loss, flops, budget, k):
     return N, D, L, C, budget
 
 
+def _check_budget_units(fits, k: float, column: str) -> None:
+    """FitError unless every run's k·N·D lies within :data:`~planner.base.conventions.BUDGET_MISMATCH` times its
+    nominal budget either way: beyond, the budget column counts something else than the runs' FLOPs (a million times
+    below 6·N·D planned 25T parameters at 2.8e-6 tokens per parameter), and the fit would be against its units."""
+    worst = max(fits, key=lambda f: max(f.flops_ratio[1], 1 / f.flops_ratio[0]))
+    lo, hi = worst.flops_ratio
+    if 1 / BUDGET_MISMATCH <= lo and hi <= BUDGET_MISMATCH:
+        return
+    off = hi if hi > 1 / lo else lo
+    raise FitError.worded(
+        f"the budget column {{column}} does not count the runs' FLOPs: at its budget of {worst.flops:.3g}, {k:g}·N·D "
+        f"is {off:.3g} × the budget, beyond the {BUDGET_MISMATCH:g}× either way that real sweeps show (Chinchilla's "
+        "0.23–4.3×); give the budgets in FLOPs, or pass {allow_budget_mismatch} to fit against them as they are",
+        column=repr(column), allow_budget_mismatch="allow_budget_mismatch=True")
+
+
 def _budget_summary(fits, shown: int = 4) -> str:
     """What the budgets found were, grouped: ``2 usable (C = 1e+18, 1e+19); 1 with fewer than 3 model sizes
     (C = 1e+20)``, at most ``shown`` budgets named per group."""
@@ -153,7 +169,8 @@ def _budget_summary(fits, shown: int = 4) -> str:
 def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, flops: ArrayLike | None = None,
                 budget: ArrayLike | None = None, method: str = "parabola",
                 window: float | None = ISOFLOP_WINDOW, min_budgets: int = ISOFLOP_MIN_BUDGETS,
-                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget_column: str = "budget") -> FitResult:
+                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget_column: str = "budget",
+                allow_budget_mismatch: bool = False) -> FitResult:
     r"""Hoffmann et al.'s Approach 2 (arXiv:2203.15556, §3.2): N_opt = G·C^a from isoFLOP profiles.
 
     ``flops`` : each run's C (default k·N·D).  ``budget`` : each run's nominal budget in FLOPs (a budget column);
@@ -162,7 +179,9 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
 
     The result's ``extra`` holds ``budgets`` (a :class:`BudgetFit` per budget found), ``grouping`` (how they were
     found), ``n_opt_residuals`` (of the log N_opt regression) and the inputs the bootstrap needs; its ``residuals``
-    are those of log L around each used budget's fitted curve. Raises FitError with fewer than ``min_budgets``.
+    are those of log L around each used budget's fitted curve. Raises FitError with fewer than ``min_budgets``, and
+    where a run's k·N·D is more than :data:`~planner.base.conventions.BUDGET_MISMATCH` times off its ``budget`` (the
+    column is in other units) unless ``allow_budget_mismatch``.
     """
     k = flops_per_param_token
     N, D, L, C, budget = _prepare(n_params, n_tokens, loss, flops, budget, k)
@@ -177,6 +196,8 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
             Cg = k * f.n_params * f.n_tokens
         ratio = k * N[idx] * D[idx] / Cg
         fits.append(dataclasses.replace(f, flops=float(Cg), flops_ratio=(float(ratio.min()), float(ratio.max()))))
+    if budget is not None and not allow_budget_mismatch:
+        _check_budget_units(fits, k, budget_column)
     used = [f for f in fits if f.used]
     warnings = [f"the budget at C = {f.flops:.3g} ({len(f.runs)} runs) is skipped: {f.skipped}" for f in fits
                 if not f.used]

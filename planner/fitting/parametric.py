@@ -148,7 +148,11 @@ def _parametric_warnings(theta, coefs, L, converged, param, terms) -> tuple[str,
             out.append(f"the term {name}/{size} is at the edge of the search (below {VANISHING_TERM:g} of the loss at "
                        f"every run): the runs do not pin it down; add runs with a wider range of "
                        f"{'sizes' if name == 'A' else 'tokens'}")
-    if "E" not in fixed:
+    if "E" in fixed and coefs["E"] >= (1 - IRREDUCIBLE_MARGIN) * L_min:
+        out.append(f"the fixed E = {coefs['E']:.4g} is at or above the lowest observed loss ({L_min:.4g}): the law "
+                   "cannot come down to the runs below it, and predicts a loss of about E wherever the other terms "
+                   "fade; fix E below the lowest loss, or let the fit find it")
+    elif "E" not in fixed:
         if coefs["E"] < 0.01 * L_min:
             out.append(f"E = {coefs['E']:.3g} is at the edge of the search (the irreducible loss fell to about 0)")
         elif coefs["E"] >= (1 - IRREDUCIBLE_MARGIN) * L_min:

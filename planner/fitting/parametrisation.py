@@ -20,7 +20,13 @@ from typing import Iterable, Mapping, Sequence
 
 from ..base.errors import FitError
 
-__all__ = ["Parametrisation", "FORM_PARAMETERS", "parse_ties"]
+__all__ = ["Parametrisation", "FORM_PARAMETERS", "FIXED_EXPONENT_RANGE", "check_fixed_exponent", "parse_ties"]
+
+#: The values a fixed exponent may take. Below 1e-3, N^α varies by under 2% over 1e6..1e12 parameters: the term is a
+#: second E, not a power law (and α = 1e-300 divides by zero in Hoffmann's G = (αA/(βB))^(1/(α+β))). Published
+#: exponents lie within 0.05..0.8 (Kaplan et al. 2020's α_N = 0.076; Hoffmann et al. 2022's α = 0.34, β = 0.28) and
+#: the searches go to 2.5 (:data:`planner.fitting.varpro.EXPONENT_GRID`); 10 leaves room beyond.
+FIXED_EXPONENT_RANGE = (1e-3, 10.0)
 
 #: Per form: (internal parameter, the coefficient it gives, whether coefficient = exp(parameter)), in θ order.
 FORM_PARAMETERS = {
@@ -45,6 +51,14 @@ def parse_ties(ties: Iterable) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def check_fixed_exponent(name: str, value: float) -> None:
+    """FitError unless the fixed exponent ``name`` = ``value`` lies within :data:`FIXED_EXPONENT_RANGE`."""
+    lo, hi = FIXED_EXPONENT_RANGE
+    if not lo <= value <= hi:
+        raise FitError(f"a fixed exponent {name} must lie within {lo:g}..{hi:g} (got {value:g}): below, its term "
+                       "does not vary with N, D or C; published exponents are 0.05 to 0.8")
+
+
 @dataclass(frozen=True)
 class Parametrisation:
     """The free parameters of a fit of ``form`` with ``ties`` (pairs of coefficient names) and ``fixed``
@@ -65,6 +79,7 @@ class Parametrisation:
         if spec is None:
             raise FitError(f"tied and fixed coefficients are for the forms {', '.join(FORM_PARAMETERS)} (got {form!r})")
         names = [coef for _, coef, _ in spec]
+        exponents = {coef for _, coef, is_log in spec if not is_log}
         ties = parse_ties(tie)
         fixed = {}
         for name, value in dict(fix or {}).items():
@@ -73,6 +88,8 @@ class Parametrisation:
             v = float(value)
             if not (math.isfinite(v) and v > 0):     # every coefficient of both forms is positive
                 raise FitError(f"a fixed {name} must be a finite number > 0 (got {value!r})")
+            if name in exponents:
+                check_fixed_exponent(name, v)
             fixed[name] = v
         for left, right in ties:
             for name in (left, right):
@@ -86,7 +103,11 @@ class Parametrisation:
             if scale[left] != scale[right]:
                 raise FitError(f"cannot tie {left} to {right}: tie exponents to exponents or scales to scales "
                                f"(e.g. alpha=beta)")
-        return cls(form=form, ties=ties, fixed=tuple(fixed.items()))
+        made = cls(form=form, ties=ties, fixed=tuple(fixed.items()))
+        if made.n_free == 0:    # a search over nothing: refused here, not as an empty grid deep in the search
+            raise FitError(f"every coefficient of the {form} law is fixed ({', '.join(fixed)}): nothing is left to "
+                           "fit; leave at least one free, or write the law as a law file and plan with it")
+        return made
 
     # -- structure ------------------------------------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
     from .outliers import Outliers
 
-from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
 from ..base.errors import FitError
+from ..base.units import QUANTITY_RANGE
 
 __all__ = ["FitResult", "FitDetails", "BootstrapResult", "check_runs", "data_range", "residual_stats", "check_resampling",
            "resample_counts", "sample_summary"]
@@ -166,7 +167,8 @@ class BootstrapResult:
 
 
 def check_runs(n_params, n_tokens, loss, n_coefficients: int, hint: str = ""):
-    """The runs as float arrays, refused (FitError) unless finite and > 0, of equal length, more than
+    """The runs as float arrays, refused (FitError) unless finite, > 0 and within their ranges
+    (:data:`~planner.base.conventions.LOSS_RANGE`, :data:`~planner.base.units.QUANTITY_RANGE`), of equal length, more than
     ``n_coefficients`` of them (``hint`` says what else to do if not), with at least two sizes and token counts."""
     import numpy as np
 
@@ -177,6 +179,12 @@ def check_runs(n_params, n_tokens, loss, n_coefficients: int, hint: str = ""):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise FitError(f"{name} must be finite numbers > 0; run {i} (counting from 0) has {float(a[i]):g}")
+        lo, hi = LOSS_RANGE if name == "loss" else QUANTITY_RANGE    # beyond them the fits leave the floats
+        out = ~((a >= lo) & (a <= hi))
+        if out.any():
+            i = int(np.flatnonzero(out)[0])
+            raise FitError(f"{name} must lie within {lo:g}..{hi:g}{' nats per token' if name == 'loss' else ''}; "
+                           f"run {i} (counting from 0) has {float(a[i]):g}")
         arrays.append(a)
     N, D, L = arrays
     if not (len(N) == len(D) == len(L)):

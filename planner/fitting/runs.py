@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 if TYPE_CHECKING:
     import numpy
 
-from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
 from ..base.errors import RunsError
 from ..base.units import QUANTITY_RANGE
 
@@ -295,12 +295,19 @@ def _number(value, field: str, column: str, source: str, line: int) -> float:
         raise RunsError(f"{where}: expected a number, got {shown}") from None
     except OverflowError:
         raise RunsError(f"{where}: expected a number planner can compute with, got {shown}") from None
-    lo, hi = QUANTITY_RANGE
+    lo, hi = _range(field)
     if not (math.isfinite(x) and x > 0):
         raise RunsError(f"{where}: {field} must be a finite number > 0, got {shown}")
     if not lo <= x <= hi:
-        raise RunsError(f"{where}: {field} must lie within {lo:g}..{hi:g} to compute with, got {shown}")
+        unit = " nats per token (a cross-entropy loss)" if field == "loss" else " to compute with"
+        raise RunsError(f"{where}: {field} must lie within {lo:g}..{hi:g}{unit}, got {shown}")
     return x
+
+
+def _range(field: str) -> tuple[float, float]:
+    """The values ``field`` may take: a loss :data:`~planner.base.conventions.LOSS_RANGE` (beyond it the fits leave
+    the floats), any other quantity :data:`~planner.base.units.QUANTITY_RANGE`."""
+    return LOSS_RANGE if field == "loss" else QUANTITY_RANGE
 
 
 def _run_label(value, column: str, source: str, line: int) -> str:
@@ -312,10 +319,10 @@ def _run_label(value, column: str, source: str, line: int) -> str:
 
 def column_values(values: list, field: str, column: str, source: str, lines: list):
     """One column as floats: numpy converts the lot at once; where that fails or a value is not a finite number > 0
-    within :data:`~planner.base.units.QUANTITY_RANGE`, the first bad cell is found and named (:func:`_number`)."""
+    within its range (:func:`_range`), the first bad cell is found and named (:func:`_number`)."""
     import numpy as np
 
-    lo, hi = QUANTITY_RANGE
+    lo, hi = _range(field)
     try:
         a = np.array(values, dtype=float) if all(isinstance(v, str) for v in values[:1]) else None
     except (ValueError, TypeError, OverflowError):

@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..base.conventions import COARSE_ROWS
+from ..base.errors import FitError
 
 __all__ = ["EXPONENT_GRID", "project", "varpro_search"]
 
@@ -149,6 +150,10 @@ def varpro_search(objective_cls, data, *, delta, polish, loss, param, psi=None,
     f, _ = objective_cls(x, y, l, delta, np.float64, loss=loss, param=param, run_weights=w)(phi, np.zeros(len(phi), int))
     report(stage, 1, 1)
     minima = _local_minima(f, (len(EXPONENT_GRID),) * len(free_exp))
+    if not len(minima):     # every grid point's objective left the floats: nothing to start from
+        raise FitError(f"no point of the exponent grid gives a finite objective on these {len(x)} runs (losses "
+                       f"{float(np.exp(l.min())):.3g} to {float(np.exp(l.max())):.3g}): too extreme to fit; check the "
+                       "loss column's units (nats per token)")
     # A non-positive exponent (a law whose loss does not fall) is tried only where it fits better than every
     # positive one by more than the objective's noise: 1e-9 relative, or 1e-14 per run (log-residuals of 1e-7).
     positive = (exps[minima] > 0).all(axis=1)

@@ -14,7 +14,7 @@ import math
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..base.caveats import EXTRAPOLATION, Caveat
-from ..base.conventions import UNDERTRAINED_FACTOR
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN_RANGE, UNDERTRAINED_FACTOR
 from ..base.errors import NumericError, PlannerError
 from ..base.units import as_floats, format_count, format_flops, format_ratio
 from ..laws.questions import family_of, law_name
@@ -104,12 +104,16 @@ def granularity_warnings(law: Any, granularities: Iterable[float]) -> list[str]:
 
 def culprit(law: Any) -> str:
     """The coefficient(s) to blame for arithmetic that left the floats, as a clause of an error template (an
-    override is marked ``({set})``, which the command line words as --set): those overridden, else those of extreme
+    override is marked ``({set})``, which the command line words as --set): k of C = k·N·D if it is outside
+    :data:`~planner.base.conventions.FLOPS_PER_PARAM_TOKEN_RANGE`, else those overridden, else those of extreme
     magnitude (outside 1e-6..1e20), else all of them."""
     model = family_of(law)
     coefficients = {n: getattr(model, n) for n in model.coefficient_names}
     overrides = dict(getattr(law, "overrides", {}) or {})
-    if overrides:
+    k, (lo, hi) = model.flops_per_param_token, FLOPS_PER_PARAM_TOKEN_RANGE
+    if not lo <= k <= hi:    # a law built in Python with k in other units (a law file's is checked when read)
+        chosen, mark = {"flops_per_param_token": k}, ""
+    elif overrides:
         chosen, mark = overrides, " ({set})"
     else:
         mark = ""

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..base.conventions import DISTILLATION_SCENARIOS, FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN
 from ..base.errors import InfeasibleError, UnsupportedLawError
-from ..base.units import check_positive
+from ..base.units import check_finite, check_positive
 from ..laws.questions import family_of
 
 __all__ = ["DistilledRun", "DistillationPlan", "distill", "compute_optimal_distillation", "distillation_flops",
@@ -127,10 +127,14 @@ def distill(law: Any, n_params: float, n_tokens: float, *, teacher_loss: float |
                                   f"{name}'s data: no teacher reaches it; give a teacher loss above {m.E:g}")
     supervised = float(m.loss(N, D))
     loss = float(table.loss(N, D, L_T, supervised))
-    logits = INFERENCE_FLOPS_PER_PARAM_TOKEN * teacher_params * D if teacher_params is not None else None
+    student, logits, _ = distillation_flops(N, D, teacher_params, teacher_tokens, "inference")
+    student = check_finite(student, "the student's FLOPs 6·N_S·D_S", f"student params {N:g} and tokens {D:g}")
+    if teacher_params is not None:
+        logits = check_finite(logits, "the teacher's logit FLOPs 2·N_T·D_S",
+                              f"teacher params {teacher_params:g} and student tokens {D:g}")
     return DistilledRun(n_params=N, n_tokens=D, teacher_loss=L_T, loss=loss, supervised_loss=supervised,
                         teacher_params=teacher_params, teacher_tokens=teacher_tokens,
-                        student_flops=FLOPS_PER_PARAM_TOKEN * N * D, teacher_logit_flops=logits)
+                        student_flops=student, teacher_logit_flops=logits if teacher_params is not None else None)
 
 
 @dataclass(frozen=True)

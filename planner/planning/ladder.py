@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..base.errors import QuantityError
+from ..base.units import check_finite
 
 __all__ = ["SCHEDULES", "Rung", "LadderPlan", "plan_ladder", "DEFAULT_DECAY_FRACTION"]
 
@@ -90,10 +91,12 @@ def plan_ladder(sizes: Sequence[float], horizons: Sequence[float], multiples: Se
     rungs: list[Rung] = []
     trained = separate = 0.0
     for N, D1 in zip(sizes, horizons):
-        separate += sum(ms) * D1
+        D1 = check_finite(D1, "the horizon D₁", f"N = {N:g} (D₁ = tokens per parameter × N, or N's optimal D)")
+        separate = check_finite(separate + sum(ms) * D1, "the ladder's tokens Σ m·D₁",
+                                f"multiples up to {ms[-1]:g} of horizons up to {max(horizons):g} tokens")
         previous = 0.0
         for i, m in enumerate(ms):
-            end = m * D1
+            end = check_finite(m * D1, "a rung's tokens m·D₁", f"N = {N:g}, D₁ = {D1:g} and multiple {m:g}")
             if schedule == "wsd-s":
                 start, run, length = previous, 1, end - previous
             else:

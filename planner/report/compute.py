@@ -11,11 +11,8 @@ report's ``sections``. Also the reports of ``plan hardware`` and ``plan shape``.
 from __future__ import annotations
 
 import dataclasses
-import math
-from typing import cast
 
 from ..base.conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
-from ..base.errors import NumericError
 from ..base.units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
                           format_integer, format_ratio, format_tflops)
 from ..compute.hardware import Cluster, cost
@@ -93,13 +90,7 @@ def with_cost(rows, cluster: Cluster) -> list[dict]:
     """
     out = []
     for row in rows:
-        c = cost(row.get("training_flops", row.get("flops")), cluster)
-        spent = cast(float, c.flops)
-        for what, value in (("GPU-hours", c.gpu_hours), ("wall-clock days", c.wall_clock_days), ("dollars", c.usd)):
-            if value is not None and not (math.isfinite(value) and value >= 0):
-                raise NumericError(f"the {what} of {format_flops(spent)} FLOPs on {cluster.chip.id} (MFU "
-                                   f"{cluster.mfu:g}) overflow: the budget, MFU and price are too extreme to compute "
-                                   "with together")
+        c = cost(row.get("training_flops", row.get("flops")), cluster)   # NumericError where they overflow
         out.append({**row, "gpu": cluster.chip.id, "gpus": cluster.n_chips, "mfu": cluster.mfu,
                     "usd_per_gpu_hour": cluster.usd_per_chip_hour, "gpu_hours": c.gpu_hours,
                     "wall_clock_days": c.wall_clock_days, "usd": c.usd})

@@ -73,6 +73,7 @@ class FitRequest(NamedTuple):
     approach: str = ""
     isoflop_method: str = "parabola"
     isoflop_window: float | None = ISOFLOP_WINDOW
+    allow_budget_mismatch: bool = False   # fit against a budget column far from k·N·D (planner.fitting.isoflop)
     schedule: object = None          # Approach 1: the runs' learning-rate schedule (planner.laws.schedules), if known
 
 

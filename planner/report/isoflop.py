@@ -233,10 +233,12 @@ def curves_report(fit: "FitResult", ab, plans: Report, runs) -> Report:
 
 
 def fit_allocation_rule(runs, curves: bool, isoflop_method: str = "parabola",
-                        isoflop_window: float | None = ISOFLOP_WINDOW, schedule=None) -> FitResult:
+                        isoflop_window: float | None = ISOFLOP_WINDOW, schedule=None,
+                        allow_budget_mismatch: bool = False) -> FitResult:
     """Approach 1 (``curves``: ``runs`` are training curves, with their learning-rate ``schedule`` if known) or 2
     (isoFLOP sweeps) on ``runs`` (a :class:`~planner.fitting.runs.Runs`): the :class:`~planner.fitting.FitResult` of
-    the allocation rule."""
+    the allocation rule (``allow_budget_mismatch``: fit against a budget column far from k·N·D, see
+    :func:`~planner.fitting.isoflop.fit_isoflop`)."""
     k = runs.flops_per_param_token
     flops = None if "flops" in runs.derived else runs.flops
     if curves:
@@ -244,7 +246,8 @@ def fit_allocation_rule(runs, curves: bool, isoflop_method: str = "parabola",
                           schedule=schedule)
     return fit_isoflop(runs.n_params, runs.n_tokens, runs.loss, flops=runs.flops, budget=runs.budget,
                        method=isoflop_method, window=isoflop_window, flops_per_param_token=k,
-                       budget_column=(runs.columns or {}).get("budget", "budget"))
+                       budget_column=(runs.columns or {}).get("budget", "budget"),
+                       allow_budget_mismatch=allow_budget_mismatch)
 
 
 def allocation_answer(runs, request: FitRequest,
@@ -255,7 +258,7 @@ def allocation_answer(runs, request: FitRequest,
     bootstrap."""
     curves = request.approach == "curves"
     result = fit_allocation_rule(runs, curves, request.isoflop_method, request.isoflop_window,
-                                 request.schedule if curves else None)
+                                 request.schedule if curves else None, request.allow_budget_mismatch)
     ab = None
     if request.n_boot:
         resample = bootstrap_curves if curves else bootstrap_isoflop

@@ -9,7 +9,7 @@ that follow, one transformer shape, and the cost on a cluster. :func:`ladder_rep
 
 from __future__ import annotations
 
-from ..base.units import format_count, format_flops, format_integer, format_ratio
+from ..base.units import check_finite, format_count, format_flops, format_integer, format_ratio
 from ..planning.ladder import LadderPlan
 from .types import Block, Column, Report
 
@@ -105,6 +105,8 @@ def ladder_report(lad: LadderPlan, law, horizon_note: str, k: float, *, hparam_l
     """The rungs of ``lad`` (one row each, size-major), how to run them, and the tokens the schedule saves."""
     rows = []
     for r in lad.rungs:
+        check_finite(k * r.n_params * r.n_tokens, f"a rung's compute {k:g}·N·D", f"N = {r.n_params:g} and "
+                     f"D = {r.n_tokens:g}")
         rows.append({"n_params": r.n_params, "multiple": r.multiple, "horizon_tokens": r.horizon_tokens,
                      "n_tokens": r.n_tokens, "tokens_per_param": r.n_tokens / r.n_params,
                      "flops": k * r.n_params * r.n_tokens, "run": r.run, "period_start_tokens": r.period_start,

@@ -13,7 +13,7 @@ import dataclasses
 from typing import Sequence
 
 from ..base.errors import NoUncertaintyError
-from ..base.units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
+from ..base.units import check_finite, format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
 from ..planning.forecasting import extrapolation, forecast, forecast_intervals, least_compute_for_accuracy, near_chance
 from ..planning.plan import compute_optimal
 from .intervals import interval_cell, interval_stack
@@ -233,6 +233,9 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
     tasks = laws.select(names)
     runs = [(None, n_params, n_tokens)] if not flops else \
         [(C, float(p.n_params), float(p.n_tokens)) for C, p in ((C, compute_optimal(plan_law, C)) for C in flops)]
+    k = laws.flops_per_param_token
+    # checked before any forecast: a run whose compute overflows is refused naming N and D, never formatted as inf
+    spent = [check_finite(k * N * D, f"the run's compute {k:g}·N·D", f"N = {N:g} and D = {D:g}") for _, N, D in runs]
     warnings, notes, missing = [], [], []
     blocks = []
     for C, N, D in runs:
@@ -248,8 +251,7 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
             rows.append(_forecast_row(forecast(t, N, D), C, t.label, iv))
             warnings.append(near_chance(t, rows[-1]["accuracy"], "the forecast is"))
         blocks.append((C, rows))
-    k = laws.flops_per_param_token
-    warnings += _extrapolation_warnings(laws, tasks, [k * N * D for _, N, D in runs])
+    warnings += _extrapolation_warnings(laws, tasks, spent)
     if plan_law is not None:
         notes.append(f"N and D: the compute-optimal split of {plan_law.id} ({plan_law.short_citation}), which counts "
                      f"{plan_law.parameters} parameters.")
