@@ -84,3 +84,26 @@ def test_which_question_plan_answers_is_decided_once(kwargs, asked):
                           targets=tuple(kwargs.get("target_losses", ())),
                           unique_tokens=1e11 if kwargs.get("constrained") else None)
     assert request.question == asked
+
+
+def test_compare_at_a_target_loss_leaves_out_the_laws_that_cannot_answer_it():
+    """Issue 21: the default set holds mixture-of-experts laws, which refuse a target loss (UnansweredError): the
+    comparison answers every other law and a warning names each law left out, as it does for allocation rules."""
+    from planner.base.errors import UnansweredError
+    from planner.files.presets import preset_ids
+    from planner.planning.whatif import min_compute_for_loss
+
+    laws = [load_preset(i) for i in preset_ids()]
+    refuse = []
+    for law in laws:
+        try:
+            min_compute_for_loss(law, 2.1)
+        except UnansweredError:
+            refuse.append(law.id)
+        except Exception:
+            pass
+    assert "krajewski2024" in refuse and "besiroglu2024" not in refuse
+    report = answers.compare_targets(laws, [2.1])
+    shown = {row["preset"] for block in report.blocks for row in block.rows}
+    assert shown and not shown & set(refuse)
+    assert all(sum(i in w for w in report.warnings if "not in a target-loss comparison" in w) == 1 for i in refuse)

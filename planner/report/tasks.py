@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from ..base.errors import NoUncertaintyError
+from ..base.errors import NoUncertaintyError, UnreachableAccuracyError
 from ..base.units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
 from ..planning.forecasting import extrapolation, forecast, forecast_intervals, least_compute_for_accuracy, near_chance
 from ..planning.plan import compute_optimal
@@ -275,9 +275,21 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
 def targets(laws, names: Sequence[str], target_accuracies: Sequence[float]) -> Report:
     """``plan --target-accuracy``: for each task and target, the least compute reaching it."""
     tasks = laws.select(names)
-    results = [least_compute_for_accuracy(t, a) for t in tasks for a in target_accuracies]
+    results, unreached = [], []
+    for t in tasks:
+        for a in target_accuracies:
+            try:
+                results.append(least_compute_for_accuracy(t, a))
+            except UnreachableAccuracyError as e:  # the other tasks still answer; a warning names this one
+                unreached.append(e)
+    if not results:
+        raise unreached[0] if len(unreached) == 1 else UnreachableAccuracyError(
+            f"no task of {laws.id} reaches " + ("the target" if len(target_accuracies) == 1 else "any of the targets")
+            + "; " + "; ".join(str(e) for e in unreached))
     report = target_report(laws, results)
-    return _with_warnings(report, _extrapolation_warnings(laws, tasks, [r.flops for r in results]))
+    return _with_warnings(report, [f"not answered: {e}" for e in unreached]
+                          + _extrapolation_warnings(laws, [t for t in tasks if any(r.task == t.id for r in results)],
+                                                    [r.flops for r in results]))
 
 
 def _with_warnings(report: Report, warnings: Sequence[str]) -> Report:
