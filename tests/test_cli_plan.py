@@ -94,7 +94,7 @@ def test_no_budget_shows_help():
 
 
 @pytest.mark.parametrize("args, option", [
-    (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"), (["--points", "3"], "--points"),
+    (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"),
     (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"), (["-o", "plan.md"], "--output"),
 ])
 def test_options_without_a_budget_are_a_usage_error_not_help_on_stdout(args, option):

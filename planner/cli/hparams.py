@@ -10,7 +10,7 @@ import click
 from ..fitting.hparams import DEFAULT_NEAR
 from .inputs import law_options, load_law
 from .output import Progress, format_option, show
-from .types import QUANTITY, Number, option
+from .types import QUANTITY, Number, Resamples, option
 
 #: The sequence length a batch is rounded to when --sequence-length is not given (OLMo-core's and Porian et al.'s).
 DEFAULT_SEQUENCE_LENGTH = 2048
@@ -117,7 +117,7 @@ def hparams(flops, n_params, n_tokens, hparam_laws, sequence_length, power_of_tw
 @option("--near", type=Number(0, 1, high_open=True, what="a fraction of the best loss"), default=DEFAULT_NEAR,
         show_default=True, help="The near-optimal set: configurations within this fraction of their (N, D)'s best "
                                 "loss (Step Law: 0.25%).")
-@option("--bootstrap", "n_resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+@option("--bootstrap", "n_resamples", type=Resamples(0, 100_000), default=1000, show_default=True,
         metavar="N", help="Bootstrap refits over the (N, D) points for the 5–95% intervals (0: none).")
 @option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (a hyperparameter-law file for "

@@ -7,7 +7,10 @@ import click
 
 from ..files.presets import DEFAULT_PRESET, list_presets, load_law_file, load_preset
 from .completion import complete_preset, complete_presets
-from .types import option, parse_pairs, with_options
+from .types import Text, option, parse_pairs, with_options
+
+#: --preset's type: an empty id is refused, naming what to give.
+PRESET_TEXT = Text("a preset id (list them with 'plan presets') or a law file")
 
 __all__ = ["law_options", "load_law", "laws_options", "load_laws", "runs_options", "read_runs_options"]
 
@@ -18,7 +21,7 @@ def law_options(f):
                      help="Override one coefficient, e.g. --set alpha=0.35 (repeatable).")(f)
     f = option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
                      help="A law file in the preset format (see 'plan presets show').")(f)
-    f = option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+    f = option("--preset", "-p", metavar="ID", shell_complete=complete_preset, type=PRESET_TEXT,
                help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
     return f
 

@@ -15,7 +15,7 @@ from ..report import caveats, render
 from ..report.render import FORMATS
 from .group import one_line
 from .streams import terminal_width, write_results
-from .types import option
+from .types import noted_warnings, option
 
 __all__ = ["format_option", "quiet_option", "output_options", "warn", "show", "show_document", "emit",
            "output_format", "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
@@ -81,6 +81,11 @@ def show(report, fmt: str) -> None:
     (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
     the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
     fmt = output_format(fmt)
+    noted = noted_warnings(click.get_current_context(silent=True))
+    if noted:   # what the options' values warned about (a bootstrap of few resamples): in every format
+        import dataclasses
+
+        report = dataclasses.replace(report, warnings=tuple(noted) + tuple(report.warnings))
     warn(caveats.shown(report, quiet=_quiet()))
     if _quiet() and fmt not in ("json", "csv"):  # machine formats keep their data (and JSON every warning)
         report = caveats.quiet(report)

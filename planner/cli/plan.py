@@ -193,7 +193,7 @@ class PlanRequest(NamedTuple):
                    "under them for this loss).")
 @constraint_options
 @option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
-@shape_options
+@lambda f: shape_options(f, needs=("show_shapes",))
 @option("--hparams", "show_hparams", is_flag=False, flag_value="deepseek2024", metavar="[LAW]",
         help="Add the learning rate and batch size a hyperparameter law suggests for each plan (an id such as "
              "steplaw or porian2024, or a file; alone: deepseek2024; 'plan hparams' compares them all).")
