@@ -138,7 +138,7 @@ def test_a_task_law_file_given_to_law_and_a_law_to_tasks(tmp_path):
     law = tmp_path / "law.toml"
     law.write_text(run("presets", "show", "besiroglu2024").stdout)
     assert_one_line_error(run("--params", "1B", "--tokens", "20B", "--tasks", law), 1,
-                          "unknown key 'coefficients' in the top level")
+                          "is a loss-law (scaling-law) file (form 'parametric'), not a task-law file: pass it with --law")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -27,6 +27,10 @@ WORDS: dict[str, str] = {
     "set": "--set",
     "ci": "--ci",
     "versus": "'plan versus'",
+    # the kinds of law file (planner.files.tomlfile.FILE_KINDS): the option each is given to
+    "law_file": "--law",
+    "task_law": "--tasks",
+    "hparam_law": "--hparams",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
     "plan": "a compute-optimal plan",
     "repeated_loss": "the loss on repeated data (--unique-tokens)",

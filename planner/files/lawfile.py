@@ -77,9 +77,6 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
     (``form = "tasks"``) is read by :func:`task_laws_from_mapping` instead.
     """
     where = source
-    if data.get("form") == "tasks":
-        raise PresetError(f"{where} is a task-law file (form 'tasks'), which forecasts benchmark accuracy: give it "
-                          "to --tasks, not as a scaling law")
     head = header(data, where, _TOP_KEYS, ("id", "title", "form", "citation", "coefficients"))
     law_id, title, form, aliases, notes = head["id"], head["title"], head["form"], head["aliases"], head["notes"]
     citation, conventions, k = head["citation"], head["conventions"], head["k"]

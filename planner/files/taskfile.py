@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any, Mapping, cast
 
 from ..base.errors import PresetError
-from ..laws import FAMILIES
 from ..laws.law import check_coefficient
 from ..laws.parametric import ParametricLaw
 from ..laws.tasks import METRICS, STEP1_NAMES, STEP2_FORMS, TaskLaw, TaskLaws
@@ -54,10 +53,9 @@ def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -
     :class:`~planner.laws.tasks.TaskLaws`. Errors are :class:`~planner.base.errors.PresetError` naming the key, its table
     and ``source``, with the closest key where one is misspelt."""
     where = source
-    head = header(data, where, _TASKS_TOP_KEYS, ("id", "title", "form", "citation", "tasks"))
+    head = header(data, where, _TASKS_TOP_KEYS, ("id", "title", "form", "citation", "tasks"), kind="task_law")
     if head["form"] != "tasks":
-        raise PresetError(f"'form' must be 'tasks' in a task-law file (got {head['form']!r}) in {where}"
-                          + ("; this is a scaling law: give it to --law" if head["form"] in FAMILIES else ""))
+        raise PresetError(f"'form' must be 'tasks' in a task-law file (got {head['form']!r}) in {where}")
     k = head["k"]
     tasks = typed(data["tasks"], dict, "tasks", where)
     if not tasks:
