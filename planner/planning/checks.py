@@ -111,12 +111,31 @@ def culprit(law: Any) -> str:
     overrides = dict(getattr(law, "overrides", {}) or {})
     if overrides:
         chosen, mark = overrides, " ({set})"
-    else:
-        mark = ""
-        chosen = {k: v for k, v in coefficients.items()
-                  if isinstance(v, float) and v != 0 and not 1e-6 <= abs(v) <= 1e20} or coefficients
-    listed = " and ".join(f"{k} = {v:g}{mark}" for k, v in chosen.items())
-    return f"its coefficient {listed} is" if len(chosen) == 1 else f"its coefficients {listed} are"
+        return _blamed("coefficient", {k: f"{v:g}{mark}" for k, v in chosen.items()})
+    # what a family's law file sets beyond its coefficients ([moe] granularities, expansion rate ...): a value of
+    # extreme magnitude there is to blame, not the coefficients
+    settings = {f"[{table}] {key}": value for table, entries in model.describe().items() if isinstance(entries, dict)
+                for key, value in entries.items()}
+    extreme = {k: v for k, v in settings.items() if any(_extreme(x) for x in _numbers(v))}
+    if extreme:
+        return _blamed("setting", {k: _literal(f"{v!r}") if isinstance(v, (list, tuple)) else f"{v:g}"
+                                   for k, v in extreme.items()})
+    chosen = {k: v for k, v in coefficients.items() if _extreme(v)} or coefficients
+    return _blamed("coefficient", {k: f"{v:g}" for k, v in chosen.items()})
+
+
+def _extreme(x: Any) -> bool:
+    """A magnitude outside 1e-6..1e20 (zero aside): of no published law, so the likely cause of leaving the floats."""
+    return isinstance(x, float) and x != 0 and not 1e-6 <= abs(x) <= 1e20
+
+
+def _numbers(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _blamed(what: str, values: dict[str, str]) -> str:
+    listed = " and ".join(f"{k} = {v}" for k, v in values.items())
+    return f"its {what} {listed} is" if len(values) == 1 else f"its {what}s {listed} are"
 
 
 def _name(law: Any) -> str:
@@ -152,7 +171,7 @@ _OVERRIDE = {"set": "with_coefficients"}
 
 def _too_extreme(law: Any, what: str, detail: str) -> PlannerError:
     return NumericError.worded(f"{_literal(_name(law))} gives no finite {_literal(what)}: {culprit(law)} too "
-                               f"extreme to compute with ({_literal(detail)}); use coefficients of the magnitudes "
+                               f"extreme to compute with ({_literal(detail)}); use values of the magnitudes "
                                "published laws have", **_OVERRIDE)
 
 
@@ -213,5 +232,5 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
                 at = format_flops(budget if budget is not None else C)
                 raise NumericError.worded(
                     f"{_literal(_name(law))} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, "
-                    f"{k:g}·N·D = {spent:g}): {culprit(law)} too extreme to compute with; use coefficients of the "
+                    f"{k:g}·N·D = {spent:g}): {culprit(law)} too extreme to compute with; use values of the "
                     "magnitudes published laws have", **_OVERRIDE)

@@ -11,7 +11,7 @@ import itertools
 from typing import Any, Sequence
 
 from ..base.units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
-                     format_sig, format_text)
+                     format_factor, format_text)
 from .types import Block, Column, Report
 
 __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "compare_targets_report",
@@ -192,7 +192,7 @@ def _spread(rows, key, label) -> str:
     lo = min(rows, key=lambda r: r[key])
     hi = max(rows, key=lambda r: r[key])
     return (f"{label} from {format_count(lo[key])} ({lo['preset']}) to {format_count(hi[key])} ({hi['preset']}), "
-            f"{format_sig(hi[key] / lo[key], 3)}×")
+            f"{format_factor(hi[key] / lo[key])}")
 
 
 def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Sequence]) -> Report:
@@ -234,7 +234,7 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
         if len(rows) > 1:
             lo, hi = min(rows, key=lambda r: r["flops"]), max(rows, key=lambda r: r["flops"])
             notes = (f"Spread: C from {format_flops(lo['flops'])} ({lo['preset']}) to {format_flops(hi['flops'])} "
-                     f"({hi['preset']}), {format_sig(hi['flops'] / lo['flops'], 3)}×; {_spread(rows, 'n_params', 'N')}.",)
+                     f"({hi['preset']}), {format_factor(hi['flops'] / lo['flops'])}; {_spread(rows, 'n_params', 'N')}.",)
         blocks.append(Block(rows, title=f"target loss {format_loss(t)} nats/token", notes=notes))
     cols = (Column("preset", "preset", format_text, align="left"),
             Column("parameters", "N counts", format_text, align="left", optional=True),

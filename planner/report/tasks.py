@@ -13,7 +13,7 @@ import dataclasses
 from typing import Sequence
 
 from ..base.errors import NoUncertaintyError, UnreachableAccuracyError
-from ..base.units import format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
+from ..base.units import format_count, format_factor, format_flops, format_loss4, format_percent, format_ratio, format_text
 from ..planning.forecasting import extrapolation, forecast, forecast_intervals, least_compute_for_accuracy, near_chance
 from ..planning.plan import compute_optimal
 from .intervals import interval_cell, interval_stack
@@ -219,11 +219,10 @@ def _extrapolation_warnings(laws, tasks, flops_list) -> list[str]:
     if not far:
         return []
     which = "every task" if len(far) == len(tasks) > 1 else ", ".join(far)
-    return [f"{laws.id}: step 1 extrapolates {min(far.values()):.0f}–{max(far.values()):.0f}× beyond the compute of "
-            f"the ladder's largest run for {which}; forecasts that far out err by several points"
-            if len(set(round(f) for f in far.values())) > 1 else
-            f"{laws.id}: step 1 extrapolates {max(far.values()):.0f}× beyond the compute of the ladder's largest run "
-            f"for {which}; forecasts that far out err by several points"]
+    lo, hi = format_factor(min(far.values()), ""), format_factor(max(far.values()))
+    how_far = f"{lo}–{hi}" if lo + "×" != hi else hi
+    return [f"{laws.id}: step 1 extrapolates {how_far} beyond the compute of the ladder's largest run for {which}; "
+            "forecasts that far out err by several points"]
 
 
 def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_tokens: float | None = None,
