@@ -211,6 +211,14 @@ def _all_usable(p: Any, k: float, budget: float | None) -> bool:
     return True
 
 
+def flops_per_token(law: Any, plan: Any) -> Any:
+    """The training FLOPs one token costs in ``plan`` under ``law``'s own rule, so that C = flops_per_token · D: the
+    plan's own where it carries one (a mixture of experts: active parameters and routing, Krajewski et al. 2024
+    Eq. 10), else k·N (C = k·N·D, Kaplan et al. 2020 §2.1)."""
+    own = getattr(plan, "flops_per_token", None)
+    return own if own is not None else law.flops_per_param_token * plan.n_params
+
+
 def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
     """Refuse plans that are not numbers: N, D and C finite and > 0, and the compute spent equal to each plan's own C
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
@@ -220,7 +228,7 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
         if not isinstance(p.flops, (int, float)) and _all_usable(p, k, None if budgets is None else float(budgets[i])):
             continue   # an array plan, checked at once; the loop below finds and names a bad row
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
-        per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]
+        per_token = as_floats(flops_per_token(law, p))
         for j, (C, N, D, f) in enumerate(zip(Cs, Ns, Ds, per_token)):
             budget = None if budgets is None else float(budgets[i])
             ok = all(math.isfinite(x) and x > 0 for x in (C, N, D))

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from ..base.units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
                      format_factor, format_text)
+from ..planning import checks
 from .types import Block, Column, Report
 
 __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "compare_targets_report",
@@ -199,10 +200,14 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
     """One block per budget, one row per law; ``plans[i][j]`` is law j's Plan at budget i."""
     blocks = []
     for C, row_plans in zip(budgets, plans):
+        # each row carries what its own FLOP rule needs, C = flops_per_token · D (k·N·D, or a mixture of experts'
+        # active parameters and routing at its granularity G), so its C can be checked from the row alone
         rows = [dict(preset=law.name, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
                      n_active_params=float(getattr(p, "n_active_params", None) or p.n_params),
                      n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
-                     loss=None if p.loss is None else float(p.loss))
+                     loss=None if p.loss is None else float(p.loss),
+                     granularity=None if getattr(p, "granularity", None) is None else float(p.granularity),
+                     flops_per_token=float(checks.flops_per_token(law, p)))
                 for law, p in zip(laws, row_plans)]
         routed = any(law.plan_fields for law in laws)
         # With a mixture of experts among them the laws' N count different things; their active N compare.
@@ -216,7 +221,8 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
         ((Column("n_active_params", "active N", format_count),) if routed else ()) + \
         (Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
          Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT), Column("loss", "loss*", format_loss))
-    keys = COMPARE_KEYS[:5] + ("n_active_params",) + COMPARE_KEYS[5:] if routed else COMPARE_KEYS
+    keys = (COMPARE_KEYS[:5] + ("n_active_params",) + COMPARE_KEYS[5:] + ("granularity",) if routed else COMPARE_KEYS) \
+        + ("flops_per_token",)
     return Report(blocks=tuple(blocks), columns=cols, keys=keys, title="Compute-optimal plans compared",
                   footer=tuple(compare_footer(laws)))
 
