@@ -43,8 +43,11 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def one_line(message: str) -> str:
-    """``message`` on one line: control characters a user typed (a newline, a carriage return) shown escaped."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    """``message`` on one line: control characters a user typed or a file held (a newline, a carriage return, ESC)
+    shown escaped (:func:`planner.base.text.printable`)."""
+    from ..base.text import printable
+
+    return printable(message)
 
 
 def _load(target: str) -> click.Command:

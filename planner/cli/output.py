@@ -70,7 +70,11 @@ def show_document(fmt: str, document: str, source, report) -> None:
     """A command whose output may be a document of its own (``document``, e.g. toml): ``source()``'s text as it is
     for that format, else the report ``report()`` builds, in ``fmt``; on stdout or in the file of -o."""
     if output_format(fmt) == document:
-        emit(source())
+        # a document built from a file's text (BibTeX of its citation) enters here as a report enters render():
+        # its control characters escaped (lines and tabs kept)
+        from ..base.text import printable
+
+        emit(printable(source(), keep="\n\t"))
     else:
         show(report(), fmt)
 
