@@ -29,4 +29,4 @@ def fit_envelope_command(runs_file, *, output, force, fixes: dict, n_boot: int, 
     show(envelope_report(fit, boot, runs, budgets, level), fmt)
     if output is not None:
         write_law_file(output, force, fit, boot, law_id=law_id, source=Path(runs.source).name, command=command,
-                       then="compare with it: plan versus {output} VARIANT --flops 1e22")
+                       then=("compare with it", "versus", "{output}", "besiroglu2024", "--flops", "1e22"))

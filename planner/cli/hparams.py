@@ -9,7 +9,7 @@ import click
 
 from ..fitting.hparams import DEFAULT_NEAR
 from .inputs import law_options, load_law
-from .output import Progress, format_option, show
+from .output import Progress, format_option, show, wrote
 from .types import QUANTITY, Number, Resamples, option
 
 #: The sequence length a batch is rounded to when --sequence-length is not given (OLMo-core's and Porian et al.'s).
@@ -168,4 +168,4 @@ def fit_hparams(sweep_file, near, n_resamples, seed, output, force, law_id, n_pa
 
         law = hparam_law_from_fit(result, law_id or Path(output).stem, source)
         write_atomic(output, hparam_law_file_text(law), force, check=load_hparam_law_file)
-        click.echo(f"Wrote {output}; use it: plan hparams --params N --tokens D --hparams {output}", err=True)
+        wrote(output, "use it", "hparams", "--params", "1B", "--tokens", "20B", "--hparams", output)

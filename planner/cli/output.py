@@ -18,7 +18,7 @@ from .streams import terminal_width, write_results
 from .types import noted_warnings, option
 
 __all__ = ["format_option", "quiet_option", "output_options", "warn", "show", "show_document", "emit",
-           "output_format", "command_line", "write_law_file", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
+           "output_format", "command_line", "write_law_file", "wrote", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
            "PROGRESS_DELAY", "written_law_id"]
 
 
@@ -106,9 +106,6 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
     """The command as the user typed it, from what click parsed: every argument and every option given on the
     command line (not defaults), but those named in ``skip``; quoted for a shell. A law file records it so that
     running it again reproduces the file."""
-    # only a written law file records its command line
-    import shlex
-
     words = ["plan"] + ctx.command_path.split()[1:]   # the program name, whatever the caller called it
     for param in ctx.command.params:
         if param.name in skip or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
@@ -125,7 +122,9 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
             else:
                 words.append(max(param.opts, key=len))
                 words += [_word(x) for x in v] if isinstance(v, tuple) else [_word(v)]
-    return " ".join(shlex.quote(w) for w in words)
+    from ..base.hints import command   # the record is a command too: it runs as printed
+
+    return command(*words[1:])
 
 
 def _word(value) -> str:
@@ -220,7 +219,7 @@ def emit(text: str) -> None:
 
 
 def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: str, command: str,
-                   then: str = "plan with it: plan --law {output} --flops 1e22") -> None:
+                   then: tuple[str, ...] = ("plan with it", "--law", "{output}", "--flops", "1e22")) -> None:
     """A fitted law (``fit``, its bootstrap ``boot`` or None) as a law file at ``output``: written atomically and only
     if it loads back; one error line if the fit cannot be a law file; stderr says how to plan with it."""
     # only plan fit -o writes a law file
@@ -234,7 +233,15 @@ def write_law_file(output: str, force: bool, fit, boot, *, law_id: str, source: 
     except (PresetError, ValueError) as e:
         raise click.ClickException(f"the fit cannot be written as a law file ({e}); nothing was written "
                                    f"to {output}") from None
-    click.echo(f"Wrote {output}; {then.format(output=output)}", err=True)
+    wrote(output, then[0], *(output if w == "{output}" else w for w in then[1:]))
+
+
+def wrote(output: str, what: str, *words: str) -> None:
+    """On stderr: ``output`` was written, and the command that uses it (``what``: "plan with it"), which runs as
+    printed (:func:`planner.base.hints.command`)."""
+    from ..base.hints import command as suggest
+
+    click.echo(f"Wrote {output}; {what}: {suggest(*words)}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

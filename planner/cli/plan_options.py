@@ -142,7 +142,10 @@ def _cluster(gpu, gpus, mfu, price):
     if gpu is None:
         for value, name in ((gpus, "--gpus"), (mfu, "--mfu"), (price, "--usd-per-gpu-hour")):
             if value is not None:
-                raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
+                from ..base.hints import command as suggest
+
+                raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with "
+                                       f"'{suggest('hardware')}')")
         return None
     # only --gpu needs the hardware module
     from ..compute.hardware import Cluster

@@ -18,7 +18,7 @@ from ..files.taskfile import load_task_law_file
 from ..files.taskwriter import task_law_file_text
 from ..report.tasks import fit_tasks_report, forecasts, task_law_report, task_laws_report
 from .completion import complete_path, complete_task_law
-from .output import Progress, command_line, format_option, show, show_document, written_law_id
+from .output import Progress, command_line, format_option, show, show_document, written_law_id, wrote
 from .types import QUANTITY, Number, Resamples, option
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
@@ -160,4 +160,4 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     if output is not None:
         text = task_law_file_text(laws, comment=[f"Written by plan fit-tasks from {Path(ladder.source).name}."])
         write_atomic(output, text, force, check=load_task_law_file)  # a file that does not load never appears
-        click.echo(f"Wrote {output}; forecast with it: plan --params 7B --tokens 4T --tasks {output}", err=True)
+        wrote(output, "forecast with it", "--params", "7B", "--tokens", "4T", "--tasks", output)

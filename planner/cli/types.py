@@ -3,6 +3,8 @@ and is checked (a quantity like 7B, a finite number in a range, a loss, an accur
 
 from __future__ import annotations
 
+from typing import Callable
+
 import click
 
 from ..base.errors import PlannerError
@@ -70,12 +72,13 @@ class Text(click.ParamType):
 
     name = "text"
 
-    def __init__(self, what: str = ""):
+    def __init__(self, what: str | Callable[[], str] = ""):
         self.what = what
 
     def convert(self, value, param, ctx):
         if isinstance(value, str) and not value.strip():
-            what = self.what or (param.metavar if param is not None and param.metavar else "a value")
+            what = (self.what() if callable(self.what) else self.what) or \
+                (param.metavar if param is not None and param.metavar else "a value")
             self.fail(f"is empty; give {what}", param, ctx)
         return value
 

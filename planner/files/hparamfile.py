@@ -37,7 +37,7 @@ _TERM_KEYS = ("coefficient", "exponents", "reference")
 _WARMUP_KEYS = ("tokens_per_param", "steps", "fraction")
 _UNCERTAINTY_KEYS = ("method", "level", "learning_rate", "batch_tokens", "n_resamples", "seed")
 _FIT_KEYS = ("source", "n_runs", "n_optima", "near_optimal", "method")
-_EXAMPLE = "plan hparams --list"
+_EXAMPLE = ("hparams", "--list")
 
 
 def load_hparam_law_file(path: str) -> HparamLaw:

@@ -60,7 +60,7 @@ _OBJECTIVE_FUNCTIONS = ("huber-log", "least-squares", "asymmetric")
 
 def load_law_file(path: str) -> Law:
     """Read and validate a law file from disk (a regular file of at most :data:`MAX_LAW_FILE_BYTES`)."""
-    return parse_law_text(read_toml_text(path, "law file", "plan presets show besiroglu2024"), str(path))
+    return parse_law_text(read_toml_text(path, "law file", ("presets", "show", "besiroglu2024")), str(path))
 
 
 

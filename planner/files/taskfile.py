@@ -40,7 +40,7 @@ _TASK_FIT_KEYS = {"method": str, "n_points": int, "n_runs": int, "objective": fl
 
 def load_task_law_file(path: str) -> TaskLaws:
     """Read and validate a task-law file (``form = "tasks"``) from disk → :class:`~planner.laws.tasks.TaskLaws`."""
-    return parse_task_law_text(read_toml_text(path, "task-law file", "plan tasks show bhagia2024"), str(path))
+    return parse_task_law_text(read_toml_text(path, "task-law file", ("tasks", "show", "bhagia2024")), str(path))
 
 
 def parse_task_law_text(text: str, source: str) -> TaskLaws:

@@ -26,14 +26,15 @@ _CITATION_KEYS = {"authors": str, "year": int, "title": str, "arxiv": str, "wher
 _CONVENTION_KEYS = {"parameters": str, "flops_per_param_token": float, "dataset": str}
 
 
-def read_toml_text(path: str, what: str, example: str) -> str:
+def read_toml_text(path: str, what: str, example: tuple[str, ...]) -> str:
     """The text of the TOML ``what`` (e.g. "law file") at ``path``: a regular file of at most
-    :data:`MAX_LAW_FILE_BYTES`; LawFileError naming ``example``, a command that prints one, otherwise."""
+    :data:`MAX_LAW_FILE_BYTES`; LawFileError naming ``example``, the words of a command that prints one, otherwise."""
     # planner.files.safe imports tempfile; plan --flops reads shipped presets through their cache, not through here.
+    from ..base.hints import command
     from .safe import read_text
 
     return read_text(path, what, LawFileError, kind=f"a TOML {what}", limit=MAX_LAW_FILE_BYTES,
-                     hint=f" ('{example}' prints one)")
+                     hint=lambda: f" ('{command(*example)}' prints one)")
 
 
 def parse_toml(text: str, source: str, what: str) -> dict:

@@ -14,6 +14,7 @@ import dataclasses
 import math
 from typing import cast
 
+from ..base.hints import command as suggest
 from ..base.conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
 from ..base.errors import NumericError
 from ..base.units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
@@ -211,7 +212,7 @@ def hparam_footer(law, plan_law=None) -> list[str]:
     so."""
     if hasattr(law, "batch_tokens"):
         lines = [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a "
-                 "starting point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
+                 f"starting point for a sweep, not a guarantee (every law: {suggest('hparams', '--list')})."]
         return lines + convention_note(law, plan_law)
     table = law.hyperparameters
     lr, b = table.learning_rate, table.batch_tokens

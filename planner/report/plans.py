@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Sequence
 
+from ..base.hints import command as suggest
 from ..base.units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
                      format_factor, format_text)
 from ..planning import checks
@@ -290,5 +291,10 @@ def compare_footer(laws: Sequence) -> list[str]:
                      "across rows; — marks an allocation rule, which predicts no loss.")
     papers = _grouped(laws, lambda law: law.short_citation)
     lines.append("Sources: " + "; ".join(f"{paper} ({', '.join(ids)})" for paper, ids in papers.items())
-                 + "; the equations and tables of each: plan presets show ID.")
+                 + f"; the equations and tables of each: {suggest('presets', 'show', _shown_as(laws[0]))} and so on.")
     return lines
+
+
+def _shown_as(law) -> str:
+    """How ``plan presets show`` finds ``law``: its id if shipped, else its file."""
+    return law.id if str(law.source).startswith("presets/") else str(law.source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
+from ..base.hints import command as suggest
 from ..base.errors import NoUncertaintyError, UnreachableAccuracyError
 from ..base.units import format_count, format_factor, format_flops, format_loss4, format_percent, format_ratio, format_text
 from ..planning.forecasting import extrapolation, forecast, forecast_intervals, least_compute_for_accuracy, near_chance
@@ -65,7 +66,8 @@ def task_laws_report(all_laws: Sequence) -> Report:
             Column("metric", "metric", format_text, align="left"), Column("parameters", "N counts", format_text, "left"),
             Column("citation", "source", format_text, align="left"))
     return Report(blocks=(Block(rows),), columns=cols, keys=TASK_LAW_KEYS, title="Task laws: benchmark accuracy from scale",
-                  footer=("Details: plan tasks show ID. Forecast: plan --params N --tokens D --tasks ID.",))
+                  footer=(f"Details: {suggest('tasks', 'show', all_laws[0].id)}. Forecast: "
+                          f"{suggest('--params', '7B', '--tokens', '4T', '--tasks', all_laws[0].id)}.",))
 
 
 def _task_row(law) -> dict:
