@@ -189,8 +189,6 @@ def least_compute(law, target_losses: Sequence[float], ci: float | None = None) 
     # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning.whatif import min_compute_for_loss
 
-    warnings: list[str] = []
-
     with checks.guard(law):
         plans = [min_compute_for_loss(law, t) for t in target_losses]
     checks.check_plans(law, plans)
