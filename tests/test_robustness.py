@@ -206,7 +206,7 @@ def test_columns_zero_still_prints_the_plan():
     (["--params", "1e300", "--tokens", "1e300", "--unique-tokens", "1e-300"], 1, "gives no finite epochs"),
     (["--flops", "1e21", "--preset", ""], 2, "is empty; give a preset id"),
     (["--flops", "1e21", "--law", ""], 2, "is empty; give a preset id"),
-    (["--flops", "1e21", "--set", "gamma=1"], 1, "unknown coefficient 'gamma' in --set"),
+    (["--flops", "1e21", "--set", "gamma=1"], 2, "unknown coefficient 'gamma' in --set"),
     (["--flops", "1e21", "--set", "alpha=0.5", "--ci", "80"], 1,
      "--set alpha = 0.5 is outside besiroglu2024's published 95% interval of alpha (0.317–0.373)"),
 ])
