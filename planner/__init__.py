@@ -21,7 +21,7 @@ from .base.errors import (
     FitError, HardwareError, InfeasibleError, LawFileError, NoLossModelError, NoUncertaintyError, OutputExistsError,
     NumericError, PlannerError, PlotDependencyError, PresetError, QuantityError, RunsError, UnknownChipError,
     UnknownPresetError, UnknownTaskError, UnreachableAccuracyError, UnreachableLossError, UnsupportedLawError,
-    UnansweredError,
+    UnansweredError, ArgumentError,
 )
 
 #: public name → the module (relative to planner) that defines it, imported on first use.
@@ -123,5 +123,5 @@ __all__ = [
     "InfeasibleError", "UnreachableLossError", "UnsupportedLawError", "UnansweredError", "UnknownChipError",
     "HardwareError",
     "RunsError", "FitError", "NoUncertaintyError", "PlotDependencyError", "OutputExistsError", "NumericError",
-    "UnknownTaskError", "UnreachableAccuracyError",
+    "UnknownTaskError", "UnreachableAccuracyError", "ArgumentError",
 ]

@@ -101,3 +101,20 @@ def test_extreme_values_format_without_raising(fmt, x, text):
 def test_formatters_accept_any_float(x):
     for fmt in (format_count, format_flops, format_ratio, format_loss, format_sig):
         assert isinstance(fmt(x), str)
+
+
+def test_a_factor_is_never_a_hundred_digit_integer():
+    """Issue 21: the task extrapolation warning at --flops 1e300 printed a 279-digit integer; every "N×" goes through
+    format_factor, which switches to scientific notation past a million."""
+    import re
+
+    from click.testing import CliRunner
+
+    from planner.base.units import format_factor
+    from planner.cli import cli
+
+    assert format_factor(202.4) == "202×" and format_factor(8344.2) == "8344×"
+    assert format_factor(5.09e278) == "5.09e278×" and format_factor(3e6, "x") == "3.00e6x"
+    r = CliRunner().invoke(cli, ["--flops", "1e300", "--tasks", "bhagia2024", "--task", "mmlu"])
+    assert r.exit_code == 0 and "extrapolates 5.09e278× beyond" in r.stderr
+    assert not re.search(r"\d{12}", r.stderr + r.stdout)

@@ -342,12 +342,12 @@ def test_diagnostics_reach_stderr_markdown_and_json(runs_csv):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["--tie", "gamma=beta"], 1, "cannot tie 'gamma'"),
-    (["--tie", "alpha"], 1, "a tie is NAME=NAME"),
+    (["--tie", "gamma=beta"], 2, "cannot tie 'gamma'"),
+    (["--tie", "alpha"], 2, "a tie is NAME=NAME"),
     (["--fix", "E=abc"], 2, "'E' needs a number"),
     (["--fix", "E"], 2, "expected NAME=VALUE"),
-    (["--fix", "E=-1"], 1, "a fixed E must be a finite number > 0"),
-    (["--tie", "alpha=beta", "--fix", "alpha=0.3"], 1, "both tied and fixed"),
+    (["--fix", "E=-1"], 2, "a fixed E must be a finite number > 0"),
+    (["--tie", "alpha=beta", "--fix", "alpha=0.3"], 2, "both tied and fixed"),
     (["--holdout", "30"], 1, "cannot hold out 30 of 30 runs"),
     (["--holdout", "26"], 1, "which leaves 4 to fit: 4 runs cannot fit a law with 5 coefficients"),
     (["--holdout-above", "1e30"], 1, "nothing to hold out"),

@@ -94,7 +94,7 @@ def test_no_budget_shows_help():
 
 
 @pytest.mark.parametrize("args, option", [
-    (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"), (["--points", "3"], "--points"),
+    (["--format", "json"], "--format"), (["-p", "chinchilla"], "--preset"),
     (["--ci", "80"], "--ci"), (["--set", "alpha=0.3"], "--set"), (["-o", "plan.md"], "--output"),
 ])
 def test_options_without_a_budget_are_a_usage_error_not_help_on_stdout(args, option):
@@ -133,8 +133,8 @@ def test_presets_list_and_show():
      "Error: unknown preset 'chinchila'; did you mean 'chinchilla'"),
     (["--flops", "1e21", "--set", "alpha"], 2, "Error: Invalid value for '--set': expected NAME=VALUE"),
     (["--flops", "1e21", "--set", "alpha=x"], 2, "Error: Invalid value for '--set': 'alpha' needs a number"),
-    (["--flops", "1e21", "--set", "alpha=-1"], 1, "Error: 'alpha' must be > 0 (got -1) in --set"),
-    (["--flops", "1e21", "--set", "gamma=1"], 1, "Error: unknown coefficient 'gamma' in --set"),
+    (["--flops", "1e21", "--set", "alpha=-1"], 2, "Error: 'alpha' must be > 0 (got -1) in --set"),
+    (["--flops", "1e21", "--set", "gamma=1"], 2, "Error: unknown coefficient 'gamma' in --set"),
     (["--flops", "1e21", "--preset", "epoch", "--law", "x.toml"], 2, "Error: give --preset or --law, not both"),
     (["--flops", "1e21", "--law", "/nonexistent/law.toml"], 1, "Error: law file '/nonexistent/law.toml' not found"),
     (["--flops", "1e21", "--format", "xml"], 2, "Error: Invalid value for '--format'"),

@@ -278,7 +278,7 @@ def test_a_task_law_file_is_not_a_scaling_law_nor_the_reverse(tmp_path):
     law_file = tmp_path / "law.toml"
     law_file.write_text("id = 'x'\ntitle = 'x'\nform = 'parametric'\ntasks = {}\n"
                         "[citation]\nauthors = 'a'\nyear = 2024\ntitle = 't'\n")
-    with pytest.raises(PresetError, match="'form' must be 'tasks'.*this is a scaling law: give it to --law"):
+    with pytest.raises(PresetError, match="is a loss-law .* not a task-law file: pass it with load_law_file"):
         load_task_laws(str(law_file))
 
 
@@ -321,3 +321,24 @@ def test_one_start_can_miss_the_sigmoid_a_grid_does_not():
     _, stalled = fit_sigmoid(x, y, starts=[[-0.5, 0.3, 12.0, 0.6]])
     assert stalled > 10 * sse
     assert all(_close_at_print(getattr(best, n), v) for n, v in zip(("a", "k", "L0", "b"), TABLE5_STEP2["arc_easy"]))
+
+
+@pytest.mark.parametrize("given, loader", [("law", "task"), ("law", "hparams"), ("task", "law"), ("task", "hparams"),
+                                           ("hparams", "law"), ("hparams", "task")])
+def test_a_file_of_another_kind_is_named_for_what_it_is(tmp_path, given, loader):
+    """Issue 21: a scaling-law file given as a task law said "unknown key 'coefficients'"; each kind of file given
+    where another is expected now says what it is and where it goes, before any key is blamed."""
+    from planner.files.presets import hparam_law_source, load_hparam_law, load_law_file, preset_source
+
+    text = {"law": lambda: preset_source(load_preset("besiroglu2024")),
+            "task": lambda: task_law_source(load_task_laws("gadre2024")),
+            "hparams": lambda: hparam_law_source(load_hparam_law("porian2024"))}[given]()
+    path = tmp_path / "f.toml"
+    path.write_text(text)
+    load = {"law": load_law_file, "task": load_task_laws, "hparams": load_hparam_law}[loader]
+    kind = {"law": "a loss-law (scaling-law) file", "task": "a task-law file",
+            "hparams": "a hyperparameter-law file"}
+    with pytest.raises(PresetError) as e:
+        load(str(path))
+    assert str(e.value).startswith(f"{path} is {kind[given]} (form ") and f"not {kind[loader]}: pass it with " in str(e.value)
+    assert "unknown key" not in str(e.value)

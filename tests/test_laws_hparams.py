@@ -207,7 +207,7 @@ def _mapping(**changes):
 
 
 @pytest.mark.parametrize("changes, message", [
-    (dict(form="parametric"), "is not a hyperparameter-law file: 'form' must be 'hparams'"),
+    (dict(form="parametric"), "is a loss-law (scaling-law) file (form 'parametric'), not a hyperparameter-law file"),
     (dict(learning_rate={"coefficient": -1.0, "exponents": {"n_params": 0.1}}), "'coefficient' must be > 0"),
     (dict(learning_rate={"coefficient": 1.0, "exponents": {"width": 0.1}}), "unknown key 'width'"),
     (dict(learning_rate={"coefficient": 1.0}), "[learning_rate] needs 'coefficient' and 'exponents'"),

@@ -77,3 +77,26 @@ def test_a_plan_that_is_not_a_number_is_refused_from_python_too():
     law = load_preset("besiroglu2024").with_coefficients(A=1e300, alpha=1e-3)
     with pytest.raises(NumericError, match="too extreme"):
         compute_optimal(law, 1e21)
+
+
+def test_an_extreme_moe_granularity_is_blamed_not_the_coefficients():
+    """Issue 21: a law file with granularities = [1e308] was refused as "its coefficients a = 18.1 and ... are too
+    extreme"; what a family sets beyond its coefficients ([moe]) is blamed where it is the extreme value."""
+    import dataclasses
+
+    import pytest
+
+    from planner.base.errors import NumericError
+    from planner.planning.checks import culprit, guard, check_plans
+    from planner.planning.plan import compute_optimal
+
+    law = load_preset("krajewski2024")
+    assert culprit(law).startswith("its coefficients a = ")   # published values: none stands out, all are listed
+    bad = dataclasses.replace(law, model=dataclasses.replace(law.model, granularities=(1e308,)))
+    assert culprit(bad) == "its setting [moe] granularities = [1e+308] is"
+    import numpy as np
+
+    with pytest.raises(NumericError) as e, np.errstate(all="ignore"):   # the overflow is the point: no warning
+        with guard(bad):
+            check_plans(bad, [compute_optimal(bad, 1e21)], budgets=[1e21])
+    assert "[moe] granularities = [1e+308] is too extreme" in str(e.value) and "coefficients a =" not in str(e.value)

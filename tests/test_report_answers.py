@@ -84,3 +84,58 @@ def test_which_question_plan_answers_is_decided_once(kwargs, asked):
                           targets=tuple(kwargs.get("target_losses", ())),
                           unique_tokens=1e11 if kwargs.get("constrained") else None)
     assert request.question == asked
+
+
+def test_compare_at_a_target_loss_leaves_out_the_laws_that_cannot_answer_it():
+    """Issue 21: the default set holds mixture-of-experts laws, which refuse a target loss (UnansweredError): the
+    comparison answers every other law and a warning names each law left out, as it does for allocation rules."""
+    from planner.base.errors import UnansweredError
+    from planner.files.presets import preset_ids
+    from planner.planning.whatif import min_compute_for_loss
+
+    laws = [load_preset(i) for i in preset_ids()]
+    refuse = []
+    for law in laws:
+        try:
+            min_compute_for_loss(law, 2.1)
+        except UnansweredError:
+            refuse.append(law.id)
+        except Exception:
+            pass
+    assert "krajewski2024" in refuse and "besiroglu2024" not in refuse
+    report = answers.compare_targets(laws, [2.1])
+    shown = {row["preset"] for block in report.blocks for row in block.rows}
+    assert shown and not shown & set(refuse)
+    assert all(sum(i in w for w in report.warnings if "not in a target-loss comparison" in w) == 1 for i in refuse)
+
+
+def test_every_compare_row_carries_what_its_flop_rule_needs():
+    """Issue 21: MoE rows of 'plan compare --format json' omitted their FLOPs per token and granularity, so their C
+    could not be checked from the row. For every shipped preset, C = flops_per_token · D to 1e-9 (relative), and
+    flops_per_token is the law's own rule recomputed here from the row's fields: 6·N for a dense law (Kaplan et al.
+    2020 §2.1), and for a mixture of experts Eq. 10 of Krajewski et al. 2024 at the row's G,
+    (12·d²·c_f + d·E·G·c_r)·n_blocks with d = (64·N/(8E + 4))^(1/3) and n_blocks = d/64 (§6.1, App. E)."""
+    import json
+    import tomllib
+
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+    from planner.files.presets import preset_ids, preset_source
+
+    r = CliRunner().invoke(cli, ["compare", "--flops", "1e21", "--flops", "1e23", "--format", "json"])
+    rows = json.loads(r.stdout)
+    assert {row["preset"] for row in rows} == set(preset_ids())
+    for row in rows:
+        law = tomllib.loads(preset_source(load_preset(row["preset"])))
+        k = law["conventions"]["flops_per_param_token"]
+        N, D, C = row["n_params"], row["n_tokens"], row["flops"]
+        if "moe" in law:
+            E, c_r, width = law["moe"]["expansion_rate"], law["moe"]["routing_flops"], law["moe"]["width_per_block"]
+            d = (width * N / (8 * E + 4)) ** (1 / 3)
+            per_token = (12 * d**2 * k + d * E * row["granularity"] * c_r) * d / width
+        else:
+            assert row["granularity"] is None
+            per_token = k * N
+        assert row["flops_per_token"] == pytest.approx(per_token, rel=1e-9), row["preset"]
+        assert per_token * D == pytest.approx(C, rel=1e-9), row["preset"]

@@ -234,3 +234,61 @@ def test_every_command_that_prints_offers_every_format_render_knows():
         extra = (DOCUMENT_FORMATS[path],) if path in DOCUMENT_FORMATS else ()
         assert tuple(formats[0].type.choices) == extra + render.FORMATS, path
     assert set(render.FORMATS) == {"table", *render.TEXT_FORMATS}
+
+
+#: ESC (a screen clear and a colour), BEL and NUL, and a right-to-left override: what a hostile title could hold.
+_HOSTILE = "evil \x1b[2J\x1b[31m\x07\x00\u202e law"
+
+
+def _hostile_files(tmp_path):
+    """A law file and a task-law file whose titles (and the law's citation title) hold :data:`_HOSTILE`, written as
+    TOML escapes, as a file from anywhere may."""
+    import tomllib
+
+    from planner.files.presets import load_task_laws, preset_source, task_law_source
+
+    escaped = "".join(f"\\u{ord(c):04x}" if c < " " or c == "\u202e" else c for c in _HOSTILE)
+    law = tmp_path / "evil.toml"
+    law.write_text(preset_source(load_preset("besiroglu2024")).replace(
+        'title = "', f'title = "{escaped} ', 2).replace('id = "besiroglu2024"', 'id = "evil"'))
+    assert tomllib.loads(law.read_text())["title"].startswith(_HOSTILE)
+    tasks = tmp_path / "evil-tasks.toml"
+    tasks.write_text(task_law_source(load_task_laws("gadre2024")).replace('title = "', f'title = "{escaped} ', 1))
+    return law, tasks
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [ch for ch in text if (ch < " " and ch not in "\n\t") or "\x7f" <= ch < "\xa0" or ch == "\u202e"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "latex", "json"])
+def test_control_characters_from_files_never_reach_the_output(tmp_path, fmt):
+    """Issue 21: ESC, BEL and NUL in a law file's or task file's title reached the terminal in tables and markdown.
+    Every format of every command showing them escapes them (JSON by its own escaping, and keeps the text exact)."""
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    law, tasks = _hostile_files(tmp_path)
+    runs = [["--flops", "1e21", "--law", law], ["compare", "--flops", "1e21", "--law", law, "-p", "epoch"],
+            ["presets", "show", law], ["tasks", "show", tasks], ["--params", "1B", "--tokens", "20B", "--tasks", tasks]]
+    seen = 0
+    for args in runs:
+        r = CliRunner().invoke(cli, [str(a) for a in args] + ["--format", fmt])
+        assert r.exit_code == 0, r.output
+        assert _raw_controls(r.stdout + r.stderr) == [], args
+        seen += "\\x1b[2J" in r.stdout or "\\u001b[2J" in r.stdout or "x1b\\[2J" in r.stdout or "x1b[2J" in r.stdout
+        if fmt == "json" and args[0] == "presets":
+            assert json.loads(r.stdout)["title"].startswith(_HOSTILE)   # the data as written, escaped by JSON
+    assert seen or fmt == "csv"   # the text is shown, escaped, not dropped (CSV is pure rows: no title)
+
+
+def test_a_document_of_a_file_is_escaped_too(tmp_path):
+    """plan cite FILE: BibTeX from the file's citation title, escaped on its way out."""
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    law, _ = _hostile_files(tmp_path)
+    r = CliRunner().invoke(cli, ["cite", str(law)])
+    assert r.exit_code == 0 and _raw_controls(r.stdout) == [] and "\\x07\\x00" in r.stdout

@@ -109,10 +109,10 @@ def test_concurrent_figures_of_one_name_leave_one_winner_and_the_rest_refused(tm
 
 
 def test_an_empty_output_name_is_an_error_not_silence(runs_csv, small_grid, tmp_path):
-    assert_one_line_error(invoke("fit", runs_csv, "-o", ""), 1, "output file name is empty")
+    assert_one_line_error(invoke("fit", runs_csv, "-o", ""), 2, "is empty; give FILE")
     ladder = tmp_path / "ladder.csv"  # plan fit-tasks once fitted, then wrote nothing without a word
     ladder.write_text("run,n_params,tokens,task,task_loss,accuracy\n")
-    assert_one_line_error(invoke("fit-tasks", ladder, "-o", ""), 1, "output file name is empty")
+    assert_one_line_error(invoke("fit-tasks", ladder, "-o", ""), 2, "is empty; give FILE")
 
 
 def test_o_into_proc_is_one_line(runs_csv, small_grid):
@@ -206,7 +206,7 @@ def test_columns_zero_still_prints_the_plan():
     (["--params", "1e300", "--tokens", "1e300", "--unique-tokens", "1e-300"], 1, "gives no finite epochs"),
     (["--flops", "1e21", "--preset", ""], 2, "is empty; give a preset id"),
     (["--flops", "1e21", "--law", ""], 2, "is empty; give a preset id"),
-    (["--flops", "1e21", "--set", "gamma=1"], 1, "unknown coefficient 'gamma' in --set"),
+    (["--flops", "1e21", "--set", "gamma=1"], 2, "unknown coefficient 'gamma' in --set"),
     (["--flops", "1e21", "--set", "alpha=0.5", "--ci", "80"], 1,
      "--set alpha = 0.5 is outside besiroglu2024's published 95% interval of alpha (0.317–0.373)"),
 ])

@@ -9,7 +9,7 @@ __all__ = [
     "HUBER_DELTA", "PARAMETRIC_GRID", "KAPLAN_GRID", "SECONDS_PER_HOUR", "SECONDS_PER_DAY",
     "UNDERTRAINED_FACTOR", "MOE_FLOPS_PER_PARAM_TOKEN", "MOE_ROUTING_FLOPS", "MOE_WIDTH_PER_BLOCK",
     "MOE_GRANULARITIES", "DISTILLATION_SCENARIOS", "COARSE_ROWS", "FULL_DATA_STARTS", "FULL_DATA_ITER",
-    "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
+    "DEFAULT_BOOTSTRAP_RESAMPLES", "MIN_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
     "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
     "CHANCE_ACCURACY", "GADRE_17_TASK_CHANCE", "GADRE_17_TASKS", "MMLU_CATEGORY_WEIGHTS",
     "LADDER_FINAL_CHECKPOINTS", "STEP2_WINDOW", "STEP2_SKIP_FRACTION", "STEP2_ANCHOR", "SIGMOID_BOUNDS",
@@ -149,6 +149,12 @@ FULL_DATA_ITER = 500
 #: planner's choice: `plan fit` bootstraps this many resamples unless told otherwise (Besiroglu et al. 2024,
 #: arXiv:2404.10102, §4, used 4,000; 500 keeps the default fit about a second on their 240 runs).
 DEFAULT_BOOTSTRAP_RESAMPLES = 500
+
+#: Fewest resamples a 95% percentile interval is read from without a warning: its ends are the 2.5th and 97.5th
+#: percentiles, and below 2 / (1 − 0.95) = 40 resamples each 2.5% tail holds under one resample, so the "interval"
+#: is the extreme resamples' span, of no stated level. Efron & Tibshirani 1993 (An Introduction to the Bootstrap,
+#: §19.3) ask for about 1000 for percentile intervals; 40 is the floor below which the level means nothing.
+MIN_BOOTSTRAP_RESAMPLES = 40
 
 #: planner's choice: a bootstrap of more runs than this resamples a seeded random subsample of this many and scales
 #: each resample's deviation from the subsample's own fit by sqrt(m/n): the m-out-of-n bootstrap (Bickel, Götze &

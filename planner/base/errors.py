@@ -22,6 +22,7 @@ __all__ = [
     "UnansweredError",
     "RunsError",
     "FitError",
+    "ArgumentError",
     "NoUncertaintyError",
     "PlotDependencyError",
     "OutputExistsError",
@@ -131,6 +132,12 @@ class RunsError(PlannerError, ValueError):
 
 class FitError(PlannerError, ValueError):
     """A law cannot be fitted to these runs: too few, not identifiable, or no valid optimum."""
+
+
+class ArgumentError(PlannerError, ValueError):
+    """An argument is malformed or names what is not there (a tie ``"alpha"`` without ``=beta``, a coefficient the
+    form does not have): the caller's mistake in how it asked, which the command line reports as a usage error
+    (exit status 2), as it does its own."""
 
 
 class NoUncertaintyError(PlannerError, LookupError):

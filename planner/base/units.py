@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     import numpy
 
 __all__ = ["Real", "parse_quantity", "check_positive", "check_finite", "format_count", "format_flops", "format_loss",
-           "format_loss4", "format_general", "format_ratio", "format_sig", "format_gap", "format_percent", "format_dollars",
+           "format_loss4", "format_factor", "format_general", "format_ratio", "format_sig", "format_gap",
+           "format_percent", "format_dollars",
            "format_tflops", "format_coefficient", "format_integer", "format_fixed", "format_flops_tex", "format_text", "format_tick", "as_floats", "SUFFIXES"]
 
 #: A number planner computes with: a float, or a numpy array of them (every law broadcasts).
@@ -171,6 +172,16 @@ def format_ratio(x: float | None, digits: int = 3) -> str:
     if x is None or not math.isfinite(x):
         return "—" if x is None else str(x)
     return format_sig(x, digits) if x >= 1 else f"{x:.{digits}g}"
+
+
+def format_factor(x: float, sign: str = "×") -> str:
+    """How many times: ``126×``, ``8344×``, and past a million ``5.09e159×`` (never a 160-digit integer); with
+    ``sign`` ``"x"`` as plain-text warnings write it.
+
+    >>> format_factor(126.4), format_factor(8344.2), format_factor(5.09e159, "x")
+    ('126×', '8344×', '5.09e159x')
+    """
+    return format_sig(x, 3) + sign
 
 
 def format_general(x: float | None, digits: int = 6) -> str:

@@ -27,7 +27,7 @@ def fit_envelope_command(runs_file, *, output, force, fixes: dict, n_boot: int, 
     if boot is not None and boot.n_failed:
         warn([f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid envelope and were dropped"])
     pending = pending_law_file(output, force, fit, boot, law_id=law_id, source=Path(runs.source).name,
-                               command=command, then="compare with it: plan versus {output} VARIANT --flops 1e22")
+                               command=command, then=("compare with it", "versus", "{output}", "besiroglu2024", "--flops", "1e22"))
     show(envelope_report(fit, boot, runs, budgets, level), fmt)
     if pending is not None:
         pending.write()

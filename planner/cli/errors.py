@@ -28,6 +28,10 @@ WORDS: dict[str, str] = {
     "ci": "--ci",
     "versus": "'plan versus'",
     "allow_budget_mismatch": "--allow-budget-mismatch",
+    # the kinds of law file (planner.files.tomlfile.FILE_KINDS): the option each is given to
+    "law_file": "--law",
+    "task_law": "--tasks",
+    "hparam_law": "--hparams",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
     "plan": "a compute-optimal plan",
     "repeated_loss": "the loss on repeated data (--unique-tokens)",

@@ -23,7 +23,7 @@ from .inputs import read_runs_options, runs_options
 from .isoflop import approach_options, read_approach_runs
 from .output import Progress, command_line, format_option, show, warn, pending_law_file, written_law_id
 from .schedule_option import parse_schedule
-from .types import LEVEL, QUANTITY, Number, option, parse_pairs, with_options
+from .types import LEVEL, QUANTITY, Number, Resamples, option, parse_pairs, with_options
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def errors_options(f):
                      show_default=True,
                      help="Bootstrap errors and intervals, or asymptotic (Gauss-Newton) errors, which understate "
                           "them on few runs."),
-        option("--bootstrap", "n_boot", type=click.IntRange(1, 1_000_000), metavar="N",
+        option("--bootstrap", "n_boot", type=Resamples(1, 1_000_000), metavar="N",
                      help=f"Bootstrap resamples (seeded; e.g. 4000) [default: {DEFAULT_BOOTSTRAP_RESAMPLES}]."),
         option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Seed of the bootstrap resampling."),
@@ -196,8 +196,6 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
     if o["rollout"] and (o["isoflop"] or o["curves"] or o["compare"]):
         raise click.UsageError("--rollout back-tests a loss law; it does not combine with "
                                + ("--isoflop" if o["isoflop"] else "--curves" if o["curves"] else "--compare"))
-    if o["curve_schedule"] and not o["curves"]:
-        raise click.UsageError("--schedule describes training curves: give it with --curves")
     if output is not None:
         check_output(output, force)  # before the fit, which can take minutes (and an empty name is refused)
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt"))

@@ -2,7 +2,8 @@
 
 Every subcommand of ``plan`` is named in :data:`SUBCOMMANDS` and imported only when it is looked up, so
 ``plan --flops 1e21`` imports none of their modules. Library errors (:class:`~planner.base.errors.PlannerError`) become one
-line on stderr and exit status 1; bad arguments (click's usage errors) exit 2. Neither shows a traceback.
+line on stderr and exit status 1; bad arguments (click's usage errors, and a library
+:class:`~planner.base.errors.ArgumentError`) exit 2. Neither shows a traceback.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def one_line(message: str) -> str:
-    """``message`` on one line: control characters a user typed (a newline, a carriage return) shown escaped."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    """``message`` on one line: control characters a user typed or a file held (a newline, a carriage return, ESC)
+    shown escaped (:func:`planner.base.text.printable`)."""
+    from ..base.text import printable
+
+    return printable(message)
 
 
 def _load(target: str) -> click.Command:
@@ -78,9 +82,11 @@ class PlanGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PlannerError as e:
+            from ..base.errors import ArgumentError
             from .errors import message
 
-            raise click.ClickException(message(e)) from None
+            # an argument asked wrongly is a usage error (exit 2), wherever it was found; the rest exit 1
+            raise (click.UsageError if isinstance(e, ArgumentError) else click.ClickException)(message(e)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         prepare()

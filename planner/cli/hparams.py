@@ -10,7 +10,7 @@ import click
 from ..fitting.hparams import DEFAULT_NEAR
 from .inputs import law_options, load_law
 from .output import Progress, format_option, pending_file, show
-from .types import QUANTITY, Number, option
+from .types import QUANTITY, Number, Resamples, option
 
 #: The sequence length a batch is rounded to when --sequence-length is not given (OLMo-core's and Porian et al.'s).
 DEFAULT_SEQUENCE_LENGTH = 2048
@@ -117,7 +117,7 @@ def hparams(flops, n_params, n_tokens, hparam_laws, sequence_length, power_of_tw
 @option("--near", type=Number(0, 1, high_open=True, what="a fraction of the best loss"), default=DEFAULT_NEAR,
         show_default=True, help="The near-optimal set: configurations within this fraction of their (N, D)'s best "
                                 "loss (Step Law: 0.25%).")
-@option("--bootstrap", "n_resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+@option("--bootstrap", "n_resamples", type=Resamples(0, 100_000), default=1000, show_default=True,
         metavar="N", help="Bootstrap refits over the (N, D) points for the 5–95% intervals (0: none).")
 @option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (a hyperparameter-law file for "
@@ -165,7 +165,7 @@ def fit_hparams(sweep_file, near, n_resamples, seed, output, force, law_id, n_pa
     source = Path(sweep.source).name
     pending = pending_file(output, force, lambda: hparam_law_file_text(
         hparam_law_from_fit(result, law_id or Path(output or "").stem, source)), parse_hparam_law_text,
-        "a hyperparameter-law file", "use it: plan hparams --params N --tokens D --hparams {output}")
+        "a hyperparameter-law file", ("use it", "hparams", "--params", "1B", "--tokens", "20B", "--hparams", "{output}"))
     show(fit_report(result, source), fmt)
     if pending is not None:
         pending.write()

@@ -7,7 +7,11 @@ import click
 
 from ..files.presets import DEFAULT_PRESET, list_presets, load_law_file, load_preset
 from .completion import complete_preset, complete_presets
-from .types import option, parse_pairs, with_options
+from ..base.hints import command as suggest
+from .types import Text, option, parse_pairs, with_options
+
+#: --preset's type: an empty id is refused, naming what to give.
+PRESET_TEXT = Text(lambda: f"a preset id (list them with '{suggest('presets')}') or a law file")
 
 __all__ = ["law_options", "load_law", "laws_options", "load_laws", "runs_options", "read_runs_options"]
 
@@ -18,7 +22,7 @@ def law_options(f):
                      help="Override one coefficient, e.g. --set alpha=0.35 (repeatable).")(f)
     f = option("--law", "law_file", type=click.Path(dir_okay=False), metavar="FILE",
                      help="A law file in the preset format (see 'plan presets show').")(f)
-    f = option("--preset", "-p", metavar="ID", shell_complete=complete_preset,
+    f = option("--preset", "-p", metavar="ID", shell_complete=complete_preset, type=PRESET_TEXT,
                help=f"Preset id or alias [default: {DEFAULT_PRESET}].")(f)
     return f
 
@@ -29,7 +33,7 @@ def load_law(preset, law_file, sets):
         raise click.UsageError("give --preset or --law, not both")
     for given, name in ((preset, "--preset"), (law_file, "--law")):
         if given is not None and not given.strip():
-            raise click.BadParameter("is empty; give a preset id (list them with 'plan presets') or a law file",
+            raise click.BadParameter(f"is empty; give a preset id (list them with '{suggest('presets')}') or a law file",
                                      param_hint=f"'{name}'")
     overrides = parse_pairs(sets)
     if law_file:

@@ -39,18 +39,19 @@ class Window(click.ParamType):
 WINDOW = Window()
 
 
-def budget_options(f):
-    """--budget-column, --isoflop-method, --isoflop-window: how Approach 2 reads budgets and finds each minimum."""
+def budget_options(f, needs: tuple[str, ...] = ()):
+    """--budget-column, --isoflop-method, --isoflop-window: how Approach 2 reads budgets and finds each minimum
+    (``needs``: the options without which they are refused, as :class:`~planner.cli.types.Once` takes them)."""
     return with_options(f, [
-        option("--budget-column", metavar="NAME",
+        option("--budget-column", metavar="NAME", needs=needs,
                      help="Column with each run's nominal isoFLOP budget in FLOPs [default: a column named budget, "
                           "budget_flops, flops_budget, compute_budget, isoflop...; else runs are clustered by "
                           "C = 6ND]."),
-        option("--isoflop-method", type=click.Choice(("parabola", "akima")), default="parabola",
+        option("--isoflop-method", type=click.Choice(("parabola", "akima")), default="parabola", needs=needs,
                      show_default=True,
                      help="Each budget's minimum: a parabola in log N near the best run, or Porian et al.'s Akima "
                           "interpolation of log L."),
-        option("--isoflop-window", type=WINDOW, default=ISOFLOP_WINDOW, show_default=True, metavar="FACTOR",
+        option("--isoflop-window", type=WINDOW, default=ISOFLOP_WINDOW, show_default=True, metavar="FACTOR", needs=needs,
                      help="Parabola window: the sizes within FACTOR of the best run's N (at least one each side), "
                           "or 'all'."),
         option("--allow-budget-mismatch", is_flag=True,
@@ -59,17 +60,17 @@ def budget_options(f):
     ])
 
 
-def curves_options(f):
+def curves_options(f, needs: tuple[str, ...] = ()):
     """--run-column: the run id column of training curves (one row per checkpoint)."""
-    return option("--run-column", metavar="NAME",
+    return option("--run-column", metavar="NAME", needs=needs,
                         help="Column with each checkpoint's run id (--curves) [default: a column named run, run_id, "
                              "run_name, ...].")(f)
 
 
 def approach_options(f):
     """``plan fit``'s options for Approaches 1 and 2: --curves, --run-column and :func:`budget_options`."""
-    f = curves_options(budget_options(f))
-    f = option("--schedule", "curve_schedule", type=SCHEDULE, metavar="SPEC",
+    f = curves_options(budget_options(f, needs=("isoflop",)), needs=("curves",))
+    f = option("--schedule", "curve_schedule", type=SCHEDULE, metavar="SPEC", needs=("curves",),
                help="With --curves: the runs' learning-rate schedule, e.g. constant:peak=3e-4 or "
                     "wsd:peak=3e-4,decay=0.2 (each run's horizon its length); checkpoints whose rate no horizon "
                     "changes are not flagged as overstating the loss.")(f)

@@ -16,10 +16,11 @@ from ..report import caveats, render
 from ..report.render import FORMATS
 from .group import one_line
 from .streams import terminal_width, write_results
-from .types import option
+from .types import noted_warnings, option
 
 __all__ = ["format_option", "quiet_option", "output_options", "warn", "show", "show_document", "emit",
-           "output_format", "command_line", "pending_file", "pending_law_file", "PendingFile", "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
+           "output_format", "command_line", "pending_file", "pending_law_file", "PendingFile", "wrote",
+           "SUFFIX_FORMATS", "FILE_WIDTH", "Progress",
            "PROGRESS_DELAY", "written_law_id"]
 
 
@@ -71,7 +72,11 @@ def show_document(fmt: str, document: str, source, report) -> None:
     """A command whose output may be a document of its own (``document``, e.g. toml): ``source()``'s text as it is
     for that format, else the report ``report()`` builds, in ``fmt``; on stdout or in the file of -o."""
     if output_format(fmt) == document:
-        emit(source())
+        # a document built from a file's text (BibTeX of its citation) enters here as a report enters render():
+        # its control characters escaped (lines and tabs kept)
+        from ..base.text import printable
+
+        emit(printable(source(), keep="\n\t"))
     else:
         show(report(), fmt)
 
@@ -82,6 +87,11 @@ def show(report, fmt: str) -> None:
     (through :func:`planner.cli.streams.write_results`, so a stream that cannot take it is one error line), or in
     the file of -o (the format from its suffix unless --format was given; its warnings listed in it as caveats)."""
     fmt = output_format(fmt)
+    noted = noted_warnings(click.get_current_context(silent=True))
+    if noted:   # what the options' values warned about (a bootstrap of few resamples): in every format
+        import dataclasses
+
+        report = dataclasses.replace(report, warnings=tuple(noted) + tuple(report.warnings))
     warn(caveats.shown(report, quiet=_quiet()))
     if _quiet() and fmt not in ("json", "csv"):  # machine formats keep their data (and JSON every warning)
         report = caveats.quiet(report)
@@ -98,9 +108,6 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
     """The command as the user typed it, from what click parsed: every argument and every option given on the
     command line (not defaults), but those named in ``skip``; quoted for a shell. A law file records it so that
     running it again reproduces the file."""
-    # only a written law file records its command line
-    import shlex
-
     words = ["plan"] + ctx.command_path.split()[1:]   # the program name, whatever the caller called it
     for param in ctx.command.params:
         if param.name in skip or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
@@ -117,7 +124,9 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
             else:
                 words.append(max(param.opts, key=len))
                 words += [_word(x) for x in v] if isinstance(v, tuple) else [_word(v)]
-    return " ".join(shlex.quote(w) for w in words)
+    from ..base.hints import command   # the record is a command too: it runs as printed
+
+    return command(*words[1:])
 
 
 def _word(value) -> str:
@@ -215,7 +224,7 @@ class PendingFile:
     """A file a command writes after its report: its text already made and read back (:func:`pending_file`), so
     nothing that cannot be written is found out only after the report has been printed."""
 
-    def __init__(self, output: str, force: bool, text: str, then: str) -> None:
+    def __init__(self, output: str, force: bool, text: str, then: tuple[str, ...]) -> None:
         self.output, self.force, self.text, self.then = output, force, text, then
 
     def write(self) -> None:
@@ -224,14 +233,17 @@ class PendingFile:
         from ..files.safe import write_atomic
 
         write_atomic(self.output, self.text, self.force)
-        click.echo(f"Wrote {self.output}; {self.then.format(output=self.output)}", err=True)
+        what, *words = self.then
+        wrote(self.output, what, *(self.output if w == "{output}" else w for w in words))
 
 
 def pending_file(output: str | None, force: bool, make: Callable[[], str], parse: Callable[[str, str], object],
-                 what: str, then: str) -> PendingFile | None:
+                 what: str, then: tuple[str, ...]) -> PendingFile | None:
     """The file of -o (None without it), its text made by ``make`` and parsed back by ``parse(text, output)`` now,
     before the command prints its report: a fit whose file would hold inf, or not load, is one error line (naming
-    the value) and no report that claims success. Every writer of fitted laws goes through here."""
+    the value) and no report that claims success. Every writer of fitted laws goes through here. ``then`` is what
+    stderr suggests once it is written: what the command does and its words ("{output}" for the file), built by
+    :func:`wrote`."""
     if output is None:
         return None
     try:
@@ -244,13 +256,22 @@ def pending_file(output: str | None, force: bool, make: Callable[[], str], parse
 
 
 def pending_law_file(output: str | None, force: bool, fit, boot, *, law_id: str, source: str, command: str,
-                     then: str = "plan with it: plan --law {output} --flops 1e22") -> PendingFile | None:
+                     then: tuple[str, ...] = ("plan with it", "--law", "{output}", "--flops", "1e22")
+                     ) -> PendingFile | None:
     """:func:`pending_file` for a fitted law (``fit``, its bootstrap ``boot`` or None): a law file that loads."""
     # only plan fit -o writes a law file
     from ..files.lawwriter import law_file_text
 
     return pending_file(output, force, lambda: law_file_text(fit, boot, law_id=law_id, source=source, command=command),
                         parse_law_text, "a law file", then)
+
+
+def wrote(output: str, what: str, *words: str) -> None:
+    """On stderr: ``output`` was written, and the command that uses it (``what``: "plan with it"), which runs as
+    printed (:func:`planner.base.hints.command`)."""
+    from ..base.hints import command as suggest
+
+    click.echo(f"Wrote {output}; {what}: {suggest(*words)}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import click
 from .. import __distribution__, __version__
 from ..files.presets import HYPERPARAMETER_PRESET, load_hparam_law, load_task_laws, repetition_for
 from ..report import answers
+from ..base.hints import command as suggest
 from .group import PlanGroup
 from .inputs import law_options, load_law
 from .output import format_option, show
@@ -100,8 +101,8 @@ class PlanRequest(NamedTuple):
                                    "compute-optimal plans")
         if self.show_shapes or self.show_hparams:
             raise click.UsageError(f"{'--shape' if self.show_shapes else '--hparams'} does not combine with "
-                                   f"{_CONSTRAINTS} yet; plan under constraints first, then ask 'plan --flops C "
-                                   "--params N --shape' for the plan you choose")
+                                   f"{_CONSTRAINTS} yet; plan under constraints first, then add it to a plan without "
+                                   "them: --flops C --params N for the plan you choose")
         if self.n_params or self.n_tokens:
             if not (self.n_params and self.n_tokens and self.unique_tokens) or self.inference_tokens or \
                     self.max_params or self.max_tokens:
@@ -135,7 +136,7 @@ class PlanRequest(NamedTuple):
         if not self.task_law:
             given = "--target-accuracy" if self.target_accuracies else "--task"
             raise click.UsageError(f"{given} needs --tasks ID (a task law, e.g. --tasks bhagia2024; list them with "
-                                   "'plan tasks')")
+                                   f"'{suggest('tasks')}')")
         other = [o for o, on in ((_CONSTRAINTS, self.constrained), ("--target-loss", self.targets),
                                  ("--shape", self.show_shapes), ("--hparams", self.show_hparams)) if on]
         if other:
@@ -193,7 +194,7 @@ class PlanRequest(NamedTuple):
                    "under them for this loss).")
 @constraint_options
 @option("--shape", "show_shapes", is_flag=True, help="Add a few trainable transformer shapes for each plan.")
-@shape_options
+@lambda f: shape_options(f, needs=("show_shapes",))
 @option("--hparams", "show_hparams", is_flag=False, flag_value=HYPERPARAMETER_PRESET, metavar="[LAW]",
         help="Add the learning rate and batch size a hyperparameter law suggests for each plan (an id such as "
              f"steplaw or porian2024, or a file; alone: {HYPERPARAMETER_PRESET}; 'plan hparams' compares them "
@@ -253,6 +254,6 @@ def _help(ctx) -> None:
              and ctx.get_parameter_source(p.name) is click.core.ParameterSource.COMMANDLINE]
     if given:
         raise click.UsageError(f"{given[0]} needs a budget: give --flops, --flops-range, --gpu-hours, --days, "
-                               "--usd, --params, --tokens or --target-loss (plan --help lists them)")
+                               f"--usd, --params, --tokens or --target-loss ({suggest('--help')} lists them)")
     click.echo(ctx.get_help())
     ctx.exit(0)

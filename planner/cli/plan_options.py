@@ -23,7 +23,7 @@ __all__ = ["budget_options", "hardware_options", "cluster_budget_options", "BUDG
 
 def budget_options(f):
     """--flops, --flops-range and --points."""
-    f = option("--points", type=click.IntRange(1, 10_000), default=5, show_default=True,
+    f = option("--points", type=click.IntRange(1, 10_000), default=5, show_default=True, needs=("flops_range",),
                      help="How many log-spaced budgets --flops-range gives.")(f)
     f = option("--flops-range", type=(QUANTITY, QUANTITY), metavar="START STOP",
                      help="Log-spaced budgets from START to STOP FLOPs.")(f)
@@ -142,7 +142,10 @@ def _cluster(gpu, gpus, mfu, price):
     if gpu is None:
         for value, name in ((gpus, "--gpus"), (mfu, "--mfu"), (price, "--usd-per-gpu-hour")):
             if value is not None:
-                raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with 'plan hardware')")
+                from ..base.hints import command as suggest
+
+                raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with "
+                                       f"'{suggest('hardware')}')")
         return None
     # only --gpu needs the hardware module
     from ..compute.hardware import Cluster
@@ -167,12 +170,13 @@ def constraint_options(f):
     return f
 
 
-def shape_options(f):
-    """--vocab, --context, --tied-embeddings: what a transformer shape is built with."""
-    f = option("--tied-embeddings", is_flag=True, help="Share the input and output embedding matrix.")(f)
-    f = option("--context", type=click.IntRange(min=1), metavar="TOKENS",
+def shape_options(f, needs: tuple[str, ...] = ()):
+    """--vocab, --context, --tied-embeddings: what a transformer shape is built with (``needs``: the options without
+    which they are refused, as :class:`~planner.cli.types.Once` takes them)."""
+    f = option("--tied-embeddings", is_flag=True, needs=needs, help="Share the input and output embedding matrix.")(f)
+    f = option("--context", type=click.IntRange(min=1), metavar="TOKENS", needs=needs,
                      help="Training context (sequence length) of the shapes [default: 2048, Chinchilla's].")(f)
-    f = option("--vocab", type=click.IntRange(min=1), metavar="TOKENS",
+    f = option("--vocab", type=click.IntRange(min=1), metavar="TOKENS", needs=needs,
                      help="Vocabulary size of the shapes [default: 32000, Chinchilla's].")(f)
     return f
 

@@ -19,7 +19,7 @@ from ..files.taskwriter import task_law_file_text
 from ..report.tasks import fit_tasks_report, forecasts, task_law_report, task_laws_report
 from .completion import complete_path, complete_task_law
 from .output import Progress, command_line, format_option, pending_file, show, show_document, written_law_id
-from .types import QUANTITY, Number, option
+from .types import QUANTITY, Number, Resamples, option
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
@@ -105,7 +105,7 @@ def ladder_options(f):
 @option("--chance", "chances", multiple=True, metavar="TASK=ACC",
               help="A task's chance accuracy, e.g. --chance mmlu=0.25 (repeatable) [default: the table's chance "
                    "column, planner's for the tasks it knows, else the fitted sigmoid's floor].")
-@option("--bootstrap", "n_boot", type=click.IntRange(0, 100_000), default=100, show_default=True, metavar="N",
+@option("--bootstrap", "n_boot", type=Resamples(0, 100_000), default=100, show_default=True, metavar="N",
               help="Refit both steps on N resamples of the runs, for intervals (0: none).")
 @option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the resampling.")
 @option("--params", "n_params", type=QUANTITY, metavar="N", help="A target model: forecast it (with --tokens).")
@@ -158,7 +158,7 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     target = forecasts(laws, (), n_params=n_params, n_tokens=n_tokens) if n_params else None
     pending = pending_file(output, force, lambda: task_law_file_text(laws, comment=[
         f"Written by plan fit-tasks from {Path(ladder.source).name}."]), parse_task_law_text, "a task-law file",
-        "forecast with it: plan --params 7B --tokens 4T --tasks {output}")   # checked before the report shows
+        ("forecast with it", "--params", "7B", "--tokens", "4T", "--tasks", "{output}"))   # checked before the report
     show(fit_tasks_report(laws, fits, ladder, target), fmt)
     if pending is not None:
         pending.write()

@@ -3,18 +3,35 @@ and is checked (a quantity like 7B, a finite number in a range, a loss, an accur
 
 from __future__ import annotations
 
+from typing import Callable
+
 import click
 
 from ..base.errors import PlannerError
 from ..base.units import parse_quantity
 
-__all__ = ["Once", "with_options", "option", "Quantity", "QUANTITY", "QUANTITY_OR_ZERO", "Number", "LEVEL", "MFU",
+__all__ = ["Once", "with_options", "option", "Text", "TEXT", "Resamples", "note_warning", "noted_warnings", "Quantity", "QUANTITY", "QUANTITY_OR_ZERO", "Number", "LEVEL", "MFU",
            "Loss", "LOSS", "Accuracy", "ACCURACY", "parse_pairs"]
 
 
 class Once(click.Option):
     """A single-valued option that refuses to be given twice: click would keep the last value silently
-    (``--params 7B --params 8B`` planned 8B)."""
+    (``--params 7B --params 8B`` planned 8B); and an option that ``needs`` another (the parameter names of which
+    any one makes it mean something) refuses to be given without it, where it would be ignored silently
+    (``plan fit --isoflop-window 3`` without ``--isoflop``)."""
+
+    def __init__(self, *decls, needs: tuple[str, ...] = (), **attrs):
+        super().__init__(*decls, **attrs)
+        self.needs = tuple(needs)
+
+    def handle_parse_result(self, ctx, opts, args):
+        result = super().handle_parse_result(ctx, opts, args)   # a bad value is named first
+        if self.needs and self.name in opts and not any(opts.get(name) for name in self.needs):
+            flags = {p.name: max(p.opts, key=len) for p in ctx.command.params}
+            wanted = " or ".join(flags.get(name, name) for name in self.needs)
+            raise click.UsageError(f"{max(self.opts, key=len)} only applies with {wanted}: add it, or drop "
+                                   f"{max(self.opts, key=len)}", ctx=ctx)
+        return result
 
     def add_to_parser(self, parser, ctx) -> None:
         if self.multiple or self.count or self.is_flag:
@@ -39,10 +56,71 @@ def with_options(f, options):
 
 
 def option(*decls, **attrs):
-    """``click.option`` whose single-valued options refuse to be repeated (:class:`Once`): every option of planner's
-    commands is declared with it."""
+    """``click.option`` whose single-valued options refuse to be repeated (:class:`Once`), and whose text options
+    refuse an empty value (:data:`TEXT`): every option of planner's commands is declared with it. ``needs=("name",
+    ...)``: the option means something only with one of these parameters, and is refused without them."""
     attrs.setdefault("cls", Once)
+    if "type" not in attrs and not attrs.get("is_flag") and not attrs.get("count") \
+            and not isinstance(attrs.get("default"), (bool, int, float)):
+        attrs["type"] = TEXT
     return click.option(*decls, **attrs)
+
+
+class Text(click.ParamType):
+    """Text that is not empty (nor blanks): ``--tasks ""`` would otherwise be taken for no option at all and the
+    command answer another question without a word. ``what``: what to give instead (else the option's metavar)."""
+
+    name = "text"
+
+    def __init__(self, what: str | Callable[[], str] = ""):
+        self.what = what
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            what = (self.what() if callable(self.what) else self.what) or \
+                (param.metavar if param is not None and param.metavar else "a value")
+            self.fail(f"is empty; give {what}", param, ctx)
+        return value
+
+
+#: Any text option's type (:func:`option`): not empty.
+TEXT = Text()
+
+
+_NOTED = "planner.warnings"  # key of ctx.meta: warnings an option's value raised, for the report
+
+
+def note_warning(ctx, message: str) -> None:
+    """Keep ``message`` for the report the command shows (:func:`planner.cli.output.show` adds it to the report's
+    warnings, so it reaches stderr and every format)."""
+    if ctx is not None:
+        root = ctx.find_root()
+        root.meta.setdefault(_NOTED, []).append(message)
+
+
+def noted_warnings(ctx) -> list[str]:
+    """The warnings :func:`note_warning` kept in this command's run."""
+    return list(ctx.find_root().meta.get(_NOTED, ())) if ctx is not None else []
+
+
+class Resamples(click.IntRange):
+    """A number of bootstrap resamples (0 where it means none): below
+    :data:`~planner.base.conventions.MIN_BOOTSTRAP_RESAMPLES` an interval's ends are the extreme resamples, of no
+    stated level, which a warning says (the report keeps it)."""
+
+    name = "resamples"
+
+    def convert(self, value, param, ctx):
+        from ..base.conventions import MIN_BOOTSTRAP_RESAMPLES as least
+
+        n = super().convert(value, param, ctx)
+        if 0 < n < least:
+            flag = max(param.opts, key=len) if param is not None else "the bootstrap"
+            note_warning(ctx, f"{flag} {n}: a 95% interval needs at least {least} resamples (each 2.5% tail under one "
+                              f"resample below that, so its ends are the extreme resamples); read these intervals as "
+                              f"rough, and give {least} or more (about 1000 for percentile intervals, Efron & "
+                              "Tibshirani 1993 §19.3)")
+        return n
 
 
 class Quantity(click.ParamType):

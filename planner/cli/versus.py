@@ -20,7 +20,7 @@ from .fit import model_options
 from .inputs import read_runs_options, runs_options
 from .output import Progress, format_option, show
 from .plan_options import budget_options, flops_budgets
-from .types import LEVEL, QUANTITY, option, parse_pairs
+from .types import LEVEL, QUANTITY, Resamples, option, parse_pairs
 
 if TYPE_CHECKING:
     from ..fitting.result import BootstrapResult, FitResult
@@ -82,7 +82,7 @@ def comparison_options(f):
     f = option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                help="Seed of the base's bootstrap; the variant's is SEED + 1, so the two resamplings are "
                     "independent.")(f)
-    f = option("--bootstrap", "n_boot", type=click.IntRange(2, 1_000_000), metavar="N",
+    f = option("--bootstrap", "n_boot", type=Resamples(2, 1_000_000), metavar="N",
                help=f"Bootstrap resamples per runs file with --ci [default: {DEFAULT_BOOTSTRAP_RESAMPLES}].")(f)
     f = model_options(f)
     f = option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,

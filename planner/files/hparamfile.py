@@ -26,7 +26,7 @@ from typing import Any, Mapping
 
 from ..base.errors import PresetError
 from ..laws.hparams import VARIABLES, HparamLaw, PowerTerm, Warmup
-from .tomlfile import check_keys, header, matrix, number, parse_toml, range_pair, read_toml_text, short, subtable, typed
+from .tomlfile import check_keys, check_kind, header, matrix, number, parse_toml, range_pair, read_toml_text, short, subtable, typed
 from .tomlwriter import inline_table, toml_float, toml_pair, toml_string
 
 __all__ = ["hparam_law_from_mapping", "parse_hparam_law_text", "load_hparam_law_file", "hparam_law_file_text"]
@@ -37,7 +37,7 @@ _TERM_KEYS = ("coefficient", "exponents", "reference")
 _WARMUP_KEYS = ("tokens_per_param", "steps", "fraction")
 _UNCERTAINTY_KEYS = ("method", "level", "learning_rate", "batch_tokens", "n_resamples", "seed")
 _FIT_KEYS = ("source", "n_runs", "n_optima", "near_optimal", "method")
-_EXAMPLE = "plan hparams --list"
+_EXAMPLE = ("hparams", "--list")
 
 
 def load_hparam_law_file(path: str) -> HparamLaw:
@@ -52,10 +52,12 @@ def parse_hparam_law_text(text: str, source: str) -> HparamLaw:
 def hparam_law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> HparamLaw:
     """Validate a parsed hyperparameter-law file and build the :class:`~planner.laws.hparams.HparamLaw`."""
     where = source
+    check_kind(data, "hparam_law", where)
     if data.get("form") != "hparams":
         raise PresetError(f"{where} is not a hyperparameter-law file: 'form' must be 'hparams' (got "
-                          f"{short(data.get('form'))}); scaling laws go to --preset or --law")
-    head = header(data, where, _TOP_KEYS, ("id", "title", "form", "citation", "learning_rate", "batch_tokens"))
+                          f"{short(data.get('form'))})")
+    head = header(data, where, _TOP_KEYS, ("id", "title", "form", "citation", "learning_rate", "batch_tokens"),
+                  kind="hparam_law")
     regime = typed(data.get("regime", ""), str, "regime", where)
 
     batch = subtable(data, "batch", where)

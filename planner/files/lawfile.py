@@ -59,7 +59,7 @@ _OBJECTIVE_FUNCTIONS = ("huber-log", "least-squares", "asymmetric")
 
 def load_law_file(path: str) -> Law:
     """Read and validate a law file from disk (a regular file of at most :data:`MAX_LAW_FILE_BYTES`)."""
-    return parse_law_text(read_toml_text(path, "law file", "plan presets show besiroglu2024"), str(path))
+    return parse_law_text(read_toml_text(path, "law file", ("presets", "show", "besiroglu2024")), str(path))
 
 
 
@@ -76,9 +76,6 @@ def law_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> Law:
     (``form = "tasks"``) is read by :func:`task_laws_from_mapping` instead.
     """
     where = source
-    if data.get("form") == "tasks":
-        raise PresetError(f"{where} is a task-law file (form 'tasks'), which forecasts benchmark accuracy: give it "
-                          "to --tasks, not as a scaling law")
     if "hyperparameters" in data:
         raise PresetError(f"a [hyperparameters] table is no longer read from a scaling-law file ({where}): learning "
                           "rate and batch size laws are files of their own (form = \"hparams\", as "

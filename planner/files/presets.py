@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from .. import __distribution__, __version__, _presets
 from ..base.errors import PresetError, UnknownChipError, UnknownPresetError, did_you_mean
+from ..base.hints import command as suggest
 from ..laws.law import Law
 from .lawfile import law_from_mapping, load_law_file
 from .tomlfile import parse_toml, read_toml_text
@@ -138,19 +139,30 @@ def load_preset(name_or_path: str | os.PathLike, overrides: Mapping[str, float] 
     A string containing a path separator or ending in ``.toml`` is read as a file.
     ``overrides`` replaces single coefficients (``{"alpha": 0.35}``).
     """
-    text = os.fspath(name_or_path)
-    if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
-        law = load_law_file(text)
-    else:
-        law = _find_shipped(text)
+    law = _shipped_or_file(name_or_path, _find_shipped, load_law_file)
     return law.with_coefficients(**overrides) if overrides else law
 
 
+def _shipped_or_file(name_or_path: str | os.PathLike, find, load_file):
+    """A shipped law by id or alias (``find``), or a file (``load_file``): a path-like object, a name with a path
+    separator or ending in ``.toml``, or, where no shipped id or alias matches, an existing file whatever its
+    suffix (``plan fit-tasks -o mytasks.json`` wrote one, and its hint passes it back)."""
+    text = os.fspath(name_or_path)
+    if not isinstance(name_or_path, str) or "/" in text or os.sep in text or text.endswith(".toml"):
+        return load_file(text)
+    try:
+        return find(text)
+    except UnknownPresetError:
+        if os.path.isfile(text):
+            return load_file(text)
+        raise
+
+
 def _find_shipped(name: str) -> Law:
-    return _find(name, preset_ids(), _load_shipped, "preset", "plan presets")
+    return _find(name, preset_ids(), _load_shipped, "preset", ("presets",))
 
 
-def _find(name: str, ids: list[str], load, what: str, command: str):
+def _find(name: str, ids: list[str], load, what: str, command: tuple[str, ...]):
     """The shipped file with id or alias ``name`` (case-insensitive), loaded by ``load``; UnknownPresetError naming
     the closest ids and aliases otherwise."""
     key = name.strip().lower()
@@ -161,10 +173,10 @@ def _find(name: str, ids: list[str], load, what: str, command: str):
         if key in item.aliases:
             return item
     hint = did_you_mean(key, ids + [a for item in found for a in item.aliases])
-    raise UnknownPresetError(f"unknown {what} {name!r}{hint} (list them with '{command}')")
+    raise UnknownPresetError(f"unknown {what} {name!r}{hint} (list them with '{suggest(*command)}')")
 
 
-def _source_text(source: str, what: str, example: str) -> str:
+def _source_text(source: str, what: str, example: tuple[str, ...]) -> str:
     """The TOML text a law or task law was read from: a shipped file (``presets/...``) or the user's file (read as
     it was loaded, with the same limits)."""
     if source.startswith("presets/"):
@@ -174,7 +186,7 @@ def _source_text(source: str, what: str, example: str) -> str:
 
 def preset_source(law: Law) -> str:
     """The TOML text ``law`` was read from (a shipped preset or a law file)."""
-    return _source_text(law.source, "law file", "plan presets show besiroglu2024")
+    return _source_text(law.source, "law file", ("presets", "show", "besiroglu2024"))
 
 
 def repetition_for(law: Law) -> Repetition:
@@ -217,15 +229,13 @@ def load_task_laws(name_or_path: str | os.PathLike) -> TaskLaws:
     # task laws only: laws.tasks is off the plan --flops path
     from .taskfile import load_task_law_file
 
-    text = os.fspath(name_or_path)
-    if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
-        return load_task_law_file(text)
-    return _find(text, task_preset_ids(), _load_task_preset, "task law", "plan tasks")
+    return _shipped_or_file(name_or_path, lambda text: _find(text, task_preset_ids(), _load_task_preset, "task law",
+                                                             ("tasks",)), load_task_law_file)
 
 
 def task_law_source(laws: TaskLaws) -> str:
     """The TOML text a task law was read from (shipped or a file)."""
-    return _source_text(laws.source, "task-law file", "plan tasks show bhagia2024")
+    return _source_text(laws.source, "task-law file", ("tasks", "show", "bhagia2024"))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -254,15 +264,14 @@ def load_hparam_law(name_or_path: str | os.PathLike) -> "HparamLaw":
     separator or ending in ``.toml``); UnknownPresetError with the closest ids otherwise."""
     from .hparamfile import load_hparam_law_file
 
-    text = os.fspath(name_or_path)
-    if not isinstance(name_or_path, str) or "/" in text or text.endswith(".toml"):
-        return load_hparam_law_file(text)
-    return _find(text, hparam_law_ids(), _load_hparam_preset, "hyperparameter law", "plan hparams --list")
+    return _shipped_or_file(name_or_path, lambda text: _find(text, hparam_law_ids(), _load_hparam_preset,
+                                                             "hyperparameter law", ("hparams", "--list")),
+                            load_hparam_law_file)
 
 
 def hparam_law_source(law) -> str:
     """The TOML text a hyperparameter law was read from (shipped or a file)."""
-    return _source_text(law.source, "hyperparameter-law file", "plan hparams --list")
+    return _source_text(law.source, "hyperparameter-law file", ("hparams", "--list"))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -285,4 +294,4 @@ def load_chip(name: str) -> Chip:
         if key == chip.id or key in chip.aliases:
             return chip
     hint = did_you_mean(key, [c.id for c in chips] + [a for c in chips for a in c.aliases])
-    raise UnknownChipError(f"unknown chip {name!r}{hint} (list them with 'plan hardware')")
+    raise UnknownChipError(f"unknown chip {name!r}{hint} (list them with '{suggest('hardware')}')")

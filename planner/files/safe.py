@@ -27,12 +27,12 @@ __all__ = ["read_text", "check_output", "write_atomic"]
 Content = Union[str, bytes, Callable[[BinaryIO], None]]
 
 
-def read_text(path, what: str, error: type[PlannerError], *, kind: str, hint: str = "",
+def read_text(path, what: str, error: type[PlannerError], *, kind: str, hint: str | Callable[[], str] = "",
               limit: int | None = None) -> str:
     """The text of ``path`` (``"-"``: standard input), decoded as UTF-8 with any byte-order mark dropped.
 
     ``what`` names the file in messages ("law file"), ``kind`` what to give instead ("a TOML law file"), ``hint`` a
-    pointer to an example; errors are ``error`` (a PlannerError subclass), one line each. Anything but a regular file
+    pointer to an example (or a function making one, called only for the message); errors are ``error`` (a PlannerError subclass), one line each. Anything but a regular file
     (a directory, pipe, device or socket) is refused before it is opened, so nothing blocks or reads without end; a
     file over ``limit`` bytes is refused too.
     """
@@ -71,7 +71,7 @@ def read_text(path, what: str, error: type[PlannerError], *, kind: str, hint: st
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise error(f"{what} {shown} is not UTF-8 text (byte {e.start}: {e.reason}); give {kind} saved as UTF-8"
-                    f"{hint}") from None
+                    f"{hint() if callable(hint) else hint}") from None
 
 
 def check_output(path, force: bool = False) -> Path:

@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any, Mapping, cast
 
 from ..base.errors import PresetError
-from ..laws import FAMILIES
 from ..laws.law import check_coefficient
 from ..laws.parametric import ParametricLaw
 from ..laws.tasks import METRICS, STEP1_NAMES, STEP2_FORMS, TaskLaw, TaskLaws
@@ -41,7 +40,7 @@ _TASK_FIT_KEYS = {"method": str, "n_points": int, "n_runs": int, "objective": fl
 
 def load_task_law_file(path: str) -> TaskLaws:
     """Read and validate a task-law file (``form = "tasks"``) from disk → :class:`~planner.laws.tasks.TaskLaws`."""
-    return parse_task_law_text(read_toml_text(path, "task-law file", "plan tasks show bhagia2024"), str(path))
+    return parse_task_law_text(read_toml_text(path, "task-law file", ("tasks", "show", "bhagia2024")), str(path))
 
 
 def parse_task_law_text(text: str, source: str) -> TaskLaws:
@@ -54,10 +53,9 @@ def task_laws_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -
     :class:`~planner.laws.tasks.TaskLaws`. Errors are :class:`~planner.base.errors.PresetError` naming the key, its table
     and ``source``, with the closest key where one is misspelt."""
     where = source
-    head = header(data, where, _TASKS_TOP_KEYS, ("id", "title", "form", "citation", "tasks"))
+    head = header(data, where, _TASKS_TOP_KEYS, ("id", "title", "form", "citation", "tasks"), kind="task_law")
     if head["form"] != "tasks":
-        raise PresetError(f"'form' must be 'tasks' in a task-law file (got {head['form']!r}) in {where}"
-                          + ("; this is a scaling law: give it to --law" if head["form"] in FAMILIES else ""))
+        raise PresetError(f"'form' must be 'tasks' in a task-law file (got {head['form']!r}) in {where}")
     k = head["k"]
     tasks = typed(data["tasks"], dict, "tasks", where)
     if not tasks:

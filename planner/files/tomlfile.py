@@ -15,7 +15,7 @@ from ..base.conventions import FLOPS_PER_PARAM_TOKEN, FLOPS_PER_PARAM_TOKEN_RANG
 from ..base.errors import LawFileError, PresetError, unknown_key
 
 __all__ = ["MAX_LAW_FILE_BYTES", "RANGE_KEYS", "read_toml_text", "parse_toml", "typed", "is_finite", "short", "number",
-           "subtable", "check_keys", "header", "range_pair", "matrix"]
+           "subtable", "check_keys", "FILE_KINDS", "file_kind", "check_kind", "header", "range_pair", "matrix"]
 
 #: The largest law file read (a fitted law with 100,000 bootstrap samples is about 8 MB).
 MAX_LAW_FILE_BYTES = 32 * 1024 * 1024
@@ -26,14 +26,15 @@ _CITATION_KEYS = {"authors": str, "year": int, "title": str, "arxiv": str, "wher
 _CONVENTION_KEYS = {"parameters": str, "flops_per_param_token": float, "dataset": str}
 
 
-def read_toml_text(path: str, what: str, example: str) -> str:
+def read_toml_text(path: str, what: str, example: tuple[str, ...]) -> str:
     """The text of the TOML ``what`` (e.g. "law file") at ``path``: a regular file of at most
-    :data:`MAX_LAW_FILE_BYTES`; LawFileError naming ``example``, a command that prints one, otherwise."""
+    :data:`MAX_LAW_FILE_BYTES`; LawFileError naming ``example``, the words of a command that prints one, otherwise."""
     # planner.files.safe imports tempfile; plan --flops reads shipped presets through their cache, not through here.
+    from ..base.hints import command
     from .safe import read_text
 
     return read_text(path, what, LawFileError, kind=f"a TOML {what}", limit=MAX_LAW_FILE_BYTES,
-                     hint=f" ('{example}' prints one)")
+                     hint=lambda: f" ('{command(*example)}' prints one)")
 
 
 def parse_toml(text: str, source: str, what: str) -> dict:
@@ -128,9 +129,43 @@ def check_keys(mapping: Mapping[str, Any], allowed: Iterable[str], name: str, wh
             raise unknown_key(key, allowed, name, where)
 
 
-def header(data: Mapping[str, Any], where: str, top_keys: Iterable[str], required: Iterable[str]) -> dict[str, Any]:
+#: The kinds of planner's TOML files: the placeholder of the argument each is given to (the command line words it
+#: with its flag, :data:`planner.cli.errors.WORDS`) → what it is called and how the library loads it.
+FILE_KINDS: Mapping[str, tuple[str, str]] = {
+    "law_file": ("a loss-law (scaling-law) file", "load_law_file"),
+    "task_law": ("a task-law file", "load_task_laws"),
+    "hparam_law": ("a hyperparameter-law file", "load_hparam_law"),
+}
+
+
+def file_kind(form: str) -> str:
+    """The kind (a key of :data:`FILE_KINDS`) of a file whose ``form`` is this: tasks, hparams, else a loss law."""
+    return {"tasks": "task_law", "hparams": "hparam_law"}.get(form, "law_file")
+
+
+def check_kind(data: Mapping[str, Any], kind: str, where: str) -> None:
+    """PresetError where ``data`` is a file of another kind than ``kind`` (its ``form`` says which): one line naming
+    what it is and where it goes, before any key of the wrong schema is blamed ("unknown key 'coefficients'")."""
+    form = data.get("form")
+    if not isinstance(form, str):
+        return   # header() names a missing or mistyped form
+    from ..laws import FAMILIES   # the loss-law forms; only a file of another kind needs them
+
+    if form not in FAMILIES and form not in ("tasks", "hparams"):
+        return   # an unknown form: the file's own loader lists the forms it takes
+    other = file_kind(form)
+    if other != kind:
+        raise PresetError.worded("{where} is " + FILE_KINDS[other][0] + " (form {form}), not " + FILE_KINDS[kind][0]
+                                 + ": pass it with {" + other + "}", where=where, form=repr(form),
+                                 **{other: FILE_KINDS[other][1]})
+
+
+def header(data: Mapping[str, Any], where: str, top_keys: Iterable[str], required: Iterable[str],
+           kind: str = "law_file") -> dict[str, Any]:
     """The parts every law file shares, validated: id, title, form, aliases, notes, [citation], [conventions]
-    (with ``flops_per_param_token`` defaulted); unknown top-level keys and missing ``required`` ones are errors."""
+    (with ``flops_per_param_token`` defaulted); a file of another ``kind`` (:func:`check_kind`), unknown top-level
+    keys and missing ``required`` ones are errors."""
+    check_kind(data, kind, where)
     check_keys(data, top_keys, "the top level", where)
     for key in required:
         if key not in data:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..base.conventions import ALPHA_BETA_CORRELATION_WARNING, EXTRAPOLATION_WARNING, NOPT_INTERVAL_WARNING
-from ..base.units import format_count, format_flops
+from ..base.units import format_count, format_factor, format_flops
 
 __all__ = ["extrapolation_warnings", "identification_warnings", "interval_warnings"]
 
@@ -22,7 +22,7 @@ def extrapolation_warnings(fit, budgets: Sequence[float]) -> list[str]:
     C_max = fit.data_range["flops"][1]
     top = max(budgets)
     if top > EXTRAPOLATION_WARNING * C_max:
-        return [f"the largest budget, {format_flops(top)}, is {top / C_max:,.0f}x the largest run "
+        return [f"the largest budget, {format_flops(top)}, is {format_factor(top / C_max, 'x')} the largest run "
                 f"({format_flops(C_max)}): an extrapolation of more than {EXTRAPOLATION_WARNING:g}x; back-test the "
                 f"law (--holdout) before trusting it there"]
     return []
@@ -52,6 +52,6 @@ def interval_warnings(rows: Sequence[dict]) -> list[str]:
         lo, hi = row.get("n_params_lo"), row.get("n_params_hi")
         if lo and hi and hi / lo > NOPT_INTERVAL_WARNING:
             out.append(f"at {format_flops(row['flops'])} the {row.get('ci_level', 95):g}% interval of N_opt spans "
-                       f"{hi / lo:.0f}x ({format_count(lo)} to {format_count(hi)}): the runs do not determine the "
+                       f"{format_factor(hi / lo, 'x')} ({format_count(lo)} to {format_count(hi)}): the runs do not determine the "
                        "allocation there")
     return out

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from ..base.errors import FitError
+from ..base.errors import ArgumentError, FitError
 
 __all__ = ["Parametrisation", "FORM_PARAMETERS", "FIXED_EXPONENT_RANGE", "check_fixed_exponent", "parse_ties"]
 
@@ -37,6 +37,10 @@ FORM_PARAMETERS = {
 }
 
 
+class TieOrFixError(FitError, ArgumentError):
+    """A tie or fixed coefficient that is malformed or names no coefficient of the form: a usage mistake."""
+
+
 def parse_ties(ties: Iterable) -> tuple[tuple[str, str], ...]:
     """``["alpha=beta"]`` or ``[("alpha", "beta")]`` → ``(("alpha", "beta"),)``."""
     out = []
@@ -44,7 +48,7 @@ def parse_ties(ties: Iterable) -> tuple[tuple[str, str], ...]:
         if isinstance(tie, str):
             left, sep, right = tie.partition("=")
             if not sep or not left.strip() or not right.strip() or "=" in right:
-                raise FitError(f"a tie is NAME=NAME like alpha=beta (got {tie!r})")
+                raise TieOrFixError(f"a tie is NAME=NAME like alpha=beta (got {tie!r})")
             tie = (left.strip(), right.strip())
         left, right = tie
         out.append((str(left), str(right)))
@@ -77,31 +81,32 @@ class Parametrisation:
         """Validate ``tie`` and ``fix`` against the coefficients of ``form``; FitError naming what is wrong."""
         spec = FORM_PARAMETERS.get(form)
         if spec is None:
-            raise FitError(f"tied and fixed coefficients are for the forms {', '.join(FORM_PARAMETERS)} (got {form!r})")
+            raise TieOrFixError(f"tied and fixed coefficients are for the forms {', '.join(FORM_PARAMETERS)} "
+                                f"(got {form!r})")
         names = [coef for _, coef, _ in spec]
         exponents = {coef for _, coef, is_log in spec if not is_log}
         ties = parse_ties(tie)
         fixed = {}
         for name, value in dict(fix or {}).items():
             if name not in names:
-                raise FitError(f"cannot fix {name!r}: the {form} law's coefficients are {', '.join(names)}")
+                raise TieOrFixError(f"cannot fix {name!r}: the {form} law's coefficients are {', '.join(names)}")
             v = float(value)
             if not (math.isfinite(v) and v > 0):     # every coefficient of both forms is positive
-                raise FitError(f"a fixed {name} must be a finite number > 0 (got {value!r})")
+                raise TieOrFixError(f"a fixed {name} must be a finite number > 0 (got {value!r})")
             if name in exponents:
                 check_fixed_exponent(name, v)
             fixed[name] = v
         for left, right in ties:
             for name in (left, right):
                 if name not in names:
-                    raise FitError(f"cannot tie {name!r}: the {form} law's coefficients are {', '.join(names)}")
+                    raise TieOrFixError(f"cannot tie {name!r}: the {form} law's coefficients are {', '.join(names)}")
                 if name in fixed:
-                    raise FitError(f"{name} is both tied and fixed; give one of --tie and --fix for it")
+                    raise TieOrFixError(f"{name} is both tied and fixed; give one of --tie and --fix for it")
             if left == right:
-                raise FitError(f"a tie needs two different coefficients (got {left}={right})")
+                raise TieOrFixError(f"a tie needs two different coefficients (got {left}={right})")
             scale = dict((c, log) for _, c, log in spec)
             if scale[left] != scale[right]:
-                raise FitError(f"cannot tie {left} to {right}: tie exponents to exponents or scales to scales "
+                raise TieOrFixError(f"cannot tie {left} to {right}: tie exponents to exponents or scales to scales "
                                f"(e.g. alpha=beta)")
         made = cls(form=form, ties=ties, fixed=tuple(fixed.items()))
         if made.n_free == 0:    # a search over nothing: refused here, not as an empty grid deep in the search

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 
-from ..base.errors import PresetError, did_you_mean
+from ..base.errors import ArgumentError, PresetError, did_you_mean
 
 if TYPE_CHECKING:
     from .allocation import AllocationRule
@@ -145,7 +145,7 @@ class Law:
                 check_coefficient(type(self.model), name, value, where="\0")
             except PresetError as e:   # named as the core names an override; the command line words it --set
                 text = str(e).replace("{", "{{").replace("}", "}}").replace("\0", "{set}")
-                raise PresetError.worded(text, set="with_coefficients") from None
+                raise OverrideError.worded(text, set="with_coefficients") from None
         model = cast("Family", dataclasses.replace(cast(Any, self.model), **overrides))
         note = "coefficients overridden: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
         return dataclasses.replace(self, model=model, notes=self.notes + (note,),
@@ -170,6 +170,11 @@ def short_citation(citation: Mapping[str, object]) -> str:
     if c.get("arxiv"):
         text += f", arXiv:{c['arxiv']}"
     return text
+
+
+class OverrideError(PresetError, ArgumentError):
+    """An override of :meth:`Law.with_coefficients` the law cannot take (a name its form has not, a value out of
+    range): the caller's argument, so a usage error on the command line (``--set``, exit 2)."""
 
 
 def check_coefficient(family: type, name: str, value: object, where: str) -> float:

@@ -112,15 +112,33 @@ def culprit(law: Any) -> str:
     overrides = dict(getattr(law, "overrides", {}) or {})
     k, (lo, hi) = model.flops_per_param_token, FLOPS_PER_PARAM_TOKEN_RANGE
     if not lo <= k <= hi:    # a law built in Python with k in other units (a law file's is checked when read)
-        chosen, mark = {"flops_per_param_token": k}, ""
-    elif overrides:
-        chosen, mark = overrides, " ({set})"
-    else:
-        mark = ""
-        chosen = {k: v for k, v in coefficients.items()
-                  if isinstance(v, float) and v != 0 and not 1e-6 <= abs(v) <= 1e20} or coefficients
-    listed = " and ".join(f"{k} = {v:g}{mark}" for k, v in chosen.items())
-    return f"its coefficient {listed} is" if len(chosen) == 1 else f"its coefficients {listed} are"
+        return _blamed("coefficient", {"flops_per_param_token": f"{k:g}"})
+    if overrides:
+        return _blamed("coefficient", {name: f"{v:g} ({{set}})" for name, v in overrides.items()})
+    # what a family's law file sets beyond its coefficients ([moe] granularities, expansion rate ...): a value of
+    # extreme magnitude there is to blame, not the coefficients
+    settings = {f"[{table}] {key}": value for table, entries in model.describe().items() if isinstance(entries, dict)
+                for key, value in entries.items()}
+    extreme = {k: v for k, v in settings.items() if any(_extreme(x) for x in _numbers(v))}
+    if extreme:
+        return _blamed("setting", {k: _literal(f"{v!r}") if isinstance(v, (list, tuple)) else f"{v:g}"
+                                   for k, v in extreme.items()})
+    chosen = {k: v for k, v in coefficients.items() if _extreme(v)} or coefficients
+    return _blamed("coefficient", {k: f"{v:g}" for k, v in chosen.items()})
+
+
+def _extreme(x: Any) -> bool:
+    """A magnitude outside 1e-6..1e20 (zero aside): of no published law, so the likely cause of leaving the floats."""
+    return isinstance(x, float) and x != 0 and not 1e-6 <= abs(x) <= 1e20
+
+
+def _numbers(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _blamed(what: str, values: dict[str, str]) -> str:
+    listed = " and ".join(f"{k} = {v}" for k, v in values.items())
+    return f"its {what} {listed} is" if len(values) == 1 else f"its {what}s {listed} are"
 
 
 def _name(law: Any) -> str:
@@ -156,7 +174,7 @@ _OVERRIDE = {"set": "with_coefficients"}
 
 def _too_extreme(law: Any, what: str, detail: str) -> PlannerError:
     return NumericError.worded(f"{_literal(_name(law))} gives no finite {_literal(what)}: {culprit(law)} too "
-                               f"extreme to compute with ({_literal(detail)}); use coefficients of the magnitudes "
+                               f"extreme to compute with ({_literal(detail)}); use values of the magnitudes "
                                "published laws have", **_OVERRIDE)
 
 
@@ -196,6 +214,14 @@ def _all_usable(p: Any, k: float, budget: float | None) -> bool:
     return True
 
 
+def flops_per_token(law: Any, plan: Any) -> Any:
+    """The training FLOPs one token costs in ``plan`` under ``law``'s own rule, so that C = flops_per_token · D: the
+    plan's own where it carries one (a mixture of experts: active parameters and routing, Krajewski et al. 2024
+    Eq. 10), else k·N (C = k·N·D, Kaplan et al. 2020 §2.1)."""
+    own = getattr(plan, "flops_per_token", None)
+    return own if own is not None else law.flops_per_param_token * plan.n_params
+
+
 def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | None = None, what: str = "plan") -> None:
     """Refuse plans that are not numbers: N, D and C finite and > 0, and the compute spent equal to each plan's own C
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
@@ -205,7 +231,7 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
         if not isinstance(p.flops, (int, float)) and _all_usable(p, k, None if budgets is None else float(budgets[i])):
             continue   # an array plan, checked at once; the loop below finds and names a bad row
         Cs, Ns, Ds = as_floats(p.flops), as_floats(p.n_params), as_floats(p.n_tokens)
-        per_token = as_floats(getattr(p, "flops_per_token", None)) or [k * N for N in Ns]
+        per_token = as_floats(flops_per_token(law, p))
         for j, (C, N, D, f) in enumerate(zip(Cs, Ns, Ds, per_token)):
             budget = None if budgets is None else float(budgets[i])
             ok = all(math.isfinite(x) and x > 0 for x in (C, N, D))
@@ -217,5 +243,5 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
                 at = format_flops(budget if budget is not None else C)
                 raise NumericError.worded(
                     f"{_literal(_name(law))} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, "
-                    f"{k:g}·N·D = {spent:g}): {culprit(law)} too extreme to compute with; use coefficients of the "
+                    f"{k:g}·N·D = {spent:g}): {culprit(law)} too extreme to compute with; use values of the "
                     "magnitudes published laws have", **_OVERRIDE)

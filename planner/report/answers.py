@@ -23,7 +23,8 @@ import dataclasses
 import math
 from typing import Any, Sequence, cast
 
-from ..base.errors import InfeasibleError, NoLossModelError, UnreachableLossError, UnsupportedLawError
+from ..base.errors import (InfeasibleError, NoLossModelError, UnansweredError, UnreachableLossError,
+                           UnsupportedLawError)
 from ..base.units import as_floats, format_count
 from ..planning import checks
 from ..planning.plan import compute_optimal
@@ -292,29 +293,42 @@ def compare_targets(laws: Sequence, target_losses: Sequence[float], ci: float | 
     """The least compute that reaches each target loss under each law, side by side (one block per target; costed on
     ``cluster`` per row, the budgets differing), with central ``ci``% intervals where a law publishes uncertainty.
 
-    An allocation rule predicts no loss and a target at or below a law's irreducible loss is out of its reach: such
-    a law is left out of that target's block, and a warning says why (an error if no law is left)."""
+    A law that cannot answer a target loss (an allocation rule predicts no loss; a mixture of experts needs its
+    granularity: :class:`~planner.base.errors.UnansweredError`) is left out, and a target at or below a law's
+    irreducible loss is out of its reach: such a law is left out of that target's block, and a warning says why (an
+    error if no law is left)."""
     # what-ifs only: planning.whatif is off the plan --flops path
     from ..planning.whatif import min_compute_for_loss
 
     targets = list(target_losses)
-    rules = [law.id for law in laws if not law.has_loss]
-    lossy = [law for law in laws if law.has_loss]
-    warnings = [f"{', '.join(rules)} {'is an allocation rule' if len(rules) == 1 else 'are allocation rules'} with "
-                "no loss model, so not in a target-loss comparison"] if rules else []
+    warnings: list[str] = []
+    rules: list[str] = []                                  # allocation rules: no loss model
+    refused: dict[str, tuple[UnansweredError, list[str]]] = {}   # other refusals, by template: the laws refusing
     plans: dict[tuple[str, float], Any] = {}
-    unreachable: dict[str, list[float]] = {}
-    for law in lossy:
-        for t in targets:
-            try:
-                with checks.guard(law):
-                    plans[law.id, t] = min_compute_for_loss(law, t)
-            except UnreachableLossError as e:
-                unreachable.setdefault(law.id, []).append(t)
-                warnings.append(str(e))
+    lossy = []
+    for law in laws:
+        try:
+            for t in targets:
+                try:
+                    with checks.guard(law):
+                        plans[law.id, t] = min_compute_for_loss(law, t)
+                except UnreachableLossError as e:
+                    warnings.append(str(e))
+        except NoLossModelError:
+            rules.append(law.id)
+        except UnansweredError as e:   # the law cannot answer a target loss at all: left out, with a note
+            refused.setdefault(e.template or str(e), (e, []))[1].append(law.id)
+        else:
+            lossy.append(law)
+    notes = [f"{', '.join(rules)} {'is an allocation rule' if len(rules) == 1 else 'are allocation rules'} with "
+             "no loss model, so not in a target-loss comparison"] if rules else []
+    notes += [e.in_words({"law": " and ".join(ids), e.question: "a target loss", "flops": "--flops"})
+              + "; so not in a target-loss comparison" for e, ids in refused.values()]
+    warnings[:0] = notes
     if not plans:
-        raise (NoLossModelError if not lossy else UnreachableLossError)(
-            "no law given reaches " + ("any of these targets" if lossy else "a target: none has a loss model")
+        raise (UnreachableLossError if lossy else UnansweredError if refused else NoLossModelError)(
+            "no law given reaches " + ("any of these targets" if lossy else "a target: none has a loss model" if not refused
+                                  else "a target: " + "; ".join(notes))
             + "; compare laws with a loss model (e.g. besiroglu2024, hoffmann2022, kaplan2020) at targets above "
               "their irreducible losses")
     for law in lossy:

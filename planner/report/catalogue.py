@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from ..base.hints import command as suggest
 from ..base.units import format_count, format_flops, format_general, format_text
 from .plans import flops_convention
 from .types import Block, Column, Report
@@ -25,7 +26,7 @@ def presets_report(laws: Sequence, default: str) -> Report:
     cols = (Column("label", "id (aliases)", format_text, align="left"), Column("parameters", "N counts", format_text, align="left"),
             Column("citation", "source", format_text, align="left"))
     return Report(blocks=(Block(rows),), columns=cols, keys=PRESET_KEYS, title=None,
-                  footer=("* the default. Details: plan presets show ID",))
+                  footer=(f"* the default. Details of one: {suggest('presets', 'show', default)}",))
 
 
 def law_report(law) -> Report:

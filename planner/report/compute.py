@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..base.hints import command as suggest
 from ..base.conventions import DEFAULT_MFU, DEFAULT_MFU_SOURCE, FLOPS_PER_PARAM_TOKEN
 from ..base.units import (as_floats, format_count, format_dollars, format_fixed, format_flops, format_general,
                           format_integer, format_ratio, format_tflops)
@@ -197,7 +198,7 @@ def hparam_footer(law, plan_law=None) -> list[str]:
     """Where the suggestion comes from (the hyperparameter law ``law``), and, if the plan's law (``plan_law``) counts
     N otherwise than the hyperparameter law, a line that says so."""
     lines = [f"{law.formula()} ({law.short_citation}); N {law.parameters}, at each plan's N, D and C: a "
-             "starting point for a sweep, not a guarantee (plan hparams shows every law side by side)."]
+             f"starting point for a sweep, not a guarantee (every law: {suggest('hparams', '--list')})."]
     return lines + convention_note(law, plan_law)
 
 

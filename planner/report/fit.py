@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
+from ..base.hints import command as suggest
 from .. import fitting
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA, ISOFLOP_WINDOW
 from ..base.units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
@@ -377,7 +378,7 @@ def design_report(design, law, span: float) -> Report:
     columns = (Column("flops", "FLOPs C", format_flops), Column("n_params", "params N", format_count),
                Column("n_tokens", "tokens D", format_count), Column("tokens_per_param", "tokens/param", format_ratio))
     return Report(blocks=(Block(rows),), columns=columns, keys=DESIGN_KEYS, title=f"IsoFLOP design · centred on {law.id}",
-                  footer=("Train each run, record its final loss, then: plan fit runs.csv --isoflop "
+                  footer=(f"Train each run, record its final loss in runs.csv, then: {suggest('fit', 'runs.csv', '--isoflop')} "
                           "(or the parametric fit).",
                           f"Sizes span a factor {span:g} around {law.id}'s N_opt(C); "
                           f"C = {law.flops_per_param_token:g}·N·D."))

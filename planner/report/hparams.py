@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+from ..base.hints import command as suggest
 from ..base.errors import NumericError
 from ..base.units import format_count, format_flops, format_general, format_integer
 from ..laws.hparams import HparamLaw, spread, suggest_hparams, trainable_batch
@@ -130,8 +131,9 @@ def laws_report(laws: Sequence[HparamLaw]) -> Report:
     return Report(blocks=(Block(rows),), columns=columns,
                   keys=("law", "title", "formula", "parameters", "batch_units", "warmup", "regime", "aliases",
                         "source"),
-                  title="Hyperparameter laws", footer=("Use them with 'plan hparams --hparams ID' or "
-                                                       "'plan --flops C --hparams ID'.",))
+                  title="Hyperparameter laws",
+                  footer=(f"Use one with '{suggest('hparams', '--params', '7B', '--tokens', '2T', '--hparams', laws[0].id)}' "
+                          f"or '{suggest('--flops', '1e22', '--hparams', laws[0].id)}'.",))
 
 
 def _law_json(fit, name: str) -> dict:

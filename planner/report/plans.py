@@ -10,8 +10,10 @@ from __future__ import annotations
 import itertools
 from typing import Any, Sequence
 
+from ..base.hints import command as suggest
 from ..base.units import (as_floats, format_count, format_flops, format_gap, format_loss, format_percent, format_ratio,
-                     format_sig, format_text)
+                     format_factor, format_text)
+from ..planning import checks
 from .types import Block, Column, Report
 
 __all__ = ["plan_report", "whatif_report", "target_report", "compare_report", "compare_targets_report",
@@ -192,17 +194,21 @@ def _spread(rows, key, label) -> str:
     lo = min(rows, key=lambda r: r[key])
     hi = max(rows, key=lambda r: r[key])
     return (f"{label} from {format_count(lo[key])} ({lo['preset']}) to {format_count(hi[key])} ({hi['preset']}), "
-            f"{format_sig(hi[key] / lo[key], 3)}×")
+            f"{format_factor(hi[key] / lo[key])}")
 
 
 def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Sequence]) -> Report:
     """One block per budget, one row per law; ``plans[i][j]`` is law j's Plan at budget i."""
     blocks = []
     for C, row_plans in zip(budgets, plans):
+        # each row carries what its own FLOP rule needs, C = flops_per_token · D (k·N·D, or a mixture of experts'
+        # active parameters and routing at its granularity G), so its C can be checked from the row alone
         rows = [dict(preset=law.name, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
                      n_active_params=float(getattr(p, "n_active_params", None) or p.n_params),
                      n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
-                     loss=None if p.loss is None else float(p.loss))
+                     loss=None if p.loss is None else float(p.loss),
+                     granularity=None if getattr(p, "granularity", None) is None else float(p.granularity),
+                     flops_per_token=float(checks.flops_per_token(law, p)))
                 for law, p in zip(laws, row_plans)]
         routed = any(law.plan_fields for law in laws)
         # With a mixture of experts among them the laws' N count different things; their active N compare.
@@ -216,7 +222,8 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
         ((Column("n_active_params", "active N", format_count),) if routed else ()) + \
         (Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
          Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT), Column("loss", "loss*", format_loss))
-    keys = COMPARE_KEYS[:5] + ("n_active_params",) + COMPARE_KEYS[5:] if routed else COMPARE_KEYS
+    keys = (COMPARE_KEYS[:5] + ("n_active_params",) + COMPARE_KEYS[5:] + ("granularity",) if routed else COMPARE_KEYS) \
+        + ("flops_per_token",)
     return Report(blocks=tuple(blocks), columns=cols, keys=keys, title="Compute-optimal plans compared",
                   footer=tuple(compare_footer(laws)))
 
@@ -234,7 +241,7 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
         if len(rows) > 1:
             lo, hi = min(rows, key=lambda r: r["flops"]), max(rows, key=lambda r: r["flops"])
             notes = (f"Spread: C from {format_flops(lo['flops'])} ({lo['preset']}) to {format_flops(hi['flops'])} "
-                     f"({hi['preset']}), {format_sig(hi['flops'] / lo['flops'], 3)}×; {_spread(rows, 'n_params', 'N')}.",)
+                     f"({hi['preset']}), {format_factor(hi['flops'] / lo['flops'])}; {_spread(rows, 'n_params', 'N')}.",)
         blocks.append(Block(rows, title=f"target loss {format_loss(t)} nats/token", notes=notes))
     cols = (Column("preset", "preset", format_text, align="left"),
             Column("parameters", "N counts", format_text, align="left", optional=True),
@@ -290,5 +297,10 @@ def compare_footer(laws: Sequence) -> list[str]:
                      "across rows; — marks an allocation rule, which predicts no loss.")
     papers = _grouped(laws, lambda law: law.short_citation)
     lines.append("Sources: " + "; ".join(f"{paper} ({', '.join(ids)})" for paper, ids in papers.items())
-                 + "; the equations and tables of each: plan presets show ID.")
+                 + f"; the equations and tables of each: {suggest('presets', 'show', _shown_as(laws[0]))} and so on.")
     return lines
+
+
+def _shown_as(law) -> str:
+    """How ``plan presets show`` finds ``law``: its id if shipped, else its file."""
+    return law.id if str(law.source).startswith("presets/") else str(law.source)

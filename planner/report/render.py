@@ -237,8 +237,9 @@ TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
 
 
 def render(report: Report, fmt: str) -> str:
-    """``report`` as text in ``fmt`` (any of FORMATS except "table", which needs a console)."""
-    return TEXT_FORMATS[fmt](report)
+    """``report`` as text in ``fmt`` (any of FORMATS except "table", which needs a console); the control characters
+    of its text escaped in every format but JSON, whose strings escape them themselves (:meth:`Report.printable`)."""
+    return TEXT_FORMATS[fmt](report if fmt == "json" else report.printable())
 
 
 def render_report(report: Report, fmt: str, width: int = 100) -> str:
@@ -269,6 +270,7 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
     from rich.text import Text
 
     console = console or Console(emoji=False)
+    report = report.printable()   # text from files reaches the terminal with its control characters escaped
     layout = choose(report.columns, report.rows, console.width)
     # A single untitled block carries the report's title as the table's own title, where the title fits over it.
     inline = layout is not None and len(layout.groups) == 1 and len(report.blocks) == 1 and \

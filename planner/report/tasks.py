@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from ..base.errors import NoUncertaintyError
-from ..base.units import check_finite, format_count, format_flops, format_loss4, format_percent, format_ratio, format_text
+from ..base.errors import NoUncertaintyError, UnreachableAccuracyError
+from ..base.hints import command as suggest
+from ..base.units import (check_finite, format_count, format_factor, format_flops, format_loss4, format_percent,
+                          format_ratio, format_text)
 from ..planning.forecasting import extrapolation, forecast, forecast_intervals, least_compute_for_accuracy, near_chance
 from ..planning.plan import compute_optimal
 from .intervals import interval_cell, interval_stack
@@ -65,7 +67,8 @@ def task_laws_report(all_laws: Sequence) -> Report:
             Column("metric", "metric", format_text, align="left"), Column("parameters", "N counts", format_text, "left"),
             Column("citation", "source", format_text, align="left"))
     return Report(blocks=(Block(rows),), columns=cols, keys=TASK_LAW_KEYS, title="Task laws: benchmark accuracy from scale",
-                  footer=("Details: plan tasks show ID. Forecast: plan --params N --tokens D --tasks ID.",))
+                  footer=(f"Details: {suggest('tasks', 'show', all_laws[0].id)}. Forecast: "
+                          f"{suggest('--params', '7B', '--tokens', '4T', '--tasks', all_laws[0].id)}.",))
 
 
 def _task_row(law) -> dict:
@@ -219,11 +222,10 @@ def _extrapolation_warnings(laws, tasks, flops_list) -> list[str]:
     if not far:
         return []
     which = "every task" if len(far) == len(tasks) > 1 else ", ".join(far)
-    return [f"{laws.id}: step 1 extrapolates {min(far.values()):.0f}–{max(far.values()):.0f}× beyond the compute of "
-            f"the ladder's largest run for {which}; forecasts that far out err by several points"
-            if len(set(round(f) for f in far.values())) > 1 else
-            f"{laws.id}: step 1 extrapolates {max(far.values()):.0f}× beyond the compute of the ladder's largest run "
-            f"for {which}; forecasts that far out err by several points"]
+    lo, hi = format_factor(min(far.values()), ""), format_factor(max(far.values()))
+    how_far = f"{lo}–{hi}" if lo + "×" != hi else hi
+    return [f"{laws.id}: step 1 extrapolates {how_far} beyond the compute of the ladder's largest run for {which}; "
+            "forecasts that far out err by several points"]
 
 
 def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_tokens: float | None = None,
@@ -277,9 +279,21 @@ def forecasts(laws, names: Sequence[str], *, n_params: float | None = None, n_to
 def targets(laws, names: Sequence[str], target_accuracies: Sequence[float]) -> Report:
     """``plan --target-accuracy``: for each task and target, the least compute reaching it."""
     tasks = laws.select(names)
-    results = [least_compute_for_accuracy(t, a) for t in tasks for a in target_accuracies]
+    results, unreached = [], []
+    for t in tasks:
+        for a in target_accuracies:
+            try:
+                results.append(least_compute_for_accuracy(t, a))
+            except UnreachableAccuracyError as e:  # the other tasks still answer; a warning names this one
+                unreached.append(e)
+    if not results:
+        raise unreached[0] if len(unreached) == 1 else UnreachableAccuracyError(
+            f"no task of {laws.id} reaches " + ("the target" if len(target_accuracies) == 1 else "any of the targets")
+            + "; " + "; ".join(str(e) for e in unreached))
     report = target_report(laws, results)
-    return _with_warnings(report, _extrapolation_warnings(laws, tasks, [r.flops for r in results]))
+    return _with_warnings(report, [f"not answered: {e}" for e in unreached]
+                          + _extrapolation_warnings(laws, [t for t in tasks if any(r.task == t.id for r in results)],
+                                                    [r.flops for r in results]))
 
 
 def _with_warnings(report: Report, warnings: Sequence[str]) -> Report:

@@ -97,6 +97,19 @@ class Report:
             out["sections"] = [section.to_dict() for section in self.sections]
         return out
 
+    def printable(self) -> "Report":
+        """This report with the control characters of every text in it escaped (:func:`planner.base.text.printable`):
+        title, footer, warnings, block titles and notes, text cells (nested tables and lists too), fields and
+        sections. The one seam where text from files (a law's title, a task id) enters a human format; JSON escapes
+        its own strings."""
+        from dataclasses import replace
+
+        return replace(self, title=_printable(self.title), footer=_printable(tuple(self.footer)),
+                       warnings=_printable(tuple(self.warnings)), fields=_printable(dict(self.fields)),
+                       blocks=tuple(Block(rows=_printable(list(b.rows)), title=_printable(b.title),
+                                          notes=_printable(tuple(b.notes))) for b in self.blocks),
+                       sections=tuple(s.printable() for s in self.sections))
+
     def _repr_html_(self) -> str:
         """What Jupyter shows: the human table (formatted cells), footer and caveats as HTML."""
         # notebooks only: it imports html, off the plan --flops path
@@ -108,3 +121,16 @@ class Report:
         return (f"Report({self.title or 'untitled'!r}: {len(self.rows)} rows × {len(self.keys)} keys"
                 + (f", {len(self.sections)} sections" if self.sections else "")
                 + (f", {len(self.warnings)} warnings" if self.warnings else "") + ")")
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with the control characters of its strings escaped, inside lists, tuples and dicts too."""
+    if isinstance(value, str):
+        from ..base.text import printable
+
+        return printable(value, keep="\n")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_printable(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value

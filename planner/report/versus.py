@@ -11,7 +11,7 @@ import dataclasses
 import math
 from typing import Any, Sequence
 
-from ..base.units import as_floats, format_flops, format_loss, format_sig, format_text
+from ..base.units import as_floats, format_factor, format_flops, format_loss, format_text
 from .intervals import interval_cell, interval_stack
 from .types import Block, Column, Report
 
@@ -29,7 +29,7 @@ def _multiplier(x) -> str:
         return "—"
     if math.isinf(x):
         return "∞"
-    return f"{format_sig(x, 3)}×"
+    return format_factor(x)
 
 
 def _verdict(k: float, low: float | None, high: float | None) -> str:
