@@ -15,7 +15,7 @@ from ..base.units import as_floats, format_flops, format_loss, format_sig, forma
 from .intervals import interval_cell, interval_stack
 from .types import Block, Column, Report
 
-__all__ = ["versus_report", "VERSUS_KEYS", "NO_DIFFERENCE"]
+__all__ = ["versus_report", "VERSUS_KEYS", "NO_DIFFERENCE", "multiplier_text"]
 
 #: The keys of a row, in order (``speedup`` only with throughputs).
 VERSUS_KEYS = ("flops", "base_loss", "variant_loss", "compute_multiplier", "speedup")
@@ -23,7 +23,7 @@ VERSUS_KEYS = ("flops", "base_loss", "variant_loss", "compute_multiplier", "spee
 NO_DIFFERENCE = "no detectable difference at this budget"
 
 
-def _multiplier(x) -> str:
+def multiplier_text(x) -> str:
     """k as ``1.23×``; ∞ where the base never reaches the variant's loss."""
     if x is None:
         return "—"
@@ -78,8 +78,8 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
         k_lo = row.get("compute_multiplier_low")
         row["verdict"] = _verdict(row["compute_multiplier"], k_lo, row.get("compute_multiplier_high"))
         rows.append(row)
-    fmts = {"base_loss": format_loss, "variant_loss": format_loss, "compute_multiplier": _multiplier,
-            "speedup": _multiplier}
+    fmts = {"base_loss": format_loss, "variant_loss": format_loss, "compute_multiplier": multiplier_text,
+            "speedup": multiplier_text}
     headers = {"base_loss": ("base loss", "L base"), "variant_loss": ("variant loss", "L var"),
                "compute_multiplier": ("compute multiplier k", "k"), "speedup": ("speedup", "speedup")}
     level = f" ({intervals.level:g}% CI)" if intervals is not None else ""
