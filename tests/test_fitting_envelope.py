@@ -19,6 +19,7 @@ import math
 import numpy as np
 import pytest
 
+from planner.files.presets import load_law_file
 from planner.files.lawwriter import law_from_fit
 from planner.fitting.envelope import bootstrap_envelope, envelope_points, fit_envelope, lack_of_fit_interval
 from planner.base.errors import UnansweredError
@@ -215,3 +216,22 @@ def test_an_envelope_law_is_refused_in_one_line_where_a_split_is_needed(tmp_path
     assert _invoke("fit", path, "--envelope", "--fix", "E=1.6", "-o", tmp_path / "env.toml").exit_code == 0
     assert_one_line_error(_invoke("--law", tmp_path / "env.toml", "--flops", "1e21"), 1, "plan versus")
     assert_one_line_error(_invoke("fit", path, "--envelope", "--tie", "alpha=beta"), 2, "does not combine with --tie")
+
+
+def test_plan_fit_envelope_reads_a_file_of_flops_and_loss_alone(tmp_path):
+    """No model sizes: the envelope reads C alone, so FLOPs and loss are enough; the law file's range is C's only.
+    The law L = 1.6 + 88.32·C^(-0.0941) (marin, experiments/grug/moe/agent.md) comes back from its four points."""
+    import json
+
+    rows = "".join(f"{C!r},{1.6 + 88.32 * C ** -0.0941!r}\n" for C in GATE_BUDGETS)
+    path = tmp_path / "optima.csv"
+    path.write_text("flops,loss\n" + rows)
+    r = _invoke("fit", path, "--envelope", "--fix", "E=1.6", "--errors", "asymptotic", "-o", tmp_path / "env.toml",
+                "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["coefficients"]["A"] == pytest.approx(88.32, rel=1e-9)
+    assert list(doc["data_range"]) == ["flops"]
+    law = load_law_file(tmp_path / "env.toml")
+    assert set(law.fitted_range) == {"flops"}
+    assert _invoke("fit", path).exit_code == 1          # a law of N and D still needs the sizes
