@@ -197,6 +197,14 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
+    if not family_of(law).splits:    # a loss at C, no N and D (an envelope): C and the loss must be numbers
+        for p in plans:
+            C, L = as_floats(p.flops), as_floats(p.loss)
+            for c, l in zip(C, L * len(C) if len(L) == 1 else L):
+                if not (math.isfinite(c) and math.isfinite(l)):
+                    raise NumericError.worded(f"{_literal(_name(law))} gives no usable loss at {format_flops(c)} "
+                                              f"FLOPs: {culprit(law)} too extreme to compute with", **_OVERRIDE)
+        return
     for i, p in enumerate(plans):
         if not isinstance(p.flops, (int, float)) and _all_usable(p, k, None if budgets is None else float(budgets[i])):
             continue   # an array plan, checked at once; the loop below finds and names a bad row
