@@ -237,7 +237,8 @@ def fit_joint(ladders: Sequence[tuple], *, share: Iterable[str], names: Sequence
     make = functools.partial(JointObjective, penalty=overestimate_penalty)
     phi, fval, converged, _, _ = refine(make, starts, data, delta=delta, loss=objective, param=sharing,
                                         progress=progress)
-    joint = make(*data, delta, np.float64, loss=objective, param=sharing)
+    joint = JointObjective(data[0], data[1], data[2], delta, np.float64, loss=objective, param=sharing,
+                           penalty=overestimate_penalty)
     parts = joint.values(phi)
     thetas = sharing.split(phi)
     errors = _joint_errors(sharing, thetas, runs, objective)

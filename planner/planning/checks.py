@@ -199,8 +199,8 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
     k = law.flops_per_param_token
     if not family_of(law).splits:    # a loss at C, no N and D (an envelope): C and the loss must be numbers
         for p in plans:
-            C, L = as_floats(p.flops), as_floats(p.loss)
-            for c, l in zip(C, L * len(C) if len(L) == 1 else L):
+            budgets_, losses = as_floats(p.flops), as_floats(p.loss)
+            for c, l in zip(budgets_, losses * len(budgets_) if len(losses) == 1 else losses):
                 if not (math.isfinite(c) and math.isfinite(l)):
                     raise NumericError.worded(f"{_literal(_name(law))} gives no usable loss at {format_flops(c)} "
                                               f"FLOPs: {culprit(law)} too extreme to compute with", **_OVERRIDE)

@@ -45,7 +45,7 @@ def _multipliers(joint, mult) -> Report:
                Column("k_cell", label, interval_cell(multiplier_text), stacked=interval_stack(multiplier_text),
                       wrap=True),
                Column("separate_compute_multiplier", "k, separate", multiplier_text))
-    footer = (f"k(C): the compute {base} needs to reach the ladder's loss at C, divided by C, each on its law's "
+    footer: tuple[str, ...] = (f"k(C): the compute {base} needs to reach the ladder's loss at C, divided by C, each on its law's "
               "compute-optimal frontier (> 1: the ladder is worth more compute than it spends); from the joint fit "
               "and from each ladder fitted on its own.",)
     if mult.level is not None:

@@ -200,8 +200,9 @@ def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
     rows = [dict(preset=law.name, target_loss=t, flops=float(p.flops), n_params=given(p.n_params),
                  n_tokens=given(p.n_tokens), tokens_per_param=given(p.tokens_per_param), loss=float(p.loss))
             for t, p in zip(targets, plans)]
-    cols = (Column("target_loss", "target loss*", format_loss, short="target*", legend="target*: target loss"),
-            Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"))
+    cols: tuple[Column, ...] = (
+        Column("target_loss", "target loss*", format_loss, short="target*", legend="target*: target loss"),
+        Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"))
     if law.splits:
         cols += (Column("n_params", "params N", format_count, **PARAMS_SHORT),
                  Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
