@@ -40,7 +40,7 @@ def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
         given = values[key]
         if isinstance(given, (list, tuple)):
             xs = [float(x) for x in given]
-            outside = [x for x in xs if not lo <= x <= hi]
+            outside = [x for x in xs if not lo <= x <= hi and x == x]   # NaN: not given (an envelope's N, D)
             if not outside:
                 continue
             far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
@@ -49,7 +49,7 @@ def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
             import numpy as np
 
             a = np.ravel(np.asarray(given, dtype=float))
-            out_of = a[~((lo <= a) & (a <= hi))]
+            out_of = a[~((lo <= a) & (a <= hi)) & ~np.isnan(a)]
             if not out_of.size:
                 continue
             with np.errstate(divide="ignore"):

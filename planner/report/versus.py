@@ -123,16 +123,11 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
 
 def _range_warnings(law, flops) -> tuple[str, ...]:
     """Where ``law``'s compute-optimal plans at ``flops`` leave the range it was fitted on (for a law that splits no
-    budget into N and D, an envelope, where the budgets do)."""
-    from ..base.errors import UnansweredError
+    budget into N and D, an envelope, where the budgets do: its N and D are not given)."""
     from ..planning import checks
     from ..planning.plan import compute_optimal
 
-    try:
-        plan = compute_optimal(law, flops)
-    except UnansweredError:   # an envelope has no N, D: its budgets alone
-        return tuple(checks.fitted_range_warnings(law, flops=list(as_floats(flops))))
-    return tuple(checks.plan_warnings(law, [plan]))
+    return tuple(checks.plan_warnings(law, [compute_optimal(law, flops)]))
 
 
 def with_warnings(report: Report, warnings: Sequence[str]) -> Report:
