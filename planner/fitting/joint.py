@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Sharing", "JointObjective", "JointFit", "fit_joint", "SHAREABLE"]
 
+#: |log| of a scale beyond which exp overflows double precision (e^709.8 is the largest double).
+_LOG_MAX = 700.0
 #: The coefficients of the parametric law that ladders can share.
 SHAREABLE = ("E", "A", "B", "alpha", "beta")
 
@@ -241,6 +243,16 @@ def fit_joint(ladders: Sequence[tuple], *, share: Iterable[str], names: Sequence
                            penalty=overestimate_penalty)
     parts = joint.values(phi)
     thetas = sharing.split(phi)
+    for name, theta in zip(names, thetas):
+        if not (np.all(np.abs(theta[:3]) < _LOG_MAX) and theta[3] > 0 and theta[4] > 0):
+            raise FitError(f"the joint fit ({sharing.describe()}) gives {name} no usable law (log A, log B, log E = "
+                           f"{theta[0]:.3g}, {theta[1]:.3g}, {theta[2]:.3g}; alpha = {theta[3]:.3g}, beta = "
+                           f"{theta[4]:.3g}): the ladders do not agree on what is shared; share less, or fit them "
+                           "separately")
+    # Each separate fit re-converged from the joint optimum too (two starts, the best kept): a separate optimum the
+    # exponent grid missed is found there, so the separate fits are never worse than the joint fit's own terms.
+    separate = [_best_alone(s, ladder, param, param.free(theta), objective, delta, overestimate_penalty, k)
+                for s, ladder, theta, k in zip(separate, runs, thetas, ks)]
     errors = _joint_errors(sharing, thetas, runs, objective)
     fits = tuple(_ladder_fit(sharing, k, thetas[k], float(parts[k]), runs[k], ks[k], converged, objective, delta,
                              overestimate_penalty, errors[k], names) for k in range(K))
@@ -256,6 +268,23 @@ def fit_joint(ladders: Sequence[tuple], *, share: Iterable[str], names: Sequence
     return JointFit(names=names, fits=fits, separate=tuple(separate), sharing=sharing, objective=float(fval),
                     separate_objective=total, converged=bool(converged), phi=tuple(map(float, phi)), method=method,
                     warnings=tuple(warnings))
+
+
+def _best_alone(fit: FitResult, runs, param: Parametrisation, phi_joint, objective, delta, penalty, k) -> FitResult:
+    """The better of ``fit`` (a ladder's own fit) and its own fit re-converged from the starts ``fit``'s optimum and
+    ``phi_joint`` (the ladder's free parameters at the joint optimum)."""
+    import numpy as np
+
+    from .parametric import fit_parametric
+
+    starts = np.array([param.free(np.asarray(fit.theta)), phi_joint], float)
+    try:
+        again = fit_parametric(*runs, grid=starts, polish=2, tie=param.ties, fix=dict(param.fixed),
+                               objective=objective, delta=delta,
+                               overestimate_penalty=penalty, flops_per_param_token=k)
+    except FitError:
+        return fit
+    return again if again.objective < fit.objective else fit
 
 
 def _log_jacobian(theta, N, D):
