@@ -341,8 +341,7 @@ def _ladder_fit(sharing, k, theta, objective_value, runs, flops_per_param_token,
     L_hat, _ = _log_jacobian(theta, N, D)
     law = ParametricLaw(flops_per_param_token=flops_per_param_token, **coefs)
     others = ", ".join(n for i, n in enumerate(names) if i != k)
-    extra = dict(fit_extra(objective, delta, param, penalty))
-    extra["shared"] = tuple(sharing.shared)
+    extra = fit_extra(objective, delta, param, penalty)   # what it shares is in its method
     return FitResult(
         form="parametric", coefficients=coefs, standard_errors={n: ses[n] for n in ("E", "A", "B", "alpha", "beta")},
         standard_error_method="asymptotic (Gauss-Newton over the joint fit, one residual RMS for all ladders)",
