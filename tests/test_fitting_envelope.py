@@ -19,6 +19,7 @@ import math
 import numpy as np
 import pytest
 
+from planner.files.presets import load_law_file
 from planner.files.lawwriter import law_from_fit
 from planner.fitting.envelope import bootstrap_envelope, envelope_points, fit_envelope, lack_of_fit_interval
 from planner.base.errors import UnansweredError
@@ -142,9 +143,10 @@ def test_an_envelope_law_file_round_trips_and_answers_a_target_loss():
     C = law.model.least_compute(2.5)   # the family's C_min(ℓ), what plan versus asks of a base law
     assert whatif.optimal_loss(law, C) == pytest.approx(2.5, rel=1e-12)
     assert C == pytest.approx((88.32 / 0.9) ** (1 / 0.0941), rel=1e-6)
-    # A plan for the target needs its N and D, which an envelope does not split C into: refused, naming the question.
-    with pytest.raises(UnansweredError, match="plan .* is not available for env, a loss-against-compute envelope"):
-        whatif.min_compute_for_loss(law, 2.5)
+    # A plan for the target: its least compute, and no N and D (an envelope splits C into none): not a number.
+    plan = whatif.min_compute_for_loss(law, 2.5)
+    assert plan.flops == pytest.approx(C, rel=1e-12) and plan.loss == pytest.approx(2.5, rel=1e-12)
+    assert math.isnan(plan.n_params) and math.isnan(plan.n_tokens)
 
 
 @pytest.mark.parametrize("fix, points, message", [
@@ -213,5 +215,54 @@ def test_an_envelope_law_is_refused_in_one_line_where_a_split_is_needed(tmp_path
 
     path = _optima_csv(tmp_path / "base.csv", [1.6 + 88.32 * C ** -0.0941 for C in GATE_BUDGETS])
     assert _invoke("fit", path, "--envelope", "--fix", "E=1.6", "-o", tmp_path / "env.toml").exit_code == 0
-    assert_one_line_error(_invoke("--law", tmp_path / "env.toml", "--flops", "1e21"), 1, "plan versus")
+    assert_one_line_error(_invoke("--law", tmp_path / "env.toml", "--flops", "1e21", "--params", "1e9"), 1,
+                          "plan versus")
+    assert_one_line_error(_invoke("--law", tmp_path / "env.toml", "--params", "1e9"), 1, "plan versus")
     assert_one_line_error(_invoke("fit", path, "--envelope", "--tie", "alpha=beta"), 2, "does not combine with --tie")
+
+
+def test_plan_fit_envelope_reads_a_file_of_flops_and_loss_alone(tmp_path):
+    """No model sizes: the envelope reads C alone, so FLOPs and loss are enough; the law file's range is C's only.
+    The law L = 1.6 + 88.32·C^(-0.0941) (marin, experiments/grug/moe/agent.md) comes back from its four points."""
+    import json
+
+    rows = "".join(f"{C!r},{1.6 + 88.32 * C ** -0.0941!r}\n" for C in GATE_BUDGETS)
+    path = tmp_path / "optima.csv"
+    path.write_text("flops,loss\n" + rows)
+    r = _invoke("fit", path, "--envelope", "--fix", "E=1.6", "--errors", "asymptotic", "-o", tmp_path / "env.toml",
+                "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["coefficients"]["A"] == pytest.approx(88.32, rel=1e-9)
+    assert list(doc["data_range"]) == ["flops"]
+    law = load_law_file(tmp_path / "env.toml")
+    assert set(law.fitted_range) == {"flops"}
+    assert _invoke("fit", path).exit_code == 1          # a law of N and D still needs the sizes
+
+
+def test_plan_compare_and_target_loss_give_an_envelope_s_loss_and_no_split(tmp_path):
+    """plan --law ENVELOPE: the loss at C (marin's 1.6 + 88.32·C^(-0.0941), experiments/grug/moe/agent.md, 2.5332 at
+    1e21) with N and D not given (JSON null, no N column); --target-loss the compute (A/(ℓ − E))^(1/α); plan compare
+    a row of the envelope beside a parametric law, N and D as —."""
+    import json
+
+    path = _optima_csv(tmp_path / "base.csv", [1.6 + 88.32 * C ** -0.0941 for C in GATE_BUDGETS])
+    assert _invoke("fit", path, "--envelope", "--fix", "E=1.6", "-o", tmp_path / "env.toml").exit_code == 0
+    law = tmp_path / "env.toml"
+    r = _invoke("--law", law, "--flops", "1e21", "--format", "json")
+    assert r.exit_code == 0, r.output
+    (row,) = json.loads(r.stdout)
+    assert row["loss"] == pytest.approx(2.5332, abs=1e-4)
+    assert row["n_params"] is None and row["n_tokens"] is None and row["tokens_per_param"] is None
+    table = _invoke("--law", law, "--flops", "1e21").stdout
+    assert "params N" not in table and "not given" in table and "nan" not in table
+    t = _invoke("--law", law, "--target-loss", "2.5", "--ci", "90", "--format", "json")
+    assert t.exit_code == 0, t.output
+    (row,) = json.loads(t.stdout)
+    assert row["flops"] == pytest.approx((88.32 / 0.9) ** (1 / 0.0941), rel=1e-6)
+    assert row["n_params"] is None and row["n_params_lo"] is None
+    c = _invoke("compare", "--flops", "1e21", "--preset", "besiroglu2024", "--law", law, "--format", "json")
+    assert c.exit_code == 0, c.output
+    rows = {r["preset"]: r for r in json.loads(c.stdout)}
+    assert rows["env"]["loss"] == pytest.approx(2.5332, abs=1e-4) and rows["env"]["n_params"] is None
+    assert rows["besiroglu2024"]["n_params"] > 1e9

@@ -222,7 +222,9 @@ def invocations(draw, files):
                                     "--set": PLAN_OPTIONS["--set"], "--preset": presets})
     elif command == "fit":
         runs = draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))
-        args = ["fit", str(files[runs])] + option_pairs(draw, {
+        more = draw(st.lists(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))), max_size=2))
+        args = ["fit", str(files[runs]), *(str(files[k]) for k in more)] + option_pairs(draw, {
+            "--share": st.sampled_from(["E", "alpha,beta", "A", "F", ","]), "--tie": st.sampled_from(["alpha=beta"]),
             "--form": st.sampled_from(["parametric", "kaplan", "x"]), "--isoflop": None, "--curves": None,
             "--budget-column": texts, "--run-column": texts, "--isoflop-window": numbers,
             "--allow-budget-mismatch": None,

@@ -214,7 +214,7 @@ def test_an_envelope_refuses_every_question_that_needs_n_and_d():
     from planner.cli.errors import message
     from planner.laws import EnvelopeLaw
     from planner.laws.law import Law
-    from planner.planning.whatif import evaluate
+    from planner.planning.whatif import evaluate, plan_with_params
 
     m = EnvelopeLaw(**MARIN)
     for ask in (lambda: m.compute_optimal(1e21), lambda: m.optimum(1e21), lambda: m.flops_for_params(1e9),
@@ -224,9 +224,26 @@ def test_an_envelope_refuses_every_question_that_needs_n_and_d():
             ask()
     law = Law(id="marin", title="marin's envelope", model=m, citation={})
     with pytest.raises(UnansweredError) as e:
-        compute_optimal(law, 1e21)
-    assert str(e.value).startswith("a compute-optimal plan (compute_optimal) is not available for marin, a "
+        evaluate(law, 1e9, 1e11)
+    assert str(e.value).startswith("an exact run (evaluate) is not available for marin, a "
                                    "loss-against-compute envelope")
     assert message(e.value).endswith("compare it with 'plan versus'")
-    with pytest.raises(UnansweredError, match="an exact run .* is not available for marin"):
-        evaluate(law, 1e9, 1e11)
+    with pytest.raises(UnansweredError, match="a what-if .* is not available for marin"):
+        plan_with_params(law, 1e21, 1e9)
+
+
+@pytest.mark.parametrize("C", BUDGETS)
+def test_an_envelope_plans_the_loss_at_a_budget_and_gives_no_split(C):
+    """A plan of an envelope is its loss at C, E + A·C^(−α) written here, with N and D not given (not a number), and a
+    target loss its least compute (A/(ℓ − E))^(1/α) written here."""
+    from planner.laws import EnvelopeLaw
+    from planner.laws.law import Law
+    from planner.planning.whatif import min_compute_for_loss
+
+    law = Law(id="marin", title="marin's envelope", model=EnvelopeLaw(**MARIN), citation={})
+    plan = compute_optimal(law, C)
+    assert plan.loss == pytest.approx(MARIN["E"] + MARIN["A"] * C ** -MARIN["alpha"], rel=RTOL)
+    assert math.isnan(plan.n_params) and math.isnan(plan.n_tokens)
+    target = min_compute_for_loss(law, 2.5)
+    assert target.flops == pytest.approx((MARIN["A"] / (2.5 - MARIN["E"])) ** (1 / MARIN["alpha"]), rel=RTOL)
+    assert math.isnan(target.n_params)

@@ -19,10 +19,11 @@ def fit_envelope_command(runs_file, *, output, force, fixes: dict, n_boot: int, 
     from ..fitting.result import data_range
     from ..report.envelope import envelope_report
 
-    runs = read_runs_options(runs_file, **runs_columns)
+    runs = read_runs_options(runs_file, **runs_columns, compute_only=True)   # FLOPs and loss are enough
     fit = fit_envelope(runs.flops, runs.loss, fix=fixes, flops_per_param_token=runs.flops_per_param_token)
-    # The report and the law file name the runs' N and D ranges too (the envelope reads C alone).
-    fit = dataclasses.replace(fit, data_range=data_range(runs.n_params, runs.n_tokens, runs.flops_per_param_token))
+    if "n_params" in (runs.columns or {}):
+        # The report and the law file name the runs' N and D ranges too (the envelope reads C alone).
+        fit = dataclasses.replace(fit, data_range=data_range(runs.n_params, runs.n_tokens, runs.flops_per_param_token))
     boot = bootstrap_envelope(fit, n_resamples=n_boot, seed=seed, level=level) if n_boot else None
     if boot is not None and boot.n_failed:
         warn([f"{boot.n_failed} of {boot.n_resamples} bootstrap resamples gave no valid envelope and were dropped"])

@@ -21,6 +21,7 @@ from .completion import complete_path
 from .envelope import fit_envelope_command
 from .inputs import read_runs_options, runs_options
 from .isoflop import approach_options, read_approach_runs
+from .joint import check_joint, fit_joint_command
 from .output import Progress, command_line, format_option, show, warn, pending_law_file, written_law_id
 from .schedule_option import parse_schedule
 from .types import LEVEL, QUANTITY, Number, Resamples, option, parse_pairs, with_options
@@ -140,8 +141,9 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 
 
 @click.command("fit")
-@click.argument("runs_file", metavar="RUNS", shell_complete=complete_path)
-@option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law).")
+@click.argument("runs_files", metavar="RUNS...", nargs=-1, required=True, shell_complete=complete_path)
+@option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (TOML, loadable with --law); with several "
+        "runs files a template, one law file per ladder: -o '{stem}-joint.toml'.")
 @option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @option("--form", type=click.Choice(("parametric", "kaplan")), default="parametric", show_default=True,
         help="Law to fit: Chinchilla's E + A/N^alpha + B/D^beta, or Kaplan's Eq. 1.5.")
@@ -150,6 +152,9 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @option("--envelope", is_flag=True,
         help="The loss-against-compute envelope L(C) = E + A*C^-alpha instead (the lowest loss per compute; "
              "pin the asymptote with --fix E=1.6, as marin does); for 'plan versus'.")
+@option("--share", multiple=True, metavar="NAMES",
+        help="Fit two or more runs files (ladders) at once with these coefficients common, e.g. --share E or "
+             "--share alpha,beta (repeatable): their coefficients and the compute multipliers between them.")
 @approach_options
 @model_options
 @errors_options
@@ -159,7 +164,7 @@ def _check_combinations(form, isoflop, curves, ties, fixes, errors, n_boot, hold
 @runs_options
 @option("--id", "law_id", metavar="ID", help="Id of the written law [default: FILE's stem].")
 @format_option(file_option=False)  # -o is the law file here
-def fit_command(runs_file, output, force, law_id, fmt, **options):
+def fit_command(runs_files, output, force, law_id, fmt, **options):
     """Fit a scaling law to your own runs (CSV, TSV or JSON lines; - for stdin).
 
     One row per finished run with its parameters, tokens or training FLOPs, and final loss.
@@ -168,7 +173,9 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
     Huber (delta 1e-3) on log loss, summed, minimised by variable projection (the scales
     solved exactly on a grid of exponents, then L-BFGS in every coefficient); errors and
     intervals from 500 seeded bootstrap resamples. Runs whose residual is far outside the
-    rest are named in a warning (--drop-outliers refits without them).
+    rest are named in a warning (--drop-outliers refits without them). Two or more runs files
+    with --share are fitted at once with those coefficients common, and the compute
+    multipliers between them reported (the first file is the base).
 
     \b
     Examples:
@@ -186,9 +193,25 @@ def fit_command(runs_file, output, force, law_id, fmt, **options):
       plan fit isoflop_runs.csv --isoflop --bootstrap 1000
       plan fit curves.csv --curves --run-column run --bootstrap 1000
       plan fit optima.csv --envelope --fix E=1.6 -o baseline.toml
+      plan fit c4.csv rw.csv rpj.csv --share E --tie alpha=beta -o '{stem}-joint.toml'
     """
     o = options
     fixes = parse_pairs(o["fixes"], "--fix", "E=1.69")
+    if len(runs_files) > 1 or o["share"]:  # several ladders at once: a command of its own, planner.cli.joint
+        check_joint({**o, "force": force}, runs_files, output, law_id)
+        check_weighting(o["objective"], o["penalty"], None, None, False, False, False)
+        if o["errors"] == "asymptotic" and o["n_boot"]:
+            raise click.UsageError("--bootstrap sets the resamples of --errors bootstrap; it does not combine with "
+                                   "--errors asymptotic")
+        return fit_joint_command(
+            runs_files, output=output, force=force, share=o["share"], ties=tuple(o["ties"]), fixes=fixes,
+            objective=o["objective"], delta=o["delta"],
+            penalty=OVERESTIMATE_PENALTY if o["penalty"] is None else o["penalty"],
+            n_boot=0 if o["errors"] == "asymptotic" else (o["n_boot"] or DEFAULT_BOOTSTRAP_RESAMPLES), seed=o["seed"],
+            level=o["level"], budgets=list(o["flops"]) or list(DEFAULT_REPORT_BUDGETS), fmt=fmt,
+            command=command_line(click.get_current_context(), skip=("output", "force", "fmt")),
+            **{name: o[name] for name in READ_PARAMS})
+    runs_file = runs_files[0]
     _check_combinations(o["form"], o["isoflop"], o["curves"], o["ties"], fixes, o["errors"], o["n_boot"],
                         o["holdout"], o["holdout_above"], o["compare"], output, o["drop_outliers"])
     check_weighting(o["objective"], o["penalty"], o["weight_column"], o["weight_by"], o["isoflop"], o["curves"],

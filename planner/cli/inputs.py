@@ -84,11 +84,13 @@ def runs_options(f):
 
 
 def read_runs_options(runs_file, drop_highest_loss, n_params_column, tokens_column, flops_column, loss_column,
-                      input_format, weight_column=None):
-    """The runs that :func:`runs_options` describe (with ``weight_column``, their weights too)."""
+                      input_format, weight_column=None, compute_only=False):
+    """The runs that :func:`runs_options` describe (with ``weight_column``, their weights too; ``compute_only``: a
+    file of FLOPs and loss alone is accepted)."""
     # the runs parser imports csv, json and planner.fitting
     from ..files.runs import read_runs
 
     return read_runs(runs_file, n_params=n_params_column, n_tokens=tokens_column, flops=flops_column,
-                     loss=loss_column, fmt=input_format, weight=weight_column).drop_highest_loss(drop_highest_loss)
+                     loss=loss_column, fmt=input_format, weight=weight_column,
+                     compute_only=compute_only).drop_highest_loss(drop_highest_loss)
 

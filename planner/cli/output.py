@@ -115,7 +115,7 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
         if param.name not in ctx.params:   # an option that only shapes the output (-q): no part of the result
             continue
         value = ctx.params[param.name]
-        values = value if getattr(param, "multiple", False) else [value]
+        values = value if getattr(param, "multiple", False) or getattr(param, "nargs", 1) == -1 else [value]
         for v in values:
             if isinstance(param, click.Argument):
                 words.append(str(v))

@@ -17,12 +17,13 @@ from .safe import read_text
 def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | None = None, flops: str | None = None,
               loss: str | None = None, fmt: str | None = None, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
               budget: str | None = None, run_id: str | None = None, extra: tuple[str, ...] = (),
-              weight: str | None = None) -> Runs:
+              weight: str | None = None, compute_only: bool = False) -> Runs:
     """Read runs from ``path`` (``"-"`` for stdin). Keyword column names override recognition.
 
     ``fmt`` forces ``"csv"``, ``"tsv"`` or ``"jsonl"``. ``extra`` names the optional fields of
     :data:`OPTIONAL_COLUMN_NAMES` to look for by name (``"budget"``, ``"run_id"``); ``budget=`` and ``run_id=``
-    name their columns outright, and ``weight=`` a column of per-run weights. With ``run_id`` the rows are checkpoints:
+    name their columns outright, and ``weight=`` a column of per-run weights; ``compute_only`` accepts a file of
+    FLOPs and loss alone (N and D then not a number). With ``run_id`` the rows are checkpoints:
     each run must keep one N.
     Raises :class:`~planner.base.errors.RunsError`.
     """
@@ -32,7 +33,7 @@ def read_runs(path: str | Path, *, n_params: str | None = None, n_tokens: str | 
     return parse_runs(text, source=source, fmt=fmt or format_of(p), n_params=n_params, n_tokens=n_tokens, flops=flops,
                       loss=loss,
                       flops_per_param_token=flops_per_param_token, budget=budget, run_id=run_id, extra=extra,
-                      weight=weight)
+                      weight=weight, compute_only=compute_only)
 
 
 def read_curves(path: str | Path, *, run_id: str | None = None, **columns: Any) -> Runs:

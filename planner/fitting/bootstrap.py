@@ -19,14 +19,12 @@ from .objectives import HUBER_LOG, OVERESTIMATE_PENALTY, KaplanObjective, Parame
 from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult, check_resampling, check_runs, resample_counts, sample_summary
 
-__all__ = ["bootstrap", "fit_parametrisation"]
+__all__ = ["bootstrap", "fit_parametrisation", "theta_coefficients", "coefficient_draws"]
 
 #: The refits' stopping tests, in the whitened coordinates (planner's choice: on Besiroglu et al.'s 240 runs, 1,000
 #: resamples, the 95 % interval ends are within 7e-6 relative, and each refit's objective within 4e-10, of plain
 #: L-BFGS run to 1e-15 and 1e-10 on the same resamples; the Monte Carlo error of the ends is about 1e-2).
 REFIT_FTOL, REFIT_GTOL = 1e-13, 1e-9
-
-
 
 
 _FORMS = {
@@ -35,7 +33,7 @@ _FORMS = {
 }
 
 
-def _theta_to_coefs(form, T):
+def theta_coefficients(form, T):
     """(R, P) internal parameters → (R, P) coefficients in the order of ``_FORMS[form][1]``."""
     import numpy as np
 
@@ -44,6 +42,23 @@ def _theta_to_coefs(form, T):
         return np.column_stack([np.exp(e), np.exp(a), np.exp(b), al, be])
     nc, dc, aN, aD = T.T
     return np.column_stack([aN, aD, np.exp(nc), np.exp(dc)])
+
+
+def coefficient_draws(form: str, param: Parametrisation, phis, values):
+    """The refits' coefficients (rows of free parameters ``phis`` of ``param``, objective ``values``), in the order of
+    the form's names, fixed ones exactly as given; and which rows are valid fits (finite, positive exponents)."""
+    import numpy as np
+
+    names = _FORMS[form][1]
+    coefs = theta_coefficients(form, param.full(phis))
+    for name, value in param.fixed:           # exactly the given value, not exp(log v)
+        coefs[:, names.index(name)] = value
+    ok = np.isfinite(values) & np.isfinite(coefs).all(axis=1)
+    if form == "parametric":
+        ok &= (coefs[:, 3] > 0) & (coefs[:, 4] > 0)
+    else:
+        ok &= (coefs[:, 0] > 0) & (coefs[:, 1] > 0)
+    return coefs, ok
 
 
 def fit_parametrisation(fit: FitResult) -> Parametrisation:
@@ -140,14 +155,7 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
             progress(done, n_resamples)
     if centre is not None:
         thetas = param.free(np.asarray(fit.theta)) + scale * (thetas - centre)
-    coefs = _theta_to_coefs(form, param.full(thetas))
-    for name, value in param.fixed:           # exactly the given value, not exp(log v)
-        coefs[:, names.index(name)] = value
-    ok = np.isfinite(values) & np.isfinite(coefs).all(axis=1)
-    if form == "parametric":
-        ok &= (coefs[:, 3] > 0) & (coefs[:, 4] > 0)
-    else:
-        ok &= (coefs[:, 0] > 0) & (coefs[:, 1] > 0)
+    coefs, ok = coefficient_draws(form, param, thetas, values)
     samples = coefs[ok]
     if len(samples) == 0:
         raise FitError("no bootstrap resample gave a valid fit")

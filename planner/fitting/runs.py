@@ -121,8 +121,11 @@ def _norm(name: str) -> str:
 def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_params: str | None = None,
                n_tokens: str | None = None, flops: str | None = None, loss: str | None = None,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget: str | None = None,
-               run_id: str | None = None, extra: tuple[str, ...] = (), weight: str | None = None) -> Runs:
-    """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`planner.files.runs.read_runs`)."""
+               run_id: str | None = None, extra: tuple[str, ...] = (), weight: str | None = None,
+               compute_only: bool = False) -> Runs:
+    """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`planner.files.runs.read_runs`).
+    ``compute_only``: a file with FLOPs and loss and no model sizes is accepted, its N and D not a number (what a
+    loss-against-compute envelope reads)."""
     fmt = _sniffed(text, fmt)
     overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss, "budget": budget,
                  "run_id": run_id, "weight": weight}
@@ -131,11 +134,11 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
         header, records = _records_jsonl(text, source)
         if not records:
             raise RunsError(f"{source} has no runs (no data rows after the header)")
-        columns = _match_columns(header, overrides, source, optional)
+        columns = _match_columns(header, overrides, source, optional, compute_only)
         lines = [line for line, _ in records]
         cells = {field: [rec.get(column) for _, rec in records] for field, column in columns.items()}
     else:
-        columns, lines, cells = _cells_delimited(text, source, fmt, overrides, optional)
+        columns, lines, cells = _cells_delimited(text, source, fmt, overrides, optional, compute_only)
     return _build(cells, lines, columns, source, flops_per_param_token)
 
 
@@ -192,7 +195,7 @@ def table_records(text: str, source: str, fmt: str | None):
     return header, records
 
 
-def _cells_delimited(text: str, source: str, fmt: str, overrides, optional):
+def _cells_delimited(text: str, source: str, fmt: str, overrides, optional, compute_only: bool = False):
     """The columns of a CSV or TSV: the header is matched first, then each row's cells of the matched columns are
     kept (not the whole rows: a runs file may have a million rows of checkpoints)."""
     header, columns, index, lines = None, {}, {}, []
@@ -200,7 +203,7 @@ def _cells_delimited(text: str, source: str, fmt: str, overrides, optional):
     for line, row in _delimited_rows(text, source, fmt):
         if header is None:
             header = [c.strip() for c in row]
-            columns = _match_columns(header, overrides, source, optional)
+            columns = _match_columns(header, overrides, source, optional, compute_only)
             index = {field: header.index(column) for field, column in columns.items()}
             cells = {field: [] for field in columns}
             continue
@@ -269,10 +272,12 @@ def missing_column(source: str, field: str, names, header, option: str) -> RunsE
                      f"(columns: {', '.join(map(str, header))}), or name it with {option}")
 
 
-def _match_columns(header, overrides, source, optional=()) -> dict[str, str]:
+def _match_columns(header, overrides, source, optional=(), compute_only: bool = False) -> dict[str, str]:
     wanted = {**COLUMN_NAMES, **{f: OPTIONAL_COLUMN_NAMES[f] for f in optional}}
     columns = find_columns(header, overrides, source, wanted, _OPTION)
     for field in ("n_params", "loss"):
+        if field == "n_params" and compute_only and "flops" in columns:
+            continue
         if field not in columns:
             raise missing_column(source, field, COLUMN_NAMES[field][:4], header, _OPTION[field])
     if "n_tokens" not in columns and "flops" not in columns:
@@ -340,6 +345,8 @@ def _build(cells, lines, columns, source, k) -> Runs:
     arr = {field: column_values(cells[field], field, column, source, lines) for field, column in columns.items()
            if field != "run_id"}
     derived = []
+    if "n_params" not in arr:   # FLOPs and loss only (compute_only): no model size, no tokens
+        arr["n_params"] = arr["n_tokens"] = np.full(len(lines), math.nan)
     N = arr["n_params"]
     if "n_tokens" not in arr:
         arr["n_tokens"] = arr["flops"] / (k * N)

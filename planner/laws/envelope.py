@@ -6,8 +6,9 @@ The form marin gates its mixture-of-experts ablations on (marin-community/marin,
 alone: it has no split of C into N and D.
 """
 
+import math
 from dataclasses import dataclass
-from typing import ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.units import Real
@@ -30,8 +31,9 @@ class EnvelopeLaw(LossQuestions):
 
     The least compute that reaches a loss ℓ > E is C = (A/(ℓ − E))^(1/α); between two envelopes with the same
     E and α the compute multiplier is the constant ((L_b − E)/(L_v − E))^(1/α). Every question about the loss against
-    compute reads :attr:`frontier` (:class:`~planner.laws.questions.LossQuestions`); every question that needs N and D
-    is refused (:class:`~planner.base.errors.UnansweredError`).
+    compute reads :attr:`frontier` (:class:`~planner.laws.questions.LossQuestions`); its plans are the loss at C with
+    N and D not a number (:attr:`splits` is False: reports show them as not given), and every question that needs
+    N and D is refused (:class:`~planner.base.errors.UnansweredError`).
 
     >>> marin = EnvelopeLaw(E=1.6, A=88.32, alpha=0.0941)   # marin experiments/grug/moe/agent.md
     >>> f"{marin.frontier.loss(1e23):.3f}"
@@ -48,6 +50,7 @@ class EnvelopeLaw(LossQuestions):
     #: Positive scales, whose uncertainty is skewed: drawn in log space (planner.planning.uncertainty).
     scale_names: ClassVar[tuple[str, ...]] = ("A",)
     has_loss: ClassVar[bool] = True
+    splits: ClassVar[bool] = False
 
     @property
     def frontier(self) -> Frontier:
@@ -60,6 +63,17 @@ class EnvelopeLaw(LossQuestions):
         raise refusal("{question} is not available for {law}, a loss-against-compute envelope "
                        "L(C) = E + A·C^(-alpha): it predicts the loss at a budget but splits it into no N and D; "
                        "compare it with {versus}", versus=REMEDIES["versus"])
+
+    def optimal_plan(self, flops: Real) -> tuple[Real, Real, Real | None, dict[str, Real]]:
+        """(N, D, L(C), no extra fields): the loss the envelope predicts at C, with N and D not a number (it gives no
+        split; :attr:`splits` is False, so a plan shows them as not given)."""
+        L = self.frontier.loss(flops)
+        if isinstance(flops, (int, float)):
+            return math.nan, math.nan, L, {}
+        import numpy as np
+
+        nan: Any = np.full(np.shape(L), math.nan)   # L's shape: coefficients may be arrays of draws
+        return nan, nan.copy(), L, {}
 
     def loss(self, n_params: Real, n_tokens: Real) -> Real:
         """L at C = k·N·D: the envelope reads only the run's compute."""

@@ -114,6 +114,11 @@ class Law:
         return getattr(self.model, "routed", False)
 
     @property
+    def splits(self) -> bool:
+        """Whether its plans split a budget into N and D (:attr:`planner.laws.questions.Questions.splits`)."""
+        return self.model.splits
+
+    @property
     def plan_fields(self) -> tuple[str, ...]:
         """The fields its plans carry beyond C, N, D, D/N and L (:attr:`planner.laws.questions.Questions.plan_fields`)."""
         return self.model.plan_fields

@@ -119,6 +119,9 @@ class Questions:
     #: The fields its plans carry beyond C, N, D, D/N and L (a mixture of experts: active parameters, G, FLOPs per
     #: token); the command line shows them as columns.
     plan_fields: ClassVar[tuple[str, ...]] = ()
+    #: Whether its plans split a budget into N and D. A family that does not (a loss-against-compute envelope) plans
+    #: a loss at C with N and D not a number: the reports show them as not given, never as numbers.
+    splits: ClassVar[bool] = True
 
     def flops_rule(self, each: bool = False) -> str:
         """How it counts training compute, as a sentence: ``C = 6·N·D FLOPs`` (``each``: with the coefficients that

@@ -40,7 +40,7 @@ def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
         given = values[key]
         if isinstance(given, (list, tuple)):
             xs = [float(x) for x in given]
-            outside = [x for x in xs if not lo <= x <= hi]
+            outside = [x for x in xs if not lo <= x <= hi and x == x]   # NaN: not given (an envelope's N, D)
             if not outside:
                 continue
             far = max(outside, key=lambda x: max(x / hi, lo / x if x > 0 else math.inf))  # x = 0: an underflow
@@ -49,7 +49,7 @@ def fitted_range_warnings(law: Any, **values: Iterable[float]) -> list[str]:
             import numpy as np
 
             a = np.ravel(np.asarray(given, dtype=float))
-            out_of = a[~((lo <= a) & (a <= hi))]
+            out_of = a[~((lo <= a) & (a <= hi)) & ~np.isnan(a)]
             if not out_of.size:
                 continue
             with np.errstate(divide="ignore"):
@@ -227,6 +227,14 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
     (and to ``budgets``, one per plan, where given) to :data:`BUDGET_RTOL`: k·N·D, or for a mixture of experts its FLOPs per token
     (active parameters and routing) × D. The error names the law, the budget and what to blame."""
     k = law.flops_per_param_token
+    if not family_of(law).splits:    # a loss at C, no N and D (an envelope): C and the loss must be numbers
+        for p in plans:
+            budgets_, losses = as_floats(p.flops), as_floats(p.loss)
+            for c, l in zip(budgets_, losses * len(budgets_) if len(losses) == 1 else losses):
+                if not (math.isfinite(c) and math.isfinite(l)):
+                    raise NumericError.worded(f"{_literal(_name(law))} gives no usable loss at {format_flops(c)} "
+                                              f"FLOPs: {culprit(law)} too extreme to compute with", **_OVERRIDE)
+        return
     for i, p in enumerate(plans):
         if not isinstance(p.flops, (int, float)) and _all_usable(p, k, None if budgets is None else float(budgets[i])):
             continue   # an array plan, checked at once; the loop below finds and names a bad row

@@ -139,5 +139,5 @@ def unchecked_optimum(law: Any, C: Real) -> Plan:
 def optimal_split(model: Any, flops: Real) -> tuple[Real, Real, Real | None]:
     """(N_opt, D_opt, L_opt) of a law family at ``flops`` (already checked), L_opt None without a loss model.
     Coefficients may be arrays that broadcast against ``flops``."""
-    split: tuple[Real, Real, Real | None] = family_of(model).optimum(flops)
-    return split
+    N, D, L, _ = family_of(model).optimal_plan(flops)   # a family that splits no C: N and D not a number
+    return N, D, L

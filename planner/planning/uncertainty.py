@@ -248,7 +248,7 @@ def plan_intervals(law: Any, flops: Real, level: float = 80.0, samples: Coeffici
     quantities: dict[str, Any] = {"n_params": N, "n_tokens": D, "tokens_per_param": D / N}
     if L is not None:
         quantities["loss"] = L
-    ok = np.all([np.isfinite(q).all(axis=1) for q in quantities.values()], axis=0)
+    ok = np.all([np.isfinite(q).all(axis=1) for q in _answered(model, quantities).values()], axis=0)
     if not ok.any():
         raise NumericError(f"no draw of {getattr(law, 'id', 'the law')}'s uncertainty ({samples.note}) gives a finite "
                            "plan at these budgets, so no interval can be given; check the law file's [uncertainty] "
@@ -260,6 +260,15 @@ def plan_intervals(law: Any, flops: Real, level: float = 80.0, samples: Coeffici
             lo.reshape(np.shape(C)), hi.reshape(np.shape(C)))
     return PlanIntervals(level=float(level), flops=C, n_samples=int(ok.sum()), method=samples.method,
                          note=samples.note, **out)
+
+
+def _answered(model: Any, quantities: dict[str, Any]) -> dict[str, Any]:
+    """The quantities of a plan the law gives: all, or for a law that splits C into no N and D (its
+    :attr:`~planner.laws.questions.Questions.splits`; they are not a number there) the budget and the loss alone.
+    A draw is kept when these are finite."""
+    if model.splits:
+        return quantities
+    return {k: v for k, v in quantities.items() if k in ("flops", "loss")}
 
 
 def anchored_intervals(law: Any, level: float = 80.0, *, n_params: Any = None, n_tokens: Any = None,
@@ -301,7 +310,7 @@ def anchored_intervals(law: Any, level: float = 80.0, *, n_params: Any = None, n
     quantities = {"flops": C, "n_params": N, "n_tokens": D, "tokens_per_param": D / N}
     if L is not None:
         quantities["loss"] = np.broadcast_to(L, shape)
-    ok = np.all([np.isfinite(q) & (q > 0) for q in quantities.values()], axis=0)  # (S, B)
+    ok = np.all([np.isfinite(q) & (q > 0) for q in _answered(model, quantities).values()], axis=0)  # (S, B)
     out: dict[str, Any] = {}
     for key, q in quantities.items():
         if key == given:  # fixed: no interval

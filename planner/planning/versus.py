@@ -226,14 +226,16 @@ def _drawn_laws(law: Any, samples: Any, n: int) -> list[Any]:
 def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.ndarray", level: float,
                      base_samples: Any, variant_samples: Any,
                      throughput: tuple[float, float] | None = None,
-                     search_range: tuple[float, float] | None = None) -> VersusIntervals:
+                     search_range: tuple[float, float] | None = None, paired: bool = False) -> VersusIntervals:
     """Central ``level``% percentile intervals of the comparison over paired draws of both laws' coefficients.
 
     ``base_samples``, ``variant_samples`` : :class:`~planner.planning.uncertainty.CoefficientSamples` of each law,
     drawn independently (a fitted law's bootstrap refits of its own runs), or None for a law held at its estimate
     (not both). Draw s of the base is paired with draw π(s) of the variant, π a fixed seeded shuffle (so two
     bootstraps that resampled the same rows, same seed and size, are not paired row by row); the shorter set sets
-    the count. A pair whose frontier is not finite at a budget is left out there.
+    the count. ``paired``: draw s of both is one refit of a joint fit (:mod:`planner.fitting.joint_bootstrap`,
+    shared coefficients in common), so they are paired row by row, unshuffled. A pair whose frontier is not finite at
+    a budget is left out there.
     """
     import numpy as np
 
@@ -248,7 +250,8 @@ def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.nd
         # The variant's draws in a fixed shuffled order: two bootstraps made with the same seed on ladders of the
         # same size resample the same rows, and pairing them row by row would correlate the two fits' errors.
         shuffled = _drawn_laws(variant, variant_samples, n)
-        shuffled = [shuffled[i] for i in np.random.default_rng(_PAIRING_SEED).permutation(n)]
+        if not paired:
+            shuffled = [shuffled[i] for i in np.random.default_rng(_PAIRING_SEED).permutation(n)]
         for b, v in zip(_drawn_laws(base, base_samples, n), shuffled):
             try:
                 d = versus(b, v, C, throughput, (lo, hi))

@@ -194,6 +194,8 @@ def evaluate(law: Any, n_params: Real, n_tokens: Real) -> WhatIf:
 def _against_optimum(law: Any, N: Real, D: Real, C: Real) -> WhatIf:
     """The run (N, D) of compute C = k·N·D beside the optimum at C (C passed in to keep a given budget exact)."""
     m = family_of(law)
+    if not m.splits:   # a run's split against the optimum's: a law that splits no C refuses, in its own words
+        m.compute_optimal(C)
     with checks.guard(law):
         optimum = unchecked_optimum(law, C)
         if not m.has_loss:

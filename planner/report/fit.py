@@ -262,9 +262,10 @@ def _fit_footer(fit, boot, runs, se_method: str) -> list[str]:
         f"Exponents: N_opt ∝ C^{a:.4f}, D_opt ∝ C^{b:.4f}.",
         f"Residuals of log L: RMS {res['rms']:.4f}, max |r| {res['max_abs']:.4f}"
         + (f"; RMS in loss {res['rms_loss']:.4f} nats." if "rms_loss" in res else "."),
-        f"Fitted on N {format_count(rng['n_params'][0])}–{format_count(rng['n_params'][1])}, "
-        f"D {format_count(rng['n_tokens'][0])}–{format_count(rng['n_tokens'][1])}, "
-        f"C {format_flops(rng['flops'][0])}–{format_flops(rng['flops'][1])}"
+        "Fitted on "
+        + (f"N {format_count(rng['n_params'][0])}–{format_count(rng['n_params'][1])}, "
+           f"D {format_count(rng['n_tokens'][0])}–{format_count(rng['n_tokens'][1])}, " if "n_params" in rng else "")
+        + f"C {format_flops(rng['flops'][0])}–{format_flops(rng['flops'][1])}"
         + (f" ({', '.join(runs.derived)} derived with C = {runs.flops_per_param_token:g}·N·D)." if runs.derived else "."),
         f"Method: {fit.method}"
         + (f"; {fit.n_distinct_optima} distinct end points; objective {fit.objective:.6g}" if fit.n_starts else "")

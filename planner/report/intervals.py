@@ -66,7 +66,8 @@ def with_intervals(report: Report, intervals: dict, level: float, missing: Seque
         i = index.get(row.get("preset"), {}).get(row.get("flops"))
         for key in keys[1:]:
             values = bounds[row["preset"]][key] if i is not None else []
-            out[key] = values[i] if i is not None and values else None
+            # None where there is no bound, or where the law gives none (NaN: an envelope's N and D)
+            out[key] = values[i] if i is not None and values and values[i] == values[i] else None
         for q in quantities:
             out[f"{q}_ci"] = (row.get(q), out[f"{q}_lo"], out[f"{q}_hi"])  # human formats only
         return out

@@ -8,6 +8,7 @@ Rows carry raw floats under unit-named keys.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any, Sequence
 
 from ..base.hints import command as suggest
@@ -52,11 +53,30 @@ def _moe_columns(law) -> list[Column]:
             Column("flops_per_token", "FLOPs/token", format_flops, short="C/D", legend="C/D: FLOPs per token")]
 
 
+def given(x) -> float | None:
+    """A plan's N, D or D/N as a float, or None where the law gives none (a loss-against-compute envelope's plans
+    carry them as not a number): rows say "not given" (—, JSON null), never a number."""
+    x = float(x)
+    return x if math.isfinite(x) or math.isinf(x) else None
+
+
+def split_note(laws: Sequence) -> list[str]:
+    """The footer line for laws whose plans give no N and D (:attr:`~planner.laws.Law.splits`), if any."""
+    ids = [law.name for law in laws if not law.splits]
+    if not ids:
+        return []
+    return [f"N and D: not given by {', '.join(ids)} (—): {'it predicts' if len(ids) == 1 else 'they predict'} the "
+            "loss at a budget from compute alone, with no split of C into model size and tokens."]
+
+
 def plan_columns(law) -> tuple[Column, ...]:
     """Columns of the plan table; the loss column only where the law has a loss model. A mixture of experts has
-    total and active parameters, its granularity and its FLOPs per token (C = FLOPs/token × D)."""
+    total and active parameters, its granularity and its FLOPs per token (C = FLOPs/token × D); a law that gives
+    no split of C, the budget and the loss alone."""
     if law.plan_fields:
         return tuple(_moe_columns(law) + [Column("loss", "loss*", format_loss)])
+    if not law.splits:
+        return (Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT), Column("loss", "loss*", format_loss))
     cols = [
         Column("flops", "FLOPs C", format_flops, **FLOPS_SHORT),
         Column("n_params", "params N", format_count, **PARAMS_SHORT),
@@ -77,8 +97,9 @@ def plan_rows(law, plan) -> list[dict]:
               as_floats(plan.loss) if plan.loss is not None else itertools.repeat(None)]
     k = law.flops_per_param_token
     rows = [
-        {"preset": law.name, "flops": float(C), "n_params": float(N), "n_tokens": float(D),
-         "tokens_per_param": float(r), "loss": None if L is None else float(L), "flops_check": k * float(N) * float(D)}
+        {"preset": law.name, "flops": float(C), "n_params": given(N), "n_tokens": given(D),
+         "tokens_per_param": given(r), "loss": None if L is None else float(L),
+         "flops_check": given(k * float(N) * float(D))}
         for C, N, D, r, L in zip(*fields)
     ]
     if law.plan_fields:
@@ -106,7 +127,7 @@ def law_footer(law) -> list[str]:
                      "not comparable across laws fitted on different data.")
     else:
         lines.append("Loss: none (this law is an allocation rule with no loss model).")
-    return lines
+    return lines + split_note([law])
 
 
 
@@ -178,23 +199,30 @@ def whatif_report(law, whatifs: Sequence, title: str, label: str = "what-if") ->
 
 def target_report(law, targets: Sequence[float], plans: Sequence) -> Report:
     """One row per target loss: the least compute that reaches it, and its optimal N and D."""
-    rows = [dict(preset=law.name, target_loss=t, flops=float(p.flops), n_params=float(p.n_params),
-                 n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param), loss=float(p.loss))
+    rows = [dict(preset=law.name, target_loss=t, flops=float(p.flops), n_params=given(p.n_params),
+                 n_tokens=given(p.n_tokens), tokens_per_param=given(p.tokens_per_param), loss=float(p.loss))
             for t, p in zip(targets, plans)]
-    cols = (Column("target_loss", "target loss*", format_loss, short="target*", legend="target*: target loss"),
-            Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"),
-            Column("n_params", "params N", format_count, **PARAMS_SHORT),
-            Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
-            Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT))
+    cols: tuple[Column, ...] = (
+        Column("target_loss", "target loss*", format_loss, short="target*", legend="target*: target loss"),
+        Column("flops", "least FLOPs C", format_flops, short="C", legend="C: least FLOPs"))
+    if law.splits:
+        cols += (Column("n_params", "params N", format_count, **PARAMS_SHORT),
+                 Column("n_tokens", "tokens D", format_count, **TOKENS_SHORT),
+                 Column("tokens_per_param", "tokens per param", format_ratio, **RATIO_SHORT))
     return Report(blocks=(Block(rows),), columns=cols, keys=TARGET_KEYS, title=f"Compute for a target loss · {law.name}",
                   footer=tuple(law_footer(law)))
 
 
-def _spread(rows, key, label) -> str:
+def _spread(rows, key, label) -> list[str]:
+    """The spread of ``key`` over ``rows``, as a one-item list, or none where fewer than two rows give it (a law that
+    gives no N and D is no part of their spread)."""
+    rows = [r for r in rows if r[key] is not None]
+    if len(rows) < 2:
+        return []
     lo = min(rows, key=lambda r: r[key])
     hi = max(rows, key=lambda r: r[key])
-    return (f"{label} from {format_count(lo[key])} ({lo['preset']}) to {format_count(hi[key])} ({hi['preset']}), "
-            f"{format_factor(hi[key] / lo[key])}")
+    return [f"{label} from {format_count(lo[key])} ({lo['preset']}) to {format_count(hi[key])} ({hi['preset']}), "
+            f"{format_factor(hi[key] / lo[key])}"]
 
 
 def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Sequence]) -> Report:
@@ -203,17 +231,18 @@ def compare_report(laws: Sequence, budgets: Sequence[float], plans: Sequence[Seq
     for C, row_plans in zip(budgets, plans):
         # each row carries what its own FLOP rule needs, C = flops_per_token · D (k·N·D, or a mixture of experts'
         # active parameters and routing at its granularity G), so its C can be checked from the row alone
-        rows = [dict(preset=law.name, parameters=law.parameters, flops=float(p.flops), n_params=float(p.n_params),
-                     n_active_params=float(getattr(p, "n_active_params", None) or p.n_params),
-                     n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
+        rows = [dict(preset=law.name, parameters=law.parameters, flops=float(p.flops), n_params=given(p.n_params),
+                     n_active_params=given(getattr(p, "n_active_params", None) or p.n_params),
+                     n_tokens=given(p.n_tokens), tokens_per_param=given(p.tokens_per_param),
                      loss=None if p.loss is None else float(p.loss),
                      granularity=None if getattr(p, "granularity", None) is None else float(p.granularity),
-                     flops_per_token=float(checks.flops_per_token(law, p)))
+                     flops_per_token=given(checks.flops_per_token(law, p)))
                 for law, p in zip(laws, row_plans)]
         routed = any(law.plan_fields for law in laws)
         # With a mixture of experts among them the laws' N count different things; their active N compare.
         n_key, n_label = ("n_active_params", "active N") if routed else ("n_params", "N")
-        notes = (f"Spread: {_spread(rows, n_key, n_label)}; {_spread(rows, 'n_tokens', 'D')}.",) if len(rows) > 1 else ()
+        spreads = _spread(rows, n_key, n_label) + _spread(rows, "n_tokens", "D")
+        notes = (f"Spread: {'; '.join(spreads)}.",) if spreads else ()
         blocks.append(Block(rows, title=f"C = {format_flops(C)} FLOPs", notes=notes))
     routed = any(law.plan_fields for law in laws)
     cols = (Column("preset", "preset", format_text, align="left"),
@@ -234,14 +263,15 @@ def compare_targets_report(laws: Sequence, targets: Sequence[float], plans: dict
     blocks = []
     for t in targets:
         rows = [dict(preset=law.name, parameters=law.parameters, target_loss=t, flops=float(p.flops),
-                     n_params=float(p.n_params), n_tokens=float(p.n_tokens), tokens_per_param=float(p.tokens_per_param),
+                     n_params=given(p.n_params), n_tokens=given(p.n_tokens), tokens_per_param=given(p.tokens_per_param),
                      loss=float(p.loss))
                 for law in laws if (p := plans.get((law.id, t))) is not None]
         notes: tuple[str, ...] = ()
         if len(rows) > 1:
             lo, hi = min(rows, key=lambda r: r["flops"]), max(rows, key=lambda r: r["flops"])
-            notes = (f"Spread: C from {format_flops(lo['flops'])} ({lo['preset']}) to {format_flops(hi['flops'])} "
-                     f"({hi['preset']}), {format_factor(hi['flops'] / lo['flops'])}; {_spread(rows, 'n_params', 'N')}.",)
+            spreads = [f"C from {format_flops(lo['flops'])} ({lo['preset']}) to {format_flops(hi['flops'])} "
+                       f"({hi['preset']}), {format_factor(hi['flops'] / lo['flops'])}"] + _spread(rows, "n_params", "N")
+            notes = (f"Spread: {'; '.join(spreads)}.",)
         blocks.append(Block(rows, title=f"target loss {format_loss(t)} nats/token", notes=notes))
     cols = (Column("preset", "preset", format_text, align="left"),
             Column("parameters", "N counts", format_text, align="left", optional=True),
@@ -298,7 +328,7 @@ def compare_footer(laws: Sequence) -> list[str]:
     papers = _grouped(laws, lambda law: law.short_citation)
     lines.append("Sources: " + "; ".join(f"{paper} ({', '.join(ids)})" for paper, ids in papers.items())
                  + f"; the equations and tables of each: {suggest('presets', 'show', _shown_as(laws[0]))} and so on.")
-    return lines
+    return lines + split_note(laws)
 
 
 def _shown_as(law) -> str:

@@ -15,7 +15,7 @@ from ..base.units import as_floats, format_factor, format_flops, format_loss, fo
 from .intervals import interval_cell, interval_stack
 from .types import Block, Column, Report
 
-__all__ = ["versus_report", "VERSUS_KEYS", "NO_DIFFERENCE"]
+__all__ = ["versus_report", "VERSUS_KEYS", "NO_DIFFERENCE", "multiplier_text"]
 
 #: The keys of a row, in order (``speedup`` only with throughputs).
 VERSUS_KEYS = ("flops", "base_loss", "variant_loss", "compute_multiplier", "speedup")
@@ -23,7 +23,7 @@ VERSUS_KEYS = ("flops", "base_loss", "variant_loss", "compute_multiplier", "spee
 NO_DIFFERENCE = "no detectable difference at this budget"
 
 
-def _multiplier(x) -> str:
+def multiplier_text(x) -> str:
     """k as ``1.23×``; ∞ where the base never reaches the variant's loss."""
     if x is None:
         return "—"
@@ -78,8 +78,8 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
         k_lo = row.get("compute_multiplier_low")
         row["verdict"] = _verdict(row["compute_multiplier"], k_lo, row.get("compute_multiplier_high"))
         rows.append(row)
-    fmts = {"base_loss": format_loss, "variant_loss": format_loss, "compute_multiplier": _multiplier,
-            "speedup": _multiplier}
+    fmts = {"base_loss": format_loss, "variant_loss": format_loss, "compute_multiplier": multiplier_text,
+            "speedup": multiplier_text}
     headers = {"base_loss": ("base loss", "L base"), "variant_loss": ("variant loss", "L var"),
                "compute_multiplier": ("compute multiplier k", "k"), "speedup": ("speedup", "speedup")}
     level = f" ({intervals.level:g}% CI)" if intervals is not None else ""
@@ -123,16 +123,11 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
 
 def _range_warnings(law, flops) -> tuple[str, ...]:
     """Where ``law``'s compute-optimal plans at ``flops`` leave the range it was fitted on (for a law that splits no
-    budget into N and D, an envelope, where the budgets do)."""
-    from ..base.errors import UnansweredError
+    budget into N and D, an envelope, where the budgets do: its N and D are not given)."""
     from ..planning import checks
     from ..planning.plan import compute_optimal
 
-    try:
-        plan = compute_optimal(law, flops)
-    except UnansweredError:   # an envelope has no N, D: its budgets alone
-        return tuple(checks.fitted_range_warnings(law, flops=list(as_floats(flops))))
-    return tuple(checks.plan_warnings(law, [plan]))
+    return tuple(checks.plan_warnings(law, [compute_optimal(law, flops)]))
 
 
 def with_warnings(report: Report, warnings: Sequence[str]) -> Report:
