@@ -85,7 +85,8 @@ DISTILLATION_SCENARIOS = {
 # Hoffmann et al.'s Approaches 1 and 2 from a user's runs (planner.fitting.isoflop, planner.fitting.curves)
 
 __all__ += ["BUDGET_SPREAD", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
-            "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT"]
+            "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT", "ISOFLOP_AUTO_SIDES", "ISOFLOP_AUTO_LEVEL", "ISOFLOP_METHODS",
+            "ISOFLOP_AGREEMENT_LEVEL"]
 
 #: planner's tolerance, not a paper's: runs of one isoFLOP sweep at nominal budget C may have 6·N·D anywhere in
 #: 0.7–1.5 × C and are still read as one budget. A budget counts what a run really did (attention, the output layer:
@@ -104,6 +105,19 @@ SAME_BUDGET_RTOL = 0.05
 #: arXiv:2406.19146) interpolate near the minimum instead. The factor 4 is planner's, chosen on simulated sweeps
 #: (tests/test_fitting_isoflop.py measures it).
 ISOFLOP_WINDOW = 4.0
+
+#: How each isoFLOP budget's minimum is found: chosen per budget from the sweep (auto, the default), a parabola over a
+#: window around the best size, or Akima interpolation (planner.fitting.profiles).
+ISOFLOP_METHODS = ("auto", "parabola", "akima")
+
+#: planner's rule for ``--isoflop-method auto`` (planner.fitting.profiles): Akima only where the budget has at least 2
+#: sizes on each side of its best size inside the window (Akima's slope at a size uses two neighbours on each side;
+#: Akima 1970, J. ACM 17(4)) and the parabola's lack of fit there is significant at 1% (an F-test of a cubic
+#: term). Chosen on simulated sweeps: bench/bench_isoflop_estimators.py measures it.
+ISOFLOP_AUTO_SIDES = 2
+ISOFLOP_AUTO_LEVEL = 0.01
+#: The level (%) of the parabola's interval of ln N_opt that the two estimators must agree within, else a warning.
+ISOFLOP_AGREEMENT_LEVEL = 95.0
 
 #: A budget needs 3 model sizes for a parabola; a power law through fewer than 3 budgets has no residual to judge it.
 ISOFLOP_MIN_SIZES = 3
