@@ -85,7 +85,7 @@ DISTILLATION_SCENARIOS = {
 # Hoffmann et al.'s Approaches 1 and 2 from a user's runs (planner.fitting.isoflop, planner.fitting.curves)
 
 __all__ += ["BUDGET_SPREAD", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
-            "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT", "ISOFLOP_AUTO_SIDES", "ISOFLOP_AUTO_LEVEL", "ISOFLOP_METHODS",
+            "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT", "ISOFLOP_AUTO_SIDES", "ISOFLOP_AUTO_LEVEL", "ISOFLOP_METHODS", "ISOFLOP_AKIMA_DRAWS",
             "ISOFLOP_AGREEMENT_LEVEL"]
 
 #: planner's tolerance, not a paper's: runs of one isoFLOP sweep at nominal budget C may have 6·N·D anywhere in
@@ -116,6 +116,8 @@ ISOFLOP_METHODS = ("auto", "parabola", "akima")
 #: term). Chosen on simulated sweeps: bench/bench_isoflop_estimators.py measures it.
 ISOFLOP_AUTO_SIDES = 2
 ISOFLOP_AUTO_LEVEL = 0.01
+#: planner's choice: draws of the seeded Monte Carlo of an Akima minimum's standard error (about 7% relative precision).
+ISOFLOP_AKIMA_DRAWS = 100
 #: The level (%) of the parabola's interval of ln N_opt that the two estimators must agree within, else a warning.
 ISOFLOP_AGREEMENT_LEVEL = 95.0
 

@@ -128,9 +128,10 @@ def _method_text(method, window, fits=()):
     if method == "auto":
         used = [f for f in fits if f.used]
         n_akima = sum(f.estimator == "akima" for f in used)
-        return (f"the minimum chosen per budget from the sweep: {_method_text('parabola', window)} ({len(used) - n_akima} "
-                f"budgets), or Akima interpolation where a budget has {ISOFLOP_AUTO_SIDES}+ sizes on each side of its "
-                f"best size and the parabola's lack of fit is significant at {ISOFLOP_AUTO_LEVEL:g} ({n_akima} budgets)")
+        return (f"the minimum chosen per budget from the sweep: {_method_text('parabola', window)} "
+                f"({len(used) - n_akima} budgets), or Akima interpolation where a budget has {ISOFLOP_AUTO_SIDES}+ "
+                f"sizes on each side of its best size and the parabola's lack of fit is significant at "
+                f"{ISOFLOP_AUTO_LEVEL:g} ({n_akima} budgets)")
     if method == "akima":
         return "Akima interpolation of log L against log N through every size (Porian et al. 2024), its exact minimum"
     if window is None:

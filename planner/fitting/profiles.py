@@ -18,9 +18,9 @@ whole of a wide sweep:
   Where the parabola fits (noise dominates, or too few sizes to tell), its least squares average the noise that an
   interpolant passes through. Both are computed; :attr:`BudgetFit.disagrees` says when a dense budget's two minima
   differ by more than the budget's own 95% interval of that difference, ±1.96·√(se_P² + se_A²) in ln N_opt: the
-  parabola's delta-method error and Akima's (:func:`akima_log_se`, the same noise propagated through the
-  interpolant); on a sparse budget Akima through a few noisy sizes is no check on the parabola. ``bench/bench_isoflop_estimators.py`` measures
-  the rule on simulated and real sweeps.
+  parabola's delta-method error and Akima's (:func:`akima_log_se`, the runs' scatter around a cubic propagated
+  through the interpolant); on a sparse budget Akima through a few noisy sizes is no check on the parabola.
+  ``bench/bench_isoflop_estimators.py`` measures the rule on simulated and real sweeps.
 
 A budget with fewer than 3 sizes, whose best size is its smallest or largest, or whose minimum falls outside the
 window, has no minimum; :class:`BudgetFit` says why.
@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 from scipy.interpolate import Akima1DInterpolator
 
-from ..base.conventions import (ISOFLOP_AGREEMENT_LEVEL, ISOFLOP_AUTO_LEVEL, ISOFLOP_AUTO_SIDES, ISOFLOP_METHODS,
-                                ISOFLOP_MIN_SIZES, ISOFLOP_WINDOW)
+from ..base.conventions import (ISOFLOP_AGREEMENT_LEVEL, ISOFLOP_AKIMA_DRAWS, ISOFLOP_AUTO_LEVEL, ISOFLOP_AUTO_SIDES,
+                                ISOFLOP_METHODS, ISOFLOP_MIN_SIZES, ISOFLOP_WINDOW)
 from ..base.errors import FitError
 from ..planning.uncertainty import normal_quantile
 from .allocation import size_ids
@@ -63,8 +63,8 @@ class BudgetFit:
     every size).  curve : (N, L) points of the fitted curve over the window, for figures.
     estimator : which estimator gave the minimum ("parabola" or "akima").  With ``auto`` only: lack_of_fit_p, the
     p-value of the parabola's lack of fit; other_n_params, the N_opt of the estimator not chosen; parabola_log_se,
-    the parabola's standard error of ln N_opt; akima_log_se, Akima's (:func:`akima_log_se`, with the parabola's
-    residual scatter as the noise); disagrees, whether the two N_opt of a dense budget differ by more than the 95%
+    the parabola's standard error of ln N_opt; akima_log_se, Akima's (:func:`akima_log_se`, with the runs' scatter
+    around a cubic as the noise); disagrees, whether the two N_opt of a dense budget differ by more than the 95%
     interval of their difference (±1.96·√(se_parabola² + se_Akima²)).
     """
 
@@ -213,7 +213,8 @@ def _parabola_fit(base: dict[str, Any], x: np.ndarray, L: np.ndarray, ids: np.nd
 
 
 def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, method: str = "auto",
-                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Iterable[int] = ()) -> BudgetFit:
+                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan,
+                   runs: Iterable[int] = ()) -> BudgetFit:
     """The minimum of one budget's isoFLOP profile (see the module docstring): a :class:`BudgetFit`, with
     ``skipped`` saying why where there is none. ``window`` is the factor in N around the best size (None: every
     size)."""
@@ -234,7 +235,7 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     if not parabola.used:
         return parabola
     akima = _akima_fit(base, xs, logLs, logDs, len(x))
-    p_value = lack_of_fit(x, L, parabola.window)
+    p_value, noise = lack_of_fit(x, L, parabola.window)
     dense = _sides(xs, logLs, parabola.window) >= ISOFLOP_AUTO_SIDES
     chosen = akima if akima.used and dense and p_value < ISOFLOP_AUTO_LEVEL else parabola
     other = parabola if chosen is akima else akima
@@ -242,31 +243,30 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     gap, akima_se = math.nan, math.nan
     if akima.used:
         gap = abs(math.log(akima.n_params / parabola.n_params))
-        dof = len(parabola.residuals) - 3  # the noise of one run's log L, from the parabola's residuals
-        noise = math.sqrt(float(np.sum(np.square(parabola.residuals))) / dof) if dof > 0 else math.nan
         counts = np.bincount(ids, minlength=len(xs))
-        akima_se = akima_log_se(xs, logLs, noise / np.sqrt(counts))
+        if math.isfinite(noise):
+            akima_se = akima_log_se(xs, logLs, noise / np.sqrt(counts))
     return dataclasses.replace(chosen, lack_of_fit_p=p_value, other_n_params=other.n_params,
                                disagrees=bool(dense and gap > z * math.hypot(parabola.log_se, akima_se)),
                                parabola_log_se=parabola.log_se, akima_log_se=akima_se)
 
 
-def akima_log_se(xs: np.ndarray, logLs: np.ndarray, sigma: np.ndarray, step: float = 1e-6) -> float:
-    r"""The delta-method standard error of the Akima minimum's ln N_opt: √(Σᵢ (∂x*/∂yᵢ)² σᵢ²), the derivatives by
-    central differences of ±``step`` in each size's log L yᵢ (independent noise σᵢ at each size). NaN where a
-    perturbed interpolant has its minimum at an end."""
-    grad = np.zeros(len(xs))
-    for i in range(len(xs)):
-        ends = []
-        for sign in (1.0, -1.0):
-            y = logLs.copy()
-            y[i] += sign * step
-            found = akima_minimum(xs, y)
-            if found is None:
-                return math.nan
-            ends.append(found[0])
-        grad[i] = (ends[0] - ends[1]) / (2 * step)
-    return float(math.sqrt(np.sum((grad * sigma) ** 2)))
+def akima_log_se(xs: np.ndarray, logLs: np.ndarray, sigma: np.ndarray, draws: int = ISOFLOP_AKIMA_DRAWS,
+                 seed: int = 0) -> float:
+    r"""The standard error of the Akima minimum's ln N_opt under independent noise σᵢ in each size's log L: half the
+    central 68.27% range (±1 standard deviation of a normal) of the minima of ``draws`` interpolants through
+    log L + σ·ε (numpy ``default_rng(seed)``, so the same data give the same error). A Monte Carlo, not the delta
+    method: Akima's slopes weight neighbours by |differences of slopes|, so its minimum is not smooth in the data
+    once the noise is comparable to those differences, and its spread has heavy tails (a percentile range is
+    stable over 100 draws where a standard deviation is not). NaN where fewer than half the draws have a minimum
+    inside the sizes."""
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal((draws, len(xs))) * np.asarray(sigma, dtype=float)
+    minima = [found[0] for e in noise if (found := akima_minimum(xs, logLs + e)) is not None]
+    if len(minima) < max(2, draws // 2):
+        return math.nan
+    lo, hi = np.percentile(minima, [50 - 68.27 / 2, 50 + 68.27 / 2])
+    return float(hi - lo) / 2
 
 
 def _sides(xs: np.ndarray, logLs: np.ndarray, window: tuple[float, float]) -> int:
@@ -276,23 +276,25 @@ def _sides(xs: np.ndarray, logLs: np.ndarray, window: tuple[float, float]) -> in
     return int(min(np.sum(inside & (xs < best)), np.sum(inside & (xs > best))))
 
 
-def lack_of_fit(x: np.ndarray, L: np.ndarray, window: tuple[float, float]) -> float:
-    r"""The p-value of a parabola's lack of fit over the runs in ``window`` (N): the F-test of a cubic term,
-    F = (SSR₂ − SSR₃) / (SSR₃ / (n − 4)) against F(1, n − 4) (the extra-sum-of-squares F-test of nested least
-    squares). 1 where there are fewer than 6 runs (no degree of freedom to test with)."""
+def lack_of_fit(x: np.ndarray, L: np.ndarray, window: tuple[float, float]) -> tuple[float, float]:
+    r"""A parabola's lack of fit over the runs in ``window`` (N): (p, σ). p is the p-value of the F-test of a
+    cubic term, F = (SSR₂ − SSR₃) / (SSR₃ / (n − 4)) against F(1, n − 4) (the extra-sum-of-squares F-test of nested
+    least squares); σ the runs' scatter in log L around the cubic, √(SSR₃/(n − 4)) / L̄, the noise with the profile's
+    asymmetry taken out. (1, NaN) where there are fewer than 6 runs (no degree of freedom to test with)."""
     from scipy.stats import f as f_distribution
 
     inside = (x >= math.log(window[0]) - 1e-12) & (x <= math.log(window[1]) + 1e-12)
     u, y = x[inside] - np.mean(x[inside]), L[inside]
     n = len(u)
     if n < 6:
-        return 1.0
+        return 1.0, math.nan
     ssr = []
     for degree in (2, 3):
         X = np.vander(u, degree + 1)
         r = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
         ssr.append(float(r @ r))
+    sigma = math.sqrt(ssr[1] / (n - 4)) / float(np.mean(y))
     if ssr[1] <= 0:
-        return 0.0 if ssr[0] > 0 else 1.0
+        return (0.0 if ssr[0] > 0 else 1.0), sigma
     F = (ssr[0] - ssr[1]) / (ssr[1] / (n - 4))
-    return float(f_distribution.sf(F, 1, n - 4))
+    return float(f_distribution.sf(F, 1, n - 4)), sigma
