@@ -57,7 +57,8 @@ class BudgetFit:
     flops : its C.  runs : indices of its runs.  n_sizes : distinct model sizes.  flops_ratio : (low, high) of its
     runs' C = 6·N·D over the budget's C.  skipped : why it was left out ("" if used).
     n_params, n_tokens, loss : N_opt, D_opt (tokens at N_opt along the sweep) and the loss there.
-    log_se : standard error of ln N_opt (delta method; NaN for Akima, or with no degree of freedom).
+    log_se : standard error of ln N_opt (the parabola's delta method; for Akima, its Monte Carlo error where ``auto``
+    chose it, else NaN; NaN with no degree of freedom).
     window : (low, high) N of the sizes the minimum was found from; window_runs : how many runs those are.
     residuals : log L_i − log L̂(N_i) of those runs around the fitted curve (empty for Akima, which passes through
     every size).  curve : (N, L) points of the fitted curve over the window, for figures.
@@ -246,6 +247,8 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
         counts = np.bincount(ids, minlength=len(xs))
         if math.isfinite(noise):
             akima_se = akima_log_se(xs, logLs, noise / np.sqrt(counts))
+    if chosen is akima:  # its own error, as the parabola has its delta method's
+        chosen = dataclasses.replace(akima, log_se=akima_se)
     return dataclasses.replace(chosen, lack_of_fit_p=p_value, other_n_params=other.n_params,
                                disagrees=bool(dense and gap > z * math.hypot(parabola.log_se, akima_se)),
                                parabola_log_se=parabola.log_se, akima_log_se=akima_se)

@@ -158,6 +158,9 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
     grouping = fit.extra["grouping"]
     how = (f"the parabola's ±{normal_quantile(level):.2f} standard errors of ln N_opt (delta method)" if ab is None
            else f"{level:g}% bootstrap percentiles of the resampled minima")
+    if ab is None and fit.extra["isoflop_method"] == "auto":
+        how = (f"±{normal_quantile(level):.2f} standard errors of ln N_opt: the parabola's by the delta method, "
+               "Akima's by a Monte Carlo of the runs' scatter around a cubic through the interpolant")
     skipped = [f for f in budgets if not f.used]
     section = Report(
         blocks=(Block(_budget_rows(fit, ab, level)),),
@@ -169,9 +172,7 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
                  Column("window_cell", "fitted on", format_text)),
         keys=BUDGET_KEYS, name="budgets",
         title=f"IsoFLOP budgets: {len(budgets)} found {grouping.source}, {len(used)} used",
-        footer=(f"N_opt intervals: {how}." if fit.extra["isoflop_method"] == "parabola" or ab is not None else
-                f"N_opt intervals: {how}; none for Akima without --bootstrap (the interpolant has no standard "
-                "error)." if any(f.estimator == "parabola" for f in used) else
+        footer=(f"N_opt intervals: {how}." if fit.extra["isoflop_method"] != "akima" or ab is not None else
                 "N_opt intervals: none without --bootstrap (the Akima interpolant has no standard error).",
                 *(("Estimator: each budget's, chosen from its sweep (--isoflop-method auto): Akima where the budget "
                    "has sizes enough on both sides of its minimum and the parabola does not fit there (lack of fit "
@@ -190,9 +191,14 @@ def isoflop_report(fit, ab, plans: Report, runs) -> Report:
         f"({len(used)} budgets)."])
     title = (f"Fit · allocation rule (Approach 2: isoFLOP profiles) · {fit.n_runs} runs in {len(used)} budgets from "
              f"{PurePath(runs.source).name}")
-    return _document(fit, ab, plans, runs, title, section, lines,
-                     {"grouping": grouping.source, "isoflop_method": fit.extra["isoflop_method"],
-                      "isoflop_window": fit.extra["window"]})
+    doc = _document(fit, ab, plans, runs, title, section, lines,
+                    {"grouping": grouping.source, "isoflop_method": fit.extra["isoflop_method"],
+                     "isoflop_window": fit.extra["window"]})
+    # CSV is one rectangular table: each coefficient's line repeats per budget, so the budgets (and each one's
+    # estimator) are in every format; JSON has them under "budgets" once.
+    budget_rows = [{k: row.get(k) for k in BUDGET_KEYS} for row in section.rows]
+    block = dataclasses.replace(doc.blocks[0], rows=[dict(r, budgets=budget_rows) for r in doc.blocks[0].rows])
+    return dataclasses.replace(doc, blocks=(block,), keys=tuple(doc.keys) + ("budgets",), nested={"budgets": BUDGET_KEYS})
 
 
 # ---------------------------------------------------------------------------------------------------------------------
