@@ -12,8 +12,8 @@ __all__ = [
     "DEFAULT_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
     "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
     "CHANCE_ACCURACY", "GADRE_17_TASK_CHANCE", "GADRE_17_TASKS", "MMLU_CATEGORY_WEIGHTS",
-    "LADDER_FINAL_CHECKPOINTS", "STEP2_WINDOW", "STEP2_SKIP_FRACTION", "STEP2_ANCHOR", "SIGMOID_BOUNDS",
-    "SIGMOID_GRID", "TIED_LOSS_GRID", "EXPONENTIAL_ERROR_GRID", "EMERGENCE_MARGIN",
+    "LADDER_FINAL_CHECKPOINTS", "TASK_STEP1_POINTS", "STEP2_WINDOW", "STEP2_SKIP_FRACTION", "STEP2_ANCHOR",
+    "SIGMOID_BOUNDS", "SIGMOID_GRID", "TIED_LOSS_GRID", "EXPONENTIAL_ERROR_GRID", "EMERGENCE_MARGIN",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -200,6 +200,10 @@ MMLU_CATEGORY_WEIGHTS = {"stem": 0.215, "humanities": 0.335, "social_sciences": 
 
 #: Bhagia et al. 2024 §3.1: step 1 is fitted on each ladder run's task loss averaged over its last 5 checkpoints.
 LADDER_FINAL_CHECKPOINTS = 5
+#: What step 1 of a task fit is fitted on (planner.fitting.task_points): each run's final task loss (Bhagia et al.
+#: 2024 §3.1), every checkpoint as an (N, D) point, or auto: checkpoints where every run ends at one token count
+#: (within SAME_SIZE_RTOL), whose final losses alone leave B, β and E unidentified, else final.
+TASK_STEP1_POINTS = ("auto", "final", "checkpoints")
 #: Bhagia et al. 2024 §3.2: step 2 is fitted on every checkpoint after a moving average of window 5 on task loss and
 #: accuracy, with the first 10% of each run's checkpoints dropped (first, as Table 5's coefficients show) and one
 #: extra point (L = 0, Acc = 1) added.
