@@ -4,8 +4,8 @@ Bhagia et al. 2024 (arXiv:2412.04403, §3.1) fit step 1, L(N, D) = E + A/N^α + 
 their ladder trains each size to several token multipliers, so its final points vary in N and in D. A ladder whose
 every size is trained to one token count, with checkpoints along the way, as public suites publish them, has final
 points at one D only: there E + B/D^β is one number, so the final losses identify A and α but not E, B and β apart.
-Its checkpoints are (N, D) points at other D (``checkpoints``: every checkpoint after the first ⌈skip·n⌉ of its run,
-each its own point), and those separate them, with two costs stated in the report:
+Its checkpoints are (N, D) points at other D (``checkpoints``: every checkpoint after the first ⌈skip·n⌉ of its
+run, each its own point), and those separate them, with two costs stated in the report:
 
 * the D variation is within runs: a checkpoint's loss carries its run's learning-rate schedule, and before a decaying
   schedule's end it is above what a run set for that D reaches (Hoffmann et al. 2022, arXiv:2203.15556, App. B), so B
