@@ -218,15 +218,17 @@ def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, n
     from .parametric import fit_parametric
     from .task_points import points_note, resolve_points, step1_points
 
-    if len(runs) < 6:
+    points = resolve_points(runs, points)
+    if points == "final" and len(runs) < 6:
         raise FitError(f"task {task_id!r} has {len(runs)} runs; step 1's five coefficients need at least 6 runs "
                        "(Bhagia et al. use 16: 4 sizes × 4 token multipliers)")
+    if len(runs) < 3:  # on checkpoints, D varies within runs; A and α still need sizes
+        raise FitError(f"task {task_id!r} has {len(runs)} runs; step 1 on checkpoints needs at least 3 model sizes")
     allx = [float(v) for r in runs for v in r.task_loss]
     distinct = len(set(allx))
     if distinct < 4:
         raise FitError(f"task {task_id!r} has {distinct} distinct task loss{'es' if distinct != 1 else ''} across its "
                        "checkpoints; step 2's four-coefficient sigmoid needs losses that vary (are the columns right?)")
-    points = resolve_points(runs, points)
     N, D, L, _ = step1_points(runs, points, n_last, skip)
     _, _, _, A = final_task_losses(runs, n_last)
     step1 = fit_parametric(N, D, L, flops_per_param_token=flops_per_param_token, tie=tie, fix=fix)
