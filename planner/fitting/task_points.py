@@ -21,16 +21,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from ..base.conventions import FLOPS_PER_PARAM_TOKEN, SAME_SIZE_RTOL, TASK_STEP1_POINTS
+from ..base.conventions import (FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SAME_SIZE_RTOL,
+                                TASK_STEP1_POINTS)
 from ..base.errors import FitError
 
 if TYPE_CHECKING:
     from .ladder import LadderRun
 
-__all__ = ["same_token_count", "resolve_points", "run_points", "step1_points", "points_note", "TaskBacktest",
-           "backtest_task"]
+__all__ = ["final_task_losses", "same_token_count", "resolve_points", "run_points", "step1_points", "points_note",
+           "TaskBacktest", "backtest_task"]
+
+
+def final_task_losses(runs, n_last: int = LADDER_FINAL_CHECKPOINTS):
+    """(N, D, L, Acc) arrays, one per run: its size, its last checkpoint's tokens, and the mean task loss and accuracy
+    over its last ``n_last`` checkpoints (Bhagia et al. 2024 §3.1)."""
+    import numpy as np
+
+    N = np.array([r.n_params for r in runs], dtype=float)
+    D = np.array([float(r.n_tokens[-1]) for r in runs])
+    L = np.array([float(np.mean(r.task_loss[-n_last:])) for r in runs])
+    A = np.array([float(np.mean(r.accuracy[-n_last:])) for r in runs])
+    return N, D, L, A
 
 
 def same_token_count(runs: Sequence[LadderRun]) -> bool:
@@ -93,15 +106,15 @@ class TaskBacktest:
     rule: str
 
 
-def backtest_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, k: int, *, n_last: int,
-                  flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, **fit_options: Any) -> TaskBacktest:
+def backtest_task(runs: Sequence[LadderRun], task_id: str, k: int, refit: Callable[[Sequence[LadderRun]], Any], *,
+                  n_last: int, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> TaskBacktest:
     """Hold out the ``k`` runs of largest final compute k·N·D (:func:`planner.fitting.backtest.holdout_mask`, as
-    ``plan fit --holdout``), fit both steps on the rest (:func:`planner.fitting.tasks.fit_task` with ``fit_options``)
-    and predict each held-out run's final task loss and accuracy."""
+    ``plan fit --holdout``), fit both steps on the rest (``refit(kept_runs)``: a
+    :class:`~planner.fitting.tasks.TaskFit`, as :func:`planner.fitting.tasks.fit_task` gives) and predict each
+    held-out run's final task loss and accuracy."""
     import numpy as np
 
     from .backtest import holdout_mask
-    from .tasks import final_task_losses, fit_task
 
     C = np.array([flops_per_param_token * r.n_params * float(r.n_tokens[-1]) for r in runs])
     held = holdout_mask(C, k=k)
@@ -109,8 +122,7 @@ def backtest_task(runs: Sequence[LadderRun], task_id: str, chance: float | None,
     out = [runs[i] for i in np.argsort(-C, kind="stable") if held[i]]
     rule = f"the {k} run{'s' if k > 1 else ''} of largest compute"
     try:
-        fit = fit_task(kept, task_id, chance, n_last=n_last, flops_per_param_token=flops_per_param_token,
-                       **fit_options)
+        fit = refit(kept)
     except FitError as e:
         raise FitError(f"the back-test of {task_id} holds out {rule}, which leaves {len(kept)} to fit: {e}") from None
     N, D, L, A = final_task_losses(out, n_last)

@@ -35,11 +35,13 @@ from ..base.conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, L
 from ..base.errors import FitError
 from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw
 from .objectives import grid
+from .task_points import final_task_losses
 
 if TYPE_CHECKING:
     from ..laws.tasks import TaskLaws
     from .ladder import Ladder, LadderRun
     from .result import FitResult
+    from .task_points import TaskBacktest
 
 __all__ = ["final_task_losses", "step2_points", "fit_sigmoid", "fit_exponential_error", "fit_tied_loss_law",
            "fit_task", "bootstrap_task", "fit_ladder", "TaskFit", "task_diagnostics", "moving_average"]
@@ -61,7 +63,7 @@ class TaskFit:
     n_points: int
     warnings: tuple[str, ...] = ()
     points: str = "final"
-    backtest: Any = None
+    backtest: TaskBacktest | None = None
 
 
 def moving_average(x, window: int):
@@ -74,18 +76,6 @@ def moving_average(x, window: int):
     out[window:] = c[window:] - c[:-window]
     n = np.minimum(np.arange(1, len(x) + 1), window)
     return out / n
-
-
-def final_task_losses(runs, n_last: int = LADDER_FINAL_CHECKPOINTS):
-    """(N, D, L, Acc) arrays, one per run: its size, its last checkpoint's tokens, and the mean task loss and accuracy
-    over its last ``n_last`` checkpoints (Bhagia et al. 2024 §3.1)."""
-    import numpy as np
-
-    N = np.array([r.n_params for r in runs], dtype=float)
-    D = np.array([float(r.n_tokens[-1]) for r in runs])
-    L = np.array([float(np.mean(r.task_loss[-n_last:])) for r in runs])
-    A = np.array([float(np.mean(r.accuracy[-n_last:])) for r in runs])
-    return N, D, L, A
 
 
 def step2_points(runs, window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION, anchor=STEP2_ANCHOR):
@@ -363,12 +353,15 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
     for i, task in enumerate(tasks):
         runs = ladder.runs(task)
         given = chance.get(task, ladder.chance.get(task, CHANCE_ACCURACY.get(task)))
-        options = dict(window=window, skip=skip, points=points, tie=tie, fix=fix)
-        fit = fit_task(runs, task, given, n_last=n_last, **options)
+        def refit(kept: Sequence[LadderRun], task: str = task, given: float | None = given) -> TaskFit:
+            return fit_task(kept, task, given, n_last=n_last, window=window, skip=skip, points=points, tie=tie,
+                            fix=fix)
+
+        fit = refit(runs)
         if holdout is not None:
             from .task_points import backtest_task
 
-            fit = replace(fit, backtest=backtest_task(runs, task, given, holdout, n_last=n_last, **options))
+            fit = replace(fit, backtest=backtest_task(runs, task, holdout, refit, n_last=n_last))
         law = fit.law
         if n_resamples:
             step = (lambda done, _t, i=i: progress(i * n_resamples + done, total)) if progress else None
