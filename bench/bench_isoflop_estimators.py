@@ -26,9 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planner.fitting.isoflop import fit_isoflop  # noqa: E402
-from planner.fitting.profiles import budget_minimum  # noqa: E402
 from planner.laws import ParametricLaw  # noqa: E402
-from tests.sweeps import sweeps, true_n_opt  # noqa: E402
+from tests.sweeps import budget_errors  # noqa: E402
 
 LAWS = {"chinchilla (Besiroglu)": ParametricLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658),
         "asymmetric (a=0.2, b=0.6)": ParametricLaw(E=1.5, A=100.0, B=3000.0, alpha=0.2, beta=0.6)}
@@ -48,20 +47,9 @@ def simulated(seeds: int) -> None:
     for law_name, law in LAWS.items():
         for kind, shape in KINDS.items():
             for noise in NOISES:
-                err = {m: [] for m in METHODS}
-                chose, warned = [], []
-                for seed in range(seeds):
-                    N, D, L, C, rho, n_min = sweeps(law, BUDGETS, seed=seed, noise=noise, **shape)
-                    for c in BUDGETS:
-                        m = C == c
-                        fits = {k: budget_minimum(N[m], D[m], L[m], method=k) for k in METHODS}
-                        if not all(f.used for f in fits.values()):
-                            continue
-                        truth = math.log(true_n_opt(law, c, rho, n_min))
-                        for k, f in fits.items():
-                            err[k].append(math.log(f.n_params) - truth)
-                        chose.append(fits["auto"].estimator == "akima")
-                        warned.append(fits["auto"].disagrees)
+                err, auto = budget_errors(law, BUDGETS, range(seeds), methods=METHODS, noise=noise, **shape)
+                chose = [f.estimator == "akima" for f in auto]
+                warned = [f.disagrees for f in auto]
                 cells = []
                 for k in METHODS:
                     e = np.array(err[k])

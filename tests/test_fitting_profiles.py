@@ -20,7 +20,7 @@ from planner.fitting.isoflop import bootstrap_isoflop, fit_isoflop
 from planner.fitting.profiles import akima_log_se, akima_minimum, budget_minimum, lack_of_fit
 from planner.laws import ParametricLaw
 
-from .sweeps import sweeps, true_n_opt
+from .sweeps import budget_errors, sweeps
 
 #: Besiroglu et al. 2024 (arXiv:2404.10102) Table 1's refit of Chinchilla, and a law far from α = β, whose isoFLOP
 #: profiles are asymmetric in log N (a parabola's vertex is biased there).
@@ -32,21 +32,9 @@ SPARSE = dict(sizes=(4, 7), span=(30, 100))
 
 
 def _errors(law, noise, kind, seeds=range(6)):
-    """|ln N̂ − ln N_opt| per budget for auto, parabola and Akima, over the budgets where all three have a minimum,
-    and the estimators auto chose."""
-    out, chosen = {"auto": [], "parabola": [], "akima": []}, []
-    for seed in seeds:
-        N, D, L, C, rho, n_min = sweeps(law, BUDGETS, seed=seed, noise=noise, **kind)
-        for c in BUDGETS:
-            m = C == c
-            fits = {k: budget_minimum(N[m], D[m], L[m], method=k) for k in out}
-            if not all(f.used for f in fits.values()):
-                continue
-            truth = math.log(true_n_opt(law, c, rho, n_min))
-            for k, f in fits.items():
-                out[k].append(abs(math.log(f.n_params) - truth))
-            chosen.append(fits["auto"].estimator)
-    return {k: float(np.sqrt(np.mean(np.square(v)))) for k, v in out.items()}, chosen
+    """RMS of ln N̂ − ln N_opt over the budgets where every estimator has a minimum, and the estimators auto chose."""
+    errors, auto = budget_errors(law, BUDGETS, seeds, noise=noise, **kind)
+    return {k: float(np.sqrt(np.mean(v ** 2))) for k, v in errors.items()}, [f.estimator for f in auto]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
