@@ -89,3 +89,24 @@ def training_curves(law, sizes, horizons, *, checkpoints=40, first=1 / 64, penal
             D += list(Dt)
             L += list(loss * np.exp(noise * rng.standard_normal(checkpoints)))
     return run, np.array(N), np.array(D), np.array(L)
+
+
+def budget_errors(law, budgets, seeds, *, methods=("parabola", "akima", "auto"), **kind):
+    """Each estimator's error ln N̂ − ln N_opt per budget of ``seeds`` simulated sweeps (:func:`sweeps` with ``kind``:
+    noise, sizes, span...), over the budgets where every one of ``methods`` has a minimum; and, per such budget, the
+    :class:`~planner.fitting.profiles.BudgetFit` of auto (which estimator it chose, whether it warned)."""
+    from planner.fitting.profiles import budget_minimum
+
+    errors, auto = {m: [] for m in methods}, []
+    for seed in seeds:
+        N, D, L, C, rho, n_min = sweeps(law, budgets, seed=seed, **kind)
+        for c in budgets:
+            m = C == c
+            fits = {k: budget_minimum(N[m], D[m], L[m], method=k) for k in set(methods) | {"auto"}}
+            if not all(f.used for f in fits.values()):
+                continue
+            truth = math.log(true_n_opt(law, c, rho, n_min))
+            for k in methods:
+                errors[k].append(math.log(fits[k].n_params) - truth)
+            auto.append(fits["auto"])
+    return {k: np.array(v) for k, v in errors.items()}, auto

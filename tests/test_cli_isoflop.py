@@ -194,3 +194,49 @@ def test_without_a_bootstrap_each_n_opt_interval_is_its_delta_method_error(sweep
             assert b["n_params_hi"] == pytest.approx(b["n_params"] * np.exp(z * b["n_params_log_se"]), rel=1e-9)
             checked += 1
     assert checked >= 5
+
+
+@pytest.fixture(scope="module")
+def asymmetric(tmp_path_factory):
+    """Dense (15–25 sizes), quiet (0.01%) sweeps of asymmetric profiles: auto interpolates, and on some budgets the
+    biased parabola lands outside the budget's interval (tests/test_fitting_profiles.py)."""
+    from .test_fitting_profiles import ASYMMETRIC, DENSE
+
+    N, D, L, C, _, _ = sweeps(ASYMMETRIC, BUDGETS, seed=2, noise=1e-4, **DENSE)
+    return _write(tmp_path_factory.mktemp("asym") / "asym.csv", ["params", "tokens", "loss", "budget"],
+                  zip(N, D, L, C))
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex", "csv", "json"])
+def test_each_budgets_estimator_and_the_disagreement_warning_are_in_every_format(asymmetric, fmt):
+    """auto is the default; every format names each budget's estimator; the warning of a disagreement is on stderr
+    in every format and, in JSON, under warnings too."""
+    r = invoke("fit", asymmetric, "--isoflop", "--format", fmt, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    doc = json.loads(invoke("fit", asymmetric, "--isoflop", "--format", "json").stdout)
+    assert doc["isoflop_method"] == "auto"
+    estimators = [b["estimator"] for b in doc["budgets"]]
+    flagged = [b for b in doc["budgets"] if b["estimators_disagree"]]
+    assert set(estimators) == {"akima"} and flagged
+    for b in flagged:
+        assert f"the budget at C = {b['flops']:.3g}:" in r.stderr
+    assert r.stderr.count("Warning: the budget at C = ") == len(flagged)
+    if fmt == "csv":
+        import csv
+        import io
+
+        rows = list(csv.DictReader(io.StringIO(r.stdout)))
+        per_budget = {(row["budgets_flops"], row["budgets_estimator"]) for row in rows}
+        assert per_budget == {(repr(b["flops"]), b["estimator"]) for b in doc["budgets"]}
+    elif fmt == "json":
+        assert sum("the parabola's N_opt" in w for w in json.loads(r.stdout)["warnings"]) == len(flagged)
+    else:
+        assert r.stdout.count("akima") >= len(estimators) and "estimator" in r.stdout
+
+
+@pytest.mark.parametrize("method", ["parabola", "akima"])
+def test_both_estimators_stay_available_by_name(asymmetric, method):
+    doc = json.loads(invoke("fit", asymmetric, "--isoflop", "--isoflop-method", method, "--format", "json").stdout)
+    assert doc["isoflop_method"] == method
+    assert {b["estimator"] for b in doc["budgets"]} == {method}
+    assert not any(b["estimators_disagree"] for b in doc["budgets"])   # only auto compares the two

@@ -265,7 +265,11 @@ def invocations(draw, files):
             ["t=0.25", "t=2", "t", "=", "t=nan"]), "--params": numbers, "--tokens": numbers, "--seed":
             st.sampled_from(["0", "-1", "x"]), "--last-checkpoints": st.sampled_from(["1", "0", "100", "x"]),
             "--window": st.sampled_from(["1", "0", "100"]), "--skip": numbers, "--format": formats,
-            "--task-column": texts, "--input-format": st.sampled_from(["csv", "tsv", "jsonl", "x"])})
+            "--task-column": texts, "--input-format": st.sampled_from(["csv", "tsv", "jsonl", "x"]),
+            "--step1-points": st.sampled_from(["auto", "final", "checkpoints", "x"]),
+            "--tie": st.sampled_from(["alpha=beta", "alpha", "A=nope", ""]),
+            "--fix": st.sampled_from(["E=0.5", "E", "E=x", "nope=1", "E=-1"]),
+            "--holdout": st.sampled_from(["1", "2", "0", "5", "x"])})
     else:
         args = [command] + (["--format", draw(formats)] if draw(st.booleans()) else [])
     if command not in ("plain", "fit", "fit-tasks", "fit-hparams") and draw(st.integers(0, 4)) == 0:

@@ -12,8 +12,8 @@ __all__ = [
     "DEFAULT_BOOTSTRAP_RESAMPLES", "MIN_BOOTSTRAP_RESAMPLES", "BOOTSTRAP_MAX_ROWS", "IRREDUCIBLE_MARGIN", "COMPARE_HOLDOUT_FRACTION",
     "NOPT_INTERVAL_WARNING", "EXTRAPOLATION_WARNING", "ALPHA_BETA_CORRELATION_WARNING",
     "CHANCE_ACCURACY", "GADRE_17_TASK_CHANCE", "GADRE_17_TASKS", "MMLU_CATEGORY_WEIGHTS",
-    "LADDER_FINAL_CHECKPOINTS", "STEP2_WINDOW", "STEP2_SKIP_FRACTION", "STEP2_ANCHOR", "SIGMOID_BOUNDS",
-    "SIGMOID_GRID", "TIED_LOSS_GRID", "EXPONENTIAL_ERROR_GRID", "EMERGENCE_MARGIN",
+    "LADDER_FINAL_CHECKPOINTS", "TASK_STEP1_POINTS", "STEP2_WINDOW", "STEP2_SKIP_FRACTION", "STEP2_ANCHOR",
+    "SIGMOID_BOUNDS", "SIGMOID_GRID", "TIED_LOSS_GRID", "EXPONENTIAL_ERROR_GRID", "EMERGENCE_MARGIN",
 ]
 
 #: k in C = k·N·D: a forward pass costs 2 FLOPs per parameter per token (a multiply and an add) and the backward
@@ -96,8 +96,9 @@ DISTILLATION_SCENARIOS = {
 # ---------------------------------------------------------------------------------------------------------------------
 # Hoffmann et al.'s Approaches 1 and 2 from a user's runs (planner.fitting.isoflop, planner.fitting.curves)
 
-__all__ += ["BUDGET_SPREAD", "BUDGET_MISMATCH", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW", "ISOFLOP_MIN_SIZES",
-            "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT"]
+__all__ += ["BUDGET_SPREAD", "BUDGET_MISMATCH", "SAME_SIZE_RTOL", "SAME_BUDGET_RTOL", "ISOFLOP_WINDOW",
+            "ISOFLOP_MIN_SIZES", "ISOFLOP_MIN_BUDGETS", "CURVES_GRID_POINTS", "LR_HORIZON_OVERSHOOT", "ISOFLOP_AUTO_SIDES",
+            "ISOFLOP_AUTO_LEVEL", "ISOFLOP_METHODS", "ISOFLOP_AKIMA_DRAWS", "ISOFLOP_AGREEMENT_LEVEL"]
 
 #: planner's tolerance, not a paper's: runs of one isoFLOP sweep at nominal budget C may have 6·N·D anywhere in
 #: 0.7–1.5 × C and are still read as one budget. A budget counts what a run really did (attention, the output layer:
@@ -124,6 +125,21 @@ SAME_BUDGET_RTOL = 0.05
 #: arXiv:2406.19146) interpolate near the minimum instead. The factor 4 is planner's, chosen on simulated sweeps
 #: (tests/test_fitting_isoflop.py measures it).
 ISOFLOP_WINDOW = 4.0
+
+#: How each isoFLOP budget's minimum is found: chosen per budget from the sweep (auto, the default), a parabola over a
+#: window around the best size, or Akima interpolation (planner.fitting.profiles).
+ISOFLOP_METHODS = ("auto", "parabola", "akima")
+
+#: planner's rule for ``--isoflop-method auto`` (planner.fitting.profiles): Akima only where the budget has at least 2
+#: sizes on each side of its best size inside the window (Akima's slope at a size uses two neighbours on each side;
+#: Akima 1970, J. ACM 17(4)) and the parabola's lack of fit there is significant at 1% (an F-test of a cubic
+#: term). Chosen on simulated sweeps: bench/bench_isoflop_estimators.py measures it.
+ISOFLOP_AUTO_SIDES = 2
+ISOFLOP_AUTO_LEVEL = 0.01
+#: planner's choice: draws of the seeded Monte Carlo of an Akima minimum's standard error (about 7% relative precision).
+ISOFLOP_AKIMA_DRAWS = 100
+#: The level (%) of the parabola's interval of ln N_opt that the two estimators must agree within, else a warning.
+ISOFLOP_AGREEMENT_LEVEL = 95.0
 
 #: A budget needs 3 model sizes for a parabola; a power law through fewer than 3 budgets has no residual to judge it.
 ISOFLOP_MIN_SIZES = 3
@@ -210,6 +226,10 @@ MMLU_CATEGORY_WEIGHTS = {"stem": 0.215, "humanities": 0.335, "social_sciences": 
 
 #: Bhagia et al. 2024 §3.1: step 1 is fitted on each ladder run's task loss averaged over its last 5 checkpoints.
 LADDER_FINAL_CHECKPOINTS = 5
+#: What step 1 of a task fit is fitted on (planner.fitting.task_points): each run's final task loss (Bhagia et al.
+#: 2024 §3.1), every checkpoint as an (N, D) point, or auto: checkpoints where every run ends at one token count
+#: (within SAME_SIZE_RTOL), whose final losses alone leave B, β and E unidentified, else final.
+TASK_STEP1_POINTS = ("auto", "final", "checkpoints")
 #: Bhagia et al. 2024 §3.2: step 2 is fitted on every checkpoint after a moving average of window 5 on task loss and
 #: accuracy, with the first 10% of each run's checkpoints dropped (first, as Table 5's coefficients show) and one
 #: extra point (L = 0, Acc = 1) added.

@@ -30,15 +30,21 @@ from .types import LEVEL, QUANTITY, Number, Resamples, option, parse_pairs, with
 # ---------------------------------------------------------------------------------------------------------------------
 # option groups
 
+#: --tie, --fix and --holdout, as every command that fits a loss law takes them (plan fit, plan fit-tasks): one home.
+TIE = option("--tie", "ties", multiple=True, metavar="NAME=NAME",
+             help="Fit two coefficients as one, e.g. --tie alpha=beta (Gadre et al. 2024; repeatable).")
+FIX = option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
+             help="Hold a coefficient fixed, e.g. --fix E=1.69 (repeatable).")
+HOLDOUT = option("--holdout", type=click.IntRange(min=1), metavar="K",
+                 help="Back-test: fit without the K runs of largest compute and predict them.")
+
 
 def model_options(f):
     """How the law is fitted: --tie, --fix, --objective, --huber-delta, --overestimate-penalty, --weights,
     --weight-by."""
     return with_options(f, [
-        option("--tie", "ties", multiple=True, metavar="NAME=NAME",
-                     help="Fit two coefficients as one, e.g. --tie alpha=beta (Gadre et al. 2024; repeatable)."),
-        option("--fix", "fixes", multiple=True, metavar="NAME=VALUE",
-                     help="Hold a coefficient fixed, e.g. --fix E=1.69 (repeatable)."),
+        TIE,
+        FIX,
         option("--objective", type=click.Choice(("huber-log", "least-squares", "asymmetric")), default="huber-log",
                      show_default=True,
                      help="Huber on log L (Hoffmann et al.), least squares on L (Gadre et al.'s curve fit), or "
@@ -74,8 +80,7 @@ def errors_options(f):
 def backtest_options(f):
     """Whom to trust: --holdout, --holdout-above, --compare, --rollout, --drop-outliers."""
     return with_options(f, [
-        option("--holdout", type=click.IntRange(min=1), metavar="K",
-                     help="Back-test: fit without the K runs of largest compute and predict them."),
+        HOLDOUT,
         option("--holdout-above", type=QUANTITY, metavar="FLOPS",
                      help="Back-test: fit without the runs above FLOPS and predict them."),
         option("--compare", is_flag=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from ..base.conventions import BUDGET_MISMATCH, ISOFLOP_WINDOW
+from ..base.conventions import BUDGET_MISMATCH, ISOFLOP_METHODS, ISOFLOP_WINDOW
 from ..files.runs import read_curves, read_runs
 from .schedule_option import SCHEDULE
 from .types import option, with_options
@@ -47,10 +47,11 @@ def budget_options(f, needs: tuple[str, ...] = ()):
                      help="Column with each run's nominal isoFLOP budget in FLOPs [default: a column named budget, "
                           "budget_flops, flops_budget, compute_budget, isoflop...; else runs are clustered by "
                           "C = 6ND]."),
-        option("--isoflop-method", type=click.Choice(("parabola", "akima")), default="parabola", needs=needs,
+        option("--isoflop-method", type=click.Choice(ISOFLOP_METHODS), default="auto", needs=needs,
                      show_default=True,
-                     help="Each budget's minimum: a parabola in log N near the best run, or Porian et al.'s Akima "
-                          "interpolation of log L."),
+                     help="Each budget's minimum: auto chooses per budget (Akima where the budget is dense and "
+                          "not parabolic near its minimum, else the parabola) and warns where the two disagree; "
+                          "parabola in log N near the best run; or Porian et al.'s Akima interpolation of log L."),
         option("--isoflop-window", type=WINDOW, default=ISOFLOP_WINDOW, show_default=True, metavar="FACTOR", needs=needs,
                      help="Parabola window: the sizes within FACTOR of the best run's N (at least one each side), "
                           "or 'all'."),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..base.conventions import TASK_STEP1_POINTS
 from ..files.presets import list_task_laws, load_task_laws, task_law_source
 from ..files.runs import read_ladder
 from ..files.safe import check_output
@@ -18,8 +19,9 @@ from ..files.taskfile import parse_task_law_text
 from ..files.taskwriter import task_law_file_text
 from ..report.tasks import fit_tasks_report, forecasts, task_law_report, task_laws_report
 from .completion import complete_path, complete_task_law
+from .fit import FIX, HOLDOUT, TIE
 from .output import Progress, command_line, format_option, pending_file, show, show_document, written_law_id
-from .types import QUANTITY, Number, Resamples, option
+from .types import QUANTITY, Number, Resamples, option, parse_pairs
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
@@ -116,11 +118,17 @@ def ladder_options(f):
               help="Moving-average window of step 2's checkpoints.")
 @option("--skip", type=Number(0, 1, high_open=True, what="a fraction"), default=0.1, show_default=True,
               help="Fraction of each run's first checkpoints step 2 drops.")
+@option("--step1-points", "points", type=click.Choice(TASK_STEP1_POINTS), default="auto", show_default=True,
+        help="Step 1 on each run's final task loss, or on every checkpoint as an (N, D) point (ladders whose every "
+             "size is trained to one token count); auto: checkpoints exactly when every run ends at one token count.")
+@TIE
+@FIX
+@HOLDOUT
 @option("--id", "law_id", metavar="ID", help="Id of the written task law [default: FILE's stem].")
 @ladder_options
 @format_option(file_option=False)  # -o is the task-law file here
 def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, seed, n_params, n_tokens, n_last,
-                      window, skip, law_id, input_format, fmt, **columns):
+                      window, skip, points, ties, fixes, holdout, law_id, input_format, fmt, **columns):
     """Fit two-step task laws to your own model ladder (CSV, TSV or JSON lines; - for stdin).
 
     One row per checkpoint and task, with columns run, n_params, tokens, task, task_loss and
@@ -129,11 +137,15 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     task loss to accuracy on every checkpoint, as Bhagia et al. 2024 do; both are refitted on
     resamples of the runs for intervals. Warns when a task has not emerged (accuracy near
     chance) and, with --params/--tokens, when the target is more than 100x the ladder's compute.
+    Checkpoints at step 0 (0 tokens) are skipped with a note. A ladder whose every size is
+    trained to one token count is fitted on its checkpoints (--step1-points). --tie, --fix and
+    --holdout work as in 'plan fit'.
 
     \b
     Examples:
       plan fit-tasks ladder.csv -o mytasks.toml
       plan fit-tasks ladder.csv --params 7B --tokens 4T --bootstrap 200 --seed 1
+      plan fit-tasks suite.csv --fix E=0.5 --holdout 2 --bootstrap 0
       plan --params 7B --tokens 4T --tasks mytasks.toml
       python scripts/olmo_ladder_long.py ../shared/data/olmo-ladder > ladder.csv
     """
@@ -142,6 +154,7 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     if bool(n_params) != bool(n_tokens):
         raise click.UsageError("--params and --tokens give the target run together: give both or neither")
     chance = _chances(chances)
+    fix = parse_pairs(fixes, "--fix", "E=1.69")
     if output is not None:
         check_output(output, force)  # before the fits, which take a while (and an empty name is refused)
     ladder = read_ladder(ladder_file, fmt=input_format, **{k.removesuffix("_column"): v for k, v in columns.items()})
@@ -153,7 +166,8 @@ def fit_tasks_command(ladder_file, output, force, task_names, chances, n_boot, s
     command = command_line(click.get_current_context(), skip=("output", "force", "fmt", "n_params", "n_tokens"))
     with Progress() as progress:
         fits, laws = fit_ladder(ladder, task_names, chance, law_id=law_id, n_resamples=n_boot, seed=seed,
-                                n_last=n_last, window=window, skip=skip, command=command,
+                                n_last=n_last, window=window, skip=skip, command=command, points=points,
+                                tie=tuple(ties), fix=fix, holdout=holdout,
                                 progress=lambda done, total: progress("bootstrap", done, total))
     target = forecasts(laws, (), n_params=n_params, n_tokens=n_tokens) if n_params else None
     pending = pending_file(output, force, lambda: task_law_file_text(laws, comment=[

@@ -8,7 +8,10 @@ r"""Hoffmann et al.'s Approach 2 (arXiv:2203.15556, §3.2) on isoFLOP sweeps as 
 2. **One minimum per budget** (:func:`planner.fitting.profiles.budget_minimum`), never over the whole of a wide
    sweep:
 
-   - ``parabola`` (default): L = c₀ + c₁·u + c₂·u², u = log N − log N_best, by least squares over the sizes within
+   - ``auto`` (default): one of the two below, chosen per budget from the sweep itself (the parabola unless the
+     budget is dense near its minimum and the parabola does not fit there); which one is each :class:`BudgetFit`'s
+     ``estimator``, and a warning names each budget where the two differ by more than the parabola's 95% interval.
+   - ``parabola``: L = c₀ + c₁·u + c₂·u², u = log N − log N_best, by least squares over the sizes within
      a factor ``window`` of the best size N_best (the size of lowest loss; at least its nearest size on each side),
      so log N_opt = log N_best − c₁/(2c₂). Its standard error is the delta method's:
      Var(u*) = ∇u*ᵀ Σ ∇u*, ∇u* = (c₁/(2c₂²), −1/(2c₂)) over (c₂, c₁), Σ = s²(XᵀX)⁻¹.
@@ -33,9 +36,11 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from ..base.conventions import (BUDGET_MISMATCH, BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
+from ..base.conventions import (BUDGET_MISMATCH, BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_AGREEMENT_LEVEL,
+                                ISOFLOP_AUTO_LEVEL, ISOFLOP_AUTO_SIDES, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
                                 ISOFLOP_WINDOW, SAME_BUDGET_RTOL)
 from ..base.errors import FitError
+from ..planning.uncertainty import normal_quantile
 from .allocation import (AllocationBootstrap, allocation_result, batched_slopes, check_bootstrap, coefficient_bootstrap,
                          percentile_interval, size_ids)
 from .profiles import (ISOFLOP_METHODS, BudgetFit, akima_minimum, budget_minimum, log_window, parabola_minima,
@@ -119,7 +124,14 @@ def group_budgets(flops: ArrayLike, n_params: ArrayLike, budget: ArrayLike | Non
 # the fit and its bootstrap
 
 
-def _method_text(method, window):
+def _method_text(method, window, fits=()):
+    if method == "auto":
+        used = [f for f in fits if f.used]
+        n_akima = sum(f.estimator == "akima" for f in used)
+        return (f"the minimum chosen per budget from the sweep: {_method_text('parabola', window)} "
+                f"({len(used) - n_akima} budgets), or Akima interpolation where a budget has {ISOFLOP_AUTO_SIDES}+ "
+                f"sizes on each side of its best size and the parabola's lack of fit is significant at "
+                f"{ISOFLOP_AUTO_LEVEL:g} ({n_akima} budgets)")
     if method == "akima":
         return "Akima interpolation of log L against log N through every size (Porian et al. 2024), its exact minimum"
     if window is None:
@@ -166,15 +178,26 @@ def _budget_summary(fits, shown: int = 4) -> str:
                      for what, cs in groups.items())
 
 
+def _disagreement(f: BudgetFit) -> str:
+    """The warning of a budget whose two estimators disagree (``auto``)."""
+    parabola, akima = (f.n_params, f.other_n_params) if f.estimator == "parabola" else (f.other_n_params, f.n_params)
+    z = normal_quantile(ISOFLOP_AGREEMENT_LEVEL) * math.hypot(f.parabola_log_se, f.akima_log_se)
+    return (f"the budget at C = {f.flops:.3g}: the parabola's N_opt {parabola:.3g} and Akima's {akima:.3g} differ by "
+            f"a factor {max(parabola, akima) / min(parabola, akima):.3g}, more than the budget's "
+            f"{ISOFLOP_AGREEMENT_LEVEL:g}% interval of their ratio (×/÷ {math.exp(z):.3g}); {f.estimator} used "
+            "(the profile's shape is uncertain here: check its sizes, or fit both methods by name)")
+
+
 def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, flops: ArrayLike | None = None,
-                budget: ArrayLike | None = None, method: str = "parabola",
+                budget: ArrayLike | None = None, method: str = "auto",
                 window: float | None = ISOFLOP_WINDOW, min_budgets: int = ISOFLOP_MIN_BUDGETS,
                 flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget_column: str = "budget",
                 allow_budget_mismatch: bool = False) -> FitResult:
     r"""Hoffmann et al.'s Approach 2 (arXiv:2203.15556, §3.2): N_opt = G·C^a from isoFLOP profiles.
 
     ``flops`` : each run's C (default k·N·D).  ``budget`` : each run's nominal budget in FLOPs (a budget column);
-    without it the runs are clustered in log C (:func:`group_budgets`).  ``method`` : ``"parabola"`` over the sizes
+    without it the runs are clustered in log C (:func:`group_budgets`).  ``method`` : ``"auto"`` (each budget's
+    estimator chosen from its sweep, :func:`~planner.fitting.profiles.budget_minimum`), ``"parabola"`` over the sizes
     within a factor ``window`` of each budget's best size (None: all sizes), or ``"akima"`` (Porian et al. 2024).
 
     The result's ``extra`` holds ``budgets`` (a :class:`BudgetFit` per budget found), ``grouping`` (how they were
@@ -201,6 +224,7 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
     used = [f for f in fits if f.used]
     warnings = [f"the budget at C = {f.flops:.3g} ({len(f.runs)} runs) is skipped: {f.skipped}" for f in fits
                 if not f.used]
+    warnings += [_disagreement(f) for f in fits if f.used and f.disagrees]
     if len(used) < min_budgets:
         found = _budget_summary(fits)
         raise FitError(f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} model "
@@ -209,12 +233,12 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
                        "sizes on both sides of each optimum ('plan design'), name the budget column with "
                        "--budget-column, or use the parametric fit")
     idx = np.concatenate([f.runs for f in used]).astype(int)
-    resid = np.concatenate([f.residuals for f in used]) if method == "parabola" else np.array([])
+    resid = np.concatenate([np.asarray(f.residuals, dtype=float) for f in used])
     residuals = {}
     if resid.size:
         residuals = {"rms": float(np.sqrt(np.mean(resid ** 2))), "mean_abs": float(np.mean(np.abs(resid))),
                      "median": float(np.median(resid)), "max_abs": float(np.max(np.abs(resid)))}
-    text = (f"Approach 2 (Hoffmann et al. 2022 §3.2): per isoFLOP budget, {_method_text(method, window)}; then "
+    text = (f"Approach 2 (Hoffmann et al. 2022 §3.2): per isoFLOP budget, {_method_text(method, window, fits)}; then "
             f"log N_opt and log D_opt regressed on log C ({len(used)} of {len(fits)} budgets)")
     return allocation_result(
         np.log([f.flops for f in used]), np.log([f.n_params for f in used]), np.log([f.n_tokens for f in used]),
@@ -234,7 +258,8 @@ def bootstrap_isoflop(fit: FitResult, *, n_resamples: int = 4000, seed: int | No
     again by the fit's own method and window, and log N_opt, log D_opt are regressed on log C again. A budget with
     no minimum in a resample is left out of that resample's regression; a resample with fewer budgets than the fit
     needs, or with a outside (0, 1), fails (dropped). Percentile intervals at ``level``; the same seed gives the same
-    samples. ``fit`` is the full-data :func:`fit_isoflop` result (its grouping is kept).
+    samples. ``fit`` is the full-data :func:`fit_isoflop` result (its grouping is kept); with ``auto`` each budget is
+    refound by the estimator the fit chose for it.
     """
     check_bootstrap(fit, 2, n_resamples, level)
     inp = fit.extra["inputs"]
@@ -251,7 +276,8 @@ def bootstrap_isoflop(fit: FitResult, *, n_resamples: int = 4000, seed: int | No
         x, Lb, logDb = np.log(N[order]), L[order], np.log(D[order])
         ids, xs, (logDs,) = profile_sizes(x, [logDb])
         counts = resample_counts(rng, R, len(order))
-        if method == "parabola":
+        estimator = f.estimator if method == "auto" else method  # auto: each budget keeps the fit's choice
+        if estimator == "parabola":
             u, xb, *_, reason = parabola_minima(x, Lb, ids, xs, counts, log_window(window))
             x_opt[:, j] = np.where(reason == "", xb + u, np.nan)
         else:

@@ -65,7 +65,8 @@ class Ladder:
 
     run, task : names per row.  n_params, n_tokens, task_loss, accuracy : float arrays per row.
     chance : task → chance accuracy, where the table gives one.  source : where it came from.
-    lines : each row's line in the source (for errors).
+    lines : each row's line in the source (for errors).  notes : what reading left out, one line each (checkpoints
+    at step 0: :func:`parse_ladder`).
     """
 
     run: tuple[str, ...]
@@ -77,6 +78,7 @@ class Ladder:
     chance: Mapping[str, float]
     source: str = "<ladder>"
     lines: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.run)
@@ -108,7 +110,10 @@ class Ladder:
 
 
 def parse_ladder(text: str, *, source: str = "<ladder>", fmt: str | None = None, **columns: str | None) -> Ladder:
-    """Parse a ladder from the text of a CSV, TSV or JSON-lines file (see :func:`planner.files.runs.read_ladder`)."""
+    """Parse a ladder from the text of a CSV, TSV or JSON-lines file (see :func:`planner.files.runs.read_ladder`).
+
+    A checkpoint at step 0 (0 tokens seen, as public suites publish the initialisation) is skipped, and the ladder's
+    ``notes`` say so: a law in D has no value at D = 0, and a model that has seen nothing says nothing of scale."""
     unknown = set(columns) - set(LADDER_COLUMNS)
     if unknown:
         raise TypeError(f"unknown column field(s): {', '.join(sorted(unknown))}")
@@ -149,9 +154,12 @@ def _build(records, columns, source) -> Ladder:
     names: dict[str, list[str]] = {field: [] for field in ("run", "task")}
     values: dict[str, list[float]] = {field: [] for field in ("n_params", "n_tokens", "task_loss", "accuracy")}
     chance: dict[str, float] = {}
-    lines = []
+    lines, step0 = [], []
     for line, rec in records:
         where = f"{source} line {line}"
+        if _is_zero(rec.get(columns["n_tokens"])):
+            step0.append(line)
+            continue
         for field in names:
             names[field].append(_text(rec.get(columns[field]), field, columns[field], where))
         for field in values:
@@ -162,9 +170,22 @@ def _build(records, columns, source) -> Ladder:
             if chance.setdefault(task, c) != c:
                 raise RunsError(f"{where}: task {task!r} has two chance accuracies ({chance[task]:g} and {c:g})")
         lines.append(line)
+    if not lines:
+        raise RunsError(f"{source} has no checkpoint after step 0: every row has 0 tokens")
     arrays = {field: np.asarray(v, dtype=float) for field, v in values.items()}
+    notes = (f"{len(step0)} checkpoint row{'s' if len(step0) != 1 else ''} at step 0 (0 tokens) skipped: a law in D "
+             f"has no value at D = 0 (line{'s' if len(step0) != 1 else ''} "
+             f"{', '.join(map(str, step0[:5]))}{', …' if len(step0) > 5 else ''})",) if step0 else ()
     return Ladder(run=tuple(names["run"]), task=tuple(names["task"]), chance=chance, source=source,
-                  lines=tuple(lines), **arrays)
+                  lines=tuple(lines), notes=notes, **arrays)
+
+
+def _is_zero(value) -> bool:
+    """Whether a tokens cell says 0 (step 0)."""
+    try:
+        return float(str(value).strip()) == 0.0 and not isinstance(value, bool)
+    except ValueError:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 r"""One minimum per isoFLOP budget (step 2 of Hoffmann et al.'s Approach 2, arXiv:2203.15556 §3.2), never over the
 whole of a wide sweep:
 
-- ``parabola`` (default): L = c₀ + c₁·u + c₂·u², u = ln N − ln N_best, by least squares over the sizes within a factor
+- ``parabola``: L = c₀ + c₁·u + c₂·u², u = ln N − ln N_best, by least squares over the sizes within a factor
   ``window`` of the best size N_best (the size of lowest loss; at least its nearest size on each side), so
   ln N_opt = ln N_best − c₁/(2c₂). Its standard error is the delta method's:
   Var(u*) = ∇u*ᵀ Σ ∇u*, ∇u* = (c₁/(2c₂²), −1/(2c₂)) over (c₂, c₁), Σ = s²(XᵀX)⁻¹. The window is compared in natural
@@ -9,12 +9,26 @@ whole of a wide sweep:
 - ``akima``: Porian et al.'s (2024, arXiv:2406.19146) interpolation of log L against log N by Akima's piecewise cubic
   through every size, and its exact minimum (the roots of its derivative).
 
+- ``auto`` (default): one of the two, chosen from the budget itself. The parabola, unless the budget is dense near
+  its minimum (at least :data:`~planner.base.conventions.ISOFLOP_AUTO_SIDES` sizes on each side of the best size
+  inside the window, which Akima's slopes need) *and* the parabola does not fit there: its lack of fit
+  (:func:`lack_of_fit`, the F-test of a cubic term) is significant at
+  :data:`~planner.base.conventions.ISOFLOP_AUTO_LEVEL`. Then the profile is not parabolic over the window (an
+  asymmetric profile, which biases the parabola's vertex) and the sizes are dense enough to interpolate: Akima.
+  Where the parabola fits (noise dominates, or too few sizes to tell), its least squares average the noise that an
+  interpolant passes through. Both are computed; :attr:`BudgetFit.disagrees` says when a dense budget's two minima
+  differ by more than the budget's own 95% interval of that difference, ±1.96·√(se_P² + se_A²) in ln N_opt: the
+  parabola's delta-method error and Akima's (:func:`akima_log_se`, the runs' scatter around a cubic propagated
+  through the interpolant); on a sparse budget Akima through a few noisy sizes is no check on the parabola.
+  ``bench/bench_isoflop_estimators.py`` measures the rule on simulated and real sweeps.
+
 A budget with fewer than 3 sizes, whose best size is its smallest or largest, or whose minimum falls outside the
 window, has no minimum; :class:`BudgetFit` says why.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -22,18 +36,18 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 from scipy.interpolate import Akima1DInterpolator
 
-from ..base.conventions import ISOFLOP_MIN_SIZES, ISOFLOP_WINDOW
+from ..base.conventions import (ISOFLOP_AGREEMENT_LEVEL, ISOFLOP_AKIMA_DRAWS, ISOFLOP_AUTO_LEVEL, ISOFLOP_AUTO_SIDES,
+                                ISOFLOP_METHODS, ISOFLOP_MIN_SIZES, ISOFLOP_WINDOW)
 from ..base.errors import FitError
+from ..planning.uncertainty import normal_quantile
 from .allocation import size_ids
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["BudgetFit", "budget_minimum", "ISOFLOP_METHODS", "log_window", "profile_sizes", "parabola_minima",
-           "akima_minimum"]
+           "akima_minimum", "lack_of_fit", "akima_log_se"]
 
-#: How each budget's minimum is found: a parabola over a window around the best size, or Akima interpolation.
-ISOFLOP_METHODS = ("parabola", "akima")
 
 
 @dataclass(frozen=True)
@@ -43,10 +57,16 @@ class BudgetFit:
     flops : its C.  runs : indices of its runs.  n_sizes : distinct model sizes.  flops_ratio : (low, high) of its
     runs' C = 6·N·D over the budget's C.  skipped : why it was left out ("" if used).
     n_params, n_tokens, loss : N_opt, D_opt (tokens at N_opt along the sweep) and the loss there.
-    log_se : standard error of ln N_opt (delta method; NaN for Akima, or with no degree of freedom).
+    log_se : standard error of ln N_opt (the parabola's delta method; for Akima, its Monte Carlo error where ``auto``
+    chose it, else NaN; NaN with no degree of freedom).
     window : (low, high) N of the sizes the minimum was found from; window_runs : how many runs those are.
     residuals : log L_i − log L̂(N_i) of those runs around the fitted curve (empty for Akima, which passes through
     every size).  curve : (N, L) points of the fitted curve over the window, for figures.
+    estimator : which estimator gave the minimum ("parabola" or "akima").  With ``auto`` only: lack_of_fit_p, the
+    p-value of the parabola's lack of fit; other_n_params, the N_opt of the estimator not chosen; parabola_log_se,
+    the parabola's standard error of ln N_opt; akima_log_se, Akima's (:func:`akima_log_se`, with the runs' scatter
+    around a cubic as the noise); disagrees, whether the two N_opt of a dense budget differ by more than the 95%
+    interval of their difference (±1.96·√(se_parabola² + se_Akima²)).
     """
 
     flops: float
@@ -62,6 +82,12 @@ class BudgetFit:
     window_runs: int = 0
     residuals: tuple[float, ...] = ()
     curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+    estimator: str = ""
+    lack_of_fit_p: float = math.nan
+    other_n_params: float = math.nan
+    parabola_log_se: float = math.nan
+    akima_log_se: float = math.nan
+    disagrees: bool = False
 
     @property
     def used(self) -> bool:
@@ -145,34 +171,24 @@ def akima_minimum(xs: np.ndarray, logL: np.ndarray) -> tuple[float, float, Any] 
     return float(candidates[i]), float(values[i]), f
 
 
-def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, method: str = "parabola",
-                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan, runs: Iterable[int] = ()) -> BudgetFit:
-    """The minimum of one budget's isoFLOP profile (see the module docstring): a :class:`BudgetFit`, with
-    ``skipped`` saying why where there is none. ``window`` is the factor in N around the best size (None: every
-    size)."""
-    N, D, L = (np.asarray(v, dtype=float) for v in (n_params, n_tokens, loss))
-    order = np.argsort(N, kind="stable")
-    x, logD, L = np.log(N[order]), np.log(D[order]), L[order]
-    ids, xs, (logLs, logDs) = profile_sizes(x, [np.log(L), logD])
-    # flops_ratio is the caller's to fill in (fit_isoflop: k·N·D / C over the budget's runs).
-    base: dict[str, Any] = dict(flops=float(flops), runs=tuple(int(r) for r in runs) or tuple(range(len(N))), n_sizes=len(xs),
-                flops_ratio=(math.nan, math.nan))
-    if method == "akima":
-        if len(xs) < ISOFLOP_MIN_SIZES:
-            return BudgetFit(**base, skipped=f"fewer than {ISOFLOP_MIN_SIZES} model sizes")
-        best = int(np.argmin(logLs))
-        if best in (0, len(xs) - 1):
-            return BudgetFit(**base, skipped="its lowest loss is at its smallest or largest size")
-        found = akima_minimum(xs, logLs)
-        if found is None:
-            return BudgetFit(**base, skipped="its interpolated minimum lies at its smallest or largest size")
-        x_opt, logL_opt, f = found
-        grid = np.linspace(xs[0], xs[-1], 60)
-        return BudgetFit(**base, n_params=math.exp(x_opt), n_tokens=math.exp(float(np.interp(x_opt, xs, logDs))),
-                         loss=math.exp(logL_opt), window=(math.exp(xs[0]), math.exp(xs[-1])), window_runs=len(x),
-                         curve=(tuple(np.exp(grid)), tuple(np.exp(f(grid)))))
-    if method != "parabola":
-        raise FitError(f"unknown isoFLOP method {method!r}; expected one of {', '.join(ISOFLOP_METHODS)}")
+def _akima_fit(base: dict[str, Any], xs: np.ndarray, logLs: np.ndarray, logDs: np.ndarray, n_runs: int) -> BudgetFit:
+    if len(xs) < ISOFLOP_MIN_SIZES:
+        return BudgetFit(**base, skipped=f"fewer than {ISOFLOP_MIN_SIZES} model sizes")
+    best = int(np.argmin(logLs))
+    if best in (0, len(xs) - 1):
+        return BudgetFit(**base, skipped="its lowest loss is at its smallest or largest size")
+    found = akima_minimum(xs, logLs)
+    if found is None:
+        return BudgetFit(**base, skipped="its interpolated minimum lies at its smallest or largest size")
+    x_opt, logL_opt, f = found
+    grid = np.linspace(xs[0], xs[-1], 60)
+    return BudgetFit(**base, n_params=math.exp(x_opt), n_tokens=math.exp(float(np.interp(x_opt, xs, logDs))),
+                     loss=math.exp(logL_opt), window=(math.exp(xs[0]), math.exp(xs[-1])), window_runs=n_runs,
+                     curve=(tuple(np.exp(grid)), tuple(np.exp(f(grid)))), estimator="akima")
+
+
+def _parabola_fit(base: dict[str, Any], x: np.ndarray, L: np.ndarray, ids: np.ndarray, xs: np.ndarray,
+                  logDs: np.ndarray, window: float | None) -> BudgetFit:
     u_opt, x_best, lo, hi, c, reason = parabola_minima(x, L, ids, xs, np.ones((1, len(x))), log_window(window))
     if reason[0]:
         return BudgetFit(**base, skipped=str(reason[0]))
@@ -193,4 +209,95 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     return BudgetFit(**base, n_params=math.exp(x_opt), n_tokens=math.exp(float(np.interp(x_opt, xs, logDs))),
                      loss=float(c0 + c1 * u_opt + c2 * u_opt ** 2), log_se=log_se, window=(math.exp(lo), math.exp(hi)),
                      window_runs=int(in_window.sum()), residuals=tuple(np.log(L[in_window] / fitted)),
-                     curve=(tuple(np.exp(grid + x_best)), tuple(c0 + c1 * grid + c2 * grid ** 2)))
+                     curve=(tuple(np.exp(grid + x_best)), tuple(c0 + c1 * grid + c2 * grid ** 2)),
+                     estimator="parabola")
+
+
+def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, method: str = "auto",
+                   window: float | None = ISOFLOP_WINDOW, flops: float = math.nan,
+                   runs: Iterable[int] = ()) -> BudgetFit:
+    """The minimum of one budget's isoFLOP profile (see the module docstring): a :class:`BudgetFit`, with
+    ``skipped`` saying why where there is none. ``window`` is the factor in N around the best size (None: every
+    size)."""
+    N, D, L = (np.asarray(v, dtype=float) for v in (n_params, n_tokens, loss))
+    order = np.argsort(N, kind="stable")
+    x, logD, L = np.log(N[order]), np.log(D[order]), L[order]
+    ids, xs, (logLs, logDs) = profile_sizes(x, [np.log(L), logD])
+    # flops_ratio is the caller's to fill in (fit_isoflop: k·N·D / C over the budget's runs).
+    base: dict[str, Any] = dict(flops=float(flops), runs=tuple(int(r) for r in runs) or tuple(range(len(N))),
+                                n_sizes=len(xs), flops_ratio=(math.nan, math.nan))
+    if method == "akima":
+        return _akima_fit(base, xs, logLs, logDs, len(x))
+    if method == "parabola":
+        return _parabola_fit(base, x, L, ids, xs, logDs, window)
+    if method != "auto":
+        raise FitError(f"unknown isoFLOP method {method!r}; expected one of {', '.join(ISOFLOP_METHODS)}")
+    parabola = _parabola_fit(base, x, L, ids, xs, logDs, window)
+    if not parabola.used:
+        return parabola
+    akima = _akima_fit(base, xs, logLs, logDs, len(x))
+    p_value, noise = lack_of_fit(x, L, parabola.window)
+    dense = _sides(xs, logLs, parabola.window) >= ISOFLOP_AUTO_SIDES
+    chosen = akima if akima.used and dense and p_value < ISOFLOP_AUTO_LEVEL else parabola
+    other = parabola if chosen is akima else akima
+    z = normal_quantile(ISOFLOP_AGREEMENT_LEVEL)
+    gap, akima_se = math.nan, math.nan
+    if akima.used:
+        gap = abs(math.log(akima.n_params / parabola.n_params))
+        counts = np.bincount(ids, minlength=len(xs))
+        if math.isfinite(noise):
+            akima_se = akima_log_se(xs, logLs, noise / np.sqrt(counts))
+    if chosen is akima:  # its own error, as the parabola has its delta method's
+        chosen = dataclasses.replace(akima, log_se=akima_se)
+    return dataclasses.replace(chosen, lack_of_fit_p=p_value, other_n_params=other.n_params,
+                               disagrees=bool(dense and gap > z * math.hypot(parabola.log_se, akima_se)),
+                               parabola_log_se=parabola.log_se, akima_log_se=akima_se)
+
+
+def akima_log_se(xs: np.ndarray, logLs: np.ndarray, sigma: np.ndarray, draws: int = ISOFLOP_AKIMA_DRAWS,
+                 seed: int = 0) -> float:
+    r"""The standard error of the Akima minimum's ln N_opt under independent noise σᵢ in each size's log L: half the
+    central 68.27% range (±1 standard deviation of a normal) of the minima of ``draws`` interpolants through
+    log L + σ·ε (numpy ``default_rng(seed)``, so the same data give the same error). A Monte Carlo, not the delta
+    method: Akima's slopes weight neighbours by |differences of slopes|, so its minimum is not smooth in the data
+    once the noise is comparable to those differences, and its spread has heavy tails (a percentile range is
+    stable over 100 draws where a standard deviation is not). NaN where fewer than half the draws have a minimum
+    inside the sizes."""
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal((draws, len(xs))) * np.asarray(sigma, dtype=float)
+    minima = [found[0] for e in noise if (found := akima_minimum(xs, logLs + e)) is not None]
+    if len(minima) < max(2, draws // 2):
+        return math.nan
+    lo, hi = np.percentile(minima, [50 - 68.27 / 2, 50 + 68.27 / 2])
+    return float(hi - lo) / 2
+
+
+def _sides(xs: np.ndarray, logLs: np.ndarray, window: tuple[float, float]) -> int:
+    """How many sizes the budget has inside ``window`` (N) on its sparser side of the best size."""
+    best = xs[int(np.argmin(logLs))]
+    inside = (xs >= math.log(window[0]) - 1e-12) & (xs <= math.log(window[1]) + 1e-12)
+    return int(min(np.sum(inside & (xs < best)), np.sum(inside & (xs > best))))
+
+
+def lack_of_fit(x: np.ndarray, L: np.ndarray, window: tuple[float, float]) -> tuple[float, float]:
+    r"""A parabola's lack of fit over the runs in ``window`` (N): (p, σ). p is the p-value of the F-test of a
+    cubic term, F = (SSR₂ − SSR₃) / (SSR₃ / (n − 4)) against F(1, n − 4) (the extra-sum-of-squares F-test of nested
+    least squares); σ the runs' scatter in log L around the cubic, √(SSR₃/(n − 4)) / L̄, the noise with the profile's
+    asymmetry taken out. (1, NaN) where there are fewer than 6 runs (no degree of freedom to test with)."""
+    from scipy.stats import f as f_distribution
+
+    inside = (x >= math.log(window[0]) - 1e-12) & (x <= math.log(window[1]) + 1e-12)
+    u, y = x[inside] - np.mean(x[inside]), L[inside]
+    n = len(u)
+    if n < 6:
+        return 1.0, math.nan
+    ssr = []
+    for degree in (2, 3):
+        X = np.vander(u, degree + 1)
+        r = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+        ssr.append(float(r @ r))
+    sigma = math.sqrt(ssr[1] / (n - 4)) / float(np.mean(y))
+    if ssr[1] <= 0:
+        return (0.0 if ssr[0] > 0 else 1.0), sigma
+    F = (ssr[0] - ssr[1]) / (ssr[1] / (n - 4))
+    return float(f_distribution.sf(F, 1, n - 4)), sigma

@@ -35,11 +35,13 @@ from ..base.conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, L
 from ..base.errors import FitError
 from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw
 from .objectives import grid
+from .task_points import final_task_losses
 
 if TYPE_CHECKING:
     from ..laws.tasks import TaskLaws
     from .ladder import Ladder, LadderRun
     from .result import FitResult
+    from .task_points import TaskBacktest
 
 __all__ = ["final_task_losses", "step2_points", "fit_sigmoid", "fit_exponential_error", "fit_tied_loss_law",
            "fit_task", "bootstrap_task", "fit_ladder", "TaskFit", "task_diagnostics", "moving_average"]
@@ -51,6 +53,8 @@ class TaskFit:
 
     step1 : the step-1 :class:`~planner.fitting.FitResult`.  step2_sse : step 2's residual sum of squares.
     n_points : the (L, Acc) points step 2 was fitted on (anchor included).  warnings : one line each.
+    points : what step 1 was fitted on ("final" or "checkpoints", :mod:`planner.fitting.task_points`).
+    backtest : the :class:`~planner.fitting.task_points.TaskBacktest` of ``holdout``, where one was asked for.
     """
 
     law: TaskLaw
@@ -58,6 +62,8 @@ class TaskFit:
     step2_sse: float
     n_points: int
     warnings: tuple[str, ...] = ()
+    points: str = "final"
+    backtest: TaskBacktest | None = None
 
 
 def moving_average(x, window: int):
@@ -70,18 +76,6 @@ def moving_average(x, window: int):
     out[window:] = c[window:] - c[:-window]
     n = np.minimum(np.arange(1, len(x) + 1), window)
     return out / n
-
-
-def final_task_losses(runs, n_last: int = LADDER_FINAL_CHECKPOINTS):
-    """(N, D, L, Acc) arrays, one per run: its size, its last checkpoint's tokens, and the mean task loss and accuracy
-    over its last ``n_last`` checkpoints (Bhagia et al. 2024 §3.1)."""
-    import numpy as np
-
-    N = np.array([r.n_params for r in runs], dtype=float)
-    D = np.array([float(r.n_tokens[-1]) for r in runs])
-    L = np.array([float(np.mean(r.task_loss[-n_last:])) for r in runs])
-    A = np.array([float(np.mean(r.accuracy[-n_last:])) for r in runs])
-    return N, D, L, A
 
 
 def step2_points(runs, window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION, anchor=STEP2_ANCHOR):
@@ -204,25 +198,33 @@ def fit_tied_loss_law(n_params, n_tokens, loss, starts=None, flops_per_param_tok
 
 def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, name: str = "", task_loss_unit: str = "",
              n_last: int = LADDER_FINAL_CHECKPOINTS, window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION,
-             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN) -> TaskFit:
+             flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, points: str = "final", tie: Sequence[str] = (),
+             fix: Mapping[str, float] | None = None) -> TaskFit:
     """Both steps of one task on its ladder ``runs`` (:class:`~planner.fitting.ladder.LadderRun` s) as Bhagia et al.
     2024 do (module docstring), with the diagnostics of :func:`task_diagnostics` for the ladder itself. ``chance``
-    None takes the fitted sigmoid's floor (clipped to [0, 0.99]), and a warning says so."""
+    None takes the fitted sigmoid's floor (clipped to [0, 0.99]), and a warning says so. ``points``: step 1 on each
+    run's final task loss or on every checkpoint (``auto`` chooses; :mod:`planner.fitting.task_points`); ``tie`` and
+    ``fix`` are step 1's, as :func:`planner.fitting.fit_parametric` takes them."""
     from .parametric import fit_parametric
+    from .task_points import points_note, resolve_points, step1_points
 
-    if len(runs) < 6:
+    points = resolve_points(runs, points)
+    if points == "final" and len(runs) < 6:
         raise FitError(f"task {task_id!r} has {len(runs)} runs; step 1's five coefficients need at least 6 runs "
                        "(Bhagia et al. use 16: 4 sizes × 4 token multipliers)")
+    if len(runs) < 3:  # on checkpoints, D varies within runs; A and α still need sizes
+        raise FitError(f"task {task_id!r} has {len(runs)} runs; step 1 on checkpoints needs at least 3 model sizes")
     allx = [float(v) for r in runs for v in r.task_loss]
     distinct = len(set(allx))
     if distinct < 4:
         raise FitError(f"task {task_id!r} has {distinct} distinct task loss{'es' if distinct != 1 else ''} across its "
                        "checkpoints; step 2's four-coefficient sigmoid needs losses that vary (are the columns right?)")
-    N, D, L, A = final_task_losses(runs, n_last)
-    step1 = fit_parametric(N, D, L, flops_per_param_token=flops_per_param_token)
+    N, D, L, _ = step1_points(runs, points, n_last, skip)
+    _, _, _, A = final_task_losses(runs, n_last)
+    step1 = fit_parametric(N, D, L, flops_per_param_token=flops_per_param_token, tie=tie, fix=fix)
     x, y = step2_points(runs, window, skip)
     step2, sse = fit_sigmoid(x, y)
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = (points_note(task_id, runs, points, skip),) if points == "checkpoints" else ()
     if chance is None:
         chance = min(max(float(step2.floor), 0.0), 0.99)
         notes = (f"{task_id}: no chance accuracy given; using the fitted sigmoid's floor {chance:.3f} (give "
@@ -239,7 +241,7 @@ def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, n
     )
     warnings = tuple(f"{task_id}: {w}" for w in step1.warnings) + notes + tuple(task_diagnostics(law, A))
     law = replace(law, fit=MappingProxyType({**law.fit, "warnings": warnings}))
-    return TaskFit(law=law, step1=step1, step2_sse=sse, n_points=len(x), warnings=warnings)
+    return TaskFit(law=law, step1=step1, step2_sse=sse, n_points=len(x), warnings=warnings, points=points)
 
 
 def task_diagnostics(law: TaskLaw, ladder_accuracy=None) -> list[str]:
@@ -268,10 +270,15 @@ def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, se
 
     if n_resamples < 2:
         raise FitError(f"a bootstrap needs at least 2 resamples (got {n_resamples})")
+    from .bootstrap import fit_parametrisation
+    from .task_points import run_points
+
     rng = np.random.default_rng(seed)
-    N, D, L, _ = final_task_losses(runs, n_last)
+    step1 = [run_points(r, fit.points, n_last, skip) for r in runs]   # each run's (D, L): resampled whole
     points = [step2_points([r], window, skip, anchor=None) for r in runs]
-    warm1 = np.array([t for _, t in fit.step1.optima[:starts]] or [fit.step1.theta], dtype=float)
+    param = fit_parametrisation(fit.step1)   # the fit's own ties and fixed values
+    tie, fix = fit.step1.extra.get("tied", ()), fit.step1.extra.get("fixed")
+    warm1 = param.free(np.array([t for _, t in fit.step1.optima[:starts]] or [fit.step1.theta], dtype=float))
     s2: Any = fit.law.accuracy_law   # the sigmoid of step 2 (fit_sigmoid fits no other form)
     warm2 = [[s2.a, s2.L0, s2.k, s2.b]]
     k = fit.law.loss_law.flops_per_param_token
@@ -279,8 +286,11 @@ def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, se
     for i in range(n_resamples):
         idx = rng.integers(0, len(runs), size=len(runs))
         try:
-            r1 = fit_parametric(N[idx], D[idx], L[idx], grid=warm1, polish=min(2, len(warm1)),
-                                flops_per_param_token=k)
+            N = np.concatenate([np.full(len(step1[j][0]), runs[j].n_params) for j in idx])
+            D = np.concatenate([step1[j][0] for j in idx])
+            L = np.concatenate([step1[j][1] for j in idx])
+            r1 = fit_parametric(N, D, L, grid=warm1, polish=min(2, len(warm1)), flops_per_param_token=k, tie=tie,
+                                fix=fix)
             x = np.concatenate([points[j][0] for j in idx] + [[STEP2_ANCHOR[0]]])
             y = np.concatenate([points[j][1] for j in idx] + [[STEP2_ANCHOR[1]]])
             r2, _ = fit_sigmoid(x, y, starts=warm2)
@@ -299,9 +309,22 @@ def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, se
                    uncertainty=MappingProxyType(uncertainty))
 
 
+def _step1_text(fits: Sequence[TaskFit], n_last: int, skip: float) -> str:
+    final = f"each run's task loss averaged over its last {n_last} checkpoints"
+    points = f"every checkpoint after each run's first {100 * skip:g}% as an (N, D) point"
+    kinds = {f.points for f in fits}
+    if kinds == {"final"}:
+        return final
+    if kinds == {"checkpoints"}:
+        return points
+    return f"{final} ({', '.join(f.law.id for f in fits if f.points == 'final')}), or {points} (the others)"
+
+
 def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, float] | None = None, *, law_id: str = "fitted",
                n_resamples: int = 0, seed: int = 0, n_last: int = LADDER_FINAL_CHECKPOINTS,
                window: int = STEP2_WINDOW, skip: float = STEP2_SKIP_FRACTION, command: str = "",
+               points: str = "auto", tie: Sequence[str] = (), fix: Mapping[str, float] | None = None,
+               holdout: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> tuple[list[TaskFit], TaskLaws]:
     """Fit every task of ``ladder`` (or those ``names``): ([TaskFit], the TaskLaws a task-law file holds).
 
@@ -309,6 +332,8 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
     :data:`planner.base.conventions.CHANCE_ACCURACY` for the tasks planner knows, else the fitted sigmoid's floor (with a
     warning). With ``n_resamples`` each task gets that many bootstrap refits (:func:`bootstrap_task`).
     ``progress(done, total)`` counts refits. (A forecast at a target warns on its own: :mod:`planner.report.tasks`.)
+    ``points``, ``tie``, ``fix``: step 1's (:func:`fit_task`); ``holdout`` K: each task is also fitted without the K
+    runs of largest compute and predicts them (:func:`planner.fitting.task_points.backtest_task`).
     """
     import datetime
 
@@ -328,7 +353,15 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
     for i, task in enumerate(tasks):
         runs = ladder.runs(task)
         given = chance.get(task, ladder.chance.get(task, CHANCE_ACCURACY.get(task)))
-        fit = fit_task(runs, task, given, n_last=n_last, window=window, skip=skip)
+        def refit(kept: Sequence[LadderRun], task: str = task, given: float | None = given) -> TaskFit:
+            return fit_task(kept, task, given, n_last=n_last, window=window, skip=skip, points=points, tie=tie,
+                            fix=fix)
+
+        fit = refit(runs)
+        if holdout is not None:
+            from .task_points import backtest_task
+
+            fit = replace(fit, backtest=backtest_task(runs, task, holdout, refit, n_last=n_last))
         law = fit.law
         if n_resamples:
             step = (lambda done, _t, i=i: progress(i * n_resamples + done, total)) if progress else None
@@ -342,7 +375,7 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
         parameters="as-reported", flops_per_param_token=FLOPS_PER_PARAM_TOKEN,
         dataset=f"the pretraining data of the ladder in {source}",
         notes=(f"Fitted by planner {__version__} to {source} as Bhagia et al. 2024 fit their ladder (arXiv:2412.04403, "
-               f"§3, App. A): step 1 on each run's task loss averaged over its last {n_last} checkpoints, step 2 on "
+               f"§3, App. A): step 1 on {_step1_text(fits, n_last, skip)}, step 2 on "
                f"every checkpoint after dropping the first {100 * skip:g}% of each run and a moving average of window "
                f"{window}, plus the point (0, 1).",
                "N counts parameters as the ladder file does; task losses and accuracies are the ladder's own."),

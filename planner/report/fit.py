@@ -72,7 +72,7 @@ class FitRequest(NamedTuple):
     weight_by: str | None = None     # "compute": sqrt(C)
     rollout: str | None = None       # "size" or "compute": a rolling back-test by those levels
     approach: str = ""
-    isoflop_method: str = "parabola"
+    isoflop_method: str = "auto"
     isoflop_window: float | None = ISOFLOP_WINDOW
     allow_budget_mismatch: bool = False   # fit against a budget column far from k·N·D (planner.fitting.isoflop)
     schedule: object = None          # Approach 1: the runs' learning-rate schedule (planner.laws.schedules), if known

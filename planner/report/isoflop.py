@@ -30,9 +30,9 @@ from .types import Block, Column, Report
 __all__ = ["isoflop_report", "curves_report", "BUDGET_KEYS", "ENVELOPE_KEYS", "fit_allocation_rule", "allocation_answer"]
 
 #: Keys of a budget row of ``plan fit --isoflop``.
-BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi", "used", "skipped", "n_params",
-               "ci_level", "n_params_lo", "n_params_hi", "n_params_log_se", "n_tokens", "loss", "window_lo",
-               "window_hi", "window_runs")
+BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi", "used", "skipped", "estimator",
+               "n_params", "ci_level", "n_params_lo", "n_params_hi", "n_params_log_se", "n_tokens", "loss", "window_lo",
+               "window_hi", "window_runs", "other_n_params", "lack_of_fit_p", "estimators_disagree")
 #: Keys of an envelope row of ``plan fit --curves`` (one per model size).
 ENVELOPE_KEYS = ("n_params", "n_runs", "points", "edge_points", "flops_lo", "flops_hi", "loss_lo", "loss_hi")
 
@@ -131,7 +131,10 @@ def _budget_rows(fit: "FitResult", ab, level):
                 lo, hi = math.exp(math.log(f.n_params) - z * f.log_se), math.exp(math.log(f.n_params) + z * f.log_se)
             else:
                 lo = hi = None
-            row.update(n_params=f.n_params, n_params_lo=lo, n_params_hi=hi, n_params_log_se=f.log_se,
+            row.update(estimator=f.estimator, other_n_params=_finite(f.other_n_params),
+                       lack_of_fit_p=_finite(f.lack_of_fit_p),
+                       estimators_disagree=f.disagrees if fit.extra["isoflop_method"] == "auto" else None,
+                       n_params=f.n_params, n_params_lo=lo, n_params_hi=hi, n_params_log_se=f.log_se,
                        n_tokens=f.n_tokens, loss=f.loss, window_lo=f.window[0], window_hi=f.window[1],
                        window_runs=f.window_runs, n_opt_cell=(f.n_params, lo, hi),
                        window_cell=f"{span_text(format_count, *f.window)} ({f.window_runs})")
@@ -139,6 +142,10 @@ def _budget_rows(fit: "FitResult", ab, level):
             row.update(n_opt_cell=(None, None, None), window_cell="skipped")
         rows.append(row)
     return rows
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def isoflop_report(fit: "FitResult", ab, plans: Report, runs) -> Report:
@@ -151,33 +158,47 @@ def isoflop_report(fit: "FitResult", ab, plans: Report, runs) -> Report:
     grouping = fit.extra["grouping"]
     how = (f"the parabola's ±{normal_quantile(level):.2f} standard errors of ln N_opt (delta method)" if ab is None
            else f"{level:g}% bootstrap percentiles of the resampled minima")
+    if ab is None and fit.extra["isoflop_method"] == "auto":
+        how = (f"±{normal_quantile(level):.2f} standard errors of ln N_opt: the parabola's by the delta method, "
+               "Akima's by a Monte Carlo of the runs' scatter around a cubic through the interpolant")
     skipped = [f for f in budgets if not f.used]
     section = Report(
         blocks=(Block(_budget_rows(fit, ab, level)),),
         columns=(Column("flops", "budget C", format_flops), Column("n_runs", "runs", format_text),
                  Column("ratio_cell", "6ND/C", format_text),
+                 Column("estimator", "estimator", format_text),
                  Column("n_opt_cell", f"N_opt ({level:g}%)", _n_opt_cell),
                  Column("n_tokens", "D_opt", format_count),
                  Column("window_cell", "fitted on", format_text)),
         keys=BUDGET_KEYS, name="budgets",
         title=f"IsoFLOP budgets: {len(budgets)} found {grouping.source}, {len(used)} used",
-        footer=(f"N_opt intervals: {how}." if fit.extra["isoflop_method"] == "parabola" or ab is not None else
+        footer=(f"N_opt intervals: {how}." if fit.extra["isoflop_method"] != "akima" or ab is not None else
                 "N_opt intervals: none without --bootstrap (the Akima interpolant has no standard error).",
+                *(("Estimator: each budget's, chosen from its sweep (--isoflop-method auto): Akima where the budget "
+                   "has sizes enough on both sides of its minimum and the parabola does not fit there (lack of fit "
+                   "significant), else the parabola.",) if fit.extra["isoflop_method"] == "auto" else ()),
                 "Fitted on: the N range (and runs) each minimum was found from.",
                 *(f"Skipped: C = {format_flops(f.flops)} ({len(f.runs)} runs): {f.skipped}." for f in skipped)))
     res, n_res = fit.residuals, fit.extra["n_opt_residuals"]
-    curve = ("parabola" if fit.extra["isoflop_method"] == "parabola" else "interpolant")
+    parabolas = [f for f in used if f.estimator == "parabola"]
+    whose = "each budget's parabola" if len(parabolas) == len(used) else f"the {len(parabolas)} budgets' parabolas"
     lines = _footer(fit, ab, runs, [
-        (f"Residuals of log L around each budget's parabola: RMS {res['rms']:.4f}, max |r| {res['max_abs']:.4f} "
-         f"({sum(f.window_runs for f in used)} runs in the windows)." if res else
-         f"Residuals of log L around each budget's {curve}: none (Akima interpolation passes through every size)."),
+        (f"Residuals of log L around {whose}: RMS {res['rms']:.4f}, max |r| {res['max_abs']:.4f} "
+         f"({sum(f.window_runs for f in parabolas)} runs in the windows)." if res else
+         "Residuals of log L around each budget's interpolant: none (Akima interpolation passes through every "
+         "size)."),
         f"Residuals of log N_opt around the power law: RMS {n_res['rms']:.4f}, max |r| {n_res['max_abs']:.4f} "
         f"({len(used)} budgets)."])
     title = (f"Fit · allocation rule (Approach 2: isoFLOP profiles) · {fit.n_runs} runs in {len(used)} budgets from "
              f"{PurePath(runs.source).name}")
-    return _document(fit, ab, plans, runs, title, section, lines,
-                     {"grouping": grouping.source, "isoflop_method": fit.extra["isoflop_method"],
-                      "isoflop_window": fit.extra["window"]})
+    doc = _document(fit, ab, plans, runs, title, section, lines,
+                    {"grouping": grouping.source, "isoflop_method": fit.extra["isoflop_method"],
+                     "isoflop_window": fit.extra["window"]})
+    # CSV is one rectangular table: each coefficient's line repeats per budget, so the budgets (and each one's
+    # estimator) are in every format; JSON has them under "budgets" once.
+    budget_rows = [{k: row.get(k) for k in BUDGET_KEYS} for row in section.rows]
+    block = dataclasses.replace(doc.blocks[0], rows=[dict(r, budgets=budget_rows) for r in doc.blocks[0].rows])
+    return dataclasses.replace(doc, blocks=(block,), keys=tuple(doc.keys) + ("budgets",), nested={"budgets": BUDGET_KEYS})
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -232,7 +253,7 @@ def curves_report(fit: "FitResult", ab, plans: Report, runs) -> Report:
 # the answer: fit, bootstrap, the fitted rule's plans, the report
 
 
-def fit_allocation_rule(runs, curves: bool, isoflop_method: str = "parabola",
+def fit_allocation_rule(runs, curves: bool, isoflop_method: str = "auto",
                         isoflop_window: float | None = ISOFLOP_WINDOW, schedule=None,
                         allow_budget_mismatch: bool = False) -> FitResult:
     """Approach 1 (``curves``: ``runs`` are training curves, with their learning-rate ``schedule`` if known) or 2

@@ -23,7 +23,7 @@ from .plans import PARAMS_SHORT, RATIO_SHORT, TOKENS_SHORT
 from .types import Block, Column, Report
 
 __all__ = ["task_laws_report", "task_law_report", "forecast_report", "target_report", "fit_tasks_report",
-           "forecasts", "targets", "TASK_LAW_KEYS", "TASK_KEYS", "TARGET_KEYS"]
+           "forecasts", "targets", "TASK_LAW_KEYS", "TASK_KEYS", "TARGET_KEYS", "TASK_BACKTEST_KEYS"]
 
 #: Keys of a row of ``plan tasks``.
 TASK_LAW_KEYS = ("id", "aliases", "tasks", "metric", "parameters", "citation", "arxiv")
@@ -304,25 +304,61 @@ def _with_warnings(report: Report, warnings: Sequence[str]) -> Report:
 # a ladder fit
 
 
+#: Keys of a back-test row of ``plan fit-tasks --holdout`` (:class:`~planner.fitting.task_points.TaskBacktest`).
+TASK_BACKTEST_KEYS = ("task", "run", "n_params", "n_tokens", "flops", "task_loss", "predicted_task_loss",
+                      "relative_error", "accuracy", "predicted_accuracy", "accuracy_error")
+
+
+def _backtest_section(fits: Sequence) -> Report | None:
+    tests = [f.backtest for f in fits if f.backtest is not None]
+    if not tests:
+        return None
+    rows = [dict(row) for bt in tests for row in bt.rows]
+    return Report(
+        blocks=(Block(rows),), keys=TASK_BACKTEST_KEYS, name="backtest",
+        columns=(Column("task", "task", format_text, align="left"), Column("n_params", "N", format_count),
+                 Column("n_tokens", "D", format_count), Column("task_loss", "task loss", format_loss4),
+                 Column("predicted_task_loss", "predicted", format_loss4),
+                 Column("relative_error", "error", format_percent), Column("accuracy", "accuracy", format_loss4),
+                 Column("predicted_accuracy", "predicted", format_loss4)),
+        title=f"Back-test: each task fitted without {tests[0].rule} ({tests[0].n_kept} runs kept), predicting them",
+        footer=("Task loss and accuracy: each held-out run's final ones (the mean over its last checkpoints, as "
+                "step 1 reads them); the predicted accuracy is step 2 at the predicted task loss.",))
+
+
 def fit_tasks_report(laws, fits: Sequence, ladder, forecast: Report | None = None) -> Report:
     """``plan fit-tasks``: the fitted task laws (as ``plan tasks show`` prints them), each fit's details and
-    diagnostics in the footer and fields, and the forecast at the target run where one was given."""
+    diagnostics in the footer and fields, the back-test of ``--holdout`` and the forecast at the target run where
+    they were asked for. What reading the ladder left out (``ladder.notes``: checkpoints at step 0) is a warning."""
     lines = []
     for f in fits:
         fit = f.law.fit
-        lines.append(f"{f.law.id}: step 1 on {fit.get('n_runs')} runs (RMS of log L {fit.get('step1_rms', 0):.4f}); "
+        what = (f"{fit.get('n_runs')} runs' final task losses" if f.points == "final" else
+                f"{f.step1.n_runs} checkpoints of {fit.get('n_runs')} runs")
+        lines.append(f"{f.law.id}: step 1 on {what} (RMS of log L {fit.get('step1_rms', 0):.4f}); "
                      f"step 2 on {f.n_points} smoothed checkpoints (RMS {fit.get('step2_rms', 0):.4f}).")
     lines.append("Method: Bhagia et al. 2024 §3, App. A: step 1 on each run's task loss averaged over its last "
-                 "checkpoints (Huber on log L, L-BFGS from 4,500 starts); step 2 by least squares on every checkpoint "
-                 "after dropping each run's first 10% and a moving average, plus the point (0, 1).")
+                 "checkpoints (or, where every run ends at one token count, on every checkpoint as an (N, D) point), "
+                 "Huber on log L; step 2 by least squares on every checkpoint after dropping each run's first 10% "
+                 "and a moving average, plus the point (0, 1).")
+    tied = {t for f in fits for t in f.step1.extra.get("tied", ())}
+    fixed = {k: v for f in fits for k, v in (f.step1.extra.get("fixed") or {}).items()}
+    if tied or fixed:
+        lines.append("Step 1 " + "; ".join([f"tied: {', '.join(sorted(tied))}"] * bool(tied)
+                                           + [f"fixed: {', '.join(f'{k} = {v:g}' for k, v in fixed.items())}"]
+                                           * bool(fixed)) + ".")
     report = task_law_report(laws, title=f"Task fit · {len(fits)} task{'s' if len(fits) != 1 else ''} from "
                                          f"{ladder.source}", footer=lines)
+    notes = list(getattr(ladder, "notes", ()))
     fields = dict(report.fields)
-    fields["warnings"] = [w for f in fits for w in f.warnings]
+    fields["warnings"] = notes + [w for f in fits for w in f.warnings]
+    fields["step1_points"] = {f.law.id: f.points for f in fits}
     sections: tuple[Report, ...] = ()
+    backtest = _backtest_section(fits)
+    if backtest is not None:
+        sections += (backtest,)
     if forecast is not None:
-        sections = (dataclasses.replace(forecast, title="Forecast at the target", footer=(), name="forecast"),)
-    warnings = [w for f in fits for w in f.warnings] + (list(forecast.warnings) if forecast is not None else [])
+        sections += (dataclasses.replace(forecast, title="Forecast at the target", footer=(), name="forecast"),)
+    warnings = notes + [w for f in fits for w in f.warnings] + (list(forecast.warnings) if forecast is not None else [])
 
     return dataclasses.replace(report, fields=fields, sections=sections, warnings=tuple(dict.fromkeys(warnings)))
-
