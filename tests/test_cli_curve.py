@@ -97,10 +97,31 @@ def test_schedule_alternative_gives_the_difference_with_its_interval(tmp_path):
                "--no-backtest")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    alt = {a["method"]: a for a in doc["alternatives"]}["tissue"]
+    alt = {p["method"]: p for p in doc["predictions"]}["tissue"]["alternatives"][0]
     expected = truth_at(4000, "wsd") - truth_at(4000)
     assert alt["difference"] == pytest.approx(expected, rel=0.05, abs=2e-4)
     assert alt["difference_low"] <= alt["difference"] <= alt["difference_high"]
+
+
+def test_csv_carries_the_alternatives_one_line_each_with_its_method(tmp_path):
+    path = write_curves(tmp_path / "curves.csv", horizons=(1000, 2000, 4000))
+    wsd = f"wsd:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1,decay=0.2"
+    const = f"constant:peak={PEAK},warmup={WARMUP * STEP:g}"
+    r = invoke("curve", path, "--horizon", 4000 * STEP, "--run", "r4000", "--alternative", wsd, "--alternative",
+               const, "--format", "csv", "--no-backtest")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(r.stdout.splitlines()))
+    with_alt = [row for row in rows if row["alternatives_schedule"]]
+    # two curve laws x two alternatives, each on a line of its own that repeats its method's prediction
+    assert sorted((row["method"], row["alternatives_schedule"].split(":")[0]) for row in with_alt) == \
+        [("multi-power", "constant"), ("multi-power", "wsd"), ("tissue", "constant"), ("tissue", "wsd")]
+    tissue = {row["alternatives_schedule"].split(":")[0]: row for row in with_alt if row["method"] == "tissue"}
+    expected = truth_at(4000, "wsd") - truth_at(4000)
+    assert float(tissue["wsd"]["alternatives_difference"]) == pytest.approx(expected, rel=0.05, abs=2e-4)
+    # a constant rate never anneals: a higher final loss than the cosine run's own
+    assert float(tissue["constant"]["alternatives_difference"]) > 0
+    assert float(tissue["wsd"]["alternatives_predicted_loss"]) == pytest.approx(
+        float(tissue["wsd"]["predicted_loss"]) + float(tissue["wsd"]["alternatives_difference"]), rel=1e-9)
 
 
 @pytest.mark.parametrize("spec, words", [("cosin:peak=1e-3", "unknown schedule"),
