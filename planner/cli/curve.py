@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .output import Progress, format_option, show
+from .output import Progress, format_option, show, warn
 from .schedule_option import SCHEDULE, parse_schedule
 from .types import QUANTITY, option
 
@@ -49,15 +49,22 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
     """
     from ..base.errors import RunsError
     from ..files.curve_runs import read_curve_runs
-    from ..fitting.curve_forecast import MIN_OBSERVED_FRACTION, forecast, schedule_alternatives
+    from ..fitting.curve_forecast import MIN_OBSERVED_FRACTION, forecast_curve, schedule_alternatives
     from ..report.curve import curve_report
 
     data = read_curve_runs(curves_file, run_id=run_column, n_params=n_params_column, n_tokens=tokens_column,
                            loss=loss_column, learning_rate=lr_column)
-    target = run_id or data.runs[-1].run
-    if target not in {r.run for r in data.runs}:
+    runs = tuple(r for r in data.runs if not r.branch)  # cooldown branches: plan ladder-points
+    if len(runs) < len(data.runs):
+        warn([f"{data.source}: {len(data.runs) - len(runs)} cooldown branches left out (a branch's rows start where "
+              f"it left its run, so no curve law can follow it); plan ladder-points reads them"])
+    if not runs:
+        raise RunsError(f"{data.source}: every row belongs to a cooldown branch; plan curve follows runs from their "
+                        f"start (rows with an empty branch)")
+    target = run_id or runs[-1].run
+    if target not in {r.run for r in runs}:
         raise click.BadParameter(f"no run '{target}' in {data.source} (runs: "
-                                 f"{', '.join(r.run for r in data.runs)})", param_hint="--run")
+                                 f"{', '.join(r.run for r in runs)})", param_hint="--run")
     step = batch_tokens or data.step_tokens.get(target)
     if step is None:
         raise RunsError(f"{data.source} has no batch_size_in_tokens column: give the tokens per optimiser step "
@@ -65,9 +72,9 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
     schedule = parse_schedule(schedule_text, horizon=horizon) if schedule_text else None
     others = [parse_schedule(a, horizon=horizon) for a in alternatives]
     with Progress() as note:
-        result = forecast(data.runs, target, horizon, schedule=schedule, step_tokens=step, backtest=not no_backtest,
+        result = forecast_curve(runs, target, horizon, schedule=schedule, step_tokens=step, backtest=not no_backtest,
                           progress=note)
-        alts = schedule_alternatives(data.runs, target, horizon, others, schedule=schedule, step_tokens=step) \
+        alts = schedule_alternatives(runs, target, horizon, others, schedule=schedule, step_tokens=step) \
             if others else ()
     rule = (f"History rule: a curve law is not extrapolated from a run in progress alone before "
             f"{MIN_OBSERVED_FRACTION:.0%} of its horizon (on the OLMo ladder a 10x run's first 20% alone misses its "

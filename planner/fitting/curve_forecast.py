@@ -34,7 +34,7 @@ from .curve_fit import fit_curve_law
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["RunCurve", "Prediction", "Forecast", "forecast", "Alternative", "schedule_alternatives", "final_loss_law",
+__all__ = ["RunCurve", "Prediction", "CurveForecast", "forecast_curve", "Alternative", "schedule_alternatives", "final_loss_law",
            "to_curve", "CURVE_METHODS", "FINAL_LOSS", "SKIP_FRACTION", "MIN_OBSERVED_FRACTION"]
 
 CURVE_METHODS = ("multi-power", "tissue")
@@ -53,7 +53,8 @@ INTERVAL_Z = 2.0
 @dataclass(frozen=True)
 class RunCurve:
     """One run's logged curve: id, N, tokens at each checkpoint, loss there, the logged learning rate there (or
-    None) and its schedule (or None); one of the two must be known to use a curve law."""
+    None) and its schedule (or None); one of the two must be known to use a curve law. ``branch`` names a cooldown
+    branch of the run (its rows after it left the run's trunk; "" for the trunk itself)."""
 
     run: str
     n_params: float
@@ -61,6 +62,7 @@ class RunCurve:
     loss: "numpy.ndarray"
     rates: "numpy.ndarray | None" = None
     schedule: Schedule | None = None
+    branch: str = ""
 
     @property
     def end(self) -> float:
@@ -82,7 +84,7 @@ class Prediction:
 
 
 @dataclass(frozen=True)
-class Forecast:
+class CurveForecast:
     """Every method's prediction for ``run`` at ``horizon`` tokens, the method the back-test favours (or None) and
     warnings."""
 
@@ -171,9 +173,9 @@ def _same_size(runs, n_params):
     return [r for r in runs if abs(r.n_params / n_params - 1) <= SAME_SIZE_RTOL]
 
 
-def forecast(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule: Schedule | None = None,
+def forecast_curve(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule: Schedule | None = None,
              step_tokens: float, methods: Sequence[str] = CURVE_METHODS + (FINAL_LOSS,), backtest: bool = True,
-             progress: Callable[[str, float, float], None] | None = None) -> Forecast:
+             progress: Callable[[str, float, float], None] | None = None) -> CurveForecast:
     """Predict run ``target``'s loss at ``horizon`` tokens (under ``schedule``, default its own) by each method;
     the other runs of its size whose last checkpoint is below ``horizon`` are the finished runs."""
     import numpy as np
@@ -233,7 +235,7 @@ def forecast(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule:
     favoured = min(tested, key=lambda p: p.backtest_error).method if tested else None
     if rows and favoured is None and backtest:
         warnings.append("no method could be back-tested: give finished runs of several horizons of this size")
-    return Forecast(run=target, horizon=float(horizon), predictions=tuple(rows), favoured=favoured,
+    return CurveForecast(run=target, horizon=float(horizon), predictions=tuple(rows), favoured=favoured,
                     warnings=tuple(warnings))
 
 
@@ -253,7 +255,7 @@ class Alternative:
 def schedule_alternatives(runs: Sequence[RunCurve], target: str, horizon: float, alternatives: Sequence[Schedule],
                           *, schedule: Schedule | None = None, step_tokens: float,
                           methods: Sequence[str] = CURVE_METHODS) -> tuple[Alternative, ...]:
-    """The same run under each alternative schedule, by each curve law fitted as in :func:`forecast`."""
+    """The same run under each alternative schedule, by each curve law fitted as in :func:`forecast_curve`."""
     import numpy as np
 
     run = {r.run: r for r in runs}[target]

@@ -55,7 +55,7 @@ def _schedule_text(s) -> str:
 
 
 def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
-    """The report of :func:`planner.fitting.curve_forecast.forecast` (and of its schedule alternatives)."""
+    """The report of :func:`planner.fitting.curve_forecast.forecast_curve` (and of its schedule alternatives)."""
     rows = [{"run": forecast.run, "horizon_tokens": forecast.horizon, "method": p.method,
              "predicted_loss": p.predicted_loss, "predicted_loss_low": p.predicted_loss_low,
              "predicted_loss_high": p.predicted_loss_high, "backtest_error": p.backtest_error,
