@@ -157,7 +157,8 @@ PLAN_OPTIONS = {
 def invocations(draw, files):
     command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
                                     "cite", "hardware", "shape", "design", "ladder", "fit", "distill", "tasks",
-                                    "fit-tasks", "hparams", "fit-hparams", "versus", "curve"]))
+                                    "fit-tasks", "hparams", "fit-hparams", "versus", "curve",
+                                    "ladder-points"]))
     if command == "plain":
         # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
         budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
@@ -251,6 +252,11 @@ def invocations(draw, files):
             "--schedule": st.sampled_from(["cosine:peak=1e-3", "wsd:peak=1e-3,decay=2", "step:peak=1", "x", "",
                                            "constant:peak=-1", "linear:peak=1e-3,at=1/2,warmup=0"]),
             "--alternative": st.sampled_from(["wsd:peak=1e-3,warmup=1e6", "cosine:peak=nan", "=,"])})
+    elif command == "ladder-points":
+        data = draw(st.sampled_from(sorted(k for k in files if k.startswith(("runs:", "ladder:")))))
+        args = ["ladder-points", str(files[data])] + option_pairs(draw, {
+            "--branch-column": texts, "--lr-column": texts, "--run-column": texts, "--loss-column": texts,
+            "--format": formats})
     elif command == "tasks":
         args = ["tasks"] + (["show", draw(st.one_of(PLAN_OPTIONS["--tasks"], law_choice(files).map(
             lambda k: str(files[k]))))] if draw(st.booleans()) else [])
@@ -373,5 +379,5 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_the_fuzz_reaches_every_subcommand():
     """A command added to planner must be added to the fuzz too."""
     fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill", "tasks",
-              "fit-tasks", "hparams", "fit-hparams", "versus", "curve"}
+              "fit-tasks", "hparams", "fit-hparams", "versus", "curve", "ladder-points"}
     assert set(SUBCOMMANDS) <= fuzzed, set(SUBCOMMANDS) - fuzzed

@@ -37,6 +37,7 @@ INVOCATIONS = {
     ("fit-hparams",): ["fit-hparams", "{sweep}", "-o", "hparams.toml"],
     ("curve",): ["curve", "{curves}", "--run", "s0-h80", "--horizon", "2.4e9", "--n-params-column", "params",
                  "--batch-tokens", "1e5", "--schedule", "constant:peak=1e-3,warmup=1e6", "--no-backtest"],
+    ("ladder-points",): ["ladder-points", "{curves}", "--n-params-column", "params", "-o", "points.csv"],
     ("distill",): ["distill", "--student", "1B", "--tokens", "20B", "--teacher-loss", "2.3"],
     ("fit",): ["fit", "{runs}", "-o", "fitted.toml"],
     ("design",): ["design", "--flops", "1e18", "--flops", "1e19"],
