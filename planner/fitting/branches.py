@@ -119,8 +119,8 @@ def _run_points(trunk: RunCurve | None, branches: Sequence[RunCurve], warnings: 
             warnings.append(f"run {run}: branch {b.branch} ends at a learning rate {eta / peak:.2f}x its peak, not "
                             f"decayed (at most {DECAYED:g}x); it gives no point")
             continue
-        before = trunk.tokens[trunk.tokens < b.tokens[0]] if trunk is not None else ()
-        fork = float(before[-1]) if len(before) else 0.0
+        before = [float(t) for t in trunk.tokens if t < b.tokens[0]] if trunk is not None else []
+        fork = before[-1] if before else 0.0
         found.append((LadderPoint(run, b.branch, b.n_params, float(b.tokens[-1]), float(b.loss[-1]), fork, eta),
                       fork))
     found.sort(key=lambda p: (p[0].fork_tokens, p[0].n_tokens))
