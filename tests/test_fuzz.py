@@ -350,7 +350,8 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     """The figures too: plan plot frontier | isoflop | fit with odd values and files, written into a fresh folder."""
     out = tmp_path_factory.mktemp("figures")
-    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs", "tasks", "versus"]))
+    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs", "tasks", "versus",
+                                      "curve"]))
     target = data.draw(st.sampled_from(["f.png", "f.svg", "f.txt", "", "sub/f.png", str(files["law:fifo"])]))
     args = ["plot", kind, "-o", str(out / target) if target and not target.startswith("/") else target]
     if kind == "tasks":
@@ -361,6 +362,11 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     elif kind == "versus":
         side = st.one_of(presets, law_choice(files).map(lambda k: str(files[k])))
         args[2:2] = [data.draw(side), data.draw(side)]
+    elif kind == "curve":
+        data_file = data.draw(st.sampled_from(sorted(k for k in files if k.startswith(("runs:", "ladder:")))))
+        args[2:2] = [str(files[data_file]), "--horizon", data.draw(numbers), "--no-backtest"]
+        args += option_pairs(data.draw, {"--run": texts, "--batch-tokens": numbers, "--method": st.sampled_from(
+            ["tissue", "multi-power", "x"]), "--schedule": st.sampled_from(["cosine:peak=1e-3", "x", "constant:peak=1"])})
     elif kind in ("fit", "curves", "isoflop-runs"):
         if kind == "isoflop-runs":
             args[1] = "isoflop"
