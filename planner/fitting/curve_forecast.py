@@ -97,7 +97,7 @@ class CurveForecast:
 
 
 def to_curve(run: RunCurve, step_tokens: float, *, until: float | None = None, schedule: Schedule | None = None,
-             skip: float = SKIP_FRACTION, predict_at: Sequence[float] = ()) -> Curve:
+             skip: float = SKIP_FRACTION, predict_at: "Sequence[float] | numpy.ndarray" = ()) -> Curve:
     """``run`` on a step grid of ``step_tokens``: its checkpoints (those past the warm-up and ``skip`` of the run)
     with their losses, or, with ``predict_at``, those positions with no loss. Rates from ``schedule`` (default the
     run's own), else from the logged column; ``until`` extends the grid."""
