@@ -139,3 +139,19 @@ def test_curves_without_a_step_size_ask_for_batch_tokens(tmp_path):
     path.write_text("run,n_params,tokens,loss,learning_rate\na,1e8,1e6,3.0,1e-3\na,1e8,2e6,2.9,1e-3\n")
     r = invoke("curve", path, "--horizon", 4e6)
     assert r.exit_code == 1 and "--batch-tokens" in r.output
+
+
+def test_a_run_logged_without_its_rate_is_fitted_under_the_schedule_given(tmp_path):
+    """--schedule is the run's own schedule: it gives the rate of the logged part too, not only beyond it."""
+    path = write_curves(tmp_path / "curves.csv", horizons=(4000,), upto=0.6)
+    rows = list(csv.DictReader(path.read_text().splitlines()))
+    bare = tmp_path / "bare.csv"
+    with open(bare, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["run", "n_params", "tokens", "loss", "batch_size_in_tokens"])
+        w.writerows([r["run"], r["n_params"], r["tokens"], r["loss"], r["batch_size_in_tokens"]] for r in rows)
+    spec = f"cosine:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1"
+    r = invoke("curve", bare, "--horizon", 4000 * STEP, "--schedule", spec, "--format", "json", "--no-backtest")
+    assert r.exit_code == 0, r.output
+    tissue = {row["method"]: row for row in json.loads(r.stdout)}["tissue"]
+    assert tissue["predicted_loss"] == pytest.approx(truth_at(4000), rel=0.01)

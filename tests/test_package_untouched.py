@@ -53,7 +53,7 @@ INVOCATIONS = {
     ("plot", "frontier"): ["plot", "frontier", "-p", "epoch", "-o", "frontier.png"],
     ("plot", "isoflop"): ["plot", "isoflop", "--flops", "1e20", "--flops", "1e22", "-o", "isoflop.svg"],
     ("plot", "curves"): ["plot", "curves", "{curves}", "-o", "curves.png"],
-    ("plot", "curve"): ["plot", "curve", "{curves}", "--run", "s0-h80", "--horizon", "2.4e9", "--n-params-column",
+    ("plot", "curve"): ["plot", "curve", "{curves}", "--run", "s0-h5", "--horizon", "2e8", "--n-params-column",
                         "params", "--batch-tokens", "1e5", "--schedule", "constant:peak=1e-3,warmup=1e6",
                         "--no-backtest", "-o", "curve.png"],
     ("plot", "fit"): ["plot", "fit", "{runs}", "-o", "fit.png"],

@@ -172,12 +172,16 @@ def _curve_predict(method, runs_fit, target, horizon, schedule, step_tokens):
     return pred, fit.rms_log_residual if np.isfinite(fit.rms_log_residual) else 0.0
 
 
-def _fit_runs(runs, run, horizon):
+def _fit_runs(runs, run, horizon, schedule=None):
     """The runs a curve law is fitted on to predict ``run`` at ``horizon``: the finished runs of its size (those
-    ending below the horizon, shortest first) and ``run`` itself while in progress."""
+    ending below the horizon, shortest first) and ``run`` itself while in progress, under ``schedule`` if given."""
+    import dataclasses
+
     finished = sorted((r for r in _same_size(runs, run.n_params) if r.run != run.run and r.end < horizon),
                       key=lambda r: r.end)
-    return finished + ([run] if run.end < horizon * (1 - HORIZON_RTOL) else [])
+    if run.end >= horizon * (1 - HORIZON_RTOL):
+        return finished
+    return finished + [dataclasses.replace(run, schedule=schedule) if schedule is not None else run]
 
 
 def _final_predict(finished, horizon):
@@ -200,8 +204,8 @@ def forecast_curve(runs: Sequence[RunCurve], target: str, horizon: float, *, sch
     if target not in by_id:
         raise FitError(f"no run '{target}' in the curves (runs: {', '.join(sorted(by_id))})")
     run = by_id[target]
-    fit_runs = _fit_runs(runs, run, horizon)
-    finished = [r for r in fit_runs if r is not run]
+    fit_runs = _fit_runs(runs, run, horizon, schedule)
+    finished = [r for r in fit_runs if r.run != target]
     in_progress = len(fit_runs) > len(finished)
     warnings: list[str] = []
     rows: list[Prediction] = []
@@ -274,7 +278,7 @@ def schedule_alternatives(runs: Sequence[RunCurve], target: str, horizon: float,
     import numpy as np
 
     run = {r.run: r for r in runs}[target]
-    curves = [c for c in (to_curve(r, step_tokens) for r in _fit_runs(runs, run, horizon)) if len(c.at)]
+    curves = [c for c in (to_curve(r, step_tokens) for r in _fit_runs(runs, run, horizon, schedule)) if len(c.at)]
     if not curves:
         raise FitError(f"no curve of {target}'s size to fit a curve law on")
     targets = [to_curve(run, step_tokens, until=horizon, schedule=s, predict_at=[horizon])
@@ -323,7 +327,7 @@ def curve_path(runs: Sequence[RunCurve], target: str, horizon: float, *, method:
     if target not in by_id:
         raise FitError(f"no run '{target}' in the curves (runs: {', '.join(sorted(by_id))})")
     run = by_id[target]
-    fit_runs = _fit_runs(runs, run, horizon)
+    fit_runs = _fit_runs(runs, run, horizon, schedule)
     law = _curve_fit(method, fit_runs, step_tokens).law
     x = np.linspace(min(float(run.tokens[0]), horizon), horizon, points)
     curve = to_curve(run, step_tokens, until=horizon, schedule=schedule, predict_at=x)
