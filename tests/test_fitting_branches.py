@@ -172,3 +172,10 @@ def test_saving_is_the_separate_runs_minus_trunk_and_decays(ends_k, cooldown, ex
     ladder = ladder_points([trunk, *branches]).ladder
     assert ladder.saved_tokens == pytest.approx(sum(ends) - (trunk_end + sum(e - f for e, f in zip(ends, forks))))
     assert sum(r.new_tokens for r in ladder.rungs) <= ladder.trained_tokens + 1e-9
+
+
+def test_a_branch_of_another_size_than_its_trunk_is_refused():
+    trunk = RunCurve("r", 1e8, np.array([1e6, 2e6]), np.array([3.1, 3.0]))
+    branch = RunCurve("r", 2e8, np.array([2.5e6]), np.array([2.8]), branch="b")
+    with pytest.raises(FitError, match="branch b has N = 2e\\+08.*give it the trunk's n_params"):
+        ladder_points([trunk, branch])

@@ -94,11 +94,11 @@ def _decay_start(curve: RunCurve, end: int, after: float, peak: float) -> float:
 
 
 def _run_points(trunk: RunCurve | None, branches: Sequence[RunCurve], warnings: list[str]):
-    """(points with their decay starts, trunk tokens) of one run."""
+    """(the points of one run in order along its trunk, the trunk's last tokens)."""
     run = (trunk or branches[0]).run
-    peak = max(float(c.rates.max()) for c in ([trunk] if trunk else []) + list(branches) if c.rates is not None) \
-        if any(c.rates is not None for c in ([trunk] if trunk else []) + list(branches)) else math.nan
-    found: list[tuple[LadderPoint, float]] = []
+    logged = [float(c.rates.max()) for c in ([trunk] if trunk else []) + list(branches) if c.rates is not None]
+    peak = max(logged) if logged else math.nan
+    found: list[LadderPoint] = []
     if trunk is not None:
         if trunk.rates is not None:
             ends = _decay_ends(trunk, peak)
@@ -110,10 +110,11 @@ def _run_points(trunk: RunCurve | None, branches: Sequence[RunCurve], warnings: 
         for i in ends:
             D = float(trunk.tokens[i])
             eta = float(trunk.rates[i]) if trunk.rates is not None else math.nan
-            found.append((LadderPoint(run, "", trunk.n_params, D, float(trunk.loss[i]), D, eta), math.nan))
+            found.append(LadderPoint(run, "", trunk.n_params, D, float(trunk.loss[i]), D, eta))
     for b in branches:
         if trunk is not None and abs(b.n_params / trunk.n_params - 1) > SAME_SIZE_RTOL:
-            raise FitError(f"run {run}: branch {b.branch} has N = {b.n_params:.4g}, its trunk {trunk.n_params:.4g}")
+            raise FitError(f"run {run}: branch {b.branch} has N = {b.n_params:.4g}, its trunk {trunk.n_params:.4g}; "
+                           f"a branch continues its run: give it the trunk's n_params")
         eta = float(b.rates[-1]) if b.rates is not None else math.nan
         if eta > DECAYED * peak:
             warnings.append(f"run {run}: branch {b.branch} ends at a learning rate {eta / peak:.2f}x its peak, not "
@@ -121,9 +122,8 @@ def _run_points(trunk: RunCurve | None, branches: Sequence[RunCurve], warnings: 
             continue
         before = [float(t) for t in trunk.tokens if t < b.tokens[0]] if trunk is not None else []
         fork = before[-1] if before else 0.0
-        found.append((LadderPoint(run, b.branch, b.n_params, float(b.tokens[-1]), float(b.loss[-1]), fork, eta),
-                      fork))
-    found.sort(key=lambda p: (p[0].fork_tokens, p[0].n_tokens))
+        found.append(LadderPoint(run, b.branch, b.n_params, float(b.tokens[-1]), float(b.loss[-1]), fork, eta))
+    found.sort(key=lambda p: (p.fork_tokens, p.n_tokens))
     return found, (trunk.end if trunk is not None else 0.0)
 
 
@@ -152,8 +152,8 @@ def ladder_points(curves: Sequence[RunCurve]) -> LadderPoints:
             k = len(runs_of_size) - 1
         runs_of_size[k] = (runs_of_size[k][0], runs_of_size[k][1] + 1)
         left = 0.0
-        for p, fork in found:
-            decay = fork if p.branch else _decay_start(trunk, int(np.searchsorted(trunk.tokens, p.n_tokens)), left,
+        for p in found:
+            decay = p.fork_tokens if p.branch else _decay_start(trunk, int(np.searchsorted(trunk.tokens, p.n_tokens)), left,
                                                        float(trunk.rates.max()) if trunk.rates is not None else 0.0) \
                 if trunk is not None else left
             rungs.append(Rung(n_params=p.n_params, multiple=math.nan, horizon_tokens=math.nan, n_tokens=p.n_tokens,
