@@ -97,10 +97,31 @@ def test_schedule_alternative_gives_the_difference_with_its_interval(tmp_path):
                "--no-backtest")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    alt = {a["method"]: a for a in doc["alternatives"]}["tissue"]
+    alt = {p["method"]: p for p in doc["predictions"]}["tissue"]["alternatives"][0]
     expected = truth_at(4000, "wsd") - truth_at(4000)
     assert alt["difference"] == pytest.approx(expected, rel=0.05, abs=2e-4)
     assert alt["difference_low"] <= alt["difference"] <= alt["difference_high"]
+
+
+def test_csv_carries_the_alternatives_one_line_each_with_its_method(tmp_path):
+    path = write_curves(tmp_path / "curves.csv", horizons=(1000, 2000, 4000))
+    wsd = f"wsd:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1,decay=0.2"
+    const = f"constant:peak={PEAK},warmup={WARMUP * STEP:g}"
+    r = invoke("curve", path, "--horizon", 4000 * STEP, "--run", "r4000", "--alternative", wsd, "--alternative",
+               const, "--format", "csv", "--no-backtest")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(r.stdout.splitlines()))
+    with_alt = [row for row in rows if row["alternatives_schedule"]]
+    # two curve laws x two alternatives, each on a line of its own that repeats its method's prediction
+    assert sorted((row["method"], row["alternatives_schedule"].split(":")[0]) for row in with_alt) == \
+        [("multi-power", "constant"), ("multi-power", "wsd"), ("tissue", "constant"), ("tissue", "wsd")]
+    tissue = {row["alternatives_schedule"].split(":")[0]: row for row in with_alt if row["method"] == "tissue"}
+    expected = truth_at(4000, "wsd") - truth_at(4000)
+    assert float(tissue["wsd"]["alternatives_difference"]) == pytest.approx(expected, rel=0.05, abs=2e-4)
+    # a constant rate never anneals: a higher final loss than the cosine run's own
+    assert float(tissue["constant"]["alternatives_difference"]) > 0
+    assert float(tissue["wsd"]["alternatives_predicted_loss"]) == pytest.approx(
+        float(tissue["wsd"]["predicted_loss"]) + float(tissue["wsd"]["alternatives_difference"]), rel=1e-9)
 
 
 @pytest.mark.parametrize("spec, words", [("cosin:peak=1e-3", "unknown schedule"),
@@ -118,3 +139,19 @@ def test_curves_without_a_step_size_ask_for_batch_tokens(tmp_path):
     path.write_text("run,n_params,tokens,loss,learning_rate\na,1e8,1e6,3.0,1e-3\na,1e8,2e6,2.9,1e-3\n")
     r = invoke("curve", path, "--horizon", 4e6)
     assert r.exit_code == 1 and "--batch-tokens" in r.output
+
+
+def test_a_run_logged_without_its_rate_is_fitted_under_the_schedule_given(tmp_path):
+    """--schedule is the run's own schedule: it gives the rate of the logged part too, not only beyond it."""
+    path = write_curves(tmp_path / "curves.csv", horizons=(4000,), upto=0.6)
+    rows = list(csv.DictReader(path.read_text().splitlines()))
+    bare = tmp_path / "bare.csv"
+    with open(bare, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["run", "n_params", "tokens", "loss", "batch_size_in_tokens"])
+        w.writerows([r["run"], r["n_params"], r["tokens"], r["loss"], r["batch_size_in_tokens"]] for r in rows)
+    spec = f"cosine:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1"
+    r = invoke("curve", bare, "--horizon", 4000 * STEP, "--schedule", spec, "--format", "json", "--no-backtest")
+    assert r.exit_code == 0, r.output
+    tissue = {row["method"]: row for row in json.loads(r.stdout)}["tissue"]
+    assert tissue["predicted_loss"] == pytest.approx(truth_at(4000), rel=0.01)

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from planner.fitting.curve_forecast import RunCurve, final_loss_law, forecast
+from planner.fitting.curve_forecast import RunCurve, final_loss_law, forecast_curve
 
 from .reference import olmo_ladder_dir
 
@@ -37,7 +37,7 @@ def test_olmo_ladder_backtest_predicts_the_10x_final_loss(size):
     lands within 0.3% either side. Bounds: curve laws within (-0.2%, +1%), final-loss within 0.5%."""
     runs, batch = olmo_runs(size)
     target = runs[-1]
-    result = forecast(runs, target.run, target.end, step_tokens=batch, backtest=False)
+    result = forecast_curve(runs, target.run, target.end, step_tokens=batch, backtest=False)
     error = {p.method: p.predicted_loss / target.loss[-1] - 1 for p in result.predictions}
     assert set(error) == {"multi-power", "tissue", "final-loss"}
     for method in ("multi-power", "tissue"):

@@ -157,7 +157,8 @@ PLAN_OPTIONS = {
 def invocations(draw, files):
     command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
                                     "cite", "hardware", "shape", "design", "ladder", "fit", "distill", "tasks",
-                                    "fit-tasks", "hparams", "fit-hparams", "versus", "curve"]))
+                                    "fit-tasks", "hparams", "fit-hparams", "versus", "curve",
+                                    "ladder-points"]))
     if command == "plain":
         # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
         budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
@@ -254,6 +255,11 @@ def invocations(draw, files):
             "--schedule": st.sampled_from(["cosine:peak=1e-3", "wsd:peak=1e-3,decay=2", "step:peak=1", "x", "",
                                            "constant:peak=-1", "linear:peak=1e-3,at=1/2,warmup=0"]),
             "--alternative": st.sampled_from(["wsd:peak=1e-3,warmup=1e6", "cosine:peak=nan", "=,"])})
+    elif command == "ladder-points":
+        data = draw(st.sampled_from(sorted(k for k in files if k.startswith(("runs:", "ladder:")))))
+        args = ["ladder-points", str(files[data])] + option_pairs(draw, {
+            "--branch-column": texts, "--lr-column": texts, "--run-column": texts, "--loss-column": texts,
+            "--format": formats})
     elif command == "tasks":
         args = ["tasks"] + (["show", draw(st.one_of(PLAN_OPTIONS["--tasks"], law_choice(files).map(
             lambda k: str(files[k]))))] if draw(st.booleans()) else [])
@@ -351,7 +357,8 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     """The figures too: plan plot frontier | isoflop | fit with odd values and files, written into a fresh folder."""
     out = tmp_path_factory.mktemp("figures")
-    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs", "tasks", "versus"]))
+    kind = data.draw(st.sampled_from(["frontier", "isoflop", "fit", "curves", "isoflop-runs", "tasks", "versus",
+                                      "curve"]))
     target = data.draw(st.sampled_from(["f.png", "f.svg", "f.txt", "", "sub/f.png", str(files["law:fifo"])]))
     args = ["plot", kind, "-o", str(out / target) if target and not target.startswith("/") else target]
     if kind == "tasks":
@@ -362,6 +369,11 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     elif kind == "versus":
         side = st.one_of(presets, law_choice(files).map(lambda k: str(files[k])))
         args[2:2] = [data.draw(side), data.draw(side)]
+    elif kind == "curve":
+        data_file = data.draw(st.sampled_from(sorted(k for k in files if k.startswith(("runs:", "ladder:")))))
+        args[2:2] = [str(files[data_file]), "--horizon", data.draw(numbers), "--no-backtest"]
+        args += option_pairs(data.draw, {"--run": texts, "--batch-tokens": numbers, "--method": st.sampled_from(
+            ["tissue", "multi-power", "x"]), "--schedule": st.sampled_from(["cosine:peak=1e-3", "x", "constant:peak=1"])})
     elif kind in ("fit", "curves", "isoflop-runs"):
         if kind == "isoflop-runs":
             args[1] = "isoflop"
@@ -380,5 +392,5 @@ def test_no_figure_invocation_crashes(files, fast_fits, tmp_path_factory, data):
 def test_the_fuzz_reaches_every_subcommand():
     """A command added to planner must be added to the fuzz too."""
     fuzzed = {"compare", "presets", "cite", "hardware", "shape", "design", "fit", "plot", "distill", "tasks",
-              "fit-tasks", "hparams", "fit-hparams", "versus", "curve"}
+              "fit-tasks", "hparams", "fit-hparams", "versus", "curve", "ladder-points"}
     assert set(SUBCOMMANDS) <= fuzzed, set(SUBCOMMANDS) - fuzzed

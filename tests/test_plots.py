@@ -293,3 +293,77 @@ def test_a_figure_near_the_float_limit_is_a_one_line_error(tmp_path):
                           "the figure cannot be drawn: its values reach too near the float limit")
     assert list(tmp_path.iterdir()) == []
     assert invoke("plot", "frontier", "--flops-range", "1e10", "1e250", "-o", str(out)).exit_code == 0
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# plan plot curve
+
+
+def _curve_inputs(tmp_path):
+    """Runs of one size from Tissue et al.'s law (tests/test_cli_curve.py), the longest logged to 60%."""
+    from planner.cli.schedule_option import parse_schedule
+    from planner.files.curve_runs import read_curve_runs
+
+    from .test_cli_curve import PEAK, STEP, WARMUP, write_curves
+
+    path = write_curves(tmp_path / "curves.csv", horizons=(1000, 2000, 4000), upto=0.6)
+    runs = read_curve_runs(path).runs
+    schedule = parse_schedule(f"cosine:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1", horizon=4000 * STEP)
+    return path, runs, schedule, STEP
+
+
+@needs_matplotlib
+def test_curve_figure_draws_the_logged_run_the_law_the_prediction_and_the_schedule(tmp_path):
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    from planner.fitting.curve_forecast import curve_path, forecast_curve
+    from planner.plots import curve_figure
+
+    _, runs, schedule, step = _curve_inputs(tmp_path)
+    horizon = 4000 * step
+    result = forecast_curve(runs, "r4000", horizon, schedule=schedule, step_tokens=step, methods=("tissue",),
+                            backtest=True)
+    path = curve_path(runs, "r4000", horizon, method="tissue", step_tokens=step, schedule=schedule)
+    run = runs[-1]
+    fig = curve_figure(run, runs[:-1], path, result.predictions[0], horizon=horizon)
+    ax, ax_lr = fig.axes
+    # (a) the logged checkpoints, exactly
+    logged = [c for c in ax.collections if isinstance(c, PathCollection)][0]
+    assert np.allclose(logged.get_offsets(), np.column_stack([run.tokens, run.loss]))
+    # the other runs, one thin line each, through their own checkpoints
+    thin = [line for line in ax.lines if line.get_label() == "other runs of its size" or line.get_color() == "#999999"]
+    assert len(thin) == 2 and np.allclose(thin[1].get_ydata(), runs[1].loss)
+    # the law: solid to the last checkpoint, dashed from it to the horizon, ending at the predicted loss
+    solid, dashed = (line for line in ax.lines if "law" in str(line.get_label()))
+    assert max(solid.get_xdata()) <= run.end and min(dashed.get_xdata()) >= run.end
+    assert max(dashed.get_xdata()) == pytest.approx(horizon)
+    p = result.predictions[0]
+    assert dashed.get_ydata()[-1] == pytest.approx(p.predicted_loss, rel=1e-9)
+    # the band along the extrapolation keeps the interval's relative width, and holds the law's path
+    band = [c for c in ax.collections if isinstance(c, PolyCollection)][0]
+    ys = band.get_paths()[0].vertices[:, 1]
+    assert ys.min() == pytest.approx(dashed.get_ydata().min() * p.predicted_loss_low / p.predicted_loss, rel=1e-6)
+    assert ys.max() == pytest.approx(dashed.get_ydata().max() * p.predicted_loss_high / p.predicted_loss, rel=1e-6)
+    # the prediction at the horizon: its marker at (horizon, predicted loss)
+    marker = [line for line in ax.lines if line.get_marker() == "o"][0]
+    assert marker.get_xdata()[0] == horizon and marker.get_ydata()[0] == pytest.approx(p.predicted_loss)
+    # (b) the schedule given to the law, step by step, and the logged rate
+    rate_line = ax_lr.lines[0]
+    assert np.allclose(rate_line.get_ydata(), path.rates)
+    assert rate_line.get_xdata()[-1] == pytest.approx(horizon)
+    assert np.allclose(ax_lr.collections[0].get_offsets()[:, 1], run.rates)
+
+
+@needs_matplotlib
+def test_plot_curve_writes_the_figure_and_an_unknown_run_is_one_line(tmp_path):
+    from .test_cli_curve import PEAK, STEP, WARMUP
+
+    path, _, _, _ = _curve_inputs(tmp_path)
+    out = tmp_path / "curve.svg"
+    r = invoke("plot", "curve", str(path), "--horizon", str(4000 * STEP), "--run", "r4000", "--no-backtest",
+               "--schedule", f"cosine:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "Training curve" in text and "r4000" in text and "Learning-rate schedule" in text
+    r = invoke("plot", "curve", str(path), "--horizon", str(4000 * STEP), "--run", "nope", "-o", str(out), "--force")
+    assert r.exit_code == 2 and "no run 'nope'" in r.output and "Traceback" not in r.output

@@ -472,7 +472,7 @@ def test_a_python_law_with_extreme_flops_per_param_token_is_blamed_by_name():
     (["distill", "--student", "1B", "--tokens", "20B", "--teacher-params", "1e300", "--teacher-tokens", "1e12"],
      "the teacher's logit FLOPs 2·N_T·D_S is not a finite number (inf): with teacher params 1e+300"),
     (["design", "--params", "1B", "--tokens-per-param", "1e300"], "the horizon D₁ is not a finite number (inf)"),
-    (["design", "--params", "1B", "--multiples", "1e300"], "the ladder's tokens Σ m·D₁ is not a finite number (inf)"),
+    (["design", "--params", "1B", "--multiples", "1e300"], "a rung's tokens m·D₁ is not a finite number (inf)"),
     (["design", "--params", "1e100", "--tokens-per-param", "1e200"],
      "a rung's compute 6·N·D is not a finite number (inf): with N = 1e+100 and D = 1e+300"),
     (["design", "--flops", "1e21", "--gpu", "h100", "--mfu", "1e-6", "--usd-per-gpu-hour", "1e300"],

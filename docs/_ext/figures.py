@@ -1,9 +1,10 @@
 """A Sphinx extension that draws the site's figures while it builds, with the commands the pages show.
 
 A page shows a figure as ``{figure} /_figures/NAME``; some console example of the docs runs
-``plan plot ... -o NAME``. Before the pages are read, that command runs (in a fresh folder, as the tests run it) and
-its file is copied to docs/_figures/ (git-ignored), so a figure on the site is what the command draws today. A
-figure no command draws, or a command that fails, stops the build.
+``plan plot ... -o NAME``. Before the pages are read, that command runs (in a fresh folder, as the tests run it, after
+the examples before it on its page that are not plan commands: the steps that make its input files) and its file is
+copied to docs/_figures/ (git-ignored), so a figure on the site is what the command draws today. A figure no command
+draws, or a command that fails, stops the build.
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ def command_for(name: str):
     return None
 
 
+def setup_steps(ex):
+    """The examples before ``ex`` on its page that are not plan commands (those that make the files it reads)."""
+    steps = []
+    for block in examples.blocks(ex.page):
+        for other in block.examples:
+            if other.line >= ex.line:
+                return steps
+            if not other.command.startswith("plan "):
+                steps.append(other)
+    return steps
+
+
 def draw(app) -> None:
     srcdir = Path(app.srcdir)
     out = srcdir / "_figures"
@@ -42,6 +55,9 @@ def draw(app) -> None:
         if ex is None:
             raise RuntimeError(f"docs: no console example runs 'plan plot ... -o {name}' for the figure /_figures/{name}")
         with tempfile.TemporaryDirectory() as folder:
+            examples.prepare(Path(folder))
+            for step in setup_steps(ex):
+                examples.run(step, Path(folder))
             printed = examples.run(ex, Path(folder))
             made = Path(folder) / name
             if not made.is_file():

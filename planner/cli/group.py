@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "distill": "planner.cli.distill:distill",
     "fit": "planner.cli.fit:fit_command",
     "curve": "planner.cli.curve:curve",
+    "ladder-points": "planner.cli.ladder_points:ladder_points_command",
     "design": "planner.cli.design:design",
     "hparams": "planner.cli.hparams:hparams",
     "fit-hparams": "planner.cli.hparams:fit_hparams",

@@ -1,5 +1,5 @@
 """``plan plot``: figures of laws (``frontier``, ``isoflop``), of a fit to runs (``fit``), of a user's isoFLOP
-sweeps (``isoflop RUNS``) and training curves (``curves``).
+sweeps (``isoflop RUNS``), training curves (``curves``) and one run's curve with its forecast (``curve``).
 
 matplotlib loads only when a figure is drawn (``pip install 'scaling-planner[plot]'``); the group's help needs
 none.
@@ -15,14 +15,16 @@ from ..files.presets import DEFAULT_PRESET, load_task_laws
 from ..files.runs import read_ladder
 from ..planning.uncertainty import has_uncertainty
 from ..plots.common import figure_format, require_matplotlib, save_figure
+from ..plots.curve import curve_figure
 from ..plots.fits import curves_figure, fit_figure, isoflop_runs_figure
 from ..plots.laws import frontier_figure, isoflop_figure
 from ..plots.tasks import tasks_figure
 from ..plots.versus import versus_figure
+from .curve import curve_input_options, curve_inputs
 from .completion import complete_path, complete_preset, complete_task, complete_task_law
 from .inputs import law_options, laws_options, load_law, load_laws, read_runs_options, runs_options
 from .isoflop import budget_options, curves_options, read_approach_runs
-from .output import warn
+from .output import Progress, warn
 from .plan_options import flops_budgets
 from .types import LEVEL, QUANTITY, option
 from .versus import check_range, comparison_options, guarded, load_pair
@@ -61,6 +63,7 @@ def plot():
       plan plot fit runs.csv -o fit.png
       plan plot isoflop sweeps.csv -o sweeps.png
       plan plot curves curves.csv -o envelope.png
+      plan plot curve curves.csv --horizon 38B --run 190M-10x -o curve.png
       plan plot tasks --tasks bhagia2024 --task mmlu --params 7B --tokens 4T -o mmlu.png
       plan plot versus hoffmann2022 besiroglu2024 -o versus.png
     """
@@ -165,6 +168,45 @@ def plot_curves(runs_file, run_column, output, force, **read):
     fig = curves_figure(result, label=Path(runs.source).name,
                         caption=f"Runs: {runs.source}, {len(result.extra['envelope'].runs)} runs, {len(runs)} "
                                 "checkpoints.")
+    _save(fig, output, force)
+
+
+@plot.command("curve")
+@curve_input_options
+@option("--method", type=click.Choice(("tissue", "multi-power")), default="tissue", show_default=True,
+        help="The curve law to draw (plan curve's back-test says which to trust).")
+@output_options
+def plot_curve(curves_file, horizon, run_id, schedule_text, batch_tokens, no_backtest, method, output, force,
+               run_column, n_params_column, tokens_column, loss_column, lr_column):
+    """A run's loss curve, the curve law fitted to it, its predicted final loss with the band, and the schedule.
+
+    CURVES, --horizon, --run and --schedule as 'plan curve' takes them: the law is fitted on the finished runs of the
+    run's size and the run's own logged part, and drawn to the horizon under its schedule, with the learning rate
+    beneath.
+
+    \b
+    Examples:
+      plan plot curve curves.csv --horizon 38B --run 190M-10x -o curve.png
+      plan plot curve curves.csv --horizon 20B --run mine --schedule wsd:peak=3e-4,warmup=200M -o wsd.svg
+    """
+    require_matplotlib()
+    # numpy and scipy: after the matplotlib check
+    from ..fitting.curve_forecast import curve_path, forecast_curve
+
+    runs, target, step, schedule = curve_inputs(curves_file, horizon, run_id, schedule_text, batch_tokens,
+                                                run_id=run_column, n_params=n_params_column, n_tokens=tokens_column,
+                                                loss=loss_column, learning_rate=lr_column)
+    with Progress() as note:
+        result = forecast_curve(runs, target, horizon, schedule=schedule, step_tokens=step, methods=(method,),
+                                backtest=not no_backtest, progress=note)
+    warn(result.warnings)
+    path = curve_path(runs, target, horizon, method=method, step_tokens=step, schedule=schedule)
+    run = next(r for r in runs if r.run == target)
+    others = [r for r in runs if r.run in path.fitted and r.run != target]
+    prediction = next(iter(result.predictions), None)
+    fig = curve_figure(run, others, path, prediction, horizon=horizon,
+                       caption=f"Curves: {Path(curves_file).name}; interval: the prediction × exp(±2·s), s the RMS "
+                               f"log error of the back-test (else of the fit).")
     _save(fig, output, force)
 
 

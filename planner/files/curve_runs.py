@@ -1,5 +1,6 @@
 """The reader of loss-curve files for ``plan curve``: one row per checkpoint with its run, the run's N, the tokens so
-far, the loss there, and where logged the learning rate there and the tokens per optimiser step.
+far, the loss there, and where logged the learning rate there, the tokens per optimiser step and the cooldown branch
+the row belongs to (empty on the run's trunk).
 
 Columns are recognised by name as in runs files (:data:`planner.fitting.runs.COLUMN_NAMES`), plus
 :data:`CURVE_COLUMN_NAMES`; the text is read through :func:`planner.files.safe.read_text`.
@@ -22,15 +23,18 @@ __all__ = ["CurveRuns", "read_curve_runs", "parse_curve_runs", "CURVE_COLUMN_NAM
 CURVE_COLUMN_NAMES = {
     "learning_rate": ("learning_rate", "lr", "optim/learning_rate_group0", "eta"),
     "batch_tokens": ("batch_tokens", "batch_size_in_tokens", "tokens_per_step"),
+    "branch": ("branch", "cooldown", "branch_id", "decay_branch"),
 }
 
 _OPTIONS = {"run_id": "--run-column", "n_params": "--n-params-column", "n_tokens": "--tokens-column",
-            "loss": "--loss-column", "learning_rate": "--lr-column", "batch_tokens": "--batch-tokens"}
+            "loss": "--loss-column", "learning_rate": "--lr-column", "batch_tokens": "--batch-tokens",
+            "branch": "--branch-column"}
 
 
 @dataclass(frozen=True)
 class CurveRuns:
-    """The runs of a curves file, in file order, and each run's tokens per step (where a column gives it)."""
+    """The curves of a curves file, in file order (a run's trunk, then each of its cooldown branches, where a
+    ``branch`` column names them), and each run's tokens per step (where a column gives it)."""
 
     runs: tuple[RunCurve, ...]
     step_tokens: Mapping[str, float]
@@ -39,7 +43,7 @@ class CurveRuns:
 
 def read_curve_runs(path: str | Path, **columns: str | None) -> CurveRuns:
     """Read a curves file (``"-"`` for stdin); ``columns`` name columns outright (``run_id=``, ``n_params=``,
-    ``n_tokens=``, ``loss=``, ``learning_rate=``). Raises :class:`~planner.base.errors.RunsError`."""
+    ``n_tokens=``, ``loss=``, ``learning_rate=``, ``branch=``). Raises :class:`~planner.base.errors.RunsError`."""
     from .safe import read_text
 
     p = str(path)
@@ -73,7 +77,7 @@ def parse_curve_runs(text: str, *, source: str = "<curves>", fmt: str | None = N
                             f"with {_OPTIONS[field]}")
     if not records:
         raise RunsError(f"{source} has no checkpoints (no data rows after the header)")
-    per_run: dict[str, list] = {}
+    per_run: dict[tuple[str, str], list] = {}
     batch: dict[str, set] = {}
     for line, rec in records:
         run = str(rec.get(found["run_id"], "")).strip()
@@ -85,15 +89,16 @@ def parse_curve_runs(text: str, *, source: str = "<curves>", fmt: str | None = N
                    math.nan)
         if "batch_tokens" in found:
             batch.setdefault(run, set()).add(_number(rec.get(found["batch_tokens"]), "batch_tokens", found["batch_tokens"], source, line))
-        per_run.setdefault(run, []).append(row)
+        branch = str(rec.get(found["branch"], "") or "").strip() if "branch" in found else ""
+        per_run.setdefault((run, branch), []).append(row)
     runs = []
-    for run, rows in per_run.items():
+    for (run, branch), rows in per_run.items():
         a = np.array(rows)
         if np.ptp(a[:, 0]) > 1e-6 * a[0, 0]:
             raise RunsError(f"{source}: run {run} changes its parameter count between checkpoints")
         a = a[np.argsort(a[:, 1], kind="stable")]
         rates = a[:, 3] if np.all(np.isfinite(a[:, 3])) else None
-        runs.append(RunCurve(run, float(a[0, 0]), a[:, 1], a[:, 2], rates))
+        runs.append(RunCurve(run, float(a[0, 0]), a[:, 1], a[:, 2], rates, branch=branch))
     for run, sizes in batch.items():
         if len(sizes) > 1:
             raise RunsError(f"{source}: run {run} changes its tokens per step "

@@ -17,11 +17,11 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from ..base.conventions import HUBER_DELTA
 from ..base.errors import FitError
-from ..laws.curve_laws import CURVE_LAWS, MAX_DROPS, Curve, make_law
+from ..laws.curve_laws import CURVE_LAWS, MAX_DROPS, Curve, MultiPowerLaw, TissueLaw, make_law
 from .objectives import huber
 
 __all__ = ["CurveFit", "fit_curve_law", "curve_objective", "KEEP"]
@@ -38,7 +38,7 @@ class CurveFit:
     logged points and curves, the RMS of the log residuals, whether L-BFGS-B converged, and the starts tried."""
 
     family: str
-    law: Any                         # MultiPowerLaw or TissueLaw (planner.laws.curve_laws)
+    law: "MultiPowerLaw | TissueLaw"
     objective: float
     n_points: int
     n_curves: int
@@ -114,7 +114,8 @@ def _bounds(family: str, L_min: float):
     return [(1e-6, L_min * 0.999), (1e-12, big), (1e-3, 3.0), (0.0, big), (1e-12, big), (1e-3, 5.0), (0.0, 3.0)]
 
 
-def fit_curve_law(family: str, curves: Sequence[Curve], *, delta: float = HUBER_DELTA, starts=None,
+def fit_curve_law(family: str, curves: Sequence[Curve], *, delta: float = HUBER_DELTA,
+                  starts: Sequence[Sequence[float]] | None = None,
                   max_drops: int = FIT_DROPS, keep: int = KEEP,
                   progress: Callable[[int, int], None] | None = None) -> CurveFit:
     """Fit ``family`` ("multi-power" or "tissue") to ``curves`` (one model size), coefficients shared."""

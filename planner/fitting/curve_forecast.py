@@ -34,7 +34,8 @@ from .curve_fit import fit_curve_law
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["RunCurve", "Prediction", "Forecast", "forecast", "Alternative", "schedule_alternatives", "final_loss_law",
+__all__ = ["RunCurve", "Prediction", "CurveForecast", "forecast_curve", "Alternative", "schedule_alternatives",
+           "CurvePath", "curve_path", "final_loss_law",
            "to_curve", "CURVE_METHODS", "FINAL_LOSS", "SKIP_FRACTION", "MIN_OBSERVED_FRACTION"]
 
 CURVE_METHODS = ("multi-power", "tissue")
@@ -53,7 +54,8 @@ INTERVAL_Z = 2.0
 @dataclass(frozen=True)
 class RunCurve:
     """One run's logged curve: id, N, tokens at each checkpoint, loss there, the logged learning rate there (or
-    None) and its schedule (or None); one of the two must be known to use a curve law."""
+    None) and its schedule (or None); one of the two must be known to use a curve law. ``branch`` names a cooldown
+    branch of the run (its rows after it left the run's trunk; "" for the trunk itself)."""
 
     run: str
     n_params: float
@@ -61,6 +63,7 @@ class RunCurve:
     loss: "numpy.ndarray"
     rates: "numpy.ndarray | None" = None
     schedule: Schedule | None = None
+    branch: str = ""
 
     @property
     def end(self) -> float:
@@ -82,7 +85,7 @@ class Prediction:
 
 
 @dataclass(frozen=True)
-class Forecast:
+class CurveForecast:
     """Every method's prediction for ``run`` at ``horizon`` tokens, the method the back-test favours (or None) and
     warnings."""
 
@@ -94,7 +97,7 @@ class Forecast:
 
 
 def to_curve(run: RunCurve, step_tokens: float, *, until: float | None = None, schedule: Schedule | None = None,
-             skip: float = SKIP_FRACTION, predict_at: Sequence[float] = ()) -> Curve:
+             skip: float = SKIP_FRACTION, predict_at: "Sequence[float] | numpy.ndarray" = ()) -> Curve:
     """``run`` on a step grid of ``step_tokens``: its checkpoints (those past the warm-up and ``skip`` of the run)
     with their losses, or, with ``predict_at``, those positions with no loss. Rates from ``schedule`` (default the
     run's own), else from the logged column; ``until`` extends the grid."""
@@ -152,14 +155,33 @@ def final_loss_law(tokens: Sequence[float], loss: Sequence[float]):
     return float(E), float(Bx), float(beta), float(math.sqrt(best.fun / len(L)))
 
 
+def _curve_fit(method, runs_fit, step_tokens):
+    """``method`` fitted on the curves of ``runs_fit`` (those with checkpoints left after the skips)."""
+    curves = [c for c in (to_curve(r, step_tokens) for r in runs_fit) if len(c.at)]
+    if not curves:
+        raise FitError("no checkpoint past the warm-up and the first 10% of a run to fit a curve law on")
+    return fit_curve_law(method, curves)
+
+
 def _curve_predict(method, runs_fit, target, horizon, schedule, step_tokens):
     import numpy as np
 
-    curves = [c for c in (to_curve(r, step_tokens) for r in runs_fit) if len(c.at)]
-    fit = fit_curve_law(method, curves)
+    fit = _curve_fit(method, runs_fit, step_tokens)
     pred = float(fit.law.loss(to_curve(target, step_tokens, until=horizon, schedule=schedule,
                                        predict_at=[horizon]))[0])
     return pred, fit.rms_log_residual if np.isfinite(fit.rms_log_residual) else 0.0
+
+
+def _fit_runs(runs, run, horizon, schedule=None):
+    """The runs a curve law is fitted on to predict ``run`` at ``horizon``: the finished runs of its size (those
+    ending below the horizon, shortest first) and ``run`` itself while in progress, under ``schedule`` if given."""
+    import dataclasses
+
+    finished = sorted((r for r in _same_size(runs, run.n_params) if r.run != run.run and r.end < horizon),
+                      key=lambda r: r.end)
+    if run.end >= horizon * (1 - HORIZON_RTOL):
+        return finished
+    return finished + [dataclasses.replace(run, schedule=schedule) if schedule is not None else run]
 
 
 def _final_predict(finished, horizon):
@@ -171,9 +193,9 @@ def _same_size(runs, n_params):
     return [r for r in runs if abs(r.n_params / n_params - 1) <= SAME_SIZE_RTOL]
 
 
-def forecast(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule: Schedule | None = None,
+def forecast_curve(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule: Schedule | None = None,
              step_tokens: float, methods: Sequence[str] = CURVE_METHODS + (FINAL_LOSS,), backtest: bool = True,
-             progress: Callable[[str, float, float], None] | None = None) -> Forecast:
+             progress: Callable[[str, float, float], None] | None = None) -> CurveForecast:
     """Predict run ``target``'s loss at ``horizon`` tokens (under ``schedule``, default its own) by each method;
     the other runs of its size whose last checkpoint is below ``horizon`` are the finished runs."""
     import numpy as np
@@ -182,9 +204,9 @@ def forecast(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule:
     if target not in by_id:
         raise FitError(f"no run '{target}' in the curves (runs: {', '.join(sorted(by_id))})")
     run = by_id[target]
-    finished = sorted((r for r in _same_size(runs, run.n_params) if r.run != target and r.end < horizon),
-                      key=lambda r: r.end)
-    in_progress = run.end < horizon * (1 - HORIZON_RTOL)
+    fit_runs = _fit_runs(runs, run, horizon, schedule)
+    finished = [r for r in fit_runs if r.run != target]
+    in_progress = len(fit_runs) > len(finished)
     warnings: list[str] = []
     rows: list[Prediction] = []
     for i_method, method in enumerate(methods):
@@ -206,7 +228,6 @@ def forecast(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule:
                                 f"{MIN_OBSERVED_FRACTION:.0%} needed: a curve extrapolated from its start alone is "
                                 f"unstable)")
                 continue
-            fit_runs = finished + ([run] if in_progress else [])
             try:
                 pred, rms = _curve_predict(method, fit_runs, run, horizon, schedule, step_tokens)
                 bt = [(_curve_predict(method, finished[:i], r, r.end, None, step_tokens)[0], r.loss[-1])
@@ -233,7 +254,7 @@ def forecast(runs: Sequence[RunCurve], target: str, horizon: float, *, schedule:
     favoured = min(tested, key=lambda p: p.backtest_error).method if tested else None
     if rows and favoured is None and backtest:
         warnings.append("no method could be back-tested: give finished runs of several horizons of this size")
-    return Forecast(run=target, horizon=float(horizon), predictions=tuple(rows), favoured=favoured,
+    return CurveForecast(run=target, horizon=float(horizon), predictions=tuple(rows), favoured=favoured,
                     warnings=tuple(warnings))
 
 
@@ -253,14 +274,11 @@ class Alternative:
 def schedule_alternatives(runs: Sequence[RunCurve], target: str, horizon: float, alternatives: Sequence[Schedule],
                           *, schedule: Schedule | None = None, step_tokens: float,
                           methods: Sequence[str] = CURVE_METHODS) -> tuple[Alternative, ...]:
-    """The same run under each alternative schedule, by each curve law fitted as in :func:`forecast`."""
+    """The same run under each alternative schedule, by each curve law fitted as in :func:`forecast_curve`."""
     import numpy as np
 
     run = {r.run: r for r in runs}[target]
-    fit_runs = [r for r in _same_size(runs, run.n_params) if r.run != target and r.end < horizon]
-    if run.end < horizon * (1 - HORIZON_RTOL):
-        fit_runs.append(run)
-    curves = [c for c in (to_curve(r, step_tokens) for r in fit_runs) if len(c.at)]
+    curves = [c for c in (to_curve(r, step_tokens) for r in _fit_runs(runs, run, horizon, schedule)) if len(c.at)]
     if not curves:
         raise FitError(f"no curve of {target}'s size to fit a curve law on")
     targets = [to_curve(run, step_tokens, until=horizon, schedule=s, predict_at=[horizon])
@@ -283,3 +301,35 @@ def schedule_alternatives(runs: Sequence[RunCurve], target: str, horizon: float,
         out += [Alternative(method, s, float(lv), float(d), float(d - INTERVAL_Z * e), float(d + INTERVAL_Z * e))
                 for s, lv, d, e in zip(alternatives, levels, delta, se)]
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class CurvePath:
+    """One curve law fitted as :func:`forecast_curve` fits it, along run ``run`` to ``horizon``: positions in
+    ``tokens`` and the law's ``loss`` there, the per-step learning rate ``rates`` (η at k·``step_tokens``, under the
+    schedule given, else the logged one) and the ids of the runs it was fitted on."""
+
+    method: str
+    run: str
+    tokens: "numpy.ndarray"
+    loss: "numpy.ndarray"
+    rates: "numpy.ndarray"
+    step_tokens: float
+    fitted: tuple[str, ...]
+
+
+def curve_path(runs: Sequence[RunCurve], target: str, horizon: float, *, method: str, step_tokens: float,
+               schedule: Schedule | None = None, points: int = 200) -> CurvePath:
+    """``method``'s law along run ``target`` from its first checkpoint to ``horizon`` at ``points`` positions."""
+    import numpy as np
+
+    by_id = {r.run: r for r in runs}
+    if target not in by_id:
+        raise FitError(f"no run '{target}' in the curves (runs: {', '.join(sorted(by_id))})")
+    run = by_id[target]
+    fit_runs = _fit_runs(runs, run, horizon, schedule)
+    law = _curve_fit(method, fit_runs, step_tokens).law
+    x = np.linspace(min(float(run.tokens[0]), horizon), horizon, points)
+    curve = to_curve(run, step_tokens, until=horizon, schedule=schedule, predict_at=x)
+    return CurvePath(method=method, run=target, tokens=curve.at * float(step_tokens), loss=law.loss(curve),
+                     rates=curve.rates, step_tokens=float(step_tokens), fitted=tuple(r.run for r in fit_runs))

@@ -22,7 +22,7 @@ from typing import Sequence
 from ..base.errors import QuantityError
 from ..base.units import check_finite
 
-__all__ = ["SCHEDULES", "Rung", "LadderPlan", "plan_ladder", "DEFAULT_DECAY_FRACTION"]
+__all__ = ["SCHEDULES", "Rung", "LadderPlan", "plan_ladder", "ladder_from_rungs", "DEFAULT_DECAY_FRACTION"]
 
 #: The ways to run a ladder (module docstring).
 SCHEDULES = ("separate", "wsd-s")
@@ -89,11 +89,8 @@ def plan_ladder(sizes: Sequence[float], horizons: Sequence[float], multiples: Se
         raise QuantityError("give one horizon for each of at least one size")
     f = decay_fraction
     rungs: list[Rung] = []
-    trained = separate = 0.0
     for N, D1 in zip(sizes, horizons):
         D1 = check_finite(D1, "the horizon D₁", f"N = {N:g} (D₁ = tokens per parameter × N, or N's optimal D)")
-        separate = check_finite(separate + sum(ms) * D1, "the ladder's tokens Σ m·D₁",
-                                f"multiples up to {ms[-1]:g} of horizons up to {max(horizons):g} tokens")
         previous = 0.0
         for i, m in enumerate(ms):
             end = check_finite(m * D1, "a rung's tokens m·D₁", f"N = {N:g}, D₁ = {D1:g} and multiple {m:g}")
@@ -103,7 +100,20 @@ def plan_ladder(sizes: Sequence[float], horizons: Sequence[float], multiples: Se
                 start, run, length = 0.0, i + 1, end
             rungs.append(Rung(n_params=float(N), multiple=m, horizon_tokens=float(D1), n_tokens=end, run=run,
                               period_start=start, decay_start=end - f * length, period_end=end, new_tokens=length))
-            trained += length
             previous = end
-    return LadderPlan(schedule=schedule, rungs=tuple(rungs), decay_fraction=f, trained_tokens=trained,
-                  separate_tokens=separate)
+    return ladder_from_rungs(schedule, rungs, f)
+
+
+def ladder_from_rungs(schedule: str, rungs: Sequence[Rung], decay_fraction: float,
+                      other_tokens: float = 0.0) -> LadderPlan:
+    """The ladder of ``rungs`` with its token arithmetic: separate runs train Σ D over the rungs (one run from scratch
+    to each point), this ladder Σ ``new_tokens`` + ``other_tokens`` (tokens trained that end at no point, e.g. a
+    trunk's stable tail past its last branch). ``plan_ladder`` plans one; ``planner.fitting.branches`` reads one off
+    the curves of a trained one."""
+    trained = sum(r.new_tokens for r in rungs) + float(other_tokens)
+    top = max((r.n_tokens for r in rungs), default=0.0)
+    separate = check_finite(sum(r.n_tokens for r in rungs), "the ladder's tokens Σ m·D₁",
+                            f"{len(rungs)} rungs of up to {top:g} tokens")
+    trained = check_finite(trained, "the tokens the ladder trains", f"{len(rungs)} rungs of up to {top:g} tokens")
+    return LadderPlan(schedule=schedule, rungs=tuple(rungs), decay_fraction=decay_fraction, trained_tokens=trained,
+                      separate_tokens=separate)

@@ -9,12 +9,14 @@ import math
 from ..base.units import format_count, format_loss4, format_text
 from .types import Block, Column, Report
 
-__all__ = ["curve_report", "PREDICTION_KEYS", "ALTERNATIVE_KEYS"]
+__all__ = ["curve_report", "PREDICTION_KEYS", "ALTERNATIVE_KEYS", "NESTED_ALTERNATIVE_KEYS"]
 
 PREDICTION_KEYS = ("run", "horizon_tokens", "method", "predicted_loss", "predicted_loss_low", "predicted_loss_high",
                    "backtest_error", "backtest_points", "favoured", "notes")
 ALTERNATIVE_KEYS = ("run", "horizon_tokens", "method", "schedule", "predicted_loss", "difference", "difference_low",
                     "difference_high")
+#: The keys of a prediction's nested ``alternatives`` (CSV: one line per alternative, ``alternatives_schedule`` ...).
+NESTED_ALTERNATIVE_KEYS = ("schedule", "predicted_loss", "difference", "difference_low", "difference_high")
 
 
 def _pct(x) -> str:
@@ -53,7 +55,7 @@ def _schedule_text(s) -> str:
 
 
 def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
-    """The report of :func:`planner.fitting.curve_forecast.forecast` (and of its schedule alternatives)."""
+    """The report of :func:`planner.fitting.curve_forecast.forecast_curve` (and of its schedule alternatives)."""
     rows = [{"run": forecast.run, "horizon_tokens": forecast.horizon, "method": p.method,
              "predicted_loss": p.predicted_loss, "predicted_loss_low": p.predicted_loss_low,
              "predicted_loss_high": p.predicted_loss_high, "backtest_error": p.backtest_error,
@@ -73,6 +75,8 @@ def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
               "residuals, which leave extrapolation out).", rule]
     footer += [f"{r['method']}: {r['notes']}" for r in rows if r["notes"]]
     sections: tuple[Report, ...] = ()
+    keys: tuple[str, ...] = PREDICTION_KEYS
+    nested: dict[str, tuple[str, ...]] = {}
     if alternatives:
         alt_rows = [{"run": forecast.run, "horizon_tokens": forecast.horizon, "method": a.method,
                      "schedule": _schedule_text(a.schedule), "predicted_loss": a.predicted_loss,
@@ -83,14 +87,18 @@ def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
                     Column("predicted_loss", "final loss", _loss, short="L"),
                     Column("difference", "difference", _signed, short="ΔL"),
                     Column("difference_interval", "interval", str, wrap=True))
+        # Human formats print the alternatives as a table of their own; machine formats carry them in the rows of
+        # the method that predicted them (a nested table: JSON nests it, CSV gives one line per alternative).
         sections = (Report(blocks=(Block([dict(r, difference_interval=_difference_interval(r)) for r in alt_rows]),),
                            columns=alt_cols, keys=ALTERNATIVE_KEYS, title="Under other schedules",
                            footer=("Difference: the alternative's final loss minus the run's own schedule's, same "
-                                   "fitted law; interval ± 2 jackknife standard errors over the fitted curves.",),
-                           name="alternatives"),)
-    # With alternatives the JSON is a document: the predictions and the alternatives under their names.
+                                   "fitted law; interval ± 2 jackknife standard errors over the fitted curves.",)),)
+        shown = [dict(r, alternatives=[{k: a[k] for k in NESTED_ALTERNATIVE_KEYS} for a in alt_rows
+                                       if a["method"] == r["method"]]) for r in shown]
+        keys, nested = PREDICTION_KEYS + ("alternatives",), {"alternatives": NESTED_ALTERNATIVE_KEYS}
+    # With alternatives the JSON is a document: the run, its horizon, the favoured method and the predictions.
     fields = {"run": forecast.run, "horizon_tokens": forecast.horizon, "favoured": forecast.favoured} \
         if alternatives else {}
-    return Report(blocks=(Block(shown),), columns=columns, keys=PREDICTION_KEYS,
+    return Report(blocks=(Block(shown),), columns=columns, keys=keys, nested=nested,
                   title=f"Final loss of {forecast.run}", footer=tuple(footer), sections=sections,
                   fields=fields, name="predictions" if alternatives else None, warnings=tuple(forecast.warnings))

@@ -13,7 +13,7 @@ from ..base.units import check_finite, format_count, format_flops, format_intege
 from ..planning.ladder import LadderPlan
 from .types import Block, Column, Report
 
-__all__ = ["RUN_KEYS", "with_run_settings", "run_columns", "run_footer", "ladder_report", "LADDER_KEYS"]
+__all__ = ["RUN_KEYS", "with_run_settings", "run_columns", "run_footer", "ladder_report", "saving_line", "LADDER_KEYS"]
 
 HPARAM_RUN_KEYS = ("learning_rate", "batch_tokens", "sequence_length", "batch_sequences", "batch_tokens_trainable",
                    "warmup_tokens", "warmup_steps", "steps")
@@ -100,6 +100,12 @@ def run_footer(hparam_law, cluster, count: str, sequence_length: int, hparams_at
     return lines
 
 
+def saving_line(lad: LadderPlan, separate: str) -> str:
+    """The tokens a ladder trains against separate runs to each of its points (``separate`` says how those add up)."""
+    return (f"Tokens: {format_count(lad.trained_tokens)} trained against {format_count(lad.separate_tokens)} for "
+            f"separate runs ({separate}), saving {format_count(lad.saved_tokens)} ({lad.saved_fraction:.0%}).")
+
+
 def ladder_report(lad: LadderPlan, law, horizon_note: str, k: float, *, hparam_law=None, cluster=None, count="total",
                   sequence_length: int = 2048, power_of_two: bool = False) -> Report:
     """The rungs of ``lad`` (one row each, size-major), how to run them, and the tokens the schedule saves."""
@@ -126,10 +132,7 @@ def ladder_report(lad: LadderPlan, law, horizon_note: str, k: float, *, hparam_l
                "goes on from the decayed point.")
     else:
         how = f"Schedule separate: one run from scratch per rung, each decaying over its last {f:.0%}."
-    saved = (f"Tokens: {format_count(lad.trained_tokens)} trained against {format_count(lad.separate_tokens)} for "
-             f"separate runs (Σ m·D₁ per size), saving {format_count(lad.saved_tokens)} "
-             f"({lad.saved_fraction:.0%}).")
-    footer = [f"Horizon D₁: {horizon_note}; C = {k:g}·N·D.", how, saved]
+    footer = [f"Horizon D₁: {horizon_note}; C = {k:g}·N·D.", how, saving_line(lad, "Σ m·D₁ per size")]
     if cluster is not None:
         from ..compute.hardware import cost
 
