@@ -2,13 +2,18 @@
 invalid values (extreme floats, odd strings, malformed law and runs files), never let an exception escape.
 
 For every invocation: no traceback and no exception but click's exit; exit status 0, 1 or 2; a failure is one
-``Error:`` line on stderr; a success's JSON is strict JSON (no NaN, no Infinity); and a plain compute-optimal plan
-of a shipped law spends its budget, k·N·D = C. CI runs it derandomised with at least 10,000 examples.
+``Error:`` line on stderr; no control character (ESC, BEL, NUL, …) of a hostile file reaches the terminal; a
+success's JSON is strict JSON (no NaN, no Infinity) whose plan rows have finite, positive N, D and C, and C
+reproducible from the row itself (k·N·D with the law's k, or a mixture of experts' FLOPs per token × D). The
+hostile inputs include fixed and tied coefficients, isoFLOP budget columns in the wrong unit, several target
+accuracies, distillation teachers at the float limit, and law and task files whose titles carry control characters.
+CI runs it derandomised with at least 10,000 examples.
 """
 
 import json
 import math
 import os
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +22,7 @@ from hypothesis import strategies as st
 
 from planner.cli import cli
 from planner.cli.group import SUBCOMMANDS
-from planner.files.presets import load_preset, preset_ids, preset_source
+from planner.files.presets import load_preset, load_task_laws, preset_ids, preset_source, task_law_source
 
 #: The random search over commands: the slow suite (CI runs it; pytest -m "not slow" leaves it out).
 pytestmark = pytest.mark.slow
@@ -51,6 +56,10 @@ def laws_and_runs(folder):
         "uncnum": "uncertainty = 3\n" + base.split("[uncertainty]")[0], "notoml": "this is = = not toml",
         "empty": "", "bom": "\ufeff" + base, "misspelt": base.replace("interval_level", "interval_levle"),
         "binary": "\x00\xff\xfe",
+        "hostile": base.replace('title = "', 'title = "\\u001b[2J\\u001b[31mred\\u0007 bell \\u0000 nul \\u009b ', 1),
+        "tasks-hostile": task_law_source(load_task_laws("bhagia2024")).replace(
+            'title = "', 'title = "\\u001b]0;owned\\u0007\\u0000 ', 1),
+        "tasks": task_law_source(load_task_laws("gadre2024")),
     }
     runs = {
         "good.csv": "params,tokens,loss\n" + "\n".join(f"{1e8 * (i + 1):g},{2e9 * (i % 4 + 1):g},{3 - 0.05 * i}"
@@ -67,6 +76,8 @@ def laws_and_runs(folder):
         "sweep.csv": "n_params,tokens,learning_rate,batch_tokens,loss\n" + "\n".join(
             f"{n:g},{d:g},{lr:g},{b:g},{3 + abs(math.log(lr * 1e3)) / 10 + abs(math.log(b / 1e6)) / 20}"
             for n in (1e8, 1e9) for d in (1e9, 1e10) for lr in (3e-4, 1e-3, 3e-3) for b in (5e5, 1e6, 2e6)),
+        "budgets.csv": isoflop_text(),
+        "budgets-micro.csv": isoflop_text(unit=1e-6),
         "sweep-lr0.csv": "n_params,tokens,learning_rate,batch_tokens,loss\n1e8,1e9,0,1e6,3\n",
     }
     ladders = {
@@ -100,6 +111,18 @@ def laws_and_runs(folder):
     os.mkfifo(fifo)
     paths["law:fifo"] = paths["runs:fifo"] = paths["ladder:fifo"] = paths["out:fifo"] = fifo
     return paths
+
+
+def isoflop_text(unit=1.0):
+    """An isoFLOP sweep, 3 budgets × 7 sizes of a Chinchilla-like law, with its budgets given in a ``budget`` column
+    (times ``unit``: 1e-6 is a column in the wrong unit, a million times below 6·N·D)."""
+    rows = ["n_params,tokens,budget,loss"]
+    for C in (1e18, 1e19, 1e20):
+        for f in (1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8):
+            N = f * (C / 120) ** 0.5
+            D = C / (6 * N)
+            rows.append(f"{N:.6g},{D:.6g},{C * unit:g},{1.69 + 406.4 / N ** 0.34 + 410.7 / D ** 0.28:.6g}")
+    return "\n".join(rows) + "\n"
 
 
 def ladder_text(accuracy=lambda L: 1 / (1 + math.exp(6 * (L - 0.9))), size=2e8):
@@ -158,7 +181,10 @@ def invocations(draw, files):
     command = draw(st.sampled_from(["plan", "plan", "plan", "plain", "plain", "compare", "presets", "presets show",
                                     "cite", "hardware", "shape", "design", "ladder", "fit", "distill", "tasks",
                                     "fit-tasks", "hparams", "fit-hparams", "versus", "curve",
-                                    "ladder-points"]))
+                                    "ladder-points", "hostile", "hostile"]))
+    if command == "hostile":
+        # Issue 21's classes, drawn so that most invocations are valid enough to reach the invariants.
+        return draw(hostile_invocations(files))
     if command == "plain":
         # A valid compute-optimal plan of a shipped law, so the budget property is checked on many of them.
         budgets = draw(st.lists(st.floats(-250, 250).map(lambda e: f"{10.0 ** e:.6g}"), min_size=1, max_size=3))
@@ -172,6 +198,8 @@ def invocations(draw, files):
             args += ["--flops", draw(st.sampled_from(["1e21", "1e18", "1e25", "3e23"]))]
         if draw(st.integers(0, 9)) == 0:
             args += ["--law", str(files[draw(law_choice(files))])]
+        if draw(st.integers(0, 9)) == 0:   # task-law files, hostile titles and all
+            args += ["--tasks", str(files[draw(st.sampled_from(["law:tasks", "law:tasks-hostile", "law:good"]))])]
     elif command == "compare":
         args = ["compare", "--flops", draw(st.sampled_from(["1e21", "1e24", "1e30", "1e-300"]))]
         args += option_pairs(draw, {**{k: PLAN_OPTIONS[k] for k in ("--flops", "--flops-range", "--points",
@@ -225,12 +253,14 @@ def invocations(draw, files):
         runs = draw(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))))
         more = draw(st.lists(st.sampled_from(sorted(k for k in files if k.startswith("runs:"))), max_size=2))
         args = ["fit", str(files[runs]), *(str(files[k]) for k in more)] + option_pairs(draw, {
-            "--share": st.sampled_from(["E", "alpha,beta", "A", "F", ","]), "--tie": st.sampled_from(["alpha=beta"]),
+            "--share": st.sampled_from(["E", "alpha,beta", "A", "F", ","]),
             "--form": st.sampled_from(["parametric", "kaplan", "x"]), "--isoflop": None, "--curves": None,
-            "--budget-column": texts, "--run-column": texts, "--isoflop-window": numbers,
-            "--allow-budget-mismatch": None,
-            "--isoflop-method": st.sampled_from(["parabola", "akima", "x"]),
-            "--envelope": None, "--fix": st.sampled_from(["E=1.6", "E=9", "alpha=0.1", "A=3"]),
+            "--run-column": texts, "--isoflop-window": numbers, "--allow-budget-mismatch": None,
+            "--isoflop-method": st.sampled_from(["auto", "parabola", "akima", "x"]),
+            "--envelope": None, "--fix": st.sampled_from(["E=1.6", "E=9", "alpha=0.1", "A=3", "alpha=1e-300", "B=410",
+                                                          "beta=0.3", "E=1e300", "alpha=0.3", "alpha=0.4", "A=5e-324"]),
+            "--tie": st.sampled_from(["alpha=beta", "alpha", "A=B", "x=y", "alpha=alpha"]),
+            "--budget-column": st.sampled_from(["budget", "nope"]),
             "--flops": numbers, "--format": formats, "--loss-column": texts, "--drop-highest-loss":
             st.sampled_from(["0", "1", "100", "-1"]), "--seed": st.sampled_from(["0", "-1", "x"]),
             "--objective": st.sampled_from(["huber-log", "least-squares", "asymmetric", "x"]),
@@ -285,6 +315,41 @@ def invocations(draw, files):
     return args
 
 
+@st.composite
+def hostile_invocations(draw, files):
+    """Round 3 of the robustness issue: fixed and tied coefficients, budget columns in the right and the wrong
+    unit, several target accuracies, distillation at the float limit, and files whose titles carry control
+    characters, each mostly well-formed so that a success reaches the JSON invariants."""
+    fmt = draw(st.sampled_from(["json", "json", "table", "csv", "markdown", "latex"]))
+    kind = draw(st.sampled_from(["fix", "isoflop", "accuracy", "distill", "titles"]))
+    if kind == "fix":
+        fixes = draw(st.lists(st.sampled_from(["E=1.69", "A=406.4", "B=410.7", "alpha=0.34", "beta=0.28",
+                                               "alpha=1e-300", "E=9", "E=1e300", "alpha=0.4"]), max_size=5))
+        ties = draw(st.lists(st.sampled_from(["alpha=beta", "A=B", "alpha"]), max_size=1))
+        return (["fit", str(files["runs:good.csv"]), "--flops", draw(st.sampled_from(["1e21", "1e300"]))]
+                + [a for f in fixes for a in ("--fix", f)] + [a for t in ties for a in ("--tie", t)]
+                + ["--format", fmt])
+    if kind == "isoflop":
+        data = draw(st.sampled_from(["runs:budgets.csv", "runs:budgets-micro.csv"]))
+        return (["fit", str(files[data]), "--isoflop", "--budget-column", "budget", "--flops", "1e22"]
+                + (["--allow-budget-mismatch"] if draw(st.booleans()) else [])
+                + ["--isoflop-method", draw(st.sampled_from(["auto", "parabola", "akima"])), "--format", fmt])
+    if kind == "accuracy":
+        tasks = draw(st.sampled_from(["gadre2024", "bhagia2024", str(files["law:tasks"]), str(files["law:tasks-hostile"])]))
+        targets = draw(st.lists(st.sampled_from(["0.3", "0.5", "0.6", "0.99", "1.5", "0"]), min_size=1, max_size=3))
+        return ["--tasks", tasks] + [a for t in targets for a in ("--target-accuracy", t)] + ["--format", fmt]
+    if kind == "distill":
+        return ["distill", "--student", draw(st.sampled_from(["1B", "300M", "1e300"])),
+                "--tokens", draw(st.sampled_from(["20B", "1e300"])),
+                "--teacher-params", draw(st.sampled_from(["7B", "1e300", "1e-300"])),
+                "--teacher-tokens", draw(st.sampled_from(["2T", "1e300"])), "--format", fmt]
+    hostile = str(files["law:hostile"])
+    return draw(st.sampled_from([["--flops", "1e21", "--law", hostile], ["compare", "--flops", "1e21", "--law", hostile],
+                                 ["presets", "show", hostile], ["tasks", "show", str(files["law:tasks-hostile"])],
+                                 ["--params", "7B", "--tokens", "1T", "--tasks", str(files["law:tasks-hostile"])],
+                                 ["cite", hostile]])) + ["--format", fmt if fmt != "latex" else "markdown"]
+
+
 @pytest.fixture(scope="module")
 def fast_fits():
     """Fits from a 32-start grid (step 2 of a task law from 2): the fuzz asks whether a fit crashes, not how good it is."""
@@ -301,11 +366,17 @@ def fast_fits():
     assert list(itertools.product(*small.values()))
 
 
+#: Characters that must never reach a terminal from a file's text: C0 controls but tab and newline, DEL, C1 controls.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def check(result, args):
     """The promise of docs/reference/errors.md, for one invocation."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
     assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output)
     assert "Traceback" not in result.output, args
+    for stream in (result.stdout, result.stderr):
+        assert not CONTROL.search(stream), (args, CONTROL.findall(stream)[:5], stream[:300])
     errors = [line for line in result.stderr.splitlines() if not line.startswith("Warning: ")]
     if result.exit_code != 0 and not result.stdout.startswith("Usage:"):
         assert len(errors) == 1 and errors[0].startswith("Error: "), (args, result.stderr)
@@ -349,6 +420,38 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
                 k * row["n_params"] * row["n_tokens"]
             assert math.isclose(spent, row["flops"], rel_tol=1e-9), (args, row)
         event("a plain plan spends its budget")
+    if args and (args[0].startswith("--") or args[0] == "compare") and isinstance(value, list):
+        for row in value:
+            if isinstance(row, dict) and check_plan_row(row, args):
+                event("a plan row explains its C")
+
+
+#: The fields of a plan row that are a positive, finite number whenever the row has them.
+POSITIVE = ("flops", "n_params", "n_tokens", "training_flops", "tokens_per_param", "n_active_params",
+            "flops_per_token")
+
+
+def check_plan_row(row: dict, args) -> bool:
+    """A plan row of ``plan`` or ``plan compare``: its N, D and C finite and positive, and its training compute
+    reproducible from the row: flops_per_token·D (a mixture of experts) or k·N·D with the k of the law it names.
+    True if the compute was checked."""
+    for key in POSITIVE:
+        if key in row:
+            assert isinstance(row[key], (int, float)) and 0 < row[key] < math.inf, (args, key, row)
+    if not {"flops", "n_params", "n_tokens", "preset"} <= set(row) or "--law" in args or "--set" in args:
+        return False
+    spent = row.get("training_flops", row["flops"])
+    if "flops_per_token" in row:
+        assert math.isclose(row["flops_per_token"] * row["n_tokens"], spent, rel_tol=1e-6), (args, row)
+        return True
+    if row["preset"] not in SHIPPED:
+        return False
+    k = load_preset(row["preset"]).flops_per_param_token
+    assert math.isclose(k * row["n_params"] * row["n_tokens"], spent, rel_tol=1e-6), (args, row)
+    return True
+
+
+SHIPPED = set(preset_ids())
 
 
 @settings(max_examples=300 if os.environ.get("CI") else 60, deadline=None,

@@ -128,3 +128,25 @@ def test_each_preconditioned_bootstrap_refit_reaches_scipys_minimum_of_its_resam
         ref = minimize(fun, np.array(fit.theta), jac=True, method="L-BFGS-B",
                        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 15000})
         assert fun(theta[r])[0] <= ref.fun * (1 + 1e-9), r
+
+
+def test_extreme_fixed_scales_leave_no_singular_matrix_behind():
+    """A fixed A of 1e300 overflows the normal equations of some grid points: the batch must not fail as a whole
+    (numpy's solve raised LinAlgError 'Singular matrix' through plan fit); those points are dropped instead."""
+    from planner.fitting import fit_parametric
+
+    N = np.array([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9] * 2)
+    D = np.repeat([2e9, 8e9], 6)
+    L = 1.69 + 406.4 / N ** 0.34 + 410.7 / D ** 0.28
+    fit = fit_parametric(N, D, L, fix={"A": 1e300, "E": 1.5})
+    assert np.isfinite(fit.objective)
+
+
+def test_a_fixed_e_beyond_any_loss_is_refused_before_the_fit():
+    from planner.base.errors import ArgumentError
+    from planner.fitting import fit_parametric
+
+    N = np.array([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9] * 2)
+    D = np.repeat([2e9, 8e9], 6)
+    with pytest.raises(ArgumentError, match="a fixed E is a loss in nats per token and must be at most 1e\\+06"):
+        fit_parametric(N, D, 1.69 + 406.4 / N ** 0.34 + 410.7 / D ** 0.28, fix={"E": 1e300})

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from ..base.conventions import LOSS_RANGE
 from ..base.errors import ArgumentError, FitError
 
 __all__ = ["Parametrisation", "FORM_PARAMETERS", "FIXED_EXPONENT_RANGE", "check_fixed_exponent", "parse_ties"]
@@ -95,6 +96,9 @@ class Parametrisation:
                 raise TieOrFixError(f"a fixed {name} must be a finite number > 0 (got {value!r})")
             if name in exponents:
                 check_fixed_exponent(name, v)
+            elif name == "E" and v > LOSS_RANGE[1]:    # the irreducible loss is a loss: no fit reaches past this
+                raise TieOrFixError(f"a fixed E is a loss in nats per token and must be at most {LOSS_RANGE[1]:g} "
+                                    f"(got {v:g})")
             fixed[name] = v
         for left, right in ties:
             for name in (left, right):

@@ -86,9 +86,18 @@ def project(x, y, l, exponents, param, *, psi=None, weights=None, steps: int = I
         A = Xh @ X.transpose(0, 2, 1)
         b = Xh @ target[:, :, None]
         A_ridge = A + ridge * np.trace(A, axis1=1, axis2=2)[:, None, None]   # guards a singular A only:
-        c = np.linalg.solve(A_ridge, b)
-        for _ in range(2):                             # iterative refinement removes the ridge's bias
-            c += np.linalg.solve(A_ridge, b - A @ c)
+        try:
+            c = np.linalg.solve(A_ridge, b)
+            for _ in range(2):                             # iterative refinement removes the ridge's bias
+                c += np.linalg.solve(A_ridge, b - A @ c)
+        except np.linalg.LinAlgError:
+            # a grid point whose normal equations left the floats (extreme fixed coefficients) makes the batch
+            # singular: least squares through the pseudo-inverse, NaN where even that fails (rejected later)
+            with np.errstate(all="ignore"):
+                finite = np.isfinite(A_ridge).all(axis=(1, 2)) & np.isfinite(b).all(axis=(1, 2))
+                c = np.full(b.shape, np.nan)
+                if finite.any():
+                    c[finite] = np.linalg.pinv(A_ridge[finite]) @ b[finite]
         return c[..., 0]
 
     if k == 0:
