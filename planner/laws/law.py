@@ -34,7 +34,7 @@ Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class Uncertainty:
     """A law's published uncertainty (its ``[uncertainty]`` table), validated at load.
 
@@ -68,7 +68,7 @@ class Uncertainty:
         return f"Uncertainty({', '.join(w for w in what if w) or 'none'})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class Law:
     """A scaling law with its source and conventions.
 

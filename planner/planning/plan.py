@@ -22,7 +22,7 @@ from . import checks
 __all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class Plan:
     """A training run: budget, size, data, and the law's predicted loss.
 
@@ -91,7 +91,7 @@ class Plan:
                                                                for r in records], caption="Plan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class MoEPlan(Plan):
     """A mixture-of-experts plan (:class:`~planner.laws.FineGrainedMoE`): N counts every expert, compute the active
     parameters and routing.

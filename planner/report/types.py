@@ -47,7 +47,7 @@ class Block:
     notes: Sequence[str] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class Report:
     """What a command prints: one or more blocks with shared columns, then footer lines.
 
