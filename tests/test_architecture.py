@@ -221,13 +221,14 @@ def test_the_family_check_finds_what_it_forbids():
     assert len(found) == 6, found   # import, call of require_dense, getattr(…, 'routed'), .routed, isinstance, form
 
 
-CORE_PACKAGES = sorted(m for m in MODULES if m.split(".")[0] in ("laws", "compute", "planning"))
+CORE_PACKAGES = sorted(m for m in MODULES if m.split(".")[0] in ("laws", "compute", "planning", "fitting"))
 
 
 @pytest.mark.parametrize("module", CORE_PACKAGES)
 def test_the_laws_and_the_planning_core_name_no_command_line_flag(module):
-    """Errors of laws/, compute/ and planning/ speak of arguments and values; the command line words them with its
-    flags through one table (planner.cli.errors). No string of these modules but a docstring names a flag."""
+    """Errors and warnings of laws/, compute/, planning/ and fitting/ speak of arguments and values; the command line
+    words them with its flags through one table (planner.cli.errors). No string of these modules but a docstring
+    names a flag."""
     import re
 
     tree = ast.parse(MODULES[module].read_text())

@@ -89,9 +89,18 @@ def test_bad_runs_give_one_line_errors_naming_line_and_column(text, message):
     assert isinstance(info.value, PlannerError) and isinstance(info.value, ValueError)
 
 
-def test_a_named_column_that_is_missing_says_which_option():
-    with pytest.raises(RunsError, match="no column 'xent' \\(given by --loss-column\\)"):
+def test_a_named_column_that_is_missing_says_which_argument_or_option():
+    """In Python the argument that named it; on the command line its flag (planner.cli.errors.WORDS)."""
+    from planner.cli.errors import message
+
+    with pytest.raises(RunsError, match="no column 'xent' \\(given by loss='COLUMN'\\)") as info:
         parse_runs(CSV, loss="xent")
+    assert "no column 'xent' (given by --loss-column)" in message(info.value)
+
+
+def test_a_column_name_with_braces_is_no_placeholder():
+    with pytest.raises(RunsError, match="no column '{x}' \\(given by loss='COLUMN'\\)"):
+        parse_runs(CSV, loss="{x}")
 
 
 def test_missing_file_is_an_error(tmp_path):

@@ -237,3 +237,15 @@ def test_plot_tasks_draws_a_fitted_file_and_a_ladders_points(tmp_path):
     other = write_ladder(tmp_path / "other.csv", [row[:3] + ("else",) + row[4:] for row in synthetic_rows(checkpoints=6)])
     r = run("plot", "tasks", "--tasks", law, "--ladder", other, "-o", tmp_path / "u.svg")
     assert r.exit_code == 0 and "has no rows for task 'synth'" in r.stderr
+
+
+def test_the_note_on_a_missing_chance_names_the_remedy_in_each_front_ends_words(tmp_path):
+    """fit_task names the Python argument; plan fit-tasks words the same note with its flag (planner.cli.errors)."""
+    from planner.fitting.tasks import fit_task
+
+    ladder = write_ladder(tmp_path / "ladder.csv", synthetic_rows())
+    r = run("fit-tasks", ladder, "--bootstrap", 0, "--last-checkpoints", 1)
+    assert r.exit_code == 0, r.output
+    assert "no chance accuracy given" in r.stderr and "(give --chance synth=ACCURACY or a chance column)" in r.stderr
+    fit = fit_task(parse_ladder(ladder.read_text()).runs("synth"), "synth", None, n_last=1)
+    assert [w for w in fit.warnings if "(give chance= synth=ACCURACY or a chance column)" in w], fit.warnings

@@ -5,6 +5,10 @@ built-in exception it resembles, so library callers can catch either. The CLI tu
 ``PlannerError`` into one line on stderr and exit status 1.
 """
 
+from contextvars import ContextVar
+from types import MappingProxyType
+from typing import Mapping, TypeVar
+
 __all__ = [
     "PlannerError",
     "QuantityError",
@@ -29,7 +33,47 @@ __all__ = [
     "NumericError",
     "did_you_mean",
     "unknown_key",
+    "Worded",
+    "literal",
 ]
+
+
+def literal(text: str) -> str:
+    """``text`` as it reads inside a template of :meth:`PlannerError.worded` or :class:`Worded` (braces doubled): a
+    file name or a column a user chose must not be taken for a placeholder."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+#: How the front end in charge words the placeholders of core messages (placeholder → its words). The command line
+#: sets it to its flags for the length of a command (:mod:`planner.cli.group`); by default a message speaks of the
+#: Python arguments. A context variable, so that a message composed into another (a footer line, an estimator's
+#: error in a table) keeps the words it was made with.
+FRONT_END_WORDS: "ContextVar[Mapping[str, str]]" = ContextVar("planner_front_end_words", default=MappingProxyType({}))
+
+
+def _reworded(template: str, terms: "dict[str, str]", words: "Mapping[str, str] | None" = None) -> str:
+    words = FRONT_END_WORDS.get() if words is None else words
+    return template.format_map({**terms, **{k: v for k, v in words.items() if k in terms}})
+
+
+class Worded(str):
+    """A warning or note that names arguments through placeholders, as :meth:`PlannerError.worded` does for errors:
+    made in the words of the front end in charge (:data:`FRONT_END_WORDS`: the command line's flags while a command
+    runs, else the Python arguments); :meth:`in_words` gives it in any other words."""
+
+    template: str
+    terms: "dict[str, str]"
+
+    def __new__(cls, template: str, **terms: str) -> "Worded":
+        self = super().__new__(cls, _reworded(template, terms))
+        self.template, self.terms = template, dict(terms)
+        return self
+
+    def in_words(self, words: "dict[str, str]") -> str:
+        return _reworded(self.template, self.terms, words)
+
+
+_Error = TypeVar("_Error", bound="PlannerError")
 
 
 class PlannerError(Exception):
@@ -46,9 +90,9 @@ class PlannerError(Exception):
     terms: dict[str, str] = {}
 
     @classmethod
-    def worded(cls, template: str, **terms: str) -> "PlannerError":
+    def worded(cls: "type[_Error]", template: str, **terms: str) -> "_Error":
         """The error whose message is ``template`` with each ``{placeholder}`` replaced by ``terms[placeholder]``."""
-        error = cls(template.format_map(terms))
+        error = cls(_reworded(template, terms))
         error.template, error.terms = template, dict(terms)
         return error
 
@@ -56,7 +100,7 @@ class PlannerError(Exception):
         """The message with the placeholders a front end has words for re-worded (the rest as ``str(self)``)."""
         if self.template is None:
             return str(self)
-        return self.template.format_map({**self.terms, **{k: v for k, v in words.items() if k in self.terms}})
+        return _reworded(self.template, self.terms, words)
 
 
 class QuantityError(PlannerError, ValueError):

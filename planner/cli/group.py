@@ -14,7 +14,8 @@ from importlib import import_module
 
 import click
 
-from ..base.errors import PlannerError
+from ..base.errors import FRONT_END_WORDS, PlannerError
+from .errors import WORDS
 from .streams import prepare
 
 __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
@@ -90,6 +91,15 @@ class PlanGroup(click.Group):
             raise (click.UsageError if isinstance(e, ArgumentError) else click.ClickException)(message(e)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        # the core's messages name their remedies with the command line's flags while a command runs
+        # (planner.base.errors.FRONT_END_WORDS), and with Python's words everywhere else
+        token = FRONT_END_WORDS.set(WORDS)
+        try:
+            return self._main(args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            FRONT_END_WORDS.reset(token)
+
+    def _main(self, args, prog_name, complete_var, standalone_mode, **extra):
         prepare()
         # numpy's floating-point warnings are noise on a command line: every result is checked (planner.planning.checks), and
         # what cannot be computed is one error line.

@@ -15,6 +15,7 @@ import click
 
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES
 from ..base.errors import PlannerError
+from .errors import message
 from .completion import complete_path
 from .fit import model_options
 from .inputs import read_runs_options, runs_options
@@ -57,7 +58,7 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
         with Progress() as progress:  # a bar on stderr once a fit or its bootstrap takes more than a second
             answer = fit_answer(runs, request, progress=progress)
     except PlannerError as e:  # name the file: two are fitted
-        raise click.ClickException(f"fitting {role.strip(chr(39))} runs file {text!r}: {e}") from None
+        raise click.ClickException(f"fitting {role.strip(chr(39))} runs file {text!r}: {message(e)}") from None
     # a parametric fit (FitRequest's default form): its FitResult and BootstrapResult
     law = law_from_fit(cast("FitResult", answer.fit), cast("BootstrapResult | None", answer.boot),
                        law_id=request.law_id, source=Path(runs.source).name)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from ..base.errors import RunsError
+from ..base.errors import RunsError, literal
 from ..fitting.curve_forecast import RunCurve
-from ..fitting.runs import COLUMN_NAMES, OPTIONAL_COLUMN_NAMES, find_columns, format_of, table_records
+from ..fitting.runs import COLUMN_NAMES, OPTIONAL_COLUMN_NAMES, find_columns, format_of, missing_column, table_records
 
 __all__ = ["CurveRuns", "read_curve_runs", "parse_curve_runs", "CURVE_COLUMN_NAMES"]
 
@@ -26,9 +26,8 @@ CURVE_COLUMN_NAMES = {
     "branch": ("branch", "cooldown", "branch_id", "decay_branch"),
 }
 
-_OPTIONS = {"run_id": "--run-column", "n_params": "--n-params-column", "n_tokens": "--tokens-column",
-            "loss": "--loss-column", "learning_rate": "--lr-column", "batch_tokens": "--batch-tokens",
-            "branch": "--branch-column"}
+_OPTIONS = {field: f"columns={{'{field}': 'COLUMN'}}" for field in ("run_id", "n_params", "n_tokens", "loss",
+                                                                    "learning_rate", "batch_tokens", "branch")}
 
 
 @dataclass(frozen=True)
@@ -69,12 +68,11 @@ def parse_curve_runs(text: str, *, source: str = "<curves>", fmt: str | None = N
     header, records = table_records(text, source, fmt)
     names = {"run_id": OPTIONAL_COLUMN_NAMES["run_id"], "n_params": COLUMN_NAMES["n_params"],
              "n_tokens": COLUMN_NAMES["n_tokens"], "loss": COLUMN_NAMES["loss"], **CURVE_COLUMN_NAMES}
-    found = find_columns(header, {k: v for k, v in (columns or {}).items() if v}, source, names, _OPTIONS)
+    found = find_columns(header, {k: v for k, v in (columns or {}).items() if v}, source, names, _OPTIONS,
+                         scope="curve_column")
     for field in ("run_id", "n_params", "n_tokens", "loss"):
         if field not in found:
-            raise RunsError(f"{source} has no {field} column; expected one named "
-                            f"{' / '.join(names[field][:3])} (columns: {', '.join(map(str, header))}), or name it "
-                            f"with {_OPTIONS[field]}")
+            raise missing_column(source, field, names[field][:3], header, _OPTIONS[field], scope="curve_column")
     if not records:
         raise RunsError(f"{source} has no checkpoints (no data rows after the header)")
     per_run: dict[tuple[str, str], list] = {}
@@ -101,6 +99,8 @@ def parse_curve_runs(text: str, *, source: str = "<curves>", fmt: str | None = N
         runs.append(RunCurve(run, float(a[0, 0]), a[:, 1], a[:, 2], rates, branch=branch))
     for run, sizes in batch.items():
         if len(sizes) > 1:
-            raise RunsError(f"{source}: run {run} changes its tokens per step "
-                            f"({', '.join(f'{b:g}' for b in sorted(sizes))}); give one with --batch-tokens")
+            raise RunsError.worded(literal(f"{source}: run {run} changes its tokens per step "
+                                           f"({', '.join(f'{b:g}' for b in sorted(sizes))}); ")
+                                   + "give one with {curve_column_batch_tokens}",
+                                   curve_column_batch_tokens="one batch_tokens value per run")
     return CurveRuns(tuple(runs), {run: sizes.pop() for run, sizes in batch.items()}, source)

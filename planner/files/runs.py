@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
-from ..base.errors import RunsError
+from ..base.errors import RunsError, literal
 from ..fitting.ladder import Ladder, parse_ladder
 from ..fitting.runs import OPTIONAL_COLUMN_NAMES, Runs, format_of, parse_runs
 from .safe import read_text
@@ -45,8 +45,9 @@ def read_curves(path: str | Path, *, run_id: str | None = None, **columns: Any) 
     runs = read_runs(path, run_id=run_id, extra=("run_id",), **columns)
     if runs.run_id is None:
         names = OPTIONAL_COLUMN_NAMES["run_id"]
-        raise RunsError(f"{runs.source} has no run id column; training curves need one row per checkpoint with its "
-                        f"run's id in a column named {' / '.join(names[:3])}, or name it with --run-column")
+        raise RunsError.worded(literal(f"{runs.source} has no run id column; training curves need one row per "
+                                       f"checkpoint with its run's id in a column named {' / '.join(names[:3])}, or "
+                                       "name it with ") + "{column_run_id}", column_run_id="run_id='COLUMN'")
     return runs
 
 

@@ -94,11 +94,11 @@ def holdout_mask(flops: ArrayLike, *, k: int | None = None, above: float | None 
         return mask
     mask = C > above
     if not mask.any():
-        raise FitError(f"no run has more than {above:.3g} FLOPs (the largest has {C.max():.3g}): nothing to hold out; "
-                       "give a smaller --holdout-above")
+        raise FitError.worded(f"no run has more than {above:.3g} FLOPs (the largest has {C.max():.3g}): nothing to "
+                              "hold out; give a smaller {holdout_above}", holdout_above="above")
     if mask.all():
-        raise FitError(f"every run has more than {above:.3g} FLOPs (the smallest has {C.min():.3g}): nothing is left "
-                       "to fit; give a larger --holdout-above")
+        raise FitError.worded(f"every run has more than {above:.3g} FLOPs (the smallest has {C.min():.3g}): nothing "
+                              "is left to fit; give a larger {holdout_above}", holdout_above="above")
     return mask
 
 

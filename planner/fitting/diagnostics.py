@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..base.conventions import ALPHA_BETA_CORRELATION_WARNING, EXTRAPOLATION_WARNING, NOPT_INTERVAL_WARNING
+from ..base.errors import Worded
 from ..base.units import format_count, format_factor, format_flops
 
 __all__ = ["extrapolation_warnings", "identification_warnings", "interval_warnings"]
@@ -22,9 +23,10 @@ def extrapolation_warnings(fit, budgets: Sequence[float]) -> list[str]:
     C_max = fit.data_range["flops"][1]
     top = max(budgets)
     if top > EXTRAPOLATION_WARNING * C_max:
-        return [f"the largest budget, {format_flops(top)}, is {format_factor(top / C_max, 'x')} the largest run "
-                f"({format_flops(C_max)}): an extrapolation of more than {EXTRAPOLATION_WARNING:g}x; back-test the "
-                f"law (--holdout) before trusting it there"]
+        return [Worded(f"the largest budget, {format_flops(top)}, is {format_factor(top / C_max, 'x')} the largest "
+                       f"run ({format_flops(C_max)}): an extrapolation of more than {EXTRAPOLATION_WARNING:g}x; "
+                       "back-test the law ({holdout}) before trusting it there",
+                       holdout="a back-test on held-out runs")]
     return []
 
 
@@ -40,8 +42,9 @@ def identification_warnings(boot) -> list[str]:
         return []
     r = float(np.corrcoef(a, b)[0, 1])
     if abs(r) > ALPHA_BETA_CORRELATION_WARNING:
-        return [f"alpha and beta are not identified by these runs: their bootstrap correlation is {r:.2f}; vary "
-                "tokens per parameter more widely, or tie them (--tie alpha=beta)"]
+        return [Worded(f"alpha and beta are not identified by these runs: their bootstrap correlation is {r:.2f}; "
+                       "vary tokens per parameter more widely, or tie them ({tie_alpha_beta})",
+                       tie_alpha_beta="tie=('alpha=beta',)")]
     return []
 
 

@@ -116,8 +116,8 @@ def _check(flops, loss, fix):
         raise FitError("the envelope needs finite positive compute and losses")
     free = 3 - len(fix)
     if len(C) < free:
-        raise FitError(f"{len(C)} distinct budgets cannot fit an envelope with {free} free coefficients; give at "
-                       f"least {free}, or pin the asymptote (--fix E=...)")
+        raise FitError.worded(f"{len(C)} distinct budgets cannot fit an envelope with {free} free coefficients; give "
+                              f"at least {free}, or pin the asymptote ({{fix_E}})", fix_E="fix={'E': VALUE}")
     if "E" in fix and not (L > fix["E"]).all():
         raise FitError(f"every loss must lie above the pinned asymptote E = {fix['E']:g} (lowest loss "
                        f"{L.min():g})")

@@ -37,8 +37,8 @@ SWEEP_COLUMNS = {
     "batch_tokens": ("batch_tokens", "batch_size_tokens", "batch", "bs_tokens"),
     "loss": ("loss", "final_loss", "train_loss", "val_loss", "eval_loss"),
 }
-_OPTIONS = {"n_params": "--n-params-column", "tokens": "--tokens-column", "learning_rate": "--lr-column",
-            "batch_tokens": "--batch-column", "loss": "--loss-column"}
+_OPTIONS = {field: f"columns={{'{field}': 'COLUMN'}}" for field in ("n_params", "tokens", "learning_rate",
+                                                                    "batch_tokens", "loss")}
 #: The near-optimal set: configurations within 0.25% of the best loss of their (N, D) (the threshold Step Law's
 #: fit uses, Li et al. 2025).
 DEFAULT_NEAR = 0.0025

@@ -227,11 +227,12 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
     warnings += [_disagreement(f) for f in fits if f.used and f.disagrees]
     if len(used) < min_budgets:
         found = _budget_summary(fits)
-        raise FitError(f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} model "
-                       f"sizes and a minimum inside them; found {len(fits)} budget{'s' if len(fits) != 1 else ''} "
-                       f"{groups.source}: {found}; train "
-                       "sizes on both sides of each optimum ('plan design'), name the budget column with "
-                       "--budget-column, or use the parametric fit")
+        found_text = (f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} model "
+                      f"sizes and a minimum inside them; found {len(fits)} budget{'s' if len(fits) != 1 else ''} "
+                      f"{groups.source}: {found}; ").replace("{", "{{").replace("}", "}}")
+        raise FitError.worded(found_text + "train sizes on both sides of each optimum ({design}), name the budget "
+                              "column with {column_budget}, or use the parametric fit",
+                              design="planner.design_isoflop", column_budget="budget=")
     idx = np.concatenate([f.runs for f in used]).astype(int)
     resid = np.concatenate([np.asarray(f.residuals, dtype=float) for f in used])
     residuals = {}

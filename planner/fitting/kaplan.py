@@ -47,8 +47,9 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
     if not converged:
         warnings.append("the final L-BFGS run did not meet its stopping test: the fit may not have converged")
     if aN <= 0 or aD <= 0:
-        raise FitError(f"the Kaplan fit gave a non-positive exponent (alpha_N = {aN:.3g}, alpha_D = {aD:.3g}): "
-                       "these runs do not follow the Kaplan form; try --form parametric")
+        raise FitError.worded(f"the Kaplan fit gave a non-positive exponent (alpha_N = {aN:.3g}, alpha_D = {aD:.3g}): "
+                       "these runs do not follow the Kaplan form; try {form_parametric}",
+                       form_parametric="fit_parametric")
     p = aN / aD
     u1 = p * (nc - x)
     u2 = dc - y

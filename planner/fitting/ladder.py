@@ -42,9 +42,8 @@ LADDER_COLUMNS = {
     "accuracy": ("accuracy", "acc", "task_accuracy", "score"),
     "chance": ("chance", "chance_accuracy", "random_baseline"),
 }
-_OPTIONS = {"run": "--run-column", "n_params": "--n-params-column", "n_tokens": "--tokens-column",
-            "task": "--task-column", "task_loss": "--task-loss-column", "accuracy": "--accuracy-column",
-            "chance": "--chance-column"}
+_OPTIONS = {field: f"{field}='COLUMN'" for field in ("run", "n_params", "n_tokens", "task", "task_loss", "accuracy",
+                                                    "chance")}
 _REQUIRED = ("run", "n_params", "n_tokens", "task", "task_loss", "accuracy")
 
 

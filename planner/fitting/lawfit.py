@@ -45,7 +45,7 @@ def search(form: str, objective_cls, grid_spec, n_params, n_tokens, loss, *, del
         raise FitError(f"objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
     param = Parametrisation.make(form, tie, fix)
     fewer = param.n_free - 1 if param.n_free > 1 else None
-    hint = (f", or tie or fix coefficients (--tie alpha=beta leaves {fewer})" if form == "parametric"
+    hint = (f", or tie or fix coefficients ({{tie_alpha_beta}} leaves {fewer})" if form == "parametric"
             and not param.ties and fewer else "")
     N, D, L = check_runs(n_params, n_tokens, loss, param.n_free, hint=hint)
     w = run_weights(weights, len(N))

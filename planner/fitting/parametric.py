@@ -25,7 +25,7 @@ import math
 from typing import Callable, Iterable, Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, IRREDUCIBLE_MARGIN, PARAMETRIC_GRID
-from ..base.errors import FitError
+from ..base.errors import FitError, Worded
 from .lawfit import asymptotic_errors, fit_extra, method_text, search, weighting_text
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, ParametricObjective
 from .outliers import find_outliers
@@ -156,7 +156,8 @@ def _parametric_warnings(theta, coefs, L, converged, param, terms) -> tuple[str,
         if coefs["E"] < 0.01 * L_min:
             out.append(f"E = {coefs['E']:.3g} is at the edge of the search (the irreducible loss fell to about 0)")
         elif coefs["E"] >= (1 - IRREDUCIBLE_MARGIN) * L_min:
-            out.append(f"E = {coefs['E']:.4g} is at or above the lowest observed loss ({L_min:.4g}): the "
-                       "irreducible loss is not pinned down (a law whose floor the runs already reach says nothing "
-                       "about larger runs); add runs at larger compute, or fix E (--fix E=VALUE)")
+            out.append(Worded(f"E = {coefs['E']:.4g} is at or above the lowest observed loss ({L_min:.4g}): the "
+                              "irreducible loss is not pinned down (a law whose floor the runs already reach says "
+                              "nothing about larger runs); add runs at larger compute, or fix E ({fix_E})",
+                              fix_E="fix={'E': VALUE}"))
     return tuple(out)

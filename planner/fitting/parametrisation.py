@@ -105,7 +105,8 @@ class Parametrisation:
                 if name not in names:
                     raise TieOrFixError(f"cannot tie {name!r}: the {form} law's coefficients are {', '.join(names)}")
                 if name in fixed:
-                    raise TieOrFixError(f"{name} is both tied and fixed; give one of --tie and --fix for it")
+                    raise TieOrFixError.worded(f"{name} is both tied and fixed; give one of {{tie}} and {{fix}} "
+                                               "for it", tie="tie", fix="fix")
             if left == right:
                 raise TieOrFixError(f"a tie needs two different coefficients (got {left}={right})")
             scale = dict((c, log) for _, c, log in spec)

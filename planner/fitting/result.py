@@ -190,8 +190,8 @@ def check_runs(n_params, n_tokens, loss, n_coefficients: int, hint: str = ""):
     if not (len(N) == len(D) == len(L)):
         raise FitError(f"n_params, n_tokens and loss must have the same length (got {len(N)}, {len(D)}, {len(L)})")
     if len(N) <= n_coefficients:
-        raise FitError(f"{len(N)} runs cannot fit a law with {n_coefficients} coefficients: "
-                       f"give at least {n_coefficients + 1} runs{hint}")
+        raise FitError.worded(f"{len(N)} runs cannot fit a law with {n_coefficients} coefficients: "
+                              f"give at least {n_coefficients + 1} runs" + hint, tie_alpha_beta="tie=('alpha=beta',)")
     for name, a, fix in (("model size", N, "train at least two model sizes"),
                          ("token count", D, "train for at least two token counts")):
         if np.unique(a).size < 2:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
-from ..base.errors import RunsError
+from ..base.errors import RunsError, literal
 from ..base.units import QUANTITY_RANGE
 
 __all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "find_columns",
@@ -51,8 +51,8 @@ OPTIONAL_COLUMN_NAMES = {
     "weight": ("weight", "weights", "run_weight"),
 }
 
-_OPTION = {"n_params": "--n-params-column", "n_tokens": "--tokens-column", "flops": "--flops-column",
-           "loss": "--loss-column", "budget": "--budget-column", "run_id": "--run-column", "weight": "--weights"}
+_OPTION = {field: f"{field}='COLUMN'" for field in ("n_params", "n_tokens", "flops", "loss", "budget", "run_id",
+                                                   "weight")}
 
 
 @dataclass(frozen=True)
@@ -237,10 +237,13 @@ def _records_jsonl(text: str, source: str):
     return header, records
 
 
-def find_columns(header, overrides, source, names, options) -> dict[str, str]:
+def find_columns(header, overrides, source, names, options, scope: str = "column") -> dict[str, str]:
     """field → column of ``header`` for each field of ``names`` (field → recognised names) found: the column named
-    in ``overrides`` (an error naming its ``options`` flag if absent), else the one column whose normalised name is a
-    recognised one (an error if several are). The one column matcher of runs files and ladders."""
+    in ``overrides`` (an error naming how to name it, ``options[field]``, if absent), else the one column whose
+    normalised name is a recognised one (an error if several are). The one column matcher of runs files and ladders.
+
+    Errors name the way to give a column through the placeholder ``{scope}_{field}`` (its Python words are
+    ``options[field]``; the command line words it with its flag, :data:`planner.cli.errors.WORDS`)."""
     normal: dict[str, list[Any]] = {}
     for name in header:
         normal.setdefault(_norm(str(name)), []).append(name)
@@ -253,23 +256,26 @@ def find_columns(header, overrides, source, names, options) -> dict[str, str]:
             elif _norm(given) in normal and len(normal[_norm(given)]) == 1:
                 columns[field] = normal[_norm(given)][0]
             else:
-                raise RunsError(f"{source} has no column {given!r} (given by {options[field]}); "
-                                f"its columns are: {', '.join(map(str, header))}")
+                raise RunsError.worded(literal(f"{source} has no column {given!r} (given by ") + f"{{{scope}_{field}}}"
+                                       + literal(f"); its columns are: {', '.join(map(str, header))}"),
+                                       **{f"{scope}_{field}": options[field]})
             continue
         found = [orig for alias in aliases for orig in normal.get(alias, [])]
         if len(found) > 1:
-            raise RunsError(f"{source} has several columns that could be {field}: {', '.join(map(repr, found))}; "
-                            f"choose one with {options[field]}")
+            raise RunsError.worded(literal(f"{source} has several columns that could be {field}: "
+                                           f"{', '.join(map(repr, found))}; choose one with ") + f"{{{scope}_{field}}}",
+                                   **{f"{scope}_{field}": options[field]})
         if found:
             columns[field] = found[0]
     return columns
 
 
-def missing_column(source: str, field: str, names, header, option: str) -> RunsError:
-    """The error for a file without a ``field`` column: the ``names`` it looked for, the columns it has, the option
-    that names one."""
-    return RunsError(f"{source} has no {field} column; expected one named {' / '.join(names)} "
-                     f"(columns: {', '.join(map(str, header))}), or name it with {option}")
+def missing_column(source: str, field: str, names, header, option: str, scope: str = "column") -> RunsError:
+    """The error for a file without a ``field`` column: the ``names`` it looked for, the columns it has, how to name
+    one (``option``, the Python words of the placeholder ``{scope}_{field}``, as :func:`find_columns`)."""
+    return RunsError.worded(literal(f"{source} has no {field} column; expected one named {' / '.join(names)} "
+                                     f"(columns: {', '.join(map(str, header))}), or name it with ")
+                            + f"{{{scope}_{field}}}", **{f"{scope}_{field}": option})
 
 
 def _match_columns(header, overrides, source, optional=(), compute_only: bool = False) -> dict[str, str]:
@@ -281,9 +287,12 @@ def _match_columns(header, overrides, source, optional=(), compute_only: bool = 
         if field not in columns:
             raise missing_column(source, field, COLUMN_NAMES[field][:4], header, _OPTION[field])
     if "n_tokens" not in columns and "flops" not in columns:
-        raise RunsError(f"{source} has neither a tokens nor a flops column; expected one named "
-                        f"{' / '.join(COLUMN_NAMES['n_tokens'][:3])} or {' / '.join(COLUMN_NAMES['flops'][:3])} "
-                        f"(columns: {', '.join(map(str, header))}), or name it with --tokens-column / --flops-column")
+        raise RunsError.worded(literal(f"{source} has neither a tokens nor a flops column; expected one named "
+                                       f"{' / '.join(COLUMN_NAMES['n_tokens'][:3])} or "
+                                       f"{' / '.join(COLUMN_NAMES['flops'][:3])} (columns: "
+                                       f"{', '.join(map(str, header))}), or name it with ")
+                               + "{column_n_tokens} / {column_flops}",
+                               column_n_tokens=_OPTION["n_tokens"], column_flops=_OPTION["flops"])
     return columns
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
 from ..base.conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS,
                            SIGMOID_GRID, STEP2_ANCHOR, STEP2_SKIP_FRACTION, STEP2_WINDOW, TIED_LOSS_GRID)
-from ..base.errors import FitError
+from ..base.errors import FitError, Worded
 from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw
 from .objectives import grid
 from .task_points import final_task_losses
@@ -227,8 +227,8 @@ def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, n
     notes: tuple[str, ...] = (points_note(task_id, runs, points, skip),) if points == "checkpoints" else ()
     if chance is None:
         chance = min(max(float(step2.floor), 0.0), 0.99)
-        notes = (f"{task_id}: no chance accuracy given; using the fitted sigmoid's floor {chance:.3f} (give "
-                 f"--chance {task_id}=ACCURACY or a chance column)",)
+        notes = (Worded(f"{{task_id}}: no chance accuracy given; using the fitted sigmoid's floor {chance:.3f} (give "
+                        "{chance} {task_id}=ACCURACY or a chance column)", chance="chance=", task_id=task_id),)
     law = TaskLaw(
         id=task_id, name=name, metric="accuracy", chance=float(chance), loss_law=step1.model, accuracy_law=step2,
         task_loss_unit=task_loss_unit,
