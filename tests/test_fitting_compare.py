@@ -191,6 +191,7 @@ def test_compare_includes_approach_2_on_isoflop_sweeps():
 
 def test_e_at_or_above_the_lowest_loss_is_a_warning():
     """The issue's case: E = 3.13 with four runs at 3.10–3.12; and E just under the lowest loss (within 1%)."""
+    from planner.cli.errors import WORDS
     from planner.fitting.parametric import _parametric_warnings, parametric_coefficients
 
     L = np.array([3.10, 3.11, 3.115, 3.12, 3.4, 3.9])
@@ -199,7 +200,8 @@ def test_e_at_or_above_the_lowest_loss_is_a_warning():
     for E in (3.13, 3.08):
         theta = (6.0, 7.0, math.log(E), 0.3, 0.3)
         (w,) = [w for w in _parametric_warnings(theta, parametric_coefficients(theta), L, True, p, TERMS) if "E =" in w]
-        assert "at or above the lowest observed loss (3.1)" in w and "--fix E=" in w
+        assert "at or above the lowest observed loss (3.1)" in w and "fix={'E': VALUE}" in w
+        assert "(--fix E=VALUE)" in w.in_words(WORDS)      # as the command line says it
     theta = (6.0, 7.0, math.log(3.0), 0.3, 0.3)
     assert _parametric_warnings(theta, parametric_coefficients(theta), L, True, p, TERMS) == ()
     # a fixed E above the data is warned of too (issue 21: every prediction sat at E with no word), in its own words
