@@ -114,3 +114,31 @@ def test_a_binary_file_says_it_is_not_utf8_text_and_what_to_give(tmp_path):
     path.write_bytes(b"n_params,loss\n\xd0\x00\xff")
     with pytest.raises(RunsError, match=r"is not UTF-8 text \(byte 14: .*\); give a CSV, TSV or JSON-lines file saved as UTF-8"):
         read_runs(path)
+
+
+def test_every_column_a_reader_can_name_has_its_flag_on_the_command_line():
+    """The readers name a column's option by the placeholder ``{scope}_{field}``; the command line must have words
+    for each, or its error would show Python's (``columns={'branch': 'COLUMN'}``) to a command-line user."""
+    from planner.cli.errors import WORDS
+    from planner.files import curve_runs
+    from planner.fitting import hparams, ladder, runs
+
+    tables = [("column", runs._OPTION), ("column", ladder._OPTIONS), ("column", hparams._OPTIONS),
+              ("curve_column", curve_runs._OPTIONS)]
+    missing = [f"{scope}_{field}" for scope, table in tables for field in table if f"{scope}_{field}" not in WORDS]
+    assert not missing, missing
+
+
+def test_the_command_lines_words_last_as_long_as_its_command():
+    """A command sets its flags as the words of core messages (FRONT_END_WORDS) and resets them when it ends, even
+    when it fails: the next Python call speaks of its arguments again."""
+    from click.testing import CliRunner
+
+    from planner.base.errors import FRONT_END_WORDS
+    from planner.cli import cli
+
+    r = CliRunner().invoke(cli, ["fit", "-", "--loss-column", "xent"], input=CSV)
+    assert r.exit_code == 1 and "(given by --loss-column)" in r.output
+    assert dict(FRONT_END_WORDS.get()) == {}
+    with pytest.raises(RunsError, match="given by loss='COLUMN'"):
+        parse_runs(CSV, loss="xent")

@@ -41,6 +41,7 @@ WORDS: dict[str, str] = {
     "fix_E": "--fix E=VALUE",
     "form_parametric": "--form parametric",
     "chance": "--chance",
+    "design": "'plan design'",
     # the options that name a column of a runs file, a ladder or a sweep (field → flag)
     "column_n_params": "--n-params-column",
     "column_n_tokens": "--tokens-column",
@@ -64,6 +65,7 @@ WORDS: dict[str, str] = {
     "curve_column_loss": "--loss-column",
     "curve_column_learning_rate": "--lr-column",
     "curve_column_batch_tokens": "--batch-tokens",
+    "curve_column_branch": "--branch-column",
     # questions a law may refuse (planner.laws.questions.QUESTIONS)
     "plan": "a compute-optimal plan",
     "repeated_loss": "the loss on repeated data (--unique-tokens)",
