@@ -22,12 +22,15 @@ def test_refuses_an_existing_file_without_force_in_one_line_naming_it_and_force(
         write_atomic(out, "new")
     message = str(info.value)
     assert isinstance(info.value, PlannerError) and isinstance(info.value, FileExistsError)
-    assert message == f"{str(out)!r} already exists; pass --force to overwrite it"
+    assert message == f"{str(out)!r} already exists; pass force=True to overwrite it"   # the Python argument
     assert "\n" not in message
     assert out.read_text() == "keep me"
     assert os.listdir(tmp_path) == ["law.toml"]
-    with pytest.raises(OutputExistsError, match="--force"):
+    with pytest.raises(OutputExistsError, match="force=True"):
         check_output(out)
+    from planner.cli.errors import message as cli_message
+
+    assert cli_message(info.value) == f"{str(out)!r} already exists; pass --force to overwrite it"   # the flag
 
 
 def test_replaces_an_existing_file_with_force(tmp_path):

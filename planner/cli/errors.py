@@ -26,6 +26,7 @@ WORDS: dict[str, str] = {
     "usd_per_chip_hour": "--usd-per-gpu-hour PRICE",
     "set": "--set",
     "ci": "--ci",
+    "force": "--force",
     "versus": "'plan versus'",
     "allow_budget_mismatch": "--allow-budget-mismatch",
     # the kinds of law file (planner.files.tomlfile.FILE_KINDS): the option each is given to

@@ -31,7 +31,7 @@ import math
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, cast
 
-from ..base.errors import PresetError, unknown_key
+from ..base.errors import PresetError, literal, unknown_key
 from ..laws import FAMILIES, family as family_of
 from ..laws.law import Law, Uncertainty, check_coefficient
 from .tomlfile import (
@@ -193,8 +193,9 @@ def _uncertainty(data, model, source: str) -> Uncertainty:
     where = f"[uncertainty] of {source}"
     unc = typed(data["uncertainty"], dict, "uncertainty", source)
     if getattr(model, "routed", False):
-        raise PresetError(f"[uncertainty] is not supported for form {model.form!r} yet: --ci draws coefficients "
-                          f"through closed-form optima, and the MoE optimum is numeric; remove it from {source}")
+        raise PresetError.worded(f"[uncertainty] is not supported for form {model.form!r} yet: {{ci}} draws "
+                                 "coefficients through closed-form optima, and the MoE optimum is numeric; remove it "
+                                 "from " + literal(source), ci="plan_intervals")
     check_keys(unc, _UNCERTAINTY_KEYS, "[uncertainty]", source)
     out: dict[str, Any] = {}
     for key in ("method", "correlation_source"):

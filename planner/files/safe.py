@@ -19,9 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
-from ..base.errors import OutputExistsError, PlannerError
+from ..base.errors import OutputExistsError, PlannerError, literal
 
 __all__ = ["read_text", "check_output", "write_atomic"]
+
+#: How a Python caller overwrites (the command line words the ``{force}`` placeholder as --force).
+_FORCE = "force=True"
 
 #: What to write: text (UTF-8), bytes, or a function that writes to a binary file handle.
 Content = Union[str, bytes, Callable[[BinaryIO], None]]
@@ -99,10 +102,12 @@ def check_output(path, force: bool = False) -> Path:
         if stat.S_ISDIR(st.st_mode):
             raise OutputExistsError(f"{text!r} is a directory; give a file name to write in it")
         if not stat.S_ISREG(st.st_mode):
-            raise OutputExistsError(f"{text!r} exists and is not a regular file (a device, pipe or socket); planner "
-                                    "never writes over one, even with --force; give a file name")
+            raise OutputExistsError.worded(literal(f"{text!r} exists and is not a regular file (a device, pipe or "
+                                                   "socket); planner never writes over one, even with ")
+                                           + "{force}; give a file name", force=_FORCE)
         if not force:
-            raise OutputExistsError(f"{text!r} already exists; pass --force to overwrite it")
+            raise OutputExistsError.worded(literal(f"{text!r} already exists; pass ") + "{force} to overwrite it",
+                                           force=_FORCE)
         path = Path(os.path.realpath(path))      # write the file a link points to, keep the link
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -169,14 +174,14 @@ def _move_without_replacing(tmp: str, target: Path, shown: str) -> None:
     try:
         os.link(tmp, target)
     except FileExistsError:
-        raise OutputExistsError(f"{shown!r} appeared while planner was writing it; it was left as it is (pass --force "
-                                "to overwrite it)") from None
+        raise OutputExistsError.worded(literal(f"{shown!r} appeared while planner was writing it; it was left as it "
+                                               "is (pass ") + "{force} to overwrite it)", force=_FORCE) from None
     except OSError:
         # A file system without hard links: create the name exclusively and copy the finished bytes in.
         try:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, new_file_mode())
         except FileExistsError:
-            raise OutputExistsError(f"{shown!r} appeared while planner was writing it; it was left as it is (pass "
-                                    "--force to overwrite it)") from None
+            raise OutputExistsError.worded(literal(f"{shown!r} appeared while planner was writing it; it was left as "
+                                                   "it is (pass ") + "{force} to overwrite it)", force=_FORCE) from None
         with os.fdopen(fd, "wb") as out, open(tmp, "rb") as src:
             out.write(src.read())
