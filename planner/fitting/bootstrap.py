@@ -13,9 +13,12 @@ from typing import Callable
 
 from ..base.conventions import BOOTSTRAP_MAX_ROWS, HUBER_DELTA
 from ..base.errors import FitError
+from .kaplan import fit_kaplan
 from .lawfit import run_weights
+from .lbfgs import Preconditioned, lbfgs_batch
 from .multistart import rows
 from .objectives import HUBER_LOG, OVERESTIMATE_PENALTY, KaplanObjective, ParametricObjective
+from .parametric import fit_parametric
 from .parametrisation import Parametrisation
 from .result import BootstrapResult, FitResult, check_resampling, check_runs, resample_counts, sample_summary
 
@@ -100,8 +103,6 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     """
     import numpy as np
 
-    from .lbfgs import Preconditioned, lbfgs_batch
-
     if form not in _FORMS:
         raise FitError(f"bootstrap supports forms {', '.join(_FORMS)} (got {form!r})")
     objective_cls, names, P = _FORMS[form]
@@ -111,8 +112,6 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, n_re
     N, D, L = check_runs(n_params, n_tokens, loss, param.n_free)
     check_resampling(n_resamples, level)
     if fit is None:
-        from .kaplan import fit_kaplan
-        from .parametric import fit_parametric
 
         fit = fit_parametric(N, D, L, delta=delta) if form == "parametric" else fit_kaplan(N, D, L, delta=delta)
     loss_kind = fit.extra.get("objective_function", HUBER_LOG)

@@ -25,6 +25,7 @@ point (in order along the trunk) left it to its own end; the trunk's tail past i
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -176,8 +177,6 @@ def ladder_points(curves: Sequence[RunCurve]) -> LadderPoints:
 
 def _with_horizons(rungs: list[Rung]) -> list[Rung]:
     """Each rung's D₁, the smallest D among the points of its size, and its multiple D/D₁ (as ``plan design``)."""
-    import dataclasses
-
     out = []
     for r in rungs:
         same = [q.n_tokens for q in rungs if abs(q.n_params / r.n_params - 1) <= SAME_SIZE_RTOL]

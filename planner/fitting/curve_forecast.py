@@ -21,6 +21,7 @@ runs; from its first 50%, by 0.2-1.2% (README, "Training curves").
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -175,8 +176,6 @@ def _curve_predict(method, runs_fit, target, horizon, schedule, step_tokens):
 def _fit_runs(runs, run, horizon, schedule=None):
     """The runs a curve law is fitted on to predict ``run`` at ``horizon``: the finished runs of its size (those
     ending below the horizon, shortest first) and ``run`` itself while in progress, under ``schedule`` if given."""
-    import dataclasses
-
     finished = sorted((r for r in _same_size(runs, run.n_params) if r.run != run.run and r.end < horizon),
                       key=lambda r: r.end)
     if run.end >= horizon * (1 - HORIZON_RTOL):

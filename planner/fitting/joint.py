@@ -27,10 +27,15 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from ..base.conventions import COARSE_ROWS, FLOPS_PER_PARAM_TOKEN, HUBER_DELTA
 from ..base.errors import FitError
+from ..laws import ParametricLaw
 from .lawfit import fit_extra, objective_label
+from .multistart import refine
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, ParametricObjective
+from .outliers import find_outliers
+from .parametric import fit_parametric, parametric_coefficients
 from .parametrisation import Parametrisation
 from .result import FitResult, data_range, residual_stats
+from .standard_errors import gauss_newton_se
 
 if TYPE_CHECKING:
     import numpy
@@ -211,9 +216,6 @@ def fit_joint(ladders: Sequence[tuple], *, share: Iterable[str], names: Sequence
     """
     import numpy as np
 
-    from .multistart import refine
-    from .parametric import fit_parametric
-
     K = len(ladders)
     names = tuple(names) if names is not None else tuple(f"ladder {k + 1}" for k in range(K))
     if len(names) != K:
@@ -275,8 +277,6 @@ def _best_alone(fit: FitResult, runs, param: Parametrisation, phi_joint, objecti
     ``phi_joint`` (the ladder's free parameters at the joint optimum)."""
     import numpy as np
 
-    from .parametric import fit_parametric
-
     starts = np.array([param.free(np.asarray(fit.theta)), phi_joint], float)
     try:
         again = fit_parametric(*runs, grid=starts, polish=2, tie=param.ties, fix=dict(param.fixed),
@@ -302,8 +302,6 @@ def _joint_errors(sharing: Sharing, thetas, runs, objective: str) -> list[dict]:
     """Asymptotic standard errors of every ladder's coefficients from the joint Jacobian (one residual variance for
     all runs): :func:`~planner.fitting.standard_errors.gauss_newton_se` over the joint φ, by the delta method."""
     import numpy as np
-
-    from .standard_errors import gauss_newton_se
 
     K, P = sharing.n_ladders, 5
     M, _ = sharing.param.matrix()
@@ -331,10 +329,6 @@ def _joint_errors(sharing: Sharing, thetas, runs, objective: str) -> list[dict]:
 def _ladder_fit(sharing, k, theta, objective_value, runs, flops_per_param_token, converged, objective, delta, penalty,
                 ses, names) -> FitResult:
     """Ladder ``k``'s :class:`FitResult` at the joint optimum."""
-    from ..laws import ParametricLaw
-    from .outliers import find_outliers
-    from .parametric import parametric_coefficients
-
     N, D, L = runs
     param = sharing.param
     coefs = param.exact(parametric_coefficients(theta))

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..base.errors import FitError
+from ..planning.uncertainty import CoefficientSamples
+from ..planning.versus import compute_multiplier, versus_intervals
 from .bootstrap import REFIT_FTOL, REFIT_GTOL, coefficient_draws
 from .joint import JointFit, JointObjective
+from .lbfgs import Preconditioned, lbfgs_batch
 from .result import BootstrapResult, check_resampling, resample_counts, sample_summary
 
 if TYPE_CHECKING:
@@ -35,8 +38,6 @@ def bootstrap_joint(joint: JointFit, ladders: Sequence[tuple], *, n_resamples: i
     ``n_resamples`` times, and refit jointly. Returns one :class:`BootstrapResult` per ladder whose sample rows line
     up: row s of each is refit s (a refit invalid for any ladder is dropped from all)."""
     import numpy as np
-
-    from .lbfgs import Preconditioned, lbfgs_batch
 
     check_resampling(n_resamples, level)
     sharing = joint.sharing
@@ -107,9 +108,6 @@ def joint_multipliers(joint: JointFit, flops: Sequence[float], base: int = 0,
     the separate fits, and (with the joint bootstrap ``boots``) its percentile interval over the refits, paired row
     by row (:func:`planner.planning.versus.versus_intervals` with ``paired``)."""
     import numpy as np
-
-    from ..planning.uncertainty import CoefficientSamples
-    from ..planning.versus import compute_multiplier, versus_intervals
 
     C = np.atleast_1d(np.asarray(flops, float))
 

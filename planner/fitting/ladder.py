@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 if TYPE_CHECKING:
     import numpy
 
+from ..base.conventions import CHANCE_ACCURACY, MMLU_CATEGORY_WEIGHTS
 from ..base.errors import RunsError
 from .runs import COLUMN_NAMES, find_columns, format_of, missing_column, table_records
 
@@ -199,8 +200,6 @@ def _olmo_columns(task: str):
     """(task-loss columns, accuracy columns, weights) of a task in the OLMo ladder's files: bits per byte of the
     correct answer and length-normalised RC accuracy, 5-shot; MMLU as its four categories weighted by their share of
     its test questions (:data:`planner.base.conventions.MMLU_CATEGORY_WEIGHTS`)."""
-    from ..base.conventions import MMLU_CATEGORY_WEIGHTS
-
     split = OLMO_TASK_SPLITS[task]
     parts = [f"mmlu_{c}" for c in MMLU_CATEGORY_WEIGHTS] if task == "mmlu" else [task]
     weights = list(MMLU_CATEGORY_WEIGHTS.values()) if task == "mmlu" else [1.0]
@@ -237,8 +236,6 @@ def from_olmo_ladder(config: Mapping | str, files: Mapping[str, str], tasks: Seq
     each run file's base name (``190M-1xC.csv``) to its text. The runs of every ``train`` size of the config (or of
     ``sizes``) are taken, N being the size's non-embedding count ``n`` (Bhagia et al. 2024, Table 1)."""
     import numpy as np
-
-    from ..base.conventions import CHANCE_ACCURACY
 
     cfg = json.loads(config) if isinstance(config, str) else config
     sizes = [s for s, c in cfg.items() if c.get("mode") == "train"] if sizes is None else list(sizes)

@@ -21,11 +21,11 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 import math
-
 from typing import Callable, Iterable, Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, IRREDUCIBLE_MARGIN, PARAMETRIC_GRID
 from ..base.errors import FitError, Worded
+from ..laws import ParametricLaw
 from .lawfit import asymptotic_errors, fit_extra, method_text, search, weighting_text
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, ParametricObjective
 from .outliers import find_outliers
@@ -95,7 +95,6 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     se = asymptotic_errors(J, L, L_hat, objective, param, {"A": coefs["A"], "B": coefs["B"], "E": coefs["E"],
                                                            "alpha": 1.0, "beta": 1.0})
     se = {k: se[k] for k in ("E", "A", "B", "alpha", "beta")}
-    from ..laws import ParametricLaw
 
     law = ParametricLaw(flops_per_param_token=flops_per_param_token, **coefs)
     warnings = _parametric_warnings(theta, coefs, L, converged, param, (t1, t2))

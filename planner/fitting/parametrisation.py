@@ -20,6 +20,7 @@ from typing import Iterable, Mapping, Sequence
 
 from ..base.conventions import LOSS_RANGE
 from ..base.errors import ArgumentError, FitError
+from .objectives import grid
 
 __all__ = ["Parametrisation", "FORM_PARAMETERS", "FIXED_EXPONENT_RANGE", "check_fixed_exponent", "parse_ties"]
 
@@ -201,8 +202,6 @@ class Parametrisation:
     def grid(self, spec: Mapping[str, Sequence[float]]):
         """The grid over the free parameters: the product of each free parameter's values in ``spec`` (a tied pair
         takes the values of its first parameter). An (S, k) array."""
-        from .objectives import grid
-
         return grid(spec, self.free_names)
 
     def exact(self, coefficients: Mapping[str, float]) -> dict:

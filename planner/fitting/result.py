@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
 from ..base.errors import FitError
 from ..base.units import QUANTITY_RANGE
+from ..laws import family
+from ..planning.uncertainty import central_interval
 
 __all__ = ["FitResult", "FitDetails", "BootstrapResult", "check_runs", "data_range", "residual_stats", "check_resampling",
            "resample_counts", "sample_summary"]
@@ -101,25 +103,27 @@ class FitResult:
     @property
     def model(self):
         """The fitted law family: ParametricLaw, KaplanLaw or AllocationRule (isoFLOP)."""
-        from ..laws import family
-
         return family(self.form)(flops_per_param_token=self.flops_per_param_token, **self.extra.get("model_kwargs", {}),
                                 **self.coefficients)
 
     # Notebooks (planner.base.notebook): a short repr, plain-Python views and an HTML table.
     def __repr__(self) -> str:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import fit_repr
         return fit_repr(self)
 
     def to_dict(self) -> dict:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import fit_dict
         return fit_dict(self)
 
     def to_records(self) -> list[dict]:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import fit_records
         return fit_records(self)
 
     def _repr_html_(self) -> str:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import fit_html
         return fit_html(self)
 
@@ -150,18 +154,22 @@ class BootstrapResult:
 
     # Notebooks (planner.base.notebook): a short repr (not the samples), plain-Python views and an HTML table.
     def __repr__(self) -> str:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import bootstrap_repr
         return bootstrap_repr(self)
 
     def to_dict(self) -> dict:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import bootstrap_dict
         return bootstrap_dict(self)
 
     def to_records(self) -> list[dict]:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import bootstrap_records
         return bootstrap_records(self)
 
     def _repr_html_(self) -> str:
+        # notebooks only: planner.base.notebook imports html
         from ..base.notebook import bootstrap_html
         return bootstrap_html(self)
 
@@ -240,8 +248,6 @@ def sample_summary(samples, names, level: float) -> tuple[dict, dict]:
     """Central ``level``% percentile intervals and standard deviations (ddof 1; NaN from one sample) of the columns
     of ``samples``, by name."""
     import numpy as np
-
-    from ..planning.uncertainty import central_interval
 
     lo, hi = (np.atleast_1d(v) for v in central_interval(samples, level, axis=0))
     intervals = {name: (float(lo[j]), float(hi[j])) for j, name in enumerate(names)}

@@ -23,9 +23,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from ..base.conventions import (FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SAME_SIZE_RTOL,
-                                TASK_STEP1_POINTS)
+from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SAME_SIZE_RTOL, TASK_STEP1_POINTS
 from ..base.errors import FitError
+from .backtest import holdout_mask
 
 if TYPE_CHECKING:
     from .ladder import LadderRun
@@ -113,8 +113,6 @@ def backtest_task(runs: Sequence[LadderRun], task_id: str, k: int, refit: Callab
     :class:`~planner.fitting.tasks.TaskFit`, as :func:`planner.fitting.tasks.fit_task` gives) and predict each
     held-out run's final task loss and accuracy."""
     import numpy as np
-
-    from .backtest import holdout_mask
 
     C = np.array([flops_per_param_token * r.n_params * float(r.n_tokens[-1]) for r in runs])
     held = holdout_mask(C, k=k)

@@ -25,17 +25,25 @@ sample row carries both steps' coefficients of one resample. numpy and scipy are
 
 from __future__ import annotations
 
+import datetime
 import math
+import warnings
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
-from ..base.conventions import (EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS,
-                           SIGMOID_GRID, STEP2_ANCHOR, STEP2_SKIP_FRACTION, STEP2_WINDOW, TIED_LOSS_GRID)
-from ..base.errors import FitError, Worded
-from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw
+from .. import __version__
+from ..base.conventions import (CHANCE_ACCURACY, EXPONENTIAL_ERROR_GRID, FLOPS_PER_PARAM_TOKEN,
+                                LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS, SIGMOID_GRID, STEP2_ANCHOR,
+                                STEP2_SKIP_FRACTION, STEP2_WINDOW, TIED_LOSS_GRID)
+from ..base.errors import FitError, RunsError, Worded, did_you_mean
+from ..laws import ParametricLaw
+from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw, TaskLaws
+from ..planning.forecasting import near_chance
+from .bootstrap import fit_parametrisation
 from .objectives import grid
-from .task_points import final_task_losses
+from .parametric import fit_parametric
+from .task_points import backtest_task, final_task_losses, points_note, resolve_points, run_points, step1_points
 
 if TYPE_CHECKING:
     from ..laws.tasks import TaskLaws
@@ -102,8 +110,6 @@ MAX_EVALUATIONS = 2000
 def _curve_fit_best(f, x, y, starts, **kwargs):
     """The least-squares optimum of ``f`` over the starts (scipy ``curve_fit`` from each, the least SSE kept):
     (parameters, SSE), or FitError if no start converged."""
-    import warnings
-
     import numpy as np
     from scipy.optimize import OptimizeWarning, curve_fit
 
@@ -173,8 +179,6 @@ def fit_tied_loss_law(n_params, n_tokens, loss, starts=None, flops_per_param_tok
     """
     import numpy as np
 
-    from ..laws import ParametricLaw
-
     N, D, L = (np.asarray(v, float) for v in (n_params, n_tokens, loss))
     if len(N) < 5:
         raise FitError(f"{len(N)} runs cannot fit Eq. 4's four coefficients: give at least 5 runs")
@@ -205,9 +209,6 @@ def fit_task(runs: Sequence[LadderRun], task_id: str, chance: float | None, *, n
     None takes the fitted sigmoid's floor (clipped to [0, 0.99]), and a warning says so. ``points``: step 1 on each
     run's final task loss or on every checkpoint (``auto`` chooses; :mod:`planner.fitting.task_points`); ``tie`` and
     ``fix`` are step 1's, as :func:`planner.fitting.fit_parametric` takes them."""
-    from .parametric import fit_parametric
-    from .task_points import points_note, resolve_points, step1_points
-
     points = resolve_points(runs, points)
     if points == "final" and len(runs) < 6:
         raise FitError(f"task {task_id!r} has {len(runs)} runs; step 1's five coefficients need at least 6 runs "
@@ -249,8 +250,6 @@ def task_diagnostics(law: TaskLaw, ladder_accuracy=None) -> list[str]:
     :data:`~planner.base.conventions.EMERGENCE_MARGIN` of chance, :func:`planner.planning.forecasting.near_chance`). A forecast's
     own warnings (near chance at the target, step 1 far beyond the ladder) are the report's:
     :mod:`planner.report.tasks`."""
-    from ..planning.forecasting import near_chance
-
     if ladder_accuracy is None or not len(ladder_accuracy):
         return []
     warning = near_chance(law, float(max(ladder_accuracy)), "its best ladder run reaches")
@@ -266,12 +265,8 @@ def bootstrap_task(runs: Sequence[LadderRun], fit: TaskFit, n_resamples: int, se
     do not fit are dropped and counted (``n_failed``). ``progress(done, total)`` is called after each."""
     import numpy as np
 
-    from .parametric import fit_parametric
-
     if n_resamples < 2:
         raise FitError(f"a bootstrap needs at least 2 resamples (got {n_resamples})")
-    from .bootstrap import fit_parametrisation
-    from .task_points import run_points
 
     rng = np.random.default_rng(seed)
     step1 = [run_points(r, fit.points, n_last, skip) for r in runs]   # each run's (D, L): resampled whole
@@ -335,12 +330,6 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
     ``points``, ``tie``, ``fix``: step 1's (:func:`fit_task`); ``holdout`` K: each task is also fitted without the K
     runs of largest compute and predicts them (:func:`planner.fitting.task_points.backtest_task`).
     """
-    import datetime
-
-    from .. import __version__
-    from ..base.conventions import CHANCE_ACCURACY
-    from ..base.errors import RunsError, did_you_mean
-    from ..laws.tasks import TaskLaws
 
     chance = dict(chance or {})
     tasks = list(names) or list(ladder.tasks)
@@ -359,7 +348,6 @@ def fit_ladder(ladder: Ladder, names: Sequence[str] = (), chance: Mapping[str, f
 
         fit = refit(runs)
         if holdout is not None:
-            from .task_points import backtest_task
 
             fit = replace(fit, backtest=backtest_task(runs, task, holdout, refit, n_last=n_last))
         law = fit.law

@@ -25,10 +25,12 @@ projected one whose term is below :data:`_FLOOR` of the mean loss is clamped the
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable
 
 from ..base.conventions import COARSE_ROWS
 from ..base.errors import FitError
+from .multistart import columns, refine, rows, spread_subsample
 
 __all__ = ["EXPONENT_GRID", "project", "varpro_search"]
 
@@ -141,11 +143,7 @@ def varpro_search(objective_cls, data, *, delta, polish, loss, param, psi=None,
     Returns (starts, φ, f, converged, n_distinct, optima) as :func:`planner.fitting.multistart.multistart` does,
     with ``starts`` the exponent grid and n_distinct the number of local minima of f* on it.
     """
-    import itertools
-
     import numpy as np
-
-    from .multistart import columns, refine, rows, spread_subsample
 
     x, y, l, w = columns(data)
     report = progress or (lambda *_: None)
