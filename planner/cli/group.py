@@ -14,8 +14,9 @@ from importlib import import_module
 
 import click
 
-from ..base.errors import FRONT_END_WORDS, PlannerError
-from .errors import WORDS
+from ..base.errors import FRONT_END_WORDS, ArgumentError, PlannerError
+from ..base.text import printable
+from .errors import WORDS, message
 from .streams import prepare
 
 __all__ = ["PlanGroup", "SUBCOMMANDS", "one_line"]
@@ -47,7 +48,6 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 def one_line(message: str) -> str:
     """``message`` on one line: control characters a user typed or a file held (a newline, a carriage return, ESC)
     shown escaped (:func:`planner.base.text.printable`)."""
-    from ..base.text import printable
 
     return printable(message)
 
@@ -84,8 +84,6 @@ class PlanGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PlannerError as e:
-            from ..base.errors import ArgumentError
-            from .errors import message
 
             # an argument asked wrongly is a usage error (exit 2), wherever it was found; the rest exit 1
             raise (click.UsageError if isinstance(e, ArgumentError) else click.ClickException)(message(e)) from None

@@ -59,6 +59,7 @@ def fit_joint_command(runs_files, *, output, force, share, ties, fixes: dict, ob
                       seed: int, level: float, budgets, fmt: str, command: str, **runs_columns) -> None:
     """Fit the ladders jointly, bootstrap (unless ``n_boot`` is 0), report, and write one law file per ladder if
     ``output`` (a {stem} template) is given."""
+    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..base.errors import FitError
     from ..fitting.joint import fit_joint
     from ..fitting.joint_bootstrap import bootstrap_joint, joint_multipliers

@@ -3,6 +3,7 @@ document written atomically, never over a file without --force); what a fitted l
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import PurePath
 from typing import Callable
@@ -11,6 +12,7 @@ import click
 from rich.console import Console
 
 from ..base.errors import PlannerError
+from ..base.hints import command as suggest
 from ..files.lawfile import parse_law_text
 from ..report import caveats, render
 from ..report.render import FORMATS
@@ -89,7 +91,6 @@ def show(report, fmt: str) -> None:
     fmt = output_format(fmt)
     noted = noted_warnings(click.get_current_context(silent=True))
     if noted:   # what the options' values warned about (a bootstrap of few resamples): in every format
-        import dataclasses
 
         report = dataclasses.replace(report, warnings=tuple(noted) + tuple(report.warnings))
     warn(caveats.shown(report, quiet=_quiet()))
@@ -124,7 +125,7 @@ def command_line(ctx: click.Context, skip: tuple[str, ...] = ()) -> str:
             else:
                 words.append(max(param.opts, key=len))
                 words += [_word(x) for x in v] if isinstance(v, tuple) else [_word(v)]
-    from ..base.hints import command   # the record is a command too: it runs as printed
+    from ..base.hints import command  # the record is a command too: it runs as printed
 
     return command(*words[1:])
 
@@ -269,7 +270,6 @@ def pending_law_file(output: str | None, force: bool, fit, boot, *, law_id: str,
 def wrote(output: str, what: str, *words: str) -> None:
     """On stderr: ``output`` was written, and the command that uses it (``what``: "plan with it"), which runs as
     printed (:func:`planner.base.hints.command`)."""
-    from ..base.hints import command as suggest
 
     click.echo(f"Wrote {output}; {what}: {suggest(*words)}", err=True)
 
@@ -300,8 +300,7 @@ class Progress:
             if time.monotonic() - self.start < PROGRESS_DELAY:
                 return
             # rich.progress: only once a long fit has run PROGRESS_DELAY
-            from rich.progress import (BarColumn,
-                                       MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn)
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             console = Console(stderr=True)
             if not console.is_terminal:

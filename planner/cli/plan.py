@@ -11,9 +11,10 @@ from typing import NamedTuple
 import click
 
 from .. import __distribution__, __version__
+from ..base.hints import command as suggest
 from ..files.presets import HYPERPARAMETER_PRESET, load_hparam_law, load_task_laws, repetition_for
 from ..report import answers
-from ..base.hints import command as suggest
+from ..report.answers import question
 from .group import PlanGroup
 from .inputs import law_options, load_law
 from .output import format_option, show
@@ -73,7 +74,6 @@ class PlanRequest(NamedTuple):
     @property
     def question(self) -> str:
         """Which question these options ask: decided by :func:`planner.report.answers.question`, which answers it."""
-        from ..report.answers import question
 
         return question(flops=self.budgets.flops, n_params=self.n_params, n_tokens=self.n_tokens,
                         target_losses=self.targets, constrained=self.constrained)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import click
 
 from ..base.conventions import DEFAULT_MFU
+from ..base.hints import command as suggest
 from ..base.units import QUANTITY_RANGE
 from ..files.presets import load_chip
 from .completion import complete_chip, complete_task, complete_task_law
@@ -142,7 +143,6 @@ def _cluster(gpu, gpus, mfu, price):
     if gpu is None:
         for value, name in ((gpus, "--gpus"), (mfu, "--mfu"), (price, "--usd-per-gpu-hour")):
             if value is not None:
-                from ..base.hints import command as suggest
 
                 raise click.UsageError(f"{name} needs --gpu (the chip, e.g. --gpu h100; list them with "
                                        f"'{suggest('hardware')}')")

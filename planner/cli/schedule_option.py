@@ -12,6 +12,7 @@ import click
 
 from ..base.errors import PlannerError
 from ..base.units import parse_quantity
+from ..laws.schedules import DEFAULTS, SCHEDULE_KINDS, Schedule, ScheduleError
 
 __all__ = ["SCHEDULE", "ScheduleSpec", "parse_schedule"]
 
@@ -22,7 +23,6 @@ EXAMPLE = "cosine:peak=3e-4,warmup=200M,final=0.1,horizon=20B"
 
 def parse_schedule(text: str, horizon: float | None = None):
     """The Schedule ``text`` names; ``horizon`` fills in a missing horizon. Raises PlannerError (ScheduleError)."""
-    from ..laws.schedules import DEFAULTS, SCHEDULE_KINDS, Schedule, ScheduleError
 
     kind, _, rest = str(text).strip().partition(":")
     kind = kind.strip().lower()

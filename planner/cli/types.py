@@ -7,6 +7,7 @@ from typing import Callable
 
 import click
 
+from ..base.conventions import MIN_BOOTSTRAP_RESAMPLES
 from ..base.errors import PlannerError
 from ..base.units import parse_quantity
 
@@ -111,11 +112,10 @@ class Resamples(click.IntRange):
     name = "resamples"
 
     def convert(self, value, param, ctx):
-        from ..base.conventions import MIN_BOOTSTRAP_RESAMPLES as least
-
         n = super().convert(value, param, ctx)
-        if 0 < n < least:
+        if 0 < n < MIN_BOOTSTRAP_RESAMPLES:
             flag = max(param.opts, key=len) if param is not None else "the bootstrap"
+            least = MIN_BOOTSTRAP_RESAMPLES
             note_warning(ctx, f"{flag} {n}: a 95% interval needs at least {least} resamples (each 2.5% tail under one "
                               f"resample below that, so its ends are the extreme resamples); read these intervals as "
                               f"rough, and give {least} or more (about 1000 for percentile intervals, Efron & "

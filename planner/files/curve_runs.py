@@ -16,6 +16,7 @@ from typing import Mapping
 from ..base.errors import RunsError, literal
 from ..fitting.curve_forecast import RunCurve
 from ..fitting.runs import COLUMN_NAMES, OPTIONAL_COLUMN_NAMES, find_columns, format_of, missing_column, table_records
+from .safe import read_text
 
 __all__ = ["CurveRuns", "read_curve_runs", "parse_curve_runs", "CURVE_COLUMN_NAMES"]
 
@@ -43,7 +44,6 @@ class CurveRuns:
 def read_curve_runs(path: str | Path, **columns: str | None) -> CurveRuns:
     """Read a curves file (``"-"`` for stdin); ``columns`` name columns outright (``run_id=``, ``n_params=``,
     ``n_tokens=``, ``loss=``, ``learning_rate=``, ``branch=``). Raises :class:`~planner.base.errors.RunsError`."""
-    from .safe import read_text
 
     p = str(path)
     text = read_text(p, "curves file", RunsError, kind="a CSV, TSV or JSON-lines file")

@@ -248,6 +248,7 @@ def hparam_law_ids() -> list[str]:
 
 
 def _load_hparam_preset(preset_id: str):
+    # hyperparameter laws only: the plan --flops path reads this module, not their schema
     from .hparamfile import hparam_law_from_mapping
 
     name = f"{HPARAMS_DIR}/{preset_id}.toml"
@@ -262,6 +263,7 @@ def list_hparam_laws() -> "list[HparamLaw]":
 def load_hparam_law(name_or_path: str | os.PathLike) -> "HparamLaw":
     """A shipped hyperparameter law by id or alias, or a hyperparameter-law file by path (a name with a path
     separator or ending in ``.toml``); UnknownPresetError with the closest ids otherwise."""
+    # hyperparameter laws only: the plan --flops path reads this module, not their schema
     from .hparamfile import load_hparam_law_file
 
     return _shipped_or_file(name_or_path, lambda text: _find(text, hparam_law_ids(), _load_hparam_preset,

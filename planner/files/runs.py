@@ -9,6 +9,7 @@ from typing import Any
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import RunsError, literal
+from ..fitting.hparams import parse_sweep
 from ..fitting.ladder import Ladder, parse_ladder
 from ..fitting.runs import OPTIONAL_COLUMN_NAMES, Runs, format_of, parse_runs
 from .safe import read_text
@@ -64,8 +65,6 @@ def read_sweep(path: str, *, fmt: str | None = None, **columns: str | None):
     """A hyperparameter sweep from ``path`` (``"-"`` for stdin): one row per trained configuration with N, D, the
     learning rate, the batch in tokens and the loss (:func:`planner.fitting.hparams.parse_sweep`; ``columns`` name
     them outright). Raises :class:`~planner.base.errors.RunsError`."""
-    from ..fitting.hparams import parse_sweep
-    from .safe import read_text
 
     p = str(path)
     text = read_text(p, "sweep file", RunsError, kind="a CSV, TSV or JSON-lines file")

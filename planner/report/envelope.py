@@ -7,7 +7,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
+from ..base.errors import FitError
 from ..base.units import format_flops, format_loss4
+from ..fitting.envelope import lack_of_fit_interval
+from ..planning.uncertainty import central_interval
+from .fit import fit_report
 from .intervals import interval_cell, interval_stack
 from .types import Block, Column, Report
 
@@ -19,10 +23,6 @@ PROJECTION_KEYS = ("flops", "loss", "loss_low", "loss_high", "loss_t_low", "loss
 
 def _projections(fit, boot, budgets: Sequence[float], level: float) -> Report:
     import numpy as np
-
-    from ..base.errors import FitError
-    from ..fitting.envelope import lack_of_fit_interval
-    from ..planning.uncertainty import central_interval
 
     C = np.asarray(budgets, float)
     model = fit.model
@@ -54,7 +54,6 @@ def _projections(fit, boot, budgets: Sequence[float], level: float) -> Report:
 
 def envelope_report(fit, boot, runs, budgets: Sequence[float], level: float) -> Report:
     """The fit report of an envelope ``fit`` (its ``boot`` strap or None) to ``runs``, projected at ``budgets``."""
-    from .fit import fit_report
 
     projections = _projections(fit, boot, budgets, level)
     report = fit_report(fit, boot, projections, runs)

@@ -12,20 +12,21 @@ import dataclasses
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
-from ..base.hints import command as suggest
 from .. import fitting
 from ..base.conventions import DEFAULT_BOOTSTRAP_RESAMPLES, HUBER_DELTA, ISOFLOP_WINDOW
+from ..base.hints import command as suggest
 from ..base.units import (format_coefficient, format_count, format_flops, format_general, format_loss4, format_percent,
                           format_ratio, format_text)
 from ..files.lawwriter import law_from_fit
-from ..fitting.objectives import OVERESTIMATE_PENALTY
 from ..fitting.diagnostics import extrapolation_warnings, identification_warnings, interval_warnings
+from ..fitting.objectives import OVERESTIMATE_PENALTY
+from ..fitting.prediction import bootstrap_prediction_interval
 from ..planning.plan import compute_optimal
-from .intervals import intervals
-from .plans import plan_report
 from .backtests import (HOLDOUT_KEYS, holdout_footer, holdout_section, holdout_summary, rollout_footer, rollout_section,
                         rollout_summary)
+from .intervals import intervals
 from .outliers import OutlierDrop, dropped_footer, line_of, outlier_fields, outlier_warnings
+from .plans import plan_report
 from .types import Block, Column, Report
 
 if TYPE_CHECKING:
@@ -121,7 +122,6 @@ def _interval(request: FitRequest, k: float, n_resamples: int):
     """The prediction interval a back-test asks of its fits (None with --errors asymptotic: no bootstrap)."""
     if request.errors != "bootstrap":
         return None
-    from ..fitting.prediction import bootstrap_prediction_interval
 
     def interval(fit, N, D, L, Nt, Dt, weights):
         if request.weight_by == "compute":

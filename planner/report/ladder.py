@@ -9,8 +9,13 @@ that follow, one transformer shape, and the cost on a cluster. :func:`ladder_rep
 
 from __future__ import annotations
 
-from ..base.units import check_finite, format_count, format_flops, format_integer, format_ratio
+from ..base.units import (check_finite, format_count, format_dollars, format_flops, format_general, format_integer,
+                          format_ratio)
+from ..compute.hardware import cost
+from ..compute.shapes import shapes_for
 from ..planning.ladder import LadderPlan
+from .compute import convention_note
+from .hparams import hparam_row
 from .types import Block, Column, Report
 
 __all__ = ["RUN_KEYS", "with_run_settings", "run_columns", "run_footer", "ladder_report", "saving_line", "LADDER_KEYS"]
@@ -29,9 +34,6 @@ def with_run_settings(rows, hparam_law=None, cluster=None, count: str = "total",
     """Each row with η, B (whole sequences), warm-up and steps from ``hparam_law`` at the row's (N, D) (or its
     ``hparam_tokens``, the horizon a stepped run is tuned at), a shape for its N counted as ``count``, and the cost
     of its compute (``cost_flops``, else ``flops``) on ``cluster``."""
-    from ..compute.hardware import cost
-    from ..compute.shapes import shapes_for
-    from .hparams import hparam_row
 
     out = []
     for row in rows:
@@ -57,7 +59,6 @@ def with_run_settings(rows, hparam_law=None, cluster=None, count: str = "total",
 
 def run_columns(hparams: bool, shape: bool, cluster) -> tuple[tuple[Column, ...], tuple[str, ...]]:
     """The human columns and machine keys :func:`with_run_settings` added."""
-    from ..base.units import format_dollars, format_general
 
     columns: list[Column] = []
     keys: tuple[str, ...] = ()
@@ -85,7 +86,6 @@ def run_columns(hparams: bool, shape: bool, cluster) -> tuple[tuple[Column, ...]
 def run_footer(hparam_law, cluster, count: str, sequence_length: int, hparams_at: str, plan_law=None) -> list[str]:
     """What the added columns assume: the hyperparameter law (and whether it counts N as the plan's law does), the
     shapes, the cluster."""
-    from .compute import convention_note
 
     lines = []
     if hparam_law is not None:
@@ -134,7 +134,6 @@ def ladder_report(lad: LadderPlan, law, horizon_note: str, k: float, *, hparam_l
         how = f"Schedule separate: one run from scratch per rung, each decaying over its last {f:.0%}."
     footer = [f"Horizon D₁: {horizon_note}; C = {k:g}·N·D.", how, saving_line(lad, "Σ m·D₁ per size")]
     if cluster is not None:
-        from ..compute.hardware import cost
 
         total = cost(sum(k * r.n_params * r.new_tokens for r in lad.rungs), cluster)
         footer.append(f"The whole ladder: {format_count(float(total.gpu_hours))} GPU-hours"

@@ -6,9 +6,10 @@ terminal table, markdown, LaTeX, CSV or JSON, so every command has every format.
 key in each row, the key in ``keys``), rows, blocks or sections; no renderer changes.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Optional, Sequence
 
+from ..base.text import printable
 
 __all__ = ["Column", "Block", "Report"]
 
@@ -102,7 +103,6 @@ class Report:
         title, footer, warnings, block titles and notes, text cells (nested tables and lists too), fields and
         sections. The one seam where text from files (a law's title, a task id) enters a human format; JSON escapes
         its own strings."""
-        from dataclasses import replace
 
         return replace(self, title=_printable(self.title), footer=_printable(tuple(self.footer)),
                        warnings=_printable(tuple(self.warnings)), fields=_printable(dict(self.fields)),
@@ -126,7 +126,6 @@ class Report:
 def _printable(value: Any) -> Any:
     """``value`` with the control characters of its strings escaped, inside lists, tuples and dicts too."""
     if isinstance(value, str):
-        from ..base.text import printable
 
         return printable(value, keep="\n")
     if isinstance(value, (list, tuple)):

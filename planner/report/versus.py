@@ -12,6 +12,8 @@ import math
 from typing import Any, Sequence
 
 from ..base.units import as_floats, format_factor, format_flops, format_loss, format_text
+from ..planning import checks
+from ..planning.plan import compute_optimal
 from .intervals import interval_cell, interval_stack
 from .types import Block, Column, Report
 
@@ -124,8 +126,6 @@ def versus_report(base, variant, result, intervals=None, throughput: tuple[float
 def _range_warnings(law, flops) -> tuple[str, ...]:
     """Where ``law``'s compute-optimal plans at ``flops`` leave the range it was fitted on (for a law that splits no
     budget into N and D, an envelope, where the budgets do: its N and D are not given)."""
-    from ..planning import checks
-    from ..planning.plan import compute_optimal
 
     return tuple(checks.plan_warnings(law, [compute_optimal(law, flops)]))
 
