@@ -39,7 +39,7 @@ import numpy as np
 from ..base.conventions import (BUDGET_MISMATCH, BUDGET_SPREAD, FLOPS_PER_PARAM_TOKEN, ISOFLOP_AGREEMENT_LEVEL,
                                 ISOFLOP_AUTO_LEVEL, ISOFLOP_AUTO_SIDES, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
                                 ISOFLOP_WINDOW, SAME_BUDGET_RTOL)
-from ..base.errors import FitError
+from ..base.errors import FitError, literal
 from ..planning.uncertainty import normal_quantile
 from .allocation import (AllocationBootstrap, allocation_result, batched_slopes, check_bootstrap, coefficient_bootstrap,
                          percentile_interval, size_ids)
@@ -227,9 +227,9 @@ def fit_isoflop(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, fl
     warnings += [_disagreement(f) for f in fits if f.used and f.disagrees]
     if len(used) < min_budgets:
         found = _budget_summary(fits)
-        found_text = (f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} model "
-                      f"sizes and a minimum inside them; found {len(fits)} budget{'s' if len(fits) != 1 else ''} "
-                      f"{groups.source}: {found}; ").replace("{", "{{").replace("}", "}}")
+        found_text = literal(f"isoFLOP fitting needs at least {min_budgets} budgets with >= {ISOFLOP_MIN_SIZES} "
+                             f"model sizes and a minimum inside them; found {len(fits)} "
+                             f"budget{'s' if len(fits) != 1 else ''} {groups.source}: {found}; ")
         raise FitError.worded(found_text + "train sizes on both sides of each optimum ({design}), name the budget "
                               "column with {column_budget}, or use the parametric fit",
                               design="planner.design_isoflop", column_budget="budget=")

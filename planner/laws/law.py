@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 
-from ..base.errors import ArgumentError, PresetError, did_you_mean
+from ..base.errors import ArgumentError, PresetError, did_you_mean, literal
 
 if TYPE_CHECKING:
     from .allocation import AllocationRule
@@ -149,7 +149,7 @@ class Law:
             try:
                 check_coefficient(type(self.model), name, value, where="\0")
             except PresetError as e:   # named as the core names an override; the command line words it --set
-                text = str(e).replace("{", "{{").replace("}", "}}").replace("\0", "{set}")
+                text = literal(str(e)).replace("\0", "{set}")
                 raise OverrideError.worded(text, set="with_coefficients") from None
         model = cast("Family", dataclasses.replace(cast(Any, self.model), **overrides))
         note = "coefficients overridden: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from ..base.caveats import EXTRAPOLATION, Caveat
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN_RANGE, UNDERTRAINED_FACTOR
-from ..base.errors import NumericError, PlannerError
+from ..base.errors import NumericError, PlannerError, literal
 from ..base.units import as_floats, format_count, format_flops, format_ratio
 from ..laws.questions import family_of, law_name
 
@@ -121,7 +121,7 @@ def culprit(law: Any) -> str:
                 for key, value in entries.items()}
     extreme = {k: v for k, v in settings.items() if any(_extreme(x) for x in _numbers(v))}
     if extreme:
-        return _blamed("setting", {k: _literal(f"{v!r}") if isinstance(v, (list, tuple)) else f"{v:g}"
+        return _blamed("setting", {k: literal(f"{v!r}") if isinstance(v, (list, tuple)) else f"{v:g}"
                                    for k, v in extreme.items()})
     chosen = {k: v for k, v in coefficients.items() if _extreme(v)} or coefficients
     return _blamed("coefficient", {k: f"{v:g}" for k, v in chosen.items()})
@@ -163,18 +163,13 @@ def guard(law: Any, what: str = "plan") -> Iterator[None]:
         raise _too_extreme(law, what, "a result that is not a number") from None
 
 
-def _literal(text: str) -> str:
-    """``text`` as it reads inside an error template (its braces doubled)."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
 #: How the core names a coefficient replaced by an override (the command line: --set).
 _OVERRIDE = {"set": "with_coefficients"}
 
 
 def _too_extreme(law: Any, what: str, detail: str) -> PlannerError:
-    return NumericError.worded(f"{_literal(_name(law))} gives no finite {_literal(what)}: {culprit(law)} too "
-                               f"extreme to compute with ({_literal(detail)}); use values of the magnitudes "
+    return NumericError.worded(f"{literal(_name(law))} gives no finite {literal(what)}: {culprit(law)} too "
+                               f"extreme to compute with ({literal(detail)}); use values of the magnitudes "
                                "published laws have", **_OVERRIDE)
 
 
@@ -232,7 +227,7 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
             budgets_, losses = as_floats(p.flops), as_floats(p.loss)
             for c, l in zip(budgets_, losses * len(budgets_) if len(losses) == 1 else losses):
                 if not (math.isfinite(c) and math.isfinite(l)):
-                    raise NumericError.worded(f"{_literal(_name(law))} gives no usable loss at {format_flops(c)} "
+                    raise NumericError.worded(f"{literal(_name(law))} gives no usable loss at {format_flops(c)} "
                                               f"FLOPs: {culprit(law)} too extreme to compute with", **_OVERRIDE)
         return
     for i, p in enumerate(plans):
@@ -250,6 +245,6 @@ def check_plans(law: Any, plans: Sequence[Any], *, budgets: Sequence[float] | No
             if not ok:
                 at = format_flops(budget if budget is not None else C)
                 raise NumericError.worded(
-                    f"{_literal(_name(law))} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, "
+                    f"{literal(_name(law))} gives no usable {what} at {at} FLOPs (N = {N:g}, D = {D:g}, "
                     f"{k:g}·N·D = {spent:g}): {culprit(law)} too extreme to compute with; use values of the "
                     "magnitudes published laws have", **_OVERRIDE)

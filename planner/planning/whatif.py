@@ -41,7 +41,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from ..base.errors import NoLossModelError, QuantityError, UnreachableLossError
+from ..base.errors import NoLossModelError, QuantityError, UnreachableLossError, literal
 from ..base.units import QUANTITY_RANGE, Real, as_floats, check_positive
 from ..laws import Frontier
 from ..laws.questions import REMEDIES, asking, family_of, law_name, map_scalar
@@ -119,7 +119,7 @@ def frontier(law: Any) -> Frontier | None:
 def _require_loss(law: Any, what: str) -> Any:
     m = family_of(law)
     if not m.has_loss:
-        name = repr(law_name(law)).replace("{", "{{").replace("}", "}}")
+        name = literal(repr(law_name(law)))
         error = NoLossModelError.worded(
             what + " needs a loss model, but " + name + " is an allocation rule that predicts no loss; use a law with "
             "one, e.g. {preset_besiroglu2024} or kaplan2020", preset_besiroglu2024=REMEDIES["preset_besiroglu2024"])
