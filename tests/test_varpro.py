@@ -150,3 +150,25 @@ def test_a_fixed_e_beyond_any_loss_is_refused_before_the_fit():
     D = np.repeat([2e9, 8e9], 6)
     with pytest.raises(ArgumentError, match="a fixed E is a loss in nats per token and must be at most 1e\\+06"):
         fit_parametric(N, D, 1.69 + 406.4 / N ** 0.34 + 410.7 / D ** 0.28, fix={"E": 1e300})
+
+
+def test_both_exponents_fixed_leaves_the_linear_problem_alone():
+    """--fix alpha=... --fix beta=... left no exponent to search, and the grid of zero exponents failed to reshape
+    (ValueError, found by the fuzz). The scales are then fitted alone: compared with Nelder-Mead on the same
+    Huber objective over E, A, B (multi-start), to 1e-9 of the objective."""
+    from planner.fitting.objectives import huber
+
+    N = np.array([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9] * 2)
+    D = np.repeat([2e9, 8e9], 6)
+    L = (1.69 + 406.4 / N ** 0.34 + 410.7 / D ** 0.28) * np.exp(0.01 * np.sin(np.arange(12)))
+    fit = fit_parametric(N, D, L, fix={"alpha": 0.3, "beta": 0.3})
+
+    def objective(t):
+        e, a, b = t
+        return huber(np.log(np.exp(e) + np.exp(a) / N ** 0.3 + np.exp(b) / D ** 0.3) - np.log(L), 1e-3).sum()
+
+    best = min((minimize(objective, [e, a, b], method="Nelder-Mead",
+                         options=dict(xatol=1e-12, fatol=1e-16, maxiter=40000))
+                for e in (0.0, 0.5) for a in (4.0, 6.0) for b in (4.0, 6.0)), key=lambda r: r.fun)
+    assert fit.coefficients["alpha"] == 0.3 and fit.coefficients["beta"] == 0.3
+    assert fit.objective <= best.fun * (1 + 1e-9)

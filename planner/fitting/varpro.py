@@ -64,7 +64,10 @@ def project(x, y, l, exponents, param, *, psi=None, weights=None, steps: int = I
 
     M, c = param.matrix()
     linear, free_exp = _structure(param)
-    exponents = np.asarray(exponents, float).reshape(-1, len(free_exp))
+    exponents = np.asarray(exponents, float)
+    k = len(free_exp)
+    points = exponents.shape[0] if exponents.ndim == 2 else (exponents.size // k if k else 1)   # k = 0: all fixed
+    exponents = exponents.reshape(points, k)
     G, n = len(exponents), len(x)
     ab = exponents @ M[3:5, free_exp].T + c[3:5]                      # (G, 2): α, β of each grid point
     basis = np.empty((G, 3, n))                                        # (grid point, basis, run)
@@ -150,7 +153,9 @@ def varpro_search(objective_cls, data, *, delta, polish, loss, param, psi=None,
     if len(x) > COARSE_ROWS:
         x, y, l, w = rows(data, spread_subsample(x, y, COARSE_ROWS))
     _, free_exp = _structure(param)
-    exps = np.array(list(itertools.product(EXPONENT_GRID, repeat=len(free_exp))), float).reshape(-1, len(free_exp))
+    # one row per grid point: with every exponent fixed, one empty row (the linear problem alone)
+    exps = np.array(list(itertools.product(EXPONENT_GRID, repeat=len(free_exp))), float).reshape(
+        len(EXPONENT_GRID) ** len(free_exp), len(free_exp))
     stage = "grid" if len(x) == len(data[0]) else f"grid on {len(x):,} of {len(data[0]):,} runs"
     report(stage, 0, 1)
     phi = project(x, y, l, exps, param, psi=psi, weights=w)
