@@ -122,6 +122,21 @@ def test_a_scaling_law_file_with_the_old_hyperparameters_table_says_where_it_wen
         law_from_mapping(data, "mine.toml")
 
 
+def test_plan_with_a_law_file_carrying_the_old_table_is_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    from .goldens import assert_one_line_error
+
+    path = tmp_path / "mine.toml"
+    path.write_text(preset_source(load_preset("deepseek2024")) + "\n[hyperparameters]\n"
+                    "learning_rate = { coefficient = 0.3118, exponent = -0.125 }\n"
+                    "batch_tokens = { coefficient = 0.2920, exponent = 0.3271 }\n")
+    r = CliRunner().invoke(cli, ["--flops", "1e21", "--law", str(path)])
+    assert_one_line_error(r, 1, "a [hyperparameters] table is no longer read from a scaling-law file")
+
+
 # --- the laws side by side ------------------------------------------------------------------------------------------
 
 def test_the_three_laws_disagree_as_the_issue_says():
