@@ -421,8 +421,12 @@ def test_no_invocation_crashes(files, fast_fits, tmp_path_factory, data):
     if args and (args[0].startswith("--") or args[0] == "compare") and isinstance(value, list):
         # a plain compute-optimal plan spends its budget exactly; other plans (targets, constraints) to 1e-6
         plain = plain_plan(args)
+        # a plain plan's rows (its forecasts with --tasks too) are of the preset it names, or the default one
+        preset = load_preset(args[args.index("--preset") + 1] if "--preset" in args else "besiroglu2024").id \
+            if plain else None
         for row in value:
-            checked = isinstance(row, dict) and check_plan_row(row, args, rel_tol=1e-9 if plain else 1e-6)
+            checked = isinstance(row, dict) and check_plan_row(row, args, rel_tol=1e-9 if plain else 1e-6,
+                                                               preset=preset)
             assert checked or not plain, (args, row)   # every row of a plain plan is checked
             if checked:
                 event("a plain plan spends its budget" if plain else "a plan row explains its C")
@@ -433,22 +437,23 @@ POSITIVE = ("flops", "n_params", "n_tokens", "training_flops", "tokens_per_param
             "flops_per_token")
 
 
-def check_plan_row(row: dict, args, rel_tol: float) -> bool:
+def check_plan_row(row: dict, args, rel_tol: float, preset: str | None = None) -> bool:
     """A plan row of ``plan`` or ``plan compare``: its N, D and C finite and positive, and its training compute
     reproducible from the row to ``rel_tol``: flops_per_token·D (a mixture of experts, Krajewski et al. Eq. 10) or
-    k·N·D with the k of the law it names. True if the compute was checked."""
+    k·N·D with the k of the law it names (``preset`` where the row names none). True if the compute was checked."""
     for key in POSITIVE:
         if key in row:
             assert isinstance(row[key], (int, float)) and 0 < row[key] < math.inf, (args, key, row)
-    if not {"flops", "n_params", "n_tokens", "preset"} <= set(row) or "--law" in args or "--set" in args:
+    preset = row.get("preset", preset)
+    if not {"flops", "n_params", "n_tokens"} <= set(row) or preset is None or "--law" in args or "--set" in args:
         return False
     spent = row.get("training_flops", row["flops"])
     if "flops_per_token" in row:
         assert math.isclose(row["flops_per_token"] * row["n_tokens"], spent, rel_tol=rel_tol), (args, row)
         return True
-    if row["preset"] not in SHIPPED:
+    if preset not in SHIPPED:
         return False
-    k = load_preset(row["preset"]).flops_per_param_token
+    k = load_preset(preset).flops_per_param_token
     assert math.isclose(k * row["n_params"] * row["n_tokens"], spent, rel_tol=rel_tol), (args, row)
     return True
 
