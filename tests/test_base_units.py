@@ -1,10 +1,12 @@
 """planner.base.units: quantities in, human numbers out."""
 
 import math
+import re
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
+from planner.base import units
 from planner.base.errors import QuantityError
 from planner.base.units import check_positive, format_count, format_flops, format_loss, format_ratio, format_sig, parse_quantity
 
@@ -118,3 +120,30 @@ def test_a_factor_is_never_a_hundred_digit_integer():
     r = CliRunner().invoke(cli, ["--flops", "1e300", "--tasks", "bhagia2024", "--task", "mmlu"])
     assert r.exit_code == 0 and "extrapolates 5.09e278× beyond" in r.stderr
     assert not re.search(r"\d{12}", r.stderr + r.stdout)
+
+
+def _by_the_pattern(text):
+    """parse_quantity's reading of ``text`` through its pattern alone (no plain-number shortcut): value or message."""
+    m = re.match(units._QUANTITY, text)
+    if not m or (m.group(2) and m.group(2).lower() not in units.SUFFIXES):
+        return "not a number"
+    value = float(m.group(1).replace("_", "")) * units.SUFFIXES.get(m.group(2).lower(), 1.0)
+    if not (math.isfinite(value) and value > 0):
+        return "not positive"
+    return value if 1e-300 <= value <= 1e300 else "out of range"
+
+
+def _by_parse_quantity(text):
+    try:
+        return parse_quantity(text)
+    except QuantityError as e:
+        msg = str(e)
+        return ("not positive" if "finite number > 0" in msg else "out of range" if "from 1e-300" in msg
+                else "not a number")
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="0123456789.eE+-_ bT", max_size=12) | st.from_regex(r"\A\s*[+-]?\d{0,3}\.?\d{0,3}([eE][+-]?\d{1,3})?\s*\Z"))
+def test_a_plain_number_is_read_as_the_pattern_reads_it(text):
+    """The shortcut for plain numbers (float() on digits, point, sign and exponent) agrees with the pattern."""
+    assert _by_parse_quantity(text) == _by_the_pattern(text)

@@ -30,9 +30,15 @@ SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 #: (a budget of 5e-324 FLOPs divided by 6 is 0); no real budget, model, data set or price comes near either end.
 QUANTITY_RANGE = (1e-300, 1e300)
 
-#: A decimal number (underscores only between digits, as Python writes 1_000) and an optional suffix.
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+)?)"
-                       r"\s*([a-zA-Z]?)\s*$")
+#: A decimal number (underscores only between digits, as Python writes 1_000) and an optional suffix. Compiled on
+#: first use (:func:`re.match` keeps it): a plain number (``1e21``) is read without it, which spares ``plan --flops
+#: 1e21`` the compilation (bench/bench_cli.py).
+_QUANTITY = (r"^\s*([+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+)?)"
+             r"\s*([a-zA-Z]?)\s*$")
+
+#: The characters of a plain number. On these alone, float() reads exactly the numbers ``_QUANTITY`` takes without
+#: underscores or a suffix: a sign, digits with at most one point, an exponent (no letters: no "inf", no "nan").
+_PLAIN = frozenset("0123456789.eE+-")
 
 
 def parse_quantity(text: str | float, name: str = "") -> float:
@@ -47,7 +53,15 @@ def parse_quantity(text: str | float, name: str = "") -> float:
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(check_positive(float(text), name))
-    m = _QUANTITY.match(str(text))
+    plain = str(text).strip()
+    if plain and _PLAIN.issuperset(plain):
+        try:
+            value = float(plain)
+        except ValueError:   # "1e", "+-1": not a number, which the pattern below refuses in its words
+            pass
+        else:
+            return _in_range(check_positive(value, name, shown=text), text, name)
+    m = re.match(_QUANTITY, str(text))
     if not m or (m.group(2) and m.group(2).lower() not in SUFFIXES):
         raise QuantityError(
             f"expected a number like 1e21, 1.5e24 or 7B (suffixes K, M, B, T, P){_for(name)}; got {str(text)!r}"
@@ -55,7 +69,11 @@ def parse_quantity(text: str | float, name: str = "") -> float:
     value = float(m.group(1).replace("_", ""))
     if m.group(2):
         value *= SUFFIXES[m.group(2).lower()]
-    check_positive(value, name, shown=text)
+    return _in_range(check_positive(value, name, shown=text), text, name)
+
+
+def _in_range(value: float, text: object, name: str) -> float:
+    """``value`` (read from ``text``), if it lies within ``QUANTITY_RANGE``."""
     lo, hi = QUANTITY_RANGE
     if not lo <= value <= hi:
         raise QuantityError(f"expected a number from {lo:g} to {hi:g}{_for(name)}; got {str(text)!r}, "
