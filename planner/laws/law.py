@@ -56,6 +56,10 @@ class Uncertainty:
     n_failed: int | None = None
     seed: int | None = None
 
+    #: Its tables are mappings, so it has no hash: said here, which spares generating a ``__hash__`` that would fail
+    #: on the first of them (a dataclass made on every run of ``plan``).
+    __hash__ = None  # type: ignore[assignment]
+
     @property
     def publishes(self) -> bool:
         """Whether anything can be drawn from it (samples, intervals or standard errors)."""
@@ -98,6 +102,9 @@ class Law:
     fit: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
     source: str = ""
     overrides: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+
+    #: Its citation and tables are mappings, so it has no hash (as :class:`Uncertainty`).
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def form(self) -> str:

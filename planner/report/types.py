@@ -47,6 +47,10 @@ class Block:
     title: Optional[str] = None
     notes: Sequence[str] = ()
 
+    #: Its rows are dicts, so it has no hash: said here, which spares generating a ``__hash__`` that would fail on the
+    #: first of them (a dataclass made on every run of ``plan``).
+    __hash__ = None  # type: ignore[assignment]
+
 
 @dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class Report:
@@ -78,6 +82,9 @@ class Report:
     fields: Mapping[str, Any] = field(default_factory=dict)
     name: str | None = None
     warnings: Sequence[str] = ()
+
+    #: Its blocks hold dicts, so it has no hash (as :class:`Block`).
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def rows(self) -> list[dict]:
