@@ -298,8 +298,8 @@ def print_table(report: Report, console=None, with_caveats: bool = False) -> Non
         legend = [part for c in report.columns if c.short and c.legend for part in c.legend.split("; ")]
         legend = sorted(dict.fromkeys(legend), key=lambda part: part.startswith("("))  # what intervals are: last
         console.print(Text("Columns: " + "; ".join(legend) + ".", style="dim"))
-    for line in report.footer:
-        console.print(Text(line, style="dim"))
+    if report.footer:   # one print: each costs rich a render pass (bench/bench_cli.py)
+        console.print(Text("\n".join(report.footer), style="dim"))
     if with_caveats and report.warnings:
         console.print(Text("Caveats:", style="bold"))
         for line in caveats(report):
