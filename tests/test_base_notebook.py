@@ -119,3 +119,19 @@ def test_report_to_dict_and_html_carry_rows_footer_and_caveats():
     assert cells.caption == "Compute-optimal plan · besiroglu2024"
     assert cells.rows[0][:2] == ["FLOPs C", "params N"] and cells.rows[2][:2] == ["1.00e24", "95.9B"]
     assert "Caveat: besiroglu2024 was fitted on N" in html and "Chinchilla&#x27;s" in html, "escaped"
+
+
+def test_report_parts_have_short_reprs_and_no_hash():
+    """A report's parts name themselves briefly (not every formatter and row), and those holding dicts say they have
+    no hash, as their dicts would."""
+    from planner import Block, Column, Report
+
+    column = Column("n_params", "params N", str)
+    block = Block(rows=[{"n_params": 1.0}], title="Plans", notes=("a note",))
+    report = Report(blocks=(block,), columns=(column,), keys=("n_params",), title="T")
+    assert repr(column) == "Column('n_params', 'params N')" and hash(column) == hash(Column("n_params", "params N", str))
+    assert repr(block) == "Block('Plans': 1 rows, 1 notes)" and repr(Block(rows=[])) == "Block('untitled': 0 rows)"
+    assert repr(report) == "Report('T': 1 rows × 1 keys)"
+    for unhashable in (block, report, planner.load_preset("epoch"), planner.load_preset("epoch").uncertainty):
+        with pytest.raises(TypeError, match="unhashable"):
+            hash(unhashable)

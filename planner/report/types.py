@@ -17,7 +17,7 @@ __all__ = ["Column", "Block", "Report"]
 # expression match when the class is made, and these classes are made on every run of ``plan``.
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class Column:
     """A human column: the row key it shows, its header, and how to format a value.
 
@@ -38,8 +38,11 @@ class Column:
     optional: bool = False
     stacked: Optional[Callable[[Any], str]] = None
 
+    def __repr__(self) -> str:
+        return f"Column({self.key!r}, {self.header!r})"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
 class Block:
     """Rows shown as one table, with an optional heading and summary lines under it."""
 
@@ -50,6 +53,10 @@ class Block:
     #: Its rows are dicts, so it has no hash: said here, which spares generating a ``__hash__`` that would fail on the
     #: first of them (a dataclass made on every run of ``plan``).
     __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Block({self.title or 'untitled'!r}: {len(self.rows)} rows" + (
+            f", {len(self.notes)} notes)" if self.notes else ")")
 
 
 @dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
