@@ -77,14 +77,11 @@ def test_one_law_file_per_ladder_that_plan_and_versus_load(ladders, tmp_path):
     (("--share", "E", "-o", "x.toml"), "{stem}"),
     (("--share", "E", "--isoflop"), "does not combine with --isoflop"),
     (("--share", "E", "--id", "x"), "does not combine with --id"),
-    (("--share", "F"), None),
+    (("--share", "F"), "cannot share 'F'"),
+    (("--share", "E", "--fix", "E=1.7"), "E is fixed, so every ladder has it already"),
 ])
 def test_usage_errors_are_one_line(ladders, extra, message):
-    r = invoke("fit", *ladders, *extra)
-    if message is None:
-        assert_one_line_error(r, 1, "cannot share 'F'")
-    else:
-        assert_one_line_error(r, 2, message)
+    assert_one_line_error(invoke("fit", *ladders, *extra), 2, message)
 
 
 def test_share_needs_two_files(ladders):

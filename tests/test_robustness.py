@@ -414,13 +414,14 @@ def test_a_coefficient_given_twice_is_refused_not_the_last_taken(tmp_path, optio
 
 
 def test_a_fit_with_every_coefficient_fixed_is_refused_in_one_line(tmp_path):
+    """Asking to fix everything is a usage mistake, as every other refused --tie and --fix is (exit 2)."""
     runs = tmp_path / "runs.csv"
     runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
     fixes = [a for pair in (("--fix", f"{k}={v}") for k, v in
                             (("E", 1.8), ("A", 480), ("B", 2000), ("alpha", 0.34), ("beta", 0.36))) for a in pair]
-    assert_one_line_error(invoke("fit", runs, *fixes), 1, "every coefficient of the parametric law is fixed")
+    assert_one_line_error(invoke("fit", runs, *fixes), 2, "every coefficient of the parametric law is fixed")
     assert_one_line_error(invoke("fit", runs, "--form", "kaplan", *[a for k in ("N_c", "D_c", "alpha_N", "alpha_D")
-                                                                    for a in ("--fix", f"{k}=1")]), 1,
+                                                                    for a in ("--fix", f"{k}=1")]), 2,
                           "every coefficient of the kaplan law is fixed")
 
 
@@ -564,7 +565,7 @@ def test_plan_fit_o_checks_the_law_file_before_printing_the_report(tmp_path, sma
 def test_a_fixed_exponent_outside_its_range_is_refused_before_the_fit(tmp_path, args):
     runs = tmp_path / "runs.csv"
     runs.write_text("params,tokens,loss\n" + "\n".join(f"{n:g},{d:g},{l!r}" for n, d, l in _law_runs()) + "\n")
-    assert_one_line_error(invoke("fit", runs, *args), 1, "must lie within 0.001..10 (got ")
+    assert_one_line_error(invoke("fit", runs, *args), 2, "must lie within 0.001..10 (got ")
     from planner import FitError
     from planner.fitting.envelope import fit_envelope
 

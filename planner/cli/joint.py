@@ -60,7 +60,6 @@ def fit_joint_command(runs_files, *, output, force, share, ties, fixes: dict, ob
     """Fit the ladders jointly, bootstrap (unless ``n_boot`` is 0), report, and write one law file per ladder if
     ``output`` (a {stem} template) is given."""
     # this command's own machinery, loaded when it runs: plan --help imports every command module
-    from ..base.errors import FitError
     from ..fitting.joint import fit_joint
     from ..fitting.joint_bootstrap import bootstrap_joint, joint_multipliers
     from ..report.joint import joint_report
@@ -68,17 +67,14 @@ def fit_joint_command(runs_files, *, output, force, share, ties, fixes: dict, ob
     runs = [read_runs_options(f, **runs_columns) for f in runs_files]
     names = [PurePath(f).stem for f in runs_files]
     ladders = [(r.n_params, r.n_tokens, r.loss) for r in runs]
-    try:
-        with Progress() as progress:
-            joint = fit_joint(ladders, share=share_names(share), names=names, tie=ties, fix=fixes,
-                              objective=objective, delta=delta, overestimate_penalty=penalty,
-                              flops_per_param_token=[r.flops_per_param_token for r in runs], progress=progress)
-            boots = None
-            if n_boot:
-                boots = bootstrap_joint(joint, ladders, n_resamples=n_boot, seed=seed, level=level,
-                                        progress=lambda done, total: progress("bootstrap", done, total))
-    except FitError as e:
-        raise click.ClickException(str(e)) from None
+    with Progress() as progress:
+        joint = fit_joint(ladders, share=share_names(share), names=names, tie=ties, fix=fixes,
+                          objective=objective, delta=delta, overestimate_penalty=penalty,
+                          flops_per_param_token=[r.flops_per_param_token for r in runs], progress=progress)
+        boots = None
+        if n_boot:
+            boots = bootstrap_joint(joint, ladders, n_resamples=n_boot, seed=seed, level=level,
+                                    progress=lambda done, total: progress("bootstrap", done, total))
     if boots is not None and boots[0].n_failed:
         warn([f"{boots[0].n_failed} of {boots[0].n_resamples} joint bootstrap resamples gave no valid fit and were "
               "dropped"])

@@ -155,8 +155,7 @@ def output_options(f, document: str | None = None):
     --force is eager, so -o can refuse an existing file while the options are parsed, before any work."""
     def remember(ctx, param, value):
         if value is not None and value != "-":
-            # planner.files.safe imports tempfile and shutil: only -o FILE needs them.
-            # only -o FILE needs them
+            # planner.files.safe imports tempfile and shutil: only -o FILE needs them
             from ..files.safe import check_output
 
             try:

@@ -26,7 +26,7 @@ from typing import Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
-from .parametrisation import check_fixed_exponent
+from .parametrisation import TieOrFixError, check_fixed_exponent
 from .result import (BootstrapResult, FitDetails, FitResult, check_resampling, resample_counts, residual_stats,
                      sample_summary)
 
@@ -107,9 +107,9 @@ def _check(flops, loss, fix):
     C, L = envelope_points(flops, loss)
     unknown = sorted(set(fix) - set(ENVELOPE_NAMES))
     if unknown:
-        raise FitError(f"the envelope has coefficients E, A, alpha; cannot fix {', '.join(unknown)}")
+        raise TieOrFixError(f"the envelope has coefficients E, A, alpha; cannot fix {', '.join(unknown)}")
     if "A" in fix:
-        raise FitError("the envelope fits A; fix E and/or alpha")
+        raise TieOrFixError("the envelope fits A; fix E and/or alpha")
     if "alpha" in fix:
         check_fixed_exponent("alpha", float(fix["alpha"]))
     if not (np.isfinite(C).all() and np.isfinite(L).all() and (C > 0).all() and (L > 0).all()):

@@ -33,7 +33,7 @@ from .multistart import refine
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, ParametricObjective
 from .outliers import find_outliers
 from .parametric import fit_parametric, parametric_coefficients
-from .parametrisation import Parametrisation
+from .parametrisation import Parametrisation, TieOrFixError
 from .result import FitResult, data_range, residual_stats
 from .standard_errors import gauss_newton_se
 
@@ -62,18 +62,18 @@ class Sharing:
 
     @classmethod
     def make(cls, param: Parametrisation, sizes: Sequence[int], shared: Iterable[str]) -> "Sharing":
-        """Validate ``shared`` against the law's coefficients; FitError naming what is wrong."""
+        """Validate ``shared`` against the law's coefficients; TieOrFixError (a FitError) naming what is wrong."""
         names = tuple(dict.fromkeys(str(s).strip() for s in shared))
         if len(sizes) < 2:
             raise FitError(f"a joint fit needs two or more ladders (got {len(sizes)})")
         if not names:
-            raise FitError(f"name the coefficients the ladders share (any of {', '.join(SHAREABLE)})")
+            raise TieOrFixError(f"name the coefficients the ladders share (any of {', '.join(SHAREABLE)})")
         fixed = param.fixed_coefficients
         for name in names:
             if name not in SHAREABLE:
-                raise FitError(f"cannot share {name!r}: the parametric law's coefficients are {', '.join(SHAREABLE)}")
+                raise TieOrFixError(f"cannot share {name!r}: the parametric law's coefficients are {', '.join(SHAREABLE)}")
             if name in fixed:
-                raise FitError(f"{name} is fixed, so every ladder has it already; share it or fix it, not both")
+                raise TieOrFixError(f"{name} is fixed, so every ladder has it already; share it or fix it, not both")
         return cls(param=param, sizes=tuple(int(n) for n in sizes), shared=names)
 
     @property

@@ -40,7 +40,9 @@ FORM_PARAMETERS = {
 
 
 class TieOrFixError(FitError, ArgumentError):
-    """A tie or fixed coefficient that is malformed or names no coefficient of the form: a usage mistake."""
+    """A tied, fixed or shared coefficient that is malformed, out of range, names no coefficient of the form, or
+    leaves nothing to fit: a usage mistake (the command line's exit status 2), and a :class:`FitError` for callers
+    that catch those."""
 
 
 def parse_ties(ties: Iterable) -> tuple[tuple[str, str], ...]:
@@ -58,10 +60,10 @@ def parse_ties(ties: Iterable) -> tuple[tuple[str, str], ...]:
 
 
 def check_fixed_exponent(name: str, value: float) -> None:
-    """FitError unless the fixed exponent ``name`` = ``value`` lies within :data:`FIXED_EXPONENT_RANGE`."""
+    """TieOrFixError unless the fixed exponent ``name`` = ``value`` lies within :data:`FIXED_EXPONENT_RANGE`."""
     lo, hi = FIXED_EXPONENT_RANGE
     if not lo <= value <= hi:
-        raise FitError(f"a fixed exponent {name} must lie within {lo:g}..{hi:g} (got {value:g}): below, its term "
+        raise TieOrFixError(f"a fixed exponent {name} must lie within {lo:g}..{hi:g} (got {value:g}): below, its term "
                        "does not vary with N, D or C; published exponents are 0.05 to 0.8")
 
 
@@ -116,7 +118,7 @@ class Parametrisation:
                                f"(e.g. alpha=beta)")
         made = cls(form=form, ties=ties, fixed=tuple(fixed.items()))
         if made.n_free == 0:    # a search over nothing: refused here, not as an empty grid deep in the search
-            raise FitError(f"every coefficient of the {form} law is fixed ({', '.join(fixed)}): nothing is left to "
+            raise TieOrFixError(f"every coefficient of the {form} law is fixed ({', '.join(fixed)}): nothing is left to "
                            "fit; leave at least one free, or write the law as a law file and plan with it")
         return made
 
