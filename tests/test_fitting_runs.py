@@ -29,6 +29,24 @@ def test_flops_only_derives_tokens_as_c_over_6n():
     assert runs.derived == ("n_tokens",)
 
 
+def test_a_flops_column_beside_params_and_tokens_is_kept_within_a_factor_of_10_of_6nd():
+    """The user's own count (here 6·N·D plus 40%, as attention FLOPs add at long context) is taken as given."""
+    runs = parse_runs("params,tokens,flops,loss\n1e8,2e9,1.68e18,3.5\n2e8,4e9,6.72e18,3.1\n", source="r.csv")
+    np.testing.assert_array_equal(runs.flops, [1.68e18, 6.72e18])
+    assert runs.derived == ()
+
+
+@pytest.mark.parametrize("unit, factor", [("PF-days", 1 / 8.64e19), ("GFLOPs", 1e-9), ("forward FLOPs x 50", 50 / 3)])
+def test_a_flops_column_in_another_unit_is_refused_naming_its_first_run(unit, factor):
+    rows = [(1e8, 2e9, 3.5), (2e8, 4e9, 3.1), (4e8, 8e9, 2.9)]
+    text = "params,tokens,C,loss\n" + "".join(f"{n:g},{d:g},{6 * n * d * (factor if i else 1):g},{l}\n"
+                                              for i, (n, d, l) in enumerate(rows))
+    with pytest.raises(RunsError, match=r"r\.csv line 3: its flops column 'C' gives C = .*, but 6·N·D = 4\.8e\+18 "
+                                         r"\(.*x apart\): the columns must count the same run; give C in FLOPs"):
+        parse_runs(text, source="r.csv")
+
+
+
 @pytest.mark.parametrize("header", ["n_params,n_tokens,loss", "N,D,L", "Params,Tokens,Final Loss",
                                     "model size,training-tokens,eval_loss", "parameters,D,val_loss"])
 def test_column_names_are_recognised_flexibly(header):

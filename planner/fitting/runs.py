@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 if TYPE_CHECKING:
     import numpy
 
-from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
+from ..base.conventions import BUDGET_MISMATCH, FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
 from ..base.errors import RunsError, literal
 from ..base.units import QUANTITY_RANGE
 
@@ -371,11 +371,22 @@ def _build(cells, lines, columns, source, k) -> Runs:
             formula = "C/(k·N)" if field == "n_tokens" else "k·N·D"
             raise RunsError(f"{source} line {lines[i]}: the {field} it implies ({formula} = {float(arr[field][i]):g}) "
                             f"is outside {lo:g}..{hi:g}, too extreme to compute with; check the run's values")
+    if not derived and "n_params" in columns:
+        _check_flops_count_the_runs(arr["flops"], k * N * arr["n_tokens"], k, lines, columns["flops"], source)
     if run_id is not None:
         _check_one_size_per_run(run_id, N, lines, columns["n_params"], source)
     return Runs(n_params=N, n_tokens=arr["n_tokens"], flops=arr["flops"], loss=arr["loss"], source=source,
                 lines=tuple(lines), columns=dict(columns), derived=tuple(derived), flops_per_param_token=k,
                 budget=arr.get("budget"), run_id=run_id, weight=arr.get("weight"))
+
+
+def _check_flops_count_the_runs(C, kND, k, lines, column, source) -> None:
+    """RunsError at the first run whose C is over BUDGET_MISMATCH times off k·N·D (PF-days, GFLOPs: another unit)."""
+    ratio = C / kND
+    for i in ((ratio > BUDGET_MISMATCH) | (ratio < 1 / BUDGET_MISMATCH)).nonzero()[0][:1]:
+        raise RunsError(f"{source} line {lines[i]}: its flops column {column!r} gives C = {float(C[i]):.3g}, but "
+                        f"{k:g}·N·D = {float(kND[i]):.3g} ({float(max(ratio[i], 1 / ratio[i])):.3g}x apart): the columns "
+                        "must count the same run; give C in FLOPs (not PF-days or GFLOPs)")
 
 
 def _check_one_size_per_run(run_id, N, lines, column, source) -> None:
