@@ -103,6 +103,22 @@ def test_schedule_alternative_gives_the_difference_with_its_interval(tmp_path):
     assert alt["difference_low"] <= alt["difference"] <= alt["difference_high"]
 
 
+def test_an_alternative_that_decays_where_no_fitted_curve_did_is_warned_of(tmp_path):
+    """Constant-rate runs teach a curve law nothing of a decay: a WSD alternative is warned of (stderr and JSON),
+    the constant schedules themselves are not."""
+    path = write_curves(tmp_path / "curves.csv", horizons=(1000, 2000, 4000), kind="constant")
+    wsd = f"wsd:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1,decay=0.2"
+    plain = invoke("curve", path, "--horizon", 4000 * STEP, "--run", "r4000", "--no-backtest")
+    assert plain.exit_code == 0, plain.output
+    assert "decay" not in plain.stderr
+    r = invoke("curve", path, "--horizon", 4000 * STEP, "--run", "r4000", "--alternative", wsd, "--no-backtest",
+               "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "no curve fitted shows a learning-rate decay" in r.stderr
+    assert "the wsd schedule is at 10% of its peak rate" in r.stderr
+    assert any("the wsd schedule is at 10%" in w for w in json.loads(r.stdout)["warnings"])
+
+
 def test_csv_carries_the_alternatives_one_line_each_with_its_method(tmp_path):
     path = write_curves(tmp_path / "curves.csv", horizons=(1000, 2000, 4000))
     wsd = f"wsd:peak={PEAK},warmup={WARMUP * STEP:g},final=0.1,decay=0.2"

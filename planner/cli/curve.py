@@ -55,7 +55,7 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
       plan curve curves.csv --horizon 20B --format json -o forecast.json
     """
     # this command's own machinery, loaded when it runs: plan --help imports every command module
-    from ..fitting.curve_forecast import MIN_OBSERVED_FRACTION, forecast_curve, schedule_alternatives
+    from ..fitting.curve_forecast import MIN_OBSERVED_FRACTION, forecast_curve, schedule_alternatives, unseen_decay
     from ..report.curve import curve_report
 
     runs, target, step, schedule = curve_inputs(curves_file, horizon, run_id, schedule_text, batch_tokens,
@@ -67,10 +67,11 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
                           progress=note)
         alts = schedule_alternatives(runs, target, horizon, others, schedule=schedule, step_tokens=step) \
             if others else ()
+    decay = unseen_decay(runs, target, horizon, others, schedule=schedule, step_tokens=step) if others else None
     rule = (f"History rule: a curve law is not extrapolated from a run in progress alone before "
             f"{MIN_OBSERVED_FRACTION:.0%} of its horizon (on the OLMo ladder a 10x run's first 20% alone misses its "
             f"final loss by about 3%, its first 50% by at most 1.2%).")
-    show(curve_report(result, alts, rule=rule), fmt)
+    show(curve_report(result, alts, rule=rule, warnings=[decay] if decay else []), fmt)
 
 
 def curve_inputs(curves_file, horizon, chosen, schedule_text, batch_tokens, **columns):

@@ -5,6 +5,7 @@ alternative schedules. Rows carry raw floats under unit-named keys (``predicted_
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 from ..base.units import format_count, format_loss4, format_text
 from .types import Block, Column, Report
@@ -54,8 +55,9 @@ def _schedule_text(s) -> str:
     return f"{s.kind}:{','.join(parts)}"
 
 
-def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
-    """The report of :func:`planner.fitting.curve_forecast.forecast_curve` (and of its schedule alternatives)."""
+def curve_report(forecast, alternatives=(), *, rule: str, warnings: Sequence[str] = ()) -> Report:
+    """The report of :func:`planner.fitting.curve_forecast.forecast_curve` (and of its schedule alternatives, with
+    ``warnings`` about them)."""
     rows = [{"run": forecast.run, "horizon_tokens": forecast.horizon, "method": p.method,
              "predicted_loss": p.predicted_loss, "predicted_loss_low": p.predicted_loss_low,
              "predicted_loss_high": p.predicted_loss_high, "backtest_error": p.backtest_error,
@@ -101,4 +103,5 @@ def curve_report(forecast, alternatives=(), *, rule: str) -> Report:
         if alternatives else {}
     return Report(blocks=(Block(shown),), columns=columns, keys=keys, nested=nested,
                   title=f"Final loss of {forecast.run}", footer=tuple(footer), sections=sections,
-                  fields=fields, name="predictions" if alternatives else None, warnings=tuple(forecast.warnings))
+                  fields=fields, name="predictions" if alternatives else None,
+                  warnings=tuple(forecast.warnings) + tuple(warnings))
