@@ -196,3 +196,25 @@ def test_a_loss_the_base_never_reaches_is_infinity_in_the_table_and_null_in_json
     (row,) = json.loads(invoke("versus", "besiroglu2024", "hoffmann2022", "--flops", "1e30", "--format",
                                "json").stdout)["budgets"]
     assert row["compute_multiplier"] is None
+
+
+def test_the_two_law_files_of_one_joint_fit_are_compared_as_the_joint_fit_compares_them(ladders, tmp_path):
+    """plan fit A B --share E writes one law file per ladder with its refits; plan versus on the two recognises them
+    (E drawn identically, row for row) and pairs the draws row by row, so its interval on k is the joint fit's own.
+    Drawn as two independent bootstraps, the variant's E would be shuffled against the base's and the interval
+    would be far wider."""
+    base, variant = ladders
+    fit = invoke("fit", base, variant, "--share", "E", "--bootstrap", "40", "--flops", "1e21", "--flops", "1e23",
+                 "--format", "json", "-o", tmp_path / "{stem}-joint.toml")
+    assert fit.exit_code == 0, fit.output
+    joint = {m["flops"]: m for m in json.loads(fit.stdout)["multipliers"]}
+    r = invoke("versus", tmp_path / "base-joint.toml", tmp_path / "variant-joint.toml", "--flops", "1e21",
+               "--flops", "1e23", "--ci", "95", "--format", "json")
+    assert r.exit_code == 0, r.output
+    for row in json.loads(r.stdout)["budgets"]:
+        m = joint[row["flops"]]
+        for key in ("compute_multiplier", "compute_multiplier_low", "compute_multiplier_high"):
+            assert row[key] == pytest.approx(m[key], rel=1e-6), key
+    table = invoke("versus", tmp_path / "base-joint.toml", tmp_path / "variant-joint.toml", "--flops", "1e21",
+                   "--ci", "95", env={"COLUMNS": "200"})
+    assert "40 paired draws (row by row: one joint fit's refits, shared coefficients in common)" in table.stdout

@@ -196,3 +196,20 @@ def test_a_known_multiplier_is_recovered_within_its_interval_from_fitted_ladders
 
     hits = sum(lo <= MULTIPLIER <= hi for lo, hi in (trial(seed, n_boot=100)[1:] for seed in range(5)))
     assert hits >= 4
+
+
+def test_drawn_jointly_names_the_coefficients_a_joint_bootstrap_shares():
+    """A shared coefficient is the same float in draw s of both ladders; two bootstraps made apart never are, and a
+    coefficient both fix is constant, which says nothing of how the draws were made."""
+    rng = np.random.default_rng(0)
+    shared, fixed = rng.normal(1.8, 0.05, 40), np.full(40, 0.34)
+    base = CoefficientSamples(("E", "A", "alpha"), np.column_stack([shared, rng.normal(480, 50, 40), fixed]), "bootstrap", "")
+    variant = CoefficientSamples(("E", "A", "alpha"), np.column_stack([shared, rng.normal(420, 50, 40), fixed]),
+                                 "bootstrap", "")
+    apart = CoefficientSamples(("E", "A", "alpha"), np.column_stack([rng.permutation(shared), rng.normal(420, 50, 40),
+                                                                     fixed]), "bootstrap", "")
+    assert vs.drawn_jointly(base, variant) == ("E",)
+    assert vs.drawn_jointly(base, apart) == ()
+    assert vs.drawn_jointly(base, None) == () and vs.drawn_jointly(None, variant) == ()
+    fewer = CoefficientSamples(variant.names, variant.values[:30], "bootstrap", "")
+    assert vs.drawn_jointly(base, fewer) == ()

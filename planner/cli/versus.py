@@ -176,7 +176,7 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
       plan versus base.csv variant.csv --flops 1e22 --tie alpha=beta --format json
     """
     # this command's own machinery, loaded when it runs: plan --help imports every command module
-    from ..planning.versus import versus, versus_intervals
+    from ..planning.versus import drawn_jointly, versus, versus_intervals
     from ..report.versus import versus_report
 
     budgets = flops_budgets(flops, flops_range, points)
@@ -189,7 +189,10 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
     intervals = None
     if draws is not None:
         base_draws, variant_draws = draws
+        # one joint fit's two law files: draw s of each is one refit, so they pair row by row
+        paired = bool(drawn_jointly(base_draws, variant_draws))
         intervals = guarded(lambda: versus_intervals(base_law, variant_law, budgets, ci, base_draws, variant_draws,
-                                                     throughput, crossover_range), base_law, variant_law, budgets)
+                                                     throughput, crossover_range, paired=paired),
+                            base_law, variant_law, budgets)
     show(versus_report(base_law, variant_law, result, intervals, throughput, warnings), fmt)
 

@@ -27,7 +27,8 @@ log C.
 The intervals (:func:`versus_intervals`) pair draws of the two laws' coefficients, θ_b,s and θ_v,s, each law's own
 (for a fitted law its bootstrap refits, resampling that ladder's runs alone, so the two are independent), push each
 pair through the same formulas, and take percentiles. An interval on k that contains 1 means no detectable
-difference at that budget.
+difference at that budget. The refits of one joint fit (two ladders sharing coefficients, each resample refitted
+jointly) are not independent: they are paired row by row, which :func:`drawn_jointly` recognises in the draws.
 
 numpy is imported inside the functions: importing this module costs nothing.
 """
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     import numpy
 
 __all__ = ["Versus", "Crossover", "VersusIntervals", "versus", "compute_multiplier", "crossovers", "speedup",
-           "versus_intervals", "CROSSOVER_GRID"]
+           "versus_intervals", "drawn_jointly", "CROSSOVER_GRID"]
 
 #: Log-spaced points on which :func:`crossovers` looks for a sign change before it bisects.
 CROSSOVER_GRID = 257
@@ -223,6 +224,22 @@ def _drawn_laws(law: Any, samples: Any, n: int) -> list[Any]:
             for row in samples.values[:n]]
 
 
+def drawn_jointly(base_samples: Any, variant_samples: Any) -> tuple[str, ...]:
+    """The coefficients drawn identically, row for row, in both sets of draws, and not constant: the shared
+    coefficients of one joint fit's bootstrap (:mod:`planner.fitting.joint_bootstrap`, written as one law file per
+    ladder), whose draw s of each ladder is one refit and must be paired with the other's draw s. Empty for draws
+    made apart (two bootstraps never draw a varying coefficient to the same floats row after row), for draws of
+    different counts, and where either law is held at its estimate (None)."""
+    import numpy as np
+
+    if base_samples is None or variant_samples is None or len(base_samples) != len(variant_samples) \
+            or len(base_samples) < 2:
+        return ()
+    b, v = dict(zip(base_samples.names, base_samples.values.T)), dict(zip(variant_samples.names,
+                                                                          variant_samples.values.T))
+    return tuple(name for name in b if name in v and np.array_equal(b[name], v[name]) and np.ptp(b[name]) > 0)
+
+
 def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.ndarray", level: float,
                      base_samples: Any, variant_samples: Any,
                      throughput: tuple[float, float] | None = None,
@@ -279,7 +296,8 @@ def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.nd
     cx = (central_interval(firsts[np.isfinite(firsts)], level) if share >= 0.5 else (None, None))
     said = [f"{s.note} ({role})" if s is not None else f"the {role} held at its estimate (it publishes no uncertainty)"
             for s, role in ((base_samples, "base"), (variant_samples, "variant"))]
-    note = f"{len(rows)} paired draws: {'; '.join(said)}; percentile intervals"
+    how = " (row by row: one joint fit's refits, shared coefficients in common)" if paired else ""
+    note = f"{len(rows)} paired draws{how}: {'; '.join(said)}; percentile intervals"
     return VersusIntervals(level=float(level), crossover_low=None if cx[0] is None else float(cx[0]),
                            crossover_high=None if cx[1] is None else float(cx[1]), crossover_share=share,
                            n_draws=len(rows), note=note, **out)
