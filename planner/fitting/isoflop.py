@@ -181,10 +181,9 @@ def _budget_summary(fits, shown: int = 4) -> str:
 def _disagreement(f: BudgetFit) -> str:
     """The warning of a budget whose two estimators disagree (``auto``)."""
     parabola, akima = (f.n_params, f.other_n_params) if f.estimator == "parabola" else (f.other_n_params, f.n_params)
-    z = normal_quantile(ISOFLOP_AGREEMENT_LEVEL) * math.hypot(f.parabola_log_se, f.akima_log_se)
     return (f"the budget at C = {f.flops:.3g}: the parabola's N_opt {parabola:.3g} and Akima's {akima:.3g} differ by "
             f"a factor {max(parabola, akima) / min(parabola, akima):.3g}, more than the budget's "
-            f"{ISOFLOP_AGREEMENT_LEVEL:g}% interval of their ratio (×/÷ {math.exp(z):.3g}); {f.estimator} used "
+            f"{ISOFLOP_AGREEMENT_LEVEL:g}% interval of their ratio (×/÷ {math.exp(f.agreement):.3g}); {f.estimator} used "
             "(the profile's shape is uncertain here: check its sizes, or fit both methods by name)")
 
 

@@ -17,9 +17,10 @@ whole of a wide sweep:
   asymmetric profile, which biases the parabola's vertex) and the sizes are dense enough to interpolate: Akima.
   Where the parabola fits (noise dominates, or too few sizes to tell), its least squares average the noise that an
   interpolant passes through. Both are computed; :attr:`BudgetFit.disagrees` says when a dense budget's two minima
-  differ by more than the budget's own 95% interval of that difference, ±1.96·√(se_P² + se_A²) in ln N_opt: the
-  parabola's delta-method error and Akima's (:func:`akima_log_se`, the runs' scatter around a cubic propagated
-  through the interpolant); on a sparse budget Akima through a few noisy sizes is no check on the parabola.
+  differ by more than the budget's own 95% interval of that difference, ±√((1.96·se_P)² + h_A²) in ln N_opt: the
+  parabola's delta-method error, and half the central 95% range of Akima's minima under the runs' scatter around a
+  cubic (:func:`akima_minima`, a Monte Carlo through the interpolant, whose heavy tails 1.96 standard errors would
+  cut short); on a sparse budget Akima through a few noisy sizes is no check on the parabola.
   ``bench/bench_isoflop_estimators.py`` measures the rule on simulated and real sweeps.
 
 A budget with fewer than 3 sizes, whose best size is its smallest or largest, or whose minimum falls outside the
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["BudgetFit", "budget_minimum", "ISOFLOP_METHODS", "log_window", "profile_sizes", "parabola_minima",
-           "akima_minimum", "lack_of_fit", "akima_log_se"]
+           "akima_minimum", "lack_of_fit", "akima_log_se", "akima_minima", "half_range"]
 
 
 
@@ -65,8 +66,9 @@ class BudgetFit:
     estimator : which estimator gave the minimum ("parabola" or "akima").  With ``auto`` only: lack_of_fit_p, the
     p-value of the parabola's lack of fit; other_n_params, the N_opt of the estimator not chosen; parabola_log_se,
     the parabola's standard error of ln N_opt; akima_log_se, Akima's (:func:`akima_log_se`, with the runs' scatter
-    around a cubic as the noise); disagrees, whether the two N_opt of a dense budget differ by more than the 95%
-    interval of their difference (±1.96·√(se_parabola² + se_Akima²)).
+    around a cubic as the noise); agreement, the half-width in ln N_opt of the 95% interval of the two minima's
+    difference, √((1.96·se_parabola)² + h_Akima²), h_Akima half the central 95% range of :func:`akima_minima`;
+    disagrees, whether the two N_opt of a dense budget differ by more than that.
     """
 
     flops: float
@@ -87,6 +89,7 @@ class BudgetFit:
     other_n_params: float = math.nan
     parabola_log_se: float = math.nan
     akima_log_se: float = math.nan
+    agreement: float = math.nan
     disagrees: bool = False
 
     @property
@@ -240,36 +243,51 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     dense = _sides(xs, logLs, parabola.window) >= ISOFLOP_AUTO_SIDES
     chosen = akima if akima.used and dense and p_value < ISOFLOP_AUTO_LEVEL else parabola
     other = parabola if chosen is akima else akima
-    z = normal_quantile(ISOFLOP_AGREEMENT_LEVEL)
-    gap, akima_se = math.nan, math.nan
+    gap, akima_se, akima_half = math.nan, math.nan, math.nan
     if akima.used:
         gap = abs(math.log(akima.n_params / parabola.n_params))
         counts = np.bincount(ids, minlength=len(xs))
         if math.isfinite(noise):
-            akima_se = akima_log_se(xs, logLs, noise / np.sqrt(counts))
+            minima = akima_minima(xs, logLs, noise / np.sqrt(counts))
+            akima_se, akima_half = half_range(minima, 68.27), half_range(minima, ISOFLOP_AGREEMENT_LEVEL)
     if chosen is akima:  # its own error, as the parabola has its delta method's
         chosen = dataclasses.replace(akima, log_se=akima_se)
+    # Akima's share of the interval is its Monte Carlo's own central range, not 1.96 standard errors: its minima have
+    # heavy tails, and a normal's 95% range under them flagged 12% of unbiased noisy budgets (bench_isoflop_estimators)
+    agreement = math.hypot(normal_quantile(ISOFLOP_AGREEMENT_LEVEL) * parabola.log_se, akima_half)
     return dataclasses.replace(chosen, lack_of_fit_p=p_value, other_n_params=other.n_params,
-                               disagrees=bool(dense and gap > z * math.hypot(parabola.log_se, akima_se)),
+                               disagrees=bool(dense and gap > agreement), agreement=agreement,
                                parabola_log_se=parabola.log_se, akima_log_se=akima_se)
+
+
+def akima_minima(xs: np.ndarray, logLs: np.ndarray, sigma: np.ndarray, draws: int = ISOFLOP_AKIMA_DRAWS,
+                 seed: int = 0) -> "np.ndarray | None":
+    r"""The Akima minimum's ln N_opt under independent noise σᵢ in each size's log L: the minima of ``draws``
+    interpolants through log L + σ·ε (numpy ``default_rng(seed)``, so the same data give the same draws), those with
+    a minimum inside the sizes; None where fewer than half have one. A Monte Carlo, not the delta method: Akima's
+    slopes weight neighbours by |differences of slopes|, so its minimum is not smooth in the data once the noise is
+    comparable to those differences, and its spread has heavy tails."""
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal((draws, len(xs))) * np.asarray(sigma, dtype=float)
+    minima = [found[0] for e in noise if (found := akima_minimum(xs, logLs + e)) is not None]
+    return np.array(minima) if len(minima) >= max(2, draws // 2) else None
+
+
+def half_range(draws: "np.ndarray | None", level: float) -> float:
+    """Half the central ``level``% range of ``draws`` (NaN for None): for level 68.27, a standard error that the
+    heavy tails of :func:`akima_minima` do not inflate, as they do a standard deviation."""
+    if draws is None:
+        return math.nan
+    lo, hi = np.percentile(draws, [50 - level / 2, 50 + level / 2])
+    return float(hi - lo) / 2
 
 
 def akima_log_se(xs: np.ndarray, logLs: np.ndarray, sigma: np.ndarray, draws: int = ISOFLOP_AKIMA_DRAWS,
                  seed: int = 0) -> float:
-    r"""The standard error of the Akima minimum's ln N_opt under independent noise σᵢ in each size's log L: half the
-    central 68.27% range (±1 standard deviation of a normal) of the minima of ``draws`` interpolants through
-    log L + σ·ε (numpy ``default_rng(seed)``, so the same data give the same error). A Monte Carlo, not the delta
-    method: Akima's slopes weight neighbours by |differences of slopes|, so its minimum is not smooth in the data
-    once the noise is comparable to those differences, and its spread has heavy tails (a percentile range is
-    stable over 100 draws where a standard deviation is not). NaN where fewer than half the draws have a minimum
-    inside the sizes."""
-    rng = np.random.default_rng(seed)
-    noise = rng.standard_normal((draws, len(xs))) * np.asarray(sigma, dtype=float)
-    minima = [found[0] for e in noise if (found := akima_minimum(xs, logLs + e)) is not None]
-    if len(minima) < max(2, draws // 2):
-        return math.nan
-    lo, hi = np.percentile(minima, [50 - 68.27 / 2, 50 + 68.27 / 2])
-    return float(hi - lo) / 2
+    """The standard error of the Akima minimum's ln N_opt under independent noise σᵢ in each size's log L: half the
+    central 68.27% range (±1 standard deviation of a normal) of :func:`akima_minima`. NaN where fewer than half the
+    draws have a minimum inside the sizes."""
+    return half_range(akima_minima(xs, logLs, sigma, draws, seed), 68.27)
 
 
 def _sides(xs: np.ndarray, logLs: np.ndarray, window: tuple[float, float]) -> int:
