@@ -128,7 +128,7 @@ def test_no_warning_inside_the_range():
     (["--target-loss", "1.5"], 1, "at or below the irreducible loss E = 1.8172 nats/token of 'besiroglu2024'"),
     (["--target-loss", "2.1", "--preset", "llama3"], 1, "'llama3-2024' is an allocation rule"),
     (["--target-loss", "2.1", "--flops", "1e21"], 2, "--target-loss finds the budget itself"),
-    (["--target-loss", "abc"], 2, "expected a loss in nats/token"),
+    (["--target-loss", "abc"], 2, "expected a finite loss > 0 in nats/token, like 2.1; got 'abc'"),
     (["--target-loss", "-1"], 2, "expected a finite loss > 0"),
     (["--flops", "1e21", "--params", "7B", "--tokens", "2T"], 2, "not both"),
     (["--params", "7X", "--tokens", "1T"], 2, "expected a number like 1e21"),

@@ -3,6 +3,7 @@ and is checked (a quantity like 7B, a finite number in a range, a loss, an accur
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import click
@@ -149,12 +150,13 @@ QUANTITY_OR_ZERO = Quantity(zero=True)
 
 class Number(click.ParamType):
     """A finite number between ``low`` and ``high`` (each end open or closed): ``nan`` and ``inf`` are refused,
-    which click's FloatRange lets through."""
+    which click's FloatRange lets through. A refusal says what was expected: ``expected``, else ``what`` (default
+    "a finite number") with the range."""
 
-    name = "number"
-
-    def __init__(self, low: float, high: float, low_open: bool = False, high_open: bool = False, what: str = ""):
+    def __init__(self, low: float, high: float, low_open: bool = False, high_open: bool = False, what: str = "",
+                 expected: str = "", name: str = "number"):
         self.low, self.high, self.low_open, self.high_open, self.what = low, high, low_open, high_open, what
+        self.expected, self.name = expected, name
 
     def convert(self, value, param, ctx):
         try:
@@ -165,7 +167,8 @@ class Number(click.ParamType):
         hi_ok = x is not None and (x < self.high if self.high_open else x <= self.high)
         if not (lo_ok and hi_ok):
             ends = f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
-            self.fail(f"expected {self.what or 'a finite number'} in {ends}; got {value!r}", param, ctx)
+            expected = self.expected or f"{self.what or 'a finite number'} in {ends}"
+            self.fail(f"expected {expected}; got {value!r}", param, ctx)
         return x
 
 
@@ -173,42 +176,12 @@ class Number(click.ParamType):
 LEVEL = Number(0, 100, low_open=True, high_open=True, what="a percentage")
 #: --mfu: a fraction of peak; below one useful FLOP in a million is taken for a typo (planner's bound, not a paper's).
 MFU = Number(1e-6, 1, what="a model-FLOPs utilisation")
-
-
-class Loss(click.ParamType):
-    """A loss in nats/token: a finite number > 0."""
-
-    name = "loss"
-
-    def convert(self, value, param, ctx):
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"expected a loss in nats/token like 2.1; got {value!r}", param, ctx)
-        if not (x > 0 and x != float("inf")):
-            self.fail(f"expected a finite loss > 0 in nats/token; got {value!r}", param, ctx)
-        return x
-
-
-LOSS = Loss()
-
-
-class Accuracy(click.ParamType):
-    """An accuracy: a number strictly between 0 and 1 (``0.6``)."""
-
-    name = "accuracy"
-
-    def convert(self, value, param, ctx):
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"expected an accuracy like 0.6; got {value!r}", param, ctx)
-        if not 0 < x < 1:
-            self.fail(f"expected an accuracy between 0 and 1 (a fraction, like 0.6 for 60%); got {value!r}", param, ctx)
-        return x
-
-
-ACCURACY = Accuracy()
+#: --target-loss, --teacher-loss: a loss in nats/token.
+LOSS = Number(0, math.inf, low_open=True, high_open=True, expected="a finite loss > 0 in nats/token, like 2.1",
+              name="loss")
+#: --target-accuracy: an accuracy, a fraction strictly between 0 and 1.
+ACCURACY = Number(0, 1, low_open=True, high_open=True,
+                  expected="an accuracy between 0 and 1 (a fraction, like 0.6 for 60%)", name="accuracy")
 
 
 def parse_pairs(values, option: str = "--set", example: str = "alpha=0.35") -> dict[str, float]:
