@@ -8,6 +8,9 @@ from .output import Progress, format_option, show, warn
 from .schedule_option import SCHEDULE, parse_schedule
 from .types import QUANTITY, option, with_options
 
+# Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
+# runs: plan --help imports every command module, and stays quick.
+
 __all__ = ["curve", "curve_inputs"]
 
 
@@ -54,7 +57,6 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
       plan curve curves.csv --horizon 20B --run mine --alternative wsd:peak=3e-4,warmup=200M,decay=0.2
       plan curve curves.csv --horizon 20B --format json -o forecast.json
     """
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..fitting.curve_forecast import MIN_OBSERVED_FRACTION, forecast_curve, schedule_alternatives, unseen_decay
     from ..report.curve import curve_report
 
@@ -77,7 +79,6 @@ def curve(curves_file, horizon, run_id, schedule_text, alternatives, batch_token
 def curve_inputs(curves_file, horizon, chosen, schedule_text, batch_tokens, **columns):
     """What plan curve and plan plot curve read: the curves of CURVES (run trunks; cooldown branches left out with a
     warning), the target run (--run, else the file's last), the tokens per step and the --schedule given."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..base.errors import RunsError
     from ..files.curve_runs import read_curve_runs
 

@@ -12,10 +12,12 @@ from .output import format_option, show
 from .plan_options import budget_options, flops_budgets, hardware_options, parse_budgets
 from .types import QUANTITY, Number, option
 
+# Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
+# runs: plan --help imports every command module, and stays quick.
+
 
 def _quantities(items, option_name: str) -> list[float]:
     """Comma-separated or repeated quantities (7B, 1e9) of ``option_name``; a usage error naming it otherwise."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..base.errors import PlannerError
     from ..base.units import parse_quantity
 
@@ -77,14 +79,12 @@ def design(flops, flops_range, points, n_models, span, sizes, multiples, schedul
       plan design --params 190M,370M --schedule wsd-s --multiples 0.5,1,2,4,8 --tokens-per-param 20
           --hparams porian2024-olmo --gpu h100 --gpus 64 --usd-per-gpu-hour 2 --format csv
     """
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..report.compute import parameter_count
 
     law = load_law(preset, law_file, sets)
     cluster = parse_budgets((), None, 5, None, None, None, gpu, gpus, mfu, price).cluster
     hlaw = None
     if hparam_law is not None:
-        # this command's own machinery, loaded when it runs: plan --help imports every command module
         from ..files.presets import load_hparam_law
 
         hlaw = load_hparam_law(hparam_law)
@@ -104,7 +104,6 @@ def design(flops, flops_range, points, n_models, span, sizes, multiples, schedul
     if not budgets:
         raise click.UsageError("give the grid's budgets: --flops C (repeatable) or --flops-range START STOP, or a "
                                "ladder's sizes: --params N,N,...")
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     import dataclasses
 
     from ..fitting import design_isoflop
@@ -127,7 +126,6 @@ def design(flops, flops_range, points, n_models, span, sizes, multiples, schedul
 
 
 def _ladder(law, sizes, multiples, schedule, decay_fraction, tokens_per_param, settings):
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..base.errors import QuantityError
     from ..planning.ladder import plan_ladder
     from ..planning.whatif import optimal_for_params
@@ -139,7 +137,6 @@ def _ladder(law, sizes, multiples, schedule, decay_fraction, tokens_per_param, s
         horizons = [tokens_per_param * N for N in sizes]
         note = f"{tokens_per_param:g} tokens per parameter"
     else:
-        # this command's own machinery, loaded when it runs: plan --help imports every command module
         from ..planning.checks import guard
 
         with guard(law):

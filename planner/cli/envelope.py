@@ -9,11 +9,13 @@ from pathlib import Path
 from .inputs import read_runs_options
 from .output import pending_law_file, show, warn
 
+# Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
+# runs: plan --help imports every command module, and stays quick.
+
 
 def fit_envelope_command(runs_file, *, output, force, fixes: dict, n_boot: int, seed: int, level: float,
                          budgets, law_id: str, fmt: str, command: str, **runs_columns) -> None:
     """Fit, bootstrap (unless ``n_boot`` is 0), report, and write the law file if ``output`` is given."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     import dataclasses
 
     from ..fitting.envelope import bootstrap_envelope, fit_envelope

@@ -12,6 +12,9 @@ from .inputs import law_options, load_law
 from .output import Progress, format_option, pending_file, show
 from .types import QUANTITY, Number, Resamples, option
 
+# Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
+# runs: plan --help imports every command module, and stays quick.
+
 #: The sequence length a batch is rounded to when --sequence-length is not given (OLMo-core's and Porian et al.'s).
 DEFAULT_SEQUENCE_LENGTH = 2048
 
@@ -29,7 +32,6 @@ def hparam_options(f):
 
 def load_hparam_laws(items) -> list:
     """The hyperparameter laws of --hparams (each once), or every shipped one."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..files.presets import list_hparam_laws, load_hparam_law
 
     names = [i.strip() for item in items for i in item.split(",") if i.strip()]
@@ -54,18 +56,15 @@ def resolve_plan(law, flops, n_params, n_tokens) -> tuple[float, float, float | 
         if n_params:
             return n_params, flops / (k * n_params), flops, f"D = C/({k:g}·N)"
         return flops / (k * n_tokens), n_tokens, flops, f"N = C/({k:g}·D)"
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..planning.checks import guard
 
     if flops:
-        # this command's own machinery, loaded when it runs: plan --help imports every command module
         from ..planning.plan import compute_optimal
 
         with guard(law):
             plan = compute_optimal(law, flops)
         return float(plan.n_params), float(plan.n_tokens), flops, f"{law.name}'s compute-optimal split"
     if n_params or n_tokens:
-        # this command's own machinery, loaded when it runs: plan --help imports every command module
         from ..planning.whatif import optimal_for_params, optimal_for_tokens
 
         with guard(law):
@@ -103,7 +102,6 @@ def hparams(flops, n_params, n_tokens, hparam_laws, sequence_length, power_of_tw
       plan hparams --params 7B --tokens 2T --hparams fitted-hparams.toml --format json
       plan hparams --list
     """
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..report.hparams import hparams_report, laws_report
 
     laws = load_hparam_laws(hparam_laws)
@@ -155,7 +153,6 @@ def fit_hparams(sweep_file, near, n_resamples, seed, output, force, law_id, n_pa
       plan fit-hparams sweep.csv -o my-hparams.toml
       plan hparams --params 7B --tokens 2T --hparams my-hparams.toml
     """
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from pathlib import Path
 
     from ..files.runs import read_sweep
@@ -166,7 +163,6 @@ def fit_hparams(sweep_file, near, n_resamples, seed, output, force, law_id, n_pa
                        learning_rate=lr_column, batch_tokens=batch_column, loss=loss_column)
     with Progress() as progress:
         result = fit(sweep, near=near, n_resamples=n_resamples, seed=seed, progress=progress)
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..files.hparamfile import hparam_law_file_text, parse_hparam_law_text
 
     source = Path(sweep.source).name

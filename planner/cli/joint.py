@@ -14,6 +14,9 @@ from ..files.safe import check_output
 from .inputs import read_runs_options
 from .output import Progress, pending_law_file, show, warn
 
+# Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
+# runs: plan --help imports every command module, and stays quick.
+
 #: What -o names with several runs files: each ladder's law file, {stem} its runs file's stem.
 STEM = "{stem}"
 
@@ -59,7 +62,6 @@ def fit_joint_command(runs_files, *, output, force, share, ties, fixes: dict, ob
                       seed: int, level: float, budgets, fmt: str, command: str, **runs_columns) -> None:
     """Fit the ladders jointly, bootstrap (unless ``n_boot`` is 0), report, and write one law file per ladder if
     ``output`` (a {stem} template) is given."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..fitting.joint import fit_joint
     from ..fitting.joint_bootstrap import bootstrap_joint, joint_multipliers
     from ..report.joint import joint_report

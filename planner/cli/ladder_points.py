@@ -8,6 +8,9 @@ import click
 from .output import format_option, show
 from .types import option
 
+# Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
+# runs: plan --help imports every command module, and stays quick.
+
 __all__ = ["ladder_points_command"]
 
 
@@ -36,7 +39,6 @@ def ladder_points_command(curves_file, run_column, branch_column, n_params_colum
       plan ladder-points wsd-curves.csv -o points.csv && plan fit points.csv
       plan ladder-points stepped.csv --lr-column optim/learning_rate_group0 --format json
     """
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..files.curve_runs import read_curve_runs
     from ..fitting.branches import ladder_points
     from ..report.ladder_points import ladder_points_report

@@ -23,6 +23,9 @@ from .output import Progress, format_option, show
 from .plan_options import budget_options, flops_budgets
 from .types import LEVEL, QUANTITY, Resamples, option, parse_pairs
 
+# Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
+# runs: plan --help imports every command module, and stays quick.
+
 if TYPE_CHECKING:
     from ..fitting.result import BootstrapResult, FitResult
 
@@ -37,7 +40,6 @@ def _is_law_file(text: str) -> bool:
 def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: bool):
     """The law BASE or VARIANT names: a law file, a runs file (fitted as ``plan fit`` would, bootstrapped only if
     intervals are asked for), or a preset. Returns (law, warnings)."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..files.presets import load_law_file, load_preset
 
     if not text.strip():
@@ -49,7 +51,6 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
         return load_preset(text), []
     if _is_law_file(text):
         return load_law_file(text), []
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..files.lawwriter import law_from_fit
     from ..report.fit import fit_answer
 
@@ -69,7 +70,6 @@ def _load(text: str, role: str, fit_request, runs_columns: dict, want_samples: b
 
 def _samples(law, seed: int, warnings: list):
     """``law``'s coefficient draws, or None (held at its estimate, with a warning) if it publishes none."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..planning.uncertainty import coefficient_samples, has_uncertainty
 
     if not has_uncertainty(law):
@@ -98,7 +98,6 @@ def comparison_options(f):
 def load_pair(base, variant, ci, form, ties, fixes, objective, delta, n_boot, seed, penalty=None, weight_column=None,
               weight_by=None, **runs_columns):
     """(base law, variant law, their draws or None without ``ci``, warnings) for :func:`comparison_options`."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..fitting.objectives import OVERESTIMATE_PENALTY
     from ..planning.uncertainty import DEFAULT_SEED
     from ..report.fit import FitRequest
@@ -130,7 +129,6 @@ def guarded(fn, base, variant, budgets):
     """``fn()`` after each law's frontier is computed at ``budgets`` on its own, so that a law whose coefficients are
     too extreme to compute with is named in one error line (:func:`planner.planning.checks.guard`); the comparison
     itself is guarded on the base, whose inverse it takes."""
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     import numpy as np
 
     from ..planning import checks, whatif
@@ -175,7 +173,6 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
       plan versus base.toml variant.toml --flops 1e21 --throughput 433986 410000
       plan versus base.csv variant.csv --flops 1e22 --tie alpha=beta --format json
     """
-    # this command's own machinery, loaded when it runs: plan --help imports every command module
     from ..planning.versus import drawn_jointly, versus, versus_intervals
     from ..report.versus import versus_report
 
