@@ -176,8 +176,8 @@ def unseen_decay(runs: Sequence[RunCurve], target: str, horizon: float, schedule
     for s in schedules:
         c = to_curve(run, step_tokens, until=horizon, schedule=s or schedule, predict_at=[horizon])
         if (end := float(c.rates[c.at[-1]] / c.peak)) <= DECAY_SEEN:
-            falls.append(f"{'the run' + chr(39) + 's schedule' if s is None else 'the ' + s.kind + ' schedule'} is at "
-                         f"{end:.0%} of its peak rate")
+            which = "the run's schedule" if s is None else f"the {s.kind} schedule"
+            falls.append(f"{which} is at {end:.0%} of its peak rate")
     if not falls:
         return None
     return (f"no curve fitted shows a learning-rate decay (each checkpoint at {DECAY_SEEN:.0%} of its peak rate or "

@@ -383,7 +383,8 @@ def _build(cells, lines, columns, source, k) -> Runs:
 def _check_flops_count_the_runs(C, kND, k, lines, column, source) -> None:
     """RunsError at the first run whose C is over BUDGET_MISMATCH times off k·N·D (PF-days, GFLOPs: another unit)."""
     ratio = C / kND
-    for i in ((ratio > BUDGET_MISMATCH) | (ratio < 1 / BUDGET_MISMATCH)).nonzero()[0][:1]:
+    if len(off := ((ratio > BUDGET_MISMATCH) | (ratio < 1 / BUDGET_MISMATCH)).nonzero()[0]):
+        i = int(off[0])
         raise RunsError(f"{source} line {lines[i]}: its flops column {column!r} gives C = {float(C[i]):.3g}, but "
                         f"{k:g}·N·D = {float(kND[i]):.3g} ({float(max(ratio[i], 1 / ratio[i])):.3g}x apart): the columns "
                         "must count the same run; give C in FLOPs (not PF-days or GFLOPs)")
