@@ -47,6 +47,14 @@ def test_a_flops_column_in_another_unit_is_refused_naming_its_first_run(unit, fa
 
 
 
+def test_a_run_whose_k_n_d_overflows_is_named_with_or_without_a_flops_column():
+    for header, flops in (("params,tokens,loss", ""), ("params,tokens,flops,loss", "1e21,")):
+        text = f"{header}\n2e8,4e9,{flops}2.9\n1e200,1e200,{flops}3.1\n"
+        with pytest.raises(RunsError, match=r"r\.csv line 3: the flops it implies \(k·N·D = inf\) is outside"):
+            parse_runs(text, source="r.csv")
+
+
+
 @pytest.mark.parametrize("header", ["n_params,n_tokens,loss", "N,D,L", "Params,Tokens,Final Loss",
                                     "model size,training-tokens,eval_loss", "parameters,D,val_loss"])
 def test_column_names_are_recognised_flexibly(header):

@@ -15,7 +15,8 @@ from typing import Mapping
 
 from ..base.errors import RunsError, literal
 from ..fitting.curve_forecast import RunCurve
-from ..fitting.runs import COLUMN_NAMES, OPTIONAL_COLUMN_NAMES, find_columns, format_of, missing_column, table_records
+from ..fitting.runs import COLUMN_NAMES, OPTIONAL_COLUMN_NAMES
+from ..fitting.tables import find_columns, format_of, missing_column, table_records
 from .safe import read_text
 
 __all__ = ["CurveRuns", "read_curve_runs", "parse_curve_runs", "CURVE_COLUMN_NAMES"]

@@ -11,7 +11,8 @@ from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import RunsError, literal
 from ..fitting.hparams import parse_sweep
 from ..fitting.ladder import Ladder, parse_ladder
-from ..fitting.runs import OPTIONAL_COLUMN_NAMES, Runs, format_of, parse_runs
+from ..fitting.runs import OPTIONAL_COLUMN_NAMES, Runs, parse_runs
+from ..fitting.tables import format_of
 from .safe import read_text
 
 

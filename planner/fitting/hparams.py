@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..base.errors import FitError, RunsError
 from ..laws.hparams import HparamLaw, PowerTerm
-from .runs import column_values, find_columns, missing_column, table_records
+from .runs import column_values
+from .tables import find_columns, missing_column, table_records
 
 if TYPE_CHECKING:
     import numpy

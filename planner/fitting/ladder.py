@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 from ..base.conventions import CHANCE_ACCURACY, MMLU_CATEGORY_WEIGHTS
 from ..base.errors import RunsError
-from .runs import COLUMN_NAMES, find_columns, format_of, missing_column, table_records
+from .runs import COLUMN_NAMES
+from .tables import find_columns, missing_column, table_records
 
 __all__ = ["Ladder", "LadderRun", "parse_ladder", "from_olmo_ladder", "LADDER_COLUMNS",
            "OLMO_TASK_SPLITS", "ladder_csv"]

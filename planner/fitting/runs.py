@@ -5,7 +5,7 @@ compute C, and its final loss L (nats/token); for an isoFLOP sweep optionally th
 belongs to (a ``budget`` column). Training curves (``plan fit --curves``) have one row per checkpoint
 instead: a run id, N, the tokens seen so far and the loss there. Formats: CSV, TSV and JSON lines, chosen by
 the file's extension (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``/``.json``) or, for
-``-`` (stdin) and other names, by sniffing the first line.
+``-`` (stdin) and other names, by sniffing the first line (:mod:`planner.fitting.tables` reads the table).
 
 Columns are recognised by name, case-insensitively, with spaces and dashes read as ``_``
 (see :data:`COLUMN_NAMES`), or named explicitly. When only C is given, D = C/(k·N) with
@@ -15,13 +15,9 @@ Every error names the source and the line or column at fault.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
     import numpy
@@ -29,9 +25,9 @@ if TYPE_CHECKING:
 from ..base.conventions import BUDGET_MISMATCH, FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
 from ..base.errors import RunsError, literal
 from ..base.units import QUANTITY_RANGE
+from .tables import delimited_rows, find_columns, jsonl_records, missing_column, sniffed
 
-__all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "find_columns",
-           "format_of", "table_records", "missing_column", "column_values"]
+__all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "column_values"]
 
 #: Field → column names recognised for it (after lower-casing and mapping spaces/dashes to ``_``).
 COLUMN_NAMES = {
@@ -114,10 +110,6 @@ class Runs:
                        weight=None if self.weight is None else self.weight[keep])
 
 
-def _norm(name: str) -> str:
-    return name.strip().lower().replace(" ", "_").replace("-", "_")
-
-
 def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_params: str | None = None,
                n_tokens: str | None = None, flops: str | None = None, loss: str | None = None,
                flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN, budget: str | None = None,
@@ -126,12 +118,12 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
     """Parse runs from the text of a CSV, TSV or JSON-lines file (see :func:`planner.files.runs.read_runs`).
     ``compute_only``: a file with FLOPs and loss and no model sizes is accepted, its N and D not a number (what a
     loss-against-compute envelope reads)."""
-    fmt = _sniffed(text, fmt)
+    fmt = sniffed(text, fmt)
     overrides = {"n_params": n_params, "n_tokens": n_tokens, "flops": flops, "loss": loss, "budget": budget,
                  "run_id": run_id, "weight": weight}
     optional = tuple(f for f in OPTIONAL_COLUMN_NAMES if f in extra or overrides[f] is not None)
     if fmt == "jsonl":
-        header, records = _records_jsonl(text, source)
+        header, records = jsonl_records(text, source)
         if not records:
             raise RunsError(f"{source} has no runs (no data rows after the header)")
         columns = _match_columns(header, overrides, source, optional, compute_only)
@@ -142,65 +134,12 @@ def parse_runs(text: str, *, source: str = "<runs>", fmt: str | None = None, n_p
     return _build(cells, lines, columns, source, flops_per_param_token)
 
 
-def format_of(path: str) -> str | None:
-    """The table format a file name implies (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``/``.json``), or None
-    (stdin, other names: sniffed)."""
-    suffix = Path(path).suffix.lower() if path != "-" else ""
-    return {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".json": "jsonl"}.get(suffix)
-
-
-def _sniffed(text: str, fmt: str | None) -> str:
-    """``fmt``, or the format the first line of ``text`` shows; an error for an unknown one."""
-    if fmt is None:
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        fmt = "jsonl" if first.lstrip()[:1] in ("{", "[") else "tsv" if "\t" in first else "csv"
-    if fmt not in ("csv", "tsv", "jsonl"):
-        raise RunsError(f"unknown runs format {fmt!r}; expected csv, tsv or jsonl")
-    return fmt
-
-
-def _delimited_rows(text: str, source: str, fmt: str):
-    """(line number, cells) of each non-blank row of a CSV or TSV text, the header first; a row whose cell count
-    is not the first row's, or text the csv module cannot read, is a RunsError naming the line."""
-    reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
-    width = None
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if width is not None and len(row) != width:
-                raise RunsError(f"{source} line {reader.line_num}: {len(row)} cells but the header has {width} "
-                                "columns")
-            width = len(row) if width is None else width
-            yield reader.line_num, row
-    except csv.Error as e:
-        raise RunsError(f"{source} line {reader.line_num}: not valid {fmt.upper()}: {e}") from None
-
-
-def table_records(text: str, source: str, fmt: str | None):
-    """(header, [(line, record)]) of a CSV, TSV or JSON-lines text, one dict per row; ``fmt`` None sniffs the first
-    line. (Runs files are read column by column instead: :func:`parse_runs`.)"""
-    fmt = _sniffed(text, fmt)
-    if fmt == "jsonl":
-        return _records_jsonl(text, source)
-    header, records = None, []
-    for line, row in _delimited_rows(text, source, fmt):
-        if header is None:
-            header = [c.strip() for c in row]
-        else:
-            records.append((line, dict(zip(header, row))))
-    if header is None:
-        raise RunsError(f"{source} is empty; expected a header row and one row per run")
-    return header, records
-
-
 def _cells_delimited(text: str, source: str, fmt: str, overrides, optional, compute_only: bool = False):
     """The columns of a CSV or TSV: the header is matched first, then each row's cells of the matched columns are
     kept (not the whole rows: a runs file may have a million rows of checkpoints)."""
     header, columns, index, lines = None, {}, {}, []
     cells: dict[str, list] = {}
-    for line, row in _delimited_rows(text, source, fmt):
+    for line, row in delimited_rows(text, source, fmt):
         if header is None:
             header = [c.strip() for c in row]
             columns = _match_columns(header, overrides, source, optional, compute_only)
@@ -215,67 +154,6 @@ def _cells_delimited(text: str, source: str, fmt: str, overrides, optional, comp
     if not lines:
         raise RunsError(f"{source} has no runs (no data rows after the header)")
     return columns, lines, cells
-
-
-def _records_jsonl(text: str, source: str):
-    header: list[str] = []
-    records = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise RunsError(f"{source} line {i}: not valid JSON ({e.msg}); expected one object per line") from None
-        if not isinstance(obj, dict):
-            raise RunsError(f"{source} line {i}: expected a JSON object like {{\"params\": 1e8, \"tokens\": 2e9, "
-                            f"\"loss\": 3.1}}, got {type(obj).__name__}")
-        for key in obj:
-            if key not in header:
-                header.append(key)
-        records.append((i, obj))
-    return header, records
-
-
-def find_columns(header, overrides, source, names, options, scope: str = "column") -> dict[str, str]:
-    """field → column of ``header`` for each field of ``names`` (field → recognised names) found: the column named
-    in ``overrides`` (an error naming how to name it, ``options[field]``, if absent), else the one column whose
-    normalised name is a recognised one (an error if several are). The one column matcher of runs files and ladders.
-
-    Errors name the way to give a column through the placeholder ``{scope}_{field}`` (its Python words are
-    ``options[field]``; the command line words it with its flag, :data:`planner.cli.errors.WORDS`)."""
-    normal: dict[str, list[Any]] = {}
-    for name in header:
-        normal.setdefault(_norm(str(name)), []).append(name)
-    columns: dict[str, str] = {}
-    for field, aliases in names.items():
-        given = overrides.get(field)
-        if given is not None:
-            if given in header:
-                columns[field] = given
-            elif _norm(given) in normal and len(normal[_norm(given)]) == 1:
-                columns[field] = normal[_norm(given)][0]
-            else:
-                raise RunsError.worded(literal(f"{source} has no column {given!r} (given by ") + f"{{{scope}_{field}}}"
-                                       + literal(f"); its columns are: {', '.join(map(str, header))}"),
-                                       **{f"{scope}_{field}": options[field]})
-            continue
-        found = [orig for alias in aliases for orig in normal.get(alias, [])]
-        if len(found) > 1:
-            raise RunsError.worded(literal(f"{source} has several columns that could be {field}: "
-                                           f"{', '.join(map(repr, found))}; choose one with ") + f"{{{scope}_{field}}}",
-                                   **{f"{scope}_{field}": options[field]})
-        if found:
-            columns[field] = found[0]
-    return columns
-
-
-def missing_column(source: str, field: str, names, header, option: str, scope: str = "column") -> RunsError:
-    """The error for a file without a ``field`` column: the ``names`` it looked for, the columns it has, how to name
-    one (``option``, the Python words of the placeholder ``{scope}_{field}``, as :func:`find_columns`)."""
-    return RunsError.worded(literal(f"{source} has no {field} column; expected one named {' / '.join(names)} "
-                                     f"(columns: {', '.join(map(str, header))}), or name it with ")
-                            + f"{{{scope}_{field}}}", **{f"{scope}_{field}": option})
 
 
 def _match_columns(header, overrides, source, optional=(), compute_only: bool = False) -> dict[str, str]:
@@ -357,22 +235,28 @@ def _build(cells, lines, columns, source, k) -> Runs:
     if "n_params" not in arr:   # FLOPs and loss only (compute_only): no model size, no tokens
         arr["n_params"] = arr["n_tokens"] = np.full(len(lines), math.nan)
     N = arr["n_params"]
+    # What the columns imply of the others: D = C/(k·N) without a tokens column; C = k·N·D without a flops column,
+    # and with all three, the k·N·D the flops column must agree with.
+    implied = {}
     if "n_tokens" not in arr:
-        arr["n_tokens"] = arr["flops"] / (k * N)
+        arr["n_tokens"] = implied["n_tokens"] = arr["flops"] / (k * N)
         derived.append("n_tokens")
-    if "flops" not in arr:
-        arr["flops"] = k * N * arr["n_tokens"]
-        derived.append("flops")
+    elif "n_params" in columns:
+        with np.errstate(over="ignore"):   # an overflow is named below, as the run's
+            implied["flops"] = k * N * arr["n_tokens"]
+        if "flops" not in arr:
+            arr["flops"] = implied["flops"]
+            derived.append("flops")
     lo, hi = QUANTITY_RANGE
-    for field in derived:
-        bad = ~((arr[field] >= lo) & (arr[field] <= hi))
+    for field, values in implied.items():
+        bad = ~((values >= lo) & (values <= hi))
         if bad.any():
             i = int(np.argmax(bad))
             formula = "C/(k·N)" if field == "n_tokens" else "k·N·D"
-            raise RunsError(f"{source} line {lines[i]}: the {field} it implies ({formula} = {float(arr[field][i]):g}) "
+            raise RunsError(f"{source} line {lines[i]}: the {field} it implies ({formula} = {float(values[i]):g}) "
                             f"is outside {lo:g}..{hi:g}, too extreme to compute with; check the run's values")
-    if not derived and "n_params" in columns:
-        _check_flops_count_the_runs(arr["flops"], k * N * arr["n_tokens"], k, lines, columns["flops"], source)
+    if not derived and "flops" in implied:
+        _check_flops_count_the_runs(arr["flops"], implied["flops"], k, lines, columns["flops"], source)
     if run_id is not None:
         _check_one_size_per_run(run_id, N, lines, columns["n_params"], source)
     return Runs(n_params=N, n_tokens=arr["n_tokens"], flops=arr["flops"], loss=arr["loss"], source=source,
@@ -381,9 +265,11 @@ def _build(cells, lines, columns, source, k) -> Runs:
 
 
 def _check_flops_count_the_runs(C, kND, k, lines, column, source) -> None:
-    """RunsError at the first run whose C is over BUDGET_MISMATCH times off k·N·D (PF-days, GFLOPs: another unit)."""
+    """RunsError at the first run whose flops column is more than :data:`BUDGET_MISMATCH` times off k·N·D: another
+    unit (PF-days, GFLOPs). Within that factor it is the user's own count (attention FLOPs, say), taken as given."""
     ratio = C / kND
-    if len(off := ((ratio > BUDGET_MISMATCH) | (ratio < 1 / BUDGET_MISMATCH)).nonzero()[0]):
+    off = ((ratio > BUDGET_MISMATCH) | (ratio < 1 / BUDGET_MISMATCH)).nonzero()[0]
+    if len(off):
         i = int(off[0])
         raise RunsError(f"{source} line {lines[i]}: its flops column {column!r} gives C = {float(C[i]):.3g}, but "
                         f"{k:g}·N·D = {float(kND[i]):.3g} ({float(max(ratio[i], 1 / ratio[i])):.3g}x apart): the columns "
