@@ -103,3 +103,16 @@ def test_a_two_resample_bootstrap_warns_in_every_format(tmp_path):
     assert r.exit_code == 0, r.output
     assert "Warning: --bootstrap 2: a 95% interval needs at least 40 resamples" in r.stderr
     assert any(w.startswith("--bootstrap 2: a 95% interval") for w in json.loads(r.stdout)["warnings"])
+
+
+SEEDS = _options(lambda p: p.name == "seed")
+
+
+def test_every_seed_refuses_a_negative_value():
+    """numpy's generators take seeds of 0 or more: ``plan fit-hparams SWEEP --seed -1`` raised numpy's ValueError
+    as a traceback (found by the fuzz)."""
+    assert len(SEEDS) >= 4
+    for words, param in SEEDS:
+        assert param.type.convert("0", param, None) == 0
+        with pytest.raises(click.BadParameter):
+            param.type.convert("-1", param, None)

@@ -24,7 +24,7 @@ from .isoflop import approach_options, read_approach_runs
 from .joint import check_joint, fit_joint_command
 from .output import Progress, command_line, format_option, show, warn, pending_law_file, written_law_id
 from .schedule_option import parse_schedule
-from .types import LEVEL, QUANTITY, Number, Resamples, option, parse_pairs, with_options
+from .types import LEVEL, QUANTITY, SEED, Number, Resamples, option, parse_pairs, with_options
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def errors_options(f):
                           "them on few runs."),
         option("--bootstrap", "n_boot", type=Resamples(1, 1_000_000), metavar="N",
                      help=f"Bootstrap resamples (seeded; e.g. 4000) [default: {DEFAULT_BOOTSTRAP_RESAMPLES}]."),
-        option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+        option("--seed", type=SEED, default=0, show_default=True,
                      help="Seed of the bootstrap resampling."),
         option("--level", type=LEVEL, default=95.0,
                      show_default=True, help="Interval level in percent."),

@@ -10,7 +10,7 @@ import click
 from ..fitting.hparams import DEFAULT_NEAR
 from .inputs import law_options, load_law
 from .output import Progress, format_option, pending_file, show
-from .types import QUANTITY, Number, Resamples, option
+from .types import QUANTITY, SEED, Number, Resamples, option
 
 # Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
 # runs: plan --help imports every command module, and stays quick.
@@ -122,7 +122,7 @@ def hparams(flops, n_params, n_tokens, hparam_laws, sequence_length, power_of_tw
                                 "loss (Step Law: 0.25%).")
 @option("--bootstrap", "n_resamples", type=Resamples(0, 100_000), default=1000, show_default=True,
         metavar="N", help="Bootstrap refits over the (N, D) points for the 5–95% intervals (0: none).")
-@option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@option("--seed", type=SEED, default=0, show_default=True, help="Seed of the bootstrap.")
 @option("-o", "--output", metavar="FILE", help="Write the fitted law to FILE (a hyperparameter-law file for "
                                                "--hparams).")
 @option("--force", is_flag=True, help="Overwrite FILE if it exists.")

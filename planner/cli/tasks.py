@@ -21,7 +21,7 @@ from ..report.tasks import fit_tasks_report, forecasts, task_law_report, task_la
 from .completion import complete_path, complete_task_law
 from .fit import FIX, HOLDOUT, TIE
 from .output import Progress, command_line, format_option, pending_file, show, show_document, written_law_id
-from .types import QUANTITY, Number, Resamples, option, parse_pairs
+from .types import QUANTITY, SEED, Number, Resamples, option, parse_pairs
 
 __all__ = ["tasks", "tasks_show", "fit_tasks_command", "ladder_options"]
 
@@ -109,7 +109,7 @@ def ladder_options(f):
                    "column, planner's for the tasks it knows, else the fitted sigmoid's floor].")
 @option("--bootstrap", "n_boot", type=Resamples(0, 100_000), default=100, show_default=True, metavar="N",
               help="Refit both steps on N resamples of the runs, for intervals (0: none).")
-@option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the resampling.")
+@option("--seed", type=SEED, default=0, show_default=True, help="Seed of the resampling.")
 @option("--params", "n_params", type=QUANTITY, metavar="N", help="A target model: forecast it (with --tokens).")
 @option("--tokens", "n_tokens", type=QUANTITY, metavar="D", help="The target's training tokens.")
 @option("--last-checkpoints", "n_last", type=click.IntRange(1), default=5, show_default=True, metavar="K",

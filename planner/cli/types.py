@@ -105,6 +105,10 @@ def noted_warnings(ctx) -> list[str]:
     return list(ctx.find_root().meta.get(_NOTED, ())) if ctx is not None else []
 
 
+#: --seed: numpy's generators take a seed of 0 or more (a negative one raised ValueError from deep in numpy).
+SEED = click.IntRange(min=0)
+
+
 class Resamples(click.IntRange):
     """A number of bootstrap resamples (0 where it means none): below
     :data:`~planner.base.conventions.MIN_BOOTSTRAP_RESAMPLES` an interval's ends are the extreme resamples, of no

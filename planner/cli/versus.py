@@ -21,7 +21,7 @@ from .fit import model_options
 from .inputs import read_runs_options, runs_options
 from .output import Progress, format_option, show
 from .plan_options import budget_options, flops_budgets
-from .types import LEVEL, QUANTITY, Resamples, option, parse_pairs
+from .types import LEVEL, QUANTITY, SEED, Resamples, option, parse_pairs
 
 # Late imports: each command's own machinery (its fitting, its report) is imported inside the command, when it
 # runs: plan --help imports every command module, and stays quick.
@@ -83,7 +83,7 @@ def comparison_options(f):
     """BASE, VARIANT and how a runs file among them is fitted (as 'plan fit'): --form, --tie, --fix, --objective,
     --huber-delta, --overestimate-penalty, --weights, --weight-by, --bootstrap, --seed and the runs-file options."""
     f = runs_options(f)
-    f = option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+    f = option("--seed", type=SEED, default=0, show_default=True,
                help="Seed of the base's bootstrap; the variant's is SEED + 1, so the two resamplings are "
                     "independent.")(f)
     f = option("--bootstrap", "n_boot", type=Resamples(2, 1_000_000), metavar="N",
