@@ -266,3 +266,15 @@ def test_plan_compare_and_target_loss_give_an_envelope_s_loss_and_no_split(tmp_p
     rows = {r["preset"]: r for r in json.loads(c.stdout)}
     assert rows["env"]["loss"] == pytest.approx(2.5332, abs=1e-4) and rows["env"]["n_params"] is None
     assert rows["besiroglu2024"]["n_params"] > 1e9
+
+
+def test_a_flat_envelope_is_fitted_with_a_warning_and_its_one_budget_resamples_fail_quietly():
+    """Three budgets at the same lowest loss (a sweep of one hyperparameter at three sizes): α falls to about 0 and
+    the fit says the loss does not fall with compute; a resample that keeps one budget has no slope to start from
+    and counts as failed. It raised scipy's "initial guess outside bounds" through the command line (found by the
+    fuzz)."""
+    fit = fit_envelope([6e17, 6e18, 6e19, 6e19], [3.0, 3.0, 3.0, 3.1])
+    assert fit.coefficients["alpha"] < 1e-3
+    assert any("does not fall with compute" in w for w in fit.warnings)
+    boot = bootstrap_envelope(fit, n_resamples=200, seed=0)
+    assert 0 < boot.n_failed < 200

@@ -26,7 +26,7 @@ from typing import Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
-from .parametrisation import TieOrFixError, check_fixed_exponent
+from .parametrisation import FIXED_EXPONENT_RANGE, TieOrFixError, check_fixed_exponent
 from .result import (BootstrapResult, FitDetails, FitResult, check_resampling, resample_counts, residual_stats,
                      sample_summary)
 
@@ -92,6 +92,9 @@ def _coefficients(C, L, fix: Mapping[str, float], w=None):
         with np.errstate(all="ignore"):   # points a resample leaves out may lie below a trial E
             starts = [(E, *(v[0] for v in _ols(x, np.log(L - E), weights, fix.get("alpha")))) for E in grid]
         best = min(starts, key=lambda t: float(np.sum(resid(t) ** 2)) if np.isfinite(t).all() else math.inf)
+        if not np.isfinite(best).all():   # a resample of one budget: no slope to start from (counted as failed)
+            out.append(np.full(3, math.nan))
+            continue
         lo = [0.0, -np.inf, fix["alpha"] - 1e-12 if "alpha" in fix else 0.0]
         hi = [top, np.inf, fix["alpha"] + 1e-12 if "alpha" in fix else np.inf]
         x0 = np.clip(best, np.array(lo) + 1e-12, np.array(hi) - 1e-12)
@@ -136,14 +139,18 @@ def fit_envelope(flops, loss, *, fix: Mapping[str, float] | None = None,
     fix = dict(fix or {})
     C, L = _check(flops, loss, fix)
     E, A, alpha = (float(v[0]) for v in _coefficients(C, L, fix))
+    if not all(map(math.isfinite, (E, A, alpha))):
+        raise FitError(f"no envelope fits the lowest losses of these {len(C)} budgets (E, A, alpha = {E:g}, {A:g}, "
+                       f"{alpha:g}); check that the loss falls with compute")
     L_hat = E + A * C ** (-alpha)
     r = np.log(L) - np.log(L_hat)
     extra = FitDetails(points=(tuple(map(float, C)), tuple(map(float, L))))
     if fix:
         extra["fixed"] = fix
     warnings = []
-    if alpha <= 0:
-        warnings.append(f"the fitted exponent alpha = {alpha:.3g} is not positive: the loss does not fall with compute")
+    if alpha < FIXED_EXPONENT_RANGE[0]:
+        warnings.append(f"the fitted exponent alpha = {alpha:.3g} is below {FIXED_EXPONENT_RANGE[0]:g}: the loss does "
+                        "not fall with compute over these budgets")
     return FitResult(
         form="envelope", coefficients={"E": E, "A": A, "alpha": alpha},
         standard_errors={name: math.nan for name in ENVELOPE_NAMES}, standard_error_method="none (bootstrap them)",
