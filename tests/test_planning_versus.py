@@ -213,3 +213,24 @@ def test_drawn_jointly_names_the_coefficients_a_joint_bootstrap_shares():
     assert vs.drawn_jointly(base, None) == () and vs.drawn_jointly(None, variant) == ()
     fewer = CoefficientSamples(variant.names, variant.values[:30], "bootstrap", "")
     assert vs.drawn_jointly(base, fewer) == ()
+    assert vs.drawn_jointly(base, base) == (), "the same draws twice are one law's, not a joint fit's"
+
+
+def test_versus_intervals_pair_a_joint_fits_draws_row_by_row_unless_told():
+    """The default recognises one joint fit's draws (drawn_jointly) and pairs them as paired=True does; paired=False
+    shuffles them as independent bootstraps, which meets one ladder's shared E with another refit's."""
+    rng = np.random.default_rng(1)
+    E = rng.normal(1.8, 0.05, 60)
+    base = CoefficientSamples(("E", "A", "B", "alpha", "beta"), np.column_stack(
+        [E, rng.normal(480, 20, 60), rng.normal(2000, 80, 60), np.full(60, 0.34), np.full(60, 0.37)]), "bootstrap", "")
+    variant = CoefficientSamples(base.names, np.column_stack([E, base.values[:, 1] * 0.8, *base.values[:, 2:].T]),
+                                 "bootstrap", "")
+    law = ParametricLaw(E=1.8, A=480, B=2000, alpha=0.34, beta=0.37)
+    other = ParametricLaw(E=1.8, A=384, B=2000, alpha=0.34, beta=0.37)
+    auto = vs.versus_intervals(law, other, [1e22], 90, base, variant)
+    told = vs.versus_intervals(law, other, [1e22], 90, base, variant, paired=True)
+    apart = vs.versus_intervals(law, other, [1e22], 90, base, variant, paired=False)
+    assert auto.compute_multiplier_low == told.compute_multiplier_low
+    assert auto.compute_multiplier_high == told.compute_multiplier_high
+    width = lambda iv: float(iv.compute_multiplier_high[0] / iv.compute_multiplier_low[0])
+    assert width(apart) > 2 * width(auto)

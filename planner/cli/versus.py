@@ -173,7 +173,7 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
       plan versus base.toml variant.toml --flops 1e21 --throughput 433986 410000
       plan versus base.csv variant.csv --flops 1e22 --tie alpha=beta --format json
     """
-    from ..planning.versus import drawn_jointly, versus, versus_intervals
+    from ..planning.versus import versus, versus_intervals
     from ..report.versus import versus_report
 
     budgets = flops_budgets(flops, flops_range, points)
@@ -186,10 +186,7 @@ def versus_command(base, variant, flops, flops_range, points, throughput, ci, cr
     intervals = None
     if draws is not None:
         base_draws, variant_draws = draws
-        # one joint fit's two law files: draw s of each is one refit, so they pair row by row
-        paired = bool(drawn_jointly(base_draws, variant_draws))
         intervals = guarded(lambda: versus_intervals(base_law, variant_law, budgets, ci, base_draws, variant_draws,
-                                                     throughput, crossover_range, paired=paired),
-                            base_law, variant_law, budgets)
+                                                     throughput, crossover_range), base_law, variant_law, budgets)
     show(versus_report(base_law, variant_law, result, intervals, throughput, warnings), fmt)
 

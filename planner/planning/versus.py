@@ -228,8 +228,9 @@ def drawn_jointly(base_samples: Any, variant_samples: Any) -> tuple[str, ...]:
     """The coefficients drawn identically, row for row, in both sets of draws, and not constant: the shared
     coefficients of one joint fit's bootstrap (:mod:`planner.fitting.joint_bootstrap`, written as one law file per
     ladder), whose draw s of each ladder is one refit and must be paired with the other's draw s. Empty for draws
-    made apart (two bootstraps never draw a varying coefficient to the same floats row after row), for draws of
-    different counts, and where either law is held at its estimate (None)."""
+    made apart (two bootstraps never draw a varying coefficient to the same floats row after row), for the same
+    draws twice (one law's, which the intervals treat as two independent bootstraps of it), for draws of different
+    counts, and where either law is held at its estimate (None)."""
     import numpy as np
 
     if base_samples is None or variant_samples is None or len(base_samples) != len(variant_samples) \
@@ -237,13 +238,15 @@ def drawn_jointly(base_samples: Any, variant_samples: Any) -> tuple[str, ...]:
         return ()
     b, v = dict(zip(base_samples.names, base_samples.values.T)), dict(zip(variant_samples.names,
                                                                           variant_samples.values.T))
-    return tuple(name for name in b if name in v and np.array_equal(b[name], v[name]) and np.ptp(b[name]) > 0)
+    same = tuple(name for name in b if name in v and np.array_equal(b[name], v[name]) and np.ptp(b[name]) > 0)
+    differ = any(name in v and not np.array_equal(b[name], v[name]) for name in b)
+    return same if differ else ()
 
 
 def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.ndarray", level: float,
                      base_samples: Any, variant_samples: Any,
                      throughput: tuple[float, float] | None = None,
-                     search_range: tuple[float, float] | None = None, paired: bool = False) -> VersusIntervals:
+                     search_range: tuple[float, float] | None = None, paired: bool | None = None) -> VersusIntervals:
     """Central ``level``% percentile intervals of the comparison over paired draws of both laws' coefficients.
 
     ``base_samples``, ``variant_samples`` : :class:`~planner.planning.uncertainty.CoefficientSamples` of each law,
@@ -251,10 +254,14 @@ def versus_intervals(base: Any, variant: Any, flops: "Sequence[float] | numpy.nd
     (not both). Draw s of the base is paired with draw π(s) of the variant, π a fixed seeded shuffle (so two
     bootstraps that resampled the same rows, same seed and size, are not paired row by row); the shorter set sets
     the count. ``paired``: draw s of both is one refit of a joint fit (:mod:`planner.fitting.joint_bootstrap`,
-    shared coefficients in common), so they are paired row by row, unshuffled. A pair whose frontier is not finite at
-    a budget is left out there.
+    shared coefficients in common), so they are paired row by row, unshuffled; None (the default) pairs them so
+    where :func:`drawn_jointly` recognises such draws (the two law files one joint fit wrote). A pair whose frontier
+    is not finite at a budget is left out there.
     """
     import numpy as np
+
+    if paired is None:
+        paired = bool(drawn_jointly(base_samples, variant_samples))
 
     C = np.atleast_1d(np.asarray(flops, dtype=float))
     if base_samples is None and variant_samples is None:
