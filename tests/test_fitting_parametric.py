@@ -81,6 +81,14 @@ def test_fitted_law_reproduces_the_runs_for_any_law_and_design(law, design, seed
     assert fit.residuals["rms"] < 0.006
 
 
+def test_runs_whose_loss_never_varies_are_one_fit_error_in_the_kaplan_form():
+    """A flat loss sends log D_c past the largest float; math.exp raised OverflowError through plan fit --form kaplan
+    on a hyperparameter sweep file (found by the fuzz). Now one FitError naming the scale and the parametric form."""
+    N, D = np.repeat([1e8, 3e8, 1e9], 3), np.tile([2e9, 6e9, 2e10], 3)
+    with pytest.raises(FitError, match=r"the Kaplan fit sent log [ND]_c to .*, past the largest float: .*fit_parametric"):
+        fit_kaplan(N, D, np.full(9, 3.0))
+
+
 def test_kaplan_form_is_recovered():
     """Runs from Kaplan's Eq. 1.5 (Table 2 coefficients) are fitted back by fit_kaplan."""
     truth = KaplanLaw(alpha_N=0.076, alpha_D=0.103, N_c=6.4e13, D_c=1.8e13)

@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 import math
+import sys
 from typing import Callable, Iterable, Mapping
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, HUBER_DELTA, KAPLAN_GRID
@@ -19,6 +20,9 @@ from .outliers import find_outliers
 from .result import FitResult, data_range, residual_stats
 
 __all__ = ["fit_kaplan"]
+
+#: ln of the largest float: a scale N_c or D_c beyond it has no float (math.exp raises OverflowError).
+_LOG_FLOAT_MAX = math.log(sys.float_info.max)
 
 
 def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, delta: float = HUBER_DELTA,
@@ -41,6 +45,11 @@ def fit_kaplan(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, del
         tie=tie, fix=fix, objective=objective, progress=progress, penalty=overestimate_penalty, weights=weights)
     x, y = np.log(N), np.log(D)
     nc, dc, aN, aD = (float(v) for v in theta)
+    for name, v in (("N_c", nc), ("D_c", dc)):
+        if not v < _LOG_FLOAT_MAX:   # exp would overflow: the term never varies over these runs
+            raise FitError.worded(f"the Kaplan fit sent log {name} to {v:.3g}, past the largest float: its term does "
+                                  "not vary over these runs, so they do not follow the Kaplan form; try "
+                                  "{form_parametric}", form_parametric="fit_parametric")
     coefs = param.exact({"alpha_N": aN, "alpha_D": aD, "N_c": math.exp(nc), "D_c": math.exp(dc)})
 
     warnings = []
