@@ -46,6 +46,7 @@ from .allocation import (AllocationBootstrap, allocation_result, batched_slopes,
 from .profiles import (ISOFLOP_METHODS, BudgetFit, akima_minimum, budget_minimum, log_window, parabola_minima,
                        profile_sizes)
 from .result import FitResult, check_runs, resample_counts
+from .runs import times_apart
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -156,11 +157,10 @@ def _check_budget_units(fits, k: float, column: str) -> None:
     """FitError unless every run's k·N·D lies within :data:`~planner.base.conventions.BUDGET_MISMATCH` times its
     nominal budget either way: beyond, the budget column counts something else than the runs' FLOPs (a million times
     below 6·N·D planned 25T parameters at 2.8e-6 tokens per parameter), and the fit would be against its units."""
-    worst = max(fits, key=lambda f: max(f.flops_ratio[1], 1 / f.flops_ratio[0]))
-    lo, hi = worst.flops_ratio
-    if 1 / BUDGET_MISMATCH <= lo and hi <= BUDGET_MISMATCH:
+    worst = max(fits, key=lambda f: times_apart(f.flops_ratio).max())
+    if times_apart(worst.flops_ratio).max() <= BUDGET_MISMATCH:
         return
-    off = hi if hi > 1 / lo else lo
+    off = max(worst.flops_ratio, key=times_apart)
     raise FitError.worded(
         f"the budget column {{column}} does not count the runs' FLOPs: at its budget of {worst.flops:.3g}, {k:g}·N·D "
         f"is {off:.3g} × the budget, beyond the {BUDGET_MISMATCH:g}× either way that real sweeps show (Chinchilla's "

@@ -27,7 +27,7 @@ from ..base.errors import RunsError, literal
 from ..base.units import QUANTITY_RANGE
 from .tables import delimited_rows, find_columns, jsonl_records, missing_column, sniffed
 
-__all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "column_values"]
+__all__ = ["Runs", "parse_runs", "COLUMN_NAMES", "OPTIONAL_COLUMN_NAMES", "column_values", "times_apart"]
 
 #: Field → column names recognised for it (after lower-casing and mapping spaces/dashes to ``_``).
 COLUMN_NAMES = {
@@ -264,16 +264,25 @@ def _build(cells, lines, columns, source, k) -> Runs:
                 budget=arr.get("budget"), run_id=run_id, weight=arr.get("weight"))
 
 
+def times_apart(ratio):
+    """How many times apart two counts of a run's FLOPs are, either way, given one over the other: max(r, 1/r) (float
+    or array). Beyond :data:`~planner.base.conventions.BUDGET_MISMATCH` they do not count the same thing."""
+    import numpy as np
+
+    r = np.asarray(ratio, dtype=float)
+    return np.maximum(r, 1 / r)
+
+
 def _check_flops_count_the_runs(C, kND, k, lines, column, source) -> None:
     """RunsError at the first run whose flops column is more than :data:`BUDGET_MISMATCH` times off k·N·D: another
     unit (PF-days, GFLOPs). Within that factor it is the user's own count (attention FLOPs, say), taken as given."""
-    ratio = C / kND
-    off = ((ratio > BUDGET_MISMATCH) | (ratio < 1 / BUDGET_MISMATCH)).nonzero()[0]
+    apart = times_apart(C / kND)
+    off = (apart > BUDGET_MISMATCH).nonzero()[0]
     if len(off):
         i = int(off[0])
         raise RunsError(f"{source} line {lines[i]}: its flops column {column!r} gives C = {float(C[i]):.3g}, but "
-                        f"{k:g}·N·D = {float(kND[i]):.3g} ({float(max(ratio[i], 1 / ratio[i])):.3g}x apart): the columns "
-                        "must count the same run; give C in FLOPs (not PF-days or GFLOPs)")
+                        f"{k:g}·N·D = {float(kND[i]):.3g} ({float(apart[i]):.3g}x apart): the columns must count the "
+                        "same run; give C in FLOPs (not PF-days or GFLOPs)")
 
 
 def _check_one_size_per_run(run_id, N, lines, column, source) -> None:
