@@ -17,7 +17,7 @@ from scipy.interpolate import Akima1DInterpolator
 
 from planner.base.errors import FitError
 from planner.fitting.isoflop import bootstrap_isoflop, fit_isoflop
-from planner.fitting.profiles import akima_log_se, akima_minimum, budget_minimum, lack_of_fit
+from planner.fitting.profiles import SE_LEVEL, akima_minima, akima_minimum, budget_minimum, half_range, lack_of_fit
 from planner.laws import ParametricLaw
 
 from .sweeps import budget_errors, sweeps
@@ -76,7 +76,7 @@ def test_akima_standard_error_is_the_spread_of_noisy_interpolated_minima(sigma):
     rel = 0.2
     xs = np.log(np.geomspace(1e8, 1e10, 11))
     logL = np.log(2.0 + 0.02 * (xs - np.log(1e9)) ** 2 + 0.004 * (xs - np.log(1e9)) ** 3)
-    se = akima_log_se(xs, logL, np.full(len(xs), sigma))
+    se = half_range(akima_minima(xs, logL, np.full(len(xs), sigma)), SE_LEVEL)
     rng = np.random.default_rng(99)
     minima = [akima_minimum(xs, logL + sigma * rng.standard_normal(len(xs)))[0] for _ in range(3000)]
     lo, hi = np.percentile(minima, [15.865, 84.135])

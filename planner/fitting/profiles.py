@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["BudgetFit", "budget_minimum", "ISOFLOP_METHODS", "log_window", "profile_sizes", "parabola_minima",
-           "akima_minimum", "lack_of_fit", "akima_log_se", "akima_minima", "half_range"]
+           "akima_minimum", "lack_of_fit", "akima_minima", "half_range", "SE_LEVEL"]
 
 
 
@@ -65,8 +65,8 @@ class BudgetFit:
     every size).  curve : (N, L) points of the fitted curve over the window, for figures.
     estimator : which estimator gave the minimum ("parabola" or "akima").  With ``auto`` only: lack_of_fit_p, the
     p-value of the parabola's lack of fit; other_n_params, the N_opt of the estimator not chosen; parabola_log_se,
-    the parabola's standard error of ln N_opt; akima_log_se, Akima's (:func:`akima_log_se`, with the runs' scatter
-    around a cubic as the noise); agreement, the half-width in ln N_opt of the 95% interval of the two minima's
+    the parabola's standard error of ln N_opt; akima_log_se, Akima's (half the central :data:`SE_LEVEL`% range of
+    :func:`akima_minima`, with the runs' scatter around a cubic as the noise); agreement, the half-width in ln N_opt of the 95% interval of the two minima's
     difference, √((1.96·se_parabola)² + h_Akima²), h_Akima half the central 95% range of :func:`akima_minima`;
     disagrees, whether the two N_opt of a dense budget differ by more than that.
     """
@@ -249,7 +249,7 @@ def budget_minimum(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
         counts = np.bincount(ids, minlength=len(xs))
         if math.isfinite(noise):
             minima = akima_minima(xs, logLs, noise / np.sqrt(counts))
-            akima_se, akima_half = half_range(minima, 68.27), half_range(minima, ISOFLOP_AGREEMENT_LEVEL)
+            akima_se, akima_half = half_range(minima, SE_LEVEL), half_range(minima, ISOFLOP_AGREEMENT_LEVEL)
     if chosen is akima:  # its own error, as the parabola has its delta method's
         chosen = dataclasses.replace(akima, log_se=akima_se)
     # Akima's share of the interval is its Monte Carlo's own central range, not 1.96 standard errors: its minima have
@@ -273,21 +273,17 @@ def akima_minima(xs: np.ndarray, logLs: np.ndarray, sigma: np.ndarray, draws: in
     return np.array(minima) if len(minima) >= max(2, draws // 2) else None
 
 
+#: The central range (%) whose half is one standard error (±1 standard deviation of a normal).
+SE_LEVEL = 68.27
+
+
 def half_range(draws: "np.ndarray | None", level: float) -> float:
-    """Half the central ``level``% range of ``draws`` (NaN for None): for level 68.27, a standard error that the
+    """Half the central ``level``% range of ``draws`` (NaN for None): at :data:`SE_LEVEL`, a standard error that the
     heavy tails of :func:`akima_minima` do not inflate, as they do a standard deviation."""
     if draws is None:
         return math.nan
     lo, hi = np.percentile(draws, [50 - level / 2, 50 + level / 2])
     return float(hi - lo) / 2
-
-
-def akima_log_se(xs: np.ndarray, logLs: np.ndarray, sigma: np.ndarray, draws: int = ISOFLOP_AKIMA_DRAWS,
-                 seed: int = 0) -> float:
-    """The standard error of the Akima minimum's ln N_opt under independent noise σᵢ in each size's log L: half the
-    central 68.27% range (±1 standard deviation of a normal) of :func:`akima_minima`. NaN where fewer than half the
-    draws have a minimum inside the sizes."""
-    return half_range(akima_minima(xs, logLs, sigma, draws, seed), 68.27)
 
 
 def _sides(xs: np.ndarray, logLs: np.ndarray, window: tuple[float, float]) -> int:
