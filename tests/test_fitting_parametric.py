@@ -81,6 +81,24 @@ def test_fitted_law_reproduces_the_runs_for_any_law_and_design(law, design, seed
     assert fit.residuals["rms"] < 0.006
 
 
+def test_the_laws_log_jacobian_matches_central_differences():
+    """∂log L̂/∂θ of log_jacobian, the one behind the standard errors of a fit and of a joint fit, against central
+    differences of log L̂ (relative 1e-6); L̂ and its two terms against the law itself."""
+    from planner.fitting.parametric import log_jacobian
+
+    N, D = np.geomspace(1e7, 1e10, 6), np.geomspace(1e9, 1e12, 6)[::-1]
+    theta = np.array([np.log(480.0), np.log(2100.0), np.log(1.8), 0.34, 0.37])
+    L_hat, J, (t1, t2) = log_jacobian(theta, N, D)
+    law = ParametricLaw(E=1.8, A=480.0, B=2100.0, alpha=0.34, beta=0.37)
+    np.testing.assert_allclose(L_hat, law.loss(N, D), rtol=1e-12)
+    np.testing.assert_allclose((t1, t2), (480.0 / N ** 0.34, 2100.0 / D ** 0.37), rtol=1e-12)
+    for j in range(5):
+        step = np.zeros(5)
+        step[j] = 1e-6
+        numeric = (np.log(log_jacobian(theta + step, N, D)[0]) - np.log(log_jacobian(theta - step, N, D)[0])) / 2e-6
+        np.testing.assert_allclose(J[:, j], numeric, rtol=1e-6, atol=1e-12)
+
+
 def test_runs_whose_loss_never_varies_are_one_fit_error_in_the_kaplan_form():
     """A flat loss sends log D_c past the largest float; math.exp raised OverflowError through plan fit --form kaplan
     on a hyperparameter sweep file (found by the fuzz). Now one FitError naming the scale and the parametric form."""

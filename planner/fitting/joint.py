@@ -21,7 +21,6 @@ from its own ladder's fit; they are re-converged jointly and the best polished
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
@@ -32,7 +31,7 @@ from .lawfit import fit_extra, objective_label
 from .multistart import refine
 from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, ParametricObjective
 from .outliers import find_outliers
-from .parametric import fit_parametric, parametric_coefficients
+from .parametric import fit_parametric, log_jacobian, parametric_coefficients
 from .parametrisation import Parametrisation, TieOrFixError
 from .result import FitResult, data_range, residual_stats
 from .standard_errors import gauss_newton_se
@@ -287,17 +286,6 @@ def _best_alone(fit: FitResult, runs, param: Parametrisation, phi_joint, objecti
     return again if again.objective < fit.objective else fit
 
 
-def _log_jacobian(theta, N, D):
-    """L̂ and ∂log L̂/∂θ (n × 5) of the parametric law at θ = (a, b, e, α, β)."""
-    import numpy as np
-
-    a, b, e, al, be = theta
-    x, y = np.log(N), np.log(D)
-    t1, t2 = np.exp(a - al * x), np.exp(b - be * y)
-    L_hat = t1 + t2 + math.exp(e)
-    return L_hat, np.column_stack([t1, t2, np.full_like(x, math.exp(e)), -t1 * x, -t2 * y]) / L_hat[:, None]
-
-
 def _joint_errors(sharing: Sharing, thetas, runs, objective: str) -> list[dict]:
     """Asymptotic standard errors of every ladder's coefficients from the joint Jacobian (one residual variance for
     all runs): :func:`~planner.fitting.standard_errors.gauss_newton_se` over the joint φ, by the delta method."""
@@ -311,7 +299,7 @@ def _joint_errors(sharing: Sharing, thetas, runs, objective: str) -> list[dict]:
     start = 0
     names_scale = []
     for k, ((N, D, L), theta, index) in enumerate(zip(runs, thetas, sharing.index)):
-        L_hat, J_log = _log_jacobian(theta, N, D)
+        L_hat, J_log, _ = log_jacobian(theta, N, D)
         rows = slice(start, start + len(N))
         if objective == LEAST_SQUARES:
             J[rows, k * P:(k + 1) * P], r[rows] = J_log * L_hat[:, None], L - L_hat
@@ -332,7 +320,7 @@ def _ladder_fit(sharing, k, theta, objective_value, runs, flops_per_param_token,
     N, D, L = runs
     param = sharing.param
     coefs = param.exact(parametric_coefficients(theta))
-    L_hat, _ = _log_jacobian(theta, N, D)
+    L_hat, _, _ = log_jacobian(theta, N, D)
     law = ParametricLaw(flops_per_param_token=flops_per_param_token, **coefs)
     others = ", ".join(n for i, n in enumerate(names) if i != k)
     extra = fit_extra(objective, delta, param, penalty)   # what it shares is in its method

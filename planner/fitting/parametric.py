@@ -31,7 +31,7 @@ from .objectives import HUBER_LOG, LEAST_SQUARES, OVERESTIMATE_PENALTY, Parametr
 from .outliers import find_outliers
 from .result import FitResult, data_range, residual_stats
 
-__all__ = ["fit_parametric", "parametric_coefficients", "ENGINES"]
+__all__ = ["fit_parametric", "parametric_coefficients", "log_jacobian", "ENGINES"]
 
 #: How the optimum is searched for: ``"varpro"``, variable projection over the exponents
 #: (:mod:`planner.fitting.varpro`), or ``"grid"``, L-BFGS in all coefficients from every point of
@@ -76,28 +76,22 @@ def fit_parametric(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *,
     free parameters and σ̂ the residual RMS, mapped to A, B, E by the delta method (dA = A·da). For robust
     intervals use :func:`bootstrap`.
     """
-    import numpy as np
-
     param, N, D, L, starts, theta, fval, converged, n_distinct, optima = search(
         "parametric", ParametricObjective, PARAMETRIC_GRID, n_params, n_tokens, loss, delta=delta, grid=grid,
         polish=polish, tie=tie, fix=fix, objective=objective, progress=progress, varpro=_engine(engine) == "varpro",
         penalty=overestimate_penalty, weights=weights)
-    x, y = np.log(N), np.log(D)
     coefs = param.exact(parametric_coefficients(theta))
-    a, b, e, al, be = theta
+    al, be = theta[3], theta[4]
     if al <= 0 or be <= 0:
         raise FitError(f"the best fit has a non-positive exponent (alpha = {al:.3g}, beta = {be:.3g}): loss does not "
                        "fall with model size and data in these runs; check the loss column and the runs")
-    t1 = np.exp(a - al * x)
-    t2 = np.exp(b - be * y)
-    L_hat = t1 + t2 + math.exp(e)
-    J = np.column_stack([t1, t2, np.full_like(x, math.exp(e)), -t1 * x, -t2 * y]) / L_hat[:, None]
+    L_hat, J, terms = log_jacobian(theta, N, D)
     se = asymptotic_errors(J, L, L_hat, objective, param, {"A": coefs["A"], "B": coefs["B"], "E": coefs["E"],
                                                            "alpha": 1.0, "beta": 1.0})
     se = {k: se[k] for k in ("E", "A", "B", "alpha", "beta")}
 
     law = ParametricLaw(flops_per_param_token=flops_per_param_token, **coefs)
-    warnings = _parametric_warnings(theta, coefs, L, converged, param, (t1, t2))
+    warnings = _parametric_warnings(theta, coefs, L, converged, param, terms)
     return FitResult(
         form="parametric", coefficients=coefs, standard_errors=se,
         standard_error_method=f"asymptotic (Gauss-Newton on {'L' if objective == LEAST_SQUARES else 'log L'}, "
@@ -117,6 +111,19 @@ def _engine(engine: str) -> str:
     if engine not in ENGINES:
         raise FitError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
     return engine
+
+
+def log_jacobian(theta, N, D):
+    """At θ = (a, b, e, α, β) = (ln A, ln B, ln E, α, β): L̂ = A/N^α + B/D^β + E over the runs, ∂log L̂/∂θ (n × 5),
+    and L̂'s two terms (A/N^α, B/D^β). The one home of the law's Jacobian, for a fit's standard errors and a joint
+    fit's (:mod:`planner.fitting.joint`)."""
+    import numpy as np
+
+    a, b, e, al, be = theta
+    x, y = np.log(N), np.log(D)
+    t1, t2 = np.exp(a - al * x), np.exp(b - be * y)
+    L_hat = t1 + t2 + math.exp(e)
+    return L_hat, np.column_stack([t1, t2, np.full_like(x, math.exp(e)), -t1 * x, -t2 * y]) / L_hat[:, None], (t1, t2)
 
 
 def _parametric_warnings(theta, coefs, L, converged, param, terms) -> tuple[str, ...]:
