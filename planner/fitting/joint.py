@@ -70,7 +70,8 @@ class Sharing:
         fixed = param.fixed_coefficients
         for name in names:
             if name not in SHAREABLE:
-                raise TieOrFixError(f"cannot share {name!r}: the parametric law's coefficients are {', '.join(SHAREABLE)}")
+                raise TieOrFixError(f"cannot share {name!r}: the parametric law's coefficients are "
+                                    f"{', '.join(SHAREABLE)}")
             if name in fixed:
                 raise TieOrFixError(f"{name} is fixed, so every ladder has it already; share it or fix it, not both")
         return cls(param=param, sizes=tuple(int(n) for n in sizes), shared=names)

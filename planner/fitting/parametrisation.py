@@ -63,8 +63,8 @@ def check_fixed_exponent(name: str, value: float) -> None:
     """TieOrFixError unless the fixed exponent ``name`` = ``value`` lies within :data:`FIXED_EXPONENT_RANGE`."""
     lo, hi = FIXED_EXPONENT_RANGE
     if not lo <= value <= hi:
-        raise TieOrFixError(f"a fixed exponent {name} must lie within {lo:g}..{hi:g} (got {value:g}): below, its term "
-                       "does not vary with N, D or C; published exponents are 0.05 to 0.8")
+        raise TieOrFixError(f"a fixed exponent {name} must lie within {lo:g}..{hi:g} (got {value:g}): below, its "
+                            "term does not vary with N, D or C; published exponents are 0.05 to 0.8")
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ class Parametrisation:
                                f"(e.g. alpha=beta)")
         made = cls(form=form, ties=ties, fixed=tuple(fixed.items()))
         if made.n_free == 0:    # a search over nothing: refused here, not as an empty grid deep in the search
-            raise TieOrFixError(f"every coefficient of the {form} law is fixed ({', '.join(fixed)}): nothing is left to "
-                           "fit; leave at least one free, or write the law as a law file and plan with it")
+            raise TieOrFixError(f"every coefficient of the {form} law is fixed ({', '.join(fixed)}): nothing is left "
+                                "to fit; leave at least one free, or write the law as a law file and plan with it")
         return made
 
     # -- structure ------------------------------------------------------------------------------------------------
