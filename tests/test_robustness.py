@@ -571,3 +571,19 @@ def test_a_fixed_exponent_outside_its_range_is_refused_before_the_fit(tmp_path, 
 
     with pytest.raises(FitError, match=r"a fixed exponent alpha must lie within 0.001..10 \(got 1e-300\)"):
         fit_envelope([1e18, 1e19, 1e20], [3.0, 2.8, 2.6], fix={"alpha": 1e-300})
+
+
+def test_the_command_line_refuses_what_the_fuzz_found_at_other_seeds_in_one_line(tmp_path):
+    """Each was a traceback: a negative --seed (numpy's ValueError), a Kaplan fit whose D_c overflows a float on runs
+    whose loss does not vary (OverflowError); and a flops column in another unit was taken as given."""
+    flat = tmp_path / "flat.csv"
+    flat.write_text("params,tokens,loss\n" + "".join(f"{n:g},{d:g},3.0\n" for n in (1e8, 3e8, 1e9)
+                                                      for d in (2e9, 6e9, 2e10)))
+    assert_one_line_error(invoke("fit-hparams", flat, "--seed", "-1"), 2, "Invalid value for '--seed'")
+    assert_one_line_error(invoke("fit", flat, "--form", "kaplan"), 1,
+                          "past the largest float: its term does not vary over these runs, so they do not follow the "
+                          "Kaplan form; try --form parametric")
+    pf_days = tmp_path / "pfdays.csv"
+    pf_days.write_text("params,tokens,flops,loss\n" + "".join(f"{n:g},{20 * n:g},{120 * n * n / 8.64e19:g},{l}\n"
+                                                              for n, l in ((1e8, 3.1), (3e8, 2.9), (1e9, 2.7))))
+    assert_one_line_error(invoke("fit", pf_days), 1, "pfdays.csv line 2: its flops column 'flops' gives C = ")
