@@ -33,12 +33,13 @@ def _plain(error: UnicodeError) -> tuple[str, int]:
     return "".join(PLAIN.get(ch, "?") for ch in text), error.end
 
 
-codecs.register_error(_HANDLER, _plain)
-
-
 def prepare() -> None:
     """Let stdout and stderr write any text: where their encoding cannot encode planner's characters, write plain
-    equivalents (``·`` → ``.``, ``—`` → ``-``, ``α`` → ``alpha``) instead of failing."""
+    equivalents (``·`` → ``.``, ``—`` → ``-``, ``α`` → ``alpha``) instead of failing.
+
+    The error handler doing it is registered only for such a stream: a Python function in the codec registry outlives
+    every module, and the interpreter's exit then costs about 2 ms more (bench/bench_cli.py), on every run of every
+    command, UTF-8 terminals included."""
     for stream in (sys.stdout, sys.stderr):
         encoding = getattr(stream, "encoding", None)
         if not encoding or not hasattr(stream, "reconfigure"):
@@ -46,6 +47,7 @@ def prepare() -> None:
         try:
             "·—×αβ".encode(encoding)
         except (UnicodeEncodeError, LookupError):
+            codecs.register_error(_HANDLER, _plain)   # the same handler again, for the second stream: harmless
             try:
                 stream.reconfigure(errors=_HANDLER)
             except (ValueError, OSError):
