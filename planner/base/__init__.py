@@ -1,2 +1,2 @@
-"""The lowest layer: cited conventions, errors, units and number formatting, notebook views. Imports nothing else
-from planner."""
+"""The lowest layer: cited conventions, errors, units and number formatting, notebook views, records. Imports nothing
+else from planner."""
