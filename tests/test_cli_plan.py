@@ -200,6 +200,28 @@ def test_main_job_imports_neither_numpy_nor_scipy():
     assert "2.78B" in proc.stdout
 
 
+def test_main_job_compiles_no_dataclass_and_leaves_the_codec_registry_alone():
+    """Two costs `plan --flops 1e21` no longer pays on every run (bench/bench_cli.py): a dataclass that generates its
+    methods when made (the types on its path are records, planner.base.records), and a Python codec error handler,
+    which outlives every module and slows the interpreter's exit (registered only for a stream that needs it)."""
+    proc = subprocess.run([sys.executable, "-c",
+                           "import codecs, dataclasses, sys\n"
+                           "sys.argv = ['plan', '--flops', '1e21']\n"
+                           "from planner.cli import main\n"
+                           "try:\n    main()\nexcept SystemExit:\n    pass\n"
+                           "from planner.base.records import Record\n"
+                           "made = sorted(f'{m}.{k}' for m, mod in list(sys.modules.items()) if m.startswith('planner')"
+                           " for k, v in vars(mod).items() if isinstance(v, type) and v.__module__ == m"
+                           " and dataclasses.is_dataclass(v) and not issubclass(v, Record))\n"
+                           "try:\n    codecs.lookup_error('planner-plain')\n    handler = True\n"
+                           "except LookupError:\n    handler = False\n"
+                           "print('GENERATED', made, 'HANDLER', handler, file=sys.stderr)\n"],
+                          capture_output=True, text=True, check=True)
+    assert "GENERATED [] " in proc.stderr, proc.stderr
+    assert "HANDLER False" in proc.stderr
+    assert "2.78B" in proc.stdout
+
+
 @pytest.mark.parametrize("args", [
     ["--flops", "1.0", "--params", "1e-300", "--preset", "kaplan2020"],   # infinite loss gap (found by hypothesis)
     ["--flops", "1e-300"],

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from ..base.records import record
 from ..base.units import Real
 from .parametric import ParametricLaw
 from .questions import refuse_repeated_data, solve_term
@@ -14,7 +14,7 @@ from .repetition import Repetition
 __all__ = ["BusbridgeLaw"]
 
 
-@dataclass(frozen=True)
+@record   # a subclass of a record is one (planner.base.records)
 class BusbridgeLaw(ParametricLaw):
     r"""The supervised scaling law of Busbridge et al. 2025 (arXiv:2502.08606, Eq. 1)::
 

@@ -6,11 +6,12 @@ ones in :mod:`planner.laws.tables` and :mod:`planner.laws.repetition`.
 """
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 
 from ..base.errors import ArgumentError, PresetError, did_you_mean, literal
+from ..base.records import Record, record
 
 if TYPE_CHECKING:
     from .allocation import AllocationRule
@@ -34,8 +35,8 @@ Family = Union["ParametricLaw", "KaplanLaw", "AllocationRule", "BusbridgeLaw", "
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
-class Uncertainty:
+@record   # a frozen dataclass made on every run of ``plan`` (planner.base.records)
+class Uncertainty(Record):
     """A law's published uncertainty (its ``[uncertainty]`` table), validated at load.
 
     Which of these a file gives decides how :func:`planner.planning.uncertainty.coefficient_samples` draws: bootstrap
@@ -72,8 +73,8 @@ class Uncertainty:
         return f"Uncertainty({', '.join(w for w in what if w) or 'none'})"
 
 
-@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
-class Law:
+@record   # a frozen dataclass made on every run of ``plan`` (planner.base.records)
+class Law(Record):
     """A scaling law with its source and conventions.
 
     id, title : how it is named.  model : the law family that does the arithmetic (:mod:`planner.laws`).

@@ -1,9 +1,9 @@
 """Chinchilla's parametric law and its closed-form compute-optimal split (Hoffmann et al. 2022, arXiv:2203.15556)."""
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.records import Record, record
 from ..base.units import Real
 from .questions import LossQuestions, refusal, solve_term
 
@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 __all__ = ["ParametricLaw", "pow_array"]
 
 
-@dataclass(frozen=True)
-class ParametricLaw(LossQuestions):
+@record   # a frozen dataclass made on every run of ``plan`` (planner.base.records)
+class ParametricLaw(Record, LossQuestions):
     r"""Chinchilla's parametric law (Hoffmann et al. 2022, arXiv:2203.15556, Eq. 2)::
 
         L(N, D) = E + A / N^α + B / D^β

@@ -57,6 +57,7 @@ from typing import Any
 
 from ..base.conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
 from ..base.errors import InfeasibleError
+from ..base.records import Record, record
 from ..base.units import Real, check_positive, format_count, format_flops, format_general
 from ..laws.questions import asking, family_of, law_name
 from ..laws.repetition import Repetition
@@ -82,11 +83,7 @@ def _np() -> Any:
     return np
 
 
-# ---------------------------------------------------------------------------------------------------------------------
-# plans
-
-
-@dataclass(frozen=True)
+@record   # a subclass of a record is one (planner.base.records)
 class ConstrainedPlan(Plan):
     """One plan of a :class:`ConstrainedResult`: a :class:`~planner.planning.plan.Plan` and what the constraints add;
     every field has the shape of the budgets (or targets).
@@ -106,6 +103,8 @@ class ConstrainedPlan(Plan):
     lifetime_flops: Real | None = None
     params_cap_binds: Real | None = None
     tokens_cap_binds: Real | None = None
+
+    __repr__ = Record.__repr__   # every field, as a dataclass shows them, not the plan's short repr
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ experts). A plan carries its guarantees: it is checked (finite, and spending its
 range or sits at the edge of a search, as the command line prints them.
 """
 
-from dataclasses import dataclass, field
-
+from dataclasses import field
 from typing import Any
+
+from ..base.records import Record, record
 
 from ..base.units import Real, as_floats, check_positive, format_count, format_flops, format_loss, format_ratio
 from ..laws.questions import asking, family_of
@@ -22,8 +23,8 @@ from . import checks
 __all__ = ["Plan", "MoEPlan", "compute_optimal", "optimal_split"]
 
 
-@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
-class Plan:
+@record   # a frozen dataclass made on every run of ``plan`` (planner.base.records)
+class Plan(Record):
     """A training run: budget, size, data, and the law's predicted loss.
 
     flops : training compute C in FLOPs.
@@ -91,7 +92,7 @@ class Plan:
                                                                for r in records], caption="Plan")
 
 
-@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
+@record
 class MoEPlan(Plan):
     """A mixture-of-experts plan (:class:`~planner.laws.FineGrainedMoE`): N counts every expert, compute the active
     parameters and routing.

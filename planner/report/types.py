@@ -6,9 +6,10 @@ terminal table, markdown, LaTeX, CSV or JSON, so every command has every format.
 key in each row, the key in ``keys``), rows, blocks or sections; no renderer changes.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, Callable, Mapping, Optional, Sequence
 
+from ..base.records import Record, record
 from ..base.text import printable
 
 __all__ = ["Column", "Block", "Report"]
@@ -17,8 +18,8 @@ __all__ = ["Column", "Block", "Report"]
 # expression match when the class is made, and these classes are made on every run of ``plan``.
 
 
-@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
-class Column:
+@record   # a frozen dataclass made on every run of ``plan`` (planner.base.records)
+class Column(Record):
     """A human column: the row key it shows, its header, and how to format a value.
 
     ``align`` is ``"right"`` for numbers, ``"left"`` for text. ``short`` is a header for a narrow terminal (``N``
@@ -42,8 +43,8 @@ class Column:
         return f"Column({self.key!r}, {self.header!r})"
 
 
-@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
-class Block:
+@record   # a frozen dataclass made on every run of ``plan`` (planner.base.records)
+class Block(Record):
     """Rows shown as one table, with an optional heading and summary lines under it."""
 
     rows: Sequence[dict]
@@ -59,8 +60,8 @@ class Block:
             f", {len(self.notes)} notes)" if self.notes else ")")
 
 
-@dataclass(frozen=True, repr=False)   # its own __repr__: no generated one to build and discard
-class Report:
+@record   # a frozen dataclass made on every run of ``plan`` (planner.base.records)
+class Report(Record):
     """What a command prints: one or more blocks with shared columns, then footer lines.
 
     blocks : the tables, each with its rows.  columns : what the human formats (table, markdown, LaTeX) show.
