@@ -1,6 +1,7 @@
 """The plan command: exact output for the table and JSON, one line and the right exit code for every error."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -198,6 +199,34 @@ def test_main_job_imports_neither_numpy_nor_scipy():
                           capture_output=True, text=True, check=True)
     assert "HEAVY []" in proc.stderr
     assert "2.78B" in proc.stdout
+
+
+def test_main_job_imports_no_library_module_beyond_the_click_and_rich_floor(tmp_path):
+    """`plan --flops 1e21` is measured against importing click and rich (bench/bench_cli.py): beyond planner's own
+    modules it may load only locale (which click's gettext imports when a command is made) and contextvars.
+
+    Run as a plain install lays planner out (its modules, and presets/ as planner/_presets), without site hooks: an
+    editable install's finder imports pathlib for every program, which would hide a pathlib import on this path
+    (3 to 5 ms with the urllib and ipaddress it brings)."""
+    import sysconfig
+
+    source = Path(__file__).resolve().parents[1]
+    (tmp_path / "planner").mkdir()
+    for entry in (source / "planner").iterdir():
+        if entry.name != "__pycache__":
+            (tmp_path / "planner" / entry.name).symlink_to(entry)
+    (tmp_path / "planner" / "_presets").symlink_to(source / "presets")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), sysconfig.get_paths()["purelib"]])}
+    listing = "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    floor = subprocess.run([sys.executable, "-S", "-c", "import sys, click, rich.console, rich.table\n" + listing],
+                           capture_output=True, text=True, check=True, env=env, cwd=tmp_path).stderr.split()
+    job = subprocess.run([sys.executable, "-S", "-c",
+                          "import sys\nsys.argv = ['plan', '--flops', '1e21']\nfrom planner.cli import main\n"
+                          "try:\n    main()\nexcept SystemExit:\n    pass\n" + listing],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert "2.78B" in job.stdout, job.stderr
+    extra = {m for m in job.stderr.split() if m not in floor and m.split(".")[0] != "planner"}
+    assert extra <= {"locale", "_locale", "contextvars", "_contextvars"}, sorted(extra)
 
 
 def test_main_job_compiles_no_dataclass_and_leaves_the_codec_registry_alone():

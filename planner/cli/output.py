@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import PurePath
 from typing import Callable
 
 import click
@@ -194,6 +193,8 @@ def output_format(fmt: str) -> str:
             ctx.get_parameter_source("fmt") not in (None, click.core.ParameterSource.DEFAULT):
         return fmt
     path, _, document = target
+    from pathlib import PurePath   # only -o FILE needs it; pathlib (with urllib, ipaddress) is off plan --flops's path
+
     suffix = PurePath(path).suffix.lower()
     found = SUFFIX_FORMATS.get(suffix)
     if found in ("toml", "bibtex") and found != document:
@@ -325,5 +326,7 @@ def written_law_id(output: str | None, given: str | None) -> str:
     if given:
         return given
     if output is not None:
+        from pathlib import PurePath   # only a written law needs it; pathlib is off plan --flops's path
+
         return PurePath(output).stem or "fitted"
     return "fitted"
