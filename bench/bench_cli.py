@@ -44,6 +44,18 @@ smallest(["--flops", "1e21"])
 """
 
 
+def _editable() -> bool:
+    """Whether the planner this interpreter runs is an editable install (pip's direct_url.json says so)."""
+    import json
+    from importlib import metadata
+
+    try:
+        text = metadata.distribution("scaling-planner").read_text("direct_url.json") or "{}"
+        return bool(json.loads(text).get("dir_info", {}).get("editable"))
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -70,6 +82,9 @@ def main():
     print(f"  without the cache {u / b:7.2f} wall, {uc / bc:.2f} CPU")
     print(f"  smallest command  {k / b:7.2f} wall, {kc / bc:.2f} CPU   (planner's own share: {(p - k) * 1e3:.1f} ms wall, "
           f"{(pc - kc) * 1e3:.1f} ms CPU)")
+    if _editable():
+        print("  (an editable install: its import finder loads pathlib into every program, the floor included, so "
+              "a pathlib import\n   on plan's path would not show here; `pip install .` measures what users run)")
 
     import numpy as np
 
