@@ -3,7 +3,8 @@
 file.
 
 Every ``import`` and ``from ... import`` in planner/ (at module level or inside a function) is read from the source
-with :mod:`ast`, so a late import cannot hide an upward dependency.
+with :mod:`ast`, so a late import cannot hide an upward dependency. At run time, the law's path through the layers
+for a few ``plan`` commands is bounded (tests/law_path.py).
 """
 
 import ast
@@ -339,3 +340,31 @@ def test_the_local_import_check_finds_what_it_forbids():
     assert local_imports_without_reason(MODULE_REASON + "each command's own machinery, loaded when it runs\n"
                                         + source) == []
     assert local_imports_without_reason(MODULE_REASON + "\n" + source), "a marker without its reason says nothing"
+
+
+#: (plan's arguments, the most times the law may climb back up a layer) from report/answers.plan on
+#: (tests/law_path.py counts them; issue 20 counted 30 climbs for the constrained plan before the families answered
+#: for themselves). The counts when they were last lowered: lower one when a change shortens its path; raise one
+#: only with the reason in the commit.
+LAW_PATHS = [
+    (["--flops", "1e21"], 12),
+    (["--flops", "1e21", "--unique-tokens", "1e11", "--max-params", "5e9"], 14),
+    (["--flops", "1e21", "--params", "7B"], 19),
+    (["--target-loss", "2.1"], 13),
+    (["--flops", "1e23", "--ci", "80"], 17),
+]
+
+
+@pytest.mark.parametrize("args, most_climbs", LAW_PATHS, ids=[" ".join(a) for a, _ in LAW_PATHS])
+def test_the_law_stays_below_the_files_and_climbs_no_more_than_it_did(args, most_climbs):
+    """A law handed to the answer goes down to the families and back to the report, never into the files, figures or
+    command line, and a change that sends it back up the layers more often than before is caught."""
+    from .law_path import law_path
+
+    path = law_path(args)
+    assert len(path.calls) > 10, "the law's calls were not seen: tests/law_path.py no longer matches the code"
+    assert {m.split(".")[1] for m in path.modules} <= {"laws", "compute", "planning", "fitting", "report"}, \
+        sorted(path.modules)
+    assert path.climbs <= most_climbs, \
+        f"plan {' '.join(args)}: the law climbs back up {path.climbs} times (at most {most_climbs}): " + \
+        " → ".join(s.removeprefix("planner.") for s in path.stays)
