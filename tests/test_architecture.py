@@ -342,6 +342,34 @@ def test_the_local_import_check_finds_what_it_forbids():
     assert local_imports_without_reason(MODULE_REASON + "\n" + source), "a marker without its reason says nothing"
 
 
+def stdlib_dataclasses(source: str) -> list[str]:
+    """The classes in ``source`` decorated with the stdlib's ``dataclass`` (bare, called, or as
+    ``dataclasses.dataclass``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+                if name == "dataclass":
+                    found.append(node.name)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "base.records"))
+def test_every_value_type_is_a_record(module):
+    """planner's frozen dataclasses are records (planner.base.records): the same protocol, without compiling methods
+    for every class when its module loads."""
+    assert not stdlib_dataclasses(MODULES[module].read_text()), \
+        f"planner.{module}: declare these with @record (planner.base.records), not @dataclass"
+
+
+def test_the_dataclass_check_finds_what_it_forbids():
+    source = ("@dataclass(frozen=True)\nclass A:\n    x: int\n\n@dataclasses.dataclass\nclass B:\n    y: int\n\n"
+              "@record\nclass C(Record):\n    z: int\n")
+    assert stdlib_dataclasses(source) == ["A", "B"]
+
+
 #: (plan's arguments, the most times the law may climb back up a layer) from report/answers.plan on
 #: (tests/law_path.py counts them; issue 20 counted 30 climbs for the constrained plan before the families answered
 #: for themselves). The counts when they were last lowered: lower one when a change shortens its path; raise one

@@ -2,8 +2,9 @@
 
 ``@dataclass(frozen=True)`` writes the source of an ``__init__``, ``__eq__``, ``__hash__``, ``__repr__``,
 ``__setattr__`` and ``__delattr__`` for its class and compiles each when the class is made: on Python 3.11, 0.4 to
-0.6 ms a class, paid on every run by every class a command imports. The types ``plan --flops`` makes on every run
-(the law, its family, the plan, the report; ``bench/bench_cli.py`` times that command) are records instead.
+0.6 ms a class, paid on every run by every class a command imports (eight on ``plan --flops``'s path, which
+``bench/bench_cli.py`` times against importing click and rich). planner's value types (laws, plans, fits, reports)
+are records instead, every one of them (tests/test_architecture.py).
 
 A record is a dataclass all the same: :func:`record` declares its fields with ``dataclass(init=False, repr=False,
 eq=False)``, which compiles nothing, so ``dataclasses.fields``, ``replace``, ``asdict`` and ``astuple`` read it, and

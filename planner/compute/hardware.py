@@ -16,11 +16,11 @@ Nothing here reads files: the catalogue of chips (``presets/hardware.toml``) is 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..base.conventions import DEFAULT_MFU, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from ..base.errors import HardwareError, NumericError, PresetError, unknown_key
+from ..base.records import Record, record
 from ..base.units import Real, as_floats, format_flops
 
 __all__ = [
@@ -29,8 +29,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Chip:
+@record
+class Chip(Record):
     """One accelerator of the catalogue.
 
     id : short name used on the command line (``h100``).
@@ -47,8 +47,8 @@ class Chip:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Cluster:
+@record
+class Cluster(Record):
     """The hardware a plan runs on: a chip, how many, how well used, and at what price.
 
     n_chips and usd_per_chip_hour may be None: then wall-clock time or dollars are unknown.
@@ -60,8 +60,8 @@ class Cluster:
     usd_per_chip_hour: float | None = None
 
 
-@dataclass(frozen=True)
-class Cost:
+@record
+class Cost(Record):
     """What a budget of FLOPs costs on a cluster. Fields are None where the cluster leaves them unknown.
 
     flops : training compute C.

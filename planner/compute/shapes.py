@@ -22,9 +22,9 @@ context of Chinchilla's models. Pure Python; no numpy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..base.errors import InfeasibleError
+from ..base.records import Record, record
 from ..base.units import check_positive
 
 __all__ = [
@@ -41,8 +41,8 @@ DEFAULT_CONTEXT = 2_048
 COUNTS = ("total", "non-embedding")
 
 
-@dataclass(frozen=True)
-class Shape:
+@record
+class Shape(Record):
     """A decoder-only transformer.
 
     n_layer : number of blocks L.

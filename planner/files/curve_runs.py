@@ -9,11 +9,11 @@ Columns are recognised by name as in runs files (:data:`planner.fitting.runs.COL
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from ..base.errors import RunsError, literal
+from ..base.records import Record, record
 from ..fitting.curve_forecast import RunCurve
 from ..fitting.runs import COLUMN_NAMES, OPTIONAL_COLUMN_NAMES
 from ..fitting.tables import find_columns, format_of, missing_column, table_records
@@ -32,8 +32,8 @@ _OPTIONS = {field: f"columns={{'{field}': 'COLUMN'}}" for field in ("run_id", "n
                                                                     "learning_rate", "batch_tokens", "branch")}
 
 
-@dataclass(frozen=True)
-class CurveRuns:
+@record
+class CurveRuns(Record):
     """The curves of a curves file, in file order (a run's trunk, then each of its cooldown branches, where a
     ``branch`` column names them), and each run's tokens per step (where a column gives it)."""
 

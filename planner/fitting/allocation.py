@@ -8,13 +8,13 @@ r"""The allocation rule N_opt = G·C^a fitted from compute-optimal points, as Ho
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base.conventions import SAME_SIZE_RTOL
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..planning.uncertainty import central_interval
 from .result import BootstrapResult, FitResult, check_resampling, data_range, sample_summary
 
@@ -25,8 +25,8 @@ __all__ = ["AllocationBootstrap", "size_ids", "power_law", "batched_slopes", "al
            "coefficient_bootstrap", "percentile_interval"]
 
 
-@dataclass(frozen=True)
-class AllocationBootstrap:
+@record
+class AllocationBootstrap(Record):
     """The bootstrap of an allocation rule fitted from runs (Approach 1 or 2).
 
     coefficients : a :class:`BootstrapResult` over ``("coefficient", "exponent")`` (G and a), as a law file keeps it.

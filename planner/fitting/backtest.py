@@ -10,7 +10,6 @@ every run and the fit without the held-out ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -19,13 +18,14 @@ if TYPE_CHECKING:
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
+from ..base.records import Record, record
 from .result import FitResult
 
 __all__ = ["Backtest", "holdout_mask", "backtest"]
 
 
-@dataclass(frozen=True)
-class Backtest:
+@record
+class Backtest(Record):
     """A back-test of a fit.
 
     n_params, n_tokens, flops, loss : the held-out runs (largest compute first).

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import Sequence
 
 from ..base.conventions import SAME_SIZE_RTOL
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..planning.ladder import LadderPlan, Rung, ladder_from_rungs
 from .curve_forecast import RunCurve
 
@@ -45,8 +45,8 @@ DECAYED = 0.5
 STABLE = 0.999
 
 
-@dataclass(frozen=True)
-class LadderPoint:
+@record
+class LadderPoint(Record):
     """One point: ``run`` and ``branch`` ("" on the trunk), N, the tokens D at the decay's end and the loss there,
     where the point's tokens leave the trunk (``fork_tokens``: a branch's fork, a trunk point's own end) and the
     learning rate at the end (nan where not logged)."""
@@ -60,8 +60,8 @@ class LadderPoint:
     learning_rate: float
 
 
-@dataclass(frozen=True)
-class LadderPoints:
+@record
+class LadderPoints(Record):
     """The points (run by run, along each trunk) and the ladder they make (:class:`~planner.planning.ladder.LadderPlan`:
     its rungs in the same order and the tokens trained and saved); warnings name what yielded no point."""
 

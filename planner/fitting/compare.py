@@ -11,7 +11,6 @@ choice.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 
 from ..base.conventions import COMPARE_HOLDOUT_FRACTION, FLOPS_PER_PARAM_TOKEN, HUBER_DELTA
 from ..base.errors import FitError
+from ..base.records import Record, record
 from .backtest import Backtest, backtest
 from .isoflop import fit_isoflop
 from .kaplan import fit_kaplan
@@ -33,8 +33,8 @@ ESTIMATORS = (("parametric", "parametric"), ("tied", "parametric, alpha=beta"), 
               ("approach2", "Approach 2"))
 
 
-@dataclass(frozen=True)
-class EstimatorFit:
+@record
+class EstimatorFit(Record):
     """One estimator's fit (or why it could not be made) and back-test (or why not)."""
 
     key: str

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..base.conventions import HUBER_DELTA
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..laws.curve_laws import CURVE_LAWS, MAX_DROPS, Curve, MultiPowerLaw, TissueLaw, make_law
 from .objectives import huber
 
@@ -32,8 +32,8 @@ KEEP = 4
 FIT_DROPS = 600
 
 
-@dataclass(frozen=True)
-class CurveFit:
+@record
+class CurveFit(Record):
     """A fitted curve law: ``law`` (a MultiPowerLaw or TissueLaw), the objective at the optimum, the number of
     logged points and curves, the RMS of the log residuals, whether L-BFGS-B converged, and the starts tried."""
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..base.conventions import SAME_SIZE_RTOL
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..laws.curve_laws import Curve
 from ..laws.schedules import Schedule, interpolate_rates, per_step_rates
 from .curve_fit import fit_curve_law
@@ -59,8 +60,8 @@ INTERVAL_Z = 2.0
 DECAY_SEEN = 0.9
 
 
-@dataclass(frozen=True)
-class RunCurve:
+@record
+class RunCurve(Record):
     """One run's logged curve: id, N, tokens at each checkpoint, loss there, the logged learning rate there (or
     None) and its schedule (or None); one of the two must be known to use a curve law. ``branch`` names a cooldown
     branch of the run (its rows after it left the run's trunk; "" for the trunk itself)."""
@@ -78,8 +79,8 @@ class RunCurve:
         return float(self.tokens[-1])
 
 
-@dataclass(frozen=True)
-class Prediction:
+@record
+class Prediction(Record):
     """One method's predicted final loss with its interval, its back-test mean absolute relative error (nan if it
     has none) and the number of back-test points, and notes."""
 
@@ -92,8 +93,8 @@ class Prediction:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CurveForecast:
+@record
+class CurveForecast(Record):
     """Every method's prediction for ``run`` at ``horizon`` tokens, the method the back-test favours (or None) and
     warnings."""
 
@@ -293,8 +294,8 @@ def forecast_curve(runs: Sequence[RunCurve], target: str, horizon: float, *, sch
                     warnings=tuple(warnings))
 
 
-@dataclass(frozen=True)
-class Alternative:
+@record
+class Alternative(Record):
     """Run ``run`` at ``horizon`` under ``schedule`` against its own: each curve law's loss there, the difference
     (alternative − own) and its interval (± 2 jackknife standard errors over the fitted curves; nan with one)."""
 
@@ -338,8 +339,8 @@ def schedule_alternatives(runs: Sequence[RunCurve], target: str, horizon: float,
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class CurvePath:
+@record
+class CurvePath(Record):
     """One curve law fitted as :func:`forecast_curve` fits it, along run ``run`` to ``horizon``: positions in
     ``tokens`` and the law's ``loss`` there, the per-step learning rate ``rates`` (η at k·``step_tokens``, under the
     schedule given, else the logged one) and the ids of the runs it was fitted on."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
 if TYPE_CHECKING:
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
 
 from ..base.conventions import CURVES_GRID_POINTS, FLOPS_PER_PARAM_TOKEN, LR_HORIZON_OVERSHOOT, SAME_SIZE_RTOL
 from ..base.errors import FitError
+from ..base.records import Record, record
 from .allocation import (AllocationBootstrap, allocation_result, batched_slopes, check_bootstrap, coefficient_bootstrap,
                          size_ids)
 from .result import FitResult
@@ -41,8 +41,8 @@ from .result import FitResult
 __all__ = ["fit_curves", "bootstrap_curves", "Envelope"]
 
 
-@dataclass(frozen=True)
-class Envelope:
+@record
+class Envelope(Record):
     """Approach 1's envelope at each grid point.
 
     flops : the grid C (FLOPs).  run : the winning run (an index into ``runs``).  n_params, n_tokens, loss : its N,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..base.units import Real
 from ..laws.questions import asking, family_of
 from ..planning.checks import check_plans, guard
@@ -15,8 +15,8 @@ from ..planning.plan import compute_optimal
 __all__ = ["IsoflopDesign", "design_isoflop"]
 
 
-@dataclass(frozen=True)
-class IsoflopDesign:
+@record
+class IsoflopDesign(Record):
     """Runs to train for an isoFLOP fit: flat arrays, one entry per run (budget-major)."""
 
     flops: Real

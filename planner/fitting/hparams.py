@@ -16,11 +16,12 @@ intervals carry the spread between sizes, not only within one. Nothing here open
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..base.errors import FitError, RunsError
+from ..base.records import Record, record
 from ..laws.hparams import HparamLaw, PowerTerm
 from .runs import column_values
 from .tables import find_columns, missing_column, table_records
@@ -45,8 +46,8 @@ _OPTIONS = {field: f"columns={{'{field}': 'COLUMN'}}" for field in ("n_params", 
 DEFAULT_NEAR = 0.0025
 
 
-@dataclass(frozen=True)
-class Sweep:
+@record
+class Sweep(Record):
     """A hyperparameter sweep as float arrays of equal length (one entry per trained configuration)."""
 
     n_params: "numpy.ndarray"
@@ -74,8 +75,8 @@ def parse_sweep(text: str, source: str = "<sweep>", fmt: str | None = None,
     return Sweep(source=source, **arrays)
 
 
-@dataclass(frozen=True)
-class HparamFit:
+@record
+class HparamFit(Record):
     """A fitted hyperparameter law.
 
     learning_rate, batch_tokens : (coefficient k, {"n_params": exponent, "tokens": exponent}).

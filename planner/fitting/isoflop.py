@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -40,6 +39,7 @@ from ..base.conventions import (BUDGET_MISMATCH, BUDGET_SPREAD, FLOPS_PER_PARAM_
                                 ISOFLOP_AUTO_LEVEL, ISOFLOP_AUTO_SIDES, ISOFLOP_MIN_BUDGETS, ISOFLOP_MIN_SIZES,
                                 ISOFLOP_WINDOW, SAME_BUDGET_RTOL)
 from ..base.errors import FitError, literal
+from ..base.records import Record, record
 from ..planning.uncertainty import normal_quantile
 from .allocation import (AllocationBootstrap, allocation_result, batched_slopes, check_bootstrap, coefficient_bootstrap,
                          percentile_interval, size_ids)
@@ -55,8 +55,8 @@ __all__ = ["fit_isoflop", "bootstrap_isoflop", "group_budgets", "budget_minimum"
            "AllocationBootstrap", "ISOFLOP_METHODS"]
 
 
-@dataclass(frozen=True)
-class Budgets:
+@record
+class Budgets(Record):
     """Runs grouped into nominal budgets.
 
     labels : the budget of each run (an index into ``flops``).  flops : each budget's C in FLOPs (the column's value,

@@ -21,11 +21,11 @@ from its own ladder's fit; they are re-converged jointly and the best polished
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from ..base.conventions import COARSE_ROWS, FLOPS_PER_PARAM_TOKEN, HUBER_DELTA
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..laws import ParametricLaw
 from .lawfit import fit_extra, objective_label
 from .multistart import refine
@@ -47,8 +47,8 @@ _LOG_MAX = 700.0
 SHAREABLE = ("E", "A", "B", "alpha", "beta")
 
 
-@dataclass(frozen=True)
-class Sharing:
+@record
+class Sharing(Record):
     """The joint free parameters of ladders of ``sizes`` runs each, fitted with ``param`` (their common tied and fixed
     coefficients), with the coefficients ``shared`` common to all.
 
@@ -176,8 +176,8 @@ class JointObjective:
                          for part, index in zip(self.parts, self.sharing.index)])
 
 
-@dataclass(frozen=True)
-class JointFit:
+@record
+class JointFit(Record):
     """Ladders fitted at once with ``shared`` coefficients common.
 
     fits : one :class:`FitResult` per ladder (its coefficients from the joint optimum; ``objective`` its own term

@@ -12,10 +12,10 @@ fitted laws: k(C) = C_min^base(L_opt^k(C))/C.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..planning.uncertainty import CoefficientSamples
 from ..planning.versus import compute_multiplier, versus_intervals
 from .bootstrap import REFIT_FTOL, REFIT_GTOL, coefficient_draws
@@ -87,8 +87,8 @@ def bootstrap_joint(joint: JointFit, ladders: Sequence[tuple], *, n_resamples: i
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class Multipliers:
+@record
+class Multipliers(Record):
     """k(C) of each ladder against ``base`` at ``flops``: ``joint`` from the joint fit, ``separate`` from the
     separate fits ((K, B) arrays; the base's row is 1), and with a bootstrap the joint's central ``level``%
     interval (``low``, ``high``, or None)."""

@@ -20,7 +20,6 @@ import csv
 import io
 import json
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 if TYPE_CHECKING:
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 
 from ..base.conventions import CHANCE_ACCURACY, MMLU_CATEGORY_WEIGHTS
 from ..base.errors import RunsError
+from ..base.records import Record, record
 from .runs import COLUMN_NAMES
 from .tables import find_columns, missing_column, table_records
 
@@ -49,8 +49,8 @@ _OPTIONS = {field: f"{field}='COLUMN'" for field in ("run", "n_params", "n_token
 _REQUIRED = ("run", "n_params", "n_tokens", "task", "task_loss", "accuracy")
 
 
-@dataclass(frozen=True)
-class LadderRun:
+@record
+class LadderRun(Record):
     """One run's checkpoints on one task, in order of tokens: N (one per run), D, task loss and accuracy arrays."""
 
     name: str
@@ -60,8 +60,8 @@ class LadderRun:
     accuracy: "numpy.ndarray"
 
 
-@dataclass(frozen=True)
-class Ladder:
+@record
+class Ladder(Record):
     """A model ladder in long form: one entry per checkpoint and task.
 
     run, task : names per row.  n_params, n_tokens, task_loss, accuracy : float arrays per row.

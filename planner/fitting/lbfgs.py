@@ -17,8 +17,9 @@ Nothing here knows about scaling laws; numpy is imported lazily.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
+
+from ..base.records import Record, record
 
 if TYPE_CHECKING:
     import numpy
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["BatchResult", "lbfgs_batch", "Preconditioned", "HESSIAN_STEP"]
 
 
-@dataclass(frozen=True)
-class BatchResult:
+@record
+class BatchResult(Record):
     """Where each start ended.
 
     x : (S, P) final points.  f : (S,) objective there.  g : (S, P) gradient there.

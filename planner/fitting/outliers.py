@@ -14,7 +14,7 @@ the rule names the 5 runs Besiroglu et al. drop, with three more that sit just p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..base.records import Record, record
 
 __all__ = ["Outliers", "find_outliers", "OUTLIER_Z", "MAD_TO_SIGMA", "MIN_DEGREES_OF_FREEDOM"]
 
@@ -28,8 +28,8 @@ MIN_DEGREES_OF_FREEDOM = 10
 MAD_TO_SIGMA = 1.482602218505602
 
 
-@dataclass(frozen=True)
-class Outliers:
+@record
+class Outliers(Record):
     """The outliers of a fit.
 
     indices : the runs (counting from 0, in the order given to the fit) with |M| > ``threshold``, the largest |M|

@@ -15,11 +15,11 @@ unchanged, the grid spans the free parameters only, and a fit needs at least k +
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from ..base.conventions import LOSS_RANGE
 from ..base.errors import ArgumentError, FitError
+from ..base.records import Record, record
 from .objectives import grid
 
 __all__ = ["Parametrisation", "FORM_PARAMETERS", "FIXED_EXPONENT_RANGE", "check_fixed_exponent", "parse_ties"]
@@ -67,8 +67,8 @@ def check_fixed_exponent(name: str, value: float) -> None:
                             "term does not vary with N, D or C; published exponents are 0.05 to 0.8")
 
 
-@dataclass(frozen=True)
-class Parametrisation:
+@record
+class Parametrisation(Record):
     """The free parameters of a fit of ``form`` with ``ties`` (pairs of coefficient names) and ``fixed``
     (coefficient name → value in the coefficient's own units, e.g. ``{"E": 1.69}``).
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
@@ -40,6 +39,7 @@ from scipy.interpolate import Akima1DInterpolator
 from ..base.conventions import (ISOFLOP_AGREEMENT_LEVEL, ISOFLOP_AKIMA_DRAWS, ISOFLOP_AUTO_LEVEL, ISOFLOP_AUTO_SIDES,
                                 ISOFLOP_METHODS, ISOFLOP_MIN_SIZES, ISOFLOP_WINDOW)
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..planning.uncertainty import normal_quantile
 from .allocation import size_ids
 
@@ -51,8 +51,8 @@ __all__ = ["BudgetFit", "budget_minimum", "ISOFLOP_METHODS", "log_window", "prof
 
 
 
-@dataclass(frozen=True)
-class BudgetFit:
+@record
+class BudgetFit(Record):
     """One budget's isoFLOP profile and its minimum.
 
     flops : its C.  runs : indices of its runs.  n_sizes : distinct model sizes.  flops_ratio : (low, high) of its

@@ -4,7 +4,7 @@ fit shares."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Mapping, TypedDict
 
 if TYPE_CHECKING:
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
 from ..base.errors import FitError
+from ..base.records import Record, record
 from ..base.units import QUANTITY_RANGE
 from ..laws import family
 from ..planning.uncertainty import central_interval
@@ -55,8 +56,8 @@ class FitDetails(TypedDict, total=False):
     points: tuple[tuple[float, ...], tuple[float, ...]]   # the (C, L) points fitted
 
 
-@dataclass(frozen=True)
-class FitResult:
+@record
+class FitResult(Record):
     """A fitted law and how far to trust it.
 
     form : ``"parametric"``, ``"kaplan"`` or ``"allocation"`` (isoFLOP fits).
@@ -128,8 +129,8 @@ class FitResult:
         return fit_html(self)
 
 
-@dataclass(frozen=True)
-class BootstrapResult:
+@record
+class BootstrapResult(Record):
     """Refits on resamples of the runs (with replacement), and percentile intervals.
 
     names : coefficient names, the columns of ``samples``.

@@ -12,7 +12,6 @@ the errors *grow with distance* when Spearman's rank correlation of |error| with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import FitError
+from ..base.records import Record, record
 from .result import FitResult
 
 __all__ = ["Rollout", "RolloutStep", "rollout", "ROLLOUT_BY"]
@@ -31,8 +31,8 @@ ROLLOUT_BY = ("size", "compute")
 LEVEL_DIGITS = 2
 
 
-@dataclass(frozen=True)
-class RolloutStep:
+@record
+class RolloutStep(Record):
     """One step: fitted on the ``n_fit`` runs of the ``k`` smallest levels (the largest is ``cutoff``); ``next_level``
     is the next level up, whose ``n_next`` runs it predicts with mean |relative error| ``next_error`` (max
     ``next_max_error``, mean signed ``next_bias``: > 0 when the law over-predicts the loss); ``far_error`` is the mean
@@ -52,8 +52,8 @@ class RolloutStep:
     inside: int | None = None
 
 
-@dataclass(frozen=True)
-class Rollout:
+@record
+class Rollout(Record):
     """A rolling back-test.
 
     by : ``"size"`` or ``"compute"``.  levels : the distinct levels, smallest first.  steps : one per fit.

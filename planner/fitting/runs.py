@@ -16,7 +16,7 @@ Every error names the source and the line or column at fault.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 from ..base.conventions import BUDGET_MISMATCH, FLOPS_PER_PARAM_TOKEN, LOSS_RANGE
 from ..base.errors import RunsError, literal
+from ..base.records import Record, record
 from ..base.units import QUANTITY_RANGE
 from .tables import delimited_rows, find_columns, jsonl_records, missing_column, sniffed
 
@@ -51,8 +52,8 @@ _OPTION = {field: f"{field}='COLUMN'" for field in ("n_params", "n_tokens", "flo
                                                    "weight")}
 
 
-@dataclass(frozen=True)
-class Runs:
+@record
+class Runs(Record):
     """Training runs as float arrays of equal length.
 
     n_params : N.  n_tokens : D (derived as C/(k·N) when the file has only C).

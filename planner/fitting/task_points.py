@@ -20,11 +20,11 @@ run, each its own point), and those separate them, with two costs stated in the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN, LADDER_FINAL_CHECKPOINTS, SAME_SIZE_RTOL, TASK_STEP1_POINTS
 from ..base.errors import FitError
+from ..base.records import Record, record
 from .backtest import holdout_mask
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ def points_note(task_id: str, runs: Sequence[LadderRun], points: str, skip: floa
             "trained runs, and the bootstrap resamples whole runs")
 
 
-@dataclass(frozen=True)
-class TaskBacktest:
+@record
+class TaskBacktest(Record):
     """A task law fitted without a ladder's largest runs, and its predictions of them.
 
     rows : one per held-out run (largest compute first): run, n_params, n_tokens, flops, task_loss (its final task

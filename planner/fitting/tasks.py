@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
@@ -37,6 +37,7 @@ from ..base.conventions import (CHANCE_ACCURACY, EXPONENTIAL_ERROR_GRID, FLOPS_P
                                 LADDER_FINAL_CHECKPOINTS, SIGMOID_BOUNDS, SIGMOID_GRID, STEP2_ANCHOR,
                                 STEP2_SKIP_FRACTION, STEP2_WINDOW, TIED_LOSS_GRID)
 from ..base.errors import FitError, RunsError, Worded, did_you_mean
+from ..base.records import Record, record
 from ..laws import ParametricLaw
 from ..laws.tasks import STEP1_NAMES, ExponentialError, SigmoidAccuracy, TaskLaw, TaskLaws
 from ..planning.forecasting import near_chance
@@ -55,8 +56,8 @@ __all__ = ["final_task_losses", "step2_points", "fit_sigmoid", "fit_exponential_
            "fit_task", "bootstrap_task", "fit_ladder", "TaskFit", "task_diagnostics", "moving_average"]
 
 
-@dataclass(frozen=True)
-class TaskFit:
+@record
+class TaskFit(Record):
     """A task's fitted two steps (``law``) with the fit's details.
 
     step1 : the step-1 :class:`~planner.fitting.FitResult`.  step2_sse : step 2's residual sum of squares.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import NoLossModelError, UnsupportedLawError
+from ..base.records import Record, record
 from ..base.units import Real
 from .questions import Questions, refuse_without_loss
 from .repetition import Repetition
@@ -18,8 +18,8 @@ __all__ = ["AllocationRule", "ALLOCATION_GIVES"]
 ALLOCATION_GIVES = ("n_params", "n_tokens", "flops_per_token")
 
 
-@dataclass(frozen=True)
-class AllocationRule(Questions):
+@record
+class AllocationRule(Record, Questions):
     r"""A published allocation rule with no loss model: one quantity as a power law in C::
 
         X_opt = coefficient · (C / flops_unit)^exponent

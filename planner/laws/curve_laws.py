@@ -26,8 +26,10 @@ Both laws are in steps: their coefficients belong to the step size (tokens per s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Tuple
+
+from ..base.records import Record, record
 
 if TYPE_CHECKING:
     import numpy
@@ -45,8 +47,8 @@ TISSUE_NAMES = ("L0", "A", "alpha", "C")
 MAX_DROPS = 4000
 
 
-@dataclass(frozen=True)
-class Curve:
+@record
+class Curve(Record):
     """One run on a step grid: ``rates`` η_0 … η_T, the logged ``at`` steps (integers ≥ 1, ≤ T), the ``loss`` there
     (may be empty for a prediction) and the warm-up length ``warmup_steps`` W."""
 
@@ -118,8 +120,8 @@ class Curve:
         return sums
 
 
-@dataclass(frozen=True)
-class MultiPowerLaw:
+@record
+class MultiPowerLaw(Record):
     """Luo et al. 2025's multi-power law (see the module docstring), coefficients named as in the paper."""
 
     L0: float
@@ -163,8 +165,8 @@ class MultiPowerLaw:
         return value, J
 
 
-@dataclass(frozen=True)
-class TissueLaw:
+@record
+class TissueLaw(Record):
     """Tissue et al. 2024's law with learning-rate annealing (see the module docstring)."""
 
     L0: float

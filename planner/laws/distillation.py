@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import ClassVar
 
+from ..base.records import Record, record
 from ..base.units import Real
 
 __all__ = ["DistillationLaw"]
@@ -37,8 +37,8 @@ def _log(x: Real) -> Real:
     return np.log(x)
 
 
-@dataclass(frozen=True)
-class DistillationLaw:
+@record
+class DistillationLaw(Record):
     r"""Busbridge et al.'s distillation scaling law (arXiv:2502.08606, Eq. 8)::
 
         L_S(N_S, D_S, L_T) = L_T + L_T^(−c₀)·(1 + (L_T / (L̃_S·d₁))^(1/f₁))^(−c₁·f₁)·(A′/N_S^α′ + B′/D_S^β′)^γ′

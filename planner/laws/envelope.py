@@ -7,10 +7,10 @@ alone: it has no split of C into N and D.
 """
 
 import math
-from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.records import Record, record
 from ..base.units import Real
 from .frontier import Frontier
 from .questions import REMEDIES, LossQuestions, refusal
@@ -18,8 +18,8 @@ from .questions import REMEDIES, LossQuestions, refusal
 __all__ = ["EnvelopeLaw"]
 
 
-@dataclass(frozen=True)
-class EnvelopeLaw(LossQuestions):
+@record
+class EnvelopeLaw(Record, LossQuestions):
     r"""L(C) = E + A·C^(−α): the loss envelope of a recipe against training compute C (FLOPs).
 
     Parameters

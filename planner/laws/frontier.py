@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from ..base.records import Record, record
 from ..base.units import Real
 
 __all__ = ["Frontier"]
 
 
-@dataclass(frozen=True)
-class Frontier:
+@record
+class Frontier(Record):
     """L_opt(C) = E + K·C^(−γ): the loss of the compute-optimal split as a function of C (FLOPs).
 
     Given by the ``frontier`` property of the families with a closed form (ParametricLaw,

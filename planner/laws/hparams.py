@@ -21,11 +21,12 @@ file: laws are read by :mod:`planner.files.hparamfile`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Sequence
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
 from ..base.errors import QuantityError
+from ..base.records import Record, record
 from ..base.units import Real, check_positive, format_count
 from .law import short_citation
 
@@ -36,8 +37,8 @@ __all__ = ["VARIABLES", "PowerTerm", "Warmup", "HparamLaw", "HparamSuggestion", 
 VARIABLES = ("n_params", "tokens", "flops")
 
 
-@dataclass(frozen=True)
-class PowerTerm:
+@record
+class PowerTerm(Record):
     """y = coefficient · Π (x/x₀)^e over the variables named in ``exponents`` (keys of :data:`VARIABLES`).
 
     ``reference`` holds x₀ for the variables that have one (OLMo-core's N₀ = 108M); the others are 1.
@@ -60,8 +61,8 @@ class PowerTerm:
         return PowerTerm(coefficient, dict(zip(self.exponents, exponents)), self.reference)
 
 
-@dataclass(frozen=True)
-class Warmup:
+@record
+class Warmup(Record):
     """How a recipe warms its learning rate up: ``tokens_per_param`` tokens per parameter (Porian et al. 2024:
     warm-up = N tokens), or a fixed number of ``steps`` (DeepSeek-AI 2024: 2,000), or a ``fraction`` of the run."""
 
@@ -87,8 +88,8 @@ class Warmup:
         return f"{self.fraction:.0%} of the run"
 
 
-@dataclass(frozen=True)
-class HparamLaw:
+@record
+class HparamLaw(Record):
     """A published (or fitted) law for the peak learning rate and the batch size in tokens, with its source.
 
     parameters : how N is counted ("non-embedding", "total"); batch_units : what the source counted its batch in
@@ -155,8 +156,8 @@ def _term_text(term: PowerTerm) -> str:
     return "·".join(parts)
 
 
-@dataclass(frozen=True)
-class HparamSuggestion:
+@record
+class HparamSuggestion(Record):
     """What a law suggests for one run (floats, or arrays of the inputs' shape).
 
     learning_rate, batch_tokens : η and B (tokens); ``*_low``/``*_high`` : the law's band (None without samples);

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ..base.conventions import FLOPS_PER_PARAM_TOKEN
+from ..base.records import Record, record
 from ..base.units import Real
 from .frontier import Frontier
 from .questions import LossQuestions
@@ -14,8 +14,8 @@ from .questions import LossQuestions
 __all__ = ["KaplanLaw"]
 
 
-@dataclass(frozen=True)
-class KaplanLaw(LossQuestions):
+@record
+class KaplanLaw(Record, LossQuestions):
     r"""Kaplan et al.'s joint law (arXiv:2001.08361, Eq. 1.5)::
 
         L(N, D) = [(N_c / N)^(α_N/α_D) + D_c / D]^α_D

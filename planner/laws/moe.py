@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, NoReturn
 
 from ..base.conventions import (MOE_FLOPS_PER_PARAM_TOKEN, MOE_GRANULARITIES, MOE_ROUTING_FLOPS,
                            MOE_WIDTH_PER_BLOCK)
 from ..base.errors import UnansweredError
+from ..base.records import Record, record
 from ..base.units import Real
 from .questions import REMEDIES, Questions, refusal
 from .repetition import Repetition
@@ -26,8 +26,8 @@ class MoEOptimum(NamedTuple):
     loss: Real
 
 
-@dataclass(frozen=True)
-class FineGrainedMoE(Questions):
+@record
+class FineGrainedMoE(Record, Questions):
     r"""Krajewski et al.'s joint law for fine-grained MoE (arXiv:2402.07871, Eq. 9)::
 
         L(N, D, G) = c + (g/G^γ + a)·N^(−α) + b·D^(−β)

@@ -18,9 +18,9 @@ takes floats or numpy arrays; numpy is imported when one runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..base.records import Record, record
 from ..base.units import Real
 from .questions import LossQuestions
 
@@ -33,8 +33,8 @@ def _np() -> Any:
     return np
 
 
-@dataclass(frozen=True)
-class Repetition:
+@record
+class Repetition(Record):
     """Muennighoff's decay constants: R_D* for repeated tokens, R_N* for excess parameters.
 
     ``source`` is the id of the law they were fitted with; ``borrowed`` is true when the law being planned with has

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from ..base.errors import PlannerError
+from ..base.records import Record, record
 
 if TYPE_CHECKING:
     import numpy
@@ -45,8 +45,8 @@ class ScheduleError(PlannerError, ValueError):
     """A learning-rate schedule is not well defined (a missing or out-of-range parameter)."""
 
 
-@dataclass(frozen=True)
-class Schedule:
+@record
+class Schedule(Record):
     """One learning-rate schedule: its ``kind`` (one of :data:`SCHEDULE_KINDS`), peak rate, warm-up and horizon in
     tokens, final rate and step factor as fractions of the peak, the cooldown as a fraction of the horizon (``wsd``)
     and the step positions in tokens (``step``)."""

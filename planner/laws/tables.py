@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..base.records import Record, record
 
 __all__ = ["Calibration"]
 
 
-@dataclass(frozen=True)
-class Calibration:
+@record
+class Calibration(Record):
     """A law's ``[calibration]`` table: the published rows (N, C, D) its prefactor was calibrated on."""
 
     rows: tuple[tuple[float, float, float], ...]

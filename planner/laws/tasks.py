@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any, ClassVar, Iterable, Mapping, Union
 
 from ..base.errors import UnknownTaskError, UnreachableAccuracyError, did_you_mean
+from ..base.records import Record, record
 from ..base.units import Real
 from .law import short_citation
 from .parametric import ParametricLaw
@@ -68,8 +69,8 @@ def _log(x: Real) -> Real:
     return y
 
 
-@dataclass(frozen=True)
-class SigmoidAccuracy:
+@record
+class SigmoidAccuracy(Record):
     r"""Bhagia et al. 2024, Eq. 2: ``Acc(L) = a/(1 + e^(−k(L − L0))) + b``.
 
     a : the (negative) span of the sigmoid, a ∈ [−1, 0).  b : its ceiling, reached as L → −∞.
@@ -111,8 +112,8 @@ class SigmoidAccuracy:
         return self.L0 - _log(self.a / (accuracy - self.b) - 1.0) / self.k
 
 
-@dataclass(frozen=True)
-class ExponentialError:
+@record
+class ExponentialError(Record):
     r"""Gadre et al. 2024, Eq. 5: the average top-1 error ``Err(L) = ε − k·e^(−γL)``; accuracy = 1 − Err.
 
     epsilon : the error as L → ∞ (ε ≤ 1).  k : scale > 0.  gamma : rate γ > 0.
@@ -159,8 +160,8 @@ AccuracyLaw = Union[SigmoidAccuracy, ExponentialError]
 STEP2_FORMS = {cls.form: cls for cls in (SigmoidAccuracy, ExponentialError)}
 
 
-@dataclass(frozen=True)
-class TaskLaw:
+@record
+class TaskLaw(Record):
     """One task's two steps: (N, D) → task loss (``loss_law``) → accuracy (``accuracy_law``).
 
     id : the task's id (``mmlu``).  name : how it is shown (``MMLU``).  metric : ``accuracy`` or ``top-1 error``
@@ -248,8 +249,8 @@ class TaskLaw:
         return step1, step2
 
 
-@dataclass(frozen=True)
-class TaskLaws:
+@record
+class TaskLaws(Record):
     """A task-law file: its tasks, with the source and conventions they share.
 
     parameters : what N counts in every task's step 1 (``non-embedding`` for the OLMo ladder, ``total`` for Gadre).

@@ -52,7 +52,6 @@ one-dimensional too. numpy is imported only when these functions run.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from ..base.conventions import INFERENCE_FLOPS_PER_PARAM_TOKEN
@@ -107,8 +106,8 @@ class ConstrainedPlan(Plan):
     __repr__ = Record.__repr__   # every field, as a dataclass shows them, not the plan's short repr
 
 
-@dataclass(frozen=True)
-class ConstrainedResult:
+@record
+class ConstrainedResult(Record):
     """The plans of :func:`plan_with_constraints` and the constraints they were made under.
 
     compute_optimal : the plain law's optimum ignoring every constraint (None when the only

@@ -22,11 +22,11 @@ The core opens no file and prints nothing; numpy and scipy are imported inside t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from ..base.conventions import DISTILLATION_SCENARIOS, FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN
 from ..base.errors import InfeasibleError, UnsupportedLawError
+from ..base.records import Record, record
 from ..base.units import check_finite, check_positive
 from ..laws.questions import family_of
 
@@ -83,8 +83,8 @@ def distillation_flops(n_params: float, n_tokens: float, teacher_params: float |
     return student, logits, teacher
 
 
-@dataclass(frozen=True)
-class DistilledRun:
+@record
+class DistilledRun(Record):
     """A student of ``n_params`` distilled on ``n_tokens`` from a teacher of loss ``teacher_loss``, beside the same
     student trained supervised on the same tokens.
 
@@ -137,8 +137,8 @@ def distill(law: Any, n_params: float, n_tokens: float, *, teacher_loss: float |
                         student_flops=student, teacher_logit_flops=logits if teacher_params is not None else None)
 
 
-@dataclass(frozen=True)
-class DistillationPlan:
+@record
+class DistillationPlan(Record):
     """The compute-optimal distillation of a student of ``n_params`` in ``scenario`` for ``flops`` (Eq. 10), and the
     same student trained supervised on the whole budget.
 

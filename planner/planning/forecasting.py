@@ -13,11 +13,11 @@ Takes laws and numbers; opens no file and prints nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..base.conventions import EMERGENCE_MARGIN, EXTRAPOLATION_WARNING
 from ..base.errors import NoUncertaintyError
+from ..base.records import Record, record
 from ..base.units import Real, check_positive
 from .uncertainty import central_interval
 from .whatif import min_compute_for_loss
@@ -29,8 +29,8 @@ __all__ = ["Forecast", "TaskTarget", "ForecastIntervals", "forecast", "forecast_
            "least_compute_for_accuracy", "near_chance", "extrapolation"]
 
 
-@dataclass(frozen=True)
-class Forecast:
+@record
+class Forecast(Record):
     """A task's forecast for a model of ``n_params`` trained on ``n_tokens``: its ``task_loss`` (step 1) and
     ``accuracy`` (step 2; for an error metric, 1 − ``error``)."""
 
@@ -44,8 +44,8 @@ class Forecast:
     error: Real | None = None
 
 
-@dataclass(frozen=True)
-class ForecastIntervals:
+@record
+class ForecastIntervals(Record):
     """Central intervals, at ``level`` percent, of a forecast over the task law's bootstrap samples (``n_samples``
     kept)."""
 
@@ -58,8 +58,8 @@ class ForecastIntervals:
     note: str
 
 
-@dataclass(frozen=True)
-class TaskTarget:
+@record
+class TaskTarget(Record):
     """The least compute that reaches ``target_accuracy`` on a task: the ``task_loss`` it needs, and step 1's
     compute-optimal ``flops``, ``n_params`` and ``n_tokens`` for that loss."""
 

@@ -16,10 +16,10 @@ With multiples 0.5, 1, 2, 4, 8: separate runs train 15.5·D₁ tokens per size, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 from ..base.errors import QuantityError
+from ..base.records import Record, record
 from ..base.units import check_finite
 
 __all__ = ["SCHEDULES", "Rung", "LadderPlan", "plan_ladder", "ladder_from_rungs", "DEFAULT_DECAY_FRACTION"]
@@ -30,8 +30,8 @@ SCHEDULES = ("separate", "wsd-s")
 DEFAULT_DECAY_FRACTION = 0.1
 
 
-@dataclass(frozen=True)
-class Rung:
+@record
+class Rung(Record):
     """One point of a ladder: N parameters trained to ``n_tokens`` = ``multiple``·D₁ (``horizon_tokens``).
 
     run : which run of its size yields it (1 for every rung of a size under wsd-s; 1, 2, ... under separate).
@@ -51,8 +51,8 @@ class Rung:
     new_tokens: float
 
 
-@dataclass(frozen=True)
-class LadderPlan:
+@record
+class LadderPlan(Record):
     """The rungs of a ladder (size-major, multiples ascending) and its token arithmetic."""
 
     schedule: str

@@ -9,9 +9,9 @@ The law is the family's own (:meth:`~planner.laws.questions.Questions.on_unique_
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
+from ..base.records import Record, record
 from ..base.units import Real, check_positive
 from ..laws.questions import asking, family_of
 from ..laws.repetition import Repetition
@@ -53,8 +53,8 @@ def shaped(x: Any, scalar: bool) -> Any:
     return a.reshape(-1)[0].item() if scalar else a
 
 
-@dataclass(frozen=True)
-class RepeatedRun:
+@record
+class RepeatedRun(Record):
     """A run of N parameters on D tokens drawn from U unique tokens, under L_U.
 
     epochs : D / U.  effective_tokens : D'.  effective_params : N'.

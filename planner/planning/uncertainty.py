@@ -34,11 +34,11 @@ numpy is imported inside the functions: importing this module costs nothing.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 from ..base.errors import NoUncertaintyError, NumericError, UnsupportedLawError
+from ..base.records import Record, record
 from ..base.units import Real, check_positive
 from ..laws.questions import family_of
 from . import whatif
@@ -56,8 +56,8 @@ DEFAULT_SEED = 20240416  # arXiv:2404.10102 first posted 2024-04-16
 DEFAULT_DRAWS = 4000
 
 
-@dataclass(frozen=True)
-class CoefficientSamples:
+@record
+class CoefficientSamples(Record):
     """Draws of a law's coefficients.
 
     names : coefficient names, columns of ``values``.
@@ -78,8 +78,8 @@ class CoefficientSamples:
         return f"CoefficientSamples({len(self)} draws of {', '.join(self.names)}; {self.method})"
 
 
-@dataclass(frozen=True)
-class PlanIntervals:
+@record
+class PlanIntervals(Record):
     """Central ``level``% intervals of a compute-optimal plan, one entry per budget (shape of ``flops``).
 
     ``*_lo`` and ``*_hi`` are the (100 − level)/2 and (100 + level)/2 percentiles over the

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..base.errors import QuantityError, UnreachableLossError
+from ..base.records import Record, record
 from ..base.units import check_positive
 from ..laws.questions import asking, family_of
 from . import whatif
@@ -62,8 +62,8 @@ _PAIRING_SEED = 23
 _HUGE = 1e300
 
 
-@dataclass(frozen=True)
-class Crossover:
+@record
+class Crossover(Record):
     """A budget where the two frontiers meet: ``flops`` = C× with L_opt^base(C×) = L_opt^var(C×).
 
     variant_wins_below : True if the variant has the lower loss just below C× (it stops winning there), False if
@@ -74,8 +74,8 @@ class Crossover:
     variant_wins_below: bool
 
 
-@dataclass(frozen=True)
-class Versus:
+@record
+class Versus(Record):
     """The comparison at each budget (arrays of the shape of ``flops``).
 
     base_loss, variant_loss : L_opt(C) of each law, nats/token, on each law's compute-optimal frontier.
@@ -94,8 +94,8 @@ class Versus:
     search_range: tuple[float, float]
 
 
-@dataclass(frozen=True)
-class VersusIntervals:
+@record
+class VersusIntervals(Record):
     """Central ``level``% percentile intervals over paired coefficient draws (arrays of the shape of ``flops``).
 
     ``<quantity>_low``/``_high`` for base_loss, variant_loss, compute_multiplier and (with throughputs) speedup.

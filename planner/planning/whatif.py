@@ -38,10 +38,11 @@ otherwise; a family that cannot answer (a mixture of experts asked a question pl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, cast
 
 from ..base.errors import NoLossModelError, QuantityError, UnreachableLossError, literal
+from ..base.records import Record, record
 from ..base.units import QUANTITY_RANGE, Real, as_floats, check_positive
 from ..laws import Frontier
 from ..laws.questions import REMEDIES, asking, family_of, law_name, map_scalar
@@ -57,8 +58,8 @@ LOG_MAX = math.log(1.7e308)
 LOG_MIN = math.log(1e-300)
 
 
-@dataclass(frozen=True)
-class WhatIf:
+@record
+class WhatIf(Record):
     """A run of given size and data, set beside the compute-optimal run of the same budget.
 
     flops, n_params, n_tokens, tokens_per_param, loss : the run (C = k·N·D); loss None without a loss model.
