@@ -234,9 +234,28 @@ def test_each_budgets_estimator_and_the_disagreement_warning_are_in_every_format
         assert r.stdout.count("akima") >= len(estimators) and "estimator" in r.stdout
 
 
+def test_each_budget_carries_the_tolerance_its_disagreement_is_judged_by(asymmetric):
+    """On these dense sweeps a budget is flagged exactly when its two estimators' N_opt differ by more than its
+    estimators_tolerance (the factor the warning prints), so a script can see how close a call it was; the CSV
+    carries it too."""
+    doc = json.loads(invoke("fit", asymmetric, "--isoflop", "--format", "json").stdout)
+    used = [b for b in doc["budgets"] if b["used"]]
+    assert used and all(b["estimators_tolerance"] > 1 for b in used)
+    for b in used:
+        ratio = max(b["n_params"], b["other_n_params"]) / min(b["n_params"], b["other_n_params"])
+        assert b["estimators_disagree"] == (ratio > b["estimators_tolerance"]), b
+    assert {b["estimators_disagree"] for b in used} == {True, False}   # both kinds reached
+    warned = invoke("fit", asymmetric, "--isoflop", "--format", "json").stderr
+    for b in used:
+        if b["estimators_disagree"]:
+            assert f"×/÷ {b['estimators_tolerance']:.3g})" in warned
+    assert "budgets_estimators_tolerance" in invoke("fit", asymmetric, "--isoflop", "--format", "csv").stdout
+
+
 @pytest.mark.parametrize("method", ["parabola", "akima"])
 def test_both_estimators_stay_available_by_name(asymmetric, method):
     doc = json.loads(invoke("fit", asymmetric, "--isoflop", "--isoflop-method", method, "--format", "json").stdout)
     assert doc["isoflop_method"] == method
     assert {b["estimator"] for b in doc["budgets"]} == {method}
     assert not any(b["estimators_disagree"] for b in doc["budgets"])   # only auto compares the two
+    assert not any(b["estimators_tolerance"] for b in doc["budgets"])

@@ -29,10 +29,14 @@ from .types import Block, Column, Report
 
 __all__ = ["isoflop_report", "curves_report", "BUDGET_KEYS", "ENVELOPE_KEYS", "fit_allocation_rule", "allocation_answer"]
 
-#: Keys of a budget row of ``plan fit --isoflop``.
+#: Keys of a budget row of ``plan fit --isoflop``. With ``auto``: estimators_tolerance, the factor within which the
+#: parabola's and Akima's N_opt agree at the 95% level (exp of BudgetFit.agreement), and estimators_disagree, whether
+#: their ratio is beyond it on a budget with enough sizes each side of its minimum to judge (both None with one
+#: estimator by name).
 BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi", "used", "skipped", "estimator",
                "n_params", "ci_level", "n_params_lo", "n_params_hi", "n_params_log_se", "n_tokens", "loss", "window_lo",
-               "window_hi", "window_runs", "other_n_params", "lack_of_fit_p", "estimators_disagree")
+               "window_hi", "window_runs", "other_n_params", "lack_of_fit_p", "estimators_tolerance",
+               "estimators_disagree")
 #: Keys of an envelope row of ``plan fit --curves`` (one per model size).
 ENVELOPE_KEYS = ("n_params", "n_runs", "points", "edge_points", "flops_lo", "flops_hi", "loss_lo", "loss_hi")
 
@@ -120,6 +124,7 @@ def _budget_rows(fit: "FitResult", ab, level):
     intervals = dict(zip((id(f) for f in used), ab.budget_intervals)) if ab is not None else {}
     z = normal_quantile(level)
     rows = []
+    auto = fit.extra["isoflop_method"] == "auto"   # only auto compares the two estimators
     for f in fit.extra["budgets"]:
         row = {"flops": f.flops, "n_runs": len(f.runs), "n_sizes": f.n_sizes, "flops_ratio_lo": f.flops_ratio[0],
                "flops_ratio_hi": f.flops_ratio[1], "used": f.used, "skipped": f.skipped or None,
@@ -133,7 +138,8 @@ def _budget_rows(fit: "FitResult", ab, level):
                 lo = hi = None
             row.update(estimator=f.estimator, other_n_params=_finite(f.other_n_params),
                        lack_of_fit_p=_finite(f.lack_of_fit_p),
-                       estimators_disagree=f.disagrees if fit.extra["isoflop_method"] == "auto" else None,
+                       estimators_tolerance=math.exp(f.agreement) if auto and math.isfinite(f.agreement) else None,
+                       estimators_disagree=f.disagrees if auto else None,
                        n_params=f.n_params, n_params_lo=lo, n_params_hi=hi, n_params_log_se=f.log_se,
                        n_tokens=f.n_tokens, loss=f.loss, window_lo=f.window[0], window_hi=f.window[1],
                        window_runs=f.window_runs, n_opt_cell=(f.n_params, lo, hi),
