@@ -183,7 +183,7 @@ def _disagreement(f: BudgetFit) -> str:
     parabola, akima = (f.n_params, f.other_n_params) if f.estimator == "parabola" else (f.other_n_params, f.n_params)
     return (f"the budget at C = {f.flops:.3g}: the parabola's N_opt {parabola:.3g} and Akima's {akima:.3g} differ by "
             f"a factor {max(parabola, akima) / min(parabola, akima):.3g}, more than the budget's "
-            f"{ISOFLOP_AGREEMENT_LEVEL:g}% interval of their ratio (×/÷ {math.exp(f.agreement):.3g}); {f.estimator} "
+            f"{ISOFLOP_AGREEMENT_LEVEL:g}% interval of their ratio (×/÷ {f.tolerance:.3g}); {f.estimator} "
             "used (the profile's shape is uncertain here: check its sizes, or fit both methods by name)")
 
 

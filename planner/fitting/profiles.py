@@ -66,9 +66,10 @@ class BudgetFit(Record):
     estimator : which estimator gave the minimum ("parabola" or "akima").  With ``auto`` only: lack_of_fit_p, the
     p-value of the parabola's lack of fit; other_n_params, the N_opt of the estimator not chosen; parabola_log_se,
     the parabola's standard error of ln N_opt; akima_log_se, Akima's (half the central :data:`SE_LEVEL`% range of
-    :func:`akima_minima`, with the runs' scatter around a cubic as the noise); agreement, the half-width in ln N_opt of the 95% interval of the two minima's
-    difference, √((1.96·se_parabola)² + h_Akima²), h_Akima half the central 95% range of :func:`akima_minima`;
-    disagrees, whether the two N_opt of a dense budget differ by more than that.
+    :func:`akima_minima`, with the runs' scatter around a cubic as the noise); agreement, the half-width in ln N_opt
+    of the 95% interval of the two minima's difference, √((1.96·se_parabola)² + h_Akima²), h_Akima half the central
+    95% range of :func:`akima_minima` (:attr:`tolerance` as a factor); disagrees, whether the two N_opt of a dense
+    budget differ by more than that.
     """
 
     flops: float
@@ -95,6 +96,11 @@ class BudgetFit(Record):
     @property
     def used(self) -> bool:
         return not self.skipped
+
+    @property
+    def tolerance(self) -> float:
+        """exp(agreement): the factor (×/÷) within which the two estimators' N_opt agree; NaN without both."""
+        return math.exp(self.agreement)
 
 
 def log_window(window: float | None) -> float:

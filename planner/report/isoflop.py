@@ -30,7 +30,7 @@ from .types import Block, Column, Report
 __all__ = ["isoflop_report", "curves_report", "BUDGET_KEYS", "ENVELOPE_KEYS", "fit_allocation_rule", "allocation_answer"]
 
 #: Keys of a budget row of ``plan fit --isoflop``. With ``auto``: estimators_tolerance, the factor within which the
-#: parabola's and Akima's N_opt agree at the 95% level (exp of BudgetFit.agreement), and estimators_disagree, whether
+#: parabola's and Akima's N_opt agree at the 95% level (BudgetFit.tolerance), and estimators_disagree, whether
 #: their ratio is beyond it on a budget with enough sizes each side of its minimum to judge (both None with one
 #: estimator by name).
 BUDGET_KEYS = ("flops", "n_runs", "n_sizes", "flops_ratio_lo", "flops_ratio_hi", "used", "skipped", "estimator",
@@ -138,7 +138,7 @@ def _budget_rows(fit: "FitResult", ab, level):
                 lo = hi = None
             row.update(estimator=f.estimator, other_n_params=_finite(f.other_n_params),
                        lack_of_fit_p=_finite(f.lack_of_fit_p),
-                       estimators_tolerance=math.exp(f.agreement) if auto and math.isfinite(f.agreement) else None,
+                       estimators_tolerance=f.tolerance if auto and math.isfinite(f.tolerance) else None,
                        estimators_disagree=f.disagrees if auto else None,
                        n_params=f.n_params, n_params_lo=lo, n_params_hi=hi, n_params_log_se=f.log_se,
                        n_tokens=f.n_tokens, loss=f.loss, window_lo=f.window[0], window_hi=f.window[1],
