@@ -65,8 +65,8 @@ class Record:
 
     #: (name, default, default factory) of each field, in order (set by :func:`record`).
     _record_fields: ClassVar[tuple[tuple[str, Any, Any], ...]] = ()
-    #: Field name → its position.
-    _record_index: ClassVar[dict[str, int]] = {}
+    #: The field names, for the keyword arguments.
+    _record_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         cls = type(self)
@@ -75,9 +75,9 @@ class Record:
             raise TypeError(f"{cls.__qualname__}.__init__() takes at most {len(specs) + 1} positional arguments "
                             f"but {len(args) + 1} were given")
         values = dict(zip([name for name, _, _ in specs], args))
-        index = cls._record_index
+        names = cls._record_names
         for name, value in kwargs.items():
-            if name not in index:
+            if name not in names:
                 raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument {name!r}")
             if name in values:
                 raise TypeError(f"{cls.__qualname__}.__init__() got multiple values for argument {name!r}")
@@ -95,9 +95,9 @@ class Record:
                 missing.append(name)
         if missing:
             quoted = [repr(m) for m in missing]
-            names = (" and ".join(quoted) if len(quoted) < 3 else ", ".join(quoted[:-1]) + ", and " + quoted[-1])
+            listed = (" and ".join(quoted) if len(quoted) < 3 else ", ".join(quoted[:-1]) + ", and " + quoted[-1])
             raise TypeError(f"{cls.__qualname__}.__init__() missing {len(missing)} required positional "
-                            f"argument{'s' if len(missing) > 1 else ''}: {names}")
+                            f"argument{'s' if len(missing) > 1 else ''}: {listed}")
         post_init: Callable[[], None] | None = getattr(self, "__post_init__", None)
         if post_init is not None:
             post_init()
@@ -145,5 +145,5 @@ def record(cls: type[_R]) -> type[_R]:
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
         defaulted = defaulted or has_default
     cls._record_fields = tuple((f.name, f.default, f.default_factory) for f in fields)
-    cls._record_index = {f.name: i for i, f in enumerate(fields)}
+    cls._record_names = frozenset(f.name for f in fields)
     return cls
