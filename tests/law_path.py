@@ -2,8 +2,8 @@
 
 From the call of ``planner.report.answers.plan`` on, every call of a planner function that receives the law (a
 :class:`~planner.laws.law.Law`) or its family as an argument is recorded in order. A *stay* is a run of consecutive
-such calls in one module; a *climb* is a stay followed by one in a higher layer (tests/test_architecture.py's order:
-base, laws, core, files, report, plots, cli). Shared by tests/test_architecture.py (bounds on a few commands) and
+such calls in one module; a *climb* is a stay followed by one in a higher layer (the layers of
+tests/test_architecture.py, in its order). Shared by tests/test_architecture.py (bounds on a few commands) and
 bench/law_path.py (the path of any command, printed).
 """
 
@@ -11,13 +11,12 @@ import io
 import sys
 from typing import NamedTuple
 
-#: The layers of tests/test_architecture.py, lowest first (compute, planning and fitting are one, the core).
-LAYER = {"base": 0, "laws": 1, "compute": 2, "planning": 2, "fitting": 2, "files": 3, "report": 4, "plots": 5, "cli": 6}
+from .test_architecture import RANK, layer
 
 
-def layer(module: str) -> int:
-    parts = module.split(".")
-    return LAYER.get(parts[1], -1) if len(parts) > 1 else -1
+def layer_of(module: str) -> str:
+    """The layer of a loaded module (``planner.laws.law`` → "laws"), as tests/test_architecture.py names it."""
+    return layer(module.removeprefix("planner.") if module != "planner" else "__init__")
 
 
 def carries_the_law(value) -> bool:
@@ -72,5 +71,5 @@ def law_path(args: list[str]) -> Path:
     """The law's path for ``plan ARGS``: its calls, stays, modules and climbs back up a layer."""
     calls = law_calls(args)
     stays = [m for i, m in enumerate(calls) if i == 0 or calls[i - 1] != m]
-    climbs = sum(1 for a, b in zip(stays, stays[1:]) if layer(b) > layer(a))
+    climbs = sum(1 for a, b in zip(stays, stays[1:]) if RANK[layer_of(b)] > RANK[layer_of(a)])
     return Path(calls, stays, set(calls), climbs)
